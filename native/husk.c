@@ -1,0 +1,305 @@
+/*
+ * husk native addon: the few syscalls Node.js does not expose.
+ * Only thread-safe, process-wide calls belong here; anything that must
+ * enter or create namespaces goes in a separate single-threaded helper,
+ * because Node's threads make setns/unshare unusable in-process.
+ */
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#define MAX_PATH 4096
+
+static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+  char msg[MAX_PATH + 128];
+  if (path)
+    snprintf(msg, sizeof msg, "%s %s: %s", syscall, path, strerror(err));
+  else
+    snprintf(msg, sizeof msg, "%s: %s", syscall, strerror(err));
+  napi_value m, e, v;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
+  napi_create_error(env, NULL, m, &e);
+  /* Node's own errno names, so callers can test err.code like fs errors. */
+  const char *code = NULL;
+  switch (err) {
+  case EPERM: code = "EPERM"; break;
+  case ENOENT: code = "ENOENT"; break;
+  case EACCES: code = "EACCES"; break;
+  case EBUSY: code = "EBUSY"; break;
+  case EEXIST: code = "EEXIST"; break;
+  case EINVAL: code = "EINVAL"; break;
+  case ENOTSUP: code = "ENOTSUP"; break;
+  case ENODATA: code = "ENODATA"; break;
+  case EWOULDBLOCK: code = "EWOULDBLOCK"; break;
+  case ECONNREFUSED: code = "ECONNREFUSED"; break;
+  case ENOTDIR: code = "ENOTDIR"; break;
+  case EINTR: code = "EINTR"; break;
+  default: code = "EUNKNOWN";
+  }
+  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, e, "code", v);
+  napi_create_int32(env, err, &v);
+  napi_set_named_property(env, e, "errno", v);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, e, "syscall", v);
+  napi_throw(env, e);
+  return NULL;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < want) {
+    napi_throw_type_error(env, NULL, "not enough arguments");
+    return -1;
+  }
+  return 0;
+}
+
+/* Returns 0 and fills buf (NUL-terminated), or -1 with a pending exception.
+ * null/undefined give an empty string when allow_null is set. */
+static int get_str(napi_env env, napi_value v, char *buf, size_t len, int allow_null) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (allow_null && (t == napi_null || t == napi_undefined)) {
+    buf[0] = 0;
+    return 1;
+  }
+  size_t n;
+  if (napi_get_value_string_utf8(env, v, buf, len, &n) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected a string");
+    return -1;
+  }
+  if (n >= len - 1) {
+    napi_throw_range_error(env, NULL, "string too long");
+    return -1;
+  }
+  return 0;
+}
+
+static napi_value undef(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+/* mount(source, target, fstype, flags, data) */
+static napi_value js_mount(napi_env env, napi_callback_info info) {
+  napi_value a[5];
+  if (get_args(env, info, 5, a)) return NULL;
+  char src[MAX_PATH], tgt[MAX_PATH], fs[64];
+  char *data = malloc(65536);
+  int sn, fn, dn;
+  uint32_t flags;
+  if ((sn = get_str(env, a[0], src, sizeof src, 1)) < 0 || get_str(env, a[1], tgt, sizeof tgt, 0) < 0 ||
+      (fn = get_str(env, a[2], fs, sizeof fs, 1)) < 0 || (dn = get_str(env, a[4], data, 65536, 1)) < 0) {
+    free(data);
+    return NULL;
+  }
+  napi_get_value_uint32(env, a[3], &flags);
+  int r = mount(sn ? NULL : src, tgt, fn ? NULL : fs, flags, dn ? NULL : data);
+  int err = errno;
+  free(data);
+  if (r < 0) return throw_errno(env, err, "mount", tgt);
+  return undef(env);
+}
+
+/* umount2(target, flags) */
+static napi_value js_umount2(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  if (get_args(env, info, 2, a)) return NULL;
+  char tgt[MAX_PATH];
+  int32_t flags;
+  if (get_str(env, a[0], tgt, sizeof tgt, 0) < 0) return NULL;
+  napi_get_value_int32(env, a[1], &flags);
+  if (umount2(tgt, flags) < 0) return throw_errno(env, errno, "umount2", tgt);
+  return undef(env);
+}
+
+/* mknod(path, mode, major, minor) */
+static napi_value js_mknod(napi_env env, napi_callback_info info) {
+  napi_value a[4];
+  if (get_args(env, info, 4, a)) return NULL;
+  char p[MAX_PATH];
+  uint32_t mode, maj, min;
+  if (get_str(env, a[0], p, sizeof p, 0) < 0) return NULL;
+  napi_get_value_uint32(env, a[1], &mode);
+  napi_get_value_uint32(env, a[2], &maj);
+  napi_get_value_uint32(env, a[3], &min);
+  if (mknod(p, mode, makedev(maj, min)) < 0) return throw_errno(env, errno, "mknod", p);
+  return undef(env);
+}
+
+/* lsetxattr(path, name, value: Buffer) — never follows symlinks. */
+static napi_value js_lsetxattr(napi_env env, napi_callback_info info) {
+  napi_value a[3];
+  if (get_args(env, info, 3, a)) return NULL;
+  char p[MAX_PATH], name[256];
+  void *data;
+  size_t len;
+  if (get_str(env, a[0], p, sizeof p, 0) < 0 || get_str(env, a[1], name, sizeof name, 0) < 0) return NULL;
+  if (napi_get_buffer_info(env, a[2], &data, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "value must be a Buffer");
+    return NULL;
+  }
+  if (lsetxattr(p, name, data, len, 0) < 0) return throw_errno(env, errno, "lsetxattr", p);
+  return undef(env);
+}
+
+/* lgetxattr(path, name) -> Buffer | null when absent */
+static napi_value js_lgetxattr(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  if (get_args(env, info, 2, a)) return NULL;
+  char p[MAX_PATH], name[256];
+  if (get_str(env, a[0], p, sizeof p, 0) < 0 || get_str(env, a[1], name, sizeof name, 0) < 0) return NULL;
+  char buf[65536];
+  ssize_t n = lgetxattr(p, name, buf, sizeof buf);
+  if (n < 0) {
+    if (errno == ENODATA || errno == ENOTSUP) {
+      napi_value nul;
+      napi_get_null(env, &nul);
+      return nul;
+    }
+    return throw_errno(env, errno, "lgetxattr", p);
+  }
+  napi_value out;
+  void *dst;
+  napi_create_buffer_copy(env, (size_t)n, buf, &dst, &out);
+  return out;
+}
+
+/* llistxattr(path) -> string[] */
+static napi_value js_llistxattr(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (get_args(env, info, 1, a)) return NULL;
+  char p[MAX_PATH];
+  if (get_str(env, a[0], p, sizeof p, 0) < 0) return NULL;
+  char buf[65536];
+  ssize_t n = llistxattr(p, buf, sizeof buf);
+  napi_value arr;
+  napi_create_array(env, &arr);
+  if (n < 0) {
+    if (errno == ENOTSUP) return arr;
+    return throw_errno(env, errno, "llistxattr", p);
+  }
+  uint32_t i = 0;
+  for (ssize_t off = 0; off < n;) {
+    size_t l = strlen(buf + off);
+    napi_value s;
+    napi_create_string_utf8(env, buf + off, l, &s);
+    napi_set_element(env, arr, i++, s);
+    off += (ssize_t)l + 1;
+  }
+  return arr;
+}
+
+/* flock(fd, op) — op is LOCK_SH=1, LOCK_EX=2, LOCK_NB=4, LOCK_UN=8. Blocks the
+ * calling thread; husk is one short-lived command per process, so that is fine. */
+static napi_value js_flock(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  if (get_args(env, info, 2, a)) return NULL;
+  int32_t fd, op;
+  napi_get_value_int32(env, a[0], &fd);
+  napi_get_value_int32(env, a[1], &op);
+  int r;
+  do r = flock(fd, op); while (r < 0 && errno == EINTR);
+  if (r < 0) return throw_errno(env, errno, "flock", NULL);
+  return undef(env);
+}
+
+/* getrlimit(resource) -> [soft, hard] as numbers (Infinity for unlimited) */
+static napi_value js_getrlimit(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (get_args(env, info, 1, a)) return NULL;
+  int32_t res;
+  napi_get_value_int32(env, a[0], &res);
+  struct rlimit rl;
+  if (getrlimit(res, &rl) < 0) return throw_errno(env, errno, "getrlimit", NULL);
+  napi_value arr, s, h;
+  napi_create_array_with_length(env, 2, &arr);
+  napi_create_double(env, rl.rlim_cur == RLIM_INFINITY ? 1.0 / 0.0 : (double)rl.rlim_cur, &s);
+  napi_create_double(env, rl.rlim_max == RLIM_INFINITY ? 1.0 / 0.0 : (double)rl.rlim_max, &h);
+  napi_set_element(env, arr, 0, s);
+  napi_set_element(env, arr, 1, h);
+  return arr;
+}
+
+/* seqpacketConnect(path) -> fd. conmon's attach socket is SOCK_SEQPACKET,
+ * which Node's net module cannot open. Paths longer than sun_path must be
+ * passed as /proc/self/fd/N of an O_PATH directory fd by the caller. */
+static napi_value js_seqpacket_connect(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (get_args(env, info, 1, a)) return NULL;
+  char p[MAX_PATH];
+  if (get_str(env, a[0], p, sizeof p, 0) < 0) return NULL;
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  if (strlen(p) >= sizeof addr.sun_path) return throw_errno(env, ENAMETOOLONG, "connect", p);
+  strcpy(addr.sun_path, p);
+  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, errno, "socket", NULL);
+  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, "connect", p);
+  }
+  napi_value out;
+  napi_create_int32(env, fd, &out);
+  return out;
+}
+
+/* shutdown(fd, how) */
+static napi_value js_shutdown(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  if (get_args(env, info, 2, a)) return NULL;
+  int32_t fd, how;
+  napi_get_value_int32(env, a[0], &fd);
+  napi_get_value_int32(env, a[1], &how);
+  if (shutdown(fd, how) < 0 && errno != ENOTCONN) return throw_errno(env, errno, "shutdown", NULL);
+  return undef(env);
+}
+
+/* clearCloexec(fd): conmon must inherit the sync/start pipes. */
+static napi_value js_clear_cloexec(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (get_args(env, info, 1, a)) return NULL;
+  int32_t fd;
+  napi_get_value_int32(env, a[0], &fd);
+  int fl = fcntl(fd, F_GETFD);
+  if (fl < 0 || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0) return throw_errno(env, errno, "fcntl", NULL);
+  return undef(env);
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"mount", NULL, js_mount, NULL, NULL, NULL, napi_default, NULL},
+      {"umount2", NULL, js_umount2, NULL, NULL, NULL, napi_default, NULL},
+      {"mknod", NULL, js_mknod, NULL, NULL, NULL, napi_default, NULL},
+      {"lsetxattr", NULL, js_lsetxattr, NULL, NULL, NULL, napi_default, NULL},
+      {"lgetxattr", NULL, js_lgetxattr, NULL, NULL, NULL, napi_default, NULL},
+      {"llistxattr", NULL, js_llistxattr, NULL, NULL, NULL, napi_default, NULL},
+      {"flock", NULL, js_flock, NULL, NULL, NULL, napi_default, NULL},
+      {"getrlimit", NULL, js_getrlimit, NULL, NULL, NULL, napi_default, NULL},
+      {"seqpacketConnect", NULL, js_seqpacket_connect, NULL, NULL, NULL, napi_default, NULL},
+      {"shutdown", NULL, js_shutdown, NULL, NULL, NULL, napi_default, NULL},
+      {"clearCloexec", NULL, js_clear_cloexec, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,109 @@
+// Helpers shared by command modules: opening the engine from global flags,
+// flag parsers, and Podman's human-readable times.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { invalidArgument } from '../common/errors.ts';
+import { Engine } from '../engine/engine.ts';
+
+export function engineFor(cmd: Command): Engine {
+  let root: Command = cmd;
+  while (root.parent) root = root.parent;
+  const g = root.opts() as { root?: string; runroot?: string; runtime?: string };
+  return new Engine({ root: g.root, runroot: g.runroot, runtime: g.runtime });
+}
+
+/** Collector for repeatable flags (-e A -e B). */
+export const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function parseIntFlag(name: string) {
+  return (v: string): number => {
+    if (!/^-?\d+$/.test(v)) throw invalidArgument(`invalid argument "${v}" for "${name}" flag: strconv.ParseInt: parsing "${v}": invalid syntax`);
+    return Number(v);
+  };
+}
+
+/** -e NAME=VALUE, -e NAME (from the caller's environment), -e 'PREFIX*'. */
+export function parseEnv(items: string[], into: Record<string, string> = {}): Record<string, string> {
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq === 0) throw invalidArgument(`invalid environment variable: "${item}"`);
+    if (eq > 0) into[item.slice(0, eq)] = item.slice(eq + 1);
+    else if (item.endsWith('*')) {
+      const prefix = item.slice(0, -1);
+      for (const [k, v] of Object.entries(process.env)) if (k.startsWith(prefix) && v !== undefined) into[k] = v;
+    } else if (process.env[item] !== undefined) into[item] = process.env[item]!;
+  }
+  return into;
+}
+
+export function parseEnvFiles(files: string[], into: Record<string, string> = {}): Record<string, string> {
+  for (const f of files) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (e) {
+      throw invalidArgument(`open ${f}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+    }
+    parseEnv(text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')), into);
+  }
+  return into;
+}
+
+export function parseLabels(items: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of items) {
+    const eq = l.indexOf('=');
+    if (eq === 0) throw invalidArgument(`invalid label "${l}"`);
+    if (eq < 0) out[l] = '';
+    else out[l.slice(0, eq)] = l.slice(eq + 1);
+  }
+  return out;
+}
+
+/** go-units HumanDuration, as Podman prints CREATED and STATUS. */
+export function humanDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 1) return 'Less than a second';
+  if (s === 1) return '1 second';
+  if (s < 60) return `${s} seconds`;
+  const m = Math.floor(s / 60);
+  if (m === 1) return 'About a minute';
+  if (m < 60) return `${m} minutes`;
+  const h = Math.round(s / 3600);
+  if (h === 1) return 'About an hour';
+  if (h < 48) return `${h} hours`;
+  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.floor(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
+  return `${Math.floor(h / 24 / 365)} years`;
+}
+
+export function ago(iso: string): string {
+  return `${humanDuration(Date.now() - new Date(iso).getTime())} ago`;
+}
+
+/** Podman's --since/--until: RFC 3339, a date, a Unix timestamp or a Go duration ago ("10m"). */
+export function parseTime(v: string): Date {
+  if (/^\d+(\.\d+)?$/.test(v)) return new Date(Number(v) * 1000);
+  const dur = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(v);
+  if (dur) {
+    const mult: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+    return new Date(Date.now() - Number(dur[1]) * mult[dur[2]]);
+  }
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw invalidArgument(`invalid time "${v}": expected RFC 3339, a Unix timestamp or a duration like 10m`);
+  return d;
+}
+
+export function humanSize(bytes: number): string {
+  // Podman uses decimal units with 3 significant digits (go-units HumanSize).
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
+  return `${Number(v.toPrecision(3))} ${units[i]}`;
+}
+
+export function print(s: string): void {
+  process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+}

@@ -1,0 +1,482 @@
+// Container commands: flags → ContainerIntent / options → one engine call → output.
+import { Command, Option } from 'commander';
+import { invalidArgument, HuskError } from '../common/errors.ts';
+import type { ContainerIntent, NetworkMode } from '../engine/intent.ts';
+import * as E from '../engine/index.ts';
+import type { Engine } from '../engine/engine.ts';
+import { ago, collect, engineFor, humanDuration, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, parseTime, print } from './common.ts';
+import { renderList } from './format/index.ts';
+
+type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function addCreateFlags(cmd: Command): Command {
+  return cmd
+    .option('-e, --env <env>', 'Set environment variables in container', collect, [])
+    .option('--env-file <file>', 'Read in a file of environment variables', collect, [])
+    .option('--entrypoint <cmd>', 'Overwrite the default ENTRYPOINT of the image')
+    .option('-h, --hostname <name>', 'Set container hostname')
+    .option('-i, --interactive', 'Keep STDIN open even if not attached', false)
+    .option('-l, --label <label>', 'Set metadata on container', collect, [])
+    .option('--name <name>', 'Assign a name to the container')
+    .addOption(new Option('--network <mode>', 'Connect a container to a network (none, host)').default('none'))
+    .addOption(new Option('--net <mode>').hideHelp())
+    .option('--read-only', 'Make containers root filesystem read-only', false)
+    .option('--rm', 'Remove container (and pod if created) after exit', false)
+    .option('--stop-signal <signal>', 'Signal to stop a container. Default is SIGTERM')
+    .option('--stop-timeout <seconds>', 'Timeout (in seconds) that containers stopped by user command have to exit', parseIntFlag('stop-timeout'))
+    .option('-t, --tty', 'Allocate a pseudo-TTY for container', false)
+    .option('-u, --user <user>', 'Username or UID (format: <name|uid>[:<group|gid>])')
+    .option('--ulimit <limit>', 'Ulimit options', collect, [])
+    .option('--pids-limit <n>', 'Tune container pids limit (set -1 for unlimited)', parseIntFlag('pids-limit'))
+    .option('-w, --workdir <dir>', 'Working directory inside the container')
+    .option('--cidfile <file>', 'Write the container ID to the file')
+    .passThroughOptions()
+    .argument('<image>', 'image to run')
+    .argument('[command...]', 'command and arguments');
+}
+
+function intentFrom(image: string, command: string[], o: Opts): ContainerIntent {
+  const network = (o.net ?? o.network) as string;
+  if (!['none', 'host', 'private', 'bridge', 'slirp4netns'].includes(network)) {
+    throw invalidArgument(`unable to find network with name or ID ${network}: network not found`);
+  }
+  const env = parseEnvFiles(o.envFile);
+  parseEnv(o.env, env);
+  let entrypoint: string[] | undefined;
+  if (o.entrypoint !== undefined) {
+    const ep = String(o.entrypoint);
+    if (ep.trim().startsWith('[')) {
+      try { entrypoint = JSON.parse(ep); } catch { throw invalidArgument(`invalid --entrypoint JSON: ${ep}`); }
+    } else entrypoint = ep === '' ? [] : [ep];
+  }
+  return {
+    image, command: command.length ? command : undefined, entrypoint, name: o.name, env, workdir: o.workdir,
+    user: o.user, hostname: o.hostname, labels: parseLabels(o.label), interactive: o.interactive, tty: o.tty,
+    autoRemove: o.rm, network: (network === 'host' ? 'host' : 'none') as NetworkMode, stopSignal: o.stopSignal,
+    stopTimeout: o.stopTimeout, readOnly: o.readOnly, ulimits: o.ulimit, pidsLimit: o.pidsLimit,
+    createCommand: ['husk', ...process.argv.slice(2)],
+  };
+}
+
+async function writeCidfile(path: string | undefined, id: string): Promise<void> {
+  if (!path) return;
+  const { writeFileSync, existsSync } = await import('node:fs');
+  if (existsSync(path)) throw invalidArgument(`container id file exists. Ensure another container is not using it or delete ${path}`);
+  writeFileSync(path, id);
+}
+
+function makeRun(): Command {
+  return addCreateFlags(new Command('run').description('Run a command in a new container'))
+    .option('-d, --detach', 'Run container in background and print container ID', false)
+    .option('--detach-keys <keys>', 'Override the key sequence for detaching a container', 'ctrl-p,ctrl-q')
+    .option('--sig-proxy [bool]', 'Proxy received signals to the process', (v) => v !== 'false', true)
+    .action(async function (this: Command, image: string, command: string[], o: Opts) {
+      const e = engineFor(this);
+      const intent = intentFrom(image, command, o);
+      const r = await E.runContainer(e, intent, {
+        detach: o.detach, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
+        detachKeys: o.detachKeys, proxySignals: o.sigProxy,
+      });
+      await writeCidfile(o.cidfile, r.container.config.id);
+      if (o.detach || r.detached) {
+        if (o.detach) print(r.container.config.id);
+        return;
+      }
+      process.exitCode = r.exitCode ?? 0;
+      if (intent.interactive) process.stdin.destroy();
+    });
+}
+
+function makeCreate(): Command {
+  return addCreateFlags(new Command('create').description('Create but do not start a container'))
+    .action(async function (this: Command, image: string, command: string[], o: Opts) {
+      const c = await E.createContainer(engineFor(this), intentFrom(image, command, o));
+      await writeCidfile(o.cidfile, c.config.id);
+      print(c.config.id);
+    });
+}
+
+/** Runs fn for each name, printing errors like Podman and exiting 125 if any failed (or code). */
+async function each(names: string[], fn: (n: string) => Promise<void>): Promise<void> {
+  let failed: HuskError | Error | undefined;
+  for (const n of names) {
+    try {
+      await fn(n);
+    } catch (err) {
+      if (failed) process.stderr.write(`Error: ${(failed as Error).message}\n`);
+      failed = err as Error;
+    }
+  }
+  if (failed) throw failed;
+}
+
+function allOr(e: Engine, names: string[], all: boolean, what: string, filter?: (c: E.Container) => boolean): string[] {
+  if (all) return E.listContainers(e).filter(filter ?? (() => true)).map((c) => c.config.id);
+  if (!names.length) throw invalidArgument(`you must provide at least one ${what} name or ID`);
+  return names;
+}
+
+function makeStart(): Command {
+  return new Command('start').description('Start one or more containers')
+    .option('-a, --attach', 'Attach container\'s STDOUT and STDERR', false)
+    .option('-i, --interactive', 'Make STDIN available to the contained process', false)
+    .option('--detach-keys <keys>', 'Override the key sequence for detaching a container', 'ctrl-p,ctrl-q')
+    .option('--all', 'Start all containers regardless of their state or configuration', false)
+    .argument('[containers...]')
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const e = engineFor(this);
+      const ids = allOr(e, names, o.all, 'container', (c) => c.state.status !== 'running');
+      if (o.attach) {
+        if (ids.length !== 1) throw invalidArgument('you cannot start and attach multiple containers at once');
+        const r = await E.startAndAttach(e, ids[0], { stdin: o.interactive ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr, detachKeys: o.detachKeys });
+        if (!r.detached) process.exitCode = r.exitCode ?? 0;
+        process.stdin.destroy();
+        return;
+      }
+      await each(ids, async (n) => {
+        await E.startContainer(e, n);
+        print(n);
+      });
+    });
+}
+
+function makeStop(): Command {
+  return new Command('stop').description('Stop one or more containers')
+    .option('-t, --time <seconds>', 'Seconds to wait for stop before killing the container', parseIntFlag('time'))
+    .option('-a, --all', 'Stop all running containers', false)
+    .option('-i, --ignore', 'Ignore errors when a specified container is missing', false)
+    .argument('[containers...]')
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const e = engineFor(this);
+      const ids = allOr(e, names, o.all, 'container', (c) => c.state.status === 'running' || c.state.status === 'paused');
+      await each(ids, async (n) => {
+        try {
+          await E.stopContainer(e, n, o.time);
+        } catch (err) {
+          if (o.ignore && (err as HuskError).code === 'NO_SUCH_CONTAINER') return;
+          throw err;
+        }
+        print(n);
+      });
+    });
+}
+
+function makeKill(): Command {
+  return new Command('kill').description('Kill one or more running containers with a specific signal')
+    .option('-s, --signal <signal>', 'Signal to send to the container', 'KILL')
+    .option('-a, --all', 'Signal all running containers', false)
+    .argument('[containers...]')
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const e = engineFor(this);
+      await each(allOr(e, names, o.all, 'container', (c) => c.state.status === 'running'), async (n) => {
+        await E.killContainer(e, n, o.signal);
+        print(n);
+      });
+    });
+}
+
+function makeRestart(): Command {
+  return new Command('restart').description('Restart one or more containers')
+    .option('-t, --time <seconds>', 'Seconds to wait for stop before killing the container', parseIntFlag('time'))
+    .option('-a, --all', 'Restart all containers', false)
+    .argument('[containers...]')
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const e = engineFor(this);
+      await each(allOr(e, names, o.all, 'container'), async (n) => {
+        await E.stopContainer(e, n, o.time);
+        const c = await E.startContainer(e, n);
+        print(c.config.id);
+      });
+    });
+}
+
+function makeRm(): Command {
+  return new Command('rm').description('Remove one or more containers')
+    .option('-f, --force', 'Force removal of a running or unusable container', false)
+    .option('-a, --all', 'Remove all containers', false)
+    .option('-i, --ignore', 'Ignore errors when a specified container is missing', false)
+    .option('-v, --volumes', 'Remove anonymous volumes associated with the container', false)
+    .option('-t, --time <seconds>', 'Seconds to wait for stop before killing the container', parseIntFlag('time'))
+    .argument('[containers...]')
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const e = engineFor(this);
+      await each(allOr(e, names, o.all, 'container'), async (n) => {
+        try {
+          print(await E.removeContainer(e, n, { force: o.force }));
+        } catch (err) {
+          if (o.ignore && (err as HuskError).code === 'NO_SUCH_CONTAINER') return;
+          throw err;
+        }
+      });
+    });
+}
+
+export function psRow(c: E.Container, noTrunc: boolean) {
+  const { config: cfg, state: st } = c;
+  const status = E.statusWord(c);
+  const cmd = cfg.args.join(' ');
+  let text = 'Created';
+  if (status === 'running') text = `Up ${humanDuration(Date.now() - new Date(st.startedAt).getTime())}`;
+  else if (status === 'paused') text = 'Paused';
+  else if (status === 'exited' || status === 'stopped') text = `Exited (${st.exitCode}) ${ago(st.finishedAt)}`;
+  return {
+    ID: noTrunc ? cfg.id : cfg.id.slice(0, 12), Id: cfg.id, Image: cfg.imageName, ImageID: cfg.imageId,
+    Command: noTrunc || cmd.length <= 17 ? cmd : `${cmd.slice(0, 17)}...`, CreatedHuman: ago(cfg.created),
+    Created: Math.floor(new Date(cfg.created).getTime() / 1000), CreatedAt: cfg.created, RunningFor: ago(cfg.created),
+    Status: text, State: status, Ports: '', Names: cfg.name, Labels: cfg.intent.labels ?? {}, Pid: st.pid,
+    ExitCode: st.exitCode, Exited: status === 'exited', AutoRemove: !!cfg.intent.autoRemove,
+    StartedAt: Math.floor(new Date(st.startedAt).getTime() / 1000), ExitedAt: Math.floor(new Date(st.finishedAt).getTime() / 1000),
+    Pod: '', PodName: '', Mounts: [], Networks: [], Size: null, IsInfra: false, Namespaces: {},
+  };
+}
+
+function psFilter(filters: string[], e: Engine): (c: E.Container) => boolean {
+  const tests = filters.map((f) => {
+    const eq = f.indexOf('=');
+    if (eq < 0) throw invalidArgument(`invalid filter "${f}": expected key=value`);
+    const key = f.slice(0, eq);
+    const val = f.slice(eq + 1);
+    switch (key) {
+      case 'id': return (c: E.Container) => c.config.id.startsWith(val);
+      case 'name': return (c: E.Container) => new RegExp(val).test(c.config.name);
+      case 'status': {
+        const valid = ['created', 'running', 'paused', 'exited', 'stopped', 'unknown', 'removing'];
+        if (!valid.includes(val)) throw invalidArgument(`invalid status "${val}": must be one of ${valid.join(', ')}`);
+        return (c: E.Container) => E.statusWord(c) === val;
+      }
+      case 'label': {
+        const i = val.indexOf('=');
+        const k = i < 0 ? val : val.slice(0, i);
+        return (c: E.Container) => k in (c.config.intent.labels ?? {}) && (i < 0 || c.config.intent.labels![k] === val.slice(i + 1));
+      }
+      case 'ancestor': {
+        let id: string | undefined;
+        try { id = e.images.lookup(val)?.id; } catch {}
+        return (c: E.Container) => c.config.imageId === id || c.config.imageName === val || c.config.imageId.startsWith(val);
+      }
+      case 'exited': return (c: E.Container) => E.statusWord(c) === 'exited' && c.state.exitCode === Number(val);
+      default: throw invalidArgument(`invalid filter "${key}"`);
+    }
+  });
+  return (c) => tests.every((t) => t(c));
+}
+
+function makePs(name = 'ps'): Command {
+  return new Command(name).description('List containers')
+    .option('-a, --all', 'Show all the containers, default is only running containers', false)
+    .option('-q, --quiet', 'Print the numeric IDs of the containers only', false)
+    .option('-l, --latest', 'Act on the latest container husk is aware of', false)
+    .option('-n, --last <n>', 'Print the n last created containers (all states)', parseIntFlag('last'))
+    .option('--no-trunc', 'Display the extended information')
+    .option('--format <format>', 'Pretty-print containers to JSON or using a Go template')
+    .option('-f, --filter <filter>', 'Filter output based on conditions given', collect, [])
+    .action(async function (this: Command, o: Opts) {
+      const e = engineFor(this);
+      let list = E.listContainers(e);
+      const explicitAll = o.all || o.latest || o.last !== undefined || o.filter.some((f: string) => f.startsWith('status='));
+      if (!explicitAll) list = list.filter((c) => c.state.status === 'running' || c.state.status === 'paused');
+      list = list.filter(psFilter(o.filter, e));
+      list.sort((a, b) => b.config.created.localeCompare(a.config.created));
+      if (o.latest) list = list.slice(0, 1);
+      if (o.last !== undefined && o.last >= 0) list = list.slice(0, o.last);
+      const rows = list.map((c) => psRow(c, o.trunc === false));
+      if (o.quiet) return rows.forEach((r) => print(r.ID));
+      if (o.format === 'json') {
+        print(JSON.stringify(list.map((c) => ({ ...psRow(c, true), ID: undefined, Names: [c.config.name], Command: c.config.args })), null, 4));
+        return;
+      }
+      process.stdout.write(renderList(o.format, rows, {
+        headers: { ID: 'CONTAINER ID', CreatedHuman: 'CREATED', RunningFor: 'CREATED' },
+        defaultFormat: 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}',
+      }));
+    });
+}
+
+function makeLogs(): Command {
+  return new Command('logs').description('Fetch the logs of one or more containers')
+    .option('-f, --follow', 'Follow log output', false)
+    .option('--tail <n>', 'Output the specified number of LINES at the end of the logs (-1: all)', parseIntFlag('tail'), -1)
+    .option('--since <time>', 'Show logs since TIMESTAMP')
+    .option('--until <time>', 'Show logs until TIMESTAMP')
+    .option('-t, --timestamps', 'Output the timestamps in the log', false)
+    .option('-n, --names', 'Output the container name in the log', false)
+    .option('-l, --latest', 'Act on the latest container husk is aware of', false)
+    .argument('[containers...]')
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const e = engineFor(this);
+      if (o.latest) names = E.listContainers(e).sort((a, b) => b.config.created.localeCompare(a.config.created)).slice(0, 1).map((c) => c.config.id);
+      if (!names.length) throw invalidArgument('you must provide at least one container name or ID');
+      const opts = { follow: o.follow, tail: o.tail, since: o.since ? parseTime(o.since) : undefined, until: o.until ? parseTime(o.until) : undefined };
+      await each(names, async (n) => {
+        const name = E.getContainer(e, n).config.name;
+        await E.containerLogs(e, n, opts, (l) => {
+          const prefix = `${o.names || names.length > 1 ? `${name} ` : ''}${o.timestamps ? `${l.time} ` : ''}`;
+          (l.stream === 'stderr' ? process.stderr : process.stdout).write(`${prefix}${l.text}\n`);
+        });
+      });
+    });
+}
+
+function makeExec(): Command {
+  return new Command('exec').description('Run a process in a running container')
+    .option('-d, --detach', 'Run the exec session in detached mode (backgrounded)', false)
+    .option('-e, --env <env>', 'Set environment variables', collect, [])
+    .option('--env-file <file>', 'Read in a file of environment variables', collect, [])
+    .option('-i, --interactive', 'Keep STDIN open even if not attached', false)
+    .option('-t, --tty', 'Allocate a pseudo-TTY', false)
+    .option('-u, --user <user>', 'Sets the username or UID used and optionally the groupname or GID for the specified command')
+    .option('-w, --workdir <dir>', 'Working directory inside the container')
+    .option('--privileged', 'Give the process extended Linux capabilities inside the container', false)
+    .passThroughOptions()
+    .argument('<container>')
+    .argument('<command...>')
+    .action(async function (this: Command, name: string, command: string[], o: Opts) {
+      const e = engineFor(this);
+      const env = parseEnvFiles(o.envFile);
+      parseEnv(o.env, env);
+      process.exitCode = await E.execInContainer(e, name, {
+        command, env, user: o.user, workdir: o.workdir, tty: o.tty, interactive: o.interactive, detach: o.detach,
+      });
+    });
+}
+
+function makeWait(): Command {
+  return new Command('wait').description('Block on one or more containers')
+    .option('--condition <state>', 'Condition to wait on', 'stopped')
+    .option('-i, --interval <duration>', 'Time interval to wait before polling for completion', '250ms')
+    .option('--ignore', 'Ignore if a container does not exist', false)
+    .argument('<containers...>')
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const e = engineFor(this);
+      if (!['stopped', 'exited'].includes(o.condition)) throw invalidArgument(`unsupported wait condition "${o.condition}"`);
+      await each(names, async (n) => {
+        let c;
+        try {
+          c = E.getContainer(e, n);
+        } catch (err) {
+          if (o.ignore) return print('-1');
+          throw err;
+        }
+        if (c.state.status === 'created' && !c.state.pid) {
+          // Created, never started: nothing to wait for yet; Podman waits for a start.
+        }
+        const code = c.state.status === 'exited' || c.state.status === 'stopped' ? c.state.exitCode : await E.waitForExit(e, c.config.id);
+        print(String(code));
+      });
+    });
+}
+
+function makeAttach(): Command {
+  return new Command('attach').description('Attach to a running container')
+    .option('--detach-keys <keys>', 'Select the key sequence for detaching a container', 'ctrl-p,ctrl-q')
+    .option('--no-stdin', 'Do not attach STDIN')
+    .option('--sig-proxy [bool]', 'Proxy received signals to the process', (v) => v !== 'false', true)
+    .argument('<container>')
+    .action(async function (this: Command, name: string, o: Opts) {
+      const e = engineFor(this);
+      const r = await E.attachContainer(e, name, {
+        stdin: o.stdin === false ? undefined : process.stdin, stdout: process.stdout, stderr: process.stderr,
+        detachKeys: o.detachKeys, proxySignals: o.sigProxy,
+      });
+      process.stdin.destroy();
+      if (!r.detached) process.exitCode = r.exitCode ?? 0;
+    });
+}
+
+function makeTop(): Command {
+  return new Command('top').description('Display the running processes of a container')
+    .argument('<container>')
+    .argument('[descriptors...]', 'ps format descriptors (e.g. pid user args)')
+    .action(async function (this: Command, name: string, descriptors: string[]) {
+      const rows = await E.topContainer(engineFor(this), name, descriptors);
+      const { tabulate } = await import('./format/table.ts');
+      process.stdout.write(tabulate(rows.map((r) => r.join('\t'))));
+    });
+}
+
+function makePause(pause: boolean): Command {
+  return new Command(pause ? 'pause' : 'unpause').description(pause ? 'Pause all the processes in one or more containers' : 'Unpause the processes in one or more containers')
+    .option('-a, --all', `${pause ? 'Pause' : 'Unpause'} all containers`, false)
+    .argument('[containers...]')
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const e = engineFor(this);
+      await each(allOr(e, names, o.all, 'container', (c) => c.state.status === (pause ? 'running' : 'paused')), async (n) => {
+        const c = await E.pauseContainer(e, n, pause);
+        print(c.config.id);
+      });
+    });
+}
+
+function makeRename(): Command {
+  return new Command('rename').description('Rename an existing container')
+    .argument('<container>').argument('<name>')
+    .action(function (this: Command, ref: string, name: string) {
+      E.renameContainer(engineFor(this), ref, name);
+    });
+}
+
+function makeInspect(): Command {
+  return new Command('inspect').description('Display the configuration of a container')
+    .option('-f, --format <format>', 'Format the output to a Go template or json', 'json')
+    .option('-l, --latest', 'Act on the latest container husk is aware of', false)
+    .option('-s, --size', 'Display total file size', false)
+    .argument('[containers...]')
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const e = engineFor(this);
+      const { printInspect } = await import('./inspect.ts');
+      printInspect(names, o.format, (n) => E.inspectContainer(e, n));
+    });
+}
+
+function makePrune(): Command {
+  return new Command('prune').description('Remove all non running containers')
+    .option('-f, --force', 'Do not prompt for confirmation', false)
+    .option('--filter <filter>', 'Provide filter values (e.g. label=<key>=<value>)', collect, [])
+    .action(async function (this: Command, o: Opts) {
+      const e = engineFor(this);
+      const f = psFilter(o.filter, e);
+      for (const c of E.listContainers(e).filter((c) => !['running', 'paused'].includes(c.state.status) && f(c))) {
+        print(await E.removeContainer(e, c.config.id));
+      }
+    });
+}
+
+function makeExists(): Command {
+  return new Command('exists').description('Check if a container exists in local storage')
+    .argument('<container>')
+    .action(function (this: Command, ref: string) {
+      try {
+        E.getContainer(engineFor(this), ref);
+      } catch (err) {
+        if ((err as HuskError).code === 'NO_SUCH_CONTAINER') { process.exitCode = 1; return; }
+        throw err;
+      }
+    });
+}
+
+function makeCleanup(): Command {
+  return new Command('cleanup').description('Clean up network and mountpoints of one or more containers (run by conmon)')
+    .argument('<containers...>')
+    .action(async function (this: Command, names: string[]) {
+      const e = engineFor(this);
+      for (const n of names) await E.cleanupContainer(e, n);
+    });
+}
+
+const FACTORIES: Record<string, () => Command> = {
+  run: makeRun, create: makeCreate, start: makeStart, stop: makeStop, kill: makeKill, restart: makeRestart,
+  rm: makeRm, ps: makePs, logs: makeLogs, exec: makeExec, wait: makeWait, attach: makeAttach, top: makeTop,
+  pause: () => makePause(true), unpause: () => makePause(false), rename: makeRename,
+};
+
+export function register(program: Command): void {
+  for (const make of Object.values(FACTORIES)) program.addCommand(make());
+  const group = new Command('container').description('Manage containers').enablePositionalOptions();
+  for (const make of Object.values(FACTORIES)) group.addCommand(make());
+  group.addCommand(makePs('ls').aliases(['list']));
+  group.addCommand(makeInspect());
+  group.addCommand(makePrune());
+  group.addCommand(makeExists());
+  group.addCommand(makeCleanup());
+  program.addCommand(group);
+}

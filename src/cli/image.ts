@@ -1,0 +1,194 @@
+// Image commands over the local store: images, rmi, import, load, tag, inspect.
+import { Command } from 'commander';
+import { HuskError, invalidArgument } from '../common/errors.ts';
+import { splitName } from '../image/reference.ts';
+import type { ImageRecord } from '../image/types.ts';
+import * as E from '../engine/index.ts';
+import { ago, collect, engineFor, humanSize, print } from './common.ts';
+import { renderList } from './format/index.ts';
+import { printInspect } from './inspect.ts';
+
+type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function imageRows(images: ImageRecord[], o: Opts) {
+  const rows = [];
+  for (const img of images) {
+    const names = img.names.length ? img.names : [undefined];
+    for (const n of names) {
+      const { repository, tag } = n ? splitName(n) : { repository: '<none>', tag: '<none>' };
+      rows.push({
+        Repository: repository, Tag: tag, ID: o.trunc === false ? `sha256:${img.id}` : img.id.slice(0, 12), Id: img.id,
+        Digest: img.digest, Created: ago(img.created), CreatedAt: img.created, CreatedSince: ago(img.created),
+        Size: humanSize(img.size), VirtualSize: img.size, Names: img.names, Labels: img.config.config?.Labels ?? {},
+        Dangling: img.names.length === 0, Containers: 0, ReadOnly: false,
+      });
+    }
+  }
+  return rows;
+}
+
+function makeImages(name = 'images'): Command {
+  return new Command(name).description('List images in local storage')
+    .option('-a, --all', 'Show all images (default hides intermediate images)', false)
+    .option('-q, --quiet', 'Display only image IDs', false)
+    .option('--digests', 'Show digests', false)
+    .option('--no-trunc', 'Do not truncate output')
+    .option('--format <format>', 'Change the output format to JSON or a Go template')
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
+    .option('-n, --noheading', 'Do not print column headings', false)
+    .argument('[reference]')
+    .action(async function (this: Command, ref: string | undefined, o: Opts) {
+      const e = engineFor(this);
+      let images = e.images.list();
+      if (ref) images = images.filter((i) => { try { return e.images.lookup(ref)?.id === i.id; } catch { return false; } });
+      for (const f of o.filter as string[]) {
+        const [k, v] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
+        if (k === 'dangling') images = images.filter((i) => (i.names.length === 0) === (v === 'true'));
+        else if (k === 'label') images = images.filter((i) => { const [lk, lv] = v.split('='); const l = i.config.config?.Labels ?? {}; return lk in l && (lv === undefined || l[lk] === lv); });
+        else if (k === 'reference') images = images.filter((i) => i.names.some((n) => n.includes(v)));
+        else throw invalidArgument(`invalid filter "${f}"`);
+      }
+      const rows = imageRows(images, o);
+      if (o.quiet) return [...new Set(rows.map((r) => r.ID))].forEach((id) => print(id));
+      if (o.format === 'json') return print(JSON.stringify(images.map((i) => ({ Id: i.id, Digest: i.digest, RepoTags: i.names, Size: i.size, Created: Math.floor(new Date(i.created).getTime() / 1000), Labels: i.config.config?.Labels ?? null, Names: i.names, Dangling: !i.names.length })), null, 4));
+      const def = `table {{.Repository}}\t{{.Tag}}${o.digests ? '\t{{.Digest}}' : ''}\t{{.ID}}\t{{.Created}}\t{{.Size}}`;
+      let out = renderList(o.format, rows, { headers: { ID: 'IMAGE ID', CreatedSince: 'CREATED' }, defaultFormat: def });
+      if (o.noheading && (!o.format || o.format.startsWith('table'))) out = out.split('\n').slice(1).join('\n');
+      process.stdout.write(out);
+    });
+}
+
+function makeRmi(name = 'rmi'): Command {
+  return new Command(name).description('Remove one or more images from local storage')
+    .option('-f, --force', 'Force removal of the image and any containers using it', false)
+    .option('-a, --all', 'Remove all images', false)
+    .option('-i, --ignore', 'Ignore errors if a specified image does not exist', false)
+    .argument('[images...]')
+    .action(async function (this: Command, refs: string[], o: Opts) {
+      const e = engineFor(this);
+      if (o.all) refs = e.images.list().map((i) => i.id);
+      else if (!refs.length) throw invalidArgument('image name or ID must be specified');
+      let failed: Error | undefined;
+      for (const r of refs) {
+        try {
+          const rep = await E.removeImage(e, r, { force: o.force });
+          for (const u of rep.untagged) print(`Untagged: ${u}`);
+          if (rep.deleted) print(`Deleted: ${rep.deleted}`);
+        } catch (err) {
+          if (o.ignore && (err as HuskError).code === 'NO_SUCH_IMAGE') continue;
+          if (failed) process.stderr.write(`Error: ${failed.message}\n`);
+          failed = err as Error;
+        }
+      }
+      if (failed) {
+        // Podman: 1 when an image is unknown, 2 when in use, 125 otherwise.
+        const code = (failed as HuskError).code;
+        if (code === 'NO_SUCH_IMAGE' || code === 'IMAGE_IN_USE') {
+          process.stderr.write(`Error: ${failed.message}\n`);
+          process.exitCode = code === 'NO_SUCH_IMAGE' ? 1 : 2;
+          return;
+        }
+        throw failed;
+      }
+    });
+}
+
+function makeImport(): Command {
+  return new Command('import').description('Import a tarball to create a filesystem image')
+    .option('-c, --change <instruction>', 'Apply the following possible instructions to the created image: CMD | ENTRYPOINT | ENV | EXPOSE | LABEL | STOPSIGNAL | USER | VOLUME | WORKDIR', collect, [])
+    .option('-m, --message <message>', 'Set commit message for imported image')
+    .option('-q, --quiet', 'Suppress output', false)
+    .argument('<path>', 'tarball of a root filesystem (plain, gzip or zstd)')
+    .argument('[reference]', 'name for the image')
+    .action(async function (this: Command, path: string, ref: string | undefined, o: Opts) {
+      const e = engineFor(this);
+      const img = await E.importTarball(e.images, path, ref, { changes: o.change, message: o.message });
+      e.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'import', Type: 'image' });
+      print(`sha256:${img.id}`);
+    });
+}
+
+function makeLoad(): Command {
+  return new Command('load').description('Load image(s) from a tar archive or OCI layout directory')
+    .option('-i, --input <path>', 'Read from specified archive file (default: stdin)')
+    .option('-q, --quiet', 'Suppress the output', false)
+    .action(async function (this: Command, o: Opts) {
+      const e = engineFor(this);
+      if (!o.input) throw invalidArgument('load: --input is required (reading from stdin is not supported yet)');
+      const imgs = await E.loadArchive(e.images, o.input);
+      for (const img of imgs) {
+        e.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'loadfromarchive', Type: 'image' });
+        print(`Loaded image: ${img.names.length ? img.names.join(', ') : `sha256:${img.id}`}`);
+      }
+    });
+}
+
+function makeTag(): Command {
+  return new Command('tag').description('Add an additional name to a local image')
+    .argument('<image>').argument('<names...>')
+    .action(async function (this: Command, ref: string, names: string[]) {
+      await E.tagImage(engineFor(this), ref, names);
+    });
+}
+
+function makeUntag(): Command {
+  return new Command('untag').description('Remove a name from a local image')
+    .argument('<image>').argument('[names...]')
+    .action(async function (this: Command, ref: string, names: string[]) {
+      const e = engineFor(this);
+      const img = e.images.resolve(ref);
+      for (const n of names.length ? names : img.names) {
+        const full = img.names.find((x) => x === n || splitName(x).repository.endsWith(`/${n.split(':')[0]}`) && splitName(x).tag === (n.split(':')[1] ?? 'latest'));
+        if (!full || !(await e.images.untag(img.id, full))) throw new HuskError('NO_SUCH_IMAGE', `${n}: tag not known`);
+      }
+    });
+}
+
+export function inspectImage(img: ImageRecord, layerDir: (l: string) => string) {
+  const c = img.config;
+  return {
+    Id: img.id, Digest: img.digest, RepoTags: img.names, RepoDigests: img.names.map((n) => `${splitName(n).repository}@${img.digest}`),
+    Parent: '', Comment: c.history?.at(-1)?.comment ?? '', Created: img.created, Config: c.config ?? {}, Version: '',
+    Author: c.author ?? '', Architecture: c.architecture, Os: c.os, Size: img.size, VirtualSize: img.size,
+    GraphDriver: { Name: 'overlay', Data: { LowerDir: img.layers.slice(0, -1).reverse().map(layerDir).join(':'), UpperDir: layerDir(img.layers.at(-1) ?? '') } },
+    RootFS: { Type: 'layers', Layers: img.layers }, Labels: c.config?.Labels ?? null, Annotations: img.manifest.annotations ?? {},
+    ManifestType: img.manifest.mediaType ?? 'application/vnd.oci.image.manifest.v1+json', User: c.config?.User ?? '',
+    History: c.history ?? [], NamesHistory: img.names,
+  };
+}
+
+function makeInspect(): Command {
+  return new Command('inspect').description('Display the configuration of an image')
+    .option('-f, --format <format>', 'Format the output to a Go template or json', 'json')
+    .argument('<images...>')
+    .action(function (this: Command, refs: string[], o: Opts) {
+      const e = engineFor(this);
+      printInspect(refs, o.format, (r) => inspectImage(e.images.resolve(r), (l) => (l ? e.images.layerDir(l) : '')));
+    });
+}
+
+function makeExists(): Command {
+  return new Command('exists').description('Check if an image exists in local storage')
+    .argument('<image>')
+    .action(function (this: Command, ref: string) {
+      if (!engineFor(this).images.lookup(ref)) process.exitCode = 1;
+    });
+}
+
+export function register(program: Command): void {
+  program.addCommand(makeImages());
+  program.addCommand(makeRmi());
+  program.addCommand(makeImport());
+  program.addCommand(makeLoad());
+  program.addCommand(makeTag());
+  const group = new Command('image').description('Manage images');
+  group.addCommand(makeImages('ls').aliases(['list']));
+  group.addCommand(makeRmi('rm'));
+  group.addCommand(makeImport());
+  group.addCommand(makeLoad());
+  group.addCommand(makeTag());
+  group.addCommand(makeUntag());
+  group.addCommand(makeInspect());
+  group.addCommand(makeExists());
+  program.addCommand(group);
+}

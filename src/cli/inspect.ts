@@ -1,0 +1,20 @@
+// Printing inspect results: Podman prints a JSON array, or one template
+// rendering per object with --format.
+import { renderOne } from './format/index.ts';
+
+export function printInspect(names: string[], format: string, get: (name: string) => unknown): void {
+  if (!names.length) throw new Error('inspect requires at least one name or ID');
+  const out: unknown[] = [];
+  let failed: Error | undefined;
+  for (const n of names) {
+    try {
+      out.push(get(n));
+    } catch (e) {
+      if (failed) process.stderr.write(`Error: ${failed.message}\n`);
+      failed = e as Error;
+    }
+  }
+  if (!format || format === 'json' || format === '{{json .}}') process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
+  else for (const o of out) process.stdout.write(`${renderOne(format, o)}\n`);
+  if (failed) throw failed;
+}

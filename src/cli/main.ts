@@ -1,0 +1,114 @@
+// husk's entry point. Only this file exits the process. Command modules are
+// loaded lazily: the first non-flag word picks the one module that defines
+// that command's flags, so start-up never pays for the others.
+import { Command, CommanderError, Option } from 'commander';
+import { HuskError } from '../common/errors.ts';
+import { VERSION } from './version.ts';
+
+type Loader = () => Promise<{ register(program: Command): void }>;
+
+const container: Loader = () => import('./container.ts');
+const image: Loader = () => import('./image.ts');
+const system: Loader = () => import('./system.ts');
+
+/** Command word → [module, one-line description for `husk --help`]. */
+const COMMANDS: Record<string, [Loader, string]> = {
+  attach: [container, 'Attach to a running container'],
+  container: [container, 'Manage containers'],
+  create: [container, 'Create but do not start a container'],
+  events: [system, 'Show husk events'],
+  exec: [container, 'Run a process in a running container'],
+  image: [image, 'Manage images'],
+  images: [image, 'List images in local storage'],
+  import: [image, 'Import a tarball to create a filesystem image'],
+  info: [system, 'Display husk system information'],
+  inspect: [system, 'Display the configuration of a container or image'],
+  kill: [container, 'Kill one or more running containers with a specific signal'],
+  load: [image, 'Load image(s) from a tar archive'],
+  logs: [container, 'Fetch the logs of one or more containers'],
+  pause: [container, 'Pause all the processes in one or more containers'],
+  ps: [container, 'List containers'],
+  rename: [container, 'Rename an existing container'],
+  restart: [container, 'Restart one or more containers'],
+  rm: [container, 'Remove one or more containers'],
+  rmi: [image, 'Remove one or more images from local storage'],
+  run: [container, 'Run a command in a new container'],
+  start: [container, 'Start one or more containers'],
+  stop: [container, 'Stop one or more containers'],
+  system: [system, 'Manage husk'],
+  tag: [image, 'Add an additional name to a local image'],
+  top: [container, 'Display the running processes of a container'],
+  unpause: [container, 'Unpause the processes in one or more containers'],
+  version: [system, 'Display the husk version information'],
+  wait: [container, 'Block on one or more containers'],
+};
+
+export interface GlobalOptions { root?: string; runroot?: string; runtime?: string; logLevel?: string }
+
+function buildProgram(): Command {
+  const program = new Command('husk')
+    .description('Manage pods, containers and images, daemonless')
+    .usage('[options] command')
+    .version(VERSION, '-v, --version', 'Print the version')
+    .option('--root <path>', 'Path to the graph root directory where images and containers are stored')
+    .option('--runroot <path>', 'Path to the runtime root directory for volatile state')
+    .option('--runtime <name>', 'Path or name of the OCI runtime (crun, runc)')
+    .addOption(new Option('--log-level <level>', 'Log messages at and above the level').choices(['debug', 'info', 'warn', 'error']).default('warn'))
+    .enablePositionalOptions()
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  program.configureOutput({ outputError: (s, write) => write(`Error: ${s.replace(/^error: /, '')}`) });
+  return program;
+}
+
+/** First word that is not a global flag or its value. */
+function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return argv[i + 1];
+    if (!a.startsWith('-')) return a;
+    if (/^--(root|runroot|runtime|log-level)$/.test(a)) i++;
+  }
+  return undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const word = commandWord(argv);
+  const entry = word ? COMMANDS[word] : undefined;
+  if (entry) {
+    (await entry[0]()).register(program);
+  } else {
+    // Help or an unknown command: list every command without loading modules.
+    for (const [name, [, desc]] of Object.entries(COMMANDS)) program.command(name).description(desc);
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+export function reportError(e: unknown): number {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    return 125;
+  }
+  if (e instanceof HuskError) {
+    process.stderr.write(`Error: ${e.message}\n`);
+    return e.exitCode;
+  }
+  process.stderr.write(`Error: ${(e as Error)?.message ?? String(e)}\n`);
+  if (process.env.HUSK_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
+  return 125;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.exitCode = reportError(e);
+  },
+);

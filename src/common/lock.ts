@@ -1,0 +1,48 @@
+// Advisory file locks (flock) serialising husk processes that share a store,
+// plus an in-process queue per path so concurrent async callers of the
+// library (which share one process, where flock would not exclude them)
+// also take turns. Locks are not re-entrant: never nest the same path.
+import { closeSync, mkdirSync, openSync, constants } from 'node:fs';
+import { dirname } from 'node:path';
+import { native, LOCK_EX, LOCK_UN } from './native.ts';
+
+const queues = new Map<string, Promise<unknown>>();
+
+export async function withLock<T>(path: string, fn: () => Promise<T> | T): Promise<T> {
+  const prev = queues.get(path) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((r) => (release = r));
+  const tail = prev.then(() => mine);
+  queues.set(path, tail);
+  await prev;
+  let fd = -1;
+  try {
+    fd = lockFile(path);
+    return await fn();
+  } finally {
+    if (fd >= 0) unlockFile(fd);
+    release();
+    if (queues.get(path) === tail) queues.delete(path);
+  }
+}
+
+/** Blocks the thread until the lock is held; returns the fd to unlock. */
+export function lockFile(path: string): number {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+  try {
+    native().flock(fd, LOCK_EX);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  return fd;
+}
+
+export function unlockFile(fd: number): void {
+  try {
+    native().flock(fd, LOCK_UN);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,35 @@
+// Typed binding for native/husk.c: the syscalls Node does not expose.
+// Loaded lazily so commands that never mount or lock do not pay for dlopen.
+import { createRequire } from 'node:module';
+import { installPath } from './paths.ts';
+
+export interface Native {
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+  umount2(target: string, flags: number): void;
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  lsetxattr(path: string, name: string, value: Buffer): void;
+  /** null when the attribute is absent or xattrs are unsupported. */
+  lgetxattr(path: string, name: string): Buffer | null;
+  llistxattr(path: string): string[];
+  flock(fd: number, op: number): void;
+  getrlimit(resource: number): [number, number];
+  seqpacketConnect(path: string): number;
+  shutdown(fd: number, how: number): void;
+  clearCloexec(fd: number): void;
+}
+
+export const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_BIND = 4096, MS_REC = 16384, MS_PRIVATE = 1 << 18;
+export const MNT_DETACH = 2;
+export const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+export const RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7;
+export const S_IFCHR = 0o020000;
+
+let loaded: Native | undefined;
+
+export function native(): Native {
+  if (!loaded) {
+    const require = createRequire(import.meta.url);
+    loaded = require(installPath('native/build/husk.node')) as Native;
+  }
+  return loaded;
+}

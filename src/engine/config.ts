@@ -1,0 +1,123 @@
+// Engine configuration: store paths and runtime choice, from defaults,
+// Podman's config files (containers.conf; husk's own storage.conf) and the
+// caller's options, in that order of precedence (last wins).
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'smol-toml';
+import { HuskError } from '../common/errors.ts';
+
+export interface EngineOptions {
+  /** Graph root: images, layers, container upper dirs, state database. */
+  root?: string;
+  /** Run root: volatile state (exit files, sockets, locks, events). */
+  runroot?: string;
+  /** OCI runtime name (crun, runc) or absolute path. */
+  runtime?: string;
+  /** Path to conmon. */
+  conmonPath?: string;
+  /** Command conmon runs when a container exits: [argv0, ...args]; defaults to this husk. */
+  exitCommand?: string[];
+  /** Default ulimits like containers.conf's default_ulimits ("nofile=1024:2048"). */
+  defaultUlimits?: string[];
+  /** Default pids limit (containers.conf pids_limit). */
+  pidsLimit?: number;
+}
+
+export interface ResolvedConfig {
+  root: string;
+  runroot: string;
+  runtime: string | undefined;
+  runtimePaths: Record<string, string[]>;
+  conmonPath: string;
+  exitCommand: string[] | undefined;
+  defaultUlimits: string[];
+  pidsLimit: number;
+  /** Files read, for `husk info`. */
+  configFiles: string[];
+}
+
+const DEFAULT_RUNTIME_PATHS: Record<string, string[]> = {
+  crun: ['/usr/bin/crun', '/usr/local/bin/crun', '/usr/sbin/crun'],
+  runc: ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/bin/runc', '/usr/local/sbin/runc'],
+};
+const CONMON_PATHS = ['/usr/bin/conmon', '/usr/libexec/podman/conmon', '/usr/local/bin/conmon', '/usr/libexec/crio/conmon'];
+
+type Toml = Record<string, unknown>;
+
+function parseToml(path: string): Toml {
+  try {
+    return parse(readFileSync(path, 'utf8')) as Toml;
+  } catch (e) {
+    throw new HuskError('INVALID_ARGUMENT', `reading ${path}: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+function containersConfFiles(): string[] {
+  const env = process.env.CONTAINERS_CONF;
+  if (env) return [env];
+  const files = ['/usr/share/containers/containers.conf', '/etc/containers/containers.conf'];
+  for (const dir of ['/usr/share/containers/containers.conf.d', '/etc/containers/containers.conf.d']) {
+    if (existsSync(dir)) for (const f of readdirSync(dir).sort()) if (f.endsWith('.conf')) files.push(join(dir, f));
+  }
+  if (process.getuid?.() !== 0) files.push(join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'containers/containers.conf'));
+  return files;
+}
+
+function storageConfFiles(): string[] {
+  // husk keeps its own storage.conf (same format as containers-storage's) so a
+  // Podman graphroot is never opened with husk's different on-disk layout.
+  const env = process.env.HUSK_STORAGE_CONF;
+  if (env) return [env];
+  if (process.getuid?.() === 0) return ['/etc/husk/storage.conf'];
+  return [join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'husk/storage.conf')];
+}
+
+function defaultRoots(): { root: string; runroot: string } {
+  if (process.getuid?.() === 0) return { root: '/var/lib/husk/storage', runroot: '/run/husk/storage' };
+  const data = process.env.XDG_DATA_HOME ?? join(homedir(), '.local/share');
+  const run = process.env.XDG_RUNTIME_DIR ?? `/tmp/husk-run-${process.getuid?.()}`;
+  return { root: join(data, 'husk/storage'), runroot: join(run, 'husk') };
+}
+
+export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
+  const files: string[] = [];
+  const cfg: ResolvedConfig = {
+    ...defaultRoots(),
+    runtime: undefined,
+    runtimePaths: { ...DEFAULT_RUNTIME_PATHS },
+    conmonPath: '',
+    exitCommand: opts.exitCommand,
+    defaultUlimits: [],
+    pidsLimit: 2048,
+    configFiles: files,
+  };
+  let conmonPaths = CONMON_PATHS;
+  for (const f of containersConfFiles()) {
+    if (!existsSync(f)) continue;
+    files.push(f);
+    const t = parseToml(f);
+    const engine = (t.engine ?? {}) as Toml;
+    const containers = (t.containers ?? {}) as Toml;
+    if (typeof engine.runtime === 'string') cfg.runtime = engine.runtime;
+    if (Array.isArray(engine.conmon_path)) conmonPaths = engine.conmon_path as string[];
+    const runtimes = (engine.runtimes ?? {}) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(runtimes)) if (Array.isArray(v)) cfg.runtimePaths[k] = v as string[];
+    if (Array.isArray(containers.default_ulimits)) cfg.defaultUlimits = containers.default_ulimits as string[];
+    if (typeof containers.pids_limit === 'number') cfg.pidsLimit = containers.pids_limit;
+  }
+  for (const f of storageConfFiles()) {
+    if (!existsSync(f)) continue;
+    files.push(f);
+    const storage = (parseToml(f).storage ?? {}) as Toml;
+    if (typeof storage.graphroot === 'string') cfg.root = storage.graphroot;
+    if (typeof storage.runroot === 'string') cfg.runroot = storage.runroot;
+  }
+  if (opts.root) cfg.root = opts.root;
+  if (opts.runroot) cfg.runroot = opts.runroot;
+  if (opts.runtime) cfg.runtime = opts.runtime;
+  if (opts.defaultUlimits) cfg.defaultUlimits = opts.defaultUlimits;
+  if (opts.pidsLimit !== undefined) cfg.pidsLimit = opts.pidsLimit;
+  cfg.conmonPath = opts.conmonPath ?? conmonPaths.find((p) => existsSync(p)) ?? '';
+  return cfg;
+}

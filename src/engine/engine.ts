@@ -1,0 +1,107 @@
+// The engine: the one boundary the CLI (and later the REST API) calls. It
+// wires configuration, the image store, the state database, the OCI runtime
+// and the event log; lifecycle logic lives in the modules it delegates to.
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { installPath } from '../common/paths.ts';
+import { ImageStore } from '../image/store.ts';
+import { chooseRuntime, OciRuntime, type RuntimeChoice } from '../runtime/oci.ts';
+import { resolveConfig, type EngineOptions, type ResolvedConfig } from './config.ts';
+import { EventLog } from './events.ts';
+import { StateDB } from './state.ts';
+
+export class Engine {
+  readonly config: ResolvedConfig;
+  readonly images: ImageStore;
+  readonly db: StateDB;
+  readonly events: EventLog;
+  private readonly options: EngineOptions;
+  private choice: RuntimeChoice | undefined;
+  private runtimes = new Map<string, OciRuntime>();
+
+  constructor(options: EngineOptions = {}) {
+    this.options = options;
+    this.config = resolveConfig(options);
+    this.images = new ImageStore(this.config.root);
+    this.db = new StateDB(this.config.root);
+    this.events = new EventLog(join(this.config.runroot, 'events', 'events.log'));
+  }
+
+  close(): void {
+    this.images.close();
+    this.db.close();
+  }
+
+  /** The default runtime for new containers (with the host fallback applied). */
+  runtimeChoice(): RuntimeChoice {
+    return (this.choice ??= chooseRuntime(this.config.runtime, this.config.runtimePaths));
+  }
+
+  /** The runtime a container was created with. */
+  runtime(name?: string): OciRuntime {
+    const n = name ?? this.runtimeChoice().name;
+    let r = this.runtimes.get(n);
+    if (!r) {
+      const choice = n === this.runtimeChoice().name ? this.runtimeChoice() : chooseRuntime(n, this.config.runtimePaths);
+      r = new OciRuntime(choice, this.config.runroot);
+      this.runtimes.set(n, r);
+    }
+    return r;
+  }
+
+  /** ROOT/containers/ID: overlay upper/work/merged and the bundle (userdata). */
+  containerDir(id: string): string {
+    return join(this.config.root, 'containers', id);
+  }
+
+  bundleDir(id: string): string {
+    return join(this.containerDir(id), 'userdata');
+  }
+
+  /** RUNROOT/containers/ID: pid files and generated files; gone after reboot. */
+  runDir(id: string): string {
+    return join(this.config.runroot, 'containers', id);
+  }
+
+  exitDir(): string {
+    return join(this.config.runroot, 'exits');
+  }
+
+  exitFile(id: string): string {
+    return join(this.exitDir(), id);
+  }
+
+  socketDir(): string {
+    return join(this.config.runroot, 'socket');
+  }
+
+  lockPath(id: string): string {
+    return join(this.config.runroot, 'locks', `${id}.lock`);
+  }
+
+  /** Reads conmon's exit file: the exit code and when it was written, if present. */
+  readExit(id: string): { code: number; at: Date } | undefined {
+    try {
+      const f = this.exitFile(id);
+      const text = readFileSync(f, 'utf8').trim();
+      if (!text) return undefined;
+      return { code: Number(text), at: statSync(f).mtime };
+    } catch {
+      return undefined;
+    }
+  }
+
+  ensureDirs(): void {
+    for (const d of [this.exitDir(), this.socketDir(), join(this.config.runroot, 'locks')]) {
+      if (!existsSync(d)) mkdirSync(d, { recursive: true });
+    }
+  }
+
+  /** argv conmon runs when a container exits: this husk's `container cleanup`. */
+  exitCommand(id: string): string[] {
+    const base = this.config.exitCommand ?? [process.execPath, installPath('dist/husk.js')];
+    const globals = ['--root', this.config.root, '--runroot', this.config.runroot];
+    if (this.options.runtime) globals.push('--runtime', this.options.runtime);
+    return [...base, ...globals, 'container', 'cleanup', id];
+  }
+}

@@ -1,0 +1,90 @@
+// ContainerIntent: what the user asked for, built alike by the CLI and by
+// library callers, validated once, then translated into a stored config
+// and at start into config.json. Every field is optional unless noted.
+import { invalidArgument } from '../common/errors.ts';
+
+export type NetworkMode = 'none' | 'host' | 'private';
+
+export interface ContainerIntent {
+  /** Image reference (required). */
+  image: string;
+  /** Command; replaces the image's Cmd. */
+  command?: string[];
+  /** Replaces the image's Entrypoint ("" clears it). */
+  entrypoint?: string[];
+  name?: string;
+  env?: Record<string, string>;
+  workdir?: string;
+  /** user[:group], by name or number. */
+  user?: string;
+  hostname?: string;
+  labels?: Record<string, string>;
+  /** Keep stdin open (-i). */
+  interactive?: boolean;
+  /** Allocate a pseudo-terminal (-t). */
+  tty?: boolean;
+  /** Remove the container after it exits (--rm). */
+  autoRemove?: boolean;
+  network?: NetworkMode;
+  /** Seconds between the stop signal and SIGKILL. */
+  stopTimeout?: number;
+  stopSignal?: string;
+  readOnly?: boolean;
+  /** ulimits as "name=soft[:hard]". */
+  ulimits?: string[];
+  pidsLimit?: number;
+  /** The command line that created it, for inspect. */
+  createCommand?: string[];
+}
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export const SIGNALS: Record<string, number> = {
+  HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, IOT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11, USR2: 12,
+  PIPE: 13, ALRM: 14, TERM: 15, STKFLT: 16, CHLD: 17, CONT: 18, STOP: 19, TSTP: 20, TTIN: 21, TTOU: 22, URG: 23,
+  XCPU: 24, XFSZ: 25, VTALRM: 26, PROF: 27, WINCH: 28, IO: 29, PWR: 30, SYS: 31,
+};
+
+/** Parses "SIGTERM", "TERM", "15" into a signal number. */
+export function parseSignal(s: string): number {
+  const t = s.trim().toUpperCase();
+  if (/^\d+$/.test(t)) {
+    const n = Number(t);
+    if (n >= 1 && n <= 64) return n;
+  } else {
+    const name = t.startsWith('SIG') ? t.slice(3) : t;
+    if (name in SIGNALS) return SIGNALS[name];
+    const rt = /^RTMIN(?:\+(\d+))?$/.exec(name);
+    if (rt) return 34 + Number(rt[1] ?? 0);
+  }
+  throw invalidArgument(`invalid signal: ${s}`);
+}
+
+export function validateIntent(i: ContainerIntent): void {
+  if (!i.image) throw invalidArgument('an image is required');
+  if (i.name !== undefined && !NAME.test(i.name)) {
+    throw invalidArgument(`container name "${i.name}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
+  }
+  if (i.network && !['none', 'host', 'private'].includes(i.network)) throw invalidArgument(`unsupported network mode "${i.network}"`);
+  if (i.stopTimeout !== undefined && (!Number.isInteger(i.stopTimeout) || i.stopTimeout < 0)) throw invalidArgument('stop timeout must be a non-negative integer');
+  if (i.stopSignal) parseSignal(i.stopSignal);
+  for (const k of Object.keys(i.env ?? {})) if (!k || k.includes('=')) throw invalidArgument(`invalid environment variable name "${k}"`);
+  for (const u of i.ulimits ?? []) parseUlimit(u);
+}
+
+export const ULIMITS: Record<string, string> = {
+  core: 'RLIMIT_CORE', cpu: 'RLIMIT_CPU', data: 'RLIMIT_DATA', fsize: 'RLIMIT_FSIZE', locks: 'RLIMIT_LOCKS',
+  memlock: 'RLIMIT_MEMLOCK', msgqueue: 'RLIMIT_MSGQUEUE', nice: 'RLIMIT_NICE', nofile: 'RLIMIT_NOFILE',
+  nproc: 'RLIMIT_NPROC', rss: 'RLIMIT_RSS', rtprio: 'RLIMIT_RTPRIO', rttime: 'RLIMIT_RTTIME',
+  sigpending: 'RLIMIT_SIGPENDING', stack: 'RLIMIT_STACK', as: 'RLIMIT_AS',
+};
+
+export function parseUlimit(s: string): { type: string; soft: number; hard: number } {
+  const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(s.trim());
+  if (!m || !(m[1] in ULIMITS)) throw invalidArgument(`invalid ulimit "${s}": expected NAME=SOFT[:HARD]`);
+  const conv = (v: string) => (Number(v) < 0 ? 2 ** 64 - 1 : Number(v));
+  const soft = conv(m[2]);
+  const hard = m[3] !== undefined ? conv(m[3]) : soft;
+  if (soft > hard) throw invalidArgument(`invalid ulimit "${s}": soft limit exceeds hard limit`);
+  return { type: ULIMITS[m[1]], soft, hard };
+}

@@ -1,0 +1,301 @@
+// The container state machine: create → (init: mount, conmon, runtime
+// create) → start → exit (conmon's exit file) → cleanup → remove.
+// Every transition holds the container's lock; cleanup is idempotent, as
+// it runs both in-process and as conmon's exit command.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HuskError, containerState, invalidArgument } from '../common/errors.ts';
+import { withLock } from '../common/lock.ts';
+import { secureJoin } from '../common/securejoin.ts';
+import { conmonCreate } from '../runtime/conmon.ts';
+import { classifyStartError } from '../runtime/oci.ts';
+import type { Engine } from './engine.ts';
+import { writeGeneratedFiles } from './files.ts';
+import { validateIntent, parseSignal, type ContainerIntent } from './intent.ts';
+import { randomName } from './names.ts';
+import { mountRootfs, prepareRootfsDirs, removeContainerDirs, unmountRootfs } from './rootfs.ts';
+import { containerHostname, containerSpec, effectiveArgs } from './spec.ts';
+import { initialState, type Container, type ContainerConfig } from './types.ts';
+import { resolveUser } from './user.ts';
+import { waitForExit } from './wait.ts';
+
+export async function createContainer(e: Engine, intent: ContainerIntent): Promise<Container> {
+  validateIntent(intent);
+  const img = e.images.resolve(intent.image);
+  const args = effectiveArgs(intent, img);
+  if (!args.length) throw invalidArgument('no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
+  const id = randomBytes(32).toString('hex');
+  let name = intent.name;
+  if (!name) {
+    do name = randomName(); while (e.db.db.prepare('SELECT 1 FROM containers WHERE name = ?').get(name));
+  }
+  const config: ContainerConfig = {
+    id, name, intent, imageId: img.id, imageName: img.names[0] ?? intent.image, args,
+    created: new Date().toISOString(), runtime: e.runtimeChoice().name,
+  };
+  e.ensureDirs();
+  prepareRootfsDirs(e.containerDir(id));
+  mkdirSync(e.bundleDir(id), { recursive: true });
+  try {
+    e.db.add(config, initialState());
+  } catch (err) {
+    removeContainerDirs(e.containerDir(id));
+    throw err;
+  }
+  e.events.write({ ID: id, Name: name, Image: config.imageName, Status: 'create', Type: 'container' });
+  return { config, state: initialState() };
+}
+
+export function getContainer(e: Engine, ref: string): Container {
+  const id = e.db.lookupId(ref);
+  const c = e.db.get(id);
+  if (!c) throw containerState(`container ${ref} vanished`);
+  return c;
+}
+
+/** Mounts the rootfs, writes config.json and has conmon create the container. */
+async function init(e: Engine, c: Container): Promise<void> {
+  const { id } = c.config;
+  const img = e.images.get(c.config.imageId);
+  if (!img) throw new HuskError('NO_SUCH_IMAGE', `image ${c.config.imageId} of container ${c.config.name} is gone`);
+  const cdir = e.containerDir(id);
+  const rootfs = mountRootfs(e.images, img.layers, cdir);
+  e.db.updateState(id, (s) => { s.mounted = true; });
+  const runtime = e.runtime(c.config.runtime);
+  try {
+    const user = resolveUser(rootfs, c.config.intent.user ?? img.config.config?.User);
+    const cwd = c.config.intent.workdir ?? img.config.config?.WorkingDir ?? '/';
+    // Podman creates a missing working directory instead of failing.
+    if (cwd !== '/') mkdirSync(secureJoin(rootfs, cwd), { recursive: true });
+    const rundir = e.runDir(id);
+    mkdirSync(rundir, { recursive: true });
+    const network = c.config.intent.network ?? 'none';
+    const files = writeGeneratedFiles(rundir, { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network });
+    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit });
+    const bundle = e.bundleDir(id);
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+    try { unlinkSync(e.exitFile(id)); } catch {}
+    await runtime.delete(id).catch(() => {});
+    let pid: number;
+    try {
+      ({ pid } = await conmonCreate({
+        conmonPath: e.config.conmonPath, runtime, id, name: c.config.name, bundle,
+        pidFile: join(rundir, 'pidfile'), conmonPidFile: join(rundir, 'conmon.pid'), exitDir: e.exitDir(),
+        logPath: join(bundle, 'ctr.log'), socketDir: e.socketDir(), terminal: !!c.config.intent.tty,
+        stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id),
+      }));
+    } catch (err) {
+      if (err instanceof HuskError && err.code === 'RUNTIME') throw classifyStartError(err.message, c.config.args[0]);
+      throw err;
+    }
+    const conmonPid = Number(readText(join(rundir, 'conmon.pid'))) || 0;
+    e.db.updateState(id, (s) => { Object.assign(s, { status: 'created', pid, conmonPid, exitCode: 0, error: '' }); });
+  } catch (err) {
+    await runtime.delete(id).catch(() => {});
+    unmountRootfs(cdir);
+    e.db.updateState(id, (s) => { s.mounted = false; s.pid = 0; s.error = (err as Error).message; });
+    throw err;
+  }
+}
+
+function readText(p: string): string {
+  try {
+    return readFileSync(p, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+export interface StartHooks {
+  /** Runs after the runtime created the container, before its process starts (attach here). */
+  beforeStart?: (c: Container) => Promise<void> | void;
+}
+
+export async function startContainer(e: Engine, ref: string, hooks: StartHooks = {}): Promise<Container> {
+  const id = e.db.lookupId(ref);
+  return withLock(e.lockPath(id), async () => {
+    let c = syncState(e, e.db.get(id)!);
+    if (c.state.status === 'running') return c;
+    if (c.state.status === 'paused') throw containerState(`container ${c.config.name} is paused: unpause it instead: container state improper`);
+    if (c.state.status === 'exited' || c.state.status === 'stopped') await cleanupLocked(e, c, { keep: true });
+    await init(e, e.db.get(id)!);
+    c = e.db.get(id)!;
+    await hooks.beforeStart?.(c);
+    try {
+      await e.runtime(c.config.runtime).start(id);
+    } catch (err) {
+      await cleanupLocked(e, e.db.get(id)!, { keep: true });
+      throw classifyStartError((err as Error).message, c.config.args[0]);
+    }
+    const s = e.db.updateState(id, (s) => { s.status = 'running'; s.startedAt = new Date().toISOString(); });
+    e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'start', Type: 'container' });
+    return { config: c.config, state: s };
+  });
+}
+
+/**
+ * Folds conmon's exit file into the stored state so readers see the truth
+ * even before the exit command ran; resources are released by cleanup.
+ */
+export function syncState(e: Engine, c: Container): Container {
+  if (c.state.status !== 'running' && c.state.status !== 'paused' && !(c.state.status === 'created' && c.state.pid)) return c;
+  const ex = e.readExit(c.config.id);
+  if (!ex) return c;
+  const state = { ...c.state, status: 'exited' as const, exitCode: ex.code, finishedAt: ex.at.toISOString(), pid: 0 };
+  return { config: c.config, state };
+}
+
+/** Releases a stopped container's runtime state and mounts; removes --rm containers. */
+export async function cleanupContainer(e: Engine, ref: string): Promise<void> {
+  let id: string;
+  try {
+    id = e.db.lookupId(ref);
+  } catch {
+    return; // already removed by someone else
+  }
+  await withLock(e.lockPath(id), async () => {
+    const c = e.db.get(id);
+    if (c) await cleanupLocked(e, c, {});
+  });
+}
+
+async function cleanupLocked(e: Engine, c: Container, opts: { keep?: boolean }): Promise<void> {
+  const { id } = c.config;
+  const live = c.state.status === 'running' || c.state.status === 'paused' || (c.state.status === 'created' && c.state.pid > 0);
+  const ex = e.readExit(id);
+  if (live && !ex && processAlive(c.state.pid)) return; // still running: nothing to clean
+  await e.runtime(c.config.runtime).delete(id);
+  if (c.state.mounted) unmountRootfs(e.containerDir(id));
+  const wasLive = live;
+  e.db.updateState(id, (s) => {
+    if (wasLive) {
+      s.status = 'exited';
+      s.exitCode = ex?.code ?? s.exitCode;
+      s.finishedAt = (ex?.at ?? new Date()).toISOString();
+    }
+    s.pid = 0;
+    s.mounted = false;
+  });
+  if (wasLive) e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'died', Type: 'container', ContainerExitCode: ex?.code });
+  if (c.config.intent.autoRemove && !opts.keep) await removeLocked(e, id);
+}
+
+function processAlive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function killContainer(e: Engine, ref: string, signal = 'SIGKILL'): Promise<Container> {
+  const sig = parseSignal(signal);
+  const c = syncState(e, getContainer(e, ref));
+  if (c.state.status !== 'running' && c.state.status !== 'paused') {
+    throw containerState(`can only kill running containers. ${c.config.id} is in state ${stateWord(c)}: container state improper`);
+  }
+  await e.runtime(c.config.runtime).kill(c.config.id, String(sig));
+  e.events.write({ ID: c.config.id, Name: c.config.name, Image: c.config.imageName, Status: 'kill', Type: 'container', Attributes: { signal: String(sig) } });
+  return c;
+}
+
+function stateWord(c: Container): string {
+  return c.state.status === 'created' ? 'configured' : c.state.status;
+}
+
+export function stopSignalOf(e: Engine, c: Container): string {
+  return c.config.intent.stopSignal ?? e.images.get(c.config.imageId)?.config.config?.StopSignal ?? 'SIGTERM';
+}
+
+/** Sends the stop signal, waits up to timeout seconds, then SIGKILL; then cleans up. */
+export async function stopContainer(e: Engine, ref: string, timeout?: number): Promise<Container> {
+  const id = e.db.lookupId(ref);
+  return withLock(e.lockPath(id), async () => {
+    const c = syncState(e, e.db.get(id)!);
+    if (c.state.status === 'running' || c.state.status === 'paused') {
+      const rt = e.runtime(c.config.runtime);
+      const t = timeout ?? c.config.intent.stopTimeout ?? 10;
+      if (c.state.status === 'paused') await rt.resume(id).catch(() => {});
+      if (t > 0) {
+        await rt.kill(id, String(parseSignal(stopSignalOf(e, c)))).catch(() => {});
+        if ((await waitForExit(e, id, t * 1000)) === undefined) await rt.kill(id, '9', true).catch(() => {});
+      } else await rt.kill(id, '9', true).catch(() => {});
+      if ((await waitForExit(e, id, 30_000)) === undefined) throw new HuskError('RUNTIME', `container ${c.config.name} did not exit after SIGKILL`);
+      e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'stop', Type: 'container' });
+    }
+    await cleanupLocked(e, e.db.get(id)!, { keep: false });
+    return e.db.get(id) ?? c;
+  });
+}
+
+export async function removeContainer(e: Engine, ref: string, opts: { force?: boolean } = {}): Promise<string> {
+  const id = e.db.lookupId(ref);
+  await withLock(e.lockPath(id), async () => {
+    const c = e.db.get(id);
+    if (!c) return;
+    const s = syncState(e, c);
+    if (s.state.status === 'running' || s.state.status === 'paused') {
+      if (!opts.force) {
+        throw containerState(`cannot remove container ${id} as it is ${s.state.status} - running or paused containers cannot be removed without force: container state improper`);
+      }
+      const rt = e.runtime(c.config.runtime);
+      await rt.kill(id, '9', true).catch(() => {});
+      await waitForExit(e, id, 30_000);
+    }
+    await cleanupLocked(e, e.db.get(id)!, { keep: true });
+    await removeLocked(e, id);
+  });
+  return id;
+}
+
+async function removeLocked(e: Engine, id: string): Promise<void> {
+  const c = e.db.get(id);
+  if (!c) return;
+  if (c.state.mounted) unmountRootfs(e.containerDir(id));
+  e.db.updateState(id, (s) => { s.status = 'removing'; });
+  removeContainerDirs(e.containerDir(id), e.runDir(id));
+  e.db.remove(id);
+  e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'remove', Type: 'container' });
+  pruneExitFiles(e);
+}
+
+/**
+ * Exit files of removed containers are kept briefly so a foreground `run --rm`
+ * racing the exit command can still read its exit code.
+ */
+function pruneExitFiles(e: Engine): void {
+  const dir = e.exitDir();
+  const cutoff = Date.now() - 5 * 60_000;
+  let names: string[] = [];
+  try { names = readdirSync(dir); } catch { return; }
+  for (const n of names) {
+    if (e.db.db.prepare('SELECT 1 FROM containers WHERE id = ?').get(n)) continue;
+    try {
+      if (statSync(join(dir, n)).mtimeMs < cutoff) unlinkSync(join(dir, n));
+    } catch {}
+  }
+}
+
+export async function pauseContainer(e: Engine, ref: string, pause: boolean): Promise<Container> {
+  const id = e.db.lookupId(ref);
+  return withLock(e.lockPath(id), async () => {
+    const c = syncState(e, e.db.get(id)!);
+    const want = pause ? 'running' : 'paused';
+    if (c.state.status !== want) throw containerState(`"${c.config.name}" is not ${want}, can't ${pause ? 'pause' : 'unpause'}: container state improper`);
+    const rt = e.runtime(c.config.runtime);
+    await (pause ? rt.pause(id) : rt.resume(id));
+    const s = e.db.updateState(id, (s) => { s.status = pause ? 'paused' : 'running'; });
+    e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: pause ? 'pause' : 'unpause', Type: 'container' });
+    return { config: c.config, state: s };
+  });
+}
+
+export function renameContainer(e: Engine, ref: string, name: string): void {
+  validateIntent({ image: 'x', name });
+  const c = getContainer(e, ref);
+  e.db.rename(c.config.id, name);
+  e.events.write({ ID: c.config.id, Name: name, Image: c.config.imageName, Status: 'rename', Type: 'container' });
+}

@@ -1,0 +1,48 @@
+// A container's root filesystem: the image's layer dirs as overlay lowerdirs
+// under the container's own upper and work dirs. Lower dirs are given
+// relative to the layer directory (with a chdir) so mount's option string
+// stays under the page-size limit for deep images.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { isErrno } from '../common/errors.ts';
+import { native, MNT_DETACH } from '../common/native.ts';
+import type { ImageStore } from '../image/store.ts';
+
+export function rootfsPaths(containerDir: string) {
+  return { upper: join(containerDir, 'diff'), work: join(containerDir, 'work'), merged: join(containerDir, 'merged') };
+}
+
+export function prepareRootfsDirs(containerDir: string): void {
+  const p = rootfsPaths(containerDir);
+  for (const d of [p.upper, p.work, p.merged]) mkdirSync(d, { recursive: true });
+}
+
+export function mountRootfs(store: ImageStore, layers: string[], containerDir: string): string {
+  const p = rootfsPaths(containerDir);
+  const base = join(store.root, 'overlay');
+  // Overlay lists lowerdirs top first; image layers are stored bottom first.
+  const lower = layers.slice().reverse().map((l) => relative(base, store.layerDir(l))).join(':');
+  const data = `lowerdir=${lower},upperdir=${p.upper},workdir=${p.work}`;
+  const cwd = process.cwd();
+  process.chdir(base);
+  try {
+    native().mount('overlay', p.merged, 'overlay', 0, data);
+  } finally {
+    process.chdir(cwd);
+  }
+  return p.merged;
+}
+
+export function unmountRootfs(containerDir: string): void {
+  const { merged } = rootfsPaths(containerDir);
+  try {
+    native().umount2(merged, 0);
+  } catch (e) {
+    if (isErrno(e, 'EINVAL') || isErrno(e, 'ENOENT')) return; // not mounted
+    native().umount2(merged, MNT_DETACH);
+  }
+}
+
+export function removeContainerDirs(...dirs: string[]): void {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}

@@ -1,0 +1,105 @@
+// Translating a stored container config plus its image into config.json
+// inputs: the merge rules (image vs. user), environment, rlimit clamping.
+import { hostname as osHostname } from 'node:os';
+import { native, RLIMIT_NOFILE, RLIMIT_NPROC } from '../common/native.ts';
+import type { ImageRecord } from '../image/types.ts';
+import * as S from '../runtime/spec/index.ts';
+import { parseUlimit } from './intent.ts';
+import type { GeneratedFiles } from './files.ts';
+import type { ContainerConfig } from './types.ts';
+import type { ExecUser } from './user.ts';
+
+export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Entrypoint + Cmd as Docker merges them: --entrypoint clears the image's Cmd. */
+export function effectiveArgs(intent: ContainerConfig['intent'], img: ImageRecord): string[] {
+  const ic = img.config.config ?? {};
+  const entrypoint = intent.entrypoint ?? ic.Entrypoint ?? [];
+  const cmd = intent.command?.length ? intent.command : intent.entrypoint !== undefined ? [] : (ic.Cmd ?? []);
+  return [...entrypoint, ...cmd];
+}
+
+export function containerHostname(c: ContainerConfig): string {
+  if (c.intent.hostname) return c.intent.hostname;
+  return c.intent.network === 'host' ? osHostname() : c.id.slice(0, 12);
+}
+
+export function containerEnv(c: ContainerConfig, img: ImageRecord, extra: Record<string, string> = {}): string[] {
+  const env = new Map<string, string>();
+  const put = (kv: string) => {
+    const i = kv.indexOf('=');
+    if (i > 0) env.set(kv.slice(0, i), kv.slice(i + 1));
+  };
+  put(DEFAULT_PATH);
+  for (const e of img.config.config?.Env ?? []) put(e);
+  env.set('container', 'husk');
+  if (c.intent.tty) env.set('TERM', 'xterm');
+  for (const [k, v] of Object.entries(c.intent.env ?? {})) env.set(k, v);
+  for (const [k, v] of Object.entries(extra)) env.set(k, v);
+  env.set('HOSTNAME', c.intent.env?.HOSTNAME ?? containerHostname(c));
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+/**
+ * Default rlimits (Podman asks for 1048576) clamped to the hard limits husk
+ * itself has: without CAP_SYS_RESOURCE the runtime cannot grant more, and
+ * asking would fail every run (as Podman does on such hosts).
+ */
+export function defaultRlimits(defaults: string[], explicit: string[] = []): S.Rlimit[] {
+  const out = new Map<string, S.Rlimit>();
+  for (const [type, res] of [['RLIMIT_NOFILE', RLIMIT_NOFILE], ['RLIMIT_NPROC', RLIMIT_NPROC]] as const) {
+    const [, hard] = native().getrlimit(res);
+    const v = Math.min(1048576, hard);
+    out.set(type, { type, soft: v, hard: v });
+  }
+  for (const u of defaults) {
+    const r = parseUlimit(u);
+    out.set(r.type, r);
+  }
+  for (const u of explicit) {
+    const r = parseUlimit(u);
+    out.set(r.type, r);
+  }
+  return [...out.values()];
+}
+
+export interface SpecContext {
+  config: ContainerConfig;
+  image: ImageRecord;
+  rootfs: string;
+  user: ExecUser;
+  cwd: string;
+  files: GeneratedFiles;
+  defaultUlimits: string[];
+  pidsLimit: number;
+}
+
+export function containerSpec(x: SpecContext): S.Spec {
+  const { config: c } = x;
+  const network = c.intent.network ?? 'none';
+  const ns: Parameters<typeof S.withNamespaces>[0] = { network: network === 'host' ? { kind: 'host' } : { kind: 'private' } };
+  return S.buildSpec(x.rootfs, [
+    S.withArgs(c.args),
+    S.withEnv(containerEnv(c, x.image)),
+    S.withCwd(x.cwd),
+    S.withTerminal(!!c.intent.tty),
+    S.withUser(x.user.uid, x.user.gid, x.user.additionalGids),
+    S.withHostname(containerHostname(c)),
+    S.withCapabilities(S.DEFAULT_CAPS, x.user.uid),
+    S.withRlimits(defaultRlimits(x.defaultUlimits, c.intent.ulimits)),
+    S.withMounts(S.defaultMounts({ hostNetwork: network === 'host' })),
+    S.withMounts([
+      S.bindFile(x.files.hosts, '/etc/hosts'),
+      S.bindFile(x.files.hostname, '/etc/hostname'),
+      S.bindFile(x.files.resolv, '/etc/resolv.conf'),
+      S.bindFile(x.files.containerenv, '/run/.containerenv', true),
+    ]),
+    S.withNamespaces(ns),
+    S.withMaskedPaths(),
+    S.withReadonlyPaths(),
+    S.withReadonlyRootfs(!!c.intent.readOnly),
+    S.withDefaultDevicePolicy(),
+    S.withPidsLimit(c.intent.pidsLimit ?? x.pidsLimit),
+    S.withCgroupsPath(`/husk/husk-${c.id}`),
+  ]);
+}

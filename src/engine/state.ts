@@ -1,0 +1,100 @@
+// The state database: container configs (immutable) and states (mutable) in
+// separate tables of ROOT/state.db. All multi-step changes run in one
+// IMMEDIATE transaction, so concurrent husk processes never see half a change.
+import { join } from 'node:path';
+import { HuskError, noSuchContainer, invalidArgument } from '../common/errors.ts';
+import { openDatabase, transaction, type Database } from '../common/sqlite.ts';
+import type { Container, ContainerConfig, ContainerState } from './types.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS containers (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, config TEXT NOT NULL, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS container_state (
+  id TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE, state TEXT NOT NULL);
+`;
+
+export class StateDB {
+  private readonly path: string;
+  private handle: Database | undefined;
+
+  constructor(root: string) {
+    this.path = join(root, 'state.db');
+  }
+
+  get db(): Database {
+    return (this.handle ??= openDatabase(this.path, SCHEMA));
+  }
+
+  close(): void {
+    this.handle?.close();
+    this.handle = undefined;
+  }
+
+  add(config: ContainerConfig, state: ContainerState): void {
+    transaction(this.db, () => {
+      const clash = this.db.prepare('SELECT id FROM containers WHERE name = ?').get(config.name) as { id: string } | undefined;
+      if (clash) {
+        throw new HuskError('NAME_IN_USE', `creating container storage: the container name "${config.name}" is already in use by ${clash.id}. You have to remove that container to be able to reuse that name: that name is already in use`);
+      }
+      this.db.prepare('INSERT INTO containers (id, name, config, created) VALUES (?, ?, ?, ?)').run(config.id, config.name, JSON.stringify(config), config.created);
+      this.db.prepare('INSERT INTO container_state (id, state) VALUES (?, ?)').run(config.id, JSON.stringify(state));
+    });
+  }
+
+  get(id: string): Container | undefined {
+    const row = this.db.prepare('SELECT c.config, s.state FROM containers c JOIN container_state s ON s.id = c.id WHERE c.id = ?').get(id) as
+      { config: string; state: string } | undefined;
+    return row && { config: JSON.parse(row.config), state: JSON.parse(row.state) };
+  }
+
+  /** Full ID, unique ID prefix, or name. */
+  lookupId(ref: string): string {
+    if (!ref) throw invalidArgument('container name or ID must not be empty');
+    const byName = this.db.prepare('SELECT id FROM containers WHERE name = ?').get(ref) as { id: string } | undefined;
+    if (byName) return byName.id;
+    if (/^[0-9a-f]+$/.test(ref)) {
+      const rows = this.db.prepare('SELECT id FROM containers WHERE id LIKE ? LIMIT 2').all(`${ref}%`) as { id: string }[];
+      if (rows.length === 1) return rows[0].id;
+      if (rows.length > 1) throw invalidArgument(`more than one result for container "${ref}": container already exists`);
+    }
+    throw noSuchContainer(ref);
+  }
+
+  list(): Container[] {
+    const rows = this.db.prepare('SELECT c.config, s.state FROM containers c JOIN container_state s ON s.id = c.id ORDER BY c.created').all() as
+      { config: string; state: string }[];
+    return rows.map((r) => ({ config: JSON.parse(r.config), state: JSON.parse(r.state) }));
+  }
+
+  /** Read-modify-write of a state in one transaction; returns the new state. */
+  updateState(id: string, fn: (s: ContainerState) => void): ContainerState {
+    return transaction(this.db, () => {
+      const row = this.db.prepare('SELECT state FROM container_state WHERE id = ?').get(id) as { state: string } | undefined;
+      if (!row) throw noSuchContainer(id);
+      const s = JSON.parse(row.state) as ContainerState;
+      fn(s);
+      this.db.prepare('UPDATE container_state SET state = ? WHERE id = ?').run(JSON.stringify(s), id);
+      return s;
+    });
+  }
+
+  rename(id: string, name: string): void {
+    transaction(this.db, () => {
+      const clash = this.db.prepare('SELECT id FROM containers WHERE name = ?').get(name) as { id: string } | undefined;
+      if (clash) throw new HuskError('NAME_IN_USE', `the container name "${name}" is already in use by ${clash.id}: that name is already in use`);
+      const row = this.db.prepare('SELECT config FROM containers WHERE id = ?').get(id) as { config: string } | undefined;
+      if (!row) throw noSuchContainer(id);
+      const cfg = JSON.parse(row.config) as ContainerConfig;
+      cfg.name = name;
+      this.db.prepare('UPDATE containers SET name = ?, config = ? WHERE id = ?').run(name, JSON.stringify(cfg), id);
+    });
+  }
+
+  remove(id: string): void {
+    this.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
+  }
+
+  imageInUse(imageId: string): string[] {
+    return this.list().filter((c) => c.config.imageId === imageId).map((c) => c.config.id);
+  }
+}

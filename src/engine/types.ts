@@ -1,0 +1,45 @@
+// Stored container records: an immutable config (set at create) and a
+// mutable state (changed by the lifecycle), kept apart as Podman does.
+import type { ContainerIntent } from './intent.ts';
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'stopped' | 'exited' | 'removing';
+
+export interface ContainerConfig {
+  id: string;
+  name: string;
+  intent: ContainerIntent;
+  /** Image ID (hex) and the name the user gave. */
+  imageId: string;
+  imageName: string;
+  /** Effective process args after merging intent and image config. */
+  args: string[];
+  created: string;
+  /** Runtime chosen at create time (runc/crun). */
+  runtime: string;
+}
+
+export interface ContainerState {
+  status: ContainerStatus;
+  pid: number;
+  conmonPid: number;
+  exitCode: number;
+  oomKilled: boolean;
+  startedAt: string;
+  finishedAt: string;
+  /** Whether the rootfs overlay is mounted. */
+  mounted: boolean;
+  error: string;
+  restartCount: number;
+}
+
+export function initialState(): ContainerState {
+  return {
+    status: 'created', pid: 0, conmonPid: 0, exitCode: 0, oomKilled: false,
+    startedAt: '0001-01-01T00:00:00Z', finishedAt: '0001-01-01T00:00:00Z', mounted: false, error: '', restartCount: 0,
+  };
+}
+
+export interface Container {
+  config: ContainerConfig;
+  state: ContainerState;
+}

@@ -1,0 +1,230 @@
+// The image store: content-addressed layers unpacked once under
+// ROOT/overlay/<diffID hex>/diff and shared by every image and container
+// that uses them, and image records (config, manifest, names) in sqlite.
+//
+// Contract: a layer directory exists only once its content was verified
+// against its diff ID (it is unpacked in ROOT/tmp and renamed into place),
+// so a crash or kill mid-import leaves no half layer behind. Image records
+// reference only present layers; writers hold ROOT/storage.lock.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { HuskError, invalidArgument, noSuchImage } from '../common/errors.ts';
+import { withLock } from '../common/lock.ts';
+import { openDatabase, transaction, type Database } from '../common/sqlite.ts';
+import { extractLayer } from './extract.ts';
+import { nameMatches, parseReference } from './reference.ts';
+import type { ImageConfig, ImageRecord, Manifest } from './types.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS layers (digest TEXT PRIMARY KEY, size INTEGER NOT NULL, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS images (
+  id TEXT PRIMARY KEY, digest TEXT NOT NULL, config TEXT NOT NULL, manifest TEXT NOT NULL,
+  layers TEXT NOT NULL, size INTEGER NOT NULL, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS image_names (name TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);
+`;
+
+interface ImageRow { id: string; digest: string; config: string; manifest: string; layers: string; size: number; created: string }
+
+export class ImageStore {
+  readonly root: string;
+  private dbHandle: Database | undefined;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  private get db(): Database {
+    return (this.dbHandle ??= openDatabase(join(this.root, 'storage.db'), SCHEMA));
+  }
+
+  close(): void {
+    this.dbHandle?.close();
+    this.dbHandle = undefined;
+  }
+
+  private lock<T>(fn: () => Promise<T> | T): Promise<T> {
+    return withLock(join(this.root, 'storage.lock'), fn);
+  }
+
+  layerDir(diffID: string): string {
+    return join(this.root, 'overlay', hexOf(diffID), 'diff');
+  }
+
+  hasLayer(diffID: string): boolean {
+    return this.db.prepare('SELECT 1 FROM layers WHERE digest = ?').get(diffID) !== undefined && existsSync(this.layerDir(diffID));
+  }
+
+  /**
+   * Unpacks an uncompressed layer stream, verifying its diff ID when one is
+   * expected. Returns the diff ID; a layer already present is not unpacked
+   * again (the stream is still drained so the caller's digest checks run).
+   */
+  async putLayer(source: AsyncIterable<Buffer>, expected?: string): Promise<{ diffID: string; size: number }> {
+    if (expected && this.hasLayer(expected)) {
+      let size = 0;
+      const hash = createHash('sha256');
+      for await (const c of source) { hash.update(c); size += c.length; }
+      verify(expected, `sha256:${hash.digest('hex')}`, 'layer');
+      return { diffID: expected, size };
+    }
+    const stage = join(this.root, 'tmp', `layer-${randomBytes(8).toString('hex')}`);
+    mkdirSync(join(stage, 'diff'), { recursive: true });
+    try {
+      const hash = createHash('sha256');
+      let size = 0;
+      async function* hashed(): AsyncGenerator<Buffer> {
+        for await (const c of source) { hash.update(c); size += c.length; yield c; }
+      }
+      await extractLayer(hashed(), join(stage, 'diff'));
+      const diffID = `sha256:${hash.digest('hex')}`;
+      if (expected) verify(expected, diffID, 'layer');
+      await this.lock(() => {
+        const final = join(this.root, 'overlay', hexOf(diffID));
+        if (!existsSync(final)) {
+          mkdirSync(join(this.root, 'overlay'), { recursive: true });
+          renameSync(stage, final);
+        }
+        this.db.prepare('INSERT OR IGNORE INTO layers (digest, size, created) VALUES (?, ?, ?)').run(diffID, size, new Date().toISOString());
+      });
+      return { diffID, size };
+    } finally {
+      rmSync(stage, { recursive: true, force: true });
+    }
+  }
+
+  /** Records an image whose layers are all present; adds names (moving them from other images). */
+  async addImage(configBytes: Buffer, manifest: Manifest, manifestDigest: string, names: string[]): Promise<ImageRecord> {
+    const id = createHash('sha256').update(configBytes).digest('hex');
+    const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
+    const layers = config.rootfs?.diff_ids ?? [];
+    return this.lock(() => {
+      for (const l of layers) if (!this.hasLayer(l)) throw new HuskError('BAD_LAYER', `image ${id}: layer ${l} is not in the store`);
+      const sizes = layers.map((l) => (this.db.prepare('SELECT size FROM layers WHERE digest = ?').get(l) as { size: number }).size);
+      transaction(this.db, () => {
+        this.db.prepare(`INSERT OR IGNORE INTO images (id, digest, config, manifest, layers, size, created) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+          .run(id, manifestDigest, configBytes.toString('utf8'), JSON.stringify(manifest), JSON.stringify(layers),
+            sizes.reduce((a, b) => a + b, 0), config.created ?? new Date().toISOString());
+        for (const n of names) this.db.prepare('INSERT OR REPLACE INTO image_names (name, image_id) VALUES (?, ?)').run(n, id);
+      });
+      return this.get(id)!;
+    });
+  }
+
+  get(id: string): ImageRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
+    return row && this.fromRow(row, this.namesOf(row.id));
+  }
+
+  private namesOf(id: string): string[] {
+    return (this.db.prepare('SELECT name FROM image_names WHERE image_id = ? ORDER BY rowid').all(id) as { name: string }[]).map((r) => r.name);
+  }
+
+  private fromRow(row: ImageRow, names: string[]): ImageRecord {
+    return {
+      id: row.id, digest: row.digest, names, created: row.created, size: row.size,
+      config: JSON.parse(row.config), manifest: JSON.parse(row.manifest), layers: JSON.parse(row.layers),
+    };
+  }
+
+  list(): ImageRecord[] {
+    const names = new Map<string, string[]>();
+    for (const r of this.db.prepare('SELECT name, image_id FROM image_names ORDER BY rowid').all() as { name: string; image_id: string }[]) {
+      const l = names.get(r.image_id) ?? [];
+      l.push(r.name);
+      names.set(r.image_id, l);
+    }
+    const rows = this.db.prepare('SELECT * FROM images ORDER BY created DESC').all() as unknown as ImageRow[];
+    return rows.map((r) => this.fromRow(r, names.get(r.id) ?? []));
+  }
+
+  /**
+   * Finds an image by full or short name, full or abbreviated ID (≥ 3 hex
+   * chars, unique), "sha256:" ID or manifest digest.
+   */
+  lookup(ref: string): ImageRecord | undefined {
+    const hex = ref.startsWith('sha256:') ? ref.slice(7) : ref;
+    if (/^[0-9a-f]{3,64}$/.test(hex)) {
+      const rows = this.db.prepare('SELECT id FROM images WHERE id LIKE ?').all(`${hex}%`) as { id: string }[];
+      if (rows.length === 1) return this.get(rows[0].id);
+      if (rows.length > 1) throw invalidArgument(`short ID "${ref}" is ambiguous: it matches ${rows.length} images`);
+    }
+    if (ref.startsWith('sha256:')) {
+      const row = this.db.prepare('SELECT id FROM images WHERE digest = ?').get(ref) as { id: string } | undefined;
+      return row && this.get(row.id);
+    }
+    let parsed;
+    try {
+      parsed = parseReference(ref);
+    } catch {
+      return undefined;
+    }
+    if (parsed.digest && !parsed.tag) {
+      const rows = this.db.prepare('SELECT id FROM images WHERE digest = ?').all(parsed.digest) as { id: string }[];
+      return rows.length ? this.get(rows[0].id) : undefined;
+    }
+    const rows = this.db.prepare('SELECT name, image_id FROM image_names').all() as { name: string; image_id: string }[];
+    const exact = rows.find((r) => r.name === ref);
+    if (exact) return this.get(exact.image_id);
+    const hits = rows.filter((r) => nameMatches(r.name, parsed));
+    // Prefer locally created images over remote ones with the same short name.
+    hits.sort((a, b) => Number(b.name.startsWith('localhost/')) - Number(a.name.startsWith('localhost/')));
+    return hits.length ? this.get(hits[0].image_id) : undefined;
+  }
+
+  resolve(ref: string): ImageRecord {
+    const img = this.lookup(ref);
+    if (!img) throw noSuchImage(ref);
+    return img;
+  }
+
+  async tag(id: string, name: string): Promise<void> {
+    await this.lock(() => this.db.prepare('INSERT OR REPLACE INTO image_names (name, image_id) VALUES (?, ?)').run(name, id));
+  }
+
+  async untag(id: string, name: string): Promise<boolean> {
+    return this.lock(() => Number(this.db.prepare('DELETE FROM image_names WHERE name = ? AND image_id = ?').run(name, id).changes) > 0);
+  }
+
+  /** Deletes an image record and every layer no other image uses. */
+  async remove(id: string): Promise<void> {
+    await this.lock(() => {
+      const img = this.get(id);
+      if (!img) throw noSuchImage(id);
+      const orphans: string[] = [];
+      transaction(this.db, () => {
+        this.db.prepare('DELETE FROM images WHERE id = ?').run(id);
+        const inUse = new Set<string>();
+        for (const r of this.db.prepare('SELECT layers FROM images').all() as { layers: string }[]) {
+          for (const l of JSON.parse(r.layers) as string[]) inUse.add(l);
+        }
+        for (const l of img.layers) {
+          if (!inUse.has(l) && !orphans.includes(l)) {
+            orphans.push(l);
+            this.db.prepare('DELETE FROM layers WHERE digest = ?').run(l);
+          }
+        }
+      });
+      // Rename first so a half-deleted tree is never mistaken for a layer.
+      for (const l of orphans) {
+        const dir = join(this.root, 'overlay', hexOf(l));
+        const trash = join(this.root, 'tmp', `rm-${randomBytes(8).toString('hex')}`);
+        try {
+          mkdirSync(join(this.root, 'tmp'), { recursive: true });
+          renameSync(dir, trash);
+        } catch { continue; }
+        rmSync(trash, { recursive: true, force: true });
+      }
+    });
+  }
+}
+
+export function hexOf(digest: string): string {
+  const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
+  if (!m) throw invalidArgument(`invalid digest "${digest}"`);
+  return m[1];
+}
+
+function verify(expected: string, actual: string, what: string): void {
+  if (expected !== actual) throw new HuskError('DIGEST_MISMATCH', `${what} digest mismatch: expected ${expected}, got ${actual}`);
+}

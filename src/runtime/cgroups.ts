@@ -1,0 +1,24 @@
+// Host cgroup layout detection. crun refuses hybrid hosts where cgroup2 (at
+// /sys/fs/cgroup/unified) holds a controller; runc copes, so the engine
+// falls back to it there instead of failing every run.
+import { existsSync, readFileSync } from 'node:fs';
+
+export type CgroupLayout = 'v2' | 'v1' | 'hybrid' | 'hybrid-with-v2-controllers';
+
+let cached: CgroupLayout | undefined;
+
+export function cgroupLayout(): CgroupLayout {
+  if (cached) return cached;
+  if (existsSync('/sys/fs/cgroup/cgroup.controllers')) return (cached = 'v2');
+  const unified = '/sys/fs/cgroup/unified/cgroup.controllers';
+  if (!existsSync(unified)) return (cached = 'v1');
+  return (cached = readFileSync(unified, 'utf8').trim() ? 'hybrid-with-v2-controllers' : 'hybrid');
+}
+
+/** Why a runtime cannot run on this host, or undefined when it can. */
+export function runtimeUnsupported(name: string): string | undefined {
+  if (name === 'crun' && cgroupLayout() === 'hybrid-with-v2-controllers') {
+    return 'crun does not support hybrid cgroups with controllers in cgroup2 (as on this host)';
+  }
+  return undefined;
+}

@@ -1,0 +1,90 @@
+// Launching conmon, the per-container monitor (conmon 2.1 API version 1).
+//
+// Protocol: conmon gets two inherited fds named by environment variables.
+// It blocks reading _OCI_STARTPIPE until we write, then runs `RUNTIME create`
+// and reports on _OCI_SYNCPIPE one JSON line, {"data": PID} on success or a
+// negative data with "message" on failure. conmon double-forks, so its first
+// process exits at once and the monitor is reparented away from husk.
+import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { HuskError } from '../common/errors.ts';
+import type { OciRuntime } from './oci.ts';
+
+export interface ConmonCreate {
+  conmonPath: string;
+  runtime: OciRuntime;
+  id: string;
+  name: string;
+  bundle: string;
+  pidFile: string;
+  conmonPidFile: string;
+  exitDir: string;
+  logPath: string;
+  socketDir: string;
+  terminal: boolean;
+  stdin: boolean;
+  /** argv conmon runs after the container exits (husk's cleanup). */
+  exitCommand?: string[];
+}
+
+export interface SyncResult { pid: number }
+
+export function conmonArgs(o: ConmonCreate): string[] {
+  const args = [
+    '--api-version', '1', '-c', o.id, '-u', o.id, '-r', o.runtime.path, '-b', o.bundle,
+    '-p', o.pidFile, '-n', o.name, '--exit-dir', o.exitDir, '--full-attach', '-l', `k8s-file:${o.logPath}`,
+    '--log-level', 'warning', '--conmon-pidfile', o.conmonPidFile, '--socket-dir-path', o.socketDir,
+  ];
+  for (const a of o.runtime.globalArgs()) args.push('--runtime-arg', a);
+  if (o.terminal) args.push('-t');
+  if (o.stdin) args.push('-i');
+  if (o.exitCommand?.length) {
+    args.push('--exit-command', o.exitCommand[0]);
+    for (const a of o.exitCommand.slice(1)) args.push('--exit-command-arg', a);
+  }
+  return args;
+}
+
+/** Starts conmon and resolves once the runtime has created the container. */
+export function conmonCreate(o: ConmonCreate): Promise<SyncResult> {
+  if (!o.conmonPath) return Promise.reject(new HuskError('RUNTIME', 'conmon not found: install the conmon package'));
+  const child = spawn(o.conmonPath, conmonArgs(o), {
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'],
+    env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
+    // Own session: a Ctrl-C aimed at husk must not reach the monitor.
+    detached: true,
+  });
+  child.unref();
+  const sync = child.stdio[3] as Socket;
+  const start = child.stdio[4] as Socket;
+  return new Promise<SyncResult>((resolve, reject) => {
+    let buf = '';
+    let done = false;
+    const finish = (err: Error | undefined, res?: SyncResult) => {
+      if (done) return;
+      done = true;
+      sync.destroy();
+      start.destroy();
+      if (err) reject(err);
+      else resolve(res!);
+    };
+    child.on('error', (e) => finish(new HuskError('RUNTIME', `conmon: ${e.message}`)));
+    sync.on('data', (d: Buffer) => {
+      buf += d.toString('utf8');
+      const nl = buf.indexOf('\n');
+      if (nl < 0) return;
+      let msg: { data: number; message?: string };
+      try {
+        msg = JSON.parse(buf.slice(0, nl));
+      } catch {
+        return finish(new HuskError('RUNTIME', `conmon: unexpected sync message ${JSON.stringify(buf.slice(0, nl))}`));
+      }
+      if (msg.data < 0) finish(new HuskError('RUNTIME', msg.message?.trim() || `conmon: runtime create failed (${msg.data})`));
+      else finish(undefined, { pid: msg.data });
+    });
+    sync.on('close', () => finish(new HuskError('RUNTIME', 'conmon exited before the container was created')));
+    sync.on('error', () => {});
+    start.on('error', () => {});
+    start.end('0');
+  });
+}

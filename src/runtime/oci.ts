@@ -1,0 +1,99 @@
+// Thin adapter over an OCI runtime's CLI (runc-compatible: crun, runc).
+// It holds no container state; the engine's state machine decides what to call.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { HuskError } from '../common/errors.ts';
+import { runtimeUnsupported } from './cgroups.ts';
+
+export interface RuntimeChoice {
+  name: string;
+  path: string;
+  /** Set when the configured runtime was replaced, saying why (for `husk info`). */
+  fallbackReason?: string;
+}
+
+/** Resolves the runtime to use; an explicit choice that cannot run here falls back to runc. */
+export function chooseRuntime(requested: string | undefined, paths: Record<string, string[]>): RuntimeChoice {
+  const find = (name: string): string | undefined =>
+    name.startsWith('/') ? (existsSync(name) ? name : undefined) : (paths[name] ?? []).find((p) => existsSync(p));
+  const want = requested ?? 'crun';
+  const wantName = want.startsWith('/') ? basename(want) : want;
+  const wantPath = find(want);
+  const why = runtimeUnsupported(wantName);
+  if (wantPath && !why) return { name: wantName, path: wantPath };
+  const runc = find('runc');
+  if (runc && wantName !== 'runc') {
+    return { name: 'runc', path: runc, fallbackReason: why ?? `${want} not found` };
+  }
+  throw new HuskError('RUNTIME', `OCI runtime "${want}" not found or unusable${why ? `: ${why}` : ''}`);
+}
+
+export class OciRuntime {
+  readonly name: string;
+  readonly path: string;
+  /** The runtime's state directory, kept under husk's run root so stores stay separate. */
+  readonly stateRoot: string;
+
+  constructor(choice: RuntimeChoice, runroot: string) {
+    this.name = choice.name;
+    this.path = choice.path;
+    this.stateRoot = join(runroot, 'runtime', choice.name);
+  }
+
+  /** Global arguments placed before every subcommand. */
+  globalArgs(): string[] {
+    return ['--root', this.stateRoot];
+  }
+
+  run(args: string[], opts: { allowFail?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      execFile(this.path, [...this.globalArgs(), ...args], { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        if (code !== 0 && !opts.allowFail) {
+          reject(new HuskError('RUNTIME', `${this.name} ${args[0]}: ${runtimeMessage(stderr) || err?.message}`));
+        } else resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  start(id: string) { return this.run(['start', id]); }
+  kill(id: string, signal: string, all = false) { return this.run(['kill', ...(all ? ['--all'] : []), id, signal]); }
+  delete(id: string) { return this.run(['delete', '--force', id], { allowFail: true }); }
+  pause(id: string) { return this.run(['pause', id]); }
+  resume(id: string) { return this.run(['resume', id]); }
+
+  async state(id: string): Promise<{ status: string; pid: number } | undefined> {
+    const r = await this.run(['state', id], { allowFail: true });
+    if (r.code !== 0) return undefined;
+    return JSON.parse(r.stdout) as { status: string; pid: number };
+  }
+
+  async pids(id: string): Promise<number[]> {
+    const r = await this.run(['ps', '--format', 'json', id]);
+    return (JSON.parse(r.stdout || '[]') as number[] | null) ?? [];
+  }
+}
+
+/** Extracts the human part of a runtime error (runc logs JSON or logfmt lines). */
+export function runtimeMessage(stderr: string): string {
+  const lines = stderr.trim().split('\n').filter(Boolean);
+  const last = lines.at(-1) ?? '';
+  try {
+    const j = JSON.parse(last) as { msg?: string };
+    if (j.msg) return j.msg;
+  } catch {}
+  const m = /msg="((?:[^"\\]|\\.)*)"/.exec(last);
+  return m ? m[1].replace(/\\"/g, '"') : last;
+}
+
+/** Maps a runtime's failure to start the process onto Podman's exit codes. */
+export function classifyStartError(message: string, command: string): HuskError {
+  if (/executable file not found|no such file or directory/i.test(message)) {
+    return new HuskError('CMD_NOT_FOUND', `${command}: executable file not found in $PATH: No such file or directory: OCI runtime attempted to invoke a command that was not found`, 127);
+  }
+  if (/permission denied|exec format error|is a directory/i.test(message)) {
+    return new HuskError('CMD_CANNOT_INVOKE', `${command}: ${message.includes('ermission') ? 'Permission denied' : message}: OCI permission denied`, 126);
+  }
+  return new HuskError('RUNTIME', `OCI runtime error: ${message}`);
+}

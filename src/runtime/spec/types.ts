@@ -1,0 +1,44 @@
+// The subset of the OCI runtime spec (config.json) husk generates.
+
+export interface Mount { destination: string; type?: string; source?: string; options?: string[] }
+export interface Rlimit { type: string; soft: number; hard: number }
+export interface Capabilities { bounding: string[]; effective: string[]; inheritable: string[]; permitted: string[]; ambient: string[] }
+export interface Namespace { type: string; path?: string }
+
+export interface Spec {
+  ociVersion: string;
+  process?: {
+    terminal?: boolean;
+    user: { uid: number; gid: number; umask?: number; additionalGids?: number[] };
+    args: string[];
+    env: string[];
+    cwd: string;
+    capabilities?: Capabilities;
+    rlimits?: Rlimit[];
+    noNewPrivileges?: boolean;
+    oomScoreAdj?: number;
+  };
+  root: { path: string; readonly?: boolean };
+  hostname?: string;
+  mounts: Mount[];
+  annotations?: Record<string, string>;
+  linux?: {
+    namespaces?: Namespace[];
+    resources?: { devices?: { allow: boolean; access?: string; type?: string; major?: number; minor?: number }[]; pids?: { limit: number } };
+    cgroupsPath?: string;
+    maskedPaths?: string[];
+    readonlyPaths?: string[];
+    seccomp?: unknown;
+  };
+}
+
+/** One concern applied to a spec; options compose in order. */
+export type SpecOpt = (spec: Spec) => void;
+
+export function process_(spec: Spec): NonNullable<Spec['process']> {
+  return (spec.process ??= { user: { uid: 0, gid: 0 }, args: [], env: [], cwd: '/' });
+}
+
+export function linux(spec: Spec): NonNullable<Spec['linux']> {
+  return (spec.linux ??= {});
+}
