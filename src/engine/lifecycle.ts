@@ -76,15 +76,22 @@ async function init(e: Engine, c: Container): Promise<void> {
     const bundle = e.bundleDir(id);
     writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
     try { unlinkSync(e.exitFile(id)); } catch {}
-    await runtime.delete(id).catch(() => {});
+    const create = () => conmonCreate({
+      conmonPath: e.config.conmonPath, runtime, id, name: c.config.name, bundle,
+      pidFile: join(rundir, 'pidfile'), conmonPidFile: join(rundir, 'conmon.pid'), exitDir: e.exitDir(),
+      logPath: join(bundle, 'ctr.log'), socketDir: e.socketDir(), terminal: !!c.config.intent.tty,
+      stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id),
+    });
     let pid: number;
     try {
-      ({ pid } = await conmonCreate({
-        conmonPath: e.config.conmonPath, runtime, id, name: c.config.name, bundle,
-        pidFile: join(rundir, 'pidfile'), conmonPidFile: join(rundir, 'conmon.pid'), exitDir: e.exitDir(),
-        logPath: join(bundle, 'ctr.log'), socketDir: e.socketDir(), terminal: !!c.config.intent.tty,
-        stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id),
-      }));
+      try {
+        ({ pid } = await create());
+      } catch (err) {
+        // Runtime state left by a crash between create and cleanup: clear it once and retry.
+        if (!(err instanceof HuskError && /already exists/.test(err.message))) throw err;
+        await runtime.delete(id);
+        ({ pid } = await create());
+      }
     } catch (err) {
       if (err instanceof HuskError && err.code === 'RUNTIME') throw classifyStartError(err.message, c.config.args[0]);
       throw err;
@@ -165,8 +172,10 @@ async function cleanupLocked(e: Engine, c: Container, opts: { keep?: boolean }):
   const live = c.state.status === 'running' || c.state.status === 'paused' || (c.state.status === 'created' && c.state.pid > 0);
   const ex = e.readExit(id);
   if (live && !ex && processAlive(c.state.pid)) return; // still running: nothing to clean
-  await e.runtime(c.config.runtime).delete(id);
+  // The runtime's delete (cgroups, state dir) and the unmount are independent.
+  const deleted = e.runtime(c.config.runtime).delete(id);
   if (c.state.mounted) unmountRootfs(e.containerDir(id));
+  await deleted;
   const wasLive = live;
   e.db.updateState(id, (s) => {
     if (wasLive) {

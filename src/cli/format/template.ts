@@ -33,7 +33,7 @@ const CONTINUE = Symbol('continue');
 
 // ---- Go value formatting (fmt %v) -------------------------------------------
 
-export function goType(v: unknown): string {
+function goType(v: unknown): string {
   if (v === undefined || v === null) return '<nil>';
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float64';
   if (typeof v === 'bigint') return 'int64';
@@ -69,7 +69,7 @@ function fmtNum(n: number): string {
 }
 
 /** %v formatting. `top` marks a value printed by an action, where a missing one reads <no value>. */
-export function fmtV(v: unknown, top = false): string {
+function fmtV(v: unknown, top = false): string {
   if (v === undefined) return top ? '<no value>' : '<nil>';
   if (v === null) return '<nil>';
   if (typeof v === 'string') return v;

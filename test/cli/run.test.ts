@@ -1,0 +1,106 @@
+// The headline behaviours of `husk run` from the issue, on real containers.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { Store, overlayMounts, until } from '../helpers.ts';
+
+const s = new Store();
+before(() => s.busybox());
+after(() => s.destroy());
+
+test('run -d: husk exits, conmon is the parent, ps shows Up, kill -9 gives Exited (137)', async () => {
+  const id = s.ok(['run', '-d', 'busybox', 'sleep', '1000']);
+  assert.match(id, /^[0-9a-f]{64}$/);
+  const pid = Number(s.ok(['inspect', '--format', '{{.State.Pid}}', id]));
+  assert.ok(pid > 0);
+  const ppid = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+  assert.equal(readFileSync(`/proc/${ppid}/comm`, 'utf8').trim(), 'conmon');
+  assert.match(s.ok(['ps']), new RegExp(`${id.slice(0, 12)}.*Up `));
+  process.kill(pid, 'SIGKILL');
+  await until(() => /Exited \(137\)/.test(s.ok(['ps', '-a', '--filter', `id=${id}`])));
+  s.ok(['rm', id]);
+});
+
+test('run --rm: exit code passes through and nothing is left behind', () => {
+  const r = s.husk(['run', '--rm', '--name', 'gone', 'busybox', 'sh', '-c', 'exit 3']);
+  assert.equal(r.code, 3, r.stderr);
+  assert.equal(s.ok(['ps', '-aq']), '');
+  assert.equal(s.husk(['container', 'exists', 'gone']).code, 1);
+  assert.deepEqual(overlayMounts().filter((m) => m.startsWith(s.dir)), []);
+  assert.deepEqual(readdirSync(join(s.root, 'containers')), []);
+  assert.ok(!existsSync(join(s.runroot, 'containers')) || readdirSync(join(s.runroot, 'containers')).length === 0);
+});
+
+test('run prints the container output and its stderr separately', () => {
+  const r = s.husk(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2']);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, 'out\n');
+  assert.equal(r.stderr, 'err\n');
+});
+
+test('run -i passes stdin through', () => {
+  const r = s.husk(['run', '-i', '--rm', 'busybox', 'cat'], { input: 'hi\n' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'hi\n');
+});
+
+test('run -t gives the process a terminal (under script)', () => {
+  const cmd = `${['husk', ...s.globals].join(' ')} run -t --rm busybox sh -c 'test -t 1 && echo tty:$TERM'`;
+  const r = spawnSync('script', ['-qec', cmd.replace(/^husk/, join(import.meta.dirname, '../../bin/husk')), '/dev/null'], { encoding: 'utf8', input: '' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /tty:xterm/);
+});
+
+test('command not found exits 127, not executable 126, unknown image 125', () => {
+  const nf = s.husk(['run', '--rm', 'busybox', '/nope']);
+  assert.equal(nf.code, 127);
+  assert.match(nf.stderr, /not found/);
+  const ni = s.husk(['run', '--rm', 'busybox', '/etc/passwd']);
+  assert.equal(ni.code, 126);
+  assert.match(ni.stderr, /ermission denied/);
+  const ui = s.husk(['run', '--rm', 'no-such-image', 'true']);
+  assert.equal(ui.code, 125);
+  assert.match(ui.stderr, /no-such-image: image not known/);
+  assert.equal(s.ok(['ps', '-aq']), '');
+});
+
+test('duplicate name and rm of a running container without -f fail with 125', () => {
+  s.ok(['run', '-d', '--name', 'dup', 'busybox', 'sleep', '100']);
+  const d = s.husk(['run', '-d', '--name', 'dup', 'busybox', 'true']);
+  assert.equal(d.code, 125);
+  assert.match(d.stderr, /name "dup" is already in use/);
+  const r = s.husk(['rm', 'dup']);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /cannot remove container .* running/);
+  assert.match(s.ok(['ps']), /dup/);
+  s.ok(['rm', '-f', 'dup']);
+  assert.equal(s.ok(['ps', '-aq']), '');
+});
+
+test('image config: env, workdir, hostname, container=husk and user are applied', () => {
+  const out = s.ok(['run', '--rm', '-e', 'A=1', '-w', '/tmp', '--hostname', 'h1', '-u', 'tester', 'busybox', 'sh', '-c', 'echo $A $container $(pwd) $(hostname) $(id -u):$(id -g)']);
+  assert.equal(out, '1 husk /tmp h1 1000:1000');
+  const id = s.ok(['create', 'busybox', 'hostname']);
+  s.ok(['start', id]);
+  assert.equal(s.ok(['wait', id]), '0');
+  assert.equal(s.ok(['logs', id]), id.slice(0, 12));
+  s.ok(['rm', id]);
+});
+
+test('default confinement: Podman capabilities, masked /proc paths, rlimits clamped', () => {
+  const out = s.ok(['run', '--rm', 'busybox', 'sh', '-c', 'grep CapEff /proc/self/status; cat /proc/kcore | wc -c; ulimit -n; echo x > /proc/sys/kernel/hostname 2>/dev/null || echo ro']);
+  const [cap, kcore, nofile, ro] = out.split('\n').map((l) => l.trim());
+  assert.equal(cap.split(/\s+/)[1], '00000000800405fb');
+  assert.equal(kcore, '0');
+  assert.ok(Number(nofile) > 0 && Number(nofile) <= 1048576);
+  assert.equal(ro, 'ro');
+});
+
+test('--network none has only loopback; --network host sees the host interfaces', () => {
+  const none = s.ok(['run', '--rm', '--network', 'none', 'busybox', 'ls', '/sys/class/net']);
+  assert.equal(none, 'lo');
+  const host = s.ok(['run', '--rm', '--network', 'host', 'busybox', 'ls', '/sys/class/net']);
+  assert.deepEqual(host.split(/\s+/).sort(), readdirSync('/sys/class/net').sort());
+});

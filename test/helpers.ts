@@ -1,0 +1,84 @@
+// Test harness: every test file gets its own husk store (graph root and run
+// root in a fresh temp dir) and drives the real CLI or the real library.
+// Nothing is mocked: containers run under conmon and the OCI runtime.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const REPO = join(import.meta.dirname, '..');
+export const HUSK = join(REPO, 'bin/husk');
+export const FIXTURES = join(REPO, 'test/fixtures/out');
+
+export interface Result { code: number; stdout: string; stderr: string }
+
+export class Store {
+  readonly dir: string;
+  readonly root: string;
+  readonly runroot: string;
+
+  constructor(prefix = 'husk-test-') {
+    this.dir = mkdtempSync(join('/var/tmp', prefix));
+    this.root = join(this.dir, 'root');
+    this.runroot = join(this.dir, 'run');
+  }
+
+  get globals(): string[] {
+    return ['--root', this.root, '--runroot', this.runroot];
+  }
+
+  /** Runs husk synchronously. */
+  husk(args: string[], opts: { input?: string; env?: Record<string, string>; timeout?: number } = {}): Result {
+    const r = spawnSync(HUSK, [...this.globals, ...args], {
+      input: opts.input ?? '', encoding: 'utf8', env: { ...process.env, ...opts.env }, timeout: opts.timeout ?? 60_000,
+    });
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** Runs husk asynchronously (for concurrency tests). */
+  huskAsync(args: string[]): Promise<Result> {
+    return new Promise((resolve) => {
+      const child = spawn(HUSK, [...this.globals, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+  }
+
+  /** husk that must succeed; returns trimmed stdout. */
+  ok(args: string[], opts: { input?: string } = {}): string {
+    const r = this.husk(args, opts);
+    if (r.code !== 0) throw new Error(`husk ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r.stdout.trim();
+  }
+
+  /** Imports the busybox fixture as localhost/busybox:latest. */
+  busybox(): string {
+    return this.ok(['import', join(FIXTURES, 'busybox-rootfs.tar'), 'busybox']);
+  }
+
+  /** Removes every container and the store; fails loudly if mounts leak. */
+  destroy(): void {
+    this.husk(['rm', '-af']);
+    const leaked = overlayMounts().filter((m) => m.includes(this.dir));
+    for (const m of leaked) spawnSync('umount', ['-l', m]);
+    rmSync(this.dir, { recursive: true, force: true });
+    if (leaked.length) throw new Error(`overlay mounts leaked: ${leaked.join(', ')}`);
+  }
+}
+
+/** Mount points of overlay filesystems currently mounted on the host. */
+export function overlayMounts(): string[] {
+  return readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.startsWith('overlay ')).map((l) => l.split(' ')[1]);
+}
+
+export async function until<T>(fn: () => T | undefined | false, timeoutMs = 10_000, stepMs = 50): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting for condition');
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
