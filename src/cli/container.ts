@@ -2,7 +2,16 @@
 import { Command, Option } from 'commander';
 import { invalidArgument, HuskError } from '../common/errors.ts';
 import type { ContainerIntent, NetworkMode } from '../engine/intent.ts';
-import * as E from '../engine/index.ts';
+import * as L from '../engine/lifecycle.ts';
+import * as A from '../engine/attach.ts';
+import * as Q from '../engine/query.ts';
+import { containerLogs } from '../engine/logs.ts';
+import { execInContainer } from '../engine/exec.ts';
+import { waitForExit } from '../engine/wait.ts';
+import type { Container } from '../engine/types.ts';
+// Named imports rather than the library's barrel: it would also load image
+// import/load code (zlib, tar) that container commands never use.
+const E = { ...L, ...A, ...Q, containerLogs, execInContainer, waitForExit };
 import type { Engine } from '../engine/engine.ts';
 import { ago, collect, engineFor, humanDuration, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, parseTime, print } from './common.ts';
 import { renderList } from './format/index.ts';
@@ -110,7 +119,7 @@ async function each(names: string[], fn: (n: string) => Promise<void>): Promise<
   if (failed) throw failed;
 }
 
-function allOr(e: Engine, names: string[], all: boolean, what: string, filter?: (c: E.Container) => boolean): string[] {
+function allOr(e: Engine, names: string[], all: boolean, what: string, filter?: (c: Container) => boolean): string[] {
   if (all) return E.listContainers(e).filter(filter ?? (() => true)).map((c) => c.config.id);
   if (!names.length) throw invalidArgument(`you must provide at least one ${what} name or ID`);
   return names;
@@ -211,7 +220,7 @@ function makeRm(): Command {
     });
 }
 
-export function psRow(c: E.Container, noTrunc: boolean) {
+export function psRow(c: Container, noTrunc: boolean) {
   const { config: cfg, state: st } = c;
   const status = E.statusWord(c);
   const cmd = cfg.args.join(' ');
@@ -230,31 +239,31 @@ export function psRow(c: E.Container, noTrunc: boolean) {
   };
 }
 
-function psFilter(filters: string[], e: Engine): (c: E.Container) => boolean {
+function psFilter(filters: string[], e: Engine): (c: Container) => boolean {
   const tests = filters.map((f) => {
     const eq = f.indexOf('=');
     if (eq < 0) throw invalidArgument(`invalid filter "${f}": expected key=value`);
     const key = f.slice(0, eq);
     const val = f.slice(eq + 1);
     switch (key) {
-      case 'id': return (c: E.Container) => c.config.id.startsWith(val);
-      case 'name': return (c: E.Container) => new RegExp(val).test(c.config.name);
+      case 'id': return (c: Container) => c.config.id.startsWith(val);
+      case 'name': return (c: Container) => new RegExp(val).test(c.config.name);
       case 'status': {
         const valid = ['created', 'running', 'paused', 'exited', 'stopped', 'unknown', 'removing'];
         if (!valid.includes(val)) throw invalidArgument(`invalid status "${val}": must be one of ${valid.join(', ')}`);
-        return (c: E.Container) => E.statusWord(c) === val;
+        return (c: Container) => E.statusWord(c) === val;
       }
       case 'label': {
         const i = val.indexOf('=');
         const k = i < 0 ? val : val.slice(0, i);
-        return (c: E.Container) => k in (c.config.intent.labels ?? {}) && (i < 0 || c.config.intent.labels![k] === val.slice(i + 1));
+        return (c: Container) => k in (c.config.intent.labels ?? {}) && (i < 0 || c.config.intent.labels![k] === val.slice(i + 1));
       }
       case 'ancestor': {
         let id: string | undefined;
         try { id = e.images.lookup(val)?.id; } catch {}
-        return (c: E.Container) => c.config.imageId === id || c.config.imageName === val || c.config.imageId.startsWith(val);
+        return (c: Container) => c.config.imageId === id || c.config.imageName === val || c.config.imageId.startsWith(val);
       }
-      case 'exited': return (c: E.Container) => E.statusWord(c) === 'exited' && c.state.exitCode === Number(val);
+      case 'exited': return (c: Container) => E.statusWord(c) === 'exited' && c.state.exitCode === Number(val);
       default: throw invalidArgument(`invalid filter "${key}"`);
     }
   });
@@ -282,7 +291,8 @@ function makePs(name = 'ps'): Command {
       const rows = list.map((c) => psRow(c, o.trunc === false));
       if (o.quiet) return rows.forEach((r) => print(r.ID));
       if (o.format === 'json') {
-        print(JSON.stringify(list.map((c) => ({ ...psRow(c, true), ID: undefined, Names: [c.config.name], Command: c.config.args })), null, 4));
+        const full = list.map((c) => ({ ...psRow(c, true), ID: undefined, Names: [c.config.name], Command: c.config.args }));
+        process.stdout.write(renderList('json', full, { headers: {}, defaultFormat: '' }, { jsonIndent: 2 }));
         return;
       }
       process.stdout.write(renderList(o.format, rows, {

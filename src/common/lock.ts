@@ -4,7 +4,7 @@
 // also take turns. Locks are not re-entrant: never nest the same path.
 import { closeSync, mkdirSync, openSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
-import { native, LOCK_EX, LOCK_UN } from './native.ts';
+import { native, LOCK_EX, LOCK_NB, LOCK_UN } from './native.ts';
 
 const queues = new Map<string, Promise<unknown>>();
 
@@ -44,5 +44,18 @@ export function unlockFile(fd: number): void {
     native().flock(fd, LOCK_UN);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Takes the lock without waiting; returns the fd, or undefined if someone holds it. */
+export function tryLockFile(path: string): number | undefined {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+  try {
+    native().flock(fd, LOCK_EX | LOCK_NB);
+    return fd;
+  } catch {
+    closeSync(fd);
+    return undefined;
   }
 }

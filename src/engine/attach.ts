@@ -3,6 +3,7 @@
 import { closeSync, constants, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerState } from '../common/errors.ts';
+import { tryLockFile, unlockFile } from '../common/lock.ts';
 import { attachSocket, resizeTerminal, type AttachSession } from '../runtime/attach.ts';
 import type { Engine } from './engine.ts';
 import type { ContainerIntent } from './intent.ts';
@@ -83,17 +84,29 @@ export interface RunResult {
 export async function attachContainer(e: Engine, ref: string, io: AttachIO): Promise<RunResult> {
   const c = syncState(e, getContainer(e, ref));
   if (c.state.status !== 'running') throw containerState(`you can only attach to running containers: container state improper`);
-  const session = connect(e, c, io);
-  return finishAttach(e, c, session, io);
+  const fg = holdForeground(e, c.config.id);
+  try {
+    const session = connect(e, c, io);
+    return await finishAttach(e, c, session, io, true);
+  } finally {
+    fg();
+  }
 }
 
-async function finishAttach(e: Engine, c: Container, session: AttachSession, io: AttachIO): Promise<RunResult> {
+/** Marks an attached client that will clean up after the exit itself (see Engine.exitCommand). */
+function holdForeground(e: Engine, id: string): () => void {
+  const fd = tryLockFile(e.foregroundLockPath(id));
+  return () => { if (fd !== undefined) unlockFile(fd); };
+}
+
+async function finishAttach(e: Engine, c: Container, session: AttachSession, io: AttachIO, cleanup: boolean): Promise<RunResult> {
   const restoreTty = setupTerminal(e, c, io);
   const restoreSig = proxySignals(e, c, io.proxySignals ?? true);
   try {
     const how = await session.done;
     if (how === 'detached') return { container: c, detached: true };
     const code = await waitForExit(e, c.config.id);
+    if (cleanup) await cleanupContainer(e, c.config.id);
     return { container: c, exitCode: code };
   } finally {
     restoreSig();
@@ -104,9 +117,15 @@ async function finishAttach(e: Engine, c: Container, session: AttachSession, io:
 /** `start --attach`: connects before the process starts so no output is missed. */
 export async function startAndAttach(e: Engine, ref: string, io: AttachIO): Promise<RunResult> {
   let session: AttachSession | undefined;
-  const c = await startContainer(e, ref, { beforeStart: (c) => { session = connect(e, c, io); } });
-  if (!session) return attachContainer(e, ref, io);
-  return finishAttach(e, c, session, io);
+  const id = getContainer(e, ref).config.id;
+  const fg = holdForeground(e, id);
+  try {
+    const c = await startContainer(e, id, { beforeStart: (c) => { session = connect(e, c, io); } });
+    if (!session) return attachContainer(e, id, io);
+    return await finishAttach(e, c, session, io, true);
+  } finally {
+    fg();
+  }
 }
 
 export interface RunOptions extends AttachIO {
@@ -117,19 +136,21 @@ export async function runContainer(e: Engine, intent: ContainerIntent, io: RunOp
   const created = await createContainer(e, intent);
   const id = created.config.id;
   let session: AttachSession | undefined;
+  const fg = io.detach ? () => {} : holdForeground(e, id);
   try {
     const c = await startContainer(e, id, {
       beforeStart: io.detach ? undefined : (c) => { session = connect(e, c, io); },
     });
     if (io.detach || !session) return { container: c };
-    const r = await finishAttach(e, c, session, io);
+    const r = await finishAttach(e, c, session, io, !intent.autoRemove);
     if (r.detached) return r;
     if (intent.autoRemove) await removeContainer(e, id, { force: true }).catch(() => {});
-    else await cleanupContainer(e, id);
     return r;
   } catch (err) {
     session?.close();
     if (intent.autoRemove) await removeContainer(e, id, { force: true }).catch(() => {});
     throw err;
+  } finally {
+    fg();
   }
 }

@@ -10,6 +10,8 @@ import { resolveConfig, type EngineOptions, type ResolvedConfig } from './config
 import { EventLog } from './events.ts';
 import { StateDB } from './state.ts';
 
+const FLOCK = '/usr/bin/flock';
+
 export class Engine {
   readonly config: ResolvedConfig;
   readonly images: ImageStore;
@@ -97,11 +99,22 @@ export class Engine {
     }
   }
 
-  /** argv conmon runs when a container exits: this husk's `container cleanup`. */
+  /** Held by an attached foreground client, which then cleans up itself. */
+  foregroundLockPath(id: string): string {
+    return join(this.config.runroot, 'locks', `${id}.fg`);
+  }
+
+  /**
+   * argv conmon runs when a container exits: this husk's `container cleanup`,
+   * behind `flock -n` on the foreground lock so no second Node process starts
+   * (and competes for CPU) while an attached `husk run` is cleaning up anyway.
+   * If that client dies, the kernel drops its lock and the cleanup runs.
+   */
   exitCommand(id: string): string[] {
     const base = this.config.exitCommand ?? [process.execPath, installPath('dist/husk.js')];
     const globals = ['--root', this.config.root, '--runroot', this.config.runroot];
     if (this.options.runtime) globals.push('--runtime', this.options.runtime);
-    return [...base, ...globals, 'container', 'cleanup', id];
+    const guard = existsSync(FLOCK) ? [FLOCK, '-n', '-E', '0', this.foregroundLockPath(id)] : [];
+    return [...guard, ...base, ...globals, 'container', 'cleanup', id];
   }
 }

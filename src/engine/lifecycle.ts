@@ -167,13 +167,16 @@ export async function cleanupContainer(e: Engine, ref: string): Promise<void> {
   });
 }
 
-async function cleanupLocked(e: Engine, c: Container, opts: { keep?: boolean }): Promise<void> {
+async function cleanupLocked(e: Engine, c: Container, opts: { keep?: boolean; removing?: boolean }): Promise<void> {
   const { id } = c.config;
   const live = c.state.status === 'running' || c.state.status === 'paused' || (c.state.status === 'created' && c.state.pid > 0);
   const ex = e.readExit(id);
   if (live && !ex && processAlive(c.state.pid)) return; // still running: nothing to clean
-  // The runtime's delete (cgroups, state dir) and the unmount are independent.
-  const deleted = e.runtime(c.config.runtime).delete(id);
+  const removing = opts.removing || (c.config.intent.autoRemove && !opts.keep);
+  // The runtime's delete (cgroups, state dir) and the unmount are independent;
+  // a container about to be removed need not wait for the runtime at all.
+  const rt = e.runtime(c.config.runtime);
+  const deleted = removing ? (rt.deleteInBackground(id), undefined) : rt.delete(id);
   if (c.state.mounted) unmountRootfs(e.containerDir(id));
   await deleted;
   const wasLive = live;
@@ -254,7 +257,7 @@ export async function removeContainer(e: Engine, ref: string, opts: { force?: bo
       await rt.kill(id, '9', true).catch(() => {});
       await waitForExit(e, id, 30_000);
     }
-    await cleanupLocked(e, e.db.get(id)!, { keep: true });
+    await cleanupLocked(e, e.db.get(id)!, { keep: true, removing: true });
     await removeLocked(e, id);
   });
   return id;
@@ -267,6 +270,8 @@ async function removeLocked(e: Engine, id: string): Promise<void> {
   e.db.updateState(id, (s) => { s.status = 'removing'; });
   removeContainerDirs(e.containerDir(id), e.runDir(id));
   e.db.remove(id);
+  // Lock files go last; anyone still waiting on them re-reads the state and finds no container.
+  for (const f of [e.foregroundLockPath(id), e.lockPath(id)]) try { unlinkSync(f); } catch {}
   e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'remove', Type: 'container' });
   pruneExitFiles(e);
 }

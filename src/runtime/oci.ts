@@ -1,6 +1,6 @@
 // Thin adapter over an OCI runtime's CLI (runc-compatible: crun, runc).
 // It holds no container state; the engine's state machine decides what to call.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { HuskError } from '../common/errors.ts';
@@ -60,6 +60,14 @@ export class OciRuntime {
   start(id: string) { return this.run(['start', id]); }
   kill(id: string, signal: string, all = false) { return this.run(['kill', ...(all ? ['--all'] : []), id, signal]); }
   delete(id: string) { return this.run(['delete', '--force', id], { allowFail: true }); }
+
+  /**
+   * Deletes without waiting: for a container that is being removed (its ID is
+   * never reused), so husk can return while the runtime tidies its cgroups.
+   */
+  deleteInBackground(id: string): void {
+    spawn(this.path, [...this.globalArgs(), 'delete', '--force', id], { stdio: 'ignore', detached: true }).unref();
+  }
   pause(id: string) { return this.run(['pause', id]); }
   resume(id: string) { return this.run(['resume', id]); }
 
