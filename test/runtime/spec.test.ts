@@ -1,0 +1,71 @@
+// Unit tests for the config.json options: each edits only its own subtree.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as S from '../../src/runtime/spec/index.ts';
+import { classifyStartError, runtimeMessage, chooseRuntime } from '../../src/runtime/oci.ts';
+import { cgroupLayout } from '../../src/runtime/cgroups.ts';
+
+test('withCapabilities: root gets the set effective; other users only bounding', () => {
+  const root = S.buildSpec('/r', [S.withCapabilities(S.DEFAULT_CAPS, 0)]);
+  assert.deepEqual(root.process!.capabilities!.effective, S.DEFAULT_CAPS);
+  assert.deepEqual(root.process!.capabilities!.inheritable, []);
+  assert.equal(S.DEFAULT_CAPS.length, 11);
+  const user = S.buildSpec('/r', [S.withCapabilities(S.DEFAULT_CAPS, 1000)]);
+  assert.deepEqual(user.process!.capabilities!.effective, []);
+  assert.deepEqual(user.process!.capabilities!.bounding, S.DEFAULT_CAPS);
+});
+
+test('withNamespaces: private by default, host modes drop the namespace, paths join', () => {
+  const s = S.buildSpec('/r', [S.withNamespaces({ network: { kind: 'host' }, ipc: { kind: 'path', path: '/proc/1/ns/ipc' } })]);
+  const types = s.linux!.namespaces!.map((n) => n.type);
+  assert.deepEqual(types, ['pid', 'ipc', 'uts', 'mount', 'cgroup']);
+  assert.equal(s.linux!.namespaces!.find((n) => n.type === 'ipc')!.path, '/proc/1/ns/ipc');
+});
+
+test('withMounts: a later mount replaces one at the same destination', () => {
+  const s = S.buildSpec('/r', [S.withMounts(S.defaultMounts({ hostNetwork: false })), S.withMounts([S.bindFile('/x/hosts', '/dev/shm')])]);
+  const shm = s.mounts.filter((m) => m.destination === '/dev/shm');
+  assert.equal(shm.length, 1);
+  assert.equal(shm[0].source, '/x/hosts');
+  assert.ok(s.mounts.some((m) => m.destination === '/proc' && m.type === 'proc'));
+});
+
+test('defaultMounts: host network binds /sys instead of a new sysfs', () => {
+  assert.equal(S.defaultMounts({ hostNetwork: true }).find((m) => m.destination === '/sys')!.type, 'bind');
+  assert.equal(S.defaultMounts({ hostNetwork: false }).find((m) => m.destination === '/sys')!.type, 'sysfs');
+});
+
+test('masked and read-only paths match Podman', () => {
+  const s = S.buildSpec('/r', [S.withMaskedPaths(), S.withReadonlyPaths()]);
+  assert.ok(s.linux!.maskedPaths!.includes('/proc/kcore'));
+  assert.ok(s.linux!.readonlyPaths!.includes('/proc/sys'));
+});
+
+test('resources: pids limit, device deny-all, cgroups path', () => {
+  const s = S.buildSpec('/r', [S.withPidsLimit(2048), S.withDefaultDevicePolicy(), S.withCgroupsPath('/husk/x')]);
+  assert.deepEqual(s.linux!.resources!.pids, { limit: 2048 });
+  assert.deepEqual(s.linux!.resources!.devices, [{ allow: false, access: 'rwm' }]);
+  assert.equal(s.linux!.cgroupsPath, '/husk/x');
+  assert.equal(S.buildSpec('/r', [S.withPidsLimit(0)]).linux, undefined);
+});
+
+test('runtime error messages map to Podman exit codes', () => {
+  assert.equal(classifyStartError('exec: "/nope": stat /nope: no such file or directory', '/nope').exitCode, 127);
+  assert.equal(classifyStartError('exec: "/etc/passwd": permission denied', '/etc/passwd').exitCode, 126);
+  assert.equal(classifyStartError('something else broke', 'x').exitCode, 125);
+  assert.equal(runtimeMessage('time="2024" level=error msg="container \\"x\\" does not exist"\n'), 'container "x" does not exist');
+  assert.equal(runtimeMessage('{"level":"error","msg":"boom"}'), 'boom');
+});
+
+test('runtime choice: crun falls back to runc only where it cannot run', () => {
+  const paths = { crun: ['/usr/bin/crun'], runc: ['/usr/sbin/runc'] };
+  const c = chooseRuntime('crun', paths);
+  if (cgroupLayout() === 'hybrid-with-v2-controllers') {
+    assert.equal(c.name, 'runc');
+    assert.match(c.fallbackReason!, /hybrid/);
+  } else {
+    assert.equal(c.name, 'crun');
+  }
+  assert.equal(chooseRuntime('runc', paths).name, 'runc');
+  assert.throws(() => chooseRuntime('nope', { runc: ['/nonexistent'] }), /not found/);
+});
