@@ -7,6 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSy
 import { join } from 'node:path';
 import { HuskError, containerState, invalidArgument } from '../common/errors.ts';
 import { withLock } from '../common/lock.ts';
+import { processAlive } from '../common/process.ts';
 import { secureJoin } from '../common/securejoin.ts';
 import { conmonCreate } from '../runtime/conmon.ts';
 import { classifyStartError } from '../runtime/oci.ts';
@@ -193,15 +194,6 @@ async function cleanupLocked(e: Engine, c: Container, opts: { keep?: boolean; re
   if (c.config.intent.autoRemove && !opts.keep) await removeLocked(e, id);
 }
 
-function processAlive(pid: number): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export async function killContainer(e: Engine, ref: string, signal = 'SIGKILL'): Promise<Container> {
   const sig = parseSignal(signal);

@@ -218,7 +218,7 @@ export async function loadArchive(store: ImageStore, path: string): Promise<Imag
   if (!existsSync(path)) throw invalidArgument(`load: ${path}: no such file or directory`);
   if (statSync(path).isDirectory()) return loadDir(store, path);
   // Unpack the outer archive with the same hardened extractor as layers.
-  const tmp = join(store.root, 'tmp', `load-${randomBytes(8).toString('hex')}`);
+  const tmp = join(store.root, 'tmp', `load-${process.pid}-${randomBytes(8).toString('hex')}`);
   mkdirSync(tmp, { recursive: true });
   try {
     await extractLayer(decompress(createReadStream(path, { highWaterMark: 1 << 20 })), tmp);

@@ -7,10 +7,11 @@
 // so a crash or kill mid-import leaves no half layer behind. Image records
 // reference only present layers; writers hold ROOT/storage.lock.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { HuskError, invalidArgument, noSuchImage } from '../common/errors.ts';
 import { withLock } from '../common/lock.ts';
+import { processAlive } from '../common/process.ts';
 import { openDatabase, transaction, type Database } from '../common/sqlite.ts';
 import { extractLayer } from './extract.ts';
 import { nameMatches, parseReference } from './reference.ts';
@@ -68,7 +69,8 @@ export class ImageStore {
       verify(expected, `sha256:${hash.digest('hex')}`, 'layer');
       return { diffID: expected, size };
     }
-    const stage = join(this.root, 'tmp', `layer-${randomBytes(8).toString('hex')}`);
+    this.removeStaleStaging();
+    const stage = join(this.root, 'tmp', `layer-${process.pid}-${randomBytes(8).toString('hex')}`);
     mkdirSync(join(stage, 'diff'), { recursive: true });
     try {
       const hash = createHash('sha256');
@@ -90,6 +92,20 @@ export class ImageStore {
       return { diffID, size };
     } finally {
       rmSync(stage, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Staging dirs are named after their process; one whose process is gone
+   * was left by a killed import or pull and is deleted.
+   */
+  private removeStaleStaging(): void {
+    let entries: string[];
+    try { entries = readdirSync(join(this.root, 'tmp')); } catch { return; }
+    for (const name of entries) {
+      const m = /^(?:layer|load|rm)-(\d+)-/.exec(name);
+      if (!m || processAlive(Number(m[1]))) continue;
+      rmSync(join(this.root, 'tmp', name), { recursive: true, force: true });
     }
   }
 
@@ -208,7 +224,7 @@ export class ImageStore {
       // Rename first so a half-deleted tree is never mistaken for a layer.
       for (const l of orphans) {
         const dir = join(this.root, 'overlay', hexOf(l));
-        const trash = join(this.root, 'tmp', `rm-${randomBytes(8).toString('hex')}`);
+        const trash = join(this.root, 'tmp', `rm-${process.pid}-${randomBytes(8).toString('hex')}`);
         try {
           mkdirSync(join(this.root, 'tmp'), { recursive: true });
           renameSync(dir, trash);
@@ -228,3 +244,4 @@ export function hexOf(digest: string): string {
 function verify(expected: string, actual: string, what: string): void {
   if (expected !== actual) throw new HuskError('DIGEST_MISMATCH', `${what} digest mismatch: expected ${expected}, got ${actual}`);
 }
+

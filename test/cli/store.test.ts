@@ -1,0 +1,39 @@
+// Image store integrity under interruption and concurrency.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIXTURES, HUSK, Store } from '../helpers.ts';
+
+const s = new Store();
+after(() => s.destroy());
+
+test('an import killed mid-way leaves no image and no layer; the next import cleans up', async () => {
+  const big = join(s.dir, 'big.tar');
+  // Thousands of small files: slow enough to interrupt.
+  const t = spawnSync('tar', ['-cf', big, '-C', '/usr', 'share', 'lib'], { stdio: 'ignore' });
+  assert.ok(existsSync(big), `tar exited ${t.status}`);
+  const child = spawn(HUSK, [...s.globals, 'import', big, 'big'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 700));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('close', r));
+  assert.equal(s.ok(['images', '-q']), '');
+  const overlay = join(s.root, 'overlay');
+  assert.deepEqual(existsSync(overlay) ? readdirSync(overlay) : [], []);
+  const tmp = join(s.root, 'tmp');
+  assert.ok(existsSync(tmp) && readdirSync(tmp).length > 0, 'the killed import left its staging dir');
+  s.busybox();
+  assert.deepEqual(readdirSync(tmp), []);
+  assert.equal(readdirSync(overlay).length, 1);
+});
+
+test('concurrent imports of the same tarball all succeed and share one layer', async () => {
+  const runs = await Promise.all([1, 2, 3, 4].map((i) => s.huskAsync(['import', join(FIXTURES, 'busybox-rootfs.tar'), `same${i}`])));
+  for (const r of runs) assert.equal(r.code, 0, r.stderr);
+  // Each import is its own image (the config records its creation time), on one shared layer.
+  for (const r of runs) assert.match(r.stdout.trim(), /^sha256:[0-9a-f]{64}$/);
+  assert.equal(readdirSync(join(s.root, 'overlay')).length, 1);
+  const names = s.ok(['images', '--format', '{{.Repository}}']).split('\n').sort();
+  for (const i of [1, 2, 3, 4]) assert.ok(names.includes(`localhost/same${i}`));
+});
