@@ -45,6 +45,8 @@ const COMMANDS: Record<string, [Loader, string]> = {
 
 export interface GlobalOptions { root?: string; runroot?: string; runtime?: string; logLevel?: string }
 
+const OUTPUT = { outputError: (s: string, write: (s: string) => void) => write(`Error: ${s.replace(/^error: /, '')}`) };
+
 function buildProgram(): Command {
   const program = new Command('husk')
     .description('Manage pods, containers and images, daemonless')
@@ -57,7 +59,6 @@ function buildProgram(): Command {
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
     .exitOverride();
-  program.configureOutput({ outputError: (s, write) => write(`Error: ${s.replace(/^error: /, '')}`) });
   return program;
 }
 
@@ -81,6 +82,16 @@ async function main(argv: string[]): Promise<number> {
   } else {
     // Help or an unknown command: list every command without loading modules.
     for (const [name, [, desc]] of Object.entries(COMMANDS)) program.command(name).description(desc);
+  }
+  // addCommand does not pass these settings down, so apply them to the whole tree.
+  const walk = (c: Command) => {
+    c.exitOverride().configureOutput(OUTPUT).showSuggestionAfterError(true);
+    c.commands.forEach(walk);
+  };
+  walk(program);
+  if (!word && !argv.some((a) => /^(-h|--help|-v|--version)$/.test(a))) {
+    process.stderr.write(`${program.helpInformation()}\nError: missing command 'husk COMMAND'\n`);
+    return 125;
   }
   try {
     await program.parseAsync(argv, { from: 'user' });
