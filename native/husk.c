@@ -238,8 +238,8 @@ static napi_value js_getrlimit(napi_env env, napi_callback_info info) {
 }
 
 /* seqpacketConnect(path) -> fd. conmon's attach socket is SOCK_SEQPACKET,
- * which Node's net module cannot open. Paths longer than sun_path must be
- * passed as /proc/self/fd/N of an O_PATH directory fd by the caller. */
+ * which Node's net module cannot open. Callers keep the path short by
+ * connecting through /proc/self/fd/N of an open directory. */
 static napi_value js_seqpacket_connect(napi_env env, napi_callback_info info) {
   napi_value a[1];
   if (get_args(env, info, 1, a)) return NULL;
@@ -273,17 +273,6 @@ static napi_value js_shutdown(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
-/* clearCloexec(fd): conmon must inherit the sync/start pipes. */
-static napi_value js_clear_cloexec(napi_env env, napi_callback_info info) {
-  napi_value a[1];
-  if (get_args(env, info, 1, a)) return NULL;
-  int32_t fd;
-  napi_get_value_int32(env, a[0], &fd);
-  int fl = fcntl(fd, F_GETFD);
-  if (fl < 0 || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0) return throw_errno(env, errno, "fcntl", NULL);
-  return undef(env);
-}
-
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"mount", NULL, js_mount, NULL, NULL, NULL, napi_default, NULL},
@@ -296,7 +285,6 @@ static napi_value init(napi_env env, napi_value exports) {
       {"getrlimit", NULL, js_getrlimit, NULL, NULL, NULL, napi_default, NULL},
       {"seqpacketConnect", NULL, js_seqpacket_connect, NULL, NULL, NULL, napi_default, NULL},
       {"shutdown", NULL, js_shutdown, NULL, NULL, NULL, napi_default, NULL},
-      {"clearCloexec", NULL, js_clear_cloexec, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

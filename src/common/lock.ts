@@ -1,7 +1,8 @@
 // Advisory file locks (flock) serialising husk processes that share a store,
-// plus an in-process queue per path so concurrent async callers of the
-// library (which share one process, where flock would not exclude them)
-// also take turns. Locks are not re-entrant: never nest the same path.
+// plus an in-process queue per path: flock blocks the calling thread, so two
+// async callers in one process (library use) contending for the same lock
+// would deadlock the event loop; the queue makes them take turns first.
+// Locks are not re-entrant: never nest the same path.
 import { closeSync, mkdirSync, openSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { native, LOCK_EX, LOCK_NB, LOCK_UN } from './native.ts';

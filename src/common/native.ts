@@ -15,7 +15,6 @@ export interface Native {
   getrlimit(resource: number): [number, number];
   seqpacketConnect(path: string): number;
   shutdown(fd: number, how: number): void;
-  clearCloexec(fd: number): void;
 }
 
 export const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_BIND = 4096, MS_REC = 16384, MS_PRIVATE = 1 << 18;

@@ -108,7 +108,8 @@ export class Engine {
    * argv conmon runs when a container exits: this husk's `container cleanup`,
    * behind `flock -n` on the foreground lock so no second Node process starts
    * (and competes for CPU) while an attached `husk run` is cleaning up anyway.
-   * If that client dies, the kernel drops its lock and the cleanup runs.
+   * If that client dies before the exit, the kernel drops its lock and the
+   * cleanup runs; if it dies after, the next start/stop/rm cleans up.
    */
   exitCommand(id: string): string[] {
     const base = this.config.exitCommand ?? [process.execPath, installPath('dist/husk.js')];

@@ -82,9 +82,10 @@ export const ULIMITS: Record<string, string> = {
 export function parseUlimit(s: string): { type: string; soft: number; hard: number } {
   const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(s.trim());
   if (!m || !(m[1] in ULIMITS)) throw invalidArgument(`invalid ulimit "${s}": expected NAME=SOFT[:HARD]`);
-  const conv = (v: string) => (Number(v) < 0 ? 2 ** 64 - 1 : Number(v));
+  // -1 means unlimited: kept as -1 here, written as RLIM_INFINITY by serializeSpec.
+  const conv = (v: string) => (Number(v) < 0 ? -1 : Number(v));
   const soft = conv(m[2]);
   const hard = m[3] !== undefined ? conv(m[3]) : soft;
-  if (soft > hard) throw invalidArgument(`invalid ulimit "${s}": soft limit exceeds hard limit`);
+  if (hard !== -1 && (soft === -1 || soft > hard)) throw invalidArgument(`invalid ulimit "${s}": soft limit exceeds hard limit`);
   return { type: ULIMITS[m[1]], soft, hard };
 }

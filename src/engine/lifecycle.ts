@@ -11,6 +11,7 @@ import { processAlive } from '../common/process.ts';
 import { secureJoin } from '../common/securejoin.ts';
 import { conmonCreate } from '../runtime/conmon.ts';
 import { classifyStartError } from '../runtime/oci.ts';
+import { serializeSpec } from '../runtime/spec/index.ts';
 import type { Engine } from './engine.ts';
 import { writeGeneratedFiles } from './files.ts';
 import { validateIntent, parseSignal, type ContainerIntent } from './intent.ts';
@@ -68,14 +69,20 @@ async function init(e: Engine, c: Container): Promise<void> {
     const user = resolveUser(rootfs, c.config.intent.user ?? img.config.config?.User);
     const cwd = c.config.intent.workdir ?? img.config.config?.WorkingDir ?? '/';
     // Podman creates a missing working directory instead of failing.
-    if (cwd !== '/') mkdirSync(secureJoin(rootfs, cwd), { recursive: true });
+    if (cwd !== '/') {
+      try {
+        mkdirSync(secureJoin(rootfs, cwd), { recursive: true });
+      } catch (err) {
+        throw invalidArgument(`workdir "${cwd}" does not exist on container ${id} and cannot be created: ${(err as NodeJS.ErrnoException).code}`);
+      }
+    }
     const rundir = e.runDir(id);
     mkdirSync(rundir, { recursive: true });
     const network = c.config.intent.network ?? 'none';
     const files = writeGeneratedFiles(rundir, { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network });
     const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit });
     const bundle = e.bundleDir(id);
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+    writeFileSync(join(bundle, 'config.json'), serializeSpec(spec));
     try { unlinkSync(e.exitFile(id)); } catch {}
     const create = () => conmonCreate({
       conmonPath: e.config.conmonPath, runtime, id, name: c.config.name, bundle,

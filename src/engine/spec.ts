@@ -95,7 +95,7 @@ export function containerSpec(x: SpecContext): S.Spec {
       S.bindFile(x.files.containerenv, '/run/.containerenv', true),
     ]),
     S.withNamespaces(ns),
-    S.withMaskedPaths(),
+    S.withMaskedPaths(S.hostMaskedPaths()),
     S.withReadonlyPaths(),
     S.withReadonlyRootfs(!!c.intent.readOnly),
     S.withDefaultDevicePolicy(),

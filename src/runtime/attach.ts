@@ -22,7 +22,7 @@ export interface AttachSession {
 
 const SHUT_WR = 1, SHUT_RDWR = 2;
 
-/** Connects to the attach socket at path (must fit sun_path; callers use a short symlink). */
+/** Connects to the attach socket at path (must fit sun_path; callers go through /proc/self/fd). */
 export function attachSocket(path: string, io: AttachStreams): AttachSession {
   const fd = native().seqpacketConnect(path);
   let closed = false;

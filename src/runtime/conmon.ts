@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { HuskError } from '../common/errors.ts';
-import type { OciRuntime } from './oci.ts';
+import { runtimeMessage, type OciRuntime } from './oci.ts';
 
 export interface ConmonCreate {
   conmonPath: string;
@@ -79,7 +79,7 @@ export function conmonCreate(o: ConmonCreate): Promise<SyncResult> {
       } catch {
         return finish(new HuskError('RUNTIME', `conmon: unexpected sync message ${JSON.stringify(buf.slice(0, nl))}`));
       }
-      if (msg.data < 0) finish(new HuskError('RUNTIME', msg.message?.trim() || `conmon: runtime create failed (${msg.data})`));
+      if (msg.data < 0) finish(new HuskError('RUNTIME', runtimeMessage(msg.message ?? '') || `conmon: runtime create failed (${msg.data})`));
       else finish(undefined, { pid: msg.data });
     });
     sync.on('close', () => finish(new HuskError('RUNTIME', 'conmon exited before the container was created')));

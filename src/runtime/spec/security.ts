@@ -1,4 +1,5 @@
 // Confinement defaults matching Podman's for a rootful, unprivileged container.
+import { existsSync, readdirSync } from 'node:fs';
 import { linux, process_, type SpecOpt } from './types.ts';
 
 export const DEFAULT_CAPS = [
@@ -23,6 +24,14 @@ export const withCapabilities = (caps: string[], uid: number): SpecOpt => (s) =>
   const effective = uid === 0 ? caps : [];
   process_(s).capabilities = { bounding: caps, effective, permitted: effective, inheritable: [], ambient: [] };
 };
+
+// Podman also masks each /sys/devices/system/cpu/cpuN/thermal_throttle (a glob, expanded here).
+export function hostMaskedPaths(): string[] {
+  const base = '/sys/devices/system/cpu';
+  let cpus: string[] = [];
+  try { cpus = readdirSync(base).filter((d) => /^cpu\d+$/.test(d)); } catch {}
+  return [...MASKED_PATHS, ...cpus.map((c) => `${base}/${c}/thermal_throttle`).filter((p) => existsSync(p))];
+}
 
 export const withMaskedPaths = (paths: string[] = MASKED_PATHS): SpecOpt => (s) => { linux(s).maskedPaths = paths; };
 export const withReadonlyPaths = (paths: string[] = READONLY_PATHS): SpecOpt => (s) => { linux(s).readonlyPaths = paths; };

@@ -1,0 +1,88 @@
+#!/bin/sh
+# Side-by-side benchmark of husk against Podman (and the bare `runc run` floor).
+# Sets up throw-away stores for both engines and a runc bundle, then runs
+# bench/compare.ts. Everything it creates is removed on exit, even on failure.
+# Needs root (real containers). See bench/README.md.
+set -eu
+cd "$(dirname "$0")/.."
+top=$PWD
+node=$top/node_modules/.bin/node
+husk=$top/bin/husk
+
+[ "$(id -u)" = 0 ] || { echo "bench: must run as root" >&2; exit 1; }
+
+# Podman is only ever installed for the benchmarks, never by the set-up.
+if ! command -v podman >/dev/null 2>&1; then
+  echo "bench: installing podman"
+  apt-get install -y podman >/dev/null || echo "bench: podman install failed" >&2
+fi
+
+"$node" scripts/build.mjs
+sh test/fixtures/build.sh >/dev/null
+rootfs_tar=$top/test/fixtures/out/busybox-rootfs.tar
+
+tmp=$(mktemp -d /tmp/husk-bench.XXXXXX)
+# Command prefixes (split on spaces by compare.ts; mktemp paths have none).
+HUSK_CMD="$husk --root $tmp/husk/root --runroot $tmp/husk/run"
+PODMAN_CMD="podman --root $tmp/podman/root --runroot $tmp/podman/run --tmpdir $tmp/podman/tmp --storage-driver overlay"
+RUNC_CMD="runc --root $tmp/runc"
+# Podman 4.3 needs this on these hosts: crun refuses hybrid cgroups, and root
+# may not raise nofile/nproc past its hard limits (nofile 20000 here).
+# Only Podman sees it: compare.ts passes CONTAINERS_CONF to podman alone.
+PODMAN_CONF=$tmp/podman/containers.conf
+
+# Podman's import writes its blob-info cache to /var/lib/containers/cache
+# whatever --root says; remove it afterwards unless it was there before.
+pcache=/var/lib/containers/cache
+[ -e "$pcache" ] && pcache=
+
+cleanup() {
+  set +e
+  $HUSK_CMD rm -af -t 0 >/dev/null 2>&1
+  command -v podman >/dev/null && CONTAINERS_CONF=$PODMAN_CONF $PODMAN_CMD rm -af -t 0 >/dev/null 2>&1
+  for id in $($RUNC_CMD list -q 2>/dev/null); do $RUNC_CMD delete -f "$id" >/dev/null 2>&1; done
+  # Anything still mounted below $tmp (overlay, shm): deepest first.
+  awk -v t="$tmp" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r |
+    while read -r m; do umount -l "$m"; done
+  rm -rf "$tmp"
+  [ -n "$pcache" ] && rm -rf "$pcache" && rmdir /var/lib/containers 2>/dev/null
+  return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$tmp/husk" "$tmp/podman" "$tmp/runc" "$tmp/bundle/rootfs"
+printf '%s\n' '[containers]' 'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]' \
+  '[engine]' 'runtime = "runc"' >"$PODMAN_CONF"
+
+# Image: the same busybox rootfs in both stores.
+$HUSK_CMD import "$rootfs_tar" busybox >/dev/null
+
+# Podman: import and a probe run; if either fails, show the exact error and
+# carry on with husk vs the runc floor only.
+PODMAN_OK=
+if command -v podman >/dev/null 2>&1; then
+  if err=$( { CONTAINERS_CONF=$PODMAN_CONF $PODMAN_CMD import "$rootfs_tar" busybox >/dev/null &&
+              CONTAINERS_CONF=$PODMAN_CONF $PODMAN_CMD run --rm --network none busybox true; } 2>&1); then
+    PODMAN_OK=1
+  else
+    echo "bench: podman does not work here, comparing husk with the runc floor only:" >&2
+    printf '%s\n' "$err" >&2
+  fi
+fi
+
+# runc floor bundle: busybox rootfs + `runc spec`, non-terminal, runs `true`.
+tar -xf "$rootfs_tar" -C "$tmp/bundle/rootfs"
+(cd "$tmp/bundle" && runc spec)
+"$node" -e '
+  const fs = require("node:fs"), f = process.argv[1];
+  const c = JSON.parse(fs.readFileSync(f, "utf8"));
+  c.process.terminal = false;
+  c.process.args = ["true"];
+  fs.writeFileSync(f, JSON.stringify(c, null, 2));
+' "$tmp/bundle/config.json"
+
+export HUSK_CMD PODMAN_CMD RUNC_CMD PODMAN_CONF PODMAN_OK
+export BENCH_BUNDLE=$tmp/bundle
+mkdir -p bench/results
+"$node" bench/compare.ts
