@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSy
 import { join } from 'node:path';
 import { HuskError, containerState, invalidArgument } from '../common/errors.ts';
 import { withLock } from '../common/lock.ts';
-import { processAlive } from '../common/process.ts';
+import { currentBootId, processAlive } from '../common/process.ts';
 import { secureJoin } from '../common/securejoin.ts';
 import { conmonCreate } from '../runtime/conmon.ts';
 import { classifyStartError } from '../runtime/oci.ts';
@@ -105,7 +105,7 @@ async function init(e: Engine, c: Container): Promise<void> {
       throw err;
     }
     const conmonPid = Number(readText(join(rundir, 'conmon.pid'))) || 0;
-    e.db.updateState(id, (s) => { Object.assign(s, { status: 'created', pid, conmonPid, exitCode: 0, error: '' }); });
+    e.db.updateState(id, (s) => { Object.assign(s, { status: 'created', pid, conmonPid, exitCode: 0, error: '', bootId: currentBootId() }); });
   } catch (err) {
     await runtime.delete(id).catch(() => {});
     unmountRootfs(cdir);
@@ -156,7 +156,11 @@ export async function startContainer(e: Engine, ref: string, hooks: StartHooks =
 export function syncState(e: Engine, c: Container): Container {
   if (c.state.status !== 'running' && c.state.status !== 'paused' && !(c.state.status === 'created' && c.state.pid)) return c;
   const ex = e.readExit(c.config.id);
-  if (!ex) return c;
+  if (!ex) {
+    if (!c.state.bootId || c.state.bootId === currentBootId()) return c;
+    // Started before a reboot: the process, mount and runtime state are gone.
+    return { config: c.config, state: { ...c.state, status: 'exited', pid: 0, mounted: false } };
+  }
   const state = { ...c.state, status: 'exited' as const, exitCode: ex.code, finishedAt: ex.at.toISOString(), pid: 0 };
   return { config: c.config, state };
 }
@@ -179,7 +183,8 @@ async function cleanupLocked(e: Engine, c: Container, opts: { keep?: boolean; re
   const { id } = c.config;
   const live = c.state.status === 'running' || c.state.status === 'paused' || (c.state.status === 'created' && c.state.pid > 0);
   const ex = e.readExit(id);
-  if (live && !ex && processAlive(c.state.pid)) return; // still running: nothing to clean
+  const rebooted = !!c.state.bootId && c.state.bootId !== currentBootId();
+  if (live && !ex && !rebooted && processAlive(c.state.pid)) return; // still running: nothing to clean
   const removing = opts.removing || (c.config.intent.autoRemove && !opts.keep);
   // The runtime's delete (cgroups, state dir) and the unmount are independent;
   // a container about to be removed need not wait for the runtime at all.

@@ -30,6 +30,8 @@ export interface ContainerState {
   mounted: boolean;
   error: string;
   restartCount: number;
+  /** Boot the container was started in; after a reboot it is not running whatever the state says. */
+  bootId?: string;
 }
 
 export function initialState(): ContainerState {

@@ -37,3 +37,21 @@ test('concurrent imports of the same tarball all succeed and share one layer', a
   const names = s.ok(['images', '--format', '{{.Repository}}']).split('\n').sort();
   for (const i of [1, 2, 3, 4]) assert.ok(names.includes(`localhost/same${i}`));
 });
+
+test('after a reboot (other boot ID, processes gone) containers read as exited and rm works', async () => {
+  s.husk(['import', join(FIXTURES, 'busybox-rootfs.tar'), 'busybox']);
+  const id = s.ok(['run', '-d', 'busybox', 'sleep', '1000']);
+  const st = JSON.parse(s.ok(['inspect', id]))[0].State;
+  // Simulate the reboot: conmon dies first (so no exit file), then the process.
+  process.kill(st.ConmonPid, 'SIGKILL');
+  process.kill(st.Pid, 'SIGKILL');
+  const { DatabaseSync } = await import('node:sqlite');
+  const db = new DatabaseSync(join(s.root, 'state.db'));
+  const row = db.prepare('SELECT state FROM container_state WHERE id = ?').get(id) as { state: string };
+  db.prepare('UPDATE container_state SET state = ? WHERE id = ?').run(JSON.stringify({ ...JSON.parse(row.state), bootId: 'another-boot' }), id);
+  db.close();
+  assert.match(s.ok(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.Status}}']), /^Exited/);
+  assert.equal(s.ok(['ps', '-q']), '');
+  s.ok(['rm', id]);
+  assert.equal(s.husk(['container', 'exists', id]).code, 1);
+});
