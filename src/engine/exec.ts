@@ -53,10 +53,12 @@ export async function execInContainer(e: Engine, ref: string, o: ExecOptions): P
   try {
     return await new Promise<number>((resolve, reject) => {
       const child = spawn(rt.path, args, {
-        stdio: [o.interactive || o.tty ? 'inherit' : 'ignore', o.detach ? 'ignore' : 'inherit', 'pipe'],
+        // A detached process inherits the runtime's stdio: give it none of ours,
+        // or husk would wait for it to close them.
+        stdio: o.detach ? ['ignore', 'ignore', 'ignore'] : [o.interactive || o.tty ? 'inherit' : 'ignore', 'inherit', 'pipe'],
       });
       let errText = '';
-      child.stderr!.on('data', (d: Buffer) => {
+      child.stderr?.on('data', (d: Buffer) => {
         const s = d.toString();
         // The runtime's own failure is reported by us; the process's stderr passes through.
         if (/^(time=|\{"level"|exec failed|runc |crun: )/m.test(s)) errText += s;

@@ -3,7 +3,7 @@
 // Every transition holds the container's lock; cleanup is idempotent, as
 // it runs both in-process and as conmon's exit command.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HuskError, containerState, invalidArgument } from '../common/errors.ts';
 import { withLock } from '../common/lock.ts';
@@ -167,6 +167,8 @@ export function syncState(e: Engine, c: Container): Container {
 
 /** Releases a stopped container's runtime state and mounts; removes --rm containers. */
 export async function cleanupContainer(e: Engine, ref: string): Promise<void> {
+  // The exit command of a container whose store was deleted meanwhile: nothing to do.
+  if (!existsSync(join(e.config.root, 'state.db'))) return;
   let id: string;
   try {
     id = e.db.lookupId(ref);

@@ -66,11 +66,24 @@ export async function containerLogs(e: Engine, ref: string, o: LogOptions, emit:
   lines.forEach(emit);
   if (!o.follow) return;
   await new Promise<void>((resolve) => {
-    const tick = async () => {
+    // Ticks come from both the watcher and the timer; one at a time, or two
+    // reads of the same range would print lines twice.
+    let busy = false;
+    let again = false;
+    let finished = false;
+    const tick = async (): Promise<void> => {
+      if (finished) return;
+      if (busy) { again = true; return; }
+      busy = true;
+      try { await step(); } finally { busy = false; }
+      if (again) { again = false; return tick(); }
+    };
+    const step = async () => {
       (await readMore()).forEach(emit);
       const s = syncState(e, e.db.get(c.config.id) ?? c);
       if (!e.db.get(c.config.id) || (s.state.status !== 'running' && s.state.status !== 'paused')) {
         (await readMore()).forEach(emit);
+        finished = true;
         watcher?.close();
         clearInterval(timer);
         resolve();

@@ -157,10 +157,18 @@ function readBlob(dir: string, d: Descriptor, limit = 4 << 20): Buffer {
 async function loadLayers(store: ImageStore, config: ImageConfig, files: { path: string; digest?: string }[]): Promise<void> {
   const diffIDs = config.rootfs?.diff_ids ?? [];
   if (diffIDs.length !== files.length) throw invalidArgument(`image config lists ${diffIDs.length} layers but the manifest has ${files.length}`);
-  for (let i = 0; i < files.length; i++) {
-    const f = files[i];
-    const src = f.digest ? verifiedFile(f.path, f.digest) : createReadStream(f.path, { highWaterMark: 1 << 20 });
-    await store.putLayer(decompress(src), diffIDs[i]);
+  const added: string[] = [];
+  try {
+    for (let i = 0; i < files.length; i++) {
+      const f = files[i];
+      const src = f.digest ? verifiedFile(f.path, f.digest) : createReadStream(f.path, { highWaterMark: 1 << 20 });
+      const r = await store.putLayer(decompress(src), diffIDs[i]);
+      if (r.added) added.push(r.diffID);
+    }
+  } catch (e) {
+    // All or nothing: a bad blob later in the image undoes the layers this load added.
+    await store.removeUnreferenced(added);
+    throw e;
   }
 }
 

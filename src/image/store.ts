@@ -61,13 +61,13 @@ export class ImageStore {
    * expected. Returns the diff ID; a layer already present is not unpacked
    * again (the stream is still drained so the caller's digest checks run).
    */
-  async putLayer(source: AsyncIterable<Buffer>, expected?: string): Promise<{ diffID: string; size: number }> {
+  async putLayer(source: AsyncIterable<Buffer>, expected?: string): Promise<{ diffID: string; size: number; added: boolean }> {
     if (expected && this.hasLayer(expected)) {
       let size = 0;
       const hash = createHash('sha256');
       for await (const c of source) { hash.update(c); size += c.length; }
       verify(expected, `sha256:${hash.digest('hex')}`, 'layer');
-      return { diffID: expected, size };
+      return { diffID: expected, size, added: false };
     }
     this.removeStaleStaging();
     const stage = join(this.root, 'tmp', `layer-${process.pid}-${randomBytes(8).toString('hex')}`);
@@ -81,15 +81,17 @@ export class ImageStore {
       await extractLayer(hashed(), join(stage, 'diff'));
       const diffID = `sha256:${hash.digest('hex')}`;
       if (expected) verify(expected, diffID, 'layer');
-      await this.lock(() => {
+      const added = await this.lock(() => {
         const final = join(this.root, 'overlay', hexOf(diffID));
-        if (!existsSync(final)) {
+        const fresh = !existsSync(final);
+        if (fresh) {
           mkdirSync(join(this.root, 'overlay'), { recursive: true });
           renameSync(stage, final);
         }
         this.db.prepare('INSERT OR IGNORE INTO layers (digest, size, created) VALUES (?, ?, ?)').run(diffID, size, new Date().toISOString());
+        return fresh;
       });
-      return { diffID, size };
+      return { diffID, size, added };
     } finally {
       rmSync(stage, { recursive: true, force: true });
     }
@@ -210,10 +212,7 @@ export class ImageStore {
       const orphans: string[] = [];
       transaction(this.db, () => {
         this.db.prepare('DELETE FROM images WHERE id = ?').run(id);
-        const inUse = new Set<string>();
-        for (const r of this.db.prepare('SELECT layers FROM images').all() as { layers: string }[]) {
-          for (const l of JSON.parse(r.layers) as string[]) inUse.add(l);
-        }
+        const inUse = this.layersInUse();
         for (const l of img.layers) {
           if (!inUse.has(l) && !orphans.includes(l)) {
             orphans.push(l);
@@ -221,17 +220,43 @@ export class ImageStore {
           }
         }
       });
-      // Rename first so a half-deleted tree is never mistaken for a layer.
-      for (const l of orphans) {
-        const dir = join(this.root, 'overlay', hexOf(l));
-        const trash = join(this.root, 'tmp', `rm-${process.pid}-${randomBytes(8).toString('hex')}`);
-        try {
-          mkdirSync(join(this.root, 'tmp'), { recursive: true });
-          renameSync(dir, trash);
-        } catch { continue; }
-        rmSync(trash, { recursive: true, force: true });
-      }
+      this.deleteLayerDirs(orphans);
     });
+  }
+
+  /**
+   * Drops layers no image references (a load that failed half-way adds
+   * layers first and its image last); a layer an image uses is kept.
+   */
+  async removeUnreferenced(diffIDs: string[]): Promise<void> {
+    if (!diffIDs.length) return;
+    await this.lock(() => {
+      const inUse = this.layersInUse();
+      const orphans = diffIDs.filter((l) => !inUse.has(l));
+      for (const l of orphans) this.db.prepare('DELETE FROM layers WHERE digest = ?').run(l);
+      this.deleteLayerDirs(orphans);
+    });
+  }
+
+  private layersInUse(): Set<string> {
+    const inUse = new Set<string>();
+    for (const r of this.db.prepare('SELECT layers FROM images').all() as { layers: string }[]) {
+      for (const l of JSON.parse(r.layers) as string[]) inUse.add(l);
+    }
+    return inUse;
+  }
+
+  /** Renames first so a half-deleted tree is never mistaken for a layer. */
+  private deleteLayerDirs(diffIDs: string[]): void {
+    for (const l of diffIDs) {
+      const dir = join(this.root, 'overlay', hexOf(l));
+      const trash = join(this.root, 'tmp', `rm-${process.pid}-${randomBytes(8).toString('hex')}`);
+      try {
+        mkdirSync(join(this.root, 'tmp'), { recursive: true });
+        renameSync(dir, trash);
+      } catch { continue; }
+      rmSync(trash, { recursive: true, force: true });
+    }
   }
 }
 
