@@ -1,7 +1,7 @@
 // Container commands: flags → ContainerIntent / options → one engine call → output.
 import { Command, Option } from 'commander';
 import { invalidArgument, HuskError } from '../common/errors.ts';
-import type { ContainerIntent, NetworkMode } from '../engine/intent.ts';
+import { parseBytes, type ContainerIntent, type NetworkMode } from '../engine/intent.ts';
 import * as L from '../engine/lifecycle.ts';
 import * as A from '../engine/attach.ts';
 import * as Q from '../engine/query.ts';
@@ -39,6 +39,22 @@ function addCreateFlags(cmd: Command): Command {
     .option('--pids-limit <n>', 'Tune container pids limit (set -1 for unlimited)', parseIntFlag('pids-limit'))
     .option('-w, --workdir <dir>', 'Working directory inside the container')
     .option('--cidfile <file>', 'Write the container ID to the file')
+    .option('--privileged', 'Give extended privileges to container', false)
+    .option('--cap-add <cap>', 'Add capabilities to the container', collect, [])
+    .option('--cap-drop <cap>', 'Drop capabilities from the container', collect, [])
+    .option('--security-opt <opt>', 'Security options: seccomp=unconfined|PROFILE, no-new-privileges, label=disable, mask=PATHS, unmask=PATHS|ALL', collect, [])
+    .option('--device <device>', 'Add a host device to the container (HOST[:CONTAINER][:PERMS])', collect, [])
+    .option('--group-add <group>', 'Add additional groups to the primary container process', collect, [])
+    .option('--sysctl <sysctl>', 'Sysctl options (NAME=VALUE)', collect, [])
+    .option('--userns <mode>', 'User namespace to use (host)')
+    .option('-m, --memory <bytes>', 'Memory limit (format: <number>[<unit>], where unit = b, k, m or g)')
+    .option('--memory-reservation <bytes>', 'Memory soft limit')
+    .option('--memory-swap <bytes>', 'Swap limit equal to memory plus swap: \'-1\' to enable unlimited swap')
+    .option('--cpus <n>', 'Number of CPUs. The default is 0.000 which means no limit')
+    .option('-c, --cpu-shares <n>', 'CPU shares (relative weight)', parseIntFlag('cpu-shares'))
+    .option('--cpuset-cpus <cpus>', 'CPUs in which to allow execution (0-3, 0,1)')
+    .option('--oom-score-adj <n>', 'Tune the host\'s OOM preferences (-1000 to 1000)', parseIntFlag('oom-score-adj'))
+    .option('--shm-size <bytes>', 'Size of /dev/shm (format: <number>[<unit>])')
     .passThroughOptions()
     .argument('<image>', 'image to run')
     .argument('[command...]', 'command and arguments');
@@ -64,7 +80,49 @@ function intentFrom(image: string, command: string[], o: Opts): ContainerIntent 
     autoRemove: o.rm, network: (network === 'host' ? 'host' : 'none') as NetworkMode, stopSignal: o.stopSignal,
     stopTimeout: o.stopTimeout, readOnly: o.readOnly, ulimits: o.ulimit, pidsLimit: o.pidsLimit,
     createCommand: ['husk', ...process.argv.slice(2)],
+    ...securityFrom(o),
+    privileged: o.privileged, capAdd: o.capAdd, capDrop: o.capDrop, devices: o.device, groupAdd: o.groupAdd,
+    sysctls: parseKeyValues(o.sysctl, 'sysctl'),
+    memory: o.memory !== undefined ? parseBytes(o.memory, 'memory') : undefined,
+    memoryReservation: o.memoryReservation !== undefined ? parseBytes(o.memoryReservation, 'memory-reservation') : undefined,
+    memorySwap: o.memorySwap === undefined ? undefined : o.memorySwap === '-1' ? -1 : parseBytes(o.memorySwap, 'memory-swap'),
+    cpus: o.cpus !== undefined ? parseFloatFlag(o.cpus, 'cpus') : undefined,
+    cpuShares: o.cpuShares, cpusetCpus: o.cpusetCpus, oomScoreAdj: o.oomScoreAdj,
+    shmSize: o.shmSize !== undefined ? parseBytes(o.shmSize, 'shm-size') : undefined,
   };
+}
+
+function parseFloatFlag(v: string, flag: string): number {
+  if (!/^\d+(\.\d+)?$/.test(v)) throw invalidArgument(`invalid argument "${v}" for "--${flag}" flag`);
+  return Number(v);
+}
+
+function parseKeyValues(items: string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const it of items) {
+    const eq = it.indexOf('=');
+    if (eq <= 0) throw invalidArgument(`invalid --${flag} "${it}": expected NAME=VALUE`);
+    out[it.slice(0, eq)] = it.slice(eq + 1);
+  }
+  return out;
+}
+
+/** --security-opt and --userns, as Podman accepts them. */
+function securityFrom(o: Opts): Partial<ContainerIntent> {
+  if (o.userns !== undefined && o.userns !== 'host' && o.userns !== '') throw invalidArgument(`--userns=${o.userns} is not supported yet (only host)`);
+  const out: Partial<ContainerIntent> = {};
+  for (const opt of o.securityOpt as string[]) {
+    const [k, v = ''] = opt.includes('=') ? [opt.slice(0, opt.indexOf('=')), opt.slice(opt.indexOf('=') + 1)] : opt.split(':');
+    switch (k) {
+      case 'seccomp': out.seccompProfile = v; break;
+      case 'no-new-privileges': out.noNewPrivileges = v === '' || v === 'true'; break;
+      case 'label': case 'apparmor': break; // no SELinux/AppArmor on these hosts: accepted, nothing to do
+      case 'mask': out.mask = [...(out.mask ?? []), ...v.split(':').filter(Boolean)]; break;
+      case 'unmask': out.unmask = [...(out.unmask ?? []), ...v.split(':').filter(Boolean)]; break;
+      default: throw invalidArgument(`invalid --security-opt "${opt}"`);
+    }
+  }
+  return out;
 }
 
 async function writeCidfile(path: string | undefined, id: string): Promise<void> {

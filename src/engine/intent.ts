@@ -1,7 +1,9 @@
 // ContainerIntent: what the user asked for, built alike by the CLI and by
 // library callers, validated once, then translated into a stored config
 // and at start into config.json. Every field is optional unless noted.
+import { availableParallelism } from 'node:os';
 import { invalidArgument } from '../common/errors.ts';
+import { effectiveCaps } from '../runtime/spec/security.ts';
 
 export type NetworkMode = 'none' | 'host' | 'private';
 
@@ -35,6 +37,32 @@ export interface ContainerIntent {
   pidsLimit?: number;
   /** The command line that created it, for inspect. */
   createCommand?: string[];
+
+  // Security (Podman's defaults unless set).
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  /** "unconfined", or a path to a Docker-format seccomp profile. */
+  seccompProfile?: string;
+  noNewPrivileges?: boolean;
+  /** Extra paths to mask; paths to unmask ("ALL" for every default one). */
+  mask?: string[];
+  unmask?: string[];
+  /** --device HOST[:CONTAINER][:PERMS]. */
+  devices?: string[];
+  /** Supplementary groups, by name or number. */
+  groupAdd?: string[];
+  sysctls?: Record<string, string>;
+
+  // Resources (bytes, fractions of CPUs).
+  memory?: number;
+  memoryReservation?: number;
+  memorySwap?: number;
+  cpus?: number;
+  cpuShares?: number;
+  cpusetCpus?: string;
+  oomScoreAdj?: number;
+  shmSize?: number;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -70,6 +98,39 @@ export function validateIntent(i: ContainerIntent): void {
   if (i.stopSignal) parseSignal(i.stopSignal);
   for (const k of Object.keys(i.env ?? {})) if (!k || k.includes('=')) throw invalidArgument(`invalid environment variable name "${k}"`);
   for (const u of i.ulimits ?? []) parseUlimit(u);
+  if (i.memory !== undefined && i.memory < 6 * 1024 * 1024) throw invalidArgument('minimum memory limit allowed is 6MB');
+  if (i.memoryReservation !== undefined && i.memoryReservation < 6 * 1024 * 1024) throw invalidArgument('minimum memory reservation allowed is 6MB');
+  if (i.memorySwap !== undefined && i.memorySwap !== -1 && (i.memory === undefined || i.memorySwap < i.memory)) {
+    throw invalidArgument('must set a memory limit no larger than --memory-swap (the swap limit includes the memory)');
+  }
+  if (i.cpus !== undefined) {
+    const n = availableParallelism();
+    if (!(i.cpus >= 0.01 && i.cpus <= n)) throw invalidArgument(`range of CPUs is from 0.01 to ${n}.00, as there are only ${n} CPUs available`);
+  }
+  if (i.cpuShares !== undefined && (i.cpuShares < 2 || i.cpuShares > 262144)) throw invalidArgument('--cpu-shares must be between 2 and 262144');
+  if (i.cpusetCpus !== undefined && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(i.cpusetCpus)) throw invalidArgument(`invalid --cpuset-cpus "${i.cpusetCpus}"`);
+  if (i.oomScoreAdj !== undefined && (!Number.isInteger(i.oomScoreAdj) || i.oomScoreAdj < -1000 || i.oomScoreAdj > 1000)) {
+    throw invalidArgument('oom-score-adj must be an integer between -1000 and 1000');
+  }
+  if (i.shmSize !== undefined && i.shmSize <= 0) throw invalidArgument('--shm-size must be larger than 0');
+  for (const k of Object.keys(i.sysctls ?? {})) validateSysctl(k, i.network === 'host');
+  effectiveCaps(i);
+}
+
+/** Only namespaced sysctls may be set, as in Podman; net.* not with the host's network. */
+function validateSysctl(key: string, hostNet: boolean): void {
+  const ipc = /^(kernel\.(shm\w+|msg\w+|sem)|fs\.mqueue\.\w+)$/.test(key);
+  const net = key.startsWith('net.');
+  if (net && hostNet) throw invalidArgument(`sysctl "${key}" is not allowed in the hosts network namespace`);
+  if (!ipc && !net) throw invalidArgument(`sysctl "${key}" is not allowed`);
+}
+
+/** "64m", "1g", "512k", "100" (bytes) → bytes. */
+export function parseBytes(v: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([bkmg]?)b?$/i.exec(v.trim());
+  if (!m) throw invalidArgument(`invalid size "${v}" for --${flag}: expected a number with an optional unit (b, k, m, g)`);
+  const mult: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+  return Math.round(Number(m[1]) * mult[m[2].toLowerCase()]);
 }
 
 export const ULIMITS: Record<string, string> = {

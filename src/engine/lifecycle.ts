@@ -3,7 +3,7 @@
 // Every transition holds the container's lock; cleanup is idempotent, as
 // it runs both in-process and as conmon's exit command.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HuskError, containerState, invalidArgument } from '../common/errors.ts';
 import { withLock } from '../common/lock.ts';
@@ -19,7 +19,7 @@ import { randomName } from './names.ts';
 import { mountRootfs, prepareRootfsDirs, removeContainerDirs, unmountRootfs } from './rootfs.ts';
 import { containerHostname, containerSpec, effectiveArgs } from './spec.ts';
 import { initialState, type Container, type ContainerConfig } from './types.ts';
-import { resolveUser } from './user.ts';
+import { resolveGroups, resolveUser } from './user.ts';
 import { waitForExit } from './wait.ts';
 
 export async function createContainer(e: Engine, intent: ContainerIntent): Promise<Container> {
@@ -67,6 +67,7 @@ async function init(e: Engine, c: Container): Promise<void> {
   const runtime = e.runtime(c.config.runtime);
   try {
     const user = resolveUser(rootfs, c.config.intent.user ?? img.config.config?.User);
+    for (const g of resolveGroups(rootfs, c.config.intent.groupAdd)) if (!user.additionalGids.includes(g)) user.additionalGids.push(g);
     const cwd = c.config.intent.workdir ?? img.config.config?.WorkingDir ?? '/';
     // Podman creates a missing working directory instead of failing.
     if (cwd !== '/') {
@@ -84,10 +85,13 @@ async function init(e: Engine, c: Container): Promise<void> {
     const bundle = e.bundleDir(id);
     writeFileSync(join(bundle, 'config.json'), serializeSpec(spec));
     try { unlinkSync(e.exitFile(id)); } catch {}
+    const persist = join(bundle, 'persist');
+    rmSync(persist, { recursive: true, force: true });
+    mkdirSync(persist);
     const create = () => conmonCreate({
       conmonPath: e.config.conmonPath, runtime, id, name: c.config.name, bundle,
       pidFile: join(rundir, 'pidfile'), conmonPidFile: join(rundir, 'conmon.pid'), exitDir: e.exitDir(),
-      logPath: join(bundle, 'ctr.log'), socketDir: e.socketDir(), terminal: !!c.config.intent.tty,
+      logPath: join(bundle, 'ctr.log'), socketDir: e.socketDir(), persistDir: persist, terminal: !!c.config.intent.tty,
       stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id),
     });
     let pid: number;
@@ -200,6 +204,7 @@ async function cleanupLocked(e: Engine, c: Container, opts: { keep?: boolean; re
       s.status = 'exited';
       s.exitCode = ex?.code ?? s.exitCode;
       s.finishedAt = (ex?.at ?? new Date()).toISOString();
+      s.oomKilled = existsSync(join(e.bundleDir(id), 'persist', 'oom'));
     }
     s.pid = 0;
     s.mounted = false;

@@ -4,7 +4,8 @@ import { hostname as osHostname } from 'node:os';
 import { native, RLIMIT_NOFILE, RLIMIT_NPROC } from '../common/native.ts';
 import type { ImageRecord } from '../image/types.ts';
 import * as S from '../runtime/spec/index.ts';
-import { parseUlimit } from './intent.ts';
+import { hostDevices, parseDevice } from './devices.ts';
+import { parseUlimit, type ContainerIntent } from './intent.ts';
 import type { GeneratedFiles } from './files.ts';
 import type { ContainerConfig } from './types.ts';
 import type { ExecUser } from './user.ts';
@@ -74,10 +75,27 @@ export interface SpecContext {
   pidsLimit: number;
 }
 
+/** Masked paths after --security-opt mask=/unmask= (privileged: none). */
+function maskedPaths(i: ContainerIntent): string[] {
+  if (i.privileged) return [];
+  const unmask = i.unmask ?? [];
+  const base = unmask.includes('ALL') ? [] : S.hostMaskedPaths().filter((p) => !unmask.includes(p));
+  return [...base, ...(i.mask ?? [])];
+}
+
 export function containerSpec(x: SpecContext): S.Spec {
   const { config: c } = x;
-  const network = c.intent.network ?? 'none';
+  const i = c.intent;
+  const network = i.network ?? 'none';
   const ns: Parameters<typeof S.withNamespaces>[0] = { network: network === 'host' ? { kind: 'host' } : { kind: 'private' } };
+  const caps = S.effectiveCaps(i);
+  const devices = [...(i.privileged ? hostDevices() : []), ...(i.devices ?? []).map(parseDevice)];
+  const mounts = S.defaultMounts({ hostNetwork: network === 'host' }).map((m) => {
+    if (m.destination === '/dev/shm' && i.shmSize) return { ...m, options: [...m.options!.filter((o) => !o.startsWith('size=')), `size=${Math.ceil(i.shmSize / 1024)}k`] };
+    // Privileged containers get a writable /sys, as in Podman.
+    if (m.destination === '/sys' && i.privileged) return { ...m, options: m.options!.filter((o) => o !== 'ro') };
+    return m;
+  });
   return S.buildSpec(x.rootfs, [
     S.withArgs(c.args),
     S.withEnv(containerEnv(c, x.image)),
@@ -85,9 +103,11 @@ export function containerSpec(x: SpecContext): S.Spec {
     S.withTerminal(!!c.intent.tty),
     S.withUser(x.user.uid, x.user.gid, x.user.additionalGids),
     S.withHostname(containerHostname(c)),
-    S.withCapabilities(S.DEFAULT_CAPS, x.user.uid),
+    S.withCapabilities(caps, x.user.uid),
+    S.withNoNewPrivileges(!!i.noNewPrivileges),
+    S.withOomScoreAdj(i.oomScoreAdj),
     S.withRlimits(defaultRlimits(x.defaultUlimits, c.intent.ulimits)),
-    S.withMounts(S.defaultMounts({ hostNetwork: network === 'host' })),
+    S.withMounts(mounts),
     S.withMounts([
       S.bindFile(x.files.hosts, '/etc/hosts'),
       S.bindFile(x.files.hostname, '/etc/hostname'),
@@ -95,10 +115,14 @@ export function containerSpec(x: SpecContext): S.Spec {
       S.bindFile(x.files.containerenv, '/run/.containerenv', true),
     ]),
     S.withNamespaces(ns),
-    S.withMaskedPaths(S.hostMaskedPaths()),
-    S.withReadonlyPaths(),
+    S.withMaskedPaths(maskedPaths(i)),
+    S.withReadonlyPaths(i.privileged || i.unmask?.includes('ALL') ? [] : S.READONLY_PATHS.filter((p) => !i.unmask?.includes(p))),
     S.withReadonlyRootfs(!!c.intent.readOnly),
     S.withDefaultDevicePolicy(),
+    S.withDevices(devices),
+    ...(i.privileged ? [S.withAllDevicesAllowed()] : []),
+    S.withSysctls(i.sysctls ?? {}),
+    S.withResourceLimits(i),
     S.withPidsLimit(c.intent.pidsLimit ?? x.pidsLimit),
     S.withCgroupsPath(`/husk/husk-${c.id}`),
   ]);

@@ -38,3 +38,15 @@ export function resolveUser(rootfs: string, spec: string | undefined): ExecUser 
     : [];
   return { uid, gid, additionalGids, home: entry?.[5] || '/' };
 }
+
+/** --group-add: numbers as given, names looked up in the container's /etc/group. */
+export function resolveGroups(rootfs: string, groups: string[] = []): number[] {
+  if (!groups.length) return [];
+  const table = readLines(rootfs, '/etc/group');
+  return groups.map((g) => {
+    if (/^\d+$/.test(g)) return Number(g);
+    const e = table.find((x) => x[0] === g);
+    if (!e) throw new HuskError('CMD_CANNOT_INVOKE', `unable to find group ${g}: no matching entries in group file`, 126);
+    return Number(e[2]);
+  });
+}

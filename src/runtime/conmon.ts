@@ -21,6 +21,8 @@ export interface ConmonCreate {
   exitDir: string;
   logPath: string;
   socketDir: string;
+  /** Where conmon drops an "oom" file when the container is OOM-killed. */
+  persistDir: string;
   terminal: boolean;
   stdin: boolean;
   /** argv conmon runs after the container exits (husk's cleanup). */
@@ -34,6 +36,7 @@ export function conmonArgs(o: ConmonCreate): string[] {
     '--api-version', '1', '-c', o.id, '-u', o.id, '-r', o.runtime.path, '-b', o.bundle,
     '-p', o.pidFile, '-n', o.name, '--exit-dir', o.exitDir, '--full-attach', '-l', `k8s-file:${o.logPath}`,
     '--log-level', 'warning', '--conmon-pidfile', o.conmonPidFile, '--socket-dir-path', o.socketDir,
+    '--persist-dir', o.persistDir,
   ];
   for (const a of o.runtime.globalArgs()) args.push('--runtime-arg', a);
   if (o.terminal) args.push('-t');

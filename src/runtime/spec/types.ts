@@ -4,6 +4,14 @@ export interface Mount { destination: string; type?: string; source?: string; op
 export interface Rlimit { type: string; soft: number; hard: number }
 export interface Capabilities { bounding: string[]; effective: string[]; inheritable: string[]; permitted: string[]; ambient: string[] }
 export interface Namespace { type: string; path?: string }
+export interface DeviceRule { allow: boolean; access?: string; type?: string; major?: number; minor?: number }
+export interface Device { path: string; type: string; major: number; minor: number; fileMode?: number; uid?: number; gid?: number }
+export interface Resources {
+  devices?: DeviceRule[];
+  pids?: { limit: number };
+  memory?: { limit?: number; reservation?: number; swap?: number; swappiness?: number };
+  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
+}
 
 export interface Spec {
   ociVersion: string;
@@ -24,11 +32,13 @@ export interface Spec {
   annotations?: Record<string, string>;
   linux?: {
     namespaces?: Namespace[];
-    resources?: { devices?: { allow: boolean; access?: string; type?: string; major?: number; minor?: number }[]; pids?: { limit: number } };
+    resources?: Resources;
     cgroupsPath?: string;
     maskedPaths?: string[];
     readonlyPaths?: string[];
     seccomp?: unknown;
+    sysctl?: Record<string, string>;
+    devices?: Device[];
   };
 }
 
