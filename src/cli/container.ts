@@ -39,6 +39,11 @@ function addCreateFlags(cmd: Command): Command {
     .option('--pids-limit <n>', 'Tune container pids limit (set -1 for unlimited)', parseIntFlag('pids-limit'))
     .option('-w, --workdir <dir>', 'Working directory inside the container')
     .option('--cidfile <file>', 'Write the container ID to the file')
+    .option('-v, --volume <volume>', 'Bind mount a volume into the container (SRC:DEST[:OPTS], or DEST for an anonymous volume)', collect, [])
+    .option('--mount <mount>', 'Attach a filesystem mount (type=bind|volume|tmpfs|image,source=...,target=...)', collect, [])
+    .option('--tmpfs <tmpfs>', 'Mount a temporary filesystem (DEST[:OPTS])', collect, [])
+    .option('--volumes-from <container>', 'Mount volumes from the specified container(s) (CONTAINER[:ro|rw])', collect, [])
+    .option('--read-only-tmpfs [bool]', 'When running --read-only, mount tmpfs on /run, /tmp and /var/tmp', (v) => v !== 'false', true)
     .option('--privileged', 'Give extended privileges to container', false)
     .option('--cap-add <cap>', 'Add capabilities to the container', collect, [])
     .option('--cap-drop <cap>', 'Drop capabilities from the container', collect, [])
@@ -81,6 +86,7 @@ function intentFrom(image: string, command: string[], o: Opts): ContainerIntent 
     stopTimeout: o.stopTimeout, readOnly: o.readOnly, ulimits: o.ulimit, pidsLimit: o.pidsLimit,
     createCommand: ['husk', ...process.argv.slice(2)],
     ...securityFrom(o),
+    volumes: o.volume, mounts: o.mount, tmpfs: o.tmpfs, volumesFrom: o.volumesFrom, readOnlyTmpfs: o.readOnlyTmpfs,
     privileged: o.privileged, capAdd: o.capAdd, capDrop: o.capDrop, devices: o.device, groupAdd: o.groupAdd,
     sysctls: parseKeyValues(o.sysctl, 'sysctl'),
     memory: o.memory !== undefined ? parseBytes(o.memory, 'memory') : undefined,
@@ -269,7 +275,7 @@ function makeRm(): Command {
       const e = engineFor(this);
       await each(allOr(e, names, o.all, 'container'), async (n) => {
         try {
-          print(await E.removeContainer(e, n, { force: o.force }));
+          print(await E.removeContainer(e, n, { force: o.force, volumes: o.volumes }));
         } catch (err) {
           if (o.ignore && (err as HuskError).code === 'NO_SUCH_CONTAINER') return;
           throw err;

@@ -10,6 +10,7 @@ type Loader = () => Promise<{ register(program: Command): void }>;
 const container: Loader = () => import('./container.ts');
 const image: Loader = () => import('./image.ts');
 const system: Loader = () => import('./system.ts');
+const volume: Loader = () => import('./volume.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
@@ -40,6 +41,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   top: [container, 'Display the running processes of a container'],
   unpause: [container, 'Unpause the processes in one or more containers'],
   version: [system, 'Display the husk version information'],
+  volume: [volume, 'Manage volumes'],
   wait: [container, 'Block on one or more containers'],
 };
 

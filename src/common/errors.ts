@@ -5,7 +5,7 @@
 export type ErrorCode =
   | 'ENGINE' | 'INVALID_ARGUMENT' | 'NO_SUCH_CONTAINER' | 'NO_SUCH_IMAGE' | 'NAME_IN_USE'
   | 'CONTAINER_STATE' | 'IMAGE_IN_USE' | 'BAD_LAYER' | 'DIGEST_MISMATCH' | 'RUNTIME'
-  | 'CMD_NOT_FOUND' | 'CMD_CANNOT_INVOKE' | 'NOT_IMPLEMENTED';
+  | 'CMD_NOT_FOUND' | 'CMD_CANNOT_INVOKE' | 'NOT_IMPLEMENTED' | 'NO_SUCH_VOLUME' | 'VOLUME_IN_USE';
 
 export class HuskError extends Error {
   readonly code: ErrorCode;

@@ -63,6 +63,18 @@ export interface ContainerIntent {
   cpusetCpus?: string;
   oomScoreAdj?: number;
   shmSize?: number;
+
+  // Storage: raw flag values, parsed at create (src/engine/mounts.ts).
+  /** -v SRC:DEST[:OPTS] or -v DEST. */
+  volumes?: string[];
+  /** --mount type=...,... */
+  mounts?: string[];
+  /** --tmpfs DEST[:OPTS]. */
+  tmpfs?: string[];
+  /** --volumes-from CONTAINER[:ro|rw]. */
+  volumesFrom?: string[];
+  /** With readOnly: tmpfs on /tmp, /var/tmp and /run (default true, as Podman). */
+  readOnlyTmpfs?: boolean;
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;

@@ -20,6 +20,9 @@ import { mountRootfs, prepareRootfsDirs, removeContainerDirs, unmountRootfs } fr
 import { containerHostname, containerSpec, effectiveArgs } from './spec.ts';
 import { initialState, type Container, type ContainerConfig } from './types.ts';
 import { resolveGroups, resolveUser } from './user.ts';
+import { imageMountDirs, ociMounts, resolveMounts } from './mounts.ts';
+import { removeVolume } from './volumes.ts';
+import { native, MNT_DETACH } from '../common/native.ts';
 import { waitForExit } from './wait.ts';
 
 export async function createContainer(e: Engine, intent: ContainerIntent): Promise<Container> {
@@ -32,9 +35,12 @@ export async function createContainer(e: Engine, intent: ContainerIntent): Promi
   if (!name) {
     do name = randomName(); while (e.db.db.prepare('SELECT 1 FROM containers WHERE name = ?').get(name));
   }
+  // Checked before volumes are created; the insert below re-checks atomically.
+  if (intent.name && e.db.db.prepare('SELECT 1 FROM containers WHERE name = ?').get(intent.name)) nameInUse(e, intent.name);
+  const { mounts, volumes } = resolveMounts(e, intent, img);
   const config: ContainerConfig = {
     id, name, intent, imageId: img.id, imageName: img.names[0] ?? intent.image, args,
-    created: new Date().toISOString(), runtime: e.runtimeChoice().name,
+    created: new Date().toISOString(), runtime: e.runtimeChoice().name, mounts, volumes,
   };
   e.ensureDirs();
   prepareRootfsDirs(e.containerDir(id));
@@ -43,10 +49,21 @@ export async function createContainer(e: Engine, intent: ContainerIntent): Promi
     e.db.add(config, initialState());
   } catch (err) {
     removeContainerDirs(e.containerDir(id));
+    await removeAnonymousVolumes(e, config);
     throw err;
   }
   e.events.write({ ID: id, Name: name, Image: config.imageName, Status: 'create', Type: 'container' });
   return { config, state: initialState() };
+}
+
+function nameInUse(e: Engine, name: string): never {
+  throw new HuskError('NAME_IN_USE', `creating container storage: the container name "${name}" is already in use by ${e.db.lookupId(name)}. You have to remove that container to be able to reuse that name: that name is already in use`);
+}
+
+async function removeAnonymousVolumes(e: Engine, config: ContainerConfig): Promise<void> {
+  for (const m of config.mounts ?? []) {
+    if (m.type === 'volume' && m.anonymous && m.source) await removeVolume(e, m.source).catch(() => {});
+  }
 }
 
 export function getContainer(e: Engine, ref: string): Container {
@@ -81,7 +98,8 @@ async function init(e: Engine, c: Container): Promise<void> {
     mkdirSync(rundir, { recursive: true });
     const network = c.config.intent.network ?? 'none';
     const files = writeGeneratedFiles(rundir, { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network });
-    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit });
+    const mounts = ociMounts(e, c, rootfs, user);
+    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit });
     const bundle = e.bundleDir(id);
     writeFileSync(join(bundle, 'config.json'), serializeSpec(spec));
     try { unlinkSync(e.exitFile(id)); } catch {}
@@ -112,6 +130,7 @@ async function init(e: Engine, c: Container): Promise<void> {
     e.db.updateState(id, (s) => { Object.assign(s, { status: 'created', pid, conmonPid, exitCode: 0, error: '', bootId: currentBootId() }); });
   } catch (err) {
     await runtime.delete(id).catch(() => {});
+    unmountImageMounts(e, c);
     unmountRootfs(cdir);
     e.db.updateState(id, (s) => { s.mounted = false; s.pid = 0; s.error = (err as Error).message; });
     throw err;
@@ -197,6 +216,7 @@ async function cleanupLocked(e: Engine, c: Container, opts: { keep?: boolean; re
   const rt = e.runtime(c.config.runtime);
   const deleted = removing ? (rt.deleteInBackground(id), undefined) : rt.delete(id);
   if (c.state.mounted) unmountRootfs(e.containerDir(id));
+  unmountImageMounts(e, c);
   await deleted;
   const wasLive = live;
   e.db.updateState(id, (s) => {
@@ -254,7 +274,11 @@ export async function stopContainer(e: Engine, ref: string, timeout?: number): P
   });
 }
 
-export async function removeContainer(e: Engine, ref: string, opts: { force?: boolean } = {}): Promise<string> {
+function unmountImageMounts(e: Engine, c: Container): void {
+  for (const dir of imageMountDirs(e, c)) try { native().umount2(dir, MNT_DETACH); } catch {}
+}
+
+export async function removeContainer(e: Engine, ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
   const id = e.db.lookupId(ref);
   await withLock(e.lockPath(id), async () => {
     const c = e.db.get(id);
@@ -269,20 +293,22 @@ export async function removeContainer(e: Engine, ref: string, opts: { force?: bo
       await waitForExit(e, id, 30_000);
     }
     await cleanupLocked(e, e.db.get(id)!, { keep: true, removing: true });
-    await removeLocked(e, id);
+    await removeLocked(e, id, opts.volumes);
   });
   return id;
 }
 
-async function removeLocked(e: Engine, id: string): Promise<void> {
+async function removeLocked(e: Engine, id: string, volumes = false): Promise<void> {
   const c = e.db.get(id);
   if (!c) return;
+  const dropVolumes = volumes || !!c.config.intent.autoRemove;
   if (c.state.mounted) unmountRootfs(e.containerDir(id));
   e.db.updateState(id, (s) => { s.status = 'removing'; });
   removeContainerDirs(e.containerDir(id), e.runDir(id));
   e.db.remove(id);
   // Lock files go last; anyone still waiting on them re-reads the state and finds no container.
   for (const f of [e.foregroundLockPath(id), e.lockPath(id)]) try { unlinkSync(f); } catch {}
+  if (dropVolumes) await removeAnonymousVolumes(e, c.config);
   e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'remove', Type: 'container' });
   pruneExitFiles(e);
 }

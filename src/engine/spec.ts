@@ -73,6 +73,8 @@ export interface SpecContext {
   files: GeneratedFiles;
   defaultUlimits: string[];
   pidsLimit: number;
+  /** User mounts (volumes, binds, tmpfs), applied after the defaults. */
+  mounts: S.Mount[];
 }
 
 /** Masked paths after --security-opt mask=/unmask= (privileged: none). */
@@ -114,6 +116,7 @@ export function containerSpec(x: SpecContext): S.Spec {
       S.bindFile(x.files.resolv, '/etc/resolv.conf'),
       S.bindFile(x.files.containerenv, '/run/.containerenv', true),
     ]),
+    S.withMounts(x.mounts),
     S.withNamespaces(ns),
     S.withMaskedPaths(maskedPaths(i)),
     S.withReadonlyPaths(i.privileged || i.unmask?.includes('ALL') ? [] : S.READONLY_PATHS.filter((p) => !i.unmask?.includes(p))),

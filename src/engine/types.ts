@@ -16,6 +16,23 @@ export interface ContainerConfig {
   created: string;
   /** Runtime chosen at create time (runc/crun). */
   runtime: string;
+  /** Resolved mounts (named and anonymous volumes created at create time). */
+  mounts?: MountSpec[];
+  /** Names of the volumes this container uses (for "in use" checks). */
+  volumes?: string[];
+}
+
+/** One user mount after parsing -v/--mount/--tmpfs/--volumes-from. */
+export interface MountSpec {
+  type: 'bind' | 'volume' | 'tmpfs' | 'image';
+  /** Host path (bind), volume name (volume), image reference (image). */
+  source?: string;
+  destination: string;
+  options: string[];
+  /** chown the source to the container user first (the U option). */
+  chown?: boolean;
+  /** Anonymous volume: removed with the container by rm -v / run --rm. */
+  anonymous?: boolean;
 }
 
 export interface ContainerState {

@@ -29,6 +29,8 @@ const WH_OPAQUE = '.wh..wh..opq';
 export interface ExtractOptions {
   /** Called with each entry's header before it is applied (progress, accounting). */
   onEntry?: (header: TarHeader) => void;
+  /** A plain archive (volume import, cp), not a layer: `.wh.` names are ordinary files. */
+  plain?: boolean;
 }
 
 /**
@@ -50,7 +52,7 @@ interface Dir {
  * precision of PAX timestamps is lost.
  */
 export async function extractLayer(source: AsyncIterable<Uint8Array>, dest: string, opts: ExtractOptions = {}): Promise<void> {
-  const x = new Extractor(resolve(dest));
+  const x = new Extractor(resolve(dest), !!opts.plain);
   let count = 0;
   for await (const { header, body } of readTar(source)) {
     if (++count > MAX_ENTRIES) throw badLayer(`layer has more than ${MAX_ENTRIES} entries`);
@@ -68,10 +70,12 @@ export async function extractLayer(source: AsyncIterable<Uint8Array>, dest: stri
 
 class Extractor {
   private readonly root: string;
+  private readonly plain: boolean;
   private readonly tree: Dir = {};
 
-  constructor(root: string) {
+  constructor(root: string, plain: boolean) {
     this.root = root;
+    this.plain = plain;
   }
 
   async apply(h: TarHeader, body: AsyncIterable<Buffer>): Promise<void> {
@@ -81,11 +85,11 @@ class Extractor {
     const name = parts[parts.length - 1]!;
     // Children of a whiteout-named directory (aufs's .wh..wh.plnk hardlink
     // store, mostly) are layer-tool bookkeeping, not image content.
-    for (let i = 0; i < parts.length - 1; i++) if (parts[i]!.startsWith(WH)) return;
+    if (!this.plain) for (let i = 0; i < parts.length - 1; i++) if (parts[i]!.startsWith(WH)) return;
     const parent = this.walk(parts, parts.length - 1, true, h.path);
     const abs = `${this.root}/${parts.join('/')}`;
 
-    if (name.startsWith(WH)) {
+    if (!this.plain && name.startsWith(WH)) {
       if (name === WH_OPAQUE) {
         // Overlay hides the lower layers' contents of an opaque directory.
         native().lsetxattr(abs.slice(0, -WH_OPAQUE.length - 1), 'trusted.overlay.opaque', Buffer.from('y'));
