@@ -537,10 +537,71 @@ function makeCleanup(): Command {
     });
 }
 
+function makeStats(): Command {
+  return new Command('stats').description('Display a live stream of container resource usage statistics')
+    .option('-a, --all', 'Show all containers (default shows just running)', false)
+    .option('--no-stream', 'Disable streaming stats and only pull the first result')
+    .option('--no-reset', 'Disable resetting the screen between intervals')
+    .option('--format <format>', 'Pretty-print container statistics to JSON or using a Go template')
+    .option('-i, --interval <seconds>', 'Time in seconds between stats reports', parseIntFlag('interval'), 5)
+    .argument('[containers...]')
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const e = engineFor(this);
+      const S = await import('../engine/stats.ts');
+      const { humanSize } = await import('./common.ts');
+      const pct = (n: number) => `${n.toFixed(2)}%`;
+      const rows = (reports: ReturnType<typeof S.report>[]) => reports.map((r) => ({
+        ...r, ID: r.ID.slice(0, 12), CPUPerc: pct(r.CPU), AVGCPU: pct(r.AvgCPU), MemPerc: pct(r.MemPerc),
+        MemUsage: `${humanSize(r.MemUsage)} / ${humanSize(r.MemLimit)}`, MemUsageBytes: `${r.MemUsage} / ${r.MemLimit}`,
+        NetIO: `${humanSize(r.NetInput)} / ${humanSize(r.NetOutput)}`, BlockIO: `${humanSize(r.BlockInput)} / ${humanSize(r.BlockOutput)}`,
+        PIDS: String(r.PIDs), CPUTime: `${(r.CPUNano / 1e9).toFixed(3)}s`, UpTime: '',
+      }));
+      const print1 = (reports: ReturnType<typeof S.report>[]) => {
+        if (o.format === 'json') return process.stdout.write(renderList('json', rows(reports), { headers: {}, defaultFormat: '' }, { jsonIndent: 4 }));
+        process.stdout.write(renderList(o.format, rows(reports), {
+          headers: { ID: 'ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET IO', BlockIO: 'BLOCK IO', PIDS: 'PIDS', CPUTime: 'CPU TIME', AVGCPU: 'AVG CPU %' },
+          defaultFormat: 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDS}}\t{{.CPUTime}}\t{{.AVGCPU}}',
+        }));
+      };
+      let prev = new Map<string, ReturnType<typeof S.sample>>();
+      for (;;) {
+        const targets = S.statsTargets(e, names);
+        const now = targets.map(S.sample);
+        print1(now.map((n) => S.report(n, prev.get(n.ID))));
+        if (o.stream === false) return;
+        prev = new Map(now.map((n) => [n.ID, n]));
+        await new Promise((r) => setTimeout(r, o.interval * 1000));
+        if (o.reset !== false && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
+      }
+    });
+}
+
+function makeUpdate(): Command {
+  return new Command('update').description('Update an existing container\'s resource limits')
+    .option('-m, --memory <bytes>', 'Memory limit (format: <number>[<unit>])')
+    .option('--memory-reservation <bytes>', 'Memory soft limit')
+    .option('--memory-swap <bytes>', 'Swap limit equal to memory plus swap')
+    .option('--cpus <n>', 'Number of CPUs')
+    .option('-c, --cpu-shares <n>', 'CPU shares (relative weight)', parseIntFlag('cpu-shares'))
+    .option('--cpuset-cpus <cpus>', 'CPUs in which to allow execution')
+    .option('--pids-limit <n>', 'Tune container pids limit', parseIntFlag('pids-limit'))
+    .argument('<container>')
+    .action(async function (this: Command, ref: string, o: Opts) {
+      const c = await E.updateContainer(engineFor(this), ref, {
+        memory: o.memory !== undefined ? parseBytes(o.memory, 'memory') : undefined,
+        memoryReservation: o.memoryReservation !== undefined ? parseBytes(o.memoryReservation, 'memory-reservation') : undefined,
+        memorySwap: o.memorySwap === undefined ? undefined : o.memorySwap === '-1' ? -1 : parseBytes(o.memorySwap, 'memory-swap'),
+        cpus: o.cpus !== undefined ? parseFloatFlag(o.cpus, 'cpus') : undefined,
+        cpuShares: o.cpuShares, cpusetCpus: o.cpusetCpus, pidsLimit: o.pidsLimit,
+      });
+      print(c.config.id);
+    });
+}
+
 const FACTORIES: Record<string, () => Command> = {
   run: makeRun, create: makeCreate, start: makeStart, stop: makeStop, kill: makeKill, restart: makeRestart,
   rm: makeRm, ps: makePs, logs: makeLogs, exec: makeExec, wait: makeWait, attach: makeAttach, top: makeTop,
-  pause: () => makePause(true), unpause: () => makePause(false), rename: makeRename,
+  pause: () => makePause(true), unpause: () => makePause(false), rename: makeRename, stats: makeStats, update: makeUpdate,
 };
 
 export function register(program: Command): void {

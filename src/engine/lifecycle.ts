@@ -350,3 +350,29 @@ export function renameContainer(e: Engine, ref: string, name: string): void {
   e.db.rename(c.config.id, name);
   e.events.write({ ID: c.config.id, Name: name, Image: c.config.imageName, Status: 'rename', Type: 'container' });
 }
+
+export type ResourceUpdate = Pick<ContainerIntent, 'memory' | 'memoryReservation' | 'memorySwap' | 'cpus' | 'cpuShares' | 'cpusetCpus' | 'pidsLimit'>;
+
+/** `update`: new limits for a container; applied live through the runtime when it runs. */
+export async function updateContainer(e: Engine, ref: string, u: ResourceUpdate): Promise<Container> {
+  const id = e.db.lookupId(ref);
+  return withLock(e.lockPath(id), async () => {
+    const c = syncState(e, e.db.get(id)!);
+    const merged = { ...c.config.intent, ...Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined)) };
+    validateIntent(merged);
+    if (c.state.status === 'running' || c.state.status === 'paused') {
+      const args = ['update'];
+      if (u.memory !== undefined) args.push('--memory', String(u.memory));
+      if (u.memoryReservation !== undefined) args.push('--memory-reservation', String(u.memoryReservation));
+      if (u.memorySwap !== undefined || u.memory !== undefined) args.push('--memory-swap', String(merged.memorySwap ?? (merged.memory ? merged.memory * 2 : -1)));
+      if (u.cpus !== undefined) args.push('--cpu-period', '100000', '--cpu-quota', String(Math.round(u.cpus * 100000)));
+      if (u.cpuShares !== undefined) args.push('--cpu-share', String(u.cpuShares));
+      if (u.cpusetCpus !== undefined) args.push('--cpuset-cpus', u.cpusetCpus);
+      if (u.pidsLimit !== undefined) args.push('--pids-limit', String(u.pidsLimit));
+      await e.runtime(c.config.runtime).run([...args, id]);
+    }
+    const config = e.db.updateConfig(id, (cfg) => { cfg.intent = merged; });
+    e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'update', Type: 'container' });
+    return { config, state: c.state };
+  });
+}

@@ -90,6 +90,18 @@ export class StateDB {
     });
   }
 
+  /** Rewrites a container's config (only `update` changes it after create). */
+  updateConfig(id: string, fn: (c: ContainerConfig) => void): ContainerConfig {
+    return transaction(this.db, () => {
+      const row = this.db.prepare('SELECT config FROM containers WHERE id = ?').get(id) as { config: string } | undefined;
+      if (!row) throw noSuchContainer(id);
+      const cfg = JSON.parse(row.config) as ContainerConfig;
+      fn(cfg);
+      this.db.prepare('UPDATE containers SET config = ? WHERE id = ?').run(JSON.stringify(cfg), id);
+      return cfg;
+    });
+  }
+
   remove(id: string): void {
     this.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
   }

@@ -75,3 +75,37 @@ test('limits below the minimum or malformed fail with 125 and create nothing', (
   }
   assert.equal(s.ok(['ps', '-aq']), '');
 });
+
+test('stats: --cpus 0.5 bounds a busy loop; memory limit, PIDs and JSON output', async () => {
+  s.ok(['run', '-d', '--name', 'burn', '--cpus', '0.5', '-m', '64m', 'busybox', 'sh', '-c', 'while :; do :; done']);
+  await new Promise((r) => setTimeout(r, 2000));
+  const [name, cpu, mem, pids] = s.ok(['stats', '--no-stream', '--format', '{{.Name}}|{{.CPUPerc}}|{{.MemUsage}}|{{.PIDS}}', 'burn']).split('|');
+  assert.equal(name, 'burn');
+  const perc = parseFloat(cpu);
+  assert.ok(perc > 20 && perc <= 62, `CPU ${cpu} should sit near the 50% quota`);
+  assert.match(mem, / \/ 67\.1 MB$/);
+  assert.equal(pids, '1');
+  const table = s.ok(['stats', '--no-stream']);
+  assert.match(table.split('\n')[0], /^ID\s+NAME\s+CPU %\s+MEM USAGE \/ LIMIT\s+MEM %\s+NET IO\s+BLOCK IO\s+PIDS/);
+  assert.match(table, /67\.1 MB/);
+  const json = JSON.parse(s.ok(['stats', '--no-stream', '--format', 'json']));
+  assert.equal(json[0].Name, 'burn');
+  assert.equal(json[0].MemLimit, 64 * 1024 * 1024);
+  const stopped = s.husk(['stats', '--no-stream', 'nosuch']);
+  assert.equal(stopped.code, 125);
+});
+
+test('update changes the limits of a running container and records them', () => {
+  const id = s.ok(['inspect', '--format', '{{.Id}}', 'burn']);
+  s.ok(['update', '--cpus', '0.25', '-m', '96m', '--pids-limit', '50', 'burn']);
+  if (!existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+    assert.equal(readFileSync(cgroupFile(id, 'cpu', 'cpu.cfs_quota_us', ''), 'utf8').trim(), '25000');
+    assert.equal(readFileSync(cgroupFile(id, 'memory', 'memory.limit_in_bytes', ''), 'utf8').trim(), String(96 * 1024 * 1024));
+  }
+  assert.equal(readFileSync(cgroupFile(id, 'pids', 'pids.max', 'pids.max'), 'utf8').trim(), '50');
+  assert.equal(s.ok(['inspect', '--format', '{{.HostConfig.PidsLimit}}', 'burn']), '50');
+  const bad = s.husk(['update', '-m', '1m', 'burn']);
+  assert.equal(bad.code, 125);
+  assert.match(bad.stderr, /minimum memory limit/);
+  s.ok(['rm', '-f', 'burn']);
+});
