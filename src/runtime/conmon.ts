@@ -56,6 +56,8 @@ export function conmonCreate(o: ConmonCreate): Promise<SyncResult> {
     env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
     // Own session: a Ctrl-C aimed at husk must not reach the monitor.
     detached: true,
+    // conmon writes some files (an "oom" marker on cgroup v1) relative to its cwd.
+    cwd: o.persistDir,
   });
   child.unref();
   const sync = child.stdio[3] as Socket;
