@@ -33,6 +33,8 @@ export interface ResolvedConfig {
   exitCommand: string[] | undefined;
   defaultUlimits: string[];
   pidsLimit: number;
+  /** containers.conf seccomp_profile, when set. */
+  seccompProfile: string | undefined;
   /** Files read, for `husk info`. */
   configFiles: string[];
 }
@@ -90,6 +92,7 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     exitCommand: opts.exitCommand,
     defaultUlimits: [],
     pidsLimit: 2048,
+    seccompProfile: undefined,
     configFiles: files,
   };
   let conmonPaths = CONMON_PATHS;
@@ -105,6 +108,7 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     for (const [k, v] of Object.entries(runtimes)) if (Array.isArray(v)) cfg.runtimePaths[k] = v as string[];
     if (Array.isArray(containers.default_ulimits)) cfg.defaultUlimits = containers.default_ulimits as string[];
     if (typeof containers.pids_limit === 'number') cfg.pidsLimit = containers.pids_limit;
+    if (typeof containers.seccomp_profile === 'string' && containers.seccomp_profile) cfg.seccompProfile = containers.seccomp_profile;
   }
   for (const f of storageConfFiles()) {
     if (!existsSync(f)) continue;

@@ -99,7 +99,7 @@ async function init(e: Engine, c: Container): Promise<void> {
     const network = c.config.intent.network ?? 'none';
     const files = writeGeneratedFiles(rundir, { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network });
     const mounts = ociMounts(e, c, rootfs, user);
-    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit });
+    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile });
     const bundle = e.bundleDir(id);
     writeFileSync(join(bundle, 'config.json'), serializeSpec(spec));
     try { unlinkSync(e.exitFile(id)); } catch {}

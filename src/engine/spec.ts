@@ -4,6 +4,7 @@ import { hostname as osHostname } from 'node:os';
 import { native, RLIMIT_NOFILE, RLIMIT_NPROC } from '../common/native.ts';
 import type { ImageRecord } from '../image/types.ts';
 import * as S from '../runtime/spec/index.ts';
+import { defaultSeccompPath, loadSeccompProfile, seccompFromProfile, withSeccomp, type LinuxSeccomp } from '../runtime/spec/seccomp.ts';
 import { hostDevices, parseDevice } from './devices.ts';
 import { parseUlimit, type ContainerIntent } from './intent.ts';
 import type { GeneratedFiles } from './files.ts';
@@ -75,6 +76,20 @@ export interface SpecContext {
   pidsLimit: number;
   /** User mounts (volumes, binds, tmpfs), applied after the defaults. */
   mounts: S.Mount[];
+  /** containers.conf seccomp_profile. */
+  seccompProfile?: string;
+}
+
+/**
+ * The seccomp filter, as Podman picks it: none for --privileged or
+ * seccomp=unconfined; else the given profile, containers.conf's, or the
+ * packaged default, filtered for this container's capabilities.
+ */
+function seccompFor(i: ContainerIntent, caps: string[], configured: string | undefined): LinuxSeccomp | undefined {
+  if (i.seccompProfile === 'unconfined' || (i.privileged && !i.seccompProfile)) return undefined;
+  const path = i.seccompProfile || defaultSeccompPath(configured);
+  if (!path) return undefined;
+  return seccompFromProfile(loadSeccompProfile(path), { caps, source: path });
 }
 
 /** Masked paths after --security-opt mask=/unmask= (privileged: none). */
@@ -125,6 +140,7 @@ export function containerSpec(x: SpecContext): S.Spec {
     S.withDevices(devices),
     ...(i.privileged ? [S.withAllDevicesAllowed()] : []),
     S.withSysctls(i.sysctls ?? {}),
+    withSeccomp(seccompFor(i, caps, x.seccompProfile)),
     S.withResourceLimits(i),
     S.withPidsLimit(c.intent.pidsLimit ?? x.pidsLimit),
     S.withCgroupsPath(`/husk/husk-${c.id}`),
