@@ -70,6 +70,13 @@ function rawJSON(text: string): RawJSON {
   return (JSON as unknown as { rawJSON(t: string): RawJSON }).rawJSON(text);
 }
 
+// Error wording follows Podman's ("opening seccomp profile failed: open
+// PATH: no such file or directory", "loading seccomp profile (PATH) failed").
+const OPEN_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or directory', EACCES: 'permission denied', EISDIR: 'is a directory', ENOTDIR: 'not a directory',
+};
+const loading = (path: string) => `loading seccomp profile (${path}) failed`;
+
 /**
  * Reads and parses a profile. Integers beyond 2^53 (possible in argument
  * masks) would be rounded by JSON.parse and silently change the filter, so
@@ -80,8 +87,9 @@ export function loadSeccompProfile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    const why = isErrno(e, 'ENOENT') ? 'no such file or directory' : (e as Error).message;
-    throw new HuskError('INVALID_ARGUMENT', `opening seccomp profile ${path} failed: ${why}`, 125, { cause: e });
+    const code = (e as { code?: string }).code ?? '';
+    const why = OPEN_ERRORS[code] ?? (e as Error).message;
+    throw new HuskError('INVALID_ARGUMENT', `opening seccomp profile failed: open ${path}: ${why}`, 125, { cause: e });
   }
   let profile: unknown;
   try {
@@ -90,9 +98,9 @@ export function loadSeccompProfile(path: string): unknown {
         typeof v === 'number' && !Number.isSafeInteger(v) && ctx?.source && /^\d+$/.test(ctx.source) ? rawJSON(ctx.source) : v)
       : JSON.parse(text);
   } catch (e) {
-    throw new HuskError('INVALID_ARGUMENT', `decoding seccomp profile ${path} failed: ${(e as Error).message}`, 125, { cause: e });
+    throw new HuskError('INVALID_ARGUMENT', `${loading(path)}: decoding seccomp profile failed: ${(e as Error).message}`, 125, { cause: e });
   }
-  checkTopLevel(profile, `seccomp profile ${path}`);
+  checkTopLevel(profile, loading(path));
   return profile;
 }
 
@@ -162,7 +170,7 @@ export interface SeccompOptions {
 
 /** Resolves a Docker/containers-common profile for one container. */
 export function seccompFromProfile(profile: unknown, opts: SeccompOptions): LinuxSeccomp {
-  const src = opts.source ? `seccomp profile ${opts.source}` : 'seccomp profile';
+  const src = opts.source ? loading(opts.source) : 'invalid seccomp profile';
   checkTopLevel(profile, src);
   const p = profile;
   const arch = seccompArchName(opts.arch);
@@ -203,7 +211,7 @@ export function seccompFromProfile(profile: unknown, opts: SeccompOptions): Linu
     if (!isObj(r)) throw invalidArgument(`${src}: ${at} must be an object`);
     const inc = isObj(r.includes) ? r.includes : {};
     const exc = isObj(r.excludes) ? r.excludes : {};
-    // Type errors are reported even for rules this container would skip.
+    // Conditions are type-checked even on rules this container skips.
     const incCaps = strings(inc.caps, `${at}.includes.caps`, src);
     const incArches = strings(inc.arches, `${at}.includes.arches`, src);
     const excCaps = strings(exc.caps, `${at}.excludes.caps`, src);
@@ -235,8 +243,10 @@ export function seccompFromProfile(profile: unknown, opts: SeccompOptions): Linu
           if (!isObj(a)) throw invalidArgument(`${src}: ${aw} must be an object`);
           if (!Number.isInteger(a.index) || (a.index as number) < 0 || (a.index as number) > 5) throw invalidArgument(`${src}: ${aw}.index must be 0..5`);
           if (typeof a.op !== 'string' || !OPS.has(a.op)) throw invalidArgument(`${src}: ${aw}: unknown op ${JSON.stringify(a.op)}`);
-          const arg: LinuxSeccompArg = { index: a.index as number, value: u64(a.value ?? 0, `${aw}.value`, src), op: a.op };
-          if (a.valueTwo !== undefined && a.valueTwo !== null) arg.valueTwo = u64(a.valueTwo, `${aw}.valueTwo`, src);
+          const value = u64(a.value ?? 0, `${aw}.value`, src);
+          // Only MASKED_EQ reads valueTwo; left out when 0, as Podman writes it.
+          const two = a.valueTwo === undefined || a.valueTwo === null ? 0 : u64(a.valueTwo, `${aw}.valueTwo`, src);
+          const arg: LinuxSeccompArg = two === 0 ? { index: a.index as number, value, op: a.op } : { index: a.index as number, value, valueTwo: two, op: a.op };
           return arg;
         });
       }
@@ -247,7 +257,7 @@ export function seccompFromProfile(profile: unknown, opts: SeccompOptions): Linu
   return out;
 }
 
-/** Sets linux.seccomp, or removes it (unconfined, privileged). */
+/** Sets linux.seccomp, or removes it (unconfined; privileged without an explicit profile). */
 export const withSeccomp = (seccomp: LinuxSeccomp | undefined): SpecOpt => (s) => {
   if (seccomp) linux(s).seccomp = seccomp;
   else if (s.linux) delete s.linux.seccomp;
