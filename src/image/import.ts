@@ -2,7 +2,7 @@
 // filesystem tarball and `load` of OCI layouts / oci-archive / docker-archive.
 // Every blob is hashed while it streams and checked against its digest.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
 import { HuskError, invalidArgument } from '../common/errors.ts';
@@ -109,7 +109,9 @@ export function applyChanges(cfg: ImageRuntimeConfig, changes: string[]): void {
 export async function importTarball(store: ImageStore, path: string, name: string | undefined, opts: ImportOptions = {}): Promise<ImageRecord> {
   if (!existsSync(path) || !statSync(path).isFile()) throw invalidArgument(`import: ${path}: no such file`);
   const names = name ? [localName(name)] : [];
-  const { diffID, size } = await store.putLayer(decompress(createReadStream(path, { highWaterMark: 1 << 20 })));
+  const { diffID } = await store.putLayer(decompress(createReadStream(path, { highWaterMark: 1 << 20 })));
+  const mediaType = sniffMediaType(path);
+  const blobDigest = await keepBlob(store, diffID, path, mediaType);
   const runtime: ImageRuntimeConfig = { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] };
   applyChanges(runtime, opts.changes ?? []);
   const created = new Date().toISOString();
@@ -122,10 +124,37 @@ export async function importTarball(store: ImageStore, path: string, name: strin
   const manifest: Manifest = {
     schemaVersion: 2, mediaType: MEDIA.ociManifest,
     config: { mediaType: MEDIA.ociConfig, digest: sha256(configBytes), size: configBytes.length },
-    layers: [{ mediaType: MEDIA.ociLayer, digest: diffID, size }],
+    layers: [{ mediaType, digest: blobDigest, size: statSync(path).size }],
   };
   const manifestBytes = Buffer.from(JSON.stringify(manifest));
   return store.addImage(configBytes, manifest, sha256(manifestBytes), names);
+}
+
+/** Copies a layer archive into the store's blobs (hashing it) so push/save can reproduce it. */
+async function keepBlob(store: ImageStore, diffID: string, path: string, mediaType: string): Promise<string> {
+  const tmp = store.tmpBlobPath();
+  const hash = createHash('sha256');
+  let size = 0;
+  const out = createWriteStream(tmp);
+  for await (const c of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    hash.update(c as Buffer);
+    size += (c as Buffer).length;
+    if (!out.write(c)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  const digest = `sha256:${hash.digest('hex')}`;
+  await store.recordBlob(diffID, tmp, { digest, mediaType, size });
+  return digest;
+}
+
+/** Media type of a layer file from its first bytes. */
+function sniffMediaType(path: string): string {
+  const fd = openSync(path, 'r');
+  const b = Buffer.alloc(4);
+  try { readSync(fd, b, 0, 4, 0); } finally { closeSync(fd); }
+  if (b[0] === 0x1f && b[1] === 0x8b) return MEDIA.ociLayerGzip;
+  if (b.readUInt32LE(0) === 0xfd2fb528) return MEDIA.ociLayerZstd;
+  return MEDIA.ociLayer;
 }
 
 function sha256(b: Buffer): string {
@@ -154,7 +183,7 @@ function readBlob(dir: string, d: Descriptor, limit = 4 << 20): Buffer {
   return b;
 }
 
-async function loadLayers(store: ImageStore, config: ImageConfig, files: { path: string; digest?: string }[]): Promise<void> {
+async function loadLayers(store: ImageStore, config: ImageConfig, files: { path: string; digest?: string; mediaType?: string }[]): Promise<void> {
   const diffIDs = config.rootfs?.diff_ids ?? [];
   if (diffIDs.length !== files.length) throw invalidArgument(`image config lists ${diffIDs.length} layers but the manifest has ${files.length}`);
   const added: string[] = [];
@@ -164,6 +193,7 @@ async function loadLayers(store: ImageStore, config: ImageConfig, files: { path:
       const src = f.digest ? verifiedFile(f.path, f.digest) : createReadStream(f.path, { highWaterMark: 1 << 20 });
       const r = await store.putLayer(decompress(src), diffIDs[i]);
       if (r.added) added.push(r.diffID);
+      if (!store.blobFor(r.diffID)) await keepBlob(store, r.diffID, f.path, f.mediaType ?? sniffMediaType(f.path));
     }
   } catch (e) {
     // All or nothing: a bad blob later in the image undoes the layers this load added.
@@ -189,7 +219,7 @@ async function loadOciLayout(store: ImageStore, dir: string): Promise<ImageRecor
     const manifest = doc as Manifest;
     const configBytes = readBlob(dir, manifest.config);
     const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
-    await loadLayers(store, config, manifest.layers.map((l) => ({ path: blobPath(dir, l.digest), digest: l.digest })));
+    await loadLayers(store, config, manifest.layers.map((l) => ({ path: blobPath(dir, l.digest), digest: l.digest, mediaType: l.mediaType })));
     const ref = desc.annotations?.['org.opencontainers.image.ref.name'];
     // A bare tag ("latest") names nothing by itself; a full reference does.
     const names = ref && /[/:]/.test(ref) ? [localName(ref)] : [];
@@ -213,7 +243,10 @@ async function loadDockerArchive(store: ImageStore, dir: string): Promise<ImageR
     const manifest: Manifest = {
       schemaVersion: 2, mediaType: MEDIA.ociManifest,
       config: { mediaType: MEDIA.ociConfig, digest: sha256(configBytes), size: configBytes.length },
-      layers: config.rootfs.diff_ids.map((d, i) => ({ mediaType: MEDIA.ociLayer, digest: d, size: statSync(inside(e.Layers[i])).size })),
+      layers: config.rootfs.diff_ids.map((d) => {
+        const b = store.blobFor(d)!;
+        return { mediaType: b.mediaType, digest: b.digest, size: b.size };
+      }),
     };
     const names = (e.RepoTags ?? []).map(localName);
     out.push(await store.addImage(configBytes, manifest, sha256(Buffer.from(JSON.stringify(manifest))), names));

@@ -23,7 +23,12 @@ CREATE TABLE IF NOT EXISTS images (
   id TEXT PRIMARY KEY, digest TEXT NOT NULL, config TEXT NOT NULL, manifest TEXT NOT NULL,
   layers TEXT NOT NULL, size INTEGER NOT NULL, created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS image_names (name TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);
+CREATE TABLE IF NOT EXISTS layer_blobs (diff_id TEXT NOT NULL, digest TEXT NOT NULL, media_type TEXT NOT NULL, size INTEGER NOT NULL,
+  PRIMARY KEY (diff_id, digest));
 `;
+
+/** A layer's archive as it was received (pulled, loaded or imported), kept so push and save reproduce it byte for byte. */
+export interface LayerBlob { digest: string; mediaType: string; size: number }
 
 interface ImageRow { id: string; digest: string; config: string; manifest: string; layers: string; size: number; created: string }
 
@@ -109,6 +114,38 @@ export class ImageStore {
       if (!m || processAlive(Number(m[1]))) continue;
       rmSync(join(this.root, 'tmp', name), { recursive: true, force: true });
     }
+  }
+
+  blobPath(digest: string): string {
+    return join(this.root, 'blobs', 'sha256', hexOf(digest));
+  }
+
+  /** The stored archive of a layer, if one was kept. */
+  blobFor(diffID: string): LayerBlob | undefined {
+    const rows = this.db.prepare('SELECT digest, media_type, size FROM layer_blobs WHERE diff_id = ?').all(diffID) as { digest: string; media_type: string; size: number }[];
+    const r = rows.find((x) => existsSync(this.blobPath(x.digest)));
+    return r && { digest: r.digest, mediaType: r.media_type, size: r.size };
+  }
+
+  /**
+   * Files a verified layer archive (written by the caller to tmpFile, whose
+   * digest the caller computed while writing) under its digest.
+   */
+  async recordBlob(diffID: string, tmpFile: string, blob: LayerBlob): Promise<void> {
+    await this.lock(() => {
+      const final = this.blobPath(blob.digest);
+      if (!existsSync(final)) {
+        mkdirSync(join(this.root, 'blobs', 'sha256'), { recursive: true });
+        renameSync(tmpFile, final);
+      } else rmSync(tmpFile, { force: true });
+      this.db.prepare('INSERT OR IGNORE INTO layer_blobs (diff_id, digest, media_type, size) VALUES (?, ?, ?, ?)').run(diffID, blob.digest, blob.mediaType, blob.size);
+    });
+  }
+
+  /** A fresh path under ROOT/tmp for a blob being written (cleaned if its process dies). */
+  tmpBlobPath(): string {
+    mkdirSync(join(this.root, 'tmp'), { recursive: true });
+    return join(this.root, 'tmp', `layer-${process.pid}-${randomBytes(8).toString('hex')}.blob`);
   }
 
   /** Records an image whose layers are all present; adds names (moving them from other images). */
@@ -249,6 +286,10 @@ export class ImageStore {
   /** Renames first so a half-deleted tree is never mistaken for a layer. */
   private deleteLayerDirs(diffIDs: string[]): void {
     for (const l of diffIDs) {
+      for (const b of this.db.prepare('SELECT digest FROM layer_blobs WHERE diff_id = ?').all(l) as { digest: string }[]) {
+        this.db.prepare('DELETE FROM layer_blobs WHERE diff_id = ? AND digest = ?').run(l, b.digest);
+        if (!this.db.prepare('SELECT 1 FROM layer_blobs WHERE digest = ?').get(b.digest)) rmSync(this.blobPath(b.digest), { force: true });
+      }
       const dir = join(this.root, 'overlay', hexOf(l));
       const trash = join(this.root, 'tmp', `rm-${process.pid}-${randomBytes(8).toString('hex')}`);
       try {
