@@ -114,12 +114,43 @@ function makeLoad(): Command {
     .option('-q, --quiet', 'Suppress the output', false)
     .action(async function (this: Command, o: Opts) {
       const e = engineFor(this);
-      if (!o.input) throw invalidArgument('load: --input is required (reading from stdin is not supported yet)');
-      const imgs = await E.loadArchive(e.images, o.input);
+      let input = o.input as string | undefined;
+      let tmp: string | undefined;
+      if (!input) {
+        if (process.stdin.isTTY) throw invalidArgument('cannot read an archive from a terminal: use --input FILE or pipe one in');
+        // Archives are read twice (outer tar, then blobs), so spool stdin to a file first.
+        const { createWriteStream, mkdirSync } = await import('node:fs');
+        const { pipeline } = await import('node:stream/promises');
+        mkdirSync(`${e.config.root}/tmp`, { recursive: true });
+        input = tmp = `${e.config.root}/tmp/load-${process.pid}-stdin.tar`;
+        await pipeline(process.stdin, createWriteStream(tmp));
+      }
+      let imgs;
+      try {
+        imgs = await E.loadArchive(e.images, input);
+      } finally {
+        if (tmp) (await import('node:fs')).rmSync(tmp, { force: true });
+      }
       for (const img of imgs) {
         e.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'loadfromarchive', Type: 'image' });
         print(`Loaded image: ${img.names.length ? img.names.join(', ') : `sha256:${img.id}`}`);
       }
+    });
+}
+
+function makeSave(): Command {
+  return new Command('save').description('Save image(s) to an archive')
+    .option('-o, --output <path>', 'Write to a specified file (default: stdout, which must not be a terminal)')
+    .option('--format <format>', 'Save image to oci-archive, oci-dir (directory with oci manifest type), docker-archive', 'docker-archive')
+    .option('-m, --multi-image-archive', 'Interpret additional arguments as images not tags and create a multi-image-archive (only for docker-archive)', false)
+    .option('-q, --quiet', 'Suppress the output', false)
+    .option('--compress', 'Compress tarball image layers when saving to a directory using the \'dir\' transport', false)
+    .argument('<images...>')
+    .action(async function (this: Command, refs: string[], o: Opts) {
+      if (!['docker-archive', 'oci-archive', 'oci-dir'].includes(o.format)) throw invalidArgument(`unsupported format "${o.format}" for save: use docker-archive, oci-archive or oci-dir`);
+      if (!o.output && process.stdout.isTTY) throw invalidArgument('refusing to save to terminal. Use -o flag or redirect');
+      const { saveImages } = await import('../image/save.ts');
+      await saveImages(engineFor(this).images, refs, o.format, o.output);
     });
 }
 
@@ -180,12 +211,14 @@ export function register(program: Command): void {
   program.addCommand(makeRmi());
   program.addCommand(makeImport());
   program.addCommand(makeLoad());
+  program.addCommand(makeSave());
   program.addCommand(makeTag());
   const group = new Command('image').description('Manage images');
   group.addCommand(makeImages('ls').aliases(['list']));
   group.addCommand(makeRmi('rm'));
   group.addCommand(makeImport());
   group.addCommand(makeLoad());
+  group.addCommand(makeSave());
   group.addCommand(makeTag());
   group.addCommand(makeUntag());
   group.addCommand(makeInspect());

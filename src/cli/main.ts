@@ -34,6 +34,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   rm: [container, 'Remove one or more containers'],
   rmi: [image, 'Remove one or more images from local storage'],
   run: [container, 'Run a command in a new container'],
+  save: [image, 'Save image(s) to an archive'],
   start: [container, 'Start one or more containers'],
   stats: [container, 'Display a live stream of container resource usage statistics'],
   stop: [container, 'Stop one or more containers'],

@@ -2,7 +2,7 @@
 // under the container's own upper and work dirs. Lower dirs are given
 // relative to the layer directory (with a chdir) so mount's option string
 // stays under the page-size limit for deep images.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isErrno } from '../common/errors.ts';
 import { native, MNT_DETACH } from '../common/native.ts';
@@ -45,4 +45,10 @@ export function unmountRootfs(containerDir: string): void {
 
 export function removeContainerDirs(...dirs: string[]): void {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+
+/** Whether something is mounted at exactly `path` (mountinfo escapes spaces and the like in octal). */
+export function isMounted(path: string): boolean {
+  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l && unescape(l.split(' ')[4] ?? '') === path);
 }

@@ -12,7 +12,7 @@ import type { ImageStore } from './store.ts';
 import { MEDIA, hostArch, type Descriptor, type ImageConfig, type ImageRecord, type ImageRuntimeConfig, type Manifest } from './types.ts';
 
 /** Decompresses by sniffing magic bytes: gzip, zstd or plain tar. */
-async function* decompress(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+export async function* decompress(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const it = source[Symbol.asyncIterator]();
   let first = await it.next();
   while (!first.done && first.value.length < 4) {

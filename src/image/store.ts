@@ -61,6 +61,11 @@ export class ImageStore {
     return this.db.prepare('SELECT 1 FROM layers WHERE digest = ?').get(diffID) !== undefined && existsSync(this.layerDir(diffID));
   }
 
+  /** Uncompressed size of a stored layer. */
+  layerSize(diffID: string): number | undefined {
+    return (this.db.prepare('SELECT size FROM layers WHERE digest = ?').get(diffID) as { size: number } | undefined)?.size;
+  }
+
   /**
    * Unpacks an uncompressed layer stream, verifying its diff ID when one is
    * expected. Returns the diff ID; a layer already present is not unpacked
@@ -110,7 +115,7 @@ export class ImageStore {
     let entries: string[];
     try { entries = readdirSync(join(this.root, 'tmp')); } catch { return; }
     for (const name of entries) {
-      const m = /^(?:layer|load|rm)-(\d+)-/.exec(name);
+      const m = /^(?:layer|load|rm|save)-(\d+)-/.exec(name);
       if (!m || processAlive(Number(m[1]))) continue;
       rmSync(join(this.root, 'tmp', name), { recursive: true, force: true });
     }
@@ -164,6 +169,13 @@ export class ImageStore {
       });
       return this.get(id)!;
     });
+  }
+
+  /** The config blob exactly as stored (its sha256 is the image ID). */
+  configBytes(id: string): string {
+    const row = this.db.prepare('SELECT config FROM images WHERE id = ?').get(id) as { config: string } | undefined;
+    if (!row) throw noSuchImage(id);
+    return row.config;
   }
 
   get(id: string): ImageRecord | undefined {

@@ -20,7 +20,7 @@ export interface ImageConfig {
   variant?: string;
   config?: ImageRuntimeConfig;
   rootfs: { type: 'layers'; diff_ids: string[] };
-  history?: { created?: string; created_by?: string; comment?: string; empty_layer?: boolean }[];
+  history?: { created?: string; created_by?: string; author?: string; comment?: string; empty_layer?: boolean }[];
 }
 
 export interface Descriptor {
