@@ -29,10 +29,8 @@ export type PullFromMirror = 'all' | 'digest-only' | 'tag-only';
 export interface MirrorEntry { location: string; insecure: boolean; pullFromMirror?: PullFromMirror }
 
 export interface RegistryEntry {
-  /** Matched against image names; defaults to location; may be "*.example.com". */
-  prefix: string;
-  /** Where the prefix's namespace really is; "" only for a wildcard prefix (no rewrite). */
-  location: string;
+  prefix: string; // matched against image names; defaults to location; may be "*.example.com"
+  location: string; // where the prefix's namespace really is; "" only for a wildcard prefix (no rewrite)
   insecure: boolean;
   blocked: boolean;
   mirror: MirrorEntry[];
@@ -41,37 +39,27 @@ export interface RegistryEntry {
 
 export interface RegistriesConf {
   unqualifiedSearchRegistries: string[];
-  /** File that set unqualifiedSearchRegistries ("" when none did). */
-  unqualifiedSearchRegistriesOrigin: string;
-  /** Podman's default is permissive; distributions ship "enforcing". */
-  shortNameMode: ShortNameMode;
-  /** Short name (no tag) → fully-qualified, normalised repository. */
-  aliases: Record<string, string>;
-  /** Short name → the file its alias came from. */
-  aliasOrigins: Record<string, string>;
-  /** One entry per prefix, sorted by prefix. */
-  registries: RegistryEntry[];
+  unqualifiedSearchRegistriesOrigin: string; // the file that set them ("" when none did)
+  shortNameMode: ShortNameMode; // Podman's default is permissive; distributions ship enforcing
+  aliases: Record<string, string>; // short name (no tag) → fully-qualified, normalised repository
+  aliasOrigins: Record<string, string>; // short name → the file its alias came from
+  registries: RegistryEntry[]; // one per prefix, sorted by prefix
   credentialHelpers: string[];
-  /** Files read, in order. */
-  files: string[];
-  /** Main file and drop-in directory as Podman names them in messages. */
-  configPath: string;
+  files: string[]; // files read, in order
+  configPath: string; // main file and drop-in directory, as Podman names them in messages
   configDirPath: string;
-  /** Where Podman records prompted choices (read here, never written). */
-  shortNameAliasesPath: string;
+  shortNameAliasesPath: string; // where Podman records prompted choices (read, never written here)
 }
 
 /** Overrides, like Podman's SystemContext fields (mainly for tests). */
 export interface LoadOptions {
   confPath?: string; // main file, like $CONTAINERS_REGISTRIES_CONF: must exist
   confDirPath?: string; // the only drop-in directory to read
+  root?: string; // prefix for the /etc paths (Podman's RootForImplicitAbsolutePaths)
   home?: string; // home of the per-user files (default $HOME)
   aliasesPath?: string; // Podman's short-name-aliases.conf
   euid?: number; // root's alias cache is in /var/cache, others' in ~/.cache
 }
-
-const SYSTEM_FILE = '/etc/containers/registries.conf';
-const SYSTEM_DIR = '/etc/containers/registries.conf.d';
 
 type Toml = Record<string, unknown>;
 /** value undefined: erased by "" (hides aliases from earlier files). */
@@ -285,8 +273,9 @@ export function loadRegistriesConf(opts: LoadOptions = {}): RegistriesConf {
   const env = 'CONTAINERS_REGISTRIES_CONF' in process.env ? process.env.CONTAINERS_REGISTRIES_CONF : process.env.REGISTRIES_CONFIG_PATH;
   const explicit = opts.confPath || env || undefined;
   const userOnly = !explicit && existsSync(userFile);
-  const configPath = explicit ?? (userOnly ? userFile : SYSTEM_FILE);
-  const dirs = opts.confDirPath ? [opts.confDirPath] : userOnly ? [userDir] : [SYSTEM_DIR, userDir];
+  const root = opts.root ?? '/';
+  const configPath = explicit ?? (userOnly ? userFile : join(root, 'etc/containers/registries.conf'));
+  const dirs = opts.confDirPath ? [opts.confDirPath] : userOnly ? [userDir] : [join(root, 'etc/containers/registries.conf.d'), userDir];
 
   const files: string[] = [];
   const main = load(configPath, 'loading registries configuration', (t) => parseFile(t, configPath, false));
@@ -423,18 +412,12 @@ function repositoryName(ref: string): string {
 // ---- Short names ----
 
 export interface ShortNameResolution {
-  /** Fully-qualified references to try, in order (tagged ":latest" if neither tag nor digest). */
-  candidates: string[];
-  /** The alias value (repository) when an alias decided. */
-  alias?: string;
-  /**
-   * Several candidates and a terminal in enforcing/permissive mode: Podman
-   * lets the user pick one, pulls only that and records the choice in
-   * shortNameAliasesPath.
-   */
+  candidates: string[]; // fully-qualified references to try in order (":latest" if neither tag nor digest)
+  alias?: string; // the alias value (a repository) when an alias decided
+  // Several candidates, a terminal and enforcing/permissive mode: Podman has
+  // the user pick one, pulls only that, and records it in shortNameAliasesPath.
   prompt: boolean;
-  /** Podman's line before pulling ("Resolved ... as an alias (file)"), or "". */
-  description: string;
+  description: string; // Podman's line before pulling ("Resolved ... as an alias (file)"), or ""
 }
 
 /**
