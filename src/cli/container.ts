@@ -15,6 +15,7 @@ const E = { ...L, ...A, ...Q, containerLogs, execInContainer, waitForExit };
 import type { Engine } from '../engine/engine.ts';
 import { ago, collect, engineFor, humanDuration, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, parseTime, print } from './common.ts';
 import { renderList } from './format/index.ts';
+import { registerGroup as registerFsGroup } from './containerfs.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -613,5 +614,6 @@ export function register(program: Command): void {
   group.addCommand(makePrune());
   group.addCommand(makeExists());
   group.addCommand(makeCleanup());
+  registerFsGroup(group);
   program.addCommand(group);
 }

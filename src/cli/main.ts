@@ -11,14 +11,19 @@ const container: Loader = () => import('./container.ts');
 const image: Loader = () => import('./image.ts');
 const system: Loader = () => import('./system.ts');
 const volume: Loader = () => import('./volume.ts');
+const containerfs: Loader = () => import('./containerfs.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
   attach: [container, 'Attach to a running container'],
+  commit: [containerfs, 'Create new image based on the changed container'],
   container: [container, 'Manage containers'],
+  cp: [containerfs, 'Copy files/folders between a container and the local filesystem'],
   create: [container, 'Create but do not start a container'],
+  diff: [containerfs, "Display the changes to the object's file system"],
   events: [system, 'Show husk events'],
   exec: [container, 'Run a process in a running container'],
+  export: [containerfs, "Export container's filesystem contents as a tar archive"],
   image: [image, 'Manage images'],
   images: [image, 'List images in local storage'],
   import: [image, 'Import a tarball to create a filesystem image'],
@@ -27,6 +32,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   kill: [container, 'Kill one or more running containers with a specific signal'],
   load: [image, 'Load image(s) from a tar archive'],
   logs: [container, 'Fetch the logs of one or more containers'],
+  mount: [containerfs, "Mount a working container's root filesystem"],
   pause: [container, 'Pause all the processes in one or more containers'],
   ps: [container, 'List containers'],
   rename: [container, 'Rename an existing container'],
@@ -41,6 +47,8 @@ const COMMANDS: Record<string, [Loader, string]> = {
   system: [system, 'Manage husk'],
   tag: [image, 'Add an additional name to a local image'],
   top: [container, 'Display the running processes of a container'],
+  umount: [containerfs, "Unmount working container's root filesystem"],
+  unmount: [containerfs, "Unmount working container's root filesystem"],
   unpause: [container, 'Unpause the processes in one or more containers'],
   update: [container, 'Update an existing container\'s resource limits'],
   version: [system, 'Display the husk version information'],

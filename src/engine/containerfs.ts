@@ -113,16 +113,29 @@ export function imageDiff(e: Engine, ref: string): Change[] {
 
 /** Writes chunks to a stream, honouring backpressure; does not end it. */
 export async function writeAll(source: AsyncIterable<Buffer>, out: Writable): Promise<void> {
-  for await (const chunk of source) {
-    if (out.destroyed) throw new HuskError('ENGINE', 'output closed');
-    if (!out.write(chunk)) {
-      await new Promise<void>((resolve, reject) => {
-        const done = (err?: Error) => { out.off('drain', ok); out.off('error', done); out.off('close', closed); err ? reject(err) : resolve(); };
-        const ok = () => done();
-        const closed = () => done(new HuskError('ENGINE', 'output closed'));
-        out.once('drain', ok).once('error', done).once('close', closed);
-      });
+  // A reader that goes away (EPIPE) or a full disk surfaces as an 'error'
+  // event, which would crash the process if nobody listened.
+  let failed: Error | undefined;
+  let wake: (() => void) | undefined;
+  const onError = (err: Error) => { failed ??= err; wake?.(); };
+  const onClose = () => { failed ??= new HuskError('ENGINE', 'output closed'); wake?.(); };
+  out.on('error', onError).on('close', onClose);
+  try {
+    for await (const chunk of source) {
+      if (failed || out.destroyed) throw failed ?? new HuskError('ENGINE', 'output closed');
+      if (!out.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          const done = () => { out.off('drain', done); wake = undefined; resolve(); };
+          wake = done;
+          out.on('drain', done);
+        });
+      }
     }
+    // Wait until what was written is flushed, so late errors are still ours.
+    await new Promise<void>((resolve) => out.write(Buffer.alloc(0), () => resolve()));
+    if (failed) throw failed;
+  } finally {
+    out.off('error', onError).off('close', onClose);
   }
 }
 

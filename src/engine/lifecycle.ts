@@ -16,7 +16,7 @@ import type { Engine } from './engine.ts';
 import { writeGeneratedFiles } from './files.ts';
 import { validateIntent, parseSignal, type ContainerIntent } from './intent.ts';
 import { randomName } from './names.ts';
-import { mountRootfs, prepareRootfsDirs, removeContainerDirs, unmountRootfs } from './rootfs.ts';
+import { isMounted, mountRootfs, prepareRootfsDirs, removeContainerDirs, rootfsPaths, unmountRootfs } from './rootfs.ts';
 import { containerHostname, containerSpec, effectiveArgs } from './spec.ts';
 import { initialState, type Container, type ContainerConfig } from './types.ts';
 import { resolveGroups, resolveUser } from './user.ts';
@@ -79,7 +79,9 @@ async function init(e: Engine, c: Container): Promise<void> {
   const img = e.images.get(c.config.imageId);
   if (!img) throw new HuskError('NO_SUCH_IMAGE', `image ${c.config.imageId} of container ${c.config.name} is gone`);
   const cdir = e.containerDir(id);
-  const rootfs = mountRootfs(e.images, img.layers, cdir);
+  // A container already mounted by `container mount` is not mounted a second time on top.
+  const { merged } = rootfsPaths(cdir);
+  const rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir);
   e.db.updateState(id, (s) => { s.mounted = true; });
   const runtime = e.runtime(c.config.runtime);
   try {

@@ -35,11 +35,15 @@ export function mountRootfs(store: ImageStore, layers: string[], containerDir: s
 
 export function unmountRootfs(containerDir: string): void {
   const { merged } = rootfsPaths(containerDir);
-  try {
-    native().umount2(merged, 0);
-  } catch (e) {
-    if (isErrno(e, 'EINVAL') || isErrno(e, 'ENOENT')) return; // not mounted
-    native().umount2(merged, MNT_DETACH);
+  // Until nothing is left: a rootfs mounted by `container mount` and then
+  // again by start would otherwise leave the lower mount behind.
+  for (let i = 0; i < 16; i++) {
+    try {
+      native().umount2(merged, 0);
+    } catch (e) {
+      if (isErrno(e, 'EINVAL') || isErrno(e, 'ENOENT')) return; // not mounted (any more)
+      native().umount2(merged, MNT_DETACH);
+    }
   }
 }
 

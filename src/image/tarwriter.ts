@@ -9,7 +9,7 @@
 // host files. Entries must be consumed in order (a body before the next entry),
 // as bodies are read through the directory descriptors the walk holds open.
 import * as fs from 'node:fs';
-import { HuskError } from '../common/errors.ts';
+import { HuskError, isErrno } from '../common/errors.ts';
 import { native } from '../common/native.ts';
 import type { TarType } from './tar.ts';
 
@@ -223,7 +223,15 @@ export function* scanTree(root: string, filter?: (rel: string, st: fs.BigIntStat
 }
 
 function* scanDir(path: string, rel: string, st: fs.BigIntStats, filter?: (rel: string, st: fs.BigIntStats) => boolean): Generator<ScanItem> {
-  const fd = fs.openSync(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  let fd: number;
+  try {
+    fd = fs.openSync(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return; // removed since its lstat
+    // No longer a directory: most likely swapped for a symlink.
+    if (isErrno(err, 'ENOTDIR') || isErrno(err, 'ELOOP')) throw changed(rel);
+    throw err;
+  }
   try {
     const now = fs.fstatSync(fd, { bigint: true });
     if (now.ino !== st.ino || now.dev !== st.dev) throw changed(rel);

@@ -1,0 +1,186 @@
+// Container filesystem commands: cp, diff, commit, export, and the container
+// group's mount and unmount. Engine modules are imported by each action, so
+// the container group can register these without loading tar and zlib code
+// for every other container command (conmon's `container cleanup` included).
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { invalidArgument, type HuskError } from '../common/errors.ts';
+import type { Change } from '../image/diff.ts';
+import { collect, engineFor, print } from './common.ts';
+
+const fs = () => import('../engine/containerfs.ts');
+
+type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Podman's boolean flags accept "--flag=false". Declared with an optional
+ * value, commander also takes the next word for one ("cp -a SRC DEST"); a
+ * value that is not a boolean is handed back to the positional arguments.
+ */
+function takeBool(value: unknown, dflt: boolean, args: string[]): boolean {
+  if (typeof value === 'boolean') return value;
+  if (value === undefined) return dflt;
+  const s = String(value).replace(/^=/, '');
+  if (/^(true|false)$/i.test(s)) return s.toLowerCase() === 'true';
+  args.unshift(String(value));
+  return true;
+}
+
+function arity(args: string[], min: number, max: number, usage: string): void {
+  if (args.length < min || args.length > max) throw invalidArgument(`${usage}: requires ${min === max ? `exactly ${min}` : `${min} to ${max}`} arguments, got ${args.length}`);
+}
+
+function makeCp(): Command {
+  return new Command('cp').description('Copy files/folders between a container and the local filesystem')
+    .usage('[options] [CONTAINER:]SRC_PATH [CONTAINER:]DEST_PATH')
+    .option('-a, --archive [bool]', 'Chown copied files to the primary uid/gid of the destination container (default true)')
+    .option('--overwrite', 'Allow to overwrite directories with non-directories and vice versa', false)
+    .argument('[paths...]')
+    .action(async function (this: Command, paths: string[], o: Opts) {
+      const archive = takeBool(o.archive, true, paths);
+      arity(paths, 2, 2, 'cp');
+      const [src, dest] = paths as [string, string];
+      const { copy } = await import('../engine/copy.ts');
+      await copy(engineFor(this), src, dest, {
+        archive, overwrite: o.overwrite,
+        stdin: src === '-' ? process.stdin : undefined, stdout: dest === '-' ? process.stdout : undefined,
+      });
+    });
+}
+
+function printChanges(list: Change[], format: string | undefined): void {
+  if (format === 'json') {
+    // Podman leaves out empty lists.
+    const by = (k: Change['kind']) => list.filter((c) => c.kind === k).map((c) => c.path);
+    const out: Record<string, string[]> = {};
+    for (const [key, kind] of [['changed', 'C'], ['added', 'A'], ['deleted', 'D']] as const) if (by(kind).length) out[key] = by(kind);
+    print(JSON.stringify(out, null, 4));
+    return;
+  }
+  if (format) throw invalidArgument(`invalid --format "${format}": only json is supported`);
+  if (list.length) process.stdout.write(list.map((c) => `${c.kind} ${c.path}\n`).join(''));
+}
+
+function makeDiff(containersOnly: boolean): Command {
+  return new Command('diff').description(containersOnly ? 'Inspect changes to the container\'s file systems' : 'Display the changes to the object\'s file system')
+    .option('--format <format>', 'Change the output format (json)')
+    .argument(containersOnly ? '<container>' : '<container|image>')
+    .action(async function (this: Command, ref: string, o: Opts) {
+      const e = engineFor(this);
+      const { containerDiff, imageDiff } = await fs();
+      let list: Change[];
+      try {
+        list = containerDiff(e, ref);
+      } catch (err) {
+        // `diff` also takes an image: its top layer against the ones below.
+        if (containersOnly || (err as HuskError).code !== 'NO_SUCH_CONTAINER' || !e.images.lookup(ref)) throw err;
+        list = imageDiff(e, ref);
+      }
+      printChanges(list, o.format);
+    });
+}
+
+function makeCommit(): Command {
+  return new Command('commit').description('Create new image based on the changed container')
+    .usage('[options] CONTAINER [IMAGE]')
+    .option('-c, --change <instruction>', 'Apply the following possible instructions to the created image: CMD | ENTRYPOINT | ENV | EXPOSE | LABEL | STOPSIGNAL | USER | VOLUME | WORKDIR', collect, [])
+    .option('-m, --message <message>', 'Set commit message for imported image')
+    .option('-a, --author <author>', 'Set the author for the image committed')
+    .option('-p, --pause [bool]', 'Pause container during commit (default true)')
+    .option('-q, --quiet', 'Suppress output', false)
+    .option('--iidfile <file>', 'Write the image ID to the file')
+    .option('--include-volumes', 'Include container volumes as image volumes', false)
+    .option('-f, --format <format>', 'Format of the image manifest and metadata (oci)', 'oci')
+    .argument('[args...]')
+    .action(async function (this: Command, args: string[], o: Opts) {
+      const pause = takeBool(o.pause, true, args);
+      arity(args, 1, 2, 'commit');
+      if (o.format !== 'oci' && o.format !== 'docker') throw invalidArgument(`unrecognized image type "${o.format}"`);
+      const e = engineFor(this);
+      const { commitContainer } = await import('../engine/commit.ts');
+      const img = await commitContainer(e, args[0]!, {
+        name: args[1], changes: o.change, message: o.message, author: o.author, pause, includeVolumes: o.includeVolumes,
+      });
+      if (o.iidfile) writeFileSync(o.iidfile, `sha256:${img.id}`);
+      print(img.id);
+    });
+}
+
+function makeExport(): Command {
+  return new Command('export').description('Export container\'s filesystem contents as a tar archive')
+    .option('-o, --output <file>', 'Write to a specified file (default: stdout, which must be redirected)')
+    .argument('<container>')
+    .action(async function (this: Command, ref: string, o: Opts) {
+      const e = engineFor(this);
+      const { exportContainer } = await fs();
+      if (!o.output) {
+        if (process.stdout.isTTY) throw invalidArgument('refusing to export to terminal. Use -o flag or redirect');
+        await exportContainer(e, ref, process.stdout);
+        return;
+      }
+      const out = createWriteStream(o.output);
+      const closed = new Promise<void>((resolve, reject) => out.once('close', resolve).once('error', reject));
+      try {
+        await exportContainer(e, ref, out);
+      } finally {
+        out.end();
+      }
+      await closed;
+    });
+}
+
+function makeMount(): Command {
+  return new Command('mount').description('Mount a working container\'s root filesystem')
+    .option('-a, --all', 'Mount all containers', false)
+    .option('--no-trunc', 'Do not truncate output')
+    .option('--format <format>', 'Print the mounted containers in the specified format (json)')
+    .argument('[containers...]')
+    .action(async function (this: Command, refs: string[], o: Opts) {
+      const e = engineFor(this);
+      const { mountContainer, mountedContainers } = await fs();
+      if (o.all) refs = (await import('../engine/query.ts')).listContainers(e).map((c) => c.config.id);
+      if (!refs.length) {
+        // No container named: list what is mounted, as Podman does.
+        const list = mountedContainers(e);
+        if (o.format === 'json') return print(JSON.stringify(list.map((m) => ({ id: m.id, mountpoint: m.path })), null, 4));
+        for (const m of list) print(`${o.trunc === false ? m.id : m.id.slice(0, 12)} ${m.path}`);
+        return;
+      }
+      for (const r of refs) print(await mountContainer(e, r));
+    });
+}
+
+function makeUnmount(): Command {
+  return new Command('unmount').aliases(['umount']).description('Unmount working container\'s root filesystem')
+    .option('-a, --all', 'Unmount all of the currently mounted containers', false)
+    .option('-f, --force', 'Force the complete unmount of the specified mounted containers', false)
+    .argument('[containers...]')
+    .action(async function (this: Command, refs: string[], o: Opts) {
+      const e = engineFor(this);
+      const { unmountContainer } = await fs();
+      if (o.all) refs = (await import('../engine/query.ts')).listContainers(e).filter((c) => c.state.mounted && !['running', 'paused'].includes(c.state.status)).map((c) => c.config.id);
+      else if (!refs.length) throw invalidArgument('when not using the --all flag you must specify at least one container');
+      for (const r of refs) print(await unmountContainer(e, r));
+    });
+}
+
+/** Top-level cp, diff, commit and export (plus mount/umount/unmount, which Podman also has at the top). */
+export function register(program: Command): void {
+  program.addCommand(makeCp());
+  program.addCommand(makeDiff(false));
+  program.addCommand(makeCommit());
+  program.addCommand(makeExport());
+  program.addCommand(makeMount());
+  program.addCommand(makeUnmount());
+}
+
+/** The same commands under `container`, plus mount and unmount/umount. */
+export function registerGroup(group: Command): void {
+  group.addCommand(makeCp());
+  group.addCommand(makeDiff(true));
+  group.addCommand(makeCommit());
+  group.addCommand(makeExport());
+  group.addCommand(makeMount());
+  group.addCommand(makeUnmount());
+}
+
