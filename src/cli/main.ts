@@ -128,6 +128,12 @@ export function reportError(e: unknown): number {
   return 125;
 }
 
+// A reader that went away (`husk images | head -1`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
