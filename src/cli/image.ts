@@ -7,6 +7,7 @@ import * as E from '../engine/index.ts';
 import { ago, collect, engineFor, humanSize, print } from './common.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
+import { registerGroup as registerRegistryGroup } from './registry.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -223,5 +224,6 @@ export function register(program: Command): void {
   group.addCommand(makeUntag());
   group.addCommand(makeInspect());
   group.addCommand(makeExists());
+  registerRegistryGroup(group);
   program.addCommand(group);
 }

@@ -12,6 +12,7 @@ const image: Loader = () => import('./image.ts');
 const system: Loader = () => import('./system.ts');
 const volume: Loader = () => import('./volume.ts');
 const containerfs: Loader = () => import('./containerfs.ts');
+const registry: Loader = () => import('./registry.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
@@ -31,16 +32,21 @@ const COMMANDS: Record<string, [Loader, string]> = {
   inspect: [system, 'Display the configuration of a container or image'],
   kill: [container, 'Kill one or more running containers with a specific signal'],
   load: [image, 'Load image(s) from a tar archive'],
+  login: [registry, 'Log in to a container registry'],
+  logout: [registry, 'Log out of a container registry'],
   logs: [container, 'Fetch the logs of one or more containers'],
   mount: [containerfs, "Mount a working container's root filesystem"],
   pause: [container, 'Pause all the processes in one or more containers'],
   ps: [container, 'List containers'],
+  pull: [registry, 'Pull an image from a registry'],
+  push: [registry, 'Push an image to a specified destination'],
   rename: [container, 'Rename an existing container'],
   restart: [container, 'Restart one or more containers'],
   rm: [container, 'Remove one or more containers'],
   rmi: [image, 'Remove one or more images from local storage'],
   run: [container, 'Run a command in a new container'],
   save: [image, 'Save image(s) to an archive'],
+  search: [registry, 'Search a registry for an image'],
   start: [container, 'Start one or more containers'],
   stats: [container, 'Display a live stream of container resource usage statistics'],
   stop: [container, 'Stop one or more containers'],

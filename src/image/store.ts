@@ -125,6 +125,10 @@ export class ImageStore {
     return join(this.root, 'blobs', 'sha256', hexOf(digest));
   }
 
+  hasBlob(diffID: string, digest: string): boolean {
+    return this.db.prepare('SELECT 1 FROM layer_blobs WHERE diff_id = ? AND digest = ?').get(diffID, digest) !== undefined && existsSync(this.blobPath(digest));
+  }
+
   /** The stored archive of a layer, if one was kept. */
   blobFor(diffID: string): LayerBlob | undefined {
     const rows = this.db.prepare('SELECT digest, media_type, size FROM layer_blobs WHERE diff_id = ?').all(diffID) as { digest: string; media_type: string; size: number }[];
@@ -154,7 +158,7 @@ export class ImageStore {
   }
 
   /** Records an image whose layers are all present; adds names (moving them from other images). */
-  async addImage(configBytes: Buffer, manifest: Manifest, manifestDigest: string, names: string[]): Promise<ImageRecord> {
+  async addImage(configBytes: Buffer, manifest: Manifest, manifestDigest: string, names: string[], manifestBytes?: Buffer): Promise<ImageRecord> {
     const id = createHash('sha256').update(configBytes).digest('hex');
     const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
     const layers = config.rootfs?.diff_ids ?? [];
@@ -162,13 +166,22 @@ export class ImageStore {
       for (const l of layers) if (!this.hasLayer(l)) throw new HuskError('BAD_LAYER', `image ${id}: layer ${l} is not in the store`);
       const sizes = layers.map((l) => (this.db.prepare('SELECT size FROM layers WHERE digest = ?').get(l) as { size: number }).size);
       transaction(this.db, () => {
-        this.db.prepare(`INSERT OR IGNORE INTO images (id, digest, config, manifest, layers, size, created) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-          .run(id, manifestDigest, configBytes.toString('utf8'), JSON.stringify(manifest), JSON.stringify(layers),
+        // An image is its config; the manifest it last arrived with (and its digest) is the one kept.
+        this.db.prepare(`INSERT INTO images (id, digest, config, manifest, layers, size, created) VALUES (?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT(id) DO UPDATE SET digest = excluded.digest, manifest = excluded.manifest`)
+          .run(id, manifestDigest, configBytes.toString('utf8'), manifestBytes ? manifestBytes.toString('utf8') : JSON.stringify(manifest), JSON.stringify(layers),
             sizes.reduce((a, b) => a + b, 0), config.created ?? new Date().toISOString());
         for (const n of names) this.db.prepare('INSERT OR REPLACE INTO image_names (name, image_id) VALUES (?, ?)').run(n, id);
       });
       return this.get(id)!;
     });
+  }
+
+  /** The manifest as stored: the registry's own bytes for pulled images. */
+  manifestBytes(id: string): Buffer {
+    const row = this.db.prepare('SELECT manifest FROM images WHERE id = ?').get(id) as { manifest: string } | undefined;
+    if (!row) throw noSuchImage(id);
+    return Buffer.from(row.manifest, 'utf8');
   }
 
   /** The config blob exactly as stored (its sha256 is the image ID). */

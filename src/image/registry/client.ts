@@ -130,6 +130,11 @@ export class RegistryClient {
     }
   }
 
+  /** The origin in use ("https://host" or, insecure only, "http://host"), probing on first use. */
+  async endpoint(): Promise<string> {
+    return (await this.base()).origin;
+  }
+
   /**
    * Checks the registry answers and, when it wants auth, that the
    * credentials are accepted (what `login` needs): UNAUTHORIZED otherwise.
