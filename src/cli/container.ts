@@ -45,6 +45,11 @@ function addCreateFlags(cmd: Command): Command {
     .option('--tmpfs <tmpfs>', 'Mount a temporary filesystem (DEST[:OPTS])', collect, [])
     .option('--volumes-from <container>', 'Mount volumes from the specified container(s) (CONTAINER[:ro|rw])', collect, [])
     .option('--read-only-tmpfs [bool]', 'When running --read-only, mount tmpfs on /run, /tmp and /var/tmp', (v) => v !== 'false', true)
+    .option('--pull <policy>', 'Pull image policy (always, missing, never, newer)', 'missing')
+    .option('-q, --quiet', 'Suppress output information when pulling images', false)
+    .option('--tls-verify [bool]', 'Require HTTPS and verify certificates when contacting registries', (v) => v !== 'false')
+    .option('--authfile <file>', 'Path of the authentication file')
+    .option('--creds <user:pass>', 'Credentials (USERNAME:PASSWORD) to use for authenticating to a registry')
     .option('--privileged', 'Give extended privileges to container', false)
     .option('--cap-add <cap>', 'Add capabilities to the container', collect, [])
     .option('--cap-drop <cap>', 'Drop capabilities from the container', collect, [])
@@ -87,7 +92,7 @@ function intentFrom(image: string, command: string[], o: Opts): ContainerIntent 
     stopTimeout: o.stopTimeout, readOnly: o.readOnly, ulimits: o.ulimit, pidsLimit: o.pidsLimit,
     createCommand: ['husk', ...process.argv.slice(2)],
     ...securityFrom(o),
-    volumes: o.volume, mounts: o.mount, tmpfs: o.tmpfs, volumesFrom: o.volumesFrom, readOnlyTmpfs: o.readOnlyTmpfs,
+    volumes: o.volume, mounts: o.mount, tmpfs: o.tmpfs, volumesFrom: o.volumesFrom, readOnlyTmpfs: o.readOnlyTmpfs, pull: o.pull,
     privileged: o.privileged, capAdd: o.capAdd, capDrop: o.capDrop, devices: o.device, groupAdd: o.groupAdd,
     sysctls: parseKeyValues(o.sysctl, 'sysctl'),
     memory: o.memory !== undefined ? parseBytes(o.memory, 'memory') : undefined,
@@ -132,6 +137,18 @@ function securityFrom(o: Opts): Partial<ContainerIntent> {
   return out;
 }
 
+/** Pull settings for run/create: progress lines on stderr as `husk pull` prints them. */
+function pullOptions(o: Opts) {
+  const line = (l: string) => { if (!o.quiet) process.stderr.write(`${l}\n`); };
+  const seen = new Set<string>();
+  return {
+    tlsVerify: o.tlsVerify, authfile: o.authfile, creds: o.creds, onMessage: line,
+    onProgress: (p: { kind: string; digest: string }) => {
+      if ((p.kind === 'done' || p.kind === 'skip') && !seen.has(p.digest)) { seen.add(p.digest); line(`Copying blob ${p.digest.slice(7, 19)} ${p.kind === 'skip' ? 'skipped: already exists' : 'done'}`); }
+    },
+  };
+}
+
 async function writeCidfile(path: string | undefined, id: string): Promise<void> {
   if (!path) return;
   const { writeFileSync, existsSync } = await import('node:fs');
@@ -149,7 +166,7 @@ function makeRun(): Command {
       const intent = intentFrom(image, command, o);
       const r = await E.runContainer(e, intent, {
         detach: o.detach, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
-        detachKeys: o.detachKeys, proxySignals: o.sigProxy,
+        detachKeys: o.detachKeys, proxySignals: o.sigProxy, pull: pullOptions(o),
       });
       await writeCidfile(o.cidfile, r.container.config.id);
       if (o.detach || r.detached) {
@@ -164,7 +181,7 @@ function makeRun(): Command {
 function makeCreate(): Command {
   return addCreateFlags(new Command('create').description('Create but do not start a container'))
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
-      const c = await E.createContainer(engineFor(this), intentFrom(image, command, o));
+      const c = await E.createContainer(engineFor(this), intentFrom(image, command, o), { pull: pullOptions(o) });
       await writeCidfile(o.cidfile, c.config.id);
       print(c.config.id);
     });

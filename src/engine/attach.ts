@@ -7,7 +7,7 @@ import { tryLockFile, unlockFile } from '../common/lock.ts';
 import { attachSocket, resizeTerminal, type AttachSession } from '../runtime/attach.ts';
 import type { Engine } from './engine.ts';
 import type { ContainerIntent } from './intent.ts';
-import { cleanupContainer, createContainer, getContainer, removeContainer, startContainer, syncState } from './lifecycle.ts';
+import { cleanupContainer, createContainer, getContainer, removeContainer, startContainer, syncState, type CreateOptions } from './lifecycle.ts';
 import type { Container } from './types.ts';
 import { waitForExit } from './wait.ts';
 
@@ -128,12 +128,12 @@ export async function startAndAttach(e: Engine, ref: string, io: AttachIO): Prom
   }
 }
 
-export interface RunOptions extends AttachIO {
+export interface RunOptions extends AttachIO, CreateOptions {
   detach?: boolean;
 }
 
 export async function runContainer(e: Engine, intent: ContainerIntent, io: RunOptions = {}): Promise<RunResult> {
-  const created = await createContainer(e, intent);
+  const created = await createContainer(e, intent, io);
   const id = created.config.id;
   let session: AttachSession | undefined;
   const fg = io.detach ? () => {} : holdForeground(e, id);

@@ -75,6 +75,8 @@ export interface ContainerIntent {
   volumesFrom?: string[];
   /** With readOnly: tmpfs on /tmp, /var/tmp and /run (default true, as Podman). */
   readOnlyTmpfs?: boolean;
+  /** --pull: missing (default), always, never, newer (treated as always). */
+  pull?: 'missing' | 'always' | 'never' | 'newer';
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -105,6 +107,7 @@ export function validateIntent(i: ContainerIntent): void {
   if (i.name !== undefined && !NAME.test(i.name)) {
     throw invalidArgument(`container name "${i.name}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
   }
+  if (i.pull && !['missing', 'always', 'never', 'newer'].includes(i.pull)) throw invalidArgument(`invalid pull policy "${i.pull}": must be missing, always, never or newer`);
   if (i.network && !['none', 'host', 'private'].includes(i.network)) throw invalidArgument(`unsupported network mode "${i.network}"`);
   if (i.stopTimeout !== undefined && (!Number.isInteger(i.stopTimeout) || i.stopTimeout < 0)) throw invalidArgument('stop timeout must be a non-negative integer');
   if (i.stopSignal) parseSignal(i.stopSignal);

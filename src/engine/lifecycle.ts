@@ -20,14 +20,30 @@ import { isMounted, mountRootfs, prepareRootfsDirs, removeContainerDirs, rootfsP
 import { containerHostname, containerSpec, effectiveArgs } from './spec.ts';
 import { initialState, type Container, type ContainerConfig } from './types.ts';
 import { resolveGroups, resolveUser } from './user.ts';
+import { pull, type EnginePullOptions } from './pull.ts';
+import type { ImageRecord } from '../image/types.ts';
 import { imageMountDirs, ociMounts, resolveMounts } from './mounts.ts';
 import { removeVolume } from './volumes.ts';
 import { native, MNT_DETACH } from '../common/native.ts';
 import { waitForExit } from './wait.ts';
 
-export async function createContainer(e: Engine, intent: ContainerIntent): Promise<Container> {
+export interface CreateOptions {
+  /** Pull settings and progress for an image that must be pulled (--pull). */
+  pull?: EnginePullOptions;
+}
+
+/** The image for a new container, pulled first when the policy says so. */
+async function imageFor(e: Engine, intent: ContainerIntent, o: CreateOptions): Promise<ImageRecord> {
+  const policy = intent.pull ?? 'missing';
+  const local = policy === 'always' || policy === 'newer' ? undefined : e.images.lookup(intent.image);
+  if (local) return local;
+  if (policy === 'never') return e.images.resolve(intent.image);
+  return pull(e, intent.image, o.pull);
+}
+
+export async function createContainer(e: Engine, intent: ContainerIntent, o: CreateOptions = {}): Promise<Container> {
   validateIntent(intent);
-  const img = e.images.resolve(intent.image);
+  const img = await imageFor(e, intent, o);
   const args = effectiveArgs(intent, img);
   if (!args.length) throw invalidArgument('no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
   const id = randomBytes(32).toString('hex');

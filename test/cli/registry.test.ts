@@ -133,3 +133,14 @@ test('pull errors: unknown tag and unknown repository are 125 and store nothing'
   }
   assert.equal(s.ok(['images', '-q', '--no-trunc']), before);
 });
+
+test('run pulls a missing image (--pull missing) and --pull never refuses', () => {
+  const ref = `${reg.host}/husk/zstd:v1`;
+  s.husk(['rmi', '-f', ref]);
+  const never = s.husk(['run', '--rm', '--pull', 'never', ref, 'true']);
+  assert.equal(never.code, 125);
+  const r = s.husk(['run', '--rm', '--tls-verify=false', ref, 'echo', 'pulled and ran']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'pulled and ran\n');
+  assert.match(r.stderr, /Trying to pull/);
+});

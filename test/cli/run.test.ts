@@ -62,7 +62,7 @@ test('command not found exits 127, not executable 126, unknown image 125', () =>
   assert.match(ni.stderr, /ermission denied/);
   const ui = s.husk(['run', '--rm', 'no-such-image', 'true']);
   assert.equal(ui.code, 125);
-  assert.match(ui.stderr, /no-such-image: image not known/);
+  assert.match(ui.stderr, /"?no-such-image"?(: image not known| did not resolve)/);
   assert.equal(s.ok(['ps', '-aq']), '');
 });
 
