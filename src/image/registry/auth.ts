@@ -62,11 +62,15 @@ export function authFilePaths(authfile?: string, ctx?: AuthContext): AuthPath[] 
 }
 
 /**
- * The key a user-typed registry maps to: no scheme or trailing slash, and
- * Docker Hub's host aliases folded into "docker.io" (what Podman stores).
+ * The key a user-typed registry maps to: no trailing slash, Docker Hub's
+ * host aliases folded into "docker.io" (what Podman stores), and for the
+ * URL form Docker writes ("https://index.docker.io/v1/") the host alone.
  */
 export function registryKey(input: string): string {
-  let key = input.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const trimmed = input.trim();
+  const url = /^https?:\/\//.test(trimmed);
+  let key = trimmed.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  if (url) key = key.split('/')[0];
   const slash = key.indexOf('/');
   const host = slash < 0 ? key : key.slice(0, slash);
   if (host === 'index.docker.io' || host === 'registry-1.docker.io') key = 'docker.io' + (slash < 0 ? '' : key.slice(slash));
@@ -84,12 +88,10 @@ function validateKey(key: string): string {
   return key;
 }
 
-/** Normalises a key read from a file: Docker writes "https://index.docker.io/v1/". */
+/** Normalises a key read from a file; ~/.dockercfg keys name hosts only. */
 function fileKey(raw: string, legacy: boolean): string {
-  const hadScheme = /^https?:\/\//.test(raw);
-  let key = raw.replace(/^https?:\/\//, '');
-  if (hadScheme || legacy) key = key.split('/')[0];
-  return registryKey(key);
+  const key = registryKey(raw);
+  return legacy ? key.split('/')[0] : key;
 }
 
 function readAuthFile(p: AuthPath): AuthFile | undefined {

@@ -64,9 +64,10 @@ export async function* streamBlob(client: RegistryClient, repo: string, digest: 
   const hash = opts.hash ?? hasherFor(digest);
   let position = offset; // bytes of the blob accounted for, including the caller's prefix
   let received = 0; // bytes read off this response
-  let done = false;
   try {
-    for await (const chunk of res.raw as AsyncIterable<Buffer>) {
+    // body() closes the connection if this loop ends early (consumer
+    // break, size overrun) or fails.
+    for await (const chunk of res.body()) {
       received += chunk.length;
       let c = chunk;
       if (skip) {
@@ -80,12 +81,9 @@ export async function* streamBlob(client: RegistryClient, repo: string, digest: 
       hash.update(c);
       yield c;
     }
-    done = true;
   } catch (e) {
     if (e instanceof HuskError) throw e;
     throw client.fail(bodyError(e, 'reading the body'), context);
-  } finally {
-    if (!done) res.raw.destroy(); // early exit or failure: do not keep reading
   }
   if (Number.isFinite(declared) && received !== declared) {
     throw new HuskError('REGISTRY', `${context}: connection closed after ${received} of ${declared} bytes`);

@@ -132,8 +132,6 @@ const MIN_TOKEN_SECONDS = 60;
 export class RegistryAuth {
   private challenge: Challenge | undefined;
   private readonly tokens = new Map<string, { token: string; expires: number }>();
-  /** Token requests made so far (tests assert caching with it). */
-  tokenRequests = 0;
   private readonly registry: string;
   private readonly credentials: Credentials | undefined;
   private readonly fetcher: TokenFetcher;
@@ -199,7 +197,6 @@ export class RegistryAuth {
       headers.Authorization = basic;
       url.searchParams.set('account', this.credentials.username);
     }
-    this.tokenRequests++;
     const res = await this.fetcher(url, headers);
     const detail = describeErrorBody(res.body);
     if (res.status === 401 || res.status === 403) {

@@ -62,7 +62,7 @@ export class RegistryClient {
   readonly host: string;
   readonly insecure: boolean;
   private readonly transport: Transport;
-  readonly auth: RegistryAuth;
+  private readonly auth: RegistryAuth;
   private origin: Promise<URL> | undefined;
 
   constructor(opts: RegistryClientOptions) {
@@ -111,10 +111,11 @@ export class RegistryClient {
   private async probe(): Promise<URL> {
     const context = `pinging container registry ${this.registry}`;
     const attempt = async (scheme: 'https' | 'http') => {
-      const res = await this.transport.request(new URL(`${scheme}://${this.host}/v2/`), { method: 'GET' });
+      const url = new URL(`${scheme}://${this.host}/v2/`);
+      const res = await this.transport.request(url, { method: 'GET' });
       const body = await drain(res);
       if (res.status === 401) this.auth.setChallenges(parseChallenges(res.headerValues('www-authenticate')));
-      else if (res.status !== 200) throw httpError(res.status, body, context);
+      else if (res.status !== 200) throw httpError(res.status, body, `GET "${url}"`);
       return new URL(`${scheme}://${this.host}`);
     };
     try {
@@ -125,7 +126,7 @@ export class RegistryClient {
         return await attempt('http');
       } catch (e2) {
         const first = this.fail(e, context);
-        throw new HuskError(first.code, `${first.message} (and over plain http: ${(e2 as Error).message})`, 125, { cause: e });
+        throw new HuskError(first.code, `${first.message}; over plain http: ${(e2 as Error).message}`, 125, { cause: e });
       }
     }
   }

@@ -2,8 +2,9 @@
 // than the global fetch: per-client TLS settings (extra CAs, client
 // certificates, skipping verification) need an Agent, which fetch (undici)
 // only takes through a dispatcher Node does not export; and node:http gives
-// the socket-level hooks for a connect timeout and an idle timeout that also
-// covers a body stalling half way. Bodies stream both ways.
+// the socket events a connect timeout needs. Bodies stream both ways.
+// The idle timeout (no bytes from the server for idleMs) is a socket
+// timeout until the headers arrive, then a per-read timer in body().
 import { once } from 'node:events';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -37,10 +38,17 @@ export interface RequestInit {
 }
 
 export interface Response {
+  method: string;
   status: number;
   /** The URL that answered, after redirects. */
   url: URL;
   raw: http.IncomingMessage;
+  /**
+   * The body, chunk by chunk. The idle timeout counts only time spent
+   * waiting for the server: a consumer that is slow between chunks (a
+   * layer extraction writing a large file) does not trip it.
+   */
+  body(): AsyncGenerator<Buffer>;
   header(name: string): string | undefined;
   /** Every value of a header that may repeat (WWW-Authenticate). */
   headerValues(name: string): string[];
@@ -121,23 +129,28 @@ export class Transport {
         if (!socket.connecting) clearTimeout(connectTimer); // a kept-alive connection
         else socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
       });
-      // Fires on any idle stretch while this request owns the socket:
-      // before the headers and between body chunks.
+      // Silence while sending the body or waiting for the headers.
       req.setTimeout(idleMs, () => fail(new TransportError('idle-timeout', `${method} "${url}": no data received for ${idleMs / 1000} s`)));
       let sourceError: Error | undefined;
       req.on('error', (e) => {
         clearTimeout(connectTimer);
         // The caller's own body source failing is its error, passed through as is.
         if (e === sourceError || e instanceof TransportError) reject(e);
-        else reject(new TransportError('network', `${method} "${url}": ${e.message}`, { cause: e }));
+        else reject(new TransportError('network', `${method} "${url}": ${networkMessage(e)}`, { cause: e }));
       });
       req.on('response', (res) => {
         clearTimeout(connectTimer);
+        // From here the idle timer runs per read in body(), so time the
+        // consumer spends between chunks is not counted as silence.
+        req.setTimeout(0);
         response = res;
+        const what = `${method} "${url}"`;
         resolve({
+          method,
           status: res.statusCode ?? 0,
           url,
           raw: res,
+          body: () => readBody(res, idleMs, what),
           header: (name) => {
             const v = res.headers[name.toLowerCase()];
             return Array.isArray(v) ? v.join(', ') : v;
@@ -157,6 +170,20 @@ export class Transport {
   }
 }
 
+/**
+ * One line for a socket/TLS error. OpenSSL's messages carry source paths
+ * and newlines, and Node's certificate hint names a Node flag; keep the
+ * reason, worded like Go's crypto/tls (what Podman users see).
+ */
+function networkMessage(e: Error & { code?: string }): string {
+  if (/^(?:CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|ERR_TLS_CERT_ALTNAME_INVALID)/.test(e.code ?? '')) {
+    return `tls: failed to verify certificate: ${e.message.split(';')[0]}`;
+  }
+  const ssl = /error:[0-9A-F]+:SSL routines:[^:]*:([^:]+)/.exec(e.message);
+  if (ssl) return `tls: ${ssl[1]}${ssl[1] === 'wrong version number' ? ' (the server does not speak TLS on this port)' : ''}`;
+  return e.message.split('\n')[0].trim();
+}
+
 /** Writes an async source into a request with backpressure, then ends it. */
 async function writeStream(req: http.ClientRequest, body: AsyncIterable<Buffer>): Promise<void> {
   for await (const chunk of body) {
@@ -164,6 +191,32 @@ async function writeStream(req: http.ClientRequest, body: AsyncIterable<Buffer>)
     if (!req.write(chunk)) await once(req, 'drain');
   }
   req.end();
+}
+
+async function* readBody(res: http.IncomingMessage, idleMs: number, what: string): AsyncGenerator<Buffer> {
+  const it = (res as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const silence = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new TransportError('idle-timeout', `${what}: no data received for ${idleMs / 1000} s`)), idleMs);
+      });
+      let r: IteratorResult<Buffer>;
+      try {
+        r = await Promise.race([it.next(), silence]);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (r.done) {
+        finished = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    if (!finished) res.destroy(); // stopped early, failed or timed out: drop the connection
+  }
 }
 
 /** Maps a failure while reading a response body to a TransportError with context. */
@@ -179,6 +232,11 @@ export function bodyError(e: unknown, what: string): TransportError {
  * off there (the connection is destroyed).
  */
 export async function readLimited(res: Response, limit: number, what: string): Promise<Buffer> {
+  if (res.method === 'HEAD' || res.status === 204 || res.status === 304) {
+    // No body, whatever Content-Length says (a HEAD reports the blob's size).
+    res.raw.resume();
+    return Buffer.alloc(0);
+  }
   const declared = Number(res.header('content-length') ?? NaN);
   if (declared > limit) {
     res.raw.destroy();
@@ -187,10 +245,9 @@ export async function readLimited(res: Response, limit: number, what: string): P
   const parts: Buffer[] = [];
   let size = 0;
   try {
-    for await (const c of res.raw as AsyncIterable<Buffer>) {
+    for await (const c of res.body()) {
       size += c.length;
       if (size > limit) {
-        res.raw.destroy();
         throw new RangeError(`${what}: body exceeds the ${limit}-byte limit`);
       }
       parts.push(c);
