@@ -155,6 +155,91 @@ function makeSave(): Command {
     });
 }
 
+function makeHistory(): Command {
+  return new Command('history').description('Show history of a specified image')
+    .option('-H, --human [bool]', 'Display sizes and dates in human readable format', (v) => v !== 'false', true)
+    .option('--no-trunc', 'Do not truncate the output')
+    .option('-q, --quiet', 'Display the numeric IDs only', false)
+    .option('--format <format>', 'Change the output to JSON or a Go template')
+    .argument('<image>')
+    .action(function (this: Command, ref: string, o: Opts) {
+      const e = engineFor(this);
+      const img = e.images.resolve(ref);
+      const hist = img.config.history?.length ? img.config.history : img.layers.map(() => ({}));
+      let layer = 0;
+      const rows = hist.map((h) => {
+        const empty = 'empty_layer' in h && h.empty_layer;
+        const diff = empty ? undefined : img.layers[layer++];
+        return { h, size: diff ? e.images.layerSize(diff) ?? 0 : 0 };
+      }).reverse().map(({ h, size }, i) => {
+        const createdBy = (h as { created_by?: string }).created_by ?? '';
+        const created = (h as { created?: string }).created ?? img.created;
+        return {
+          ID: i === 0 ? (o.trunc === false ? img.id : img.id.slice(0, 12)) : '<missing>',
+          Created: o.human ? ago(created) : created, CreatedAt: created,
+          CreatedBy: o.trunc === false || createdBy.length <= 45 ? createdBy : `${createdBy.slice(0, 42)}...`,
+          Size: o.human ? humanSize(size) : String(size), Comment: (h as { comment?: string }).comment ?? '', Tags: i === 0 ? img.names : [],
+        };
+      });
+      if (o.quiet) return rows.forEach((r) => print(r.ID));
+      process.stdout.write(renderList(o.format, rows, {
+        headers: { CreatedBy: 'CREATED BY' }, defaultFormat: 'table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
+      }));
+    });
+}
+
+function makePrune(): Command {
+  return new Command('prune').description('Remove unused images')
+    .option('-a, --all', 'Remove all images not in use by containers, not just dangling ones', false)
+    .option('-f, --force', 'Do not prompt for confirmation', false)
+    .action(async function (this: Command, o: Opts) {
+      for (const id of await E.pruneImages(engineFor(this), o.all)) print(id);
+    });
+}
+
+function makeTree(): Command {
+  return new Command('tree').description('Print the layer hierarchy of an image in a tree format')
+    .argument('<image>')
+    .action(function (this: Command, ref: string) {
+      const e = engineFor(this);
+      const img = e.images.resolve(ref);
+      const lines = [`Image ID: ${img.id.slice(0, 12)}`, `Tags:     [${img.names.join(' ')}]`, `Size:     ${humanSize(img.size)}`, 'Image Layers'];
+      img.layers.forEach((l, i) => {
+        const last = i === img.layers.length - 1;
+        lines.push(`${last ? '└──' : '├──'} ID: ${l.slice(7, 19)} Size: ${humanSize(e.images.layerSize(l) ?? 0)}${last && img.names.length ? ` Top Layer of: [${img.names.join(' ')}]` : ''}`);
+      });
+      print(lines.join('\n'));
+    });
+}
+
+function makeMount(): Command {
+  return new Command('mount').description('Mount an image\'s root filesystem (read-only)')
+    .option('-a, --all', 'Mount all images', false)
+    .option('--format <format>', 'Print the mounted images in specified format (json)')
+    .argument('[images...]')
+    .action(function (this: Command, refs: string[], o: Opts) {
+      const e = engineFor(this);
+      if (o.all) refs = e.images.list().map((i) => i.id);
+      if (!refs.length) {
+        const m = E.mountedImages(e);
+        if (o.format === 'json') return print(JSON.stringify(m.map((x) => ({ id: x.id, Repositories: x.names, mountpoint: x.path })), null, 4));
+        return m.forEach((x) => print(`${x.id.slice(0, 12)} ${x.names[0] ?? ''} ${x.path}`));
+      }
+      for (const r of refs) print(E.mountImage(e, r));
+    });
+}
+
+function makeUnmount(name: string): Command {
+  return new Command(name).description('Unmount an image\'s root filesystem')
+    .option('-a, --all', 'Unmount all of the currently mounted images', false)
+    .argument('[images...]')
+    .action(function (this: Command, refs: string[], o: Opts) {
+      const e = engineFor(this);
+      if (o.all) refs = E.mountedImages(e).map((m) => m.id);
+      for (const r of refs) print(E.unmountImage(e, r));
+    });
+}
+
 function makeTag(): Command {
   return new Command('tag').description('Add an additional name to a local image')
     .argument('<image>').argument('<names...>')
@@ -213,6 +298,7 @@ export function register(program: Command): void {
   program.addCommand(makeImport());
   program.addCommand(makeLoad());
   program.addCommand(makeSave());
+  program.addCommand(makeHistory());
   program.addCommand(makeTag());
   const group = new Command('image').description('Manage images');
   group.addCommand(makeImages('ls').aliases(['list']));
@@ -224,6 +310,11 @@ export function register(program: Command): void {
   group.addCommand(makeUntag());
   group.addCommand(makeInspect());
   group.addCommand(makeExists());
+  group.addCommand(makeHistory());
+  group.addCommand(makePrune());
+  group.addCommand(makeTree());
+  group.addCommand(makeMount());
+  group.addCommand(makeUnmount('unmount').alias('umount'));
   registerRegistryGroup(group);
   program.addCommand(group);
 }

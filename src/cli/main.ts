@@ -25,6 +25,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   events: [system, 'Show husk events'],
   exec: [container, 'Run a process in a running container'],
   export: [containerfs, "Export container's filesystem contents as a tar archive"],
+  history: [image, 'Show history of a specified image'],
   image: [image, 'Manage images'],
   images: [image, 'List images in local storage'],
   import: [image, 'Import a tarball to create a filesystem image'],

@@ -1,5 +1,9 @@
 // Image operations that need engine knowledge (which containers use an image).
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { HuskError } from '../common/errors.ts';
+import { native, MNT_DETACH, MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT } from '../common/native.ts';
+import { isMounted } from './rootfs.ts';
 import { localName } from '../image/reference.ts';
 import type { ImageRecord } from '../image/types.ts';
 import type { Engine } from './engine.ts';
@@ -42,4 +46,46 @@ export async function tagImage(e: Engine, ref: string, names: string[]): Promise
   for (const n of names) await e.images.tag(img.id, localName(n));
   e.events.write({ ID: img.id, Name: names[0], Status: 'tag', Type: 'image' });
   return e.images.get(img.id)!;
+}
+
+/** image prune: dangling images (or with all, every image) no container uses. */
+export async function pruneImages(e: Engine, all = false): Promise<string[]> {
+  const used = new Set(e.db.list().map((c) => c.config.imageId));
+  const removed: string[] = [];
+  for (const img of e.images.list()) {
+    if (used.has(img.id) || (!all && img.names.length)) continue;
+    await e.images.remove(img.id);
+    e.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'remove', Type: 'image' });
+    removed.push(img.id);
+  }
+  return removed;
+}
+
+function imageMountDir(e: Engine, id: string): string {
+  return join(e.config.root, 'image-mounts', id);
+}
+
+/** image mount: the image's layers as a read-only overlay (or bind for one layer); returns the path. */
+export function mountImage(e: Engine, ref: string): string {
+  const img = e.images.resolve(ref);
+  const dir = imageMountDir(e, img.id);
+  if (isMounted(dir)) return dir;
+  mkdirSync(dir, { recursive: true });
+  const lower = img.layers.slice().reverse().map((l) => e.images.layerDir(l));
+  if (lower.length === 1) native().mount(lower[0], dir, null, MS_BIND | MS_REC, null);
+  else native().mount('overlay', dir, 'overlay', MS_RDONLY, `lowerdir=${lower.join(':')}`);
+  if (lower.length === 1) native().mount(null, dir, null, MS_BIND | MS_REMOUNT | MS_RDONLY, null);
+  return dir;
+}
+
+export function unmountImage(e: Engine, ref: string): string {
+  const img = e.images.resolve(ref);
+  const dir = imageMountDir(e, img.id);
+  if (isMounted(dir)) native().umount2(dir, MNT_DETACH);
+  rmSync(dir, { recursive: true, force: true });
+  return img.id;
+}
+
+export function mountedImages(e: Engine): { id: string; names: string[]; path: string }[] {
+  return e.images.list().filter((i) => isMounted(imageMountDir(e, i.id))).map((i) => ({ id: i.id, names: i.names, path: imageMountDir(e, i.id) }));
 }

@@ -17,7 +17,7 @@ export { importTarball, loadArchive } from '../image/import.ts';
 export type { ImageRecord } from '../image/types.ts';
 export { HuskError } from '../common/errors.ts';
 export type { HuskEvent as HuskEventLike } from './events.ts';
-export { removeImage, tagImage, type RemoveImageReport } from './images.ts';
+export { removeImage, tagImage, pruneImages, mountImage, unmountImage, mountedImages, type RemoveImageReport } from './images.ts';
 export { copy, type CopyOptions } from './copy.ts';
 export { commitContainer, type CommitOptions } from './commit.ts';
 export { containerDiff, exportContainer, mountContainer, unmountContainer } from './containerfs.ts';

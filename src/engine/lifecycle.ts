@@ -38,7 +38,13 @@ async function imageFor(e: Engine, intent: ContainerIntent, o: CreateOptions): P
   const local = policy === 'always' || policy === 'newer' ? undefined : e.images.lookup(intent.image);
   if (local) return local;
   if (policy === 'never') return e.images.resolve(intent.image);
-  return pull(e, intent.image, o.pull);
+  try {
+    return await pull(e, intent.image, o.pull);
+  } catch (err) {
+    // A name that resolves nowhere is, to the caller, an unknown image.
+    if (err instanceof HuskError && err.code === 'INVALID_ARGUMENT' && !local) throw new HuskError('NO_SUCH_IMAGE', err.message);
+    throw err;
+  }
 }
 
 export async function createContainer(e: Engine, intent: ContainerIntent, o: CreateOptions = {}): Promise<Container> {
