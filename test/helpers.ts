@@ -2,7 +2,7 @@
 // root in a fresh temp dir) and drives the real CLI or the real library.
 // Nothing is mocked: containers run under conmon and the OCI runtime.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const REPO = join(import.meta.dirname, '..');
@@ -56,6 +56,24 @@ export class Store {
   /** Imports the busybox fixture as localhost/busybox:latest. */
   busybox(): string {
     return this.ok(['import', join(FIXTURES, 'busybox-rootfs.tar'), 'busybox']);
+  }
+
+  /**
+   * destroy(), then waits until no process (a conmon, or the `container
+   * cleanup` it runs on exit) still refers to the store, which a late cleanup
+   * would otherwise partly recreate.
+   */
+  async destroyWhenIdle(): Promise<void> {
+    try {
+      this.destroy();
+    } finally {
+      const busy = () => readdirSync('/proc').some((p) => {
+        if (!/^\d+$/.test(p) || Number(p) === process.pid) return false;
+        try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(this.dir); } catch { return false; }
+      });
+      await until(() => !busy(), 10_000).catch(() => {});
+      rmSync(this.dir, { recursive: true, force: true });
+    }
   }
 
   /** Removes every container and the store; fails loudly if mounts leak. */

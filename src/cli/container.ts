@@ -19,8 +19,30 @@ import { registerGroup as registerFsGroup } from './containerfs.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function addCreateFlags(cmd: Command): Command {
+/** Resource limits shared by run/create and update. */
+function addResourceFlags(cmd: Command): Command {
   return cmd
+    .option('-m, --memory <bytes>', 'Memory limit (format: <number>[<unit>], where unit = b, k, m or g)')
+    .option('--memory-reservation <bytes>', 'Memory soft limit')
+    .option('--memory-swap <bytes>', 'Swap limit equal to memory plus swap: \'-1\' to enable unlimited swap')
+    .option('--cpus <n>', 'Number of CPUs. The default is 0.000 which means no limit')
+    .option('-c, --cpu-shares <n>', 'CPU shares (relative weight)', parseIntFlag('cpu-shares'))
+    .option('--cpuset-cpus <cpus>', 'CPUs in which to allow execution (0-3, 0,1)')
+    .option('--pids-limit <n>', 'Tune container pids limit (set -1 for unlimited)', parseIntFlag('pids-limit'));
+}
+
+function resourcesFrom(o: Opts): L.ResourceUpdate {
+  return {
+    memory: o.memory !== undefined ? parseBytes(o.memory, 'memory') : undefined,
+    memoryReservation: o.memoryReservation !== undefined ? parseBytes(o.memoryReservation, 'memory-reservation') : undefined,
+    memorySwap: o.memorySwap === undefined ? undefined : o.memorySwap === '-1' ? -1 : parseBytes(o.memorySwap, 'memory-swap'),
+    cpus: o.cpus !== undefined ? parseFloatFlag(o.cpus, 'cpus') : undefined,
+    cpuShares: o.cpuShares, cpusetCpus: o.cpusetCpus, pidsLimit: o.pidsLimit,
+  };
+}
+
+function addCreateFlags(cmd: Command): Command {
+  return addResourceFlags(cmd)
     .option('-e, --env <env>', 'Set environment variables in container', collect, [])
     .option('--env-file <file>', 'Read in a file of environment variables', collect, [])
     .option('--entrypoint <cmd>', 'Overwrite the default ENTRYPOINT of the image')
@@ -37,7 +59,6 @@ function addCreateFlags(cmd: Command): Command {
     .option('-t, --tty', 'Allocate a pseudo-TTY for container', false)
     .option('-u, --user <user>', 'Username or UID (format: <name|uid>[:<group|gid>])')
     .option('--ulimit <limit>', 'Ulimit options', collect, [])
-    .option('--pids-limit <n>', 'Tune container pids limit (set -1 for unlimited)', parseIntFlag('pids-limit'))
     .option('-w, --workdir <dir>', 'Working directory inside the container')
     .option('--cidfile <file>', 'Write the container ID to the file')
     .option('-v, --volume <volume>', 'Bind mount a volume into the container (SRC:DEST[:OPTS], or DEST for an anonymous volume)', collect, [])
@@ -58,12 +79,6 @@ function addCreateFlags(cmd: Command): Command {
     .option('--group-add <group>', 'Add additional groups to the primary container process', collect, [])
     .option('--sysctl <sysctl>', 'Sysctl options (NAME=VALUE)', collect, [])
     .option('--userns <mode>', 'User namespace to use (host)')
-    .option('-m, --memory <bytes>', 'Memory limit (format: <number>[<unit>], where unit = b, k, m or g)')
-    .option('--memory-reservation <bytes>', 'Memory soft limit')
-    .option('--memory-swap <bytes>', 'Swap limit equal to memory plus swap: \'-1\' to enable unlimited swap')
-    .option('--cpus <n>', 'Number of CPUs. The default is 0.000 which means no limit')
-    .option('-c, --cpu-shares <n>', 'CPU shares (relative weight)', parseIntFlag('cpu-shares'))
-    .option('--cpuset-cpus <cpus>', 'CPUs in which to allow execution (0-3, 0,1)')
     .option('--oom-score-adj <n>', 'Tune the host\'s OOM preferences (-1000 to 1000)', parseIntFlag('oom-score-adj'))
     .option('--shm-size <bytes>', 'Size of /dev/shm (format: <number>[<unit>])')
     .passThroughOptions()
@@ -95,11 +110,7 @@ function intentFrom(image: string, command: string[], o: Opts): ContainerIntent 
     volumes: o.volume, mounts: o.mount, tmpfs: o.tmpfs, volumesFrom: o.volumesFrom, readOnlyTmpfs: o.readOnlyTmpfs, pull: o.pull,
     privileged: o.privileged, capAdd: o.capAdd, capDrop: o.capDrop, devices: o.device, groupAdd: o.groupAdd,
     sysctls: parseKeyValues(o.sysctl, 'sysctl'),
-    memory: o.memory !== undefined ? parseBytes(o.memory, 'memory') : undefined,
-    memoryReservation: o.memoryReservation !== undefined ? parseBytes(o.memoryReservation, 'memory-reservation') : undefined,
-    memorySwap: o.memorySwap === undefined ? undefined : o.memorySwap === '-1' ? -1 : parseBytes(o.memorySwap, 'memory-swap'),
-    cpus: o.cpus !== undefined ? parseFloatFlag(o.cpus, 'cpus') : undefined,
-    cpuShares: o.cpuShares, cpusetCpus: o.cpusetCpus, oomScoreAdj: o.oomScoreAdj,
+    ...resourcesFrom(o), oomScoreAdj: o.oomScoreAdj,
     shmSize: o.shmSize !== undefined ? parseBytes(o.shmSize, 'shm-size') : undefined,
   };
 }
@@ -595,23 +606,10 @@ function makeStats(): Command {
 }
 
 function makeUpdate(): Command {
-  return new Command('update').description('Update an existing container\'s resource limits')
-    .option('-m, --memory <bytes>', 'Memory limit (format: <number>[<unit>])')
-    .option('--memory-reservation <bytes>', 'Memory soft limit')
-    .option('--memory-swap <bytes>', 'Swap limit equal to memory plus swap')
-    .option('--cpus <n>', 'Number of CPUs')
-    .option('-c, --cpu-shares <n>', 'CPU shares (relative weight)', parseIntFlag('cpu-shares'))
-    .option('--cpuset-cpus <cpus>', 'CPUs in which to allow execution')
-    .option('--pids-limit <n>', 'Tune container pids limit', parseIntFlag('pids-limit'))
+  return addResourceFlags(new Command('update').description('Update an existing container\'s resource limits'))
     .argument('<container>')
     .action(async function (this: Command, ref: string, o: Opts) {
-      const c = await E.updateContainer(engineFor(this), ref, {
-        memory: o.memory !== undefined ? parseBytes(o.memory, 'memory') : undefined,
-        memoryReservation: o.memoryReservation !== undefined ? parseBytes(o.memoryReservation, 'memory-reservation') : undefined,
-        memorySwap: o.memorySwap === undefined ? undefined : o.memorySwap === '-1' ? -1 : parseBytes(o.memorySwap, 'memory-swap'),
-        cpus: o.cpus !== undefined ? parseFloatFlag(o.cpus, 'cpus') : undefined,
-        cpuShares: o.cpuShares, cpusetCpus: o.cpusetCpus, pidsLimit: o.pidsLimit,
-      });
+      const c = await E.updateContainer(engineFor(this), ref, resourcesFrom(o));
       print(c.config.id);
     });
 }

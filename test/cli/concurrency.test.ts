@@ -2,13 +2,13 @@
 // and the storage must keep every container apart and leave nothing behind.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Store, overlayMounts, until } from '../helpers.ts';
+import { Store, overlayMounts } from '../helpers.ts';
 
 const s = new Store();
 before(() => s.busybox());
-after(() => destroyStore(s));
+after(() => s.destroyWhenIdle());
 
 const N = 20;
 
@@ -74,19 +74,3 @@ function safeComm(pid: number): string {
   }
 }
 
-/**
- * Destroys the store once no process (a conmon, or the `container cleanup` it
- * runs on exit) still refers to it: a late cleanup would recreate ROOT/state.db.
- */
-async function destroyStore(st: Store): Promise<void> {
-  try {
-    st.destroy();
-  } finally {
-    const busy = () => readdirSync('/proc').some((p) => {
-      if (!/^\d+$/.test(p) || Number(p) === process.pid) return false;
-      try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(st.dir); } catch { return false; }
-    });
-    await until(() => !busy(), 10_000).catch(() => {});
-    rmSync(st.dir, { recursive: true, force: true });
-  }
-}

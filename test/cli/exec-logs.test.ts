@@ -3,7 +3,7 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { HUSK, Store, until } from '../helpers.ts';
 
@@ -17,7 +17,7 @@ afterEach(() => {
   // Keep the shared `box` container; drop everything else a test made.
   for (const id of s.ok(['ps', '-a', '-q', '--no-trunc']).split('\n').filter(Boolean)) if (id !== box) s.husk(['rm', '-f', id]);
 });
-after(() => destroyStore(s));
+after(() => s.destroyWhenIdle());
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -213,19 +213,3 @@ test('events: create/start/died/remove for a run, --filter, --format json', () =
   assert.deepEqual(tpl.filter((x) => ['create', 'start', 'died', 'remove'].includes(x)), ['create', 'start', 'died', 'remove']);
 });
 
-/**
- * Destroys the store once no process (a conmon, or the `container cleanup` it
- * runs on exit) still refers to it: a late cleanup would recreate ROOT/state.db.
- */
-async function destroyStore(st: Store): Promise<void> {
-  try {
-    st.destroy();
-  } finally {
-    const busy = () => readdirSync('/proc').some((p) => {
-      if (!/^\d+$/.test(p) || Number(p) === process.pid) return false;
-      try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(st.dir); } catch { return false; }
-    });
-    await until(() => !busy(), 10_000).catch(() => {});
-    rmSync(st.dir, { recursive: true, force: true });
-  }
-}

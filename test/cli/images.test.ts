@@ -3,9 +3,9 @@
 // opaque dirs, hardlinks, symlinks), plus hostile and tampered inputs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, Store, until } from '../helpers.ts';
+import { FIXTURES, Store } from '../helpers.ts';
 import { craftTar } from '../image/tar-craft.ts';
 
 const ROOTFS = join(FIXTURES, 'busybox-rootfs.tar');
@@ -18,7 +18,7 @@ before(() => {
   assert.match(out, /^sha256:[0-9a-f]{64}$/);
   busyboxId = out.slice(7);
 });
-after(() => destroyStore(s));
+after(() => s.destroyWhenIdle());
 
 /** A fresh store for a test that needs to see exactly what one operation stored. */
 async function withStore(fn: (st: Store) => Promise<void> | void): Promise<void> {
@@ -26,7 +26,7 @@ async function withStore(fn: (st: Store) => Promise<void> | void): Promise<void>
   try {
     await fn(st);
   } finally {
-    await destroyStore(st);
+    await st.destroyWhenIdle();
   }
 }
 
@@ -288,19 +288,3 @@ for (const [what, which, at] of [
   });
 }
 
-/**
- * Destroys the store once no process (a conmon, or the `container cleanup` it
- * runs on exit) still refers to it: a late cleanup would recreate ROOT/state.db.
- */
-async function destroyStore(st: Store): Promise<void> {
-  try {
-    st.destroy();
-  } finally {
-    const busy = () => readdirSync('/proc').some((p) => {
-      if (!/^\d+$/.test(p) || Number(p) === process.pid) return false;
-      try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(st.dir); } catch { return false; }
-    });
-    await until(() => !busy(), 10_000).catch(() => {});
-    rmSync(st.dir, { recursive: true, force: true });
-  }
-}

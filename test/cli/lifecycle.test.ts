@@ -3,14 +3,14 @@
 // and the read side (ps with its filters and formats, inspect).
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store, overlayMounts, until } from '../helpers.ts';
 
 const s = new Store();
 before(() => s.busybox());
 afterEach(() => { s.husk(['rm', '-a', '-f']); });
-after(() => destroyStore(s));
+after(() => s.destroyWhenIdle());
 
 const status = (ref: string) => s.ok(['inspect', '--format', '{{.State.Status}}', ref]);
 const exitCode = (ref: string) => Number(s.ok(['inspect', '--format', '{{.State.ExitCode}}', ref]));
@@ -284,19 +284,3 @@ test('inspect of an unknown name exits 125', () => {
   assert.match(c.stderr, /no such container/);
 });
 
-/**
- * Destroys the store once no process (a conmon, or the `container cleanup` it
- * runs on exit) still refers to it: a late cleanup would recreate ROOT/state.db.
- */
-async function destroyStore(st: Store): Promise<void> {
-  try {
-    st.destroy();
-  } finally {
-    const busy = () => readdirSync('/proc').some((p) => {
-      if (!/^\d+$/.test(p) || Number(p) === process.pid) return false;
-      try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(st.dir); } catch { return false; }
-    });
-    await until(() => !busy(), 10_000).catch(() => {});
-    rmSync(st.dir, { recursive: true, force: true });
-  }
-}
