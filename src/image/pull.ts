@@ -101,6 +101,9 @@ export async function pullImage(store: ImageStore, reference: string, opts: Pull
       }
       const tmp = store.tmpBlobPath();
       const out = createWriteStream(tmp);
+      let writeError: Error | undefined;
+      // Reported where it matters (end() below); a write racing destroy() is not an error.
+      out.on('error', (e) => { writeError ??= e; });
       let bytes = 0;
       const hash = createHash('sha256');
       // Keep the archive as received (for push/save) while it unpacks.
@@ -116,7 +119,7 @@ export async function pullImage(store: ImageStore, reference: string, opts: Pull
       try {
         const r = await store.putLayer(decompress(tee()), diffIDs[i]);
         if (r.added) added.push(r.diffID);
-        await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+        await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err || writeError ? reject(err ?? writeError) : resolve())));
         await store.recordBlob(diffIDs[i], tmp, { digest: d.digest, mediaType: d.mediaType, size: bytes });
         opts.onProgress?.({ kind: 'done', digest: d.digest, size: d.size });
       } finally {
