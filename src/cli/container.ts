@@ -594,7 +594,7 @@ function makeStats(): Command {
       };
       let prev = new Map<string, ReturnType<typeof S.sample>>();
       for (;;) {
-        const targets = S.statsTargets(e, names);
+        const targets = S.statsTargets(e, names, o.all);
         const now = targets.map(S.sample);
         print1(now.map((n) => S.report(n, prev.get(n.ID))));
         if (o.stream === false) return;

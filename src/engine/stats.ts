@@ -50,6 +50,10 @@ function keyed(text: string, key: string): number {
 
 export function sample(c: Container): StatsSample {
   const id = c.config.id;
+  if (c.state.status !== 'running' && c.state.status !== 'paused') {
+    // Stopped containers (stats --all) have no cgroup: all zeros, as Podman shows them.
+    return { ID: id, Name: c.config.name, cpuNano: 0, at: Date.now(), MemUsage: 0, MemLimit: 0, PIDs: 0, NetInput: 0, NetOutput: 0, BlockInput: 0, BlockOutput: 0, startedAt: Date.now() };
+  }
   let cpuNano: number;
   let usage: number;
   let limit: number;
@@ -105,8 +109,8 @@ export function report(now: StatsSample, prev?: StatsSample): StatsReport {
 }
 
 /** Running containers to report on: the named ones (which must run), or all running. */
-export function statsTargets(e: Engine, refs: string[]): Container[] {
-  if (!refs.length) return e.db.list().map((c) => syncState(e, c)).filter((c) => c.state.status === 'running');
+export function statsTargets(e: Engine, refs: string[], all = false): Container[] {
+  if (!refs.length) return e.db.list().map((c) => syncState(e, c)).filter((c) => all || c.state.status === 'running');
   return refs.map((r) => {
     const c = syncState(e, getContainer(e, r));
     if (c.state.status !== 'running') throw containerState(`container ${c.config.name} is not running: container state improper`);
