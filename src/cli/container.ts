@@ -16,6 +16,7 @@ import type { Engine } from '../engine/engine.ts';
 import { ago, collect, engineFor, humanDuration, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, parseTime, print } from './common.ts';
 import { renderList } from './format/index.ts';
 import { registerGroup as registerFsGroup } from './containerfs.ts';
+import { createProgress } from './progress.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -148,16 +149,10 @@ function securityFrom(o: Opts): Partial<ContainerIntent> {
   return out;
 }
 
-/** Pull settings for run/create: progress lines on stderr as `husk pull` prints them. */
+/** Pull settings for run/create: progress as `husk pull` shows it, on stderr. */
 function pullOptions(o: Opts) {
-  const line = (l: string) => { if (!o.quiet) process.stderr.write(`${l}\n`); };
-  const seen = new Set<string>();
-  return {
-    tlsVerify: o.tlsVerify, authfile: o.authfile, creds: o.creds, onMessage: line,
-    onProgress: (p: { kind: string; digest: string }) => {
-      if ((p.kind === 'done' || p.kind === 'skip') && !seen.has(p.digest)) { seen.add(p.digest); line(`Copying blob ${p.digest.slice(7, 19)} ${p.kind === 'skip' ? 'skipped: already exists' : 'done'}`); }
-    },
-  };
+  const p = createProgress({ quiet: o.quiet });
+  return { tlsVerify: o.tlsVerify, authfile: o.authfile, creds: o.creds, onMessage: p.line, onProgress: p.pull };
 }
 
 async function writeCidfile(path: string | undefined, id: string): Promise<void> {

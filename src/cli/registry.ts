@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import { engineFor, print } from './common.ts';
+import { createProgress } from './progress.ts';
 import { renderList } from './format/index.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -12,23 +13,9 @@ const tlsOption = (cmd: Command) => cmd
   .option('--authfile <file>', 'Path of the authentication file (default ${XDG_RUNTIME_DIR}/containers/auth.json)')
   .option('--creds <user:pass>', 'Credentials (USERNAME:PASSWORD) to use for authenticating to a registry');
 
-/** Podman prints progress to stderr off a terminal, one line per blob. */
-function progress(quiet: boolean) {
-  const said = new Set<string>();
-  const line = (s: string) => { if (!quiet) process.stderr.write(`${s}\n`); };
-  return {
-    line,
-    pull: (p: { kind: string; digest: string }) => {
-      if (p.kind === 'manifest' && !said.has('sig')) { said.add('sig'); line('Getting image source signatures'); }
-      if ((p.kind === 'skip' || p.kind === 'done') && !said.has(p.digest)) { said.add(p.digest); line(`Copying blob ${p.digest.slice(7, 19)} ${p.kind === 'skip' ? 'skipped: already exists' : 'done'}`); }
-      if (p.kind === 'config') line(`Copying config ${p.digest.slice(7, 19)} done`);
-    },
-    push: (p: { kind: string; digest: string }) => {
-      if (!said.has('sig')) { said.add('sig'); line('Getting image source signatures'); }
-      if (p.kind === 'manifest') return line('Writing manifest to image destination');
-      line(`Copying blob ${p.digest.slice(7, 19)} ${p.kind === 'exists' ? 'skipped: already exists' : p.kind === 'mounted' ? 'mounted' : 'done'}`);
-    },
-  };
+/** Progress on stderr: bars on a terminal, one plain line per blob otherwise, nothing with -q. */
+function progress(quiet: boolean, pushConfig?: string) {
+  return createProgress({ quiet, out: process.stderr, pushConfig });
 }
 
 function makePull(): Command {
@@ -46,11 +33,16 @@ function makePull(): Command {
       if (o.platform && (!pos || !parch)) throw invalidArgument(`invalid platform "${o.platform}": expected OS/ARCH[/VARIANT]`);
       const p = progress(o.quiet);
       const { pull } = await import('../engine/pull.ts');
-      const img = await pull(e, name.replace(/^docker:\/\//, ''), {
-        tlsVerify: o.tlsVerify, certDir: o.certDir, authfile: o.authfile, creds: o.creds,
-        platform: { os: o.os ?? pos, arch: o.arch ?? parch, variant: o.variant ?? pvariant },
-        onProgress: p.pull, onMessage: p.line,
-      });
+      let img;
+      try {
+        img = await pull(e, name.replace(/^docker:\/\//, ''), {
+          tlsVerify: o.tlsVerify, certDir: o.certDir, authfile: o.authfile, creds: o.creds,
+          platform: { os: o.os ?? pos, arch: o.arch ?? parch, variant: o.variant ?? pvariant },
+          onProgress: p.pull, onMessage: p.line,
+        });
+      } finally {
+        p.finish(); // bars end drawn as they stand, also above an error
+      }
       p.line('Writing manifest to image destination');
       print(img.id);
     });
@@ -65,12 +57,22 @@ function makePush(): Command {
     .argument('<image>').argument('[destination]')
     .action(async function (this: Command, image: string, dest: string | undefined, o: Opts) {
       if (o.compressionFormat && !['gzip', 'zstd'].includes(o.compressionFormat)) throw invalidArgument(`unsupported compression format "${o.compressionFormat}": use gzip or zstd`);
-      const p = progress(o.quiet);
+      const e = engineFor(this);
+      // The config's row is labelled "config"; its digest is the image ID. An
+      // unknown image is left for push itself to report.
+      let config: string | undefined;
+      try { config = `sha256:${e.images.resolve(image).id}`; } catch { /* reported by push */ }
+      const p = progress(o.quiet, config);
       const { push } = await import('../engine/pull.ts');
-      const digest = await push(engineFor(this), image, dest, {
-        tlsVerify: o.tlsVerify, certDir: o.certDir, authfile: o.authfile, creds: o.creds,
-        compressionFormat: o.compressionFormat, forceCompression: o.forceCompression || !!o.compressionFormat, onProgress: p.push,
-      });
+      let digest: string;
+      try {
+        digest = await push(e, image, dest, {
+          tlsVerify: o.tlsVerify, certDir: o.certDir, authfile: o.authfile, creds: o.creds,
+          compressionFormat: o.compressionFormat, forceCompression: o.forceCompression || !!o.compressionFormat, onProgress: p.push,
+        });
+      } finally {
+        p.finish();
+      }
       if (o.digestfile) (await import('node:fs')).writeFileSync(o.digestfile, digest);
     });
 }

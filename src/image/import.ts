@@ -27,8 +27,10 @@ export async function* decompress(source: AsyncIterable<Buffer>): AsyncGenerator
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
   }
   let inflater;
-  if (head[0] === 0x1f && head[1] === 0x8b) inflater = createGunzip();
-  else if (head.readUInt32LE(0) === 0xfd2fb528) inflater = createZstdDecompress();
+  // 256 KiB output chunks: the default 16 KiB costs a thread-pool round trip
+  // and a trip through the generator chain per 16 KiB (measured: −0.5 s CPU per 200 MB).
+  if (head[0] === 0x1f && head[1] === 0x8b) inflater = createGunzip({ chunkSize: 1 << 18 });
+  else if (head.readUInt32LE(0) === 0xfd2fb528) inflater = createZstdDecompress({ chunkSize: 1 << 18 });
   else return yield* rest();
   const src = rest();
   (async () => {

@@ -4,7 +4,6 @@
 // Layers download concurrently and unpack as they arrive; layers already in
 // the store are not fetched. A failure leaves no image and drops the layers
 // this pull added (layers that made it before a kill are kept for reuse).
-import { createHash } from 'node:crypto';
 import { createWriteStream, rmSync } from 'node:fs';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import { decompress } from './import.ts';
@@ -105,11 +104,9 @@ export async function pullImage(store: ImageStore, reference: string, opts: Pull
       // Reported where it matters (end() below); a write racing destroy() is not an error.
       out.on('error', (e) => { writeError ??= e; });
       let bytes = 0;
-      const hash = createHash('sha256');
       // Keep the archive as received (for push/save) while it unpacks.
       async function* tee(): AsyncGenerator<Buffer> {
         for await (const c of client.blobStream(ref.path, d.digest, { size: d.size })) {
-          hash.update(c);
           bytes += c.length;
           opts.onProgress?.({ kind: 'blob', digest: d.digest, size: d.size, bytes });
           if (!out.write(c)) await new Promise<void>((r) => out.once('drain', () => r()));
