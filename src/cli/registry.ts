@@ -32,19 +32,25 @@ function makePull(): Command {
       const [pos, parch, pvariant] = o.platform ? String(o.platform).split('/') : [];
       if (o.platform && (!pos || !parch)) throw invalidArgument(`invalid platform "${o.platform}": expected OS/ARCH[/VARIANT]`);
       const p = progress(o.quiet);
-      const { pull } = await import('../engine/pull.ts');
-      let img;
-      try {
-        img = await pull(e, name.replace(/^docker:\/\//, ''), {
-          tlsVerify: o.tlsVerify, certDir: o.certDir, authfile: o.authfile, creds: o.creds,
-          platform: { os: o.os ?? pos, arch: o.arch ?? parch, variant: o.variant ?? pvariant },
-          onProgress: p.pull, onMessage: p.line,
-        });
-      } finally {
-        p.finish(); // bars end drawn as they stand, also above an error
+      const { pull, remoteTags } = await import('../engine/pull.ts');
+      const opts = {
+        tlsVerify: o.tlsVerify, certDir: o.certDir, authfile: o.authfile, creds: o.creds,
+        platform: { os: o.os ?? pos, arch: o.arch ?? parch, variant: o.variant ?? pvariant },
+        onProgress: p.pull, onMessage: p.line,
+      };
+      const ref = name.replace(/^docker:\/\//, '');
+      // --all-tags: every tag of the repository, one pull each.
+      const refs = o.allTags ? (await remoteTags(ref, opts)).map((t) => `${ref}:${t}`) : [ref];
+      for (const r of refs) {
+        let img;
+        try {
+          img = await pull(e, r, opts);
+        } finally {
+          p.finish(); // bars end drawn as they stand, also above an error
+        }
+        p.line('Writing manifest to image destination');
+        print(img.id);
       }
-      p.line('Writing manifest to image destination');
-      print(img.id);
     });
 }
 

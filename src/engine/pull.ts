@@ -84,3 +84,21 @@ export async function push(e: Engine, source: string, destination: string | unde
   e.events.write({ ID: img.id, Name: full, Status: 'push', Type: 'image' });
   return digest;
 }
+
+/** The tags of a fully qualified repository (for pull --all-tags). */
+export async function remoteTags(name: string, o: RemoteFlags = {}): Promise<string[]> {
+  if (isShortName(name)) throw new HuskError('INVALID_ARGUMENT', `--all-tags needs a fully qualified repository, got "${name}"`);
+  const ref = parseNormalized(name);
+  if (ref.tag || ref.digest) throw new HuskError('INVALID_ARGUMENT', `tag or digest can't be used with --all-tags`);
+  const reg = findRegistry(loadRegistriesConf(), `${ref.domain}/${ref.path}`);
+  const { RegistryClient } = await import('../image/registry/client.ts');
+  const client = new RegistryClient({
+    registry: ref.domain!, insecure: o.tlsVerify === false || (o.tlsVerify === undefined && !!reg?.insecure),
+    certDir: o.certDir, credentials: credentials(ref.domain!, o),
+  });
+  try {
+    return await client.tags(ref.path);
+  } finally {
+    client.close();
+  }
+}

@@ -144,3 +144,15 @@ test('run pulls a missing image (--pull missing) and --pull never refuses', () =
   assert.equal(r.stdout, 'pulled and ran\n');
   assert.match(r.stderr, /Trying to pull/);
 });
+
+test('pull --all-tags pulls every tag of a repository', async () => {
+  s.busybox();
+  s.ok(['push', '--tls-verify=false', 'busybox', `${reg.host}/multi/bb:one`]);
+  s.ok(['push', '--tls-verify=false', 'busybox', `${reg.host}/multi/bb:two`]);
+  const r = s.husk(['pull', '-q', '-a', '--tls-verify=false', `${reg.host}/multi/bb`]);
+  assert.equal(r.code, 0, r.stderr);
+  const names = s.ok(['images', '--format', '{{.Repository}}:{{.Tag}}']);
+  assert.match(names, new RegExp(`${reg.host}/multi/bb:one`));
+  assert.match(names, new RegExp(`${reg.host}/multi/bb:two`));
+  assert.equal(s.husk(['pull', '-a', '--tls-verify=false', `${reg.host}/multi/bb:one`]).code, 125);
+});
