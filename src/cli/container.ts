@@ -17,6 +17,7 @@ import { ago, collect, engineFor, humanDuration, parseEnv, parseEnvFiles, parseI
 import { renderList } from './format/index.ts';
 import { registerGroup as registerFsGroup } from './containerfs.ts';
 import { createProgress } from './progress.ts';
+import { formatPorts } from '../engine/networks.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -51,7 +52,9 @@ function addCreateFlags(cmd: Command): Command {
     .option('-i, --interactive', 'Keep STDIN open even if not attached', false)
     .option('-l, --label <label>', 'Set metadata on container', collect, [])
     .option('--name <name>', 'Assign a name to the container')
-    .addOption(new Option('--network <mode>', 'Connect a container to a network (none, host)').default('none'))
+    .addOption(new Option('--network <mode>', 'Connect a container to a network (none, host, bridge, or a network name)').default('none'))
+    .option('-p, --publish <port>', 'Publish a container\'s port to the host ([[ip:]hostPort:]containerPort[/proto]; needs a network)', collect, [])
+    .option('--network-alias <alias>', 'Add a network-scoped alias for the container', collect, [])
     .addOption(new Option('--net <mode>').hideHelp())
     .option('--read-only', 'Make containers root filesystem read-only', false)
     .option('--rm', 'Remove container (and pod if created) after exit', false)
@@ -89,9 +92,6 @@ function addCreateFlags(cmd: Command): Command {
 
 function intentFrom(image: string, command: string[], o: Opts): ContainerIntent {
   const network = (o.net ?? o.network) as string;
-  if (!['none', 'host', 'private', 'bridge', 'slirp4netns'].includes(network)) {
-    throw invalidArgument(`unable to find network with name or ID ${network}: network not found`);
-  }
   const env = parseEnvFiles(o.envFile);
   parseEnv(o.env, env);
   let entrypoint: string[] | undefined;
@@ -104,7 +104,7 @@ function intentFrom(image: string, command: string[], o: Opts): ContainerIntent 
   return {
     image, command: command.length ? command : undefined, entrypoint, name: o.name, env, workdir: o.workdir,
     user: o.user, hostname: o.hostname, labels: parseLabels(o.label), interactive: o.interactive, tty: o.tty,
-    autoRemove: o.rm, network: (network === 'host' ? 'host' : 'none') as NetworkMode, stopSignal: o.stopSignal,
+    autoRemove: o.rm, network: network as NetworkMode, publish: o.publish, networkAliases: o.networkAlias, stopSignal: o.stopSignal,
     stopTimeout: o.stopTimeout, readOnly: o.readOnly, ulimits: o.ulimit, pidsLimit: o.pidsLimit,
     createCommand: ['husk', ...process.argv.slice(2)],
     ...securityFrom(o),
@@ -320,7 +320,7 @@ export function psRow(c: Container, noTrunc: boolean) {
     ID: noTrunc ? cfg.id : cfg.id.slice(0, 12), Id: cfg.id, Image: cfg.imageName, ImageID: cfg.imageId,
     Command: noTrunc || cmd.length <= 17 ? cmd : `${cmd.slice(0, 17)}...`, CreatedHuman: ago(cfg.created),
     Created: Math.floor(new Date(cfg.created).getTime() / 1000), CreatedAt: cfg.created, RunningFor: ago(cfg.created),
-    Status: text, State: status, Ports: '', Names: cfg.name, Labels: cfg.intent.labels ?? {}, Pid: st.pid,
+    Status: text, State: status, Ports: formatPorts(cfg.ports), Names: cfg.name, Labels: cfg.intent.labels ?? {}, Pid: st.pid,
     ExitCode: st.exitCode, Exited: status === 'exited', AutoRemove: !!cfg.intent.autoRemove,
     StartedAt: Math.floor(new Date(st.startedAt).getTime() / 1000), ExitedAt: Math.floor(new Date(st.finishedAt).getTime() / 1000),
     Pod: '', PodName: '', Mounts: [], Networks: [], Size: null, IsInfra: false, Namespaces: {},
@@ -600,6 +600,27 @@ function makeStats(): Command {
     });
 }
 
+function makePort(): Command {
+  return new Command('port').description('List port mappings or a specific mapping for the container')
+    .option('-a, --all', 'Display port information for all containers', false)
+    .argument('[container]').argument('[port]', 'PORT[/PROTO]')
+    .action(function (this: Command, ref: string | undefined, port: string | undefined, o: Opts) {
+      const e = engineFor(this);
+      const list = o.all ? E.listContainers(e) : ref ? [E.getContainer(e, ref)] : [];
+      if (!list.length && !o.all) throw invalidArgument('you must provide a container name or ID (or --all)');
+      for (const c of list) {
+        for (const p of c.config.ports ?? []) {
+          for (let k = 0; k < p.range; k++) {
+            const cp = `${p.container_port + k}/${p.protocol}`;
+            if (port && port !== cp && port !== String(p.container_port + k)) continue;
+            const host = `${p.host_ip || '0.0.0.0'}:${p.host_port + k}`;
+            print(port ? host : `${o.all ? `${c.config.id.slice(0, 12)}\t` : ''}${cp} -> ${host}`);
+          }
+        }
+      }
+    });
+}
+
 function makeUpdate(): Command {
   return addResourceFlags(new Command('update').description('Update an existing container\'s resource limits'))
     .argument('<container>')
@@ -612,7 +633,7 @@ function makeUpdate(): Command {
 const FACTORIES: Record<string, () => Command> = {
   run: makeRun, create: makeCreate, start: makeStart, stop: makeStop, kill: makeKill, restart: makeRestart,
   rm: makeRm, ps: makePs, logs: makeLogs, exec: makeExec, wait: makeWait, attach: makeAttach, top: makeTop,
-  pause: () => makePause(true), unpause: () => makePause(false), rename: makeRename, stats: makeStats, update: makeUpdate,
+  pause: () => makePause(true), unpause: () => makePause(false), rename: makeRename, stats: makeStats, update: makeUpdate, port: makePort,
 };
 
 export function register(program: Command): void {

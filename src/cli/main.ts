@@ -13,6 +13,7 @@ const system: Loader = () => import('./system.ts');
 const volume: Loader = () => import('./volume.ts');
 const containerfs: Loader = () => import('./containerfs.ts');
 const registry: Loader = () => import('./registry.ts');
+const network: Loader = () => import('./network.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
@@ -37,7 +38,9 @@ const COMMANDS: Record<string, [Loader, string]> = {
   logout: [registry, 'Log out of a container registry'],
   logs: [container, 'Fetch the logs of one or more containers'],
   mount: [containerfs, "Mount a working container's root filesystem"],
+  network: [network, 'Manage networks'],
   pause: [container, 'Pause all the processes in one or more containers'],
+  port: [container, 'List port mappings or a specific mapping for the container'],
   ps: [container, 'List containers'],
   pull: [registry, 'Pull an image from a registry'],
   push: [registry, 'Push an image to a specified destination'],

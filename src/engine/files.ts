@@ -14,27 +14,41 @@ function hostFile(path: string): string {
   }
 }
 
-export function resolvConf(network: NetworkMode): string {
+export interface NetworkFacts {
+  /** The container's addresses on its networks. */
+  ips: string[];
+  /** aardvark-dns servers (network gateways) and their search domains. */
+  dnsServers: string[];
+  searchDomains: string[];
+}
+
+export function resolvConf(network: NetworkMode, facts?: NetworkFacts): string {
   const host = hostFile('/etc/resolv.conf');
   if (network === 'host') return host;
   // Loopback resolvers on the host are unreachable from another netns.
   const lines = host.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1\s*$)/.test(l));
+  if (facts?.dnsServers.length) {
+    // aardvark-dns answers for container names and forwards the rest.
+    const rest = lines.filter((l) => !/^\s*(nameserver|search)\b/.test(l));
+    const search = [...facts.searchDomains, ...lines.filter((l) => /^\s*search\b/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1))];
+    return [`search ${search.join(' ')}`, ...facts.dnsServers.map((d) => `nameserver ${d}`), ...rest].join('\n').replace(/\n*$/, '\n');
+  }
   return lines.join('\n').replace(/\n*$/, '\n');
 }
 
-export function hostsFile(hostname: string, name: string, network: NetworkMode): string {
+export function hostsFile(hostname: string, name: string, network: NetworkMode, facts?: NetworkFacts): string {
   const base = network === 'host' ? hostFile('/etc/hosts') : '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
-  const self = network === 'host' ? '' : `127.0.1.1\t${hostname} ${name}\n`;
+  const self = network === 'host' ? '' : facts?.ips.length ? facts.ips.map((ip) => `${ip}\t${hostname} ${name}\n`).join('') : `127.0.1.1\t${hostname} ${name}\n`;
   return base.replace(/\n*$/, '\n') + self;
 }
 
-export function writeGeneratedFiles(dir: string, o: { id: string; name: string; image: string; imageId: string; hostname: string; network: NetworkMode }): GeneratedFiles {
+export function writeGeneratedFiles(dir: string, o: { id: string; name: string; image: string; imageId: string; hostname: string; network: NetworkMode; facts?: NetworkFacts }): GeneratedFiles {
   const f: GeneratedFiles = {
     hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolv: join(dir, 'resolv.conf'), containerenv: join(dir, '.containerenv'),
   };
-  writeFileSync(f.hosts, hostsFile(o.hostname, o.name, o.network));
+  writeFileSync(f.hosts, hostsFile(o.hostname, o.name, o.network, o.facts));
   writeFileSync(f.hostname, `${o.hostname}\n`);
-  writeFileSync(f.resolv, resolvConf(o.network));
+  writeFileSync(f.resolv, resolvConf(o.network, o.facts));
   writeFileSync(f.containerenv, `engine="husk"\nname="${o.name}"\nid="${o.id}"\nimage="${o.image}"\nimageid="${o.imageId}"\nrootless=${process.getuid?.() === 0 ? 0 : 1}\n`);
   return f;
 }

@@ -5,7 +5,8 @@ import { availableParallelism } from 'node:os';
 import { invalidArgument } from '../common/errors.ts';
 import { effectiveCaps } from '../runtime/spec/security.ts';
 
-export type NetworkMode = 'none' | 'host' | 'private';
+/** none, host, private (own netns, loopback only), bridge (the default network) or a network's name. */
+export type NetworkMode = string;
 
 export interface ContainerIntent {
   /** Image reference (required). */
@@ -75,6 +76,10 @@ export interface ContainerIntent {
   volumesFrom?: string[];
   /** With readOnly: tmpfs on /tmp, /var/tmp and /run (default true, as Podman). */
   readOnlyTmpfs?: boolean;
+  /** -p/--publish [[ip:]hostPort:]containerPort[/proto]. */
+  publish?: string[];
+  /** --network-alias: extra DNS names on the container's networks. */
+  networkAliases?: string[];
   /** --pull: missing (default), always, never, newer (treated as always). */
   pull?: 'missing' | 'always' | 'never' | 'newer';
 }
@@ -108,7 +113,7 @@ export function validateIntent(i: ContainerIntent): void {
     throw invalidArgument(`container name "${i.name}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
   }
   if (i.pull && !['missing', 'always', 'never', 'newer'].includes(i.pull)) throw invalidArgument(`invalid pull policy "${i.pull}": must be missing, always, never or newer`);
-  if (i.network && !['none', 'host', 'private'].includes(i.network)) throw invalidArgument(`unsupported network mode "${i.network}"`);
+  if (i.network && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(i.network)) throw invalidArgument(`invalid network "${i.network}"`);
   if (i.stopTimeout !== undefined && (!Number.isInteger(i.stopTimeout) || i.stopTimeout < 0)) throw invalidArgument('stop timeout must be a non-negative integer');
   if (i.stopSignal) parseSignal(i.stopSignal);
   for (const k of Object.keys(i.env ?? {})) if (!k || k.includes('=')) throw invalidArgument(`invalid environment variable name "${k}"`);

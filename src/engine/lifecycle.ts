@@ -23,6 +23,7 @@ import { resolveGroups, resolveUser } from './user.ts';
 import { pull, type EnginePullOptions } from './pull.ts';
 import type { ImageRecord } from '../image/types.ts';
 import { imageMountDirs, ociMounts, resolveMounts } from './mounts.ts';
+import { resolveNetworking, setupNetwork, teardownNetwork } from './networks.ts';
 import { removeVolume } from './volumes.ts';
 import { native, MNT_DETACH } from '../common/native.ts';
 import { waitForExit } from './wait.ts';
@@ -59,10 +60,11 @@ export async function createContainer(e: Engine, intent: ContainerIntent, o: Cre
   }
   // Checked before volumes are created; the insert below re-checks atomically.
   if (intent.name && e.db.db.prepare('SELECT 1 FROM containers WHERE name = ?').get(intent.name)) nameInUse(e, intent.name);
+  const net = await resolveNetworking(e, intent);
   const { mounts, volumes } = resolveMounts(e, intent, img);
   const config: ContainerConfig = {
     id, name, intent, imageId: img.id, imageName: img.names[0] ?? intent.image, args,
-    created: new Date().toISOString(), runtime: e.runtimeChoice().name, mounts, volumes,
+    created: new Date().toISOString(), runtime: e.runtimeChoice().name, mounts, volumes, ...net,
   };
   e.ensureDirs();
   prepareRootfsDirs(e.containerDir(id));
@@ -121,9 +123,10 @@ async function init(e: Engine, c: Container): Promise<void> {
     const rundir = e.runDir(id);
     mkdirSync(rundir, { recursive: true });
     const network = c.config.intent.network ?? 'none';
-    const files = writeGeneratedFiles(rundir, { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network });
+    const net = await setupNetwork(e, c);
+    const files = writeGeneratedFiles(rundir, { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, facts: net?.facts });
     const mounts = ociMounts(e, c, rootfs, user);
-    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile });
+    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath });
     const bundle = e.bundleDir(id);
     writeFileSync(join(bundle, 'config.json'), serializeSpec(spec));
     try { unlinkSync(e.exitFile(id)); } catch {}
@@ -154,6 +157,7 @@ async function init(e: Engine, c: Container): Promise<void> {
     e.db.updateState(id, (s) => { Object.assign(s, { status: 'created', pid, conmonPid, exitCode: 0, error: '', bootId: currentBootId() }); });
   } catch (err) {
     await runtime.delete(id).catch(() => {});
+    await teardownNetwork(e, c);
     unmountImageMounts(e, c);
     unmountRootfs(cdir);
     e.db.updateState(id, (s) => { s.mounted = false; s.pid = 0; s.error = (err as Error).message; });
@@ -242,6 +246,8 @@ async function cleanupLocked(e: Engine, c: Container, opts: { keep?: boolean; re
   if (c.state.mounted) unmountRootfs(e.containerDir(id));
   unmountImageMounts(e, c);
   await deleted;
+  // After the runtime's delete: netavark needs the netns, which no process holds any more.
+  await teardownNetwork(e, c);
   const wasLive = live;
   e.db.updateState(id, (s) => {
     if (wasLive) {

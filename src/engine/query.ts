@@ -77,7 +77,7 @@ export function inspectContainer(e: Engine, ref: string): Record<string, unknown
     },
     Mounts: [],
     Dependencies: [],
-    NetworkSettings: { Ports: {}, SandboxKey: '' },
+    NetworkSettings: networkSettings(c),
     Namespace: '',
     IsInfra: false,
     IsService: false,
@@ -130,4 +130,26 @@ export async function topContainer(e: Engine, ref: string, psArgs: string[] = []
     return [...parts.slice(0, fields.length - 1), parts.slice(fields.length - 1).join(' ')];
   });
   return [fields.map((f) => headers[f] ?? f.toUpperCase()), ...rows];
+}
+
+/** inspect's NetworkSettings from netavark's status (Podman's field names). */
+function networkSettings(c: Container): Record<string, unknown> {
+  const ports: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of c.config.ports ?? []) {
+    for (let k = 0; k < p.range; k++) (ports[`${p.container_port + k}/${p.protocol}`] ??= []).push({ HostIp: p.host_ip, HostPort: String(p.host_port + k) });
+  }
+  const networks: Record<string, unknown> = {};
+  let first: { IPAddress: string; Gateway: string; MacAddress: string; IPPrefixLen: number } | undefined;
+  for (const [name, block] of Object.entries(c.state.networkStatus ?? {})) {
+    const iface = Object.values(block.interfaces ?? {})[0];
+    const sn = iface?.subnets?.[0];
+    const [ip, prefix] = (sn?.ipnet ?? '/0').split('/');
+    const entry = { IPAddress: ip, Gateway: sn?.gateway ?? '', MacAddress: iface?.mac_address ?? '', IPPrefixLen: Number(prefix), NetworkID: name, Aliases: c.config.networks?.[name]?.aliases ?? [] };
+    networks[name] = entry;
+    first ??= entry;
+  }
+  return {
+    EndpointID: '', Gateway: first?.Gateway ?? '', IPAddress: first?.IPAddress ?? '', IPPrefixLen: first?.IPPrefixLen ?? 0,
+    MacAddress: first?.MacAddress ?? '', Bridge: '', SandboxID: '', SandboxKey: c.state.netnsPath ?? '', Ports: ports, Networks: networks,
+  };
 }

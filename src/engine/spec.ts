@@ -78,6 +78,8 @@ export interface SpecContext {
   mounts: S.Mount[];
   /** containers.conf seccomp_profile. */
   seccompProfile?: string;
+  /** The network namespace netavark set up, when the container is on networks. */
+  netnsPath?: string;
 }
 
 /**
@@ -104,7 +106,9 @@ export function containerSpec(x: SpecContext): S.Spec {
   const { config: c } = x;
   const i = c.intent;
   const network = i.network ?? 'none';
-  const ns: Parameters<typeof S.withNamespaces>[0] = { network: network === 'host' ? { kind: 'host' } : { kind: 'private' } };
+  const ns: Parameters<typeof S.withNamespaces>[0] = {
+    network: network === 'host' ? { kind: 'host' } : x.netnsPath ? { kind: 'path', path: x.netnsPath } : { kind: 'private' },
+  };
   const caps = S.effectiveCaps(i);
   const devices = [...(i.privileged ? hostDevices() : []), ...(i.devices ?? []).map(parseDevice)];
   const mounts = S.defaultMounts({ hostNetwork: network === 'host' }).map((m) => {

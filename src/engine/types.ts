@@ -1,6 +1,7 @@
 // Stored container records: an immutable config (set at create) and a
 // mutable state (changed by the lifecycle), kept apart as Podman does.
 import type { ContainerIntent } from './intent.ts';
+import type { NetworkOptions, PortMapping, SetupResult } from '../runtime/network/netavark.ts';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'stopped' | 'exited' | 'removing';
 
@@ -20,6 +21,10 @@ export interface ContainerConfig {
   mounts?: MountSpec[];
   /** Names of the volumes this container uses (for "in use" checks). */
   volumes?: string[];
+  /** Bridge networks to attach to (name → interface, aliases). */
+  networks?: Record<string, { interfaceName: string; aliases?: string[] }>;
+  /** Published ports (host port 0 resolved at create). */
+  ports?: PortMapping[];
 }
 
 /** One user mount after parsing -v/--mount/--tmpfs/--volumes-from. */
@@ -49,6 +54,11 @@ export interface ContainerState {
   restartCount: number;
   /** Boot the container was started in; after a reboot it is not running whatever the state says. */
   bootId?: string;
+  /** The container's network namespace (bind mount) while networks are set up. */
+  netnsPath?: string;
+  /** netavark's setup result, and the options it was given (teardown needs them). */
+  networkStatus?: SetupResult;
+  networkOptions?: NetworkOptions;
 }
 
 export function initialState(): ContainerState {

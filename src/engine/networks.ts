@@ -1,0 +1,240 @@
+// Networks as the engine sees them: Podman-format configs in
+// ROOT/networks/NAME.json (the default "podman" network lives in memory),
+// the netavark adapter that attaches containers, and -p parsing.
+import { createServer } from 'node:net';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HuskError, invalidArgument } from '../common/errors.ts';
+import { withLock } from '../common/lock.ts';
+import {
+  DEFAULT_NETWORK_NAME, buildBridgeNetwork, defaultNetworkConfig, hostInterfaceNames, hostSubnets, parseNetworkConfig,
+  type BridgeOptions, type NetworkConfig,
+} from '../runtime/network/config.ts';
+import { Netavark, freeHostPort, type NetworkOptions, type PortMapping } from '../runtime/network/netavark.ts';
+import { createNetns, deleteNetns, netnsDir } from '../runtime/network/netns.ts';
+import { currentBootId } from '../common/process.ts';
+import type { NetworkFacts } from './files.ts';
+import type { ContainerIntent } from './intent.ts';
+import type { Container, ContainerConfig } from './types.ts';
+import type { Engine } from './engine.ts';
+
+const netavarks = new WeakMap<Engine, Netavark>();
+
+export function netavark(e: Engine): Netavark {
+  let n = netavarks.get(e);
+  if (!n) netavarks.set(e, (n = new Netavark({ configDir: join(e.config.runroot, 'networks') })));
+  return n;
+}
+
+function dir(e: Engine): string {
+  return join(e.config.root, 'networks');
+}
+
+export function listNetworks(e: Engine): NetworkConfig[] {
+  const out = [defaultNetworkConfig()];
+  if (!existsSync(dir(e))) return out;
+  for (const f of readdirSync(dir(e)).sort()) {
+    if (!f.endsWith('.json')) continue;
+    const c = parseNetworkConfig(readFileSync(join(dir(e), f), 'utf8'), join(dir(e), f));
+    if (c.name === DEFAULT_NETWORK_NAME) out[0] = c;
+    else out.push(c);
+  }
+  return out;
+}
+
+export function getNetwork(e: Engine, ref: string): NetworkConfig {
+  const all = listNetworks(e);
+  const n = all.find((x) => x.name === ref) ?? all.find((x) => ref.length >= 3 && x.id.startsWith(ref));
+  if (!n) throw new HuskError('NO_SUCH_NETWORK', `unable to find network with name or ID ${ref}: network not found`);
+  return n;
+}
+
+export async function createNetwork(e: Engine, o: BridgeOptions & { ignore?: boolean }): Promise<NetworkConfig> {
+  return withLock(join(dir(e), '.lock'), () => {
+    const all = listNetworks(e);
+    const existing = all.find((x) => x.name === o.name);
+    if (existing) {
+      if (o.ignore) return existing;
+      throw new HuskError('NAME_IN_USE', `network name ${o.name} already used: network already exists`);
+    }
+    const used = {
+      names: all.map((x) => x.name),
+      subnets: [...all.flatMap((x) => (x.subnets ?? []).map((s) => s.subnet)), ...hostSubnets()],
+      interfaceNames: [...all.flatMap((x) => (x.network_interface ? [x.network_interface] : [])), ...hostInterfaceNames()],
+    };
+    const cfg = buildBridgeNetwork(o, used);
+    mkdirSync(dir(e), { recursive: true });
+    const tmp = join(dir(e), `.${cfg.name}.tmp`);
+    writeFileSync(tmp, JSON.stringify(cfg, null, 2));
+    renameSync(tmp, join(dir(e), `${cfg.name}.json`));
+    e.events.write({ ID: cfg.id, Name: cfg.name, Status: 'create', Type: 'network' });
+    return cfg;
+  });
+}
+
+/** IDs of containers attached to a network. */
+export function networkUsers(e: Engine, name: string): string[] {
+  return e.db.list().filter((c) => Object.keys(c.config.networks ?? {}).includes(name)).map((c) => c.config.id);
+}
+
+export function removeNetworkConfig(e: Engine, name: string): void {
+  if (name === DEFAULT_NETWORK_NAME) throw invalidArgument(`default network ${name} cannot be removed`);
+  const f = join(dir(e), `${name}.json`);
+  if (!existsSync(f)) throw new HuskError('NO_SUCH_NETWORK', `unable to find network with name or ID ${name}: network not found`);
+  rmSync(f);
+  e.events.write({ ID: name, Name: name, Status: 'remove', Type: 'network' });
+}
+
+/**
+ * -p [[ip:]hostPort:]containerPort[/proto], with ranges (8080-8081:80-81).
+ * A missing or 0 host port is chosen now, so `port` can report it.
+ */
+export async function parsePublish(spec: string): Promise<PortMapping> {
+  const bad = (why: string) => invalidArgument(`invalid port format "${spec}": ${why}`);
+  let rest = spec;
+  let proto = 'tcp';
+  const slash = rest.lastIndexOf('/');
+  if (slash >= 0) {
+    proto = rest.slice(slash + 1);
+    rest = rest.slice(0, slash);
+    if (!['tcp', 'udp', 'sctp'].includes(proto)) throw bad(`unknown protocol "${proto}"`);
+  }
+  let ip = '';
+  if (rest.startsWith('[')) {
+    const end = rest.indexOf(']:');
+    if (end < 0) throw bad('unterminated [IPv6 address]');
+    ip = rest.slice(1, end);
+    rest = rest.slice(end + 2);
+  }
+  const parts = rest.split(':');
+  if (parts.length > 3 || (ip && parts.length > 2)) throw bad('expected [[ip:]hostPort:]containerPort[/protocol]');
+  if (parts.length === 3) ip = parts.shift()!;
+  const [hostPart, containerPart] = parts.length === 2 ? parts : ['', parts[0]];
+  const range = (r: string, what: string): [number, number] => {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(r);
+    if (!m) throw bad(`invalid ${what} port "${r}"`);
+    const a = Number(m[1]);
+    const b = m[2] ? Number(m[2]) : a;
+    if (b < a || b > 65535 || (what === 'container' && a < 1)) throw bad(`invalid ${what} port "${r}"`);
+    return [a, b];
+  };
+  const [c0, c1] = range(containerPart, 'container');
+  const count = c1 - c0 + 1;
+  let host = 0;
+  if (hostPart) {
+    const [h0, h1] = range(hostPart, 'host');
+    if (h1 - h0 + 1 !== count && h0 !== h1) throw bad('host and container port ranges differ');
+    host = h0;
+  }
+  if (ip && ip !== '0.0.0.0' && !/^[0-9.]+$|:/.test(ip)) throw bad(`invalid IP address "${ip}"`);
+  if (host === 0) {
+    if (count !== 1) throw bad('a random host port cannot be used with a range');
+    host = await freeHostPort(ip || '0.0.0.0');
+  }
+  return { host_ip: ip === '0.0.0.0' ? '' : ip, container_port: c0, host_port: host, range: count, protocol: proto };
+}
+
+/** Podman's PORTS text: 0.0.0.0:8080->80/tcp. */
+export function formatPorts(ports: PortMapping[] = []): string {
+  return ports.map((p) => {
+    const hp = p.range > 1 ? `${p.host_port}-${p.host_port + p.range - 1}` : `${p.host_port}`;
+    const cp = p.range > 1 ? `${p.container_port}-${p.container_port + p.range - 1}` : `${p.container_port}`;
+    return `${p.host_ip || '0.0.0.0'}:${hp}->${cp}/${p.protocol}`;
+  }).join(', ');
+}
+
+/** Which networks a new container joins and which ports it publishes. */
+export async function resolveNetworking(e: Engine, i: ContainerIntent): Promise<Pick<ContainerConfig, 'networks' | 'ports'>> {
+  const mode = i.network ?? 'none';
+  if (mode === 'none' || mode === 'host' || mode === 'private') {
+    if (i.publish?.length && mode !== 'host') throw invalidArgument(`port mappings need a network: use --network bridge (or a network name) with -p`);
+    return {};
+  }
+  const net = getNetwork(e, mode === 'bridge' ? DEFAULT_NETWORK_NAME : mode);
+  const ports = [];
+  for (const p of i.publish ?? []) ports.push(await parsePublish(p));
+  await checkPortsFree(e, ports);
+  return { networks: { [net.name]: { interfaceName: 'eth0', aliases: i.networkAliases } }, ports };
+}
+
+/** netavark's view of a container's networks (configs copied, so teardown works if a network is removed). */
+function networkOptions(e: Engine, c: Container): NetworkOptions {
+  const nets = c.config.networks ?? {};
+  return {
+    containerId: c.config.id, containerName: c.config.name, networks: nets,
+    networkInfo: Object.fromEntries(Object.keys(nets).map((n) => [n, getNetwork(e, n)])), portMappings: c.config.ports ?? [],
+  };
+}
+
+/** Creates the netns and attaches it; returns what the generated files need. */
+export async function setupNetwork(e: Engine, c: Container): Promise<{ netnsPath: string; facts: NetworkFacts } | undefined> {
+  if (!c.config.networks || !Object.keys(c.config.networks).length) return undefined;
+  const opts = networkOptions(e, c);
+  const netnsPath = await createNetns(netnsDir(e.config.runroot));
+  let status;
+  try {
+    status = await netavark(e).setup(netnsPath, opts);
+  } catch (err) {
+    deleteNetns(netnsPath);
+    throw err;
+  }
+  e.db.updateState(c.config.id, (s) => { s.netnsPath = netnsPath; s.networkStatus = status; s.networkOptions = opts; });
+  const blocks = Object.values(status);
+  return {
+    netnsPath,
+    facts: {
+      ips: blocks.flatMap((b) => Object.values(b.interfaces ?? {}).flatMap((i) => (i.subnets ?? []).map((sn) => sn.ipnet.split('/')[0]))),
+      dnsServers: blocks.flatMap((b) => b.dns_server_ips ?? []),
+      searchDomains: [...new Set(blocks.flatMap((b) => b.dns_search_domains ?? []))],
+    },
+  };
+}
+
+/** Detaches a container from its networks and deletes its netns (idempotent). */
+export async function teardownNetwork(e: Engine, c: Container): Promise<void> {
+  const s = e.db.get(c.config.id)?.state ?? c.state;
+  if (!s.netnsPath || !s.networkOptions) return;
+  // After a reboot the run root, bridges and firewall rules are gone already.
+  if (!s.bootId || s.bootId === currentBootId()) {
+    const nv = netavark(e);
+    try {
+      if (existsSync(s.netnsPath)) await nv.teardown(s.netnsPath, s.networkOptions);
+      else await nv.teardownWithoutNetns(netnsDir(e.config.runroot), s.networkOptions);
+    } catch {
+      // Best effort: the container is gone either way; a second cleanup retries nothing.
+    }
+  }
+  deleteNetns(s.netnsPath);
+  e.db.updateState(c.config.id, (st) => { delete st.netnsPath; delete st.networkStatus; delete st.networkOptions; });
+}
+
+
+const overlaps = (a: PortMapping, b: PortMapping) =>
+  a.protocol === b.protocol && (!a.host_ip || !b.host_ip || a.host_ip === b.host_ip) &&
+  a.host_port < b.host_port + b.range && b.host_port < a.host_port + a.range;
+
+/**
+ * netavark forwards ports with firewall rules and binds nothing, so a clash
+ * would go unnoticed: refuse ports another container publishes or a host
+ * process listens on, with Podman's wording.
+ */
+async function checkPortsFree(e: Engine, ports: PortMapping[]): Promise<void> {
+  const others = e.db.list().filter((c) => c.state.status === 'running' || c.state.status === 'created' || c.state.status === 'paused').flatMap((c) => c.config.ports ?? []);
+  for (const p of ports) {
+    const addr = `${p.host_ip || '0.0.0.0'}:${p.host_port}`;
+    if (others.some((o) => overlaps(o, p))) throw new HuskError('PORT_IN_USE', `cannot listen on the ${p.protocol.toUpperCase()} port: listen ${p.protocol} ${addr}: bind: address already in use`);
+    if (p.protocol !== 'tcp') continue;
+    for (let k = 0; k < p.range; k++) {
+      const err = await tryListen(p.host_ip || '0.0.0.0', p.host_port + k);
+      if (err) throw new HuskError('PORT_IN_USE', `cannot listen on the TCP port: listen tcp ${p.host_ip || '0.0.0.0'}:${p.host_port + k}: bind: ${err}`);
+    }
+  }
+}
+
+function tryListen(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRINUSE' ? 'address already in use' : e.message));
+    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve(undefined)));
+  });
+}
