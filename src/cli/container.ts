@@ -17,7 +17,7 @@ import { ago, collect, engineFor, humanDuration, parseEnv, parseEnvFiles, parseI
 import { renderList } from './format/index.ts';
 import { registerGroup as registerFsGroup } from './containerfs.ts';
 import { createProgress } from './progress.ts';
-import { formatPorts } from '../engine/networks.ts';
+import { formatPorts } from '../engine/ports.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -20,10 +20,9 @@ import { isMounted, mountRootfs, prepareRootfsDirs, removeContainerDirs, rootfsP
 import { containerHostname, containerSpec, effectiveArgs } from './spec.ts';
 import { initialState, type Container, type ContainerConfig } from './types.ts';
 import { resolveGroups, resolveUser } from './user.ts';
-import { pull, type EnginePullOptions } from './pull.ts';
+import type { EnginePullOptions } from './pull.ts';
 import type { ImageRecord } from '../image/types.ts';
 import { imageMountDirs, ociMounts, resolveMounts } from './mounts.ts';
-import { resolveNetworking, setupNetwork, teardownNetwork } from './networks.ts';
 import { removeVolume } from './volumes.ts';
 import { native, MNT_DETACH } from '../common/native.ts';
 import { waitForExit } from './wait.ts';
@@ -40,6 +39,8 @@ async function imageFor(e: Engine, intent: ContainerIntent, o: CreateOptions): P
   if (local) return local;
   if (policy === 'never') return e.images.resolve(intent.image);
   try {
+    // Loaded only when a pull happens: the registry client is not on the run path.
+    const { pull } = await import('./pull.ts');
     return await pull(e, intent.image, o.pull);
   } catch (err) {
     // A name that resolves nowhere is, to the caller, an unknown image.
@@ -60,7 +61,9 @@ export async function createContainer(e: Engine, intent: ContainerIntent, o: Cre
   }
   // Checked before volumes are created; the insert below re-checks atomically.
   if (intent.name && e.db.db.prepare('SELECT 1 FROM containers WHERE name = ?').get(intent.name)) nameInUse(e, intent.name);
-  const net = await resolveNetworking(e, intent);
+  // Network modules load only for containers on networks (run --rm path stays lean).
+  const wantsNet = !['none', 'host', 'private', undefined].includes(intent.network) || !!intent.publish?.length;
+  const net = wantsNet ? await (await import('./networks.ts')).resolveNetworking(e, intent) : {};
   const { mounts, volumes } = resolveMounts(e, intent, img);
   const config: ContainerConfig = {
     id, name, intent, imageId: img.id, imageName: img.names[0] ?? intent.image, args,
@@ -123,7 +126,7 @@ async function init(e: Engine, c: Container): Promise<void> {
     const rundir = e.runDir(id);
     mkdirSync(rundir, { recursive: true });
     const network = c.config.intent.network ?? 'none';
-    const net = await setupNetwork(e, c);
+    const net = c.config.networks ? await (await import('./networks.ts')).setupNetwork(e, c) : undefined;
     const files = writeGeneratedFiles(rundir, { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, facts: net?.facts });
     const mounts = ociMounts(e, c, rootfs, user);
     const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath });
@@ -157,7 +160,7 @@ async function init(e: Engine, c: Container): Promise<void> {
     e.db.updateState(id, (s) => { Object.assign(s, { status: 'created', pid, conmonPid, exitCode: 0, error: '', bootId: currentBootId() }); });
   } catch (err) {
     await runtime.delete(id).catch(() => {});
-    await teardownNetwork(e, c);
+    if (e.db.get(id)?.state.netnsPath) await (await import('./networks.ts')).teardownNetwork(e, c);
     unmountImageMounts(e, c);
     unmountRootfs(cdir);
     e.db.updateState(id, (s) => { s.mounted = false; s.pid = 0; s.error = (err as Error).message; });
@@ -247,7 +250,7 @@ async function cleanupLocked(e: Engine, c: Container, opts: { keep?: boolean; re
   unmountImageMounts(e, c);
   await deleted;
   // After the runtime's delete: netavark needs the netns, which no process holds any more.
-  await teardownNetwork(e, c);
+  if (e.db.get(id)?.state.netnsPath) await (await import('./networks.ts')).teardownNetwork(e, c);
   const wasLive = live;
   e.db.updateState(id, (s) => {
     if (wasLive) {

@@ -17,6 +17,7 @@ import type { NetworkFacts } from './files.ts';
 import type { ContainerIntent } from './intent.ts';
 import type { Container, ContainerConfig } from './types.ts';
 import type { Engine } from './engine.ts';
+export { formatPorts } from './ports.ts';
 
 const netavarks = new WeakMap<Engine, Netavark>();
 
@@ -134,14 +135,6 @@ export async function parsePublish(spec: string): Promise<PortMapping> {
   return { host_ip: ip === '0.0.0.0' ? '' : ip, container_port: c0, host_port: host, range: count, protocol: proto };
 }
 
-/** Podman's PORTS text: 0.0.0.0:8080->80/tcp. */
-export function formatPorts(ports: PortMapping[] = []): string {
-  return ports.map((p) => {
-    const hp = p.range > 1 ? `${p.host_port}-${p.host_port + p.range - 1}` : `${p.host_port}`;
-    const cp = p.range > 1 ? `${p.container_port}-${p.container_port + p.range - 1}` : `${p.container_port}`;
-    return `${p.host_ip || '0.0.0.0'}:${hp}->${cp}/${p.protocol}`;
-  }).join(', ');
-}
 
 /** Which networks a new container joins and which ports it publishes. */
 export async function resolveNetworking(e: Engine, i: ContainerIntent): Promise<Pick<ContainerConfig, 'networks' | 'ports'>> {
