@@ -4,11 +4,12 @@
 import { availableParallelism } from 'node:os';
 import { invalidArgument } from '../common/errors.ts';
 import { effectiveCaps } from '../runtime/spec/security.ts';
+import type { ResourceLimits } from '../runtime/spec/resources.ts';
 
 /** none, host, private (own netns, loopback only), bridge (the default network) or a network's name. */
 export type NetworkMode = string;
 
-export interface ContainerIntent {
+export interface ContainerIntent extends ResourceLimits {
   /** Image reference (required). */
   image: string;
   /** Command; replaces the image's Cmd. */
@@ -55,13 +56,7 @@ export interface ContainerIntent {
   groupAdd?: string[];
   sysctls?: Record<string, string>;
 
-  // Resources (bytes, fractions of CPUs).
-  memory?: number;
-  memoryReservation?: number;
-  memorySwap?: number;
-  cpus?: number;
-  cpuShares?: number;
-  cpusetCpus?: string;
+  // Resources: memory*, cpus, cpuShares, cpusetCpus come from ResourceLimits.
   oomScoreAdj?: number;
   shmSize?: number;
 
