@@ -55,6 +55,13 @@ function addCreateFlags(cmd: Command): Command {
     .addOption(new Option('--network <mode>', 'Connect a container to a network (none, host, bridge, or a network name)').default('none'))
     .option('-p, --publish <port>', 'Publish a container\'s port to the host ([[ip:]hostPort:]containerPort[/proto]; needs a network)', collect, [])
     .option('--network-alias <alias>', 'Add a network-scoped alias for the container', collect, [])
+    .option('--pid <mode>', 'PID namespace to use (private, host, container:NAME)')
+    .option('--ipc <mode>', 'IPC namespace to use (private, host, container:NAME)')
+    .option('--uts <mode>', 'UTS namespace to use (private, host, container:NAME)')
+    .option('--dns <ip>', 'Set custom DNS servers', collect, [])
+    .option('--dns-search <domain>', 'Set custom DNS search domains', collect, [])
+    .option('--add-host <host:ip>', 'Add a custom host-to-IP mapping (host:ip)', collect, [])
+    .option('--no-hosts', 'Do not create /etc/hosts within the container, instead use the version from the image')
     .addOption(new Option('--net <mode>').hideHelp())
     .option('--read-only', 'Make containers root filesystem read-only', false)
     .option('--rm', 'Remove container (and pod if created) after exit', false)
@@ -105,6 +112,7 @@ function intentFrom(image: string, command: string[], o: Opts): ContainerIntent 
     image, command: command.length ? command : undefined, entrypoint, name: o.name, env, workdir: o.workdir,
     user: o.user, hostname: o.hostname, labels: parseLabels(o.label), interactive: o.interactive, tty: o.tty,
     autoRemove: o.rm, network: network as NetworkMode, publish: o.publish, networkAliases: o.networkAlias, stopSignal: o.stopSignal,
+    pidMode: o.pid, ipcMode: o.ipc, utsMode: o.uts, dns: o.dns, dnsSearch: o.dnsSearch, addHost: o.addHost, noHosts: o.hosts === false,
     stopTimeout: o.stopTimeout, readOnly: o.readOnly, ulimits: o.ulimit, pidsLimit: o.pidsLimit,
     createCommand: ['husk', ...process.argv.slice(2)],
     ...securityFrom(o),
@@ -367,6 +375,7 @@ function makePs(name = 'ps'): Command {
     .option('--no-trunc', 'Display the extended information')
     .option('--format <format>', 'Pretty-print containers to JSON or using a Go template')
     .option('-f, --filter <filter>', 'Filter output based on conditions given', collect, [])
+    .option('--ns', 'Display namespace information', false)
     .action(async function (this: Command, o: Opts) {
       const e = engineFor(this);
       let list = E.listContainers(e);
@@ -376,6 +385,18 @@ function makePs(name = 'ps'): Command {
       list.sort((a, b) => b.config.created.localeCompare(a.config.created));
       if (o.latest) list = list.slice(0, 1);
       if (o.last !== undefined && o.last >= 0) list = list.slice(0, o.last);
+      if (o.ns) {
+        const { namespaceInodes } = await import('../engine/namespaces.ts');
+        const nsRows = list.map((c) => {
+          const n = c.state.pid ? namespaceInodes(c.state.pid) : {};
+          return { ...psRow(c, o.trunc === false), PID: String(c.state.pid), Cgroupns: n.cgroup ?? '', IPC: n.ipc ?? '', MNT: n.mnt ?? '', NET: n.net ?? '', PIDNS: n.pid ?? '', USERNS: n.user ?? '', UTS: n.uts ?? '' };
+        });
+        process.stdout.write(renderList(o.format, nsRows, {
+          headers: { ID: 'CONTAINER ID', Cgroupns: 'CGROUPNS' },
+          defaultFormat: 'table {{.ID}}\t{{.Names}}\t{{.PID}}\t{{.Cgroupns}}\t{{.IPC}}\t{{.MNT}}\t{{.NET}}\t{{.PIDNS}}\t{{.USERNS}}\t{{.UTS}}',
+        }));
+        return;
+      }
       const rows = list.map((c) => psRow(c, o.trunc === false));
       if (o.quiet) return rows.forEach((r) => print(r.ID));
       if (o.format === 'json') {

@@ -22,7 +22,18 @@ export interface NetworkFacts {
   searchDomains: string[];
 }
 
-export function resolvConf(network: NetworkMode, facts?: NetworkFacts): string {
+/** --dns, --dns-search and --add-host, which override the generated defaults. */
+export interface DnsOptions { dns?: string[]; dnsSearch?: string[]; addHost?: string[] }
+
+export function resolvConf(network: NetworkMode, facts?: NetworkFacts, o: DnsOptions = {}): string {
+  const text = baseResolvConf(network, facts);
+  if (!o.dns?.length && !o.dnsSearch?.length) return text;
+  const lines = text.split('\n').filter((l) => !(o.dns?.length && /^\s*nameserver\b/.test(l)) && !(o.dnsSearch?.length && /^\s*search\b/.test(l)));
+  const search = o.dnsSearch?.filter((d) => d !== '.') ?? [];
+  return [...(search.length ? [`search ${search.join(' ')}`] : []), ...(o.dns ?? []).map((d) => `nameserver ${d}`), ...lines].filter(Boolean).join('\n') + '\n';
+}
+
+function baseResolvConf(network: NetworkMode, facts?: NetworkFacts): string {
   const host = hostFile('/etc/resolv.conf');
   if (network === 'host') return host;
   // Loopback resolvers on the host are unreachable from another netns.
@@ -36,19 +47,24 @@ export function resolvConf(network: NetworkMode, facts?: NetworkFacts): string {
   return lines.join('\n').replace(/\n*$/, '\n');
 }
 
-export function hostsFile(hostname: string, name: string, network: NetworkMode, facts?: NetworkFacts): string {
+export function hostsFile(hostname: string, name: string, network: NetworkMode, facts?: NetworkFacts, addHost: string[] = []): string {
+  const extra = addHost.map((h) => `${h.slice(h.indexOf(':') + 1)}\t${h.slice(0, h.indexOf(':'))}\n`).join('');
+  return extra + hostsBase(hostname, name, network, facts);
+}
+
+function hostsBase(hostname: string, name: string, network: NetworkMode, facts?: NetworkFacts): string {
   const base = network === 'host' ? hostFile('/etc/hosts') : '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
   const self = network === 'host' ? '' : facts?.ips.length ? facts.ips.map((ip) => `${ip}\t${hostname} ${name}\n`).join('') : `127.0.1.1\t${hostname} ${name}\n`;
   return base.replace(/\n*$/, '\n') + self;
 }
 
-export function writeGeneratedFiles(dir: string, o: { id: string; name: string; image: string; imageId: string; hostname: string; network: NetworkMode; facts?: NetworkFacts }): GeneratedFiles {
+export function writeGeneratedFiles(dir: string, o: { id: string; name: string; image: string; imageId: string; hostname: string; network: NetworkMode; facts?: NetworkFacts; intent?: DnsOptions }): GeneratedFiles {
   const f: GeneratedFiles = {
     hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolv: join(dir, 'resolv.conf'), containerenv: join(dir, '.containerenv'),
   };
-  writeFileSync(f.hosts, hostsFile(o.hostname, o.name, o.network, o.facts));
+  writeFileSync(f.hosts, hostsFile(o.hostname, o.name, o.network, o.facts, o.intent?.addHost));
   writeFileSync(f.hostname, `${o.hostname}\n`);
-  writeFileSync(f.resolv, resolvConf(o.network, o.facts));
+  writeFileSync(f.resolv, resolvConf(o.network, o.facts, o.intent));
   writeFileSync(f.containerenv, `engine="husk"\nname="${o.name}"\nid="${o.id}"\nimage="${o.image}"\nimageid="${o.imageId}"\nrootless=${process.getuid?.() === 0 ? 0 : 1}\n`);
   return f;
 }

@@ -71,6 +71,15 @@ export interface ContainerIntent extends ResourceLimits {
   volumesFrom?: string[];
   /** With readOnly: tmpfs on /tmp, /var/tmp and /run (default true, as Podman). */
   readOnlyTmpfs?: boolean;
+  /** --pid/--ipc/--uts: private (default), host, or container:NAME (join a running container's). */
+  pidMode?: string;
+  ipcMode?: string;
+  utsMode?: string;
+  /** --dns, --dns-search, --add-host HOST:IP, --no-hosts. */
+  dns?: string[];
+  dnsSearch?: string[];
+  addHost?: string[];
+  noHosts?: boolean;
   /** -p/--publish [[ip:]hostPort:]containerPort[/proto]. */
   publish?: string[];
   /** --network-alias: extra DNS names on the container's networks. */
@@ -107,8 +116,12 @@ export function validateIntent(i: ContainerIntent): void {
   if (i.name !== undefined && !NAME.test(i.name)) {
     throw invalidArgument(`container name "${i.name}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
   }
+  for (const [flag, m] of [['pid', i.pidMode], ['ipc', i.ipcMode], ['uts', i.utsMode]] as const) {
+    if (m && !/^(private|host|container:.+)$/.test(m)) throw invalidArgument(`invalid --${flag} "${m}": must be private, host or container:NAME`);
+  }
+  for (const h of i.addHost ?? []) if (!/^[^:\s]+:[0-9a-fA-F.:]+$/.test(h)) throw invalidArgument(`invalid --add-host "${h}": expected HOST:IP`);
   if (i.pull && !['missing', 'always', 'never', 'newer'].includes(i.pull)) throw invalidArgument(`invalid pull policy "${i.pull}": must be missing, always, never or newer`);
-  if (i.network && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(i.network)) throw invalidArgument(`invalid network "${i.network}"`);
+  if (i.network && !/^([a-zA-Z0-9][a-zA-Z0-9_.-]*|container:.+)$/.test(i.network)) throw invalidArgument(`invalid network "${i.network}"`);
   if (i.stopTimeout !== undefined && (!Number.isInteger(i.stopTimeout) || i.stopTimeout < 0)) throw invalidArgument('stop timeout must be a non-negative integer');
   if (i.stopSignal) parseSignal(i.stopSignal);
   for (const k of Object.keys(i.env ?? {})) if (!k || k.includes('=')) throw invalidArgument(`invalid environment variable name "${k}"`);

@@ -16,6 +16,7 @@ import type { Engine } from './engine.ts';
 import { writeGeneratedFiles } from './files.ts';
 import { validateIntent, parseSignal, type ContainerIntent } from './intent.ts';
 import { randomName } from './names.ts';
+import { sharedNamespaces } from './namespaces.ts';
 import { isMounted, mountRootfs, prepareRootfsDirs, removeContainerDirs, rootfsPaths, unmountRootfs } from './rootfs.ts';
 import { containerHostname, containerSpec, effectiveArgs } from './spec.ts';
 import { initialState, type Container, type ContainerConfig } from './types.ts';
@@ -62,7 +63,7 @@ export async function createContainer(e: Engine, intent: ContainerIntent, o: Cre
   // Checked before volumes are created; the insert below re-checks atomically.
   if (intent.name && e.db.db.prepare('SELECT 1 FROM containers WHERE name = ?').get(intent.name)) nameInUse(e, intent.name);
   // Network modules load only for containers on networks (run --rm path stays lean).
-  const wantsNet = !['none', 'host', 'private', undefined].includes(intent.network) || !!intent.publish?.length;
+  const wantsNet = (!['none', 'host', 'private', undefined].includes(intent.network) && !intent.network?.startsWith('container:')) || !!intent.publish?.length;
   const net = wantsNet ? await (await import('./networks.ts')).resolveNetworking(e, intent) : {};
   const { mounts, volumes } = resolveMounts(e, intent, img);
   const config: ContainerConfig = {
@@ -126,10 +127,11 @@ async function init(e: Engine, c: Container): Promise<void> {
     const rundir = e.runDir(id);
     mkdirSync(rundir, { recursive: true });
     const network = c.config.intent.network ?? 'none';
+    const shared = sharedNamespaces(e, c.config.intent);
     const net = c.config.networks ? await (await import('./networks.ts')).setupNetwork(e, c) : undefined;
-    const files = writeGeneratedFiles(rundir, { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, facts: net?.facts });
+    const files = writeGeneratedFiles(rundir, { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, facts: net?.facts, intent: c.config.intent });
     const mounts = ociMounts(e, c, rootfs, user);
-    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath });
+    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared });
     const bundle = e.bundleDir(id);
     writeFileSync(join(bundle, 'config.json'), serializeSpec(spec));
     try { unlinkSync(e.exitFile(id)); } catch {}

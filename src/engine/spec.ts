@@ -80,6 +80,8 @@ export interface SpecContext {
   seccompProfile?: string;
   /** The network namespace netavark set up, when the container is on networks. */
   netnsPath?: string;
+  /** Namespaces joined instead of created (--pid/--ipc/--uts host|container:X, --network container:X). */
+  shared?: Partial<Record<'pid' | 'ipc' | 'uts' | 'network', S.NamespaceMode>>;
 }
 
 /**
@@ -106,9 +108,12 @@ export function containerSpec(x: SpecContext): S.Spec {
   const { config: c } = x;
   const i = c.intent;
   const network = i.network ?? 'none';
+  const shared = x.shared ?? {};
   const ns: Parameters<typeof S.withNamespaces>[0] = {
-    network: network === 'host' ? { kind: 'host' } : x.netnsPath ? { kind: 'path', path: x.netnsPath } : { kind: 'private' },
+    ...shared,
+    network: network === 'host' ? { kind: 'host' } : x.netnsPath ? { kind: 'path', path: x.netnsPath } : shared.network ?? { kind: 'private' },
   };
+  const ownUts = !shared.uts;
   const caps = S.effectiveCaps(i);
   const devices = [...(i.privileged ? hostDevices() : []), ...(i.devices ?? []).map(parseDevice)];
   const mounts = S.defaultMounts({ hostNetwork: network === 'host' }).map((m) => {
@@ -123,14 +128,15 @@ export function containerSpec(x: SpecContext): S.Spec {
     S.withCwd(x.cwd),
     S.withTerminal(!!c.intent.tty),
     S.withUser(x.user.uid, x.user.gid, x.user.additionalGids),
-    S.withHostname(containerHostname(c)),
+    // Setting a hostname needs a UTS namespace of our own.
+    ...(ownUts ? [S.withHostname(containerHostname(c))] : []),
     S.withCapabilities(caps, x.user.uid),
     S.withNoNewPrivileges(!!i.noNewPrivileges),
     S.withOomScoreAdj(i.oomScoreAdj),
     S.withRlimits(defaultRlimits(x.defaultUlimits, c.intent.ulimits)),
     S.withMounts(mounts),
     S.withMounts([
-      S.bindFile(x.files.hosts, '/etc/hosts'),
+      ...(i.noHosts ? [] : [S.bindFile(x.files.hosts, '/etc/hosts')]),
       S.bindFile(x.files.hostname, '/etc/hostname'),
       S.bindFile(x.files.resolv, '/etc/resolv.conf'),
       S.bindFile(x.files.containerenv, '/run/.containerenv', true),

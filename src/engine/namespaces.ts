@@ -1,0 +1,40 @@
+// Namespaces shared with the host or with another container (--pid, --ipc,
+// --uts, --network container:NAME), resolved at start to /proc/PID/ns paths
+// of the running target, and the namespace inodes `ps --ns` shows.
+import { readlinkSync } from 'node:fs';
+import { containerState } from '../common/errors.ts';
+import type { NamespaceMode } from '../runtime/spec/namespaces.ts';
+import type { Engine } from './engine.ts';
+import type { ContainerIntent } from './intent.ts';
+import { getContainer, syncState } from './lifecycle.ts';
+
+function modeFor(e: Engine, mode: string | undefined, type: string): NamespaceMode | undefined {
+  if (!mode || mode === 'private') return undefined;
+  if (mode === 'host') return { kind: 'host' };
+  const ref = mode.slice('container:'.length);
+  const target = syncState(e, getContainer(e, ref));
+  if (target.state.status !== 'running' || !target.state.pid) throw containerState(`cannot join the ${type} namespace of ${ref}: container is not running`);
+  return { kind: 'path', path: `/proc/${target.state.pid}/ns/${type}` };
+}
+
+export function sharedNamespaces(e: Engine, i: ContainerIntent): { pid?: NamespaceMode; ipc?: NamespaceMode; uts?: NamespaceMode; network?: NamespaceMode } {
+  return {
+    pid: modeFor(e, i.pidMode, 'pid'),
+    ipc: modeFor(e, i.ipcMode, 'ipc'),
+    uts: modeFor(e, i.utsMode, 'uts'),
+    network: i.network?.startsWith('container:') ? modeFor(e, i.network, 'net') : undefined,
+  };
+}
+
+/** Namespace inode numbers of a process, for `ps --ns`. */
+export function namespaceInodes(pid: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'user', 'uts']) {
+    try {
+      out[t] = /\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${t}`))?.[1] ?? '';
+    } catch {
+      out[t] = '';
+    }
+  }
+  return out;
+}
