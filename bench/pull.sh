@@ -25,10 +25,7 @@ fi
 sh test/fixtures/build.sh >/dev/null
 
 tmp=$(mktemp -d /tmp/husk-bench-pull.XXXXXX)
-# Podman and skopeo (as root) write a blob-info cache here whatever --root
-# says; remove it afterwards unless it was there before.
-pcache=/var/lib/containers/cache
-[ -e "$pcache" ] && pcache=
+. bench/lib.sh  # cwd is the repository root here
 
 cleanup() {
   set +e
@@ -39,11 +36,7 @@ cleanup() {
       *docker-registry*"$tmp"/*) kill "${p#/proc/}" 2>/dev/null ;;
     esac
   done
-  awk -v t="$tmp" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r |
-    while read -r m; do umount -l "$m"; done
-  rm -rf "$tmp"
-  [ -n "$pcache" ] && rm -rf "$pcache" && rmdir /var/lib/containers 2>/dev/null
-  return 0
+  cleanup_tmp "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -31,22 +31,14 @@ RUNC_CMD="runc --root $tmp/runc"
 # Only Podman sees it: compare.ts passes CONTAINERS_CONF to podman alone.
 PODMAN_CONF=$tmp/podman/containers.conf
 
-# Podman's import writes its blob-info cache to /var/lib/containers/cache
-# whatever --root says; remove it afterwards unless it was there before.
-pcache=/var/lib/containers/cache
-[ -e "$pcache" ] && pcache=
+. bench/lib.sh  # cwd is the repository root here
 
 cleanup() {
   set +e
   $HUSK_CMD rm -af -t 0 >/dev/null 2>&1
   command -v podman >/dev/null && CONTAINERS_CONF=$PODMAN_CONF $PODMAN_CMD rm -af -t 0 >/dev/null 2>&1
   for id in $($RUNC_CMD list -q 2>/dev/null); do $RUNC_CMD delete -f "$id" >/dev/null 2>&1; done
-  # Anything still mounted below $tmp (overlay, shm): deepest first.
-  awk -v t="$tmp" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r |
-    while read -r m; do umount -l "$m"; done
-  rm -rf "$tmp"
-  [ -n "$pcache" ] && rm -rf "$pcache" && rmdir /var/lib/containers 2>/dev/null
-  return 0
+  cleanup_tmp "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -2,7 +2,7 @@
 // flag parsers, and Podman's human-readable times.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { invalidArgument } from '../common/errors.ts';
+import { HuskError, invalidArgument, type ErrorCode } from '../common/errors.ts';
 import { Engine } from '../engine/engine.ts';
 
 export function engineFor(cmd: Command): Engine {
@@ -106,4 +106,27 @@ export function humanSize(bytes: number): string {
 
 export function print(s: string): void {
   process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+}
+
+/**
+ * Runs fn for each name, going on after failures: every error but the last
+ * is printed, the last is thrown (exit 125) — or, for codes listed in
+ * `exitCodes` (Podman's rm commands: 1 unknown, 2 in use), printed with that
+ * exit code instead.
+ */
+export async function each(names: string[], fn: (n: string) => Promise<void>, exitCodes: Partial<Record<ErrorCode, number>> = {}): Promise<void> {
+  let failed: Error | undefined;
+  for (const n of names) {
+    try {
+      await fn(n);
+    } catch (err) {
+      if (failed) process.stderr.write(`Error: ${failed.message}\n`);
+      failed = err as Error;
+    }
+  }
+  if (!failed) return;
+  const code = failed instanceof HuskError ? exitCodes[failed.code] : undefined;
+  if (code === undefined) throw failed;
+  process.stderr.write(`Error: ${failed.message}\n`);
+  process.exitCode = code;
 }

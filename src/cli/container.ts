@@ -13,7 +13,7 @@ import type { Container } from '../engine/types.ts';
 // import/load code (zlib, tar) that container commands never use.
 const E = { ...L, ...A, ...Q, containerLogs, execInContainer, waitForExit };
 import type { Engine } from '../engine/engine.ts';
-import { ago, collect, engineFor, humanDuration, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, parseTime, print } from './common.ts';
+import { ago, collect, each, engineFor, humanDuration, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, parseTime, print } from './common.ts';
 import { renderList } from './format/index.ts';
 import { registerGroup as registerFsGroup } from './containerfs.ts';
 import { createProgress } from './progress.ts';
@@ -199,20 +199,6 @@ function makeCreate(): Command {
       await writeCidfile(o.cidfile, c.config.id);
       print(c.config.id);
     });
-}
-
-/** Runs fn for each name, printing errors like Podman and exiting 125 if any failed (or code). */
-async function each(names: string[], fn: (n: string) => Promise<void>): Promise<void> {
-  let failed: HuskError | Error | undefined;
-  for (const n of names) {
-    try {
-      await fn(n);
-    } catch (err) {
-      if (failed) process.stderr.write(`Error: ${(failed as Error).message}\n`);
-      failed = err as Error;
-    }
-  }
-  if (failed) throw failed;
 }
 
 function allOr(e: Engine, names: string[], all: boolean, what: string, filter?: (c: Container) => boolean): string[] {

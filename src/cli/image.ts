@@ -4,7 +4,7 @@ import { HuskError, invalidArgument } from '../common/errors.ts';
 import { splitName } from '../image/reference.ts';
 import type { ImageRecord } from '../image/types.ts';
 import * as E from '../engine/index.ts';
-import { ago, collect, engineFor, humanSize, print } from './common.ts';
+import { ago, collect, each, engineFor, humanSize, print } from './common.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 import { registerGroup as registerRegistryGroup } from './registry.ts';
@@ -69,28 +69,16 @@ function makeRmi(name = 'rmi'): Command {
       const e = engineFor(this);
       if (o.all) refs = e.images.list().map((i) => i.id);
       else if (!refs.length) throw invalidArgument('image name or ID must be specified');
-      let failed: Error | undefined;
-      for (const r of refs) {
+      // Podman: 1 when an image is unknown, 2 when in use, 125 otherwise.
+      await each(refs, async (r) => {
         try {
           const rep = await E.removeImage(e, r, { force: o.force });
           for (const u of rep.untagged) print(`Untagged: ${u}`);
           if (rep.deleted) print(`Deleted: ${rep.deleted}`);
         } catch (err) {
-          if (o.ignore && (err as HuskError).code === 'NO_SUCH_IMAGE') continue;
-          if (failed) process.stderr.write(`Error: ${failed.message}\n`);
-          failed = err as Error;
+          if (!(o.ignore && (err as HuskError).code === 'NO_SUCH_IMAGE')) throw err;
         }
-      }
-      if (failed) {
-        // Podman: 1 when an image is unknown, 2 when in use, 125 otherwise.
-        const code = (failed as HuskError).code;
-        if (code === 'NO_SUCH_IMAGE' || code === 'IMAGE_IN_USE') {
-          process.stderr.write(`Error: ${failed.message}\n`);
-          process.exitCode = code === 'NO_SUCH_IMAGE' ? 1 : 2;
-          return;
-        }
-        throw failed;
-      }
+      }, { NO_SUCH_IMAGE: 1, IMAGE_IN_USE: 2 });
     });
 }
 

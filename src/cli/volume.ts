@@ -6,7 +6,7 @@ import { HuskError, invalidArgument } from '../common/errors.ts';
 import { extractLayer } from '../image/extract.ts';
 import { removeContainer } from '../engine/lifecycle.ts';
 import * as V from '../engine/volumes.ts';
-import { collect, engineFor, print } from './common.ts';
+import { collect, each, engineFor, print } from './common.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 
@@ -83,26 +83,11 @@ export function register(program: Command): void {
       const e = engineFor(this);
       if (o.all) names = V.listVolumes(e).map((v) => v.Name);
       if (!names.length) throw invalidArgument('choose either one or more volumes or all');
-      let failed: Error | undefined;
-      for (const n of names) {
-        try {
-          await V.removeVolume(e, n, { force: o.force, removeUsers: (id) => removeContainer(e, id, { force: true }) });
-          print(n);
-        } catch (err) {
-          if (failed) process.stderr.write(`Error: ${failed.message}\n`);
-          failed = err as Error;
-        }
-      }
-      if (failed) {
-        // Podman: 1 for an unknown volume, 2 for one in use.
-        const code = (failed as HuskError).code;
-        if (code === 'NO_SUCH_VOLUME' || code === 'VOLUME_IN_USE') {
-          process.stderr.write(`Error: ${failed.message}\n`);
-          process.exitCode = code === 'NO_SUCH_VOLUME' ? 1 : 2;
-          return;
-        }
-        throw failed;
-      }
+      // Podman: 1 for an unknown volume, 2 for one in use.
+      await each(names, async (n) => {
+        await V.removeVolume(e, n, { force: o.force, removeUsers: (id) => removeContainer(e, id, { force: true }) });
+        print(n);
+      }, { NO_SUCH_VOLUME: 1, VOLUME_IN_USE: 2 });
     });
   group.command('prune').description('Remove all unused volumes')
     .option('-f, --force', 'Do not prompt for confirmation', false)
