@@ -78,6 +78,7 @@ export class Store {
 
   /** Removes every container and the store; fails loudly if mounts leak. */
   destroy(): void {
+    this.husk(['pod', 'rm', '-af']);
     this.husk(['rm', '-af']);
     const leaked = overlayMounts().filter((m) => m.includes(this.dir));
     for (const m of leaked) spawnSync('umount', ['-l', m]);

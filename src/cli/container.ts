@@ -1,4 +1,5 @@
 // Container commands: flags → ContainerIntent / options → one engine call → output.
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { invalidArgument, HuskError } from '../common/errors.ts';
 import { parseBytes, type ContainerIntent, type NetworkMode } from '../engine/intent.ts';
@@ -52,7 +53,9 @@ function addCreateFlags(cmd: Command): Command {
     .option('-i, --interactive', 'Keep STDIN open even if not attached', false)
     .option('-l, --label <label>', 'Set metadata on container', collect, [])
     .option('--name <name>', 'Assign a name to the container')
-    .addOption(new Option('--network <mode>', 'Connect a container to a network (none, host, bridge, or a network name)').default('none'))
+    .addOption(new Option('--network <mode>', 'Connect a container to a network (none, host, bridge, or a network name)'))
+    .option('--pod <pod>', 'Run container in an existing pod, or new:NAME to create the pod')
+    .option('--pod-id-file <file>', 'Read the pod ID from the file')
     .option('-p, --publish <port>', 'Publish a container\'s port to the host ([[ip:]hostPort:]containerPort[/proto]; needs a network)', collect, [])
     .option('--network-alias <alias>', 'Add a network-scoped alias for the container', collect, [])
     .option('--pid <mode>', 'PID namespace to use (private, host, container:NAME)')
@@ -111,7 +114,7 @@ function intentFrom(image: string, command: string[], o: Opts): ContainerIntent 
   return {
     image, command: command.length ? command : undefined, entrypoint, name: o.name, env, workdir: o.workdir,
     user: o.user, hostname: o.hostname, labels: parseLabels(o.label), interactive: o.interactive, tty: o.tty,
-    autoRemove: o.rm, network: network as NetworkMode, publish: o.publish, networkAliases: o.networkAlias, stopSignal: o.stopSignal,
+    autoRemove: o.rm, network: network as NetworkMode, pod: podRef(o), publish: o.publish, networkAliases: o.networkAlias, stopSignal: o.stopSignal,
     pidMode: o.pid, ipcMode: o.ipc, utsMode: o.uts, dns: o.dns, dnsSearch: o.dnsSearch, addHost: o.addHost, noHosts: o.hosts === false,
     stopTimeout: o.stopTimeout, readOnly: o.readOnly, ulimits: o.ulimit, pidsLimit: o.pidsLimit,
     createCommand: ['husk', ...process.argv.slice(2)],
@@ -122,6 +125,17 @@ function intentFrom(image: string, command: string[], o: Opts): ContainerIntent 
     ...resourcesFrom(o), oomScoreAdj: o.oomScoreAdj,
     shmSize: o.shmSize !== undefined ? parseBytes(o.shmSize, 'shm-size') : undefined,
   };
+}
+
+/** --pod or --pod-id-file (which holds the pod's ID). */
+function podRef(o: Opts): string | undefined {
+  if (!o.podIdFile) return o.pod;
+  if (o.pod) throw invalidArgument('cannot specify both --pod and --pod-id-file');
+  try {
+    return readFileSync(o.podIdFile, 'utf8').trim();
+  } catch (err) {
+    throw invalidArgument(`reading pod ID file ${o.podIdFile}: ${(err as NodeJS.ErrnoException).code}`);
+  }
 }
 
 function parseFloatFlag(v: string, flag: string): number {
@@ -291,7 +305,7 @@ function makeRm(): Command {
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
       const e = engineFor(this);
-      await each(allOr(e, names, o.all, 'container'), async (n) => {
+      await each(allOr(e, names, o.all, 'container', (c) => !c.config.isInfra), async (n) => {
         try {
           print(await E.removeContainer(e, n, { force: o.force, volumes: o.volumes }));
         } catch (err) {
@@ -302,7 +316,7 @@ function makeRm(): Command {
     });
 }
 
-export function psRow(c: Container, noTrunc: boolean) {
+export function psRow(c: Container, noTrunc: boolean, podNames: Map<string, string> = new Map()) {
   const { config: cfg, state: st } = c;
   const status = E.statusWord(c);
   const cmd = cfg.args.join(' ');
@@ -317,11 +331,12 @@ export function psRow(c: Container, noTrunc: boolean) {
     Status: text, State: status, Ports: formatPorts(cfg.ports), Names: cfg.name, Labels: cfg.intent.labels ?? {}, Pid: st.pid,
     ExitCode: st.exitCode, Exited: status === 'exited', AutoRemove: !!cfg.intent.autoRemove,
     StartedAt: Math.floor(new Date(st.startedAt).getTime() / 1000), ExitedAt: Math.floor(new Date(st.finishedAt).getTime() / 1000),
-    Pod: '', PodName: '', Mounts: [], Networks: [], Size: null, IsInfra: false, Namespaces: {},
+    Pod: cfg.pod ? (noTrunc ? cfg.pod : cfg.pod.slice(0, 12)) : '', PodName: cfg.pod ? podNames.get(cfg.pod) ?? '' : '',
+    Mounts: [], Networks: Object.keys(cfg.networks ?? {}), Size: null, IsInfra: !!cfg.isInfra, Namespaces: {},
   };
 }
 
-function psFilter(filters: string[], e: Engine): (c: Container) => boolean {
+function psFilter(filters: string[], e: Engine, podNames: Map<string, string> = new Map()): (c: Container) => boolean {
   const tests = filters.map((f) => {
     const eq = f.indexOf('=');
     if (eq < 0) throw invalidArgument(`invalid filter "${f}": expected key=value`);
@@ -346,6 +361,8 @@ function psFilter(filters: string[], e: Engine): (c: Container) => boolean {
         return (c: Container) => c.config.imageId === id || c.config.imageName === val || c.config.imageId.startsWith(val);
       }
       case 'exited': return (c: Container) => E.statusWord(c) === 'exited' && c.state.exitCode === Number(val);
+      case 'pod': return (c: Container) => !!c.config.pod && (c.config.pod.startsWith(val) || podNames.get(c.config.pod) === val);
+      case 'network': return (c: Container) => val in (c.config.networks ?? {});
       default: throw invalidArgument(`invalid filter "${key}"`);
     }
   });
@@ -362,12 +379,14 @@ function makePs(name = 'ps'): Command {
     .option('--format <format>', 'Pretty-print containers to JSON or using a Go template')
     .option('-f, --filter <filter>', 'Filter output based on conditions given', collect, [])
     .option('--ns', 'Display namespace information', false)
+    .option('-p, --pod', 'Print the ID and name of the pod the containers are associated with', false)
     .action(async function (this: Command, o: Opts) {
       const e = engineFor(this);
       let list = E.listContainers(e);
+      const podNames = new Map(e.db.listPods().map((p) => [p.id, p.name]));
       const explicitAll = o.all || o.latest || o.last !== undefined || o.filter.some((f: string) => f.startsWith('status='));
       if (!explicitAll) list = list.filter((c) => c.state.status === 'running' || c.state.status === 'paused');
-      list = list.filter(psFilter(o.filter, e));
+      list = list.filter(psFilter(o.filter, e, podNames));
       list.sort((a, b) => b.config.created.localeCompare(a.config.created));
       if (o.latest) list = list.slice(0, 1);
       if (o.last !== undefined && o.last >= 0) list = list.slice(0, o.last);
@@ -383,16 +402,16 @@ function makePs(name = 'ps'): Command {
         }));
         return;
       }
-      const rows = list.map((c) => psRow(c, o.trunc === false));
+      const rows = list.map((c) => psRow(c, o.trunc === false, podNames));
       if (o.quiet) return rows.forEach((r) => print(r.ID));
       if (o.format === 'json') {
-        const full = list.map((c) => ({ ...psRow(c, true), ID: undefined, Names: [c.config.name], Command: c.config.args }));
+        const full = list.map((c) => ({ ...psRow(c, true, podNames), ID: undefined, Names: [c.config.name], Command: c.config.args }));
         process.stdout.write(renderList('json', full, { headers: {}, defaultFormat: '' }, { jsonIndent: 2 }));
         return;
       }
       process.stdout.write(renderList(o.format, rows, {
-        headers: { ID: 'CONTAINER ID', CreatedHuman: 'CREATED', RunningFor: 'CREATED' },
-        defaultFormat: 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}',
+        headers: { ID: 'CONTAINER ID', CreatedHuman: 'CREATED', RunningFor: 'CREATED', Pod: 'POD ID', PodName: 'PODNAME' },
+        defaultFormat: `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${o.pod ? '\t{{.Pod}}\t{{.PodName}}' : ''}`,
       }));
     });
 }
@@ -540,7 +559,7 @@ function makePrune(): Command {
     .action(async function (this: Command, o: Opts) {
       const e = engineFor(this);
       const f = psFilter(o.filter, e);
-      for (const c of E.listContainers(e).filter((c) => !['running', 'paused'].includes(c.state.status) && f(c))) {
+      for (const c of E.listContainers(e).filter((c) => !['running', 'paused'].includes(c.state.status) && !c.config.isInfra && f(c))) {
         print(await E.removeContainer(e, c.config.id));
       }
     });
@@ -579,32 +598,40 @@ function makeStats(): Command {
     .action(async function (this: Command, names: string[], o: Opts) {
       const e = engineFor(this);
       const S = await import('../engine/stats.ts');
-      const { humanSize } = await import('./common.ts');
-      const pct = (n: number) => `${n.toFixed(2)}%`;
-      const rows = (reports: ReturnType<typeof S.report>[]) => reports.map((r) => ({
-        ...r, ID: r.ID.slice(0, 12), CPUPerc: pct(r.CPU), AVGCPU: pct(r.AvgCPU), MemPerc: pct(r.MemPerc),
-        MemUsage: `${humanSize(r.MemUsage)} / ${humanSize(r.MemLimit)}`, MemUsageBytes: `${r.MemUsage} / ${r.MemLimit}`,
-        NetIO: `${humanSize(r.NetInput)} / ${humanSize(r.NetOutput)}`, BlockIO: `${humanSize(r.BlockInput)} / ${humanSize(r.BlockOutput)}`,
-        PIDS: String(r.PIDs), CPUTime: `${(r.CPUNano / 1e9).toFixed(3)}s`, UpTime: '',
-      }));
-      const print1 = (reports: ReturnType<typeof S.report>[]) => {
-        if (o.format === 'json') return process.stdout.write(renderList('json', rows(reports), { headers: {}, defaultFormat: '' }, { jsonIndent: 4 }));
-        process.stdout.write(renderList(o.format, rows(reports), {
-          headers: { ID: 'ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET IO', BlockIO: 'BLOCK IO', PIDS: 'PIDS', CPUTime: 'CPU TIME', AVGCPU: 'AVG CPU %' },
-          defaultFormat: 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDS}}\t{{.CPUTime}}\t{{.AVGCPU}}',
-        }));
-      };
-      let prev = new Map<string, ReturnType<typeof S.sample>>();
-      for (;;) {
-        const targets = S.statsTargets(e, names, o.all);
-        const now = targets.map(S.sample);
-        print1(now.map((n) => S.report(n, prev.get(n.ID))));
-        if (o.stream === false) return;
-        prev = new Map(now.map((n) => [n.ID, n]));
-        await new Promise((r) => setTimeout(r, o.interval * 1000));
-        if (o.reset !== false && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
-      }
+      await streamStats(o, () => S.statsTargets(e, names, o.all), {
+        headers: {},
+        defaultFormat: 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDS}}\t{{.CPUTime}}\t{{.AVGCPU}}',
+      });
     });
+}
+
+/**
+ * Samples the targets every --interval seconds and prints Podman's stats
+ * columns (`container stats` and `pod stats` differ only in their columns).
+ */
+export async function streamStats(o: Opts, targets: () => Container[], table: { headers: Record<string, string>; defaultFormat: string }, extra: (c: Container) => Record<string, string> = () => ({})): Promise<void> {
+  const S = await import('../engine/stats.ts');
+  const { humanSize } = await import('./common.ts');
+  const pct = (n: number) => `${n.toFixed(2)}%`;
+  const rows = (reports: { r: ReturnType<typeof S.report>; c: Container }[]) => reports.map(({ r, c }) => ({
+    ...r, ID: r.ID.slice(0, 12), CPUPerc: pct(r.CPU), AVGCPU: pct(r.AvgCPU), MemPerc: pct(r.MemPerc),
+    MemUsage: `${humanSize(r.MemUsage)} / ${humanSize(r.MemLimit)}`, MemUsageBytes: `${r.MemUsage} / ${r.MemLimit}`,
+    NetIO: `${humanSize(r.NetInput)} / ${humanSize(r.NetOutput)}`, BlockIO: `${humanSize(r.BlockInput)} / ${humanSize(r.BlockOutput)}`,
+    PIDS: String(r.PIDs), CPUTime: `${(r.CPUNano / 1e9).toFixed(3)}s`, UpTime: '', ...extra(c),
+  }));
+  const headers = { ID: 'ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET IO', BlockIO: 'BLOCK IO', PIDS: 'PIDS', CPUTime: 'CPU TIME', AVGCPU: 'AVG CPU %', ...table.headers };
+  let prev = new Map<string, ReturnType<typeof S.sample>>();
+  for (;;) {
+    const list = targets();
+    const now = list.map((c) => ({ s: S.sample(c), c }));
+    const reports = now.map(({ s, c }) => ({ r: S.report(s, prev.get(s.ID)), c }));
+    if (o.format === 'json') process.stdout.write(renderList('json', rows(reports), { headers: {}, defaultFormat: '' }, { jsonIndent: 4 }));
+    else process.stdout.write(renderList(o.format, rows(reports), { headers, defaultFormat: table.defaultFormat }));
+    if (o.stream === false) return;
+    prev = new Map(now.map(({ s }) => [s.ID, s]));
+    await new Promise((r) => setTimeout(r, o.interval * 1000));
+    if (o.reset !== false && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
+  }
 }
 
 function makePort(): Command {

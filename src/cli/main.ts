@@ -14,6 +14,7 @@ const volume: Loader = () => import('./volume.ts');
 const containerfs: Loader = () => import('./containerfs.ts');
 const registry: Loader = () => import('./registry.ts');
 const network: Loader = () => import('./network.ts');
+const pod: Loader = () => import('./pod.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
@@ -40,6 +41,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   mount: [containerfs, "Mount a working container's root filesystem"],
   network: [network, 'Manage networks'],
   pause: [container, 'Pause all the processes in one or more containers'],
+  pod: [pod, 'Manage pods'],
   port: [container, 'List port mappings or a specific mapping for the container'],
   ps: [container, 'List containers'],
   pull: [registry, 'Pull an image from a registry'],

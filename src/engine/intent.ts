@@ -84,6 +84,8 @@ export interface ContainerIntent extends ResourceLimits {
   publish?: string[];
   /** --network-alias: extra DNS names on the container's networks. */
   networkAliases?: string[];
+  /** --pod NAME|ID, or new:NAME to create the pod on the fly (its network flags move to the pod). */
+  pod?: string;
   /** --pull: missing (default), always, never, newer (treated as always). */
   pull?: 'missing' | 'always' | 'never' | 'newer';
 }

@@ -31,6 +31,8 @@ import { waitForExit } from './wait.ts';
 export interface CreateOptions {
   /** Pull settings and progress for an image that must be pulled (--pull). */
   pull?: EnginePullOptions;
+  /** Set by the pod code: the container is created in this pod (as its infra container). */
+  podMember?: { podId: string; infra?: boolean };
 }
 
 /** The image for a new container, pulled first when the policy says so. */
@@ -52,6 +54,13 @@ async function imageFor(e: Engine, intent: ContainerIntent, o: CreateOptions): P
 
 export async function createContainer(e: Engine, intent: ContainerIntent, o: CreateOptions = {}): Promise<Container> {
   validateIntent(intent);
+  let pod = o.podMember;
+  if (intent.pod && !pod) {
+    // A member joins the infra container's namespaces: its intent is rewritten to say so.
+    const joined = await (await import('./pods.ts')).joinPod(e, intent);
+    intent = joined.intent;
+    pod = { podId: joined.podId };
+  }
   const img = await imageFor(e, intent, o);
   const args = effectiveArgs(intent, img);
   if (!args.length) throw invalidArgument('no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
@@ -69,6 +78,7 @@ export async function createContainer(e: Engine, intent: ContainerIntent, o: Cre
   const config: ContainerConfig = {
     id, name, intent, imageId: img.id, imageName: img.names[0] ?? intent.image, args,
     created: new Date().toISOString(), runtime: e.runtimeChoice().name, mounts, volumes, ...net,
+    ...(pod ? { pod: pod.podId, isInfra: !!pod.infra } : {}),
   };
   e.ensureDirs();
   prepareRootfsDirs(e.containerDir(id));
@@ -129,7 +139,10 @@ async function init(e: Engine, c: Container): Promise<void> {
     const network = c.config.intent.network ?? 'none';
     const shared = sharedNamespaces(e, c.config.intent);
     const net = c.config.networks ? await (await import('./networks.ts')).setupNetwork(e, c) : undefined;
-    const files = writeGeneratedFiles(rundir, { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, facts: net?.facts, intent: c.config.intent });
+    // A container joining another's network (a pod member) gets that one's addresses and DNS.
+    const joined = network.startsWith('container:') ? e.db.get(e.db.lookupId(network.slice('container:'.length)))?.state.networkStatus : undefined;
+    const facts = net?.facts ?? (joined ? (await import('./networks.ts')).networkFacts(joined) : undefined);
+    const files = writeGeneratedFiles(rundir, { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, facts, intent: c.config.intent });
     const mounts = ociMounts(e, c, rootfs, user);
     const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared });
     const bundle = e.bundleDir(id);
@@ -190,6 +203,7 @@ export async function startContainer(e: Engine, ref: string, hooks: StartHooks =
     if (c.state.status === 'running') return c;
     if (c.state.status === 'paused') throw containerState(`container ${c.config.name} is paused: unpause it instead: container state improper`);
     if (c.state.status === 'exited' || c.state.status === 'stopped') await cleanupLocked(e, c, { keep: true });
+    if (c.config.pod && !c.config.isInfra) await (await import('./pods.ts')).ensureInfraRunning(e, c.config.pod);
     await init(e, e.db.get(id)!);
     c = e.db.get(id)!;
     await hooks.beforeStart?.(c);
@@ -313,11 +327,14 @@ function unmountImageMounts(e: Engine, c: Container): void {
   for (const dir of imageMountDirs(e, c)) try { native().umount2(dir, MNT_DETACH); } catch {}
 }
 
-export async function removeContainer(e: Engine, ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
+export async function removeContainer(e: Engine, ref: string, opts: { force?: boolean; volumes?: boolean; infra?: boolean } = {}): Promise<string> {
   const id = e.db.lookupId(ref);
   await withLock(e.lockPath(id), async () => {
     const c = e.db.get(id);
     if (!c) return;
+    if (c.config.isInfra && !opts.infra && c.config.pod && e.db.getPod(c.config.pod)) {
+      throw containerState(`container ${id} is the infra container of pod ${c.config.pod} and cannot be removed without removing the pod`);
+    }
     const s = syncState(e, c);
     if (s.state.status === 'running' || s.state.status === 'paused') {
       if (!opts.force) {

@@ -10,7 +10,7 @@ import {
   DEFAULT_NETWORK_NAME, buildBridgeNetwork, defaultNetworkConfig, hostInterfaceNames, hostSubnets, parseNetworkConfig,
   type BridgeOptions, type NetworkConfig,
 } from '../runtime/network/config.ts';
-import { Netavark, freeHostPort, type NetworkOptions, type PortMapping } from '../runtime/network/netavark.ts';
+import { Netavark, freeHostPort, type NetworkOptions, type PortMapping, type SetupResult } from '../runtime/network/netavark.ts';
 import { createNetns, deleteNetns, netnsDir } from '../runtime/network/netns.ts';
 import { currentBootId } from '../common/process.ts';
 import type { NetworkFacts } from './files.ts';
@@ -172,14 +172,16 @@ export async function setupNetwork(e: Engine, c: Container): Promise<{ netnsPath
     throw err;
   }
   e.db.updateState(c.config.id, (s) => { s.netnsPath = netnsPath; s.networkStatus = status; s.networkOptions = opts; });
+  return { netnsPath, facts: networkFacts(status) };
+}
+
+/** Addresses and DNS servers from netavark's setup result, for the generated files. */
+export function networkFacts(status: SetupResult): NetworkFacts {
   const blocks = Object.values(status);
   return {
-    netnsPath,
-    facts: {
-      ips: blocks.flatMap((b) => Object.values(b.interfaces ?? {}).flatMap((i) => (i.subnets ?? []).map((sn) => sn.ipnet.split('/')[0]))),
-      dnsServers: blocks.flatMap((b) => b.dns_server_ips ?? []),
-      searchDomains: [...new Set(blocks.flatMap((b) => b.dns_search_domains ?? []))],
-    },
+    ips: blocks.flatMap((b) => Object.values(b.interfaces ?? {}).flatMap((i) => (i.subnets ?? []).map((sn) => sn.ipnet.split('/')[0]))),
+    dnsServers: blocks.flatMap((b) => b.dns_server_ips ?? []),
+    searchDomains: [...new Set(blocks.flatMap((b) => b.dns_search_domains ?? []))],
   };
 }
 

@@ -4,13 +4,15 @@
 import { join } from 'node:path';
 import { HuskError, noSuchContainer, invalidArgument } from '../common/errors.ts';
 import { openDatabase, transaction, type Database } from '../common/sqlite.ts';
-import type { Container, ContainerConfig, ContainerState } from './types.ts';
+import type { Container, ContainerConfig, ContainerState, PodConfig } from './types.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS containers (
   id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, config TEXT NOT NULL, created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS container_state (
   id TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pods (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, config TEXT NOT NULL, created TEXT NOT NULL);
 `;
 
 export class StateDB {
@@ -104,6 +106,55 @@ export class StateDB {
 
   remove(id: string): void {
     this.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
+  }
+
+  addPod(pod: PodConfig): void {
+    transaction(this.db, () => {
+      const clash = this.db.prepare('SELECT id FROM pods WHERE name = ?').get(pod.name) as { id: string } | undefined;
+      if (clash) throw new HuskError('NAME_IN_USE', `the pod name "${pod.name}" is already in use by ${clash.id}: that name is already in use`);
+      this.db.prepare('INSERT INTO pods (id, name, config, created) VALUES (?, ?, ?, ?)').run(pod.id, pod.name, JSON.stringify(pod), pod.created);
+    });
+  }
+
+  getPod(id: string): PodConfig | undefined {
+    const row = this.db.prepare('SELECT config FROM pods WHERE id = ?').get(id) as { config: string } | undefined;
+    return row && JSON.parse(row.config);
+  }
+
+  /** Full ID, unique ID prefix, or name. */
+  lookupPod(ref: string): string {
+    if (!ref) throw invalidArgument('pod name or ID must not be empty');
+    const byName = this.db.prepare('SELECT id FROM pods WHERE name = ?').get(ref) as { id: string } | undefined;
+    if (byName) return byName.id;
+    if (/^[0-9a-f]+$/.test(ref)) {
+      const rows = this.db.prepare('SELECT id FROM pods WHERE id LIKE ? LIMIT 2').all(`${ref}%`) as { id: string }[];
+      if (rows.length === 1) return rows[0].id;
+      if (rows.length > 1) throw invalidArgument(`more than one result for pod "${ref}": pod already exists`);
+    }
+    throw new HuskError('NO_SUCH_POD', `no pod with name or ID ${ref} found: no such pod`);
+  }
+
+  listPods(): PodConfig[] {
+    return (this.db.prepare('SELECT config FROM pods ORDER BY created').all() as { config: string }[]).map((r) => JSON.parse(r.config));
+  }
+
+  updatePod(id: string, fn: (p: PodConfig) => void): PodConfig {
+    return transaction(this.db, () => {
+      const p = this.getPod(id);
+      if (!p) throw new HuskError('NO_SUCH_POD', `no pod with name or ID ${id} found: no such pod`);
+      fn(p);
+      this.db.prepare('UPDATE pods SET config = ? WHERE id = ?').run(JSON.stringify(p), id);
+      return p;
+    });
+  }
+
+  removePod(id: string): void {
+    this.db.prepare('DELETE FROM pods WHERE id = ?').run(id);
+  }
+
+  /** Containers of a pod, infra included, oldest first. */
+  podContainers(podId: string): Container[] {
+    return this.list().filter((c) => c.config.pod === podId);
   }
 
   imageInUse(imageId: string): string[] {

@@ -25,6 +25,23 @@ export interface ContainerConfig {
   networks?: Record<string, { interfaceName: string; aliases?: string[] }>;
   /** Published ports (host port 0 resolved at create). */
   ports?: PortMapping[];
+  /** The pod this container belongs to (pod ID), and whether it is that pod's infra container. */
+  pod?: string;
+  isInfra?: boolean;
+}
+
+/** A pod: containers sharing namespaces held by an infra container. */
+export interface PodConfig {
+  id: string;
+  name: string;
+  created: string;
+  labels: Record<string, string>;
+  hostname: string;
+  /** Namespaces members join from the infra container: ipc, net, pid, uts. */
+  share: string[];
+  /** The infra container's ID; absent with --infra=false. */
+  infraId?: string;
+  createCommand?: string[];
 }
 
 /** One user mount after parsing -v/--mount/--tmpfs/--volumes-from. */

@@ -1,0 +1,157 @@
+// Pods: an infra container (catatonit from a locally built image) holds the
+// shared namespaces; members reach each other on localhost, ports are the
+// pod's, stop order and removal rules follow Podman.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import { Store, until } from '../helpers.ts';
+
+const s = new Store();
+before(() => s.busybox());
+after(() => s.destroyWhenIdle());
+
+const fetchText = (url: string) => new Promise<string>((resolve, reject) => {
+  get(url, (res) => {
+    let body = '';
+    res.on('data', (d) => (body += d));
+    res.on('end', () => resolve(body));
+  }).on('error', reject);
+});
+const links = () => readdirSync('/sys/class/net').sort();
+
+test('a pod publishes its ports; members share net/ipc/uts with the infra container and reach each other on 127.0.0.1', async () => {
+  const before = links();
+  const podId = s.ok(['pod', 'create', '--name', 'web', '-p', '127.0.0.1:0:80', '--label', 'tier=front']);
+  assert.match(podId, /^[0-9a-f]{64}$/);
+  assert.match(s.ok(['pod', 'ps', '--format', '{{.Name}} {{.Status}} {{.NumberOfContainers}}']), /^web Created 1$/);
+  // The infra image is built locally from catatonit.
+  assert.match(s.ok(['images', '--format', '{{.Repository}}:{{.Tag}}']), /localhost\/husk-pause:latest/);
+  s.ok(['run', '-d', '--pod', 'web', '--name', 'httpd', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+  s.ok(['run', '-d', '--pod', 'web', '--name', 'client', 'busybox', 'sleep', '1000']);
+  assert.equal(s.ok(['pod', 'ps', '--format', '{{.Status}}']), 'Running');
+  // Sibling on localhost.
+  const body = await until(() => {
+    const r = s.husk(['exec', 'client', 'wget', '-qO-', 'http://127.0.0.1:80/hostname']);
+    return r.code === 0 && r.stdout;
+  });
+  assert.equal(body.trim(), 'web'); // the pod's hostname (shared UTS)
+  // The pod's port, from the host.
+  const infraId = s.ok(['pod', 'inspect', 'web', '--format', '{{.InfraContainerId}}']);
+  const hostPort = s.ok(['port', infraId, '80']);
+  assert.match(hostPort, /^127\.0\.0\.1:\d+$/);
+  assert.equal((await fetchText(`http://${hostPort}/hostname`)).trim(), 'web');
+  // ps --ns: same net/ipc/uts inodes as the infra container, own pid namespace.
+  const rows = s.ok(['ps', '--ns', '--format', '{{.Names}} {{.NET}} {{.IPC}} {{.UTS}} {{.PIDNS}}']).split('\n').map((l) => l.split(' '));
+  const byName = Object.fromEntries(rows.map(([n, ...r]) => [n, r]));
+  const infra = byName[`${podId.slice(0, 12)}-infra`];
+  for (const m of ['httpd', 'client']) {
+    assert.deepEqual(byName[m].slice(0, 3), infra.slice(0, 3), `${m} shares net/ipc/uts`);
+    assert.notEqual(byName[m][3], infra[3], `${m} has its own pid namespace`);
+  }
+  // ps --pod and its filter.
+  assert.match(s.ok(['ps', '--pod', '--filter', 'pod=web', '--format', '{{.Names}} {{.PodName}}']), /httpd web/);
+  assert.deepEqual(s.ok(['ps', '-a', '--filter', 'pod=web', '--format', '{{.Names}}']).split('\n').sort(), ['client', 'httpd', `${podId.slice(0, 12)}-infra`].sort());
+  assert.match(s.ok(['pod', 'ps', '--ctr-names', '--filter', 'label=tier=front']), /NAMES[\s\S]*httpd/);
+  // top and stats cover every running container of the pod.
+  const top = s.ok(['pod', 'top', 'web']);
+  assert.match(top, /catatonit/);
+  assert.match(top, /httpd -f/);
+  assert.equal(s.ok(['pod', 'stats', '--no-stream', '--format', '{{.Name}}', 'web']).split('\n').length, 3);
+  const [info] = JSON.parse(s.ok(['pod', 'inspect', 'web']));
+  assert.deepEqual(info.SharedNamespaces, ['ipc', 'net', 'uts']);
+  assert.equal(info.NumContainers, 3);
+
+  // A member cannot publish ports or pick a network of its own.
+  const bad = s.husk(['create', '--pod', 'web', '-p', '8099:80', 'busybox', 'true']);
+  assert.equal(bad.code, 125);
+  assert.match(bad.stderr, /ports must be defined when the pod is created/);
+  // The infra container only goes with the pod; a running pod needs -f.
+  const rmInfra = s.husk(['rm', '-f', infraId]);
+  assert.equal(rmInfra.code, 125);
+  assert.match(rmInfra.stderr, /infra container of pod .* cannot be removed without removing the pod/);
+  const rmPod = s.husk(['pod', 'rm', 'web']);
+  assert.equal(rmPod.code, 2);
+  assert.match(rmPod.stderr, /running containers/);
+  assert.equal(s.ok(['pod', 'ps', '--format', '{{.Status}}']), 'Running');
+
+  assert.equal(s.ok(['pod', 'rm', '-f', 'web']), podId);
+  assert.equal(s.ok(['ps', '-aq']), '');
+  assert.equal(s.husk(['pod', 'exists', 'web']).code, 1);
+  assert.deepEqual(links(), before);
+  assert.deepEqual(readdirSync(join(s.runroot, 'netns')), []);
+});
+
+test('pod stop stops the members before the infra container; start brings them back', async () => {
+  s.ok(['pod', 'create', '--name', 'order']);
+  s.ok(['run', '-d', '--pod', 'order', '--name', 'm1', 'busybox', 'sleep', '1000']);
+  s.ok(['run', '-d', '--pod', 'order', '--name', 'm2', 'busybox', 'sleep', '1000']);
+  const infra = s.ok(['pod', 'inspect', 'order', '--format', '{{.InfraContainerId}}']);
+  s.ok(['pod', 'stop', '-t', '0', 'order']);
+  assert.equal(s.ok(['pod', 'ps', '--filter', 'name=order', '--format', '{{.Status}}']), 'Exited');
+  const finished = (ref: string) => new Date(s.ok(['inspect', ref, '--format', '{{.State.FinishedAt}}'])).getTime();
+  assert.ok(finished(infra) >= Math.max(finished('m1'), finished('m2')), 'infra stopped last');
+  // Starting a member alone starts the infra container first.
+  s.ok(['start', 'm1']);
+  assert.equal(s.ok(['inspect', infra, '--format', '{{.State.Status}}']), 'running');
+  assert.equal(s.ok(['pod', 'ps', '--filter', 'name=order', '--format', '{{.Status}}']), 'Degraded');
+  s.ok(['pod', 'start', 'order']);
+  assert.equal(s.ok(['pod', 'ps', '--filter', 'name=order', '--format', '{{.Status}}']), 'Running');
+  s.ok(['pod', 'pause', 'order']);
+  assert.equal(s.ok(['pod', 'ps', '--filter', 'name=order', '--format', '{{.Status}}']), 'Paused');
+  s.ok(['pod', 'unpause', 'order']);
+  s.ok(['pod', 'kill', 'order']);
+  await until(() => s.ok(['pod', 'ps', '--filter', 'name=order', '--format', '{{.Status}}']) === 'Exited');
+  const id = s.ok(['pod', 'ps', '-q', '--no-trunc', '--filter', 'name=order']);
+  s.ok(['pod', 'create', '--name', 'keep']); // Created, not stopped: prune leaves it
+  assert.equal(s.ok(['pod', 'prune']), id);
+  assert.equal(s.ok(['pod', 'ps', '--format', '{{.Name}}']), 'keep');
+  s.ok(['pod', 'rm', 'keep']);
+});
+
+test('--share pid lets members see each other\'s processes; --pod new: creates the pod with the container\'s ports', async () => {
+  s.ok(['pod', 'create', '--name', 'pids', '--share', 'pid,net']);
+  s.ok(['run', '-d', '--pod', 'pids', '--name', 'sleeper', 'busybox', 'sleep', '1234']);
+  const ps = s.ok(['run', '--rm', '--pod', 'pids', 'busybox', 'ps', 'ax']);
+  assert.match(ps, /sleep 1234/);
+  assert.match(ps, /catatonit/);
+  s.ok(['pod', 'rm', '-f', 'pids']);
+
+  const id = s.ok(['run', '-d', '--pod', 'new:onthefly', '-p', '127.0.0.1:0:80', '--name', 'srv', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+  assert.match(id, /^[0-9a-f]{64}$/);
+  const [info] = JSON.parse(s.ok(['pod', 'inspect', 'onthefly']));
+  assert.equal(Object.keys(info.InfraConfig.PortBindings)[0], '80/tcp');
+  const port = info.InfraConfig.PortBindings['80/tcp'][0].HostPort;
+  let body = '';
+  for (let i = 0; i < 50 && !body; i++) {
+    body = await fetchText(`http://127.0.0.1:${port}/hostname`).catch(() => '');
+    if (!body) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(body.trim(), 'onthefly');
+  s.ok(['pod', 'rm', '-f', 'onthefly']);
+});
+
+test('pod errors: unknown pod, bad --share, name in use; --infra=false shares nothing', () => {
+  const r = s.husk(['run', '--rm', '--pod', 'nosuchpod', 'busybox', 'true']);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /no pod with name or ID nosuchpod found/);
+  assert.equal(s.husk(['pod', 'stop', 'nosuchpod']).code, 1);
+  const share = s.husk(['pod', 'create', '--share', 'bogus']);
+  assert.equal(share.code, 125);
+  assert.match(share.stderr, /invalid kernel namespace to share: bogus/);
+  s.ok(['pod', 'create', '--name', 'dup']);
+  const dup = s.husk(['pod', 'create', '--name', 'dup']);
+  assert.equal(dup.code, 125);
+  assert.match(dup.stderr, /pod name "dup" is already in use/);
+  s.ok(['pod', 'rm', 'dup']);
+  assert.equal(s.ok(['ps', '-aq']), '');
+
+  s.ok(['pod', 'create', '--name', 'bare', '--infra=false']);
+  assert.equal(s.ok(['pod', 'inspect', 'bare', '--format', '{{.InfraContainerId}}']), '');
+  s.ok(['run', '-d', '--pod', 'bare', '--name', 'b1', 'busybox', 'sleep', '1000']);
+  assert.equal(s.ok(['pod', 'ps', '--filter', 'name=bare', '--format', '{{.NumberOfContainers}} {{.Status}}']), '1 Running');
+  assert.notEqual(s.ok(['exec', 'b1', 'hostname']), 'bare');
+  s.ok(['pod', 'rm', '-f', 'bare']);
+  assert.equal(existsSync(join(s.root, 'state.db')), true);
+});
