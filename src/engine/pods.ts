@@ -216,14 +216,10 @@ export async function ensureInfraRunning(e: Engine, podId: string): Promise<void
 
 const isLive = (c: Container) => c.state.status === 'running' || c.state.status === 'paused';
 
-/** Runs fn on each container; throws the first error after trying all. */
-async function forAll(list: Container[], fn: (c: Container) => Promise<unknown>, parallel = true): Promise<void> {
+/** Runs fn on every container at once; throws the first error after all settled. */
+async function forAll(list: Container[], fn: (c: Container) => Promise<unknown>): Promise<void> {
   const errors: Error[] = [];
-  if (parallel) {
-    await Promise.all(list.map((c) => fn(c).catch((err: Error) => { errors.push(err); })));
-  } else {
-    for (const c of list) await fn(c).catch((err: Error) => { errors.push(err); });
-  }
+  await Promise.all(list.map((c) => fn(c).catch((err: Error) => { errors.push(err); })));
   if (errors.length) throw errors[0];
 }
 
@@ -236,7 +232,7 @@ export async function startPod(e: Engine, ref: string): Promise<Pod> {
   const p = loadPod(e, ref);
   await withLock(podLock(e, p.config.id), async () => {
     await ensureInfraRunning(e, p.config.id);
-    await forAll(split(p).members.filter((c) => c.state.status !== 'running'), (c) => L.startContainer(e, c.config.id), false);
+    await forAll(split(p).members.filter((c) => c.state.status !== 'running'), (c) => L.startContainer(e, c.config.id));
   });
   e.events.write({ ID: p.config.id, Name: p.config.name, Status: 'start', Type: 'pod' });
   return loadPod(e, p.config.id);
