@@ -144,7 +144,7 @@ export async function parsePublish(spec: string): Promise<PortMapping> {
 export async function resolveNetworking(e: Engine, i: ContainerIntent): Promise<Pick<ContainerConfig, 'networks' | 'ports' | 'slirp'>> {
   const mode = i.network ?? 'none';
   if (mode === 'none' || mode === 'host' || mode === 'private') {
-    if (i.publish?.length && mode !== 'host') throw invalidArgument(`port mappings need a network: use --network bridge (or a network name) with -p`);
+    if (i.publish?.length && mode !== 'host') throw invalidArgument(`port mappings need a network: use --network bridge, slirp4netns or a network name with -p`);
     return {};
   }
   if (mode === 'pasta' || mode.startsWith('pasta:')) throw new HuskError('NOT_IMPLEMENTED', 'network mode pasta is not supported yet: use slirp4netns');

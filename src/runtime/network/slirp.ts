@@ -190,6 +190,9 @@ export async function startSlirp(s: SlirpStart): Promise<SlirpHandle> {
       stdio: ['ignore', log, log, exitRead, 'pipe', dirFd],
       detached: true,
     });
+  } catch (err) {
+    closeSync(exitWrite);
+    throw err;
   } finally {
     closeSync(log);
     closeSync(dirFd);
