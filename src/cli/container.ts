@@ -53,7 +53,7 @@ function addCreateFlags(cmd: Command): Command {
     .option('-i, --interactive', 'Keep STDIN open even if not attached', false)
     .option('-l, --label <label>', 'Set metadata on container', collect, [])
     .option('--name <name>', 'Assign a name to the container')
-    .addOption(new Option('--network <mode>', 'Connect a container to a network (none, host, bridge, or a network name)'))
+    .addOption(new Option('--network <mode>', 'Connect a container to a network (none, host, bridge, slirp4netns[:OPTIONS], container:NAME, or a network name)'))
     .option('--pod <pod>', 'Run container in an existing pod, or new:NAME to create the pod')
     .option('--pod-id-file <file>', 'Read the pod ID from the file')
     .option('-p, --publish <port>', 'Publish a container\'s port to the host ([[ip:]hostPort:]containerPort[/proto]; needs a network)', collect, [])

@@ -20,6 +20,10 @@ export interface NetworkFacts {
   /** aardvark-dns servers (network gateways) and their search domains. */
   dnsServers: string[];
   searchDomains: string[];
+  /** Nameservers put before the host's (slirp4netns's DNS forwarder). */
+  nameserversFirst?: string[];
+  /** The address /etc/hosts gives host.containers.internal. */
+  hostContainersInternal?: string;
 }
 
 /** --dns, --dns-search and --add-host, which override the generated defaults. */
@@ -38,6 +42,10 @@ function baseResolvConf(network: NetworkMode, facts?: NetworkFacts): string {
   if (network === 'host') return host;
   // Loopback resolvers on the host are unreachable from another netns.
   const lines = host.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1\s*$)/.test(l));
+  if (facts?.nameserversFirst?.length) {
+    // slirp4netns forwards DNS to the host's resolvers; the host's other lines stay.
+    return [...facts.nameserversFirst.map((d) => `nameserver ${d}`), ...lines].join('\n').replace(/\n*$/, '\n');
+  }
   if (facts?.dnsServers.length) {
     // aardvark-dns answers for container names and forwards the rest.
     const rest = lines.filter((l) => !/^\s*(nameserver|search)\b/.test(l));
@@ -55,7 +63,8 @@ export function hostsFile(hostname: string, name: string, network: NetworkMode, 
 function hostsBase(hostname: string, name: string, network: NetworkMode, facts?: NetworkFacts): string {
   const base = network === 'host' ? hostFile('/etc/hosts') : '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
   const self = network === 'host' ? '' : facts?.ips.length ? facts.ips.map((ip) => `${ip}\t${hostname} ${name}\n`).join('') : `127.0.1.1\t${hostname} ${name}\n`;
-  return base.replace(/\n*$/, '\n') + self;
+  const internal = facts?.hostContainersInternal ? `${facts.hostContainersInternal}\thost.containers.internal\n` : '';
+  return base.replace(/\n*$/, '\n') + self + internal;
 }
 
 export function writeGeneratedFiles(dir: string, o: { id: string; name: string; image: string; imageId: string; hostname: string; network: NetworkMode; facts?: NetworkFacts; intent?: DnsOptions }): GeneratedFiles {

@@ -6,7 +6,7 @@ import { invalidArgument } from '../common/errors.ts';
 import { effectiveCaps } from '../runtime/spec/security.ts';
 import type { ResourceLimits } from '../runtime/spec/resources.ts';
 
-/** none, host, private (own netns, loopback only), bridge (the default network) or a network's name. */
+/** none, host, private (own netns, loopback only), bridge (the default network), slirp4netns[:OPTS] or a network's name. */
 export type NetworkMode = string;
 
 export interface ContainerIntent extends ResourceLimits {
@@ -123,7 +123,7 @@ export function validateIntent(i: ContainerIntent): void {
   }
   for (const h of i.addHost ?? []) if (!/^[^:\s]+:[0-9a-fA-F.:]+$/.test(h)) throw invalidArgument(`invalid --add-host "${h}": expected HOST:IP`);
   if (i.pull && !['missing', 'always', 'never', 'newer'].includes(i.pull)) throw invalidArgument(`invalid pull policy "${i.pull}": must be missing, always, never or newer`);
-  if (i.network && !/^([a-zA-Z0-9][a-zA-Z0-9_.-]*|container:.+)$/.test(i.network)) throw invalidArgument(`invalid network "${i.network}"`);
+  if (i.network && !/^([a-zA-Z0-9][a-zA-Z0-9_.-]*|container:.+|slirp4netns:.*)$/.test(i.network)) throw invalidArgument(`invalid network "${i.network}"`);
   if (i.stopTimeout !== undefined && (!Number.isInteger(i.stopTimeout) || i.stopTimeout < 0)) throw invalidArgument('stop timeout must be a non-negative integer');
   if (i.stopSignal) parseSignal(i.stopSignal);
   for (const k of Object.keys(i.env ?? {})) if (!k || k.includes('=')) throw invalidArgument(`invalid environment variable name "${k}"`);

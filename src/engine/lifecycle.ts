@@ -3,7 +3,7 @@
 // Every transition holds the container's lock; cleanup is idempotent, as
 // it runs both in-process and as conmon's exit command.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HuskError, containerState, invalidArgument } from '../common/errors.ts';
 import { withLock } from '../common/lock.ts';
@@ -122,6 +122,7 @@ async function init(e: Engine, c: Container): Promise<void> {
   const rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir);
   e.db.updateState(id, (s) => { s.mounted = true; });
   const runtime = e.runtime(c.config.runtime);
+  let holdFd: number | undefined;
   try {
     const user = resolveUser(rootfs, c.config.intent.user ?? img.config.config?.User);
     for (const g of resolveGroups(rootfs, c.config.intent.groupAdd)) if (!user.additionalGids.includes(g)) user.additionalGids.push(g);
@@ -138,10 +139,11 @@ async function init(e: Engine, c: Container): Promise<void> {
     mkdirSync(rundir, { recursive: true });
     const network = c.config.intent.network ?? 'none';
     const shared = sharedNamespaces(e, c.config.intent);
-    const net = c.config.networks ? await (await import('./networks.ts')).setupNetwork(e, c) : undefined;
+    const net = c.config.networks || c.config.slirp ? await (await import('./networks.ts')).setupNetwork(e, c) : undefined;
+    holdFd = net?.holdFd;
     // A container joining another's network (a pod member) gets that one's addresses and DNS.
-    const joined = network.startsWith('container:') ? e.db.get(e.db.lookupId(network.slice('container:'.length)))?.state.networkStatus : undefined;
-    const facts = net?.facts ?? (joined ? (await import('./networks.ts')).networkFacts(joined) : undefined);
+    const joined = network.startsWith('container:') ? e.db.get(e.db.lookupId(network.slice('container:'.length))) : undefined;
+    const facts = net?.facts ?? (joined ? (await import('./networks.ts')).joinedFacts(joined) : undefined);
     const files = writeGeneratedFiles(rundir, { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, facts, intent: c.config.intent });
     const mounts = ociMounts(e, c, rootfs, user);
     const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared });
@@ -155,7 +157,7 @@ async function init(e: Engine, c: Container): Promise<void> {
       conmonPath: e.config.conmonPath, runtime, id, name: c.config.name, bundle,
       pidFile: join(rundir, 'pidfile'), conmonPidFile: join(rundir, 'conmon.pid'), exitDir: e.exitDir(),
       logPath: join(bundle, 'ctr.log'), socketDir: e.socketDir(), persistDir: persist, terminal: !!c.config.intent.tty,
-      stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id),
+      stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id), extraFds: holdFd === undefined ? [] : [holdFd],
     });
     let pid: number;
     try {
@@ -180,6 +182,9 @@ async function init(e: Engine, c: Container): Promise<void> {
     unmountRootfs(cdir);
     e.db.updateState(id, (s) => { s.mounted = false; s.pid = 0; s.error = (err as Error).message; });
     throw err;
+  } finally {
+    // conmon holds its own copy now (or the start failed and slirp4netns is gone).
+    if (holdFd !== undefined) closeSync(holdFd);
   }
 }
 

@@ -12,6 +12,10 @@ import {
 } from '../runtime/network/config.ts';
 import { Netavark, freeHostPort, type NetworkOptions, type PortMapping, type SetupResult } from '../runtime/network/netavark.ts';
 import { createNetns, deleteNetns, netnsDir } from '../runtime/network/netns.ts';
+import {
+  addPortForwards, hostContainersInternal, hostfwdError, isSlirpMode, parseSlirpMode, slirpAddresses, startSlirp, stopSlirp, unprivilegedPortStart,
+} from '../runtime/network/slirp.ts';
+import { closeSync } from 'node:fs';
 import { currentBootId } from '../common/process.ts';
 import type { NetworkFacts } from './files.ts';
 import type { ContainerIntent } from './intent.ts';
@@ -137,11 +141,24 @@ export async function parsePublish(spec: string): Promise<PortMapping> {
 
 
 /** Which networks a new container joins and which ports it publishes. */
-export async function resolveNetworking(e: Engine, i: ContainerIntent): Promise<Pick<ContainerConfig, 'networks' | 'ports'>> {
+export async function resolveNetworking(e: Engine, i: ContainerIntent): Promise<Pick<ContainerConfig, 'networks' | 'ports' | 'slirp'>> {
   const mode = i.network ?? 'none';
   if (mode === 'none' || mode === 'host' || mode === 'private') {
-    if (i.publish?.length && mode !== 'host') throw invalidArgument(`port mappings need a network: use --network bridge (or a network name) with -p`);
+    if (i.publish?.length && mode !== 'host') throw invalidArgument(`port mappings need a network: use --network bridge, slirp4netns or a network name with -p`);
     return {};
+  }
+  if (mode === 'pasta' || mode.startsWith('pasta:')) throw new HuskError('NOT_IMPLEMENTED', 'network mode pasta is not supported yet: use slirp4netns');
+  if (isSlirpMode(mode)) {
+    const slirp = parseSlirpMode(mode);
+    const ports = [];
+    for (const p of i.publish ?? []) {
+      const m = await parsePublish(p);
+      if (m.protocol.split(',').includes('sctp')) throw invalidArgument(`invalid port "${p}": slirp4netns publishes only tcp and udp ports`);
+      if (m.host_ip.includes(':')) throw invalidArgument(`invalid port "${p}": slirp4netns publishes ports on IPv4 host addresses only`);
+      ports.push(m);
+    }
+    await checkPortsFree(e, ports);
+    return { slirp, ports };
   }
   const net = getNetwork(e, mode === 'bridge' ? DEFAULT_NETWORK_NAME : mode);
   const ports = [];
@@ -159,8 +176,16 @@ function networkOptions(e: Engine, c: Container): NetworkOptions {
   };
 }
 
+export interface NetworkSetup {
+  netnsPath: string;
+  facts: NetworkFacts;
+  /** An fd conmon must inherit and hold (slirp4netns exits when it closes); the caller closes husk's copy. */
+  holdFd?: number;
+}
+
 /** Creates the netns and attaches it; returns what the generated files need. */
-export async function setupNetwork(e: Engine, c: Container): Promise<{ netnsPath: string; facts: NetworkFacts } | undefined> {
+export async function setupNetwork(e: Engine, c: Container): Promise<NetworkSetup | undefined> {
+  if (c.config.slirp) return setupSlirp(e, c);
   if (!c.config.networks || !Object.keys(c.config.networks).length) return undefined;
   const opts = networkOptions(e, c);
   const netnsPath = await createNetns(netnsDir(e.config.runroot));
@@ -185,9 +210,48 @@ export function networkFacts(status: SetupResult): NetworkFacts {
   };
 }
 
+/** A netns served by slirp4netns, with the container's ports forwarded into it. */
+async function setupSlirp(e: Engine, c: Container): Promise<NetworkSetup> {
+  const o = c.config.slirp!;
+  const addrs = slirpAddresses(o.cidr);
+  const netnsPath = await createNetns(netnsDir(e.config.runroot));
+  e.db.updateState(c.config.id, (s) => { s.netnsPath = netnsPath; });
+  let holdFd: number | undefined;
+  try {
+    const h = await startSlirp({ netnsPath, runDir: e.runDir(c.config.id), options: o });
+    holdFd = h.exitWriteFd;
+    e.db.updateState(c.config.id, (s) => { s.slirpPid = h.pid; });
+    await addPortForwards(h, c.config.ports ?? [], addrs.ip);
+  } catch (err) {
+    if (holdFd !== undefined) closeSync(holdFd);
+    await teardownNetwork(e, c);
+    throw err;
+  }
+  return { netnsPath, holdFd, facts: slirpFacts(c) };
+}
+
+function slirpFacts(c: Container): NetworkFacts {
+  const o = c.config.slirp!;
+  const addrs = slirpAddresses(o.cidr);
+  return { ips: [addrs.ip], dnsServers: [], searchDomains: [], nameserversFirst: [addrs.dns], hostContainersInternal: hostContainersInternal(o) };
+}
+
+/** The generated-file facts of a running container whose network another joins (a pod's infra container). */
+export function joinedFacts(c: Container): NetworkFacts | undefined {
+  if (c.config.slirp) return slirpFacts(c);
+  return c.state.networkStatus ? networkFacts(c.state.networkStatus) : undefined;
+}
+
 /** Detaches a container from its networks and deletes its netns (idempotent). */
 export async function teardownNetwork(e: Engine, c: Container): Promise<void> {
   const s = e.db.get(c.config.id)?.state ?? c.state;
+  if (c.config.slirp) {
+    // slirp4netns first: it holds a tap fd in the namespace.
+    await stopSlirp(e.runDir(c.config.id), s.netnsPath);
+    if (s.netnsPath) deleteNetns(s.netnsPath);
+    e.db.updateState(c.config.id, (st) => { delete st.netnsPath; delete st.slirpPid; });
+    return;
+  }
   if (!s.netnsPath || !s.networkOptions) return;
   // After a reboot the run root, bridges and firewall rules are gone already.
   if (!s.bootId || s.bootId === currentBootId()) {
@@ -221,6 +285,7 @@ async function checkPortsFree(e: Engine, ports: PortMapping[]): Promise<void> {
     if (p.protocol !== 'tcp') continue;
     for (let k = 0; k < p.range; k++) {
       const err = await tryListen(p.host_ip || '0.0.0.0', p.host_port + k);
+      if (err === 'EACCES') throw hostfwdError({ proto: 'tcp', host_addr: p.host_ip || '0.0.0.0', host_port: p.host_port + k }, 'permission denied', err, unprivilegedPortStart());
       if (err) throw new HuskError('PORT_IN_USE', `cannot listen on the TCP port: listen tcp ${p.host_ip || '0.0.0.0'}:${p.host_port + k}: bind: ${err}`);
     }
   }
@@ -229,7 +294,7 @@ async function checkPortsFree(e: Engine, ports: PortMapping[]): Promise<void> {
 function tryListen(host: string, port: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRINUSE' ? 'address already in use' : e.message));
+    srv.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EACCES' ? 'EACCES' : e.message));
     srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve(undefined)));
   });
 }

@@ -107,7 +107,7 @@ export function inspectContainer(e: Engine, ref: string): Record<string, unknown
       StopTimeout: cfg.intent.stopTimeout ?? 10,
     },
     HostConfig: {
-      NetworkMode: cfg.intent.network ?? 'none',
+      NetworkMode: (cfg.intent.network ?? 'none').replace(/^slirp4netns:.*/, 'slirp4netns'),
       AutoRemove: !!cfg.intent.autoRemove,
       ReadonlyRootfs: !!cfg.intent.readOnly,
       PidsLimit: cfg.intent.pidsLimit ?? e.config.pidsLimit,

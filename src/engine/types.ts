@@ -2,6 +2,7 @@
 // mutable state (changed by the lifecycle), kept apart as Podman does.
 import type { ContainerIntent } from './intent.ts';
 import type { NetworkOptions, PortMapping, SetupResult } from '../runtime/network/netavark.ts';
+import type { SlirpOptions } from '../runtime/network/slirp.ts';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'stopped' | 'exited' | 'removing';
 
@@ -23,6 +24,8 @@ export interface ContainerConfig {
   volumes?: string[];
   /** Bridge networks to attach to (name → interface, aliases). */
   networks?: Record<string, { interfaceName: string; aliases?: string[] }>;
+  /** --network slirp4netns[:options]: user-mode networking through slirp4netns. */
+  slirp?: SlirpOptions;
   /** Published ports (host port 0 resolved at create). */
   ports?: PortMapping[];
   /** The pod this container belongs to (pod ID), and whether it is that pod's infra container. */
@@ -76,6 +79,8 @@ export interface ContainerState {
   /** netavark's setup result, and the options it was given (teardown needs them). */
   networkStatus?: SetupResult;
   networkOptions?: NetworkOptions;
+  /** The container's slirp4netns while it runs (its pid file is in the run dir). */
+  slirpPid?: number;
 }
 
 export function initialState(): ContainerState {

@@ -27,6 +27,8 @@ export interface ConmonCreate {
   stdin: boolean;
   /** argv conmon runs after the container exits (husk's cleanup). */
   exitCommand?: string[];
+  /** Open fds conmon inherits (as 5, 6, ...) and holds until it exits, e.g. slirp4netns's exit FIFO. */
+  extraFds?: number[];
 }
 
 export interface SyncResult { pid: number }
@@ -52,7 +54,7 @@ export function conmonArgs(o: ConmonCreate): string[] {
 export function conmonCreate(o: ConmonCreate): Promise<SyncResult> {
   if (!o.conmonPath) return Promise.reject(new HuskError('RUNTIME', 'conmon not found: install the conmon package'));
   const child = spawn(o.conmonPath, conmonArgs(o), {
-    stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe', ...(o.extraFds ?? [])],
     env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
     // Own session: a Ctrl-C aimed at husk must not reach the monitor.
     detached: true,
