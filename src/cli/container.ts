@@ -52,7 +52,7 @@ function addCreateFlags(cmd: Command): Command {
     .option('-i, --interactive', 'Keep STDIN open even if not attached', false)
     .option('-l, --label <label>', 'Set metadata on container', collect, [])
     .option('--name <name>', 'Assign a name to the container')
-    .addOption(new Option('--network <mode>', 'Connect a container to a network (none, host, bridge, or a network name)').default('none'))
+    .addOption(new Option('--network <mode>', 'Connect a container to a network (none, host, private, bridge, or a network name; default none)'))
     .option('-p, --publish <port>', 'Publish a container\'s port to the host ([[ip:]hostPort:]containerPort[/proto]; needs a network)', collect, [])
     .option('--network-alias <alias>', 'Add a network-scoped alias for the container', collect, [])
     .option('--pid <mode>', 'PID namespace to use (private, host, container:NAME)')

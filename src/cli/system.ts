@@ -36,7 +36,7 @@ function makeInfo(): Command {
           cgroupManager: 'cgroupfs', cgroupVersion: cgroupLayout() === 'v2' ? 'v2' : 'v1', cgroupLayout: cgroupLayout(),
           conmon: { path: e.config.conmonPath, version: versionOf(e.config.conmonPath) },
           ociRuntime: { name: rt.name, path: rt.path, version: versionOf(rt.path), ...(rt.fallbackReason ? { fallbackReason: `using runc: ${rt.fallbackReason}` } : {}) },
-          security: { rootless: process.getuid?.() !== 0, capabilities: 'CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_NET_BIND_SERVICE,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT' },
+          security: { rootless: !!e.config.rootless, capabilities: 'CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_NET_BIND_SERVICE,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT' },
         },
         store: {
           configFile: e.config.configFiles.join(', '), graphDriverName: 'overlay', graphRoot: e.config.root, runRoot: e.config.runroot,

@@ -6,7 +6,9 @@ export type ErrorCode =
   | 'ENGINE' | 'INVALID_ARGUMENT' | 'NO_SUCH_CONTAINER' | 'NO_SUCH_IMAGE' | 'NAME_IN_USE'
   | 'CONTAINER_STATE' | 'IMAGE_IN_USE' | 'BAD_LAYER' | 'DIGEST_MISMATCH' | 'RUNTIME'
   | 'CMD_NOT_FOUND' | 'CMD_CANNOT_INVOKE' | 'NOT_IMPLEMENTED' | 'NO_SUCH_VOLUME' | 'VOLUME_IN_USE' | 'NO_SUCH_NETWORK' | 'NETWORK_IN_USE' | 'PORT_IN_USE'
-  | 'REGISTRY' | 'UNAUTHORIZED' | 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN';
+  | 'REGISTRY' | 'UNAUTHORIZED' | 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN'
+  /** A rootless prerequisite is missing (subuid ranges, a delegated cgroup, a device). */
+  | 'ROOTLESS';
 
 export class HuskError extends Error {
   readonly code: ErrorCode;

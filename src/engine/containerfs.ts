@@ -42,7 +42,7 @@ export async function withRootfs<T>(e: Engine, ref: string, fn: (rootfs: string,
   return withLock(e.lockPath(id), async () => {
     const c = current(e, id);
     if (isLive(c) || (c.state.mounted && isMounted(merged))) return fn(merged, c);
-    mountRootfs(e.images, layersOf(e, c), e.containerDir(id));
+    mountRootfs(e.images, layersOf(e, c), e.containerDir(id), e.overlayOptions());
     try {
       return await fn(merged, c);
     } finally {
@@ -58,7 +58,7 @@ export async function mountContainer(e: Engine, ref: string): Promise<string> {
     const c = current(e, id);
     const { merged } = rootfsPaths(e.containerDir(id));
     if (isLive(c) || (c.state.mounted && isMounted(merged))) return merged;
-    mountRootfs(e.images, layersOf(e, c), e.containerDir(id));
+    mountRootfs(e.images, layersOf(e, c), e.containerDir(id), e.overlayOptions());
     e.db.updateState(id, (s) => { s.mounted = true; });
     e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'mount', Type: 'container' });
     return merged;

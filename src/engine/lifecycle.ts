@@ -13,6 +13,8 @@ import { conmonCreate } from '../runtime/conmon.ts';
 import { classifyStartError } from '../runtime/oci.ts';
 import { serializeSpec } from '../runtime/spec/index.ts';
 import type { Engine } from './engine.ts';
+import { defaultNetwork } from './config.ts';
+import { checkRootlessIntent, hasCgroup, noCgroupError } from './rootless.ts';
 import { writeGeneratedFiles } from './files.ts';
 import { validateIntent, parseSignal, type ContainerIntent } from './intent.ts';
 import { randomName } from './names.ts';
@@ -50,8 +52,10 @@ async function imageFor(e: Engine, intent: ContainerIntent, o: CreateOptions): P
   }
 }
 
-export async function createContainer(e: Engine, intent: ContainerIntent, o: CreateOptions = {}): Promise<Container> {
-  validateIntent(intent);
+export async function createContainer(e: Engine, given: ContainerIntent, o: CreateOptions = {}): Promise<Container> {
+  validateIntent(given);
+  const intent: ContainerIntent = { ...given, network: given.network ?? defaultNetwork() };
+  checkRootlessIntent(e, intent);
   const img = await imageFor(e, intent, o);
   const args = effectiveArgs(intent, img);
   if (!args.length) throw invalidArgument('no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
@@ -109,7 +113,7 @@ async function init(e: Engine, c: Container): Promise<void> {
   const cdir = e.containerDir(id);
   // A container already mounted by `container mount` is not mounted a second time on top.
   const { merged } = rootfsPaths(cdir);
-  const rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir);
+  const rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir, e.overlayOptions());
   e.db.updateState(id, (s) => { s.mounted = true; });
   const runtime = e.runtime(c.config.runtime);
   try {
@@ -131,7 +135,7 @@ async function init(e: Engine, c: Container): Promise<void> {
     const net = c.config.networks ? await (await import('./networks.ts')).setupNetwork(e, c) : undefined;
     const files = writeGeneratedFiles(rundir, { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, facts: net?.facts, intent: c.config.intent });
     const mounts = ociMounts(e, c, rootfs, user);
-    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared });
+    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared, rootless: e.rootlessCgroups() });
     const bundle = e.bundleDir(id);
     writeFileSync(join(bundle, 'config.json'), serializeSpec(spec));
     try { unlinkSync(e.exitFile(id)); } catch {}
@@ -369,6 +373,7 @@ export async function pauseContainer(e: Engine, ref: string, pause: boolean): Pr
   const id = e.db.lookupId(ref);
   return withLock(e.lockPath(id), async () => {
     const c = syncState(e, e.db.get(id)!);
+    if (!hasCgroup(e)) throw noCgroupError(e, `${pause ? 'pausing' : 'unpausing'} a container (the cgroup freezer)`);
     const want = pause ? 'running' : 'paused';
     if (c.state.status !== want) throw containerState(`"${c.config.name}" is not ${want}, can't ${pause ? 'pause' : 'unpause'}: container state improper`);
     const rt = e.runtime(c.config.runtime);
@@ -395,6 +400,7 @@ export async function updateContainer(e: Engine, ref: string, u: ResourceUpdate)
     const c = syncState(e, e.db.get(id)!);
     const merged = { ...c.config.intent, ...Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined)) };
     validateIntent(merged);
+    checkRootlessIntent(e, u);
     if (c.state.status === 'running' || c.state.status === 'paused') {
       const args = ['update'];
       if (u.memory !== undefined) args.push('--memory', String(u.memory));

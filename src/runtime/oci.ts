@@ -35,10 +35,14 @@ export class OciRuntime {
   /** The runtime's state directory, kept under husk's run root so stores stay separate. */
   readonly stateRoot: string;
 
-  constructor(choice: RuntimeChoice, runroot: string) {
+  /** False for rootless containers without a cgroup: `kill --all` (which reads the cgroup) cannot work. */
+  private readonly cgroups: boolean;
+
+  constructor(choice: RuntimeChoice, runroot: string, opts: { cgroups?: boolean } = {}) {
     this.name = choice.name;
     this.path = choice.path;
     this.stateRoot = join(runroot, 'runtime', choice.name);
+    this.cgroups = opts.cgroups ?? true;
   }
 
   /** Global arguments placed before every subcommand. */
@@ -58,7 +62,8 @@ export class OciRuntime {
   }
 
   start(id: string) { return this.run(['start', id]); }
-  kill(id: string, signal: string, all = false) { return this.run(['kill', ...(all ? ['--all'] : []), id, signal]); }
+  /** `all` signals every process; without a cgroup only init (its pid namespace dies with it). */
+  kill(id: string, signal: string, all = false) { return this.run(['kill', ...(all && this.cgroups ? ['--all'] : []), id, signal]); }
   delete(id: string) { return this.run(['delete', '--force', id], { allowFail: true }); }
 
   /**
