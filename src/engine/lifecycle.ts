@@ -14,6 +14,7 @@ import { classifyStartError } from '../runtime/oci.ts';
 import { serializeSpec } from '../runtime/spec/index.ts';
 import type { Engine } from './engine.ts';
 import { defaultNetwork } from './config.ts';
+import { chownUpper, exposeMountSources, releaseExposed, releaseMappedLayers, resolveIdMap, rootfsOptions } from './idmap.ts';
 import { checkRootlessIntent, hasCgroup, noCgroupError } from './rootless.ts';
 import { writeGeneratedFiles } from './files.ts';
 import { validateIntent, parseSignal, type ContainerIntent } from './intent.ts';
@@ -69,13 +70,15 @@ export async function createContainer(e: Engine, given: ContainerIntent, o: Crea
   // Network modules load only for containers on networks (run --rm path stays lean).
   const wantsNet = (!['none', 'host', 'private', undefined].includes(intent.network) && !intent.network?.startsWith('container:')) || !!intent.publish?.length;
   const net = wantsNet ? await (await import('./networks.ts')).resolveNetworking(e, intent) : {};
+  const idmap = resolveIdMap(e, intent, img);
   const { mounts, volumes } = resolveMounts(e, intent, img);
   const config: ContainerConfig = {
     id, name, intent, imageId: img.id, imageName: img.names[0] ?? intent.image, args,
-    created: new Date().toISOString(), runtime: e.runtimeChoice().name, mounts, volumes, ...net,
+    created: new Date().toISOString(), runtime: e.runtimeChoice().name, mounts, volumes, ...net, ...(idmap ? { idmap } : {}),
   };
   e.ensureDirs();
   prepareRootfsDirs(e.containerDir(id));
+  if (idmap) chownUpper(rootfsPaths(e.containerDir(id)).upper, idmap);
   mkdirSync(e.bundleDir(id), { recursive: true });
   try {
     e.db.add(config, initialState());
@@ -113,7 +116,7 @@ async function init(e: Engine, c: Container): Promise<void> {
   const cdir = e.containerDir(id);
   // A container already mounted by `container mount` is not mounted a second time on top.
   const { merged } = rootfsPaths(cdir);
-  const rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir, e.overlayOptions());
+  const rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir, rootfsOptions(e, c.config, img.layers));
   e.db.updateState(id, (s) => { s.mounted = true; });
   const runtime = e.runtime(c.config.runtime);
   try {
@@ -136,6 +139,7 @@ async function init(e: Engine, c: Container): Promise<void> {
     const files = writeGeneratedFiles(rundir, { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, facts: net?.facts, intent: c.config.intent });
     const mounts = ociMounts(e, c, rootfs, user);
     const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared, rootless: e.rootlessCgroups() });
+    exposeMountSources(e, c.config, spec);
     const bundle = e.bundleDir(id);
     writeFileSync(join(bundle, 'config.json'), serializeSpec(spec));
     try { unlinkSync(e.exitFile(id)); } catch {}
@@ -168,6 +172,7 @@ async function init(e: Engine, c: Container): Promise<void> {
     await runtime.delete(id).catch(() => {});
     if (e.db.get(id)?.state.netnsPath) await (await import('./networks.ts')).teardownNetwork(e, c);
     unmountImageMounts(e, c);
+    releaseUserns(e, id);
     unmountRootfs(cdir);
     e.db.updateState(id, (s) => { s.mounted = false; s.pid = 0; s.error = (err as Error).message; });
     throw err;
@@ -252,6 +257,7 @@ async function cleanupLocked(e: Engine, c: Container, opts: { keep?: boolean; re
   // a container about to be removed need not wait for the runtime at all.
   const rt = e.runtime(c.config.runtime);
   const deleted = removing ? (rt.deleteInBackground(id), undefined) : rt.delete(id);
+  releaseUserns(e, id);
   if (c.state.mounted) unmountRootfs(e.containerDir(id));
   unmountImageMounts(e, c);
   await deleted;
@@ -313,6 +319,10 @@ export async function stopContainer(e: Engine, ref: string, timeout?: number): P
   });
 }
 
+function releaseUserns(e: Engine, id: string): void {
+  if (e.config.rootless) releaseExposed(e.config.rootless.uid, id);
+}
+
 function unmountImageMounts(e: Engine, c: Container): void {
   for (const dir of imageMountDirs(e, c)) try { native().umount2(dir, MNT_DETACH); } catch {}
 }
@@ -345,6 +355,7 @@ async function removeLocked(e: Engine, id: string, volumes = false): Promise<voi
   e.db.updateState(id, (s) => { s.status = 'removing'; });
   removeContainerDirs(e.containerDir(id), e.runDir(id));
   e.db.remove(id);
+  releaseMappedLayers(e, c.config, e.images.get(c.config.imageId)?.layers ?? []);
   // Lock files go last; anyone still waiting on them re-reads the state and finds no container.
   for (const f of [e.foregroundLockPath(id), e.lockPath(id)]) try { unlinkSync(f); } catch {}
   if (dropVolumes) await removeAnonymousVolumes(e, c.config);

@@ -152,6 +152,7 @@ export function containerSpec(x: SpecContext): S.Spec {
     ]),
     S.withMounts(x.mounts),
     S.withNamespaces(ns),
+    ...(c.idmap ? [S.withUserNamespace(c.idmap.uidMap, c.idmap.gidMap)] : []),
     S.withMaskedPaths(maskedPaths(i)),
     S.withReadonlyPaths(i.privileged || i.unmask?.includes('ALL') ? [] : S.READONLY_PATHS.filter((p) => !i.unmask?.includes(p))),
     S.withReadonlyRootfs(!!c.intent.readOnly),

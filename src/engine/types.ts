@@ -1,6 +1,7 @@
 // Stored container records: an immutable config (set at create) and a
 // mutable state (changed by the lifecycle), kept apart as Podman does.
 import type { ContainerIntent } from './intent.ts';
+import type { LinuxIdMapping } from '../runtime/spec/types.ts';
 import type { NetworkOptions, PortMapping, SetupResult } from '../runtime/network/netavark.ts';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'stopped' | 'exited' | 'removing';
@@ -25,6 +26,15 @@ export interface ContainerConfig {
   networks?: Record<string, { interfaceName: string; aliases?: string[] }>;
   /** Published ports (host port 0 resolved at create). */
   ports?: PortMapping[];
+  /** The container's own user namespace (--userns keep-id/auto, --uidmap), resolved at create; see idmap.ts. */
+  idmap?: ContainerIdMap;
+}
+
+export interface ContainerIdMap {
+  uidMap: LinuxIdMapping[];
+  gidMap: LinuxIdMapping[];
+  /** Allocated by --userns=auto: these host ids are the container's alone. */
+  auto?: boolean;
 }
 
 /** One user mount after parsing -v/--mount/--tmpfs/--volumes-from. */
