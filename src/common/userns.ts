@@ -3,8 +3,9 @@
 // /proc/self/uid_map tells the real story: anything but the identity map of
 // the initial namespace means rootless, and the id that 0 maps to is the
 // invoking user's.
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HuskError } from './errors.ts';
 
 export interface IdMap { containerID: number; hostID: number; size: number }
 
@@ -103,4 +104,18 @@ export function unmappedIdMessage(uid: number, gid: number): string | undefined 
 /** "0-65536 → 1001, 165536-231071" style description of the namespace's uid map, for errors. */
 export function describeMap(m: IdMap[]): string {
   return m.map((e) => `${e.containerID}-${e.containerID + e.size - 1} → ${e.hostID}${e.size > 1 ? `-${e.hostID + e.size - 1}` : ''}`).join(', ');
+}
+
+/**
+ * Rootless helpers open host devices (/dev/fuse for fuse-overlayfs,
+ * /dev/net/tun for slirp4netns). Hosts without udev leave them 0600 root;
+ * say which device and how to fix it instead of the helper's own error.
+ */
+export function requireDevice(path: string, purpose: string): void {
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new HuskError('ROOTLESS', `${path} is not usable by this user (${code}): ${purpose} needs it readable and writable; as root run "chmod 0666 ${path}" (udev does this on most hosts; scripts/setup.sh does it here)`);
+  }
 }

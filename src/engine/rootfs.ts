@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { HuskError, isErrno } from '../common/errors.ts';
 import { native, MNT_DETACH } from '../common/native.ts';
+import { requireDevice } from '../common/userns.ts';
 import type { ImageStore } from '../image/store.ts';
 
 export function rootfsPaths(containerDir: string) {
@@ -52,11 +53,11 @@ export function mountRootfs(store: ImageStore, layers: string[], containerDir: s
 }
 
 function fuseMount(program: string, lowerTopFirst: string[], p: ReturnType<typeof rootfsPaths>): string {
+  requireDevice('/dev/fuse', program);
   const r = spawnSync(program, ['-o', `lowerdir=${lowerTopFirst.join(':')},upperdir=${p.upper},workdir=${p.work}`, p.merged], { encoding: 'utf8' });
   if (r.status !== 0) {
     const msg = (r.stderr || r.error?.message || '').trim();
-    const fuse = /\/dev\/fuse/.test(msg) ? ': /dev/fuse must be readable and writable by this user (mode 0666, as udev sets it)' : '';
-    throw new HuskError('ENGINE', `mounting the rootfs with ${program}: ${msg || `exit ${r.status}`}${fuse}`);
+    throw new HuskError('ENGINE', `mounting the rootfs with ${program}: ${msg || `exit ${r.status}`}`);
   }
   return p.merged;
 }

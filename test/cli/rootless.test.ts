@@ -214,3 +214,20 @@ test('first commands racing create one namespace; XDG_RUNTIME_DIR moves the run 
   assert.equal(info.store.runRoot, join(xdg, 'husk'));
   assert.equal(info.host.security.rootless, true);
 });
+
+test('storage.conf mount_program: fuse-overlayfs mounts the rootfs, or the error names /dev/fuse', opts, () => {
+  const f = user('hskf');
+  const conf = join(f.home, '.config/husk');
+  mkdirSync(conf, { recursive: true });
+  writeFileSync(join(conf, 'storage.conf'), '[storage.options.overlay]\nmount_program = "/usr/bin/fuse-overlayfs"\n');
+  for (const p of [join(f.home, '.config'), conf, join(conf, 'storage.conf')]) chownSync(p, f.uid, f.gid);
+  f.ok(['import', image, 'busybox']);
+  const r = f.husk(['run', '--rm', 'busybox', 'grep', ' / ', '/proc/mounts']);
+  if ((statSync('/dev/fuse').mode & 0o006) === 0o006) { // as scripts/setup.sh leaves it
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^fuse-overlayfs \/ fuse\.fuse-overlayfs /);
+  } else {
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /\/dev\/fuse is not usable by this user \(EACCES\).*chmod 0666 \/dev\/fuse/);
+  }
+});
