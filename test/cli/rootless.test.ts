@@ -112,6 +112,9 @@ test('container root is no host root: the host\'s /etc/shadow is unreadable, mou
 test('run -d, ps, stop, rm; conmon\'s exit command cleans up inside the namespace', opts, async () => {
   const id = a.ok(['run', '-d', '--name', 'bg', 'busybox', 'sleep', '300']);
   assert.match(a.ok(['ps', '--format', '{{.Names}} {{.Status}}']), /^bg Up/m);
+  a.ok(['exec', 'bg', 'sh', '-c', 'sleep 200 >/dev/null 2>&1 &']);
+  // No cgroup to list: top finds the processes through the container's pid namespace.
+  assert.deepEqual(a.ok(['top', 'bg', 'args']).split('\n').slice(1).map((l) => l.trim()).sort(), ['sleep 200', 'sleep 300']);
   a.ok(['stop', '-t', '0', 'bg']);
   assert.match(a.ok(['ps', '-a', '--format', '{{.Names}} {{.Status}}']), /^bg Exited \(137\)/m);
   assert.equal(a.ok(['rm', 'bg']), id);
@@ -145,6 +148,13 @@ test('resource limits, pause and bridge networks are refused with the reason (no
     assert.match(r.stderr, /rootless bridge networking needs slirp4netns/);
   }
   assert.equal(a.ok(['ps', '-aq']), ''); // nothing half-created
+  a.ok(['run', '-d', '--name', 'nocg', 'busybox', 'sleep', '300']);
+  for (const cmd of [['pause', 'nocg'], ['stats', '--no-stream', 'nocg'], ['update', '--memory', '64m', 'nocg']]) {
+    const r = a.husk(cmd);
+    assert.equal(r.code, 125, cmd[0]);
+    assert.match(r.stderr, /needs a delegated cgroup, and rootless husk has none: this host uses cgroups v1/);
+  }
+  a.ok(['rm', '-f', '-t', '0', 'nocg']);
   // Everything else works: host and private networks.
   assert.match(a.ok(['run', '--rm', '--network', 'private', 'busybox', 'cat', '/proc/net/dev']), /lo:/);
 });
