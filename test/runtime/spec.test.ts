@@ -69,3 +69,14 @@ test('runtime choice: crun falls back to runc only where it cannot run', () => {
   assert.equal(chooseRuntime('runc', paths).name, 'runc');
   assert.throws(() => chooseRuntime('nope', { runc: ['/nonexistent'] }), /not found/);
 });
+
+test('withUserNamespace: a user namespace with the mappings; devpts loses gid=5 when gid 5 is unmapped', () => {
+  const map = [{ containerID: 0, hostID: 1, size: 1000 }];
+  const s = S.buildSpec('/r', [S.withMounts(S.defaultMounts({ hostNetwork: false })), S.withNamespaces({}), S.withUserNamespace(map, map)]);
+  assert.deepEqual(s.linux!.namespaces!.map((n) => n.type), ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup', 'user']);
+  assert.deepEqual(s.linux!.uidMappings, map);
+  assert.ok(s.mounts.find((m) => m.type === 'devpts')!.options!.includes('gid=5'));
+  const high = [{ containerID: 100, hostID: 1, size: 10 }];
+  const t = S.buildSpec('/r', [S.withMounts(S.defaultMounts({ hostNetwork: false })), S.withUserNamespace(high, high)]);
+  assert.ok(!t.mounts.find((m) => m.type === 'devpts')!.options!.includes('gid=5'));
+});
