@@ -19,6 +19,8 @@ function napiInclude() {
 mkdirSync(join(root, 'native/build'), { recursive: true });
 execFileSync('cc', ['-O2', '-Wall', '-Werror', '-shared', '-fPIC', '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=husk',
   `-I${napiInclude()}`, '-o', join(root, 'native/build/husk.node'), join(root, 'native/husk.c')], { stdio: 'inherit' });
+// The rootless launcher step (bin/husk execs it for non-root users).
+execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', join(root, 'native/build/husk-ns'), join(root, 'native/husk-ns.c')], { stdio: 'inherit' });
 
 const common = { bundle: true, platform: 'node', target: 'node24', format: 'esm', logLevel: 'warning',
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } };

@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PACKAGES="crun runc conmon catatonit busybox-static golang-github-containers-common uidmap iptables procps util-linux tar gzip ca-certificates gcc libc6-dev docker-registry skopeo apache2-utils netavark aardvark-dns iproute2 slirp4netns"
+PACKAGES="crun runc conmon catatonit busybox-static golang-github-containers-common uidmap fuse-overlayfs slirp4netns iptables procps util-linux tar gzip ca-certificates gcc libc6-dev docker-registry skopeo apache2-utils netavark aardvark-dns iproute2"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
@@ -16,12 +16,11 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 fi
 
-# Rootless networking (slirp4netns, pasta) opens /dev/net/tun as the user;
-# udev makes it 0666 on normal hosts, these machines ship it 0600.
-if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
-  echo "==> chmod 0666 /dev/net/tun"
-  chmod 0666 /dev/net/tun
-fi
+# Rootless husk (docs/rootless.md): fuse-overlayfs and slirp4netns open these
+# as the invoking user. udev makes them 0666 on a normal host; here nothing does.
+for dev in /dev/fuse /dev/net/tun; do
+  if [ -c "$dev" ]; then chmod 0666 "$dev"; fi
+done
 
 echo "==> npm ci"
 npm ci --no-audit --no-fund

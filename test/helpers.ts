@@ -101,3 +101,68 @@ export async function until<T>(fn: () => T | undefined | false, timeoutMs = 10_0
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
+
+/**
+ * A throw-away unprivileged user for rootless tests (the test must run as
+ * root): `useradd -m` with `subids` subordinate uids and gids (0: none),
+ * husk run as that user through runuser, and remove() to kill what it left
+ * running and delete the user, its home and its /tmp directories.
+ */
+export class TestUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly home: string;
+
+  constructor(name: string, subids = 65536) {
+    const r = spawnSync('useradd', ['-m', '-K', `SUB_UID_COUNT=${subids}`, '-K', `SUB_GID_COUNT=${subids}`, name], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`useradd ${name}: ${r.stderr}`);
+    const [, , uid, gid, , home] = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`))!.split(':');
+    this.name = name;
+    this.uid = Number(uid);
+    this.gid = Number(gid);
+    this.home = home!;
+  }
+
+  /** The user's subordinate uid range from /etc/subuid (undefined when it has none). */
+  subuid(): { start: number; count: number } | undefined {
+    const l = readFileSync('/etc/subuid', 'utf8').split('\n').find((x) => x.startsWith(`${this.name}:`));
+    return l ? { start: Number(l.split(':')[1]), count: Number(l.split(':')[2]) } : undefined;
+  }
+
+  /** Runs husk as this user, with a login-like environment (no XDG_RUNTIME_DIR unless given). */
+  husk(args: string[], opts: { env?: Record<string, string>; timeout?: number } = {}): Result {
+    return this.run([HUSK, ...args], opts);
+  }
+
+  run(argv: string[], opts: { env?: Record<string, string>; timeout?: number } = {}): Result {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.home, USER: this.name, LOGNAME: this.name, ...opts.env };
+    const r = spawnSync('runuser', ['-u', this.name, '--', ...argv], { cwd: '/', env, encoding: 'utf8', input: '', timeout: opts.timeout ?? 60_000 });
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** husk that must succeed; returns trimmed stdout. */
+  ok(args: string[], opts: { env?: Record<string, string> } = {}): string {
+    const r = this.husk(args, opts);
+    if (r.code !== 0) throw new Error(`husk ${args.join(' ')} as ${this.name} exited ${r.code}: ${r.stderr}`);
+    return r.stdout.trim();
+  }
+
+  /** Processes running as the user or as one of its subordinate uids (containers, conmon, the pause process). */
+  pids(): number[] {
+    const sub = this.subuid();
+    return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
+      try {
+        const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+        return uid === this.uid || (!!sub && uid >= sub.start && uid < sub.start + sub.count);
+      } catch { return false; }
+    });
+  }
+
+  remove(): void {
+    this.husk(['rm', '-af', '-t', '0'], { timeout: 30_000 });
+    for (let i = 0; i < 3; i++) for (const pid of this.pids()) try { process.kill(pid, 'SIGKILL'); } catch {}
+    spawnSync('userdel', ['-r', '-f', this.name]);
+    for (const d of [`/tmp/husk-run-${this.uid}`, `/tmp/husk-userns-${this.uid}`]) rmSync(d, { recursive: true, force: true });
+  }
+}

@@ -53,7 +53,7 @@ function addCreateFlags(cmd: Command): Command {
     .option('-i, --interactive', 'Keep STDIN open even if not attached', false)
     .option('-l, --label <label>', 'Set metadata on container', collect, [])
     .option('--name <name>', 'Assign a name to the container')
-    .addOption(new Option('--network <mode>', 'Connect a container to a network (none, host, bridge, slirp4netns[:OPTIONS], container:NAME, or a network name)'))
+    .addOption(new Option('--network <mode>', 'Connect a container to a network (none, host, private, bridge, slirp4netns[:OPTIONS], container:NAME, or a network name)'))
     .option('--pod <pod>', 'Run container in an existing pod, or new:NAME to create the pod')
     .option('--pod-id-file <file>', 'Read the pod ID from the file')
     .option('-p, --publish <port>', 'Publish a container\'s port to the host ([[ip:]hostPort:]containerPort[/proto]; needs a network)', collect, [])
@@ -92,7 +92,9 @@ function addCreateFlags(cmd: Command): Command {
     .option('--device <device>', 'Add a host device to the container (HOST[:CONTAINER][:PERMS])', collect, [])
     .option('--group-add <group>', 'Add additional groups to the primary container process', collect, [])
     .option('--sysctl <sysctl>', 'Sysctl options (NAME=VALUE)', collect, [])
-    .option('--userns <mode>', 'User namespace to use (host)')
+    .option('--userns <mode>', 'User namespace to use: host (default), keep-id[:uid=N,gid=N] or auto[:size=N] (rootless)')
+    .option('--uidmap <map>', 'UID map for the container\'s user namespace (CONTAINER_ID:HOST_ID:SIZE)', collect, [])
+    .option('--gidmap <map>', 'GID map for the container\'s user namespace (CONTAINER_ID:HOST_ID:SIZE)', collect, [])
     .option('--oom-score-adj <n>', 'Tune the host\'s OOM preferences (-1000 to 1000)', parseIntFlag('oom-score-adj'))
     .option('--shm-size <bytes>', 'Size of /dev/shm (format: <number>[<unit>])')
     .passThroughOptions()
@@ -155,8 +157,10 @@ function parseKeyValues(items: string[], flag: string): Record<string, string> {
 
 /** --security-opt and --userns, as Podman accepts them. */
 function securityFrom(o: Opts): Partial<ContainerIntent> {
-  if (o.userns !== undefined && o.userns !== 'host' && o.userns !== '') throw invalidArgument(`--userns=${o.userns} is not supported yet (only host)`);
   const out: Partial<ContainerIntent> = {};
+  if (o.userns !== undefined) out.userns = o.userns;
+  if (o.uidmap?.length) out.uidmap = o.uidmap;
+  if (o.gidmap?.length) out.gidmap = o.gidmap;
   for (const opt of o.securityOpt as string[]) {
     const [k, v = ''] = opt.includes('=') ? [opt.slice(0, opt.indexOf('=')), opt.slice(opt.indexOf('=') + 1)] : opt.split(':');
     switch (k) {

@@ -36,7 +36,7 @@ function makeInfo(): Command {
           cgroupManager: 'cgroupfs', cgroupVersion: cgroupLayout() === 'v2' ? 'v2' : 'v1', cgroupLayout: cgroupLayout(),
           conmon: { path: e.config.conmonPath, version: versionOf(e.config.conmonPath) },
           ociRuntime: { name: rt.name, path: rt.path, version: versionOf(rt.path), ...(rt.fallbackReason ? { fallbackReason: `using runc: ${rt.fallbackReason}` } : {}) },
-          security: { rootless: process.getuid?.() !== 0, capabilities: 'CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_NET_BIND_SERVICE,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT' },
+          security: { rootless: !!e.config.rootless, capabilities: 'CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_NET_BIND_SERVICE,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT' },
         },
         store: {
           configFile: e.config.configFiles.join(', '), graphDriverName: 'overlay', graphRoot: e.config.root, runRoot: e.config.runroot,
@@ -136,7 +136,38 @@ function makeInspect(): Command {
     });
 }
 
+function makeUnshare(): Command {
+  return new Command('unshare').description("Run a command in husk's rootless user namespace")
+    .usage('[options] [COMMAND [ARG...]]')
+    .addHelpText('after', `
+Runs COMMAND (default: $SHELL) as root of the user namespace rootless husk
+uses, joined to its mount namespace, with CONTAINERS_GRAPHROOT and
+CONTAINERS_RUNROOT set: for inspecting or cleaning the store, whose files
+belong to subordinate ids outside it. Only for rootless husk.
+
+Example: husk unshare cat /proc/self/uid_map`)
+    .passThroughOptions()
+    .argument('[command...]')
+    .action(function (this: Command, command: string[]) {
+      process.exitCode = E.unshare(engineFor(this), command);
+    });
+}
+
+function makeMigrate(): Command {
+  return new Command('migrate').description('Stop containers and the rootless pause process, so new subuid/subgid ranges apply')
+    .addHelpText('after', `
+Rootless husk keeps its user namespace alive in a pause process, so changes
+to /etc/subuid and /etc/subgid do not reach it. migrate stops every running
+container, kills the pause process and deletes its pid file; the next husk
+command creates the namespace anew with the current ranges. Does nothing
+for root.`)
+    .action(async function (this: Command) {
+      await E.migrate(engineFor(this));
+    });
+}
+
 export function register(program: Command): void {
+  program.addCommand(makeUnshare());
   program.addCommand(makeInfo());
   program.addCommand(makeVersion());
   program.addCommand(makeEvents());
@@ -144,5 +175,6 @@ export function register(program: Command): void {
   const group = new Command('system').description('Manage husk');
   group.addCommand(makeInfo());
   group.addCommand(makeEvents());
+  group.addCommand(makeMigrate());
   program.addCommand(group);
 }

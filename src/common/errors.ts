@@ -7,7 +7,9 @@ export type ErrorCode =
   | 'CONTAINER_STATE' | 'IMAGE_IN_USE' | 'BAD_LAYER' | 'DIGEST_MISMATCH' | 'RUNTIME'
   | 'CMD_NOT_FOUND' | 'CMD_CANNOT_INVOKE' | 'NOT_IMPLEMENTED' | 'NO_SUCH_VOLUME' | 'VOLUME_IN_USE' | 'NO_SUCH_NETWORK' | 'NETWORK_IN_USE' | 'PORT_IN_USE' | 'PORT_DENIED'
   | 'NO_SUCH_POD' | 'POD_STATE'
-  | 'REGISTRY' | 'UNAUTHORIZED' | 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN';
+  | 'REGISTRY' | 'UNAUTHORIZED' | 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN'
+  /** A rootless prerequisite is missing (subuid ranges, a delegated cgroup, a device). */
+  | 'ROOTLESS';
 
 export class HuskError extends Error {
   readonly code: ErrorCode;

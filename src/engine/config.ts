@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { HuskError } from '../common/errors.ts';
+import { rootless, rootlessRunDir, type Rootless } from '../common/userns.ts';
 
 export interface EngineOptions {
   /** Graph root: images, layers, container upper dirs, state database. */
@@ -37,6 +38,10 @@ export interface ResolvedConfig {
   seccompProfile: string | undefined;
   /** Files read, for `husk info`. */
   configFiles: string[];
+  /** Set when husk runs for a non-root user (inside its user namespace). */
+  rootless: Rootless | undefined;
+  /** storage.conf [storage.options.overlay] mount_program (fuse-overlayfs), if set. */
+  mountProgram: string | undefined;
 }
 
 const DEFAULT_RUNTIME_PATHS: Record<string, string[]> = {
@@ -62,7 +67,7 @@ function containersConfFiles(): string[] {
   for (const dir of ['/usr/share/containers/containers.conf.d', '/etc/containers/containers.conf.d']) {
     if (existsSync(dir)) for (const f of readdirSync(dir).sort()) if (f.endsWith('.conf')) files.push(join(dir, f));
   }
-  if (process.getuid?.() !== 0) files.push(join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'containers/containers.conf'));
+  if (rootless()) files.push(join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'containers/containers.conf'));
   return files;
 }
 
@@ -71,15 +76,20 @@ function storageConfFiles(): string[] {
   // Podman graphroot is never opened with husk's different on-disk layout.
   const env = process.env.HUSK_STORAGE_CONF;
   if (env) return [env];
-  if (process.getuid?.() === 0) return ['/etc/husk/storage.conf'];
+  if (!rootless()) return ['/etc/husk/storage.conf'];
   return [join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'husk/storage.conf')];
 }
 
 function defaultRoots(): { root: string; runroot: string } {
-  if (process.getuid?.() === 0) return { root: '/var/lib/husk/storage', runroot: '/run/husk/storage' };
-  const data = process.env.XDG_DATA_HOME ?? join(homedir(), '.local/share');
-  const run = process.env.XDG_RUNTIME_DIR ?? `/tmp/husk-run-${process.getuid?.()}`;
-  return { root: join(data, 'husk/storage'), runroot: join(run, 'husk') };
+  const r = rootless();
+  if (!r) return { root: '/var/lib/husk/storage', runroot: '/run/husk/storage' };
+  const data = process.env.XDG_DATA_HOME || join(homedir(), '.local/share');
+  return { root: join(data, 'husk/storage'), runroot: rootlessRunDir(r.uid) };
+}
+
+/** The network a container gets when none is asked for: slirp4netns when rootless, as in Podman. */
+export function defaultNetwork(c: Pick<ResolvedConfig, 'rootless'>): string {
+  return c.rootless ? 'slirp4netns' : 'none';
 }
 
 export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
@@ -94,6 +104,8 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     pidsLimit: 2048,
     seccompProfile: undefined,
     configFiles: files,
+    rootless: rootless(),
+    mountProgram: undefined,
   };
   let conmonPaths = CONMON_PATHS;
   for (const f of containersConfFiles()) {
@@ -116,6 +128,8 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     const storage = (parseToml(f).storage ?? {}) as Toml;
     if (typeof storage.graphroot === 'string') cfg.root = storage.graphroot;
     if (typeof storage.runroot === 'string') cfg.runroot = storage.runroot;
+    const overlay = ((storage.options as Toml | undefined)?.overlay ?? {}) as Toml;
+    if (typeof overlay.mount_program === 'string' && overlay.mount_program) cfg.mountProgram = overlay.mount_program;
   }
   if (opts.root) cfg.root = opts.root;
   if (opts.runroot) cfg.runroot = opts.runroot;

@@ -8,6 +8,7 @@ import { changes, type Change } from '../image/diff.ts';
 import { tarDirectory } from '../image/tarwriter.ts';
 import type { Engine } from './engine.ts';
 import { syncState } from './lifecycle.ts';
+import { rootfsOptions } from './idmap.ts';
 import { isMounted, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.ts';
 import type { Container } from './types.ts';
 
@@ -42,7 +43,7 @@ export async function withRootfs<T>(e: Engine, ref: string, fn: (rootfs: string,
   return withLock(e.lockPath(id), async () => {
     const c = current(e, id);
     if (isLive(c) || (c.state.mounted && isMounted(merged))) return fn(merged, c);
-    mountRootfs(e.images, layersOf(e, c), e.containerDir(id));
+    mountRootfs(e.images, layersOf(e, c), e.containerDir(id), rootfsOptions(e, c.config, layersOf(e, c)));
     try {
       return await fn(merged, c);
     } finally {
@@ -58,7 +59,7 @@ export async function mountContainer(e: Engine, ref: string): Promise<string> {
     const c = current(e, id);
     const { merged } = rootfsPaths(e.containerDir(id));
     if (isLive(c) || (c.state.mounted && isMounted(merged))) return merged;
-    mountRootfs(e.images, layersOf(e, c), e.containerDir(id));
+    mountRootfs(e.images, layersOf(e, c), e.containerDir(id), rootfsOptions(e, c.config, layersOf(e, c)));
     e.db.updateState(id, (s) => { s.mounted = true; });
     e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'mount', Type: 'container' });
     return merged;

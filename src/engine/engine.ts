@@ -2,12 +2,14 @@
 // wires configuration, the image store, the state database, the OCI runtime
 // and the event log; lifecycle logic lives in the modules it delegates to.
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { installPath } from '../common/paths.ts';
 import { ImageStore } from '../image/store.ts';
+import { cgroupLayout, delegatedCgroup } from '../runtime/cgroups.ts';
 import { chooseRuntime, OciRuntime, type RuntimeChoice } from '../runtime/oci.ts';
 import { resolveConfig, type EngineOptions, type ResolvedConfig } from './config.ts';
 import { EventLog } from './events.ts';
+import type { OverlayOptions } from './rootfs.ts';
 import { StateDB } from './state.ts';
 
 const FLOCK = '/usr/bin/flock';
@@ -20,10 +22,16 @@ export class Engine {
   private readonly options: EngineOptions;
   private choice: RuntimeChoice | undefined;
   private runtimes = new Map<string, OciRuntime>();
+  private cgroups: { cgroupParent?: string; cgroupV1: boolean } | undefined;
 
   constructor(options: EngineOptions = {}) {
     this.options = options;
     this.config = resolveConfig(options);
+    // A rootless store is private: other users see neither images nor containers.
+    if (this.config.rootless && !existsSync(this.config.root)) {
+      mkdirSync(dirname(this.config.root), { recursive: true });
+      mkdirSync(this.config.root, { mode: 0o700 });
+    }
     this.images = new ImageStore(this.config.root);
     this.db = new StateDB(this.config.root);
     this.events = new EventLog(join(this.config.runroot, 'events', 'events.log'));
@@ -45,10 +53,22 @@ export class Engine {
     let r = this.runtimes.get(n);
     if (!r) {
       const choice = n === this.runtimeChoice().name ? this.runtimeChoice() : chooseRuntime(n, this.config.runtimePaths);
-      r = new OciRuntime(choice, this.config.runroot);
+      const rl = this.rootlessCgroups();
+      r = new OciRuntime(choice, this.config.runroot, { cgroups: !rl || rl.cgroupParent !== undefined });
       this.runtimes.set(n, r);
     }
     return r;
+  }
+
+  /** Rootless cgroup facts for the spec (undefined when rootful); see SpecContext.rootless. */
+  rootlessCgroups(): { cgroupParent?: string; cgroupV1: boolean } | undefined {
+    if (!this.config.rootless) return undefined;
+    return (this.cgroups ??= { cgroupParent: delegatedCgroup(), cgroupV1: cgroupLayout() !== 'v2' });
+  }
+
+  /** How container rootfs overlays are mounted here (rootless: userxattr or fuse-overlayfs). */
+  overlayOptions(): OverlayOptions {
+    return { userxattr: !!this.config.rootless, mountProgram: this.config.mountProgram };
   }
 
   /** ROOT/containers/ID: overlay upper/work/merged and the bundle (userdata). */

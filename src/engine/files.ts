@@ -2,6 +2,7 @@
 // /etc/hostname, /etc/resolv.conf and /run/.containerenv.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { rootless } from '../common/userns.ts';
 import type { NetworkMode } from './intent.ts';
 
 export interface GeneratedFiles { hosts: string; hostname: string; resolv: string; containerenv: string }
@@ -74,6 +75,6 @@ export function writeGeneratedFiles(dir: string, o: { id: string; name: string; 
   writeFileSync(f.hosts, hostsFile(o.hostname, o.name, o.network, o.facts, o.intent?.addHost));
   writeFileSync(f.hostname, `${o.hostname}\n`);
   writeFileSync(f.resolv, resolvConf(o.network, o.facts, o.intent));
-  writeFileSync(f.containerenv, `engine="husk"\nname="${o.name}"\nid="${o.id}"\nimage="${o.image}"\nimageid="${o.imageId}"\nrootless=${process.getuid?.() === 0 ? 0 : 1}\n`);
+  writeFileSync(f.containerenv, `engine="husk"\nname="${o.name}"\nid="${o.id}"\nimage="${o.image}"\nimageid="${o.imageId}"\nrootless=${rootless() ? 1 : 0}\n`);
   return f;
 }

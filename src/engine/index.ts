@@ -22,3 +22,4 @@ export { copy, type CopyOptions } from './copy.ts';
 export { commitContainer, type CommitOptions } from './commit.ts';
 export { containerDiff, exportContainer, mountContainer, unmountContainer } from './containerfs.ts';
 export type { Change } from '../image/diff.ts';
+export { unshare, migrate } from './userns.ts';

@@ -86,6 +86,11 @@ export interface ContainerIntent extends ResourceLimits {
   networkAliases?: string[];
   /** --pod NAME|ID, or new:NAME to create the pod on the fly (its network flags move to the pod). */
   pod?: string;
+  /** --userns: host (default: husk's own namespace), keep-id[:uid=N,gid=N] (rootless), auto[:size=N] (rootless). */
+  userns?: string;
+  /** --uidmap/--gidmap CONTAINER_ID:HOST_ID:SIZE; host ids are those of husk's namespace (rootless: 0 = the user). */
+  uidmap?: string[];
+  gidmap?: string[];
   /** --pull: missing (default), always, never, newer (treated as always). */
   pull?: 'missing' | 'always' | 'never' | 'newer';
 }
@@ -144,7 +149,47 @@ export function validateIntent(i: ContainerIntent): void {
   }
   if (i.shmSize !== undefined && i.shmSize <= 0) throw invalidArgument('--shm-size must be larger than 0');
   for (const k of Object.keys(i.sysctls ?? {})) validateSysctl(k, i.network === 'host');
+  if (i.userns !== undefined) parseUserns(i.userns);
+  for (const m of [...(i.uidmap ?? []), ...(i.gidmap ?? [])]) parseIdMapping(m);
+  if ((i.uidmap?.length || i.gidmap?.length) && i.userns && parseUserns(i.userns).mode !== 'host') {
+    throw invalidArgument('--userns and --uidmap/--gidmap cannot be combined');
+  }
   effectiveCaps(i);
+}
+
+export type UsernsMode = { mode: 'host' } | { mode: 'keep-id'; uid?: number; gid?: number } | { mode: 'auto'; size?: number };
+
+/** --userns values: "", host, keep-id[:uid=N,gid=N], auto[:size=N]. */
+export function parseUserns(s: string): UsernsMode {
+  const [mode, opts = ''] = s.split(/:(.*)/s);
+  const kv = new Map<string, number>();
+  for (const o of opts ? opts.split(',') : []) {
+    const m = /^(uid|gid|size)=(\d+)$/.exec(o);
+    if (!m) throw invalidArgument(`invalid --userns option "${o}" in "${s}"`);
+    kv.set(m[1]!, Number(m[2]));
+  }
+  const only = (...keys: string[]) => { for (const k of kv.keys()) if (!keys.includes(k)) throw invalidArgument(`--userns=${mode} does not take "${k}"`); };
+  switch (mode) {
+    case '': case 'host':
+      only();
+      return { mode: 'host' };
+    case 'keep-id':
+      only('uid', 'gid');
+      return { mode: 'keep-id', uid: kv.get('uid'), gid: kv.get('gid') };
+    case 'auto':
+      only('size');
+      if (kv.get('size') === 0) throw invalidArgument('--userns=auto size must be positive');
+      return { mode: 'auto', size: kv.get('size') };
+    default:
+      throw invalidArgument(`invalid --userns "${s}": must be host, keep-id[:uid=N,gid=N] or auto[:size=N]`);
+  }
+}
+
+/** "CONTAINER_ID:HOST_ID:SIZE" → a mapping. */
+export function parseIdMapping(s: string): { containerID: number; hostID: number; size: number } {
+  const m = /^(\d+):(\d+):(\d+)$/.exec(s.trim());
+  if (!m || Number(m[3]) === 0) throw invalidArgument(`invalid ID mapping "${s}": expected CONTAINER_ID:HOST_ID:SIZE with SIZE > 0`);
+  return { containerID: Number(m[1]), hostID: Number(m[2]), size: Number(m[3]) };
 }
 
 /** Only namespaced sysctls may be set, as in Podman; net.* not with the host's network. */

@@ -13,6 +13,9 @@ import { conmonCreate } from '../runtime/conmon.ts';
 import { classifyStartError } from '../runtime/oci.ts';
 import { serializeSpec } from '../runtime/spec/index.ts';
 import type { Engine } from './engine.ts';
+import { defaultNetwork } from './config.ts';
+import { chownUpper, exposeMountSources, releaseExposed, releaseMappedLayers, resolveIdMap, rootfsOptions } from './idmap.ts';
+import { checkRootlessIntent, hasCgroup, noCgroupError } from './rootless.ts';
 import { writeGeneratedFiles } from './files.ts';
 import { validateIntent, parseSignal, type ContainerIntent } from './intent.ts';
 import { randomName } from './names.ts';
@@ -52,15 +55,17 @@ async function imageFor(e: Engine, intent: ContainerIntent, o: CreateOptions): P
   }
 }
 
-export async function createContainer(e: Engine, intent: ContainerIntent, o: CreateOptions = {}): Promise<Container> {
-  validateIntent(intent);
+export async function createContainer(e: Engine, given: ContainerIntent, o: CreateOptions = {}): Promise<Container> {
+  validateIntent(given);
   let pod = o.podMember;
-  if (intent.pod && !pod) {
+  if (given.pod && !pod) {
     // A member joins the infra container's namespaces: its intent is rewritten to say so.
-    const joined = await (await import('./pods.ts')).joinPod(e, intent);
-    intent = joined.intent;
+    const joined = await (await import('./pods.ts')).joinPod(e, given);
+    given = joined.intent;
     pod = { podId: joined.podId };
   }
+  const intent: ContainerIntent = { ...given, network: given.network ?? defaultNetwork(e.config) };
+  checkRootlessIntent(e, intent);
   const img = await imageFor(e, intent, o);
   const args = effectiveArgs(intent, img);
   if (!args.length) throw invalidArgument('no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
@@ -74,14 +79,16 @@ export async function createContainer(e: Engine, intent: ContainerIntent, o: Cre
   // Network modules load only for containers on networks (run --rm path stays lean).
   const wantsNet = (!['none', 'host', 'private', undefined].includes(intent.network) && !intent.network?.startsWith('container:')) || !!intent.publish?.length;
   const net = wantsNet ? await (await import('./networks.ts')).resolveNetworking(e, intent) : {};
+  const idmap = resolveIdMap(e, intent, img);
   const { mounts, volumes } = resolveMounts(e, intent, img);
   const config: ContainerConfig = {
     id, name, intent, imageId: img.id, imageName: img.names[0] ?? intent.image, args,
-    created: new Date().toISOString(), runtime: e.runtimeChoice().name, mounts, volumes, ...net,
+    created: new Date().toISOString(), runtime: e.runtimeChoice().name, mounts, volumes, ...net, ...(idmap ? { idmap } : {}),
     ...(pod ? { pod: pod.podId, isInfra: !!pod.infra } : {}),
   };
   e.ensureDirs();
   prepareRootfsDirs(e.containerDir(id));
+  if (idmap) chownUpper(rootfsPaths(e.containerDir(id)).upper, idmap);
   mkdirSync(e.bundleDir(id), { recursive: true });
   try {
     e.db.add(config, initialState());
@@ -119,7 +126,7 @@ async function init(e: Engine, c: Container): Promise<void> {
   const cdir = e.containerDir(id);
   // A container already mounted by `container mount` is not mounted a second time on top.
   const { merged } = rootfsPaths(cdir);
-  const rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir);
+  const rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir, rootfsOptions(e, c.config, img.layers));
   e.db.updateState(id, (s) => { s.mounted = true; });
   const runtime = e.runtime(c.config.runtime);
   let holdFd: number | undefined;
@@ -146,7 +153,8 @@ async function init(e: Engine, c: Container): Promise<void> {
     const facts = net?.facts ?? (joined ? (await import('./networks.ts')).joinedFacts(joined) : undefined);
     const files = writeGeneratedFiles(rundir, { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, facts, intent: c.config.intent });
     const mounts = ociMounts(e, c, rootfs, user);
-    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared });
+    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared, rootless: e.rootlessCgroups() });
+    exposeMountSources(e, c.config, spec);
     const bundle = e.bundleDir(id);
     writeFileSync(join(bundle, 'config.json'), serializeSpec(spec));
     try { unlinkSync(e.exitFile(id)); } catch {}
@@ -179,6 +187,7 @@ async function init(e: Engine, c: Container): Promise<void> {
     await runtime.delete(id).catch(() => {});
     if (e.db.get(id)?.state.netnsPath) await (await import('./networks.ts')).teardownNetwork(e, c);
     unmountImageMounts(e, c);
+    releaseUserns(e, id);
     unmountRootfs(cdir);
     e.db.updateState(id, (s) => { s.mounted = false; s.pid = 0; s.error = (err as Error).message; });
     throw err;
@@ -267,6 +276,7 @@ async function cleanupLocked(e: Engine, c: Container, opts: { keep?: boolean; re
   // a container about to be removed need not wait for the runtime at all.
   const rt = e.runtime(c.config.runtime);
   const deleted = removing ? (rt.deleteInBackground(id), undefined) : rt.delete(id);
+  releaseUserns(e, id);
   if (c.state.mounted) unmountRootfs(e.containerDir(id));
   unmountImageMounts(e, c);
   await deleted;
@@ -328,6 +338,10 @@ export async function stopContainer(e: Engine, ref: string, timeout?: number): P
   });
 }
 
+function releaseUserns(e: Engine, id: string): void {
+  if (e.config.rootless) releaseExposed(e.config.rootless.uid, id);
+}
+
 function unmountImageMounts(e: Engine, c: Container): void {
   for (const dir of imageMountDirs(e, c)) try { native().umount2(dir, MNT_DETACH); } catch {}
 }
@@ -363,6 +377,7 @@ async function removeLocked(e: Engine, id: string, volumes = false): Promise<voi
   e.db.updateState(id, (s) => { s.status = 'removing'; });
   removeContainerDirs(e.containerDir(id), e.runDir(id));
   e.db.remove(id);
+  releaseMappedLayers(e, c.config, e.images.get(c.config.imageId)?.layers ?? []);
   // Lock files go last; anyone still waiting on them re-reads the state and finds no container.
   for (const f of [e.foregroundLockPath(id), e.lockPath(id)]) try { unlinkSync(f); } catch {}
   if (dropVolumes) await removeAnonymousVolumes(e, c.config);
@@ -391,6 +406,7 @@ export async function pauseContainer(e: Engine, ref: string, pause: boolean): Pr
   const id = e.db.lookupId(ref);
   return withLock(e.lockPath(id), async () => {
     const c = syncState(e, e.db.get(id)!);
+    if (!hasCgroup(e)) throw noCgroupError(e, `${pause ? 'pausing' : 'unpausing'} a container (the cgroup freezer)`);
     const want = pause ? 'running' : 'paused';
     if (c.state.status !== want) throw containerState(`"${c.config.name}" is not ${want}, can't ${pause ? 'pause' : 'unpause'}: container state improper`);
     const rt = e.runtime(c.config.runtime);
@@ -417,6 +433,7 @@ export async function updateContainer(e: Engine, ref: string, u: ResourceUpdate)
     const c = syncState(e, e.db.get(id)!);
     const merged = { ...c.config.intent, ...Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined)) };
     validateIntent(merged);
+    checkRootlessIntent(e, u);
     if (c.state.status === 'running' || c.state.status === 'paused') {
       const args = ['update'];
       if (u.memory !== undefined) args.push('--memory', String(u.memory));

@@ -2,10 +2,12 @@
 // under the container's own upper and work dirs. Lower dirs are given
 // relative to the layer directory (with a chdir) so mount's option string
 // stays under the page-size limit for deep images.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { isErrno } from '../common/errors.ts';
+import { HuskError, isErrno } from '../common/errors.ts';
 import { native, MNT_DETACH } from '../common/native.ts';
+import { requireDevice } from '../common/userns.ts';
 import type { ImageStore } from '../image/store.ts';
 
 export function rootfsPaths(containerDir: string) {
@@ -17,18 +19,45 @@ export function prepareRootfsDirs(containerDir: string): void {
   for (const d of [p.upper, p.work, p.merged]) mkdirSync(d, { recursive: true });
 }
 
-export function mountRootfs(store: ImageStore, layers: string[], containerDir: string): string {
+export interface OverlayOptions {
+  /** Rootless: mount with `userxattr` (overlay state in user.overlay.*), falling back to fuse-overlayfs. */
+  userxattr?: boolean;
+  /** storage.conf mount_program (fuse-overlayfs): used instead of the kernel's overlay. */
+  mountProgram?: string;
+  /** Layer dirs to use instead of the store's (ID-mapped copies, see idmap.ts). */
+  layerDirs?: string[];
+}
+
+const FUSE_OVERLAYFS = '/usr/bin/fuse-overlayfs';
+
+export function mountRootfs(store: ImageStore, layers: string[], containerDir: string, o: OverlayOptions = {}): string {
   const p = rootfsPaths(containerDir);
   const base = join(store.root, 'overlay');
   // Overlay lists lowerdirs top first; image layers are stored bottom first.
-  const lower = layers.slice().reverse().map((l) => relative(base, store.layerDir(l))).join(':');
-  const data = `lowerdir=${lower},upperdir=${p.upper},workdir=${p.work}`;
+  const dirs = (o.layerDirs ?? layers.map((l) => store.layerDir(l))).slice().reverse();
+  if (o.mountProgram) return fuseMount(o.mountProgram, dirs, p);
+  const lower = dirs.map((d) => relative(base, d)).join(':');
+  const data = `lowerdir=${lower},upperdir=${p.upper},workdir=${p.work}${o.userxattr ? ',userxattr' : ''}`;
   const cwd = process.cwd();
   process.chdir(base);
   try {
     native().mount('overlay', p.merged, 'overlay', 0, data);
+  } catch (e) {
+    // Kernels before 5.11 cannot mount overlay in a user namespace.
+    if (o.userxattr && (isErrno(e, 'EPERM') || isErrno(e, 'EINVAL')) && existsSync(FUSE_OVERLAYFS)) return fuseMount(FUSE_OVERLAYFS, dirs, p);
+    throw e;
   } finally {
     process.chdir(cwd);
+  }
+  return p.merged;
+}
+
+function fuseMount(program: string, lowerTopFirst: string[], p: ReturnType<typeof rootfsPaths>): string {
+  requireDevice('/dev/fuse', program);
+  const r = spawnSync(program, ['-o', `lowerdir=${lowerTopFirst.join(':')},upperdir=${p.upper},workdir=${p.work}`, p.merged], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    const msg = (r.stderr || r.error?.message || '').trim();
+    throw new HuskError('ENGINE', `mounting the rootfs with ${program}: ${msg || `exit ${r.status}`}`);
   }
   return p.merged;
 }

@@ -82,6 +82,12 @@ export interface SpecContext {
   netnsPath?: string;
   /** Namespaces joined instead of created (--pid/--ipc/--uts host|container:X, --network container:X). */
   shared?: Partial<Record<'pid' | 'ipc' | 'uts' | 'network', S.NamespaceMode>>;
+  /**
+   * Set for rootless husk. Without a delegated cgroup (cgroupParent) the
+   * runtime cannot create a cgroup at all: the spec then asks for none and
+   * sets no limits (explicit ones were refused at create).
+   */
+  rootless?: { cgroupParent?: string; cgroupV1: boolean };
 }
 
 /**
@@ -115,11 +121,14 @@ export function containerSpec(x: SpecContext): S.Spec {
   };
   const ownUts = !shared.uts;
   const caps = S.effectiveCaps(i);
+  const cgroupParent = x.rootless ? x.rootless.cgroupParent : '/husk';
   const devices = [...(i.privileged ? hostDevices() : []), ...(i.devices ?? []).map(parseDevice)];
-  const mounts = S.defaultMounts({ hostNetwork: network === 'host' }).map((m) => {
+  const mounts = S.defaultMounts({ bindSys: ns.network?.kind === 'host' || (!!c.idmap && ns.network?.kind !== 'private') }).map((m) => {
     if (m.destination === '/dev/shm' && i.shmSize) return { ...m, options: [...m.options!.filter((o) => !o.startsWith('size=')), `size=${Math.ceil(i.shmSize / 1024)}k`] };
     // Privileged containers get a writable /sys, as in Podman.
     if (m.destination === '/sys' && i.privileged) return { ...m, options: m.options!.filter((o) => o !== 'ro') };
+    // Rootless on cgroup v1 has no cgroup of its own to mount: show the host's, read-only (as Podman).
+    if (m.destination === '/sys/fs/cgroup' && x.rootless?.cgroupV1) return { destination: m.destination, type: 'bind', source: '/sys/fs/cgroup', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] };
     return m;
   });
   return S.buildSpec(x.rootfs, [
@@ -143,6 +152,7 @@ export function containerSpec(x: SpecContext): S.Spec {
     ]),
     S.withMounts(x.mounts),
     S.withNamespaces(ns),
+    ...(c.idmap ? [S.withUserNamespace(c.idmap.uidMap, c.idmap.gidMap)] : []),
     S.withMaskedPaths(maskedPaths(i)),
     S.withReadonlyPaths(i.privileged || i.unmask?.includes('ALL') ? [] : S.READONLY_PATHS.filter((p) => !i.unmask?.includes(p))),
     S.withReadonlyRootfs(!!c.intent.readOnly),
@@ -151,8 +161,10 @@ export function containerSpec(x: SpecContext): S.Spec {
     ...(i.privileged ? [S.withAllDevicesAllowed()] : []),
     S.withSysctls(i.sysctls ?? {}),
     withSeccomp(seccompFor(i, caps, x.seccompProfile)),
-    S.withResourceLimits(i),
-    S.withPidsLimit(c.intent.pidsLimit ?? x.pidsLimit),
-    S.withCgroupsPath(`/husk/husk-${c.id}`),
+    ...(cgroupParent === undefined ? [] : [
+      S.withResourceLimits(i),
+      S.withPidsLimit(c.intent.pidsLimit ?? x.pidsLimit),
+      S.withCgroupsPath(`${cgroupParent}/husk-${c.id}`),
+    ]),
   ]);
 }

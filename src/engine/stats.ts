@@ -1,6 +1,7 @@
 // Resource usage of running containers, read from their cgroups (v1 or v2)
 // and /proc: what `husk stats` prints. CPU % is averaged over the interval
 // between two samples, or since the container started for a single sample.
+import { hasCgroup, noCgroupError } from './rootless.ts';
 import { readFileSync, existsSync } from 'node:fs';
 import { containerState } from '../common/errors.ts';
 import type { Engine } from './engine.ts';
@@ -110,6 +111,7 @@ export function report(now: StatsSample, prev?: StatsSample): StatsReport {
 
 /** Running containers to report on: the named ones (which must run), or all running. */
 export function statsTargets(e: Engine, refs: string[], all = false): Container[] {
+  if (!hasCgroup(e)) throw noCgroupError(e, 'stats (read from the container\'s cgroup)');
   if (!refs.length) return e.db.list().map((c) => syncState(e, c)).filter((c) => all || c.state.status === 'running');
   return refs.map((r) => {
     const c = syncState(e, getContainer(e, r));

@@ -1,6 +1,7 @@
 // Stored container records: an immutable config (set at create) and a
 // mutable state (changed by the lifecycle), kept apart as Podman does.
 import type { ContainerIntent } from './intent.ts';
+import type { LinuxIdMapping } from '../runtime/spec/types.ts';
 import type { NetworkOptions, PortMapping, SetupResult } from '../runtime/network/netavark.ts';
 import type { SlirpOptions } from '../runtime/network/slirp.ts';
 
@@ -31,6 +32,15 @@ export interface ContainerConfig {
   /** The pod this container belongs to (pod ID), and whether it is that pod's infra container. */
   pod?: string;
   isInfra?: boolean;
+  /** The container's own user namespace (--userns keep-id/auto, --uidmap), resolved at create; see idmap.ts. */
+  idmap?: ContainerIdMap;
+}
+
+export interface ContainerIdMap {
+  uidMap: LinuxIdMapping[];
+  gidMap: LinuxIdMapping[];
+  /** Allocated by --userns=auto: these host ids are the container's alone. */
+  auto?: boolean;
 }
 
 /** A pod: containers sharing namespaces held by an infra container. */

@@ -5,6 +5,7 @@
 // lower side is read the same way.
 import { lstatSync, type BigIntStats, type Stats } from 'node:fs';
 import { native } from '../common/native.ts';
+import { overlayXattr } from '../common/userns.ts';
 import { scanTree, tarDirectory } from './tarwriter.ts';
 
 export type ChangeKind = 'A' | 'C' | 'D';
@@ -16,7 +17,7 @@ export interface Change {
 }
 
 const isWhiteout = (st: Stats | BigIntStats) => st.isCharacterDevice() && Number(st.rdev) === 0;
-const isOpaque = (path: string) => native().lgetxattr(path, 'trusted.overlay.opaque')?.toString() === 'y';
+const isOpaque = (path: string) => native().lgetxattr(path, overlayXattr('opaque'))?.toString() === 'y';
 
 /**
  * Whether `rel` exists in the union of the lower layer dirs, as overlay

@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import { resolve } from 'node:path';
 import { badLayer, HuskError, isErrno } from '../common/errors.ts';
 import { native, S_IFCHR } from '../common/native.ts';
+import { overlayXattr, unmappedIdMessage } from '../common/userns.ts';
 import { readTar, type TarHeader } from './tar.ts';
 
 const { O_CREAT, O_EXCL, O_WRONLY, O_NOFOLLOW, S_IFBLK, S_IFIFO } = fs.constants;
@@ -60,6 +61,9 @@ export async function extractLayer(source: AsyncIterable<Uint8Array>, dest: stri
     try {
       await x.apply(header, body);
     } catch (e) {
+      // An owner beyond a rootless user's subordinate ids: say so, and how to fix it.
+      const unmapped = isErrno(e, 'EINVAL') && /chown/.test((e as NodeJS.ErrnoException).syscall ?? '') ? unmappedIdMessage(header.uid, header.gid) : undefined;
+      if (unmapped) throw new HuskError('ROOTLESS', `layer entry "${header.path}": ${unmapped}`);
       // Keep system errors (ENOSPC, EIO...) as they are, but say which entry failed.
       if (e instanceof Error && !(e instanceof HuskError)) e.message = `layer entry "${header.path}": ${e.message}`;
       throw e;
@@ -92,7 +96,7 @@ class Extractor {
     if (!this.plain && name.startsWith(WH)) {
       if (name === WH_OPAQUE) {
         // Overlay hides the lower layers' contents of an opaque directory.
-        native().lsetxattr(abs.slice(0, -WH_OPAQUE.length - 1), 'trusted.overlay.opaque', Buffer.from('y'));
+        native().lsetxattr(abs.slice(0, -WH_OPAQUE.length - 1), overlayXattr('opaque'), Buffer.from('y'));
       } else if (!name.startsWith(WH_META)) {
         const target = name.slice(WH.length);
         if (target === '' || target === '.' || target === '..') throw badLayer(`layer entry "${h.path}": invalid whiteout`);

@@ -10,6 +10,7 @@
 // as bodies are read through the directory descriptors the walk holds open.
 import * as fs from 'node:fs';
 import { HuskError, isErrno } from '../common/errors.ts';
+import { overlayXattr } from '../common/userns.ts';
 import { native } from '../common/native.ts';
 import type { TarType } from './tar.ts';
 
@@ -300,7 +301,7 @@ export async function* walkTree(root: string, opts: WalkOptions = {}): AsyncGene
     }
     if (st.isDirectory()) {
       yield { ...meta, type: 'dir', xattrs };
-      if (oci && native().lgetxattr(path, 'trusted.overlay.opaque')?.toString() === 'y') {
+      if (oci && native().lgetxattr(path, overlayXattr('opaque'))?.toString() === 'y') {
         yield { ...meta, name: `${name.replace(/\/+$/, '')}/.wh..wh..opq`, type: 'file', mode: 0o600, size: 0 };
       }
     } else if (st.isFile()) {
@@ -333,9 +334,10 @@ function readXattrs(path: string, rel: string, layer: boolean): Map<string, Buff
   }
   let out: Map<string, Buffer> | undefined;
   for (const n of names) {
-    if (layer && (n === 'trusted.overlay.redirect' || n === 'trusted.overlay.metacopy')) {
+    const m = layer ? /^(?:trusted|user)\.overlay\.(redirect|metacopy)$/.exec(n) : null;
+    if (m) {
       // The content lives in a lower layer; an upper dir like this is no layer by itself.
-      throw new HuskError('ENGINE', `"/${rel}" uses overlay ${n.slice(16)}, which husk cannot turn into a layer`);
+      throw new HuskError('ENGINE', `"/${rel}" uses overlay ${m[1]}, which husk cannot turn into a layer`);
     }
     // Overlay bookkeeping means nothing in an archive, and the host's
     // SELinux label is no property of the file's content.

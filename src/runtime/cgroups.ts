@@ -1,7 +1,7 @@
 // Host cgroup layout detection. crun refuses hybrid hosts where cgroup2 (at
 // /sys/fs/cgroup/unified) holds a controller; runc copes, so the engine
 // falls back to it there instead of failing every run.
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 
 export type CgroupLayout = 'v2' | 'v1' | 'hybrid' | 'hybrid-with-v2-controllers';
 
@@ -21,4 +21,25 @@ export function runtimeUnsupported(name: string): string | undefined {
     return 'crun does not support hybrid cgroups with controllers in cgroup2 (as on this host)';
   }
   return undefined;
+}
+
+/**
+ * For rootless husk: the cgroup (v2) delegated to this user, in which the
+ * runtime may create the containers' cgroups, or undefined. It needs cgroup
+ * v2 and a cgroup of our own we can write to with the memory and pids
+ * controllers available (systemd's user@.service delegation gives that).
+ * Untested on hosts like these test machines (hybrid cgroups: never delegated).
+ */
+export function delegatedCgroup(): string | undefined {
+  if (cgroupLayout() !== 'v2') return undefined;
+  try {
+    const own = /^0::(\/.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
+    if (!own) return undefined;
+    const dir = `/sys/fs/cgroup${own === '/' ? '' : own}`;
+    accessSync(`${dir}/cgroup.subtree_control`, constants.W_OK);
+    const controllers = readFileSync(`${dir}/cgroup.controllers`, 'utf8').split(/\s+/);
+    return controllers.includes('memory') && controllers.includes('pids') ? own.replace(/\/$/, '') : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,7 +1,7 @@
 // Thin adapter over an OCI runtime's CLI (runc-compatible: crun, runc).
 // It holds no container state; the engine's state machine decides what to call.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { HuskError } from '../common/errors.ts';
 import { runtimeUnsupported } from './cgroups.ts';
@@ -35,10 +35,14 @@ export class OciRuntime {
   /** The runtime's state directory, kept under husk's run root so stores stay separate. */
   readonly stateRoot: string;
 
-  constructor(choice: RuntimeChoice, runroot: string) {
+  /** False for rootless containers without a cgroup: `kill --all` (which reads the cgroup) cannot work. */
+  private readonly cgroups: boolean;
+
+  constructor(choice: RuntimeChoice, runroot: string, opts: { cgroups?: boolean } = {}) {
     this.name = choice.name;
     this.path = choice.path;
     this.stateRoot = join(runroot, 'runtime', choice.name);
+    this.cgroups = opts.cgroups ?? true;
   }
 
   /** Global arguments placed before every subcommand. */
@@ -58,7 +62,8 @@ export class OciRuntime {
   }
 
   start(id: string) { return this.run(['start', id]); }
-  kill(id: string, signal: string, all = false) { return this.run(['kill', ...(all ? ['--all'] : []), id, signal]); }
+  /** `all` signals every process; without a cgroup only init (its pid namespace dies with it). */
+  kill(id: string, signal: string, all = false) { return this.run(['kill', ...(all && this.cgroups ? ['--all'] : []), id, signal]); }
   delete(id: string) { return this.run(['delete', '--force', id], { allowFail: true }); }
 
   /**
@@ -78,8 +83,19 @@ export class OciRuntime {
   }
 
   async pids(id: string): Promise<number[]> {
+    if (!this.cgroups) return this.pidsByNamespace(id);
     const r = await this.run(['ps', '--format', 'json', id]);
     return (JSON.parse(r.stdout || '[]') as number[] | null) ?? [];
+  }
+
+  /** `runc ps` reads the cgroup; without one, the container is its init's pid namespace. */
+  private async pidsByNamespace(id: string): Promise<number[]> {
+    const st = await this.state(id);
+    if (!st?.pid) return [];
+    const ns = (p: number | string) => { try { return readlinkSync(`/proc/${p}/ns/pid`); } catch { return ''; } };
+    const mine = ns(st.pid);
+    if (!mine) return [];
+    return readdirSync('/proc').filter((p) => /^\d+$/.test(p) && ns(p) === mine).map(Number);
   }
 }
 

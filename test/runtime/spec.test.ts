@@ -23,7 +23,7 @@ test('withNamespaces: private by default, host modes drop the namespace, paths j
 });
 
 test('withMounts: a later mount replaces one at the same destination', () => {
-  const s = S.buildSpec('/r', [S.withMounts(S.defaultMounts({ hostNetwork: false })), S.withMounts([S.bindFile('/x/hosts', '/dev/shm')])]);
+  const s = S.buildSpec('/r', [S.withMounts(S.defaultMounts({ bindSys: false })), S.withMounts([S.bindFile('/x/hosts', '/dev/shm')])]);
   const shm = s.mounts.filter((m) => m.destination === '/dev/shm');
   assert.equal(shm.length, 1);
   assert.equal(shm[0].source, '/x/hosts');
@@ -31,8 +31,8 @@ test('withMounts: a later mount replaces one at the same destination', () => {
 });
 
 test('defaultMounts: host network binds /sys instead of a new sysfs', () => {
-  assert.equal(S.defaultMounts({ hostNetwork: true }).find((m) => m.destination === '/sys')!.type, 'bind');
-  assert.equal(S.defaultMounts({ hostNetwork: false }).find((m) => m.destination === '/sys')!.type, 'sysfs');
+  assert.equal(S.defaultMounts({ bindSys: true }).find((m) => m.destination === '/sys')!.type, 'bind');
+  assert.equal(S.defaultMounts({ bindSys: false }).find((m) => m.destination === '/sys')!.type, 'sysfs');
 });
 
 test('masked and read-only paths match Podman', () => {
@@ -68,4 +68,15 @@ test('runtime choice: crun falls back to runc only where it cannot run', () => {
   }
   assert.equal(chooseRuntime('runc', paths).name, 'runc');
   assert.throws(() => chooseRuntime('nope', { runc: ['/nonexistent'] }), /not found/);
+});
+
+test('withUserNamespace: a user namespace with the mappings; devpts loses gid=5 when gid 5 is unmapped', () => {
+  const map = [{ containerID: 0, hostID: 1, size: 1000 }];
+  const s = S.buildSpec('/r', [S.withMounts(S.defaultMounts({ bindSys: false })), S.withNamespaces({}), S.withUserNamespace(map, map)]);
+  assert.deepEqual(s.linux!.namespaces!.map((n) => n.type), ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup', 'user']);
+  assert.deepEqual(s.linux!.uidMappings, map);
+  assert.ok(s.mounts.find((m) => m.type === 'devpts')!.options!.includes('gid=5'));
+  const high = [{ containerID: 100, hostID: 1, size: 10 }];
+  const t = S.buildSpec('/r', [S.withMounts(S.defaultMounts({ bindSys: false })), S.withUserNamespace(high, high)]);
+  assert.ok(!t.mounts.find((m) => m.type === 'devpts')!.options!.includes('gid=5'));
 });

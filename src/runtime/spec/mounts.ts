@@ -2,16 +2,17 @@
 // and bind mounts of the files husk generates (hosts, hostname, resolv.conf).
 import type { Mount, SpecOpt } from './types.ts';
 
-export function defaultMounts(opts: { hostNetwork: boolean }): Mount[] {
+export function defaultMounts(opts: { bindSys: boolean }): Mount[] {
   return [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
-    // A container sharing the host's network namespace cannot mount a fresh
-    // sysfs (the kernel ties sysfs to the netns); bind the host's read-only.
-    opts.hostNetwork
+    // sysfs can only be mounted by the user namespace owning the netns: a
+    // container on the host's netns, or in a user namespace of its own joining
+    // a netns made outside it, binds the host's read-only instead.
+    opts.bindSys
       ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
       : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['rprivate', 'nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },

@@ -32,6 +32,8 @@ export interface Spec {
   annotations?: Record<string, string>;
   linux?: {
     namespaces?: Namespace[];
+    uidMappings?: LinuxIdMapping[];
+    gidMappings?: LinuxIdMapping[];
     resources?: Resources;
     cgroupsPath?: string;
     maskedPaths?: string[];
@@ -41,6 +43,9 @@ export interface Spec {
     devices?: Device[];
   };
 }
+
+/** containerID..+size-1 inside the container's user namespace = hostID..+size-1 in the runtime's. */
+export interface LinuxIdMapping { containerID: number; hostID: number; size: number }
 
 /** One concern applied to a spec; options compose in order. */
 export type SpecOpt = (spec: Spec) => void;
