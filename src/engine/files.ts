@@ -20,6 +20,8 @@ export interface NetworkFacts {
   /** aardvark-dns servers (network gateways) and their search domains. */
   dnsServers: string[];
   searchDomains: string[];
+  /** The host's address on the container's first outgoing network: host.containers.internal. */
+  hostGateway?: string;
 }
 
 /** --dns, --dns-search and --add-host, which override the generated defaults. */
@@ -55,7 +57,9 @@ export function hostsFile(hostname: string, name: string, network: NetworkMode, 
 function hostsBase(hostname: string, name: string, network: NetworkMode, facts?: NetworkFacts): string {
   const base = network === 'host' ? hostFile('/etc/hosts') : '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
   const self = network === 'host' ? '' : facts?.ips.length ? facts.ips.map((ip) => `${ip}\t${hostname} ${name}\n`).join('') : `127.0.1.1\t${hostname} ${name}\n`;
-  return base.replace(/\n*$/, '\n') + self;
+  // Podman 4.3 writes only host.containers.internal; host.docker.internal came later.
+  const host = facts?.hostGateway ? `${facts.hostGateway}\thost.containers.internal\n` : '';
+  return base.replace(/\n*$/, '\n') + host + self;
 }
 
 export function writeGeneratedFiles(dir: string, o: { id: string; name: string; image: string; imageId: string; hostname: string; network: NetworkMode; facts?: NetworkFacts; intent?: DnsOptions }): GeneratedFiles {

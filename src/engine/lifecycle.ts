@@ -13,6 +13,7 @@ import { conmonCreate } from '../runtime/conmon.ts';
 import { classifyStartError } from '../runtime/oci.ts';
 import { serializeSpec } from '../runtime/spec/index.ts';
 import type { Engine } from './engine.ts';
+import { defaultNetworkMode } from './config.ts';
 import { writeGeneratedFiles } from './files.ts';
 import { validateIntent, parseSignal, type ContainerIntent } from './intent.ts';
 import { randomName } from './names.ts';
@@ -50,7 +51,9 @@ async function imageFor(e: Engine, intent: ContainerIntent, o: CreateOptions): P
   }
 }
 
-export async function createContainer(e: Engine, intent: ContainerIntent, o: CreateOptions = {}): Promise<Container> {
+export async function createContainer(e: Engine, given: ContainerIntent, o: CreateOptions = {}): Promise<Container> {
+  // The default network mode is stored, so the container keeps it whatever the config says later.
+  const intent = { ...given, network: given.network && given.network !== 'private' ? given.network : defaultNetworkMode(e.config) };
   validateIntent(intent);
   const img = await imageFor(e, intent, o);
   const args = effectiveArgs(intent, img);
@@ -63,8 +66,8 @@ export async function createContainer(e: Engine, intent: ContainerIntent, o: Cre
   // Checked before volumes are created; the insert below re-checks atomically.
   if (intent.name && e.db.db.prepare('SELECT 1 FROM containers WHERE name = ?').get(intent.name)) nameInUse(e, intent.name);
   // Network modules load only for containers on networks (run --rm path stays lean).
-  const wantsNet = (!['none', 'host', 'private', undefined].includes(intent.network) && !intent.network?.startsWith('container:')) || !!intent.publish?.length;
-  const net = wantsNet ? await (await import('./networks.ts')).resolveNetworking(e, intent) : {};
+  const wantsNet = !['none', 'host'].includes(intent.network) || !!(intent.publish?.length || intent.publishAll || intent.ip || intent.mac);
+  const net = wantsNet ? await (await import('./networks.ts')).resolveNetworking(e, intent, Object.keys(img.config.config?.ExposedPorts ?? {})) : {};
   const { mounts, volumes } = resolveMounts(e, intent, img);
   const config: ContainerConfig = {
     id, name, intent, imageId: img.id, imageName: img.names[0] ?? intent.image, args,

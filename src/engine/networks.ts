@@ -10,7 +10,8 @@ import {
   DEFAULT_NETWORK_NAME, buildBridgeNetwork, defaultNetworkConfig, hostInterfaceNames, hostSubnets, parseNetworkConfig,
   type BridgeOptions, type NetworkConfig,
 } from '../runtime/network/config.ts';
-import { Netavark, freeHostPort, type NetworkOptions, type PortMapping } from '../runtime/network/netavark.ts';
+import { Netavark, freeHostPort, type NetworkOptions, type PerNetworkOptions, type PortMapping, type SetupResult, type StatusBlock } from '../runtime/network/netavark.ts';
+import { cidrContains, formatIp, lastAddress, parseCidr, parseIp } from '../runtime/network/ip.ts';
 import { createNetns, deleteNetns, netnsDir } from '../runtime/network/netns.ts';
 import { currentBootId } from '../common/process.ts';
 import type { NetworkFacts } from './files.ts';
@@ -23,8 +24,18 @@ const netavarks = new WeakMap<Engine, Netavark>();
 
 export function netavark(e: Engine): Netavark {
   let n = netavarks.get(e);
-  if (!n) netavarks.set(e, (n = new Netavark({ configDir: join(e.config.runroot, 'networks') })));
+  if (!n) netavarks.set(e, (n = new Netavark({ configDir: join(e.config.runroot, 'networks'), stateDir: hostNetworkStateDir() })));
   return n;
+}
+
+/**
+ * One lock and address pool per host (per user when rootless), whatever the
+ * store: every store's default network is the same podman0 bridge.
+ */
+function hostNetworkStateDir(): string {
+  const uid = process.getuid?.() ?? 0;
+  if (uid === 0) return '/run/husk/networks';
+  return join(process.env.XDG_RUNTIME_DIR ?? `/tmp/husk-run-${uid}`, 'husk/networks');
 }
 
 function dir(e: Engine): string {
@@ -136,18 +147,65 @@ export async function parsePublish(spec: string): Promise<PortMapping> {
 }
 
 
-/** Which networks a new container joins and which ports it publishes. */
-export async function resolveNetworking(e: Engine, i: ContainerIntent): Promise<Pick<ContainerConfig, 'networks' | 'ports'>> {
+/** Whether a network mode attaches the container to bridge networks (bridge or a network's name). */
+export function isBridgeMode(mode: string | undefined): boolean {
+  return !!mode && !['none', 'host', 'private'].includes(mode) && !mode.startsWith('container:') && !mode.startsWith('ns:');
+}
+
+/**
+ * Which networks a new container joins and which ports it publishes: -p,
+ * and with -P every port the image EXPOSEs (`exposed`, "80/tcp") on a
+ * random host port. --ip/--mac-address become the static address and MAC.
+ */
+export async function resolveNetworking(e: Engine, i: ContainerIntent, exposed: string[] = []): Promise<Pick<ContainerConfig, 'networks' | 'ports'>> {
   const mode = i.network ?? 'none';
-  if (mode === 'none' || mode === 'host' || mode === 'private') {
-    if (i.publish?.length && mode !== 'host') throw invalidArgument(`port mappings need a network: use --network bridge (or a network name) with -p`);
+  if (!isBridgeMode(mode)) {
+    if (i.ip || i.mac) throw invalidArgument(`--${i.ip ? 'ip' : 'mac-address'} can only be set when the network mode is bridge: invalid argument`);
+    if ((i.publish?.length || i.publishAll) && mode !== 'host') throw invalidArgument(`port mappings need a network: use --network bridge (or a network name) with -p`);
     return {};
   }
-  const net = getNetwork(e, mode === 'bridge' ? DEFAULT_NETWORK_NAME : mode);
-  const ports = [];
+  const net = getNetwork(e, mode === 'bridge' ? e.config.defaultNetwork : mode);
+  const per: PerNetworkOptions = { interfaceName: 'eth0', aliases: i.networkAliases };
+  if (i.ip) per.staticIps = [checkStaticIp(e, net, i.ip)];
+  if (i.mac) per.staticMac = normalizeMac(i.mac);
+  const ports: PortMapping[] = [];
   for (const p of i.publish ?? []) ports.push(await parsePublish(p));
+  if (i.publishAll) {
+    for (const key of exposed) {
+      const [port, proto = 'tcp'] = key.split('/');
+      const n = Number(port);
+      if (ports.some((p) => p.protocol === proto && n >= p.container_port && n < p.container_port + p.range)) continue;
+      ports.push(await parsePublish(`${n}/${proto}`));
+    }
+  }
   await checkPortsFree(e, ports);
-  return { networks: { [net.name]: { interfaceName: 'eth0', aliases: i.networkAliases } }, ports };
+  return { networks: { [net.name]: per }, ports };
+}
+
+/** The lower-case, colon-separated form netavark expects. */
+export function normalizeMac(mac: string): string {
+  return mac.toLowerCase().replaceAll('-', ':');
+}
+
+/**
+ * A static address must lie in the network's subnets, be a host address
+ * other than the gateway, and be neither held nor asked for by another
+ * container on the network. Returns it in canonical form.
+ */
+export function checkStaticIp(e: Engine, net: NetworkConfig, ip: string, self?: string): string {
+  const addr = parseIp(ip);
+  if (!addr) throw invalidArgument(`invalid static ip address: ${ip}`);
+  const sub = (net.subnets ?? []).find((s) => cidrContains(parseCidr(s.subnet), addr));
+  if (!sub) throw invalidArgument(`requested static ip ${ip} not in any subnet on network ${net.name}`);
+  const c = parseCidr(sub.subnet);
+  const text = formatIp(addr);
+  if (addr.value === c.network || (c.family === 4 && addr.value === lastAddress(c)) || sub.gateway === text) {
+    throw invalidArgument(`requested static ip ${ip} is reserved in subnet ${sub.subnet}`);
+  }
+  const holder = netavark(e).ipam.owner(net, text) ??
+    e.db.list().find((o) => o.config.id !== self && o.config.networks?.[net.name]?.staticIps?.includes(text))?.config.id;
+  if (holder && holder !== self) throw new HuskError('IP_IN_USE', `IPAM error: requested ip address ${text} is already allocated to container ID ${holder}`);
+  return text;
 }
 
 /** netavark's view of a container's networks (configs copied, so teardown works if a network is removed). */
@@ -172,14 +230,24 @@ export async function setupNetwork(e: Engine, c: Container): Promise<{ netnsPath
     throw err;
   }
   e.db.updateState(c.config.id, (s) => { s.netnsPath = netnsPath; s.networkStatus = status; s.networkOptions = opts; });
-  const blocks = Object.values(status);
+  return { netnsPath, facts: networkFacts(status, opts) };
+}
+
+/**
+ * What the generated files need from netavark's result, networks in the
+ * container's order (eth0's first). host.containers.internal is the gateway
+ * of the first network that has a route out (Podman's choice when rootful).
+ */
+export function networkFacts(status: SetupResult, o: NetworkOptions): NetworkFacts {
+  const names = Object.keys(o.networks).filter((n) => status[n]);
+  const blocks = names.map((n) => status[n]);
+  const subnets = (b: StatusBlock) => Object.values(b.interfaces ?? {}).flatMap((i) => i.subnets ?? []);
+  const out = names.find((n) => !o.networkInfo[n]?.internal && subnets(status[n]).some((sn) => sn.gateway));
   return {
-    netnsPath,
-    facts: {
-      ips: blocks.flatMap((b) => Object.values(b.interfaces ?? {}).flatMap((i) => (i.subnets ?? []).map((sn) => sn.ipnet.split('/')[0]))),
-      dnsServers: blocks.flatMap((b) => b.dns_server_ips ?? []),
-      searchDomains: [...new Set(blocks.flatMap((b) => b.dns_search_domains ?? []))],
-    },
+    ips: blocks.flatMap((b) => subnets(b).map((sn) => sn.ipnet.split('/')[0])),
+    dnsServers: [...new Set(blocks.flatMap((b) => b.dns_server_ips ?? []))],
+    searchDomains: [...new Set(blocks.flatMap((b) => b.dns_search_domains ?? []))],
+    hostGateway: out ? subnets(status[out]).find((sn) => sn.gateway)?.gateway : undefined,
   };
 }
 

@@ -1,7 +1,7 @@
 // Stored container records: an immutable config (set at create) and a
 // mutable state (changed by the lifecycle), kept apart as Podman does.
 import type { ContainerIntent } from './intent.ts';
-import type { NetworkOptions, PortMapping, SetupResult } from '../runtime/network/netavark.ts';
+import type { NetworkOptions, PerNetworkOptions, PortMapping, SetupResult } from '../runtime/network/netavark.ts';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'stopped' | 'exited' | 'removing';
 
@@ -21,8 +21,8 @@ export interface ContainerConfig {
   mounts?: MountSpec[];
   /** Names of the volumes this container uses (for "in use" checks). */
   volumes?: string[];
-  /** Bridge networks to attach to (name → interface, aliases). */
-  networks?: Record<string, { interfaceName: string; aliases?: string[] }>;
+  /** Bridge networks to attach to (name → interface, aliases, static IPs/MAC); network connect/disconnect change it. */
+  networks?: Record<string, PerNetworkOptions>;
   /** Published ports (host port 0 resolved at create). */
   ports?: PortMapping[];
 }
