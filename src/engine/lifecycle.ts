@@ -115,6 +115,7 @@ async function init(e: Engine, c: Container): Promise<void> {
   const rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir);
   e.db.updateState(id, (s) => { s.mounted = true; });
   const runtime = e.runtime(c.config.runtime);
+  let netReady: Promise<unknown> | undefined;
   try {
     const user = resolveUser(rootfs, c.config.intent.user ?? img.config.config?.User);
     for (const g of resolveGroups(rootfs, c.config.intent.groupAdd)) if (!user.additionalGids.includes(g)) user.additionalGids.push(g);
@@ -131,8 +132,11 @@ async function init(e: Engine, c: Container): Promise<void> {
     mkdirSync(rundir, { recursive: true });
     const network = c.config.intent.network ?? 'none';
     const shared = sharedNamespaces(e, c.config.intent);
-    const net = c.config.networks ? await (await import('./networks.ts')).setupNetwork(e, c) : undefined;
-    const files = writeGeneratedFiles(rundir, { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, facts: net?.facts, intent: c.config.intent });
+    // netavark attaches the netns while the runtime creates the container; the files get the addresses after.
+    const net = c.config.networks ? await (await import('./networks.ts')).beginNetworkSetup(e, c) : undefined;
+    netReady = net?.ready;
+    const fileInfo = { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, intent: c.config.intent };
+    const files = writeGeneratedFiles(rundir, fileInfo);
     const mounts = ociMounts(e, c, rootfs, user);
     const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared });
     const bundle = e.bundleDir(id);
@@ -161,9 +165,13 @@ async function init(e: Engine, c: Container): Promise<void> {
       if (err instanceof HuskError && err.code === 'RUNTIME') throw classifyStartError(err.message, c.config.args[0]);
       throw err;
     }
+    // Rewritten in place: the runtime has bind-mounted these very files.
+    if (net) writeGeneratedFiles(rundir, { ...fileInfo, facts: await net.ready });
     const conmonPid = Number(readText(join(rundir, 'conmon.pid'))) || 0;
     e.db.updateState(id, (s) => { Object.assign(s, { status: 'created', pid, conmonPid, exitCode: 0, error: '', bootId: currentBootId() }); });
-  } catch (err) {
+  } catch (caught) {
+    // A failed network set-up is the cause even when it made the runtime fail (its netns is gone).
+    const err = (await netReady?.then(() => undefined, (x: unknown) => x)) ?? caught;
     await runtime.delete(id).catch(() => {});
     if (e.db.get(id)?.state.netnsPath) await (await import('./networks.ts')).teardownNetwork(e, c);
     unmountImageMounts(e, c);

@@ -217,20 +217,27 @@ function networkOptions(e: Engine, c: Container): NetworkOptions {
   };
 }
 
-/** Creates the netns and attaches it; returns what the generated files need. */
-export async function setupNetwork(e: Engine, c: Container): Promise<{ netnsPath: string; facts: NetworkFacts } | undefined> {
+/**
+ * Creates the netns now and attaches it in the background, so netavark's
+ * work (~50 ms) overlaps the runtime's create, which only needs the path.
+ * `ready` settles once it is attached (and recorded in the state) or has
+ * failed (netns deleted again); await it before the container's process
+ * starts, and before undoing anything on another failure.
+ */
+export async function beginNetworkSetup(e: Engine, c: Container): Promise<{ netnsPath: string; ready: Promise<NetworkFacts> } | undefined> {
   if (!c.config.networks || !Object.keys(c.config.networks).length) return undefined;
   const opts = networkOptions(e, c);
   const netnsPath = await createNetns(netnsDir(e.config.runroot));
-  let status;
-  try {
-    status = await netavark(e).setup(netnsPath, opts);
-  } catch (err) {
+  const ready = netavark(e).setup(netnsPath, opts).then((status) => {
+    e.db.updateState(c.config.id, (s) => { s.netnsPath = netnsPath; s.networkStatus = status; s.networkOptions = opts; });
+    return networkFacts(status, opts);
+  }, (err: unknown) => {
     deleteNetns(netnsPath);
     throw err;
-  }
-  e.db.updateState(c.config.id, (s) => { s.netnsPath = netnsPath; s.networkStatus = status; s.networkOptions = opts; });
-  return { netnsPath, facts: networkFacts(status, opts) };
+  });
+  // Observed here so a failure is never "unhandled" while the caller is busy elsewhere.
+  ready.catch(() => {});
+  return { netnsPath, ready };
 }
 
 /**

@@ -4,9 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Store, FIXTURES } from '../helpers.ts';
+import { Store, FIXTURES, until } from '../helpers.ts';
 import { aardvarkPids, dport, fetchRetry, ifindexes, ipamHolders, linkExists, netnsFiles, randomPort, randomSubnet, rulesWith, strayVeths } from './nettools.ts';
 
 const s = new Store();
@@ -23,6 +23,11 @@ after(async () => {
   s.husk(['rm', '-af']);
   for (const n of s.ok(['network', 'ls', '-q']).split('\n')) if (n && n !== 'podman') s.husk(['network', 'rm', '-f', n]);
   await s.destroyWhenIdle();
+});
+
+/** Whether a conmon of this store is alive. */
+const conmons = () => readdirSync('/proc').some((p) => {
+  try { return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('/usr/bin/conmon') && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(s.dir); } catch { return false; }
 });
 
 /** Host-side ifindex of a running container's eth0 (eth0@ifN). */
@@ -173,6 +178,32 @@ test('errors: port in use, unknown network, bad or overlapping subnets, -p witho
   assert.deepEqual(rulesWith([subnet, dport(port)]), []);
   assert.ok(!linkExists(`hk${process.pid % 100000}`), 'the bridge went with its last container');
   s.ok(['network', 'rm', 'errnet']);
+});
+
+test('a netavark failure during start: its one-line error, exit 125, no netns, rule, address or process left', async () => {
+  const subnet = randomSubnet();
+  const bridge = `hf${process.pid % 100000}`;
+  s.ok(['network', 'create', '--subnet', subnet, '--interface-name', bridge, 'failnet']);
+  // Something else took the bridge's name after the network was made.
+  execFileSync('ip', ['link', 'add', bridge, 'type', 'veth', 'peer', 'name', `${bridge}p`]);
+  try {
+    const ids0 = ifindexes();
+    for (const args of [['--rm'], ['--name', 'kept']]) {
+      const r = s.husk(['run', ...args, '--network', 'failnet', '-p', '127.0.0.1:0:80', 'busybox', 'true']);
+      assert.equal(r.code, 125);
+      assert.equal(r.stderr, `Error: netavark: bridge interface ${bridge} already exists but is a Veth interface\n`);
+    }
+    assert.deepEqual(s.ok(['ps', '-a', '--format', '{{.Names}} {{.Status}}']), 'kept Created');
+    assert.deepEqual(netnsFiles(s.runroot), []);
+    assert.deepEqual(rulesWith([subnet]), []);
+    assert.deepEqual(ipamHolders(bridge), []);
+    assert.deepEqual(strayVeths(ids0, bridge), []);
+    await until(() => !conmons(), 5000);
+  } finally {
+    execFileSync('ip', ['link', 'del', bridge]);
+  }
+  s.ok(['rm', 'kept']);
+  s.ok(['network', 'rm', 'failnet']);
 });
 
 test('50 run --rm cycles with -p on a DNS network leave no veth, netns, rule, address or aardvark-dns behind', async () => {
