@@ -53,10 +53,13 @@ function addCreateFlags(cmd: Command): Command {
     .option('-i, --interactive', 'Keep STDIN open even if not attached', false)
     .option('-l, --label <label>', 'Set metadata on container', collect, [])
     .option('--name <name>', 'Assign a name to the container')
-    .addOption(new Option('--network <mode>', 'Connect a container to a network (none, host, private, bridge, slirp4netns[:OPTIONS], container:NAME, or a network name)'))
+    .option('--network <mode>', 'Connect a container to a network: bridge (default as root), NAME, none, host, container:NAME, ns:PATH, private, slirp4netns[:OPTIONS] (default rootless)')
     .option('--pod <pod>', 'Run container in an existing pod, or new:NAME to create the pod')
     .option('--pod-id-file <file>', 'Read the pod ID from the file')
     .option('-p, --publish <port>', 'Publish a container\'s port to the host ([[ip:]hostPort:]containerPort[/proto]; needs a network)', collect, [])
+    .option('-P, --publish-all', 'Publish all exposed ports to random ports on the host interfaces', false)
+    .option('--ip <address>', 'Specify a static IPv4 address for the container (on its one bridge network)')
+    .option('--mac-address <address>', 'Container MAC address (e.g. 92:d0:c6:0a:29:33)')
     .option('--network-alias <alias>', 'Add a network-scoped alias for the container', collect, [])
     .option('--pid <mode>', 'PID namespace to use (private, host, container:NAME)')
     .option('--ipc <mode>', 'IPC namespace to use (private, host, container:NAME)')
@@ -117,6 +120,7 @@ function intentFrom(image: string, command: string[], o: Opts): ContainerIntent 
     image, command: command.length ? command : undefined, entrypoint, name: o.name, env, workdir: o.workdir,
     user: o.user, hostname: o.hostname, labels: parseLabels(o.label), interactive: o.interactive, tty: o.tty,
     autoRemove: o.rm, network: network as NetworkMode, pod: podRef(o), publish: o.publish, networkAliases: o.networkAlias, stopSignal: o.stopSignal,
+    publishAll: o.publishAll, ip: o.ip, mac: o.macAddress,
     pidMode: o.pid, ipcMode: o.ipc, utsMode: o.uts, dns: o.dns, dnsSearch: o.dnsSearch, addHost: o.addHost, noHosts: o.hosts === false,
     stopTimeout: o.stopTimeout, readOnly: o.readOnly, ulimits: o.ulimit, pidsLimit: o.pidsLimit,
     createCommand: ['husk', ...process.argv.slice(2)],

@@ -1,9 +1,9 @@
-// Network commands: create, ls, inspect, rm, exists, prune.
+// Network commands: create, ls, inspect, rm, exists, prune, connect, disconnect, reload.
 import { Command } from 'commander';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import { removeContainer } from '../engine/lifecycle.ts';
 import * as N from '../engine/networks.ts';
-import { collect, engineFor, print } from './common.ts';
+import { collect, each, engineFor, print } from './common.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 
@@ -94,6 +94,36 @@ export function register(program: Command): void {
         N.removeNetworkConfig(e, n.name);
         print(n.name);
       }
+    });
+  group.command('connect').description('Connect a container to a network')
+    .option('--alias <name>', 'network scoped alias for container', collect, [])
+    .option('--ip <address>', 'set a static ipv4 address for this container network')
+    .option('--mac-address <address>', 'set a static mac address for this container network')
+    .argument('<network>').argument('<container>')
+    .action(async function (this: Command, net: string, ctr: string, o: Opts) {
+      const { connectNetwork } = await import('../engine/netconnect.ts');
+      await connectNetwork(engineFor(this), net, ctr, { aliases: o.alias, ip: o.ip, mac: o.macAddress });
+    });
+  group.command('disconnect').description('Disconnect a container from a network')
+    .option('-f, --force', 'force the container to disconnect from a network', false)
+    .argument('<network>').argument('<container>')
+    .action(async function (this: Command, net: string, ctr: string, o: Opts) {
+      const { disconnectNetwork } = await import('../engine/netconnect.ts');
+      await disconnectNetwork(engineFor(this), net, ctr, { force: o.force });
+    });
+  group.command('reload').description('Reload firewall rules for one or more containers')
+    .option('-a, --all', 'reload network configuration of all containers', false)
+    .argument('[containers...]')
+    .action(async function (this: Command, names: string[], o: Opts) {
+      if (!o.all && !names.length) throw invalidArgument('you must provide at least one name or id');
+      if (o.all && names.length) throw invalidArgument('--all and containers cannot be used together');
+      const { reloadNetworks } = await import('../engine/netconnect.ts');
+      const results = await reloadNetworks(engineFor(this), names, o.all);
+      await each(results.map((_, i) => String(i)), async (i) => {
+        const r = results[Number(i)];
+        if (r.error) throw r.error;
+        print(r.id);
+      });
     });
   program.addCommand(group);
 }

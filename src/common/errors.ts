@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'CMD_NOT_FOUND' | 'CMD_CANNOT_INVOKE' | 'NOT_IMPLEMENTED' | 'NO_SUCH_VOLUME' | 'VOLUME_IN_USE' | 'NO_SUCH_NETWORK' | 'NETWORK_IN_USE' | 'PORT_IN_USE' | 'PORT_DENIED'
   | 'NO_SUCH_POD' | 'POD_STATE'
   | 'REGISTRY' | 'UNAUTHORIZED' | 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN'
+  | 'IP_IN_USE' | 'NETWORK_CONNECTED' | 'NETWORK_NOT_CONNECTED' | 'NETWORK_MODE_INVALID'
   /** A rootless prerequisite is missing (subuid ranges, a delegated cgroup, a device). */
   | 'ROOTLESS';
 

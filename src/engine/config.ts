@@ -36,6 +36,10 @@ export interface ResolvedConfig {
   pidsLimit: number;
   /** containers.conf seccomp_profile, when set. */
   seccompProfile: string | undefined;
+  /** containers.conf [containers] netns: the network mode of containers that name none. */
+  netns: string | undefined;
+  /** containers.conf [network] default_network: what `--network bridge` means (default "podman"). */
+  defaultNetwork: string;
   /** Files read, for `husk info`. */
   configFiles: string[];
   /** Set when husk runs for a non-root user (inside its user namespace). */
@@ -87,11 +91,6 @@ function defaultRoots(): { root: string; runroot: string } {
   return { root: join(data, 'husk/storage'), runroot: rootlessRunDir(r.uid) };
 }
 
-/** The network a container gets when none is asked for: slirp4netns when rootless, as in Podman. */
-export function defaultNetwork(c: Pick<ResolvedConfig, 'rootless'>): string {
-  return c.rootless ? 'slirp4netns' : 'none';
-}
-
 export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
   const files: string[] = [];
   const cfg: ResolvedConfig = {
@@ -103,6 +102,8 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     defaultUlimits: [],
     pidsLimit: 2048,
     seccompProfile: undefined,
+    netns: undefined,
+    defaultNetwork: 'podman',
     configFiles: files,
     rootless: rootless(),
     mountProgram: undefined,
@@ -114,6 +115,7 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     const t = parseToml(f);
     const engine = (t.engine ?? {}) as Toml;
     const containers = (t.containers ?? {}) as Toml;
+    const network = (t.network ?? {}) as Toml;
     if (typeof engine.runtime === 'string') cfg.runtime = engine.runtime;
     if (Array.isArray(engine.conmon_path)) conmonPaths = engine.conmon_path as string[];
     const runtimes = (engine.runtimes ?? {}) as Record<string, unknown>;
@@ -121,6 +123,8 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     if (Array.isArray(containers.default_ulimits)) cfg.defaultUlimits = containers.default_ulimits as string[];
     if (typeof containers.pids_limit === 'number') cfg.pidsLimit = containers.pids_limit;
     if (typeof containers.seccomp_profile === 'string' && containers.seccomp_profile) cfg.seccompProfile = containers.seccomp_profile;
+    if (typeof containers.netns === 'string' && containers.netns) cfg.netns = containers.netns;
+    if (typeof network.default_network === 'string' && network.default_network) cfg.defaultNetwork = network.default_network;
   }
   for (const f of storageConfFiles()) {
     if (!existsSync(f)) continue;
@@ -138,4 +142,15 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
   if (opts.pidsLimit !== undefined) cfg.pidsLimit = opts.pidsLimit;
   cfg.conmonPath = opts.conmonPath ?? conmonPaths.find((p) => existsSync(p)) ?? '';
   return cfg;
+}
+
+/**
+ * The network mode of a container created without one (or with "private",
+ * which Podman treats alike): containers.conf `netns` when it names a mode,
+ * else the default bridge network for root and slirp4netns when rootless,
+ * as in Podman.
+ */
+export function defaultNetworkMode(c: Pick<ResolvedConfig, 'netns' | 'rootless'>): string {
+  if (c.netns && c.netns !== 'private') return c.netns;
+  return c.rootless ? 'slirp4netns' : 'bridge';
 }

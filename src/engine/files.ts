@@ -23,7 +23,7 @@ export interface NetworkFacts {
   searchDomains: string[];
   /** Nameservers put before the host's (slirp4netns's DNS forwarder). */
   nameserversFirst?: string[];
-  /** The address /etc/hosts gives host.containers.internal. */
+  /** The address /etc/hosts gives host.containers.internal (the bridge gateway, or slirp4netns's host address). */
   hostContainersInternal?: string;
 }
 
@@ -64,8 +64,9 @@ export function hostsFile(hostname: string, name: string, network: NetworkMode, 
 function hostsBase(hostname: string, name: string, network: NetworkMode, facts?: NetworkFacts): string {
   const base = network === 'host' ? hostFile('/etc/hosts') : '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
   const self = network === 'host' ? '' : facts?.ips.length ? facts.ips.map((ip) => `${ip}\t${hostname} ${name}\n`).join('') : `127.0.1.1\t${hostname} ${name}\n`;
-  const internal = facts?.hostContainersInternal ? `${facts.hostContainersInternal}\thost.containers.internal\n` : '';
-  return base.replace(/\n*$/, '\n') + self + internal;
+  // Podman 4.3 writes only host.containers.internal; host.docker.internal came later.
+  const host = facts?.hostContainersInternal ? `${facts.hostContainersInternal}\thost.containers.internal\n` : '';
+  return base.replace(/\n*$/, '\n') + host + self;
 }
 
 export function writeGeneratedFiles(dir: string, o: { id: string; name: string; image: string; imageId: string; hostname: string; network: NetworkMode; facts?: NetworkFacts; intent?: DnsOptions }): GeneratedFiles {

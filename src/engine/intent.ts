@@ -1,12 +1,18 @@
 // ContainerIntent: what the user asked for, built alike by the CLI and by
 // library callers, validated once, then translated into a stored config
 // and at start into config.json. Every field is optional unless noted.
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { invalidArgument } from '../common/errors.ts';
 import { effectiveCaps } from '../runtime/spec/security.ts';
 import type { ResourceLimits } from '../runtime/spec/resources.ts';
 
-/** none, host, private (own netns, loopback only), bridge (the default network), slirp4netns[:OPTS] or a network's name. */
+/**
+ * bridge (the default network), a network's name, none (own netns, loopback
+ * only), host, container:NAME, ns:PATH (join an existing netns),
+ * slirp4netns[:OPTS], or private (the default mode). Unset: the engine's
+ * default (defaultNetworkMode).
+ */
 export type NetworkMode = string;
 
 export interface ContainerIntent extends ResourceLimits {
@@ -91,11 +97,18 @@ export interface ContainerIntent extends ResourceLimits {
   /** --uidmap/--gidmap CONTAINER_ID:HOST_ID:SIZE; host ids are those of husk's namespace (rootless: 0 = the user). */
   uidmap?: string[];
   gidmap?: string[];
+  /** --ip, --mac-address: static address and MAC on the (single) bridge network. */
+  ip?: string;
+  mac?: string;
+  /** -P/--publish-all: publish every port the image EXPOSEs on a random host port. */
+  publishAll?: boolean;
   /** --pull: missing (default), always, never, newer (treated as always). */
   pull?: 'missing' | 'always' | 'never' | 'newer';
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** A 48-bit MAC address, colon or dash separated (the EUI-48 forms Go's net.ParseMAC accepts). */
+const MAC = /^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$/;
 
 export const SIGNALS: Record<string, number> = {
   HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, IOT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11, USR2: 12,
@@ -128,7 +141,9 @@ export function validateIntent(i: ContainerIntent): void {
   }
   for (const h of i.addHost ?? []) if (!/^[^:\s]+:[0-9a-fA-F.:]+$/.test(h)) throw invalidArgument(`invalid --add-host "${h}": expected HOST:IP`);
   if (i.pull && !['missing', 'always', 'never', 'newer'].includes(i.pull)) throw invalidArgument(`invalid pull policy "${i.pull}": must be missing, always, never or newer`);
-  if (i.network && !/^([a-zA-Z0-9][a-zA-Z0-9_.-]*|container:.+|slirp4netns:.*)$/.test(i.network)) throw invalidArgument(`invalid network "${i.network}"`);
+  if (i.network && !/^([a-zA-Z0-9][a-zA-Z0-9_.-]*|container:.+|ns:\/.*|slirp4netns:.*)$/.test(i.network)) throw invalidArgument(`invalid network "${i.network}"`);
+  if (i.ip && !isIP(i.ip)) throw invalidArgument(`invalid argument "${i.ip}" for "--ip" flag: invalid IP address`);
+  if (i.mac && !MAC.test(i.mac)) throw invalidArgument(`invalid argument "${i.mac}" for "--mac-address" flag: address ${i.mac}: invalid MAC address`);
   if (i.stopTimeout !== undefined && (!Number.isInteger(i.stopTimeout) || i.stopTimeout < 0)) throw invalidArgument('stop timeout must be a non-negative integer');
   if (i.stopSignal) parseSignal(i.stopSignal);
   for (const k of Object.keys(i.env ?? {})) if (!k || k.includes('=')) throw invalidArgument(`invalid environment variable name "${k}"`);

@@ -13,7 +13,7 @@ import { conmonCreate } from '../runtime/conmon.ts';
 import { classifyStartError } from '../runtime/oci.ts';
 import { serializeSpec } from '../runtime/spec/index.ts';
 import type { Engine } from './engine.ts';
-import { defaultNetwork } from './config.ts';
+import { defaultNetworkMode } from './config.ts';
 import { chownUpper, exposeMountSources, releaseExposed, releaseMappedLayers, resolveIdMap, rootfsOptions } from './idmap.ts';
 import { checkRootlessIntent, hasCgroup, noCgroupError } from './rootless.ts';
 import { writeGeneratedFiles } from './files.ts';
@@ -64,7 +64,9 @@ export async function createContainer(e: Engine, given: ContainerIntent, o: Crea
     given = joined.intent;
     pod = { podId: joined.podId };
   }
-  const intent: ContainerIntent = { ...given, network: given.network ?? defaultNetwork(e.config) };
+  // The default network mode is stored, so the container keeps it whatever the config says later.
+  const intent: ContainerIntent = { ...given, network: given.network && given.network !== 'private' ? given.network : defaultNetworkMode(e.config) };
+  validateIntent(intent);
   checkRootlessIntent(e, intent);
   const img = await imageFor(e, intent, o);
   const args = effectiveArgs(intent, img);
@@ -77,8 +79,8 @@ export async function createContainer(e: Engine, given: ContainerIntent, o: Crea
   // Checked before volumes are created; the insert below re-checks atomically.
   if (intent.name && e.db.db.prepare('SELECT 1 FROM containers WHERE name = ?').get(intent.name)) nameInUse(e, intent.name);
   // Network modules load only for containers on networks (run --rm path stays lean).
-  const wantsNet = (!['none', 'host', 'private', undefined].includes(intent.network) && !intent.network?.startsWith('container:')) || !!intent.publish?.length;
-  const net = wantsNet ? await (await import('./networks.ts')).resolveNetworking(e, intent) : {};
+  const wantsNet = !['none', 'host'].includes(intent.network!) && !intent.network!.startsWith('container:') || !!(intent.publish?.length || intent.publishAll || intent.ip || intent.mac);
+  const net = wantsNet ? await (await import('./networks.ts')).resolveNetworking(e, intent, Object.keys(img.config.config?.ExposedPorts ?? {})) : {};
   const idmap = resolveIdMap(e, intent, img);
   const { mounts, volumes } = resolveMounts(e, intent, img);
   const config: ContainerConfig = {
@@ -130,6 +132,7 @@ async function init(e: Engine, c: Container): Promise<void> {
   e.db.updateState(id, (s) => { s.mounted = true; });
   const runtime = e.runtime(c.config.runtime);
   let holdFd: number | undefined;
+  let netReady: Promise<unknown> | undefined;
   try {
     const user = resolveUser(rootfs, c.config.intent.user ?? img.config.config?.User);
     for (const g of resolveGroups(rootfs, c.config.intent.groupAdd)) if (!user.additionalGids.includes(g)) user.additionalGids.push(g);
@@ -146,12 +149,15 @@ async function init(e: Engine, c: Container): Promise<void> {
     mkdirSync(rundir, { recursive: true });
     const network = c.config.intent.network ?? 'none';
     const shared = sharedNamespaces(e, c.config.intent);
-    const net = c.config.networks || c.config.slirp ? await (await import('./networks.ts')).setupNetwork(e, c) : undefined;
+    // netavark attaches the netns while the runtime creates the container; the files get the addresses after.
+    const net = c.config.networks || c.config.slirp ? await (await import('./networks.ts')).beginNetworkSetup(e, c) : undefined;
+    netReady = net?.ready;
     holdFd = net?.holdFd;
     // A container joining another's network (a pod member) gets that one's addresses and DNS.
     const joined = network.startsWith('container:') ? e.db.get(e.db.lookupId(network.slice('container:'.length))) : undefined;
-    const facts = net?.facts ?? (joined ? (await import('./networks.ts')).joinedFacts(joined) : undefined);
-    const files = writeGeneratedFiles(rundir, { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, facts, intent: c.config.intent });
+    const joinedFacts = joined ? (await import('./networks.ts')).joinedFacts(joined) : undefined;
+    const fileInfo = { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, intent: c.config.intent };
+    const files = writeGeneratedFiles(rundir, { ...fileInfo, facts: joinedFacts });
     const mounts = ociMounts(e, c, rootfs, user);
     const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared, rootless: e.rootlessCgroups() });
     exposeMountSources(e, c.config, spec);
@@ -181,9 +187,13 @@ async function init(e: Engine, c: Container): Promise<void> {
       if (err instanceof HuskError && err.code === 'RUNTIME') throw classifyStartError(err.message, c.config.args[0]);
       throw err;
     }
+    // Rewritten in place: the runtime has bind-mounted these very files.
+    if (net) writeGeneratedFiles(rundir, { ...fileInfo, facts: await net.ready });
     const conmonPid = Number(readText(join(rundir, 'conmon.pid'))) || 0;
     e.db.updateState(id, (s) => { Object.assign(s, { status: 'created', pid, conmonPid, exitCode: 0, error: '', bootId: currentBootId() }); });
-  } catch (err) {
+  } catch (caught) {
+    // A failed network set-up is the cause even when it made the runtime fail (its netns is gone).
+    const err = (await netReady?.then(() => undefined, (x: unknown) => x)) ?? caught;
     await runtime.delete(id).catch(() => {});
     if (e.db.get(id)?.state.netnsPath) await (await import('./networks.ts')).teardownNetwork(e, c);
     unmountImageMounts(e, c);

@@ -1,8 +1,8 @@
 // Namespaces shared with the host or with another container (--pid, --ipc,
-// --uts, --network container:NAME), resolved at start to /proc/PID/ns paths
-// of the running target, and the namespace inodes `ps --ns` shows.
-import { readlinkSync } from 'node:fs';
-import { containerState } from '../common/errors.ts';
+// --uts, --network container:NAME|ns:PATH), resolved at start to /proc/PID/ns
+// paths of the running target (or the given file), and the namespace inodes `ps --ns` shows.
+import { existsSync, readlinkSync } from 'node:fs';
+import { containerState, invalidArgument } from '../common/errors.ts';
 import type { NamespaceMode } from '../runtime/spec/namespaces.ts';
 import type { Engine } from './engine.ts';
 import type { ContainerIntent } from './intent.ts';
@@ -22,8 +22,14 @@ export function sharedNamespaces(e: Engine, i: ContainerIntent): { pid?: Namespa
     pid: modeFor(e, i.pidMode, 'pid'),
     ipc: modeFor(e, i.ipcMode, 'ipc'),
     uts: modeFor(e, i.utsMode, 'uts'),
-    network: i.network?.startsWith('container:') ? modeFor(e, i.network, 'net') : undefined,
+    network: i.network?.startsWith('container:') ? modeFor(e, i.network, 'net') : i.network?.startsWith('ns:') ? netnsPath(i.network.slice(3)) : undefined,
   };
+}
+
+/** --network ns:PATH: a network namespace file (e.g. /run/netns/NAME) the runtime joins. */
+function netnsPath(path: string): NamespaceMode {
+  if (!existsSync(path)) throw invalidArgument(`--network ns:${path}: no such network namespace file`);
+  return { kind: 'path', path };
 }
 
 /** Namespace inode numbers of a process, for `ps --ns`. */

@@ -10,7 +10,8 @@ import {
   DEFAULT_NETWORK_NAME, buildBridgeNetwork, defaultNetworkConfig, hostInterfaceNames, hostSubnets, parseNetworkConfig,
   type BridgeOptions, type NetworkConfig,
 } from '../runtime/network/config.ts';
-import { Netavark, freeHostPort, type NetworkOptions, type PortMapping, type SetupResult } from '../runtime/network/netavark.ts';
+import { Netavark, freeHostPort, type NetworkOptions, type PerNetworkOptions, type PortMapping, type SetupResult, type StatusBlock } from '../runtime/network/netavark.ts';
+import { cidrContains, formatIp, lastAddress, parseCidr, parseIp } from '../runtime/network/ip.ts';
 import { createNetns, deleteNetns, netnsDir } from '../runtime/network/netns.ts';
 import {
   addPortForwards, hostContainersInternal, hostfwdError, isSlirpMode, parseSlirpMode, slirpAddresses, startSlirp, stopSlirp, unprivilegedPortStart,
@@ -27,8 +28,18 @@ const netavarks = new WeakMap<Engine, Netavark>();
 
 export function netavark(e: Engine): Netavark {
   let n = netavarks.get(e);
-  if (!n) netavarks.set(e, (n = new Netavark({ configDir: join(e.config.runroot, 'networks') })));
+  if (!n) netavarks.set(e, (n = new Netavark({ configDir: join(e.config.runroot, 'networks'), stateDir: hostNetworkStateDir() })));
   return n;
+}
+
+/**
+ * One lock and address pool per host (per user when rootless), whatever the
+ * store: every store's default network is the same podman0 bridge.
+ */
+function hostNetworkStateDir(): string {
+  const uid = process.getuid?.() ?? 0;
+  if (uid === 0) return '/run/husk/networks';
+  return join(process.env.XDG_RUNTIME_DIR ?? `/tmp/husk-run-${uid}`, 'husk/networks');
 }
 
 function dir(e: Engine): string {
@@ -140,18 +151,24 @@ export async function parsePublish(spec: string): Promise<PortMapping> {
 }
 
 
-/** Which networks a new container joins and which ports it publishes. */
-export async function resolveNetworking(e: Engine, i: ContainerIntent): Promise<Pick<ContainerConfig, 'networks' | 'ports' | 'slirp'>> {
+/** Whether a network mode attaches the container to bridge networks (bridge or a network's name). */
+export function isBridgeMode(mode: string | undefined): boolean {
+  return !!mode && !['none', 'host', 'private', 'pasta'].includes(mode) && !/^(container|ns|pasta):/.test(mode) && !isSlirpMode(mode);
+}
+
+/**
+ * Which networks a new container joins and which ports it publishes: -p,
+ * and with -P every port the image EXPOSEs (`exposed`, "80/tcp") on a
+ * random host port. --ip/--mac-address become the static address and MAC.
+ */
+export async function resolveNetworking(e: Engine, i: ContainerIntent, exposed: string[] = []): Promise<Pick<ContainerConfig, 'networks' | 'ports' | 'slirp'>> {
   const mode = i.network ?? 'none';
-  if (mode === 'none' || mode === 'host' || mode === 'private') {
-    if (i.publish?.length && mode !== 'host') throw invalidArgument(`port mappings need a network: use --network bridge, slirp4netns or a network name with -p`);
-    return {};
-  }
   if (mode === 'pasta' || mode.startsWith('pasta:')) throw new HuskError('NOT_IMPLEMENTED', 'network mode pasta is not supported yet: use slirp4netns');
   if (isSlirpMode(mode)) {
+    if (i.ip || i.mac) throw invalidArgument(`--${i.ip ? 'ip' : 'mac-address'} can only be set when the network mode is bridge: invalid argument`);
     const slirp = parseSlirpMode(mode);
     const ports = [];
-    for (const p of i.publish ?? []) {
+    for (const p of [...(i.publish ?? []), ...(i.publishAll ? exposed : [])]) {
       const m = await parsePublish(p);
       if (m.protocol.split(',').includes('sctp')) throw invalidArgument(`invalid port "${p}": slirp4netns publishes only tcp and udp ports`);
       if (m.host_ip.includes(':')) throw invalidArgument(`invalid port "${p}": slirp4netns publishes ports on IPv4 host addresses only`);
@@ -160,11 +177,53 @@ export async function resolveNetworking(e: Engine, i: ContainerIntent): Promise<
     await checkPortsFree(e, ports);
     return { slirp, ports };
   }
-  const net = getNetwork(e, mode === 'bridge' ? DEFAULT_NETWORK_NAME : mode);
-  const ports = [];
+  if (!isBridgeMode(mode)) {
+    if (i.ip || i.mac) throw invalidArgument(`--${i.ip ? 'ip' : 'mac-address'} can only be set when the network mode is bridge: invalid argument`);
+    if ((i.publish?.length || i.publishAll) && mode !== 'host') throw invalidArgument(`port mappings need a network: use --network bridge, slirp4netns or a network name with -p`);
+    return {};
+  }
+  const net = getNetwork(e, mode === 'bridge' ? e.config.defaultNetwork : mode);
+  const per: PerNetworkOptions = { interfaceName: 'eth0', aliases: i.networkAliases };
+  if (i.ip) per.staticIps = [checkStaticIp(e, net, i.ip)];
+  if (i.mac) per.staticMac = normalizeMac(i.mac);
+  const ports: PortMapping[] = [];
   for (const p of i.publish ?? []) ports.push(await parsePublish(p));
+  if (i.publishAll) {
+    for (const key of exposed) {
+      const [port, proto = 'tcp'] = key.split('/');
+      const n = Number(port);
+      if (ports.some((p) => p.protocol === proto && n >= p.container_port && n < p.container_port + p.range)) continue;
+      ports.push(await parsePublish(`${n}/${proto}`));
+    }
+  }
   await checkPortsFree(e, ports);
-  return { networks: { [net.name]: { interfaceName: 'eth0', aliases: i.networkAliases } }, ports };
+  return { networks: { [net.name]: per }, ports };
+}
+
+/** The lower-case, colon-separated form netavark expects. */
+export function normalizeMac(mac: string): string {
+  return mac.toLowerCase().replaceAll('-', ':');
+}
+
+/**
+ * A static address must lie in the network's subnets, be a host address
+ * other than the gateway, and be neither held nor asked for by another
+ * container on the network. Returns it in canonical form.
+ */
+export function checkStaticIp(e: Engine, net: NetworkConfig, ip: string, self?: string): string {
+  const addr = parseIp(ip);
+  if (!addr) throw invalidArgument(`invalid static ip address: ${ip}`);
+  const sub = (net.subnets ?? []).find((s) => cidrContains(parseCidr(s.subnet), addr));
+  if (!sub) throw invalidArgument(`requested static ip ${ip} not in any subnet on network ${net.name}`);
+  const c = parseCidr(sub.subnet);
+  const text = formatIp(addr);
+  if (addr.value === c.network || (c.family === 4 && addr.value === lastAddress(c)) || sub.gateway === text) {
+    throw invalidArgument(`requested static ip ${ip} is reserved in subnet ${sub.subnet}`);
+  }
+  const holder = netavark(e).ipam.owner(net, text) ??
+    e.db.list().find((o) => o.config.id !== self && o.config.networks?.[net.name]?.staticIps?.includes(text))?.config.id;
+  if (holder && holder !== self) throw new HuskError('IP_IN_USE', `IPAM error: requested ip address ${text} is already allocated to container ID ${holder}`);
+  return text;
 }
 
 /** netavark's view of a container's networks (configs copied, so teardown works if a network is removed). */
@@ -178,40 +237,59 @@ function networkOptions(e: Engine, c: Container): NetworkOptions {
 
 export interface NetworkSetup {
   netnsPath: string;
-  facts: NetworkFacts;
+  /** Settles once the netns is attached (and recorded in the state), or has failed (netns deleted again). */
+  ready: Promise<NetworkFacts>;
   /** An fd conmon must inherit and hold (slirp4netns exits when it closes); the caller closes husk's copy. */
   holdFd?: number;
 }
 
-/** Creates the netns and attaches it; returns what the generated files need. */
-export async function setupNetwork(e: Engine, c: Container): Promise<NetworkSetup | undefined> {
-  if (c.config.slirp) return setupSlirp(e, c);
+/**
+ * Creates the netns now and attaches it in the background, so netavark's
+ * work (~50 ms) overlaps the runtime's create, which only needs the path.
+ * Await `ready` before the container's process starts, and before undoing
+ * anything on another failure. slirp4netns is set up before returning: it
+ * hands conmon an fd to hold.
+ */
+export async function beginNetworkSetup(e: Engine, c: Container): Promise<NetworkSetup | undefined> {
+  if (c.config.slirp) {
+    const r = await setupSlirp(e, c);
+    return { netnsPath: r.netnsPath, holdFd: r.holdFd, ready: Promise.resolve(r.facts) };
+  }
   if (!c.config.networks || !Object.keys(c.config.networks).length) return undefined;
   const opts = networkOptions(e, c);
   const netnsPath = await createNetns(netnsDir(e.config.runroot));
-  let status;
-  try {
-    status = await netavark(e).setup(netnsPath, opts);
-  } catch (err) {
+  const ready = netavark(e).setup(netnsPath, opts).then((status) => {
+    e.db.updateState(c.config.id, (s) => { s.netnsPath = netnsPath; s.networkStatus = status; s.networkOptions = opts; });
+    return networkFacts(status, opts);
+  }, (err: unknown) => {
     deleteNetns(netnsPath);
     throw err;
-  }
-  e.db.updateState(c.config.id, (s) => { s.netnsPath = netnsPath; s.networkStatus = status; s.networkOptions = opts; });
-  return { netnsPath, facts: networkFacts(status) };
+  });
+  // Observed here so a failure is never "unhandled" while the caller is busy elsewhere.
+  ready.catch(() => {});
+  return { netnsPath, ready };
 }
 
-/** Addresses and DNS servers from netavark's setup result, for the generated files. */
-export function networkFacts(status: SetupResult): NetworkFacts {
-  const blocks = Object.values(status);
+/**
+ * What the generated files need from netavark's result, networks in the
+ * container's order (eth0's first). host.containers.internal is the gateway
+ * of the first network that has a route out (Podman's choice when rootful).
+ */
+export function networkFacts(status: SetupResult, o: NetworkOptions): NetworkFacts {
+  const names = Object.keys(o.networks).filter((n) => status[n]);
+  const blocks = names.map((n) => status[n]);
+  const subnets = (b: StatusBlock) => Object.values(b.interfaces ?? {}).flatMap((i) => i.subnets ?? []);
+  const out = names.find((n) => !o.networkInfo[n]?.internal && subnets(status[n]).some((sn) => sn.gateway));
   return {
-    ips: blocks.flatMap((b) => Object.values(b.interfaces ?? {}).flatMap((i) => (i.subnets ?? []).map((sn) => sn.ipnet.split('/')[0]))),
-    dnsServers: blocks.flatMap((b) => b.dns_server_ips ?? []),
+    ips: blocks.flatMap((b) => subnets(b).map((sn) => sn.ipnet.split('/')[0])),
+    dnsServers: [...new Set(blocks.flatMap((b) => b.dns_server_ips ?? []))],
     searchDomains: [...new Set(blocks.flatMap((b) => b.dns_search_domains ?? []))],
+    hostContainersInternal: out ? subnets(status[out]).find((sn) => sn.gateway)?.gateway : undefined,
   };
 }
 
 /** A netns served by slirp4netns, with the container's ports forwarded into it. */
-async function setupSlirp(e: Engine, c: Container): Promise<NetworkSetup> {
+async function setupSlirp(e: Engine, c: Container): Promise<{ netnsPath: string; holdFd?: number; facts: NetworkFacts }> {
   const o = c.config.slirp!;
   const addrs = slirpAddresses(o.cidr);
   const netnsPath = await createNetns(netnsDir(e.config.runroot));
@@ -239,7 +317,7 @@ function slirpFacts(c: Container): NetworkFacts {
 /** The generated-file facts of a running container whose network another joins (a pod's infra container). */
 export function joinedFacts(c: Container): NetworkFacts | undefined {
   if (c.config.slirp) return slirpFacts(c);
-  return c.state.networkStatus ? networkFacts(c.state.networkStatus) : undefined;
+  return c.state.networkStatus && c.state.networkOptions ? networkFacts(c.state.networkStatus, c.state.networkOptions) : undefined;
 }
 
 /** Detaches a container from its networks and deletes its netns (idempotent). */

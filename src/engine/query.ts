@@ -140,13 +140,16 @@ function networkSettings(c: Container): Record<string, unknown> {
   }
   const networks: Record<string, unknown> = {};
   let first: { IPAddress: string; Gateway: string; MacAddress: string; IPPrefixLen: number } | undefined;
-  for (const [name, block] of Object.entries(c.state.networkStatus ?? {})) {
+  // Every configured network, in the container's order; addresses only while it is attached.
+  const names = [...new Set([...Object.keys(c.config.networks ?? {}), ...Object.keys(c.state.networkStatus ?? {})])];
+  for (const name of names) {
+    const block = c.state.networkStatus?.[name] ?? {};
     const iface = Object.values(block.interfaces ?? {})[0];
     const sn = iface?.subnets?.[0];
     const [ip, prefix] = (sn?.ipnet ?? '/0').split('/');
     const entry = { IPAddress: ip, Gateway: sn?.gateway ?? '', MacAddress: iface?.mac_address ?? '', IPPrefixLen: Number(prefix), NetworkID: name, Aliases: c.config.networks?.[name]?.aliases ?? [] };
     networks[name] = entry;
-    first ??= entry;
+    if (ip) first ??= entry;
   }
   return {
     EndpointID: '', Gateway: first?.Gateway ?? '', IPAddress: first?.IPAddress ?? '', IPPrefixLen: first?.IPPrefixLen ?? 0,

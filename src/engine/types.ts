@@ -2,7 +2,7 @@
 // mutable state (changed by the lifecycle), kept apart as Podman does.
 import type { ContainerIntent } from './intent.ts';
 import type { LinuxIdMapping } from '../runtime/spec/types.ts';
-import type { NetworkOptions, PortMapping, SetupResult } from '../runtime/network/netavark.ts';
+import type { NetworkOptions, PerNetworkOptions, PortMapping, SetupResult } from '../runtime/network/netavark.ts';
 import type { SlirpOptions } from '../runtime/network/slirp.ts';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'stopped' | 'exited' | 'removing';
@@ -23,8 +23,8 @@ export interface ContainerConfig {
   mounts?: MountSpec[];
   /** Names of the volumes this container uses (for "in use" checks). */
   volumes?: string[];
-  /** Bridge networks to attach to (name → interface, aliases). */
-  networks?: Record<string, { interfaceName: string; aliases?: string[] }>;
+  /** Bridge networks to attach to (name → interface, aliases, static IPs/MAC); network connect/disconnect change it. */
+  networks?: Record<string, PerNetworkOptions>;
   /** --network slirp4netns[:options]: user-mode networking through slirp4netns. */
   slirp?: SlirpOptions;
   /** Published ports (host port 0 resolved at create). */

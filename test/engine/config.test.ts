@@ -3,7 +3,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveConfig } from '../../src/engine/config.ts';
+import { defaultNetworkMode, resolveConfig } from '../../src/engine/config.ts';
 import { Store } from '../helpers.ts';
 
 const s = new Store();
@@ -36,6 +36,26 @@ test('containers.conf: runtime, default_ulimits and pids_limit are read', () => 
   } finally {
     delete process.env.CONTAINERS_CONF;
   }
+});
+
+test('the default network mode: bridge for root, containers.conf netns when set ("private" means the default)', () => {
+  const rootless = { uid: 1000, gid: 1000 } as unknown as Parameters<typeof defaultNetworkMode>[0]['rootless'];
+  assert.equal(defaultNetworkMode({ netns: undefined, rootless: undefined }), 'bridge');
+  assert.equal(defaultNetworkMode({ netns: 'private', rootless: undefined }), 'bridge');
+  assert.equal(defaultNetworkMode({ netns: 'host', rootless: undefined }), 'host');
+  assert.equal(defaultNetworkMode({ netns: undefined, rootless }), 'slirp4netns');
+  const conf = join(s.dir, 'netns.conf');
+  writeFileSync(conf, '[containers]\nnetns = "none"\n[network]\ndefault_network = "mine"\n');
+  process.env.CONTAINERS_CONF = conf;
+  try {
+    const c = resolveConfig();
+    assert.equal(c.netns, 'none');
+    assert.equal(c.defaultNetwork, 'mine');
+  } finally {
+    delete process.env.CONTAINERS_CONF;
+  }
+  s.busybox();
+  assert.equal(s.husk(['run', '--rm', 'busybox', 'ls', '/sys/class/net'], { env: { CONTAINERS_CONF: conf } }).stdout.trim(), 'lo');
 });
 
 test('a broken containers.conf is a clear one-line error with exit 125', () => {

@@ -1,7 +1,10 @@
 // Container address allocation. netavark's "host-local" driver does no IPAM
 // itself: it requires `static_ips` for every bridge attachment, so the engine
-// picks them, as Podman does in its ipam.db. The state is one JSON file in the
-// run root (addresses die with the boot, like the containers holding them).
+// picks them, as Podman does in its ipam.db. The state is one JSON file in a
+// run directory (addresses die with the boot, like the containers holding
+// them). Addresses are kept per bridge, not per network name: stores that
+// share a host (several --root, test suites) attach to the same podman0, and
+// two containers on one bridge must never get the same address.
 // Callers serialise access (Netavark holds its lock around every use).
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -17,6 +20,10 @@ interface NetworkState {
 }
 
 type State = Record<string, NetworkState>;
+
+/** What identifies a pool of addresses: the network's bridge (its name when it has none). */
+export type PoolKey = Pick<NetworkConfig, 'name' | 'network_interface'>;
+const keyOf = (n: PoolKey) => n.network_interface || n.name;
 
 // Give up on a subnet after this many probes (only huge, nearly full IPv6 ranges get near it).
 const MAX_PROBES = 1 << 20;
@@ -45,9 +52,14 @@ export class Ipam {
   }
 
   /** Addresses held by a container on a network (empty when none). */
-  lookup(network: string, containerId: string): string[] {
-    const n = this.load()[network];
+  lookup(network: PoolKey, containerId: string): string[] {
+    const n = this.load()[keyOf(network)];
     return n ? Object.entries(n.ips).filter(([, id]) => id === containerId).map(([ip]) => ip) : [];
+  }
+
+  /** The container holding an address in a network's pool, if any. */
+  owner(network: PoolKey, ip: string): string | undefined {
+    return this.load()[keyOf(network)]?.ips[ip];
   }
 
   /**
@@ -57,7 +69,7 @@ export class Ipam {
    */
   allocate(net: NetworkConfig, containerId: string, requested: string[] = []): string[] {
     const state = this.load();
-    const ns: NetworkState = (state[net.name] ??= { ips: {}, last: {} });
+    const ns: NetworkState = (state[keyOf(net)] ??= { ips: {}, last: {} });
     const held = Object.entries(ns.ips).filter(([, id]) => id === containerId).map(([ip]) => ip);
     if (held.length && !requested.length) return held;
     const subnets = (net.subnets ?? []).map((s) => ({ s, c: parseCidr(s.subnet) }));
@@ -86,15 +98,16 @@ export class Ipam {
   }
 
   /** Frees every address a container holds on a network. */
-  release(network: string, containerId: string): void {
+  release(network: PoolKey, containerId: string): void {
     const state = this.load();
-    const ns = state[network];
+    const key = keyOf(network);
+    const ns = state[key];
     if (!ns) return;
     let changed = false;
     for (const [ip, id] of Object.entries(ns.ips)) {
       if (id === containerId) { delete ns.ips[ip]; changed = true; }
     }
-    if (!Object.keys(ns.ips).length) { delete state[network]; changed = true; }
+    if (!Object.keys(ns.ips).length) { delete state[key]; changed = true; }
     if (changed) this.save(state);
   }
 

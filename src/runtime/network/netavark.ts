@@ -41,6 +41,13 @@ export interface NetavarkConfig {
   binary?: string;
   /** netavark's state dir (`--config`), e.g. RUNROOT/networks; aardvark-dns keeps its files in ./aardvark-dns. */
   configDir: string;
+  /**
+   * Where the lock and the address allocations live (default: configDir).
+   * Give every config dir on a host the same one: their networks share
+   * bridges (podman0 at least), so their addresses must come from one pool
+   * and their netavark runs must not interleave.
+   */
+  stateDir?: string;
   aardvarkBinary?: string;
   /**
    * Start aardvark-dns from husk instead of letting netavark do it. Default:
@@ -102,6 +109,7 @@ export class Netavark {
   readonly configDir: string;
   readonly aardvarkBinary: string;
   readonly ownAardvark: boolean;
+  readonly stateDir: string;
   readonly ipam: Ipam;
 
   constructor(c: NetavarkConfig) {
@@ -109,61 +117,84 @@ export class Netavark {
     this.aardvarkBinary = c.aardvarkBinary ?? AARDVARK_PATHS.find((p) => existsSync(p)) ?? AARDVARK_PATHS[0];
     this.configDir = c.configDir;
     this.ownAardvark = c.ownAardvark ?? systemdMisdetected();
-    this.ipam = new Ipam(join(c.configDir, 'ipam.json'));
+    this.stateDir = c.stateDir ?? c.configDir;
+    this.ipam = new Ipam(join(this.stateDir, 'ipam.json'));
   }
 
-  /** Held across every netavark call and IPAM change on this config dir (across processes). */
-  get lockPath(): string { return join(this.configDir, 'netavark.lock'); }
+  /** Held across every netavark call and IPAM change in the state dir (across processes). */
+  get lockPath(): string { return join(this.stateDir, 'netavark.lock'); }
   get aardvarkDir(): string { return join(this.configDir, 'aardvark-dns'); }
 
   /** Connects the network namespace at `netnsPath` to the networks; returns netavark's StatusBlocks. */
   async setup(netnsPath: string, o: NetworkOptions): Promise<SetupResult> {
-    if (!existsSync(this.binary)) throw new HuskError('RUNTIME', `netavark not found at ${this.binary}: install the netavark package`);
+    this.checkBinary();
+    checkPorts(o.portMappings ?? []);
+    return withLock(this.lockPath, () => this.setupUnlocked(netnsPath, o));
+  }
+
+  /**
+   * Sets a container's networks up again in its namespace, e.g. after a
+   * firewall reload flushed netavark's rules: teardown (which may find
+   * rules gone), then setup with the same addresses (give the MACs as
+   * staticMac to keep them), under one lock so no one takes the addresses
+   * in between.
+   */
+  async reload(netnsPath: string, o: NetworkOptions): Promise<SetupResult> {
+    this.checkBinary();
     checkPorts(o.portMappings ?? []);
     return withLock(this.lockPath, async () => {
-      // netavark creates aardvark-dns/ in it but not the directory itself.
-      mkdirSync(this.configDir, { recursive: true, mode: 0o700 });
-      const allocated: string[] = [];
-      try {
-        const networks: Record<string, unknown> = {};
-        for (const [name, per] of Object.entries(o.networks)) {
-          const info = this.info(o, name);
-          validateInterfaceName(per.interfaceName);
-          let ips = per.staticIps ?? [];
-          if (info.subnets?.length) {
-            // Undo on failure only what this call reserved (a repeated setup must not free live addresses).
-            if (!this.ipam.lookup(name, o.containerId).length) allocated.push(name);
-            ips = this.ipam.allocate(info, o.containerId, per.staticIps);
-          }
-          networks[name] = perNetworkJson(per, ips);
-        }
-        this.forgetDeadAardvark();
-        const startsDns = Object.keys(networks).some((n) => o.networkInfo[n].dns_enabled) && this.aardvarkPid() === undefined;
-        const placeholder = this.ownAardvark && startsDns ? holdPidFile(this.aardvarkDir) : undefined;
-        let r: string;
-        try {
-          r = await this.run('setup', netnsPath, optionsJson(o, networks));
-        } finally {
-          if (placeholder) {
-            placeholder.kill('SIGKILL');
-            rmSync(join(this.aardvarkDir, 'aardvark.pid'), { force: true });
-          }
-        }
-        // The entries are written now; the server reads them when it starts.
-        if (placeholder) await startAardvark(this.aardvarkBinary, this.aardvarkDir, { ...process.env, PATH });
-        let result: SetupResult;
-        try {
-          result = JSON.parse(r) as SetupResult;
-        } catch {
-          throw new HuskError('RUNTIME', `netavark setup: unexpected output ${JSON.stringify(r.slice(0, 200))}`);
-        }
-        await waitForDnsListeners(result, () => this.aardvarkPid() !== undefined);
-        return result;
-      } catch (e) {
-        for (const name of allocated) this.ipam.release(name, o.containerId);
-        throw e;
-      }
+      await this.teardownUnlocked(netnsPath, o, 'never').catch(() => {});
+      return this.setupUnlocked(netnsPath, o);
     });
+  }
+
+  private checkBinary(): void {
+    if (!existsSync(this.binary)) throw new HuskError('RUNTIME', `netavark not found at ${this.binary}: install the netavark package`);
+  }
+
+  private async setupUnlocked(netnsPath: string, o: NetworkOptions): Promise<SetupResult> {
+    // netavark creates aardvark-dns/ in it but not the directory itself.
+    mkdirSync(this.configDir, { recursive: true, mode: 0o700 });
+    const allocated: string[] = [];
+    try {
+      const networks: Record<string, unknown> = {};
+      for (const [name, per] of Object.entries(o.networks)) {
+        const info = this.info(o, name);
+        validateInterfaceName(per.interfaceName);
+        let ips = per.staticIps ?? [];
+        if (info.subnets?.length) {
+          // Undo on failure only what this call reserved (a repeated setup must not free live addresses).
+          if (!this.ipam.lookup(info, o.containerId).length) allocated.push(name);
+          ips = this.ipam.allocate(info, o.containerId, per.staticIps);
+        }
+        networks[name] = perNetworkJson(per, ips);
+      }
+      this.forgetDeadAardvark();
+      const startsDns = Object.keys(networks).some((n) => o.networkInfo[n].dns_enabled) && this.aardvarkPid() === undefined;
+      const placeholder = this.ownAardvark && startsDns ? holdPidFile(this.aardvarkDir) : undefined;
+      let r: string;
+      try {
+        r = await this.run('setup', netnsPath, optionsJson(o, networks));
+      } finally {
+        if (placeholder) {
+          placeholder.kill('SIGKILL');
+          rmSync(join(this.aardvarkDir, 'aardvark.pid'), { force: true });
+        }
+      }
+      // The entries are written now; the server reads them when it starts.
+      if (placeholder) await startAardvark(this.aardvarkBinary, this.aardvarkDir, { ...process.env, PATH });
+      let result: SetupResult;
+      try {
+        result = JSON.parse(r) as SetupResult;
+      } catch {
+        throw new HuskError('RUNTIME', `netavark setup: unexpected output ${JSON.stringify(r.slice(0, 200))}`);
+      }
+      await waitForDnsListeners(result, () => this.aardvarkPid() !== undefined);
+      return result;
+    } catch (e) {
+      for (const name of allocated) this.ipam.release(this.info(o, name), o.containerId);
+      throw e;
+    }
   }
 
   /**
@@ -174,31 +205,30 @@ export class Netavark {
    * or call teardownWithoutNetns, which always releases them.
    */
   async teardown(netnsPath: string, o: NetworkOptions): Promise<void> {
-    await this.teardownLocked(netnsPath, o, false);
+    this.checkBinary();
+    await withLock(this.lockPath, () => this.teardownUnlocked(netnsPath, o, 'onSuccess'));
   }
 
-  private async teardownLocked(netnsPath: string, o: NetworkOptions, releaseOnError: boolean): Promise<void> {
-    if (!existsSync(this.binary)) throw new HuskError('RUNTIME', `netavark not found at ${this.binary}: install the netavark package`);
-    await withLock(this.lockPath, async () => {
-      const networks: Record<string, unknown> = {};
-      for (const [name, per] of Object.entries(o.networks)) {
-        const info = this.info(o, name);
-        const ips = per.staticIps?.length ? per.staticIps : info.subnets?.length ? this.ipam.lookup(name, o.containerId) : [];
-        networks[name] = perNetworkJson(per, ips);
-      }
-      let ok = false;
-      try {
-        await this.run('teardown', netnsPath, optionsJson(o, networks)).catch((e: Error) => {
-          // netavark 1.4 signals aardvark-dns last, after removing the entry: with no server
-          // running (e.g. it was killed) everything else is already torn down.
-          if (e.message !== 'netavark: IO error: aardvark pid not found') throw e;
-        });
-        ok = true;
-      } finally {
-        if (ok || releaseOnError) for (const name of Object.keys(o.networks)) this.ipam.release(name, o.containerId);
-        await this.stopIdleAardvark();
-      }
-    });
+  /** `release`: when to free the addresses (a retry needs them; reload keeps them). */
+  private async teardownUnlocked(netnsPath: string, o: NetworkOptions, release: 'always' | 'onSuccess' | 'never'): Promise<void> {
+    const networks: Record<string, unknown> = {};
+    for (const [name, per] of Object.entries(o.networks)) {
+      const info = this.info(o, name);
+      const ips = per.staticIps?.length ? per.staticIps : info.subnets?.length ? this.ipam.lookup(info, o.containerId) : [];
+      networks[name] = perNetworkJson(per, ips);
+    }
+    let ok = false;
+    try {
+      await this.run('teardown', netnsPath, optionsJson(o, networks)).catch((e: Error) => {
+        // netavark 1.4 signals aardvark-dns last, after removing the entry: with no server
+        // running (e.g. it was killed) everything else is already torn down.
+        if (e.message !== 'netavark: IO error: aardvark pid not found') throw e;
+      });
+      ok = true;
+    } finally {
+      if (release === 'always' || (ok && release === 'onSuccess')) for (const name of Object.keys(o.networks)) this.ipam.release(this.info(o, name), o.containerId);
+      await this.stopIdleAardvark();
+    }
   }
 
   /**
@@ -217,7 +247,8 @@ export class Netavark {
         validateInterfaceName(name);
         await execIn(ns, ['ip', 'link', 'add', name, 'type', 'veth', 'peer', 'name', `huskpeer${i}`]);
       }
-      await this.teardownLocked(ns, o, true);
+      this.checkBinary();
+      await withLock(this.lockPath, () => this.teardownUnlocked(ns, o, 'always'));
       return undefined;
     } catch (e) {
       return (e as Error).message;

@@ -91,18 +91,23 @@ test('IPAM: sequential, skips gateway, no immediate reuse, static conflicts, rel
     assert.deepEqual(ipam.allocate(net, 'c1'), ['10.123.0.2']);
     assert.deepEqual(ipam.allocate(net, 'c1'), ['10.123.0.2'], 'idempotent');
     assert.throws(() => ipam.allocate(net, 'c2'), /failed to find free IP/);
-    ipam.release('n', 'c1');
-    assert.deepEqual(ipam.lookup('n', 'c1'), []);
+    ipam.release(net, 'c1');
+    assert.deepEqual(ipam.lookup(net, 'c1'), []);
     const big = buildBridgeNetwork({ name: 'big', id: ID, subnet: '10.123.1.0/24' });
     assert.deepEqual(ipam.allocate(big, 'a'), ['10.123.1.2']);
     assert.deepEqual(ipam.allocate(big, 'b'), ['10.123.1.3']);
-    ipam.release('big', 'a');
+    ipam.release(big, 'a');
     assert.deepEqual(ipam.allocate(big, 'c'), ['10.123.1.4'], 'a freed address is not handed out again at once');
     assert.deepEqual(ipam.allocate(big, 'd', ['10.123.1.2']), ['10.123.1.2']);
     assert.throws(() => ipam.allocate(big, 'e', ['10.123.1.3']), /already allocated to container ID b/);
     assert.throws(() => ipam.allocate(big, 'e', ['10.99.0.3']), /not in any subnet on network big/);
     assert.throws(() => ipam.allocate(big, 'e', ['10.123.1.1']), /reserved/);
-    assert.deepEqual(ipam.lookup('big', 'b'), ['10.123.1.3']);
+    assert.deepEqual(ipam.lookup(big, 'b'), ['10.123.1.3']);
+    assert.equal(ipam.owner(big, '10.123.1.3'), 'b');
+    // Another store's network on the same bridge draws from the same pool.
+    const twin = buildBridgeNetwork({ name: 'other', subnet: '10.123.1.0/24', interfaceName: big.network_interface });
+    assert.throws(() => ipam.allocate(twin, 'f', ['10.123.1.3']), /already allocated to container ID b/);
+    assert.ok(!['10.123.1.2', '10.123.1.3', '10.123.1.4'].includes(ipam.allocate(twin, 'f')[0]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -149,7 +149,7 @@ test('two namespaces on one network: traffic by IP, by name via aardvark-dns, an
   const leftover = rulesAfter.filter((l) => l.includes(subnet) || l.includes(`--dport ${port}`) || chains.some((c) => l.includes(c)));
   assert.deepEqual(leftover, [], 'no firewall rule or chain of the network is left');
   assert.deepEqual(links(), linksBefore, 'no veth or bridge is left');
-  assert.deepEqual(nv.ipam.lookup(net.name, web.containerId), []);
+  assert.deepEqual(nv.ipam.lookup(net, web.containerId), []);
   for (const ns of [ns1, ns2]) deleteNetns(ns);
 });
 
@@ -161,7 +161,7 @@ test('setup failure: one clear error line, and the address is released', { skip 
     assert.ok(!e.message.includes('\n'));
     return true;
   });
-  assert.deepEqual(nv.ipam.lookup(net.name, o.containerId), []);
+  assert.deepEqual(nv.ipam.lookup(net, o.containerId), []);
   assert.ok(!links().includes(bridge));
   await assert.rejects(nv.setup('/x', opts('c4', 'p', { portMappings: [{ host_ip: '', container_port: 80, host_port: 0, range: 1, protocol: 'tcp' }] })),
     /invalid host port 0/);
@@ -192,9 +192,9 @@ test('a lost namespace is still torn down (firewall, DNS, bridge) through a scra
   // Plain teardown cannot even open it.
   await assert.rejects(nv.teardown(ns, o), /netavark: open container netns/);
   await nv.setup(await netns(), opts('f8', 'keeps-bridge'));
-  assert.equal(nv.ipam.lookup(net.name, o.containerId).length, 1, 'a failed teardown keeps the address for the retry');
+  assert.equal(nv.ipam.lookup(net, o.containerId).length, 1, 'a failed teardown keeps the address for the retry');
   assert.equal(await nv.teardownWithoutNetns(join(tmp, 'netns'), o), undefined);
-  assert.deepEqual(nv.ipam.lookup(net.name, o.containerId), []);
+  assert.deepEqual(nv.ipam.lookup(net, o.containerId), []);
   assert.deepEqual(firewallRules().filter((l) => l.includes(`--dport ${port}`)), [], 'port forwarding rules removed');
   assert.ok(!spawnSync('ip', ['-o', 'link', 'show', 'master', bridge], { encoding: 'utf8' }).stdout.includes('huskpeer'));
   await nv.teardown(namespaces.at(-1)!, opts('f8', 'keeps-bridge'));
