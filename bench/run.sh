@@ -35,8 +35,12 @@ PODMAN_CONF=$tmp/podman/containers.conf
 
 cleanup() {
   set +e
+  $HUSK_CMD pod rm -af -t 0 >/dev/null 2>&1
   $HUSK_CMD rm -af -t 0 >/dev/null 2>&1
-  command -v podman >/dev/null && CONTAINERS_CONF=$PODMAN_CONF $PODMAN_CMD rm -af -t 0 >/dev/null 2>&1
+  if command -v podman >/dev/null; then
+    CONTAINERS_CONF=$PODMAN_CONF $PODMAN_CMD pod rm -af -t 0 >/dev/null 2>&1
+    CONTAINERS_CONF=$PODMAN_CONF $PODMAN_CMD rm -af -t 0 >/dev/null 2>&1
+  fi
   for id in $($RUNC_CMD list -q 2>/dev/null); do $RUNC_CMD delete -f "$id" >/dev/null 2>&1; done
   cleanup_tmp "$tmp"
 }
