@@ -93,13 +93,23 @@ export async function createContainer(e: Engine, given: ContainerIntent, o: Crea
   if (idmap) chownUpper(rootfsPaths(e.containerDir(id)).upper, idmap);
   mkdirSync(e.bundleDir(id), { recursive: true });
   try {
-    e.db.add(config, initialState());
+    // A generated name another process took meanwhile (they are drawn from
+    // ~24000 pairs, so 20 concurrent creates can collide): draw again.
+    for (let tries = 0; ; tries++) {
+      try {
+        e.db.add(config, initialState());
+        break;
+      } catch (err) {
+        if (intent.name || tries >= 10 || !(err instanceof HuskError && err.code === 'NAME_IN_USE')) throw err;
+        config.name = randomName();
+      }
+    }
   } catch (err) {
     removeContainerDirs(e.containerDir(id));
     await removeAnonymousVolumes(e, config);
     throw err;
   }
-  e.events.write({ ID: id, Name: name, Image: config.imageName, Status: 'create', Type: 'container' });
+  e.events.write({ ID: id, Name: config.name, Image: config.imageName, Status: 'create', Type: 'container' });
   return { config, state: initialState() };
 }
 
