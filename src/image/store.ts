@@ -41,7 +41,7 @@ export class ImageStore {
   }
 
   private get db(): Database {
-    return (this.dbHandle ??= openDatabase(join(this.root, 'storage.db'), SCHEMA));
+    return (this.dbHandle ??= openDatabase(join(this.root, 'storage.db'), SCHEMA, { durableOnExit: true }));
   }
 
   close(): void {
