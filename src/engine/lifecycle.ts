@@ -2,7 +2,7 @@
 // create) → start → exit (conmon's exit file) → cleanup → remove.
 // Every transition holds the container's lock; cleanup is idempotent, as
 // it runs both in-process and as conmon's exit command.
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../common/random.ts';
 import { closeSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HuskError, containerState, invalidArgument } from '../common/errors.ts';
