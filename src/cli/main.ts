@@ -6,7 +6,8 @@ import { HuskError } from '../common/errors.ts';
 import { checkpointOnExit } from '../common/sqlite.ts';
 import { VERSION } from './version.ts';
 
-type Loader = () => Promise<{ register(program: Command): void }>;
+/** A command module; register may add only `word`'s command when it defines it alone. */
+type Loader = () => Promise<{ register(program: Command, word: string): void }>;
 
 const container: Loader = () => import('./container.ts');
 const image: Loader = () => import('./image.ts');
@@ -104,7 +105,8 @@ async function main(argv: string[]): Promise<number> {
   const word = commandWord(argv);
   const entry = word ? COMMANDS[word] : undefined;
   if (entry) {
-    (await entry[0]()).register(program);
+    const mod = await entry[0]();
+    mod.register(program, word!);
   } else {
     // Help or an unknown command: list every command without loading modules.
     for (const [name, [, desc]] of Object.entries(COMMANDS)) program.command(name).description(desc);
