@@ -119,7 +119,7 @@ async function init(e: Engine, c: Container): Promise<void> {
   const cdir = e.containerDir(id);
   // A container already mounted by `container mount` is not mounted a second time on top.
   const { merged } = rootfsPaths(cdir);
-  const rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir);
+  const rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir, { volatile: !!c.config.intent.autoRemove });
   e.db.updateState(id, (s) => { s.mounted = true; });
   const runtime = e.runtime(c.config.runtime);
   let holdFd: number | undefined;

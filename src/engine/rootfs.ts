@@ -17,16 +17,30 @@ export function prepareRootfsDirs(containerDir: string): void {
   for (const d of [p.upper, p.work, p.merged]) mkdirSync(d, { recursive: true });
 }
 
-export function mountRootfs(store: ImageStore, layers: string[], containerDir: string): string {
+/**
+ * `volatile` (what Podman uses for --rm containers) makes overlay skip every
+ * sync of the upper dir, including the syncfs of the whole upper filesystem
+ * at unmount; the upper is not crash-safe then, which does not matter for a
+ * container that is removed when it exits.
+ */
+export function mountRootfs(store: ImageStore, layers: string[], containerDir: string, o: { volatile?: boolean } = {}): string {
   const p = rootfsPaths(containerDir);
   const base = join(store.root, 'overlay');
   // Overlay lists lowerdirs top first; image layers are stored bottom first.
   const lower = layers.slice().reverse().map((l) => relative(base, store.layerDir(l))).join(':');
   const data = `lowerdir=${lower},upperdir=${p.upper},workdir=${p.work}`;
+  // A volatile mount leaves this marker, and overlay refuses the next mount
+  // while it exists (containers/storage removes it the same way).
+  rmSync(join(p.work, 'work', 'incompat', 'volatile'), { recursive: true, force: true });
   const cwd = process.cwd();
   process.chdir(base);
   try {
-    native().mount('overlay', p.merged, 'overlay', 0, data);
+    try {
+      native().mount('overlay', p.merged, 'overlay', 0, o.volatile ? `${data},volatile` : data);
+    } catch (e) {
+      if (!o.volatile || !isErrno(e, 'EINVAL')) throw e;
+      native().mount('overlay', p.merged, 'overlay', 0, data); // kernel before 5.10: no volatile
+    }
   } finally {
     process.chdir(cwd);
   }
