@@ -193,7 +193,8 @@ function makeRun(): Command {
       const e = engineFor(this);
       const intent = intentFrom(image, command, o);
       const r = await E.runContainer(e, intent, {
-        detach: o.detach, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr,
+        // process.stdin is created on first access (a stream, ~2 ms): only for -i.
+        detach: o.detach, stdin: o.interactive ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr,
         detachKeys: o.detachKeys, proxySignals: o.sigProxy, pull: pullOptions(o),
       });
       await writeCidfile(o.cidfile, r.container.config.id);
