@@ -3,9 +3,11 @@
 // that command's flags, so start-up never pays for the others.
 import { Command, CommanderError, Option } from 'commander';
 import { HuskError } from '../common/errors.ts';
+import { checkpointOnExit } from '../common/sqlite.ts';
 import { VERSION } from './version.ts';
 
-type Loader = () => Promise<{ register(program: Command): void }>;
+/** A command module; register may add only `word`'s command when it defines it alone. */
+type Loader = () => Promise<{ register(program: Command, word: string): void }>;
 
 const container: Loader = () => import('./container.ts');
 const image: Loader = () => import('./image.ts');
@@ -104,7 +106,8 @@ async function main(argv: string[]): Promise<number> {
   const word = commandWord(argv);
   const entry = word ? COMMANDS[word] : undefined;
   if (entry) {
-    (await entry[0]()).register(program);
+    const mod = await entry[0]();
+    mod.register(program, word!);
   } else {
     // Help or an unknown command: list every command without loading modules.
     for (const [name, [, desc]] of Object.entries(COMMANDS)) program.command(name).description(desc);
@@ -147,11 +150,22 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
+/** Resolves once stdout and stderr have handed everything to the kernel. */
+async function drained(): Promise<void> {
+  for (const s of [process.stdout, process.stderr]) {
+    while (s.writableLength > 0 && !s.destroyed) await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+// The process exits as soon as the command is done, instead of waiting for
+// the event loop to drain and Node to close the sqlite handles: closing
+// checkpoints and deletes the WAL, and the next husk re-creates it (with a
+// file and a directory fsync). See checkpointOnExit for what stays durable.
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    process.exitCode = reportError(e);
-  },
-);
+  (code) => code,
+  (e) => reportError(e),
+).then(async (code) => {
+  checkpointOnExit();
+  await drained();
+  process.exit(code);
+});

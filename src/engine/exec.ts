@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, unlinkSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../common/random.ts';
 import { containerState } from '../common/errors.ts';
 import { runtimeMessage, classifyStartError } from '../runtime/oci.ts';
 import type { Spec } from '../runtime/spec/types.ts';

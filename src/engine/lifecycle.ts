@@ -2,7 +2,7 @@
 // create) → start → exit (conmon's exit file) → cleanup → remove.
 // Every transition holds the container's lock; cleanup is idempotent, as
 // it runs both in-process and as conmon's exit command.
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../common/random.ts';
 import { closeSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HuskError, containerState, invalidArgument } from '../common/errors.ts';
@@ -138,7 +138,7 @@ async function init(e: Engine, c: Container): Promise<void> {
   const cdir = e.containerDir(id);
   // A container already mounted by `container mount` is not mounted a second time on top.
   const { merged } = rootfsPaths(cdir);
-  const rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir, rootfsOptions(e, c.config, img.layers));
+  const rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir, { ...rootfsOptions(e, c.config, img.layers), volatile: !!c.config.intent.autoRemove });
   e.db.updateState(id, (s) => { s.mounted = true; });
   const runtime = e.runtime(c.config.runtime);
   let holdFd: number | undefined;

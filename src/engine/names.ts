@@ -1,5 +1,5 @@
 // Random container names in Docker's adjective_surname style.
-import { randomInt } from 'node:crypto';
+import { randomInt } from '../common/random.ts';
 
 const ADJECTIVES = ['admiring', 'bold', 'brave', 'busy', 'clever', 'cool', 'eager', 'ecstatic', 'elegant', 'epic',
   'festive', 'focused', 'friendly', 'gifted', 'happy', 'hopeful', 'jolly', 'keen', 'kind', 'laughing', 'loving',

@@ -3,7 +3,7 @@
 // the `pod` field of each container's config; the infra container is an
 // ordinary container (catatonit as PID 1) whose namespaces members join at
 // start through the `container:ID` namespace modes.
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../common/random.ts';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HuskError, invalidArgument } from '../common/errors.ts';

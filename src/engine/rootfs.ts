@@ -26,6 +26,13 @@ export interface OverlayOptions {
   mountProgram?: string;
   /** Layer dirs to use instead of the store's (ID-mapped copies, see idmap.ts). */
   layerDirs?: string[];
+  /**
+   * `volatile` (what Podman uses for --rm containers) makes overlay skip every
+   * sync of the upper dir, including the syncfs of the whole upper filesystem
+   * at unmount; the upper is not crash-safe then, which does not matter for a
+   * container that is removed when it exits.
+   */
+  volatile?: boolean;
 }
 
 const FUSE_OVERLAYFS = '/usr/bin/fuse-overlayfs';
@@ -38,10 +45,18 @@ export function mountRootfs(store: ImageStore, layers: string[], containerDir: s
   if (o.mountProgram) return fuseMount(o.mountProgram, dirs, p);
   const lower = dirs.map((d) => relative(base, d)).join(':');
   const data = `lowerdir=${lower},upperdir=${p.upper},workdir=${p.work}${o.userxattr ? ',userxattr' : ''}`;
+  // A volatile mount leaves this marker, and overlay refuses the next mount
+  // while it exists (containers/storage removes it the same way).
+  rmSync(join(p.work, 'work', 'incompat', 'volatile'), { recursive: true, force: true });
   const cwd = process.cwd();
   process.chdir(base);
   try {
-    native().mount('overlay', p.merged, 'overlay', 0, data);
+    try {
+      native().mount('overlay', p.merged, 'overlay', 0, o.volatile ? `${data},volatile` : data);
+    } catch (e) {
+      if (!o.volatile || !isErrno(e, 'EINVAL')) throw e;
+      native().mount('overlay', p.merged, 'overlay', 0, data); // kernel before 5.10: no volatile
+    }
   } catch (e) {
     // Kernels before 5.11 cannot mount overlay in a user namespace.
     if (o.userxattr && (isErrno(e, 'EPERM') || isErrno(e, 'EINVAL')) && existsSync(FUSE_OVERLAYFS)) return fuseMount(FUSE_OVERLAYFS, dirs, p);

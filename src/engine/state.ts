@@ -24,6 +24,11 @@ export class StateDB {
   }
 
   get db(): Database {
+    // Not durableOnExit (see checkpointOnExit): a command's commits reach the
+    // disk at the next WAL checkpoint, not when it returns. A power loss may
+    // roll back the last ones, never half of one; after a reboot no container
+    // runs anyway, and a lost create or remove leaves at most a container
+    // directory without a record, or a record that `rm` clears.
     return (this.handle ??= openDatabase(this.path, SCHEMA));
   }
 

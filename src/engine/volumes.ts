@@ -2,7 +2,7 @@
 // options (type/device/o), a filesystem mounted there while in use. Records
 // live in state.db; a volume is in use while any container config names it.
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../common/random.ts';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { HuskError, invalidArgument } from '../common/errors.ts';

@@ -6,7 +6,7 @@
 // against its diff ID (it is unpacked in ROOT/tmp and renamed into place),
 // so a crash or kill mid-import leaves no half layer behind. Image records
 // reference only present layers; writers hold ROOT/storage.lock.
-import { createHash, randomBytes } from 'node:crypto';
+import { nodeCrypto, randomBytes } from '../common/random.ts';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { HuskError, invalidArgument, noSuchImage } from '../common/errors.ts';
@@ -41,7 +41,7 @@ export class ImageStore {
   }
 
   private get db(): Database {
-    return (this.dbHandle ??= openDatabase(join(this.root, 'storage.db'), SCHEMA));
+    return (this.dbHandle ??= openDatabase(join(this.root, 'storage.db'), SCHEMA, { durableOnExit: true }));
   }
 
   close(): void {
@@ -74,7 +74,7 @@ export class ImageStore {
   async putLayer(source: AsyncIterable<Buffer>, expected?: string): Promise<{ diffID: string; size: number; added: boolean }> {
     if (expected && this.hasLayer(expected)) {
       let size = 0;
-      const hash = createHash('sha256');
+      const hash = nodeCrypto().createHash('sha256');
       for await (const c of source) { hash.update(c); size += c.length; }
       verify(expected, `sha256:${hash.digest('hex')}`, 'layer');
       return { diffID: expected, size, added: false };
@@ -83,7 +83,7 @@ export class ImageStore {
     const stage = join(this.root, 'tmp', `layer-${process.pid}-${randomBytes(8).toString('hex')}`);
     mkdirSync(join(stage, 'diff'), { recursive: true });
     try {
-      const hash = createHash('sha256');
+      const hash = nodeCrypto().createHash('sha256');
       let size = 0;
       async function* hashed(): AsyncGenerator<Buffer> {
         for await (const c of source) { hash.update(c); size += c.length; yield c; }
@@ -159,7 +159,7 @@ export class ImageStore {
 
   /** Records an image whose layers are all present; adds names (moving them from other images). */
   async addImage(configBytes: Buffer, manifest: Manifest, manifestDigest: string, names: string[], manifestBytes?: Buffer): Promise<ImageRecord> {
-    const id = createHash('sha256').update(configBytes).digest('hex');
+    const id = nodeCrypto().createHash('sha256').update(configBytes).digest('hex');
     const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
     const layers = config.rootfs?.diff_ids ?? [];
     return this.lock(() => {
