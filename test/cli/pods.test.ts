@@ -4,21 +4,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import { get } from 'node:http';
 import { join } from 'node:path';
 import { Store, until } from '../helpers.ts';
+import { fetchRetry, fetchText } from './nettools.ts';
 
 const s = new Store();
 before(() => s.busybox());
 after(() => s.destroyWhenIdle());
 
-const fetchText = (url: string) => new Promise<string>((resolve, reject) => {
-  get(url, (res) => {
-    let body = '';
-    res.on('data', (d) => (body += d));
-    res.on('end', () => resolve(body));
-  }).on('error', reject);
-});
 const links = () => readdirSync('/sys/class/net').sort();
 
 test('a pod publishes its ports; members share net/ipc/uts with the infra container and reach each other on 127.0.0.1', async () => {
@@ -123,11 +116,7 @@ test('--share pid lets members see each other\'s processes; --pod new: creates t
   const [info] = JSON.parse(s.ok(['pod', 'inspect', 'onthefly']));
   assert.equal(Object.keys(info.InfraConfig.PortBindings)[0], '80/tcp');
   const port = info.InfraConfig.PortBindings['80/tcp'][0].HostPort;
-  let body = '';
-  for (let i = 0; i < 50 && !body; i++) {
-    body = await fetchText(`http://127.0.0.1:${port}/hostname`).catch(() => '');
-    if (!body) await new Promise((r) => setTimeout(r, 100));
-  }
+  const body = await fetchRetry(`http://127.0.0.1:${port}/hostname`);
   assert.equal(body.trim(), 'onthefly');
   s.ok(['pod', 'rm', '-f', 'onthefly']);
 });

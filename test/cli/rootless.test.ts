@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { get } from 'node:http';
 import { FIXTURES, HUSK, TestUser, until } from '../helpers.ts';
+import { fetchRetry } from './nettools.ts';
 
 const root = process.getuid?.() === 0;
 const opts = { skip: root ? false : 'needs root (creates users)' };
@@ -241,23 +241,12 @@ test('storage.conf mount_program: fuse-overlayfs mounts the rootfs, or the error
   }
 });
 
-const fetchText = (url: string) => new Promise<string>((resolve, reject) => {
-  get(url, (res) => {
-    let body = '';
-    res.on('data', (d) => (body += d));
-    res.on('end', () => resolve(body));
-  }).on('error', reject);
-});
 
 test('slirp4netns is the rootless default: a detached httpd with -p answers on the host; -p 80 names the sysctl', opts, async () => {
   const port = 20000 + (process.pid % 20000);
   assert.match(a.ok(['run', '--rm', 'busybox', 'ip', '-o', '-4', 'addr', 'show', 'tap0']), /10\.0\.2\.100\/24/);
   a.ok(['run', '-d', '--name', 'web', '-p', `${port}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
-  let body = '';
-  for (let i = 0; i < 50 && !body; i++) {
-    body = await fetchText(`http://127.0.0.1:${port}/hostname`).catch(() => '');
-    if (!body) await new Promise((r) => setTimeout(r, 100));
-  }
+  const body = await fetchRetry(`http://127.0.0.1:${port}/hostname`);
   assert.equal(body.trim().length, 12); // the container's hostname: its short ID
   assert.equal(a.ok(['port', 'web', '80']), `0.0.0.0:${port}`);
   a.ok(['rm', '-f', '-t', '0', 'web']);
