@@ -12,3 +12,15 @@ cleanup_tmp() {
   [ -n "$pcache" ] && rm -rf "$pcache" && rmdir /var/lib/containers 2>/dev/null
   return 0
 }
+
+# Every bench: root, Podman (installed only here, never by the set-up), a
+# fresh build and the offline fixtures. $1 names the bench in messages.
+prepare_bench() {
+  [ "$(id -u)" = 0 ] || { echo "$1: must run as root" >&2; exit 1; }
+  if ! command -v podman >/dev/null 2>&1; then
+    echo "$1: installing podman"
+    apt-get install -y podman >/dev/null || echo "$1: podman install failed" >&2
+  fi
+  node_modules/.bin/node scripts/build.mjs
+  sh test/fixtures/build.sh >/dev/null
+}

@@ -10,22 +10,14 @@ cd "$(dirname "$0")/.."
 top=$PWD
 node=$top/node_modules/.bin/node
 
-[ "$(id -u)" = 0 ] || { echo "pull bench: must run as root" >&2; exit 1; }
 for t in skopeo docker-registry; do
   command -v $t >/dev/null 2>&1 || { echo "pull bench: $t is missing (scripts/setup.sh installs it)" >&2; exit 1; }
 done
 tar --version 2>/dev/null | grep -q 'GNU tar' || { echo "pull bench: GNU tar is required" >&2; exit 1; }
-# Podman is only ever installed for the benchmarks, never by the set-up.
-if ! command -v podman >/dev/null 2>&1; then
-  echo "pull bench: installing podman"
-  apt-get install -y podman >/dev/null || echo "pull bench: podman install failed" >&2
-fi
-
-"$node" scripts/build.mjs
-sh test/fixtures/build.sh >/dev/null
+. bench/lib.sh  # cwd is the repository root here
+prepare_bench "pull bench"
 
 tmp=$(mktemp -d /tmp/husk-bench-pull.XXXXXX)
-. bench/lib.sh  # cwd is the repository root here
 
 cleanup() {
   set +e

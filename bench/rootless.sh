@@ -10,18 +10,9 @@ top=$PWD
 node=$top/node_modules/.bin/node
 husk=$top/bin/husk
 
-[ "$(id -u)" = 0 ] || { echo "bench: must run as root (it creates a throw-away user)" >&2; exit 1; }
+. bench/lib.sh  # cwd is the repository root here
+prepare_bench "bench"
 
-# Podman is only ever installed for the benchmarks, never by the set-up.
-if ! command -v podman >/dev/null 2>&1; then
-  echo "bench: installing podman"
-  apt-get install -y podman >/dev/null || echo "bench: podman install failed" >&2
-fi
-
-"$node" scripts/build.mjs
-sh test/fixtures/build.sh >/dev/null
-
-. bench/lib.sh  # cleanup_tmp
 
 user=huskbench$$
 tmp=$(mktemp -d /tmp/husk-bench-rootless.XXXXXX)

@@ -9,16 +9,9 @@ top=$PWD
 node=$top/node_modules/.bin/node
 husk=$top/bin/husk
 
-[ "$(id -u)" = 0 ] || { echo "bench: must run as root" >&2; exit 1; }
 
-# Podman is only ever installed for the benchmarks, never by the set-up.
-if ! command -v podman >/dev/null 2>&1; then
-  echo "bench: installing podman"
-  apt-get install -y podman >/dev/null || echo "bench: podman install failed" >&2
-fi
-
-"$node" scripts/build.mjs
-sh test/fixtures/build.sh >/dev/null
+. bench/lib.sh  # cwd is the repository root here
+prepare_bench "bench"
 rootfs_tar=$top/test/fixtures/out/busybox-rootfs.tar
 
 tmp=$(mktemp -d /tmp/husk-bench.XXXXXX)
@@ -31,7 +24,6 @@ RUNC_CMD="runc --root $tmp/runc"
 # Only Podman sees it: compare.ts passes CONTAINERS_CONF to podman alone.
 PODMAN_CONF=$tmp/podman/containers.conf
 
-. bench/lib.sh  # cwd is the repository root here
 
 cleanup() {
   set +e

@@ -10,6 +10,7 @@ import type { Container } from '../engine/types.ts';
 import { ago, collect, each, engineFor, parseIntFlag, parseLabels, parseTime, print } from './common.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
+import { addStatsFlags, streamStats } from './stats.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -219,17 +220,12 @@ function makeLogs(): Command {
 }
 
 function makeStats(): Command {
-  return new Command('stats').description('Display a live stream of resource usage statistics for the containers in one or more pods')
+  return addStatsFlags(new Command('stats').description('Display a live stream of resource usage statistics for the containers in one or more pods'), 'pod')
     .option('-a, --all', 'Provide stats for all running pods', false)
-    .option('--no-stream', 'Disable streaming stats and only pull the first result')
-    .option('--no-reset', 'Disable resetting the screen between intervals')
-    .option('--format <format>', 'Pretty-print pod statistics to JSON or using a Go template')
-    .option('-i, --interval <seconds>', 'Time in seconds between stats reports', parseIntFlag('interval'), 5)
     .option('-l, --latest', 'Act on the latest pod husk is aware of', false)
     .argument('[pods...]')
     .action(async function (this: Command, names: string[], o: Opts) {
       const e = engineFor(this);
-      const { streamStats } = await import('./container.ts');
       const ids = names.length || o.latest ? allOr(e, names, false, o.latest) : P.listPods(e).map((p) => p.config.id);
       const podOf = new Map<string, string>();
       const targets = () => ids.flatMap((id) => {

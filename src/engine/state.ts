@@ -56,15 +56,20 @@ export class StateDB {
 
   /** Full ID, unique ID prefix, or name. */
   lookupId(ref: string): string {
-    if (!ref) throw invalidArgument('container name or ID must not be empty');
-    const byName = this.db.prepare('SELECT id FROM containers WHERE name = ?').get(ref) as { id: string } | undefined;
+    const id = this.lookup('containers', 'container', ref);
+    if (!id) throw noSuchContainer(ref);
+    return id;
+  }
+
+  /** Full ID, unique ID prefix, or name, in the containers or the pods table. */
+  private lookup(table: 'containers' | 'pods', kind: string, ref: string): string | undefined {
+    if (!ref) throw invalidArgument(`${kind} name or ID must not be empty`);
+    const byName = this.db.prepare(`SELECT id FROM ${table} WHERE name = ?`).get(ref) as { id: string } | undefined;
     if (byName) return byName.id;
-    if (/^[0-9a-f]+$/.test(ref)) {
-      const rows = this.db.prepare('SELECT id FROM containers WHERE id LIKE ? LIMIT 2').all(`${ref}%`) as { id: string }[];
-      if (rows.length === 1) return rows[0].id;
-      if (rows.length > 1) throw invalidArgument(`more than one result for container "${ref}": container already exists`);
-    }
-    throw noSuchContainer(ref);
+    if (!/^[0-9a-f]+$/.test(ref)) return undefined;
+    const rows = this.db.prepare(`SELECT id FROM ${table} WHERE id LIKE ? LIMIT 2`).all(`${ref}%`) as { id: string }[];
+    if (rows.length > 1) throw invalidArgument(`more than one result for ${kind} "${ref}": ${kind} already exists`);
+    return rows[0]?.id;
   }
 
   list(): Container[] {
@@ -128,15 +133,9 @@ export class StateDB {
 
   /** Full ID, unique ID prefix, or name. */
   lookupPod(ref: string): string {
-    if (!ref) throw invalidArgument('pod name or ID must not be empty');
-    const byName = this.db.prepare('SELECT id FROM pods WHERE name = ?').get(ref) as { id: string } | undefined;
-    if (byName) return byName.id;
-    if (/^[0-9a-f]+$/.test(ref)) {
-      const rows = this.db.prepare('SELECT id FROM pods WHERE id LIKE ? LIMIT 2').all(`${ref}%`) as { id: string }[];
-      if (rows.length === 1) return rows[0].id;
-      if (rows.length > 1) throw invalidArgument(`more than one result for pod "${ref}": pod already exists`);
-    }
-    throw new HuskError('NO_SUCH_POD', `no pod with name or ID ${ref} found: no such pod`);
+    const id = this.lookup('pods', 'pod', ref);
+    if (!id) throw new HuskError('NO_SUCH_POD', `no pod with name or ID ${ref} found: no such pod`);
+    return id;
   }
 
   listPods(): PodConfig[] {
