@@ -3,13 +3,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { HuskError, invalidArgument, type ErrorCode } from '../common/errors.ts';
-import { Engine } from '../engine/engine.ts';
+import { EngineContext } from '../engine/context.ts';
 
-export function engineFor(cmd: Command): Engine {
+export function engineFor(cmd: Command): EngineContext {
   let root: Command = cmd;
   while (root.parent) root = root.parent;
   const g = root.opts() as { root?: string; runroot?: string; runtime?: string };
-  return new Engine({ root: g.root, runroot: g.runroot, runtime: g.runtime });
+  return new EngineContext({ root: g.root, runroot: g.runroot, runtime: g.runtime });
 }
 
 /** Collector for repeatable flags (-e A -e B). */

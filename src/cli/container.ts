@@ -2,23 +2,23 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { invalidArgument, HuskError } from '../common/errors.ts';
-import { parseBytes, type ContainerIntent, type NetworkMode } from '../engine/intent.ts';
-import * as L from '../engine/lifecycle.ts';
-import * as A from '../engine/attach.ts';
-import * as Q from '../engine/query.ts';
-import { containerLogs } from '../engine/logs.ts';
-import { execInContainer } from '../engine/exec.ts';
-import { waitForExit } from '../engine/wait.ts';
+import { parseBytes, type ContainerIntent, type NetworkMode } from '../engine/container/intent.ts';
+import * as L from '../engine/container/lifecycle.ts';
+import * as A from '../engine/container/attach.ts';
+import * as Q from '../engine/container/query.ts';
+import { containerLogs } from '../engine/container/logs.ts';
+import { execInContainer } from '../engine/container/exec.ts';
+import { waitForExit } from '../engine/container/wait.ts';
 import type { Container } from '../engine/types.ts';
 // Named imports rather than the library's barrel: it would also load image
 // import/load code (zlib, tar) that container commands never use.
 const E = { ...L, ...A, ...Q, containerLogs, execInContainer, waitForExit };
-import type { Engine } from '../engine/engine.ts';
+import type { EngineContext } from '../engine/context.ts';
 import { ago, collect, each, engineFor, humanDuration, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, parseTime, print } from './common.ts';
 import { renderList } from './format/index.ts';
 import { registerGroup as registerFsGroup } from './containerfs.ts';
 import { createProgress } from './progress.ts';
-import { formatPorts } from '../engine/ports.ts';
+import { formatPorts } from '../engine/container/ports.ts';
 import { addStatsFlags, streamStats } from './stats.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -225,7 +225,7 @@ function makeCreate(): Command {
     });
 }
 
-function allOr(e: Engine, names: string[], all: boolean, what: string, filter?: (c: Container) => boolean): string[] {
+function allOr(e: EngineContext, names: string[], all: boolean, what: string, filter?: (c: Container) => boolean): string[] {
   if (all) return E.listContainers(e).filter(filter ?? (() => true)).map((c) => c.config.id);
   if (!names.length) throw invalidArgument(`you must provide at least one ${what} name or ID`);
   return names;
@@ -346,7 +346,7 @@ export function psRow(c: Container, noTrunc: boolean, podNames: Map<string, stri
   };
 }
 
-function psFilter(filters: string[], e: Engine, podNames: Map<string, string> = new Map()): (c: Container) => boolean {
+function psFilter(filters: string[], e: EngineContext, podNames: Map<string, string> = new Map()): (c: Container) => boolean {
   const tests = filters.map((f) => {
     const eq = f.indexOf('=');
     if (eq < 0) throw invalidArgument(`invalid filter "${f}": expected key=value`);
@@ -401,7 +401,7 @@ function makePs(name = 'ps'): Command {
       if (o.latest) list = list.slice(0, 1);
       if (o.last !== undefined && o.last >= 0) list = list.slice(0, o.last);
       if (o.ns) {
-        const { namespaceInodes } = await import('../engine/namespaces.ts');
+        const { namespaceInodes } = await import('../engine/container/namespaces.ts');
         const nsRows = list.map((c) => {
           const n = c.state.pid ? namespaceInodes(c.state.pid) : {};
           return { ...psRow(c, o.trunc === false), PID: String(c.state.pid), Cgroupns: n.cgroup ?? '', IPC: n.ipc ?? '', MNT: n.mnt ?? '', NET: n.net ?? '', PIDNS: n.pid ?? '', USERNS: n.user ?? '', UTS: n.uts ?? '' };
@@ -603,7 +603,7 @@ function makeStats(): Command {
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
       const e = engineFor(this);
-      const S = await import('../engine/stats.ts');
+      const S = await import('../engine/container/stats.ts');
       await streamStats(o, () => S.statsTargets(e, names, o.all), {
         headers: {},
         defaultFormat: 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDS}}\t{{.CPUTime}}\t{{.AVGCPU}}',

@@ -8,7 +8,7 @@ import { invalidArgument, type HuskError } from '../common/errors.ts';
 import type { Change } from '../image/diff.ts';
 import { collect, engineFor, print } from './common.ts';
 
-const fs = () => import('../engine/containerfs.ts');
+const fs = () => import('../engine/container/containerfs.ts');
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -40,7 +40,7 @@ function makeCp(): Command {
       const archive = takeBool(o.archive, true, paths);
       arity(paths, 2, 2, 'cp');
       const [src, dest] = paths as [string, string];
-      const { copy } = await import('../engine/copy.ts');
+      const { copy } = await import('../engine/container/copy.ts');
       await copy(engineFor(this), src, dest, {
         archive, overwrite: o.overwrite,
         stdin: src === '-' ? process.stdin : undefined, stdout: dest === '-' ? process.stdout : undefined,
@@ -97,7 +97,7 @@ function makeCommit(): Command {
       arity(args, 1, 2, 'commit');
       if (o.format !== 'oci' && o.format !== 'docker') throw invalidArgument(`unrecognized image type "${o.format}"`);
       const e = engineFor(this);
-      const { commitContainer } = await import('../engine/commit.ts');
+      const { commitContainer } = await import('../engine/container/commit.ts');
       const img = await commitContainer(e, args[0]!, {
         name: args[1], changes: o.change, message: o.message, author: o.author, pause, includeVolumes: o.includeVolumes,
       });
@@ -138,7 +138,7 @@ function makeMount(): Command {
     .action(async function (this: Command, refs: string[], o: Opts) {
       const e = engineFor(this);
       const { mountContainer, mountedContainers } = await fs();
-      if (o.all) refs = (await import('../engine/query.ts')).listContainers(e).map((c) => c.config.id);
+      if (o.all) refs = (await import('../engine/container/query.ts')).listContainers(e).map((c) => c.config.id);
       if (!refs.length) {
         // No container named: list what is mounted, as Podman does.
         const list = mountedContainers(e);
@@ -158,7 +158,7 @@ function makeUnmount(): Command {
     .action(async function (this: Command, refs: string[], o: Opts) {
       const e = engineFor(this);
       const { unmountContainer } = await fs();
-      if (o.all) refs = (await import('../engine/query.ts')).listContainers(e).filter((c) => c.state.mounted && !['running', 'paused'].includes(c.state.status)).map((c) => c.config.id);
+      if (o.all) refs = (await import('../engine/container/query.ts')).listContainers(e).filter((c) => c.state.mounted && !['running', 'paused'].includes(c.state.status)).map((c) => c.config.id);
       else if (!refs.length) throw invalidArgument('when not using the --all flag you must specify at least one container');
       for (const r of refs) print(await unmountContainer(e, r));
     });

@@ -1,8 +1,8 @@
 // Network commands: create, ls, inspect, rm, exists, prune, connect, disconnect, reload.
 import { Command } from 'commander';
 import { HuskError, invalidArgument } from '../common/errors.ts';
-import { removeContainer } from '../engine/lifecycle.ts';
-import * as N from '../engine/networks.ts';
+import { removeContainer } from '../engine/container/lifecycle.ts';
+import * as N from '../engine/network/networks.ts';
 import { collect, each, engineFor, print } from './common.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
@@ -101,14 +101,14 @@ export function register(program: Command): void {
     .option('--mac-address <address>', 'set a static mac address for this container network')
     .argument('<network>').argument('<container>')
     .action(async function (this: Command, net: string, ctr: string, o: Opts) {
-      const { connectNetwork } = await import('../engine/netconnect.ts');
+      const { connectNetwork } = await import('../engine/network/netconnect.ts');
       await connectNetwork(engineFor(this), net, ctr, { aliases: o.alias, ip: o.ip, mac: o.macAddress });
     });
   group.command('disconnect').description('Disconnect a container from a network')
     .option('-f, --force', 'force the container to disconnect from a network', false)
     .argument('<network>').argument('<container>')
     .action(async function (this: Command, net: string, ctr: string, o: Opts) {
-      const { disconnectNetwork } = await import('../engine/netconnect.ts');
+      const { disconnectNetwork } = await import('../engine/network/netconnect.ts');
       await disconnectNetwork(engineFor(this), net, ctr, { force: o.force });
     });
   group.command('reload').description('Reload firewall rules for one or more containers')
@@ -117,7 +117,7 @@ export function register(program: Command): void {
     .action(async function (this: Command, names: string[], o: Opts) {
       if (!o.all && !names.length) throw invalidArgument('you must provide at least one name or id');
       if (o.all && names.length) throw invalidArgument('--all and containers cannot be used together');
-      const { reloadNetworks } = await import('../engine/netconnect.ts');
+      const { reloadNetworks } = await import('../engine/network/netconnect.ts');
       const results = await reloadNetworks(engineFor(this), names, o.all);
       await each(results.map((_, i) => String(i)), async (i) => {
         const r = results[Number(i)];

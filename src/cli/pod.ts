@@ -2,10 +2,10 @@
 // inspect, top, logs, stats, exists, prune.
 import { Command, Option } from 'commander';
 import { HuskError, invalidArgument } from '../common/errors.ts';
-import type { Engine } from '../engine/engine.ts';
-import * as P from '../engine/pods.ts';
-import { containerLogs } from '../engine/logs.ts';
-import { topContainer } from '../engine/query.ts';
+import type { EngineContext } from '../engine/context.ts';
+import * as P from '../engine/pod/pods.ts';
+import { containerLogs } from '../engine/container/logs.ts';
+import { topContainer } from '../engine/container/query.ts';
 import type { Container } from '../engine/types.ts';
 import { ago, collect, each, engineFor, parseIntFlag, parseLabels, parseTime, print } from './common.ts';
 import { renderList } from './format/index.ts';
@@ -17,7 +17,7 @@ type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 /** Exit codes of the per-pod commands, as Podman's: 1 no such pod, 2 pod in a wrong state. */
 const POD_CODES = { NO_SUCH_POD: 1, POD_STATE: 2 } as const;
 
-function allOr(e: Engine, names: string[], all: boolean, latest = false): string[] {
+function allOr(e: EngineContext, names: string[], all: boolean, latest = false): string[] {
   if (all) return P.listPods(e).map((p) => p.config.id);
   if (latest) return P.listPods(e).sort((a, b) => b.config.created.localeCompare(a.config.created)).slice(0, 1).map((p) => p.config.id);
   if (!names.length) throw invalidArgument('you must provide at least one pod name or ID');
@@ -146,7 +146,7 @@ function makePs(name: string): Command {
 }
 
 /** start/stop/restart/kill/pause/unpause/rm: the same shape, one engine call per pod. */
-function makeAction(name: string, desc: string, run: (e: Engine, id: string, o: Opts) => Promise<unknown>, flags: (c: Command) => Command = (c) => c): Command {
+function makeAction(name: string, desc: string, run: (e: EngineContext, id: string, o: Opts) => Promise<unknown>, flags: (c: Command) => Command = (c) => c): Command {
   return flags(new Command(name).description(desc))
     .option('-a, --all', `${name[0].toUpperCase()}${name.slice(1)} all pods`, false)
     .option('-l, --latest', 'Act on the latest pod husk is aware of', false)

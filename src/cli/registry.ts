@@ -32,7 +32,7 @@ function makePull(): Command {
       const [pos, parch, pvariant] = o.platform ? String(o.platform).split('/') : [];
       if (o.platform && (!pos || !parch)) throw invalidArgument(`invalid platform "${o.platform}": expected OS/ARCH[/VARIANT]`);
       const p = progress(o.quiet);
-      const { pull, remoteTags } = await import('../engine/pull.ts');
+      const { pull, remoteTags } = await import('../engine/image/pull.ts');
       const opts = {
         tlsVerify: o.tlsVerify, certDir: o.certDir, authfile: o.authfile, creds: o.creds,
         platform: { os: o.os ?? pos, arch: o.arch ?? parch, variant: o.variant ?? pvariant },
@@ -69,7 +69,7 @@ function makePush(): Command {
       let config: string | undefined;
       try { config = `sha256:${e.images.resolve(image).id}`; } catch { /* reported by push */ }
       const p = progress(o.quiet, config);
-      const { push } = await import('../engine/pull.ts');
+      const { push } = await import('../engine/image/pull.ts');
       let digest: string;
       try {
         digest = await push(e, image, dest, {

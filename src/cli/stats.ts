@@ -21,7 +21,7 @@ export function addStatsFlags(cmd: Command, what: string): Command {
  * columns (`container stats` and `pod stats` differ only in their columns).
  */
 export async function streamStats(o: Opts, targets: () => Container[], table: { headers: Record<string, string>; defaultFormat: string }, extra: (c: Container) => Record<string, string> = () => ({})): Promise<void> {
-  const S = await import('../engine/stats.ts');
+  const S = await import('../engine/container/stats.ts');
   const { humanSize } = await import('./common.ts');
   const pct = (n: number) => `${n.toFixed(2)}%`;
   const rows = (reports: { r: ReturnType<typeof S.report>; c: Container }[]) => reports.map(({ r, c }) => ({

@@ -6,12 +6,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import {
-  Engine, HuskError, runContainer, createContainer, startContainer, stopContainer, removeContainer, listContainers, importTarball,
+  EngineContext, HuskError, runContainer, createContainer, startContainer, stopContainer, removeContainer, listContainers, importTarball,
 } from '../../src/engine/index.ts';
 import { FIXTURES, overlayMounts, until } from '../helpers.ts';
 
 const dir = mkdtempSync('/var/tmp/husk-lib-');
-let engine: Engine;
+let engine: EngineContext;
 
 /** A Writable that keeps what it was given. */
 function collector(): Writable & { text(): string } {
@@ -27,7 +27,7 @@ function collector(): Writable & { text(): string } {
 }
 
 before(async () => {
-  engine = new Engine({ root: join(dir, 'root'), runroot: join(dir, 'run') });
+  engine = new EngineContext({ root: join(dir, 'root'), runroot: join(dir, 'run') });
   const img = await importTarball(engine.images, join(FIXTURES, 'busybox-rootfs.tar'), 'busybox');
   assert.match(img.id, /^[0-9a-f]{64}$/);
   assert.deepEqual(img.names, ['localhost/busybox:latest']);

@@ -1,0 +1,100 @@
+// `commit`: a container's image plus one new layer made from its overlay
+// upper dir (whiteouts become OCI .wh. entries), with a config recording how
+// the container was run. The layer goes through the store's putLayer, so it
+// is hashed, content-addressed and shared like any other.
+import { createHash } from 'node:crypto';
+import { HuskError } from '../../common/errors.ts';
+import { withLock } from '../../common/lock.ts';
+import { layerFromUpper } from '../../image/diff.ts';
+import { applyChanges } from '../../image/import.ts';
+import { localName } from '../../image/reference.ts';
+import { MEDIA, type ImageConfig, type ImageRecord, type ImageRuntimeConfig, type Manifest } from '../../image/types.ts';
+import type { EngineContext } from '../context.ts';
+import { getContainer, pauseContainer, syncState } from './lifecycle.ts';
+import { rootfsPaths } from './rootfs.ts';
+import type { Container } from '../types.ts';
+
+export interface CommitOptions {
+  /** Name for the new image (normalised like `tag`: localhost/NAME:latest). */
+  name?: string;
+  /** Dockerfile-style instructions, as for `import --change`. */
+  changes?: string[];
+  message?: string;
+  author?: string;
+  /** Pause a running container while its changes are read (default true). */
+  pause?: boolean;
+  /** Record every bind and volume destination as a VOLUME, not just anonymous volumes. */
+  includeVolumes?: boolean;
+}
+
+/** The image config's runtime part: the image's, overridden by what the container was run with. */
+function runtimeConfig(c: Container, img: ImageRecord, opts: CommitOptions): ImageRuntimeConfig {
+  const rc: ImageRuntimeConfig = structuredClone(img.config.config ?? {});
+  const i = c.config.intent;
+  if (i.entrypoint !== undefined) rc.Entrypoint = i.entrypoint;
+  // As at create: --entrypoint without a command drops the image's Cmd.
+  if (i.command?.length) rc.Cmd = i.command;
+  else if (i.entrypoint !== undefined) rc.Cmd = [];
+  if (Object.keys(i.env ?? {}).length) {
+    const env = new Map((rc.Env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv] as const));
+    for (const [k, v] of Object.entries(i.env ?? {})) env.set(k, `${k}=${v}`);
+    rc.Env = [...env.values()];
+  }
+  if (i.workdir) rc.WorkingDir = i.workdir;
+  if (i.user) rc.User = i.user;
+  if (i.stopSignal) rc.StopSignal = i.stopSignal;
+  if (Object.keys(i.labels ?? {}).length) rc.Labels = { ...rc.Labels, ...i.labels };
+  // Podman keeps the anonymous volumes a user added (-v /path) as VOLUMEs.
+  for (const m of c.config.mounts ?? []) {
+    if ((m.type === 'volume' && m.anonymous) || (opts.includeVolumes && (m.type === 'volume' || m.type === 'bind'))) {
+      rc.Volumes = { ...rc.Volumes, [m.destination]: {} };
+    }
+  }
+  applyChanges(rc, opts.changes ?? []);
+  return rc;
+}
+
+function sha256(b: Buffer): string {
+  return `sha256:${createHash('sha256').update(b).digest('hex')}`;
+}
+
+/** Creates an image from a container: its image's layers plus one layer of its changes. */
+export async function commitContainer(e: EngineContext, ref: string, opts: CommitOptions = {}): Promise<ImageRecord> {
+  const c = syncState(e, getContainer(e, ref));
+  const { id } = c.config;
+  const names = opts.name ? [localName(opts.name)] : [];
+  const img = e.images.get(c.config.imageId);
+  if (!img) throw new HuskError('NO_SUCH_IMAGE', `image ${c.config.imageId} of container ${c.config.name} is gone`);
+  const runtime = runtimeConfig(c, img, opts); // bad --change values fail before any work
+  const { upper } = rootfsPaths(e.containerDir(id));
+  const read = () => e.images.putLayer(layerFromUpper(upper));
+  let layer: { diffID: string; size: number };
+  if (opts.pause !== false && c.state.status === 'running') {
+    // Paused, the container cannot change files while they are read.
+    await pauseContainer(e, id, true);
+    try {
+      layer = await read();
+    } finally {
+      await pauseContainer(e, id, false).catch(() => {}); // it may have been stopped meanwhile
+    }
+  } else {
+    // The lock keeps a stopped container from starting (or being removed) meanwhile.
+    layer = await withLock(e.lockPath(id), read);
+  }
+  const created = new Date().toISOString();
+  const config: ImageConfig = {
+    ...structuredClone(img.config), created, author: opts.author, config: runtime,
+    rootfs: { type: 'layers', diff_ids: [...img.layers, layer.diffID] },
+    history: [...(img.config.history ?? []), { created, created_by: c.config.args.join(' '), author: opts.author, comment: opts.message }],
+  };
+  const configBytes = Buffer.from(JSON.stringify(config));
+  const manifest: Manifest = {
+    schemaVersion: 2, mediaType: MEDIA.ociManifest,
+    config: { mediaType: MEDIA.ociConfig, digest: sha256(configBytes), size: configBytes.length },
+    // The store keeps layers uncompressed, so each is described by its diff ID.
+    layers: config.rootfs.diff_ids.map((d) => ({ mediaType: MEDIA.ociLayer, digest: d, size: e.images.layerSize(d) ?? 0 })),
+  };
+  const out = await e.images.addImage(configBytes, manifest, sha256(Buffer.from(JSON.stringify(manifest))), names);
+  e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'commit', Type: 'container' });
+  return out;
+}

@@ -1,0 +1,81 @@
+// Files husk generates per container and bind-mounts in: /etc/hosts,
+// /etc/hostname, /etc/resolv.conf and /run/.containerenv.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { rootless } from '../../common/userns.ts';
+import type { NetworkMode } from './intent.ts';
+
+export interface GeneratedFiles { hosts: string; hostname: string; resolv: string; containerenv: string }
+
+function hostFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export interface NetworkFacts {
+  /** The container's addresses on its networks. */
+  ips: string[];
+  /** aardvark-dns servers (network gateways) and their search domains. */
+  dnsServers: string[];
+  searchDomains: string[];
+  /** Nameservers put before the host's (slirp4netns's DNS forwarder). */
+  nameserversFirst?: string[];
+  /** The address /etc/hosts gives host.containers.internal (the bridge gateway, or slirp4netns's host address). */
+  hostContainersInternal?: string;
+}
+
+/** --dns, --dns-search and --add-host, which override the generated defaults. */
+export interface DnsOptions { dns?: string[]; dnsSearch?: string[]; addHost?: string[] }
+
+export function resolvConf(network: NetworkMode, facts?: NetworkFacts, o: DnsOptions = {}): string {
+  const text = baseResolvConf(network, facts);
+  if (!o.dns?.length && !o.dnsSearch?.length) return text;
+  const lines = text.split('\n').filter((l) => !(o.dns?.length && /^\s*nameserver\b/.test(l)) && !(o.dnsSearch?.length && /^\s*search\b/.test(l)));
+  const search = o.dnsSearch?.filter((d) => d !== '.') ?? [];
+  return [...(search.length ? [`search ${search.join(' ')}`] : []), ...(o.dns ?? []).map((d) => `nameserver ${d}`), ...lines].filter(Boolean).join('\n') + '\n';
+}
+
+function baseResolvConf(network: NetworkMode, facts?: NetworkFacts): string {
+  const host = hostFile('/etc/resolv.conf');
+  if (network === 'host') return host;
+  // Loopback resolvers on the host are unreachable from another netns.
+  const lines = host.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1\s*$)/.test(l));
+  if (facts?.nameserversFirst?.length) {
+    // slirp4netns forwards DNS to the host's resolvers; the host's other lines stay.
+    return [...facts.nameserversFirst.map((d) => `nameserver ${d}`), ...lines].join('\n').replace(/\n*$/, '\n');
+  }
+  if (facts?.dnsServers.length) {
+    // aardvark-dns answers for container names and forwards the rest.
+    const rest = lines.filter((l) => !/^\s*(nameserver|search)\b/.test(l));
+    const search = [...facts.searchDomains, ...lines.filter((l) => /^\s*search\b/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1))];
+    return [`search ${search.join(' ')}`, ...facts.dnsServers.map((d) => `nameserver ${d}`), ...rest].join('\n').replace(/\n*$/, '\n');
+  }
+  return lines.join('\n').replace(/\n*$/, '\n');
+}
+
+export function hostsFile(hostname: string, name: string, network: NetworkMode, facts?: NetworkFacts, addHost: string[] = []): string {
+  const extra = addHost.map((h) => `${h.slice(h.indexOf(':') + 1)}\t${h.slice(0, h.indexOf(':'))}\n`).join('');
+  return extra + hostsBase(hostname, name, network, facts);
+}
+
+function hostsBase(hostname: string, name: string, network: NetworkMode, facts?: NetworkFacts): string {
+  const base = network === 'host' ? hostFile('/etc/hosts') : '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
+  const self = network === 'host' ? '' : facts?.ips.length ? facts.ips.map((ip) => `${ip}\t${hostname} ${name}\n`).join('') : `127.0.1.1\t${hostname} ${name}\n`;
+  // Podman 4.3 writes only host.containers.internal; host.docker.internal came later.
+  const host = facts?.hostContainersInternal ? `${facts.hostContainersInternal}\thost.containers.internal\n` : '';
+  return base.replace(/\n*$/, '\n') + host + self;
+}
+
+export function writeGeneratedFiles(dir: string, o: { id: string; name: string; image: string; imageId: string; hostname: string; network: NetworkMode; facts?: NetworkFacts; intent?: DnsOptions }): GeneratedFiles {
+  const f: GeneratedFiles = {
+    hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolv: join(dir, 'resolv.conf'), containerenv: join(dir, '.containerenv'),
+  };
+  writeFileSync(f.hosts, hostsFile(o.hostname, o.name, o.network, o.facts, o.intent?.addHost));
+  writeFileSync(f.hostname, `${o.hostname}\n`);
+  writeFileSync(f.resolv, resolvConf(o.network, o.facts, o.intent));
+  writeFileSync(f.containerenv, `engine="husk"\nname="${o.name}"\nid="${o.id}"\nimage="${o.image}"\nimageid="${o.imageId}"\nrootless=${rootless() ? 1 : 0}\n`);
+  return f;
+}

@@ -1,0 +1,472 @@
+// The container state machine: create → (init: mount, conmon, runtime
+// create) → start → exit (conmon's exit file) → cleanup → remove.
+// Every transition holds the container's lock; cleanup is idempotent, as
+// it runs both in-process and as conmon's exit command.
+import { randomBytes } from '../../common/random.ts';
+import { closeSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HuskError, containerState, invalidArgument } from '../../common/errors.ts';
+import { withLock } from '../../common/lock.ts';
+import { currentBootId, processAlive } from '../../common/process.ts';
+import { secureJoin } from '../../common/securejoin.ts';
+import { conmonCreate } from '../../runtime/conmon.ts';
+import { classifyStartError } from '../../runtime/oci.ts';
+import { serializeSpec } from '../../runtime/spec/index.ts';
+import type { EngineContext } from '../context.ts';
+import { defaultNetworkMode } from '../config.ts';
+import { chownUpper, exposeMountSources, releaseExposed, releaseMappedLayers, resolveIdMap, rootfsOptions } from './idmap.ts';
+import { checkRootlessIntent, hasCgroup, noCgroupError } from '../system/rootless.ts';
+import { writeGeneratedFiles } from './files.ts';
+import { validateIntent, parseSignal, type ContainerIntent } from './intent.ts';
+import { randomName } from './names.ts';
+import { sharedNamespaces } from './namespaces.ts';
+import { isMounted, mountRootfs, prepareRootfsDirs, removeContainerDirs, rootfsPaths, unmountRootfs } from './rootfs.ts';
+import { containerHostname, containerSpec, effectiveArgs } from './spec.ts';
+import { initialState, type Container, type ContainerConfig } from '../types.ts';
+import { resolveGroups, resolveUser } from './user.ts';
+import type { EnginePullOptions } from '../image/pull.ts';
+import type { ImageRecord } from '../../image/types.ts';
+import { imageMountDirs, ociMounts, resolveMounts } from './mounts.ts';
+import { removeVolume } from '../volume/volumes.ts';
+import { native, MNT_DETACH } from '../../common/native.ts';
+import { waitForExit } from './wait.ts';
+
+export interface CreateOptions {
+  /** Pull settings and progress for an image that must be pulled (--pull). */
+  pull?: EnginePullOptions;
+  /** Set by the pod code: the container is created in this pod (as its infra container). */
+  podMember?: { podId: string; infra?: boolean };
+}
+
+/** The image for a new container, pulled first when the policy says so. */
+async function imageFor(e: EngineContext, intent: ContainerIntent, o: CreateOptions): Promise<ImageRecord> {
+  const policy = intent.pull ?? 'missing';
+  const local = policy === 'always' || policy === 'newer' ? undefined : e.images.lookup(intent.image);
+  if (local) return local;
+  if (policy === 'never') return e.images.resolve(intent.image);
+  try {
+    // Loaded only when a pull happens: the registry client is not on the run path.
+    const { pull } = await import('../image/pull.ts');
+    return await pull(e, intent.image, o.pull);
+  } catch (err) {
+    // A name that resolves nowhere is, to the caller, an unknown image.
+    if (err instanceof HuskError && err.code === 'INVALID_ARGUMENT' && !local) throw new HuskError('NO_SUCH_IMAGE', err.message);
+    throw err;
+  }
+}
+
+export async function createContainer(e: EngineContext, given: ContainerIntent, o: CreateOptions = {}): Promise<Container> {
+  validateIntent(given);
+  let pod = o.podMember;
+  if (given.pod && !pod) {
+    // A member joins the infra container's namespaces: its intent is rewritten to say so.
+    const joined = await (await import('../pod/pods.ts')).joinPod(e, given);
+    given = joined.intent;
+    pod = { podId: joined.podId };
+  }
+  // The default network mode is stored, so the container keeps it whatever the config says later.
+  const intent: ContainerIntent = { ...given, network: given.network && given.network !== 'private' ? given.network : defaultNetworkMode(e.config) };
+  validateIntent(intent);
+  checkRootlessIntent(e, intent);
+  const img = await imageFor(e, intent, o);
+  const args = effectiveArgs(intent, img);
+  if (!args.length) throw invalidArgument('no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
+  const id = randomBytes(32).toString('hex');
+  let name = intent.name;
+  if (!name) {
+    do name = randomName(); while (e.db.db.prepare('SELECT 1 FROM containers WHERE name = ?').get(name));
+  }
+  // Checked before volumes are created; the insert below re-checks atomically.
+  if (intent.name && e.db.db.prepare('SELECT 1 FROM containers WHERE name = ?').get(intent.name)) nameInUse(e, intent.name);
+  // Network modules load only for containers on networks (run --rm path stays lean).
+  const wantsNet = !['none', 'host'].includes(intent.network!) && !intent.network!.startsWith('container:') || !!(intent.publish?.length || intent.publishAll || intent.ip || intent.mac);
+  const net = wantsNet ? await (await import('../network/networks.ts')).resolveNetworking(e, intent, Object.keys(img.config.config?.ExposedPorts ?? {})) : {};
+  const idmap = resolveIdMap(e, intent, img);
+  const { mounts, volumes } = resolveMounts(e, intent, img);
+  const config: ContainerConfig = {
+    id, name, intent, imageId: img.id, imageName: img.names[0] ?? intent.image, args,
+    created: new Date().toISOString(), runtime: e.runtimeChoice().name, mounts, volumes, ...net, ...(idmap ? { idmap } : {}),
+    ...(pod ? { pod: pod.podId, isInfra: !!pod.infra } : {}),
+  };
+  e.ensureDirs();
+  prepareRootfsDirs(e.containerDir(id));
+  if (idmap) chownUpper(rootfsPaths(e.containerDir(id)).upper, idmap);
+  mkdirSync(e.bundleDir(id), { recursive: true });
+  try {
+    // A generated name another process took meanwhile (they are drawn from
+    // ~24000 pairs, so 20 concurrent creates can collide): draw again.
+    for (let tries = 0; ; tries++) {
+      try {
+        e.db.add(config, initialState());
+        break;
+      } catch (err) {
+        if (intent.name || tries >= 10 || !(err instanceof HuskError && err.code === 'NAME_IN_USE')) throw err;
+        config.name = randomName();
+      }
+    }
+  } catch (err) {
+    removeContainerDirs(e.containerDir(id));
+    await removeAnonymousVolumes(e, config);
+    throw err;
+  }
+  e.events.write({ ID: id, Name: config.name, Image: config.imageName, Status: 'create', Type: 'container' });
+  return { config, state: initialState() };
+}
+
+function nameInUse(e: EngineContext, name: string): never {
+  throw new HuskError('NAME_IN_USE', `creating container storage: the container name "${name}" is already in use by ${e.db.lookupId(name)}. You have to remove that container to be able to reuse that name: that name is already in use`);
+}
+
+async function removeAnonymousVolumes(e: EngineContext, config: ContainerConfig): Promise<void> {
+  for (const m of config.mounts ?? []) {
+    if (m.type === 'volume' && m.anonymous && m.source) await removeVolume(e, m.source).catch(() => {});
+  }
+}
+
+export function getContainer(e: EngineContext, ref: string): Container {
+  const id = e.db.lookupId(ref);
+  const c = e.db.get(id);
+  if (!c) throw containerState(`container ${ref} vanished`);
+  return c;
+}
+
+/** Mounts the rootfs, writes config.json and has conmon create the container. */
+async function init(e: EngineContext, c: Container): Promise<void> {
+  const { id } = c.config;
+  const img = e.images.get(c.config.imageId);
+  if (!img) throw new HuskError('NO_SUCH_IMAGE', `image ${c.config.imageId} of container ${c.config.name} is gone`);
+  const cdir = e.containerDir(id);
+  // A container already mounted by `container mount` is not mounted a second time on top.
+  const { merged } = rootfsPaths(cdir);
+  const rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir, { ...rootfsOptions(e, c.config, img.layers), volatile: !!c.config.intent.autoRemove });
+  e.db.updateState(id, (s) => { s.mounted = true; });
+  const runtime = e.runtime(c.config.runtime);
+  let holdFd: number | undefined;
+  let netReady: Promise<unknown> | undefined;
+  try {
+    const user = resolveUser(rootfs, c.config.intent.user ?? img.config.config?.User);
+    for (const g of resolveGroups(rootfs, c.config.intent.groupAdd)) if (!user.additionalGids.includes(g)) user.additionalGids.push(g);
+    const cwd = c.config.intent.workdir ?? img.config.config?.WorkingDir ?? '/';
+    // Podman creates a missing working directory instead of failing.
+    if (cwd !== '/') {
+      try {
+        mkdirSync(secureJoin(rootfs, cwd), { recursive: true });
+      } catch (err) {
+        throw invalidArgument(`workdir "${cwd}" does not exist on container ${id} and cannot be created: ${(err as NodeJS.ErrnoException).code}`);
+      }
+    }
+    const rundir = e.runDir(id);
+    mkdirSync(rundir, { recursive: true });
+    const network = c.config.intent.network ?? 'none';
+    const shared = sharedNamespaces(e, c.config.intent);
+    // netavark attaches the netns while the runtime creates the container; the files get the addresses after.
+    const net = c.config.networks || c.config.slirp ? await (await import('../network/networks.ts')).beginNetworkSetup(e, c) : undefined;
+    netReady = net?.ready;
+    holdFd = net?.holdFd;
+    // A container joining another's network (a pod member) gets that one's addresses and DNS.
+    const joined = network.startsWith('container:') ? e.db.get(e.db.lookupId(network.slice('container:'.length))) : undefined;
+    const joinedFacts = joined ? (await import('../network/networks.ts')).joinedFacts(joined) : undefined;
+    const fileInfo = { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, intent: c.config.intent };
+    const files = writeGeneratedFiles(rundir, { ...fileInfo, facts: joinedFacts });
+    const mounts = ociMounts(e, c, rootfs, user);
+    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared, rootless: e.rootlessCgroups() });
+    exposeMountSources(e, c.config, spec);
+    const bundle = e.bundleDir(id);
+    writeFileSync(join(bundle, 'config.json'), serializeSpec(spec));
+    try { unlinkSync(e.exitFile(id)); } catch {}
+    const persist = join(bundle, 'persist');
+    rmSync(persist, { recursive: true, force: true });
+    mkdirSync(persist);
+    const create = () => conmonCreate({
+      conmonPath: e.config.conmonPath, runtime, id, name: c.config.name, bundle,
+      pidFile: join(rundir, 'pidfile'), conmonPidFile: join(rundir, 'conmon.pid'), exitDir: e.exitDir(),
+      logPath: join(bundle, 'ctr.log'), socketDir: e.socketDir(), persistDir: persist, terminal: !!c.config.intent.tty,
+      stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id), extraFds: holdFd === undefined ? [] : [holdFd],
+    });
+    let pid: number;
+    try {
+      try {
+        ({ pid } = await create());
+      } catch (err) {
+        // Runtime state left by a crash between create and cleanup: clear it once and retry.
+        if (!(err instanceof HuskError && /already exists/.test(err.message))) throw err;
+        await runtime.delete(id);
+        ({ pid } = await create());
+      }
+    } catch (err) {
+      if (err instanceof HuskError && err.code === 'RUNTIME') throw classifyStartError(err.message, c.config.args[0]);
+      throw err;
+    }
+    // Rewritten in place: the runtime has bind-mounted these very files.
+    if (net) writeGeneratedFiles(rundir, { ...fileInfo, facts: await net.ready });
+    const conmonPid = Number(readText(join(rundir, 'conmon.pid'))) || 0;
+    e.db.updateState(id, (s) => { Object.assign(s, { status: 'created', pid, conmonPid, exitCode: 0, error: '', bootId: currentBootId() }); });
+  } catch (caught) {
+    // A failed network set-up is the cause even when it made the runtime fail (its netns is gone).
+    const err = (await netReady?.then(() => undefined, (x: unknown) => x)) ?? caught;
+    await runtime.delete(id).catch(() => {});
+    if (e.db.get(id)?.state.netnsPath) await (await import('../network/networks.ts')).teardownNetwork(e, c);
+    unmountImageMounts(e, c);
+    releaseUserns(e, id);
+    unmountRootfs(cdir);
+    e.db.updateState(id, (s) => { s.mounted = false; s.pid = 0; s.error = (err as Error).message; });
+    throw err;
+  } finally {
+    // conmon holds its own copy now (or the start failed and slirp4netns is gone).
+    if (holdFd !== undefined) closeSync(holdFd);
+  }
+}
+
+function readText(p: string): string {
+  try {
+    return readFileSync(p, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+export interface StartHooks {
+  /** Runs after the runtime created the container, before its process starts (attach here). */
+  beforeStart?: (c: Container) => Promise<void> | void;
+}
+
+export async function startContainer(e: EngineContext, ref: string, hooks: StartHooks = {}): Promise<Container> {
+  const id = e.db.lookupId(ref);
+  return withLock(e.lockPath(id), async () => {
+    let c = syncState(e, e.db.get(id)!);
+    if (c.state.status === 'running') return c;
+    if (c.state.status === 'paused') throw containerState(`container ${c.config.name} is paused: unpause it instead: container state improper`);
+    if (c.state.status === 'exited' || c.state.status === 'stopped') await cleanupLocked(e, c, { keep: true });
+    if (c.config.pod && !c.config.isInfra) await (await import('../pod/pods.ts')).ensureInfraRunning(e, c.config.pod);
+    await init(e, e.db.get(id)!);
+    c = e.db.get(id)!;
+    await hooks.beforeStart?.(c);
+    try {
+      await e.runtime(c.config.runtime).start(id);
+    } catch (err) {
+      await cleanupLocked(e, e.db.get(id)!, { keep: true });
+      throw classifyStartError((err as Error).message, c.config.args[0]);
+    }
+    const s = e.db.updateState(id, (s) => { s.status = 'running'; s.startedAt = new Date().toISOString(); });
+    e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'start', Type: 'container' });
+    return { config: c.config, state: s };
+  });
+}
+
+/**
+ * Folds conmon's exit file into the stored state so readers see the truth
+ * even before the exit command ran; resources are released by cleanup.
+ */
+export function syncState(e: EngineContext, c: Container): Container {
+  if (c.state.status !== 'running' && c.state.status !== 'paused' && !(c.state.status === 'created' && c.state.pid)) return c;
+  const ex = e.readExit(c.config.id);
+  if (!ex) {
+    if (!c.state.bootId || c.state.bootId === currentBootId()) return c;
+    // Started before a reboot: the process, mount and runtime state are gone.
+    return { config: c.config, state: { ...c.state, status: 'exited', pid: 0, mounted: false } };
+  }
+  const state = { ...c.state, status: 'exited' as const, exitCode: ex.code, finishedAt: ex.at.toISOString(), pid: 0 };
+  return { config: c.config, state };
+}
+
+/** Releases a stopped container's runtime state and mounts; removes --rm containers. */
+export async function cleanupContainer(e: EngineContext, ref: string): Promise<void> {
+  // The exit command of a container whose store was deleted meanwhile: nothing to do.
+  if (!existsSync(join(e.config.root, 'state.db'))) return;
+  let id: string;
+  try {
+    id = e.db.lookupId(ref);
+  } catch {
+    return; // already removed by someone else
+  }
+  await withLock(e.lockPath(id), async () => {
+    const c = e.db.get(id);
+    if (c) await cleanupLocked(e, c, {});
+  });
+}
+
+async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: boolean; removing?: boolean }): Promise<void> {
+  const { id } = c.config;
+  const live = c.state.status === 'running' || c.state.status === 'paused' || (c.state.status === 'created' && c.state.pid > 0);
+  const ex = e.readExit(id);
+  const rebooted = !!c.state.bootId && c.state.bootId !== currentBootId();
+  if (live && !ex && !rebooted && processAlive(c.state.pid)) return; // still running: nothing to clean
+  const removing = opts.removing || (c.config.intent.autoRemove && !opts.keep);
+  // The runtime's delete (cgroups, state dir) and the unmount are independent;
+  // a container about to be removed need not wait for the runtime at all.
+  const rt = e.runtime(c.config.runtime);
+  const deleted = removing ? (rt.deleteInBackground(id), undefined) : rt.delete(id);
+  releaseUserns(e, id);
+  if (c.state.mounted) unmountRootfs(e.containerDir(id));
+  unmountImageMounts(e, c);
+  await deleted;
+  // After the runtime's delete: netavark needs the netns, which no process holds any more.
+  if (e.db.get(id)?.state.netnsPath) await (await import('../network/networks.ts')).teardownNetwork(e, c);
+  const wasLive = live;
+  e.db.updateState(id, (s) => {
+    if (wasLive) {
+      s.status = 'exited';
+      s.exitCode = ex?.code ?? s.exitCode;
+      s.finishedAt = (ex?.at ?? new Date()).toISOString();
+      s.oomKilled = existsSync(join(e.bundleDir(id), 'persist', 'oom'));
+    }
+    s.pid = 0;
+    s.mounted = false;
+  });
+  if (wasLive) e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'died', Type: 'container', ContainerExitCode: ex?.code });
+  if (c.config.intent.autoRemove && !opts.keep) await removeLocked(e, id);
+}
+
+
+export async function killContainer(e: EngineContext, ref: string, signal = 'SIGKILL'): Promise<Container> {
+  const sig = parseSignal(signal);
+  const c = syncState(e, getContainer(e, ref));
+  if (c.state.status !== 'running' && c.state.status !== 'paused') {
+    throw containerState(`can only kill running containers. ${c.config.id} is in state ${stateWord(c)}: container state improper`);
+  }
+  await e.runtime(c.config.runtime).kill(c.config.id, String(sig));
+  e.events.write({ ID: c.config.id, Name: c.config.name, Image: c.config.imageName, Status: 'kill', Type: 'container', Attributes: { signal: String(sig) } });
+  return c;
+}
+
+function stateWord(c: Container): string {
+  return c.state.status === 'created' ? 'configured' : c.state.status;
+}
+
+export function stopSignalOf(e: EngineContext, c: Container): string {
+  return c.config.intent.stopSignal ?? e.images.get(c.config.imageId)?.config.config?.StopSignal ?? 'SIGTERM';
+}
+
+/** Sends the stop signal, waits up to timeout seconds, then SIGKILL; then cleans up. */
+export async function stopContainer(e: EngineContext, ref: string, timeout?: number): Promise<Container> {
+  const id = e.db.lookupId(ref);
+  return withLock(e.lockPath(id), async () => {
+    const c = syncState(e, e.db.get(id)!);
+    if (c.state.status === 'running' || c.state.status === 'paused') {
+      const rt = e.runtime(c.config.runtime);
+      const t = timeout ?? c.config.intent.stopTimeout ?? 10;
+      if (c.state.status === 'paused') await rt.resume(id).catch(() => {});
+      if (t > 0) {
+        await rt.kill(id, String(parseSignal(stopSignalOf(e, c)))).catch(() => {});
+        if ((await waitForExit(e, id, t * 1000)) === undefined) await rt.kill(id, '9', true).catch(() => {});
+      } else await rt.kill(id, '9', true).catch(() => {});
+      if ((await waitForExit(e, id, 30_000)) === undefined) throw new HuskError('RUNTIME', `container ${c.config.name} did not exit after SIGKILL`);
+      e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'stop', Type: 'container' });
+    }
+    await cleanupLocked(e, e.db.get(id)!, { keep: false });
+    return e.db.get(id) ?? c;
+  });
+}
+
+function releaseUserns(e: EngineContext, id: string): void {
+  if (e.config.rootless) releaseExposed(e.config.rootless.uid, id);
+}
+
+function unmountImageMounts(e: EngineContext, c: Container): void {
+  for (const dir of imageMountDirs(e, c)) try { native().umount2(dir, MNT_DETACH); } catch {}
+}
+
+export async function removeContainer(e: EngineContext, ref: string, opts: { force?: boolean; volumes?: boolean; infra?: boolean } = {}): Promise<string> {
+  const id = e.db.lookupId(ref);
+  await withLock(e.lockPath(id), async () => {
+    const c = e.db.get(id);
+    if (!c) return;
+    if (c.config.isInfra && !opts.infra && c.config.pod && e.db.getPod(c.config.pod)) {
+      throw containerState(`container ${id} is the infra container of pod ${c.config.pod} and cannot be removed without removing the pod`);
+    }
+    const s = syncState(e, c);
+    if (s.state.status === 'running' || s.state.status === 'paused') {
+      if (!opts.force) {
+        throw containerState(`cannot remove container ${id} as it is ${s.state.status} - running or paused containers cannot be removed without force: container state improper`);
+      }
+      const rt = e.runtime(c.config.runtime);
+      await rt.kill(id, '9', true).catch(() => {});
+      await waitForExit(e, id, 30_000);
+    }
+    await cleanupLocked(e, e.db.get(id)!, { keep: true, removing: true });
+    await removeLocked(e, id, opts.volumes);
+  });
+  return id;
+}
+
+async function removeLocked(e: EngineContext, id: string, volumes = false): Promise<void> {
+  const c = e.db.get(id);
+  if (!c) return;
+  const dropVolumes = volumes || !!c.config.intent.autoRemove;
+  if (c.state.mounted) unmountRootfs(e.containerDir(id));
+  e.db.updateState(id, (s) => { s.status = 'removing'; });
+  removeContainerDirs(e.containerDir(id), e.runDir(id));
+  e.db.remove(id);
+  releaseMappedLayers(e, c.config, e.images.get(c.config.imageId)?.layers ?? []);
+  // Lock files go last; anyone still waiting on them re-reads the state and finds no container.
+  for (const f of [e.foregroundLockPath(id), e.lockPath(id)]) try { unlinkSync(f); } catch {}
+  if (dropVolumes) await removeAnonymousVolumes(e, c.config);
+  e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'remove', Type: 'container' });
+  pruneExitFiles(e);
+}
+
+/**
+ * Exit files of removed containers are kept briefly so a foreground `run --rm`
+ * racing the exit command can still read its exit code.
+ */
+function pruneExitFiles(e: EngineContext): void {
+  const dir = e.exitDir();
+  const cutoff = Date.now() - 5 * 60_000;
+  let names: string[] = [];
+  try { names = readdirSync(dir); } catch { return; }
+  for (const n of names) {
+    if (e.db.db.prepare('SELECT 1 FROM containers WHERE id = ?').get(n)) continue;
+    try {
+      if (statSync(join(dir, n)).mtimeMs < cutoff) unlinkSync(join(dir, n));
+    } catch {}
+  }
+}
+
+export async function pauseContainer(e: EngineContext, ref: string, pause: boolean): Promise<Container> {
+  const id = e.db.lookupId(ref);
+  return withLock(e.lockPath(id), async () => {
+    const c = syncState(e, e.db.get(id)!);
+    if (!hasCgroup(e)) throw noCgroupError(e, `${pause ? 'pausing' : 'unpausing'} a container (the cgroup freezer)`);
+    const want = pause ? 'running' : 'paused';
+    if (c.state.status !== want) throw containerState(`"${c.config.name}" is not ${want}, can't ${pause ? 'pause' : 'unpause'}: container state improper`);
+    const rt = e.runtime(c.config.runtime);
+    await (pause ? rt.pause(id) : rt.resume(id));
+    const s = e.db.updateState(id, (s) => { s.status = pause ? 'paused' : 'running'; });
+    e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: pause ? 'pause' : 'unpause', Type: 'container' });
+    return { config: c.config, state: s };
+  });
+}
+
+export function renameContainer(e: EngineContext, ref: string, name: string): void {
+  validateIntent({ image: 'x', name });
+  const c = getContainer(e, ref);
+  e.db.rename(c.config.id, name);
+  e.events.write({ ID: c.config.id, Name: name, Image: c.config.imageName, Status: 'rename', Type: 'container' });
+}
+
+export type ResourceUpdate = Pick<ContainerIntent, 'memory' | 'memoryReservation' | 'memorySwap' | 'cpus' | 'cpuShares' | 'cpusetCpus' | 'pidsLimit'>;
+
+/** `update`: new limits for a container; applied live through the runtime when it runs. */
+export async function updateContainer(e: EngineContext, ref: string, u: ResourceUpdate): Promise<Container> {
+  const id = e.db.lookupId(ref);
+  return withLock(e.lockPath(id), async () => {
+    const c = syncState(e, e.db.get(id)!);
+    const merged = { ...c.config.intent, ...Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined)) };
+    validateIntent(merged);
+    checkRootlessIntent(e, u);
+    if (c.state.status === 'running' || c.state.status === 'paused') {
+      const args = ['update'];
+      if (u.memory !== undefined) args.push('--memory', String(u.memory));
+      if (u.memoryReservation !== undefined) args.push('--memory-reservation', String(u.memoryReservation));
+      if (u.memorySwap !== undefined || u.memory !== undefined) args.push('--memory-swap', String(merged.memorySwap ?? (merged.memory ? merged.memory * 2 : -1)));
+      if (u.cpus !== undefined) args.push('--cpu-period', '100000', '--cpu-quota', String(Math.round(u.cpus * 100000)));
+      if (u.cpuShares !== undefined) args.push('--cpu-share', String(u.cpuShares));
+      if (u.cpusetCpus !== undefined) args.push('--cpuset-cpus', u.cpusetCpus);
+      if (u.pidsLimit !== undefined) args.push('--pids-limit', String(u.pidsLimit));
+      await e.runtime(c.config.runtime).run([...args, id]);
+    }
+    const config = e.db.updateConfig(id, (cfg) => { cfg.intent = merged; });
+    e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'update', Type: 'container' });
+    return { config, state: c.state };
+  });
+}

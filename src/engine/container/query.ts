@@ -1,0 +1,158 @@
+// Read-side views of containers: list (ps), inspect (Podman's field names), top.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { containerState } from '../../common/errors.ts';
+import { rootfsPaths } from './rootfs.ts';
+import type { EngineContext } from '../context.ts';
+import { getContainer, stopSignalOf, syncState } from './lifecycle.ts';
+import { containerHostname } from './spec.ts';
+import type { Container } from '../types.ts';
+import { DEFAULT_CAPS } from '../../runtime/spec/security.ts';
+
+export function listContainers(e: EngineContext): Container[] {
+  return e.db.list().map((c) => syncState(e, c));
+}
+
+/** Podman's status word for a state ("configured" is shown as Created). */
+export function statusWord(c: Container): string {
+  return c.state.status === 'created' && !c.state.pid ? 'created' : c.state.status;
+}
+
+export function inspectContainer(e: EngineContext, ref: string): Record<string, unknown> {
+  const c = syncState(e, getContainer(e, ref));
+  const { config: cfg, state: st } = c;
+  const img = e.images.get(cfg.imageId);
+  const run = e.runDir(cfg.id);
+  const bundle = e.bundleDir(cfg.id);
+  const paths = rootfsPaths(e.containerDir(cfg.id));
+  const ic = img?.config.config ?? {};
+  const env = Object.entries(cfg.intent.env ?? {}).map(([k, v]) => `${k}=${v}`);
+  return {
+    Id: cfg.id,
+    Created: cfg.created,
+    Path: cfg.args[0],
+    Args: cfg.args.slice(1),
+    State: {
+      OciVersion: '1.0.2-dev',
+      Status: statusWord(c),
+      Running: st.status === 'running',
+      Paused: st.status === 'paused',
+      Restarting: false,
+      OOMKilled: st.oomKilled,
+      Dead: false,
+      Pid: st.pid,
+      ConmonPid: st.conmonPid,
+      ExitCode: st.exitCode,
+      Error: st.error,
+      StartedAt: st.startedAt,
+      FinishedAt: st.finishedAt,
+    },
+    Image: cfg.imageId,
+    ImageName: cfg.imageName,
+    Rootfs: '',
+    Pod: '',
+    ResolvConfPath: join(run, 'resolv.conf'),
+    HostnamePath: join(run, 'hostname'),
+    HostsPath: join(run, 'hosts'),
+    StaticDir: bundle,
+    OCIConfigPath: join(bundle, 'config.json'),
+    OCIRuntime: cfg.runtime,
+    ConmonPidFile: join(run, 'conmon.pid'),
+    PidFile: join(run, 'pidfile'),
+    Name: cfg.name,
+    RestartCount: st.restartCount,
+    Driver: 'overlay',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    EffectiveCaps: cfg.intent.user && !/^0(:|$)/.test(cfg.intent.user) ? [] : DEFAULT_CAPS,
+    BoundingCaps: DEFAULT_CAPS,
+    ExecIDs: [],
+    GraphDriver: {
+      Name: 'overlay',
+      Data: {
+        LowerDir: (img?.layers ?? []).slice().reverse().map((l) => e.images.layerDir(l)).join(':'),
+        UpperDir: paths.upper, WorkDir: paths.work, MergedDir: paths.merged,
+      },
+    },
+    Mounts: [],
+    Dependencies: [],
+    NetworkSettings: networkSettings(c),
+    Namespace: '',
+    IsInfra: false,
+    IsService: false,
+    Config: {
+      Hostname: containerHostname(cfg),
+      Domainname: '',
+      User: cfg.intent.user ?? ic.User ?? '',
+      AttachStdin: !!cfg.intent.interactive,
+      AttachStdout: false,
+      AttachStderr: false,
+      Tty: !!cfg.intent.tty,
+      OpenStdin: !!cfg.intent.interactive,
+      StdinOnce: false,
+      Env: [...(ic.Env ?? []), ...env, 'container=husk', `HOSTNAME=${containerHostname(cfg)}`],
+      Cmd: cfg.intent.command?.length ? cfg.intent.command : cfg.intent.entrypoint !== undefined ? [] : (ic.Cmd ?? null),
+      Image: cfg.imageName,
+      Volumes: null,
+      WorkingDir: cfg.intent.workdir ?? ic.WorkingDir ?? '/',
+      Entrypoint: cfg.intent.entrypoint ?? ic.Entrypoint ?? null,
+      OnBuild: null,
+      Labels: { ...ic.Labels, ...cfg.intent.labels },
+      Annotations: {},
+      StopSignal: stopSignalOf(e, c),
+      CreateCommand: cfg.intent.createCommand ?? [],
+      Umask: '0022',
+      Timeout: 0,
+      StopTimeout: cfg.intent.stopTimeout ?? 10,
+    },
+    HostConfig: {
+      NetworkMode: (cfg.intent.network ?? 'none').replace(/^slirp4netns:.*/, 'slirp4netns'),
+      AutoRemove: !!cfg.intent.autoRemove,
+      ReadonlyRootfs: !!cfg.intent.readOnly,
+      PidsLimit: cfg.intent.pidsLimit ?? e.config.pidsLimit,
+      Ulimits: cfg.intent.ulimits ?? [],
+    },
+  };
+}
+
+/** `top`: host ps over the container's processes, Podman's default columns. */
+export async function topContainer(e: EngineContext, ref: string, psArgs: string[] = []): Promise<string[][]> {
+  const c = syncState(e, getContainer(e, ref));
+  if (c.state.status !== 'running' && c.state.status !== 'paused') throw containerState(`top can only be used on running containers: container state improper`);
+  const pids = await e.runtime(c.config.runtime).pids(c.config.id);
+  const fields = psArgs.length ? psArgs : ['user', 'pid', 'ppid', 'pcpu', 'etime', 'tty', 'time', 'args'];
+  const headers: Record<string, string> = { user: 'USER', pid: 'PID', ppid: 'PPID', pcpu: '%CPU', etime: 'ELAPSED', tty: 'TTY', time: 'TIME', args: 'COMMAND', comm: 'COMMAND' };
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile('ps', ['-o', fields.map((f) => `${f}=`).join(','), '-p', pids.join(',')], (err, stdout) => (err && !stdout ? reject(err) : resolve(stdout))));
+  const rows = out.split('\n').filter((l) => l.trim()).map((l) => {
+    const parts = l.trim().split(/\s+/);
+    return [...parts.slice(0, fields.length - 1), parts.slice(fields.length - 1).join(' ')];
+  });
+  return [fields.map((f) => headers[f] ?? f.toUpperCase()), ...rows];
+}
+
+/** inspect's NetworkSettings from netavark's status (Podman's field names). */
+function networkSettings(c: Container): Record<string, unknown> {
+  const ports: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of c.config.ports ?? []) {
+    for (let k = 0; k < p.range; k++) (ports[`${p.container_port + k}/${p.protocol}`] ??= []).push({ HostIp: p.host_ip, HostPort: String(p.host_port + k) });
+  }
+  const networks: Record<string, unknown> = {};
+  let first: { IPAddress: string; Gateway: string; MacAddress: string; IPPrefixLen: number } | undefined;
+  // Every configured network, in the container's order; addresses only while it is attached.
+  const names = [...new Set([...Object.keys(c.config.networks ?? {}), ...Object.keys(c.state.networkStatus ?? {})])];
+  for (const name of names) {
+    const block = c.state.networkStatus?.[name] ?? {};
+    const iface = Object.values(block.interfaces ?? {})[0];
+    const sn = iface?.subnets?.[0];
+    const [ip, prefix] = (sn?.ipnet ?? '/0').split('/');
+    const entry = { IPAddress: ip, Gateway: sn?.gateway ?? '', MacAddress: iface?.mac_address ?? '', IPPrefixLen: Number(prefix), NetworkID: name, Aliases: c.config.networks?.[name]?.aliases ?? [] };
+    networks[name] = entry;
+    if (ip) first ??= entry;
+  }
+  return {
+    EndpointID: '', Gateway: first?.Gateway ?? '', IPAddress: first?.IPAddress ?? '', IPPrefixLen: first?.IPPrefixLen ?? 0,
+    MacAddress: first?.MacAddress ?? '', Bridge: '', SandboxID: '', SandboxKey: c.state.netnsPath ?? '', Ports: ports, Networks: networks,
+  };
+}

@@ -1,0 +1,102 @@
+// A container's root filesystem: the image's layer dirs as overlay lowerdirs
+// under the container's own upper and work dirs. Lower dirs are given
+// relative to the layer directory (with a chdir) so mount's option string
+// stays under the page-size limit for deep images.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { HuskError, isErrno } from '../../common/errors.ts';
+import { native, MNT_DETACH } from '../../common/native.ts';
+import { requireDevice } from '../../common/userns.ts';
+import type { ImageStore } from '../../image/store.ts';
+
+export function rootfsPaths(containerDir: string) {
+  return { upper: join(containerDir, 'diff'), work: join(containerDir, 'work'), merged: join(containerDir, 'merged') };
+}
+
+export function prepareRootfsDirs(containerDir: string): void {
+  const p = rootfsPaths(containerDir);
+  for (const d of [p.upper, p.work, p.merged]) mkdirSync(d, { recursive: true });
+}
+
+export interface OverlayOptions {
+  /** Rootless: mount with `userxattr` (overlay state in user.overlay.*), falling back to fuse-overlayfs. */
+  userxattr?: boolean;
+  /** storage.conf mount_program (fuse-overlayfs): used instead of the kernel's overlay. */
+  mountProgram?: string;
+  /** Layer dirs to use instead of the store's (ID-mapped copies, see idmap.ts). */
+  layerDirs?: string[];
+  /**
+   * `volatile` (what Podman uses for --rm containers) makes overlay skip every
+   * sync of the upper dir, including the syncfs of the whole upper filesystem
+   * at unmount; the upper is not crash-safe then, which does not matter for a
+   * container that is removed when it exits.
+   */
+  volatile?: boolean;
+}
+
+const FUSE_OVERLAYFS = '/usr/bin/fuse-overlayfs';
+
+export function mountRootfs(store: ImageStore, layers: string[], containerDir: string, o: OverlayOptions = {}): string {
+  const p = rootfsPaths(containerDir);
+  const base = join(store.root, 'overlay');
+  // Overlay lists lowerdirs top first; image layers are stored bottom first.
+  const dirs = (o.layerDirs ?? layers.map((l) => store.layerDir(l))).slice().reverse();
+  if (o.mountProgram) return fuseMount(o.mountProgram, dirs, p);
+  const lower = dirs.map((d) => relative(base, d)).join(':');
+  const data = `lowerdir=${lower},upperdir=${p.upper},workdir=${p.work}${o.userxattr ? ',userxattr' : ''}`;
+  // A volatile mount leaves this marker, and overlay refuses the next mount
+  // while it exists (containers/storage removes it the same way).
+  rmSync(join(p.work, 'work', 'incompat', 'volatile'), { recursive: true, force: true });
+  const cwd = process.cwd();
+  process.chdir(base);
+  try {
+    try {
+      native().mount('overlay', p.merged, 'overlay', 0, o.volatile ? `${data},volatile` : data);
+    } catch (e) {
+      if (!o.volatile || !isErrno(e, 'EINVAL')) throw e;
+      native().mount('overlay', p.merged, 'overlay', 0, data); // kernel before 5.10: no volatile
+    }
+  } catch (e) {
+    // Kernels before 5.11 cannot mount overlay in a user namespace.
+    if (o.userxattr && (isErrno(e, 'EPERM') || isErrno(e, 'EINVAL')) && existsSync(FUSE_OVERLAYFS)) return fuseMount(FUSE_OVERLAYFS, dirs, p);
+    throw e;
+  } finally {
+    process.chdir(cwd);
+  }
+  return p.merged;
+}
+
+function fuseMount(program: string, lowerTopFirst: string[], p: ReturnType<typeof rootfsPaths>): string {
+  requireDevice('/dev/fuse', program);
+  const r = spawnSync(program, ['-o', `lowerdir=${lowerTopFirst.join(':')},upperdir=${p.upper},workdir=${p.work}`, p.merged], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    const msg = (r.stderr || r.error?.message || '').trim();
+    throw new HuskError('ENGINE', `mounting the rootfs with ${program}: ${msg || `exit ${r.status}`}`);
+  }
+  return p.merged;
+}
+
+export function unmountRootfs(containerDir: string): void {
+  const { merged } = rootfsPaths(containerDir);
+  // Until nothing is left: a rootfs mounted by `container mount` and then
+  // again by start would otherwise leave the lower mount behind.
+  for (let i = 0; i < 16; i++) {
+    try {
+      native().umount2(merged, 0);
+    } catch (e) {
+      if (isErrno(e, 'EINVAL') || isErrno(e, 'ENOENT')) return; // not mounted (any more)
+      native().umount2(merged, MNT_DETACH);
+    }
+  }
+}
+
+export function removeContainerDirs(...dirs: string[]): void {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+
+/** Whether something is mounted at exactly `path` (mountinfo escapes spaces and the like in octal). */
+export function isMounted(path: string): boolean {
+  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l && unescape(l.split(' ')[4] ?? '') === path);
+}

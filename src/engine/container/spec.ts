@@ -1,0 +1,170 @@
+// Translating a stored container config plus its image into config.json
+// inputs: the merge rules (image vs. user), environment, rlimit clamping.
+import { hostname as osHostname } from 'node:os';
+import { native, RLIMIT_NOFILE, RLIMIT_NPROC } from '../../common/native.ts';
+import type { ImageRecord } from '../../image/types.ts';
+import * as S from '../../runtime/spec/index.ts';
+import { defaultSeccompPath, loadSeccompProfile, seccompFromProfile, withSeccomp, type LinuxSeccomp } from '../../runtime/spec/seccomp.ts';
+import { hostDevices, parseDevice } from './devices.ts';
+import { parseUlimit, type ContainerIntent } from './intent.ts';
+import type { GeneratedFiles } from './files.ts';
+import type { ContainerConfig } from '../types.ts';
+import type { ExecUser } from './user.ts';
+
+export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Entrypoint + Cmd as Docker merges them: --entrypoint clears the image's Cmd. */
+export function effectiveArgs(intent: ContainerConfig['intent'], img: ImageRecord): string[] {
+  const ic = img.config.config ?? {};
+  const entrypoint = intent.entrypoint ?? ic.Entrypoint ?? [];
+  const cmd = intent.command?.length ? intent.command : intent.entrypoint !== undefined ? [] : (ic.Cmd ?? []);
+  return [...entrypoint, ...cmd];
+}
+
+export function containerHostname(c: ContainerConfig): string {
+  if (c.intent.hostname) return c.intent.hostname;
+  return c.intent.network === 'host' ? osHostname() : c.id.slice(0, 12);
+}
+
+export function containerEnv(c: ContainerConfig, img: ImageRecord, extra: Record<string, string> = {}): string[] {
+  const env = new Map<string, string>();
+  const put = (kv: string) => {
+    const i = kv.indexOf('=');
+    if (i > 0) env.set(kv.slice(0, i), kv.slice(i + 1));
+  };
+  put(DEFAULT_PATH);
+  for (const e of img.config.config?.Env ?? []) put(e);
+  env.set('container', 'husk');
+  if (c.intent.tty) env.set('TERM', 'xterm');
+  for (const [k, v] of Object.entries(c.intent.env ?? {})) env.set(k, v);
+  for (const [k, v] of Object.entries(extra)) env.set(k, v);
+  env.set('HOSTNAME', c.intent.env?.HOSTNAME ?? containerHostname(c));
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+/**
+ * Default rlimits (Podman asks for 1048576) clamped to the hard limits husk
+ * itself has: without CAP_SYS_RESOURCE the runtime cannot grant more, and
+ * asking would fail every run (as Podman does on such hosts).
+ */
+export function defaultRlimits(defaults: string[], explicit: string[] = []): S.Rlimit[] {
+  const out = new Map<string, S.Rlimit>();
+  for (const [type, res] of [['RLIMIT_NOFILE', RLIMIT_NOFILE], ['RLIMIT_NPROC', RLIMIT_NPROC]] as const) {
+    const [, hard] = native().getrlimit(res);
+    const v = Math.min(1048576, hard);
+    out.set(type, { type, soft: v, hard: v });
+  }
+  for (const u of defaults) {
+    const r = parseUlimit(u);
+    out.set(r.type, r);
+  }
+  for (const u of explicit) {
+    const r = parseUlimit(u);
+    out.set(r.type, r);
+  }
+  return [...out.values()];
+}
+
+export interface SpecContext {
+  config: ContainerConfig;
+  image: ImageRecord;
+  rootfs: string;
+  user: ExecUser;
+  cwd: string;
+  files: GeneratedFiles;
+  defaultUlimits: string[];
+  pidsLimit: number;
+  /** User mounts (volumes, binds, tmpfs), applied after the defaults. */
+  mounts: S.Mount[];
+  /** containers.conf seccomp_profile. */
+  seccompProfile?: string;
+  /** The network namespace netavark set up, when the container is on networks. */
+  netnsPath?: string;
+  /** Namespaces joined instead of created (--pid/--ipc/--uts host|container:X, --network container:X). */
+  shared?: Partial<Record<'pid' | 'ipc' | 'uts' | 'network', S.NamespaceMode>>;
+  /**
+   * Set for rootless husk. Without a delegated cgroup (cgroupParent) the
+   * runtime cannot create a cgroup at all: the spec then asks for none and
+   * sets no limits (explicit ones were refused at create).
+   */
+  rootless?: { cgroupParent?: string; cgroupV1: boolean };
+}
+
+/**
+ * The seccomp filter, as Podman picks it: none for --privileged or
+ * seccomp=unconfined; else the given profile, containers.conf's, or the
+ * packaged default, filtered for this container's capabilities.
+ */
+function seccompFor(i: ContainerIntent, caps: string[], configured: string | undefined): LinuxSeccomp | undefined {
+  if (i.seccompProfile === 'unconfined' || (i.privileged && !i.seccompProfile)) return undefined;
+  const path = i.seccompProfile || defaultSeccompPath(configured);
+  if (!path) return undefined;
+  return seccompFromProfile(loadSeccompProfile(path), { caps, source: path });
+}
+
+/** Masked paths after --security-opt mask=/unmask= (privileged: none). */
+function maskedPaths(i: ContainerIntent): string[] {
+  if (i.privileged) return [];
+  const unmask = i.unmask ?? [];
+  const base = unmask.includes('ALL') ? [] : S.hostMaskedPaths().filter((p) => !unmask.includes(p));
+  return [...base, ...(i.mask ?? [])];
+}
+
+export function containerSpec(x: SpecContext): S.Spec {
+  const { config: c } = x;
+  const i = c.intent;
+  const network = i.network ?? 'none';
+  const shared = x.shared ?? {};
+  const ns: Parameters<typeof S.withNamespaces>[0] = {
+    ...shared,
+    network: network === 'host' ? { kind: 'host' } : x.netnsPath ? { kind: 'path', path: x.netnsPath } : shared.network ?? { kind: 'private' },
+  };
+  const ownUts = !shared.uts;
+  const caps = S.effectiveCaps(i);
+  const cgroupParent = x.rootless ? x.rootless.cgroupParent : '/husk';
+  const devices = [...(i.privileged ? hostDevices() : []), ...(i.devices ?? []).map(parseDevice)];
+  const mounts = S.defaultMounts({ bindSys: ns.network?.kind === 'host' || (!!c.idmap && ns.network?.kind !== 'private') }).map((m) => {
+    if (m.destination === '/dev/shm' && i.shmSize) return { ...m, options: [...m.options!.filter((o) => !o.startsWith('size=')), `size=${Math.ceil(i.shmSize / 1024)}k`] };
+    // Privileged containers get a writable /sys, as in Podman.
+    if (m.destination === '/sys' && i.privileged) return { ...m, options: m.options!.filter((o) => o !== 'ro') };
+    // Rootless on cgroup v1 has no cgroup of its own to mount: show the host's, read-only (as Podman).
+    if (m.destination === '/sys/fs/cgroup' && x.rootless?.cgroupV1) return { destination: m.destination, type: 'bind', source: '/sys/fs/cgroup', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] };
+    return m;
+  });
+  return S.buildSpec(x.rootfs, [
+    S.withArgs(c.args),
+    S.withEnv(containerEnv(c, x.image)),
+    S.withCwd(x.cwd),
+    S.withTerminal(!!c.intent.tty),
+    S.withUser(x.user.uid, x.user.gid, x.user.additionalGids),
+    // Setting a hostname needs a UTS namespace of our own.
+    ...(ownUts ? [S.withHostname(containerHostname(c))] : []),
+    S.withCapabilities(caps, x.user.uid),
+    S.withNoNewPrivileges(!!i.noNewPrivileges),
+    S.withOomScoreAdj(i.oomScoreAdj),
+    S.withRlimits(defaultRlimits(x.defaultUlimits, c.intent.ulimits)),
+    S.withMounts(mounts),
+    S.withMounts([
+      ...(i.noHosts ? [] : [S.bindFile(x.files.hosts, '/etc/hosts')]),
+      S.bindFile(x.files.hostname, '/etc/hostname'),
+      S.bindFile(x.files.resolv, '/etc/resolv.conf'),
+      S.bindFile(x.files.containerenv, '/run/.containerenv', true),
+    ]),
+    S.withMounts(x.mounts),
+    S.withNamespaces(ns),
+    ...(c.idmap ? [S.withUserNamespace(c.idmap.uidMap, c.idmap.gidMap)] : []),
+    S.withMaskedPaths(maskedPaths(i)),
+    S.withReadonlyPaths(i.privileged || i.unmask?.includes('ALL') ? [] : S.READONLY_PATHS.filter((p) => !i.unmask?.includes(p))),
+    S.withReadonlyRootfs(!!c.intent.readOnly),
+    S.withDefaultDevicePolicy(),
+    S.withDevices(devices),
+    ...(i.privileged ? [S.withAllDevicesAllowed()] : []),
+    S.withSysctls(i.sysctls ?? {}),
+    withSeccomp(seccompFor(i, caps, x.seccompProfile)),
+    ...(cgroupParent === undefined ? [] : [
+      S.withResourceLimits(i),
+      S.withPidsLimit(c.intent.pidsLimit ?? x.pidsLimit),
+      S.withCgroupsPath(`${cgroupParent}/husk-${c.id}`),
+    ]),
+  ]);
+}

@@ -1,0 +1,141 @@
+// The engine: the one boundary the CLI (and later the REST API) calls. It
+// wires configuration, the image store, the state database, the OCI runtime
+// and the event log; lifecycle logic lives in the modules it delegates to.
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { installPath } from '../common/paths.ts';
+import { ImageStore } from '../image/store.ts';
+import { cgroupLayout, delegatedCgroup } from '../runtime/cgroups.ts';
+import { chooseRuntime, OciRuntime, type RuntimeChoice } from '../runtime/oci.ts';
+import { resolveConfig, type EngineOptions, type ResolvedConfig } from './config.ts';
+import { EventLog } from './system/events.ts';
+import type { OverlayOptions } from './container/rootfs.ts';
+import { StateDB } from './state.ts';
+
+const FLOCK = '/usr/bin/flock';
+
+export class EngineContext {
+  readonly config: ResolvedConfig;
+  readonly images: ImageStore;
+  readonly db: StateDB;
+  readonly events: EventLog;
+  private readonly options: EngineOptions;
+  private choice: RuntimeChoice | undefined;
+  private runtimes = new Map<string, OciRuntime>();
+  private cgroups: { cgroupParent?: string; cgroupV1: boolean } | undefined;
+
+  constructor(options: EngineOptions = {}) {
+    this.options = options;
+    this.config = resolveConfig(options);
+    // A rootless store is private: other users see neither images nor containers.
+    if (this.config.rootless && !existsSync(this.config.root)) {
+      mkdirSync(dirname(this.config.root), { recursive: true });
+      mkdirSync(this.config.root, { mode: 0o700 });
+    }
+    this.images = new ImageStore(this.config.root);
+    this.db = new StateDB(this.config.root);
+    this.events = new EventLog(join(this.config.runroot, 'events', 'events.log'));
+  }
+
+  close(): void {
+    this.images.close();
+    this.db.close();
+  }
+
+  /** The default runtime for new containers (with the host fallback applied). */
+  runtimeChoice(): RuntimeChoice {
+    return (this.choice ??= chooseRuntime(this.config.runtime, this.config.runtimePaths));
+  }
+
+  /** The runtime a container was created with. */
+  runtime(name?: string): OciRuntime {
+    const n = name ?? this.runtimeChoice().name;
+    let r = this.runtimes.get(n);
+    if (!r) {
+      const choice = n === this.runtimeChoice().name ? this.runtimeChoice() : chooseRuntime(n, this.config.runtimePaths);
+      const rl = this.rootlessCgroups();
+      r = new OciRuntime(choice, this.config.runroot, { cgroups: !rl || rl.cgroupParent !== undefined });
+      this.runtimes.set(n, r);
+    }
+    return r;
+  }
+
+  /** Rootless cgroup facts for the spec (undefined when rootful); see SpecContext.rootless. */
+  rootlessCgroups(): { cgroupParent?: string; cgroupV1: boolean } | undefined {
+    if (!this.config.rootless) return undefined;
+    return (this.cgroups ??= { cgroupParent: delegatedCgroup(), cgroupV1: cgroupLayout() !== 'v2' });
+  }
+
+  /** How container rootfs overlays are mounted here (rootless: userxattr or fuse-overlayfs). */
+  overlayOptions(): OverlayOptions {
+    return { userxattr: !!this.config.rootless, mountProgram: this.config.mountProgram };
+  }
+
+  /** ROOT/containers/ID: overlay upper/work/merged and the bundle (userdata). */
+  containerDir(id: string): string {
+    return join(this.config.root, 'containers', id);
+  }
+
+  bundleDir(id: string): string {
+    return join(this.containerDir(id), 'userdata');
+  }
+
+  /** RUNROOT/containers/ID: pid files and generated files; gone after reboot. */
+  runDir(id: string): string {
+    return join(this.config.runroot, 'containers', id);
+  }
+
+  exitDir(): string {
+    return join(this.config.runroot, 'exits');
+  }
+
+  exitFile(id: string): string {
+    return join(this.exitDir(), id);
+  }
+
+  socketDir(): string {
+    return join(this.config.runroot, 'socket');
+  }
+
+  lockPath(id: string): string {
+    return join(this.config.runroot, 'locks', `${id}.lock`);
+  }
+
+  /** Reads conmon's exit file: the exit code and when it was written, if present. */
+  readExit(id: string): { code: number; at: Date } | undefined {
+    try {
+      const f = this.exitFile(id);
+      const text = readFileSync(f, 'utf8').trim();
+      if (!text) return undefined;
+      return { code: Number(text), at: statSync(f).mtime };
+    } catch {
+      return undefined;
+    }
+  }
+
+  ensureDirs(): void {
+    for (const d of [this.exitDir(), this.socketDir(), join(this.config.runroot, 'locks')]) {
+      if (!existsSync(d)) mkdirSync(d, { recursive: true });
+    }
+  }
+
+  /** Held by an attached foreground client, which then cleans up itself. */
+  foregroundLockPath(id: string): string {
+    return join(this.config.runroot, 'locks', `${id}.fg`);
+  }
+
+  /**
+   * argv conmon runs when a container exits: this husk's `container cleanup`,
+   * behind `flock -n` on the foreground lock so no second Node process starts
+   * (and competes for CPU) while an attached `husk run` is cleaning up anyway.
+   * If that client dies before the exit, the kernel drops its lock and the
+   * cleanup runs; if it dies after, the next start/stop/rm cleans up.
+   */
+  exitCommand(id: string): string[] {
+    const base = this.config.exitCommand ?? [process.execPath, installPath('dist/husk.js')];
+    const globals = ['--root', this.config.root, '--runroot', this.config.runroot];
+    if (this.options.runtime) globals.push('--runtime', this.options.runtime);
+    const guard = existsSync(FLOCK) ? [FLOCK, '-n', '-E', '0', this.foregroundLockPath(id)] : [];
+    return [...guard, ...base, ...globals, 'container', 'cleanup', id];
+  }
+}

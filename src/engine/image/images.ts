@@ -1,0 +1,91 @@
+// Image operations that need engine knowledge (which containers use an image).
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { HuskError } from '../../common/errors.ts';
+import { native, MNT_DETACH, MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT } from '../../common/native.ts';
+import { isMounted } from '../container/rootfs.ts';
+import { localName } from '../../image/reference.ts';
+import type { ImageRecord } from '../../image/types.ts';
+import type { EngineContext } from '../context.ts';
+import { removeContainer } from '../container/lifecycle.ts';
+
+export interface RemoveImageReport { untagged: string[]; deleted?: string }
+
+/**
+ * rmi: a name untags (and deletes the image when it was the last name);
+ * an ID deletes the image. Images used by containers need force, which
+ * removes those containers first, as Podman does.
+ */
+export async function removeImage(e: EngineContext, ref: string, opts: { force?: boolean } = {}): Promise<RemoveImageReport> {
+  const img = e.images.resolve(ref);
+  const byName = img.names.find((n) => n === ref) ?? img.names.find((n) => {
+    try { return n === localName(ref) || n.endsWith(`/${ref}`) || n.endsWith(`/${ref}:latest`); } catch { return false; }
+  });
+  const report: RemoveImageReport = { untagged: [] };
+  if (byName && img.names.length > 1 && !opts.force) {
+    await e.images.untag(img.id, byName);
+    report.untagged.push(byName);
+    return report;
+  }
+  const users = e.db.imageInUse(img.id);
+  if (users.length) {
+    if (!opts.force) {
+      throw new HuskError('IMAGE_IN_USE', `image used by ${users[0]}: image is in use by a container: consider listing external containers and force-removing image`);
+    }
+    for (const id of users) await removeContainer(e, id, { force: true });
+  }
+  report.untagged.push(...img.names);
+  await e.images.remove(img.id);
+  report.deleted = img.id;
+  e.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'remove', Type: 'image' });
+  return report;
+}
+
+export async function tagImage(e: EngineContext, ref: string, names: string[]): Promise<ImageRecord> {
+  const img = e.images.resolve(ref);
+  for (const n of names) await e.images.tag(img.id, localName(n));
+  e.events.write({ ID: img.id, Name: names[0], Status: 'tag', Type: 'image' });
+  return e.images.get(img.id)!;
+}
+
+/** image prune: dangling images (or with all, every image) no container uses. */
+export async function pruneImages(e: EngineContext, all = false): Promise<string[]> {
+  const used = new Set(e.db.list().map((c) => c.config.imageId));
+  const removed: string[] = [];
+  for (const img of e.images.list()) {
+    if (used.has(img.id) || (!all && img.names.length)) continue;
+    await e.images.remove(img.id);
+    e.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'remove', Type: 'image' });
+    removed.push(img.id);
+  }
+  return removed;
+}
+
+function imageMountDir(e: EngineContext, id: string): string {
+  return join(e.config.root, 'image-mounts', id);
+}
+
+/** image mount: the image's layers as a read-only overlay (or bind for one layer); returns the path. */
+export function mountImage(e: EngineContext, ref: string): string {
+  const img = e.images.resolve(ref);
+  const dir = imageMountDir(e, img.id);
+  if (isMounted(dir)) return dir;
+  mkdirSync(dir, { recursive: true });
+  const lower = img.layers.slice().reverse().map((l) => e.images.layerDir(l));
+  if (lower.length === 1) native().mount(lower[0], dir, null, MS_BIND | MS_REC, null);
+  else native().mount('overlay', dir, 'overlay', MS_RDONLY, `lowerdir=${lower.join(':')}`);
+  if (lower.length === 1) native().mount(null, dir, null, MS_BIND | MS_REMOUNT | MS_RDONLY, null);
+  return dir;
+}
+
+export function unmountImage(e: EngineContext, ref: string): string {
+  const img = e.images.resolve(ref);
+  const dir = imageMountDir(e, img.id);
+  if (isMounted(dir)) native().umount2(dir, MNT_DETACH);
+  rmSync(dir, { recursive: true, force: true });
+  return img.id;
+}
+
+export function mountedImages(e: EngineContext): { id: string; names: string[]; path: string }[] {
+  return e.images.list().filter((i) => isMounted(imageMountDir(e, i.id))).map((i) => ({ id: i.id, names: i.names, path: imageMountDir(e, i.id) }));
+}

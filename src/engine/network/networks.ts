@@ -1,0 +1,378 @@
+// Networks as the engine sees them: Podman-format configs in
+// ROOT/networks/NAME.json (the default "podman" network lives in memory),
+// the netavark adapter that attaches containers, and -p parsing.
+import { createServer } from 'node:net';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HuskError, invalidArgument } from '../../common/errors.ts';
+import { withLock } from '../../common/lock.ts';
+import {
+  DEFAULT_NETWORK_NAME, buildBridgeNetwork, defaultNetworkConfig, hostInterfaceNames, hostSubnets, parseNetworkConfig,
+  type BridgeOptions, type NetworkConfig,
+} from '../../runtime/network/config.ts';
+import { Netavark, freeHostPort, type NetworkOptions, type PerNetworkOptions, type PortMapping, type SetupResult, type StatusBlock } from '../../runtime/network/netavark.ts';
+import { cidrContains, formatIp, lastAddress, parseCidr, parseIp } from '../../runtime/network/ip.ts';
+import { createNetns, deleteNetns, netnsDir } from '../../runtime/network/netns.ts';
+import {
+  addPortForwards, hostContainersInternal, hostfwdError, isSlirpMode, parseSlirpMode, slirpAddresses, startSlirp, stopSlirp, unprivilegedPortStart,
+} from '../../runtime/network/slirp.ts';
+import { closeSync } from 'node:fs';
+import { currentBootId } from '../../common/process.ts';
+import type { NetworkFacts } from '../container/files.ts';
+import type { ContainerIntent } from '../container/intent.ts';
+import type { Container, ContainerConfig } from '../types.ts';
+import type { EngineContext } from '../context.ts';
+export { formatPorts } from '../container/ports.ts';
+
+const netavarks = new WeakMap<EngineContext, Netavark>();
+
+export function netavark(e: EngineContext): Netavark {
+  let n = netavarks.get(e);
+  if (!n) netavarks.set(e, (n = new Netavark({ configDir: join(e.config.runroot, 'networks'), stateDir: hostNetworkStateDir() })));
+  return n;
+}
+
+/**
+ * One lock and address pool per host (per user when rootless), whatever the
+ * store: every store's default network is the same podman0 bridge.
+ */
+function hostNetworkStateDir(): string {
+  const uid = process.getuid?.() ?? 0;
+  if (uid === 0) return '/run/husk/networks';
+  return join(process.env.XDG_RUNTIME_DIR ?? `/tmp/husk-run-${uid}`, 'husk/networks');
+}
+
+function dir(e: EngineContext): string {
+  return join(e.config.root, 'networks');
+}
+
+export function listNetworks(e: EngineContext): NetworkConfig[] {
+  const out = [defaultNetworkConfig()];
+  if (!existsSync(dir(e))) return out;
+  for (const f of readdirSync(dir(e)).sort()) {
+    if (!f.endsWith('.json')) continue;
+    const c = parseNetworkConfig(readFileSync(join(dir(e), f), 'utf8'), join(dir(e), f));
+    if (c.name === DEFAULT_NETWORK_NAME) out[0] = c;
+    else out.push(c);
+  }
+  return out;
+}
+
+export function getNetwork(e: EngineContext, ref: string): NetworkConfig {
+  const all = listNetworks(e);
+  const n = all.find((x) => x.name === ref) ?? all.find((x) => ref.length >= 3 && x.id.startsWith(ref));
+  if (!n) throw new HuskError('NO_SUCH_NETWORK', `unable to find network with name or ID ${ref}: network not found`);
+  return n;
+}
+
+export async function createNetwork(e: EngineContext, o: BridgeOptions & { ignore?: boolean }): Promise<NetworkConfig> {
+  return withLock(join(dir(e), '.lock'), () => {
+    const all = listNetworks(e);
+    const existing = all.find((x) => x.name === o.name);
+    if (existing) {
+      if (o.ignore) return existing;
+      throw new HuskError('NAME_IN_USE', `network name ${o.name} already used: network already exists`);
+    }
+    const used = {
+      names: all.map((x) => x.name),
+      subnets: [...all.flatMap((x) => (x.subnets ?? []).map((s) => s.subnet)), ...hostSubnets()],
+      interfaceNames: [...all.flatMap((x) => (x.network_interface ? [x.network_interface] : [])), ...hostInterfaceNames()],
+    };
+    const cfg = buildBridgeNetwork(o, used);
+    mkdirSync(dir(e), { recursive: true });
+    const tmp = join(dir(e), `.${cfg.name}.tmp`);
+    writeFileSync(tmp, JSON.stringify(cfg, null, 2));
+    renameSync(tmp, join(dir(e), `${cfg.name}.json`));
+    e.events.write({ ID: cfg.id, Name: cfg.name, Status: 'create', Type: 'network' });
+    return cfg;
+  });
+}
+
+/** IDs of containers attached to a network. */
+export function networkUsers(e: EngineContext, name: string): string[] {
+  return e.db.list().filter((c) => Object.keys(c.config.networks ?? {}).includes(name)).map((c) => c.config.id);
+}
+
+export function removeNetworkConfig(e: EngineContext, name: string): void {
+  if (name === DEFAULT_NETWORK_NAME) throw invalidArgument(`default network ${name} cannot be removed`);
+  const f = join(dir(e), `${name}.json`);
+  if (!existsSync(f)) throw new HuskError('NO_SUCH_NETWORK', `unable to find network with name or ID ${name}: network not found`);
+  rmSync(f);
+  e.events.write({ ID: name, Name: name, Status: 'remove', Type: 'network' });
+}
+
+/**
+ * -p [[ip:]hostPort:]containerPort[/proto], with ranges (8080-8081:80-81).
+ * A missing or 0 host port is chosen now, so `port` can report it.
+ */
+export async function parsePublish(spec: string): Promise<PortMapping> {
+  const bad = (why: string) => invalidArgument(`invalid port format "${spec}": ${why}`);
+  let rest = spec;
+  let proto = 'tcp';
+  const slash = rest.lastIndexOf('/');
+  if (slash >= 0) {
+    proto = rest.slice(slash + 1);
+    rest = rest.slice(0, slash);
+    if (!['tcp', 'udp', 'sctp'].includes(proto)) throw bad(`unknown protocol "${proto}"`);
+  }
+  let ip = '';
+  if (rest.startsWith('[')) {
+    const end = rest.indexOf(']:');
+    if (end < 0) throw bad('unterminated [IPv6 address]');
+    ip = rest.slice(1, end);
+    rest = rest.slice(end + 2);
+  }
+  const parts = rest.split(':');
+  if (parts.length > 3 || (ip && parts.length > 2)) throw bad('expected [[ip:]hostPort:]containerPort[/protocol]');
+  if (parts.length === 3) ip = parts.shift()!;
+  const [hostPart, containerPart] = parts.length === 2 ? parts : ['', parts[0]];
+  const range = (r: string, what: string): [number, number] => {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(r);
+    if (!m) throw bad(`invalid ${what} port "${r}"`);
+    const a = Number(m[1]);
+    const b = m[2] ? Number(m[2]) : a;
+    if (b < a || b > 65535 || (what === 'container' && a < 1)) throw bad(`invalid ${what} port "${r}"`);
+    return [a, b];
+  };
+  const [c0, c1] = range(containerPart, 'container');
+  const count = c1 - c0 + 1;
+  let host = 0;
+  if (hostPart) {
+    const [h0, h1] = range(hostPart, 'host');
+    if (h1 - h0 + 1 !== count && h0 !== h1) throw bad('host and container port ranges differ');
+    host = h0;
+  }
+  if (ip && ip !== '0.0.0.0' && !/^[0-9.]+$|:/.test(ip)) throw bad(`invalid IP address "${ip}"`);
+  if (host === 0) {
+    if (count !== 1) throw bad('a random host port cannot be used with a range');
+    host = await freeHostPort(ip || '0.0.0.0');
+  }
+  return { host_ip: ip === '0.0.0.0' ? '' : ip, container_port: c0, host_port: host, range: count, protocol: proto };
+}
+
+
+/** Whether a network mode attaches the container to bridge networks (bridge or a network's name). */
+export function isBridgeMode(mode: string | undefined): boolean {
+  return !!mode && !['none', 'host', 'private', 'pasta'].includes(mode) && !/^(container|ns|pasta):/.test(mode) && !isSlirpMode(mode);
+}
+
+/**
+ * Which networks a new container joins and which ports it publishes: -p,
+ * and with -P every port the image EXPOSEs (`exposed`, "80/tcp") on a
+ * random host port. --ip/--mac-address become the static address and MAC.
+ */
+export async function resolveNetworking(e: EngineContext, i: ContainerIntent, exposed: string[] = []): Promise<Pick<ContainerConfig, 'networks' | 'ports' | 'slirp'>> {
+  const mode = i.network ?? 'none';
+  if (mode === 'pasta' || mode.startsWith('pasta:')) throw new HuskError('NOT_IMPLEMENTED', 'network mode pasta is not supported yet: use slirp4netns');
+  if (isSlirpMode(mode)) {
+    if (i.ip || i.mac) throw invalidArgument(`--${i.ip ? 'ip' : 'mac-address'} can only be set when the network mode is bridge: invalid argument`);
+    const slirp = parseSlirpMode(mode);
+    const ports = [];
+    for (const p of [...(i.publish ?? []), ...(i.publishAll ? exposed : [])]) {
+      const m = await parsePublish(p);
+      if (m.protocol.split(',').includes('sctp')) throw invalidArgument(`invalid port "${p}": slirp4netns publishes only tcp and udp ports`);
+      if (m.host_ip.includes(':')) throw invalidArgument(`invalid port "${p}": slirp4netns publishes ports on IPv4 host addresses only`);
+      ports.push(m);
+    }
+    await checkPortsFree(e, ports);
+    return { slirp, ports };
+  }
+  if (!isBridgeMode(mode)) {
+    if (i.ip || i.mac) throw invalidArgument(`--${i.ip ? 'ip' : 'mac-address'} can only be set when the network mode is bridge: invalid argument`);
+    if ((i.publish?.length || i.publishAll) && mode !== 'host') throw invalidArgument(`port mappings need a network: use --network bridge, slirp4netns or a network name with -p`);
+    return {};
+  }
+  const net = getNetwork(e, mode === 'bridge' ? e.config.defaultNetwork : mode);
+  const per: PerNetworkOptions = { interfaceName: 'eth0', aliases: i.networkAliases };
+  if (i.ip) per.staticIps = [checkStaticIp(e, net, i.ip)];
+  if (i.mac) per.staticMac = normalizeMac(i.mac);
+  const ports: PortMapping[] = [];
+  for (const p of i.publish ?? []) ports.push(await parsePublish(p));
+  if (i.publishAll) {
+    for (const key of exposed) {
+      const [port, proto = 'tcp'] = key.split('/');
+      const n = Number(port);
+      if (ports.some((p) => p.protocol === proto && n >= p.container_port && n < p.container_port + p.range)) continue;
+      ports.push(await parsePublish(`${n}/${proto}`));
+    }
+  }
+  await checkPortsFree(e, ports);
+  return { networks: { [net.name]: per }, ports };
+}
+
+/** The lower-case, colon-separated form netavark expects. */
+export function normalizeMac(mac: string): string {
+  return mac.toLowerCase().replaceAll('-', ':');
+}
+
+/**
+ * A static address must lie in the network's subnets, be a host address
+ * other than the gateway, and be neither held nor asked for by another
+ * container on the network. Returns it in canonical form.
+ */
+export function checkStaticIp(e: EngineContext, net: NetworkConfig, ip: string, self?: string): string {
+  const addr = parseIp(ip);
+  if (!addr) throw invalidArgument(`invalid static ip address: ${ip}`);
+  const sub = (net.subnets ?? []).find((s) => cidrContains(parseCidr(s.subnet), addr));
+  if (!sub) throw invalidArgument(`requested static ip ${ip} not in any subnet on network ${net.name}`);
+  const c = parseCidr(sub.subnet);
+  const text = formatIp(addr);
+  if (addr.value === c.network || (c.family === 4 && addr.value === lastAddress(c)) || sub.gateway === text) {
+    throw invalidArgument(`requested static ip ${ip} is reserved in subnet ${sub.subnet}`);
+  }
+  const holder = netavark(e).ipam.owner(net, text) ??
+    e.db.list().find((o) => o.config.id !== self && o.config.networks?.[net.name]?.staticIps?.includes(text))?.config.id;
+  if (holder && holder !== self) throw new HuskError('IP_IN_USE', `IPAM error: requested ip address ${text} is already allocated to container ID ${holder}`);
+  return text;
+}
+
+/** netavark's view of a container's networks (configs copied, so teardown works if a network is removed). */
+function networkOptions(e: EngineContext, c: Container): NetworkOptions {
+  const nets = c.config.networks ?? {};
+  return {
+    containerId: c.config.id, containerName: c.config.name, networks: nets,
+    networkInfo: Object.fromEntries(Object.keys(nets).map((n) => [n, getNetwork(e, n)])), portMappings: c.config.ports ?? [],
+  };
+}
+
+export interface NetworkSetup {
+  netnsPath: string;
+  /** Settles once the netns is attached (and recorded in the state), or has failed (netns deleted again). */
+  ready: Promise<NetworkFacts>;
+  /** An fd conmon must inherit and hold (slirp4netns exits when it closes); the caller closes husk's copy. */
+  holdFd?: number;
+}
+
+/**
+ * Creates the netns now and attaches it in the background, so netavark's
+ * work (~50 ms) overlaps the runtime's create, which only needs the path.
+ * Await `ready` before the container's process starts, and before undoing
+ * anything on another failure. slirp4netns is set up before returning: it
+ * hands conmon an fd to hold.
+ */
+export async function beginNetworkSetup(e: EngineContext, c: Container): Promise<NetworkSetup | undefined> {
+  if (c.config.slirp) {
+    const r = await setupSlirp(e, c);
+    return { netnsPath: r.netnsPath, holdFd: r.holdFd, ready: Promise.resolve(r.facts) };
+  }
+  if (!c.config.networks || !Object.keys(c.config.networks).length) return undefined;
+  const opts = networkOptions(e, c);
+  const netnsPath = await createNetns(netnsDir(e.config.runroot));
+  const ready = netavark(e).setup(netnsPath, opts).then((status) => {
+    e.db.updateState(c.config.id, (s) => { s.netnsPath = netnsPath; s.networkStatus = status; s.networkOptions = opts; });
+    return networkFacts(status, opts);
+  }, (err: unknown) => {
+    deleteNetns(netnsPath);
+    throw err;
+  });
+  // Observed here so a failure is never "unhandled" while the caller is busy elsewhere.
+  ready.catch(() => {});
+  return { netnsPath, ready };
+}
+
+/**
+ * What the generated files need from netavark's result, networks in the
+ * container's order (eth0's first). host.containers.internal is the gateway
+ * of the first network that has a route out (Podman's choice when rootful).
+ */
+export function networkFacts(status: SetupResult, o: NetworkOptions): NetworkFacts {
+  const names = Object.keys(o.networks).filter((n) => status[n]);
+  const blocks = names.map((n) => status[n]);
+  const subnets = (b: StatusBlock) => Object.values(b.interfaces ?? {}).flatMap((i) => i.subnets ?? []);
+  const out = names.find((n) => !o.networkInfo[n]?.internal && subnets(status[n]).some((sn) => sn.gateway));
+  return {
+    ips: blocks.flatMap((b) => subnets(b).map((sn) => sn.ipnet.split('/')[0])),
+    dnsServers: [...new Set(blocks.flatMap((b) => b.dns_server_ips ?? []))],
+    searchDomains: [...new Set(blocks.flatMap((b) => b.dns_search_domains ?? []))],
+    hostContainersInternal: out ? subnets(status[out]).find((sn) => sn.gateway)?.gateway : undefined,
+  };
+}
+
+/** A netns served by slirp4netns, with the container's ports forwarded into it. */
+async function setupSlirp(e: EngineContext, c: Container): Promise<{ netnsPath: string; holdFd?: number; facts: NetworkFacts }> {
+  const o = c.config.slirp!;
+  const addrs = slirpAddresses(o.cidr);
+  const netnsPath = await createNetns(netnsDir(e.config.runroot));
+  e.db.updateState(c.config.id, (s) => { s.netnsPath = netnsPath; });
+  let holdFd: number | undefined;
+  try {
+    const h = await startSlirp({ netnsPath, runDir: e.runDir(c.config.id), options: o });
+    holdFd = h.exitWriteFd;
+    e.db.updateState(c.config.id, (s) => { s.slirpPid = h.pid; });
+    await addPortForwards(h, c.config.ports ?? [], addrs.ip);
+  } catch (err) {
+    if (holdFd !== undefined) closeSync(holdFd);
+    await teardownNetwork(e, c);
+    throw err;
+  }
+  return { netnsPath, holdFd, facts: slirpFacts(c) };
+}
+
+function slirpFacts(c: Container): NetworkFacts {
+  const o = c.config.slirp!;
+  const addrs = slirpAddresses(o.cidr);
+  return { ips: [addrs.ip], dnsServers: [], searchDomains: [], nameserversFirst: [addrs.dns], hostContainersInternal: hostContainersInternal(o) };
+}
+
+/** The generated-file facts of a running container whose network another joins (a pod's infra container). */
+export function joinedFacts(c: Container): NetworkFacts | undefined {
+  if (c.config.slirp) return slirpFacts(c);
+  return c.state.networkStatus && c.state.networkOptions ? networkFacts(c.state.networkStatus, c.state.networkOptions) : undefined;
+}
+
+/** Detaches a container from its networks and deletes its netns (idempotent). */
+export async function teardownNetwork(e: EngineContext, c: Container): Promise<void> {
+  const s = e.db.get(c.config.id)?.state ?? c.state;
+  if (c.config.slirp) {
+    // slirp4netns first: it holds a tap fd in the namespace.
+    await stopSlirp(e.runDir(c.config.id), s.netnsPath);
+    if (s.netnsPath) deleteNetns(s.netnsPath);
+    e.db.updateState(c.config.id, (st) => { delete st.netnsPath; delete st.slirpPid; });
+    return;
+  }
+  if (!s.netnsPath || !s.networkOptions) return;
+  // After a reboot the run root, bridges and firewall rules are gone already.
+  if (!s.bootId || s.bootId === currentBootId()) {
+    const nv = netavark(e);
+    try {
+      if (existsSync(s.netnsPath)) await nv.teardown(s.netnsPath, s.networkOptions);
+      else await nv.teardownWithoutNetns(netnsDir(e.config.runroot), s.networkOptions);
+    } catch {
+      // Best effort: the container is gone either way; a second cleanup retries nothing.
+    }
+  }
+  deleteNetns(s.netnsPath);
+  e.db.updateState(c.config.id, (st) => { delete st.netnsPath; delete st.networkStatus; delete st.networkOptions; });
+}
+
+
+const overlaps = (a: PortMapping, b: PortMapping) =>
+  a.protocol === b.protocol && (!a.host_ip || !b.host_ip || a.host_ip === b.host_ip) &&
+  a.host_port < b.host_port + b.range && b.host_port < a.host_port + a.range;
+
+/**
+ * netavark forwards ports with firewall rules and binds nothing, so a clash
+ * would go unnoticed: refuse ports another container publishes or a host
+ * process listens on, with Podman's wording.
+ */
+async function checkPortsFree(e: EngineContext, ports: PortMapping[]): Promise<void> {
+  const others = e.db.list().filter((c) => c.state.status === 'running' || c.state.status === 'created' || c.state.status === 'paused').flatMap((c) => c.config.ports ?? []);
+  for (const p of ports) {
+    const addr = `${p.host_ip || '0.0.0.0'}:${p.host_port}`;
+    if (others.some((o) => overlaps(o, p))) throw new HuskError('PORT_IN_USE', `cannot listen on the ${p.protocol.toUpperCase()} port: listen ${p.protocol} ${addr}: bind: address already in use`);
+    if (p.protocol !== 'tcp') continue;
+    for (let k = 0; k < p.range; k++) {
+      const err = await tryListen(p.host_ip || '0.0.0.0', p.host_port + k);
+      if (err === 'EACCES') throw hostfwdError({ proto: 'tcp', host_addr: p.host_ip || '0.0.0.0', host_port: p.host_port + k }, 'permission denied', err, unprivilegedPortStart());
+      if (err) throw new HuskError('PORT_IN_USE', `cannot listen on the TCP port: listen tcp ${p.host_ip || '0.0.0.0'}:${p.host_port + k}: bind: ${err}`);
+    }
+  }
+}
+
+function tryListen(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EACCES' ? 'EACCES' : e.message));
+    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve(undefined)));
+  });
+}

@@ -1,0 +1,327 @@
+// Pods: containers sharing namespaces held open by an infra container, as in
+// Kubernetes and Podman. A pod is a row in the state database; membership is
+// the `pod` field of each container's config; the infra container is an
+// ordinary container (catatonit as PID 1) whose namespaces members join at
+// start through the `container:ID` namespace modes.
+import { randomBytes } from '../../common/random.ts';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HuskError, invalidArgument } from '../../common/errors.ts';
+import { withLock } from '../../common/lock.ts';
+import type { EngineContext } from '../context.ts';
+import type { ContainerIntent } from '../container/intent.ts';
+import * as L from '../container/lifecycle.ts';
+import { randomName } from '../container/names.ts';
+import type { Container, PodConfig } from '../types.ts';
+
+/** Namespaces a pod can share; Podman's default set is ipc, net and uts. */
+export const SHAREABLE = ['ipc', 'net', 'pid', 'uts'] as const;
+export const DEFAULT_SHARE = ['ipc', 'net', 'uts'];
+/** Built locally from Debian's catatonit: no registry is needed for pods. */
+export const PAUSE_IMAGE = 'localhost/husk-pause:latest';
+const CATATONIT = ['/usr/bin/catatonit', '/usr/libexec/catatonit/catatonit', '/usr/libexec/podman/catatonit'];
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export interface PodOptions {
+  name?: string;
+  labels?: Record<string, string>;
+  hostname?: string;
+  /** Namespaces to share (default ipc, net, uts); [] or ['none'] shares none. */
+  share?: string[];
+  /** Create an infra container (default true). */
+  infra?: boolean;
+  infraImage?: string;
+  /** Replaces the infra image's entrypoint. */
+  infraCommand?: string[];
+  infraName?: string;
+  /** Network settings, applied to the infra container (they are the pod's). */
+  network?: string;
+  publish?: string[];
+  networkAliases?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  addHost?: string[];
+  noHosts?: boolean;
+  createCommand?: string[];
+}
+
+export type PodStatus = 'Created' | 'Running' | 'Degraded' | 'Paused' | 'Exited' | 'Stopped' | 'Error';
+
+export interface Pod {
+  config: PodConfig;
+  containers: Container[];
+  status: PodStatus;
+}
+
+function parseShare(share: string[] | undefined): string[] {
+  if (share === undefined) return DEFAULT_SHARE;
+  const list = share.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s && s !== 'none');
+  for (const s of list) {
+    if (!(SHAREABLE as readonly string[]).includes(s)) throw invalidArgument(`invalid kernel namespace to share: ${s}: must be one of ${SHAREABLE.join(', ')}`);
+  }
+  return [...new Set(list)];
+}
+
+/** The local infra image: catatonit as /catatonit, entrypoint `catatonit -P`. */
+export async function ensurePauseImage(e: EngineContext): Promise<string> {
+  if (e.images.lookup(PAUSE_IMAGE)) return PAUSE_IMAGE;
+  const tmp = join(e.config.root, 'tmp');
+  mkdirSync(tmp, { recursive: true });
+  return withLock(join(tmp, 'pause-image.lock'), async () => {
+    if (e.images.lookup(PAUSE_IMAGE)) return PAUSE_IMAGE;
+    const bin = CATATONIT.find((p) => existsSync(p));
+    if (!bin) throw new HuskError('ENGINE', `building the pod infra image: catatonit not found (looked in ${CATATONIT.join(', ')}): install Debian's catatonit package`);
+    const { writeTar } = await import('../../image/tarwriter.ts');
+    const { importTarball } = await import('../../image/import.ts');
+    const mtime = Math.floor(Date.now() / 1000);
+    const chunks: Buffer[] = [];
+    for await (const b of writeTar([{ name: 'catatonit', type: 'file', mode: 0o755, uid: 0, gid: 0, mtime, body: readFileSync(bin) }])) chunks.push(b);
+    const file = join(tmp, `pause-${randomBytes(8).toString('hex')}.tar`);
+    writeFileSync(file, Buffer.concat(chunks));
+    try {
+      await importTarball(e.images, file, PAUSE_IMAGE, { changes: ['ENTRYPOINT ["/catatonit", "-P"]'], message: 'husk pod infra image (catatonit)' });
+    } finally {
+      rmSync(file, { force: true });
+    }
+    return PAUSE_IMAGE;
+  });
+}
+
+export function getPod(e: EngineContext, ref: string): PodConfig {
+  return e.db.getPod(e.db.lookupPod(ref))!;
+}
+
+/** Podman's pod status rules over all of the pod's containers (infra included). */
+export function podStatus(e: EngineContext, containers: Container[]): PodStatus {
+  if (!containers.length) return 'Created';
+  const n = { running: 0, paused: 0, stopped: 0, created: 0, error: 0 };
+  for (const c of containers) {
+    const s = L.syncState(e, c).state.status;
+    if (s === 'running') n.running++;
+    else if (s === 'paused') n.paused++;
+    else if (s === 'exited' || s === 'stopped') n.stopped++;
+    else if (s === 'created') n.created++;
+    else n.error++;
+  }
+  if (n.running > 0) return n.running === containers.length ? 'Running' : 'Degraded';
+  if (n.paused === containers.length) return 'Paused';
+  if (n.stopped === containers.length) return 'Exited';
+  if (n.stopped > 0) return 'Stopped';
+  if (n.error > 0) return 'Error';
+  return 'Created';
+}
+
+export function loadPod(e: EngineContext, ref: string): Pod {
+  const config = getPod(e, ref);
+  const containers = e.db.podContainers(config.id).map((c) => L.syncState(e, c));
+  return { config, containers, status: podStatus(e, containers) };
+}
+
+export function listPods(e: EngineContext): Pod[] {
+  const all = e.db.list();
+  return e.db.listPods().map((config) => {
+    const containers = all.filter((c) => c.config.pod === config.id).map((c) => L.syncState(e, c));
+    return { config, containers, status: podStatus(e, containers) };
+  });
+}
+
+function podLock(e: EngineContext, id: string): string {
+  return join(e.config.runroot, 'locks', `pod-${id}.lock`);
+}
+
+export async function createPod(e: EngineContext, o: PodOptions = {}): Promise<PodConfig> {
+  if (o.name !== undefined && !NAME.test(o.name)) throw invalidArgument(`pod name "${o.name}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
+  const infra = o.infra ?? true;
+  const share = infra ? parseShare(o.share) : [];
+  if (!infra && (o.publish?.length || o.network || o.infraImage || o.infraCommand)) {
+    throw invalidArgument('you must have an infra container to publish ports, set a network or an infra image/command');
+  }
+  if (o.publish?.length && !share.includes('net')) throw invalidArgument('cannot publish ports of a pod that does not share its network namespace');
+  let name = o.name;
+  if (!name) do name = randomName(); while (e.db.db.prepare('SELECT 1 FROM pods WHERE name = ?').get(name));
+  const pod: PodConfig = {
+    id: randomBytes(32).toString('hex'), name, created: new Date().toISOString(), labels: o.labels ?? {},
+    hostname: o.hostname ?? name, share, createCommand: o.createCommand,
+  };
+  e.ensureDirs();
+  e.db.addPod(pod);
+  try {
+    if (infra) {
+      const image = o.infraImage ?? (await ensurePauseImage(e));
+      const intent: ContainerIntent = {
+        image, name: o.infraName ?? `${pod.id.slice(0, 12)}-infra`, hostname: share.includes('uts') ? pod.hostname : undefined,
+        // Until the default network applies to every container, ports imply the bridge.
+        entrypoint: o.infraCommand, network: o.network ?? (o.publish?.length ? 'bridge' : undefined), publish: o.publish, networkAliases: o.networkAliases,
+        dns: o.dns, dnsSearch: o.dnsSearch, addHost: o.addHost, noHosts: o.noHosts,
+        pull: o.infraImage ? undefined : 'never',
+      };
+      const c = await L.createContainer(e, intent, { podMember: { podId: pod.id, infra: true } });
+      pod.infraId = c.config.id;
+      e.db.updatePod(pod.id, (p) => { p.infraId = c.config.id; });
+    }
+  } catch (err) {
+    e.db.removePod(pod.id);
+    throw err;
+  }
+  e.events.write({ ID: pod.id, Name: pod.name, Status: 'create', Type: 'pod' });
+  return pod;
+}
+
+/**
+ * Rewrites a new member's intent to join the pod's shared namespaces
+ * (`--pod NAME`, or `--pod new:NAME`, which creates the pod from the
+ * container's network flags first, as Podman does).
+ */
+export async function joinPod(e: EngineContext, intent: ContainerIntent): Promise<{ podId: string; intent: ContainerIntent }> {
+  const ref = intent.pod!;
+  let pod: PodConfig;
+  let i = { ...intent };
+  if (ref.startsWith('new:')) {
+    pod = await createPod(e, {
+      name: ref.slice(4), network: i.network, publish: i.publish, networkAliases: i.networkAliases,
+      dns: i.dns, dnsSearch: i.dnsSearch, addHost: i.addHost, noHosts: i.noHosts, hostname: i.hostname,
+    });
+    i = { ...i, network: undefined, publish: undefined, networkAliases: undefined, dns: undefined, dnsSearch: undefined, addHost: undefined, noHosts: undefined, hostname: undefined };
+  } else {
+    pod = getPod(e, ref);
+  }
+  if (!pod.infraId) return { podId: pod.id, intent: { ...i, pod: pod.id } };
+  const join = `container:${pod.infraId}`;
+  const bad = (what: string) => invalidArgument(`invalid config provided: ${what} cannot be configured when it is shared with a pod`);
+  if (pod.share.includes('net')) {
+    if (i.network && i.network !== 'bridge') throw bad('network');
+    if (i.publish?.length) throw invalidArgument('invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod');
+    i.network = join;
+  }
+  for (const [ns, key] of [['pid', 'pidMode'], ['ipc', 'ipcMode'], ['uts', 'utsMode']] as const) {
+    if (!pod.share.includes(ns)) continue;
+    if (i[key] && i[key] !== 'private') throw bad(`the ${ns} namespace`);
+    i[key] = join;
+  }
+  if (pod.share.includes('uts')) {
+    if (i.hostname) throw invalidArgument('invalid config provided: cannot set hostname when joining the pod UTS namespace');
+    i.hostname = pod.hostname;
+  }
+  return { podId: pod.id, intent: { ...i, pod: pod.id } };
+}
+
+/** Starts the pod's infra container if it is not running (members need its namespaces). */
+export async function ensureInfraRunning(e: EngineContext, podId: string): Promise<void> {
+  const infraId = e.db.getPod(podId)?.infraId;
+  if (!infraId) return;
+  const infra = e.db.get(infraId);
+  if (!infra) throw new HuskError('POD_STATE', `the infra container of pod ${podId} is gone: remove the pod and create it again`);
+  if (L.syncState(e, infra).state.status !== 'running') await L.startContainer(e, infraId);
+}
+
+const isLive = (c: Container) => c.state.status === 'running' || c.state.status === 'paused';
+
+/** Runs fn on every container at once; throws the first error after all settled. */
+async function forAll(list: Container[], fn: (c: Container) => Promise<unknown>): Promise<void> {
+  const errors: Error[] = [];
+  await Promise.all(list.map((c) => fn(c).catch((err: Error) => { errors.push(err); })));
+  if (errors.length) throw errors[0];
+}
+
+function split(p: Pod): { infra?: Container; members: Container[] } {
+  return { infra: p.containers.find((c) => c.config.isInfra), members: p.containers.filter((c) => !c.config.isInfra) };
+}
+
+/** Starts the infra container, then every member not already running. */
+export async function startPod(e: EngineContext, ref: string): Promise<Pod> {
+  const p = loadPod(e, ref);
+  await withLock(podLock(e, p.config.id), async () => {
+    await ensureInfraRunning(e, p.config.id);
+    await forAll(split(p).members.filter((c) => c.state.status !== 'running'), (c) => L.startContainer(e, c.config.id));
+  });
+  e.events.write({ ID: p.config.id, Name: p.config.name, Status: 'start', Type: 'pod' });
+  return loadPod(e, p.config.id);
+}
+
+/** Stops the members first (they may still use the shared network), then the infra container. */
+export async function stopPod(e: EngineContext, ref: string, timeout?: number): Promise<Pod> {
+  const p = loadPod(e, ref);
+  await withLock(podLock(e, p.config.id), async () => {
+    const { infra, members } = split(p);
+    await forAll(members.filter(isLive), (c) => L.stopContainer(e, c.config.id, timeout));
+    if (infra && isLive(infra)) await L.stopContainer(e, infra.config.id, timeout);
+  });
+  e.events.write({ ID: p.config.id, Name: p.config.name, Status: 'stop', Type: 'pod' });
+  return loadPod(e, p.config.id);
+}
+
+export async function restartPod(e: EngineContext, ref: string, timeout?: number): Promise<Pod> {
+  await stopPod(e, ref, timeout);
+  return startPod(e, ref);
+}
+
+export async function killPod(e: EngineContext, ref: string, signal = 'KILL'): Promise<Pod> {
+  const p = loadPod(e, ref);
+  const running = p.containers.filter((c) => c.state.status === 'running');
+  if (!running.length) throw new HuskError('POD_STATE', `pod ${p.config.id} has no running containers: no containers to kill`);
+  const { infra, members } = split({ ...p, containers: running });
+  await forAll(members, (c) => L.killContainer(e, c.config.id, signal));
+  if (infra) await L.killContainer(e, infra.config.id, signal);
+  e.events.write({ ID: p.config.id, Name: p.config.name, Status: 'kill', Type: 'pod' });
+  return p;
+}
+
+export async function pausePod(e: EngineContext, ref: string, pause: boolean): Promise<Pod> {
+  const p = loadPod(e, ref);
+  const targets = p.containers.filter((c) => c.state.status === (pause ? 'running' : 'paused'));
+  await forAll(targets, (c) => L.pauseContainer(e, c.config.id, pause));
+  e.events.write({ ID: p.config.id, Name: p.config.name, Status: pause ? 'pause' : 'unpause', Type: 'pod' });
+  return loadPod(e, p.config.id);
+}
+
+/** Removes the pod and its containers; running members need `force`. */
+export async function removePod(e: EngineContext, ref: string, opts: { force?: boolean; timeout?: number } = {}): Promise<string> {
+  const p = loadPod(e, ref);
+  await withLock(podLock(e, p.config.id), async () => {
+    const live = p.containers.filter(isLive);
+    if (live.length && !opts.force) {
+      throw new HuskError('POD_STATE', `pod ${p.config.name} has running containers (${live.map((c) => c.config.name).join(', ')}): stop the pod first or remove it with -f: pod state improper`);
+    }
+    const { infra, members } = split(p);
+    if (opts.force) await forAll(members.filter(isLive), (c) => L.stopContainer(e, c.config.id, opts.timeout ?? 0));
+    await forAll(members, (c) => L.removeContainer(e, c.config.id, { force: true }));
+    if (infra) await L.removeContainer(e, infra.config.id, { force: true, infra: true });
+    e.db.removePod(p.config.id);
+  });
+  try { rmSync(podLock(e, p.config.id), { force: true }); } catch {}
+  e.events.write({ ID: p.config.id, Name: p.config.name, Status: 'remove', Type: 'pod' });
+  return p.config.id;
+}
+
+/** Removes every pod whose containers all stopped (Podman: Exited or Stopped). */
+export async function prunePods(e: EngineContext): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of listPods(e)) {
+    if (p.status !== 'Exited' && p.status !== 'Stopped') continue;
+    out.push(await removePod(e, p.config.id));
+  }
+  return out;
+}
+
+/** `pod inspect`, in Podman's shape. */
+export function inspectPod(e: EngineContext, ref: string): Record<string, unknown> {
+  const p = loadPod(e, ref);
+  const infra = p.containers.find((c) => c.config.isInfra);
+  const ports = infra?.config.ports ?? [];
+  return {
+    Id: p.config.id, Name: p.config.name, Created: p.config.created, CreateCommand: p.config.createCommand ?? [],
+    ExitPolicy: 'continue', State: p.status, Hostname: p.config.hostname, Labels: p.config.labels,
+    CreateInfra: !!p.config.infraId, InfraContainerId: p.config.infraId ?? '',
+    InfraConfig: infra ? {
+      PortBindings: Object.fromEntries(ports.flatMap((m) => Array.from({ length: m.range }, (_, k) => [
+        `${m.container_port + k}/${m.protocol}`, [{ HostIp: m.host_ip, HostPort: String(m.host_port + k) }],
+      ]))),
+      HostNetwork: infra.config.intent.network === 'host', StaticIP: '', StaticMAC: '', NoManageResolvConf: false,
+      DNSServer: infra.config.intent.dns ?? [], DNSSearch: infra.config.intent.dnsSearch ?? [], NoManageHosts: !!infra.config.intent.noHosts,
+      HostAdd: infra.config.intent.addHost ?? [], Networks: Object.keys(infra.config.networks ?? {}), NetworkOptions: null,
+      pid_ns: p.config.share.includes('pid') ? 'container' : 'private', userns: 'host', uts_ns: p.config.share.includes('uts') ? 'container' : 'private',
+    } : undefined,
+    SharedNamespaces: p.config.share, NumContainers: p.containers.length,
+    Containers: p.containers.map((c) => ({ Id: c.config.id, Name: c.config.name, State: c.state.status })),
+  };
+}

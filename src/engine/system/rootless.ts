@@ -1,0 +1,46 @@
+// What rootless husk refuses up front, with the reason and the fix, rather
+// than failing halfway in the runtime or silently ignoring a flag.
+import { HuskError } from '../../common/errors.ts';
+import { userName } from '../../common/userns.ts';
+import { cgroupLayout } from '../../runtime/cgroups.ts';
+import type { EngineContext } from '../context.ts';
+import type { ContainerIntent } from '../container/intent.ts';
+
+const LIMIT_FLAGS: [keyof ContainerIntent, string][] = [
+  ['memory', '--memory'], ['memoryReservation', '--memory-reservation'], ['memorySwap', '--memory-swap'],
+  ['cpus', '--cpus'], ['cpuShares', '--cpu-shares'], ['cpusetCpus', '--cpuset-cpus'], ['cpusetMems', '--cpuset-mems'],
+  ['pidsLimit', '--pids-limit'],
+];
+
+/** Whether a rootless container can have a cgroup (and so limits, pause, kill --all). */
+export function hasCgroup(e: EngineContext): boolean {
+  const rl = e.rootlessCgroups();
+  return !rl || rl.cgroupParent !== undefined;
+}
+
+/** The error for something that needs a cgroup rootless husk does not have. */
+export function noCgroupError(e: EngineContext, what: string): HuskError {
+  const user = userName(e.config.rootless?.uid ?? 0);
+  const why = cgroupLayout() === 'v2'
+    ? `no cgroup with the memory and pids controllers is delegated to ${user} (systemd's user@.service with Delegate=yes gives one)`
+    : `this host uses cgroups ${cgroupLayout() === 'v1' ? 'v1' : 'v1 (hybrid)'}, which cannot be delegated to an unprivileged user`;
+  return new HuskError('ROOTLESS', `${what} needs a delegated cgroup, and rootless husk has none: ${why}; run without it, or run husk as root`);
+}
+
+/** Refuses a rootless container's resource limits and networks husk cannot provide. */
+export function checkRootlessIntent(e: EngineContext, i: Partial<ContainerIntent>): void {
+  if (!e.config.rootless) return;
+  if (!hasCgroup(e)) {
+    for (const [k, flag] of LIMIT_FLAGS) {
+      const v = i[k];
+      // -1 means "no limit": nothing to refuse.
+      if (v !== undefined && v !== -1 && !(k === 'pidsLimit' && (v as number) <= 0)) throw noCgroupError(e, `${flag} (a resource limit)`);
+    }
+  }
+  const net = i.network;
+  // netavark bridges need root in the host's network namespace; slirp4netns is the rootless way out.
+  const bridge = net !== undefined && !['none', 'host', 'private'].includes(net) && !/^(container|ns):|^slirp4netns(:|$)/.test(net);
+  if (bridge) {
+    throw new HuskError('ROOTLESS', `rootless containers cannot join bridge network "${net === 'bridge' ? 'podman' : net}": use --network slirp4netns (the rootless default), none or host`);
+  }
+}

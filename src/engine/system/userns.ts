@@ -1,0 +1,63 @@
+// The rootless namespace as a thing users handle: `husk unshare` runs a
+// command inside it, `husk system migrate` retires it (see docs/rootless.md).
+import { spawnSync } from 'node:child_process';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { HuskError, isErrno } from '../../common/errors.ts';
+import { pausePidFile } from '../../common/userns.ts';
+import type { EngineContext } from '../context.ts';
+import { stopContainer } from '../container/lifecycle.ts';
+import { listContainers } from '../container/query.ts';
+
+/**
+ * `husk unshare`: runs argv (default: the user's shell) in husk's user and
+ * mount namespaces, which the launcher already entered, with the store's
+ * paths in the environment as Podman sets them. Returns the exit code.
+ */
+export function unshare(e: EngineContext, argv: string[]): number {
+  if (!e.config.rootless) throw new HuskError('INVALID_ARGUMENT', 'please use unshare with rootless');
+  const [cmd, ...args] = argv.length ? argv : [process.env.SHELL || '/bin/sh'];
+  const r = spawnSync(cmd!, args, {
+    stdio: 'inherit',
+    env: { ...process.env, CONTAINERS_GRAPHROOT: e.config.root, CONTAINERS_RUNROOT: e.config.runroot },
+  });
+  if (r.error) {
+    if (isErrno(r.error, 'ENOENT')) throw new HuskError('CMD_NOT_FOUND', `${cmd}: executable file not found in $PATH`, 127);
+    throw new HuskError('CMD_CANNOT_INVOKE', `${cmd}: ${r.error.message}`, 126);
+  }
+  return r.status ?? 128 + (r.signal ? osConstants.signals[r.signal] : 0);
+}
+
+/**
+ * `husk system migrate`: stops every running container, then kills the
+ * pause process and deletes its pid file, so the next command creates the
+ * namespace again with the current /etc/subuid and /etc/subgid ranges.
+ * Returns the pause process's pid when one was stopped.
+ */
+export async function migrate(e: EngineContext): Promise<number | undefined> {
+  const r = e.config.rootless;
+  if (!r) return undefined;
+  for (const c of listContainers(e)) {
+    if (c.state.status === 'running' || c.state.status === 'paused') await stopContainer(e, c.config.id);
+  }
+  const file = pausePidFile(r.uid);
+  let pid: number;
+  try {
+    pid = Number(readFileSync(file, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  // Only our own pause process: after a reboot the pid may be anybody's.
+  const alive = pid > 0 && readText(`/proc/${pid}/comm`) === 'husk-pause';
+  if (alive) process.kill(pid, 'SIGKILL');
+  try { unlinkSync(file); } catch {}
+  return alive ? pid : undefined;
+}
+
+function readText(p: string): string {
+  try {
+    return readFileSync(p, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
