@@ -4,7 +4,18 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { HuskError, invalidArgument, type ErrorCode } from '../common/errors.ts';
 import { EngineContext } from '../engine/context.ts';
+import type { Engine, ItemReport } from '../engine/api.ts';
+import { connect } from '../engine/connect.ts';
 
+/** The engine the global flags (--root, --runroot, --runtime) ask for. */
+export function connectFor(cmd: Command): Promise<Engine> {
+  let root: Command = cmd;
+  while (root.parent) root = root.parent;
+  const g = root.opts() as { root?: string; runroot?: string; runtime?: string };
+  return connect({ root: g.root, runroot: g.runroot, runtime: g.runtime });
+}
+
+/** @deprecated scaffold while commands move to connectFor; goes away with the last caller. */
 export function engineFor(cmd: Command): EngineContext {
   let root: Command = cmd;
   while (root.parent) root = root.parent;
@@ -126,6 +137,30 @@ export async function each(names: string[], fn: (n: string) => Promise<void>, ex
   }
   if (!failed) return;
   const code = failed instanceof HuskError ? exitCodes[failed.code] : undefined;
+  if (code === undefined) throw failed;
+  process.stderr.write(`Error: ${failed.message}\n`);
+  process.exitCode = code;
+}
+
+/**
+ * Prints a batch verb's reports as Podman does: each success as `line(r)`
+ * (default: the name or ID as given), each error but the last on stderr,
+ * the last thrown (exit 125) — or, for codes listed in `exitCodes` (Podman's
+ * rm commands: 1 unknown, 2 in use), printed with that exit code instead.
+ */
+export function printReports(reports: ItemReport[], o: { line?: (r: ItemReport) => string | undefined; exitCodes?: Partial<Record<ErrorCode, number>> } = {}): void {
+  let failed: HuskError | undefined;
+  for (const r of reports) {
+    if (r.error) {
+      if (failed) process.stderr.write(`Error: ${failed.message}\n`);
+      failed = HuskError.from(r.error);
+      continue;
+    }
+    const text = o.line ? o.line(r) : r.rawInput;
+    if (text !== undefined) print(text);
+  }
+  if (!failed) return;
+  const code = o.exitCodes?.[failed.code];
   if (code === undefined) throw failed;
   process.stderr.write(`Error: ${failed.message}\n`);
   process.exitCode = code;

@@ -1,197 +1,25 @@
 // Container commands: flags → ContainerIntent / options → one engine call → output.
-import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { invalidArgument, HuskError } from '../common/errors.ts';
-import { parseBytes, type ContainerIntent, type NetworkMode } from '../engine/container/intent.ts';
 import * as L from '../engine/container/lifecycle.ts';
 import * as A from '../engine/container/attach.ts';
 import * as Q from '../engine/container/query.ts';
 import { containerLogs } from '../engine/container/logs.ts';
-import { execInContainer } from '../engine/container/exec.ts';
 import { waitForExit } from '../engine/container/wait.ts';
 import type { Container } from '../engine/types.ts';
 // Named imports rather than the library's barrel: it would also load image
 // import/load code (zlib, tar) that container commands never use.
-const E = { ...L, ...A, ...Q, containerLogs, execInContainer, waitForExit };
+const E = { ...L, ...A, ...Q, containerLogs, waitForExit };
 import type { EngineContext } from '../engine/context.ts';
-import { ago, collect, each, engineFor, humanDuration, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, parseTime, print } from './common.ts';
+import { ago, collect, each, engineFor, humanDuration, parseIntFlag, parseTime, print } from './common.ts';
 import { renderList } from './format/index.ts';
 import { registerGroup as registerFsGroup } from './containerfs.ts';
-import { createProgress } from './progress.ts';
+import { addCreateFlags, addResourceFlags, intentFrom, pullOptions, resourcesFrom, writeCidfile } from './createflags.ts';
+import { makeExec } from './exec.ts';
 import { formatPorts } from '../engine/container/ports.ts';
 import { addStatsFlags, streamStats } from './stats.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** Resource limits shared by run/create and update. */
-function addResourceFlags(cmd: Command): Command {
-  return cmd
-    .option('-m, --memory <bytes>', 'Memory limit (format: <number>[<unit>], where unit = b, k, m or g)')
-    .option('--memory-reservation <bytes>', 'Memory soft limit')
-    .option('--memory-swap <bytes>', 'Swap limit equal to memory plus swap: \'-1\' to enable unlimited swap')
-    .option('--cpus <n>', 'Number of CPUs. The default is 0.000 which means no limit')
-    .option('-c, --cpu-shares <n>', 'CPU shares (relative weight)', parseIntFlag('cpu-shares'))
-    .option('--cpuset-cpus <cpus>', 'CPUs in which to allow execution (0-3, 0,1)')
-    .option('--pids-limit <n>', 'Tune container pids limit (set -1 for unlimited)', parseIntFlag('pids-limit'));
-}
-
-function resourcesFrom(o: Opts): L.ResourceUpdate {
-  return {
-    memory: o.memory !== undefined ? parseBytes(o.memory, 'memory') : undefined,
-    memoryReservation: o.memoryReservation !== undefined ? parseBytes(o.memoryReservation, 'memory-reservation') : undefined,
-    memorySwap: o.memorySwap === undefined ? undefined : o.memorySwap === '-1' ? -1 : parseBytes(o.memorySwap, 'memory-swap'),
-    cpus: o.cpus !== undefined ? parseFloatFlag(o.cpus, 'cpus') : undefined,
-    cpuShares: o.cpuShares, cpusetCpus: o.cpusetCpus, pidsLimit: o.pidsLimit,
-  };
-}
-
-function addCreateFlags(cmd: Command): Command {
-  return addResourceFlags(cmd)
-    .option('-e, --env <env>', 'Set environment variables in container', collect, [])
-    .option('--env-file <file>', 'Read in a file of environment variables', collect, [])
-    .option('--entrypoint <cmd>', 'Overwrite the default ENTRYPOINT of the image')
-    .option('-h, --hostname <name>', 'Set container hostname')
-    .option('-i, --interactive', 'Keep STDIN open even if not attached', false)
-    .option('-l, --label <label>', 'Set metadata on container', collect, [])
-    .option('--name <name>', 'Assign a name to the container')
-    .option('--network <mode>', 'Connect a container to a network: bridge (default as root), NAME, none, host, container:NAME, ns:PATH, private, slirp4netns[:OPTIONS] (default rootless)')
-    .option('--pod <pod>', 'Run container in an existing pod, or new:NAME to create the pod')
-    .option('--pod-id-file <file>', 'Read the pod ID from the file')
-    .option('-p, --publish <port>', 'Publish a container\'s port to the host ([[ip:]hostPort:]containerPort[/proto]; needs a network)', collect, [])
-    .option('-P, --publish-all', 'Publish all exposed ports to random ports on the host interfaces', false)
-    .option('--ip <address>', 'Specify a static IPv4 address for the container (on its one bridge network)')
-    .option('--mac-address <address>', 'Container MAC address (e.g. 92:d0:c6:0a:29:33)')
-    .option('--network-alias <alias>', 'Add a network-scoped alias for the container', collect, [])
-    .option('--pid <mode>', 'PID namespace to use (private, host, container:NAME)')
-    .option('--ipc <mode>', 'IPC namespace to use (private, host, container:NAME)')
-    .option('--uts <mode>', 'UTS namespace to use (private, host, container:NAME)')
-    .option('--dns <ip>', 'Set custom DNS servers', collect, [])
-    .option('--dns-search <domain>', 'Set custom DNS search domains', collect, [])
-    .option('--add-host <host:ip>', 'Add a custom host-to-IP mapping (host:ip)', collect, [])
-    .option('--no-hosts', 'Do not create /etc/hosts within the container, instead use the version from the image')
-    .addOption(new Option('--net <mode>').hideHelp())
-    .option('--read-only', 'Make containers root filesystem read-only', false)
-    .option('--rm', 'Remove container (and pod if created) after exit', false)
-    .option('--stop-signal <signal>', 'Signal to stop a container. Default is SIGTERM')
-    .option('--stop-timeout <seconds>', 'Timeout (in seconds) that containers stopped by user command have to exit', parseIntFlag('stop-timeout'))
-    .option('-t, --tty', 'Allocate a pseudo-TTY for container', false)
-    .option('-u, --user <user>', 'Username or UID (format: <name|uid>[:<group|gid>])')
-    .option('--ulimit <limit>', 'Ulimit options', collect, [])
-    .option('-w, --workdir <dir>', 'Working directory inside the container')
-    .option('--cidfile <file>', 'Write the container ID to the file')
-    .option('-v, --volume <volume>', 'Bind mount a volume into the container (SRC:DEST[:OPTS], or DEST for an anonymous volume)', collect, [])
-    .option('--mount <mount>', 'Attach a filesystem mount (type=bind|volume|tmpfs|image,source=...,target=...)', collect, [])
-    .option('--tmpfs <tmpfs>', 'Mount a temporary filesystem (DEST[:OPTS])', collect, [])
-    .option('--volumes-from <container>', 'Mount volumes from the specified container(s) (CONTAINER[:ro|rw])', collect, [])
-    .option('--read-only-tmpfs [bool]', 'When running --read-only, mount tmpfs on /run, /tmp and /var/tmp', (v) => v !== 'false', true)
-    .option('--pull <policy>', 'Pull image policy (always, missing, never, newer)', 'missing')
-    .option('-q, --quiet', 'Suppress output information when pulling images', false)
-    .option('--tls-verify [bool]', 'Require HTTPS and verify certificates when contacting registries', (v) => v !== 'false')
-    .option('--authfile <file>', 'Path of the authentication file')
-    .option('--creds <user:pass>', 'Credentials (USERNAME:PASSWORD) to use for authenticating to a registry')
-    .option('--privileged', 'Give extended privileges to container', false)
-    .option('--cap-add <cap>', 'Add capabilities to the container', collect, [])
-    .option('--cap-drop <cap>', 'Drop capabilities from the container', collect, [])
-    .option('--security-opt <opt>', 'Security options: seccomp=unconfined|PROFILE, no-new-privileges, label=disable, mask=PATHS, unmask=PATHS|ALL', collect, [])
-    .option('--device <device>', 'Add a host device to the container (HOST[:CONTAINER][:PERMS])', collect, [])
-    .option('--group-add <group>', 'Add additional groups to the primary container process', collect, [])
-    .option('--sysctl <sysctl>', 'Sysctl options (NAME=VALUE)', collect, [])
-    .option('--userns <mode>', 'User namespace to use: host (default), keep-id[:uid=N,gid=N] or auto[:size=N] (rootless)')
-    .option('--uidmap <map>', 'UID map for the container\'s user namespace (CONTAINER_ID:HOST_ID:SIZE)', collect, [])
-    .option('--gidmap <map>', 'GID map for the container\'s user namespace (CONTAINER_ID:HOST_ID:SIZE)', collect, [])
-    .option('--oom-score-adj <n>', 'Tune the host\'s OOM preferences (-1000 to 1000)', parseIntFlag('oom-score-adj'))
-    .option('--shm-size <bytes>', 'Size of /dev/shm (format: <number>[<unit>])')
-    .passThroughOptions()
-    .argument('<image>', 'image to run')
-    .argument('[command...]', 'command and arguments');
-}
-
-function intentFrom(image: string, command: string[], o: Opts): ContainerIntent {
-  const network = (o.net ?? o.network) as string;
-  const env = parseEnvFiles(o.envFile);
-  parseEnv(o.env, env);
-  let entrypoint: string[] | undefined;
-  if (o.entrypoint !== undefined) {
-    const ep = String(o.entrypoint);
-    if (ep.trim().startsWith('[')) {
-      try { entrypoint = JSON.parse(ep); } catch { throw invalidArgument(`invalid --entrypoint JSON: ${ep}`); }
-    } else entrypoint = ep === '' ? [] : [ep];
-  }
-  return {
-    image, command: command.length ? command : undefined, entrypoint, name: o.name, env, workdir: o.workdir,
-    user: o.user, hostname: o.hostname, labels: parseLabels(o.label), interactive: o.interactive, tty: o.tty,
-    autoRemove: o.rm, network: network as NetworkMode, pod: podRef(o), publish: o.publish, networkAliases: o.networkAlias, stopSignal: o.stopSignal,
-    publishAll: o.publishAll, ip: o.ip, mac: o.macAddress,
-    pidMode: o.pid, ipcMode: o.ipc, utsMode: o.uts, dns: o.dns, dnsSearch: o.dnsSearch, addHost: o.addHost, noHosts: o.hosts === false,
-    stopTimeout: o.stopTimeout, readOnly: o.readOnly, ulimits: o.ulimit, pidsLimit: o.pidsLimit,
-    createCommand: ['husk', ...process.argv.slice(2)],
-    ...securityFrom(o),
-    volumes: o.volume, mounts: o.mount, tmpfs: o.tmpfs, volumesFrom: o.volumesFrom, readOnlyTmpfs: o.readOnlyTmpfs, pull: o.pull,
-    privileged: o.privileged, capAdd: o.capAdd, capDrop: o.capDrop, devices: o.device, groupAdd: o.groupAdd,
-    sysctls: parseKeyValues(o.sysctl, 'sysctl'),
-    ...resourcesFrom(o), oomScoreAdj: o.oomScoreAdj,
-    shmSize: o.shmSize !== undefined ? parseBytes(o.shmSize, 'shm-size') : undefined,
-  };
-}
-
-/** --pod or --pod-id-file (which holds the pod's ID). */
-function podRef(o: Opts): string | undefined {
-  if (!o.podIdFile) return o.pod;
-  if (o.pod) throw invalidArgument('cannot specify both --pod and --pod-id-file');
-  try {
-    return readFileSync(o.podIdFile, 'utf8').trim();
-  } catch (err) {
-    throw invalidArgument(`reading pod ID file ${o.podIdFile}: ${(err as NodeJS.ErrnoException).code}`);
-  }
-}
-
-function parseFloatFlag(v: string, flag: string): number {
-  if (!/^\d+(\.\d+)?$/.test(v)) throw invalidArgument(`invalid argument "${v}" for "--${flag}" flag`);
-  return Number(v);
-}
-
-function parseKeyValues(items: string[], flag: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const it of items) {
-    const eq = it.indexOf('=');
-    if (eq <= 0) throw invalidArgument(`invalid --${flag} "${it}": expected NAME=VALUE`);
-    out[it.slice(0, eq)] = it.slice(eq + 1);
-  }
-  return out;
-}
-
-/** --security-opt and --userns, as Podman accepts them. */
-function securityFrom(o: Opts): Partial<ContainerIntent> {
-  const out: Partial<ContainerIntent> = {};
-  if (o.userns !== undefined) out.userns = o.userns;
-  if (o.uidmap?.length) out.uidmap = o.uidmap;
-  if (o.gidmap?.length) out.gidmap = o.gidmap;
-  for (const opt of o.securityOpt as string[]) {
-    const [k, v = ''] = opt.includes('=') ? [opt.slice(0, opt.indexOf('=')), opt.slice(opt.indexOf('=') + 1)] : opt.split(':');
-    switch (k) {
-      case 'seccomp': out.seccompProfile = v; break;
-      case 'no-new-privileges': out.noNewPrivileges = v === '' || v === 'true'; break;
-      case 'label': case 'apparmor': break; // no SELinux/AppArmor on these hosts: accepted, nothing to do
-      case 'mask': out.mask = [...(out.mask ?? []), ...v.split(':').filter(Boolean)]; break;
-      case 'unmask': out.unmask = [...(out.unmask ?? []), ...v.split(':').filter(Boolean)]; break;
-      default: throw invalidArgument(`invalid --security-opt "${opt}"`);
-    }
-  }
-  return out;
-}
-
-/** Pull settings for run/create: progress as `husk pull` shows it, on stderr. */
-function pullOptions(o: Opts) {
-  const p = createProgress({ quiet: o.quiet });
-  return { tlsVerify: o.tlsVerify, authfile: o.authfile, creds: o.creds, onMessage: p.line, onProgress: p.pull };
-}
-
-async function writeCidfile(path: string | undefined, id: string): Promise<void> {
-  if (!path) return;
-  const { writeFileSync, existsSync } = await import('node:fs');
-  if (existsSync(path)) throw invalidArgument(`container id file exists. Ensure another container is not using it or delete ${path}`);
-  writeFileSync(path, id);
-}
 
 function makeRun(): Command {
   return addCreateFlags(new Command('run').description('Run a command in a new container'))
@@ -447,29 +275,6 @@ function makeLogs(): Command {
           const prefix = `${o.names || names.length > 1 ? `${name} ` : ''}${o.timestamps ? `${l.time} ` : ''}`;
           (l.stream === 'stderr' ? process.stderr : process.stdout).write(`${prefix}${l.text}\n`);
         });
-      });
-    });
-}
-
-function makeExec(): Command {
-  return new Command('exec').description('Run a process in a running container')
-    .option('-d, --detach', 'Run the exec session in detached mode (backgrounded)', false)
-    .option('-e, --env <env>', 'Set environment variables', collect, [])
-    .option('--env-file <file>', 'Read in a file of environment variables', collect, [])
-    .option('-i, --interactive', 'Keep STDIN open even if not attached', false)
-    .option('-t, --tty', 'Allocate a pseudo-TTY', false)
-    .option('-u, --user <user>', 'Sets the username or UID used and optionally the groupname or GID for the specified command')
-    .option('-w, --workdir <dir>', 'Working directory inside the container')
-    .option('--privileged', 'Give the process extended Linux capabilities inside the container', false)
-    .passThroughOptions()
-    .argument('<container>')
-    .argument('<command...>')
-    .action(async function (this: Command, name: string, command: string[], o: Opts) {
-      const e = engineFor(this);
-      const env = parseEnvFiles(o.envFile);
-      parseEnv(o.env, env);
-      process.exitCode = await E.execInContainer(e, name, {
-        command, env, user: o.user, workdir: o.workdir, tty: o.tty, interactive: o.interactive, detach: o.detach,
       });
     });
 }

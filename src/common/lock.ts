@@ -1,10 +1,12 @@
 // Advisory file locks (flock) serialising husk processes that share a store,
-// plus an in-process queue per path: flock blocks the calling thread, so two
-// async callers in one process (library use) contending for the same lock
-// would deadlock the event loop; the queue makes them take turns first.
-// Locks are not re-entrant: never nest the same path.
+// plus an in-process queue per path (flock locks belong to the open file, so
+// two callers in one process must take turns before they reach flock).
+// Waiting never blocks the event loop: a held lock is retried with LOCK_NB
+// on a timer (backing off to 20 ms), so a server keeps answering other
+// requests while one waits. Locks are not re-entrant: never nest the same path.
 import { closeSync, mkdirSync, openSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
+import { isErrno } from './errors.ts';
 import { native, LOCK_EX, LOCK_NB, LOCK_UN } from './native.ts';
 
 const queues = new Map<string, Promise<unknown>>();
@@ -18,7 +20,7 @@ export async function withLock<T>(path: string, fn: () => Promise<T> | T): Promi
   await prev;
   let fd = -1;
   try {
-    fd = lockFile(path);
+    fd = await acquire(path);
     return await fn();
   } finally {
     if (fd >= 0) unlockFile(fd);
@@ -27,17 +29,24 @@ export async function withLock<T>(path: string, fn: () => Promise<T> | T): Promi
   }
 }
 
-/** Blocks the thread until the lock is held; returns the fd to unlock. */
-export function lockFile(path: string): number {
+/** Resolves with the fd (to unlock) once the lock is held, polling without blocking the thread. */
+async function acquire(path: string): Promise<number> {
   mkdirSync(dirname(path), { recursive: true });
   const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
-  try {
-    native().flock(fd, LOCK_EX);
-  } catch (e) {
-    closeSync(fd);
-    throw e;
+  let wait = 1;
+  for (;;) {
+    try {
+      native().flock(fd, LOCK_EX | LOCK_NB);
+      return fd;
+    } catch (e) {
+      if (!isErrno(e, 'EWOULDBLOCK') && !isErrno(e, 'EAGAIN')) {
+        closeSync(fd);
+        throw e;
+      }
+    }
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(wait * 2, 20);
   }
-  return fd;
 }
 
 export function unlockFile(fd: number): void {

@@ -2,7 +2,7 @@
 // daemon. Open an Engine, then call the container and image functions.
 export { EngineContext } from './context.ts';
 export type { EngineOptions } from './config.ts';
-export type { ContainerIntent, NetworkMode } from './container/intent.ts';
+export type { ContainerIntent, NetworkMode } from '../specgen/container.ts';
 export type { Container, ContainerConfig, ContainerState, ContainerStatus } from './types.ts';
 export {
   createContainer, startContainer, stopContainer, killContainer, removeContainer, cleanupContainer,

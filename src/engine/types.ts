@@ -1,6 +1,6 @@
 // Stored container records: an immutable config (set at create) and a
 // mutable state (changed by the lifecycle), kept apart as Podman does.
-import type { ContainerIntent } from './container/intent.ts';
+import type { ContainerIntent } from '../specgen/container.ts';
 import type { LinuxIdMapping } from '../runtime/spec/types.ts';
 import type { NetworkOptions, PerNetworkOptions, PortMapping, SetupResult } from '../runtime/network/netavark.ts';
 import type { SlirpOptions } from '../runtime/network/slirp.ts';

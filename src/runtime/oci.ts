@@ -115,10 +115,10 @@ export function runtimeMessage(stderr: string): string {
 export function classifyStartError(message: string, command: string): HuskError {
   // Only failures of the exec itself: a missing mount source must stay a 125.
   if (/executable file not found|exec: "[^"]*": stat [^:]*: no such file or directory|exec[^:]*: no such file or directory/i.test(message)) {
-    return new HuskError('CMD_NOT_FOUND', `${command}: executable file not found in $PATH: No such file or directory: OCI runtime attempted to invoke a command that was not found`, 127);
+    return new HuskError('CMD_NOT_FOUND', `${command}: executable file not found in $PATH: No such file or directory: OCI runtime attempted to invoke a command that was not found`);
   }
   if (/exec[^:]*:.*(permission denied|exec format error|is a directory)/i.test(message)) {
-    return new HuskError('CMD_CANNOT_INVOKE', `${command}: ${message.includes('ermission') ? 'Permission denied' : message}: OCI permission denied`, 126);
+    return new HuskError('CMD_CANNOT_INVOKE', `${command}: ${message.includes('ermission') ? 'Permission denied' : message}: OCI permission denied`);
   }
   return new HuskError('RUNTIME', `OCI runtime error: ${message}`);
 }

@@ -3,7 +3,7 @@
 // for the real thing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseIdMapping, parseUserns, validateIntent } from '../../src/engine/container/intent.ts';
+import { parseIdMapping, parseUserns, validateIntent } from '../../src/specgen/container.ts';
 import { describeMap, rootless } from '../../src/common/userns.ts';
 
 test('parseUserns: host, keep-id and auto with their options; anything else is a clear error', () => {

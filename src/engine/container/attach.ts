@@ -6,7 +6,7 @@ import { containerState } from '../../common/errors.ts';
 import { tryLockFile, unlockFile } from '../../common/lock.ts';
 import { attachSocket, resizeTerminal, type AttachSession } from '../../runtime/attach.ts';
 import type { EngineContext } from '../context.ts';
-import type { ContainerIntent } from './intent.ts';
+import type { ContainerIntent } from '../../specgen/container.ts';
 import { cleanupContainer, createContainer, getContainer, removeContainer, startContainer, syncState, type CreateOptions } from './lifecycle.ts';
 import type { Container } from '../types.ts';
 import { waitForExit } from './wait.ts';

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootless } from '../../common/userns.ts';
-import type { NetworkMode } from './intent.ts';
+import type { NetworkMode } from '../../specgen/container.ts';
 
 export interface GeneratedFiles { hosts: string; hostname: string; resolv: string; containerenv: string }
 

@@ -23,7 +23,7 @@ import { hexOf } from '../../image/store.ts';
 import type { LinuxIdMapping, Spec } from '../../runtime/spec/types.ts';
 import type { EngineContext } from '../context.ts';
 import type { OverlayOptions } from './rootfs.ts';
-import { parseIdMapping, parseUserns, type ContainerIntent } from './intent.ts';
+import { parseIdMapping, parseUserns, type ContainerIntent } from '../../specgen/container.ts';
 import type { ContainerConfig, ContainerIdMap } from '../types.ts';
 
 /** Ids husk's own namespace has: 0..n-1 (rootless: 1 + the subuid range; root: all). */

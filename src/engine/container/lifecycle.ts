@@ -17,7 +17,7 @@ import { defaultNetworkMode } from '../config.ts';
 import { chownUpper, exposeMountSources, releaseExposed, releaseMappedLayers, resolveIdMap, rootfsOptions } from './idmap.ts';
 import { checkRootlessIntent, hasCgroup, noCgroupError } from '../system/rootless.ts';
 import { writeGeneratedFiles } from './files.ts';
-import { validateIntent, parseSignal, type ContainerIntent } from './intent.ts';
+import { validateIntent, parseSignal, type ContainerIntent } from '../../specgen/container.ts';
 import { randomName } from './names.ts';
 import { sharedNamespaces } from './namespaces.ts';
 import { isMounted, mountRootfs, prepareRootfsDirs, removeContainerDirs, rootfsPaths, unmountRootfs } from './rootfs.ts';

@@ -9,7 +9,7 @@ import { secureJoin } from '../../common/securejoin.ts';
 import type { ImageRecord } from '../../image/types.ts';
 import type { Mount } from '../../runtime/spec/types.ts';
 import type { EngineContext } from '../context.ts';
-import type { ContainerIntent } from './intent.ts';
+import type { ContainerIntent } from '../../specgen/container.ts';
 import type { Container, MountSpec } from '../types.ts';
 import { copyUp, createVolume, getVolume, markCopiedUp, mountVolume } from '../volume/volumes.ts';
 

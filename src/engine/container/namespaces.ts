@@ -5,7 +5,7 @@ import { existsSync, readlinkSync } from 'node:fs';
 import { containerState, invalidArgument } from '../../common/errors.ts';
 import type { NamespaceMode } from '../../runtime/spec/namespaces.ts';
 import type { EngineContext } from '../context.ts';
-import type { ContainerIntent } from './intent.ts';
+import type { ContainerIntent } from '../../specgen/container.ts';
 import { getContainer, syncState } from './lifecycle.ts';
 
 function modeFor(e: EngineContext, mode: string | undefined, type: string): NamespaceMode | undefined {

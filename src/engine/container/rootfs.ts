@@ -1,10 +1,11 @@
 // A container's root filesystem: the image's layer dirs as overlay lowerdirs
-// under the container's own upper and work dirs. Lower dirs are given
-// relative to the layer directory (with a chdir) so mount's option string
-// stays under the page-size limit for deep images.
+// under the container's own upper and work dirs. For deep images, whose
+// absolute lowerdirs would pass mount's one-page option limit, each layer
+// dir is opened and named /proc/self/fd/N (no chdir: the process's working
+// directory is shared by every request of a server).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { HuskError, isErrno } from '../../common/errors.ts';
 import { native, MNT_DETACH } from '../../common/native.ts';
 import { requireDevice } from '../../common/userns.ts';
@@ -39,17 +40,20 @@ const FUSE_OVERLAYFS = '/usr/bin/fuse-overlayfs';
 
 export function mountRootfs(store: ImageStore, layers: string[], containerDir: string, o: OverlayOptions = {}): string {
   const p = rootfsPaths(containerDir);
-  const base = join(store.root, 'overlay');
   // Overlay lists lowerdirs top first; image layers are stored bottom first.
   const dirs = (o.layerDirs ?? layers.map((l) => store.layerDir(l))).slice().reverse();
   if (o.mountProgram) return fuseMount(o.mountProgram, dirs, p);
-  const lower = dirs.map((d) => relative(base, d)).join(':');
+  const tail = `,upperdir=${p.upper},workdir=${p.work}${o.userxattr ? ',userxattr' : ''},volatile`;
+  const fds: number[] = [];
+  let lower = dirs.join(':');
+  if (`lowerdir=${lower}${tail}`.length > 4000) {
+    for (const d of dirs) fds.push(openSync(d, constants.O_RDONLY | constants.O_DIRECTORY));
+    lower = fds.map((fd) => `/proc/self/fd/${fd}`).join(':');
+  }
   const data = `lowerdir=${lower},upperdir=${p.upper},workdir=${p.work}${o.userxattr ? ',userxattr' : ''}`;
   // A volatile mount leaves this marker, and overlay refuses the next mount
   // while it exists (containers/storage removes it the same way).
   rmSync(join(p.work, 'work', 'incompat', 'volatile'), { recursive: true, force: true });
-  const cwd = process.cwd();
-  process.chdir(base);
   try {
     try {
       native().mount('overlay', p.merged, 'overlay', 0, o.volatile ? `${data},volatile` : data);
@@ -62,7 +66,7 @@ export function mountRootfs(store: ImageStore, layers: string[], containerDir: s
     if (o.userxattr && (isErrno(e, 'EPERM') || isErrno(e, 'EINVAL')) && existsSync(FUSE_OVERLAYFS)) return fuseMount(FUSE_OVERLAYFS, dirs, p);
     throw e;
   } finally {
-    process.chdir(cwd);
+    for (const fd of fds) closeSync(fd);
   }
   return p.merged;
 }

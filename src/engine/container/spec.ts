@@ -6,7 +6,7 @@ import type { ImageRecord } from '../../image/types.ts';
 import * as S from '../../runtime/spec/index.ts';
 import { defaultSeccompPath, loadSeccompProfile, seccompFromProfile, withSeccomp, type LinuxSeccomp } from '../../runtime/spec/seccomp.ts';
 import { hostDevices, parseDevice } from './devices.ts';
-import { parseUlimit, type ContainerIntent } from './intent.ts';
+import { parseUlimit, type ContainerIntent } from '../../specgen/container.ts';
 import type { GeneratedFiles } from './files.ts';
 import type { ContainerConfig } from '../types.ts';
 import type { ExecUser } from './user.ts';

@@ -19,7 +19,7 @@ export function resolveUser(rootfs: string, spec: string | undefined): ExecUser 
   const passwd = readLines(rootfs, '/etc/passwd');
   const entry = /^\d+$/.test(u) ? passwd.find((p) => p[2] === u) : passwd.find((p) => p[0] === u);
   if (!entry && !/^\d+$/.test(u)) {
-    throw new HuskError('CMD_CANNOT_INVOKE', `unable to find user ${u}: no matching entries in passwd file`, 126);
+    throw new HuskError('CMD_CANNOT_INVOKE', `unable to find user ${u}: no matching entries in passwd file`);
   }
   const uid = Number(entry ? entry[2] : u);
   let gid = entry ? Number(entry[3]) : 0;
@@ -28,7 +28,7 @@ export function resolveUser(rootfs: string, spec: string | undefined): ExecUser 
     if (/^\d+$/.test(g)) gid = Number(g);
     else {
       const ge = groups.find((x) => x[0] === g);
-      if (!ge) throw new HuskError('CMD_CANNOT_INVOKE', `unable to find group ${g}: no matching entries in group file`, 126);
+      if (!ge) throw new HuskError('CMD_CANNOT_INVOKE', `unable to find group ${g}: no matching entries in group file`);
       gid = Number(ge[2]);
     }
   }
@@ -46,7 +46,7 @@ export function resolveGroups(rootfs: string, groups: string[] = []): number[] {
   return groups.map((g) => {
     if (/^\d+$/.test(g)) return Number(g);
     const e = table.find((x) => x[0] === g);
-    if (!e) throw new HuskError('CMD_CANNOT_INVOKE', `unable to find group ${g}: no matching entries in group file`, 126);
+    if (!e) throw new HuskError('CMD_CANNOT_INVOKE', `unable to find group ${g}: no matching entries in group file`);
     return Number(e[2]);
   });
 }

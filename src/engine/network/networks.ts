@@ -19,7 +19,7 @@ import {
 import { closeSync } from 'node:fs';
 import { currentBootId } from '../../common/process.ts';
 import type { NetworkFacts } from '../container/files.ts';
-import type { ContainerIntent } from '../container/intent.ts';
+import type { ContainerIntent } from '../../specgen/container.ts';
 import type { Container, ContainerConfig } from '../types.ts';
 import type { EngineContext } from '../context.ts';
 export { formatPorts } from '../container/ports.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { HuskError, invalidArgument } from '../../common/errors.ts';
 import { withLock } from '../../common/lock.ts';
 import type { EngineContext } from '../context.ts';
-import type { ContainerIntent } from '../container/intent.ts';
+import type { ContainerIntent } from '../../specgen/container.ts';
 import * as L from '../container/lifecycle.ts';
 import { randomName } from '../container/names.ts';
 import type { Container, PodConfig } from '../types.ts';

@@ -4,7 +4,7 @@ import { HuskError } from '../../common/errors.ts';
 import { userName } from '../../common/userns.ts';
 import { cgroupLayout } from '../../runtime/cgroups.ts';
 import type { EngineContext } from '../context.ts';
-import type { ContainerIntent } from '../container/intent.ts';
+import type { ContainerIntent } from '../../specgen/container.ts';
 
 const LIMIT_FLAGS: [keyof ContainerIntent, string][] = [
   ['memory', '--memory'], ['memoryReservation', '--memory-reservation'], ['memorySwap', '--memory-swap'],

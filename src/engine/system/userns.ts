@@ -22,8 +22,8 @@ export function unshare(e: EngineContext, argv: string[]): number {
     env: { ...process.env, CONTAINERS_GRAPHROOT: e.config.root, CONTAINERS_RUNROOT: e.config.runroot },
   });
   if (r.error) {
-    if (isErrno(r.error, 'ENOENT')) throw new HuskError('CMD_NOT_FOUND', `${cmd}: executable file not found in $PATH`, 127);
-    throw new HuskError('CMD_CANNOT_INVOKE', `${cmd}: ${r.error.message}`, 126);
+    if (isErrno(r.error, 'ENOENT')) throw new HuskError('CMD_NOT_FOUND', `${cmd}: executable file not found in $PATH`);
+    throw new HuskError('CMD_CANNOT_INVOKE', `${cmd}: ${r.error.message}`);
   }
   return r.status ?? 128 + (r.signal ? osConstants.signals[r.signal] : 0);
 }

@@ -100,14 +100,14 @@ function readAuthFile(p: AuthPath): AuthFile | undefined {
     text = readFileSync(p.path, 'utf8');
   } catch (e) {
     if (isErrno(e, 'ENOENT') || isErrno(e, 'ENOTDIR')) return undefined;
-    throw new HuskError('INVALID_ARGUMENT', `reading auth file ${p.path}: ${(e as Error).message}`, 125, { cause: e });
+    throw new HuskError('INVALID_ARGUMENT', `reading auth file ${p.path}: ${(e as Error).message}`, { cause: e });
   }
   if (!text.trim()) return { auths: {} };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new HuskError('INVALID_ARGUMENT', `reading JSON file "${p.path}": ${(e as Error).message}`, 125, { cause: e });
+    throw new HuskError('INVALID_ARGUMENT', `reading JSON file "${p.path}": ${(e as Error).message}`, { cause: e });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw invalidArgument(`reading JSON file "${p.path}": not a JSON object`);

@@ -96,7 +96,7 @@ export class RegistryClient {
   fail(e: unknown, context: string): HuskError {
     if (e instanceof HuskError) return e;
     const msg = e instanceof TransportError || e instanceof RangeError ? e.message : `${(e as Error)?.message ?? e}`;
-    return new HuskError('REGISTRY', `${context}: ${msg}`, 125, { cause: e });
+    return new HuskError('REGISTRY', `${context}: ${msg}`, { cause: e });
   }
 
   /** Decides the scheme once (https, or http when insecure and https fails) and records the challenge. */
@@ -126,7 +126,7 @@ export class RegistryClient {
         return await attempt('http');
       } catch (e2) {
         const first = this.fail(e, context);
-        throw new HuskError(first.code, `${first.message}; over plain http: ${(e2 as Error).message}`, 125, { cause: e });
+        throw new HuskError(first.code, `${first.message}; over plain http: ${(e2 as Error).message}`, { cause: e });
       }
     }
   }

@@ -89,7 +89,7 @@ export function loadSeccompProfile(path: string): unknown {
   } catch (e) {
     const code = (e as { code?: string }).code ?? '';
     const why = OPEN_ERRORS[code] ?? (e as Error).message;
-    throw new HuskError('INVALID_ARGUMENT', `opening seccomp profile failed: open ${path}: ${why}`, 125, { cause: e });
+    throw new HuskError('INVALID_ARGUMENT', `opening seccomp profile failed: open ${path}: ${why}`, { cause: e });
   }
   let profile: unknown;
   try {
@@ -98,7 +98,7 @@ export function loadSeccompProfile(path: string): unknown {
         typeof v === 'number' && !Number.isSafeInteger(v) && ctx?.source && /^\d+$/.test(ctx.source) ? rawJSON(ctx.source) : v)
       : JSON.parse(text);
   } catch (e) {
-    throw new HuskError('INVALID_ARGUMENT', `${loading(path)}: decoding seccomp profile failed: ${(e as Error).message}`, 125, { cause: e });
+    throw new HuskError('INVALID_ARGUMENT', `${loading(path)}: decoding seccomp profile failed: ${(e as Error).message}`, { cause: e });
   }
   checkTopLevel(profile, loading(path));
   return profile;

@@ -3,9 +3,9 @@
 // and at start into config.json. Every field is optional unless noted.
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { invalidArgument } from '../../common/errors.ts';
-import { effectiveCaps } from '../../runtime/spec/security.ts';
-import type { ResourceLimits } from '../../runtime/spec/resources.ts';
+import { invalidArgument } from '../common/errors.ts';
+import { effectiveCaps } from '../runtime/spec/security.ts';
+import type { ResourceLimits } from '../runtime/spec/resources.ts';
 
 /**
  * bridge (the default network), a network's name, none (own netns, loopback
@@ -240,3 +240,6 @@ export function parseUlimit(s: string): { type: string; soft: number; hard: numb
   if (hard !== -1 && (soft === -1 || soft > hard)) throw invalidArgument(`invalid ulimit "${s}": soft limit exceeds hard limit`);
   return { type: ULIMITS[m[1]], soft, hard };
 }
+
+/** The structured container spec: what the API, the CLI and kube/compose ask the engine to create. */
+export type ContainerSpec = ContainerIntent;

@@ -1,0 +1,276 @@
+// The containers domain of the engine API: the interface, its options and
+// its reports. Front ends import only this file (and ../api.ts); the local
+// implementation (local.ts) and its helpers stay private to the domain.
+import type { Filters, ItemReport, PruneReport, SessionIO, TerminalSize } from '../api.ts';
+import type { ContainerSpec } from '../../specgen/container.ts';
+import type { Container } from '../types.ts';
+
+export type { Container, ContainerConfig, ContainerState, ContainerStatus, MountSpec } from '../types.ts';
+export type { ContainerSpec };
+
+/** Progress of an image pull that create/run needs (see images' PullOptions). */
+export interface PullProgressOptions {
+  tlsVerify?: boolean;
+  authfile?: string;
+  /** USER:PASSWORD */
+  creds?: string;
+  /** One line of text, as `husk pull` prints it. */
+  onMessage?: (line: string) => void;
+  /** Per-blob progress (structured). */
+  onProgress?: (p: unknown) => void;
+}
+
+export interface CreateOptions {
+  /** Settings for pulling the image when the spec's pull policy requires it. */
+  pull?: PullProgressOptions;
+}
+
+export interface RunOptions extends CreateOptions, SessionIO {
+  /** Start and return at once instead of attaching. */
+  detach?: boolean;
+}
+
+export interface RunReport {
+  id: string;
+  name: string;
+  /** The exit code when the container ran to completion attached; absent when detached. */
+  exitCode?: number;
+  /** The user detached with the detach keys. */
+  detached?: boolean;
+}
+
+export interface AttachReport {
+  exitCode?: number;
+  detached?: boolean;
+}
+
+/** Which containers a batch verb acts on: the named ones, or all (optionally filtered). */
+export interface Selection {
+  all?: boolean;
+  /** Only with `all`: further narrow the containers acted on. */
+  filters?: Filters;
+  /** The most recently created container. */
+  latest?: boolean;
+  /** A name or ID that does not exist is not an error (reported without error). */
+  ignore?: boolean;
+}
+
+export interface StopOptions extends Selection {
+  /** Seconds between the stop signal and SIGKILL (default: the container's stop timeout). */
+  timeout?: number;
+}
+
+export interface KillOptions extends Selection {
+  /** Signal name or number (default SIGKILL). */
+  signal?: string;
+}
+
+export interface RemoveOptions extends Selection {
+  force?: boolean;
+  /** Remove the container's anonymous volumes too. */
+  volumes?: boolean;
+  timeout?: number;
+}
+
+export interface ListOptions {
+  /** Include containers that are not running (Podman's -a). */
+  all?: boolean;
+  filters?: Filters;
+  /** Only the N most recently created (all states). */
+  last?: number;
+  latest?: boolean;
+  /** Add the namespace inodes of running containers. */
+  namespaces?: boolean;
+}
+
+/** A list entry: the stored record plus what a listing shows beside it. */
+export interface ContainerListItem extends Container {
+  /** Name of the container's pod, if any. */
+  podName?: string;
+  /** Namespace inodes (cgroup, ipc, mnt, net, pid, user, uts), with ListOptions.namespaces. */
+  namespaces?: Record<string, string>;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  /** Only the last N lines (-1 or undefined: all). */
+  tail?: number;
+  since?: Date;
+  until?: Date;
+  signal?: AbortSignal;
+}
+
+export interface LogLine {
+  /** The container the line came from. */
+  id: string;
+  name: string;
+  /** RFC 3339 with nanoseconds, as conmon wrote it. */
+  time: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+export type WaitCondition = 'stopped' | 'exited' | 'running' | 'created' | 'paused' | 'removing' | 'next-exit';
+
+export interface WaitOptions {
+  condition?: WaitCondition;
+  signal?: AbortSignal;
+}
+
+export interface StatsOptions {
+  all?: boolean;
+  /** Keep sampling (an endless stream) instead of one sample. */
+  stream?: boolean;
+  /** Milliseconds between samples (default 1000). */
+  interval?: number;
+  signal?: AbortSignal;
+}
+
+export interface ContainerStats {
+  ContainerID: string;
+  Name: string;
+  PIDs: number;
+  /** Percent of one CPU over the last interval. */
+  CPU: number;
+  /** Percent of one CPU since the container started. */
+  AvgCPU: number;
+  CPUNano: number;
+  MemUsage: number;
+  MemLimit: number;
+  MemPerc: number;
+  NetInput: number;
+  NetOutput: number;
+  BlockInput: number;
+  BlockOutput: number;
+  [key: string]: unknown;
+}
+
+/** Resource limits that `update` may change on an existing container. */
+export interface ResourceUpdate {
+  memory?: number;
+  memoryReservation?: number;
+  memorySwap?: number;
+  cpus?: number;
+  cpuShares?: number;
+  cpusetCpus?: string;
+  pidsLimit?: number;
+}
+
+export interface CopyOptions {
+  /** Keep uid/gid of the source (cp -a). */
+  archive?: boolean;
+  overwrite?: boolean;
+  /** Tar stream for '-' as source (read) or destination (written). */
+  stdin?: NodeJS.ReadableStream;
+  stdout?: NodeJS.WritableStream;
+}
+
+export interface CommitOptions {
+  /** Name for the new image. */
+  name?: string;
+  author?: string;
+  message?: string;
+  /** Dockerfile-style instructions applied to the config (CMD, ENV, LABEL...). */
+  changes?: string[];
+  pause?: boolean;
+  format?: 'oci' | 'docker';
+  squash?: boolean;
+  includeVolumes?: boolean;
+}
+
+export interface FileChange {
+  kind: 'A' | 'C' | 'D';
+  path: string;
+}
+
+/** Podman's `container inspect` document (field names as Podman prints them). */
+export type ContainerInspect = Record<string, unknown>;
+
+export interface ContainersAPI {
+  /** Validates the spec, pulls the image if the pull policy says so, and creates the container. */
+  create(spec: ContainerSpec, o?: CreateOptions): Promise<Container>;
+  /** create + start + attach + wait (or create + start with `detach`). */
+  run(spec: ContainerSpec, o?: RunOptions): Promise<RunReport>;
+  start(refs: string[], o?: Selection): Promise<ItemReport[]>;
+  /** Starts one container and attaches the given streams until it exits or the user detaches. */
+  startAttach(ref: string, io: SessionIO): Promise<AttachReport>;
+  attach(ref: string, io: SessionIO): Promise<AttachReport>;
+  stop(refs: string[], o?: StopOptions): Promise<ItemReport[]>;
+  kill(refs: string[], o?: KillOptions): Promise<ItemReport[]>;
+  restart(refs: string[], o?: StopOptions): Promise<ItemReport[]>;
+  pause(refs: string[], o?: Selection): Promise<ItemReport[]>;
+  unpause(refs: string[], o?: Selection): Promise<ItemReport[]>;
+  remove(refs: string[], o?: RemoveOptions): Promise<ItemReport[]>;
+  /** Removes every container that is not running (infra containers excepted). */
+  prune(o?: { filters?: Filters }): Promise<PruneReport[]>;
+  /** Runs the exit-time cleanup (unmount, network teardown, --rm); conmon's exit command calls it. */
+  cleanup(ref: string): Promise<void>;
+
+  list(o?: ListOptions): Promise<ContainerListItem[]>;
+  /** The stored record of one container (NO_SUCH_CONTAINER if unknown). */
+  get(ref: string): Promise<Container>;
+  exists(ref: string): Promise<boolean>;
+  inspect(ref: string, o?: { size?: boolean }): Promise<ContainerInspect>;
+  top(ref: string, descriptors?: string[]): Promise<string[][]>;
+  /** Log lines of one container, oldest first; with `follow`, until it exits or the signal aborts. */
+  logs(ref: string, o?: LogOptions): AsyncIterable<LogLine>;
+  /** Resolves with the exit code once the condition holds (for stopped/exited). */
+  wait(ref: string, o?: WaitOptions): Promise<number>;
+  /** One batch of samples per interval (one batch without `stream`). */
+  stats(refs: string[], o?: StatsOptions): AsyncIterable<ContainerStats[]>;
+  rename(ref: string, name: string): Promise<void>;
+  update(ref: string, resources: ResourceUpdate): Promise<Container>;
+  resize(ref: string, size: TerminalSize): Promise<void>;
+
+  /** Mounts the root filesystem; returns the host path. */
+  mount(ref: string): Promise<string>;
+  unmount(ref: string, o?: { force?: boolean }): Promise<string>;
+  mounted(): Promise<{ id: string; path: string }[]>;
+  diff(ref: string): Promise<FileChange[]>;
+  /** Writes the root filesystem as a tar stream. */
+  export(ref: string, out: NodeJS.WritableStream): Promise<void>;
+  /** `cp`: either side may be CONTAINER:PATH; '-' is a tar stream. */
+  copy(source: string, destination: string, o?: CopyOptions): Promise<void>;
+  /** Creates an image from the container's changes; returns the image ID. */
+  commit(ref: string, o?: CommitOptions): Promise<string>;
+}
+
+export interface ExecCreateOptions {
+  command: string[];
+  env?: Record<string, string>;
+  user?: string;
+  workdir?: string;
+  tty?: boolean;
+  /** Keep stdin open. */
+  interactive?: boolean;
+  privileged?: boolean;
+  /** Detach keys for an attached session. */
+  detachKeys?: string;
+}
+
+export interface ExecInspect {
+  ID: string;
+  ContainerID: string;
+  Running: boolean;
+  ExitCode: number | null;
+  Pid: number;
+  ProcessConfig: { entrypoint: string; arguments: string[]; tty: boolean; user: string; privileged: boolean };
+  OpenStdin: boolean;
+  OpenStdout: boolean;
+  OpenStderr: boolean;
+  DetachKeys: string;
+  CanRemove: boolean;
+  [key: string]: unknown;
+}
+
+/** Exec sessions (as Podman's): created, then started attached or detached, resizable, inspectable. */
+export interface ExecAPI {
+  /** Creates a session in a running container; returns its ID. */
+  create(container: string, o: ExecCreateOptions): Promise<string>;
+  /** Starts the session; attached, resolves with the exit code; detached, once it runs. */
+  start(id: string, io?: SessionIO & { detach?: boolean }): Promise<number | undefined>;
+  resize(id: string, size: TerminalSize): Promise<void>;
+  inspect(id: string): Promise<ExecInspect>;
+  /** Removes a finished session's record (force: kill a running one first). */
+  remove(id: string, o?: { force?: boolean }): Promise<void>;
+}

@@ -1,0 +1,40 @@
+// The local engine: every domain's implementation over one EngineContext
+// (configuration, state database, image store, event log) in this process.
+// Domains are built on first use, and each loads its heavy modules lazily,
+// so a CLI command pays only for the domain it calls.
+import type { ConnectOptions, ContainersAPI, Engine, ExecAPI, ImagesAPI, NetworksAPI, PodsAPI, SystemAPI, VolumesAPI } from './api.ts';
+import { EngineContext } from './context.ts';
+import { LocalContainers } from './container/local.ts';
+import { LocalExec } from './container/exec-local.ts';
+import { LocalPods } from './pod/local.ts';
+import { LocalImages } from './image/local.ts';
+import { LocalVolumes } from './volume/local.ts';
+import { LocalNetworks } from './network/local.ts';
+import { LocalSystem } from './system/local.ts';
+
+export class LocalEngine implements Engine {
+  readonly ctx: EngineContext;
+  #containers?: ContainersAPI;
+  #exec?: ExecAPI;
+  #pods?: PodsAPI;
+  #images?: ImagesAPI;
+  #volumes?: VolumesAPI;
+  #networks?: NetworksAPI;
+  #system?: SystemAPI;
+
+  constructor(o: ConnectOptions = {}) {
+    this.ctx = new EngineContext({ root: o.root, runroot: o.runroot, runtime: o.runtime });
+  }
+
+  get containers(): ContainersAPI { return (this.#containers ??= new LocalContainers(this.ctx)); }
+  get exec(): ExecAPI { return (this.#exec ??= new LocalExec(this.ctx)); }
+  get pods(): PodsAPI { return (this.#pods ??= new LocalPods(this.ctx)); }
+  get images(): ImagesAPI { return (this.#images ??= new LocalImages(this.ctx)); }
+  get volumes(): VolumesAPI { return (this.#volumes ??= new LocalVolumes(this.ctx)); }
+  get networks(): NetworksAPI { return (this.#networks ??= new LocalNetworks(this.ctx)); }
+  get system(): SystemAPI { return (this.#system ??= new LocalSystem(this.ctx)); }
+
+  async close(): Promise<void> {
+    this.ctx.close();
+  }
+}
