@@ -312,3 +312,9 @@ test('the rootless search path: the user\'s config dir, then /etc/containers/sys
   assert.ok(system.includes('/usr/share/containers/systemd'));
   assert.ok(!system.some((d) => d.startsWith('/etc/containers/systemd/users')));
 });
+
+test('the verify check is not vacuous: a missing binary and a bad key are reported', { skip: !HAVE_VERIFY }, () => {
+  const r = translateQuadlets([src('m.container', '[Container]\nImage=busybox\n')], { executable: '/nonexistent/husk' });
+  assert.match(verifyUnits(r.services).join('\n'), /nonexistent\/husk/);
+  assert.match(verifyUnits([{ fileName: 'k.service', text: `[Service]\nExecStart=${EXE}\nBogusKey=1\n` }]).join('\n'), /BogusKey/);
+});
