@@ -254,6 +254,10 @@ export function finalise(d: ServiceDraft, env: Record<string, string>, show: (p:
   if (f.scale !== undefined && f.deployReplicas !== undefined && f.scale !== f.deployReplicas) {
     w('scale').fail(`scale (${f.scale}) and deploy.replicas (${f.deployReplicas}) differ`);
   }
+  // Container names are unique: a fixed one allows a single replica.
+  if (f.containerName && (f.scale ?? f.deployReplicas ?? 1) > 1) {
+    w('container_name').fail(`"${f.containerName}" cannot be used with more than one replica`);
+  }
   const hc = f.healthcheck;
   const s: ComposeService = {
     name: d.name,

@@ -44,6 +44,8 @@ test('wrong types', () => {
   fails('services:\n  web:\n    image: x\n    command: echo "unterminated\n', 'compose.yaml: services.web.command: invalid command line string: unterminated double quote');
   fails('services:\n  web: {}\n', 'compose.yaml: services.web.image: a service needs an image or a build section');
   fails('services:\n  web:\n    image: x\n    scale: 2\n    deploy: {replicas: 3}\n', 'compose.yaml: services.web.scale: scale (2) and deploy.replicas (3) differ');
+  fails('services:\n  web:\n    image: x\n    container_name: fixed\n    scale: 2\n',
+    'compose.yaml: services.web.container_name: "fixed" cannot be used with more than one replica');
   fails('services:\n  "bad name":\n    image: x\n', 'compose.yaml: services.bad name: invalid service name "bad name": use only [a-zA-Z0-9._-]');
   fails('services: [web]\n', 'compose.yaml: services: must be a mapping, got ["web"]');
   fails('', 'compose.yaml: empty compose file');
