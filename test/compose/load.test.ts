@@ -271,7 +271,6 @@ services:
     privileged: "false"
     read_only: true
     hostname: app
-    container_name: the-app
     stop_signal: SIGINT
     stop_grace_period: 1m
     tmpfs: /run
@@ -297,6 +296,7 @@ services:
   other:
     image: x
     network_mode: "service:app"
+    container_name: the-other
     healthcheck: {disable: true}
     restart: "no"
 networks:
@@ -338,7 +338,7 @@ configs:
   assert.equal(app.shmSize, 1024 ** 3);
   assert.equal(app.pullPolicy, 'missing');
   assert.deepEqual(app.extensions, { 'x-custom': { any: 'thing' } });
-  assert.equal(app.containerName, 'the-app');
+  assert.equal(p.services.other.containerName, 'the-other');
   const other = p.services.other;
   assert.equal(other.networkMode, 'service:app');
   assert.deepEqual(other.networks, {});
