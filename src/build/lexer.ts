@@ -13,6 +13,8 @@ export interface LexOptions {
   rawEscapes?: boolean;
   /** Leave references to unset variables as written instead of expanding them to "". */
   skipUnsetEnv?: boolean;
+  /** Quotes are ordinary characters (COPY heredoc bodies: `$VAR`s expand, quotes stay). */
+  skipProcessQuotes?: boolean;
 }
 
 /** Looks a variable up; undefined = unset. */
@@ -91,7 +93,7 @@ class Scanner {
         const v = this.processDollar();
         result += v;
         words.addString(v);
-      } else if (c === "'" || c === '"') {
+      } else if ((c === "'" || c === '"') && !this.opts.skipProcessQuotes) {
         const v = c === "'" ? this.processSingleQuote() : this.processDoubleQuote();
         result += v;
         words.addRaw(v);
@@ -306,6 +308,7 @@ function scanner(text: string, lookup: Lookup, opts: LexOptions): Scanner {
     rawQuotes: opts.rawQuotes ?? false,
     rawEscapes: opts.rawEscapes ?? false,
     skipUnsetEnv: opts.skipUnsetEnv ?? false,
+    skipProcessQuotes: opts.skipProcessQuotes ?? false,
   });
 }
 

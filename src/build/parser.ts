@@ -11,7 +11,7 @@ import { parseDuration } from './duration.ts';
 import { at, syntaxError } from './errors.ts';
 import { checkFlags, checkNetwork, checkSecurity, parseMount, type FlagValues } from './flags.ts';
 import { LineReader } from './lines.ts';
-import { extractFlags, fields, heredocsIn, parseJsonArray, splitWords } from './words.ts';
+import { extractFlags, fields, heredocsIn, isHeredocSource, parseJsonArray, splitWords } from './words.ts';
 
 export interface ParseOptions {
   /** The name errors use ("Containerfile", "Dockerfile", a path). */
@@ -223,8 +223,6 @@ function nameValues(kind: string, args: string, escape: string): KeyValue[] {
   });
 }
 
-const HEREDOC_WORD = /^\d*<<-?[^<]+$/;
-
 function copyLike(req: Request, flags: FlagValues): CopyInstruction {
   const kind = req.kind as 'COPY' | 'ADD';
   const json = parseJsonArray(req.args);
@@ -233,7 +231,7 @@ function copyLike(req: Request, flags: FlagValues): CopyInstruction {
     throw invalidArgument(`${kind} requires at least two arguments, but only ${words.length ? 'one was' : 'none were'} provided. Destination could not be determined.`);
   }
   const sources = words.slice(0, -1);
-  if (!json && req.heredocs.length && sources.filter((s) => HEREDOC_WORD.test(s)).length !== req.heredocs.length) {
+  if (!json && req.heredocs.length && sources.filter(isHeredocSource).length !== req.heredocs.length) {
     throw invalidArgument(`${kind}: heredocs must be sources (before the destination)`);
   }
   const str = (n: string) => flags.get(n) as string | undefined;

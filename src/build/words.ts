@@ -147,3 +147,6 @@ export function heredocsIn(line: string): HeredocStart[] {
   }
   return out;
 }
+
+/** Whether a COPY/ADD source word is a heredoc (`<<EOF`, `<<-"EOF"`): its body is in `heredocs`, in order. */
+export const isHeredocSource = (word: string): boolean => /^\d*<<-?[^<]+$/.test(word);
