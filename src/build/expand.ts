@@ -129,7 +129,7 @@ export class StageScope {
     return out;
   }
 
-  private declare(i: ArgInstruction): ArgInstruction {
+  private declareArgs(i: ArgInstruction): ArgInstruction {
     const args = i.args.map((a) => {
       const name = this.word(a.name);
       this.global.consumed.add(name);
@@ -159,7 +159,7 @@ export class StageScope {
       case 'FROM':
         return this.global.expandFrom(i);
       case 'ARG':
-        return this.declare(i);
+        return this.declareArgs(i);
       case 'ENV': {
         // Every word of one ENV sees the environment from before it.
         const pairs = i.pairs.map((p) => this.pair(p));

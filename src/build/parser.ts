@@ -92,20 +92,24 @@ function parseLine(text: string, loc: Location, escape: string, heredocs: Heredo
   }
 }
 
-/** The closest instruction name within two edits, for "did you mean". */
+/** The closest instruction name (edits incl. transpositions: 1 for short words, else 2), for "did you mean". */
 function suggest(word: string): string | undefined {
+  if (word.length > 20) return undefined;
   const dist = (a: string, b: string) => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++) d[0][j] = j;
-    for (let i = 1; i <= a.length; i++)
-      for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    for (let i = 1; i <= a.length; i++) {
+      for (let j = 1; j <= b.length; j++) {
+        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
     return d[a.length][b.length];
   };
-  if (word.length > 20) return undefined;
+  const limit = word.length <= 4 ? 1 : 2;
   let best: [string, number] | undefined;
   for (const k of KINDS) {
     const n = dist(word, k);
-    if (n <= 2 && (!best || n < best[1])) best = [k, n];
+    if (n <= limit && (!best || n < best[1])) best = [k, n];
   }
   return best?.[0];
 }
