@@ -6,6 +6,7 @@
 // as Podman does not expand `$VAR` in --change).
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { CommandForm, Instruction } from './ast.ts';
+import { syntaxError } from './errors.ts';
 import { processWord, processWords } from './lexer.ts';
 import { parseInstruction } from './parser.ts';
 
@@ -93,9 +94,19 @@ const SIGNAL = /^(?:\d+|(?:SIG)?[A-Z][A-Z0-9]*(?:[+-]\d+)?)$/i;
 /**
  * Applies one expanded instruction to `cfg`. Returns false (and changes
  * nothing) for instructions that are not config changes (FROM RUN COPY ADD
- * ARG MAINTAINER): the builder handles those itself.
+ * ARG MAINTAINER): the builder handles those itself. Errors name the file,
+ * line and instruction.
  */
 export function applyInstruction(cfg: RuntimeConfig, i: Instruction, state?: StageState): boolean {
+  try {
+    return apply(cfg, i, state);
+  } catch (e) {
+    if (e instanceof HuskError) throw syntaxError(i.loc.file, i.loc.start, `${i.kind}: ${e.message}`);
+    throw e;
+  }
+}
+
+function apply(cfg: RuntimeConfig, i: Instruction, state?: StageState): boolean {
   switch (i.kind) {
     case 'CMD':
       cfg.Cmd = commandArgs(i.command, cfg.Shell ?? DEFAULT_SHELL);
@@ -196,7 +207,7 @@ export function parseChange(change: string, what = 'import'): Instruction {
 export function applyChanges(cfg: RuntimeConfig, changes: string[], what = 'import'): void {
   for (const change of changes) {
     try {
-      applyInstruction(cfg, parseChange(change, what));
+      apply(cfg, parseChange(change, what));
     } catch (e) {
       if (e instanceof HuskError && !e.message.startsWith('invalid change')) throw invalidArgument(`invalid change "${change}": ${e.message}`);
       throw e;
