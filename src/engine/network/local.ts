@@ -104,6 +104,10 @@ export class LocalNetworks implements NetworksAPI {
   async reload(refs: string[], o: { all?: boolean } = {}): Promise<ItemReport[]> {
     if (!o.all && !refs.length) throw invalidArgument('you must provide at least one name or id');
     const results = await (await import('./netconnect.ts')).reloadNetworks(this.#e, refs, o.all);
-    return results.map((r, i) => ({ id: r.id, rawInput: o.all ? r.id : refs[i] ?? r.id, error: r.error && toReportError(r.error) }));
+    return results.map((r, i) => {
+      const report: ItemReport = { id: r.id, rawInput: o.all ? r.id : refs[i] ?? r.id };
+      if (r.error) report.error = toReportError(r.error);
+      return report;
+    });
   }
 }
