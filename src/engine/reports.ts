@@ -2,18 +2,9 @@
 // serialisable form (code and message) so it can cross the REST API and be
 // rebuilt by HuskError.from on the other side.
 import { HuskError } from '../common/errors.ts';
-import type { ItemReport, ReportError } from './api.ts';
+import type { ReportError } from './api.ts';
 
 export function toReportError(err: unknown): ReportError {
   if (err instanceof HuskError) return err.toJSON();
   return { code: 'ENGINE', message: err instanceof Error ? err.message : String(err) };
-}
-
-/** Runs fn for one item; a failure becomes the item's error instead of a throw. */
-export async function itemReport(rawInput: string, fn: () => Promise<string>): Promise<ItemReport> {
-  try {
-    return { id: await fn(), rawInput };
-  } catch (err) {
-    return { id: rawInput, rawInput, error: toReportError(err) };
-  }
 }
