@@ -1,9 +1,10 @@
 // Network commands: create, ls, inspect, rm, exists, prune, connect, disconnect, reload.
+// Flags in, one call to the networks API, Podman's output out.
 import { Command } from 'commander';
-import { HuskError, invalidArgument } from '../common/errors.ts';
-import { removeContainer } from '../engine/container/lifecycle.ts';
-import * as N from '../engine/network/networks.ts';
-import { collect, each, engineFor, print } from './common.ts';
+import { invalidArgument } from '../common/errors.ts';
+import { parseFilters } from '../specgen/filters.ts';
+import { collect, connectFor, print, printReports } from './common.ts';
+import { fetchAll } from './fetchall.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 
@@ -26,11 +27,8 @@ export function register(program: Command): void {
     .option('--ignore', 'Don\'t fail if network already exists', false)
     .argument('[name]')
     .action(async function (this: Command, name: string | undefined, o: Opts) {
-      if (o.driver !== 'bridge') throw invalidArgument(`unsupported driver ${o.driver}: only bridge is supported`);
-      const e = engineFor(this);
-      const n = name ?? `podman${N.listNetworks(e).length}`;
-      const cfg = await N.createNetwork(e, {
-        name: n, subnet: o.subnet, gateway: o.gateway, internal: o.internal, dnsEnabled: !o.disableDns,
+      const cfg = await (await connectFor(this)).networks.create({
+        name, driver: o.driver, subnet: o.subnet, gateway: o.gateway, internal: o.internal, disableDns: o.disableDns,
         labels: labels(o.label), interfaceName: o.interfaceName, ignore: o.ignore,
       });
       print(cfg.name);
@@ -39,15 +37,8 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'display only names', false)
     .option('--format <format>', 'Pretty-print networks to JSON or using a Go template')
     .option('-f, --filter <filter>', 'Provide filter values (e.g. name=podman)', collect, [])
-    .action(function (this: Command, o: Opts) {
-      let nets = N.listNetworks(engineFor(this));
-      for (const f of o.filter as string[]) {
-        const [k, v] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
-        if (k === 'name') nets = nets.filter((n) => new RegExp(v).test(n.name));
-        else if (k === 'driver') nets = nets.filter((n) => n.driver === v);
-        else if (k === 'label') nets = nets.filter((n) => { const [lk, lv] = v.split('='); return lk in (n.labels ?? {}) && (lv === undefined || n.labels![lk] === lv); });
-        else throw invalidArgument(`invalid network filter "${f}"`);
-      }
+    .action(async function (this: Command, o: Opts) {
+      const nets = await (await connectFor(this)).networks.list({ filters: parseFilters(o.filter) });
       if (o.quiet) return nets.forEach((n) => print(n.name));
       if (o.format === 'json') return print(JSON.stringify(nets, null, 4));
       const rows = nets.map((n) => ({ ...n, ID: n.id.slice(0, 12), Name: n.name, Driver: n.driver }));
@@ -56,44 +47,27 @@ export function register(program: Command): void {
   group.command('inspect').description('Displays the network configuration for one or more networks')
     .option('-f, --format <format>', 'Pretty-print network to JSON or using a Go template', 'json')
     .argument('<networks...>')
-    .action(function (this: Command, names: string[], o: Opts) {
-      const e = engineFor(this);
-      printInspect(names, o.format, (n) => N.getNetwork(e, n));
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const engine = await connectFor(this);
+      printInspect(names, o.format, await fetchAll(names, (n) => engine.networks.inspect(n)));
     });
   group.command('rm').alias('remove').description('Remove networks')
     .option('-f, --force', 'remove any containers using network', false)
     .argument('<networks...>')
     .action(async function (this: Command, names: string[], o: Opts) {
-      const e = engineFor(this);
-      for (const n of names) {
-        const cfg = N.getNetwork(e, n);
-        const users = N.networkUsers(e, cfg.name);
-        if (users.length && !o.force) {
-          throw new HuskError('NETWORK_IN_USE', `"${cfg.name}" has associated containers with it. Use -f to forcibly delete containers and pods: network is being used`);
-        }
-        for (const id of users) await removeContainer(e, id, { force: true });
-        N.removeNetworkConfig(e, cfg.name);
-        print(cfg.name);
-      }
+      printReports(await (await connectFor(this)).networks.remove(names, { force: o.force }), { line: (r) => r.id });
     });
   group.command('exists').description('Check if network exists')
     .argument('<network>')
-    .action(function (this: Command, name: string) {
-      try {
-        N.getNetwork(engineFor(this), name);
-      } catch {
-        process.exitCode = 1;
-      }
+    .action(async function (this: Command, name: string) {
+      if (!(await (await connectFor(this)).networks.exists(name))) process.exitCode = 1;
     });
   group.command('prune').description('Remove all unused networks')
     .option('-f, --force', 'Do not prompt for confirmation', false)
-    .action(function (this: Command) {
-      const e = engineFor(this);
-      for (const n of N.listNetworks(e)) {
-        if (n.name === 'podman' || N.networkUsers(e, n.name).length) continue;
-        N.removeNetworkConfig(e, n.name);
-        print(n.name);
-      }
+    .option('--filter <filter>', 'Provide filter values (label, label!, until)', collect, [])
+    .action(async function (this: Command, o: Opts) {
+      const reports = await (await connectFor(this)).networks.prune({ filters: parseFilters(o.filter) });
+      printReports(reports.map((r) => ({ id: r.id, rawInput: r.id, error: r.error })));
     });
   group.command('connect').description('Connect a container to a network')
     .option('--alias <name>', 'network scoped alias for container', collect, [])
@@ -101,15 +75,13 @@ export function register(program: Command): void {
     .option('--mac-address <address>', 'set a static mac address for this container network')
     .argument('<network>').argument('<container>')
     .action(async function (this: Command, net: string, ctr: string, o: Opts) {
-      const { connectNetwork } = await import('../engine/network/netconnect.ts');
-      await connectNetwork(engineFor(this), net, ctr, { aliases: o.alias, ip: o.ip, mac: o.macAddress });
+      await (await connectFor(this)).networks.connect(net, ctr, { aliases: o.alias, ip: o.ip, mac: o.macAddress });
     });
   group.command('disconnect').description('Disconnect a container from a network')
     .option('-f, --force', 'force the container to disconnect from a network', false)
     .argument('<network>').argument('<container>')
     .action(async function (this: Command, net: string, ctr: string, o: Opts) {
-      const { disconnectNetwork } = await import('../engine/network/netconnect.ts');
-      await disconnectNetwork(engineFor(this), net, ctr, { force: o.force });
+      await (await connectFor(this)).networks.disconnect(net, ctr, { force: o.force });
     });
   group.command('reload').description('Reload firewall rules for one or more containers')
     .option('-a, --all', 'reload network configuration of all containers', false)
@@ -117,13 +89,7 @@ export function register(program: Command): void {
     .action(async function (this: Command, names: string[], o: Opts) {
       if (!o.all && !names.length) throw invalidArgument('you must provide at least one name or id');
       if (o.all && names.length) throw invalidArgument('--all and containers cannot be used together');
-      const { reloadNetworks } = await import('../engine/network/netconnect.ts');
-      const results = await reloadNetworks(engineFor(this), names, o.all);
-      await each(results.map((_, i) => String(i)), async (i) => {
-        const r = results[Number(i)];
-        if (r.error) throw r.error;
-        print(r.id);
-      });
+      printReports(await (await connectFor(this)).networks.reload(names, { all: o.all }), { line: (r) => r.id });
     });
   program.addCommand(group);
 }

@@ -1,12 +1,10 @@
 // Volume commands: create, ls, inspect, rm, prune, exists, export, import.
-import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+// Flags in, one call to the volumes API, Podman's output out.
 import { Command } from 'commander';
-import { HuskError, invalidArgument } from '../common/errors.ts';
-import { extractLayer } from '../image/extract.ts';
-import { removeContainer } from '../engine/container/lifecycle.ts';
-import * as V from '../engine/volume/volumes.ts';
-import { collect, each, engineFor, print } from './common.ts';
+import { invalidArgument } from '../common/errors.ts';
+import { parseFilters } from '../specgen/filters.ts';
+import { collect, connectFor, print, printReports } from './common.ts';
+import { fetchAll } from './fetchall.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 
@@ -23,24 +21,6 @@ function kv(items: string[], flag: string): Record<string, string> {
   return out;
 }
 
-function volumeFilter(filters: string[]): (v: V.Volume) => boolean {
-  const tests = filters.map((f) => {
-    const eq = f.indexOf('=');
-    const [k, val] = [f.slice(0, eq), f.slice(eq + 1)];
-    switch (k) {
-      case 'name': return (v: V.Volume) => v.Name.includes(val);
-      case 'driver': return (v: V.Volume) => v.Driver === val;
-      case 'label': {
-        const [lk, lv] = val.split('=');
-        return (v: V.Volume) => lk in v.Labels && (lv === undefined || v.Labels[lk] === lv);
-      }
-      case 'anonymous': return (v: V.Volume) => v.Anonymous === (val === 'true');
-      default: throw invalidArgument(`invalid volume filter "${f}"`);
-    }
-  });
-  return (v) => tests.every((t) => t(v));
-}
-
 export function register(program: Command): void {
   const group = new Command('volume').description('Manage volumes');
   group.command('create').description('Create a new volume')
@@ -49,17 +29,17 @@ export function register(program: Command): void {
     .option('-d, --driver <driver>', 'Specify volume driver name', 'local')
     .option('--ignore', 'Don\'t fail if the volume already exists', false)
     .argument('[name]')
-    .action(function (this: Command, name: string | undefined, o: Opts) {
-      if (o.driver !== 'local') throw invalidArgument(`volume driver "${o.driver}" is not supported (only local)`);
-      const v = V.createVolume(engineFor(this), name, { labels: kv(o.label, 'label'), options: kv(o.opt, 'opt'), ignoreExisting: o.ignore });
+    .action(async function (this: Command, name: string | undefined, o: Opts) {
+      const engine = await connectFor(this);
+      const v = await engine.volumes.create({ name, driver: o.driver, labels: kv(o.label, 'label'), options: kv(o.opt, 'opt'), ignore: o.ignore });
       print(v.Name);
     });
   group.command('ls').alias('list').description('List volumes')
     .option('-f, --filter <filter>', 'Filter volume output', collect, [])
     .option('--format <format>', 'Format volume output using Go template')
     .option('-q, --quiet', 'Print volume output in quiet mode', false)
-    .action(function (this: Command, o: Opts) {
-      const vols = V.listVolumes(engineFor(this)).filter(volumeFilter(o.filter));
+    .action(async function (this: Command, o: Opts) {
+      const vols = await (await connectFor(this)).volumes.list({ filters: parseFilters(o.filter) });
       if (o.quiet) return vols.forEach((v) => print(v.Name));
       process.stdout.write(renderList(o.format, vols, { headers: { Name: 'VOLUME NAME' }, defaultFormat: 'table {{.Driver}}\t{{.Name}}' }));
     });
@@ -67,62 +47,56 @@ export function register(program: Command): void {
     .option('-f, --format <format>', 'Format volume output using a Go template', 'json')
     .option('-a, --all', 'Inspect all volumes', false)
     .argument('[names...]')
-    .action(function (this: Command, names: string[], o: Opts) {
-      const e = engineFor(this);
-      if (o.all) names = V.listVolumes(e).map((v) => v.Name);
-      printInspect(names, o.format, (n) => {
-        const v = V.getVolume(e, n);
-        return { ...v, MountCount: V.volumeUsers(e, n).length, NeedsChown: false };
-      });
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const engine = await connectFor(this);
+      if (o.all) names = (await engine.volumes.list()).map((v) => v.Name);
+      printInspect(names, o.format, await fetchAll(names, (n) => engine.volumes.inspect(n)));
     });
   group.command('rm').alias('remove').description('Remove one or more volumes')
     .option('-f, --force', 'Remove a volume by force, even if it is being used by a container', false)
     .option('-a, --all', 'Remove all volumes', false)
     .argument('[names...]')
     .action(async function (this: Command, names: string[], o: Opts) {
-      const e = engineFor(this);
-      if (o.all) names = V.listVolumes(e).map((v) => v.Name);
-      if (!names.length) throw invalidArgument('choose either one or more volumes or all');
+      const reports = await (await connectFor(this)).volumes.remove(names, { all: o.all, force: o.force });
       // Podman: 1 for an unknown volume, 2 for one in use.
-      await each(names, async (n) => {
-        await V.removeVolume(e, n, { force: o.force, removeUsers: (id) => removeContainer(e, id, { force: true }) });
-        print(n);
-      }, { NO_SUCH_VOLUME: 1, VOLUME_IN_USE: 2 });
+      printReports(reports, { exitCodes: { NO_SUCH_VOLUME: 1, VOLUME_IN_USE: 2 } });
     });
   group.command('prune').description('Remove all unused volumes')
     .option('-f, --force', 'Do not prompt for confirmation', false)
     .option('--filter <filter>', 'Provide filter values (e.g. label=<key>=<value>)', collect, [])
     .action(async function (this: Command, o: Opts) {
-      const e = engineFor(this);
-      for (const v of V.listVolumes(e).filter(volumeFilter(o.filter))) {
-        if (V.volumeUsers(e, v.Name).length) continue;
-        await V.removeVolume(e, v.Name);
-        print(v.Name);
-      }
+      const reports = await (await connectFor(this)).volumes.prune({ filters: parseFilters(o.filter) });
+      printReports(reports.map((r) => ({ id: r.id, rawInput: r.id, error: r.error })));
     });
   group.command('exists').description('Check if a volume exists')
     .argument('<name>')
-    .action(function (this: Command, name: string) {
-      if (!V.volumeExists(engineFor(this), name)) process.exitCode = 1;
+    .action(async function (this: Command, name: string) {
+      if (!(await (await connectFor(this)).volumes.exists(name))) process.exitCode = 1;
     });
   group.command('export').description('Export volumes to a tar archive')
     .option('-o, --output <file>', 'Write to a specified file (default: stdout, which must not be a terminal)')
     .argument('<name>')
     .action(async function (this: Command, name: string, o: Opts) {
-      const v = V.getVolume(engineFor(this), name);
       if (!o.output && process.stdout.isTTY) throw invalidArgument('expected an --output file: refusing to write a tar archive to a terminal');
-      await new Promise<void>((resolve, reject) => {
-        const tar = spawn('tar', ['--numeric-owner', '--xattrs', '-C', v.Mountpoint, '-cf', o.output ?? '-', '.'], { stdio: ['ignore', 'inherit', 'inherit'] });
-        tar.on('error', reject);
-        tar.on('close', (code) => (code === 0 ? resolve() : reject(new HuskError('ENGINE', `exporting volume ${name}: tar exited ${code}`))));
-      });
+      const engine = await connectFor(this);
+      if (!o.output) return engine.volumes.export(name, process.stdout);
+      // Checked before the file is created, so an unknown volume leaves no empty archive.
+      await engine.volumes.inspect(name);
+      const { createWriteStream } = await import('node:fs');
+      const out = createWriteStream(o.output);
+      try {
+        await engine.volumes.export(name, out);
+      } finally {
+        await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      }
     });
   group.command('import').description('Import a tarball contents into a volume')
     .argument('<name>').argument('<source>', 'tar archive, or - for stdin')
     .action(async function (this: Command, name: string, source: string) {
-      const v = V.getVolume(engineFor(this), name);
-      // The same hardened extractor as image layers: nothing lands outside the volume.
-      await extractLayer(source === '-' ? process.stdin : createReadStream(source), v.Mountpoint, { plain: true });
+      const engine = await connectFor(this);
+      await engine.volumes.inspect(name);
+      const { createReadStream } = await import('node:fs');
+      await engine.volumes.import(name, source === '-' ? process.stdin : createReadStream(source));
     });
   program.addCommand(group);
 }

@@ -1,42 +1,61 @@
 // The networks domain of the engine API: interface, options, reports.
+//
+// Networks are netavark bridge networks in Podman's config format; the
+// default "podman" network always exists and cannot be removed. Networks
+// are keyed by name: the `id` of a network's ItemReport/PruneReport is its
+// name (as in Podman's network rm report).
 import type { Filters, ItemReport, PruneReport } from '../api.ts';
 import type { NetworkConfig } from '../../runtime/network/config.ts';
 
 export type { NetworkConfig };
 
 export interface NetworkCreateOptions {
+  /** Default: the first free podmanN. */
   name?: string;
+  /** Only "bridge" (the default). */
   driver?: string;
-  subnets?: string[];
-  gateways?: string[];
-  ipRanges?: string[];
+  /** CIDR; default the first free subnet of the pool. */
+  subnet?: string;
+  /** Needs `subnet`. */
+  gateway?: string;
+  /** No route out and no masquerading: containers reach only each other. */
   internal?: boolean;
+  /** Leave containers out of aardvark-dns (name resolution is on by default). */
   disableDns?: boolean;
-  ipv6?: boolean;
   labels?: Record<string, string>;
   options?: Record<string, string>;
+  /** The bridge's name on the host; default the first free podmanN. */
   interfaceName?: string;
-  /** An existing network of that name is not an error. */
+  /** An existing network of that name is returned instead of failing. */
   ignore?: boolean;
 }
 
 export interface NetworkConnectOptions {
   aliases?: string[];
+  /** Static IPv4 address on this network. */
   ip?: string;
-  ip6?: string;
   mac?: string;
 }
 
 export interface NetworksAPI {
-  create(o: NetworkCreateOptions): Promise<NetworkConfig>;
+  create(o?: NetworkCreateOptions): Promise<NetworkConfig>;
+  /** Filters: name (regexp), id (prefix), driver, label, label!, until, dangling (true: no container uses it). */
   list(o?: { filters?: Filters }): Promise<NetworkConfig[]>;
-  inspect(ref: string): Promise<NetworkConfig & Record<string, unknown>>;
+  /** By name, or by an ID prefix of at least 3 characters. */
+  inspect(ref: string): Promise<NetworkConfig>;
   exists(ref: string): Promise<boolean>;
-  /** force removes the containers using a network first. */
-  remove(refs: string[], o?: { force?: boolean; timeout?: number }): Promise<ItemReport[]>;
+  /** One report per network; one with containers is NETWORK_IN_USE unless `force` removes them first. */
+  remove(refs: string[], o?: { force?: boolean }): Promise<ItemReport[]>;
+  /** Removes the networks no container uses, but the default one (filters: label, label!, until). */
   prune(o?: { filters?: Filters }): Promise<PruneReport[]>;
+  /** Attaches a container: a live one at once, a created or stopped one at its next start. */
   connect(network: string, container: string, o?: NetworkConnectOptions): Promise<void>;
+  /** Detaches a container; force ignores a failed teardown. */
   disconnect(network: string, container: string, o?: { force?: boolean }): Promise<void>;
-  /** Re-applies firewall rules of running containers. */
+  /**
+   * Sets up the networking of running containers again (after a firewall
+   * reload flushed the rules), same addresses. With `all`, containers that
+   * are not running or have no network are skipped; named ones fail.
+   */
   reload(refs: string[], o?: { all?: boolean }): Promise<ItemReport[]>;
 }

@@ -1,9 +1,18 @@
 // The pods domain of the engine API: interface, options, reports.
+//
+// A pod is a group of containers sharing namespaces held open by an infra
+// container. Batch verbs act on the named pods (name, ID or unique ID
+// prefix), on all pods (`all`) or on the newest one (`latest`), one
+// ItemReport per pod; members are started after, and stopped before, the
+// infra container.
 import type { Filters, ItemReport, PruneReport } from '../api.ts';
-import type { ContainerStats, LogLine, LogOptions, StatsOptions } from '../container/api.ts';
+import type { ContainerStats, ContainerStatus, LogLine, LogOptions, StatsOptions } from '../container/api.ts';
 import type { PodConfig } from '../types.ts';
 
 export type { PodConfig };
+
+/** The infra image husk builds locally from the host's catatonit (no registry needed). */
+export const PAUSE_IMAGE = 'localhost/husk-pause:latest';
 
 export type PodStatus = 'Created' | 'Running' | 'Degraded' | 'Paused' | 'Exited' | 'Stopped' | 'Error';
 
@@ -11,11 +20,13 @@ export interface PodSpec {
   name?: string;
   labels?: Record<string, string>;
   hostname?: string;
-  /** Namespaces members share (default ipc, net, uts); [] shares none. */
+  /** Namespaces members share (default ipc, net, uts); [] or ['none'] shares none. */
   share?: string[];
   /** Create an infra container (default true). */
   infra?: boolean;
+  /** Default PAUSE_IMAGE. */
   infraImage?: string;
+  /** Replaces the infra image's entrypoint. */
   infraCommand?: string[];
   infraName?: string;
   /** The pod's network settings (applied to its infra container). */
@@ -29,37 +40,86 @@ export interface PodSpec {
   createCommand?: string[];
 }
 
-/** A pod with its members, as list and inspect report it. */
+/** One container of a pod, as list and get report it. */
+export interface PodMember {
+  id: string;
+  name: string;
+  status: ContainerStatus;
+  isInfra: boolean;
+  restartCount: number;
+}
+
+/** A pod with its members (infra included), as list and get report it. */
 export interface Pod {
   config: PodConfig;
   status: PodStatus;
-  containers: { id: string; name: string; status: string; isInfra: boolean }[];
+  containers: PodMember[];
+  /** Networks of the infra container (the pod's networks). */
+  networks: string[];
 }
 
 export interface PodSelection {
+  /** Every pod (the refs are ignored). */
   all?: boolean;
+  /** The most recently created pod. */
   latest?: boolean;
+  /** A pod that does not exist is left out of the reports instead of failing. */
   ignore?: boolean;
 }
 
+export interface PodRemoveOptions extends PodSelection {
+  /** Stop running members first (with `timeout`, default 0 seconds). */
+  force?: boolean;
+  timeout?: number;
+}
+
+/** Podman's `pod inspect` document. */
 export type PodInspect = Record<string, unknown>;
 
+export interface PodLogOptions extends LogOptions {
+  /** Only this member (name or ID prefix); default every member but the infra container. */
+  container?: string;
+}
+
+export interface PodStatsOptions extends StatsOptions {
+  /** The newest pod instead of the named ones. */
+  latest?: boolean;
+}
+
+/** A member's resource usage, with the pod it belongs to. */
+export interface PodContainerStats extends ContainerStats {
+  /** Full ID of the pod. */
+  Pod: string;
+}
+
 export interface PodsAPI {
+  /** Creates the pod and its infra container (not started). */
   create(spec: PodSpec): Promise<PodConfig>;
+  /** Starts the infra container, then every member not running. */
   start(refs: string[], o?: PodSelection): Promise<ItemReport[]>;
+  /** Stops the members, then the infra container. */
   stop(refs: string[], o?: PodSelection & { timeout?: number }): Promise<ItemReport[]>;
   restart(refs: string[], o?: PodSelection & { timeout?: number }): Promise<ItemReport[]>;
+  /** Signals every running container (default KILL); a pod with none running is a POD_STATE error. */
   kill(refs: string[], o?: PodSelection & { signal?: string }): Promise<ItemReport[]>;
   pause(refs: string[], o?: PodSelection): Promise<ItemReport[]>;
   unpause(refs: string[], o?: PodSelection): Promise<ItemReport[]>;
-  remove(refs: string[], o?: PodSelection & { force?: boolean; timeout?: number }): Promise<ItemReport[]>;
+  /** Removes pods and their containers; live members are a POD_STATE error unless `force`. */
+  remove(refs: string[], o?: PodRemoveOptions): Promise<ItemReport[]>;
+  /** Removes every pod whose containers all stopped. */
   prune(): Promise<PruneReport[]>;
+  /**
+   * Filters: id (prefix), name (regexp), status, label, label!, until,
+   * ctr-names (regexp), ctr-ids (prefix), ctr-status, ctr-number, network.
+   */
   list(o?: { filters?: Filters }): Promise<Pod[]>;
   get(ref: string): Promise<Pod>;
   exists(ref: string): Promise<boolean>;
   inspect(ref: string): Promise<PodInspect>;
-  /** ps rows of every member (header first), the container name in the first column. */
+  /** ps rows of every running member (one header row first); POD_STATE when none runs. */
   top(ref: string, descriptors?: string[]): Promise<string[][]>;
-  logs(ref: string, o?: LogOptions & { container?: string }): AsyncIterable<LogLine>;
-  stats(refs: string[], o?: StatsOptions): AsyncIterable<ContainerStats[]>;
+  /** Members' log lines: one member after another, or all at once when following. */
+  logs(ref: string, o?: PodLogOptions): AsyncIterable<LogLine>;
+  /** Samples of the running members of the named pods (all pods when none is named). */
+  stats(refs: string[], o?: PodStatsOptions): AsyncIterable<PodContainerStats[]>;
 }

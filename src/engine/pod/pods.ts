@@ -13,12 +13,13 @@ import type { ContainerIntent } from '../../specgen/container.ts';
 import * as L from '../container/lifecycle.ts';
 import { randomName } from '../container/names.ts';
 import type { Container, PodConfig } from '../types.ts';
+import { PAUSE_IMAGE, type PodStatus } from './api.ts';
 
 /** Namespaces a pod can share; Podman's default set is ipc, net and uts. */
 export const SHAREABLE = ['ipc', 'net', 'pid', 'uts'] as const;
 export const DEFAULT_SHARE = ['ipc', 'net', 'uts'];
 /** Built locally from Debian's catatonit: no registry is needed for pods. */
-export const PAUSE_IMAGE = 'localhost/husk-pause:latest';
+export { PAUSE_IMAGE };
 const CATATONIT = ['/usr/bin/catatonit', '/usr/libexec/catatonit/catatonit', '/usr/libexec/podman/catatonit'];
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -44,8 +45,6 @@ export interface PodOptions {
   noHosts?: boolean;
   createCommand?: string[];
 }
-
-export type PodStatus = 'Created' | 'Running' | 'Degraded' | 'Paused' | 'Exited' | 'Stopped' | 'Error';
 
 export interface Pod {
   config: PodConfig;
@@ -291,16 +290,6 @@ export async function removePod(e: EngineContext, ref: string, opts: { force?: b
   try { rmSync(podLock(e, p.config.id), { force: true }); } catch {}
   e.events.write({ ID: p.config.id, Name: p.config.name, Status: 'remove', Type: 'pod' });
   return p.config.id;
-}
-
-/** Removes every pod whose containers all stopped (Podman: Exited or Stopped). */
-export async function prunePods(e: EngineContext): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of listPods(e)) {
-    if (p.status !== 'Exited' && p.status !== 'Stopped') continue;
-    out.push(await removePod(e, p.config.id));
-  }
-  return out;
 }
 
 /** `pod inspect`, in Podman's shape. */

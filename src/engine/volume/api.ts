@@ -1,4 +1,8 @@
 // The volumes domain of the engine API: interface, options, reports.
+//
+// Named volumes of the local driver: a directory under the store, or a
+// filesystem (type/device/o options) mounted there while a container uses
+// it. A volume is in use while any container's config names it.
 import type { Filters, ItemReport, PruneReport } from '../api.ts';
 
 export interface Volume {
@@ -11,29 +15,58 @@ export interface Volume {
   Options: Record<string, string>;
   /** Created for one container (-v /path, image VOLUME); removed with it by rm -v / run --rm. */
   Anonymous: boolean;
+  /** Still to be filled from the image directory it is first mounted over. */
   NeedsCopyUp: boolean;
 }
 
+/** `volume inspect`: the volume and how many containers use it. */
+export interface VolumeInspect extends Volume {
+  MountCount: number;
+  NeedsChown: boolean;
+}
+
 export interface VolumeCreateOptions {
+  /** Default: 64 random hex characters. */
   name?: string;
+  /** Only "local" (the default). */
   driver?: string;
   labels?: Record<string, string>;
-  /** Local driver options: type, device, o, uid, gid. */
+  /** Local driver options: type, device, o, size, uid, gid. */
   options?: Record<string, string>;
-  /** An existing volume of that name is not an error. */
+  /** An existing volume of that name is returned instead of failing. */
   ignore?: boolean;
+}
+
+export interface VolumeRemoveOptions {
+  /** Every volume (the names are ignored). */
+  all?: boolean;
+  /** Also remove (forcibly) the containers using a volume; otherwise that is VOLUME_IN_USE. */
+  force?: boolean;
 }
 
 export interface VolumesAPI {
   create(o?: VolumeCreateOptions): Promise<Volume>;
+  /**
+   * Filters: name (regexp), driver, scope, label, label!, opt (KEY=VALUE of
+   * the options), until, dangling (true: no container uses it), anonymous.
+   */
   list(o?: { filters?: Filters }): Promise<Volume[]>;
-  inspect(name: string): Promise<Volume>;
+  inspect(name: string): Promise<VolumeInspect>;
   exists(name: string): Promise<boolean>;
-  /** force also removes the containers using a volume. */
-  remove(names: string[], o?: { all?: boolean; force?: boolean; timeout?: number }): Promise<ItemReport[]>;
+  /** One report per volume: NO_SUCH_VOLUME, VOLUME_IN_USE (without force)... */
+  remove(names: string[], o?: VolumeRemoveOptions): Promise<ItemReport[]>;
+  /** Removes the volumes no container uses (narrowed by the list filters). */
   prune(o?: { filters?: Filters }): Promise<PruneReport[]>;
-  /** The volume's contents as a tar stream. */
+  /**
+   * Writes the volume's contents to `out` as a tar stream (entries relative
+   * to the volume's root, numeric owners, xattrs). `out` is left open.
+   */
   export(name: string, out: NodeJS.WritableStream): Promise<void>;
-  /** Extracts a tar stream into the volume. */
-  import(name: string, source: NodeJS.ReadableStream): Promise<void>;
+  /**
+   * Extracts a tar stream into the volume. The archive is untrusted: entries
+   * that climb out (`..`), absolute paths and writes through symlinks are
+   * refused (BAD_LAYER), so nothing lands outside the volume; entries before
+   * a refused one stay.
+   */
+  import(name: string, source: AsyncIterable<Uint8Array>): Promise<void>;
 }

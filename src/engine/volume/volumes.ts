@@ -9,20 +9,9 @@ import { HuskError, invalidArgument } from '../../common/errors.ts';
 import { native, MNT_DETACH } from '../../common/native.ts';
 import { transaction } from '../../common/sqlite.ts';
 import type { EngineContext } from '../context.ts';
+import type { Volume } from './api.ts';
 
-export interface Volume {
-  Name: string;
-  Driver: 'local';
-  Mountpoint: string;
-  CreatedAt: string;
-  Labels: Record<string, string>;
-  Scope: 'local';
-  Options: Record<string, string>;
-  /** Created for one container (-v /path, image VOLUME); removed with it by rm -v / run --rm. */
-  Anonymous: boolean;
-  /** Still to be filled from the image directory it is first mounted over. */
-  NeedsCopyUp: boolean;
-}
+export type { Volume };
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const SCHEMA = 'CREATE TABLE IF NOT EXISTS volumes (name TEXT PRIMARY KEY, data TEXT NOT NULL)';
