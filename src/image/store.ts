@@ -14,7 +14,7 @@ import { withLock } from '../common/lock.ts';
 import { processAlive } from '../common/process.ts';
 import { openDatabase, transaction, type Database } from '../common/sqlite.ts';
 import { extractLayer } from './extract.ts';
-import { nameMatches, parseReference } from './reference.ts';
+import { nameMatches, parseNamed } from './reference.ts';
 import type { ImageConfig, ImageRecord, Manifest } from './types.ts';
 
 const SCHEMA = `
@@ -235,7 +235,7 @@ export class ImageStore {
     }
     let parsed;
     try {
-      parsed = parseReference(ref);
+      parsed = parseNamed(ref);
     } catch {
       return undefined;
     }

@@ -2,7 +2,7 @@
 // through registries.conf (aliases, search registries), mirrors tried in
 // order, credentials from auth.json, and insecure registries honoured.
 import { HuskError } from '../../common/errors.ts';
-import { isShortName, normalize, parseNormalized } from '../../image/names.ts';
+import { isShortName, normalize, parseNormalized } from '../../image/reference.ts';
 import { pullImage, type PullOptions } from '../../image/pull.ts';
 import { pushImage, type PushOptions } from '../../image/push.ts';
 import { credentialsFor, parseCreds, type Credentials } from '../../image/registry/auth.ts';
