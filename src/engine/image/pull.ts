@@ -85,6 +85,21 @@ export async function push(e: EngineContext, source: string, destination: string
   return digest;
 }
 
+/**
+ * `pull`: one image, or with allTags one per tag of the repository, each
+ * followed by Podman's "Writing manifest to image destination" line.
+ */
+export async function pullImages(e: EngineContext, name: string, o: EnginePullOptions & { allTags?: boolean } = {}): Promise<ImageRecord[]> {
+  const ref = name.replace(/^docker:\/\//, '');
+  const refs = o.allTags ? (await remoteTags(ref, o)).map((t) => `${ref}:${t}`) : [ref];
+  const out: ImageRecord[] = [];
+  for (const r of refs) {
+    out.push(await pull(e, r, o));
+    o.onMessage?.('Writing manifest to image destination');
+  }
+  return out;
+}
+
 /** The tags of a fully qualified repository (for pull --all-tags). */
 export async function remoteTags(name: string, o: RemoteFlags = {}): Promise<string[]> {
   if (isShortName(name)) throw new HuskError('INVALID_ARGUMENT', `--all-tags needs a fully qualified repository, got "${name}"`);
