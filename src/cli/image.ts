@@ -1,27 +1,51 @@
-// Image commands over the local store: images, rmi, import, load, tag, inspect.
+// Image commands over the local store: images, rmi, import, load, save,
+// tag, inspect... They parse flags, call the images domain of the engine and
+// format what it returns.
 import { Command } from 'commander';
-import { HuskError, invalidArgument } from '../common/errors.ts';
-import { splitName } from '../image/reference.ts';
-import type { ImageRecord } from '../image/types.ts';
-import * as E from '../engine/index.ts';
-import { ago, collect, each, engineFor, humanSize, print } from './common.ts';
+import { invalidArgument } from '../common/errors.ts';
+import type { ImageRemoveReport, ImageSummary } from '../engine/image/api.ts';
+import { parseFilters } from '../specgen/filters.ts';
+import { ago, collect, connectFor, humanSize, print, printReports } from './common.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 import { registerGroup as registerRegistryGroup } from './registry.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function imageRows(images: ImageRecord[], o: Opts) {
+/** REPOSITORY and TAG columns of a stored (fully-qualified) name; a name pinned by digest only has no tag. */
+function repoTag(name: string): { repository: string; tag: string } {
+  const base = name.split('@')[0];
+  const colon = base.lastIndexOf(':');
+  if (colon > base.lastIndexOf('/')) return { repository: base.slice(0, colon), tag: base.slice(colon + 1) };
+  return { repository: base, tag: name.includes('@') ? '<none>' : 'latest' };
+}
+
+/**
+ * Runs an async lookup for each name up front, for printInspect's
+ * synchronous getter: the getter then returns each result in turn (or
+ * throws its error).
+ */
+export async function prefetch(names: string[], fn: (name: string) => Promise<unknown>): Promise<(name: string) => unknown> {
+  const results = new Map<string, { v?: unknown; e?: unknown }>();
+  for (const n of new Set(names)) results.set(n, await fn(n).then((v) => ({ v }), (e: unknown) => ({ e })));
+  return (n) => {
+    const r = results.get(n)!;
+    if ('e' in r) throw r.e;
+    return r.v;
+  };
+}
+
+function imageRows(images: ImageSummary[], o: Opts) {
   const rows = [];
   for (const img of images) {
-    const names = img.names.length ? img.names : [undefined];
+    const names = img.RepoTags.length ? img.RepoTags : [undefined];
     for (const n of names) {
-      const { repository, tag } = n ? splitName(n) : { repository: '<none>', tag: '<none>' };
+      const { repository, tag } = n ? repoTag(n) : { repository: '<none>', tag: '<none>' };
       rows.push({
-        Repository: repository, Tag: tag, ID: o.trunc === false ? `sha256:${img.id}` : img.id.slice(0, 12), Id: img.id,
-        Digest: img.digest, Created: ago(img.created), CreatedAt: img.created, CreatedSince: ago(img.created),
-        Size: humanSize(img.size), VirtualSize: img.size, Names: img.names, Labels: img.config.config?.Labels ?? {},
-        Dangling: img.names.length === 0, Containers: 0, ReadOnly: false,
+        Repository: repository, Tag: tag, ID: o.trunc === false ? `sha256:${img.Id}` : img.Id.slice(0, 12), Id: img.Id,
+        Digest: img.Digest, Created: ago(img.Created), CreatedAt: img.Created, CreatedSince: ago(img.Created),
+        Size: humanSize(img.Size), VirtualSize: img.Size, Names: img.RepoTags, Labels: img.Labels,
+        Dangling: img.Dangling, Containers: img.Containers, ReadOnly: false,
       });
     }
   }
@@ -39,19 +63,20 @@ function makeImages(name = 'images'): Command {
     .option('-n, --noheading', 'Do not print column headings', false)
     .argument('[reference]')
     .action(async function (this: Command, ref: string | undefined, o: Opts) {
-      const e = engineFor(this);
-      let images = e.images.list();
-      if (ref) images = images.filter((i) => { try { return e.images.lookup(ref)?.id === i.id; } catch { return false; } });
-      for (const f of o.filter as string[]) {
-        const [k, v] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
-        if (k === 'dangling') images = images.filter((i) => (i.names.length === 0) === (v === 'true'));
-        else if (k === 'label') images = images.filter((i) => { const [lk, lv] = v.split('='); const l = i.config.config?.Labels ?? {}; return lk in l && (lv === undefined || l[lk] === lv); });
-        else if (k === 'reference') images = images.filter((i) => i.names.some((n) => n.includes(v)));
-        else throw invalidArgument(`invalid filter "${f}"`);
+      const engine = await connectFor(this);
+      let images = await engine.images.list({ all: o.all, filters: parseFilters(o.filter) });
+      if (ref) {
+        const id = await engine.images.get(ref).then((i) => i.id, () => undefined);
+        images = images.filter((i) => i.Id === id);
       }
       const rows = imageRows(images, o);
       if (o.quiet) return [...new Set(rows.map((r) => r.ID))].forEach((id) => print(id));
-      if (o.format === 'json') return print(JSON.stringify(images.map((i) => ({ Id: i.id, Digest: i.digest, RepoTags: i.names, Size: i.size, Created: Math.floor(new Date(i.created).getTime() / 1000), Labels: i.config.config?.Labels ?? null, Names: i.names, Dangling: !i.names.length })), null, 4));
+      if (o.format === 'json') {
+        return print(JSON.stringify(images.map((i) => ({
+          Id: i.Id, Digest: i.Digest, RepoTags: i.RepoTags, Size: i.Size, Created: Math.floor(new Date(i.Created).getTime() / 1000),
+          Labels: Object.keys(i.Labels).length ? i.Labels : null, Names: i.RepoTags, Dangling: i.Dangling,
+        })), null, 4));
+      }
       const def = `table {{.Repository}}\t{{.Tag}}${o.digests ? '\t{{.Digest}}' : ''}\t{{.ID}}\t{{.Created}}\t{{.Size}}`;
       let out = renderList(o.format, rows, { headers: { ID: 'IMAGE ID', CreatedSince: 'CREATED' }, defaultFormat: def });
       if (o.noheading && (!o.format || o.format.startsWith('table'))) out = out.split('\n').slice(1).join('\n');
@@ -66,19 +91,16 @@ function makeRmi(name = 'rmi'): Command {
     .option('-i, --ignore', 'Ignore errors if a specified image does not exist', false)
     .argument('[images...]')
     .action(async function (this: Command, refs: string[], o: Opts) {
-      const e = engineFor(this);
-      if (o.all) refs = e.images.list().map((i) => i.id);
-      else if (!refs.length) throw invalidArgument('image name or ID must be specified');
+      const reports = await (await connectFor(this)).images.remove(refs, { force: o.force, all: o.all, ignore: o.ignore });
       // Podman: 1 when an image is unknown, 2 when in use, 125 otherwise.
-      await each(refs, async (r) => {
-        try {
-          const rep = await E.removeImage(e, r, { force: o.force });
-          for (const u of rep.untagged) print(`Untagged: ${u}`);
-          if (rep.deleted) print(`Deleted: ${rep.deleted}`);
-        } catch (err) {
-          if (!(o.ignore && (err as HuskError).code === 'NO_SUCH_IMAGE')) throw err;
-        }
-      }, { NO_SUCH_IMAGE: 1, IMAGE_IN_USE: 2 });
+      printReports(reports, {
+        line: (r) => {
+          const rep = r as ImageRemoveReport;
+          const lines = [...rep.untagged.map((u) => `Untagged: ${u}`), ...(rep.deleted ? [`Deleted: ${rep.deleted}`] : [])];
+          return lines.length ? lines.join('\n') : undefined;
+        },
+        exitCodes: { NO_SUCH_IMAGE: 1, IMAGE_IN_USE: 2 },
+      });
     });
 }
 
@@ -90,9 +112,7 @@ function makeImport(): Command {
     .argument('<path>', 'tarball of a root filesystem (plain, gzip or zstd)')
     .argument('[reference]', 'name for the image')
     .action(async function (this: Command, path: string, ref: string | undefined, o: Opts) {
-      const e = engineFor(this);
-      const img = await E.importTarball(e.images, path, ref, { changes: o.change, message: o.message });
-      e.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'import', Type: 'image' });
+      const img = await (await connectFor(this)).images.import(path, { reference: ref, changes: o.change, message: o.message });
       print(`sha256:${img.id}`);
     });
 }
@@ -102,28 +122,9 @@ function makeLoad(): Command {
     .option('-i, --input <path>', 'Read from specified archive file (default: stdin)')
     .option('-q, --quiet', 'Suppress the output', false)
     .action(async function (this: Command, o: Opts) {
-      const e = engineFor(this);
-      let input = o.input as string | undefined;
-      let tmp: string | undefined;
-      if (!input) {
-        if (process.stdin.isTTY) throw invalidArgument('cannot read an archive from a terminal: use --input FILE or pipe one in');
-        // Archives are read twice (outer tar, then blobs), so spool stdin to a file first.
-        const { createWriteStream, mkdirSync } = await import('node:fs');
-        const { pipeline } = await import('node:stream/promises');
-        mkdirSync(`${e.config.root}/tmp`, { recursive: true });
-        input = tmp = `${e.config.root}/tmp/load-${process.pid}-stdin.tar`;
-        await pipeline(process.stdin, createWriteStream(tmp));
-      }
-      let imgs;
-      try {
-        imgs = await E.loadArchive(e.images, input);
-      } finally {
-        if (tmp) (await import('node:fs')).rmSync(tmp, { force: true });
-      }
-      for (const img of imgs) {
-        e.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'loadfromarchive', Type: 'image' });
-        print(`Loaded image: ${img.names.length ? img.names.join(', ') : `sha256:${img.id}`}`);
-      }
+      if (!o.input && process.stdin.isTTY) throw invalidArgument('cannot read an archive from a terminal: use --input FILE or pipe one in');
+      const imgs = await (await connectFor(this)).images.load(o.input ?? process.stdin);
+      for (const img of imgs) print(`Loaded image: ${img.names.length ? img.names.join(', ') : `sha256:${img.id}`}`);
     });
 }
 
@@ -138,8 +139,7 @@ function makeSave(): Command {
     .action(async function (this: Command, refs: string[], o: Opts) {
       if (!['docker-archive', 'oci-archive', 'oci-dir'].includes(o.format)) throw invalidArgument(`unsupported format "${o.format}" for save: use docker-archive, oci-archive or oci-dir`);
       if (!o.output && process.stdout.isTTY) throw invalidArgument('refusing to save to terminal. Use -o flag or redirect');
-      const { saveImages } = await import('../image/save.ts');
-      await saveImages(engineFor(this).images, refs, o.format, o.output);
+      await (await connectFor(this)).images.save(refs, o.output ?? process.stdout, { format: o.format });
     });
 }
 
@@ -150,25 +150,14 @@ function makeHistory(): Command {
     .option('-q, --quiet', 'Display the numeric IDs only', false)
     .option('--format <format>', 'Change the output to JSON or a Go template')
     .argument('<image>')
-    .action(function (this: Command, ref: string, o: Opts) {
-      const e = engineFor(this);
-      const img = e.images.resolve(ref);
-      const hist = img.config.history?.length ? img.config.history : img.layers.map(() => ({}));
-      let layer = 0;
-      const rows = hist.map((h) => {
-        const empty = 'empty_layer' in h && h.empty_layer;
-        const diff = empty ? undefined : img.layers[layer++];
-        return { h, size: diff ? e.images.layerSize(diff) ?? 0 : 0 };
-      }).reverse().map(({ h, size }, i) => {
-        const createdBy = (h as { created_by?: string }).created_by ?? '';
-        const created = (h as { created?: string }).created ?? img.created;
-        return {
-          ID: i === 0 ? (o.trunc === false ? img.id : img.id.slice(0, 12)) : '<missing>',
-          Created: o.human ? ago(created) : created, CreatedAt: created,
-          CreatedBy: o.trunc === false || createdBy.length <= 45 ? createdBy : `${createdBy.slice(0, 42)}...`,
-          Size: o.human ? humanSize(size) : String(size), Comment: (h as { comment?: string }).comment ?? '', Tags: i === 0 ? img.names : [],
-        };
-      });
+    .action(async function (this: Command, ref: string, o: Opts) {
+      const hist = await (await connectFor(this)).images.history(ref);
+      const rows = hist.map((h) => ({
+        ID: h.id === '<missing>' || o.trunc === false ? h.id : h.id.slice(0, 12),
+        Created: o.human ? ago(h.created) : h.created, CreatedAt: h.created,
+        CreatedBy: o.trunc === false || h.createdBy.length <= 45 ? h.createdBy : `${h.createdBy.slice(0, 42)}...`,
+        Size: o.human ? humanSize(h.size) : String(h.size), Comment: h.comment, Tags: h.tags,
+      }));
       if (o.quiet) return rows.forEach((r) => print(r.ID));
       process.stdout.write(renderList(o.format, rows, {
         headers: { CreatedBy: 'CREATED BY' }, defaultFormat: 'table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
@@ -180,21 +169,22 @@ function makePrune(): Command {
   return new Command('prune').description('Remove unused images')
     .option('-a, --all', 'Remove all images not in use by containers, not just dangling ones', false)
     .option('-f, --force', 'Do not prompt for confirmation', false)
+    .option('--filter <filter>', 'Provide filter values (e.g. \'label=<key>=<value>\')', collect, [])
     .action(async function (this: Command, o: Opts) {
-      for (const id of await E.pruneImages(engineFor(this), o.all)) print(id);
+      const reports = await (await connectFor(this)).images.prune({ all: o.all, filters: parseFilters(o.filter) });
+      printReports(reports.map((r) => ({ id: r.id, rawInput: r.id, error: r.error })), { line: (r) => r.id });
     });
 }
 
 function makeTree(): Command {
   return new Command('tree').description('Print the layer hierarchy of an image in a tree format')
     .argument('<image>')
-    .action(function (this: Command, ref: string) {
-      const e = engineFor(this);
-      const img = e.images.resolve(ref);
-      const lines = [`Image ID: ${img.id.slice(0, 12)}`, `Tags:     [${img.names.join(' ')}]`, `Size:     ${humanSize(img.size)}`, 'Image Layers'];
-      img.layers.forEach((l, i) => {
-        const last = i === img.layers.length - 1;
-        lines.push(`${last ? '└──' : '├──'} ID: ${l.slice(7, 19)} Size: ${humanSize(e.images.layerSize(l) ?? 0)}${last && img.names.length ? ` Top Layer of: [${img.names.join(' ')}]` : ''}`);
+    .action(async function (this: Command, ref: string) {
+      const t = await (await connectFor(this)).images.tree(ref);
+      const lines = [`Image ID: ${t.id.slice(0, 12)}`, `Tags:     [${t.names.join(' ')}]`, `Size:     ${humanSize(t.size)}`, 'Image Layers'];
+      t.layers.forEach((l, i) => {
+        const last = i === t.layers.length - 1;
+        lines.push(`${last ? '└──' : '├──'} ID: ${l.id.slice(7, 19)} Size: ${humanSize(l.size)}${last && t.names.length ? ` Top Layer of: [${t.names.join(' ')}]` : ''}`);
       });
       print(lines.join('\n'));
     });
@@ -205,15 +195,15 @@ function makeMount(): Command {
     .option('-a, --all', 'Mount all images', false)
     .option('--format <format>', 'Print the mounted images in specified format (json)')
     .argument('[images...]')
-    .action(function (this: Command, refs: string[], o: Opts) {
-      const e = engineFor(this);
-      if (o.all) refs = e.images.list().map((i) => i.id);
+    .action(async function (this: Command, refs: string[], o: Opts) {
+      const engine = await connectFor(this);
+      if (o.all) refs = (await engine.images.list()).map((i) => i.Id);
       if (!refs.length) {
-        const m = E.mountedImages(e);
+        const m = await engine.images.mounted();
         if (o.format === 'json') return print(JSON.stringify(m.map((x) => ({ id: x.id, Repositories: x.names, mountpoint: x.path })), null, 4));
         return m.forEach((x) => print(`${x.id.slice(0, 12)} ${x.names[0] ?? ''} ${x.path}`));
       }
-      for (const r of refs) print(E.mountImage(e, r));
+      for (const r of refs) print(await engine.images.mount(r));
     });
 }
 
@@ -221,10 +211,10 @@ function makeUnmount(name: string): Command {
   return new Command(name).description('Unmount an image\'s root filesystem')
     .option('-a, --all', 'Unmount all of the currently mounted images', false)
     .argument('[images...]')
-    .action(function (this: Command, refs: string[], o: Opts) {
-      const e = engineFor(this);
-      if (o.all) refs = E.mountedImages(e).map((m) => m.id);
-      for (const r of refs) print(E.unmountImage(e, r));
+    .action(async function (this: Command, refs: string[], o: Opts) {
+      const engine = await connectFor(this);
+      if (o.all) refs = (await engine.images.mounted()).map((m) => m.id);
+      for (const r of refs) print(await engine.images.unmount(r));
     });
 }
 
@@ -232,7 +222,7 @@ function makeTag(): Command {
   return new Command('tag').description('Add an additional name to a local image')
     .argument('<image>').argument('<names...>')
     .action(async function (this: Command, ref: string, names: string[]) {
-      await E.tagImage(engineFor(this), ref, names);
+      await (await connectFor(this)).images.tag(ref, names);
     });
 }
 
@@ -240,43 +230,25 @@ function makeUntag(): Command {
   return new Command('untag').description('Remove a name from a local image')
     .argument('<image>').argument('[names...]')
     .action(async function (this: Command, ref: string, names: string[]) {
-      const e = engineFor(this);
-      const img = e.images.resolve(ref);
-      for (const n of names.length ? names : img.names) {
-        const full = img.names.find((x) => x === n || splitName(x).repository.endsWith(`/${n.split(':')[0]}`) && splitName(x).tag === (n.split(':')[1] ?? 'latest'));
-        if (!full || !(await e.images.untag(img.id, full))) throw new HuskError('NO_SUCH_IMAGE', `${n}: tag not known`);
-      }
+      await (await connectFor(this)).images.untag(ref, names);
     });
-}
-
-export function inspectImage(img: ImageRecord, layerDir: (l: string) => string) {
-  const c = img.config;
-  return {
-    Id: img.id, Digest: img.digest, RepoTags: img.names, RepoDigests: img.names.map((n) => `${splitName(n).repository}@${img.digest}`),
-    Parent: '', Comment: c.history?.at(-1)?.comment ?? '', Created: img.created, Config: c.config ?? {}, Version: '',
-    Author: c.author ?? '', Architecture: c.architecture, Os: c.os, Size: img.size, VirtualSize: img.size,
-    GraphDriver: { Name: 'overlay', Data: { LowerDir: img.layers.slice(0, -1).reverse().map(layerDir).join(':'), UpperDir: layerDir(img.layers.at(-1) ?? '') } },
-    RootFS: { Type: 'layers', Layers: img.layers }, Labels: c.config?.Labels ?? null, Annotations: img.manifest.annotations ?? {},
-    ManifestType: img.manifest.mediaType ?? 'application/vnd.oci.image.manifest.v1+json', User: c.config?.User ?? '',
-    History: c.history ?? [], NamesHistory: img.names,
-  };
 }
 
 function makeInspect(): Command {
   return new Command('inspect').description('Display the configuration of an image')
     .option('-f, --format <format>', 'Format the output to a Go template or json', 'json')
     .argument('<images...>')
-    .action(function (this: Command, refs: string[], o: Opts) {
-      const e = engineFor(this);
-      printInspect(refs, o.format, (r) => inspectImage(e.images.resolve(r), (l) => (l ? e.images.layerDir(l) : '')));
+    .action(async function (this: Command, refs: string[], o: Opts) {
+      const engine = await connectFor(this);
+      printInspect(refs, o.format, await prefetch(refs, (r) => engine.images.inspect(r)));
     });
 }
 
 function makeExists(): Command {
   return new Command('exists').description('Check if an image exists in local storage')
     .argument('<image>')
-    .action(function (this: Command, ref: string) {
-      if (!engineFor(this).images.lookup(ref)) process.exitCode = 1;
+    .action(async function (this: Command, ref: string) {
+      if (!(await (await connectFor(this)).images.exists(ref))) process.exitCode = 1;
     });
 }
 

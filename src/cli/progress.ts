@@ -3,10 +3,9 @@
 // and logs want. On a terminal each blob gets a row that is redrawn in place
 // (cursor-up + clear-to-end, as Podman's progress library does): a bar with
 // bytes done / total and the speed while it downloads, its final state after.
-import type { PullProgress } from '../image/pull.ts';
-import type { PushOptions } from '../image/push.ts';
+import type { PullProgress, PushProgress } from '../engine/image/api.ts';
 
-export type PushProgress = Parameters<NonNullable<PushOptions['onProgress']>>[0];
+export type { PushProgress };
 
 export interface Progress {
   /** A message line (e.g. "Trying to pull ..."), printed above any live rows. */

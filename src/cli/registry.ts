@@ -1,7 +1,8 @@
-// Registry commands: pull, push, login, logout, search.
+// Registry commands: pull, push, login, logout, search. They parse flags,
+// call the images domain of the engine and print what it reports.
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
-import { engineFor, print } from './common.ts';
+import { connectFor, print } from './common.ts';
 import { createProgress } from './progress.ts';
 import { renderList } from './format/index.ts';
 
@@ -28,29 +29,22 @@ function makePull(): Command {
     .option('-a, --all-tags', 'All tagged images in the repository will be pulled', false)
     .argument('<image>')
     .action(async function (this: Command, name: string, o: Opts) {
-      const e = engineFor(this);
       const [pos, parch, pvariant] = o.platform ? String(o.platform).split('/') : [];
       if (o.platform && (!pos || !parch)) throw invalidArgument(`invalid platform "${o.platform}": expected OS/ARCH[/VARIANT]`);
+      const engine = await connectFor(this);
       const p = progress(o.quiet);
-      const { pull, remoteTags } = await import('../engine/image/pull.ts');
-      const opts = {
-        tlsVerify: o.tlsVerify, certDir: o.certDir, authfile: o.authfile, creds: o.creds,
-        platform: { os: o.os ?? pos, arch: o.arch ?? parch, variant: o.variant ?? pvariant },
-        onProgress: p.pull, onMessage: p.line,
-      };
-      const ref = name.replace(/^docker:\/\//, '');
-      // --all-tags: every tag of the repository, one pull each.
-      const refs = o.allTags ? (await remoteTags(ref, opts)).map((t) => `${ref}:${t}`) : [ref];
-      for (const r of refs) {
-        let img;
-        try {
-          img = await pull(e, r, opts);
-        } finally {
-          p.finish(); // bars end drawn as they stand, also above an error
-        }
-        p.line('Writing manifest to image destination');
-        print(img.id);
+      let imgs;
+      try {
+        imgs = await engine.images.pull(name, {
+          tlsVerify: o.tlsVerify, certDir: o.certDir, authfile: o.authfile, creds: o.creds, allTags: o.allTags,
+          platform: { os: o.os ?? pos, arch: o.arch ?? parch, variant: o.variant ?? pvariant },
+          // A message comes between transfers: bars above it end drawn as they stand.
+          onProgress: p.pull, onMessage: (line) => { p.finish(); p.line(line); },
+        });
+      } finally {
+        p.finish(); // also above an error
       }
+      for (const img of imgs) print(img.id);
     });
 }
 
@@ -63,16 +57,14 @@ function makePush(): Command {
     .argument('<image>').argument('[destination]')
     .action(async function (this: Command, image: string, dest: string | undefined, o: Opts) {
       if (o.compressionFormat && !['gzip', 'zstd'].includes(o.compressionFormat)) throw invalidArgument(`unsupported compression format "${o.compressionFormat}": use gzip or zstd`);
-      const e = engineFor(this);
+      const engine = await connectFor(this);
       // The config's row is labelled "config"; its digest is the image ID. An
       // unknown image is left for push itself to report.
-      let config: string | undefined;
-      try { config = `sha256:${e.images.resolve(image).id}`; } catch { /* reported by push */ }
+      const config = await engine.images.get(image).then((img) => `sha256:${img.id}`, () => undefined);
       const p = progress(o.quiet, config);
-      const { push } = await import('../engine/image/pull.ts');
       let digest: string;
       try {
-        digest = await push(e, image, dest, {
+        digest = await engine.images.push(image, dest, {
           tlsVerify: o.tlsVerify, certDir: o.certDir, authfile: o.authfile, creds: o.creds,
           compressionFormat: o.compressionFormat, forceCompression: o.forceCompression || !!o.compressionFormat, onProgress: p.push,
         });
@@ -94,13 +86,8 @@ function makeLogin(): Command {
     .option('--get-login', 'Return the current login user for the registry', false)
     .argument('<registry>')
     .action(async function (this: Command, registry: string, o: Opts) {
-      const { credentialsFor, saveCredentials, registryKey } = await import('../image/registry/auth.ts');
-      const key = registryKey(registry.replace(/^docker:\/\//, ''));
-      if (o.getLogin) {
-        const c = credentialsFor(key, o.authfile);
-        if (!c) throw invalidArgument(`not logged into ${key}`);
-        return print(c.username);
-      }
+      const engine = await connectFor(this);
+      if (o.getLogin) return print(await engine.images.loginUser(registry, { authfile: o.authfile }));
       let password: string | undefined = o.password;
       if (o.passwordStdin) {
         let text = '';
@@ -108,14 +95,7 @@ function makeLogin(): Command {
         password = text.replace(/\r?\n$/, '');
       }
       if (!o.username || password === undefined) throw invalidArgument('login requires --username and a password (--password or --password-stdin) when not on a terminal');
-      const { RegistryClient } = await import('../image/registry/client.ts');
-      const client = new RegistryClient({ registry: key.split('/')[0], insecure: o.tlsVerify === false, certDir: o.certDir, credentials: { username: o.username, password } });
-      try {
-        await client.ping();
-      } finally {
-        client.close();
-      }
-      saveCredentials(key, o.username, password, o.authfile);
+      await engine.images.login(registry, { username: o.username, password, authfile: o.authfile, tlsVerify: o.tlsVerify, certDir: o.certDir });
       print('Login Succeeded!');
     });
 }
@@ -126,15 +106,8 @@ function makeLogout(): Command {
     .option('--authfile <file>', 'Path of the authentication file')
     .argument('[registry]')
     .action(async function (this: Command, registry: string | undefined, o: Opts) {
-      const { removeCredentials, registryKey } = await import('../image/registry/auth.ts');
-      if (o.all) {
-        removeCredentials({ all: true }, o.authfile);
-        return print('Removed login credentials for all registries');
-      }
-      if (!registry) throw invalidArgument('a registry must be given (or --all)');
-      const key = registryKey(registry.replace(/^docker:\/\//, ''));
-      if (!removeCredentials(key, o.authfile)) throw invalidArgument(`not logged into ${key}`);
-      print(`Removed login credentials for ${key}`);
+      const key = await (await connectFor(this)).images.logout(registry, { authfile: o.authfile, all: o.all });
+      print(key === undefined ? 'Removed login credentials for all registries' : `Removed login credentials for ${key}`);
     });
 }
 
@@ -146,26 +119,11 @@ function makeSearch(): Command {
     .option('--no-trunc', 'Do not truncate the output')
     .argument('<term>', 'REGISTRY/TERM (this registry\'s catalog is searched)')
     .action(async function (this: Command, term: string, o: Opts) {
-      const slash = term.indexOf('/');
-      if (slash < 0) throw invalidArgument(`search needs REGISTRY/TERM: no unqualified-search registries are used for ${term}`);
-      const registry = term.slice(0, slash);
-      const what = term.slice(slash + 1);
-      const { RegistryClient } = await import('../image/registry/client.ts');
-      const { credentialsFor } = await import('../image/registry/auth.ts');
-      const client = new RegistryClient({ registry, insecure: o.tlsVerify === false, certDir: o.certDir, credentials: credentialsFor(registry, o.authfile) });
-      try {
-        if (o.listTags) {
-          const tags = await client.tags(what.replace(/:.*$/, ''));
-          process.stdout.write(renderList(o.format, tags.slice(0, o.limit).map((t) => ({ Name: `${registry}/${what}`, Tag: t })),
-            { headers: { Name: 'NAME', Tag: 'TAG' }, defaultFormat: 'table {{.Name}}\t{{.Tag}}' }));
-          return;
-        }
-        const repos = (await client.catalog()).filter((r) => r.includes(what)).slice(0, o.limit);
-        process.stdout.write(renderList(o.format, repos.map((r) => ({ Index: registry, Name: `${registry}/${r}`, Description: '', Stars: 0, Official: '', Automated: '' })),
-          { headers: { Name: 'NAME', Description: 'DESCRIPTION' }, defaultFormat: 'table {{.Name}}\t{{.Description}}' }));
-      } finally {
-        client.close();
-      }
+      const engine = await connectFor(this);
+      const rows = await engine.images.search(term, { tlsVerify: o.tlsVerify, certDir: o.certDir, authfile: o.authfile, limit: o.limit, listTags: o.listTags });
+      process.stdout.write(o.listTags
+        ? renderList(o.format, rows.map((r) => ({ Name: r.Name, Tag: r.Tag })), { headers: { Name: 'NAME', Tag: 'TAG' }, defaultFormat: 'table {{.Name}}\t{{.Tag}}' })
+        : renderList(o.format, rows.map(({ Tag: _tag, ...r }) => r), { headers: { Name: 'NAME', Description: 'DESCRIPTION' }, defaultFormat: 'table {{.Name}}\t{{.Description}}' }));
     });
 }
 

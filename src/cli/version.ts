@@ -1,3 +1,2 @@
-// Kept in step with package.json by the build (esbuild inlines this module).
-export const VERSION = '0.1.0';
-export const API_VERSION = '4.3.1';
+// The version the CLI prints; it lives in common/ so the engine reports the same.
+export { API_VERSION, VERSION } from '../common/version.ts';

@@ -7,7 +7,7 @@
 import { createWriteStream, rmSync } from 'node:fs';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import { decompress } from './import.ts';
-import { parseNormalized } from './names.ts';
+import { parseNormalized } from './reference.ts';
 import { RegistryClient } from './registry/client.ts';
 import type { Credentials } from './registry/auth.ts';
 import type { ImageStore } from './store.ts';

@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, createZstdCompress, createGunzip, createZstdDecompress } from 'node:zlib';
 import { HuskError, invalidArgument } from '../common/errors.ts';
-import { parseNormalized } from './names.ts';
+import { parseNormalized } from './reference.ts';
 import type { RemoteOptions } from './pull.ts';
 import { runLimited } from './pull.ts';
 import { RegistryClient } from './registry/client.ts';

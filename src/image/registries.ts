@@ -21,7 +21,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { invalidArgument, isErrno } from '../common/errors.ts';
-import { DOMAIN_RE, formatRef, normalize, parseNamed, parseNormalized, withDefaultTag } from './names.ts';
+import { DOMAIN_RE, formatRef, normalize, parseNamed, parseNormalized, withDefaultTag } from './reference.ts';
 
 export type ShortNameMode = 'enforcing' | 'permissive' | 'disabled';
 export type PullFromMirror = 'all' | 'digest-only' | 'tag-only';

@@ -3,7 +3,7 @@
 // digest is the one the image was pulled, loaded or imported with.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, linkSync, mkdirSync, copyFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, linkSync, mkdirSync, copyFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
@@ -95,20 +95,28 @@ async function writeDockerArchiveDir(store: ImageStore, images: ImageRecord[], n
   writeFileSync(join(dir, 'repositories'), JSON.stringify(repos));
 }
 
-function tarDir(dir: string, out: string | undefined): Promise<void> {
+/** Tars dir into a file (out) or a stream, which is left open for the caller. */
+function tarDir(dir: string, out: string | NodeJS.WritableStream): Promise<void> {
   return new Promise((resolve, reject) => {
-    const args = ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '-C', dir, '-cf', out ?? '-', '.'];
-    const t = spawn('tar', args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    const args = ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '-C', dir, '-cf', typeof out === 'string' ? out : '-', '.'];
+    const t = spawn('tar', args, { stdio: ['ignore', typeof out === 'string' ? 'ignore' : 'pipe', 'pipe'] });
+    let err = '';
+    t.stderr!.on('data', (d) => (err += d));
+    if (typeof out !== 'string') t.stdout!.pipe(out as NodeJS.WritableStream, { end: false });
     t.on('error', reject);
-    t.on('close', (code) => (code === 0 ? resolve() : reject(new HuskError('ENGINE', `writing the archive: tar exited ${code}`))));
+    t.on('close', (code) => (code === 0 ? resolve() : reject(new HuskError('ENGINE', `writing the archive: tar exited ${code}${err ? `: ${err.trim()}` : ''}`))));
   });
 }
 
+const FORMATS: SaveFormat[] = ['docker-archive', 'oci-archive', 'oci-dir'];
+
 /**
- * Saves images (with the names they were asked for by) to output (a file,
- * a directory for oci-dir, or stdout when undefined).
+ * Saves images (with the names they were asked for by) to output: a file,
+ * a directory for oci-dir, or a stream (archives only). Every image is
+ * resolved before anything is written.
  */
-export async function saveImages(store: ImageStore, refs: string[], format: SaveFormat, output: string | undefined): Promise<void> {
+export async function saveImages(store: ImageStore, refs: string[], format: SaveFormat, output: string | NodeJS.WritableStream): Promise<void> {
+  if (!FORMATS.includes(format)) throw invalidArgument(`unsupported format "${format}" for save: use docker-archive, oci-archive or oci-dir`);
   if (!refs.length) throw invalidArgument('need at least 1 argument: an image to save');
   const images: ImageRecord[] = [];
   const names = new Map<string, string[]>();
@@ -119,7 +127,7 @@ export async function saveImages(store: ImageStore, refs: string[], format: Save
     if (full) names.set(img.id, [...(names.get(img.id) ?? []), full]);
   }
   if (format === 'oci-dir') {
-    if (!output) throw invalidArgument('oci-dir needs --output DIR');
+    if (typeof output !== 'string') throw invalidArgument('oci-dir needs an output directory');
     writeOciLayout(store, images, names, output);
     return;
   }
@@ -128,13 +136,11 @@ export async function saveImages(store: ImageStore, refs: string[], format: Save
   try {
     if (format === 'oci-archive') writeOciLayout(store, images, names, tmp);
     else await writeDockerArchiveDir(store, images, names, tmp);
+    if (typeof output !== 'string') return await tarDir(tmp, output);
     // Write beside the target and rename, so an interrupted save leaves no half archive.
-    const part = output ? `${output}.husk-part-${randomBytes(4).toString('hex')}` : undefined;
+    const part = `${output}.husk-part-${randomBytes(4).toString('hex')}`;
     await tarDir(tmp, part);
-    if (part) {
-      const { renameSync } = await import('node:fs');
-      renameSync(part, output!);
-    }
+    renameSync(part, output);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -13,8 +13,7 @@ import { HuskError, invalidArgument, noSuchImage } from '../common/errors.ts';
 import { withLock } from '../common/lock.ts';
 import { processAlive } from '../common/process.ts';
 import { openDatabase, transaction, type Database } from '../common/sqlite.ts';
-import { extractLayer } from './extract.ts';
-import { nameMatches, parseReference } from './reference.ts';
+import { nameMatches, parseNamed } from './reference.ts';
 import type { ImageConfig, ImageRecord, Manifest } from './types.ts';
 
 const SCHEMA = `
@@ -88,6 +87,8 @@ export class ImageStore {
       async function* hashed(): AsyncGenerator<Buffer> {
         for await (const c of source) { hash.update(c); size += c.length; yield c; }
       }
+      // The tar code loads only for writes: listings and lookups never need it.
+      const { extractLayer } = await import('./extract.ts');
       await extractLayer(hashed(), join(stage, 'diff'));
       const diffID = `sha256:${hash.digest('hex')}`;
       if (expected) verify(expected, diffID, 'layer');
@@ -235,7 +236,7 @@ export class ImageStore {
     }
     let parsed;
     try {
-      parsed = parseReference(ref);
+      parsed = parseNamed(ref);
     } catch {
       return undefined;
     }

@@ -1,58 +1,101 @@
-// The images domain of the engine API: interface, options, reports.
-import type { Filters, PruneReport } from '../api.ts';
+// The images domain of the engine API: interface, options, reports. Front
+// ends import only this file (and ../api.ts); the local implementation
+// (local.ts) and its helpers stay private to the domain.
+import type { Filters, ItemReport, PruneReport } from '../api.ts';
 import type { ImageRecord } from '../../image/types.ts';
+import type { PullProgress } from '../../image/pull.ts';
 
-export type { ImageRecord };
+export type { ImageRecord, PullProgress };
+
+/** What a push reports per blob: found at the destination, mounted from another repository, uploading; then the manifest. */
+export interface PushProgress {
+  kind: 'exists' | 'mounted' | 'upload' | 'manifest';
+  digest: string;
+}
 
 export interface RegistryOptions {
+  /** Require HTTPS and verified certificates; undefined: as registries.conf says. */
   tlsVerify?: boolean;
   authfile?: string;
-  /** USER:PASSWORD */
+  /** USER[:PASSWORD], instead of the auth file's credentials. */
   creds?: string;
   certDir?: string;
 }
 
 export interface PullOptions extends RegistryOptions {
-  /** Pull every tag of the repository. */
+  /** Pull every tag of the (fully qualified) repository. */
   allTags?: boolean;
-  platform?: string;
-  /** One line of text per step, as `husk pull` prints it off a terminal. */
+  /** Which image of a manifest list; unset parts default to the host's. */
+  platform?: { os?: string; arch?: string; variant?: string };
+  /** One line of text per step ("Trying to pull ...", "Writing manifest ..."), as `husk pull` prints them. */
   onMessage?: (line: string) => void;
   /** Structured per-blob progress. */
-  onProgress?: (p: unknown) => void;
-  signal?: AbortSignal;
+  onProgress?: (p: PullProgress) => void;
 }
 
 export interface PushOptions extends RegistryOptions {
   compressionFormat?: 'gzip' | 'zstd';
+  /** Recompress even layers whose kept archive uses another compression. */
   forceCompression?: boolean;
-  onMessage?: (line: string) => void;
-  onProgress?: (p: unknown) => void;
-  signal?: AbortSignal;
+  onProgress?: (p: PushProgress) => void;
 }
 
+/** One image in a listing (Podman's ImageSummary, fields as its JSON names them). */
 export interface ImageSummary {
+  /** Hex ID (sha256 of the config). */
   Id: string;
+  /** Manifest digest. */
+  Digest: string;
+  /** Full names, in the order they were given. */
   RepoTags: string[];
   RepoDigests: string[];
-  Created: number;
+  /** RFC 3339. */
+  Created: string;
   Size: number;
   Labels: Record<string, string>;
+  /** Containers created from this image. */
   Containers: number;
   Dangling: boolean;
-  [key: string]: unknown;
 }
 
-export interface ImageRemoveReport {
-  /** What the caller passed. */
-  rawInput: string;
+export interface ListOptions {
+  /** Podman's -a; husk stores no intermediate images, so listings are the same. */
+  all?: boolean;
+  /**
+   * before, since, until, dangling, label, label!, reference (Podman's glob
+   * on the name's forms), id, digest, containers, intermediate, readonly.
+   */
+  filters?: Filters;
+}
+
+export interface RemoveOptions {
+  /** Remove containers using the image, and the image even when it has several names. */
+  force?: boolean;
+  /** Every image in the store (refs must be empty). */
+  all?: boolean;
+  /** An unknown image is no error (no report). */
+  ignore?: boolean;
+}
+
+/** One image of rmi: the names it lost and whether it was deleted. */
+export interface ImageRemoveReport extends ItemReport {
   untagged: string[];
+  /** Full ID of the deleted image, when it was deleted (not just untagged). */
   deleted?: string;
-  error?: { code: string; message: string };
 }
 
+export interface PruneOptions {
+  /** Every image no container uses, not only dangling ones. */
+  all?: boolean;
+  /** label, label!, until. */
+  filters?: Filters;
+}
+
+/** One row of `history`, newest first. */
 export interface HistoryEntry {
+  /** The image ID on the top row, "<missing>" below (husk keeps no intermediate images). */
   id: string;
+  /** RFC 3339. */
   created: string;
   createdBy: string;
   size: number;
@@ -60,41 +103,93 @@ export interface HistoryEntry {
   tags: string[];
 }
 
+/** Podman's `image inspect` document. */
 export type ImageInspect = Record<string, unknown>;
 
+/** An image's layers bottom to top, for `image tree`. */
+export interface ImageTree {
+  id: string;
+  names: string[];
+  size: number;
+  layers: { id: string; size: number }[];
+}
+
+export interface ImportOptions {
+  /** Name for the image (short names go under localhost/). */
+  reference?: string;
+  /** Dockerfile-style instructions applied to the config (CMD, ENV, WORKDIR...). */
+  changes?: string[];
+  message?: string;
+}
+
+export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir';
+
+export interface SearchOptions extends RegistryOptions {
+  limit?: number;
+  /** List the tags of the repository instead of searching. */
+  listTags?: boolean;
+}
+
+/** One search result (Podman's ImageSearchReport); with listTags, one row per tag. */
 export interface SearchResult {
-  index: string;
-  name: string;
-  description: string;
-  stars: number;
-  official: string;
-  automated: string;
-  tag?: string;
+  Index: string;
+  Name: string;
+  Description: string;
+  Stars: number;
+  Official: string;
+  Automated: string;
+  Tag?: string;
+}
+
+export interface LoginOptions {
+  username: string;
+  password: string;
+  authfile?: string;
+  tlsVerify?: boolean;
+  certDir?: string;
 }
 
 export interface ImagesAPI {
-  list(o?: { all?: boolean; filters?: Filters }): Promise<ImageSummary[]>;
+  list(o?: ListOptions): Promise<ImageSummary[]>;
   /** The stored record (NO_SUCH_IMAGE if unknown). */
   get(ref: string): Promise<ImageRecord>;
+  /** False when unknown; an ambiguous short ID is still an error. */
   exists(ref: string): Promise<boolean>;
   inspect(ref: string): Promise<ImageInspect>;
   history(ref: string): Promise<HistoryEntry[]>;
+  tree(ref: string): Promise<ImageTree>;
+  /** Resolves short names through registries.conf; one image, or one per tag with allTags. */
   pull(ref: string, o?: PullOptions): Promise<ImageRecord[]>;
-  /** Returns the manifest digest pushed. */
+  /** Pushes to destination (default: the image's own name); returns the manifest digest. */
   push(source: string, destination?: string, o?: PushOptions): Promise<string>;
+  /** Adds names (short names go under localhost/). */
   tag(ref: string, names: string[]): Promise<void>;
+  /** Removes names (all of them when none are given); NO_SUCH_IMAGE for a name the image does not have. */
   untag(ref: string, names: string[]): Promise<void>;
-  remove(refs: string[], o?: { force?: boolean; all?: boolean; ignore?: boolean }): Promise<ImageRemoveReport[]>;
-  prune(o?: { all?: boolean; filters?: Filters }): Promise<PruneReport[]>;
-  /** A root filesystem tarball (path or stream) as a one-layer image. */
-  import(source: string | NodeJS.ReadableStream, o?: { reference?: string; changes?: string[]; message?: string }): Promise<ImageRecord>;
-  /** docker-archive / oci-archive tarballs or an OCI layout directory; returns the names loaded. */
-  load(source: string | NodeJS.ReadableStream): Promise<string[]>;
-  save(refs: string[], out: NodeJS.WritableStream, o?: { format?: 'docker-archive' | 'oci-archive' }): Promise<void>;
-  search(term: string, o?: RegistryOptions & { limit?: number; listTags?: boolean; filters?: Filters }): Promise<SearchResult[]>;
+  /** rmi: a name of an image with several untags it, otherwise the image is deleted. */
+  remove(refs: string[], o?: RemoveOptions): Promise<ImageRemoveReport[]>;
+  /** Deletes dangling images (all: every image) no container uses. */
+  prune(o?: PruneOptions): Promise<PruneReport[]>;
+  /** A root filesystem tarball (path or stream; plain, gzip or zstd) as a one-layer image. */
+  import(source: string | NodeJS.ReadableStream, o?: ImportOptions): Promise<ImageRecord>;
+  /** docker-archive / oci-archive tarballs (path or stream) or an OCI layout directory; returns the images loaded. */
+  load(source: string | NodeJS.ReadableStream): Promise<ImageRecord[]>;
+  /**
+   * Writes images to a path (a file, or a directory for oci-dir) or a stream
+   * (archives only). Every image is resolved before anything is written.
+   */
+  save(refs: string[], destination: string | NodeJS.WritableStream, o?: { format?: SaveFormat }): Promise<void>;
+  /** REGISTRY/TERM: the registry's catalog, or with listTags the repository's tags. */
+  search(term: string, o?: SearchOptions): Promise<SearchResult[]>;
+  /** Mounts the image read-only; returns the path. */
   mount(ref: string): Promise<string>;
+  /** Returns the image ID. */
   unmount(ref: string): Promise<string>;
   mounted(): Promise<{ id: string; names: string[]; path: string }[]>;
-  login(registry: string, o: RegistryOptions & { username?: string; password?: string }): Promise<void>;
-  logout(registry: string | undefined, o?: { authfile?: string; all?: boolean }): Promise<void>;
+  /** Checks the credentials against the registry, then stores them; returns the auth file key ("host[/path]"). */
+  login(registry: string, o: LoginOptions): Promise<string>;
+  /** The user stored for a registry (INVALID_ARGUMENT when not logged in). */
+  loginUser(registry: string, o?: { authfile?: string }): Promise<string>;
+  /** Forgets one registry's credentials (returns its key) or, with all, every one. */
+  logout(registry: string | undefined, o?: { authfile?: string; all?: boolean }): Promise<string | undefined>;
 }

@@ -1,13 +1,17 @@
-// Image operations that need engine knowledge (which containers use an image).
+// Image operations that need engine knowledge (which containers use an
+// image) and record events: rmi, tag/untag, prune, read-only mounts.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { HuskError } from '../../common/errors.ts';
 import { native, MNT_DETACH, MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT } from '../../common/native.ts';
 import { isMounted } from '../container/rootfs.ts';
-import { localName } from '../../image/reference.ts';
+import { localName, nameMatches, parseNamed } from '../../image/reference.ts';
 import type { ImageRecord } from '../../image/types.ts';
+import type { PruneReport } from '../api.ts';
 import type { EngineContext } from '../context.ts';
 import { removeContainer } from '../container/lifecycle.ts';
+import type { PruneOptions } from './api.ts';
+import { pruneMatcher } from './list.ts';
 
 export interface RemoveImageReport { untagged: string[]; deleted?: string }
 
@@ -18,12 +22,11 @@ export interface RemoveImageReport { untagged: string[]; deleted?: string }
  */
 export async function removeImage(e: EngineContext, ref: string, opts: { force?: boolean } = {}): Promise<RemoveImageReport> {
   const img = e.images.resolve(ref);
-  const byName = img.names.find((n) => n === ref) ?? img.names.find((n) => {
-    try { return n === localName(ref) || n.endsWith(`/${ref}`) || n.endsWith(`/${ref}:latest`); } catch { return false; }
-  });
+  const byName = nameOf(img, ref);
   const report: RemoveImageReport = { untagged: [] };
   if (byName && img.names.length > 1 && !opts.force) {
     await e.images.untag(img.id, byName);
+    e.events.write({ ID: img.id, Name: byName, Status: 'untag', Type: 'image' });
     report.untagged.push(byName);
     return report;
   }
@@ -41,24 +44,56 @@ export async function removeImage(e: EngineContext, ref: string, opts: { force?:
   return report;
 }
 
+/** The image's stored name a user reference means, if it is one of its names. */
+function nameOf(img: ImageRecord, ref: string): string | undefined {
+  const exact = img.names.find((n) => n === ref);
+  if (exact) return exact;
+  try {
+    const r = parseNamed(ref);
+    return img.names.find((n) => nameMatches(n, r));
+  } catch {
+    return undefined; // not a reference (an ID): no name
+  }
+}
+
 export async function tagImage(e: EngineContext, ref: string, names: string[]): Promise<ImageRecord> {
   const img = e.images.resolve(ref);
-  for (const n of names) await e.images.tag(img.id, localName(n));
+  const full = names.map(localName); // all valid before any is added
+  for (const n of full) await e.images.tag(img.id, n);
   e.events.write({ ID: img.id, Name: names[0], Status: 'tag', Type: 'image' });
   return e.images.get(img.id)!;
 }
 
-/** image prune: dangling images (or with all, every image) no container uses. */
-export async function pruneImages(e: EngineContext, all = false): Promise<string[]> {
-  const used = new Set(e.db.list().map((c) => c.config.imageId));
-  const removed: string[] = [];
-  for (const img of e.images.list()) {
-    if (used.has(img.id) || (!all && img.names.length)) continue;
-    await e.images.remove(img.id);
-    e.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'remove', Type: 'image' });
-    removed.push(img.id);
+/** Removes names from an image (all when none are given); a name it does not have is NO_SUCH_IMAGE. */
+export async function untagImage(e: EngineContext, ref: string, names: string[]): Promise<void> {
+  const img = e.images.resolve(ref);
+  for (const n of names.length ? names : img.names) {
+    const full = nameOf(img, n);
+    if (!full || !(await e.images.untag(img.id, full))) throw new HuskError('NO_SUCH_IMAGE', `${n}: tag not known`);
+    e.events.write({ ID: img.id, Name: full, Status: 'untag', Type: 'image' });
   }
-  return removed;
+}
+
+/** image prune: dangling images (or with all, every image) no container uses, matching the filters. */
+export async function pruneImages(e: EngineContext, o: PruneOptions = {}): Promise<PruneReport[]> {
+  const match = pruneMatcher(e, o.filters);
+  const used = new Set(e.db.list().map((c) => c.config.imageId));
+  const reports: PruneReport[] = [];
+  for (const img of e.images.list()) {
+    if (used.has(img.id) || (!o.all && img.names.length) || !match(img)) continue;
+    try {
+      await e.images.remove(img.id);
+      e.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'remove', Type: 'image' });
+      reports.push({ id: img.id, size: img.size });
+    } catch (err) {
+      reports.push({ id: img.id, error: reportError(err) });
+    }
+  }
+  return reports;
+}
+
+export function reportError(err: unknown): { code: string; message: string } {
+  return err instanceof HuskError ? err.toJSON() : { code: 'ENGINE', message: (err as Error)?.message ?? String(err) };
 }
 
 function imageMountDir(e: EngineContext, id: string): string {

@@ -1,8 +1,139 @@
-// The local implementation of the images domain (scaffold: replaced by the real one).
+// The local implementation of the images domain. Each call loads the module
+// it needs on first use, so `husk images` never loads the registry client,
+// the tar code or the container lifecycle.
+import { HuskError } from '../../common/errors.ts';
+import type { ImageRecord } from '../../image/types.ts';
+import type { PruneReport } from '../api.ts';
 import type { EngineContext } from '../context.ts';
-import type { ImagesAPI } from './api.ts';
-import { unimplemented } from '../unimplemented.ts';
+import type {
+  HistoryEntry, ImageInspect, ImageRemoveReport, ImagesAPI, ImageSummary, ImageTree, ImportOptions, ListOptions, LoginOptions,
+  PruneOptions, PullOptions, PushOptions, RemoveOptions, SaveFormat, SearchOptions, SearchResult,
+} from './api.ts';
 
-export const LocalImages = function (this: unknown, _ctx: EngineContext) {
-  return unimplemented<ImagesAPI>('images');
-} as unknown as new (ctx: EngineContext) => ImagesAPI;
+export class LocalImages implements ImagesAPI {
+  readonly #ctx: EngineContext;
+
+  constructor(ctx: EngineContext) {
+    this.#ctx = ctx;
+  }
+
+  async list(o?: ListOptions): Promise<ImageSummary[]> {
+    const { listImages } = await import('./list.ts');
+    return listImages(this.#ctx, o);
+  }
+
+  async get(ref: string): Promise<ImageRecord> {
+    return this.#ctx.images.resolve(ref);
+  }
+
+  async exists(ref: string): Promise<boolean> {
+    return this.#ctx.images.lookup(ref) !== undefined;
+  }
+
+  async inspect(ref: string): Promise<ImageInspect> {
+    const { inspectImage } = await import('./inspect.ts');
+    return inspectImage(this.#ctx, this.#ctx.images.resolve(ref));
+  }
+
+  async history(ref: string): Promise<HistoryEntry[]> {
+    const { imageHistory } = await import('./inspect.ts');
+    return imageHistory(this.#ctx, this.#ctx.images.resolve(ref));
+  }
+
+  async tree(ref: string): Promise<ImageTree> {
+    const { imageTree } = await import('./inspect.ts');
+    return imageTree(this.#ctx, this.#ctx.images.resolve(ref));
+  }
+
+  async pull(ref: string, o: PullOptions = {}): Promise<ImageRecord[]> {
+    const { pullImages } = await import('./pull.ts');
+    return pullImages(this.#ctx, ref, o);
+  }
+
+  async push(source: string, destination?: string, o: PushOptions = {}): Promise<string> {
+    const { push } = await import('./pull.ts');
+    return push(this.#ctx, source, destination, o);
+  }
+
+  async tag(ref: string, names: string[]): Promise<void> {
+    const { tagImage } = await import('./images.ts');
+    await tagImage(this.#ctx, ref, names);
+  }
+
+  async untag(ref: string, names: string[]): Promise<void> {
+    const { untagImage } = await import('./images.ts');
+    await untagImage(this.#ctx, ref, names);
+  }
+
+  async remove(refs: string[], o: RemoveOptions = {}): Promise<ImageRemoveReport[]> {
+    const { removeImage, reportError } = await import('./images.ts');
+    if (o.all) refs = this.#ctx.images.list().map((i) => i.id);
+    else if (!refs.length) throw new HuskError('INVALID_ARGUMENT', 'image name or ID must be specified');
+    const reports: ImageRemoveReport[] = [];
+    for (const r of refs) {
+      try {
+        const rep = await removeImage(this.#ctx, r, { force: o.force });
+        reports.push({ id: rep.deleted ?? this.#ctx.images.lookup(r)?.id ?? r, rawInput: r, ...rep });
+      } catch (err) {
+        if (o.ignore && err instanceof HuskError && err.code === 'NO_SUCH_IMAGE') continue;
+        reports.push({ id: r, rawInput: r, untagged: [], error: reportError(err) });
+      }
+    }
+    return reports;
+  }
+
+  async prune(o?: PruneOptions): Promise<PruneReport[]> {
+    const { pruneImages } = await import('./images.ts');
+    return pruneImages(this.#ctx, o);
+  }
+
+  async import(source: string | NodeJS.ReadableStream, o?: ImportOptions): Promise<ImageRecord> {
+    const { importImage } = await import('./archive.ts');
+    return importImage(this.#ctx, source, o);
+  }
+
+  async load(source: string | NodeJS.ReadableStream): Promise<ImageRecord[]> {
+    const { loadImages } = await import('./archive.ts');
+    return loadImages(this.#ctx, source);
+  }
+
+  async save(refs: string[], destination: string | NodeJS.WritableStream, o: { format?: SaveFormat } = {}): Promise<void> {
+    const { saveImages } = await import('./archive.ts');
+    await saveImages(this.#ctx, refs, destination, o.format);
+  }
+
+  async search(term: string, o?: SearchOptions): Promise<SearchResult[]> {
+    const { search } = await import('./registry.ts');
+    return search(term, o);
+  }
+
+  async mount(ref: string): Promise<string> {
+    const { mountImage } = await import('./images.ts');
+    return mountImage(this.#ctx, ref);
+  }
+
+  async unmount(ref: string): Promise<string> {
+    const { unmountImage } = await import('./images.ts');
+    return unmountImage(this.#ctx, ref);
+  }
+
+  async mounted(): Promise<{ id: string; names: string[]; path: string }[]> {
+    const { mountedImages } = await import('./images.ts');
+    return mountedImages(this.#ctx);
+  }
+
+  async login(registry: string, o: LoginOptions): Promise<string> {
+    const { login } = await import('./registry.ts');
+    return login(registry, o);
+  }
+
+  async loginUser(registry: string, o: { authfile?: string } = {}): Promise<string> {
+    const { loginUser } = await import('./registry.ts');
+    return loginUser(registry, o.authfile);
+  }
+
+  async logout(registry: string | undefined, o?: { authfile?: string; all?: boolean }): Promise<string | undefined> {
+    const { logout } = await import('./registry.ts');
+    return logout(registry, o);
+  }
+}

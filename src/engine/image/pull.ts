@@ -2,7 +2,7 @@
 // through registries.conf (aliases, search registries), mirrors tried in
 // order, credentials from auth.json, and insecure registries honoured.
 import { HuskError } from '../../common/errors.ts';
-import { isShortName, normalize, parseNormalized } from '../../image/names.ts';
+import { isShortName, normalize, parseNormalized } from '../../image/reference.ts';
 import { pullImage, type PullOptions } from '../../image/pull.ts';
 import { pushImage, type PushOptions } from '../../image/push.ts';
 import { credentialsFor, parseCreds, type Credentials } from '../../image/registry/auth.ts';
@@ -83,6 +83,21 @@ export async function push(e: EngineContext, source: string, destination: string
   });
   e.events.write({ ID: img.id, Name: full, Status: 'push', Type: 'image' });
   return digest;
+}
+
+/**
+ * `pull`: one image, or with allTags one per tag of the repository, each
+ * followed by Podman's "Writing manifest to image destination" line.
+ */
+export async function pullImages(e: EngineContext, name: string, o: EnginePullOptions & { allTags?: boolean } = {}): Promise<ImageRecord[]> {
+  const ref = name.replace(/^docker:\/\//, '');
+  const refs = o.allTags ? (await remoteTags(ref, o)).map((t) => `${ref}:${t}`) : [ref];
+  const out: ImageRecord[] = [];
+  for (const r of refs) {
+    out.push(await pull(e, r, o));
+    o.onMessage?.('Writing manifest to image destination');
+  }
+  return out;
 }
 
 /** The tags of a fully qualified repository (for pull --all-tags). */

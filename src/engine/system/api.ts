@@ -18,15 +18,50 @@ export interface HuskEvent {
 }
 
 export interface EventsOptions {
+  /** Only events at or after this time. */
   since?: Date;
+  /** Only events at or before this time; a stream ends when it passes. */
   until?: Date;
+  /**
+   * type, event (or status), container, image, pod, volume, network (name
+   * or ID prefix), label (KEY or KEY=VALUE of the event's attributes).
+   */
   filters?: Filters;
-  /** Keep streaming new events (Podman's --stream, the default) until the signal aborts or `until` passes. */
+  /** After the recorded events, follow new ones until the signal aborts or `until` passes. */
   stream?: boolean;
   signal?: AbortSignal;
 }
 
-export type SystemInfo = Record<string, unknown>;
+/** `husk info`: the host, the store and the version (Podman's field names). */
+export interface SystemInfo {
+  host: {
+    arch: string;
+    hostname: string;
+    kernel: string;
+    os: string;
+    cpus: number;
+    memTotal: number;
+    memFree: number;
+    cgroupManager: string;
+    cgroupVersion: 'v1' | 'v2';
+    /** v2, v1 or hybrid. */
+    cgroupLayout: string;
+    conmon: { path: string; version: string };
+    ociRuntime: { name: string; path: string; version: string; fallbackReason?: string };
+    security: { rootless: boolean; capabilities: string };
+  };
+  store: {
+    configFile: string;
+    graphDriverName: string;
+    graphRoot: string;
+    runRoot: string;
+    imageStore: { number: number };
+    containerStore: { number: number; running: number; paused: number; stopped: number };
+  };
+  version: { Version: string; APIVersion: string; GoVersion: string; OsArch: string };
+  /** Problems with the host a front end should show (e.g. the configured runtime is unusable); not part of the document. */
+  warnings?: string[];
+}
 
 export interface VersionReport {
   Version: string;
@@ -42,7 +77,11 @@ export interface SystemAPI {
   info(): Promise<SystemInfo>;
   version(): Promise<VersionReport>;
   events(o?: EventsOptions): AsyncIterable<HuskEvent>;
-  /** Runs argv in husk's rootless user namespace with the given stdio; resolves with its exit code. */
+  /**
+   * Runs argv (default: $SHELL) in husk's rootless user namespace; resolves
+   * with its exit code. The caller decides whether the command shares its
+   * stdio ("inherit") or gets none ("ignore", the default).
+   */
   unshare(argv: string[], o?: { stdio?: 'inherit' | 'ignore' }): Promise<number>;
   /** Stops containers and the rootless pause process so new subuid ranges apply. */
   migrate(): Promise<number | undefined>;

@@ -1,22 +1,19 @@
 // Event log: one JSON object per line in RUNROOT/events/events.log (the
 // "file" events backend of Podman), appended with O_APPEND so concurrent
 // writers never interleave within a line.
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+//
+// Readers replay the file and, when streaming, follow it: an fs.watch
+// (inotify) on the log's directory wakes the reader, which reads the bytes
+// appended since its last offset. No polling; a stream ends when its signal
+// aborts or its `until` time passes.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, watch } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { isErrno } from '../../common/errors.ts';
+import { compileFilters, labelMatcher, type Matchers } from '../filters.ts';
+import type { EventsOptions, HuskEvent } from './api.ts';
 
-export interface HuskEvent {
-  ID: string;
-  Image?: string;
-  Name?: string;
-  Status: string;
-  Type: 'container' | 'image' | 'pod' | 'volume' | 'network' | 'system';
-  /** RFC 3339 with nanoseconds. */
-  Time: string;
-  /** Unix time in nanoseconds, for --since/--until filtering. */
-  timeNano: number;
-  ContainerExitCode?: number;
-  Attributes?: Record<string, string>;
-}
+export type { HuskEvent };
 
 export class EventLog {
   readonly path: string;
@@ -38,12 +35,101 @@ export class EventLog {
   /** Events recorded so far, oldest first. */
   read(): HuskEvent[] {
     if (!existsSync(this.path)) return [];
-    return readFileSync(this.path, 'utf8').split('\n').filter(Boolean).flatMap((l) => {
-      try {
-        return [JSON.parse(l) as HuskEvent];
-      } catch {
-        return [];
-      }
-    });
+    return parseLines(readFileSync(this.path, 'utf8'));
+  }
+}
+
+function parseLines(text: string): HuskEvent[] {
+  return text.split('\n').filter(Boolean).flatMap((l) => {
+    try {
+      return [JSON.parse(l) as HuskEvent];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** An event of `type` whose name is v or whose ID starts with v. */
+const objectIs = (type: HuskEvent['Type']) => (v: string) => (ev: HuskEvent) => ev.Type === type && (ev.Name === v || ev.ID.startsWith(v));
+
+/** Podman's event filters (libpod/events/filters.go). */
+const MATCHERS: Matchers<HuskEvent> = {
+  type: (v) => (ev) => ev.Type === v,
+  event: (v) => (ev) => ev.Status === v,
+  status: (v) => (ev) => ev.Status === v,
+  container: objectIs('container'),
+  pod: objectIs('pod'),
+  volume: objectIs('volume'),
+  network: objectIs('network'),
+  // Container events name their image too.
+  image: (v) => { const img = objectIs('image')(v); return (ev) => ev.Image === v || img(ev); },
+  label: labelMatcher((ev: HuskEvent) => ev.Attributes),
+};
+
+/** The test an event must pass: filters and the since/until window. */
+export function eventMatcher(o: EventsOptions): (ev: HuskEvent) => boolean {
+  const match = compileFilters(o.filters, MATCHERS, 'event');
+  const since = o.since ? o.since.getTime() * 1e6 : -Infinity;
+  const until = o.until ? o.until.getTime() * 1e6 : Infinity;
+  return (ev) => ev.timeNano >= since && ev.timeNano <= until && match(ev);
+}
+
+/** Recorded events, then (with `stream`) new ones as they are written. */
+export async function* readEvents(log: EventLog, o: EventsOptions = {}): AsyncGenerator<HuskEvent> {
+  const match = eventMatcher(o);
+  if (!o.stream) {
+    for (const ev of log.read()) if (match(ev)) yield ev;
+    return;
+  }
+  if (o.signal?.aborted) return;
+  // Watch before the first read, so nothing written in between is missed.
+  let pending = true;
+  let wake: (() => void) | undefined;
+  const notify = () => { pending = true; wake?.(); };
+  mkdirSync(dirname(log.path), { recursive: true });
+  const file = basename(log.path);
+  const watcher = watch(dirname(log.path), (_type, name) => { if (!name || name === file) notify(); });
+  o.signal?.addEventListener('abort', notify, { once: true });
+  const untilMs = o.until?.getTime();
+  // setTimeout caps at ~24.8 days; a later `until` just wakes once early.
+  const timer = untilMs === undefined ? undefined : setTimeout(notify, Math.min(Math.max(0, untilMs - Date.now() + 1), 2 ** 31 - 1));
+  let offset = 0;
+  try {
+    for (;;) {
+      if (!pending) await new Promise<void>((r) => { wake = r; });
+      wake = undefined;
+      pending = false;
+      if (o.signal?.aborted) return;
+      const { bytes, start } = await readFrom(log.path, offset);
+      // A line is complete once its newline is there; the rest is read again next time.
+      const cut = bytes.lastIndexOf(0x0a) + 1;
+      offset = start + cut;
+      for (const ev of parseLines(bytes.subarray(0, cut).toString('utf8'))) if (match(ev)) yield ev;
+      if (untilMs !== undefined && Date.now() > untilMs) return;
+    }
+  } finally {
+    watcher.close();
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', notify);
+  }
+}
+
+/** The bytes of path from offset (from 0 if it shrank) to its current end; none if it does not exist yet. */
+async function readFrom(path: string, offset: number): Promise<{ bytes: Buffer; start: number }> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return { bytes: Buffer.alloc(0), start: 0 };
+    throw e;
+  }
+  try {
+    const { size } = await fh.stat();
+    const start = size < offset ? 0 : offset;
+    const buf = Buffer.alloc(size - start);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, start);
+    return { bytes: buf.subarray(0, bytesRead), start };
+  } finally {
+    await fh.close();
   }
 }

@@ -1,8 +1,37 @@
-// The local implementation of the system domain (scaffold: replaced by the real one).
+// The local implementation of the system domain: host facts, the event
+// log, and the rootless namespace. Heavy modules load on first use.
 import type { EngineContext } from '../context.ts';
-import type { SystemAPI } from './api.ts';
-import { unimplemented } from '../unimplemented.ts';
+import type { EventsOptions, HuskEvent, SystemAPI, SystemInfo, VersionReport } from './api.ts';
 
-export const LocalSystem = function (this: unknown, _ctx: EngineContext) {
-  return unimplemented<SystemAPI>('system');
-} as unknown as new (ctx: EngineContext) => SystemAPI;
+export class LocalSystem implements SystemAPI {
+  readonly #ctx: EngineContext;
+
+  constructor(ctx: EngineContext) {
+    this.#ctx = ctx;
+  }
+
+  async info(): Promise<SystemInfo> {
+    const { systemInfo } = await import('./info.ts');
+    return systemInfo(this.#ctx);
+  }
+
+  async version(): Promise<VersionReport> {
+    const { versionReport } = await import('./info.ts');
+    return versionReport();
+  }
+
+  async *events(o?: EventsOptions): AsyncGenerator<HuskEvent> {
+    const { readEvents } = await import('./events.ts');
+    yield* readEvents(this.#ctx.events, o);
+  }
+
+  async unshare(argv: string[], o: { stdio?: 'inherit' | 'ignore' } = {}): Promise<number> {
+    const { unshare } = await import('./userns.ts');
+    return unshare(this.#ctx, argv, o.stdio ?? 'ignore');
+  }
+
+  async migrate(): Promise<number | undefined> {
+    const { migrate } = await import('./userns.ts');
+    return migrate(this.#ctx);
+  }
+}

@@ -12,13 +12,14 @@ import { listContainers } from '../container/query.ts';
 /**
  * `husk unshare`: runs argv (default: the user's shell) in husk's user and
  * mount namespaces, which the launcher already entered, with the store's
- * paths in the environment as Podman sets them. Returns the exit code.
+ * paths in the environment as Podman sets them, and the caller's choice of
+ * stdio. Returns the exit code.
  */
-export function unshare(e: EngineContext, argv: string[]): number {
+export function unshare(e: EngineContext, argv: string[], stdio: 'inherit' | 'ignore' = 'ignore'): number {
   if (!e.config.rootless) throw new HuskError('INVALID_ARGUMENT', 'please use unshare with rootless');
   const [cmd, ...args] = argv.length ? argv : [process.env.SHELL || '/bin/sh'];
   const r = spawnSync(cmd!, args, {
-    stdio: 'inherit',
+    stdio,
     env: { ...process.env, CONTAINERS_GRAPHROOT: e.config.root, CONTAINERS_RUNROOT: e.config.runroot },
   });
   if (r.error) {

@@ -1,15 +1,14 @@
 // Validation of the names that end up in registry URL paths (a repository
-// must not smuggle "../" or "?" into a request) and digest helpers.
+// must not smuggle "../" or "?" into a request), checked with the one
+// reference grammar (../reference.ts), and digest helpers.
 import { createHash, type Hash } from 'node:crypto';
 import { invalidArgument } from '../../common/errors.ts';
+import { isValidPath, isValidTag } from '../reference.ts';
 
-const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const REPO = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
-const TAG = /^\w[\w.-]{0,127}$/;
 const DIGESTS: Record<string, RegExp> = { sha256: /^[a-f0-9]{64}$/, sha512: /^[a-f0-9]{128}$/ };
 
 export function checkRepo(repo: string): string {
-  if (!REPO.test(repo) || repo.length > 255) throw invalidArgument(`invalid repository name "${repo}"`);
+  if (!isValidPath(repo)) throw invalidArgument(`invalid repository name "${repo}"`);
   return repo;
 }
 
@@ -29,7 +28,7 @@ export function parseDigest(digest: string): { algorithm: string; hex: string } 
 /** A tag or a digest, as used in /manifests/<reference>. */
 export function checkReference(ref: string): string {
   if (isDigest(ref)) parseDigest(ref);
-  else if (!TAG.test(ref)) throw invalidArgument(`invalid tag "${ref}"`);
+  else if (!isValidTag(ref)) throw invalidArgument(`invalid tag "${ref}"`);
   return ref;
 }
 

@@ -1,11 +1,12 @@
-// The Docker reference grammar and Podman's normalisation (pure functions).
+// The one image reference module: the Docker reference grammar, Podman's
+// normalisation and the local store's naming (pure functions).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HuskError } from '../../src/common/errors.ts';
 import {
-  digestOf, familiar, formatRef, isShortName, isValidTag, normalize, parseNamed, parseNormalized, repositoryOf, tagOf,
-  validateDigest, type NamedRef,
-} from '../../src/image/names.ts';
+  digestOf, familiar, formatRef, isShortName, isValidPath, isValidTag, localName, nameMatches, normalize, parseNamed, parseNormalized,
+  repositoryOf, splitName, tagOf, validateDigest, type NamedRef,
+} from '../../src/image/reference.ts';
 
 const D = `sha256:${'a'.repeat(64)}`;
 
@@ -148,4 +149,38 @@ test('familiar, repositoryOf, tagOf, digestOf, isValidTag', () => {
   assert.ok(isValidTag('v1.0_rc-1'));
   assert.ok(!isValidTag('-v1'));
   assert.ok(!isValidTag('x'.repeat(129)));
+});
+
+test('localName: names given on this host', () => {
+  assert.equal(localName('foo'), 'localhost/foo:latest');
+  assert.equal(localName('foo:v2'), 'localhost/foo:v2');
+  assert.equal(localName('a/b'), 'localhost/a/b:latest');
+  assert.equal(localName('quay.io/x:1'), 'quay.io/x:1');
+  assert.equal(localName('docker.io/busybox'), 'docker.io/library/busybox:latest');
+  assert.equal(localName('localhost:5000/x'), 'localhost:5000/x:latest');
+  throwsInvalid(() => localName(`foo@${D}`), /a digest cannot be used to name an image/);
+  throwsInvalid(() => localName('Foo'), /invalid image name "Foo": repository name must be lowercase/);
+  throwsInvalid(() => localName('a'.repeat(64)), /64-byte hexadecimal/);
+});
+
+test('splitName and nameMatches: stored names against what a user typed', () => {
+  assert.deepEqual(splitName('localhost/foo:v2'), { repository: 'localhost/foo', tag: 'v2' });
+  assert.deepEqual(splitName('localhost:5000/a/b'), { repository: 'localhost:5000/a/b', tag: 'latest' });
+  assert.deepEqual(splitName(`quay.io/a@${D}`), { repository: 'quay.io/a', tag: '<none>' });
+  const m = (stored: string, ref: string) => nameMatches(stored, parseNamed(ref));
+  assert.ok(m('localhost/foo:latest', 'foo'));
+  assert.ok(m('localhost/foo:v2', 'foo:v2'));
+  assert.ok(!m('localhost/foo:v2', 'foo'));
+  assert.ok(m('docker.io/library/busybox:latest', 'busybox'));
+  assert.ok(m('docker.io/library/busybox:latest', 'docker.io/busybox'));
+  assert.ok(m('docker.io/library/busybox:latest', 'index.docker.io/library/busybox:latest'));
+  assert.ok(m('quay.io/a/b:1', 'a/b:1'));
+  assert.ok(!m('quay.io/a/b:1', 'b:1'));
+  assert.ok(!m('quay.io/a/b:1', 'example.com/a/b:1'));
+});
+
+test('isValidPath: repository paths for registry URLs', () => {
+  assert.ok(isValidPath('library/busybox'));
+  assert.ok(isValidPath('a__b/c--d/e.f'));
+  for (const bad of ['../x', 'a/../b', 'a?b', 'A/b', '', 'a//b', 'x'.repeat(256)]) assert.ok(!isValidPath(bad), bad);
 });

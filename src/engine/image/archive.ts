@@ -1,0 +1,48 @@
+// Images in and out of tarballs: import (a root filesystem), load
+// (docker-archive, oci-archive, OCI layout) and save, with the events they
+// record. Streams are spooled to ROOT/tmp first: archives are read twice
+// (outer tar, then blobs), and a file there is cleaned up if husk dies.
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { randomBytes } from '../../common/random.ts';
+import type { ImageRecord } from '../../image/types.ts';
+import type { EngineContext } from '../context.ts';
+import type { ImportOptions, SaveFormat } from './api.ts';
+
+/** Runs fn on a path: the given one, or a spooled copy of the stream (deleted afterwards). */
+async function withPath<T>(ctx: EngineContext, source: string | NodeJS.ReadableStream, fn: (path: string) => Promise<T>): Promise<T> {
+  if (typeof source === 'string') return fn(source);
+  mkdirSync(join(ctx.config.root, 'tmp'), { recursive: true });
+  // "load-PID-" names are swept by the store when this process is gone.
+  const tmp = join(ctx.config.root, 'tmp', `load-${process.pid}-${randomBytes(8).toString('hex')}.tar`);
+  try {
+    await pipeline(source, createWriteStream(tmp));
+    return await fn(tmp);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+export async function importImage(ctx: EngineContext, source: string | NodeJS.ReadableStream, o: ImportOptions = {}): Promise<ImageRecord> {
+  const { importTarball } = await import('../../image/import.ts');
+  const img = await withPath(ctx, source, (path) => importTarball(ctx.images, path, o.reference, { changes: o.changes, message: o.message }));
+  ctx.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'import', Type: 'image' });
+  return img;
+}
+
+export async function loadImages(ctx: EngineContext, source: string | NodeJS.ReadableStream): Promise<ImageRecord[]> {
+  const { loadArchive } = await import('../../image/import.ts');
+  const imgs = await withPath(ctx, source, (path) => loadArchive(ctx.images, path));
+  for (const img of imgs) ctx.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'loadfromarchive', Type: 'image' });
+  return imgs;
+}
+
+export async function saveImages(ctx: EngineContext, refs: string[], destination: string | NodeJS.WritableStream, format: SaveFormat = 'docker-archive'): Promise<void> {
+  const { saveImages: save } = await import('../../image/save.ts');
+  await save(ctx.images, refs, format, destination);
+  for (const r of refs) {
+    const img = ctx.images.lookup(r);
+    if (img) ctx.events.write({ ID: img.id, Name: r, Status: 'save', Type: 'image' });
+  }
+}
