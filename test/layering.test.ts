@@ -45,12 +45,17 @@ function violation(from: string, to: string): string | undefined {
       if (b === 'cli' || b === 'api') return 'the engine does not import its front ends';
       return undefined;
     case 'build':
-      if (b === 'cli' || b === 'api') return 'the builder does not import front ends';
-      if (b === 'engine' && !ENGINE_FACE.test(target)) return 'the builder calls the engine interface only';
+    case 'compose':
+    case 'kube':
+    case 'systemd':
+      // Workload front ends below the CLI: they call the engine interface like the CLI does.
+      if (b === 'cli' || b === 'api') return `${a}/ does not import the CLI or the REST server`;
+      if (b === 'engine' && !ENGINE_FACE.test(target)) return `${a}/ calls the engine interface only`;
+      if (b === 'image' || b === 'runtime') return `${a}/ reaches images and runtimes through the engine`;
       return undefined;
     case 'image':
     case 'runtime':
-      if (b === 'engine' || b === 'cli' || b === 'api' || b === 'build') return `${a}/ is below the engine: it imports only common/ (and specgen/)`;
+      if (!['common', 'specgen', 'image'].includes(b)) return `${a}/ is below the engine: it imports only common/ (and specgen/)`;
       if (b === 'image' && a === 'runtime') return 'the runtime does not import the image store';
       return undefined;
     case 'specgen':
@@ -99,4 +104,7 @@ test('the rules reject the arrows the architecture forbids', () => {
   assert.equal(violation(at('cli/x.ts'), at('engine/container/api.ts')), undefined);
   assert.equal(violation(at('cli/x.ts'), at('engine/connect.ts')), undefined);
   assert.equal(violation(at('engine/x.ts'), at('image/store.ts')), undefined);
+  assert.ok(violation(at('build/x.ts'), at('engine/container/lifecycle.ts')));
+  assert.ok(violation(at('compose/x.ts'), at('cli/main.ts')));
+  assert.equal(violation(at('build/x.ts'), at('engine/api.ts')), undefined);
 });
