@@ -58,7 +58,7 @@ export interface ImageSummary {
   Dangling: boolean;
 }
 
-export interface ListOptions {
+export interface ImageListOptions {
   /** Podman's -a; husk stores no intermediate images, so listings are the same. */
   all?: boolean;
   /**
@@ -68,7 +68,7 @@ export interface ListOptions {
   filters?: Filters;
 }
 
-export interface RemoveOptions {
+export interface ImageRemoveOptions {
   /** Remove containers using the image, and the image even when it has several names. */
   force?: boolean;
   /** Every image in the store (refs must be empty). */
@@ -84,7 +84,7 @@ export interface ImageRemoveReport extends ItemReport {
   deleted?: string;
 }
 
-export interface PruneOptions {
+export interface ImagePruneOptions {
   /** Every image no container uses, not only dangling ones. */
   all?: boolean;
   /** label, label!, until. */
@@ -114,7 +114,7 @@ export interface ImageTree {
   layers: { id: string; size: number }[];
 }
 
-export interface ImportOptions {
+export interface ImageImportOptions {
   /** Name for the image (short names go under localhost/). */
   reference?: string;
   /** Dockerfile-style instructions applied to the config (CMD, ENV, WORKDIR...). */
@@ -150,7 +150,7 @@ export interface LoginOptions {
 }
 
 export interface ImagesAPI {
-  list(o?: ListOptions): Promise<ImageSummary[]>;
+  list(o?: ImageListOptions): Promise<ImageSummary[]>;
   /** The stored record (NO_SUCH_IMAGE if unknown). */
   get(ref: string): Promise<ImageRecord>;
   /** False when unknown; an ambiguous short ID is still an error. */
@@ -167,11 +167,11 @@ export interface ImagesAPI {
   /** Removes names (all of them when none are given); NO_SUCH_IMAGE for a name the image does not have. */
   untag(ref: string, names: string[]): Promise<void>;
   /** rmi: a name of an image with several untags it, otherwise the image is deleted. */
-  remove(refs: string[], o?: RemoveOptions): Promise<ImageRemoveReport[]>;
+  remove(refs: string[], o?: ImageRemoveOptions): Promise<ImageRemoveReport[]>;
   /** Deletes dangling images (all: every image) no container uses. */
-  prune(o?: PruneOptions): Promise<PruneReport[]>;
+  prune(o?: ImagePruneOptions): Promise<PruneReport[]>;
   /** A root filesystem tarball (path or stream; plain, gzip or zstd) as a one-layer image. */
-  import(source: string | NodeJS.ReadableStream, o?: ImportOptions): Promise<ImageRecord>;
+  import(source: string | NodeJS.ReadableStream, o?: ImageImportOptions): Promise<ImageRecord>;
   /** docker-archive / oci-archive tarballs (path or stream) or an OCI layout directory; returns the images loaded. */
   load(source: string | NodeJS.ReadableStream): Promise<ImageRecord[]>;
   /**

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomBytes } from '../../common/random.ts';
 import type { ImageRecord } from '../../image/types.ts';
 import type { EngineContext } from '../context.ts';
-import type { ImportOptions, SaveFormat } from './api.ts';
+import type { ImageImportOptions, SaveFormat } from './api.ts';
 
 /** Runs fn on a path: the given one, or a spooled copy of the stream (deleted afterwards). */
 async function withPath<T>(ctx: EngineContext, source: string | NodeJS.ReadableStream, fn: (path: string) => Promise<T>): Promise<T> {
@@ -24,7 +24,7 @@ async function withPath<T>(ctx: EngineContext, source: string | NodeJS.ReadableS
   }
 }
 
-export async function importImage(ctx: EngineContext, source: string | NodeJS.ReadableStream, o: ImportOptions = {}): Promise<ImageRecord> {
+export async function importImage(ctx: EngineContext, source: string | NodeJS.ReadableStream, o: ImageImportOptions = {}): Promise<ImageRecord> {
   const { importTarball } = await import('../../image/import.ts');
   const img = await withPath(ctx, source, (path) => importTarball(ctx.images, path, o.reference, { changes: o.changes, message: o.message }));
   ctx.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'import', Type: 'image' });

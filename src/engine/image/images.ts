@@ -10,7 +10,7 @@ import type { ImageRecord } from '../../image/types.ts';
 import type { PruneReport } from '../api.ts';
 import type { EngineContext } from '../context.ts';
 import { removeContainer } from '../container/lifecycle.ts';
-import type { PruneOptions } from './api.ts';
+import type { ImagePruneOptions } from './api.ts';
 import { pruneMatcher } from './list.ts';
 
 export interface RemoveImageReport { untagged: string[]; deleted?: string }
@@ -75,7 +75,7 @@ export async function untagImage(e: EngineContext, ref: string, names: string[])
 }
 
 /** image prune: dangling images (or with all, every image) no container uses, matching the filters. */
-export async function pruneImages(e: EngineContext, o: PruneOptions = {}): Promise<PruneReport[]> {
+export async function pruneImages(e: EngineContext, o: ImagePruneOptions = {}): Promise<PruneReport[]> {
   const match = pruneMatcher(e, o.filters);
   const used = new Set(e.db.list().map((c) => c.config.imageId));
   const reports: PruneReport[] = [];

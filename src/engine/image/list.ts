@@ -5,7 +5,7 @@ import { parseNamed, splitName } from '../../image/reference.ts';
 import type { ImageRecord } from '../../image/types.ts';
 import type { EngineContext } from '../context.ts';
 import { compileFilters, labelMatcher, notLabelMatcher, untilMatcher, type Matchers } from '../filters.ts';
-import type { ImageSummary, ListOptions } from './api.ts';
+import type { ImageSummary, ImageListOptions } from './api.ts';
 
 /** An image and how many containers use it: what every filter looks at. */
 interface Item { img: ImageRecord; containers: number }
@@ -98,7 +98,7 @@ export function containerCounts(ctx: EngineContext): Map<string, number> {
 }
 
 /** Images matching the filters, newest first. */
-export function listImages(ctx: EngineContext, o: ListOptions = {}): ImageSummary[] {
+export function listImages(ctx: EngineContext, o: ImageListOptions = {}): ImageSummary[] {
   const match = compileFilters(o.filters, matchers(ctx), 'image');
   const counts = containerCounts(ctx);
   return ctx.images.list()
@@ -108,7 +108,7 @@ export function listImages(ctx: EngineContext, o: ListOptions = {}): ImageSummar
 }
 
 /** The prune filters Podman accepts (label, label!, until) over the same items. */
-export function pruneMatcher(ctx: EngineContext, filters: ListOptions['filters']): (img: ImageRecord) => boolean {
+export function pruneMatcher(ctx: EngineContext, filters: ImageListOptions['filters']): (img: ImageRecord) => boolean {
   const all = matchers(ctx);
   const match = compileFilters(filters, { label: all.label, 'label!': all['label!'], until: all.until }, 'image prune');
   return (img) => match({ img, containers: 0 });

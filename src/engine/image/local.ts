@@ -6,8 +6,8 @@ import type { ImageRecord } from '../../image/types.ts';
 import type { PruneReport } from '../api.ts';
 import type { EngineContext } from '../context.ts';
 import type {
-  HistoryEntry, ImageInspect, ImageRemoveReport, ImagesAPI, ImageSummary, ImageTree, ImportOptions, ListOptions, LoginOptions,
-  PruneOptions, PullOptions, PushOptions, RemoveOptions, SaveFormat, SearchOptions, SearchResult,
+  HistoryEntry, ImageInspect, ImageRemoveReport, ImagesAPI, ImageSummary, ImageTree, ImageImportOptions, ImageListOptions, LoginOptions,
+  ImagePruneOptions, PullOptions, PushOptions, ImageRemoveOptions, SaveFormat, SearchOptions, SearchResult,
 } from './api.ts';
 
 export class LocalImages implements ImagesAPI {
@@ -17,7 +17,7 @@ export class LocalImages implements ImagesAPI {
     this.#ctx = ctx;
   }
 
-  async list(o?: ListOptions): Promise<ImageSummary[]> {
+  async list(o?: ImageListOptions): Promise<ImageSummary[]> {
     const { listImages } = await import('./list.ts');
     return listImages(this.#ctx, o);
   }
@@ -65,7 +65,7 @@ export class LocalImages implements ImagesAPI {
     await untagImage(this.#ctx, ref, names);
   }
 
-  async remove(refs: string[], o: RemoveOptions = {}): Promise<ImageRemoveReport[]> {
+  async remove(refs: string[], o: ImageRemoveOptions = {}): Promise<ImageRemoveReport[]> {
     const { removeImage, reportError } = await import('./images.ts');
     if (o.all) refs = this.#ctx.images.list().map((i) => i.id);
     else if (!refs.length) throw new HuskError('INVALID_ARGUMENT', 'image name or ID must be specified');
@@ -82,12 +82,12 @@ export class LocalImages implements ImagesAPI {
     return reports;
   }
 
-  async prune(o?: PruneOptions): Promise<PruneReport[]> {
+  async prune(o?: ImagePruneOptions): Promise<PruneReport[]> {
     const { pruneImages } = await import('./images.ts');
     return pruneImages(this.#ctx, o);
   }
 
-  async import(source: string | NodeJS.ReadableStream, o?: ImportOptions): Promise<ImageRecord> {
+  async import(source: string | NodeJS.ReadableStream, o?: ImageImportOptions): Promise<ImageRecord> {
     const { importImage } = await import('./archive.ts');
     return importImage(this.#ctx, source, o);
   }
