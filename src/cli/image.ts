@@ -268,7 +268,7 @@ function makeInspect(): Command {
     .argument('<images...>')
     .action(function (this: Command, refs: string[], o: Opts) {
       const e = engineFor(this);
-      printInspect(refs, o.format, (r) => inspectImage(e.images.resolve(r), (l) => (l ? e.images.layerDir(l) : '')));
+      return printInspect(refs, o.format, (r) => inspectImage(e.images.resolve(r), (l) => (l ? e.images.layerDir(l) : '')));
     });
 }
 

@@ -58,7 +58,7 @@ export function register(program: Command): void {
     .argument('<networks...>')
     .action(function (this: Command, names: string[], o: Opts) {
       const e = engineFor(this);
-      printInspect(names, o.format, (n) => N.getNetwork(e, n));
+      return printInspect(names, o.format, (n) => N.getNetwork(e, n));
     });
   group.command('rm').alias('remove').description('Remove networks')
     .option('-f, --force', 'remove any containers using network', false)

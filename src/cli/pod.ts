@@ -10,7 +10,7 @@ import type { Container } from '../engine/types.ts';
 import { ago, collect, each, engineFor, parseIntFlag, parseLabels, parseTime, print } from './common.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
-import { addStatsFlags, streamStats } from './stats.ts';
+import { addStatsFlags, printStatsStream, statsOptions } from './stats.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -234,10 +234,11 @@ function makeStats(): Command {
         for (const c of running) podOf.set(c.config.id, p.config.id.slice(0, 12));
         return running;
       });
-      await streamStats(o, targets, {
+      const { statsStream } = await import('../engine/container/stats.ts');
+      await printStatsStream(o, statsStream(e, targets, statsOptions(o)), {
         headers: { Pod: 'POD', CID: 'CID', MemUsage: 'MEM USAGE/ LIMIT' },
         defaultFormat: 'table {{.Pod}}\t{{.CID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDS}}',
-      }, (c) => ({ Pod: podOf.get(c.config.id) ?? '', CID: c.config.id.slice(0, 12) }));
+      }, (s) => ({ Pod: podOf.get(s.ContainerID) ?? '', CID: s.ContainerID.slice(0, 12) }));
     });
 }
 
@@ -262,7 +263,7 @@ export function register(program: Command): void {
     .argument('[pods...]')
     .action(function (this: Command, names: string[], o: Opts) {
       const e = engineFor(this);
-      printInspect(allOr(e, names, false, o.latest), o.format, (n) => P.inspectPod(e, n));
+      return printInspect(allOr(e, names, false, o.latest), o.format, (n) => P.inspectPod(e, n));
     });
   group.addCommand(makeTop());
   group.addCommand(makeLogs());

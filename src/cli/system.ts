@@ -121,7 +121,7 @@ function makeInspect(): Command {
     .argument('<names...>')
     .action(function (this: Command, names: string[], o: Opts) {
       const e = engineFor(this);
-      printInspect(names, o.format, (n) => {
+      return printInspect(names, o.format, (n) => {
         if (o.type !== 'image') {
           try {
             return E.inspectContainer(e, n);

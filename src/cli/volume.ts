@@ -70,7 +70,7 @@ export function register(program: Command): void {
     .action(function (this: Command, names: string[], o: Opts) {
       const e = engineFor(this);
       if (o.all) names = V.listVolumes(e).map((v) => v.Name);
-      printInspect(names, o.format, (n) => {
+      return printInspect(names, o.format, (n) => {
         const v = V.getVolume(e, n);
         return { ...v, MountCount: V.volumeUsers(e, n).length, NeedsChown: false };
       });
