@@ -1,25 +1,20 @@
-// Container commands: flags → ContainerIntent / options → one engine call → output.
+// Container commands: flags → a ContainerSpec / options → one engine call → output.
 import { Command } from 'commander';
 import { invalidArgument, HuskError } from '../common/errors.ts';
-import * as L from '../engine/container/lifecycle.ts';
-import * as A from '../engine/container/attach.ts';
-import * as Q from '../engine/container/query.ts';
-import { containerLogs } from '../engine/container/logs.ts';
-import { waitForExit } from '../engine/container/wait.ts';
-import type { Container } from '../engine/types.ts';
-// Named imports rather than the library's barrel: it would also load image
-// import/load code (zlib, tar) that container commands never use.
-const E = { ...L, ...A, ...Q, containerLogs, waitForExit };
-import type { EngineContext } from '../engine/context.ts';
-import { ago, collect, each, engineFor, humanDuration, parseIntFlag, parseTime, print } from './common.ts';
+import type { Engine, ItemReport } from '../engine/api.ts';
+import type { ContainerConfig, ContainerListItem } from '../engine/container/api.ts';
+import { parseFilters } from '../specgen/filters.ts';
+import { ago, collect, connectFor, each, humanDuration, parseIntFlag, parseTime, print, printReports } from './common.ts';
 import { renderList } from './format/index.ts';
 import { registerGroup as registerFsGroup } from './containerfs.ts';
 import { addCreateFlags, addResourceFlags, intentFrom, pullOptions, resourcesFrom, writeCidfile } from './createflags.ts';
 import { makeExec } from './exec.ts';
-import { formatPorts } from '../engine/container/ports.ts';
-import { addStatsFlags, streamStats } from './stats.ts';
+import { processSession } from './session.ts';
+import { addStatsFlags, printStatsStream, statsOptions } from './stats.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const fullId = (r: ItemReport) => r.id;
 
 function makeRun(): Command {
   return addCreateFlags(new Command('run').description('Run a command in a new container'))
@@ -27,36 +22,40 @@ function makeRun(): Command {
     .option('--detach-keys <keys>', 'Override the key sequence for detaching a container', 'ctrl-p,ctrl-q')
     .option('--sig-proxy [bool]', 'Proxy received signals to the process', (v) => v !== 'false', true)
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
-      const e = engineFor(this);
-      const intent = intentFrom(image, command, o);
-      const r = await E.runContainer(e, intent, {
-        // process.stdin is created on first access (a stream, ~2 ms): only for -i.
-        detach: o.detach, stdin: o.interactive ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr,
-        detachKeys: o.detachKeys, proxySignals: o.sigProxy, pull: pullOptions(o),
-      });
-      await writeCidfile(o.cidfile, r.container.config.id);
+      const spec = intentFrom(image, command, o);
+      const engine = await connectFor(this);
+      const io = processSession({ stdin: !!o.interactive, raw: !!spec.interactive, sigProxy: o.sigProxy, detachKeys: o.detachKeys });
+      const r = await engine.containers.run(spec, { ...io, detach: o.detach, pull: pullOptions(o) });
+      await writeCidfile(o.cidfile, r.id);
       if (o.detach || r.detached) {
-        if (o.detach) print(r.container.config.id);
+        if (o.detach) print(r.id);
         return;
       }
       process.exitCode = r.exitCode ?? 0;
-      if (intent.interactive) process.stdin.destroy();
+      if (spec.interactive) process.stdin.destroy();
     });
 }
 
 function makeCreate(): Command {
   return addCreateFlags(new Command('create').description('Create but do not start a container'))
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
-      const c = await E.createContainer(engineFor(this), intentFrom(image, command, o), { pull: pullOptions(o) });
+      const spec = intentFrom(image, command, o);
+      const c = await (await connectFor(this)).containers.create(spec, { pull: pullOptions(o) });
       await writeCidfile(o.cidfile, c.config.id);
       print(c.config.id);
     });
 }
 
-function allOr(e: EngineContext, names: string[], all: boolean, what: string, filter?: (c: Container) => boolean): string[] {
-  if (all) return E.listContainers(e).filter(filter ?? (() => true)).map((c) => c.config.id);
-  if (!names.length) throw invalidArgument(`you must provide at least one ${what} name or ID`);
-  return names;
+/** `start --attach`: one container (with --all, the only one not running). */
+async function startAttached(engine: Engine, names: string[], o: Opts): Promise<void> {
+  if (o.all) names = (await engine.containers.list({ all: true })).filter((c) => c.state.status !== 'running').map((c) => c.config.id);
+  else if (!names.length) throw invalidArgument('you must provide at least one container name or ID');
+  if (names.length !== 1) throw invalidArgument('you cannot start and attach multiple containers at once');
+  const c = await engine.containers.get(names[0]);
+  const io = processSession({ stdin: !!o.interactive, raw: !!(o.interactive && c.config.intent.interactive), sigProxy: true, detachKeys: o.detachKeys });
+  const r = await engine.containers.startAttach(c.config.id, io);
+  if (!r.detached) process.exitCode = r.exitCode ?? 0;
+  process.stdin.destroy();
 }
 
 function makeStart(): Command {
@@ -67,19 +66,9 @@ function makeStart(): Command {
     .option('--all', 'Start all containers regardless of their state or configuration', false)
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
-      const e = engineFor(this);
-      const ids = allOr(e, names, o.all, 'container', (c) => c.state.status !== 'running');
-      if (o.attach) {
-        if (ids.length !== 1) throw invalidArgument('you cannot start and attach multiple containers at once');
-        const r = await E.startAndAttach(e, ids[0], { stdin: o.interactive ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr, detachKeys: o.detachKeys });
-        if (!r.detached) process.exitCode = r.exitCode ?? 0;
-        process.stdin.destroy();
-        return;
-      }
-      await each(ids, async (n) => {
-        await E.startContainer(e, n);
-        print(n);
-      });
+      const engine = await connectFor(this);
+      if (o.attach) return startAttached(engine, names, o);
+      printReports(await engine.containers.start(names, { all: o.all }));
     });
 }
 
@@ -90,17 +79,8 @@ function makeStop(): Command {
     .option('-i, --ignore', 'Ignore errors when a specified container is missing', false)
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
-      const e = engineFor(this);
-      const ids = allOr(e, names, o.all, 'container', (c) => c.state.status === 'running' || c.state.status === 'paused');
-      await each(ids, async (n) => {
-        try {
-          await E.stopContainer(e, n, o.time);
-        } catch (err) {
-          if (o.ignore && (err as HuskError).code === 'NO_SUCH_CONTAINER') return;
-          throw err;
-        }
-        print(n);
-      });
+      const engine = await connectFor(this);
+      printReports(await engine.containers.stop(names, { all: o.all, ignore: o.ignore, timeout: o.time }));
     });
 }
 
@@ -110,11 +90,8 @@ function makeKill(): Command {
     .option('-a, --all', 'Signal all running containers', false)
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
-      const e = engineFor(this);
-      await each(allOr(e, names, o.all, 'container', (c) => c.state.status === 'running'), async (n) => {
-        await E.killContainer(e, n, o.signal);
-        print(n);
-      });
+      const engine = await connectFor(this);
+      printReports(await engine.containers.kill(names, { all: o.all, signal: o.signal }));
     });
 }
 
@@ -124,12 +101,8 @@ function makeRestart(): Command {
     .option('-a, --all', 'Restart all containers', false)
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
-      const e = engineFor(this);
-      await each(allOr(e, names, o.all, 'container'), async (n) => {
-        await E.stopContainer(e, n, o.time);
-        const c = await E.startContainer(e, n);
-        print(c.config.id);
-      });
+      const engine = await connectFor(this);
+      printReports(await engine.containers.restart(names, { all: o.all, timeout: o.time }), { line: fullId });
     });
 }
 
@@ -142,21 +115,24 @@ function makeRm(): Command {
     .option('-t, --time <seconds>', 'Seconds to wait for stop before killing the container', parseIntFlag('time'))
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
-      const e = engineFor(this);
-      await each(allOr(e, names, o.all, 'container', (c) => !c.config.isInfra), async (n) => {
-        try {
-          print(await E.removeContainer(e, n, { force: o.force, volumes: o.volumes }));
-        } catch (err) {
-          if (o.ignore && (err as HuskError).code === 'NO_SUCH_CONTAINER') return;
-          throw err;
-        }
-      });
+      const engine = await connectFor(this);
+      const reports = await engine.containers.remove(names, { all: o.all, ignore: o.ignore, force: o.force, volumes: o.volumes, timeout: o.time });
+      printReports(reports, { line: fullId });
     });
 }
 
-export function psRow(c: Container, noTrunc: boolean, podNames: Map<string, string> = new Map()) {
+/** Podman's PORTS text: 0.0.0.0:8080->80/tcp. */
+function formatPorts(ports: ContainerConfig['ports'] = []): string {
+  return ports.map((p) => {
+    const hp = p.range > 1 ? `${p.host_port}-${p.host_port + p.range - 1}` : `${p.host_port}`;
+    const cp = p.range > 1 ? `${p.container_port}-${p.container_port + p.range - 1}` : `${p.container_port}`;
+    return `${p.host_ip || '0.0.0.0'}:${hp}->${cp}/${p.protocol}`;
+  }).join(', ');
+}
+
+export function psRow(c: ContainerListItem, noTrunc: boolean) {
   const { config: cfg, state: st } = c;
-  const status = E.statusWord(c);
+  const status = st.status;
   const cmd = cfg.args.join(' ');
   let text = 'Created';
   if (status === 'running') text = `Up ${humanDuration(Date.now() - new Date(st.startedAt).getTime())}`;
@@ -169,42 +145,9 @@ export function psRow(c: Container, noTrunc: boolean, podNames: Map<string, stri
     Status: text, State: status, Ports: formatPorts(cfg.ports), Names: cfg.name, Labels: cfg.intent.labels ?? {}, Pid: st.pid,
     ExitCode: st.exitCode, Exited: status === 'exited', AutoRemove: !!cfg.intent.autoRemove,
     StartedAt: Math.floor(new Date(st.startedAt).getTime() / 1000), ExitedAt: Math.floor(new Date(st.finishedAt).getTime() / 1000),
-    Pod: cfg.pod ? (noTrunc ? cfg.pod : cfg.pod.slice(0, 12)) : '', PodName: cfg.pod ? podNames.get(cfg.pod) ?? '' : '',
+    Pod: cfg.pod ? (noTrunc ? cfg.pod : cfg.pod.slice(0, 12)) : '', PodName: c.podName ?? '',
     Mounts: [], Networks: Object.keys(cfg.networks ?? {}), Size: null, IsInfra: !!cfg.isInfra, Namespaces: {},
   };
-}
-
-function psFilter(filters: string[], e: EngineContext, podNames: Map<string, string> = new Map()): (c: Container) => boolean {
-  const tests = filters.map((f) => {
-    const eq = f.indexOf('=');
-    if (eq < 0) throw invalidArgument(`invalid filter "${f}": expected key=value`);
-    const key = f.slice(0, eq);
-    const val = f.slice(eq + 1);
-    switch (key) {
-      case 'id': return (c: Container) => c.config.id.startsWith(val);
-      case 'name': return (c: Container) => new RegExp(val).test(c.config.name);
-      case 'status': {
-        const valid = ['created', 'running', 'paused', 'exited', 'stopped', 'unknown', 'removing'];
-        if (!valid.includes(val)) throw invalidArgument(`invalid status "${val}": must be one of ${valid.join(', ')}`);
-        return (c: Container) => E.statusWord(c) === val;
-      }
-      case 'label': {
-        const i = val.indexOf('=');
-        const k = i < 0 ? val : val.slice(0, i);
-        return (c: Container) => k in (c.config.intent.labels ?? {}) && (i < 0 || c.config.intent.labels![k] === val.slice(i + 1));
-      }
-      case 'ancestor': {
-        let id: string | undefined;
-        try { id = e.images.lookup(val)?.id; } catch {}
-        return (c: Container) => c.config.imageId === id || c.config.imageName === val || c.config.imageId.startsWith(val);
-      }
-      case 'exited': return (c: Container) => E.statusWord(c) === 'exited' && c.state.exitCode === Number(val);
-      case 'pod': return (c: Container) => !!c.config.pod && (c.config.pod.startsWith(val) || podNames.get(c.config.pod) === val);
-      case 'network': return (c: Container) => val in (c.config.networks ?? {});
-      default: throw invalidArgument(`invalid filter "${key}"`);
-    }
-  });
-  return (c) => tests.every((t) => t(c));
 }
 
 function makePs(name = 'ps'): Command {
@@ -219,20 +162,14 @@ function makePs(name = 'ps'): Command {
     .option('--ns', 'Display namespace information', false)
     .option('-p, --pod', 'Print the ID and name of the pod the containers are associated with', false)
     .action(async function (this: Command, o: Opts) {
-      const e = engineFor(this);
-      let list = E.listContainers(e);
-      const podNames = new Map(e.db.listPods().map((p) => [p.id, p.name]));
-      const explicitAll = o.all || o.latest || o.last !== undefined || o.filter.some((f: string) => f.startsWith('status='));
-      if (!explicitAll) list = list.filter((c) => c.state.status === 'running' || c.state.status === 'paused');
-      list = list.filter(psFilter(o.filter, e, podNames));
-      list.sort((a, b) => b.config.created.localeCompare(a.config.created));
-      if (o.latest) list = list.slice(0, 1);
-      if (o.last !== undefined && o.last >= 0) list = list.slice(0, o.last);
+      const filters = parseFilters(o.filter);
+      const engine = await connectFor(this);
+      const list = await engine.containers.list({ all: o.all, latest: o.latest, last: o.last, filters, namespaces: o.ns });
+      const noTrunc = o.trunc === false;
       if (o.ns) {
-        const { namespaceInodes } = await import('../engine/container/namespaces.ts');
         const nsRows = list.map((c) => {
-          const n = c.state.pid ? namespaceInodes(c.state.pid) : {};
-          return { ...psRow(c, o.trunc === false), PID: String(c.state.pid), Cgroupns: n.cgroup ?? '', IPC: n.ipc ?? '', MNT: n.mnt ?? '', NET: n.net ?? '', PIDNS: n.pid ?? '', USERNS: n.user ?? '', UTS: n.uts ?? '' };
+          const n = c.namespaces ?? {};
+          return { ...psRow(c, noTrunc), PID: String(c.state.pid), Cgroupns: n.cgroup ?? '', IPC: n.ipc ?? '', MNT: n.mnt ?? '', NET: n.net ?? '', PIDNS: n.pid ?? '', USERNS: n.user ?? '', UTS: n.uts ?? '' };
         });
         process.stdout.write(renderList(o.format, nsRows, {
           headers: { ID: 'CONTAINER ID', Cgroupns: 'CGROUPNS' },
@@ -240,10 +177,10 @@ function makePs(name = 'ps'): Command {
         }));
         return;
       }
-      const rows = list.map((c) => psRow(c, o.trunc === false, podNames));
+      const rows = list.map((c) => psRow(c, noTrunc));
       if (o.quiet) return rows.forEach((r) => print(r.ID));
       if (o.format === 'json') {
-        const full = list.map((c) => ({ ...psRow(c, true, podNames), ID: undefined, Names: [c.config.name], Command: c.config.args }));
+        const full = list.map((c) => ({ ...psRow(c, true), ID: undefined, Names: [c.config.name], Command: c.config.args }));
         process.stdout.write(renderList('json', full, { headers: {}, defaultFormat: '' }, { jsonIndent: 2 }));
         return;
       }
@@ -252,6 +189,11 @@ function makePs(name = 'ps'): Command {
         defaultFormat: `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${o.pod ? '\t{{.Pod}}\t{{.PodName}}' : ''}`,
       }));
     });
+}
+
+/** The names given, or with --latest the most recently created container. */
+async function namesOrLatest(engine: Engine, names: string[], latest: boolean): Promise<string[]> {
+  return latest ? (await engine.containers.list({ latest: true })).map((c) => c.config.id) : names;
 }
 
 function makeLogs(): Command {
@@ -265,16 +207,16 @@ function makeLogs(): Command {
     .option('-l, --latest', 'Act on the latest container husk is aware of', false)
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
-      const e = engineFor(this);
-      if (o.latest) names = E.listContainers(e).sort((a, b) => b.config.created.localeCompare(a.config.created)).slice(0, 1).map((c) => c.config.id);
+      const engine = await connectFor(this);
+      names = await namesOrLatest(engine, names, o.latest);
       if (!names.length) throw invalidArgument('you must provide at least one container name or ID');
       const opts = { follow: o.follow, tail: o.tail, since: o.since ? parseTime(o.since) : undefined, until: o.until ? parseTime(o.until) : undefined };
+      const withName = o.names || names.length > 1;
       await each(names, async (n) => {
-        const name = E.getContainer(e, n).config.name;
-        await E.containerLogs(e, n, opts, (l) => {
-          const prefix = `${o.names || names.length > 1 ? `${name} ` : ''}${o.timestamps ? `${l.time} ` : ''}`;
+        for await (const l of engine.containers.logs(n, opts)) {
+          const prefix = `${withName ? `${l.name} ` : ''}${o.timestamps ? `${l.time} ` : ''}`;
           (l.stream === 'stderr' ? process.stderr : process.stdout).write(`${prefix}${l.text}\n`);
-        });
+        }
       });
     });
 }
@@ -286,20 +228,15 @@ function makeWait(): Command {
     .option('--ignore', 'Ignore if a container does not exist', false)
     .argument('<containers...>')
     .action(async function (this: Command, names: string[], o: Opts) {
-      const e = engineFor(this);
-      if (!['stopped', 'exited'].includes(o.condition)) throw invalidArgument(`unsupported wait condition "${o.condition}"`);
+      const engine = await connectFor(this);
       await each(names, async (n) => {
-        let c;
+        let code: number;
         try {
-          c = E.getContainer(e, n);
+          code = await engine.containers.wait(n, { condition: o.condition });
         } catch (err) {
-          if (o.ignore) return print('-1');
+          if (o.ignore && err instanceof HuskError && err.code === 'NO_SUCH_CONTAINER') return print('-1');
           throw err;
         }
-        if (c.state.status === 'created' && !c.state.pid) {
-          // Created, never started: nothing to wait for yet; Podman waits for a start.
-        }
-        const code = c.state.status === 'exited' || c.state.status === 'stopped' ? c.state.exitCode : await E.waitForExit(e, c.config.id);
         print(String(code));
       });
     });
@@ -312,11 +249,11 @@ function makeAttach(): Command {
     .option('--sig-proxy [bool]', 'Proxy received signals to the process', (v) => v !== 'false', true)
     .argument('<container>')
     .action(async function (this: Command, name: string, o: Opts) {
-      const e = engineFor(this);
-      const r = await E.attachContainer(e, name, {
-        stdin: o.stdin === false ? undefined : process.stdin, stdout: process.stdout, stderr: process.stderr,
-        detachKeys: o.detachKeys, proxySignals: o.sigProxy,
-      });
+      const engine = await connectFor(this);
+      const c = await engine.containers.get(name);
+      const stdin = o.stdin !== false;
+      const io = processSession({ stdin, raw: stdin && !!c.config.intent.interactive, sigProxy: o.sigProxy, detachKeys: o.detachKeys });
+      const r = await engine.containers.attach(c.config.id, io);
       process.stdin.destroy();
       if (!r.detached) process.exitCode = r.exitCode ?? 0;
     });
@@ -327,7 +264,7 @@ function makeTop(): Command {
     .argument('<container>')
     .argument('[descriptors...]', 'ps format descriptors (e.g. pid user args)')
     .action(async function (this: Command, name: string, descriptors: string[]) {
-      const rows = await E.topContainer(engineFor(this), name, descriptors);
+      const rows = await (await connectFor(this)).containers.top(name, descriptors);
       const { tabulate } = await import('./format/table.ts');
       process.stdout.write(tabulate(rows.map((r) => r.join('\t'))));
     });
@@ -338,19 +275,16 @@ function makePause(pause: boolean): Command {
     .option('-a, --all', `${pause ? 'Pause' : 'Unpause'} all containers`, false)
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
-      const e = engineFor(this);
-      await each(allOr(e, names, o.all, 'container', (c) => c.state.status === (pause ? 'running' : 'paused')), async (n) => {
-        const c = await E.pauseContainer(e, n, pause);
-        print(c.config.id);
-      });
+      const c = (await connectFor(this)).containers;
+      printReports(await (pause ? c.pause(names, { all: o.all }) : c.unpause(names, { all: o.all })), { line: fullId });
     });
 }
 
 function makeRename(): Command {
   return new Command('rename').description('Rename an existing container')
     .argument('<container>').argument('<name>')
-    .action(function (this: Command, ref: string, name: string) {
-      E.renameContainer(engineFor(this), ref, name);
+    .action(async function (this: Command, ref: string, name: string) {
+      await (await connectFor(this)).containers.rename(ref, name);
     });
 }
 
@@ -361,9 +295,9 @@ function makeInspect(): Command {
     .option('-s, --size', 'Display total file size', false)
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
-      const e = engineFor(this);
+      const engine = await connectFor(this);
       const { printInspect } = await import('./inspect.ts');
-      printInspect(names, o.format, (n) => E.inspectContainer(e, n));
+      await printInspect(await namesOrLatest(engine, names, o.latest), o.format, (n) => engine.containers.inspect(n, { size: o.size }));
     });
 }
 
@@ -372,24 +306,17 @@ function makePrune(): Command {
     .option('-f, --force', 'Do not prompt for confirmation', false)
     .option('--filter <filter>', 'Provide filter values (e.g. label=<key>=<value>)', collect, [])
     .action(async function (this: Command, o: Opts) {
-      const e = engineFor(this);
-      const f = psFilter(o.filter, e);
-      for (const c of E.listContainers(e).filter((c) => !['running', 'paused'].includes(c.state.status) && !c.config.isInfra && f(c))) {
-        print(await E.removeContainer(e, c.config.id));
-      }
+      const filters = parseFilters(o.filter);
+      const reports = await (await connectFor(this)).containers.prune({ filters });
+      printReports(reports.map((r) => ({ id: r.id, rawInput: r.id, error: r.error })), { line: fullId });
     });
 }
 
 function makeExists(): Command {
   return new Command('exists').description('Check if a container exists in local storage')
     .argument('<container>')
-    .action(function (this: Command, ref: string) {
-      try {
-        E.getContainer(engineFor(this), ref);
-      } catch (err) {
-        if ((err as HuskError).code === 'NO_SUCH_CONTAINER') { process.exitCode = 1; return; }
-        throw err;
-      }
+    .action(async function (this: Command, ref: string) {
+      if (!(await (await connectFor(this)).containers.exists(ref))) process.exitCode = 1;
     });
 }
 
@@ -397,8 +324,8 @@ function makeCleanup(): Command {
   return new Command('cleanup').description('Clean up network and mountpoints of one or more containers (run by conmon)')
     .argument('<containers...>')
     .action(async function (this: Command, names: string[]) {
-      const e = engineFor(this);
-      for (const n of names) await E.cleanupContainer(e, n);
+      const engine = await connectFor(this);
+      for (const n of names) await engine.containers.cleanup(n);
     });
 }
 
@@ -407,24 +334,22 @@ function makeStats(): Command {
     .option('-a, --all', 'Show all containers (default shows just running)', false)
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
-      const e = engineFor(this);
-      const S = await import('../engine/container/stats.ts');
-      await streamStats(o, () => S.statsTargets(e, names, o.all), {
+      const engine = await connectFor(this);
+      await printStatsStream(o, engine.containers.stats(names, { all: o.all, ...statsOptions(o) }), {
         headers: {},
         defaultFormat: 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDS}}\t{{.CPUTime}}\t{{.AVGCPU}}',
       });
     });
 }
 
-
 function makePort(): Command {
   return new Command('port').description('List port mappings or a specific mapping for the container')
     .option('-a, --all', 'Display port information for all containers', false)
     .argument('[container]').argument('[port]', 'PORT[/PROTO]')
-    .action(function (this: Command, ref: string | undefined, port: string | undefined, o: Opts) {
-      const e = engineFor(this);
-      const list = o.all ? E.listContainers(e) : ref ? [E.getContainer(e, ref)] : [];
-      if (!list.length && !o.all) throw invalidArgument('you must provide a container name or ID (or --all)');
+    .action(async function (this: Command, ref: string | undefined, port: string | undefined, o: Opts) {
+      if (!ref && !o.all) throw invalidArgument('you must provide a container name or ID (or --all)');
+      const engine = await connectFor(this);
+      const list = o.all ? await engine.containers.list({ all: true }) : [await engine.containers.get(ref!)];
       for (const c of list) {
         for (const p of c.config.ports ?? []) {
           for (let k = 0; k < p.range; k++) {
@@ -442,7 +367,7 @@ function makeUpdate(): Command {
   return addResourceFlags(new Command('update').description('Update an existing container\'s resource limits'))
     .argument('<container>')
     .action(async function (this: Command, ref: string, o: Opts) {
-      const c = await E.updateContainer(engineFor(this), ref, resourcesFrom(o));
+      const c = await (await connectFor(this)).containers.update(ref, resourcesFrom(o));
       print(c.config.id);
     });
 }

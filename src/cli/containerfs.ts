@@ -1,14 +1,12 @@
 // Container filesystem commands: cp, diff, commit, export, and the container
-// group's mount and unmount. Engine modules are imported by each action, so
-// the container group can register these without loading tar and zlib code
-// for every other container command (conmon's `container cleanup` included).
+// group's mount and unmount. The engine loads its tar and zlib code only for
+// these calls, so registering them costs every other container command
+// (conmon's `container cleanup` included) nothing.
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { invalidArgument, type HuskError } from '../common/errors.ts';
-import type { Change } from '../image/diff.ts';
-import { collect, engineFor, print } from './common.ts';
-
-const fs = () => import('../engine/container/containerfs.ts');
+import { invalidArgument } from '../common/errors.ts';
+import type { FileChange } from '../engine/container/api.ts';
+import { collect, connectFor, print } from './common.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -40,18 +38,17 @@ function makeCp(): Command {
       const archive = takeBool(o.archive, true, paths);
       arity(paths, 2, 2, 'cp');
       const [src, dest] = paths as [string, string];
-      const { copy } = await import('../engine/container/copy.ts');
-      await copy(engineFor(this), src, dest, {
+      await (await connectFor(this)).containers.copy(src, dest, {
         archive, overwrite: o.overwrite,
         stdin: src === '-' ? process.stdin : undefined, stdout: dest === '-' ? process.stdout : undefined,
       });
     });
 }
 
-function printChanges(list: Change[], format: string | undefined): void {
+function printChanges(list: FileChange[], format: string | undefined): void {
   if (format === 'json') {
     // Podman leaves out empty lists.
-    const by = (k: Change['kind']) => list.filter((c) => c.kind === k).map((c) => c.path);
+    const by = (k: FileChange['kind']) => list.filter((c) => c.kind === k).map((c) => c.path);
     const out: Record<string, string[]> = {};
     for (const [key, kind] of [['changed', 'C'], ['added', 'A'], ['deleted', 'D']] as const) if (by(kind).length) out[key] = by(kind);
     print(JSON.stringify(out, null, 4));
@@ -66,16 +63,8 @@ function makeDiff(containersOnly: boolean): Command {
     .option('--format <format>', 'Change the output format (json)')
     .argument(containersOnly ? '<container>' : '<container|image>')
     .action(async function (this: Command, ref: string, o: Opts) {
-      const e = engineFor(this);
-      const { containerDiff, imageDiff } = await fs();
-      let list: Change[];
-      try {
-        list = containerDiff(e, ref);
-      } catch (err) {
-        // `diff` also takes an image: its top layer against the ones below.
-        if (containersOnly || (err as HuskError).code !== 'NO_SUCH_CONTAINER' || !e.images.lookup(ref)) throw err;
-        list = imageDiff(e, ref);
-      }
+      // `diff` also takes an image: its top layer against the ones below.
+      const list = await (await connectFor(this)).containers.diff(ref, { images: !containersOnly });
       printChanges(list, o.format);
     });
 }
@@ -96,13 +85,11 @@ function makeCommit(): Command {
       const pause = takeBool(o.pause, true, args);
       arity(args, 1, 2, 'commit');
       if (o.format !== 'oci' && o.format !== 'docker') throw invalidArgument(`unrecognized image type "${o.format}"`);
-      const e = engineFor(this);
-      const { commitContainer } = await import('../engine/container/commit.ts');
-      const img = await commitContainer(e, args[0]!, {
-        name: args[1], changes: o.change, message: o.message, author: o.author, pause, includeVolumes: o.includeVolumes,
+      const id = await (await connectFor(this)).containers.commit(args[0]!, {
+        name: args[1], changes: o.change, message: o.message, author: o.author, pause, includeVolumes: o.includeVolumes, format: o.format,
       });
-      if (o.iidfile) writeFileSync(o.iidfile, `sha256:${img.id}`);
-      print(img.id);
+      if (o.iidfile) writeFileSync(o.iidfile, `sha256:${id}`);
+      print(id);
     });
 }
 
@@ -111,17 +98,16 @@ function makeExport(): Command {
     .option('-o, --output <file>', 'Write to a specified file (default: stdout, which must be redirected)')
     .argument('<container>')
     .action(async function (this: Command, ref: string, o: Opts) {
-      const e = engineFor(this);
-      const { exportContainer } = await fs();
+      if (!o.output && process.stdout.isTTY) throw invalidArgument('refusing to export to terminal. Use -o flag or redirect');
+      const engine = await connectFor(this);
       if (!o.output) {
-        if (process.stdout.isTTY) throw invalidArgument('refusing to export to terminal. Use -o flag or redirect');
-        await exportContainer(e, ref, process.stdout);
+        await engine.containers.export(ref, process.stdout);
         return;
       }
       const out = createWriteStream(o.output);
       const closed = new Promise<void>((resolve, reject) => out.once('close', resolve).once('error', reject));
       try {
-        await exportContainer(e, ref, out);
+        await engine.containers.export(ref, out);
       } finally {
         out.end();
       }
@@ -136,17 +122,16 @@ function makeMount(): Command {
     .option('--format <format>', 'Print the mounted containers in the specified format (json)')
     .argument('[containers...]')
     .action(async function (this: Command, refs: string[], o: Opts) {
-      const e = engineFor(this);
-      const { mountContainer, mountedContainers } = await fs();
-      if (o.all) refs = (await import('../engine/container/query.ts')).listContainers(e).map((c) => c.config.id);
+      const c = (await connectFor(this)).containers;
+      if (o.all) refs = (await c.list({ all: true })).map((x) => x.config.id);
       if (!refs.length) {
         // No container named: list what is mounted, as Podman does.
-        const list = mountedContainers(e);
+        const list = await c.mounted();
         if (o.format === 'json') return print(JSON.stringify(list.map((m) => ({ id: m.id, mountpoint: m.path })), null, 4));
         for (const m of list) print(`${o.trunc === false ? m.id : m.id.slice(0, 12)} ${m.path}`);
         return;
       }
-      for (const r of refs) print(await mountContainer(e, r));
+      for (const r of refs) print(await c.mount(r));
     });
 }
 
@@ -156,11 +141,10 @@ function makeUnmount(): Command {
     .option('-f, --force', 'Force the complete unmount of the specified mounted containers', false)
     .argument('[containers...]')
     .action(async function (this: Command, refs: string[], o: Opts) {
-      const e = engineFor(this);
-      const { unmountContainer } = await fs();
-      if (o.all) refs = (await import('../engine/container/query.ts')).listContainers(e).filter((c) => c.state.mounted && !['running', 'paused'].includes(c.state.status)).map((c) => c.config.id);
-      else if (!refs.length) throw invalidArgument('when not using the --all flag you must specify at least one container');
-      for (const r of refs) print(await unmountContainer(e, r));
+      if (!o.all && !refs.length) throw invalidArgument('when not using the --all flag you must specify at least one container');
+      const c = (await connectFor(this)).containers;
+      if (o.all) refs = (await c.list({ all: true })).filter((x) => x.state.mounted && !['running', 'paused'].includes(x.state.status)).map((x) => x.config.id);
+      for (const r of refs) print(await c.unmount(r, { force: o.force }));
     });
 }
 

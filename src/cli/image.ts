@@ -20,21 +20,6 @@ function repoTag(name: string): { repository: string; tag: string } {
   return { repository: base, tag: name.includes('@') ? '<none>' : 'latest' };
 }
 
-/**
- * Runs an async lookup for each name up front, for printInspect's
- * synchronous getter: the getter then returns each result in turn (or
- * throws its error).
- */
-export async function prefetch(names: string[], fn: (name: string) => Promise<unknown>): Promise<(name: string) => unknown> {
-  const results = new Map<string, { v?: unknown; e?: unknown }>();
-  for (const n of new Set(names)) results.set(n, await fn(n).then((v) => ({ v }), (e: unknown) => ({ e })));
-  return (n) => {
-    const r = results.get(n)!;
-    if ('e' in r) throw r.e;
-    return r.v;
-  };
-}
-
 function imageRows(images: ImageSummary[], o: Opts) {
   const rows = [];
   for (const img of images) {
@@ -240,7 +225,7 @@ function makeInspect(): Command {
     .argument('<images...>')
     .action(async function (this: Command, refs: string[], o: Opts) {
       const engine = await connectFor(this);
-      printInspect(refs, o.format, await prefetch(refs, (r) => engine.images.inspect(r)));
+      return printInspect(refs, o.format, (r) => engine.images.inspect(r));
     });
 }
 

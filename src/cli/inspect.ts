@@ -2,13 +2,14 @@
 // rendering per object with --format.
 import { renderOne } from './format/index.ts';
 
-export function printInspect(names: string[], format: string, get: (name: string) => unknown): void {
+/** Looks up each name in turn (errors: all printed but the last, which is thrown after the output). */
+export async function printInspect(names: string[], format: string, get: (name: string) => unknown): Promise<void> {
   if (!names.length) throw new Error('inspect requires at least one name or ID');
   const out: unknown[] = [];
   let failed: Error | undefined;
   for (const n of names) {
     try {
-      out.push(get(n));
+      out.push(await get(n));
     } catch (e) {
       if (failed) process.stderr.write(`Error: ${failed.message}\n`);
       failed = e as Error;

@@ -4,7 +4,6 @@ import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import { parseFilters } from '../specgen/filters.ts';
 import { collect, connectFor, print, printReports } from './common.ts';
-import { fetchAll } from './fetchall.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 
@@ -49,7 +48,7 @@ export function register(program: Command): void {
     .argument('<networks...>')
     .action(async function (this: Command, names: string[], o: Opts) {
       const engine = await connectFor(this);
-      printInspect(names, o.format, await fetchAll(names, (n) => engine.networks.inspect(n)));
+      return printInspect(names, o.format, (n) => engine.networks.inspect(n));
     });
   group.command('rm').alias('remove').description('Remove networks')
     .option('-f, --force', 'remove any containers using network', false)

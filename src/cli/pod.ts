@@ -6,11 +6,10 @@ import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine, ItemReport } from '../engine/api.ts';
 import { PAUSE_IMAGE, type Pod, type PodContainerStats, type PodSelection } from '../engine/pod/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
-import { ago, collect, connectFor, humanSize, parseIntFlag, parseLabels, parseTime, print, printReports } from './common.ts';
-import { fetchAll } from './fetchall.ts';
+import { ago, collect, connectFor, parseIntFlag, parseLabels, parseTime, print, printReports } from './common.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
-import { addStatsFlags } from './stats.ts';
+import { addStatsFlags, printStatsStream, statsOptions } from './stats.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -176,36 +175,12 @@ function makeStats(): Command {
     .argument('[pods...]')
     .action(async function (this: Command, names: string[], o: Opts) {
       const engine = await connectFor(this);
-      const stats = engine.pods.stats(names, { latest: o.latest, stream: o.stream !== false, interval: o.interval * 1000 });
-      let first = true;
-      for await (const batch of stats) {
-        if (!first && o.reset !== false && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
-        first = false;
-        printPodStats(o.format, batch);
-      }
+      const stats = engine.pods.stats(names, { latest: o.latest, ...statsOptions(o) });
+      await printStatsStream(o, stats, {
+        headers: { Pod: 'POD', CID: 'CID', MemUsage: 'MEM USAGE/ LIMIT' },
+        defaultFormat: 'table {{.Pod}}\t{{.CID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDS}}',
+      }, (s) => ({ Pod: String((s as PodContainerStats).Pod ?? '').slice(0, 12), CID: s.ContainerID.slice(0, 12) }));
     });
-}
-
-/** Podman's `pod stats` columns (the rows `container stats` prints, plus POD and CID). */
-function printPodStats(format: string | undefined, batch: PodContainerStats[]): void {
-  const pct = (n: number) => `${n.toFixed(2)}%`;
-  const rows = batch.map(({ ContainerID, Pod: pod, ...r }) => ({
-    ID: ContainerID.slice(0, 12), ...r, CPUPerc: pct(r.CPU), AVGCPU: pct(r.AvgCPU), MemPerc: pct(r.MemPerc),
-    MemUsage: `${humanSize(r.MemUsage)} / ${humanSize(r.MemLimit)}`, MemUsageBytes: `${r.MemUsage} / ${r.MemLimit}`,
-    NetIO: `${humanSize(r.NetInput)} / ${humanSize(r.NetOutput)}`, BlockIO: `${humanSize(r.BlockInput)} / ${humanSize(r.BlockOutput)}`,
-    PIDS: String(r.PIDs), CPUTime: `${(r.CPUNano / 1e9).toFixed(3)}s`, UpTime: '', Pod: pod.slice(0, 12), CID: ContainerID.slice(0, 12),
-  }));
-  if (format === 'json') {
-    process.stdout.write(renderList('json', rows, { headers: {}, defaultFormat: '' }, { jsonIndent: 4 }));
-    return;
-  }
-  process.stdout.write(renderList(format, rows, {
-    headers: {
-      ID: 'ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE/ LIMIT', MemPerc: 'MEM %', NetIO: 'NET IO', BlockIO: 'BLOCK IO',
-      PIDS: 'PIDS', CPUTime: 'CPU TIME', AVGCPU: 'AVG CPU %', Pod: 'POD', CID: 'CID',
-    },
-    defaultFormat: 'table {{.Pod}}\t{{.CID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDS}}',
-  }));
 }
 
 export function register(program: Command): void {
@@ -231,7 +206,7 @@ export function register(program: Command): void {
       const engine = await connectFor(this);
       const refs = o.latest ? [await onePod(engine, undefined, true)] : names;
       if (!refs.length) throw invalidArgument('you must provide at least one pod name or ID');
-      printInspect(refs, o.format, await fetchAll(refs, (n) => engine.pods.inspect(n)));
+      return printInspect(refs, o.format, (n) => engine.pods.inspect(n));
     });
   group.addCommand(makeTop());
   group.addCommand(makeLogs());

@@ -1,8 +1,8 @@
 // Stats output shared by `container stats` and `pod stats`: the streaming
-// flags, sampling every --interval seconds and Podman's columns.
+// flags and Podman's columns for each batch of samples the engine yields.
 import type { Command } from 'commander';
-import type { Container } from '../engine/types.ts';
-import { parseIntFlag } from './common.ts';
+import type { ContainerStats } from '../engine/container/api.ts';
+import { humanSize, parseIntFlag } from './common.ts';
 import { renderList } from './format/index.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -16,31 +16,38 @@ export function addStatsFlags(cmd: Command, what: string): Command {
     .option('-i, --interval <seconds>', 'Time in seconds between stats reports', parseIntFlag('interval'), 5);
 }
 
+/** The engine's stats options from those flags. */
+export function statsOptions(o: Opts): { stream: boolean; interval: number } {
+  return { stream: o.stream !== false, interval: o.interval * 1000 };
+}
+
 /**
- * Samples the targets every --interval seconds and prints Podman's stats
- * columns (`container stats` and `pod stats` differ only in their columns).
+ * Prints each batch of samples in Podman's stats columns (`container stats`
+ * and `pod stats` differ only in their columns and `extra` fields),
+ * clearing a terminal between batches unless --no-reset.
  */
-export async function streamStats(o: Opts, targets: () => Container[], table: { headers: Record<string, string>; defaultFormat: string }, extra: (c: Container) => Record<string, string> = () => ({})): Promise<void> {
-  const S = await import('../engine/container/stats.ts');
-  const { humanSize } = await import('./common.ts');
+export async function printStatsStream(
+  o: Opts,
+  batches: AsyncIterable<ContainerStats[]>,
+  table: { headers: Record<string, string>; defaultFormat: string },
+  extra: (s: ContainerStats) => Record<string, string> = () => ({}),
+): Promise<void> {
   const pct = (n: number) => `${n.toFixed(2)}%`;
-  const rows = (reports: { r: ReturnType<typeof S.report>; c: Container }[]) => reports.map(({ r, c }) => ({
-    ...r, ID: r.ID.slice(0, 12), CPUPerc: pct(r.CPU), AVGCPU: pct(r.AvgCPU), MemPerc: pct(r.MemPerc),
-    MemUsage: `${humanSize(r.MemUsage)} / ${humanSize(r.MemLimit)}`, MemUsageBytes: `${r.MemUsage} / ${r.MemLimit}`,
-    NetIO: `${humanSize(r.NetInput)} / ${humanSize(r.NetOutput)}`, BlockIO: `${humanSize(r.BlockInput)} / ${humanSize(r.BlockOutput)}`,
-    PIDS: String(r.PIDs), CPUTime: `${(r.CPUNano / 1e9).toFixed(3)}s`, UpTime: '', ...extra(c),
-  }));
+  const rows = (batch: ContainerStats[]) => batch.map((s) => {
+    const { ContainerID, ...r } = s;
+    return {
+      ID: ContainerID.slice(0, 12), ...r, CPUPerc: pct(s.CPU), AVGCPU: pct(s.AvgCPU), MemPerc: pct(s.MemPerc),
+      MemUsage: `${humanSize(s.MemUsage)} / ${humanSize(s.MemLimit)}`, MemUsageBytes: `${s.MemUsage} / ${s.MemLimit}`,
+      NetIO: `${humanSize(s.NetInput)} / ${humanSize(s.NetOutput)}`, BlockIO: `${humanSize(s.BlockInput)} / ${humanSize(s.BlockOutput)}`,
+      PIDS: String(s.PIDs), CPUTime: `${(s.CPUNano / 1e9).toFixed(3)}s`, UpTime: '', ...extra(s),
+    };
+  });
   const headers = { ID: 'ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET IO', BlockIO: 'BLOCK IO', PIDS: 'PIDS', CPUTime: 'CPU TIME', AVGCPU: 'AVG CPU %', ...table.headers };
-  let prev = new Map<string, ReturnType<typeof S.sample>>();
-  for (;;) {
-    const list = targets();
-    const now = list.map((c) => ({ s: S.sample(c), c }));
-    const reports = now.map(({ s, c }) => ({ r: S.report(s, prev.get(s.ID)), c }));
-    if (o.format === 'json') process.stdout.write(renderList('json', rows(reports), { headers: {}, defaultFormat: '' }, { jsonIndent: 4 }));
-    else process.stdout.write(renderList(o.format, rows(reports), { headers, defaultFormat: table.defaultFormat }));
-    if (o.stream === false) return;
-    prev = new Map(now.map(({ s }) => [s.ID, s]));
-    await new Promise((r) => setTimeout(r, o.interval * 1000));
-    if (o.reset !== false && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
+  let first = true;
+  for await (const batch of batches) {
+    if (!first && o.reset !== false && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
+    first = false;
+    if (o.format === 'json') process.stdout.write(renderList('json', rows(batch), { headers: {}, defaultFormat: '' }, { jsonIndent: 4 }));
+    else process.stdout.write(renderList(o.format, rows(batch), { headers, defaultFormat: table.defaultFormat }));
   }
 }

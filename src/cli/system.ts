@@ -7,7 +7,6 @@ import type { Engine } from '../engine/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
 import { collect, connectFor, parseTime, print } from './common.ts';
 import { renderOne } from './format/index.ts';
-import { prefetch } from './image.ts';
 import { printInspect } from './inspect.ts';
 import { API_VERSION, VERSION } from './version.ts';
 
@@ -99,7 +98,7 @@ function makeInspect(): Command {
     .argument('<names...>')
     .action(async function (this: Command, names: string[], o: Opts) {
       const engine = await connectFor(this);
-      printInspect(names, o.format, await prefetch(names, (n) => inspectAny(engine, n, o.type)));
+      return printInspect(names, o.format, (n) => inspectAny(engine, n, o.type));
     });
 }
 

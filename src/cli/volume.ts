@@ -4,7 +4,6 @@ import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import { parseFilters } from '../specgen/filters.ts';
 import { collect, connectFor, print, printReports } from './common.ts';
-import { fetchAll } from './fetchall.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 
@@ -50,7 +49,7 @@ export function register(program: Command): void {
     .action(async function (this: Command, names: string[], o: Opts) {
       const engine = await connectFor(this);
       if (o.all) names = (await engine.volumes.list()).map((v) => v.Name);
-      printInspect(names, o.format, await fetchAll(names, (n) => engine.volumes.inspect(n)));
+      return printInspect(names, o.format, (n) => engine.volumes.inspect(n));
     });
   group.command('rm').alias('remove').description('Remove one or more volumes')
     .option('-f, --force', 'Remove a volume by force, even if it is being used by a container', false)

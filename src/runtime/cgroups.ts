@@ -43,3 +43,19 @@ export function delegatedCgroup(): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * The cgroup of a container (config.json's cgroupsPath): PARENT/husk-ID,
+ * where PARENT is /husk, or for rootless husk the delegated cgroup; rootless
+ * without a delegated cgroup has none (undefined). The one place this path
+ * is computed: the spec asks the runtime for it and stats reads it back.
+ */
+export function containerCgroupPath(id: string, rootless?: { cgroupParent?: string }): string | undefined {
+  const parent = rootless ? rootless.cgroupParent : '/husk';
+  return parent === undefined ? undefined : `${parent}/husk-${id}`;
+}
+
+/** A file of a cgroup on this host: v2's one hierarchy, or (v1) the controller's. */
+export function cgroupFile(cgroupPath: string, controller: string, file: string): string {
+  return cgroupLayout() === 'v2' ? `/sys/fs/cgroup${cgroupPath}/${file}` : `/sys/fs/cgroup/${controller}${cgroupPath}/${file}`;
+}

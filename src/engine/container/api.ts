@@ -16,8 +16,8 @@ export interface PullProgressOptions {
   creds?: string;
   /** One line of text, as `husk pull` prints it. */
   onMessage?: (line: string) => void;
-  /** Per-blob progress (structured). */
-  onProgress?: (p: unknown) => void;
+  /** Per-blob progress (structured, as images' pull reports it; a method, so a typed handler fits). */
+  onProgress?(p: unknown): void;
 }
 
 export interface CreateOptions {
@@ -51,7 +51,7 @@ export interface Selection {
   filters?: Filters;
   /** The most recently created container. */
   latest?: boolean;
-  /** A name or ID that does not exist is not an error (reported without error). */
+  /** A name or ID that does not exist is not an error: it is skipped (no report). */
   ignore?: boolean;
 }
 
@@ -178,6 +178,11 @@ export interface CommitOptions {
   includeVolumes?: boolean;
 }
 
+export interface DiffOptions {
+  /** Also accept an image (its top layer against the layers below) when no container has that name, as `husk diff` does. */
+  images?: boolean;
+}
+
 export interface FileChange {
   kind: 'A' | 'C' | 'D';
   path: string;
@@ -197,15 +202,17 @@ export interface ContainersAPI {
   attach(ref: string, io: SessionIO): Promise<AttachReport>;
   stop(refs: string[], o?: StopOptions): Promise<ItemReport[]>;
   kill(refs: string[], o?: KillOptions): Promise<ItemReport[]>;
+  /** Stops (if running) and starts each container again, as one operation per container. */
   restart(refs: string[], o?: StopOptions): Promise<ItemReport[]>;
   pause(refs: string[], o?: Selection): Promise<ItemReport[]>;
   unpause(refs: string[], o?: Selection): Promise<ItemReport[]>;
   remove(refs: string[], o?: RemoveOptions): Promise<ItemReport[]>;
-  /** Removes every container that is not running (infra containers excepted). */
+  /** Removes every container that is not running (infra containers excepted) and passes the filters. */
   prune(o?: { filters?: Filters }): Promise<PruneReport[]>;
   /** Runs the exit-time cleanup (unmount, network teardown, --rm); conmon's exit command calls it. */
   cleanup(ref: string): Promise<void>;
 
+  /** Newest first; only running and paused ones unless all, latest, last or a status filter is given. */
   list(o?: ListOptions): Promise<ContainerListItem[]>;
   /** The stored record of one container (NO_SUCH_CONTAINER if unknown). */
   get(ref: string): Promise<Container>;
@@ -214,7 +221,7 @@ export interface ContainersAPI {
   top(ref: string, descriptors?: string[]): Promise<string[][]>;
   /** Log lines of one container, oldest first; with `follow`, until it exits or the signal aborts. */
   logs(ref: string, o?: LogOptions): AsyncIterable<LogLine>;
-  /** Resolves with the exit code once the condition holds (for stopped/exited). */
+  /** Resolves with the exit code once the container has stopped (conditions stopped and exited; others are INVALID_ARGUMENT). */
   wait(ref: string, o?: WaitOptions): Promise<number>;
   /** One batch of samples per interval (one batch without `stream`). */
   stats(refs: string[], o?: StatsOptions): AsyncIterable<ContainerStats[]>;
@@ -226,7 +233,7 @@ export interface ContainersAPI {
   mount(ref: string): Promise<string>;
   unmount(ref: string, o?: { force?: boolean }): Promise<string>;
   mounted(): Promise<{ id: string; path: string }[]>;
-  diff(ref: string): Promise<FileChange[]>;
+  diff(ref: string, o?: DiffOptions): Promise<FileChange[]>;
   /** Writes the root filesystem as a tar stream. */
   export(ref: string, out: NodeJS.WritableStream): Promise<void>;
   /** `cp`: either side may be CONTAINER:PATH; '-' is a tar stream. */

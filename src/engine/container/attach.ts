@@ -1,25 +1,24 @@
-// Attaching the caller's stdio to a container through conmon's attach
+// Attaching the caller's streams to a container through conmon's attach
 // socket, and `run`: create + start + attach + wait, as one engine call.
+//
+// Nothing here touches the process: the caller passes its streams, the
+// terminal sizes to apply (SessionIO.resize), the signals to forward
+// (SessionIO.signals) and an AbortSignal that detaches. Raw mode and signal
+// handlers are the caller's business. Both iterables are followed only
+// while attached and are closed (return()) when the attach ends.
 import { closeSync, constants, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerState } from '../../common/errors.ts';
 import { tryLockFile, unlockFile } from '../../common/lock.ts';
 import { attachSocket, resizeTerminal, type AttachSession } from '../../runtime/attach.ts';
 import type { EngineContext } from '../context.ts';
-import type { ContainerIntent } from '../../specgen/container.ts';
+import type { SessionIO } from '../api.ts';
+import { parseSignal, type ContainerIntent } from '../../specgen/container.ts';
 import { cleanupContainer, createContainer, getContainer, removeContainer, startContainer, syncState, type CreateOptions } from './lifecycle.ts';
 import type { Container } from '../types.ts';
 import { waitForExit } from './wait.ts';
 
-export interface AttachIO {
-  stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
-  stdout?: NodeJS.WritableStream & { isTTY?: boolean; rows?: number; columns?: number };
-  stderr?: NodeJS.WritableStream;
-  /** Detach sequence, Podman's default ctrl-p,ctrl-q; "" disables. */
-  detachKeys?: string;
-  /** Forward these signals received by the caller to the container. */
-  proxySignals?: boolean;
-}
+export type AttachIO = SessionIO;
 
 export function parseDetachKeys(spec: string): Buffer {
   if (!spec) return Buffer.alloc(0);
@@ -47,30 +46,40 @@ function connect(e: EngineContext, c: Container, io: AttachIO): AttachSession {
   }
 }
 
-function setupTerminal(e: EngineContext, c: Container, io: AttachIO): () => void {
-  if (!c.config.intent.tty) return () => {};
-  const ctl = join(e.bundleDir(c.config.id), 'ctl');
-  const out = io.stdout;
-  const resize = () => { if (out?.rows && out.columns) resizeTerminal(ctl, out.rows, out.columns); };
-  resize();
-  const raw = c.config.intent.interactive && io.stdin?.isTTY && io.stdin.setRawMode;
-  if (raw) io.stdin!.setRawMode!(true);
-  process.on('SIGWINCH', resize);
-  return () => {
-    process.removeListener('SIGWINCH', resize);
-    if (raw) io.stdin!.setRawMode!(false);
-  };
+/** Calls fn for each item of source until stop() is called; then closes the source. */
+function follow<T>(source: AsyncIterable<T> | undefined, fn: (v: T) => unknown): () => void {
+  if (!source) return () => {};
+  const it = source[Symbol.asyncIterator]();
+  let stopped = false;
+  void (async () => {
+    try {
+      for (;;) {
+        const r = await it.next();
+        if (stopped || r.done) return;
+        await fn(r.value);
+      }
+    } catch {
+      // A failing source only ends the forwarding, not the attach.
+    }
+  })();
+  // Not awaited: a pending next() may never settle (no more SIGWINCH); return() lets the source release itself.
+  return () => { stopped = true; void it.return?.()?.catch?.(() => {}); };
 }
 
-function proxySignals(e: EngineContext, c: Container, on: boolean): () => void {
-  if (!on) return () => {};
-  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
-  const handler = (sig: NodeJS.Signals) => {
+/** Applies the caller's terminal sizes through conmon's ctl FIFO (tty containers only). */
+function followResize(e: EngineContext, c: Container, io: AttachIO): () => void {
+  if (!c.config.intent.tty) return () => {};
+  const ctl = join(e.bundleDir(c.config.id), 'ctl');
+  return follow(io.resize, (s) => { if (s.rows && s.cols) resizeTerminal(ctl, s.rows, s.cols); });
+}
+
+/** Forwards the caller's signals to the container's process (Podman's --sig-proxy). */
+function followSignals(e: EngineContext, c: Container, io: AttachIO): () => void {
+  return follow(io.signals, async (name) => {
     const s = syncState(e, e.db.get(c.config.id) ?? c);
-    if (s.state.pid) try { process.kill(s.state.pid, sig); } catch {}
-  };
-  for (const s of sigs) process.on(s, handler);
-  return () => { for (const s of sigs) process.removeListener(s, handler); };
+    if (s.state.status !== 'running' && s.state.status !== 'paused') return;
+    await e.runtime(c.config.runtime).kill(c.config.id, String(parseSignal(name))).catch(() => {});
+  });
 }
 
 export interface RunResult {
@@ -100,8 +109,11 @@ function holdForeground(e: EngineContext, id: string): () => void {
 }
 
 async function finishAttach(e: EngineContext, c: Container, session: AttachSession, io: AttachIO, cleanup: boolean): Promise<RunResult> {
-  const restoreTty = setupTerminal(e, c, io);
-  const restoreSig = proxySignals(e, c, io.proxySignals ?? true);
+  const stopResize = followResize(e, c, io);
+  const stopSignals = followSignals(e, c, io);
+  const abort = () => session.close();
+  if (io.signal?.aborted) abort();
+  io.signal?.addEventListener('abort', abort, { once: true });
   try {
     const how = await session.done;
     if (how === 'detached') return { container: c, detached: true };
@@ -109,8 +121,9 @@ async function finishAttach(e: EngineContext, c: Container, session: AttachSessi
     if (cleanup) await cleanupContainer(e, c.config.id);
     return { container: c, exitCode: code };
   } finally {
-    restoreSig();
-    restoreTty();
+    io.signal?.removeEventListener('abort', abort);
+    stopSignals();
+    stopResize();
   }
 }
 

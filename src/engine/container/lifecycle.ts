@@ -358,6 +358,16 @@ export async function stopContainer(e: EngineContext, ref: string, timeout?: num
   });
 }
 
+/**
+ * `restart`: stops the container if it runs (stop signal, timeout, SIGKILL)
+ * and starts it again; a container that is not running is just started.
+ */
+export async function restartContainer(e: EngineContext, ref: string, timeout?: number): Promise<Container> {
+  const id = e.db.lookupId(ref);
+  await stopContainer(e, id, timeout);
+  return startContainer(e, id);
+}
+
 function releaseUserns(e: EngineContext, id: string): void {
   if (e.config.rootless) releaseExposed(e.config.rootless.uid, id);
 }

@@ -1,23 +1,20 @@
 // Reading conmon's k8s-file logs: "TIME STREAM F|P TEXT" per line, where P
-// marks a partial line continued by the next record.
+// marks a partial line continued by the next record. Following is driven by
+// fs.watch on the bundle directory with a slow timer as a safety net, and
+// ends once the container is no longer running (or the caller aborts).
 import { createReadStream, existsSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineContext } from '../context.ts';
+import type { LogLine, LogOptions } from './api.ts';
 import { getContainer, syncState } from './lifecycle.ts';
 
-export interface LogLine { time: string; stream: 'stdout' | 'stderr'; text: string }
+export type { LogLine, LogOptions };
 
-export interface LogOptions {
-  follow?: boolean;
-  /** Only the last N lines (−1 or undefined: all). */
-  tail?: number;
-  since?: Date;
-  until?: Date;
-}
+type Record_ = Omit<LogLine, 'id' | 'name'>;
 
-function parseRecords(text: string): LogLine[] {
-  const out: LogLine[] = [];
-  let partial: LogLine | undefined;
+function parseRecords(text: string): Record_[] {
+  const out: Record_[] = [];
+  let partial: Record_ | undefined;
   for (const raw of text.split('\n')) {
     if (!raw) continue;
     const a = raw.indexOf(' ');
@@ -38,15 +35,16 @@ function parseRecords(text: string): LogLine[] {
   return out;
 }
 
-function keep(l: LogLine, o: LogOptions): boolean {
+function keep(l: Record_, o: LogOptions): boolean {
   const t = new Date(l.time);
   return (!o.since || t >= o.since) && (!o.until || t <= o.until);
 }
 
-/** Calls emit for each log line; with follow, keeps going until the container exits. */
-export async function containerLogs(e: EngineContext, ref: string, o: LogOptions, emit: (l: LogLine) => void): Promise<void> {
+/** A container's log lines, oldest first; with follow, until the container stops or o.signal aborts. */
+export async function* logLines(e: EngineContext, ref: string, o: LogOptions = {}): AsyncGenerator<LogLine> {
   const c = getContainer(e, ref);
-  const path = join(e.bundleDir(c.config.id), 'ctr.log');
+  const { id, name } = c.config;
+  const path = join(e.bundleDir(id), 'ctr.log');
   let offset = 0;
   let pending = '';
   const readMore = async (): Promise<LogLine[]> => {
@@ -59,38 +57,41 @@ export async function containerLogs(e: EngineContext, ref: string, o: LogOptions
     const text = pending + chunk;
     const cut = text.lastIndexOf('\n') + 1;
     pending = text.slice(cut);
-    return parseRecords(text.slice(0, cut)).filter((l) => keep(l, o));
+    return parseRecords(text.slice(0, cut)).filter((l) => keep(l, o)).map((l) => ({ id, name, ...l }));
   };
   let lines = await readMore();
   if (o.tail !== undefined && o.tail >= 0) lines = o.tail === 0 ? [] : lines.slice(-o.tail);
-  lines.forEach(emit);
+  yield* lines;
   if (!o.follow) return;
-  await new Promise<void>((resolve) => {
-    // Ticks come from both the watcher and the timer; one at a time, or two
-    // reads of the same range would print lines twice.
-    let busy = false;
-    let again = false;
-    let finished = false;
-    const tick = async (): Promise<void> => {
-      if (finished) return;
-      if (busy) { again = true; return; }
-      busy = true;
-      try { await step(); } finally { busy = false; }
-      if (again) { again = false; return tick(); }
-    };
-    const step = async () => {
-      (await readMore()).forEach(emit);
-      const s = syncState(e, e.db.get(c.config.id) ?? c);
-      if (!e.db.get(c.config.id) || (s.state.status !== 'running' && s.state.status !== 'paused')) {
-        (await readMore()).forEach(emit);
-        finished = true;
-        watcher?.close();
-        clearInterval(timer);
-        resolve();
+  // One wake-up at a time: reads happen only here, so no range is read twice.
+  let wake: (() => void) | undefined;
+  let poked = false;
+  const poke = () => { poked = true; wake?.(); };
+  let watcher: ReturnType<typeof watch> | undefined;
+  try { watcher = watch(e.bundleDir(id), poke); } catch {}
+  const timer = setInterval(poke, 200);
+  o.signal?.addEventListener('abort', poke);
+  try {
+    while (!o.signal?.aborted) {
+      yield* await readMore();
+      const now = e.db.get(id);
+      const s = now && syncState(e, now);
+      if (!s || (s.state.status !== 'running' && s.state.status !== 'paused')) {
+        yield* await readMore();
+        return;
       }
-    };
-    let watcher: ReturnType<typeof watch> | undefined;
-    try { watcher = watch(e.bundleDir(c.config.id), () => void tick()); } catch {}
-    const timer = setInterval(() => void tick(), 200);
-  });
+      if (!poked) await new Promise<void>((r) => { wake = r; });
+      wake = undefined;
+      poked = false;
+    }
+  } finally {
+    watcher?.close();
+    clearInterval(timer);
+    o.signal?.removeEventListener('abort', poke);
+  }
+}
+
+/** Calls emit for each log line (the callback form of logLines, for callers not yet on the engine API). */
+export async function containerLogs(e: EngineContext, ref: string, o: LogOptions, emit: (l: LogLine) => void): Promise<void> {
+  for await (const l of logLines(e, ref, o)) emit(l);
 }

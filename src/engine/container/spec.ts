@@ -4,6 +4,7 @@ import { hostname as osHostname } from 'node:os';
 import { native, RLIMIT_NOFILE, RLIMIT_NPROC } from '../../common/native.ts';
 import type { ImageRecord } from '../../image/types.ts';
 import * as S from '../../runtime/spec/index.ts';
+import { containerCgroupPath } from '../../runtime/cgroups.ts';
 import { defaultSeccompPath, loadSeccompProfile, seccompFromProfile, withSeccomp, type LinuxSeccomp } from '../../runtime/spec/seccomp.ts';
 import { hostDevices, parseDevice } from './devices.ts';
 import { parseUlimit, type ContainerIntent } from '../../specgen/container.ts';
@@ -121,7 +122,7 @@ export function containerSpec(x: SpecContext): S.Spec {
   };
   const ownUts = !shared.uts;
   const caps = S.effectiveCaps(i);
-  const cgroupParent = x.rootless ? x.rootless.cgroupParent : '/husk';
+  const cgroupPath = containerCgroupPath(c.id, x.rootless);
   const devices = [...(i.privileged ? hostDevices() : []), ...(i.devices ?? []).map(parseDevice)];
   const mounts = S.defaultMounts({ bindSys: ns.network?.kind === 'host' || (!!c.idmap && ns.network?.kind !== 'private') }).map((m) => {
     if (m.destination === '/dev/shm' && i.shmSize) return { ...m, options: [...m.options!.filter((o) => !o.startsWith('size=')), `size=${Math.ceil(i.shmSize / 1024)}k`] };
@@ -161,10 +162,10 @@ export function containerSpec(x: SpecContext): S.Spec {
     ...(i.privileged ? [S.withAllDevicesAllowed()] : []),
     S.withSysctls(i.sysctls ?? {}),
     withSeccomp(seccompFor(i, caps, x.seccompProfile)),
-    ...(cgroupParent === undefined ? [] : [
+    ...(cgroupPath === undefined ? [] : [
       S.withResourceLimits(i),
       S.withPidsLimit(c.intent.pidsLimit ?? x.pidsLimit),
-      S.withCgroupsPath(`${cgroupParent}/husk-${c.id}`),
+      S.withCgroupsPath(cgroupPath),
     ]),
   ]);
 }

@@ -1,12 +1,11 @@
 // What pods report about their members over time: log lines (one member
 // after another, or merged while following) and stats samples every
 // interval, both as AsyncIterables a caller stops with an AbortSignal.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { HuskError } from '../../common/errors.ts';
 import type { EngineContext } from '../context.ts';
 import type { LogLine } from '../container/api.ts';
-import { containerLogs } from '../container/logs.ts';
-import { report, sample, type StatsSample } from '../container/stats.ts';
+import { logLines } from '../container/logs.ts';
+import { statsStream } from '../container/stats.ts';
 import type { Container } from '../types.ts';
 import type { PodContainerStats, PodLogOptions, PodStatsOptions } from './api.ts';
 import { loadPod } from './pods.ts';
@@ -59,31 +58,22 @@ export function podLogs(e: EngineContext, ref: string, o: PodLogOptions = {}): A
     members = members.filter((c) => c.config.name === o.container || c.config.id.startsWith(o.container!));
     if (!members.length) throw new HuskError('NO_SUCH_CONTAINER', `container ${o.container} is not in pod ${ref}: no such container`);
   }
-  const opts = { follow: o.follow, tail: o.tail, since: o.since, until: o.until };
-  const one = (c: Container) => (emit: (l: LogLine) => void) =>
-    containerLogs(e, c.config.id, opts, (l) => emit({ ...l, id: c.config.id, name: c.config.name }));
+  const opts = { follow: o.follow, tail: o.tail, since: o.since, until: o.until, signal: o.signal };
+  const one = (c: Container) => async (emit: (l: LogLine) => void) => {
+    for await (const l of logLines(e, c.config.id, opts)) emit(l);
+  };
   // Following runs all streams at once; otherwise one container after another.
   return merge(members.map(one), !o.follow, o.signal);
 }
 
-/** Pods' running members, sampled now and then every interval while `stream` is set. */
+/** Pods' running members, sampled by the containers' sampler (statsStream), each sample tagged with its pod. */
 export async function* podStats(e: EngineContext, podIds: string[], o: PodStatsOptions = {}): AsyncGenerator<PodContainerStats[]> {
-  let prev = new Map<string, StatsSample>();
-  for (;;) {
-    const now = podIds.flatMap((id) => {
-      const p = loadPod(e, id);
-      return p.containers.filter((c) => c.state.status === 'running').map((c) => ({ s: sample(c), pod: p.config.id }));
-    });
-    yield now.map(({ s, pod }) => {
-      const { ID, ...r } = report(s, prev.get(s.ID));
-      return { ContainerID: ID, ...r, Pod: pod };
-    });
-    if (!o.stream) return;
-    prev = new Map(now.map(({ s }) => [s.ID, s]));
-    try {
-      await sleep(o.interval ?? 1000, undefined, { signal: o.signal });
-    } catch {
-      return; // aborted
-    }
-  }
+  const podOf = new Map<string, string>();
+  const targets = () => podIds.flatMap((id) => {
+    const p = loadPod(e, id);
+    const running = p.containers.filter((c) => c.state.status === 'running');
+    for (const c of running) podOf.set(c.config.id, p.config.id);
+    return running;
+  });
+  for await (const batch of statsStream(e, targets, o)) yield batch.map((s) => ({ ...s, Pod: podOf.get(s.ContainerID) ?? '' }));
 }
