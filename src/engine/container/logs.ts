@@ -90,8 +90,3 @@ export async function* logLines(e: EngineContext, ref: string, o: LogOptions = {
     o.signal?.removeEventListener('abort', poke);
   }
 }
-
-/** Calls emit for each log line (the callback form of logLines, for callers not yet on the engine API). */
-export async function containerLogs(e: EngineContext, ref: string, o: LogOptions, emit: (l: LogLine) => void): Promise<void> {
-  for await (const l of logLines(e, ref, o)) emit(l);
-}
