@@ -1,11 +1,17 @@
 // The flags of run/create (and the resource flags `update` shares) and their
 // translation into a ContainerSpec: the CLI's half of the spec; the parsing
-// of each flag's string form lives in src/specgen/, shared with the REST API
-// and kube play.
+// of each flag's string form lives in src/specgen/flags.ts; the engine
+// validates the result (src/specgen/validate.ts).
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
-import { parseBytes, type ContainerIntent, type NetworkMode } from '../specgen/container.ts';
+import type { ContainerSpec, MountSpec, NetworkMode } from '../specgen/container.ts';
+import {
+  parseAddHost, parseBytes, parseDevice, parseIdMapping, parseMountFlag, parsePublish, parseTmpfsFlag, parseUlimit, parseUserns,
+  parseVolumeFlag, parseVolumesFrom,
+} from '../specgen/flags.ts';
 import type { ResourceUpdate } from '../engine/container/api.ts';
 import { collect, parseEnv, parseEnvFiles, parseIntFlag, parseLabels } from './common.ts';
 import { createProgress } from './progress.ts';
@@ -95,7 +101,8 @@ export function addCreateFlags(cmd: Command): Command {
     .argument('[command...]', 'command and arguments');
 }
 
-export function intentFrom(image: string, command: string[], o: Opts): ContainerIntent {
+export function intentFrom(image: string, command: string[], o: Opts): ContainerSpec {
+  checkAddressFlags(o);
   const network = (o.net ?? o.network) as string;
   const env = parseEnvFiles(o.envFile);
   parseEnv(o.env, env);
@@ -109,18 +116,38 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
   return {
     image, command: command.length ? command : undefined, entrypoint, name: o.name, env, workdir: o.workdir,
     user: o.user, hostname: o.hostname, labels: parseLabels(o.label), interactive: o.interactive, tty: o.tty,
-    autoRemove: o.rm, network: network as NetworkMode, pod: podRef(o), publish: o.publish, networkAliases: o.networkAlias, stopSignal: o.stopSignal,
+    autoRemove: o.rm, network: network as NetworkMode, pod: podRef(o), portMappings: listOf(o.publish, parsePublish), networkAliases: o.networkAlias, stopSignal: o.stopSignal,
     publishAll: o.publishAll, ip: o.ip, mac: o.macAddress,
-    pidMode: o.pid, ipcMode: o.ipc, utsMode: o.uts, dns: o.dns, dnsSearch: o.dnsSearch, addHost: o.addHost, noHosts: o.hosts === false,
-    stopTimeout: o.stopTimeout, readOnly: o.readOnly, ulimits: o.ulimit, pidsLimit: o.pidsLimit,
+    pidMode: o.pid, ipcMode: o.ipc, utsMode: o.uts, dns: o.dns, dnsSearch: o.dnsSearch, extraHosts: listOf(o.addHost, parseAddHost), noHosts: o.hosts === false,
+    stopTimeout: o.stopTimeout, readOnly: o.readOnly, ulimits: listOf(o.ulimit, parseUlimit), pidsLimit: o.pidsLimit,
     createCommand: ['husk', ...process.argv.slice(2)],
     ...securityFrom(o),
-    volumes: o.volume, mounts: o.mount, tmpfs: o.tmpfs, volumesFrom: o.volumesFrom, readOnlyTmpfs: o.readOnlyTmpfs, pull: o.pull,
-    privileged: o.privileged, capAdd: o.capAdd, capDrop: o.capDrop, devices: o.device, groupAdd: o.groupAdd,
+    mounts: mountsFrom(o), volumesFrom: listOf(o.volumesFrom, parseVolumesFrom), readOnlyTmpfs: o.readOnlyTmpfs, pull: o.pull,
+    privileged: o.privileged, capAdd: o.capAdd, capDrop: o.capDrop, devices: listOf(o.device, parseDevice), groupAdd: o.groupAdd,
     sysctls: parseKeyValues(o.sysctl, 'sysctl'),
     ...resourcesFrom(o), oomScoreAdj: o.oomScoreAdj,
     shmSize: o.shmSize !== undefined ? parseBytes(o.shmSize, 'shm-size') : undefined,
   };
+}
+
+/** A repeatable flag's values parsed, or undefined when it was not given. */
+function listOf<T>(values: string[] | undefined, parse: (s: string) => T): T[] | undefined {
+  return values?.length ? values.map(parse) : undefined;
+}
+
+/** -v, --mount and --tmpfs, in that order; bind sources relative to the CLI's working directory made absolute. */
+function mountsFrom(o: Opts): MountSpec[] | undefined {
+  const all = [...(o.volume ?? []).map(parseVolumeFlag), ...(o.mount ?? []).map(parseMountFlag), ...(o.tmpfs ?? []).map(parseTmpfsFlag)];
+  for (const m of all) if (m.type === 'bind' && m.source) m.source = resolve(m.source);
+  return all.length ? all : undefined;
+}
+
+/** --ip and --mac-address, with Podman's messages (the engine's name the spec fields instead). */
+function checkAddressFlags(o: Opts): void {
+  if (o.ip && !isIP(o.ip)) throw invalidArgument(`invalid argument "${o.ip}" for "--ip" flag: invalid IP address`);
+  if (o.macAddress && !/^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$/.test(o.macAddress)) {
+    throw invalidArgument(`invalid argument "${o.macAddress}" for "--mac-address" flag: address ${o.macAddress}: invalid MAC address`);
+  }
 }
 
 /** --pod or --pod-id-file (which holds the pod's ID). */
@@ -150,11 +177,11 @@ function parseKeyValues(items: string[], flag: string): Record<string, string> {
 }
 
 /** --security-opt and --userns, as Podman accepts them. */
-function securityFrom(o: Opts): Partial<ContainerIntent> {
-  const out: Partial<ContainerIntent> = {};
-  if (o.userns !== undefined) out.userns = o.userns;
-  if (o.uidmap?.length) out.uidmap = o.uidmap;
-  if (o.gidmap?.length) out.gidmap = o.gidmap;
+function securityFrom(o: Opts): Partial<ContainerSpec> {
+  const out: Partial<ContainerSpec> = {};
+  if (o.userns !== undefined) out.userns = parseUserns(o.userns);
+  if (o.uidmap?.length) out.uidMap = o.uidmap.map(parseIdMapping);
+  if (o.gidmap?.length) out.gidMap = o.gidmap.map(parseIdMapping);
   for (const opt of o.securityOpt as string[]) {
     const [k, v = ''] = opt.includes('=') ? [opt.slice(0, opt.indexOf('=')), opt.slice(opt.indexOf('=') + 1)] : opt.split(':');
     switch (k) {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { HuskError, noSuchContainer, invalidArgument } from '../common/errors.ts';
 import { openDatabase, transaction, type Database } from '../common/sqlite.ts';
 import type { Container, ContainerConfig, ContainerState, PodConfig } from './types.ts';
+import { migrateStore } from './migrate.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS containers (
@@ -29,7 +30,8 @@ export class StateDB {
     // roll back the last ones, never half of one; after a reboot no container
     // runs anyway, and a lost create or remove leaves at most a container
     // directory without a record, or a record that `rm` clears.
-    return (this.handle ??= openDatabase(this.path, SCHEMA));
+    // Stores written by an older husk are migrated once, when first opened.
+    return (this.handle ??= migrateStore(openDatabase(this.path, SCHEMA)));
   }
 
   close(): void {

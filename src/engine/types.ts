@@ -1,6 +1,6 @@
 // Stored container records: an immutable config (set at create) and a
 // mutable state (changed by the lifecycle), kept apart as Podman does.
-import type { ContainerIntent } from '../specgen/container.ts';
+import type { ContainerSpec, MountSpec } from '../specgen/container.ts';
 import type { LinuxIdMapping } from '../runtime/spec/types.ts';
 import type { NetworkOptions, PerNetworkOptions, PortMapping, SetupResult } from '../runtime/network/netavark.ts';
 import type { SlirpOptions } from '../runtime/network/slirp.ts';
@@ -10,7 +10,10 @@ export type ContainerStatus = 'created' | 'running' | 'paused' | 'stopped' | 'ex
 export interface ContainerConfig {
   id: string;
   name: string;
-  intent: ContainerIntent;
+  /** What the user asked for (validated); `intent` for history: it is the ContainerSpec. */
+  intent: ContainerSpec;
+  /** The shape of `intent` (SPEC_VERSION); absent in stores not yet migrated (see migrate.ts). */
+  specVersion?: number;
   /** Image ID (hex) and the name the user gave. */
   imageId: string;
   imageName: string;
@@ -19,7 +22,7 @@ export interface ContainerConfig {
   created: string;
   /** Runtime chosen at create time (runc/crun). */
   runtime: string;
-  /** Resolved mounts (named and anonymous volumes created at create time). */
+  /** Resolved mounts: the spec's, --volumes-from's and the image's VOLUMEs, with volume names (anonymous ones created at create time). */
   mounts?: MountSpec[];
   /** Names of the volumes this container uses (for "in use" checks). */
   volumes?: string[];
@@ -57,18 +60,8 @@ export interface PodConfig {
   createCommand?: string[];
 }
 
-/** One user mount after parsing -v/--mount/--tmpfs/--volumes-from. */
-export interface MountSpec {
-  type: 'bind' | 'volume' | 'tmpfs' | 'image';
-  /** Host path (bind), volume name (volume), image reference (image). */
-  source?: string;
-  destination: string;
-  options: string[];
-  /** chown the source to the container user first (the U option). */
-  chown?: boolean;
-  /** Anonymous volume: removed with the container by rm -v / run --rm. */
-  anonymous?: boolean;
-}
+/** A resolved mount has the shape of the spec's (source set for every volume). */
+export type { MountSpec };
 
 export interface ContainerState {
   status: ContainerStatus;

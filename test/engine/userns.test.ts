@@ -3,7 +3,8 @@
 // for the real thing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseIdMapping, parseUserns, validateIntent } from '../../src/specgen/container.ts';
+import { parseIdMapping, parseUserns } from '../../src/specgen/flags.ts';
+import { validateSpec } from '../../src/specgen/validate.ts';
 import { describeMap, rootless } from '../../src/common/userns.ts';
 
 test('parseUserns: host, keep-id and auto with their options; anything else is a clear error', () => {
@@ -21,8 +22,8 @@ test('parseIdMapping: CONTAINER_ID:HOST_ID:SIZE; --userns and --uidmap do not co
   assert.deepEqual(parseIdMapping('0:100000:65536'), { containerID: 0, hostID: 100000, size: 65536 });
   assert.throws(() => parseIdMapping('0:1'), /expected CONTAINER_ID:HOST_ID:SIZE/);
   assert.throws(() => parseIdMapping('0:1:0'), /SIZE > 0/);
-  assert.throws(() => validateIntent({ image: 'x', userns: 'keep-id', uidmap: ['0:1:10'] }), /cannot be combined/);
-  validateIntent({ image: 'x', userns: 'host', uidmap: ['0:1:10'] });
+  assert.throws(() => validateSpec({ image: 'x', userns: parseUserns('keep-id'), uidMap: [parseIdMapping('0:1:10')] }), /cannot be combined/);
+  validateSpec({ image: 'x', userns: parseUserns('host'), uidMap: [parseIdMapping('0:1:10')] });
 });
 
 test('rootless(): undefined for real root (the identity map); describeMap for errors', { skip: process.getuid?.() !== 0 }, () => {

@@ -1,9 +1,10 @@
-// Host devices given to a container: --device HOST[:CONTAINER][:PERMS] and,
+// Host devices given to a container: the spec's devices and,
 // for --privileged, every device node directly under the host's /dev.
 import { readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { invalidArgument } from '../../common/errors.ts';
 import type { Device } from '../../runtime/spec/types.ts';
+import type { DeviceSpec } from '../../specgen/container.ts';
 
 function majorMinor(rdev: number): { major: number; minor: number } {
   // glibc's dev_t encoding, for rdev up to 2^53 (JS numbers).
@@ -17,29 +18,17 @@ function toDevice(st: Stats, path: string): Device | undefined {
   return { path, type: st.isCharacterDevice() ? 'c' : 'b', ...majorMinor(st.rdev), fileMode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
 }
 
-export function parseDevice(spec: string): { device: Device; permissions: string } {
-  const parts = spec.split(':');
-  const host = parts[0];
-  let target = host;
-  let perms = 'rwm';
-  if (parts.length === 2) {
-    if (/^[rwm]+$/.test(parts[1])) perms = parts[1];
-    else target = parts[1];
-  } else if (parts.length === 3) {
-    target = parts[1];
-    perms = parts[2];
-  } else if (parts.length > 3) throw invalidArgument(`invalid device specification "${spec}"`);
-  if (!/^[rwm]+$/.test(perms)) throw invalidArgument(`invalid device permissions "${perms}" in "${spec}": must be a combination of r, w and m`);
-  if (!host.startsWith('/') || !target.startsWith('/')) throw invalidArgument(`invalid device "${spec}": paths must be absolute`);
+/** The device node a DeviceSpec names, as it is on the host now (at each start: numbers may change). */
+export function resolveDevice(d: DeviceSpec): { device: Device; permissions: string } {
   let st: Stats;
   try {
-    st = statSync(host);
+    st = statSync(d.path);
   } catch {
-    throw invalidArgument(`stat ${host}: no such file or directory`);
+    throw invalidArgument(`stat ${d.path}: no such file or directory`);
   }
-  const device = toDevice(st, target);
-  if (!device) throw invalidArgument(`${host} is not a device`);
-  return { device, permissions: perms };
+  const device = toDevice(st, d.containerPath ?? d.path);
+  if (!device) throw invalidArgument(`${d.path} is not a device`);
+  return { device, permissions: d.permissions ?? 'rwm' };
 }
 
 const SKIP = new Set(['console', 'ptmx', 'pts', 'tty', 'shm', 'mqueue', 'fd', 'stdin', 'stdout', 'stderr', 'core']);

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootless } from '../../common/userns.ts';
-import type { NetworkMode } from '../../specgen/container.ts';
+import type { HostEntry, NetworkMode } from '../../specgen/container.ts';
 
 export interface GeneratedFiles { hosts: string; hostname: string; resolv: string; containerenv: string }
 
@@ -27,8 +27,8 @@ export interface NetworkFacts {
   hostContainersInternal?: string;
 }
 
-/** --dns, --dns-search and --add-host, which override the generated defaults. */
-export interface DnsOptions { dns?: string[]; dnsSearch?: string[]; addHost?: string[] }
+/** The spec's dns, dnsSearch and extraHosts, which override the generated defaults. */
+export interface DnsOptions { dns?: string[]; dnsSearch?: string[]; extraHosts?: HostEntry[] }
 
 export function resolvConf(network: NetworkMode, facts?: NetworkFacts, o: DnsOptions = {}): string {
   const text = baseResolvConf(network, facts);
@@ -56,8 +56,8 @@ function baseResolvConf(network: NetworkMode, facts?: NetworkFacts): string {
   return lines.join('\n').replace(/\n*$/, '\n');
 }
 
-export function hostsFile(hostname: string, name: string, network: NetworkMode, facts?: NetworkFacts, addHost: string[] = []): string {
-  const extra = addHost.map((h) => `${h.slice(h.indexOf(':') + 1)}\t${h.slice(0, h.indexOf(':'))}\n`).join('');
+export function hostsFile(hostname: string, name: string, network: NetworkMode, facts?: NetworkFacts, extraHosts: HostEntry[] = []): string {
+  const extra = extraHosts.map((h) => `${h.ip}\t${h.host}\n`).join('');
   return extra + hostsBase(hostname, name, network, facts);
 }
 
@@ -73,7 +73,7 @@ export function writeGeneratedFiles(dir: string, o: { id: string; name: string; 
   const f: GeneratedFiles = {
     hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolv: join(dir, 'resolv.conf'), containerenv: join(dir, '.containerenv'),
   };
-  writeFileSync(f.hosts, hostsFile(o.hostname, o.name, o.network, o.facts, o.intent?.addHost));
+  writeFileSync(f.hosts, hostsFile(o.hostname, o.name, o.network, o.facts, o.intent?.extraHosts));
   writeFileSync(f.hostname, `${o.hostname}\n`);
   writeFileSync(f.resolv, resolvConf(o.network, o.facts, o.intent));
   writeFileSync(f.containerenv, `engine="husk"\nname="${o.name}"\nid="${o.id}"\nimage="${o.image}"\nimageid="${o.imageId}"\nrootless=${rootless() ? 1 : 0}\n`);

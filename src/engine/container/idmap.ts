@@ -1,5 +1,5 @@
-// Containers with a user namespace of their own (--userns=keep-id|auto,
-// --uidmap/--gidmap): the mapping, chosen at create, and a root filesystem
+// Containers with a user namespace of their own (the spec's userns keep-id
+// or auto, or uidMap/gidMap): the mapping, chosen at create, and a root filesystem
 // whose files carry the mapped owners.
 //
 // Image layers store each file's owner as the container would see it without
@@ -23,7 +23,7 @@ import { hexOf } from '../../image/store.ts';
 import type { LinuxIdMapping, Spec } from '../../runtime/spec/types.ts';
 import type { EngineContext } from '../context.ts';
 import type { OverlayOptions } from './rootfs.ts';
-import { parseIdMapping, parseUserns, type ContainerIntent } from '../../specgen/container.ts';
+import type { ContainerSpec } from '../../specgen/container.ts';
 import type { ContainerConfig, ContainerIdMap } from '../types.ts';
 
 /** Ids husk's own namespace has: 0..n-1 (rootless: 1 + the subuid range; root: all). */
@@ -33,7 +33,7 @@ function nsSize(map: { containerID: number; size: number }[]): number {
 
 /** keep-id: container id `id` is the user (0 in husk's namespace); the rest shifted around it. */
 function keepIdMap(id: number, size: number): LinuxIdMapping[] {
-  if (id >= size) throw invalidArgument(`--userns=keep-id: id ${id} is beyond the ${size} ids of the rootless namespace`);
+  if (id >= size) throw invalidArgument(`user namespace keep-id: id ${id} is beyond the ${size} ids of the rootless namespace`);
   const m: LinuxIdMapping[] = [];
   if (id > 0) m.push({ containerID: 0, hostID: 1, size: id });
   m.push({ containerID: id, hostID: 0, size: 1 });
@@ -42,30 +42,30 @@ function keepIdMap(id: number, size: number): LinuxIdMapping[] {
 }
 
 /**
- * The container's mapping for its intent, or undefined (no own namespace).
- * May set intent.user (keep-id runs as the user by default, as Podman does).
+ * The container's mapping for its spec, or undefined (no own namespace).
+ * May set spec.user (keep-id runs as the user by default, as Podman does).
  */
-export function resolveIdMap(e: EngineContext, intent: ContainerIntent, img: ImageRecord): ContainerIdMap | undefined {
+export function resolveIdMap(e: EngineContext, spec: ContainerSpec, img: ImageRecord): ContainerIdMap | undefined {
   const rl = e.config.rootless;
-  if (intent.uidmap?.length || intent.gidmap?.length) {
-    const uidMap = (intent.uidmap?.length ? intent.uidmap : intent.gidmap!).map(parseIdMapping);
-    const gidMap = (intent.gidmap?.length ? intent.gidmap : intent.uidmap!).map(parseIdMapping);
+  if (spec.uidMap?.length || spec.gidMap?.length) {
+    const uidMap = (spec.uidMap?.length ? spec.uidMap : spec.gidMap!).map((m) => ({ ...m }));
+    const gidMap = (spec.gidMap?.length ? spec.gidMap : spec.uidMap!).map((m) => ({ ...m }));
     if (rl) {
       for (const [m, ns, what] of [[uidMap, rl.uidMap, 'uid'], [gidMap, rl.gidMap, 'gid']] as const) {
         const n = nsSize(ns);
         const bad = m.find((x) => x.hostID + x.size > n);
-        if (bad) throw invalidArgument(`--${what}map ${bad.containerID}:${bad.hostID}:${bad.size} exceeds the ${n} ids (0-${n - 1}) of the rootless namespace`);
+        if (bad) throw invalidArgument(`${what} mapping ${bad.containerID}:${bad.hostID}:${bad.size} exceeds the ${n} ids (0-${n - 1}) of the rootless namespace`);
       }
     }
     return { uidMap, gidMap };
   }
-  const mode = parseUserns(intent.userns ?? '');
+  const mode = spec.userns ?? { mode: 'host' };
   if (mode.mode === 'host') return undefined;
-  if (!rl) throw invalidArgument(`--userns=${mode.mode} is only supported for rootless husk`);
+  if (!rl) throw invalidArgument(`user namespace mode ${mode.mode} is only supported for rootless husk`);
   if (mode.mode === 'keep-id') {
     const uid = mode.uid ?? rl.uid;
     const gid = mode.gid ?? rl.gid;
-    intent.user ??= `${uid}:${gid}`;
+    spec.user ??= `${uid}:${gid}`;
     return { uidMap: keepIdMap(uid, nsSize(rl.uidMap)), gidMap: keepIdMap(gid, nsSize(rl.gidMap)) };
   }
   const size = mode.size ?? autoSize(e, img);
@@ -74,7 +74,7 @@ export function resolveIdMap(e: EngineContext, intent: ContainerIntent, img: Ima
   return { uidMap: map, gidMap: map, auto: true };
 }
 
-/** --userns=auto without size: the image's highest owner id + 1, at least 1024 (Podman's minimum). */
+/** userns auto without size: the image's highest owner id + 1, at least 1024 (Podman's minimum). */
 function autoSize(e: EngineContext, img: ImageRecord): number {
   let max = 0;
   for (const l of img.layers) {
@@ -97,7 +97,7 @@ function freeRange(e: EngineContext, size: number, limit: number): number {
     start = Math.max(start, b);
   }
   if (start + size > limit) {
-    throw new HuskError('ROOTLESS', `--userns=auto: no ${size} free ids left in the rootless namespace (ids 1-${limit - 1}, used by other --userns=auto containers): remove some, ask for a smaller size=, or give the user a larger /etc/subuid range`);
+    throw new HuskError('ROOTLESS', `user namespace auto: no ${size} free ids left in the rootless namespace (ids 1-${limit - 1}, used by other containers with an automatic user namespace): remove some, ask for a smaller size=, or give the user a larger /etc/subuid range`);
   }
   return start;
 }

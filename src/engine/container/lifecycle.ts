@@ -17,7 +17,7 @@ import { defaultNetworkMode } from '../config.ts';
 import { chownUpper, exposeMountSources, releaseExposed, releaseMappedLayers, resolveIdMap, rootfsOptions } from './idmap.ts';
 import { checkRootlessIntent, hasCgroup, noCgroupError } from '../system/rootless.ts';
 import { writeGeneratedFiles } from './files.ts';
-import { validateIntent, parseSignal, type ContainerIntent } from '../../specgen/container.ts';
+import { SPEC_VERSION, validateIntent, validateSpec, parseSignal, type ContainerSpec, type ContainerIntent } from '../../specgen/container.ts';
 import { randomName } from './names.ts';
 import { sharedNamespaces } from './namespaces.ts';
 import { isMounted, mountRootfs, prepareRootfsDirs, removeContainerDirs, rootfsPaths, unmountRootfs } from './rootfs.ts';
@@ -27,6 +27,7 @@ import { resolveGroups, resolveUser } from './user.ts';
 import type { EnginePullOptions } from '../image/pull.ts';
 import type { ImageRecord } from '../../image/types.ts';
 import { imageMountDirs, ociMounts, resolveMounts } from './mounts.ts';
+import { resolveDevice } from './devices.ts';
 import { removeVolume } from '../volume/volumes.ts';
 import { native, MNT_DETACH } from '../../common/native.ts';
 import { waitForExit } from './wait.ts';
@@ -39,7 +40,7 @@ export interface CreateOptions {
 }
 
 /** The image for a new container, pulled first when the policy says so. */
-async function imageFor(e: EngineContext, intent: ContainerIntent, o: CreateOptions): Promise<ImageRecord> {
+async function imageFor(e: EngineContext, intent: ContainerSpec, o: CreateOptions): Promise<ImageRecord> {
   const policy = intent.pull ?? 'missing';
   const local = policy === 'always' || policy === 'newer' ? undefined : e.images.lookup(intent.image);
   if (local) return local;
@@ -55,8 +56,8 @@ async function imageFor(e: EngineContext, intent: ContainerIntent, o: CreateOpti
   }
 }
 
-export async function createContainer(e: EngineContext, given: ContainerIntent, o: CreateOptions = {}): Promise<Container> {
-  validateIntent(given);
+export async function createContainer(e: EngineContext, given: ContainerSpec, o: CreateOptions = {}): Promise<Container> {
+  validateSpec(given);
   let pod = o.podMember;
   if (given.pod && !pod) {
     // A member joins the infra container's namespaces: its intent is rewritten to say so.
@@ -65,8 +66,8 @@ export async function createContainer(e: EngineContext, given: ContainerIntent, 
     pod = { podId: joined.podId };
   }
   // The default network mode is stored, so the container keeps it whatever the config says later.
-  const intent: ContainerIntent = { ...given, network: given.network && given.network !== 'private' ? given.network : defaultNetworkMode(e.config) };
-  validateIntent(intent);
+  const intent: ContainerSpec = { ...given, network: given.network && given.network !== 'private' ? given.network : defaultNetworkMode(e.config) };
+  validateSpec(intent);
   checkRootlessIntent(e, intent);
   const img = await imageFor(e, intent, o);
   const args = effectiveArgs(intent, img);
@@ -79,12 +80,14 @@ export async function createContainer(e: EngineContext, given: ContainerIntent, 
   // Checked before volumes are created; the insert below re-checks atomically.
   if (intent.name && e.db.db.prepare('SELECT 1 FROM containers WHERE name = ?').get(intent.name)) nameInUse(e, intent.name);
   // Network modules load only for containers on networks (run --rm path stays lean).
-  const wantsNet = !['none', 'host'].includes(intent.network!) && !intent.network!.startsWith('container:') || !!(intent.publish?.length || intent.publishAll || intent.ip || intent.mac);
+  const wantsNet = !['none', 'host'].includes(intent.network!) && !intent.network!.startsWith('container:') || !!(intent.portMappings?.length || intent.publishAll || intent.ip || intent.mac);
   const net = wantsNet ? await (await import('../network/networks.ts')).resolveNetworking(e, intent, Object.keys(img.config.config?.ExposedPorts ?? {})) : {};
   const idmap = resolveIdMap(e, intent, img);
+  // Checked now for an early error; the device's numbers are read at each start.
+  for (const d of intent.devices ?? []) resolveDevice(d);
   const { mounts, volumes } = resolveMounts(e, intent, img);
   const config: ContainerConfig = {
-    id, name, intent, imageId: img.id, imageName: img.names[0] ?? intent.image, args,
+    id, name, intent, specVersion: SPEC_VERSION, imageId: img.id, imageName: img.names[0] ?? intent.image, args,
     created: new Date().toISOString(), runtime: e.runtimeChoice().name, mounts, volumes, ...net, ...(idmap ? { idmap } : {}),
     ...(pod ? { pod: pod.podId, isInfra: !!pod.infra } : {}),
   };

@@ -1,104 +1,27 @@
-// User mounts: -v/--volume, --mount, --tmpfs and --volumes-from parsed into
-// MountSpecs at create time (named volumes are created then, as Podman does),
+// User mounts: the spec's mounts and volumesFrom resolved at create (named
+// volumes are created then, as Podman does; anonymous ones get their names),
 // and turned into OCI mounts at each start.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, normalize } from 'node:path';
+import { join, normalize } from 'node:path';
 import { invalidArgument } from '../../common/errors.ts';
 import { secureJoin } from '../../common/securejoin.ts';
 import type { ImageRecord } from '../../image/types.ts';
 import type { Mount } from '../../runtime/spec/types.ts';
 import type { EngineContext } from '../context.ts';
-import type { ContainerIntent } from '../../specgen/container.ts';
+import type { ContainerSpec } from '../../specgen/container.ts';
+import { PROPAGATION } from '../../specgen/validate.ts';
 import type { Container, MountSpec } from '../types.ts';
 import { copyUp, createVolume, getVolume, markCopiedUp, mountVolume } from '../volume/volumes.ts';
 
-const PROPAGATION = ['shared', 'slave', 'private', 'rshared', 'rslave', 'rprivate'];
-const PASSTHROUGH = ['ro', 'rw', 'nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec', ...PROPAGATION];
-
-function checkDest(dest: string, spec: string): string {
-  if (!isAbsolute(dest)) throw invalidArgument(`invalid container path "${dest}" in "${spec}": must be an absolute path`);
-  return normalize(dest);
-}
-
-function volumeOptions(opts: string[], spec: string): { options: string[]; chown: boolean } {
-  const options: string[] = [];
-  let chown = false;
-  for (const o of opts) {
-    if (o === 'U') chown = true;
-    else if (o === 'z' || o === 'Z' || o === 'copy' || o === 'nocopy') continue; // no SELinux here; copy-up is the default
-    else if (PASSTHROUGH.includes(o)) options.push(o);
-    else throw invalidArgument(`invalid option "${o}" in volume "${spec}"`);
-  }
-  return { options, chown };
-}
-
-/** -v SRC:DEST[:OPTS] | -v DEST (anonymous). */
-export function parseVolumeFlag(spec: string): MountSpec {
-  const parts = spec.split(':');
-  if (parts.length === 1) return { type: 'volume', destination: checkDest(parts[0], spec), options: [], anonymous: true };
-  if (parts.length > 3 || !parts[0] || !parts[1]) throw invalidArgument(`invalid volume specification "${spec}": expected SRC:DEST[:OPTIONS]`);
-  const [src, dest, opts = ''] = parts;
-  const { options, chown } = volumeOptions(opts ? opts.split(',') : [], spec);
-  const destination = checkDest(dest, spec);
-  if (src.startsWith('/') || src.startsWith('.')) return { type: 'bind', source: normalize(src), destination, options, chown };
-  return { type: 'volume', source: src, destination, options, chown };
-}
-
-/** --mount type=bind|volume|tmpfs|image,source=..,target=..,... */
-export function parseMountFlag(spec: string): MountSpec {
-  const kv = new Map<string, string>();
-  for (const field of spec.split(',')) {
-    if (!field) continue;
-    const eq = field.indexOf('=');
-    kv.set(eq < 0 ? field : field.slice(0, eq), eq < 0 ? 'true' : field.slice(eq + 1));
-  }
-  const type = kv.get('type');
-  if (!type || !['bind', 'volume', 'tmpfs', 'image'].includes(type)) throw invalidArgument(`invalid --mount "${spec}": type must be bind, volume, tmpfs or image`);
-  const target = kv.get('target') ?? kv.get('dst') ?? kv.get('destination');
-  if (!target) throw invalidArgument(`invalid --mount "${spec}": target is required`);
-  const source = kv.get('source') ?? kv.get('src');
-  const options: string[] = [];
-  let chown = false;
-  for (const [k, v] of kv) {
-    switch (k) {
-      case 'type': case 'target': case 'dst': case 'destination': case 'source': case 'src': case 'relabel': case 'z': case 'Z': break;
-      case 'readonly': case 'ro': if (v !== 'false') options.push('ro'); break;
-      case 'rw': if (type === 'image' && v !== 'false') options.push('rw'); else if (v === 'false') options.push('ro'); break;
-      case 'bind-propagation': if (!PROPAGATION.includes(v)) throw invalidArgument(`invalid bind-propagation "${v}"`); options.push(v); break;
-      case 'U': case 'chown': chown = v !== 'false'; break;
-      case 'tmpfs-size': options.push(`size=${v}`); break;
-      case 'tmpfs-mode': if (!/^[0-7]{3,4}$/.test(v)) throw invalidArgument(`invalid tmpfs-mode "${v}"`); options.push(`mode=${v}`); break;
-      case 'nosuid': case 'nodev': case 'noexec': options.push(k); break;
-      default: throw invalidArgument(`invalid --mount "${spec}": unknown option "${k}"`);
-    }
-  }
-  if ((type === 'bind' || type === 'image') && !source) throw invalidArgument(`invalid --mount "${spec}": source is required for type=${type}`);
-  if (type === 'tmpfs' && source) throw invalidArgument(`invalid --mount "${spec}": tmpfs takes no source`);
-  return { type: type as MountSpec['type'], source, destination: checkDest(target, spec), options, chown, anonymous: type === 'volume' && !source };
-}
-
-/** --tmpfs DEST[:OPTS]. */
-export function parseTmpfsFlag(spec: string): MountSpec {
-  const i = spec.indexOf(':');
-  const dest = i < 0 ? spec : spec.slice(0, i);
-  const opts = i < 0 ? [] : spec.slice(i + 1).split(',').filter(Boolean);
-  return { type: 'tmpfs', destination: checkDest(dest, spec), options: opts };
-}
-
 /**
- * Resolves an intent's mounts at create: creates named volumes that do not
+ * Resolves a spec's mounts at create: creates named volumes that do not
  * exist yet and anonymous ones (including the image's VOLUMEs not covered).
+ * Returns copies; the spec keeps what the user asked for.
  */
-export function resolveMounts(e: EngineContext, i: ContainerIntent, img: ImageRecord): { mounts: MountSpec[]; volumes: string[] } {
-  const specs: MountSpec[] = [
-    ...(i.volumes ?? []).map(parseVolumeFlag),
-    ...(i.mounts ?? []).map(parseMountFlag),
-    ...(i.tmpfs ?? []).map(parseTmpfsFlag),
-  ];
-  for (const from of i.volumesFrom ?? []) {
-    const [ref, mode] = from.split(':');
-    if (mode && mode !== 'ro' && mode !== 'rw') throw invalidArgument(`invalid --volumes-from "${from}": mode must be ro or rw`);
+export function resolveMounts(e: EngineContext, i: ContainerSpec, img: ImageRecord): { mounts: MountSpec[]; volumes: string[] } {
+  const specs: MountSpec[] = (i.mounts ?? []).map((m) => ({ ...m, destination: normalize(m.destination), options: [...m.options] }));
+  for (const { container: ref, mode } of i.volumesFrom ?? []) {
     const id = e.db.lookupId(ref);
     for (const m of e.db.get(id)!.config.mounts ?? []) {
       if (m.type === 'tmpfs' || specs.some((s) => s.destination === m.destination)) continue;

@@ -1,11 +1,12 @@
-// Namespaces shared with the host or with another container (--pid, --ipc,
-// --uts, --network container:NAME|ns:PATH), resolved at start to /proc/PID/ns
+// Namespaces shared with the host or with another container (the spec's
+// pidMode, ipcMode, utsMode: host|container:NAME; network container:NAME|ns:PATH),
+// resolved at start to /proc/PID/ns
 // paths of the running target (or the given file), and the namespace inodes `ps --ns` shows.
 import { existsSync, readlinkSync } from 'node:fs';
 import { containerState, invalidArgument } from '../../common/errors.ts';
 import type { NamespaceMode } from '../../runtime/spec/namespaces.ts';
 import type { EngineContext } from '../context.ts';
-import type { ContainerIntent } from '../../specgen/container.ts';
+import type { ContainerSpec } from '../../specgen/container.ts';
 import { getContainer, syncState } from './lifecycle.ts';
 
 function modeFor(e: EngineContext, mode: string | undefined, type: string): NamespaceMode | undefined {
@@ -17,7 +18,7 @@ function modeFor(e: EngineContext, mode: string | undefined, type: string): Name
   return { kind: 'path', path: `/proc/${target.state.pid}/ns/${type}` };
 }
 
-export function sharedNamespaces(e: EngineContext, i: ContainerIntent): { pid?: NamespaceMode; ipc?: NamespaceMode; uts?: NamespaceMode; network?: NamespaceMode } {
+export function sharedNamespaces(e: EngineContext, i: ContainerSpec): { pid?: NamespaceMode; ipc?: NamespaceMode; uts?: NamespaceMode; network?: NamespaceMode } {
   return {
     pid: modeFor(e, i.pidMode, 'pid'),
     ipc: modeFor(e, i.ipcMode, 'ipc'),
@@ -26,9 +27,9 @@ export function sharedNamespaces(e: EngineContext, i: ContainerIntent): { pid?: 
   };
 }
 
-/** --network ns:PATH: a network namespace file (e.g. /run/netns/NAME) the runtime joins. */
+/** Network mode ns:PATH: a network namespace file (e.g. /run/netns/NAME) the runtime joins. */
 function netnsPath(path: string): NamespaceMode {
-  if (!existsSync(path)) throw invalidArgument(`--network ns:${path}: no such network namespace file`);
+  if (!existsSync(path)) throw invalidArgument(`network namespace ${path}: no such network namespace file`);
   return { kind: 'path', path };
 }
 

@@ -7,7 +7,9 @@ import type { EngineContext } from '../context.ts';
 import { getContainer, stopSignalOf, syncState } from './lifecycle.ts';
 import { containerHostname } from './spec.ts';
 import type { Container } from '../types.ts';
+import type { HealthcheckSpec } from '../../specgen/container.ts';
 import { DEFAULT_CAPS } from '../../runtime/spec/security.ts';
+import { formatUlimit } from '../../specgen/flags.ts';
 
 export function listContainers(e: EngineContext): Container[] {
   return e.db.list().map((c) => syncState(e, c));
@@ -105,15 +107,24 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       Umask: '0022',
       Timeout: 0,
       StopTimeout: cfg.intent.stopTimeout ?? 10,
+      // Docker's HealthConfig shape; stored only (health checks do not run yet).
+      ...(cfg.intent.healthcheck ? { Healthcheck: healthConfig(cfg.intent.healthcheck) } : {}),
     },
     HostConfig: {
       NetworkMode: (cfg.intent.network ?? 'none').replace(/^slirp4netns:.*/, 'slirp4netns'),
       AutoRemove: !!cfg.intent.autoRemove,
       ReadonlyRootfs: !!cfg.intent.readOnly,
       PidsLimit: cfg.intent.pidsLimit ?? e.config.pidsLimit,
-      Ulimits: cfg.intent.ulimits ?? [],
+      // As --ulimit takes them (NAME=SOFT[:HARD]).
+      Ulimits: (cfg.intent.ulimits ?? []).map(formatUlimit),
+      // Stored only: containers are not restarted yet.
+      RestartPolicy: { Name: cfg.intent.restartPolicy?.name ?? '', MaximumRetryCount: cfg.intent.restartPolicy?.maximumRetryCount ?? 0 },
     },
   };
+}
+
+function healthConfig(h: HealthcheckSpec): Record<string, unknown> {
+  return { Test: h.test, Interval: h.interval ?? 0, Timeout: h.timeout ?? 0, StartPeriod: h.startPeriod ?? 0, Retries: h.retries ?? 0 };
 }
 
 /** `top`: host ps over the container's processes, Podman's default columns. */

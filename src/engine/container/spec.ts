@@ -6,8 +6,10 @@ import type { ImageRecord } from '../../image/types.ts';
 import * as S from '../../runtime/spec/index.ts';
 import { containerCgroupPath } from '../../runtime/cgroups.ts';
 import { defaultSeccompPath, loadSeccompProfile, seccompFromProfile, withSeccomp, type LinuxSeccomp } from '../../runtime/spec/seccomp.ts';
-import { hostDevices, parseDevice } from './devices.ts';
-import { parseUlimit, type ContainerIntent } from '../../specgen/container.ts';
+import { hostDevices, resolveDevice } from './devices.ts';
+import type { ContainerSpec, UlimitSpec } from '../../specgen/container.ts';
+import { parseUlimit } from '../../specgen/flags.ts';
+import { ULIMITS } from '../../specgen/validate.ts';
 import type { GeneratedFiles } from './files.ts';
 import type { ContainerConfig } from '../types.ts';
 import type { ExecUser } from './user.ts';
@@ -48,21 +50,15 @@ export function containerEnv(c: ContainerConfig, img: ImageRecord, extra: Record
  * itself has: without CAP_SYS_RESOURCE the runtime cannot grant more, and
  * asking would fail every run (as Podman does on such hosts).
  */
-export function defaultRlimits(defaults: string[], explicit: string[] = []): S.Rlimit[] {
+export function defaultRlimits(defaults: string[], explicit: UlimitSpec[] = []): S.Rlimit[] {
   const out = new Map<string, S.Rlimit>();
   for (const [type, res] of [['RLIMIT_NOFILE', RLIMIT_NOFILE], ['RLIMIT_NPROC', RLIMIT_NPROC]] as const) {
     const [, hard] = native().getrlimit(res);
     const v = Math.min(1048576, hard);
     out.set(type, { type, soft: v, hard: v });
   }
-  for (const u of defaults) {
-    const r = parseUlimit(u);
-    out.set(r.type, r);
-  }
-  for (const u of explicit) {
-    const r = parseUlimit(u);
-    out.set(r.type, r);
-  }
+  // containers.conf's default_ulimits are in --ulimit's form.
+  for (const u of [...defaults.map(parseUlimit), ...explicit]) out.set(ULIMITS[u.name], { type: ULIMITS[u.name], soft: u.soft, hard: u.hard });
   return [...out.values()];
 }
 
@@ -96,7 +92,7 @@ export interface SpecContext {
  * seccomp=unconfined; else the given profile, containers.conf's, or the
  * packaged default, filtered for this container's capabilities.
  */
-function seccompFor(i: ContainerIntent, caps: string[], configured: string | undefined): LinuxSeccomp | undefined {
+function seccompFor(i: ContainerSpec, caps: string[], configured: string | undefined): LinuxSeccomp | undefined {
   if (i.seccompProfile === 'unconfined' || (i.privileged && !i.seccompProfile)) return undefined;
   const path = i.seccompProfile || defaultSeccompPath(configured);
   if (!path) return undefined;
@@ -104,7 +100,7 @@ function seccompFor(i: ContainerIntent, caps: string[], configured: string | und
 }
 
 /** Masked paths after --security-opt mask=/unmask= (privileged: none). */
-function maskedPaths(i: ContainerIntent): string[] {
+function maskedPaths(i: ContainerSpec): string[] {
   if (i.privileged) return [];
   const unmask = i.unmask ?? [];
   const base = unmask.includes('ALL') ? [] : S.hostMaskedPaths().filter((p) => !unmask.includes(p));
@@ -123,7 +119,7 @@ export function containerSpec(x: SpecContext): S.Spec {
   const ownUts = !shared.uts;
   const caps = S.effectiveCaps(i);
   const cgroupPath = containerCgroupPath(c.id, x.rootless);
-  const devices = [...(i.privileged ? hostDevices() : []), ...(i.devices ?? []).map(parseDevice)];
+  const devices = [...(i.privileged ? hostDevices() : []), ...(i.devices ?? []).map(resolveDevice)];
   const mounts = S.defaultMounts({ bindSys: ns.network?.kind === 'host' || (!!c.idmap && ns.network?.kind !== 'private') }).map((m) => {
     if (m.destination === '/dev/shm' && i.shmSize) return { ...m, options: [...m.options!.filter((o) => !o.startsWith('size=')), `size=${Math.ceil(i.shmSize / 1024)}k`] };
     // Privileged containers get a writable /sys, as in Podman.

@@ -1,6 +1,6 @@
 // Networks as the engine sees them: Podman-format configs in
 // ROOT/networks/NAME.json (the default "podman" network lives in memory),
-// the netavark adapter that attaches containers, and -p parsing.
+// the netavark adapter that attaches containers, and published ports.
 import { createServer } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +19,8 @@ import {
 import { closeSync } from 'node:fs';
 import { currentBootId } from '../../common/process.ts';
 import type { NetworkFacts } from '../container/files.ts';
-import type { ContainerIntent } from '../../specgen/container.ts';
+import type { ContainerSpec, PortSpec } from '../../specgen/container.ts';
+import { formatPortSpec } from '../../specgen/flags.ts';
 import type { Container, ContainerConfig } from '../types.ts';
 import type { EngineContext } from '../context.ts';
 export { formatPorts } from '../container/ports.ts';
@@ -101,55 +102,12 @@ export function removeNetworkConfig(e: EngineContext, name: string): void {
   e.events.write({ ID: name, Name: name, Status: 'remove', Type: 'network' });
 }
 
-/**
- * -p [[ip:]hostPort:]containerPort[/proto], with ranges (8080-8081:80-81).
- * A missing or 0 host port is chosen now, so `port` can report it.
- */
-export async function parsePublish(spec: string): Promise<PortMapping> {
-  const bad = (why: string) => invalidArgument(`invalid port format "${spec}": ${why}`);
-  let rest = spec;
-  let proto = 'tcp';
-  const slash = rest.lastIndexOf('/');
-  if (slash >= 0) {
-    proto = rest.slice(slash + 1);
-    rest = rest.slice(0, slash);
-    if (!['tcp', 'udp', 'sctp'].includes(proto)) throw bad(`unknown protocol "${proto}"`);
-  }
-  let ip = '';
-  if (rest.startsWith('[')) {
-    const end = rest.indexOf(']:');
-    if (end < 0) throw bad('unterminated [IPv6 address]');
-    ip = rest.slice(1, end);
-    rest = rest.slice(end + 2);
-  }
-  const parts = rest.split(':');
-  if (parts.length > 3 || (ip && parts.length > 2)) throw bad('expected [[ip:]hostPort:]containerPort[/protocol]');
-  if (parts.length === 3) ip = parts.shift()!;
-  const [hostPart, containerPart] = parts.length === 2 ? parts : ['', parts[0]];
-  const range = (r: string, what: string): [number, number] => {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(r);
-    if (!m) throw bad(`invalid ${what} port "${r}"`);
-    const a = Number(m[1]);
-    const b = m[2] ? Number(m[2]) : a;
-    if (b < a || b > 65535 || (what === 'container' && a < 1)) throw bad(`invalid ${what} port "${r}"`);
-    return [a, b];
-  };
-  const [c0, c1] = range(containerPart, 'container');
-  const count = c1 - c0 + 1;
-  let host = 0;
-  if (hostPart) {
-    const [h0, h1] = range(hostPart, 'host');
-    if (h1 - h0 + 1 !== count && h0 !== h1) throw bad('host and container port ranges differ');
-    host = h0;
-  }
-  if (ip && ip !== '0.0.0.0' && !/^[0-9.]+$|:/.test(ip)) throw bad(`invalid IP address "${ip}"`);
-  if (host === 0) {
-    if (count !== 1) throw bad('a random host port cannot be used with a range');
-    host = await freeHostPort(ip || '0.0.0.0');
-  }
-  return { host_ip: ip === '0.0.0.0' ? '' : ip, container_port: c0, host_port: host, range: count, protocol: proto };
+/** A spec's port as netavark's mapping; host port 0 becomes a free port now, so `port` can report it. */
+async function toPortMapping(p: PortSpec): Promise<PortMapping> {
+  const hostIp = p.hostIp === '0.0.0.0' ? '' : p.hostIp ?? '';
+  const hostPort = p.hostPort || await freeHostPort(hostIp || '0.0.0.0');
+  return { host_ip: hostIp, container_port: p.containerPort, host_port: hostPort, range: p.range ?? 1, protocol: p.protocol ?? 'tcp' };
 }
-
 
 /** Whether a network mode attaches the container to bridge networks (bridge or a network's name). */
 export function isBridgeMode(mode: string | undefined): boolean {
@@ -157,21 +115,22 @@ export function isBridgeMode(mode: string | undefined): boolean {
 }
 
 /**
- * Which networks a new container joins and which ports it publishes: -p,
- * and with -P every port the image EXPOSEs (`exposed`, "80/tcp") on a
- * random host port. --ip/--mac-address become the static address and MAC.
+ * Which networks a new container joins and which ports it publishes: the
+ * spec's portMappings, and with publishAll every port the image EXPOSEs
+ * (`exposed`, "80/tcp") on a random host port. ip/mac become the static
+ * address and MAC.
  */
-export async function resolveNetworking(e: EngineContext, i: ContainerIntent, exposed: string[] = []): Promise<Pick<ContainerConfig, 'networks' | 'ports' | 'slirp'>> {
+export async function resolveNetworking(e: EngineContext, i: ContainerSpec, exposed: string[] = []): Promise<Pick<ContainerConfig, 'networks' | 'ports' | 'slirp'>> {
   const mode = i.network ?? 'none';
   if (mode === 'pasta' || mode.startsWith('pasta:')) throw new HuskError('NOT_IMPLEMENTED', 'network mode pasta is not supported yet: use slirp4netns');
   if (isSlirpMode(mode)) {
     if (i.ip || i.mac) throw invalidArgument(`--${i.ip ? 'ip' : 'mac-address'} can only be set when the network mode is bridge: invalid argument`);
     const slirp = parseSlirpMode(mode);
     const ports = [];
-    for (const p of [...(i.publish ?? []), ...(i.publishAll ? exposed : [])]) {
-      const m = await parsePublish(p);
-      if (m.protocol.split(',').includes('sctp')) throw invalidArgument(`invalid port "${p}": slirp4netns publishes only tcp and udp ports`);
-      if (m.host_ip.includes(':')) throw invalidArgument(`invalid port "${p}": slirp4netns publishes ports on IPv4 host addresses only`);
+    for (const p of [...(i.portMappings ?? []), ...(i.publishAll ? exposed.map(exposedPort) : [])]) {
+      const m = await toPortMapping(p);
+      if (m.protocol.split(',').includes('sctp')) throw invalidArgument(`invalid port "${formatPortSpec(p)}": slirp4netns publishes only tcp and udp ports`);
+      if (m.host_ip.includes(':')) throw invalidArgument(`invalid port "${formatPortSpec(p)}": slirp4netns publishes ports on IPv4 host addresses only`);
       ports.push(m);
     }
     await checkPortsFree(e, ports);
@@ -179,7 +138,7 @@ export async function resolveNetworking(e: EngineContext, i: ContainerIntent, ex
   }
   if (!isBridgeMode(mode)) {
     if (i.ip || i.mac) throw invalidArgument(`--${i.ip ? 'ip' : 'mac-address'} can only be set when the network mode is bridge: invalid argument`);
-    if ((i.publish?.length || i.publishAll) && mode !== 'host') throw invalidArgument(`port mappings need a network: use --network bridge, slirp4netns or a network name with -p`);
+    if ((i.portMappings?.length || i.publishAll) && mode !== 'host') throw invalidArgument(`port mappings need a network: use --network bridge, slirp4netns or a network name with -p`);
     return {};
   }
   const net = getNetwork(e, mode === 'bridge' ? e.config.defaultNetwork : mode);
@@ -187,17 +146,22 @@ export async function resolveNetworking(e: EngineContext, i: ContainerIntent, ex
   if (i.ip) per.staticIps = [checkStaticIp(e, net, i.ip)];
   if (i.mac) per.staticMac = normalizeMac(i.mac);
   const ports: PortMapping[] = [];
-  for (const p of i.publish ?? []) ports.push(await parsePublish(p));
+  for (const p of i.portMappings ?? []) ports.push(await toPortMapping(p));
   if (i.publishAll) {
-    for (const key of exposed) {
-      const [port, proto = 'tcp'] = key.split('/');
-      const n = Number(port);
-      if (ports.some((p) => p.protocol === proto && n >= p.container_port && n < p.container_port + p.range)) continue;
-      ports.push(await parsePublish(`${n}/${proto}`));
+    for (const x of exposed.map(exposedPort)) {
+      const n = x.containerPort;
+      if (ports.some((p) => p.protocol === x.protocol && n >= p.container_port && n < p.container_port + p.range)) continue;
+      ports.push(await toPortMapping(x));
     }
   }
   await checkPortsFree(e, ports);
   return { networks: { [net.name]: per }, ports };
+}
+
+/** An image's ExposedPorts key ("80/tcp") as a port on a random host port. */
+function exposedPort(key: string): PortSpec {
+  const [port, proto = 'tcp'] = key.split('/');
+  return { containerPort: Number(port), protocol: proto as PortSpec['protocol'] };
 }
 
 /** The lower-case, colon-separated form netavark expects. */

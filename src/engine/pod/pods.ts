@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { HuskError, invalidArgument } from '../../common/errors.ts';
 import { withLock } from '../../common/lock.ts';
 import type { EngineContext } from '../context.ts';
-import type { ContainerIntent } from '../../specgen/container.ts';
+import type { ContainerSpec } from '../../specgen/container.ts';
+import { parseAddHost, parsePublish } from '../../specgen/flags.ts';
 import * as L from '../container/lifecycle.ts';
 import { randomName } from '../container/names.ts';
 import type { Container, PodConfig } from '../types.ts';
@@ -129,13 +130,21 @@ function podLock(e: EngineContext, id: string): string {
 }
 
 export async function createPod(e: EngineContext, o: PodOptions = {}): Promise<PodConfig> {
+  // The pod's -p/--add-host strings become the infra container's spec.
+  return createPodWith(e, o, { portMappings: o.publish?.map(parsePublish), extraHosts: o.addHost?.map(parseAddHost) });
+}
+
+/** The structured part of the infra container's network settings (a pod's own, or a `--pod new:` member's). */
+type InfraNet = Pick<ContainerSpec, 'portMappings' | 'extraHosts'>;
+
+async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publish' | 'addHost'>, net: InfraNet): Promise<PodConfig> {
   if (o.name !== undefined && !NAME.test(o.name)) throw invalidArgument(`pod name "${o.name}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
   const infra = o.infra ?? true;
   const share = infra ? parseShare(o.share) : [];
-  if (!infra && (o.publish?.length || o.network || o.infraImage || o.infraCommand)) {
+  if (!infra && (net.portMappings?.length || o.network || o.infraImage || o.infraCommand)) {
     throw invalidArgument('you must have an infra container to publish ports, set a network or an infra image/command');
   }
-  if (o.publish?.length && !share.includes('net')) throw invalidArgument('cannot publish ports of a pod that does not share its network namespace');
+  if (net.portMappings?.length && !share.includes('net')) throw invalidArgument('cannot publish ports of a pod that does not share its network namespace');
   let name = o.name;
   if (!name) do name = randomName(); while (e.db.db.prepare('SELECT 1 FROM pods WHERE name = ?').get(name));
   const pod: PodConfig = {
@@ -147,11 +156,11 @@ export async function createPod(e: EngineContext, o: PodOptions = {}): Promise<P
   try {
     if (infra) {
       const image = o.infraImage ?? (await ensurePauseImage(e));
-      const intent: ContainerIntent = {
+      const intent: ContainerSpec = {
         image, name: o.infraName ?? `${pod.id.slice(0, 12)}-infra`, hostname: share.includes('uts') ? pod.hostname : undefined,
         // Until the default network applies to every container, ports imply the bridge.
-        entrypoint: o.infraCommand, network: o.network ?? (o.publish?.length ? 'bridge' : undefined), publish: o.publish, networkAliases: o.networkAliases,
-        dns: o.dns, dnsSearch: o.dnsSearch, addHost: o.addHost, noHosts: o.noHosts,
+        entrypoint: o.infraCommand, network: o.network ?? (net.portMappings?.length ? 'bridge' : undefined), portMappings: net.portMappings, networkAliases: o.networkAliases,
+        dns: o.dns, dnsSearch: o.dnsSearch, extraHosts: net.extraHosts, noHosts: o.noHosts,
         pull: o.infraImage ? undefined : 'never',
       };
       const c = await L.createContainer(e, intent, { podMember: { podId: pod.id, infra: true } });
@@ -171,16 +180,16 @@ export async function createPod(e: EngineContext, o: PodOptions = {}): Promise<P
  * (`--pod NAME`, or `--pod new:NAME`, which creates the pod from the
  * container's network flags first, as Podman does).
  */
-export async function joinPod(e: EngineContext, intent: ContainerIntent): Promise<{ podId: string; intent: ContainerIntent }> {
+export async function joinPod(e: EngineContext, intent: ContainerSpec): Promise<{ podId: string; intent: ContainerSpec }> {
   const ref = intent.pod!;
   let pod: PodConfig;
   let i = { ...intent };
   if (ref.startsWith('new:')) {
-    pod = await createPod(e, {
-      name: ref.slice(4), network: i.network, publish: i.publish, networkAliases: i.networkAliases,
-      dns: i.dns, dnsSearch: i.dnsSearch, addHost: i.addHost, noHosts: i.noHosts, hostname: i.hostname,
-    });
-    i = { ...i, network: undefined, publish: undefined, networkAliases: undefined, dns: undefined, dnsSearch: undefined, addHost: undefined, noHosts: undefined, hostname: undefined };
+    pod = await createPodWith(e, {
+      name: ref.slice(4), network: i.network, networkAliases: i.networkAliases,
+      dns: i.dns, dnsSearch: i.dnsSearch, noHosts: i.noHosts, hostname: i.hostname,
+    }, { portMappings: i.portMappings, extraHosts: i.extraHosts });
+    i = { ...i, network: undefined, portMappings: undefined, networkAliases: undefined, dns: undefined, dnsSearch: undefined, extraHosts: undefined, noHosts: undefined, hostname: undefined };
   } else {
     pod = getPod(e, ref);
   }
@@ -189,7 +198,7 @@ export async function joinPod(e: EngineContext, intent: ContainerIntent): Promis
   const bad = (what: string) => invalidArgument(`invalid config provided: ${what} cannot be configured when it is shared with a pod`);
   if (pod.share.includes('net')) {
     if (i.network && i.network !== 'bridge') throw bad('network');
-    if (i.publish?.length) throw invalidArgument('invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod');
+    if (i.portMappings?.length) throw invalidArgument('invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod');
     i.network = join;
   }
   for (const [ns, key] of [['pid', 'pidMode'], ['ipc', 'ipcMode'], ['uts', 'utsMode']] as const) {
@@ -307,7 +316,7 @@ export function inspectPod(e: EngineContext, ref: string): Record<string, unknow
       ]))),
       HostNetwork: infra.config.intent.network === 'host', StaticIP: '', StaticMAC: '', NoManageResolvConf: false,
       DNSServer: infra.config.intent.dns ?? [], DNSSearch: infra.config.intent.dnsSearch ?? [], NoManageHosts: !!infra.config.intent.noHosts,
-      HostAdd: infra.config.intent.addHost ?? [], Networks: Object.keys(infra.config.networks ?? {}), NetworkOptions: null,
+      HostAdd: (infra.config.intent.extraHosts ?? []).map((h) => `${h.host}:${h.ip}`), Networks: Object.keys(infra.config.networks ?? {}), NetworkOptions: null,
       pid_ns: p.config.share.includes('pid') ? 'container' : 'private', userns: 'host', uts_ns: p.config.share.includes('uts') ? 'container' : 'private',
     } : undefined,
     SharedNamespaces: p.config.share, NumContainers: p.containers.length,

@@ -4,9 +4,9 @@ import { HuskError } from '../../common/errors.ts';
 import { userName } from '../../common/userns.ts';
 import { cgroupLayout } from '../../runtime/cgroups.ts';
 import type { EngineContext } from '../context.ts';
-import type { ContainerIntent } from '../../specgen/container.ts';
+import type { ContainerSpec } from '../../specgen/container.ts';
 
-const LIMIT_FLAGS: [keyof ContainerIntent, string][] = [
+const LIMIT_FLAGS: [keyof ContainerSpec, string][] = [
   ['memory', '--memory'], ['memoryReservation', '--memory-reservation'], ['memorySwap', '--memory-swap'],
   ['cpus', '--cpus'], ['cpuShares', '--cpu-shares'], ['cpusetCpus', '--cpuset-cpus'], ['cpusetMems', '--cpuset-mems'],
   ['pidsLimit', '--pids-limit'],
@@ -28,7 +28,7 @@ export function noCgroupError(e: EngineContext, what: string): HuskError {
 }
 
 /** Refuses a rootless container's resource limits and networks husk cannot provide. */
-export function checkRootlessIntent(e: EngineContext, i: Partial<ContainerIntent>): void {
+export function checkRootlessIntent(e: EngineContext, i: Partial<ContainerSpec>): void {
   if (!e.config.rootless) return;
   if (!hasCgroup(e)) {
     for (const [k, flag] of LIMIT_FLAGS) {

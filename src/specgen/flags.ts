@@ -1,0 +1,236 @@
+// The string forms of Podman's run/create flags (-v, --mount, --tmpfs, -p,
+// --ulimit, --device, --userns, --uidmap, --add-host...) parsed into the
+// structured pieces of a ContainerSpec, and back for display. Used by the
+// CLI, by containers.conf values, and by the migration of stores written
+// before the spec was structured. Errors keep Podman's wording, which names
+// the flag: these functions parse what a user typed.
+import { isAbsolute, normalize } from 'node:path';
+import { invalidArgument } from '../common/errors.ts';
+import type {
+  DeviceSpec, HostEntry, IdMapping, MountSpec, PortSpec, UlimitSpec, UsernsMode, VolumesFromSpec,
+} from './container.ts';
+import { PASSTHROUGH, PROPAGATION, ULIMITS } from './validate.ts';
+
+function checkDest(dest: string, spec: string): string {
+  if (!isAbsolute(dest)) throw invalidArgument(`invalid container path "${dest}" in "${spec}": must be an absolute path`);
+  return normalize(dest);
+}
+
+function volumeOptions(opts: string[], spec: string): { options: string[]; chown: boolean } {
+  const options: string[] = [];
+  let chown = false;
+  for (const o of opts) {
+    if (o === 'U') chown = true;
+    else if (o === 'z' || o === 'Z' || o === 'copy' || o === 'nocopy') continue; // no SELinux here; copy-up is the default
+    else if (PASSTHROUGH.includes(o)) options.push(o);
+    else throw invalidArgument(`invalid option "${o}" in volume "${spec}"`);
+  }
+  return { options, chown };
+}
+
+/** -v SRC:DEST[:OPTS] | -v DEST (anonymous). */
+export function parseVolumeFlag(spec: string): MountSpec {
+  const parts = spec.split(':');
+  if (parts.length === 1) return { type: 'volume', destination: checkDest(parts[0], spec), options: [], anonymous: true };
+  if (parts.length > 3 || !parts[0] || !parts[1]) throw invalidArgument(`invalid volume specification "${spec}": expected SRC:DEST[:OPTIONS]`);
+  const [src, dest, opts = ''] = parts;
+  const { options, chown } = volumeOptions(opts ? opts.split(',') : [], spec);
+  const destination = checkDest(dest, spec);
+  if (src.startsWith('/') || src.startsWith('.')) return { type: 'bind', source: normalize(src), destination, options, chown };
+  return { type: 'volume', source: src, destination, options, chown };
+}
+
+/** --mount type=bind|volume|tmpfs|image,source=..,target=..,... */
+export function parseMountFlag(spec: string): MountSpec {
+  const kv = new Map<string, string>();
+  for (const field of spec.split(',')) {
+    if (!field) continue;
+    const eq = field.indexOf('=');
+    kv.set(eq < 0 ? field : field.slice(0, eq), eq < 0 ? 'true' : field.slice(eq + 1));
+  }
+  const type = kv.get('type');
+  if (!type || !['bind', 'volume', 'tmpfs', 'image'].includes(type)) throw invalidArgument(`invalid --mount "${spec}": type must be bind, volume, tmpfs or image`);
+  const target = kv.get('target') ?? kv.get('dst') ?? kv.get('destination');
+  if (!target) throw invalidArgument(`invalid --mount "${spec}": target is required`);
+  const source = kv.get('source') ?? kv.get('src');
+  const options: string[] = [];
+  let chown = false;
+  for (const [k, v] of kv) {
+    switch (k) {
+      case 'type': case 'target': case 'dst': case 'destination': case 'source': case 'src': case 'relabel': case 'z': case 'Z': break;
+      case 'readonly': case 'ro': if (v !== 'false') options.push('ro'); break;
+      case 'rw': if (type === 'image' && v !== 'false') options.push('rw'); else if (v === 'false') options.push('ro'); break;
+      case 'bind-propagation': if (!PROPAGATION.includes(v)) throw invalidArgument(`invalid bind-propagation "${v}"`); options.push(v); break;
+      case 'U': case 'chown': chown = v !== 'false'; break;
+      case 'tmpfs-size': options.push(`size=${v}`); break;
+      case 'tmpfs-mode': if (!/^[0-7]{3,4}$/.test(v)) throw invalidArgument(`invalid tmpfs-mode "${v}"`); options.push(`mode=${v}`); break;
+      case 'nosuid': case 'nodev': case 'noexec': options.push(k); break;
+      default: throw invalidArgument(`invalid --mount "${spec}": unknown option "${k}"`);
+    }
+  }
+  if ((type === 'bind' || type === 'image') && !source) throw invalidArgument(`invalid --mount "${spec}": source is required for type=${type}`);
+  if (type === 'tmpfs' && source) throw invalidArgument(`invalid --mount "${spec}": tmpfs takes no source`);
+  const m: MountSpec = { type: type as MountSpec['type'], destination: checkDest(target, spec), options };
+  if (source) m.source = source;
+  if (chown) m.chown = true;
+  if (type === 'volume' && !source) m.anonymous = true;
+  return m;
+}
+
+/** --tmpfs DEST[:OPTS]. */
+export function parseTmpfsFlag(spec: string): MountSpec {
+  const i = spec.indexOf(':');
+  const dest = i < 0 ? spec : spec.slice(0, i);
+  const opts = i < 0 ? [] : spec.slice(i + 1).split(',').filter(Boolean);
+  return { type: 'tmpfs', destination: checkDest(dest, spec), options: opts };
+}
+
+/** --volumes-from CONTAINER[:ro|rw]. */
+export function parseVolumesFrom(s: string): VolumesFromSpec {
+  const [container, mode] = s.split(':');
+  if (!container || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) throw invalidArgument(`invalid --volumes-from "${s}": mode must be ro or rw`);
+  return mode ? { container, mode } : { container };
+}
+
+/**
+ * -p [[ip:]hostPort:]containerPort[/proto], with ranges (8080-8081:80-81).
+ * A missing host port is 0: the engine picks a free one at create.
+ */
+export function parsePublish(spec: string): PortSpec {
+  const bad = (why: string) => invalidArgument(`invalid port format "${spec}": ${why}`);
+  let rest = spec;
+  let proto = 'tcp';
+  const slash = rest.lastIndexOf('/');
+  if (slash >= 0) {
+    proto = rest.slice(slash + 1);
+    rest = rest.slice(0, slash);
+    if (!['tcp', 'udp', 'sctp'].includes(proto)) throw bad(`unknown protocol "${proto}"`);
+  }
+  let ip = '';
+  if (rest.startsWith('[')) {
+    const end = rest.indexOf(']:');
+    if (end < 0) throw bad('unterminated [IPv6 address]');
+    ip = rest.slice(1, end);
+    rest = rest.slice(end + 2);
+  }
+  const parts = rest.split(':');
+  if (parts.length > 3 || (ip && parts.length > 2)) throw bad('expected [[ip:]hostPort:]containerPort[/protocol]');
+  if (parts.length === 3) ip = parts.shift()!;
+  const [hostPart, containerPart] = parts.length === 2 ? parts : ['', parts[0]];
+  const range = (r: string, what: string): [number, number] => {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(r);
+    if (!m) throw bad(`invalid ${what} port "${r}"`);
+    const a = Number(m[1]);
+    const b = m[2] ? Number(m[2]) : a;
+    if (b < a || b > 65535 || (what === 'container' && a < 1)) throw bad(`invalid ${what} port "${r}"`);
+    return [a, b];
+  };
+  const [c0, c1] = range(containerPart, 'container');
+  const count = c1 - c0 + 1;
+  let host = 0;
+  if (hostPart) {
+    const [h0, h1] = range(hostPart, 'host');
+    if (h1 - h0 + 1 !== count && h0 !== h1) throw bad('host and container port ranges differ');
+    host = h0;
+  }
+  if (ip && ip !== '0.0.0.0' && !/^[0-9.]+$|:/.test(ip)) throw bad(`invalid IP address "${ip}"`);
+  if (host === 0 && count !== 1) throw bad('a random host port cannot be used with a range');
+  const p: PortSpec = { containerPort: c0, hostPort: host, protocol: proto as PortSpec['protocol'], range: count };
+  if (ip && ip !== '0.0.0.0') p.hostIp = ip;
+  return p;
+}
+
+/** A port in -p form, for messages: [ip:]host:container[-end]/proto. */
+export function formatPortSpec(p: PortSpec): string {
+  const n = p.range ?? 1;
+  const span = (a: number) => (n > 1 ? `${a}-${a + n - 1}` : `${a}`);
+  const ip = p.hostIp ? (p.hostIp.includes(':') ? `[${p.hostIp}]:` : `${p.hostIp}:`) : '';
+  const host = p.hostPort ? `${span(p.hostPort)}:` : ip ? ':' : '';
+  return `${ip}${host}${span(p.containerPort)}/${p.protocol ?? 'tcp'}`;
+}
+
+/** --ulimit NAME=SOFT[:HARD] (also containers.conf's default_ulimits). */
+export function parseUlimit(s: string): UlimitSpec {
+  const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(s.trim());
+  if (!m || !(m[1] in ULIMITS)) throw invalidArgument(`invalid ulimit "${s}": expected NAME=SOFT[:HARD]`);
+  // Any negative value means unlimited: kept as -1, written as RLIM_INFINITY by serializeSpec.
+  const conv = (v: string) => (Number(v) < 0 ? -1 : Number(v));
+  const soft = conv(m[2]);
+  const hard = m[3] !== undefined ? conv(m[3]) : soft;
+  if (hard !== -1 && (soft === -1 || soft > hard)) throw invalidArgument(`invalid ulimit "${s}": soft limit exceeds hard limit`);
+  return { name: m[1], soft, hard };
+}
+
+/** A ulimit in --ulimit form: NAME=SOFT, or NAME=SOFT:HARD when they differ. */
+export function formatUlimit(u: UlimitSpec): string {
+  return u.soft === u.hard ? `${u.name}=${u.soft}` : `${u.name}=${u.soft}:${u.hard}`;
+}
+
+/** --device HOST[:CONTAINER][:PERMS]; whether HOST is a device is checked by the engine. */
+export function parseDevice(spec: string): DeviceSpec {
+  const parts = spec.split(':');
+  const host = parts[0];
+  let target = host;
+  let perms = 'rwm';
+  if (parts.length === 2) {
+    if (/^[rwm]+$/.test(parts[1])) perms = parts[1];
+    else target = parts[1];
+  } else if (parts.length === 3) {
+    target = parts[1];
+    perms = parts[2];
+  } else if (parts.length > 3) throw invalidArgument(`invalid device specification "${spec}"`);
+  if (!/^[rwm]+$/.test(perms)) throw invalidArgument(`invalid device permissions "${perms}" in "${spec}": must be a combination of r, w and m`);
+  if (!host.startsWith('/') || !target.startsWith('/')) throw invalidArgument(`invalid device "${spec}": paths must be absolute`);
+  const d: DeviceSpec = { path: host };
+  if (target !== host) d.containerPath = target;
+  if (perms !== 'rwm') d.permissions = perms;
+  return d;
+}
+
+/** --userns values: "", host, keep-id[:uid=N,gid=N], auto[:size=N]. */
+export function parseUserns(s: string): UsernsMode {
+  const [mode, opts = ''] = s.split(/:(.*)/s);
+  const kv = new Map<string, number>();
+  for (const o of opts ? opts.split(',') : []) {
+    const m = /^(uid|gid|size)=(\d+)$/.exec(o);
+    if (!m) throw invalidArgument(`invalid --userns option "${o}" in "${s}"`);
+    kv.set(m[1]!, Number(m[2]));
+  }
+  const only = (...keys: string[]) => { for (const k of kv.keys()) if (!keys.includes(k)) throw invalidArgument(`--userns=${mode} does not take "${k}"`); };
+  switch (mode) {
+    case '': case 'host':
+      only();
+      return { mode: 'host' };
+    case 'keep-id':
+      only('uid', 'gid');
+      return { mode: 'keep-id', uid: kv.get('uid'), gid: kv.get('gid') };
+    case 'auto':
+      only('size');
+      if (kv.get('size') === 0) throw invalidArgument('--userns=auto size must be positive');
+      return { mode: 'auto', size: kv.get('size') };
+    default:
+      throw invalidArgument(`invalid --userns "${s}": must be host, keep-id[:uid=N,gid=N] or auto[:size=N]`);
+  }
+}
+
+/** --uidmap/--gidmap CONTAINER_ID:HOST_ID:SIZE. */
+export function parseIdMapping(s: string): IdMapping {
+  const m = /^(\d+):(\d+):(\d+)$/.exec(s.trim());
+  if (!m || Number(m[3]) === 0) throw invalidArgument(`invalid ID mapping "${s}": expected CONTAINER_ID:HOST_ID:SIZE with SIZE > 0`);
+  return { containerID: Number(m[1]), hostID: Number(m[2]), size: Number(m[3]) };
+}
+
+/** --add-host HOST:IP (the IP may be IPv6, so the first colon splits). */
+export function parseAddHost(s: string): HostEntry {
+  const i = s.indexOf(':');
+  if (i <= 0 || /\s/.test(s) || !/^[0-9a-fA-F.:]+$/.test(s.slice(i + 1))) throw invalidArgument(`invalid --add-host "${s}": expected HOST:IP`);
+  return { host: s.slice(0, i), ip: s.slice(i + 1) };
+}
+
+/** "64m", "1g", "512k", "100" (bytes) → bytes. */
+export function parseBytes(v: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([bkmg]?)b?$/i.exec(v.trim());
+  if (!m) throw invalidArgument(`invalid size "${v}" for --${flag}: expected a number with an optional unit (b, k, m, g)`);
+  const mult: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+  return Math.round(Number(m[1]) * mult[m[2].toLowerCase()]);
+}

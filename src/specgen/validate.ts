@@ -1,0 +1,166 @@
+// validateSpec: the one check of a ContainerSpec, whoever built it (CLI,
+// REST API, kube play), before the engine acts on it (Podman's
+// specgen.Validate). Pure: what needs the host (does the bind source or the
+// device exist, is the port free, is the network there) is the engine's, at
+// create. Messages name the spec's concepts, not a CLI flag; those the CLI
+// tests assert keep Podman's words.
+import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { isAbsolute } from 'node:path';
+import { invalidArgument } from '../common/errors.ts';
+import { effectiveCaps } from '../runtime/spec/security.ts';
+import type { ContainerSpec, HealthcheckSpec, IdMapping, MountSpec, PortSpec, RestartPolicySpec } from './container.ts';
+import { parseSignal } from './signals.ts';
+
+export const PROPAGATION = ['shared', 'slave', 'private', 'rshared', 'rslave', 'rprivate'];
+/** Options a bind or volume mount passes to the mount as they are. */
+export const PASSTHROUGH = ['ro', 'rw', 'nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec', ...PROPAGATION];
+/** Valid UlimitSpec names and the rlimit each sets. */
+export const ULIMITS: Record<string, string> = {
+  core: 'RLIMIT_CORE', cpu: 'RLIMIT_CPU', data: 'RLIMIT_DATA', fsize: 'RLIMIT_FSIZE', locks: 'RLIMIT_LOCKS',
+  memlock: 'RLIMIT_MEMLOCK', msgqueue: 'RLIMIT_MSGQUEUE', nice: 'RLIMIT_NICE', nofile: 'RLIMIT_NOFILE',
+  nproc: 'RLIMIT_NPROC', rss: 'RLIMIT_RSS', rtprio: 'RLIMIT_RTPRIO', rttime: 'RLIMIT_RTTIME',
+  sigpending: 'RLIMIT_SIGPENDING', stack: 'RLIMIT_STACK', as: 'RLIMIT_AS',
+};
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** A 48-bit MAC address, colon or dash separated (the EUI-48 forms Go's net.ParseMAC accepts). */
+const MAC = /^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$/;
+const isUint = (n: unknown, max = Number.MAX_SAFE_INTEGER): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= max;
+
+export function validateSpec(i: ContainerSpec): void {
+  if (!i.image) throw invalidArgument('an image is required');
+  if (i.name !== undefined && !NAME.test(i.name)) {
+    throw invalidArgument(`container name "${i.name}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
+  }
+  for (const [ns, m] of [['pid', i.pidMode], ['ipc', i.ipcMode], ['uts', i.utsMode]] as const) {
+    if (m && !/^(private|host|container:.+)$/.test(m)) throw invalidArgument(`invalid ${ns} namespace mode "${m}": must be private, host or container:NAME`);
+  }
+  if (i.pull && !['missing', 'always', 'never', 'newer'].includes(i.pull)) throw invalidArgument(`invalid pull policy "${i.pull}": must be missing, always, never or newer`);
+  if (i.network && !/^([a-zA-Z0-9][a-zA-Z0-9_.-]*|container:.+|ns:\/.*|slirp4netns:.*)$/.test(i.network)) throw invalidArgument(`invalid network "${i.network}"`);
+  if (i.ip && !isIP(i.ip)) throw invalidArgument(`invalid static IP address "${i.ip}"`);
+  if (i.mac && !MAC.test(i.mac)) throw invalidArgument(`invalid static MAC address "${i.mac}": address ${i.mac}: invalid MAC address`);
+  if (i.stopTimeout !== undefined && !isUint(i.stopTimeout)) throw invalidArgument('stop timeout must be a non-negative integer');
+  if (i.stopSignal) parseSignal(i.stopSignal);
+  for (const k of Object.keys(i.env ?? {})) if (!k || k.includes('=')) throw invalidArgument(`invalid environment variable name "${k}"`);
+  validateResources(i);
+  for (const k of Object.keys(i.sysctls ?? {})) validateSysctl(k, i.network === 'host');
+  validateUserns(i);
+  validateMounts(i.mounts ?? []);
+  for (const v of i.volumesFrom ?? []) {
+    if (!v.container || (v.mode !== undefined && v.mode !== 'ro' && v.mode !== 'rw')) throw invalidArgument(`invalid volumes-from "${v.container}:${v.mode}": mode must be ro or rw`);
+  }
+  i.portMappings?.forEach(validatePort);
+  for (const u of i.ulimits ?? []) {
+    if (!(u.name in ULIMITS)) throw invalidArgument(`unknown ulimit "${u.name}": must be one of ${Object.keys(ULIMITS).join(', ')}`);
+    if (![u.soft, u.hard].every((n) => Number.isInteger(n) && n >= -1)) throw invalidArgument(`ulimit ${u.name}: limits must be integers, -1 for unlimited`);
+    if (u.hard !== -1 && (u.soft === -1 || u.soft > u.hard)) throw invalidArgument(`ulimit ${u.name}: soft limit ${u.soft} exceeds hard limit ${u.hard}`);
+  }
+  for (const d of i.devices ?? []) {
+    if (!isAbsolute(d.path) || (d.containerPath !== undefined && !isAbsolute(d.containerPath))) throw invalidArgument(`device ${d.path}: paths must be absolute`);
+    if (d.permissions !== undefined && !/^[rwm]+$/.test(d.permissions)) throw invalidArgument(`device ${d.path}: permissions "${d.permissions}" must be a combination of r, w and m`);
+  }
+  for (const h of i.extraHosts ?? []) {
+    if (!h.host || /[\s:]/.test(h.host) || !isIP(h.ip)) throw invalidArgument(`invalid extra host "${h.host}:${h.ip}": expected a host name and an IP address`);
+  }
+  if (i.healthcheck) validateHealthcheck(i.healthcheck);
+  if (i.restartPolicy) validateRestartPolicy(i.restartPolicy);
+  effectiveCaps(i);
+}
+
+function validateResources(i: ContainerSpec): void {
+  if (i.memory !== undefined && i.memory < 6 * 1024 * 1024) throw invalidArgument('minimum memory limit allowed is 6MB');
+  if (i.memoryReservation !== undefined && i.memoryReservation < 6 * 1024 * 1024) throw invalidArgument('minimum memory reservation allowed is 6MB');
+  if (i.memorySwap !== undefined && i.memorySwap !== -1 && (i.memory === undefined || i.memorySwap < i.memory)) {
+    throw invalidArgument('the memory-swap limit must be -1 or at least the memory limit, which must be set (the swap limit includes the memory)');
+  }
+  if (i.cpus !== undefined) {
+    const n = availableParallelism();
+    if (!(i.cpus >= 0.01 && i.cpus <= n)) throw invalidArgument(`range of CPUs is from 0.01 to ${n}.00, as there are only ${n} CPUs available`);
+  }
+  if (i.cpuShares !== undefined && (i.cpuShares < 2 || i.cpuShares > 262144)) throw invalidArgument('CPU shares must be between 2 and 262144');
+  if (i.cpusetCpus !== undefined && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(i.cpusetCpus)) throw invalidArgument(`invalid CPU set "${i.cpusetCpus}"`);
+  if (i.oomScoreAdj !== undefined && (!Number.isInteger(i.oomScoreAdj) || i.oomScoreAdj < -1000 || i.oomScoreAdj > 1000)) {
+    throw invalidArgument('oom-score-adj must be an integer between -1000 and 1000');
+  }
+  if (i.shmSize !== undefined && i.shmSize <= 0) throw invalidArgument('the size of /dev/shm must be larger than 0');
+}
+
+/** Only namespaced sysctls may be set, as in Podman; net.* not with the host's network. */
+function validateSysctl(key: string, hostNet: boolean): void {
+  const ipc = /^(kernel\.(shm\w+|msg\w+|sem)|fs\.mqueue\.\w+)$/.test(key);
+  const net = key.startsWith('net.');
+  if (net && hostNet) throw invalidArgument(`sysctl "${key}" is not allowed in the hosts network namespace`);
+  if (!ipc && !net) throw invalidArgument(`sysctl "${key}" is not allowed`);
+}
+
+function validateUserns(i: ContainerSpec): void {
+  const u = i.userns;
+  if (u) {
+    if (!['host', 'keep-id', 'auto'].includes(u.mode)) throw invalidArgument(`invalid user namespace mode "${u.mode}": must be host, keep-id or auto`);
+    const ids = u.mode === 'keep-id' ? [u.uid, u.gid] : u.mode === 'auto' ? [u.size] : [];
+    if (!ids.every((n) => n === undefined || isUint(n, 4294967294))) throw invalidArgument(`user namespace ${u.mode}: ids and sizes must be non-negative integers`);
+    if (u.mode === 'auto' && u.size === 0) throw invalidArgument('user namespace auto: size must be positive');
+  }
+  const maps: IdMapping[] = [...(i.uidMap ?? []), ...(i.gidMap ?? [])];
+  for (const m of maps) {
+    if (!isUint(m.containerID) || !isUint(m.hostID) || !isUint(m.size) || m.size === 0) {
+      throw invalidArgument(`invalid ID mapping ${m.containerID}:${m.hostID}:${m.size}: ids must be non-negative integers and the size positive`);
+    }
+  }
+  if (maps.length && u && u.mode !== 'host') throw invalidArgument(`user namespace mode ${u.mode} and explicit uid/gid mappings cannot be combined`);
+}
+
+const TMPFS_OPTION = /^[a-z_0-9]+(=[^,\s]+)?$/;
+
+function validateMounts(mounts: MountSpec[]): void {
+  const seen = new Set<string>();
+  for (const m of mounts) {
+    const what = `${m.type} mount on ${m.destination}`;
+    if (!['bind', 'volume', 'tmpfs', 'image'].includes(m.type)) throw invalidArgument(`invalid mount type "${m.type}": must be bind, volume, tmpfs or image`);
+    if (!m.destination || !isAbsolute(m.destination)) throw invalidArgument(`invalid mount destination "${m.destination}": must be an absolute path`);
+    if ((m.type === 'bind' || m.type === 'image') && !m.source) throw invalidArgument(`invalid ${what}: a source is required`);
+    if (m.type === 'bind' && !isAbsolute(m.source!)) throw invalidArgument(`invalid ${what}: the source "${m.source}" must be an absolute path`);
+    if (m.type === 'tmpfs' && m.source) throw invalidArgument(`invalid ${what}: tmpfs takes no source`);
+    if (m.type === 'volume' && !m.source && !m.anonymous) throw invalidArgument(`invalid ${what}: a named volume needs a source (or anonymous: true)`);
+    if (!Array.isArray(m.options)) throw invalidArgument(`invalid ${what}: options must be a list`);
+    for (const o of m.options) {
+      const ok = m.type === 'tmpfs' ? TMPFS_OPTION.test(o) : m.type === 'image' ? o === 'ro' || o === 'rw' : PASSTHROUGH.includes(o);
+      if (!ok) throw invalidArgument(`invalid option "${o}" for the ${what}`);
+    }
+    if (seen.has(m.destination)) throw invalidArgument(`${m.destination}: duplicate mount destination`);
+    seen.add(m.destination);
+  }
+}
+
+function validatePort(p: PortSpec): void {
+  const n = p.range ?? 1;
+  const what = `port mapping to container port ${p.containerPort}`;
+  if (!isUint(p.containerPort, 65535) || p.containerPort < 1) throw invalidArgument(`invalid container port ${p.containerPort}: must be 1 to 65535`);
+  if (!isUint(n) || n < 1 || p.containerPort + n - 1 > 65535) throw invalidArgument(`invalid ${what}: range ${n} must be positive and end at 65535 or below`);
+  if (p.hostPort !== undefined && (!isUint(p.hostPort, 65535) || p.hostPort + n - 1 > 65535)) throw invalidArgument(`invalid ${what}: host port ${p.hostPort} must be 0 to 65535`);
+  if (!p.hostPort && n > 1) throw invalidArgument(`invalid ${what}: a random host port cannot be used with a range`);
+  if (p.protocol !== undefined && !['tcp', 'udp', 'sctp'].includes(p.protocol)) throw invalidArgument(`invalid ${what}: unknown protocol "${p.protocol}"`);
+  if (p.hostIp && !isIP(p.hostIp)) throw invalidArgument(`invalid ${what}: invalid host IP address "${p.hostIp}"`);
+}
+
+function validateHealthcheck(h: HealthcheckSpec): void {
+  const [kind, ...args] = h.test ?? [];
+  if (kind === 'NONE' ? args.length : kind === 'CMD' ? !args.length : kind === 'CMD-SHELL' ? args.length !== 1 : true) {
+    throw invalidArgument('invalid healthcheck test: must be ["NONE"], ["CMD", ARG...] or ["CMD-SHELL", COMMAND]');
+  }
+  for (const k of ['interval', 'timeout', 'startPeriod'] as const) {
+    const v = h[k];
+    // Docker's rule: 0 means the default, anything else at least 1ms.
+    if (v !== undefined && (!isUint(v) || (v > 0 && v < 1_000_000))) throw invalidArgument(`invalid healthcheck ${k} ${v}: must be 0 (the default) or at least 1ms, in nanoseconds`);
+  }
+  if (h.retries !== undefined && !isUint(h.retries)) throw invalidArgument('invalid healthcheck retries: must be a non-negative integer');
+}
+
+function validateRestartPolicy(r: RestartPolicySpec): void {
+  if (!['no', 'always', 'on-failure', 'unless-stopped'].includes(r.name)) throw invalidArgument(`invalid restart policy "${r.name}": must be no, always, on-failure or unless-stopped`);
+  if (r.maximumRetryCount !== undefined) {
+    if (!isUint(r.maximumRetryCount)) throw invalidArgument('restart policy: the maximum retry count must be a non-negative integer');
+    if (r.maximumRetryCount > 0 && r.name !== 'on-failure') throw invalidArgument(`restart policy ${r.name}: a maximum retry count can only be used with on-failure`);
+  }
+}

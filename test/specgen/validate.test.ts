@@ -1,0 +1,88 @@
+// validateSpec: the one check of a structured ContainerSpec, as an API
+// caller (not the CLI) would hand it in.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ContainerSpec } from '../../src/specgen/container.ts';
+import { validateSpec } from '../../src/specgen/validate.ts';
+
+const base: ContainerSpec = { image: 'busybox' };
+const bad = (extra: Partial<ContainerSpec>, re: RegExp) => assert.throws(() => validateSpec({ ...base, ...extra }), re, JSON.stringify(extra));
+
+test('a full, well-formed spec passes', () => {
+  validateSpec({
+    ...base, name: 'web', env: { A: '1' }, memory: 64 * 1024 * 1024, cpus: 0.5, stopSignal: 'SIGINT', stopTimeout: 5,
+    mounts: [
+      { type: 'bind', source: '/srv', destination: '/srv', options: ['ro', 'rslave'] },
+      { type: 'volume', destination: '/anon', options: [], anonymous: true },
+      { type: 'volume', source: 'data', destination: '/data', options: [], chown: true },
+      { type: 'tmpfs', destination: '/t', options: ['size=1m', 'mode=1777', 'noexec'] },
+      { type: 'image', source: 'busybox', destination: '/img', options: ['rw'] },
+    ],
+    volumesFrom: [{ container: 'other', mode: 'ro' }],
+    portMappings: [{ containerPort: 80 }, { containerPort: 53, hostPort: 5353, protocol: 'udp', hostIp: '127.0.0.1' }, { containerPort: 90, hostPort: 9000, range: 3 }],
+    ulimits: [{ name: 'nofile', soft: 1024, hard: 2048 }, { name: 'core', soft: -1, hard: -1 }],
+    devices: [{ path: '/dev/fuse', permissions: 'rw' }],
+    extraHosts: [{ host: 'db', ip: '10.0.0.2' }, { host: 'v6', ip: 'fd00::1' }],
+    userns: { mode: 'keep-id', uid: 1000 },
+    healthcheck: { test: ['CMD-SHELL', 'wget -q localhost'], interval: 30e9, timeout: 5e9, retries: 3 },
+    restartPolicy: { name: 'on-failure', maximumRetryCount: 5 },
+  });
+});
+
+test('mounts: destinations absolute and unique, sources where the type needs one, known options', () => {
+  bad({ mounts: [{ type: 'bind', source: '/a', destination: 'rel', options: [] }] }, /invalid mount destination "rel"/);
+  bad({ mounts: [{ type: 'bind', destination: '/x', options: [] }] }, /bind mount on \/x: a source is required/);
+  bad({ mounts: [{ type: 'bind', source: 'rel', destination: '/x', options: [] }] }, /source "rel" must be an absolute path/);
+  bad({ mounts: [{ type: 'tmpfs', source: 'x', destination: '/x', options: [] }] }, /tmpfs takes no source/);
+  bad({ mounts: [{ type: 'volume', destination: '/x', options: [] }] }, /named volume needs a source/);
+  bad({ mounts: [{ type: 'bind', source: '/a', destination: '/x', options: ['size=1m'] }] }, /invalid option "size=1m"/);
+  bad({ mounts: [{ type: 'nfs' as 'bind', destination: '/x', options: [] }] }, /invalid mount type "nfs"/);
+  bad({ mounts: [{ type: 'tmpfs', destination: '/x', options: [] }, { type: 'tmpfs', destination: '/x', options: [] }] }, /\/x: duplicate mount destination/);
+  bad({ volumesFrom: [{ container: 'c', mode: 'rx' as 'ro' }] }, /mode must be ro or rw/);
+});
+
+test('ports, ulimits, devices, extra hosts', () => {
+  bad({ portMappings: [{ containerPort: 0 }] }, /invalid container port 0/);
+  bad({ portMappings: [{ containerPort: 80, hostPort: 70000 }] }, /host port 70000/);
+  bad({ portMappings: [{ containerPort: 80, range: 2 }] }, /random host port cannot be used with a range/);
+  bad({ portMappings: [{ containerPort: 65535, hostPort: 1, range: 2 }] }, /range 2/);
+  bad({ portMappings: [{ containerPort: 80, protocol: 'icmp' as 'tcp' }] }, /unknown protocol "icmp"/);
+  bad({ portMappings: [{ containerPort: 80, hostIp: 'localhost' }] }, /invalid host IP address "localhost"/);
+  bad({ ulimits: [{ name: 'bogus', soft: 1, hard: 1 }] }, /unknown ulimit "bogus"/);
+  bad({ ulimits: [{ name: 'nofile', soft: 10, hard: 5 }] }, /soft limit 10 exceeds hard limit 5/);
+  bad({ ulimits: [{ name: 'nofile', soft: 1.5, hard: 5 }] }, /must be integers/);
+  bad({ devices: [{ path: 'dev/null' }] }, /paths must be absolute/);
+  bad({ devices: [{ path: '/dev/null', permissions: 'x' }] }, /permissions "x"/);
+  bad({ extraHosts: [{ host: 'db', ip: 'nope' }] }, /invalid extra host "db:nope"/);
+  bad({ extraHosts: [{ host: 'a b', ip: '1.2.3.4' }] }, /invalid extra host/);
+});
+
+test('user namespaces: known modes, positive sizes, not combined with explicit maps', () => {
+  bad({ userns: { mode: 'private' } as never }, /invalid user namespace mode "private"/);
+  bad({ userns: { mode: 'auto', size: 0 } }, /size must be positive/);
+  bad({ uidMap: [{ containerID: 0, hostID: 1, size: 0 }] }, /invalid ID mapping 0:1:0/);
+  bad({ userns: { mode: 'auto' }, gidMap: [{ containerID: 0, hostID: 1, size: 10 }] }, /cannot be combined/);
+  validateSpec({ ...base, userns: { mode: 'host' }, uidMap: [{ containerID: 0, hostID: 1, size: 10 }] });
+});
+
+test('healthcheck and restart policy', () => {
+  for (const t of [[], ['CMD'], ['CMD-SHELL'], ['CMD-SHELL', 'a', 'b'], ['NONE', 'x'], ['RUN', 'x']]) bad({ healthcheck: { test: t } }, /invalid healthcheck test/);
+  validateSpec({ ...base, healthcheck: { test: ['NONE'] } });
+  validateSpec({ ...base, healthcheck: { test: ['CMD', 'true'], interval: 0 } });
+  bad({ healthcheck: { test: ['CMD', 'true'], interval: 500 } }, /interval 500: must be 0 .* or at least 1ms/);
+  bad({ healthcheck: { test: ['CMD', 'true'], retries: -1 } }, /retries/);
+  bad({ restartPolicy: { name: 'sometimes' as 'no' } }, /invalid restart policy "sometimes"/);
+  bad({ restartPolicy: { name: 'always', maximumRetryCount: 3 } }, /only be used with on-failure/);
+  validateSpec({ ...base, restartPolicy: { name: 'unless-stopped' } });
+});
+
+test('messages describe the spec, not a CLI flag', () => {
+  bad({ ip: 'nonsense' }, /invalid static IP address "nonsense"/);
+  bad({ pidMode: 'bogus' }, /invalid pid namespace mode "bogus"/);
+  bad({ cpuShares: 1 }, /CPU shares must be between 2 and 262144/);
+  bad({ shmSize: 0 }, /size of \/dev\/shm/);
+  bad({ memory: 1024 }, /minimum memory limit allowed is 6MB/);
+  for (const extra of [{ ip: 'x' }, { pidMode: 'x' }, { cpuShares: 1 }, { shmSize: 0 }, { ulimits: [{ name: 'x', soft: 1, hard: 1 }] }] as Partial<ContainerSpec>[]) {
+    assert.throws(() => validateSpec({ ...base, ...extra }), (err: Error) => !/--[a-z]/.test(err.message));
+  }
+});
