@@ -11,7 +11,6 @@ export {
 export { runContainer, attachContainer, startAndAttach, type RunResult, type RunOptions } from './container/attach.ts';
 export { listContainers, inspectContainer, topContainer, statusWord } from './container/query.ts';
 export { containerLogs, type LogLine, type LogOptions } from './container/logs.ts';
-export { execInContainer, type ExecOptions } from './container/exec.ts';
 export { waitForExit } from './container/wait.ts';
 export { importTarball, loadArchive } from '../image/import.ts';
 export type { ImageRecord } from '../image/types.ts';
