@@ -26,21 +26,24 @@ export async function* terminalSizes(signal: AbortSignal): AsyncGenerator<Termin
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
-/** Signals this process receives, to forward to the session's process, until the signal aborts. */
-export async function* forwardedSignals(signal: AbortSignal): AsyncGenerator<string> {
+/**
+ * Signals this process receives from now on (queued until the engine reads
+ * them), to forward to the session's process, until the signal aborts.
+ */
+export function forwardedSignals(signal: AbortSignal): AsyncIterable<string> {
   const queue: string[] = [];
   let wake: (() => void) | undefined;
   const handler = (sig: NodeJS.Signals) => { queue.push(sig); wake?.(); };
-  const stop = () => wake?.();
+  const stop = () => {
+    for (const s of FORWARDED) process.removeListener(s, handler);
+    wake?.();
+  };
   for (const s of FORWARDED) process.on(s, handler);
   signal.addEventListener('abort', stop, { once: true });
-  try {
+  return (async function* () {
     while (!signal.aborted) {
       if (queue.length) yield queue.shift()!;
       else await new Promise<void>((r) => (wake = r));
     }
-  } finally {
-    for (const s of FORWARDED) process.removeListener(s, handler);
-    signal.removeEventListener('abort', stop);
-  }
+  })();
 }
