@@ -75,6 +75,13 @@ export interface GlobalOptions { root?: string; runroot?: string; runtime?: stri
 
 const OUTPUT = { outputError: (s: string, write: (s: string) => void) => write(`Error: ${s.replace(/^error: /, '')}`) };
 
+// Podman's levels (logrus); a bad one exits 1, not 125 (001-basic.bats "--log-level").
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic'];
+function parseLogLevel(v: string): string {
+  if (!LOG_LEVELS.includes(v)) throw new CommanderError(1, 'husk.exit', `Log Level "${v}" is not supported, choose from: ${LOG_LEVELS.join(', ')}`);
+  return v;
+}
+
 function buildProgram(): Command {
   const program = new Command('husk')
     .description('Manage pods, containers and images, daemonless')
@@ -83,7 +90,7 @@ function buildProgram(): Command {
     .option('--root <path>', 'Path to the graph root directory where images and containers are stored')
     .option('--runroot <path>', 'Path to the runtime root directory for volatile state')
     .option('--runtime <name>', 'Path or name of the OCI runtime (crun, runc)')
-    .addOption(new Option('--log-level <level>', 'Log messages at and above the level').choices(['debug', 'info', 'warn', 'error']).default('warn'))
+    .addOption(new Option('--log-level <level>', `Log messages above specified level (${LOG_LEVELS.join(', ')})`).argParser(parseLogLevel).default('warn'))
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
     .exitOverride();
@@ -133,6 +140,11 @@ async function main(argv: string[]): Promise<number> {
 export function reportError(e: unknown): number {
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    // Our own usage errors with their own exit code: commander has not printed them.
+    if (e.code === 'husk.exit') {
+      process.stderr.write(`Error: ${e.message}\n`);
+      return e.exitCode;
+    }
     return 125;
   }
   if (e instanceof HuskError) {
