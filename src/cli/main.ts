@@ -64,6 +64,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   top: [container, 'Display the running processes of a container'],
   umount: [containerfs, "Unmount working container's root filesystem"],
   unmount: [containerfs, "Unmount working container's root filesystem"],
+  untag: [image, 'Remove a name from a local image'],
   unshare: [system, "Run a command in husk's rootless user namespace"],
   unpause: [container, 'Unpause the processes in one or more containers'],
   update: [container, 'Update an existing container\'s resource limits'],
