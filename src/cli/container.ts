@@ -117,7 +117,8 @@ function makeRm(): Command {
     .action(async function (this: Command, names: string[], o: Opts) {
       const engine = await connectFor(this);
       const reports = await engine.containers.remove(names, { all: o.all, ignore: o.ignore, force: o.force, volumes: o.volumes, timeout: o.time });
-      printReports(reports, { line: fullId });
+      // Podman (055-rm.bats): prints the names as given; exits 1 for no such container, 2 for running without -f.
+      printReports(reports, { exitCodes: { NO_SUCH_CONTAINER: 1, CONTAINER_STATE: 2 } });
     });
 }
 

@@ -20,6 +20,11 @@ function repoTag(name: string): { repository: string; tag: string } {
   return { repository: base, tag: name.includes('@') ? '<none>' : 'latest' };
 }
 
+/** Go's time.String() in UTC, as Podman prints .CreatedAt: `2024-10-11 00:00:00 +0000 UTC`. */
+function goTime(iso: string): string {
+  return `${new Date(iso).toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`;
+}
+
 function imageRows(images: ImageSummary[], o: Opts) {
   const rows = [];
   for (const img of images) {
@@ -28,9 +33,10 @@ function imageRows(images: ImageSummary[], o: Opts) {
       const { repository, tag } = n ? repoTag(n) : { repository: '<none>', tag: '<none>' };
       rows.push({
         Repository: repository, Tag: tag, ID: o.trunc === false ? `sha256:${img.Id}` : img.Id.slice(0, 12), Id: img.Id,
-        Digest: img.Digest, Created: ago(img.Created), CreatedAt: img.Created, CreatedSince: ago(img.Created),
+        Digest: img.Digest, Created: ago(img.Created), CreatedAt: goTime(img.Created), CreatedSince: ago(img.Created),
         Size: humanSize(img.Size), VirtualSize: img.Size, Names: img.RepoTags, Labels: img.Labels,
-        Dangling: img.Dangling, Containers: img.Containers, ReadOnly: false,
+        // History: Podman lists the names the image has had; husk keeps only the current ones.
+        Dangling: img.Dangling, Containers: img.Containers, ReadOnly: false, History: img.RepoTags,
       });
     }
   }
@@ -144,6 +150,10 @@ function makeHistory(): Command {
         Size: o.human ? humanSize(h.size) : String(h.size), Comment: h.comment, Tags: h.tags,
       }));
       if (o.quiet) return rows.forEach((r) => print(r.ID));
+      // Podman prints the layers themselves as json, with their own lower-case keys.
+      if (o.format === 'json') {
+        return print(JSON.stringify(hist.map((h) => ({ id: h.id, created: h.created, createdBy: h.createdBy, size: h.size, comment: h.comment, tags: h.tags })), null, 4));
+      }
       process.stdout.write(renderList(o.format, rows, {
         headers: { CreatedBy: 'CREATED BY' }, defaultFormat: 'table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
       }));
@@ -245,6 +255,7 @@ export function register(program: Command): void {
   program.addCommand(makeSave());
   program.addCommand(makeHistory());
   program.addCommand(makeTag());
+  program.addCommand(makeUntag());
   const group = new Command('image').description('Manage images');
   group.addCommand(makeImages('ls').aliases(['list']));
   group.addCommand(makeRmi('rm'));

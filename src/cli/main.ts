@@ -1,9 +1,10 @@
 // husk's entry point. Only this file exits the process. Command modules are
 // loaded lazily: the first non-flag word picks the one module that defines
 // that command's flags, so start-up never pays for the others.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { HuskError } from '../common/errors.ts';
 import { checkpointOnExit } from '../common/sqlite.ts';
+import { commandPath, podmanError, podmanHelp } from './usage.ts';
 import { VERSION } from './version.ts';
 
 /** A command module; register may add only `word`'s command when it defines it alone. */
@@ -63,6 +64,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   top: [container, 'Display the running processes of a container'],
   umount: [containerfs, "Unmount working container's root filesystem"],
   unmount: [containerfs, "Unmount working container's root filesystem"],
+  untag: [image, 'Remove a name from a local image'],
   unshare: [system, "Run a command in husk's rootless user namespace"],
   unpause: [container, 'Unpause the processes in one or more containers'],
   update: [container, 'Update an existing container\'s resource limits'],
@@ -73,7 +75,12 @@ const COMMANDS: Record<string, [Loader, string]> = {
 
 export interface GlobalOptions { root?: string; runroot?: string; runtime?: string; logLevel?: string }
 
-const OUTPUT = { outputError: (s: string, write: (s: string) => void) => write(`Error: ${s.replace(/^error: /, '')}`) };
+// Podman's levels (logrus); a bad one exits 1, not 125 (001-basic.bats "--log-level").
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic'];
+function parseLogLevel(v: string): string {
+  if (!LOG_LEVELS.includes(v)) throw new CommanderError(1, 'husk.exit', `Log Level "${v}" is not supported, choose from: ${LOG_LEVELS.join(', ')}`);
+  return v;
+}
 
 function buildProgram(): Command {
   const program = new Command('husk')
@@ -83,9 +90,8 @@ function buildProgram(): Command {
     .option('--root <path>', 'Path to the graph root directory where images and containers are stored')
     .option('--runroot <path>', 'Path to the runtime root directory for volatile state')
     .option('--runtime <name>', 'Path or name of the OCI runtime (crun, runc)')
-    .addOption(new Option('--log-level <level>', 'Log messages at and above the level').choices(['debug', 'info', 'warn', 'error']).default('warn'))
+    .addOption(new Option('--log-level <level>', `Log messages above specified level (${LOG_LEVELS.join(', ')})`).argParser(parseLogLevel).default('warn'))
     .enablePositionalOptions()
-    .showSuggestionAfterError(true)
     .exitOverride();
   return program;
 }
@@ -113,19 +119,29 @@ async function main(argv: string[]): Promise<number> {
     for (const [name, [, desc]] of Object.entries(COMMANDS)) program.command(name).description(desc);
   }
   // addCommand does not pass these settings down, so apply them to the whole tree.
+  // Usage errors and help in Podman's words (usage.ts).
   const walk = (c: Command) => {
-    c.exitOverride().configureOutput(OUTPUT).showSuggestionAfterError(true);
+    c.exitOverride().configureOutput({ outputError: (s, write) => write(podmanError(c, s, argv)) })
+      .configureHelp({ formatHelp: (cmd, helper) => podmanHelp(cmd, Help.prototype.formatHelp.call(helper, cmd, helper), argv) });
     c.commands.forEach(walk);
   };
   walk(program);
   if (!word && !argv.some((a) => /^(-h|--help|-v|--version)$/.test(a))) {
-    process.stderr.write(`${program.helpInformation()}\nError: missing command 'husk COMMAND'\n`);
+    process.stderr.write(`${program.helpInformation()}\nError: missing command 'husk COMMAND'\nTry 'husk --help' for more information.\n`);
     return 125;
   }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
+    // A command group without its subcommand: commander printed its help to stderr.
+    if (e instanceof CommanderError && e.code === 'commander.help' && e.exitCode !== 0) {
+      let group = program;
+      for (const a of argv) group = group.commands.find((c) => c.name() === a) ?? group;
+      const path = commandPath(group);
+      process.stderr.write(`Error: missing command '${path} COMMAND'\nTry '${path} --help' for more information.\n`);
+      return 125;
+    }
     return reportError(e);
   }
 }
@@ -133,6 +149,11 @@ async function main(argv: string[]): Promise<number> {
 export function reportError(e: unknown): number {
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    // Our own usage errors with their own exit code: commander has not printed them.
+    if (e.code === 'husk.exit') {
+      process.stderr.write(`Error: ${e.message}\n`);
+      return e.exitCode;
+    }
     return 125;
   }
   if (e instanceof HuskError) {

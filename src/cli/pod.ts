@@ -126,7 +126,8 @@ function makeAction(name: string, desc: string, run: (e: Engine, refs: string[],
     .action(async function (this: Command, names: string[], o: Opts) {
       const engine = await connectFor(this);
       const reports = await run(engine, names, o);
-      printReports(reports, { line: (r) => r.id, exitCodes: POD_CODES });
+      // Only `pod rm` has Podman's 1/2 exit codes; the other verbs fail with 125.
+      printReports(reports, { line: (r) => r.id, exitCodes: name === 'rm' ? POD_CODES : undefined });
     });
 }
 

@@ -7,17 +7,24 @@ export const SIGNALS: Record<string, number> = {
   XCPU: 24, XFSZ: 25, VTALRM: 26, PROF: 27, WINCH: 28, IO: 29, PWR: 30, SYS: 31,
 };
 
-/** Parses "SIGTERM", "TERM", "15" into a signal number. */
+/**
+ * Parses "SIGTERM", "TERM", "15" (a leading dash is allowed: `kill -s -HUP`)
+ * into a signal number, with Podman's errors (130-kill.bats): "invalid signal: X"
+ * for 0 and unknown names (without the dash), "valid signals are 1 through 64"
+ * for numbers out of range.
+ */
 export function parseSignal(s: string): number {
-  const t = s.trim().toUpperCase();
+  const raw = s.startsWith('-') ? s.slice(1) : s;
+  const t = raw.trim().toUpperCase();
   if (/^\d+$/.test(t)) {
     const n = Number(t);
-    if (n >= 1 && n <= 64) return n;
-  } else {
-    const name = t.startsWith('SIG') ? t.slice(3) : t;
-    if (name in SIGNALS) return SIGNALS[name];
-    const rt = /^RTMIN(?:\+(\d+))?$/.exec(name);
-    if (rt) return 34 + Number(rt[1] ?? 0);
+    if (n === 0) throw invalidArgument(`invalid signal: ${raw}`);
+    if (n > 64) throw invalidArgument('valid signals are 1 through 64');
+    return n;
   }
-  throw invalidArgument(`invalid signal: ${s}`);
+  const name = t.startsWith('SIG') ? t.slice(3) : t;
+  if (name in SIGNALS) return SIGNALS[name];
+  const rt = /^RTMIN(?:\+(\d+))?$/.exec(name);
+  if (rt && 34 + Number(rt[1] ?? 0) <= 64) return 34 + Number(rt[1] ?? 0);
+  throw invalidArgument(`invalid signal: ${raw}`);
 }

@@ -15,7 +15,7 @@ test('husk COMMAND --help works for every command', () => {
   for (const c of COMMANDS) {
     const r = s.husk([...c.split(' '), '--help']);
     assert.equal(r.code, 0, `${c}: ${r.stderr}`);
-    assert.match(r.stdout, new RegExp(`^Usage: husk ${c}[ |]`), c);
+    assert.match(r.stdout, new RegExp(`^Usage:\n  husk ${c}( |$)`, "m"), c);
   }
 });
 
@@ -29,7 +29,8 @@ test('bad invocations exit 125 with one Error line', () => {
 });
 
 test('operations on a missing container name it and exit 125', () => {
-  for (const cmd of ['start', 'stop', 'kill', 'rm', 'logs', 'inspect', 'wait', 'pause', 'top']) {
+  // rm is Podman's exception: 1 for no such container (fidelity-exit-codes.test.ts).
+  for (const cmd of ['start', 'stop', 'kill', 'logs', 'inspect', 'wait', 'pause', 'top']) {
     const r = s.husk([cmd, 'no-such-ctr']);
     assert.equal(r.code, 125, cmd);
     assert.match(r.stderr, /no-such-ctr/, cmd);

@@ -6,7 +6,7 @@
 import type { ItemReport, PruneReport, SessionIO, TerminalSize } from '../api.ts';
 import type { EngineContext } from '../context.ts';
 import { toReportError } from '../reports.ts';
-import { HuskError } from '../../common/errors.ts';
+import { HuskError, invalidArgument } from '../../common/errors.ts';
 import type { Filters } from '../../specgen/filters.ts';
 import type { EnginePullOptions } from '../image/pull.ts';
 import type {
@@ -45,6 +45,8 @@ export class LocalContainers implements ContainersAPI {
 
   async start(refs: string[], o: Selection = {}): Promise<ItemReport[]> {
     const L = await lifecycle();
+    // Podman (045-start.bats): --all with names is a contradiction, unless filters narrow the names.
+    if (o.all && refs.length && !o.filters) throw invalidArgument('either start all containers or the container(s) provided in the arguments');
     return this.#batch(refs, o, (c) => c.state.status !== 'running', async (r) => (await L.startContainer(this.#e, r)).config.id);
   }
 
@@ -89,7 +91,9 @@ export class LocalContainers implements ContainersAPI {
 
   async remove(refs: string[], o: RemoveOptions = {}): Promise<ItemReport[]> {
     const L = await lifecycle();
-    return this.#batch(refs, o, (c) => !c.config.isInfra, (r) => L.removeContainer(this.#e, r, { force: o.force, volumes: o.volumes }));
+    // Podman: with force a missing container is nothing to do (055-rm.bats "rm --force bogus").
+    const sel = { ...o, ignore: o.ignore || o.force };
+    return this.#batch(refs, sel, (c) => !c.config.isInfra, (r) => L.removeContainer(this.#e, r, { force: o.force, volumes: o.volumes }));
   }
 
   async prune(o: { filters?: Filters } = {}): Promise<PruneReport[]> {

@@ -69,7 +69,10 @@ export interface ImageListOptions {
 }
 
 export interface ImageRemoveOptions {
-  /** Remove containers using the image, and the image even when it has several names. */
+  /**
+   * Remove containers using the image, and an image named by ID even when it
+   * has several names. By one of several names only that name goes, force or not.
+   */
   force?: boolean;
   /** Every image in the store (refs must be empty). */
   all?: boolean;

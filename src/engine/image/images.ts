@@ -25,11 +25,16 @@ export async function removeImage(e: EngineContext, ref: string, opts: { force?:
   const img = e.images.resolve(ref);
   const byName = nameOf(img, ref);
   const report: RemoveImageReport = { untagged: [] };
-  if (byName && img.names.length > 1 && !opts.force) {
+  // By one of several names, rmi (with or without force) only takes that name
+  // away, as Podman's libimage does; force never deletes the other names.
+  if (byName && img.names.length > 1) {
     await e.images.untag(img.id, byName);
     e.events.write({ ID: img.id, Name: byName, Status: 'untag', Type: 'image' });
     report.untagged.push(byName);
     return report;
+  }
+  if (!byName && img.names.length > 1 && !opts.force) {
+    throw new HuskError('IMAGE_IN_USE', `unable to delete image "${img.id}" by ID with more than one tag (${img.names.join(', ')}): please force removal`);
   }
   const users = e.db.imageInUse(img.id);
   if (users.length) {

@@ -76,7 +76,8 @@ export class LocalImages implements ImagesAPI {
         const rep = await removeImage(this.#ctx, r, { force: o.force });
         reports.push({ id: rep.deleted ?? this.#ctx.images.lookup(r)?.id ?? r, rawInput: r, ...rep });
       } catch (err) {
-        if (o.ignore && err instanceof HuskError && err.code === 'NO_SUCH_IMAGE') continue;
+        // Podman: with force an unknown image is nothing to do.
+        if ((o.ignore || o.force) && err instanceof HuskError && err.code === 'NO_SUCH_IMAGE') continue;
         reports.push({ id: r, rawInput: r, untagged: [], error: toReportError(err) });
       }
     }

@@ -83,6 +83,8 @@ export class LocalPods implements PodsAPI {
 
   async kill(refs: string[], o: PodSelection & { signal?: string } = {}): Promise<ItemReport[]> {
     const P = await pods();
+    const { parseSignal } = await import('../../specgen/container.ts');
+    if (o.signal) parseSignal(o.signal); // a bad signal makes the whole request invalid, before any lookup
     return this.#each(refs, o, (id) => P.killPod(this.#e, id, o.signal));
   }
 
@@ -98,7 +100,8 @@ export class LocalPods implements PodsAPI {
 
   async remove(refs: string[], o: PodRemoveOptions = {}): Promise<ItemReport[]> {
     const P = await pods();
-    return this.#each(refs, o, (id) => P.removePod(this.#e, id, { force: o.force, timeout: o.timeout }));
+    // Podman (200-pod.bats "pod rm --force bogus"): with force a missing pod is nothing to do.
+    return this.#each(refs, { ...o, ignore: o.ignore || o.force }, (id) => P.removePod(this.#e, id, { force: o.force, timeout: o.timeout }));
   }
 
   async prune(): Promise<PruneReport[]> {

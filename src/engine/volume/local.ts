@@ -1,6 +1,6 @@
 // The local implementation of the volumes domain, over volumes.ts (records
 // and mounts) and archive.ts (export/import), loaded on first call.
-import { invalidArgument } from '../../common/errors.ts';
+import { HuskError, invalidArgument } from '../../common/errors.ts';
 import type { Filters, ItemReport, PruneReport } from '../api.ts';
 import type { EngineContext } from '../context.ts';
 import { toReportError } from '../reports.ts';
@@ -48,6 +48,8 @@ export class LocalVolumes implements VolumesAPI {
         await V.removeVolume(this.#e, n, { force: o.force, removeUsers });
         out.push({ id: n, rawInput: n });
       } catch (err) {
+        // Podman: with force an unknown volume is nothing to do.
+        if (o.force && err instanceof HuskError && err.code === 'NO_SUCH_VOLUME') continue;
         out.push({ id: n, rawInput: n, error: toReportError(err) });
       }
     }
