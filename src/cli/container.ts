@@ -64,11 +64,13 @@ function makeStart(): Command {
     .option('-i, --interactive', 'Make STDIN available to the contained process', false)
     .option('--detach-keys <keys>', 'Override the key sequence for detaching a container', 'ctrl-p,ctrl-q')
     .option('--all', 'Start all containers regardless of their state or configuration', false)
+    .option('-f, --filter <filter>', 'Filter the containers --all starts', collect, [])
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
       const engine = await connectFor(this);
       if (o.attach) return startAttached(engine, names, o);
-      printReports(await engine.containers.start(names, { all: o.all }));
+      if (o.filter.length && !o.all) throw invalidArgument('--filter takes effect only with --all');
+      printReports(await engine.containers.start(names, { all: o.all, filters: o.filter.length ? parseFilters(o.filter) : undefined }));
     });
 }
 
