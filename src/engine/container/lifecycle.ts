@@ -134,7 +134,7 @@ export function getContainer(e: EngineContext, ref: string): Container {
 }
 
 /** Mounts the rootfs, writes config.json and has conmon create the container. */
-async function init(e: EngineContext, c: Container): Promise<void> {
+async function init(e: EngineContext, c: Container, byPolicy = false): Promise<void> {
   const { id } = c.config;
   const img = e.images.get(c.config.imageId);
   if (!img) throw new HuskError('NO_SUCH_IMAGE', `image ${c.config.imageId} of container ${c.config.name} is gone`);
@@ -184,7 +184,7 @@ async function init(e: EngineContext, c: Container): Promise<void> {
       conmonPath: e.config.conmonPath, runtime, id, name: c.config.name, bundle,
       pidFile: join(rundir, 'pidfile'), conmonPidFile: join(rundir, 'conmon.pid'), exitDir: e.exitDir(),
       logPath: join(bundle, 'ctr.log'), socketDir: e.socketDir(), persistDir: persist, terminal: !!c.config.intent.tty,
-      stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id), extraFds: holdFd === undefined ? [] : [holdFd],
+      stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id, !byPolicy), extraFds: holdFd === undefined ? [] : [holdFd],
     });
     let pid: number;
     try {
@@ -246,7 +246,7 @@ export async function startLocked(e: EngineContext, id: string, hooks: StartHook
     if (c.state.status === 'paused') throw containerState(`container ${c.config.name} is paused: unpause it instead: container state improper`);
     if (c.state.status === 'exited' || c.state.status === 'stopped') await cleanupLocked(e, c, { keep: true });
     if (c.config.pod && !c.config.isInfra) await (await import('../pod/pods.ts')).ensureInfraRunning(e, c.config.pod);
-    await init(e, e.db.get(id)!);
+    await init(e, e.db.get(id)!, hooks.byPolicy);
     c = e.db.get(id)!;
     await hooks.beforeStart?.(c);
     try {
