@@ -17,6 +17,7 @@ const containerfs: Loader = () => import('./containerfs.ts');
 const registry: Loader = () => import('./registry.ts');
 const network: Loader = () => import('./network.ts');
 const pod: Loader = () => import('./pod.ts');
+const generate: Loader = () => import('./generate.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   diff: [containerfs, "Display the changes to the object's file system"],
   events: [system, 'Show husk events'],
   exec: [container, 'Run a process in a running container'],
+  generate: [generate, 'Generate structured data based on containers, pods or volumes'],
   export: [containerfs, "Export container's filesystem contents as a tar archive"],
   history: [image, 'Show history of a specified image'],
   image: [image, 'Manage images'],
