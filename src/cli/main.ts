@@ -18,6 +18,7 @@ const registry: Loader = () => import('./registry.ts');
 const network: Loader = () => import('./network.ts');
 const pod: Loader = () => import('./pod.ts');
 const generate: Loader = () => import('./generate.ts');
+const quadlet: Loader = () => import('./quadlet.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
@@ -50,6 +51,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   ps: [container, 'List containers'],
   pull: [registry, 'Pull an image from a registry'],
   push: [registry, 'Push an image to a specified destination'],
+  quadlet: [quadlet, 'Generate systemd units from Quadlet files'],
   rename: [container, 'Rename an existing container'],
   restart: [container, 'Restart one or more containers'],
   rm: [container, 'Remove one or more containers'],
