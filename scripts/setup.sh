@@ -33,6 +33,20 @@ sh test/fixtures/build.sh
 
 ln -sf "$PWD/bin/husk" /usr/local/bin/husk
 
+# systemd (docs/systemd.md): the Quadlet generators where systemd has
+# generator directories, and the boot service for --restart=always
+# containers (enabled only where systemd runs as PID 1). Idempotent.
+for kind in system user; do
+  dir=/usr/lib/systemd/$kind-generators
+  if [ -d "$dir" ]; then ln -sf "$PWD/bin/husk-quadlet-generator" "$dir/husk-$kind-generator"; fi
+done
+if [ -d /etc/systemd/system ]; then
+  cp contrib/systemd/husk-restart.service /etc/systemd/system/husk-restart.service
+  if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
+    systemctl daemon-reload && systemctl enable husk-restart.service
+  fi
+fi
+
 # The first container: the busybox image imported from the fixtures.
 if ! husk image exists localhost/busybox; then
   husk import test/fixtures/out/busybox-rootfs.tar busybox >/dev/null

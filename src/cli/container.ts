@@ -9,6 +9,7 @@ import { renderList } from './format/index.ts';
 import { registerGroup as registerFsGroup } from './containerfs.ts';
 import { addCreateFlags, addResourceFlags, intentFrom, pullOptions, resourcesFrom, writeCidfile } from './createflags.ts';
 import { makeExec } from './exec.ts';
+import { addCidfileFlag, addUnitFlags, notifyReady, replaceExisting, withCidfiles } from './unitflags.ts';
 import { processSession } from './session.ts';
 import { addStatsFlags, printStatsStream, statsOptions } from './stats.ts';
 
@@ -17,16 +18,18 @@ type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const fullId = (r: ItemReport) => r.id;
 
 function makeRun(): Command {
-  return addCreateFlags(new Command('run').description('Run a command in a new container'))
+  return addUnitFlags(addCreateFlags(new Command('run').description('Run a command in a new container')))
     .option('-d, --detach', 'Run container in background and print container ID', false)
     .option('--detach-keys <keys>', 'Override the key sequence for detaching a container', 'ctrl-p,ctrl-q')
     .option('--sig-proxy [bool]', 'Proxy received signals to the process', (v) => v !== 'false', true)
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
       const spec = intentFrom(image, command, o);
       const engine = await connectFor(this);
+      await replaceExisting(engine, o);
       const io = processSession({ stdin: !!o.interactive, raw: !!spec.interactive, sigProxy: o.sigProxy, detachKeys: o.detachKeys });
       const r = await engine.containers.run(spec, { ...io, detach: o.detach, pull: pullOptions(o) });
       await writeCidfile(o.cidfile, r.id);
+      if (o.detach) await notifyReady(engine, r.id, o);
       if (o.detach || r.detached) {
         if (o.detach) print(r.id);
         return;
@@ -37,10 +40,12 @@ function makeRun(): Command {
 }
 
 function makeCreate(): Command {
-  return addCreateFlags(new Command('create').description('Create but do not start a container'))
+  return addUnitFlags(addCreateFlags(new Command('create').description('Create but do not start a container')))
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
       const spec = intentFrom(image, command, o);
-      const c = await (await connectFor(this)).containers.create(spec, { pull: pullOptions(o) });
+      const engine = await connectFor(this);
+      await replaceExisting(engine, o);
+      const c = await engine.containers.create(spec, { pull: pullOptions(o) });
       await writeCidfile(o.cidfile, c.config.id);
       print(c.config.id);
     });
@@ -64,23 +69,27 @@ function makeStart(): Command {
     .option('-i, --interactive', 'Make STDIN available to the contained process', false)
     .option('--detach-keys <keys>', 'Override the key sequence for detaching a container', 'ctrl-p,ctrl-q')
     .option('--all', 'Start all containers regardless of their state or configuration', false)
+    .option('-f, --filter <filter>', 'Filter the containers --all starts', collect, [])
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
       const engine = await connectFor(this);
       if (o.attach) return startAttached(engine, names, o);
-      printReports(await engine.containers.start(names, { all: o.all }));
+      if (o.filter.length && !o.all) throw invalidArgument('--filter takes effect only with --all');
+      printReports(await engine.containers.start(names, { all: o.all, filters: o.filter.length ? parseFilters(o.filter) : undefined }));
     });
 }
 
 function makeStop(): Command {
-  return new Command('stop').description('Stop one or more containers')
+  return addCidfileFlag(new Command('stop').description('Stop one or more containers'))
     .option('-t, --time <seconds>', 'Seconds to wait for stop before killing the container', parseIntFlag('time'))
     .option('-a, --all', 'Stop all running containers', false)
     .option('-i, --ignore', 'Ignore errors when a specified container is missing', false)
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
       const engine = await connectFor(this);
-      printReports(await engine.containers.stop(names, { all: o.all, ignore: o.ignore, timeout: o.time }));
+      const refs = withCidfiles(names, o);
+      if (!refs.length && o.cidfile.length) return; // --ignore and the unit's container is already gone
+      printReports(await engine.containers.stop(refs, { all: o.all, ignore: o.ignore, timeout: o.time }));
     });
 }
 
@@ -107,7 +116,7 @@ function makeRestart(): Command {
 }
 
 function makeRm(): Command {
-  return new Command('rm').description('Remove one or more containers')
+  return addCidfileFlag(new Command('rm').description('Remove one or more containers'))
     .option('-f, --force', 'Force removal of a running or unusable container', false)
     .option('-a, --all', 'Remove all containers', false)
     .option('-i, --ignore', 'Ignore errors when a specified container is missing', false)
@@ -116,7 +125,9 @@ function makeRm(): Command {
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
       const engine = await connectFor(this);
-      const reports = await engine.containers.remove(names, { all: o.all, ignore: o.ignore, force: o.force, volumes: o.volumes, timeout: o.time });
+      const refs = withCidfiles(names, o);
+      if (!refs.length && o.cidfile.length) return;
+      const reports = await engine.containers.remove(refs, { all: o.all, ignore: o.ignore, force: o.force, volumes: o.volumes, timeout: o.time });
       // Podman (055-rm.bats): prints the names as given; exits 1 for no such container, 2 for running without -f.
       printReports(reports, { exitCodes: { NO_SUCH_CONTAINER: 1, CONTAINER_STATE: 2 } });
     });

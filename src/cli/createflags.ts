@@ -10,7 +10,7 @@ import { invalidArgument } from '../common/errors.ts';
 import type { ContainerSpec, MountSpec, NetworkMode } from '../specgen/container.ts';
 import {
   parseAddHost, parseBytes, parseDevice, parseIdMapping, parseMountFlag, parsePublish, parseTmpfsFlag, parseUlimit, parseUserns,
-  parseVolumeFlag, parseVolumesFrom,
+  parseRestartPolicy, parseVolumeFlag, parseVolumesFrom,
 } from '../specgen/flags.ts';
 import type { ResourceUpdate } from '../engine/container/api.ts';
 import { collect, parseEnv, parseEnvFiles, parseIntFlag, parseLabels } from './common.ts';
@@ -27,7 +27,8 @@ export function addResourceFlags(cmd: Command): Command {
     .option('--cpus <n>', 'Number of CPUs. The default is 0.000 which means no limit')
     .option('-c, --cpu-shares <n>', 'CPU shares (relative weight)', parseIntFlag('cpu-shares'))
     .option('--cpuset-cpus <cpus>', 'CPUs in which to allow execution (0-3, 0,1)')
-    .option('--pids-limit <n>', 'Tune container pids limit (set -1 for unlimited)', parseIntFlag('pids-limit'));
+    .option('--pids-limit <n>', 'Tune container pids limit (set -1 for unlimited)', parseIntFlag('pids-limit'))
+    .option('--restart <policy>', 'Restart policy to apply when a container exits ("always"|"no"|"never"|"on-failure"|"unless-stopped")');
 }
 
 export function resourcesFrom(o: Opts): ResourceUpdate {
@@ -37,6 +38,7 @@ export function resourcesFrom(o: Opts): ResourceUpdate {
     memorySwap: o.memorySwap === undefined ? undefined : o.memorySwap === '-1' ? -1 : parseBytes(o.memorySwap, 'memory-swap'),
     cpus: o.cpus !== undefined ? parseFloatFlag(o.cpus, 'cpus') : undefined,
     cpuShares: o.cpuShares, cpusetCpus: o.cpusetCpus, pidsLimit: o.pidsLimit,
+    restartPolicy: o.restart !== undefined ? parseRestartPolicy(o.restart) : undefined,
   };
 }
 

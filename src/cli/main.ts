@@ -18,6 +18,8 @@ const containerfs: Loader = () => import('./containerfs.ts');
 const registry: Loader = () => import('./registry.ts');
 const network: Loader = () => import('./network.ts');
 const pod: Loader = () => import('./pod.ts');
+const generate: Loader = () => import('./generate.ts');
+const quadlet: Loader = () => import('./quadlet.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
@@ -29,6 +31,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   diff: [containerfs, "Display the changes to the object's file system"],
   events: [system, 'Show husk events'],
   exec: [container, 'Run a process in a running container'],
+  generate: [generate, 'Generate structured data based on containers, pods or volumes'],
   export: [containerfs, "Export container's filesystem contents as a tar archive"],
   history: [image, 'Show history of a specified image'],
   image: [image, 'Manage images'],
@@ -49,6 +52,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   ps: [container, 'List containers'],
   pull: [registry, 'Pull an image from a registry'],
   push: [registry, 'Push an image to a specified destination'],
+  quadlet: [quadlet, 'Generate systemd units from Quadlet files'],
   rename: [container, 'Rename an existing container'],
   restart: [container, 'Restart one or more containers'],
   rm: [container, 'Remove one or more containers'],

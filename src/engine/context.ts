@@ -130,12 +130,14 @@ export class EngineContext {
    * (and competes for CPU) while an attached `husk run` is cleaning up anyway.
    * If that client dies before the exit, the kernel drops its lock and the
    * cleanup runs; if it dies after, the next start/stop/rm cleans up.
+   * Unguarded for a restart by policy: no client is attached, and the
+   * cleanup that restarts it holds the lock (through flock) while it runs.
    */
-  exitCommand(id: string): string[] {
+  exitCommand(id: string, guarded = true): string[] {
     const base = this.config.exitCommand ?? [process.execPath, installPath('dist/husk.js')];
     const globals = ['--root', this.config.root, '--runroot', this.config.runroot];
     if (this.options.runtime) globals.push('--runtime', this.options.runtime);
-    const guard = existsSync(FLOCK) ? [FLOCK, '-n', '-E', '0', this.foregroundLockPath(id)] : [];
+    const guard = guarded && existsSync(FLOCK) ? [FLOCK, '-n', '-E', '0', this.foregroundLockPath(id)] : [];
     return [...guard, ...base, ...globals, 'container', 'cleanup', id];
   }
 }

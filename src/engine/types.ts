@@ -74,7 +74,10 @@ export interface ContainerState {
   /** Whether the rootfs overlay is mounted. */
   mounted: boolean;
   error: string;
+  /** Restarts by the restart policy since the last start by the user. */
   restartCount: number;
+  /** Set by stop/kill/rm -f before they signal, cleared by start: the restart policy leaves such an exit alone. */
+  stoppedByUser?: boolean;
   /** Boot the container was started in; after a reboot it is not running whatever the state says. */
   bootId?: string;
   /** The container's network namespace (bind mount) while networks are set up. */

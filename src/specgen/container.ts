@@ -128,8 +128,8 @@ export interface HealthcheckSpec {
 }
 
 /**
- * What to do when the container exits, as Docker's RestartPolicy. Stored and
- * shown by inspect; husk does not restart containers yet (a later issue).
+ * What to do when the container exits, as Docker's RestartPolicy: carried
+ * out by the exit command (src/engine/container/restart.ts).
  */
 export interface RestartPolicySpec {
   /** Required. */
@@ -177,7 +177,7 @@ export interface ContainerSpec extends ResourceLimits {
   pull?: 'missing' | 'always' | 'never' | 'newer';
   /** Shown by inspect, not acted on yet. */
   healthcheck?: HealthcheckSpec;
-  /** Shown by inspect, not acted on yet. */
+  /** Applied when the process exits (not with autoRemove; not after stop/kill by the user). */
   restartPolicy?: RestartPolicySpec;
 
   // Security (Podman's defaults unless set).

@@ -7,6 +7,7 @@
 import { isAbsolute, normalize } from 'node:path';
 import { invalidArgument } from '../common/errors.ts';
 import type {
+  RestartPolicySpec,
   DeviceSpec, HostEntry, IdMapping, MountSpec, PortSpec, UlimitSpec, UsernsMode, VolumesFromSpec,
 } from './container.ts';
 import { PASSTHROUGH, PROPAGATION, ULIMITS } from './validate.ts';
@@ -233,4 +234,23 @@ export function parseBytes(v: string, flag: string): number {
   if (!m) throw invalidArgument(`invalid size "${v}" for --${flag}: expected a number with an optional unit (b, k, m, g)`);
   const mult: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
   return Math.round(Number(m[1]) * mult[m[2].toLowerCase()]);
+}
+
+/**
+ * --restart=no|never|always|on-failure[:N]|unless-stopped, with Podman's
+ * messages (specgenutil.ParseRestartPolicy, then libpod's name check).
+ */
+export function parseRestartPolicy(s: string): RestartPolicySpec {
+  const parts = s.split(':');
+  if (parts.length > 2) throw invalidArgument('invalid restart policy: may specify retries at most once');
+  const name = parts[0] === 'never' ? 'no' : parts[0];
+  let maximumRetryCount: number | undefined;
+  if (parts.length === 2) {
+    if (name.toLowerCase() !== 'on-failure') throw invalidArgument('restart policy retries can only be specified with on-failure restart policy');
+    if (!/^[-+]?\d+$/.test(parts[1])) throw invalidArgument(`parsing restart policy retry count: strconv.Atoi: parsing "${parts[1]}": invalid syntax`);
+    maximumRetryCount = Number(parts[1]);
+    if (maximumRetryCount < 0) throw invalidArgument('must specify restart policy retry count as a number greater than 0');
+  }
+  if (!['', 'no', 'always', 'on-failure', 'unless-stopped'].includes(name)) throw invalidArgument(`"${name}" is not a valid restart policy`);
+  return { name: (name || 'no') as RestartPolicySpec['name'], ...(maximumRetryCount !== undefined ? { maximumRetryCount } : {}) };
 }

@@ -65,6 +65,8 @@ export function validateSpec(i: ContainerSpec): void {
   }
   if (i.healthcheck) validateHealthcheck(i.healthcheck);
   if (i.restartPolicy) validateRestartPolicy(i.restartPolicy);
+  // Podman's check and words: a removed container cannot be restarted.
+  if (i.autoRemove && i.restartPolicy && i.restartPolicy.name !== 'no') throw invalidArgument('the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"');
   effectiveCaps(i);
 }
 

@@ -154,12 +154,15 @@ function newService(ctr: ContainerUnitInput, opts: GenerateOptions, service: str
   let words = [...start, ...escapeSystemdArgs(rest)];
   if (opts.template) words = nameForTemplate(words, service);
   const exe = opts.executable;
+  // Podman's RootFlags: stop and rm must reach the store (--root/--runroot) the container was run in.
+  const rootFlags = globals.filter((g) => g !== 'container');
+  const root = rootFlags.length ? escapeSystemdArgs(rootFlags).join(' ') + ' ' : '';
   return {
     type: 'notify',
     execStartPre: `/bin/rm \\\n\t-f ${CIDFILE}`,
     execStart: formatOptions(words),
-    execStop: `${exe} stop \\\n\t--ignore -t ${stop} \\\n\t--cidfile=${CIDFILE}`,
-    execStopPost: `${exe} rm \\\n\t-f \\\n\t--ignore -t ${stop} \\\n\t--cidfile=${CIDFILE}`,
+    execStop: `${exe} ${root}stop \\\n\t--ignore -t ${stop} \\\n\t--cidfile=${CIDFILE}`,
+    execStopPost: `${exe} ${root}rm \\\n\t-f \\\n\t--ignore -t ${stop} \\\n\t--cidfile=${CIDFILE}`,
     restartPolicy,
     startLimitBurst,
     extraEnvs,

@@ -2,7 +2,7 @@
 // its reports. Front ends import only this file (and ../api.ts); the local
 // implementation (local.ts) and its helpers stay private to the domain.
 import type { Filters, ItemReport, PruneReport, SessionIO, TerminalSize } from '../api.ts';
-import type { ContainerSpec } from '../../specgen/container.ts';
+import type { ContainerSpec, RestartPolicySpec } from '../../specgen/container.ts';
 import type { Container } from '../types.ts';
 
 export type { Container, ContainerConfig, ContainerState, ContainerStatus, MountSpec } from '../types.ts';
@@ -154,6 +154,8 @@ export interface ResourceUpdate {
   cpuShares?: number;
   cpusetCpus?: string;
   pidsLimit?: number;
+  /** `update --restart`: the new policy, for the next exit. */
+  restartPolicy?: RestartPolicySpec;
 }
 
 export interface CopyOptions {

@@ -87,6 +87,18 @@ export interface RunResult {
   /** Exit code of the container, or undefined when detached. */
   exitCode?: number;
   detached?: boolean;
+  /** This client folded the exit into the state: the restart policy applies once the foreground lock is released. */
+  folded?: boolean;
+}
+
+/**
+ * Called with the foreground lock released: a restarted container's own
+ * exit command must not find the lock held, or nobody would clean up after it.
+ * The attached client returns the first exit code, as Podman's does.
+ */
+async function afterForeground(e: EngineContext, r: RunResult): Promise<RunResult> {
+  if (r.folded && r.container.config.intent.restartPolicy) await (await import('./restart.ts')).restartByPolicy(e, r.container.config.id);
+  return r;
 }
 
 /** Attaches to a running container until it exits or the client detaches. */
@@ -94,18 +106,24 @@ export async function attachContainer(e: EngineContext, ref: string, io: AttachI
   const c = syncState(e, getContainer(e, ref));
   if (c.state.status !== 'running') throw containerState(`you can only attach to running containers: container state improper`);
   const fg = holdForeground(e, c.config.id);
+  let r: RunResult;
   try {
     const session = connect(e, c, io);
-    return await finishAttach(e, c, session, io, true);
+    r = await finishAttach(e, c, session, io, true);
   } finally {
     fg();
   }
+  return afterForeground(e, r);
 }
 
 /** Marks an attached client that will clean up after the exit itself (see EngineContext.exitCommand). */
 function holdForeground(e: EngineContext, id: string): () => void {
-  const fd = tryLockFile(e.foregroundLockPath(id));
-  return () => { if (fd !== undefined) unlockFile(fd); };
+  let fd = tryLockFile(e.foregroundLockPath(id));
+  // Idempotent: a released fd number may already belong to another file.
+  return () => {
+    if (fd !== undefined) unlockFile(fd);
+    fd = undefined;
+  };
 }
 
 async function finishAttach(e: EngineContext, c: Container, session: AttachSession, io: AttachIO, cleanup: boolean): Promise<RunResult> {
@@ -118,8 +136,8 @@ async function finishAttach(e: EngineContext, c: Container, session: AttachSessi
     const how = await session.done;
     if (how === 'detached') return { container: c, detached: true };
     const code = await waitForExit(e, c.config.id);
-    if (cleanup) await cleanupContainer(e, c.config.id);
-    return { container: c, exitCode: code };
+    const folded = cleanup ? await cleanupContainer(e, c.config.id) : false;
+    return { container: c, exitCode: code, folded };
   } finally {
     io.signal?.removeEventListener('abort', abort);
     stopSignals();
@@ -132,13 +150,18 @@ export async function startAndAttach(e: EngineContext, ref: string, io: AttachIO
   let session: AttachSession | undefined;
   const id = getContainer(e, ref).config.id;
   const fg = holdForeground(e, id);
+  let r: RunResult;
   try {
     const c = await startContainer(e, id, { beforeStart: (c) => { session = connect(e, c, io); } });
-    if (!session) return attachContainer(e, id, io);
-    return await finishAttach(e, c, session, io, true);
+    if (!session) {
+      fg();
+      return attachContainer(e, id, io);
+    }
+    r = await finishAttach(e, c, session, io, true);
   } finally {
     fg();
   }
+  return afterForeground(e, r);
 }
 
 export interface RunOptions extends AttachIO, CreateOptions {
@@ -150,15 +173,15 @@ export async function runContainer(e: EngineContext, intent: ContainerIntent, io
   const id = created.config.id;
   let session: AttachSession | undefined;
   const fg = io.detach ? () => {} : holdForeground(e, id);
+  let r: RunResult;
   try {
     const c = await startContainer(e, id, {
       beforeStart: io.detach ? undefined : (c) => { session = connect(e, c, io); },
     });
     if (io.detach || !session) return { container: c };
-    const r = await finishAttach(e, c, session, io, !intent.autoRemove);
+    r = await finishAttach(e, c, session, io, !intent.autoRemove);
     if (r.detached) return r;
     if (intent.autoRemove) await removeContainer(e, id, { force: true }).catch(() => {});
-    return r;
   } catch (err) {
     session?.close();
     if (intent.autoRemove) await removeContainer(e, id, { force: true }).catch(() => {});
@@ -166,4 +189,5 @@ export async function runContainer(e: EngineContext, intent: ContainerIntent, io
   } finally {
     fg();
   }
+  return afterForeground(e, r);
 }

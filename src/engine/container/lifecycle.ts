@@ -135,7 +135,7 @@ export function getContainer(e: EngineContext, ref: string): Container {
 }
 
 /** Mounts the rootfs, writes config.json and has conmon create the container. */
-async function init(e: EngineContext, c: Container): Promise<void> {
+async function init(e: EngineContext, c: Container, byPolicy = false): Promise<void> {
   const { id } = c.config;
   const img = e.images.get(c.config.imageId);
   if (!img) throw new HuskError('NO_SUCH_IMAGE', `image ${c.config.imageId} of container ${c.config.name} is gone`);
@@ -185,7 +185,7 @@ async function init(e: EngineContext, c: Container): Promise<void> {
       conmonPath: e.config.conmonPath, runtime, id, name: c.config.name, bundle,
       pidFile: join(rundir, 'pidfile'), conmonPidFile: join(rundir, 'conmon.pid'), exitDir: e.exitDir(),
       logPath: join(bundle, 'ctr.log'), socketDir: e.socketDir(), persistDir: persist, terminal: !!c.config.intent.tty,
-      stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id), extraFds: holdFd === undefined ? [] : [holdFd],
+      stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id, !byPolicy), extraFds: holdFd === undefined ? [] : [holdFd],
     });
     let pid: number;
     try {
@@ -236,13 +236,18 @@ export interface StartHooks {
 
 export async function startContainer(e: EngineContext, ref: string, hooks: StartHooks = {}): Promise<Container> {
   const id = e.db.lookupId(ref);
-  return withLock(e.lockPath(id), async () => {
+  return withLock(e.lockPath(id), () => startLocked(e, id, hooks));
+}
+
+/** start, the container's lock held (the restart policy takes it to check and start at once). */
+export async function startLocked(e: EngineContext, id: string, hooks: StartHooks & { byPolicy?: boolean } = {}): Promise<Container> {
+  {
     let c = syncState(e, e.db.get(id)!);
     if (c.state.status === 'running') return c;
     if (c.state.status === 'paused') throw containerState(`container ${c.config.name} is paused: unpause it instead: container state improper`);
     if (c.state.status === 'exited' || c.state.status === 'stopped') await cleanupLocked(e, c, { keep: true });
     if (c.config.pod && !c.config.isInfra) await (await import('../pod/pods.ts')).ensureInfraRunning(e, c.config.pod);
-    await init(e, e.db.get(id)!);
+    await init(e, e.db.get(id)!, hooks.byPolicy);
     c = e.db.get(id)!;
     await hooks.beforeStart?.(c);
     try {
@@ -251,10 +256,17 @@ export async function startContainer(e: EngineContext, ref: string, hooks: Start
       await cleanupLocked(e, e.db.get(id)!, { keep: true });
       throw classifyStartError((err as Error).message, c.config.args[0]);
     }
-    const s = e.db.updateState(id, (s) => { s.status = 'running'; s.startedAt = new Date().toISOString(); });
+    const s = e.db.updateState(id, (s) => {
+      s.status = 'running';
+      s.startedAt = new Date().toISOString();
+      s.stoppedByUser = false;
+      // A start by the user begins a new count (Podman's retainRetries is only for policy restarts).
+      if (hooks.byPolicy) s.restartCount = (s.restartCount ?? 0) + 1;
+      else s.restartCount = 0;
+    });
     e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'start', Type: 'container' });
     return { config: c.config, state: s };
-  });
+  }
 }
 
 /**
@@ -273,28 +285,32 @@ export function syncState(e: EngineContext, c: Container): Container {
   return { config: c.config, state };
 }
 
-/** Releases a stopped container's runtime state and mounts; removes --rm containers. */
-export async function cleanupContainer(e: EngineContext, ref: string): Promise<void> {
+/**
+ * Releases a stopped container's runtime state and mounts; removes --rm
+ * containers. Returns whether this call folded the process's exit into the
+ * state (the exit command then applies the restart policy).
+ */
+export async function cleanupContainer(e: EngineContext, ref: string): Promise<boolean> {
   // The exit command of a container whose store was deleted meanwhile: nothing to do.
-  if (!existsSync(join(e.config.root, 'state.db'))) return;
+  if (!existsSync(join(e.config.root, 'state.db'))) return false;
   let id: string;
   try {
     id = e.db.lookupId(ref);
   } catch {
-    return; // already removed by someone else
+    return false; // already removed by someone else
   }
-  await withLock(e.lockPath(id), async () => {
+  return withLock(e.lockPath(id), async () => {
     const c = e.db.get(id);
-    if (c) await cleanupLocked(e, c, {});
+    return c ? cleanupLocked(e, c, {}) : false;
   });
 }
 
-async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: boolean; removing?: boolean }): Promise<void> {
+async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: boolean; removing?: boolean }): Promise<boolean> {
   const { id } = c.config;
   const live = c.state.status === 'running' || c.state.status === 'paused' || (c.state.status === 'created' && c.state.pid > 0);
   const ex = e.readExit(id);
   const rebooted = !!c.state.bootId && c.state.bootId !== currentBootId();
-  if (live && !ex && !rebooted && processAlive(c.state.pid)) return; // still running: nothing to clean
+  if (live && !ex && !rebooted && processAlive(c.state.pid)) return false; // still running: nothing to clean
   dropExecSessions(e, id);
   const removing = opts.removing || (c.config.intent.autoRemove && !opts.keep);
   // The runtime's delete (cgroups, state dir) and the unmount are independent;
@@ -320,6 +336,7 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
   });
   if (wasLive) e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'died', Type: 'container', ContainerExitCode: ex?.code });
   if (c.config.intent.autoRemove && !opts.keep) await removeLocked(e, id);
+  return wasLive;
 }
 
 
@@ -329,9 +346,15 @@ export async function killContainer(e: EngineContext, ref: string, signal = 'SIG
   if (c.state.status !== 'running' && c.state.status !== 'paused') {
     throw containerState(`can only kill running containers. ${c.config.id} is in state ${stateWord(c)}: container state improper`);
   }
+  markStoppedByUser(e, c.config.id);
   await e.runtime(c.config.runtime).kill(c.config.id, String(sig));
   e.events.write({ ID: c.config.id, Name: c.config.name, Image: c.config.imageName, Status: 'kill', Type: 'container', Attributes: { signal: String(sig) } });
   return c;
+}
+
+/** Before a stop, kill or rm -f signals: the exit that follows is not restarted by the policy. */
+function markStoppedByUser(e: EngineContext, id: string): void {
+  e.db.updateState(id, (s) => { s.stoppedByUser = true; });
 }
 
 function stateWord(c: Container): string {
@@ -347,6 +370,8 @@ export async function stopContainer(e: EngineContext, ref: string, timeout?: num
   const id = e.db.lookupId(ref);
   return withLock(e.lockPath(id), async () => {
     const c = syncState(e, e.db.get(id)!);
+    // Also when already exited: a restart the policy has scheduled (its backoff) is called off.
+    markStoppedByUser(e, id);
     if (c.state.status === 'running' || c.state.status === 'paused') {
       const rt = e.runtime(c.config.runtime);
       const t = timeout ?? c.config.intent.stopTimeout ?? 10;
@@ -395,6 +420,7 @@ export async function removeContainer(e: EngineContext, ref: string, opts: { for
         throw containerState(`cannot remove container ${id} as it is ${s.state.status} - running or paused containers cannot be removed without force: container state improper`);
       }
       const rt = e.runtime(c.config.runtime);
+      markStoppedByUser(e, id);
       await rt.kill(id, '9', true).catch(() => {});
       await waitForExit(e, id, 30_000);
     }
@@ -459,9 +485,9 @@ export function renameContainer(e: EngineContext, ref: string, name: string): vo
   e.events.write({ ID: c.config.id, Name: name, Image: c.config.imageName, Status: 'rename', Type: 'container' });
 }
 
-export type ResourceUpdate = Pick<ContainerIntent, 'memory' | 'memoryReservation' | 'memorySwap' | 'cpus' | 'cpuShares' | 'cpusetCpus' | 'pidsLimit'>;
+export type ResourceUpdate = Pick<ContainerIntent, 'memory' | 'memoryReservation' | 'memorySwap' | 'cpus' | 'cpuShares' | 'cpusetCpus' | 'pidsLimit' | 'restartPolicy'>;
 
-/** `update`: new limits for a container; applied live through the runtime when it runs. */
+/** `update`: new limits for a container, applied live through the runtime when it runs; a new restart policy. */
 export async function updateContainer(e: EngineContext, ref: string, u: ResourceUpdate): Promise<Container> {
   const id = e.db.lookupId(ref);
   return withLock(e.lockPath(id), async () => {
@@ -478,7 +504,8 @@ export async function updateContainer(e: EngineContext, ref: string, u: Resource
       if (u.cpuShares !== undefined) args.push('--cpu-share', String(u.cpuShares));
       if (u.cpusetCpus !== undefined) args.push('--cpuset-cpus', u.cpusetCpus);
       if (u.pidsLimit !== undefined) args.push('--pids-limit', String(u.pidsLimit));
-      await e.runtime(c.config.runtime).run([...args, id]);
+      // Only a new restart policy: nothing for the runtime.
+      if (args.length > 1) await e.runtime(c.config.runtime).run([...args, id]);
     }
     const config = e.db.updateConfig(id, (cfg) => { cfg.intent = merged; });
     e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'update', Type: 'container' });

@@ -111,7 +111,9 @@ export class LocalContainers implements ContainersAPI {
   }
 
   async cleanup(ref: string): Promise<void> {
-    await (await lifecycle()).cleanupContainer(this.#e, ref);
+    const folded = await (await lifecycle()).cleanupContainer(this.#e, ref);
+    // conmon's exit command: this process saw the exit, so it applies the restart policy.
+    if (folded) await (await import('./restart.ts')).restartByPolicy(this.#e, ref);
   }
 
   async list(o: ListOptions = {}): Promise<ContainerListItem[]> {

@@ -117,7 +117,6 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       PidsLimit: cfg.intent.pidsLimit ?? e.config.pidsLimit,
       // As --ulimit takes them (NAME=SOFT[:HARD]).
       Ulimits: (cfg.intent.ulimits ?? []).map(formatUlimit),
-      // Stored only: containers are not restarted yet.
       RestartPolicy: { Name: cfg.intent.restartPolicy?.name ?? '', MaximumRetryCount: cfg.intent.restartPolicy?.maximumRetryCount ?? 0 },
     },
   };

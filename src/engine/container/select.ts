@@ -55,6 +55,11 @@ export function containerMatchers(e: EngineContext, pods: Map<string, string>): 
       return (c) => new Date(c.config.created).getTime() > t;
     },
     until: untilMatcher((c) => c.config.created),
+    // No policy counts as "no" (Podman's default); the boot service selects restart-policy=always.
+    'restart-policy': (v) => {
+      if (!['no', 'always', 'on-failure', 'unless-stopped'].includes(v)) throw invalidArgument(`${v} is an invalid restart policy`);
+      return (c) => (c.config.intent.restartPolicy?.name ?? 'no') === v;
+    },
   };
 }
 
