@@ -262,7 +262,7 @@ export function inspectToDocker(c: Container): Json {
       PidsLimit: s.pidsLimit ?? null, OomScoreAdj: s.oomScoreAdj ?? 0,
       Ulimits: s.ulimits?.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) ?? null,
       Devices: s.devices?.map((d) => ({ PathOnHost: d.path, PathInContainer: d.containerPath ?? d.path, CgroupPermissions: d.permissions ?? 'rwm' })) ?? [],
-      Sysctls: s.sysctls ?? null, Tmpfs: null, LogConfig: { Type: 'k8s-file', Config: {} },
+      Sysctls: s.sysctls ?? null, Tmpfs: null, LogConfig: { Type: 'json-file', Config: {} }, // docker-py reads logs back only for json-file/journald
       ConsoleSize: [0, 0], Init: false,
     },
     GraphDriver: { Name: 'overlay', Data: null },
