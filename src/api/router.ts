@@ -3,6 +3,7 @@
 // of routes; the server strips the API version prefix (/v1.41, /v4.0.0)
 // before matching. Handlers own the response, including hijacked streams.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Engine } from '../engine/api.ts';
 
 export interface RouteContext {
@@ -17,6 +18,10 @@ export interface RouteContext {
   version: string;
   /** Aborted when the client goes away: pass it to every stream the handler reads. */
   signal: AbortSignal;
+  /** Set when the client sent `Upgrade:` (attach, exec start): the raw socket and bytes read past the head. */
+  upgrade?: { socket: Duplex; head: Buffer };
+  /** Set by a handler that took over the connection (see api/http.ts hijack). */
+  hijacked?: boolean;
 }
 
 export interface Route {

@@ -153,6 +153,33 @@ for root.`)
     });
 }
 
+function makeService(): Command {
+  return new Command('service').description('Run the API service (Docker-compatible REST API)')
+    .usage('[options] [URI]')
+    .argument('[uri]', 'unix:///path or tcp://host:port (default: unix:///run/husk/husk.sock as root)')
+    .option('-t, --time <seconds>', 'Exit after this many idle seconds (0: never)', '5')
+    .option('--tls-cert <path>', 'PEM certificate for tcp://')
+    .option('--tls-key <path>', 'PEM key for tcp://')
+    .option('--tls-client-ca <path>', 'Require client certificates signed by this CA')
+    .action(async function (this: Command, uri: string | undefined, o: Opts) {
+      const idle = Number(o.time);
+      if (!Number.isInteger(idle) || idle < 0) throw new HuskError('INVALID_ARGUMENT', `invalid --time "${o.time}"`);
+      // Loaded only here: no other command pays for the server's modules.
+      const { activationFd, createApiServer } = await import('../api/server.ts');
+      const engine = await connectFor(this);
+      const srv = await createApiServer(engine, {
+        uri, idleSeconds: idle, tlsCert: o.tlsCert, tlsKey: o.tlsKey, tlsClientCa: o.tlsClientCa, listenFd: activationFd(),
+      });
+      await new Promise<void>((resolve) => {
+        srv.server.once('close', resolve);
+        const stop = () => { void srv.close(); };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await engine.close();
+    });
+}
+
 export function register(program: Command): void {
   program.addCommand(makeUnshare());
   program.addCommand(makeInfo());
@@ -163,5 +190,6 @@ export function register(program: Command): void {
   group.addCommand(makeInfo());
   group.addCommand(makeEvents());
   group.addCommand(makeMigrate());
+  group.addCommand(makeService());
   program.addCommand(group);
 }

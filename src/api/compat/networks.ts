@@ -1,0 +1,77 @@
+// Docker's network endpoints over the engine's networks domain (netavark
+// bridge networks; Docker's "bridge" is husk's default network).
+import type { NetworkConfig } from '../../engine/network/api.ts';
+import { HuskError } from '../../common/errors.ts';
+import type { Route, RouteContext } from '../router.ts';
+import { qFilters, readJson, sendJson, sendNoContent } from '../http.ts';
+
+const ref = (n: string) => (n === 'bridge' ? 'podman' : n);
+
+async function toDocker(ctx: RouteContext, n: NetworkConfig): Promise<Record<string, unknown>> {
+  const containers: Record<string, unknown> = {};
+  for (const c of await ctx.engine.containers.list({ all: true })) {
+    const opts = c.config.networks?.[n.name];
+    if (!opts) continue;
+    const iface = c.state.networkStatus?.[n.name]?.interfaces?.[opts.interfaceName];
+    containers[c.config.id] = { Name: c.config.name, EndpointID: '', MacAddress: iface?.mac_address ?? '', IPv4Address: iface?.subnets?.[0]?.ipnet ?? '', IPv6Address: '' };
+  }
+  return {
+    Name: n.name, Id: n.id, Created: n.created ?? '0001-01-01T00:00:00Z', Scope: 'local', Driver: n.driver, EnableIPv6: n.ipv6_enabled,
+    IPAM: { Driver: 'default', Options: n.ipam_options ?? {}, Config: (n.subnets ?? []).map((s) => ({ Subnet: s.subnet, Gateway: s.gateway })) },
+    Internal: n.internal, Attachable: false, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false,
+    Containers: containers, Options: n.options ?? {}, Labels: n.labels ?? {},
+  };
+}
+
+async function list(ctx: RouteContext): Promise<void> {
+  const nets = await ctx.engine.networks.list({ filters: qFilters(ctx.query) });
+  sendJson(ctx, 200, await Promise.all(nets.map((n) => toDocker(ctx, n))));
+}
+
+async function inspect(ctx: RouteContext): Promise<void> {
+  sendJson(ctx, 200, await toDocker(ctx, await ctx.engine.networks.inspect(ref(ctx.params.id))));
+}
+
+async function create(ctx: RouteContext): Promise<void> {
+  const b = await readJson(ctx) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const cfg = b.IPAM?.Config?.[0] ?? {};
+  const n = await ctx.engine.networks.create({
+    name: b.Name, driver: b.Driver || undefined, subnet: cfg.Subnet, gateway: cfg.Gateway, internal: !!b.Internal,
+    labels: b.Labels, options: b.Options, ignore: b.CheckDuplicate === false,
+  });
+  sendJson(ctx, 201, { Id: n.id, Warning: '' });
+}
+
+async function remove(ctx: RouteContext): Promise<void> {
+  const [r] = await ctx.engine.networks.remove([ref(ctx.params.id)]);
+  if (r?.error) throw HuskError.from(r.error);
+  sendNoContent(ctx);
+}
+
+async function connect(ctx: RouteContext): Promise<void> {
+  const b = await readJson(ctx) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const ep = b.EndpointConfig ?? {};
+  await ctx.engine.networks.connect(ref(ctx.params.id), b.Container, { aliases: ep.Aliases ?? undefined, ip: ep.IPAMConfig?.IPv4Address || undefined, mac: ep.MacAddress || undefined });
+  sendNoContent(ctx, 200);
+}
+
+async function disconnect(ctx: RouteContext): Promise<void> {
+  const b = await readJson(ctx) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  await ctx.engine.networks.disconnect(ref(ctx.params.id), b.Container, { force: !!b.Force });
+  sendNoContent(ctx, 200);
+}
+
+async function prune(ctx: RouteContext): Promise<void> {
+  const reports = await ctx.engine.networks.prune({ filters: qFilters(ctx.query) });
+  sendJson(ctx, 200, { NetworksDeleted: reports.filter((r) => !r.error).map((r) => r.id) });
+}
+
+export const networkRoutes: Route[] = [
+  { method: 'GET', path: '/networks', handler: list },
+  { method: 'POST', path: '/networks/create', handler: create },
+  { method: 'POST', path: '/networks/prune', handler: prune },
+  { method: 'GET', path: '/networks/:id', handler: inspect },
+  { method: 'DELETE', path: '/networks/:id', handler: remove },
+  { method: 'POST', path: '/networks/:id/connect', handler: connect },
+  { method: 'POST', path: '/networks/:id/disconnect', handler: disconnect },
+];

@@ -1,0 +1,105 @@
+// Request and response helpers shared by every route module: JSON bodies
+// with a size cap, JSON replies and errors, query parsing, and the hijacked
+// raw stream that attach and exec start use.
+import type { Duplex } from 'node:stream';
+import { HuskError, invalidArgument } from '../common/errors.ts';
+import type { RouteContext } from './router.ts';
+
+/** Bodies above this are refused with 413 (archives and images are streamed, not read here). */
+export const MAX_JSON_BODY = 8 * 1024 * 1024;
+
+export class HttpError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) { super(message); this.status = status; }
+}
+
+/** The request body parsed as JSON; {} when empty. Malformed → 400, too large → 413. */
+export async function readJson<T = Record<string, unknown>>(ctx: RouteContext, limit = MAX_JSON_BODY): Promise<T> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of ctx.req) {
+    size += (c as Buffer).length;
+    if (size > limit) throw new HttpError(413, `request body exceeds ${limit} bytes`);
+    chunks.push(c as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (!text) return {} as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new HttpError(400, `failed to decode request body: ${(e as Error).message}`);
+  }
+}
+
+export function sendJson(ctx: RouteContext, status: number, body: unknown): void {
+  const data = body === undefined ? '' : `${JSON.stringify(body)}\n`;
+  ctx.res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
+  ctx.res.end(ctx.req.method === 'HEAD' ? undefined : data);
+}
+
+export function sendNoContent(ctx: RouteContext, status = 204): void {
+  ctx.res.writeHead(status);
+  ctx.res.end();
+}
+
+/** The status and message an error is reported with (Docker's `{"message"}` body, plus husk's code). */
+export function errorBody(e: unknown): { status: number; body: { message: string; code?: string } } {
+  if (e instanceof HttpError) return { status: e.status, body: { message: e.message } };
+  if (e instanceof HuskError) return { status: e.httpStatus, body: { message: e.message, code: e.code } };
+  return { status: 500, body: { message: e instanceof Error ? e.message : String(e) } };
+}
+
+/** Docker's boolean query values: 1/true/True; absent → dflt. */
+export function qBool(q: URLSearchParams, name: string, dflt = false): boolean {
+  const v = q.get(name);
+  if (v === null || v === '') return dflt;
+  return v === '1' || v.toLowerCase() === 'true';
+}
+
+export function qInt(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^-?\d+$/.test(v)) throw invalidArgument(`invalid value for ${name}: ${v}`);
+  return Number(v);
+}
+
+/** Docker's `filters` query: JSON of {key: [values]} or the older {key: {value: true}}. */
+export function qFilters(q: URLSearchParams): Record<string, string[]> | undefined {
+  const raw = q.get('filters');
+  if (!raw) return undefined;
+  let parsed: unknown;
+  try { parsed = JSON.parse(raw); } catch { throw new HttpError(400, `invalid filters: ${raw}`); }
+  if (!parsed || typeof parsed !== 'object') throw new HttpError(400, `invalid filters: ${raw}`);
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+    out[k] = Array.isArray(v) ? v.map(String) : v && typeof v === 'object' ? Object.keys(v).filter((x) => (v as Record<string, unknown>)[x]) : [String(v)];
+  }
+  return out;
+}
+
+/** Docker timestamps in queries: unix seconds (with fraction) or RFC 3339. */
+export function qTime(q: URLSearchParams, name: string): Date | undefined {
+  const v = q.get(name);
+  if (!v) return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return new Date(Number(v) * 1000);
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw invalidArgument(`invalid time for ${name}: ${v}`);
+  return d;
+}
+
+/**
+ * Takes over the connection for a raw stream (attach, exec start): 101
+ * UPGRADED when the client asked to upgrade, else 200 with the stream as the
+ * body. Returns the socket; the HTTP layer no longer touches it.
+ */
+export function hijack(ctx: RouteContext, contentType = 'application/vnd.docker.raw-stream'): Duplex {
+  const socket = ctx.upgrade?.socket ?? ctx.res.socket;
+  if (!socket) throw new HttpError(500, 'connection already closed');
+  if (!ctx.upgrade) ctx.res.detachSocket(socket as import('node:net').Socket);
+  const head = ctx.upgrade
+    ? `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`
+    : `HTTP/1.1 200 OK\r\nContent-Type: ${contentType}\r\nConnection: close\r\n\r\n`;
+  socket.write(head);
+  ctx.hijacked = true;
+  return socket;
+}

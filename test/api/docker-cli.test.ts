@@ -1,0 +1,150 @@
+// The Docker-compatible API driven by the real docker CLI (and docker-py)
+// against a server started here on a unix socket over a temp store.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { connect } from '../../src/engine/connect.ts';
+import type { Engine } from '../../src/engine/api.ts';
+import { createApiServer, type ApiServer } from '../../src/api/server.ts';
+import { Store } from '../helpers.ts';
+
+const store = new Store('husk-api-');
+let engine: Engine;
+let srv: ApiServer;
+const sock = join(store.dir, 'api.sock');
+const env = () => ({ ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(store.dir, 'docker') });
+
+/** The docker CLI, asynchronously (the server runs in this process). */
+const docker = (args: string[], timeout = 60_000) => run('/usr/local/bin/docker', args, timeout);
+
+function run(cmd: string, args: string[], timeout = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { env: env() });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d));
+    p.stderr.on('data', (d: Buffer) => (stderr += d));
+    const t = setTimeout(() => p.kill(), timeout);
+    p.on('close', (code: number | null) => { clearTimeout(t); resolve({ code: code ?? -1, stdout, stderr }); });
+  });
+}
+
+function raw(method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const r = request({ socketPath: sock, method, path }, (res) => {
+      let b = '';
+      res.on('data', (d) => (b += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+    });
+    r.on('error', reject);
+    r.end(body);
+  });
+}
+
+before(async () => {
+  mkdirSync(join(store.dir, 'docker'), { recursive: true });
+  store.busybox();
+  engine = await connect({ root: store.root, runroot: store.runroot });
+  srv = await createApiServer(engine, { uri: `unix://${sock}` });
+});
+
+after(async () => {
+  await srv?.close();
+  await engine?.close();
+  await store.destroyWhenIdle();
+});
+
+test('docker version and info talk to husk', async () => {
+  const v = await docker(['version']);
+  assert.equal(v.code, 0, v.stderr);
+  assert.match(v.stdout, /Server: husk Engine/);
+  const i = await docker(['info', '--format', '{{.ServerVersion}} {{.Images}}']);
+  assert.equal(i.code, 0, i.stderr);
+  assert.match(i.stdout, /^\d+\.\d+\.\d+ 1/);
+});
+
+test('docker run --rm prints the output and keeps the exit code', async () => {
+  const r = await docker(['run', '--rm', 'busybox', 'sh', '-c', 'echo hi; exit 3']);
+  assert.equal(r.stdout, 'hi\n');
+  assert.equal(r.code, 3, r.stderr);
+  assert.equal((await docker(['ps', '-aq'])).stdout.trim(), '');
+});
+
+test('docker run -d -p: reachable from the host, ps shows the ports, logs, rm -f', async () => {
+  const port = 20000 + (process.pid % 20000);
+  const r = await docker(['run', '-d', '--name', 'web', '-p', `${port}:80`, 'busybox', 'sh', '-c', 'echo started; httpd -f -p 80 -h /etc']);
+  assert.equal(r.code, 0, r.stderr);
+  let body = '';
+  for (let i = 0; i < 50 && !body; i++) {
+    body = await fetch(`http://127.0.0.1:${port}/hostname`).then((x) => x.text(), () => '');
+    if (!body) await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.ok(body.length > 0);
+  const ps = await docker(['ps']);
+  assert.match(ps.stdout, new RegExp(`0\\.0\\.0\\.0:${port}->80/tcp`));
+  assert.match(ps.stdout, /web/);
+  const logs = await docker(['logs', 'web']);
+  assert.equal(logs.stdout, 'started\n');
+  const rm = await docker(['rm', '-f', 'web']);
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.equal((await docker(['ps', '-aq'])).stdout.trim(), '');
+});
+
+test('docker logs -f ends when the container exits', async () => {
+  const id = (await docker(['run', '-d', 'busybox', 'sh', '-c', 'echo a; sleep 1; echo b'])).stdout.trim();
+  const r = await docker(['logs', '-f', id], 30_000);
+  assert.equal(r.stdout, 'a\nb\n');
+  await docker(['rm', '-f', id]);
+});
+
+test('images, tag, rmi; network and volume create; events from the past', async () => {
+  assert.match((await docker(['images'])).stdout, /localhost\/busybox\s+latest/);
+  assert.equal((await docker(['tag', 'busybox', 'localhost/other:1'])).code, 0);
+  assert.match((await docker(['images'])).stdout, /localhost\/other\s+1/);
+  assert.equal((await docker(['rmi', 'localhost/other:1'])).code, 0);
+  assert.equal((await docker(['network', 'create', 'apinet'])).code, 0);
+  const r = await docker(['run', '--rm', '--network', 'apinet', 'busybox', 'ip', '-4', 'addr', 'show', 'eth0']);
+  assert.match(r.stdout, /inet 10\./);
+  assert.equal((await docker(['volume', 'create', 'apivol'])).stdout.trim(), 'apivol');
+  const ev = await docker(['events', '--since', '1m', '--until', '0s'], 20_000);
+  assert.match(ev.stdout, /container create/);
+  assert.match(ev.stdout, /container die/);
+});
+
+test('docker stats --no-stream names the container in full', async () => {
+  const name = 'a-rather-long-container-name-for-stats';
+  await docker(['run', '-d', '--name', name, 'busybox', 'sleep', '100']);
+  const r = await docker(['stats', '--no-stream', name]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(name));
+  await docker(['rm', '-f', name]);
+});
+
+test('bad requests leave the server up', async () => {
+  assert.equal((await raw('POST', '/v1.41/containers/create', '{bad')).status, 400);
+  const nf = await raw('GET', '/v1.41/nope');
+  assert.equal(nf.status, 404);
+  assert.deepEqual(JSON.parse(nf.body), { message: 'page not found' });
+  assert.equal((await raw('GET', '/containers/nosuch/json')).status, 404);
+  // A client that leaves in the middle of logs -f.
+  const id = (await docker(['run', '-d', 'busybox', 'sleep', '100'])).stdout.trim();
+  await new Promise<void>((resolve) => {
+    const r = request({ socketPath: sock, path: `/containers/${id}/logs?follow=1&stdout=1` }, () => { r.destroy(); resolve(); });
+    r.end();
+  });
+  assert.equal((await raw('GET', '/_ping')).body, 'OK');
+  await docker(['rm', '-f', id]);
+});
+
+test('docker-py runs a container and reads its logs', async () => {
+  const py = `import docker
+c = docker.DockerClient(base_url='unix://${sock}')
+print(c.containers.run('busybox', ['echo', 'from-py'], remove=True).decode().strip())`;
+  // Async: a synchronous child would block this process, and the server with it.
+  const r = await run('python3', ['-c', py]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'from-py');
+});
