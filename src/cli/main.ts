@@ -71,7 +71,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   wait: [container, 'Block on one or more containers'],
 };
 
-export interface GlobalOptions { root?: string; runroot?: string; runtime?: string; logLevel?: string }
+export interface GlobalOptions { root?: string; runroot?: string; runtime?: string; logLevel?: string; remote?: boolean; url?: string; connection?: string }
 
 const OUTPUT = { outputError: (s: string, write: (s: string) => void) => write(`Error: ${s.replace(/^error: /, '')}`) };
 
@@ -83,6 +83,9 @@ function buildProgram(): Command {
     .option('--root <path>', 'Path to the graph root directory where images and containers are stored')
     .option('--runroot <path>', 'Path to the runtime root directory for volatile state')
     .option('--runtime <name>', 'Path or name of the OCI runtime (crun, runc)')
+    .option('-r, --remote', 'Access a remote husk service (CONTAINER_HOST, or the default connection)')
+    .option('--url <uri>', 'URL of the remote husk service (unix://PATH, tcp://HOST:PORT, ssh://[USER@]HOST[:PORT]/PATH)')
+    .option('-c, --connection <name>', 'Connection to use for remote husk service (see husk system connection)')
     .addOption(new Option('--log-level <level>', 'Log messages at and above the level').choices(['debug', 'info', 'warn', 'error']).default('warn'))
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
@@ -96,7 +99,7 @@ function commandWord(argv: string[]): string | undefined {
     const a = argv[i];
     if (a === '--') return argv[i + 1];
     if (!a.startsWith('-')) return a;
-    if (/^--(root|runroot|runtime|log-level)$/.test(a)) i++;
+    if (/^(--(root|runroot|runtime|log-level|url|connection)|-c)$/.test(a)) i++;
   }
   return undefined;
 }

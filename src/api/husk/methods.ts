@@ -40,7 +40,7 @@ const networks = {
   disconnect: 'call', reload: 'call',
 } as const satisfies Table<NetworksAPI>;
 
-// unshare runs a process on the server's host with its stdio: not a remote operation.
+// unshare runs on the server's host with the server's stdio, as the interface says (the caller owns no streams).
 const system = { info: 'call', version: 'call', events: 'iter', unshare: 'call', migrate: 'call' } as const satisfies Table<SystemAPI>;
 
 export type Domain = Exclude<keyof Engine, 'close'>;
@@ -53,9 +53,6 @@ export function methodKind(domain: string, method: string): Kind | undefined {
   const t = METHODS[domain as Domain];
   return Object.hasOwn(t, method) ? t[method] : undefined;
 }
-
-/** Refused remotely: they act on the server host's own processes and terminal. */
-export const LOCAL_ONLY = new Set(['system.unshare']);
 
 export const PREFIX = '/husk/v1';
 

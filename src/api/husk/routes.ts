@@ -16,7 +16,7 @@ import { PassThrough, Writable } from 'node:stream';
 import type { Engine } from '../../engine/api.ts';
 import { HuskError } from '../../common/errors.ts';
 import type { Route, RouteContext } from '../router.ts';
-import { LOCAL_ONLY, PREFIX, methodKind } from './methods.ts';
+import { PREFIX, methodKind } from './methods.ts';
 import { AsyncQueue } from './queue.ts';
 import { DATA, END, FRAMES_TYPE, FrameReader, frame as frameOf, MSG, NDJSON_TYPE, inject, revive, stringify, type ClientMessage, type ServerMessage, type Tag } from './wire.ts';
 
@@ -44,7 +44,6 @@ async function call(ctx: RouteContext): Promise<void> {
   const { domain, method } = ctx.params;
   const kind = methodKind(domain, method);
   if (!kind) return fail(ctx, new HuskError('INVALID_ARGUMENT', `unknown engine method ${domain}.${method}`));
-  if (LOCAL_ONLY.has(`${domain}.${method}`)) return fail(ctx, new HuskError('NOT_IMPLEMENTED', `${domain} ${method} is not available on a remote engine`));
   const framed = ctx.req.headers['content-type'] === FRAMES_TYPE;
   const { res } = ctx;
 

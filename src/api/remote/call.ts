@@ -2,7 +2,7 @@
 // arguments out as JSON (or frames when they carry streams), the answer back
 // as a result, a stream of items, callback calls, or a typed HuskError
 // rebuilt from {code, message}.
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest as Req, IncomingMessage } from 'node:http';
 import { HuskError } from '../../common/errors.ts';
 import { AsyncQueue } from '../husk/queue.ts';
 import { PREFIX, SINK_ARGS } from '../husk/methods.ts';
@@ -61,10 +61,9 @@ interface Session {
 
 async function open(t: Transport, domain: string, method: string, x: Extracted, framed: boolean): Promise<Session> {
   const messages = new AsyncQueue<Event>();
-  const req = await t.request('POST', `${PREFIX}/${domain}/${method}`, { 'content-type': framed ? FRAMES_TYPE : 'application/json' });
   const cleanups: (() => void)[] = [];
   const finishing: Promise<void>[] = [];
-  let done = false, answered = false;
+  let done = false, answered = false, req!: Req;
   const close = () => {
     if (done) return;
     done = true;
@@ -74,16 +73,23 @@ async function open(t: Transport, domain: string, method: string, x: Extracted, 
     else if (framed && !req.writableEnded) req.end();
     messages.end();
   };
-  req.on('error', (e) => { if (!done) messages.push({ lost: e }); messages.end(); });
 
-  // The caller's signal: for streams, the request goes away; for framed calls, the server aborts and still answers.
-  for (const sig of x.signals) {
-    const onAbort = () => (framed ? req.write(frame(MSG, 0, stringify({ abort: true }))) : req.destroy());
-    if (sig.aborted) queueMicrotask(onAbort);
-    else { sig.addEventListener('abort', onAbort, { once: true }); cleanups.push(() => sig.removeEventListener('abort', onAbort)); }
-  }
+  // A plain body is sent again when a kept-alive connection turned out closed
+  // (Node's documented race); framed calls take a connection of their own.
+  const start = async (): Promise<void> => {
+    req = await t.request('POST', `${PREFIX}/${domain}/${method}`, { 'content-type': framed ? FRAMES_TYPE : 'application/json' }, framed);
+    let responded = false;
+    const r = req;
+    r.on('error', (e: NodeJS.ErrnoException) => {
+      if (!responded && !done && r.reusedSocket && e.code === 'ECONNRESET') { void start(); return; }
+      if (!done) messages.push({ lost: e });
+      messages.end();
+    });
+    r.on('response', (res: IncomingMessage) => { responded = true; receive(res); });
+    if (!framed) r.end(stringify(x.args));
+  };
 
-  req.on('response', (res: IncomingMessage) => {
+  const receive = (res: IncomingMessage) => {
     const type = String(res.headers['content-type'] ?? '');
     if (type.startsWith(FRAMES_TYPE)) {
       const reader = new FrameReader();
@@ -117,11 +123,16 @@ async function open(t: Transport, domain: string, method: string, x: Extracted, 
     }
     res.on('end', () => { answered = true; messages.end(); });
     res.on('error', (e) => { if (!done) messages.push({ lost: e }); messages.end(); });
-  });
+  };
 
-  if (!framed) {
-    req.end(stringify(x.args));
-  } else {
+  await start();
+  // The caller's signal: for streams, the request goes away; for framed calls, the server aborts and still answers.
+  for (const sig of x.signals) {
+    const onAbort = () => (framed ? req.write(frame(MSG, 0, stringify({ abort: true }))) : req.destroy());
+    if (sig.aborted) queueMicrotask(onAbort);
+    else { sig.addEventListener('abort', onAbort, { once: true }); cleanups.push(() => sig.removeEventListener('abort', onAbort)); }
+  }
+  if (framed) {
     req.flushHeaders();
     req.write(frame(MSG, 0, stringify({ args: x.args })));
     for (const [id, input] of x.inputs) cleanups.push(pumpStream(req, id, input));
@@ -129,8 +140,6 @@ async function open(t: Transport, domain: string, method: string, x: Extracted, 
   }
   return { messages, flushed: () => Promise.all(finishing).then(() => undefined), close };
 }
-
-type Req = import('node:http').ClientRequest;
 
 /** Sends a readable's bytes as frames until it ends or the call is over (then it is paused, not consumed further). */
 function pumpStream(req: Req, id: number, input: NodeJS.ReadableStream): () => void {

@@ -26,10 +26,14 @@ export class Transport {
     else if (u.protocol !== 'ssh:') throw new HuskError('INVALID_ARGUMENT', `unsupported connection to "${url}": use unix://, tcp:// or ssh://`);
   }
 
-  /** Starts an HTTP request to the engine (ssh: once the tunnel is up). */
-  async request(method: string, path: string, headers: OutgoingHttpHeaders): Promise<ClientRequest> {
+  /**
+   * Starts an HTTP request to the engine (ssh: once the tunnel is up).
+   * `fresh`: on a new connection, for calls whose body cannot be replayed
+   * (a kept-alive connection the server is closing fails the request).
+   */
+  async request(method: string, path: string, headers: OutgoingHttpHeaders, fresh = false): Promise<ClientRequest> {
     const target = this.#target ?? (this.#target = await this.#tunnel());
-    return request({ ...target, agent: this.#agent, method, path, headers });
+    return request({ ...target, agent: fresh ? false : this.#agent, method, path, headers });
   }
 
   /** The error to report when the engine cannot be reached. */
