@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { HuskError, invalidArgument, type ErrorCode } from '../common/errors.ts';
-import { EngineContext } from '../engine/context.ts';
 import type { Engine, ItemReport } from '../engine/api.ts';
 import { connect } from '../engine/connect.ts';
 
@@ -15,17 +14,6 @@ export async function connectFor(cmd: Command): Promise<Engine> {
   const remote = g.remote || g.url || g.connection || process.env.CONTAINER_HOST || process.env.CONTAINER_CONNECTION;
   const url = remote ? (await import('./connection.ts')).remoteURL(g) : undefined;
   return connect(url ? { url } : { root: g.root, runroot: g.runroot, runtime: g.runtime });
-}
-
-/** @deprecated scaffold while commands move to connectFor; goes away with the last caller. */
-export function engineFor(cmd: Command): EngineContext {
-  let root: Command = cmd;
-  while (root.parent) root = root.parent;
-  const g = root.opts() as { root?: string; runroot?: string; runtime?: string; remote?: boolean; url?: string; connection?: string };
-  if (g.remote || g.url || g.connection || process.env.CONTAINER_HOST || process.env.CONTAINER_CONNECTION) {
-    throw new HuskError('NOT_IMPLEMENTED', `${cmd.name()} does not go through the engine API yet and cannot run remotely`);
-  }
-  return new EngineContext({ root: g.root, runroot: g.runroot, runtime: g.runtime });
 }
 
 /** Collector for repeatable flags (-e A -e B). */
