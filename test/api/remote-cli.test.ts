@@ -32,13 +32,13 @@ const local = (args: string[]) => store.huskAsync(args);
 /** The two commands run a moment apart: relative times (and the column widths they set) may differ. */
 const timeless = (s: string) => s.replace(/(\d+ seconds?|Less than a second|About a minute)/g, 'T').replace(/ {2,}/g, '  ');
 
-test('run -d, ps, logs, rm -f: remote output is the local output', async () => {
+test('run -d, ps, logs, exec, rm -f: remote output is the local output', async () => {
   const run = await remote(['run', '-d', '--name', 'rc1', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exec sleep 1000']);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /^[0-9a-f]{64}\n$/);
   await new Promise((r) => setTimeout(r, 500));
 
-  for (const args of [['ps'], ['ps', '-a', '--no-trunc'], ['logs', 'rc1'], ['inspect', '--format', '{{.State.Status}} {{.Name}}', 'rc1']]) {
+  for (const args of [['ps'], ['ps', '-a', '--no-trunc'], ['logs', 'rc1'], ['exec', 'rc1', 'sh', '-c', 'echo in; echo e >&2; exit 3'], ['inspect', '--format', '{{.State.Status}} {{.Name}}', 'rc1']]) {
     const [r, l] = await Promise.all([remote(args), local(args)]);
     assert.equal(r.code, l.code, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(timeless(r.stdout), timeless(l.stdout), args.join(' '));

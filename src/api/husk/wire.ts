@@ -104,7 +104,8 @@ export function extract(args: unknown[], outAt: ReadonlySet<number> = new Set())
     if (isSignal(v)) { x.signals.push(v); return { $husk: 'signal' }; }
     const readable = isReadable(v), writable = isWritable(v);
     if (writable && (sink || !readable)) { x.outputs.set(next, v); return { $husk: 'out', id: next++ }; }
-    if (readable) { x.inputs.set(next, v); return { $husk: 'in', id: next++ }; }
+    // An object-mode stream carries values (resize sizes), not bytes.
+    if (readable && !(v as { readableObjectMode?: boolean }).readableObjectMode) { x.inputs.set(next, v); return { $husk: 'in', id: next++ }; }
     if (isAsyncIterable(v)) { x.iters.set(next, v); return { $husk: 'iter', id: next++ }; }
     if (Array.isArray(v)) return v.map((e) => walk(e, false));
     const o: Record<string, unknown> = {};
