@@ -6,12 +6,14 @@ import { HuskError, invalidArgument, type ErrorCode } from '../common/errors.ts'
 import type { Engine, ItemReport } from '../engine/api.ts';
 import { connect } from '../engine/connect.ts';
 
-/** The engine the global flags (--root, --runroot, --runtime) ask for. */
-export function connectFor(cmd: Command): Promise<Engine> {
+/** The engine the global flags ask for: local (--root, --runroot, --runtime) or remote (--remote, --url, --connection, CONTAINER_HOST). */
+export async function connectFor(cmd: Command): Promise<Engine> {
   let root: Command = cmd;
   while (root.parent) root = root.parent;
-  const g = root.opts() as { root?: string; runroot?: string; runtime?: string };
-  return connect({ root: g.root, runroot: g.runroot, runtime: g.runtime });
+  const g = root.opts() as { root?: string; runroot?: string; runtime?: string; remote?: boolean; url?: string; connection?: string };
+  const remote = g.remote || g.url || g.connection || process.env.CONTAINER_HOST || process.env.CONTAINER_CONNECTION;
+  const url = remote ? (await import('./connection.ts')).remoteURL(g) : undefined;
+  return connect(url ? { url } : { root: g.root, runroot: g.runroot, runtime: g.runtime });
 }
 
 /** Collector for repeatable flags (-e A -e B). */

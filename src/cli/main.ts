@@ -77,7 +77,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   wait: [container, 'Block on one or more containers'],
 };
 
-export interface GlobalOptions { root?: string; runroot?: string; runtime?: string; logLevel?: string }
+export interface GlobalOptions { root?: string; runroot?: string; runtime?: string; logLevel?: string; remote?: boolean; url?: string; connection?: string }
 
 // Podman's levels (logrus); a bad one exits 1, not 125 (001-basic.bats "--log-level").
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic'];
@@ -94,6 +94,9 @@ function buildProgram(): Command {
     .option('--root <path>', 'Path to the graph root directory where images and containers are stored')
     .option('--runroot <path>', 'Path to the runtime root directory for volatile state')
     .option('--runtime <name>', 'Path or name of the OCI runtime (crun, runc)')
+    .option('-r, --remote', 'Access a remote husk service (CONTAINER_HOST, or the default connection)')
+    .option('--url <uri>', 'URL of the remote husk service (unix://PATH, tcp://HOST:PORT, ssh://[USER@]HOST[:PORT]/PATH)')
+    .option('-c, --connection <name>', 'Connection to use for remote husk service (see husk system connection)')
     .addOption(new Option('--log-level <level>', `Log messages above specified level (${LOG_LEVELS.join(', ')})`).argParser(parseLogLevel).default('warn'))
     .enablePositionalOptions()
     .exitOverride();
@@ -106,7 +109,7 @@ function commandWord(argv: string[]): string | undefined {
     const a = argv[i];
     if (a === '--') return argv[i + 1];
     if (!a.startsWith('-')) return a;
-    if (/^--(root|runroot|runtime|log-level)$/.test(a)) i++;
+    if (/^(--(root|runroot|runtime|log-level|url|connection)|-c)$/.test(a)) i++;
   }
   return undefined;
 }

@@ -7,6 +7,7 @@ import { HuskError } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
 import { collect, connectFor, parseTime, print } from './common.ts';
+import { makeConnection } from './connection.ts';
 import { renderOne } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 import { API_VERSION, VERSION } from './version.ts';
@@ -191,5 +192,6 @@ export function register(program: Command): void {
   group.addCommand(makeEvents());
   group.addCommand(makeMigrate());
   group.addCommand(makeService());
+  group.addCommand(makeConnection());
   program.addCommand(group);
 }

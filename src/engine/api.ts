@@ -32,6 +32,10 @@ export interface ConnectOptions {
   runroot?: string;
   /** OCI runtime name or path (crun, runc). */
   runtime?: string;
+  /** A remote engine (unix://PATH, tcp://HOST:PORT, ssh://USER@HOST/PATH): the other options are the server's. */
+  url?: string;
+  /** Remote with no url: CONTAINER_HOST, else the default socket (src/api/remote). */
+  remote?: boolean;
 }
 
 export interface Engine {

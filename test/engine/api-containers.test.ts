@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable, Writable } from 'node:stream';
-import { connect } from '../../src/engine/connect.ts';
+import { openEngine } from './engine.ts';
 import type { Engine, ItemReport, TerminalSize } from '../../src/engine/api.ts';
 import type { ContainerSpec, LogLine } from '../../src/engine/container/api.ts';
 import { Store } from '../helpers.ts';
@@ -14,7 +14,7 @@ let engine: Engine;
 
 before(async () => {
   store.busybox();
-  engine = await connect({ root: store.root, runroot: store.runroot });
+  engine = await openEngine({ root: store.root, runroot: store.runroot });
 });
 
 after(async () => {

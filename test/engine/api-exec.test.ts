@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import type { Engine, TerminalSize } from '../../src/engine/api.ts';
-import { connect } from '../../src/engine/connect.ts';
+import { openEngine } from './engine.ts';
 import { HuskError } from '../../src/common/errors.ts';
 import { Store } from '../helpers.ts';
 
@@ -44,7 +44,7 @@ async function execIds(ref: string): Promise<string[]> {
 before(async () => {
   s.busybox();
   s.ok(['run', '-d', '--name', 'box', 'busybox', 'sleep', '1000']);
-  engine = await connect({ root: s.root, runroot: s.runroot });
+  engine = await openEngine({ root: s.root, runroot: s.runroot });
 });
 
 after(async () => {

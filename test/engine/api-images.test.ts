@@ -7,7 +7,7 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync } fr
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Engine } from '../../src/engine/api.ts';
-import { connect } from '../../src/engine/connect.ts';
+import { openEngine } from './engine.ts';
 import type { PullProgress, PushProgress } from '../../src/engine/image/api.ts';
 import { HuskError } from '../../src/common/errors.ts';
 import { FIXTURES, Store } from '../helpers.ts';
@@ -19,7 +19,7 @@ let engine: Engine;
 let busybox = '';
 
 before(async () => {
-  engine = await connect({ root: s.root, runroot: s.runroot });
+  engine = await openEngine({ root: s.root, runroot: s.runroot });
   const img = await engine.images.import(ROOTFS, { reference: 'busybox', changes: ['LABEL stage=base'] });
   busybox = img.id;
   assert.deepEqual(img.names, ['localhost/busybox:latest']);
@@ -118,7 +118,7 @@ test('save to a file and a stream, load both back', async () => {
   await rejectsWith(engine.images.save(['busybox'], out, { format: 'oci-dir' }), 'INVALID_ARGUMENT');
 
   const other = new Store('husk-api-images-load-');
-  const e2 = await connect({ root: other.root, runroot: other.runroot });
+  const e2 = await openEngine({ root: other.root, runroot: other.runroot });
   try {
     const [fromFile] = await e2.images.load(file);
     assert.equal(fromFile.id, busybox);

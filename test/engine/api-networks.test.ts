@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Engine } from '../../src/engine/api.ts';
-import { connect } from '../../src/engine/connect.ts';
+import { openEngine } from './engine.ts';
 import type { HuskError } from '../../src/common/errors.ts';
 import { Store } from '../helpers.ts';
 import { linkExists, randomSubnet } from '../cli/nettools.ts';
@@ -16,7 +16,7 @@ const tag = process.pid % 100000;
 
 before(async () => {
   s.busybox();
-  engine = await connect({ root: s.root, runroot: s.runroot });
+  engine = await openEngine({ root: s.root, runroot: s.runroot });
 });
 after(async () => {
   s.husk(['rm', '-af', '-t', '0']);

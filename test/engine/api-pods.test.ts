@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Engine } from '../../src/engine/api.ts';
-import { connect } from '../../src/engine/connect.ts';
+import { openEngine } from './engine.ts';
 import { HuskError } from '../../src/common/errors.ts';
 import { Store } from '../helpers.ts';
 
@@ -14,7 +14,7 @@ let engine: Engine;
 
 before(async () => {
   s.busybox();
-  engine = await connect({ root: s.root, runroot: s.runroot });
+  engine = await openEngine({ root: s.root, runroot: s.runroot });
 });
 after(async () => {
   await engine.close();

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Engine } from '../../src/engine/api.ts';
-import { connect } from '../../src/engine/connect.ts';
+import { openEngine } from './engine.ts';
 import type { HuskEvent } from '../../src/engine/system/api.ts';
 import { HuskError } from '../../src/common/errors.ts';
 import { FIXTURES, Store } from '../helpers.ts';
@@ -15,7 +15,7 @@ let engine: Engine;
 let id = '';
 
 before(async () => {
-  engine = await connect({ root: s.root, runroot: s.runroot });
+  engine = await openEngine({ root: s.root, runroot: s.runroot });
   id = (await engine.images.import(join(FIXTURES, 'busybox-rootfs.tar'), { reference: 'busybox' })).id;
 });
 

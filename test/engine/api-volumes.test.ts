@@ -7,7 +7,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { join, relative } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type { Engine } from '../../src/engine/api.ts';
-import { connect } from '../../src/engine/connect.ts';
+import { openEngine } from './engine.ts';
 import type { HuskError } from '../../src/common/errors.ts';
 import { writeTar, type TarWriteEntry } from '../../src/image/tarwriter.ts';
 import { Store } from '../helpers.ts';
@@ -17,7 +17,7 @@ let engine: Engine;
 
 before(async () => {
   s.busybox();
-  engine = await connect({ root: s.root, runroot: s.runroot });
+  engine = await openEngine({ root: s.root, runroot: s.runroot });
 });
 after(async () => {
   await engine.close();

@@ -1,0 +1,67 @@
+// The CLI against a remote engine: `husk --url unix://SOCK ...` through
+// huskRoutes() served in-process over the same store prints what the local
+// CLI prints, and fails with the same exit code and message.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { Engine } from '../../src/engine/api.ts';
+import { connect } from '../../src/engine/connect.ts';
+import { Store } from '../helpers.ts';
+import { serveHusk, type RunningServer } from './remote-server.ts';
+
+const store = new Store('husk-remote-cli-');
+let engine: Engine;
+let server: RunningServer;
+
+before(async () => {
+  store.busybox();
+  engine = await connect({ root: store.root, runroot: store.runroot });
+  server = await serveHusk(engine, join(store.dir, 'husk.sock'));
+});
+
+after(async () => {
+  await server.close();
+  await engine.close();
+  await store.destroyWhenIdle();
+});
+
+// The server answers in this process, so husk must run asynchronously.
+const remote = (args: string[]) => store.huskAsync(['--url', server.url, ...args]);
+const local = (args: string[]) => store.huskAsync(args);
+
+/** The two commands run a moment apart: relative times (and the column widths they set) may differ. */
+const timeless = (s: string) => s.replace(/(\d+ seconds?|Less than a second|About a minute)/g, 'T').replace(/ {2,}/g, '  ');
+
+test('run -d, ps, logs, exec, rm -f: remote output is the local output', async () => {
+  const run = await remote(['run', '-d', '--name', 'rc1', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exec sleep 1000']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^[0-9a-f]{64}\n$/);
+  await new Promise((r) => setTimeout(r, 500));
+
+  for (const args of [['ps'], ['ps', '-a', '--no-trunc'], ['logs', 'rc1'], ['exec', 'rc1', 'sh', '-c', 'echo in; echo e >&2; exit 3'], ['inspect', '--format', '{{.State.Status}} {{.Name}}', 'rc1']]) {
+    const [r, l] = await Promise.all([remote(args), local(args)]);
+    assert.equal(r.code, l.code, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(timeless(r.stdout), timeless(l.stdout), args.join(' '));
+    assert.equal(r.stderr, l.stderr, args.join(' '));
+  }
+
+  const rm = await remote(['rm', '-f', 'rc1']);
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.equal(rm.stdout, run.stdout, 'rm -f prints the full ID, as locally');
+  assert.equal((await local(['ps', '-aq'])).stdout, '');
+});
+
+test('errors keep their code and message: rm nosuch, inspect nosuch', async () => {
+  for (const args of [['rm', 'nosuch'], ['inspect', 'nosuch'], ['stop', 'nosuch'], ['volume', 'rm', 'nosuch']]) {
+    const [r, l] = await Promise.all([remote(args), local(args)]);
+    assert.notEqual(l.code, 0);
+    assert.equal(r.code, l.code, args.join(' '));
+    assert.equal(r.stderr, l.stderr, args.join(' '));
+  }
+});
+
+test('an unreachable service is a clear engine error', async () => {
+  const r = await store.huskAsync(['--url', `unix://${join(store.dir, 'nothing.sock')}`, 'ps']);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /unable to connect to husk at unix:\/\/.*nothing\.sock/);
+});
