@@ -167,9 +167,11 @@ function makeService(): Command {
       if (!Number.isInteger(idle) || idle < 0) throw new HuskError('INVALID_ARGUMENT', `invalid --time "${o.time}"`);
       // Loaded only here: no other command pays for the server's modules.
       const { activationFd, createApiServer } = await import('../api/server.ts');
+      const { huskRoutes } = await import('../api/husk/index.ts');
       const engine = await connectFor(this);
       const srv = await createApiServer(engine, {
-        uri, idleSeconds: idle, tlsCert: o.tlsCert, tlsKey: o.tlsKey, tlsClientCa: o.tlsClientCa, listenFd: activationFd(),
+        // husk's own RPC (the remote client) beside the Docker-compatible routes.
+        routes: huskRoutes(), uri, idleSeconds: idle, tlsCert: o.tlsCert, tlsKey: o.tlsKey, tlsClientCa: o.tlsClientCa, listenFd: activationFd(),
       });
       await new Promise<void>((resolve) => {
         srv.server.once('close', resolve);
