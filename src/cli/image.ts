@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import type { ImageRemoveReport, ImageSummary } from '../engine/image/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
+import { makeBuild } from './build.ts';
 import { ago, collect, connectFor, humanSize, print, printReports } from './common.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
@@ -269,6 +270,7 @@ export function register(program: Command): void {
   group.addCommand(makeHistory());
   group.addCommand(makePrune());
   group.addCommand(makeTree());
+  group.addCommand(makeBuild());
   group.addCommand(makeMount());
   group.addCommand(makeUnmount('unmount').alias('umount'));
   registerRegistryGroup(group);

@@ -20,10 +20,13 @@ const network: Loader = () => import('./network.ts');
 const pod: Loader = () => import('./pod.ts');
 const generate: Loader = () => import('./generate.ts');
 const quadlet: Loader = () => import('./quadlet.ts');
+const build: Loader = () => import('./build.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
   attach: [container, 'Attach to a running container'],
+  build: [build, 'Build an image using instructions from Containerfiles'],
+  buildx: [build, 'Build images (buildx compatibility)'],
   commit: [containerfs, 'Create new image based on the changed container'],
   container: [container, 'Manage containers'],
   cp: [containerfs, 'Copy files/folders between a container and the local filesystem'],

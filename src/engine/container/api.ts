@@ -178,6 +178,12 @@ export interface CommitOptions {
   format?: 'oci' | 'docker';
   squash?: boolean;
   includeVolumes?: boolean;
+  /** The new image's runtime config exactly, instead of the image's merged with the container's settings (builds set it; `changes` still apply). */
+  config?: Record<string, unknown>;
+  /** The history entry's created_by (default: the container's command line). */
+  createdBy?: string;
+  /** The image's creation time, RFC 3339 (default: now). */
+  created?: string;
 }
 
 export interface DiffOptions {

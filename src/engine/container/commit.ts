@@ -25,10 +25,20 @@ export interface CommitOptions {
   pause?: boolean;
   /** Record every bind and volume destination as a VOLUME, not just anonymous volumes. */
   includeVolumes?: boolean;
+  /** The runtime config exactly (a build's), instead of the image's merged with the container's settings. */
+  config?: Record<string, unknown>;
+  /** created_by of the history entry (default: the container's command line). */
+  createdBy?: string;
+  created?: string;
 }
 
 /** The image config's runtime part: the image's, overridden by what the container was run with. */
 function runtimeConfig(c: Container, img: ImageRecord, opts: CommitOptions): ImageRuntimeConfig {
+  if (opts.config) {
+    const rc = structuredClone(opts.config) as ImageRuntimeConfig;
+    applyChanges(rc, opts.changes ?? []);
+    return rc;
+  }
   const rc: ImageRuntimeConfig = structuredClone(img.config.config ?? {});
   const i = c.config.intent;
   if (i.entrypoint !== undefined) rc.Entrypoint = i.entrypoint;
@@ -81,11 +91,11 @@ export async function commitContainer(e: EngineContext, ref: string, opts: Commi
     // The lock keeps a stopped container from starting (or being removed) meanwhile.
     layer = await withLock(e.lockPath(id), read);
   }
-  const created = new Date().toISOString();
+  const created = opts.created ?? new Date().toISOString();
   const config: ImageConfig = {
     ...structuredClone(img.config), created, author: opts.author, config: runtime,
     rootfs: { type: 'layers', diff_ids: [...img.layers, layer.diffID] },
-    history: [...(img.config.history ?? []), { created, created_by: c.config.args.join(' '), author: opts.author, comment: opts.message }],
+    history: [...(img.config.history ?? []), { created, created_by: opts.createdBy ?? c.config.args.join(' '), author: opts.author, comment: opts.message }],
   };
   const configBytes = Buffer.from(JSON.stringify(config));
   const manifest: Manifest = {

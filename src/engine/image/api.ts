@@ -125,6 +125,24 @@ export interface ImageImportOptions {
   message?: string;
 }
 
+/** A config-only image (a build step that adds no layer); see ImagesAPI.derive. */
+export interface ImageDeriveOptions {
+  /** The runtime config exactly (Env, Cmd, Labels...). */
+  config: Record<string, unknown>;
+  /** Adds a history entry (empty_layer) with this created_by. */
+  createdBy?: string;
+  comment?: string;
+  author?: string;
+  /** RFC 3339 (default: now). */
+  created?: string;
+  /** Manifest annotations. */
+  annotations?: Record<string, string>;
+  /** Names for the image (short names go under localhost/). */
+  names?: string[];
+  /** A plain tar stream (a layer diff, OCI whiteouts allowed) added as the new top layer. */
+  layer?: AsyncIterable<Buffer>;
+}
+
 export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir';
 
 export interface SearchOptions extends RegistryOptions {
@@ -175,6 +193,12 @@ export interface ImagesAPI {
   prune(o?: ImagePruneOptions): Promise<PruneReport[]>;
   /** A root filesystem tarball (path or stream; plain, gzip or zstd) as a one-layer image. */
   import(source: string | NodeJS.ReadableStream, o?: ImageImportOptions): Promise<ImageRecord>;
+  /** A new image: the parent's layers (none: an empty, scratch image) under the given config. */
+  derive(parent: string | undefined, o: ImageDeriveOptions): Promise<ImageRecord>;
+  /** The build cache: the image ID recorded for a step key, if that image still exists. */
+  cacheGet(key: string): Promise<string | undefined>;
+  /** Records the image a build step produced under its key. */
+  cachePut(key: string, id: string): Promise<void>;
   /** docker-archive / oci-archive tarballs (path or stream) or an OCI layout directory; returns the images loaded. */
   load(source: string | NodeJS.ReadableStream): Promise<ImageRecord[]>;
   /**

@@ -7,7 +7,7 @@ import type { PruneReport } from '../api.ts';
 import type { EngineContext } from '../context.ts';
 import { toReportError } from '../reports.ts';
 import type {
-  HistoryEntry, ImageInspect, ImageRemoveReport, ImagesAPI, ImageSummary, ImageTree, ImageImportOptions, ImageListOptions, LoginOptions,
+  HistoryEntry, ImageDeriveOptions, ImageInspect, ImageRemoveReport, ImagesAPI, ImageSummary, ImageTree, ImageImportOptions, ImageListOptions, LoginOptions,
   ImagePruneOptions, PullOptions, PushOptions, ImageRemoveOptions, SaveFormat, SearchOptions, SearchResult,
 } from './api.ts';
 
@@ -92,6 +92,21 @@ export class LocalImages implements ImagesAPI {
   async import(source: string | NodeJS.ReadableStream, o?: ImageImportOptions): Promise<ImageRecord> {
     const { importImage } = await import('./archive.ts');
     return importImage(this.#ctx, source, o);
+  }
+
+  async derive(parent: string | undefined, o: ImageDeriveOptions): Promise<ImageRecord> {
+    const { deriveImage } = await import('./derive.ts');
+    return deriveImage(this.#ctx, parent, o);
+  }
+
+  async cacheGet(key: string): Promise<string | undefined> {
+    const { cacheGet } = await import('./derive.ts');
+    return cacheGet(this.#ctx, key);
+  }
+
+  async cachePut(key: string, id: string): Promise<void> {
+    const { cachePut } = await import('./derive.ts');
+    await cachePut(this.#ctx, key, id);
   }
 
   async load(source: string | NodeJS.ReadableStream): Promise<ImageRecord[]> {

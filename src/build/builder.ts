@@ -1,0 +1,258 @@
+// Executes a Containerfile through the engine interface: each stage from its
+// base (a local or pulled image, `scratch`, an earlier stage), each step an
+// image — config-only steps through images.derive, COPY/ADD as a layer
+// written here, RUN in a real container (containers.run, the `husk run`
+// path) then containers.commit. Each step is keyed by its parent image and
+// its created_by (which holds the expanded instruction, the build args a RUN
+// sees and the content digest of what a COPY reads); with --layers the key
+// → image ID goes to the store's build cache, so an unchanged rebuild
+// reuses every step and runs nothing. Output follows Podman's.
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { Writable } from 'node:stream';
+import { HuskError, invalidArgument } from '../common/errors.ts';
+import type { Engine } from '../engine/api.ts';
+import type { CopyInstruction, Instruction, RunInstruction } from './ast.ts';
+import { placeSources } from './copy.ts';
+import { StageScope } from './expand.ts';
+import { loadIgnore, type ContextEntry, type ContextFilter } from './ignore.ts';
+import { applyInstruction, DEFAULT_SHELL, type RuntimeConfig, type StageState } from './instructions.ts';
+import { parseDockerfile } from './parser.ts';
+import { planStages, type Stage, type StagePlan } from './stages.ts';
+import { contextSources, imageSources, sourcesDigest, type Source } from './sources.ts';
+import { configCreatedBy, copyCreatedBy, runCreatedBy } from './steps.ts';
+import { tarStream } from './tar.ts';
+
+export interface BuildOptions {
+  /** The context directory (absolute). */
+  contextDir: string;
+  /** The Containerfile's text and the name used in messages. */
+  containerfile: { text: string; file: string; path?: string };
+  tags?: string[];
+  buildArgs?: Record<string, string>;
+  target?: string;
+  /** Ignore the cache (default false). */
+  noCache?: boolean;
+  /** Record steps in the cache (Podman's --layers, default true). */
+  layers?: boolean;
+  pull?: 'always' | 'missing' | 'never' | 'newer';
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** Seconds since the epoch for every created time (--timestamp). */
+  timestamp?: number;
+  /** Stages built at the same time (default 1). */
+  jobs?: number;
+  /** Remove RUN containers after a successful step (default true). */
+  rm?: boolean;
+  /** Remove them after a failed one too (default true). */
+  forceRm?: boolean;
+  /** Step lines and RUN output; nothing is written when quiet. */
+  output?: NodeJS.WritableStream;
+  quiet?: boolean;
+}
+
+export interface BuildReport {
+  /** The final image's ID. */
+  id: string;
+  /** The names it was tagged with. */
+  names: string[];
+}
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+const isConfigOnly = (k: Instruction['kind']) => !['RUN', 'COPY', 'ADD', 'ARG', 'FROM'].includes(k);
+
+class Build {
+  readonly results = new Map<number, string>();
+  private entries?: ContextEntry[];
+  private readonly filter: ContextFilter;
+  private readonly out: NodeJS.WritableStream;
+  readonly created?: string;
+  readonly engine: Engine;
+  readonly o: BuildOptions;
+  readonly plan: StagePlan;
+
+  constructor(engine: Engine, o: BuildOptions, plan: StagePlan) {
+    this.engine = engine;
+    this.o = o;
+    this.plan = plan;
+    this.filter = loadIgnore(o.contextDir, { containerfile: o.containerfile.path });
+    this.out = o.quiet || !o.output ? new Writable({ write: (_c, _e, cb) => cb() }) : o.output;
+    this.created = o.timestamp !== undefined ? new Date(o.timestamp * 1000).toISOString() : undefined;
+  }
+
+  print(line: string): void {
+    this.out.write(`${line}\n`);
+  }
+
+  contextEntries(): ContextEntry[] {
+    return (this.entries ??= this.filter.walk());
+  }
+
+  async baseImage(ref: string): Promise<string> {
+    const policy = this.o.pull ?? 'missing';
+    if (policy !== 'always' && (await this.engine.images.exists(ref))) return (await this.engine.images.get(ref)).id;
+    if (policy === 'never') throw new HuskError('NO_SUCH_IMAGE', `${ref}: image not known (pull policy never)`);
+    const [img] = await this.engine.images.pull(ref, { onMessage: (l) => this.print(l) });
+    return img.id;
+  }
+
+  /** A cached image for the key, or make() recorded under it. */
+  async step(parent: string | undefined, createdBy: string, last: boolean, make: () => Promise<string>): Promise<string> {
+    const key = sha(`${parent ?? 'scratch'}\n${createdBy}`);
+    const useCache = this.o.layers !== false && !this.o.noCache;
+    const hit = useCache ? await this.engine.images.cacheGet(key) : undefined;
+    if (hit) this.print(`--> Using cache ${hit}`);
+    const id = hit ?? (await make());
+    if (!hit && this.o.layers !== false) await this.engine.images.cachePut(key, id);
+    if (last && this.o.tags?.length) this.print(`COMMIT ${this.o.tags[0]}`);
+    this.print(`--> ${id.slice(0, 12)}`);
+    return id;
+  }
+
+  async runStage(stage: Stage): Promise<string> {
+    const many = this.plan.needed.length > 1;
+    const pos = many ? `[${this.plan.needed.indexOf(stage.index) + 1}/${this.plan.needed.length}] ` : '';
+    const total = stage.instructions.length + 1;
+    const isFinal = stage.index === this.plan.target;
+    this.print(`${pos}STEP 1/${total}: FROM ${stage.from.image}${stage.name ? ` AS ${stage.name}` : ''}`);
+    let parent: string | undefined;
+    if (stage.base.kind === 'image') parent = await this.baseImage(stage.base.ref);
+    else if (stage.base.kind === 'stage') parent = this.results.get(stage.base.index);
+    let cfg: RuntimeConfig = parent ? structuredClone(((await this.engine.images.get(parent)).config.config ?? {}) as RuntimeConfig) : {};
+    const scope = new StageScope(this.plan.global, cfg.Env ?? []);
+    const state: StageState = {};
+    const onlyFrom = stage.instructions.length === 0;
+    for (const [n, raw] of stage.instructions.entries()) {
+      const last = n === stage.instructions.length - 1 && isFinal;
+      this.print(`${pos}STEP ${n + 2}/${total}: ${raw.original.trim()}`);
+      const i = scope.apply(raw);
+      try {
+        if (i.kind === 'ARG') continue;
+        if (isConfigOnly(i.kind)) {
+          const next = structuredClone(cfg);
+          if (i.kind !== 'MAINTAINER') applyInstruction(next, i, state);
+          const createdBy = configCreatedBy(i);
+          const author = i.kind === 'MAINTAINER' ? i.value : undefined;
+          parent = await this.step(parent, createdBy, last, async () =>
+            (await this.engine.images.derive(parent, { config: next as Record<string, unknown>, createdBy, author, created: this.created })).id);
+          cfg = next;
+        } else if (i.kind === 'RUN') {
+          parent = await this.run(i, scope, cfg, parent, last);
+        } else if (i.kind === 'COPY' || i.kind === 'ADD') {
+          parent = await this.copy(i, cfg, parent, last);
+        }
+      } catch (e) {
+        if (e instanceof HuskError && !e.message.startsWith('building at STEP')) {
+          throw new HuskError(e.code, `building at STEP "${raw.original.trim()}": ${e.message}`);
+        }
+        throw e;
+      }
+    }
+    if (onlyFrom || !parent) {
+      // A stage that is only FROM (or FROM scratch alone) still yields an image.
+      parent = await this.step(parent, '', isFinal, async () => (await this.engine.images.derive(parent, { config: cfg as Record<string, unknown>, created: this.created })).id);
+    }
+    return parent;
+  }
+
+  async run(i: RunInstruction, scope: StageScope, cfg: RuntimeConfig, parent: string | undefined, last: boolean): Promise<string> {
+    if (!parent) throw invalidArgument('RUN needs a base image with a shell (the stage is FROM scratch with nothing in it)');
+    const shell = cfg.Shell?.length ? cfg.Shell : DEFAULT_SHELL;
+    let argv: string[];
+    if (i.command.form === 'exec') argv = i.command.args;
+    else if (i.heredocs.length === 1 && /^\s*\d*<<-?\S+\s*$/.test(i.command.line)) argv = [...shell, i.heredocs[0].content]; // RUN <<EOF: the body is the script
+    else argv = [...shell, [i.command.line, ...i.heredocs.map((h) => `${h.content}${h.name}`)].join('\n')]; // the shell reads its own heredocs
+    const args: Record<string, string> = {};
+    for (const [k, v] of scope.args) if (v !== undefined && !scope.env.has(k)) args[k] = v;
+    const network = i.network === 'none' || i.network === 'host' ? i.network : undefined;
+    const createdBy = runCreatedBy(argv, args) + (network ? ` #network=${network}` : '');
+    return this.step(parent, createdBy, last, async () => {
+      const env = scope.runEnv();
+      const ctr = await this.engine.containers.create({ image: parent, command: argv, entrypoint: [], env, network, labels: { 'io.husk.build': 'true' } });
+      const id = ctr.config.id;
+      let ok = false;
+      try {
+        const r = await this.engine.containers.startAttach(id, { stdout: this.out, stderr: this.out });
+        const code = r.exitCode ?? (await this.engine.containers.wait(id));
+        if (code !== 0) throw new HuskError('RUNTIME', `building at STEP "RUN ${i.command.form === 'exec' ? JSON.stringify(i.command.args) : i.command.line}": while running runtime: exit status ${code}`);
+        const img = await this.engine.containers.commit(id, { config: cfg as Record<string, unknown>, createdBy, created: this.created, pause: false });
+        ok = true;
+        return img;
+      } finally {
+        if (ok ? this.o.rm !== false : this.o.forceRm !== false) await this.engine.containers.remove([id], { force: true });
+      }
+    });
+  }
+
+  async sources(i: CopyInstruction): Promise<{ sources: Source[]; release?: () => Promise<void> }> {
+    const heredocs = new Map(i.heredocs.map((h) => [h.name, h]));
+    if (i.from === undefined) {
+      const sources = i.sources.map((s) => {
+        const h = heredocs.get(s.replace(/^\d*<<-?/, '').replace(/["']/g, ''));
+        if (h && /^\d*<<-?/.test(s)) return [{ base: h.name, isDir: false, files: [{ name: '', type: 'file' as const, abs: '', mode: 0o644, mtime: 0, content: Buffer.from(h.content) }] }];
+        return contextSources(this.o.contextDir, this.contextEntries(), s);
+      }).flat();
+      return { sources };
+    }
+    const byName = this.plan.stages.find((s) => s.name === i.from!.toLowerCase() || String(s.index) === i.from);
+    const image = byName ? this.results.get(byName.index)! : await this.baseImage(i.from);
+    const root = await this.engine.images.mount(image);
+    try {
+      return { sources: i.sources.flatMap((s) => imageSources(root, s)), release: async () => void (await this.engine.images.unmount(image)) };
+    } catch (e) {
+      await this.engine.images.unmount(image);
+      throw e;
+    }
+  }
+
+  async copy(i: CopyInstruction, cfg: RuntimeConfig, parent: string | undefined, last: boolean): Promise<string> {
+    if (i.kind === 'ADD' && i.sources.some((s) => /^https?:\/\//.test(s))) throw new HuskError('NOT_IMPLEMENTED', 'ADD of a URL is not supported yet');
+    const dest = i.dest.startsWith('/') ? i.dest : posix.join(cfg.WorkingDir || '/', i.dest) + (i.dest.endsWith('/') ? '/' : '');
+    const { sources, release } = await this.sources(i);
+    try {
+      const digest = sourcesDigest(sources);
+      const kind = sources.length > 1 ? 'multi' : sources[0]?.isDir ? 'dir' : 'file';
+      const createdBy = copyCreatedBy(i, kind, digest, dest);
+      return await this.step(parent, createdBy, last, async () => {
+        const hasLayers = parent ? (await this.engine.images.get(parent)).layers.length > 0 : false;
+        const parentRoot = hasLayers ? await this.engine.images.mount(parent!) : undefined;
+        try {
+          const entries = placeSources(sources, { dest, chown: i.chown, chmod: i.chmod, parentRoot, mtime: this.o.timestamp });
+          const img = await this.engine.images.derive(parent, { config: cfg as Record<string, unknown>, createdBy, created: this.created, layer: tarStream(entries) });
+          return img.id;
+        } finally {
+          if (parentRoot) await this.engine.images.unmount(parent!);
+        }
+      });
+    } finally {
+      await release?.();
+    }
+  }
+}
+
+/** Builds the Containerfile's target stage; returns the final image. */
+export async function build(engine: Engine, o: BuildOptions): Promise<BuildReport> {
+  const df = parseDockerfile(o.containerfile.text, { file: o.containerfile.file });
+  const plan = planStages(df, { target: o.target, buildArgs: o.buildArgs });
+  const b = new Build(engine, o, plan);
+  const jobs = Math.max(1, o.jobs ?? 1);
+  for (const wave of plan.waves) {
+    for (let k = 0; k < wave.length; k += jobs) {
+      await Promise.all(wave.slice(k, k + jobs).map(async (n) => b.results.set(n, await b.runStage(plan.stages[n]))));
+    }
+  }
+  let id = b.results.get(plan.target)!;
+  if (Object.keys(o.labels ?? {}).length || Object.keys(o.annotations ?? {}).length) {
+    const img = await engine.images.get(id);
+    const config = structuredClone(img.config.config ?? {}) as RuntimeConfig;
+    config.Labels = { ...config.Labels, ...o.labels };
+    id = (await engine.images.derive(id, { config: config as Record<string, unknown>, annotations: o.annotations, created: b.created })).id;
+  }
+  const names: string[] = [];
+  if (o.tags?.length) {
+    await engine.images.tag(id, o.tags);
+    names.push(...(await engine.images.get(id)).names.filter((n) => o.tags!.some((t) => n === t || n.startsWith(`localhost/${t}`) || n.endsWith(`/${t}`) || n.includes(t))));
+    for (const n of names) b.print(`Successfully tagged ${n}`);
+  }
+  return { id, names };
+}

@@ -1,0 +1,102 @@
+// `build` (also `image build` and `buildx build`): flags into BuildOptions,
+// one call to the builder, the final ID printed. The builder (src/build/)
+// does the work through the engine interface.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { invalidArgument } from '../common/errors.ts';
+import { collect, connectFor, parseEnvFiles, parseLabels, print } from './common.ts';
+
+type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const bool = (v: unknown, dflt: boolean) => (v === undefined ? dflt : typeof v === 'boolean' ? v : String(v) !== 'false');
+
+function readStdin(): Buffer {
+  return readFileSync(0);
+}
+
+/** A directory, a tarball (extracted to a temp dir) or "-" (a tar on stdin). */
+function contextDir(arg: string, cleanup: string[]): string {
+  if (arg !== '-' && statSync(arg, { throwIfNoEntry: false })?.isDirectory()) return resolve(arg);
+  if (arg !== '-' && !existsSync(arg)) throw invalidArgument(`context ${arg}: no such file or directory`);
+  const dir = mkdtempSync(join(tmpdir(), 'husk-build-context-'));
+  cleanup.push(dir);
+  const r = spawnSync('tar', ['-x', '-C', dir, '-f', arg === '-' ? '-' : resolve(arg)], { input: arg === '-' ? readStdin() : undefined });
+  if (r.status !== 0) throw invalidArgument(`extracting the build context: ${String(r.stderr ?? '').trim()}`);
+  return dir;
+}
+
+function containerfile(file: string | undefined, ctx: string): { text: string; file: string; path?: string } {
+  if (file === '-') return { text: readStdin().toString('utf8'), file: 'stdin' };
+  if (file) {
+    const path = isAbsolute(file) ? file : resolve(file);
+    return { text: readFileSync(path, 'utf8'), file, path };
+  }
+  for (const name of ['Containerfile', 'Dockerfile']) {
+    const path = join(ctx, name);
+    if (existsSync(path)) return { text: readFileSync(path, 'utf8'), file: name, path };
+  }
+  throw invalidArgument(`no Containerfile or Dockerfile specified or found in context directory, ${ctx}`);
+}
+
+export function makeBuild(name = 'build'): Command {
+  return new Command(name).description('Build an image using instructions from Containerfiles')
+    .usage('[options] [CONTEXT]')
+    .option('-f, --file <path>', 'Containerfile to use ("-": stdin)')
+    .option('-t, --tag <name>', 'Name of the resulting image (repeatable)', collect, [])
+    .option('--build-arg <arg=value>', 'Set a build-time variable (repeatable)', collect, [])
+    .option('--build-arg-file <file>', 'File of build-time variables, one ARG=value a line (repeatable)', collect, [])
+    .option('--target <stage>', 'Stage to build')
+    .option('--no-cache', 'Do not use the cache')
+    .option('--pull [policy]', 'Pull the base images: always, missing, never, newer (default missing; bare: always)')
+    .option('--layers [bool]', 'Cache intermediate images (default true)')
+    .option('--label <key=value>', 'Set a label on the image (repeatable)', collect, [])
+    .option('--annotation <key=value>', 'Set an annotation on the image (repeatable)', collect, [])
+    .option('--iidfile <file>', 'Write the image ID to the file')
+    .option('--format <format>', 'Manifest format: oci or docker', 'oci')
+    .option('-q, --quiet', 'Print only the image ID', false)
+    .option('--rm [bool]', 'Remove intermediate containers after a successful build (default true)')
+    .option('--force-rm [bool]', 'Always remove intermediate containers (default true)')
+    .option('--timestamp <seconds>', 'Set the created time of the image and its history')
+    .option('--jobs <n>', 'Stages built in parallel (default 1)')
+    .argument('[context]', 'Context directory, tarball or "-"', '.')
+    .action(async function (this: Command, ctxArg: string, o: Opts) {
+      if (o.format !== 'oci' && o.format !== 'docker') throw invalidArgument(`unrecognized image type "${o.format}"`);
+      const pull = o.pull === true ? 'always' : o.pull === false ? 'never' : o.pull ?? 'missing';
+      if (!['always', 'missing', 'never', 'newer', 'true', 'false'].includes(pull)) throw invalidArgument(`invalid pull policy "${pull}"`);
+      const buildArgs = parseEnvFiles(o.buildArgFile);
+      for (const a of o.buildArg as string[]) {
+        const eq = a.indexOf('=');
+        if (eq < 0) { if (process.env[a] !== undefined) buildArgs[a] = process.env[a]!; } else buildArgs[a.slice(0, eq)] = a.slice(eq + 1);
+      }
+      const cleanup: string[] = [];
+      try {
+        const ctx = contextDir(ctxArg, cleanup);
+        const { build } = await import('../build/builder.ts');
+        const engine = await connectFor(this);
+        const r = await build(engine, {
+          contextDir: ctx, containerfile: containerfile(o.file, ctx), tags: o.tag, buildArgs, target: o.target,
+          noCache: o.cache === false, layers: bool(o.layers, true),
+          pull: (pull === 'true' ? 'always' : pull === 'false' ? 'missing' : pull) as 'always' | 'missing' | 'never' | 'newer',
+          labels: parseLabels(o.label), annotations: parseLabels(o.annotation),
+          timestamp: o.timestamp !== undefined ? Number(o.timestamp) : undefined,
+          jobs: o.jobs !== undefined ? Number(o.jobs) : undefined,
+          rm: bool(o.rm, true), forceRm: bool(o.forceRm, true), quiet: o.quiet, output: process.stdout,
+        });
+        if (o.iidfile) writeFileSync(o.iidfile, `sha256:${r.id}`);
+        print(r.id);
+      } finally {
+        for (const d of cleanup) rmSync(d, { recursive: true, force: true });
+      }
+    });
+}
+
+export function register(program: Command, word: string): void {
+  if (word === 'buildx') {
+    program.addCommand(new Command('buildx').description('Build images (buildx compatibility)').addCommand(makeBuild()));
+    return;
+  }
+  program.addCommand(makeBuild());
+}
