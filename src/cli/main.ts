@@ -17,10 +17,12 @@ const containerfs: Loader = () => import('./containerfs.ts');
 const registry: Loader = () => import('./registry.ts');
 const network: Loader = () => import('./network.ts');
 const pod: Loader = () => import('./pod.ts');
+const compose: Loader = () => import('./compose.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
   attach: [container, 'Attach to a running container'],
+  compose: [compose, 'Define and run multi-container applications'],
   commit: [containerfs, 'Create new image based on the changed container'],
   container: [container, 'Manage containers'],
   cp: [containerfs, 'Copy files/folders between a container and the local filesystem'],
