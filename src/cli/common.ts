@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { HuskError, invalidArgument, type ErrorCode } from '../common/errors.ts';
-import { EngineContext } from '../engine/context.ts';
 import type { Engine, ItemReport } from '../engine/api.ts';
 import { connect } from '../engine/connect.ts';
 
@@ -13,14 +12,6 @@ export function connectFor(cmd: Command): Promise<Engine> {
   while (root.parent) root = root.parent;
   const g = root.opts() as { root?: string; runroot?: string; runtime?: string };
   return connect({ root: g.root, runroot: g.runroot, runtime: g.runtime });
-}
-
-/** @deprecated scaffold while commands move to connectFor; goes away with the last caller. */
-export function engineFor(cmd: Command): EngineContext {
-  let root: Command = cmd;
-  while (root.parent) root = root.parent;
-  const g = root.opts() as { root?: string; runroot?: string; runtime?: string };
-  return new EngineContext({ root: g.root, runroot: g.runroot, runtime: g.runtime });
 }
 
 /** Collector for repeatable flags (-e A -e B). */

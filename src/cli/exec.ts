@@ -1,14 +1,17 @@
-// `exec`: run a process in a running container.
+// `exec`: run a process in a running container, as an exec session that is
+// created, started attached (or detached with -d) and, attached, removed
+// once it returns; the process's exit code becomes husk's.
 import { Command } from 'commander';
-import { collect, engineFor, parseEnv, parseEnvFiles } from './common.ts';
-import { execInContainer } from '../engine/container/exec.ts';
+import type { ExecStartOptions } from '../engine/container/api.ts';
+import { collect, connectFor, parseEnv, parseEnvFiles } from './common.ts';
+import { forwardedSignals, rawStdin, terminalSizes } from './session-io.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const E = { execInContainer };
 
 export function makeExec(): Command {
   return new Command('exec').description('Run a process in a running container')
     .option('-d, --detach', 'Run the exec session in detached mode (backgrounded)', false)
+    .option('--detach-keys <keys>', 'Select the key sequence for detaching a container. Format is a single character [a-Z] or ctrl-<value> where <value> is one of: a-z, @, ^, [, , or _')
     .option('-e, --env <env>', 'Set environment variables', collect, [])
     .option('--env-file <file>', 'Read in a file of environment variables', collect, [])
     .option('-i, --interactive', 'Keep STDIN open even if not attached', false)
@@ -20,12 +23,32 @@ export function makeExec(): Command {
     .argument('<container>')
     .argument('<command...>')
     .action(async function (this: Command, name: string, command: string[], o: Opts) {
-      const e = engineFor(this);
       const env = parseEnvFiles(o.envFile);
       parseEnv(o.env, env);
-      process.exitCode = await E.execInContainer(e, name, {
-        command, env, user: o.user, workdir: o.workdir, tty: o.tty, interactive: o.interactive, detach: o.detach,
+      const engine = await connectFor(this);
+      const detach = !!o.detach;
+      const id = await engine.exec.create(name, {
+        command, env, user: o.user, workdir: o.workdir, tty: o.tty, interactive: o.interactive, privileged: o.privileged,
+        detachKeys: o.detachKeys, autoRemove: !detach,
       });
+      if (detach) {
+        await engine.exec.start(id, { detach: true });
+        return;
+      }
+      const done = new AbortController();
+      const io: ExecStartOptions = {
+        stdin: o.interactive ? process.stdin : undefined, stdout: process.stdout, stderr: process.stderr,
+        // With a terminal, keys (Ctrl-C too) reach the process through it; without, signals are forwarded.
+        resize: o.tty ? terminalSizes(done.signal) : undefined,
+        signals: o.tty ? undefined : forwardedSignals(done.signal),
+      };
+      const restore = o.tty && o.interactive ? rawStdin() : () => {};
+      try {
+        const code = await engine.exec.start(id, io);
+        if (code !== undefined) process.exitCode = code;
+      } finally {
+        restore();
+        done.abort();
+      }
     });
 }
-

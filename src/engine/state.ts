@@ -6,6 +6,7 @@ import { HuskError, noSuchContainer, invalidArgument } from '../common/errors.ts
 import { openDatabase, transaction, type Database } from '../common/sqlite.ts';
 import type { Container, ContainerConfig, ContainerState, PodConfig } from './types.ts';
 import { migrateStore } from './migrate.ts';
+import type { ExecCreateOptions } from './container/api.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS containers (
@@ -166,4 +167,87 @@ export class StateDB {
   imageInUse(imageId: string): string[] {
     return this.list().filter((c) => c.config.imageId === imageId).map((c) => c.config.id);
   }
+
+  // ---- Exec sessions (see ExecSession below) ----
+
+  addExecSession(s: ExecSession): void {
+    this.execDb().prepare('INSERT INTO exec_sessions (id, container, session) VALUES (?, ?, ?)').run(s.id, s.containerId, JSON.stringify(s));
+  }
+
+  getExecSession(id: string): ExecSession | undefined {
+    const row = this.execDb().prepare('SELECT session FROM exec_sessions WHERE id = ?').get(id) as { session: string } | undefined;
+    return row && JSON.parse(row.session);
+  }
+
+  /** Full ID or unique prefix; undefined if none. */
+  lookupExecSession(ref: string): string | undefined {
+    if (!/^[0-9a-f]+$/.test(ref)) return undefined;
+    const rows = this.execDb().prepare('SELECT id FROM exec_sessions WHERE id LIKE ? LIMIT 2').all(`${ref}%`) as { id: string }[];
+    if (rows.length > 1) throw invalidArgument(`more than one result for exec session "${ref}"`);
+    return rows[0]?.id;
+  }
+
+  /** Read-modify-write in one transaction; undefined when the session is gone. */
+  updateExecSession(id: string, fn: (s: ExecSession) => void): ExecSession | undefined {
+    const db = this.execDb();
+    return transaction(db, () => {
+      const s = this.getExecSession(id);
+      if (!s) return undefined;
+      fn(s);
+      db.prepare('UPDATE exec_sessions SET session = ? WHERE id = ?').run(JSON.stringify(s), id);
+      return s;
+    });
+  }
+
+  removeExecSession(id: string): void {
+    this.execDb().prepare('DELETE FROM exec_sessions WHERE id = ?').run(id);
+  }
+
+  /** A container's sessions, oldest first. */
+  execSessionIds(containerId: string): string[] {
+    return (this.execDb().prepare('SELECT id FROM exec_sessions WHERE container = ? ORDER BY rowid').all(containerId) as { id: string }[]).map((r) => r.id);
+  }
+
+  removeExecSessions(containerId: string): void {
+    this.execDb().prepare('DELETE FROM exec_sessions WHERE container = ?').run(containerId);
+  }
+
+  /** The database with the exec_sessions table, created on first use. */
+  private execDb(): Database {
+    const db = this.db;
+    if (!execReady.has(db)) {
+      db.exec(EXEC_SCHEMA);
+      execReady.add(db);
+    }
+    return db;
+  }
 }
+
+// ---- Exec sessions ---------------------------------------------------------
+// One row per exec session (container/exec.ts), dropped with its container
+// (ON DELETE CASCADE) and when the container stops (cleanup). The table is
+// created on first use, so this block and the methods above stay
+// independent of the container schema.
+
+export interface ExecSession {
+  /** 64 hex characters. */
+  id: string;
+  containerId: string;
+  /** What it runs, as given to ExecAPI.create. */
+  process: ExecCreateOptions;
+  state: 'created' | 'running' | 'stopped';
+  /** Host pid of the process while it runs (0 before). */
+  pid: number;
+  exitCode?: number;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+const EXEC_SCHEMA = `
+CREATE TABLE IF NOT EXISTS exec_sessions (
+  id TEXT PRIMARY KEY, container TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE, session TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS exec_sessions_container ON exec_sessions(container);
+`;
+
+const execReady = new WeakSet<Database>();

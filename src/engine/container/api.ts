@@ -243,41 +243,72 @@ export interface ContainersAPI {
 }
 
 export interface ExecCreateOptions {
+  /** The command and its arguments (not empty). */
   command: string[];
+  /** Added to (and overriding) the container's environment. */
   env?: Record<string, string>;
+  /** USER[:GROUP] by name or number, resolved in the container (default: the container's user). */
   user?: string;
+  /** Working directory (default: the container's). */
   workdir?: string;
+  /** Run the process on a terminal (one output stream; resizable). */
   tty?: boolean;
-  /** Keep stdin open. */
+  /** Keep stdin open: an attached start forwards the caller's stdin. */
   interactive?: boolean;
+  /** Give the process every capability of the container's bounding set, even for a non-root user. */
   privileged?: boolean;
-  /** Detach keys for an attached session. */
+  /** Detach sequence for an attached tty session (default ctrl-p,ctrl-q; "" disables). */
   detachKeys?: string;
+  /** Remove the session once an attached start returns (what `husk exec` does). */
+  autoRemove?: boolean;
 }
 
+/** Podman's `exec inspect` document. */
 export interface ExecInspect {
   ID: string;
   ContainerID: string;
   Running: boolean;
-  ExitCode: number | null;
+  /** The process's exit code once it exited (128+n for signal n); 0 before. */
+  ExitCode: number;
+  /** Host pid while running; 0 before it started and after it exited. */
   Pid: number;
   ProcessConfig: { entrypoint: string; arguments: string[]; tty: boolean; user: string; privileged: boolean };
   OpenStdin: boolean;
   OpenStdout: boolean;
   OpenStderr: boolean;
   DetachKeys: string;
+  /** The session is not running (remove needs no force). */
   CanRemove: boolean;
   [key: string]: unknown;
 }
 
-/** Exec sessions (as Podman's): created, then started attached or detached, resizable, inspectable. */
+export interface ExecStartOptions extends SessionIO {
+  /** Start and return once the process runs; its output is discarded. */
+  detach?: boolean;
+}
+
+/**
+ * Exec sessions, as Podman's: create records a process for a running
+ * container (state created); start runs it under its own conmon (running),
+ * attached to the caller's streams or detached; when it exits the session is
+ * stopped with its exit code. Sessions are listed by the container's inspect
+ * (ExecIDs) and dropped when the container stops or is removed. Errors:
+ * NO_SUCH_CONTAINER, NO_SUCH_EXEC, CONTAINER_STATE (container not running,
+ * session already started), CMD_NOT_FOUND (127), CMD_CANNOT_INVOKE (126).
+ */
 export interface ExecAPI {
-  /** Creates a session in a running container; returns its ID. */
+  /** Creates a session in a running container; returns its ID (64 hex). */
   create(container: string, o: ExecCreateOptions): Promise<string>;
-  /** Starts the session; attached, resolves with the exit code; detached, once it runs. */
-  start(id: string, io?: SessionIO & { detach?: boolean }): Promise<number | undefined>;
+  /**
+   * Starts a created session. Attached: resolves with the exit code once the
+   * process exited and its output was written, or undefined if the caller
+   * detached (detach keys, io.signal). Detached: resolves with undefined once
+   * the process runs; it keeps running after the caller exits.
+   */
+  start(id: string, o?: ExecStartOptions): Promise<number | undefined>;
+  /** Resizes a running tty session's terminal. */
   resize(id: string, size: TerminalSize): Promise<void>;
   inspect(id: string): Promise<ExecInspect>;
-  /** Removes a finished session's record (force: kill a running one first). */
+  /** Removes a session's record (force: kill a running one first). */
   remove(id: string, o?: { force?: boolean }): Promise<void>;
 }

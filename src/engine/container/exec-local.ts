@@ -1,8 +1,36 @@
-// The local implementation of the exec domain (scaffold: replaced by the real one).
+// The local implementation of the exec domain (ExecAPI): exec sessions of
+// this engine's containers. The session code (exec.ts: conmon, attach, the
+// container lifecycle) loads on the first call, not when the engine opens.
+import type { TerminalSize } from '../api.ts';
 import type { EngineContext } from '../context.ts';
-import type { ExecAPI } from './api.ts';
-import { unimplemented } from '../unimplemented.ts';
+import type { ExecAPI, ExecCreateOptions, ExecInspect, ExecStartOptions } from './api.ts';
 
-export const LocalExec = function (this: unknown, _ctx: EngineContext) {
-  return unimplemented<ExecAPI>('exec');
-} as unknown as new (ctx: EngineContext) => ExecAPI;
+const impl = () => import('./exec.ts');
+
+export class LocalExec implements ExecAPI {
+  readonly #ctx: EngineContext;
+
+  constructor(ctx: EngineContext) {
+    this.#ctx = ctx;
+  }
+
+  async create(container: string, o: ExecCreateOptions): Promise<string> {
+    return (await impl()).createExec(this.#ctx, container, o);
+  }
+
+  async start(id: string, o?: ExecStartOptions): Promise<number | undefined> {
+    return (await impl()).startExec(this.#ctx, id, o);
+  }
+
+  async resize(id: string, size: TerminalSize): Promise<void> {
+    (await impl()).resizeExec(this.#ctx, id, size);
+  }
+
+  async inspect(id: string): Promise<ExecInspect> {
+    return (await impl()).inspectExec(this.#ctx, id);
+  }
+
+  async remove(id: string, o?: { force?: boolean }): Promise<void> {
+    await (await impl()).removeExec(this.#ctx, id, o);
+  }
+}

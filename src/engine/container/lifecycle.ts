@@ -31,6 +31,7 @@ import { resolveDevice } from './devices.ts';
 import { removeVolume } from '../volume/volumes.ts';
 import { native, MNT_DETACH } from '../../common/native.ts';
 import { waitForExit } from './wait.ts';
+import { dropExecSessions } from './exec-session.ts';
 
 export interface CreateOptions {
   /** Pull settings and progress for an image that must be pulled (--pull). */
@@ -294,6 +295,7 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
   const ex = e.readExit(id);
   const rebooted = !!c.state.bootId && c.state.bootId !== currentBootId();
   if (live && !ex && !rebooted && processAlive(c.state.pid)) return; // still running: nothing to clean
+  dropExecSessions(e, id);
   const removing = opts.removing || (c.config.intent.autoRemove && !opts.keep);
   // The runtime's delete (cgroups, state dir) and the unmount are independent;
   // a container about to be removed need not wait for the runtime at all.

@@ -5,6 +5,7 @@
 // `container cleanup` loads the lifecycle alone).
 import type { ItemReport, PruneReport, SessionIO, TerminalSize } from '../api.ts';
 import type { EngineContext } from '../context.ts';
+import { toReportError } from '../reports.ts';
 import { HuskError } from '../../common/errors.ts';
 import type { Filters } from '../../specgen/filters.ts';
 import type { EnginePullOptions } from '../image/pull.ts';
@@ -99,7 +100,7 @@ export class LocalContainers implements ContainersAPI {
       try {
         out.push({ id: await L.removeContainer(this.#e, c.config.id) });
       } catch (err) {
-        out.push({ id: c.config.id, error: S.reportError(err) });
+        out.push({ id: c.config.id, error: toReportError(err) });
       }
     }
     return out;

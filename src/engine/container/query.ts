@@ -69,7 +69,7 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
     AppArmorProfile: '',
     EffectiveCaps: cfg.intent.user && !/^0(:|$)/.test(cfg.intent.user) ? [] : DEFAULT_CAPS,
     BoundingCaps: DEFAULT_CAPS,
-    ExecIDs: [],
+    ExecIDs: e.db.execSessionIds(cfg.id),
     GraphDriver: {
       Name: 'overlay',
       Data: {

@@ -2,8 +2,9 @@
 // --all with --filter), the --all/--latest/--last selection, and the batch
 // loop that turns one call per container into per-item reports.
 import { HuskError, invalidArgument } from '../../common/errors.ts';
-import type { ItemReport, ReportError } from '../api.ts';
+import type { ItemReport } from '../api.ts';
 import type { EngineContext } from '../context.ts';
+import { toReportError } from '../reports.ts';
 import { compileFilters, labelMatcher, notLabelMatcher, untilMatcher, type Matchers } from '../filters.ts';
 import type { Filters } from '../../specgen/filters.ts';
 import type { Container } from '../types.ts';
@@ -98,11 +99,6 @@ export function selectRefs(e: EngineContext, refs: string[], o: Selection, appli
   return refs;
 }
 
-export function reportError(err: unknown): ReportError {
-  if (err instanceof HuskError) return err.toJSON();
-  return { code: 'ENGINE', message: err instanceof Error ? err.message : String(err) };
-}
-
 /**
  * Runs fn for each ref in turn, going on after failures: one report per ref
  * with its full ID or its error. With `ignore`, refs that name no container
@@ -115,7 +111,7 @@ export async function eachRef(refs: string[], fn: (ref: string) => Promise<strin
       out.push({ id: await fn(ref), rawInput: ref });
     } catch (err) {
       if (ignore && err instanceof HuskError && err.code === 'NO_SUCH_CONTAINER') continue;
-      out.push({ id: ref, rawInput: ref, error: reportError(err) });
+      out.push({ id: ref, rawInput: ref, error: toReportError(err) });
     }
   }
   return out;

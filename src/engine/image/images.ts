@@ -11,6 +11,7 @@ import type { PruneReport } from '../api.ts';
 import type { EngineContext } from '../context.ts';
 import { removeContainer } from '../container/lifecycle.ts';
 import type { ImagePruneOptions } from './api.ts';
+import { toReportError } from '../reports.ts';
 import { pruneMatcher } from './list.ts';
 
 export interface RemoveImageReport { untagged: string[]; deleted?: string }
@@ -86,14 +87,10 @@ export async function pruneImages(e: EngineContext, o: ImagePruneOptions = {}): 
       e.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'remove', Type: 'image' });
       reports.push({ id: img.id, size: img.size });
     } catch (err) {
-      reports.push({ id: img.id, error: reportError(err) });
+      reports.push({ id: img.id, error: toReportError(err) });
     }
   }
   return reports;
-}
-
-export function reportError(err: unknown): { code: string; message: string } {
-  return err instanceof HuskError ? err.toJSON() : { code: 'ENGINE', message: (err as Error)?.message ?? String(err) };
 }
 
 function imageMountDir(e: EngineContext, id: string): string {

@@ -5,6 +5,7 @@ import { HuskError } from '../../common/errors.ts';
 import type { ImageRecord } from '../../image/types.ts';
 import type { PruneReport } from '../api.ts';
 import type { EngineContext } from '../context.ts';
+import { toReportError } from '../reports.ts';
 import type {
   HistoryEntry, ImageInspect, ImageRemoveReport, ImagesAPI, ImageSummary, ImageTree, ImageImportOptions, ImageListOptions, LoginOptions,
   ImagePruneOptions, PullOptions, PushOptions, ImageRemoveOptions, SaveFormat, SearchOptions, SearchResult,
@@ -66,7 +67,7 @@ export class LocalImages implements ImagesAPI {
   }
 
   async remove(refs: string[], o: ImageRemoveOptions = {}): Promise<ImageRemoveReport[]> {
-    const { removeImage, reportError } = await import('./images.ts');
+    const { removeImage } = await import('./images.ts');
     if (o.all) refs = this.#ctx.images.list().map((i) => i.id);
     else if (!refs.length) throw new HuskError('INVALID_ARGUMENT', 'image name or ID must be specified');
     const reports: ImageRemoveReport[] = [];
@@ -76,7 +77,7 @@ export class LocalImages implements ImagesAPI {
         reports.push({ id: rep.deleted ?? this.#ctx.images.lookup(r)?.id ?? r, rawInput: r, ...rep });
       } catch (err) {
         if (o.ignore && err instanceof HuskError && err.code === 'NO_SUCH_IMAGE') continue;
-        reports.push({ id: r, rawInput: r, untagged: [], error: reportError(err) });
+        reports.push({ id: r, rawInput: r, untagged: [], error: toReportError(err) });
       }
     }
     return reports;

@@ -14,7 +14,7 @@ import { parseAddHost, parsePublish } from '../../specgen/flags.ts';
 import * as L from '../container/lifecycle.ts';
 import { randomName } from '../container/names.ts';
 import type { Container, PodConfig } from '../types.ts';
-import { PAUSE_IMAGE, type PodStatus } from './api.ts';
+import { PAUSE_IMAGE, type PodSpec, type PodStatus } from './api.ts';
 
 /** Namespaces a pod can share; Podman's default set is ipc, net and uts. */
 export const SHAREABLE = ['ipc', 'net', 'pid', 'uts'] as const;
@@ -24,28 +24,8 @@ export { PAUSE_IMAGE };
 const CATATONIT = ['/usr/bin/catatonit', '/usr/libexec/catatonit/catatonit', '/usr/libexec/podman/catatonit'];
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-export interface PodOptions {
-  name?: string;
-  labels?: Record<string, string>;
-  hostname?: string;
-  /** Namespaces to share (default ipc, net, uts); [] or ['none'] shares none. */
-  share?: string[];
-  /** Create an infra container (default true). */
-  infra?: boolean;
-  infraImage?: string;
-  /** Replaces the infra image's entrypoint. */
-  infraCommand?: string[];
-  infraName?: string;
-  /** Network settings, applied to the infra container (they are the pod's). */
-  network?: string;
-  publish?: string[];
-  networkAliases?: string[];
-  dns?: string[];
-  dnsSearch?: string[];
-  addHost?: string[];
-  noHosts?: boolean;
-  createCommand?: string[];
-}
+/** What the pod API is given (PodSpec); kept under this name for the pod code. */
+export type PodOptions = PodSpec;
 
 export interface Pod {
   config: PodConfig;

@@ -1,0 +1,134 @@
+// Launching conmon in exec mode (conmon 2.1, API version 1): one more process
+// in a running container, monitored by its own conmon like the container's.
+//
+// Protocol, as for create (conmon.ts) plus one pipe for attached sessions:
+// conmon reads _OCI_STARTPIPE once before it forks. With --exec-attach it
+// then binds BUNDLE/attach and the ctl FIFO, reports {"data": 0} on
+// _OCI_ATTACHPIPE, and waits for a second write on the start pipe before it
+// runs `RUNTIME exec --detach`, so a client that connects in between misses
+// no output. On _OCI_SYNCPIPE it reports {"data": PID} once the process runs
+// (a negative data and "message" when the runtime failed), then
+// {"data": EXIT_CODE} when the process exits; the exit code also goes to
+// EXITDIR/CONTAINER_ID. conmon double-forks into its own session, so the
+// process outlives the caller.
+import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { HuskError } from '../common/errors.ts';
+import { runtimeMessage, type OciRuntime } from './oci.ts';
+
+export interface ConmonExec {
+  conmonPath: string;
+  runtime: OciRuntime;
+  containerId: string;
+  containerName: string;
+  sessionId: string;
+  /** The session's directory: attach socket, ctl FIFO, pid files. */
+  bundle: string;
+  /** The OCI process (config.json's `process`) to run. */
+  processSpec: string;
+  pidFile: string;
+  conmonPidFile: string;
+  /** conmon writes the exit code to EXITDIR/CONTAINER_ID: one directory per session. */
+  exitDir: string;
+  terminal: boolean;
+  stdin: boolean;
+  /** Wait for a client on the attach socket before the process starts. */
+  attach: boolean;
+}
+
+export interface ExecMonitor {
+  /** Attached sessions: the attach socket is ready; connect, then call start(). */
+  attachReady: Promise<void>;
+  /** Attached sessions: lets conmon run the process. */
+  start(): void;
+  /** The process's host pid once it runs; rejects with the runtime's error (HuskError RUNTIME). */
+  pid: Promise<number>;
+  /** The process's exit code (128+n for signal n), as conmon reports it. */
+  exit: Promise<number>;
+  /** Stops listening; the process and conmon carry on. */
+  release(): void;
+}
+
+export function conmonExecArgs(o: ConmonExec): string[] {
+  const args = [
+    '--api-version', '1', '-c', o.containerId, '-u', o.sessionId, '-r', o.runtime.path, '-b', o.bundle,
+    '-p', o.pidFile, '-P', o.conmonPidFile, '-n', o.containerName, '--exit-dir', o.exitDir, '--full-attach',
+    '-l', 'none', '--log-level', 'warning', '-e', '--exec-process-spec', o.processSpec,
+  ];
+  for (const a of o.runtime.globalArgs()) args.push('--runtime-arg', a);
+  if (o.attach) args.push('--exec-attach');
+  if (o.terminal) args.push('-t');
+  if (o.stdin) args.push('-i');
+  return args;
+}
+
+/** Reads conmon's JSON lines ({"data": N, "message"?: S}) from a pipe. */
+function lines(sock: Socket, onLine: (m: { data: number; message?: string }) => void, onClose: () => void): void {
+  let buf = '';
+  sock.on('data', (d: Buffer) => {
+    buf += d.toString('utf8');
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      try {
+        onLine(JSON.parse(line));
+      } catch {
+        onLine({ data: -1, message: `conmon: unexpected message ${JSON.stringify(line)}` });
+      }
+    }
+  });
+  sock.on('close', onClose);
+  sock.on('error', () => {});
+}
+
+/** Starts conmon for one exec session. */
+export function conmonExec(o: ConmonExec): ExecMonitor {
+  if (!o.conmonPath) throw new HuskError('RUNTIME', 'conmon not found: install the conmon package');
+  const child = spawn(o.conmonPath, conmonExecArgs(o), {
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe', ...(o.attach ? ['pipe' as const] : [])],
+    env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', ...(o.attach ? { _OCI_ATTACHPIPE: '5' } : {}) },
+    // Own session: a Ctrl-C aimed at the caller must not reach the monitor.
+    detached: true,
+    cwd: o.bundle,
+  });
+  child.unref();
+  const [sync, startPipe, attachPipe] = (child.stdio as unknown[]).slice(3) as (Socket | undefined)[];
+  const settle = <T>() => {
+    let resolve!: (v: T) => void, reject!: (e: Error) => void;
+    const p = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+    p.catch(() => {}); // callers may ignore a promise (a detached session never awaits `exit`)
+    return { p, resolve, reject };
+  };
+  const ready = settle<void>(), pid = settle<number>(), exit = settle<number>();
+  const release = () => { for (const s of [sync, startPipe, attachPipe]) s?.destroy(); };
+  const fail = (msg: string) => {
+    const err = new HuskError('RUNTIME', msg);
+    for (const d of [ready, pid, exit]) d.reject(err);
+    release();
+  };
+  child.on('error', (e) => fail(`conmon: ${e.message}`));
+
+  let seen = 0;
+  lines(sync!, (m) => {
+    if (seen++ === 0) {
+      if (m.data < 0) return fail(runtimeMessage(m.message ?? '') || `conmon: runtime exec failed (${m.data})`);
+      pid.resolve(m.data);
+    } else {
+      exit.resolve(m.data);
+      release();
+    }
+  }, () => fail(seen ? 'conmon exited before reporting the exit code' : 'conmon exited before the exec session started'));
+  if (attachPipe) {
+    lines(attachPipe, (m) => (m.data < 0 ? fail(m.message ?? 'conmon: attach failed') : ready.resolve()), () => ready.reject(new HuskError('RUNTIME', 'conmon exited before the attach socket was ready')));
+  } else ready.resolve();
+  startPipe!.on('error', () => {});
+  // First write: conmon forks. An attached session gets its second write from start().
+  startPipe!.write('0');
+  return {
+    attachReady: ready.p,
+    start: () => { if (!startPipe!.destroyed) startPipe!.end('0'); },
+    pid: pid.p,
+    exit: exit.p,
+    release,
+  };
+}
