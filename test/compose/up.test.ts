@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Store, until } from '../helpers.ts';
+import { Store } from '../helpers.ts';
 
 const store = new Store('husk-compose-');
 const dir = mkdtempSync(join(store.dir, 'proj-'));
@@ -78,10 +78,11 @@ test('up -d starts the services in order, DNS by name, ps, logs, recreate one, d
   assert.ok(at(/Container hc-db-1 {2}Healthy/) < at(/Container hc-worker-1 {2}Started/), up.stderr);
 
   // The web serves what the worker wrote to the shared volume, on the host port.
-  const body = await until(async () => {
-    try { return await (await fetch(`http://127.0.0.1:${port}/index.html`)).text(); } catch { return undefined; }
-  }, 20_000, 200);
-  assert.equal((await body).trim(), 'hello-one');
+  let body = '';
+  for (const end = Date.now() + 20_000; Date.now() < end && !body; await new Promise((r) => setTimeout(r, 200))) {
+    body = await fetch(`http://127.0.0.1:${port}/index.html`).then((r) => (r.ok ? r.text() : ''), () => '');
+  }
+  assert.equal(body.trim(), 'hello-one');
 
   // Services reach each other by name through aardvark-dns.
   const viaName = compose(['exec', '-T', 'worker', 'wget', '-qO-', 'http://web:80/index.html']);
