@@ -21,12 +21,14 @@ const pod: Loader = () => import('./pod.ts');
 const generate: Loader = () => import('./generate.ts');
 const quadlet: Loader = () => import('./quadlet.ts');
 const build: Loader = () => import('./build.ts');
+const compose: Loader = () => import('./compose.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
   attach: [container, 'Attach to a running container'],
   build: [build, 'Build an image using instructions from Containerfiles'],
   buildx: [build, 'Build images (buildx compatibility)'],
+  compose: [compose, 'Define and run multi-container applications'],
   commit: [containerfs, 'Create new image based on the changed container'],
   container: [container, 'Manage containers'],
   cp: [containerfs, 'Copy files/folders between a container and the local filesystem'],

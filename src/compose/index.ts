@@ -15,3 +15,8 @@ export { interpolate } from './interpolate.ts';
 export { parseEnvFile } from './envfile.ts';
 export { shellSplit } from './shellwords.ts';
 export { formatDuration, parseBytes, parseDuration } from './units.ts';
+export { translateService, type Translation, type TranslateOptions, type ExtraNetwork } from './translate.ts';
+export { up, pullMissing, type UpOptions } from './up.ts';
+export { down, type DownOptions } from './down.ts';
+export { containersOf, exec, images, lifecycle, logs, port, ps, run, top, type ComposeLogLine, type ExecOptions, type RunOptions } from './ops.ts';
+export { projectContainers, shortName, serviceOf, type ComposeOutput } from './state.ts';

@@ -1,0 +1,206 @@
+// `husk compose`: Docker Compose v2's command line over src/compose. Global
+// flags pick and load the project (an invalid file fails before anything is
+// created); each subcommand is one call into src/compose, progress lines to
+// stderr as Compose's plain progress, data to stdout.
+import { Command } from 'commander';
+import { invalidArgument } from '../common/errors.ts';
+import type { Engine } from '../engine/api.ts';
+import * as compose from '../compose/index.ts';
+import type { ComposeOutput, ComposeProject } from '../compose/index.ts';
+import { collect, connectFor, parseEnv, parseIntFlag, print } from './common.ts';
+import { psRow } from './container.ts';
+import { renderList } from './format/index.ts';
+import { processSession } from './session.ts';
+
+type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const OUT: ComposeOutput = {
+  progress: (line) => process.stderr.write(` ${line}\n`),
+  warn: (line) => process.stderr.write(`WARN[0000] ${line}\n`),
+};
+
+/** The project the global flags name, loaded (and its warnings printed), and the engine. */
+async function open(cmd: Command, services?: string[]): Promise<{ engine: Engine; project: ComposeProject }> {
+  const g = cmd.parent!.opts() as Opts;
+  const project = compose.loadProject({
+    files: g.file.length ? g.file : undefined, projectName: g.projectName, projectDirectory: g.projectDirectory,
+    envFiles: g.envFile.length ? g.envFile : undefined, profiles: g.profile, services,
+  });
+  for (const w of project.warnings) OUT.warn(w);
+  return { engine: await connectFor(cmd), project };
+}
+
+const services = (c: Command) => c.argument('[services...]');
+
+export function register(program: Command): void {
+  const group = new Command('compose').description('Define and run multi-container applications')
+    .option('-f, --file <file>', 'Compose configuration files', collect, [])
+    .option('-p, --project-name <name>', 'Project name')
+    .option('--project-directory <dir>', 'Alternate working directory (default: the first file\'s directory)')
+    .option('--env-file <file>', 'Alternate environment files', collect, [])
+    .option('--profile <profile>', 'Activate a profile', collect, [])
+    .enablePositionalOptions();
+
+  services(group.command('up').description('Create and start containers'))
+    .option('-d, --detach', 'Detached mode: run containers in the background', false)
+    .option('--force-recreate', 'Recreate containers even if their configuration hasn\'t changed', false)
+    .option('--no-recreate', 'If containers already exist, don\'t recreate them')
+    .option('--no-deps', 'Don\'t start linked services')
+    .option('--no-start', 'Don\'t start the services after creating them')
+    .option('--remove-orphans', 'Remove containers for services not defined in the Compose file', false)
+    .option('--scale <service=n>', 'Scale SERVICE to NUM instances', collect, [])
+    .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never")', 'missing')
+    .action(async function (this: Command, names: string[], o: Opts) {
+      if (!o.detach && o.start !== false) throw invalidArgument('attached `compose up` is not supported yet: use -d, then `compose logs -f`');
+      const { engine, project } = await open(this, names);
+      const scale: Record<string, number> = {};
+      for (const s of o.scale as string[]) {
+        const m = /^([^=]+)=(\d+)$/.exec(s);
+        if (!m) throw invalidArgument(`invalid --scale "${s}": expected SERVICE=NUM`);
+        scale[m[1]] = Number(m[2]);
+      }
+      if (o.pull === 'always') await compose.pullMissing(engine, project, compose.dependencyOrder(project.services, names.length ? names : undefined), OUT, { always: true });
+      await compose.up(engine, project, {
+        services: names, forceRecreate: o.forceRecreate, noRecreate: o.recreate === false, noDeps: o.deps === false,
+        removeOrphans: o.removeOrphans, scale, noStart: o.start === false,
+      }, OUT);
+    });
+  group.command('down').description('Stop and remove containers, networks')
+    .option('-v, --volumes', 'Remove named volumes declared in the "volumes" section and anonymous volumes', false)
+    .option('--remove-orphans', 'Remove containers for services not defined in the Compose file', false)
+    .action(async function (this: Command, o: Opts) {
+      const { engine, project } = await open(this);
+      await compose.down(engine, project, { volumes: o.volumes, removeOrphans: o.removeOrphans }, OUT);
+    });
+  services(group.command('ps').description('List containers'))
+    .option('-a, --all', 'Show all stopped containers', false)
+    .option('-q, --quiet', 'Only display IDs', false)
+    .option('--services', 'Display services', false)
+    .option('--format <format>', 'Format output using a Go template, or json')
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const { engine, project } = await open(this);
+      const list = await compose.ps(engine, project, names, { all: o.all });
+      if (o.quiet) return list.forEach((c) => print(c.config.id));
+      if (o.services) return [...new Set(list.map(compose.serviceOf))].forEach((s) => print(s));
+      const rows = list.map((c) => ({ ...psRow(c, false), Name: c.config.name, Service: compose.serviceOf(c), Project: project.name }));
+      process.stdout.write(renderList(o.format, rows, {
+        headers: { CreatedHuman: 'CREATED' },
+        defaultFormat: 'table {{.Name}}\t{{.Image}}\t{{.Command}}\t{{.Service}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}',
+      }));
+    });
+  services(group.command('logs').description('View output from containers'))
+    .option('-f, --follow', 'Follow log output', false)
+    .option('-n, --tail <n>', 'Number of lines to show from the end of the logs', parseIntFlag('tail'))
+    .option('--no-log-prefix', 'Don\'t print prefix in logs')
+    .option('-t, --timestamps', 'Show timestamps', false)
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const { engine, project } = await open(this);
+      const width = Math.max(0, ...(await compose.containersOf(engine, project, names, { all: true })).map((c) => compose.shortName(project, c).length));
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      for await (const l of compose.logs(engine, project, names, { follow: o.follow, tail: o.tail, signal: ac.signal })) {
+        const prefix = o.logPrefix === false ? '' : `${l.prefix.padEnd(width)}  | `;
+        process.stdout.write(`${prefix}${o.timestamps ? `${l.time} ` : ''}${l.text}\n`);
+      }
+    });
+  group.command('config').description('Parse, resolve and render compose file in canonical format')
+    .option('-q, --quiet', 'Only validate the configuration, don\'t print anything', false)
+    .option('--services', 'Print the service names, one per line', false)
+    .option('--volumes', 'Print the volume names, one per line', false)
+    .action(function (this: Command, o: Opts) {
+      const g = this.parent!.opts() as Opts;
+      const project = compose.loadProject({ files: g.file.length ? g.file : undefined, projectName: g.projectName, projectDirectory: g.projectDirectory, envFiles: g.envFile.length ? g.envFile : undefined, profiles: g.profile });
+      for (const w of project.warnings) OUT.warn(w);
+      if (o.quiet) return;
+      if (o.services) return Object.keys(project.services).forEach((s) => print(s));
+      if (o.volumes) return Object.keys(project.volumes).forEach((s) => print(s));
+      process.stdout.write(compose.renderConfig(project));
+    });
+  for (const [verb, desc] of [['start', 'Start services'], ['stop', 'Stop services'], ['restart', 'Restart service containers'], ['kill', 'Force stop service containers'], ['rm', 'Removes stopped service containers']] as const) {
+    const c = services(group.command(verb).description(desc));
+    if (verb === 'stop' || verb === 'restart') c.option('-t, --timeout <seconds>', 'Specify a shutdown timeout in seconds', parseIntFlag('timeout'));
+    if (verb === 'kill') c.option('-s, --signal <signal>', 'SIGNAL to send to the container', 'SIGKILL');
+    if (verb === 'rm') c.option('-f, --force', 'Don\'t ask to confirm removal', false).option('-s, --stop', 'Stop the containers, if required, before removing', false).option('-v, --volumes', 'Remove any anonymous volumes attached to containers', false);
+    c.action(async function (this: Command, names: string[], o: Opts) {
+      const { engine, project } = await open(this);
+      if (verb === 'rm' && o.stop) await compose.lifecycle(engine, project, 'stop', names, {}, OUT);
+      await compose.lifecycle(engine, project, verb, names, { timeout: o.timeout, signal: o.signal, volumes: o.volumes }, OUT);
+    });
+  }
+  group.command('exec').description('Execute a command in a running container')
+    .argument('<service>').argument('<command...>')
+    .option('-d, --detach', 'Detached mode: Run command in the background', false)
+    .option('-e, --env <env>', 'Set environment variables', collect, [])
+    .option('--index <n>', 'Index of the container if service has multiple replicas', parseIntFlag('index'), 1)
+    .option('-T, --no-TTY', 'Disable pseudo-TTY allocation (default: auto-detected)')
+    .option('-u, --user <user>', 'Run the command as this user')
+    .option('-w, --workdir <dir>', 'Path to workdir directory for this command')
+    .option('--privileged', 'Give extended privileges to the process', false)
+    .passThroughOptions()
+    .action(async function (this: Command, service: string, command: string[], o: Opts) {
+      const { engine, project } = await open(this);
+      const tty = o.TTY !== false && !!process.stdin.isTTY;
+      process.exitCode = await compose.exec(engine, project, service, command, {
+        index: o.index, user: o.user, workdir: o.workdir, env: parseEnv(o.env), tty, interactive: !o.detach, privileged: o.privileged,
+      }, processSession({ stdin: !o.detach, raw: tty, sigProxy: true }));
+    });
+  group.command('run').description('Run a one-off command on a service')
+    .argument('<service>').argument('[command...]')
+    .option('-d, --detach', 'Run container in background and print container ID', false)
+    .option('--rm', 'Automatically remove the container when it exits', false)
+    .option('-e, --env <env>', 'Set environment variables', collect, [])
+    .option('--entrypoint <cmd>', 'Override the entrypoint of the image')
+    .option('--name <name>', 'Assign a name to the container')
+    .option('--no-deps', 'Don\'t start linked services')
+    .option('-T, --no-TTY', 'Disable pseudo-TTY allocation (default: auto-detected)')
+    .option('-u, --user <user>', 'Run as specified username or uid')
+    .option('-w, --workdir <dir>', 'Working directory inside the container')
+    .option('--service-ports', 'Run command with all service\'s ports enabled and mapped to the host', false)
+    .passThroughOptions()
+    .action(async function (this: Command, service: string, command: string[], o: Opts) {
+      const { engine, project } = await open(this);
+      const tty = o.TTY !== false && !!process.stdin.isTTY && !o.detach;
+      const r = await compose.run(engine, project, service, {
+        rm: o.rm, noDeps: o.deps === false, command, entrypoint: o.entrypoint === undefined ? undefined : compose.shellSplit(o.entrypoint),
+        env: parseEnv(o.env), user: o.user, workdir: o.workdir, name: o.name, detach: o.detach, tty, interactive: !o.detach, servicePorts: o.servicePorts,
+      }, processSession({ stdin: !o.detach, raw: tty, sigProxy: true }), OUT);
+      if (o.detach) print(r.name);
+      else process.exitCode = r.exitCode ?? 0;
+    });
+  services(group.command('pull').description('Pull service images'))
+    .action(async function (this: Command, names: string[]) {
+      const { engine, project } = await open(this);
+      await compose.pullMissing(engine, project, names.length ? names : Object.keys(project.services).sort(), OUT, { always: true });
+    });
+  services(group.command('images').description('List images used by the created containers'))
+    .option('-q, --quiet', 'Only display IDs', false)
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const { engine, project } = await open(this);
+      const rows = await compose.images(engine, project, names);
+      if (o.quiet) return [...new Set(rows.map((r) => r.id))].forEach((id) => print(id));
+      const { humanSize } = await import('./common.ts');
+      process.stdout.write(renderList(undefined, rows.map((r) => ({ Container: r.container, Repository: r.repository, ID: r.id.slice(0, 12), Size: humanSize(r.size) })), {
+        headers: { Container: 'CONTAINER', Repository: 'REPOSITORY', ID: 'IMAGE ID', Size: 'SIZE' }, defaultFormat: 'table {{.Container}}\t{{.Repository}}\t{{.ID}}\t{{.Size}}',
+      }));
+    });
+  group.command('port').description('Print the public port for a port binding')
+    .argument('<service>').argument('<private_port>')
+    .option('--protocol <proto>', 'tcp or udp', 'tcp')
+    .option('--index <n>', 'Index of the container if service has multiple replicas', parseIntFlag('index'), 1)
+    .action(async function (this: Command, service: string, p: string, o: Opts) {
+      const { engine, project } = await open(this);
+      print(await compose.port(engine, project, service, Number(p), { protocol: o.protocol, index: o.index }));
+    });
+  services(group.command('top').description('Display the running processes'))
+    .action(async function (this: Command, names: string[]) {
+      const { engine, project } = await open(this);
+      for (const { name, rows } of await compose.top(engine, project, names)) {
+        print(name);
+        const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+        for (const r of rows) print(r.map((x, i) => (i < r.length - 1 ? x.padEnd(widths[i]) : x)).join('  '));
+        print('');
+      }
+    });
+  program.addCommand(group);
+}
+
