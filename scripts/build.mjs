@@ -49,4 +49,4 @@ rmSync(join(root, 'dist'), { recursive: true, force: true });
 await esbuild.build({ ...common, entryPoints: { husk: join(root, 'src/cli/main.ts') }, outdir: join(root, 'dist'),
   splitting: true, chunkNames: 'chunks/[name]-[hash]' });
 // The library: one self-contained file.
-await esbuild.build({ ...common, entryPoints: [join(root, 'src/engine/index.ts')], outfile: join(root, 'dist/lib.js') });
+await esbuild.build({ ...common, entryPoints: [join(root, 'src/lib.ts')], outfile: join(root, 'dist/lib.js') });

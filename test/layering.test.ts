@@ -22,27 +22,40 @@ export function importsOf(text: string): string[] {
   return out.filter((s) => s.startsWith('.'));
 }
 
-/** cli, api, specgen, engine, image, runtime, common: the first folder under src/. */
-const layerOf = (path: string) => relative(SRC, path).split('/')[0];
+/**
+ * cli, api, specgen, engine, image, runtime, common...: the first folder
+ * under src/; the files directly in src/ (connect.ts, the factory that picks
+ * the local engine or the remote client, and lib.ts, the library entry) are
+ * the composition root, 'root'.
+ */
+const layerOf = (path: string) => {
+  const parts = relative(SRC, path).split('/');
+  return parts.length === 1 ? 'root' : parts[0];
+};
 
-/** Files of the engine that front ends may import: the interface and connect(). */
-const ENGINE_FACE = /^engine\/(api\.ts|connect\.ts|[a-z]+\/api\.ts)$/;
+/** Files of the engine that front ends may import: the interfaces. */
+const ENGINE_FACE = /^engine\/(api\.ts|[a-z]+\/api\.ts)$/;
 
 function violation(from: string, to: string): string | undefined {
   const a = layerOf(from);
   const b = layerOf(to);
   const target = relative(SRC, to);
   if (a === b) return undefined;
+  // Everyone above the engine gets an Engine from the factory (src/connect.ts).
+  if (target === 'connect.ts' && a !== 'engine' && a !== 'image' && a !== 'runtime' && a !== 'common' && a !== 'specgen') return undefined;
   switch (a) {
+    case 'root':
+      if (b === 'cli') return 'the composition root does not import the CLI';
+      return undefined;
     case 'cli':
     case 'api':
       if (b === 'cli' && a === 'api') return 'the REST API does not import the CLI';
-      if (b === 'engine' && !ENGINE_FACE.test(target)) return 'front ends use only the engine interface (engine/api.ts, engine/*/api.ts, engine/connect.ts)';
+      if (b === 'engine' && !ENGINE_FACE.test(target)) return 'front ends use only the engine interface (engine/api.ts, engine/*/api.ts) and src/connect.ts';
       if (b === 'image' || b === 'runtime') return 'front ends reach images and runtimes through the engine';
       if (target === 'common/native.ts') return 'front ends do not call the native addon';
       return undefined;
     case 'engine':
-      if (b === 'cli' || b === 'api') return 'the engine does not import its front ends';
+      if (b === 'cli' || b === 'api' || b === 'root') return 'the engine does not import its front ends or the factory above it';
       return undefined;
     case 'build':
     case 'compose':
@@ -102,7 +115,11 @@ test('the rules reject the arrows the architecture forbids', () => {
   assert.ok(violation(at('image/x.ts'), at('engine/context.ts')));
   assert.ok(violation(at('runtime/x.ts'), at('engine/context.ts')));
   assert.equal(violation(at('cli/x.ts'), at('engine/container/api.ts')), undefined);
-  assert.equal(violation(at('cli/x.ts'), at('engine/connect.ts')), undefined);
+  assert.equal(violation(at('cli/x.ts'), at('connect.ts')), undefined);
+  assert.ok(violation(at('engine/x.ts'), at('api/remote/engine.ts')), 'the engine does not pick its remote client');
+  assert.ok(violation(at('engine/x.ts'), at('connect.ts')));
+  assert.equal(violation(at('connect.ts'), at('engine/local.ts')), undefined);
+  assert.equal(violation(at('connect.ts'), at('api/remote/engine.ts')), undefined);
   assert.equal(violation(at('engine/x.ts'), at('image/store.ts')), undefined);
   assert.ok(violation(at('build/x.ts'), at('engine/container/lifecycle.ts')));
   assert.ok(violation(at('compose/x.ts'), at('cli/main.ts')));

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { HuskError, invalidArgument, type ErrorCode } from '../common/errors.ts';
 import type { Engine, ItemReport } from '../engine/api.ts';
-import { connect } from '../engine/connect.ts';
+import { connect } from '../connect.ts';
 
 /** The engine the global flags ask for: local (--root, --runroot, --runtime) or remote (--remote, --url, --connection, CONTAINER_HOST). */
 export async function connectFor(cmd: Command): Promise<Engine> {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { connect } from '../../src/engine/connect.ts';
+import { connect } from '../../src/connect.ts';
 import type { Engine } from '../../src/engine/api.ts';
 import { createApiServer, type ApiServer } from '../../src/api/server.ts';
 import { Store } from '../helpers.ts';

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Engine } from '../../src/engine/api.ts';
-import { connect } from '../../src/engine/connect.ts';
+import { connect } from '../../src/connect.ts';
 import { Store } from '../helpers.ts';
 import { serveHusk, type RunningServer } from './remote-server.ts';
 

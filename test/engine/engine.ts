@@ -4,7 +4,7 @@
 // store, so the same tests check the remote client.
 import { join } from 'node:path';
 import type { ConnectOptions, Engine } from '../../src/engine/api.ts';
-import { connect } from '../../src/engine/connect.ts';
+import { connect } from '../../src/connect.ts';
 import { serveHusk } from '../api/remote-server.ts';
 
 export const REMOTE = process.env.HUSK_TEST_REMOTE === '1';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { connect, HuskError, type Engine } from '../../src/engine/index.ts';
+import { connect, HuskError, type Engine } from '../../src/lib.ts';
 import { FIXTURES, overlayMounts, until } from '../helpers.ts';
 
 const dir = mkdtempSync('/var/tmp/husk-lib-');

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect, HuskError, type ContainerSpec, type Engine } from '../../src/engine/index.ts';
+import { connect, HuskError, type ContainerSpec, type Engine } from '../../src/lib.ts';
 import { FIXTURES } from '../helpers.ts';
 
 const dir = mkdtempSync('/var/tmp/husk-spec-');
