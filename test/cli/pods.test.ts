@@ -125,7 +125,7 @@ test('pod errors: unknown pod, bad --share, name in use; --infra=false shares no
   const r = s.husk(['run', '--rm', '--pod', 'nosuchpod', 'busybox', 'true']);
   assert.equal(r.code, 125);
   assert.match(r.stderr, /no pod with name or ID nosuchpod found/);
-  assert.equal(s.husk(['pod', 'stop', 'nosuchpod']).code, 1);
+  assert.equal(s.husk(['pod', 'stop', 'nosuchpod']).code, 125);
   const share = s.husk(['pod', 'create', '--share', 'bogus']);
   assert.equal(share.code, 125);
   assert.match(share.stderr, /invalid kernel namespace to share: bogus/);

@@ -66,13 +66,13 @@ test('command not found exits 127, not executable 126, unknown image 125', () =>
   assert.equal(s.ok(['ps', '-aq']), '');
 });
 
-test('duplicate name and rm of a running container without -f fail with 125', () => {
+test('duplicate name fails with 125; rm of a running container without -f with 2 (Podman 055-rm.bats)', () => {
   s.ok(['run', '-d', '--name', 'dup', 'busybox', 'sleep', '100']);
   const d = s.husk(['run', '-d', '--name', 'dup', 'busybox', 'true']);
   assert.equal(d.code, 125);
   assert.match(d.stderr, /name "dup" is already in use/);
   const r = s.husk(['rm', 'dup']);
-  assert.equal(r.code, 125);
+  assert.equal(r.code, 2);
   assert.match(r.stderr, /cannot remove container .* running/);
   assert.match(s.ok(['ps']), /dup/);
   s.ok(['rm', '-f', 'dup']);

@@ -412,7 +412,8 @@ export async function removeContainer(e: EngineContext, ref: string, opts: { for
     const c = e.db.get(id);
     if (!c) return;
     if (c.config.isInfra && !opts.infra && c.config.pod && e.db.getPod(c.config.pod)) {
-      throw containerState(`container ${id} is the infra container of pod ${c.config.pod} and cannot be removed without removing the pod`);
+      // POD_STATE, not CONTAINER_STATE: Podman's rm exits 125 here, not 2 (200-pod.bats).
+      throw new HuskError('POD_STATE', `container ${id} is the infra container of pod ${c.config.pod} and cannot be removed without removing the pod`);
     }
     const s = syncState(e, c);
     if (s.state.status === 'running' || s.state.status === 'paused') {
