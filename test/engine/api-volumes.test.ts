@@ -46,7 +46,7 @@ test('create, list with filters, inspect, exists, remove reports, prune', async 
   assert.deepEqual(await names({ name: ['^dat', '^bus'] }), ['busy', 'data']);
   assert.deepEqual(await names({ opt: ['type=tmpfs'] }), ['busy']);
   assert.deepEqual(await names({ dangling: ['false'] }), ['busy']);
-  assert.deepEqual(await names({ dangling: ['true'], name: ['^dat', '^bus'],  }), ['data']);
+  assert.deepEqual(await names({ dangling: ['true'], name: ['^dat', '^bus'] }), ['data']);
   await assert.rejects(engine.volumes.list({ filters: { color: ['red'] } }), code('INVALID_ARGUMENT'));
 
   const info = await engine.volumes.inspect('busy');
