@@ -38,7 +38,7 @@ export function parseDocuments(text: string, source = 'input'): KubeDocument[] {
 
 /** The documents as one YAML 1.1 stream (no %YAML directive: readers default to it). */
 export function emitDocuments(objects: KubeObject[]): string {
-  return objects.map((o) => new Document(o, { version: '1.1' }).toString({ lineWidth: 0 })).join('---\n');
+  return objects.map((o) => new Document(o, { version: '1.1', aliasDuplicateObjects: false }).toString({ lineWidth: 0 })).join('---\n');
 }
 
 type Model = new (data: KubeObject) => { validate(): void };

@@ -283,6 +283,12 @@ export function translate(docs: KubeDocument[], o: TranslateOptions = {}): Plan 
         const replicas = obj.spec?.replicas ?? 1;
         if (!obj.spec?.template?.spec) ctx.fail('spec.template.spec', 'required');
         const labels = obj.spec.template.metadata?.labels ?? {};
+        if (replicas > 1) {
+          for (const [i, c] of ((obj.spec.template.spec.containers ?? []) as KubeObject[]).entries()) {
+            const j = ((c.ports ?? []) as KubeObject[]).findIndex((p) => p.hostPort);
+            if (j >= 0) ctx.fail(`spec.template.spec.containers[${i}].ports[${j}].hostPort`, `host port ${c.ports[j].hostPort} cannot be published by ${replicas} replicas`);
+          }
+        }
         for (const podName of deploymentPodNames(name, replicas)) {
           pods.push(plannedPod(podName, labels, obj.spec.template.spec, 'spec.template.spec', configMaps, ctx, volumes));
         }
