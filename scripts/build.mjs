@@ -40,7 +40,11 @@ const fsShim = {
   },
 };
 
+// kube's schema check (kubernetes-models → ajv-formats-draft2019) requires
+// Node's deprecated punycode module (a DEP0040 warning on stderr): bundle the
+// userland package of the same API instead.
 const common = { bundle: true, platform: 'node', target: 'node24', format: 'esm', logLevel: 'warning', plugins: [fsShim],
+  alias: { punycode: 'punycode/' },
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } };
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 // The CLI: one entry file (main + commander) with each command module split

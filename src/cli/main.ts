@@ -22,6 +22,7 @@ const generate: Loader = () => import('./generate.ts');
 const quadlet: Loader = () => import('./quadlet.ts');
 const build: Loader = () => import('./build.ts');
 const compose: Loader = () => import('./compose.ts');
+const kube: Loader = () => import('./kube.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
@@ -44,6 +45,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   import: [image, 'Import a tarball to create a filesystem image'],
   info: [system, 'Display husk system information'],
   inspect: [system, 'Display the configuration of a container or image'],
+  kube: [kube, 'Play containers, pods or volumes from a structured file'],
   kill: [container, 'Kill one or more running containers with a specific signal'],
   load: [image, 'Load image(s) from a tar archive'],
   login: [registry, 'Log in to a container registry'],
@@ -52,6 +54,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   mount: [containerfs, "Mount a working container's root filesystem"],
   network: [network, 'Manage networks'],
   pause: [container, 'Pause all the processes in one or more containers'],
+  play: [kube, 'Play containers, pods or volumes from a structured file'],
   pod: [pod, 'Manage pods'],
   port: [container, 'List port mappings or a specific mapping for the container'],
   ps: [container, 'List containers'],

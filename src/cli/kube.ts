@@ -1,0 +1,97 @@
+// `husk kube generate|play|down` (and Podman's `generate kube`, `play kube`)
+// over src/kube: flags into options, one call, Podman's output.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { invalidArgument } from '../common/errors.ts';
+import { collect, connectFor, parseIntFlag, print } from './common.ts';
+import { VERSION } from './version.ts';
+
+type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const kube = () => import('../kube/index.ts');
+const warn = (line: string) => process.stderr.write(`WARN[0000] ${line}\n`);
+
+/** The file's text: a path, or "-" for stdin. */
+function readInput(file: string): { text: string; source: string } {
+  if (file === '-') return { text: readFileSync(0, 'utf8'), source: 'stdin' };
+  try {
+    return { text: readFileSync(file, 'utf8'), source: file };
+  } catch (err) {
+    throw invalidArgument(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
+  }
+}
+
+/** --start=false as Podman spells it (a bare --start is true). */
+const parseBool = (name: string) => (v: string | undefined): boolean => {
+  if (v === undefined || v === 'true') return true;
+  if (v === 'false') return false;
+  throw invalidArgument(`invalid --${name} "${v}": expected true or false`);
+};
+
+export function makeGenerate(): Command {
+  return new Command('kube').description('Generate Kubernetes YAML based on containers, pods or volumes')
+    .option('-s, --service', 'Generate YAML for a Kubernetes service object', false)
+    .option('-t, --type <type>', 'Generate YAML for the given Kubernetes kind (pod, deployment)', 'pod')
+    .option('-r, --replicas <n>', 'The value to set in the replicas field for a Deployment', parseIntFlag('replicas'))
+    .option('-f, --filename <file>', 'Write output to the specified path')
+    .argument('<ctr-pod-or-volume...>')
+    .action(async function (this: Command, refs: string[], o: Opts) {
+      if (o.filename && existsSync(o.filename)) throw invalidArgument(`cannot write to "${o.filename}": file exists`);
+      const { generate } = await kube();
+      const { yaml } = await generate(await connectFor(this), refs, {
+        service: o.service, type: o.type, replicas: o.replicas, header: `Created with husk-${VERSION}`,
+      });
+      if (o.filename) writeFileSync(o.filename, yaml);
+      else process.stdout.write(yaml);
+    });
+}
+
+export function makePlay(): Command {
+  return new Command('kube').description('Play a pod or volume based on Kubernetes YAML')
+    .option('--start [bool]', 'Start the pod after creating it', parseBool('start'), true)
+    .option('--replace', 'Delete and recreate pods defined in the YAML file', false)
+    .option('--down', 'Stop pods defined in the YAML file and remove them', false)
+    .option('--force', 'With --down: also remove the volumes of the file\'s PersistentVolumeClaims', false)
+    .option('--configmap <file>', 'Path to a YAML file with a Kubernetes ConfigMap', collect, [])
+    .argument('<file>', 'YAML file, or - for stdin')
+    .action(async function (this: Command, file: string, o: Opts) {
+      const { text, source } = readInput(file);
+      const engine = await connectFor(this);
+      const k = await kube();
+      if (o.down) {
+        printDown(await k.down(engine, text, source, { force: o.force }));
+        return;
+      }
+      const configMaps = (o.configmap as string[]).flatMap((c) => c.split(',')).filter(Boolean).map((c) => readInput(c).text);
+      const report = await k.play(engine, text, source, { start: o.start, replace: o.replace, configMaps, warn });
+      if (report.volumes.length) print(`Volumes:\n${report.volumes.join('\n')}`);
+      for (const p of report.pods) print(`Pod:\n${p.id}\nContainers:\n${p.containers.join('\n')}\n`);
+    });
+}
+
+function printDown(r: { pods: string[]; volumes: string[] }): void {
+  print(`Pods stopped:\n${r.pods.map((p) => `${p}\n`).join('')}Pods removed:\n${r.pods.map((p) => `${p}\n`).join('')}Volumes removed:\n${r.volumes.map((v) => `${v}\n`).join('')}`);
+}
+
+function makeDown(): Command {
+  return new Command('down').description('Remove pods based on Kubernetes YAML')
+    .option('--force', 'Also remove the volumes of the file\'s PersistentVolumeClaims', false)
+    .argument('<file>', 'YAML file, or - for stdin')
+    .action(async function (this: Command, file: string, o: Opts) {
+      const { text, source } = readInput(file);
+      const { down } = await kube();
+      printDown(await down(await connectFor(this), text, source, { force: o.force }));
+    });
+}
+
+export function register(program: Command, word: string): void {
+  if (word === 'play') {
+    program.addCommand(new Command('play').description('Play containers, pods or volumes from a structured file').addCommand(makePlay()));
+    return;
+  }
+  const group = new Command('kube').description('Play containers, pods or volumes from a structured file');
+  group.addCommand(makeGenerate().name('generate'));
+  group.addCommand(makePlay().name('play'));
+  group.addCommand(makeDown());
+  program.addCommand(group);
+}
