@@ -77,7 +77,7 @@ export function healthTest(cmd: string): string[] {
   const isArr = Array.isArray(arr) && arr.every((x) => typeof x === 'string');
   const words = isArr ? arr as string[] : [cmd];
   if (!words.length || !words[0]) throw invalidArgument('must define a healthcheck command for all healthchecks');
-  const first = words[0].toUpperCase();
+  const first = (isArr ? words[0] : cmd.trim().split(/\s+/)[0]).toUpperCase();
   if (first === 'NONE') return ['NONE'];
   if (first === 'CMD' || first === 'CMD-SHELL') {
     // A command line starting with the keyword ("CMD /bin/check") is split on blanks, as Podman does.
