@@ -5,7 +5,8 @@
 // state is polled through inspect.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Store, until } from '../helpers.ts';
 
 const s = new Store();
@@ -125,7 +126,7 @@ test('healthcheck run: 0 healthy, 1 unhealthy, 125 without a check or when not r
   assert.deepEqual(processesWith('husk-healthcheck').filter((p) => p.includes(s.dir)), []);
 });
 
-test('flags: errors in Podman\'s words; --no-healthcheck and the image\'s check', () => {
+test('flags: errors in Podman\'s words', () => {
   const err = (args: string[]) => s.husk(['create', ...args, 'busybox', 'true']).stderr.trim();
   assert.equal(err(['--health-on-failure=kill']), 'Error: cannot set on-failure action to kill without a health check');
   assert.equal(err(['--health-cmd', 'true', '--health-on-failure=bogus']), 'Error: invalid on-failure action "bogus" for health check: supported actions are none,kill,restart,stop');
@@ -135,6 +136,24 @@ test('flags: errors in Podman\'s words; --no-healthcheck and the image\'s check'
   s.ok(['create', '--name', 'none', '--health-cmd', 'none', 'busybox', 'true']);
   assert.equal(inspect('none', '{{.Config.HealthcheckOnFailureAction}}'), 'none');
   assert.equal(s.husk(['inspect', '--format', '{{json .State.Health}}', 'none']).code, 125, 'no health without a check');
+});
+
+test('the image\'s HEALTHCHECK runs unless --no-healthcheck; --health-on-failure alone keeps its test', async () => {
+  const ctx = mkdtempSync(join(s.dir, 'ctx-'));
+  writeFileSync(join(ctx, 'Containerfile'), 'FROM localhost/busybox\nHEALTHCHECK --interval=1s --retries=4 CMD ["echo", "from image"]\n');
+  try {
+    s.ok(['build', '-q', '-t', 'hcimage', ctx]);
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
+  s.ok(['run', '-d', '--name', 'img', 'hcimage', 'sleep', '1000']);
+  assert.deepEqual(JSON.parse(inspect('img', '{{json .Config.Healthcheck}}')), { Test: ['CMD', 'echo', 'from image'], Interval: 1e9, Timeout: 30e9, Retries: 4 });
+  await until(() => inspect('img', '{{.State.Health.Status}}') === 'healthy', 30_000, 200);
+  assert.equal(health('img').Log.at(-1)!.Output, 'from image');
+  s.ok(['create', '--name', 'off', '--no-healthcheck', 'hcimage', 'true']);
+  assert.equal(s.husk(['inspect', '--format', '{{json .Config.Healthcheck}}', 'off']).code, 125, 'no check');
+  s.ok(['create', '--name', 'act', '--health-on-failure=stop', 'hcimage', 'true']);
+  assert.equal(inspect('act', '{{.Config.HealthcheckOnFailureAction}} {{index .Config.Healthcheck.Test 1}}'), 'stop echo');
 });
 
 test('the timer process goes away with the container (rm -f, stop)', async () => {
