@@ -147,7 +147,8 @@ export function psRow(c: ContainerListItem, noTrunc: boolean) {
   const status = st.status;
   const cmd = cfg.args.join(' ');
   let text = 'Created';
-  if (status === 'running') text = `Up ${humanDuration(Date.now() - new Date(st.startedAt).getTime())}`;
+  // Podman: "Up 5 seconds (healthy)" for a running container with a check.
+  if (status === 'running') text = `Up ${humanDuration(Date.now() - new Date(st.startedAt).getTime())}${st.health ? ` (${st.health.status})` : ''}`;
   else if (status === 'paused') text = 'Paused';
   else if (status === 'exited' || status === 'stopped') text = `Exited (${st.exitCode}) ${ago(st.finishedAt)}`;
   return {

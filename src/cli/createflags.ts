@@ -13,6 +13,7 @@ import {
   parseRestartPolicy, parseVolumeFlag, parseVolumesFrom,
 } from '../specgen/flags.ts';
 import type { ResourceUpdate } from '../engine/container/api.ts';
+import { parseHealthFlags } from '../specgen/health.ts';
 import { collect, parseEnv, parseEnvFiles, parseIntFlag, parseLabels } from './common.ts';
 import { createProgress } from './progress.ts';
 
@@ -98,6 +99,13 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--gidmap <map>', 'GID map for the container\'s user namespace (CONTAINER_ID:HOST_ID:SIZE)', collect, [])
     .option('--oom-score-adj <n>', 'Tune the host\'s OOM preferences (-1000 to 1000)', parseIntFlag('oom-score-adj'))
     .option('--shm-size <bytes>', 'Size of /dev/shm (format: <number>[<unit>])')
+    .option('--health-cmd <command>', 'set a healthcheck command for the container (\'none\' disables the existing healthcheck)')
+    .option('--health-interval <interval>', 'set an interval for the healthcheck (a value of disable results in no automatic timer setup)', '30s')
+    .option('--health-retries <retries>', 'the number of retries allowed before a healthcheck is considered to be unhealthy', '3')
+    .option('--health-start-period <period>', 'the initialization time needed for a container to bootstrap', '0s')
+    .option('--health-timeout <timeout>', 'the maximum time allowed to complete the healthcheck before an interval is considered failed', '30s')
+    .option('--health-on-failure <action>', 'action to take once the container turns unhealthy (none, kill, restart, stop)')
+    .option('--no-healthcheck', 'Disable healthchecks on container')
     .passThroughOptions()
     .argument('<image>', 'image to run')
     .argument('[command...]', 'command and arguments');
@@ -129,6 +137,10 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
     sysctls: parseKeyValues(o.sysctl, 'sysctl'),
     ...resourcesFrom(o), oomScoreAdj: o.oomScoreAdj,
     shmSize: o.shmSize !== undefined ? parseBytes(o.shmSize, 'shm-size') : undefined,
+    healthcheck: parseHealthFlags({
+      cmd: o.healthCmd, interval: o.healthInterval, retries: o.healthRetries, startPeriod: o.healthStartPeriod,
+      timeout: o.healthTimeout, onFailure: o.healthOnFailure, disable: o.healthcheck === false,
+    }),
   };
 }
 

@@ -23,6 +23,7 @@ const quadlet: Loader = () => import('./quadlet.ts');
 const build: Loader = () => import('./build.ts');
 const compose: Loader = () => import('./compose.ts');
 const kube: Loader = () => import('./kube.ts');
+const healthcheck: Loader = () => import('./healthcheck.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
@@ -38,6 +39,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   events: [system, 'Show husk events'],
   exec: [container, 'Run a process in a running container'],
   generate: [generate, 'Generate structured data based on containers, pods or volumes'],
+  healthcheck: [healthcheck, 'Manage health checks on containers'],
   export: [containerfs, "Export container's filesystem contents as a tar archive"],
   history: [image, 'Show history of a specified image'],
   image: [image, 'Manage images'],

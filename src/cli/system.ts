@@ -79,10 +79,10 @@ function makeEvents(): Command {
       });
       for await (const ev of events) {
         if (o.format === 'json') {
-          print(JSON.stringify({ ID: ev.ID, Image: ev.Image, Name: ev.Name, Status: ev.Status, Time: ev.Time, Type: ev.Type, ContainerExitCode: ev.ContainerExitCode, Attributes: ev.Attributes }));
+          print(JSON.stringify({ ID: ev.ID, Image: ev.Image, Name: ev.Name, Status: ev.Status, Time: ev.Time, Type: ev.Type, ContainerExitCode: ev.ContainerExitCode, HealthStatus: ev.HealthStatus, Attributes: ev.Attributes }));
         } else if (o.format) print(renderOne(o.format, ev));
         else {
-          const attrs = [ev.Image && `image=${ev.Image}`, ev.Name && `name=${ev.Name}`].filter(Boolean).join(', ');
+          const attrs = [ev.Image && `image=${ev.Image}`, ev.Name && `name=${ev.Name}`, ev.HealthStatus && `health_status=${ev.HealthStatus}`].filter(Boolean).join(', ');
           print(`${new Date(ev.timeNano / 1e6).toISOString().replace('T', ' ').replace('Z', '')} +0000 UTC ${ev.Type} ${ev.Status} ${ev.ID}${attrs ? ` (${attrs})` : ''}`);
         }
       }

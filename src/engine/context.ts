@@ -134,10 +134,15 @@ export class EngineContext {
    * cleanup that restarts it holds the lock (through flock) while it runs.
    */
   exitCommand(id: string, guarded = true): string[] {
+    const guard = guarded && existsSync(FLOCK) ? [FLOCK, '-n', '-E', '0', this.foregroundLockPath(id)] : [];
+    return [...guard, ...this.huskCommand(['container', 'cleanup', id])];
+  }
+
+  /** argv of this husk on this store (root, runroot, runtime) running `args`: what conmon and the health timer run. */
+  huskCommand(args: string[]): string[] {
     const base = this.config.exitCommand ?? [process.execPath, installPath('dist/husk.js')];
     const globals = ['--root', this.config.root, '--runroot', this.config.runroot];
     if (this.options.runtime) globals.push('--runtime', this.options.runtime);
-    const guard = guarded && existsSync(FLOCK) ? [FLOCK, '-n', '-E', '0', this.foregroundLockPath(id)] : [];
-    return [...guard, ...base, ...globals, 'container', 'cleanup', id];
+    return [...base, ...globals, ...args];
   }
 }

@@ -1,6 +1,7 @@
 // Stored container records: an immutable config (set at create) and a
 // mutable state (changed by the lifecycle), kept apart as Podman does.
 import type { ContainerSpec, MountSpec } from '../specgen/container.ts';
+import type { ResolvedHealthcheck } from '../specgen/health.ts';
 import type { LinuxIdMapping } from '../runtime/spec/types.ts';
 import type { NetworkOptions, PerNetworkOptions, PortMapping, SetupResult } from '../runtime/network/netavark.ts';
 import type { SlirpOptions } from '../runtime/network/slirp.ts';
@@ -37,6 +38,31 @@ export interface ContainerConfig {
   isInfra?: boolean;
   /** The container's own user namespace (--userns keep-id/auto, --uidmap), resolved at create; see idmap.ts. */
   idmap?: ContainerIdMap;
+  /** The health check it runs: the spec's merged with the image's HEALTHCHECK at create (none: no check). */
+  healthcheck?: ResolvedHealthcheck;
+}
+
+export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
+
+/** One run of the health check (Podman's HealthCheckLog). */
+export interface HealthLogEntry {
+  /** RFC 3339 with nanoseconds. */
+  start: string;
+  end: string;
+  /** The test's exit code; -1 when it timed out. */
+  exitCode: number;
+  /** stdout and stderr together, at most 500 characters. */
+  output: string;
+}
+
+/** The health of a container with a check (Podman's HealthCheckResults). */
+export interface HealthState {
+  /** starting from each start until a run succeeds or the failures reach the retries. */
+  status: HealthStatus;
+  /** Consecutive failures since the last success (those in the start period not counted). */
+  failingStreak: number;
+  /** The last 5 runs, oldest first. */
+  log: HealthLogEntry[];
 }
 
 export interface ContainerIdMap {
@@ -87,6 +113,10 @@ export interface ContainerState {
   networkOptions?: NetworkOptions;
   /** The container's slirp4netns while it runs (its pid file is in the run dir). */
   slirpPid?: number;
+  /** Containers with a health check: its results (kept after the container stops; reset to starting at each start). */
+  health?: HealthState;
+  /** The timer process running `healthcheck run` on schedule while the container runs (healthtimer.ts). */
+  healthTimerPid?: number;
 }
 
 export function initialState(): ContainerState {

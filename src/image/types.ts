@@ -10,6 +10,8 @@ export interface ImageRuntimeConfig {
   WorkingDir?: string;
   Labels?: Record<string, string>;
   StopSignal?: string;
+  /** HEALTHCHECK: Test ["NONE"] | ["CMD", ...] | ["CMD-SHELL", line]; durations in nanoseconds. */
+  Healthcheck?: { Test?: string[] | null; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
 }
 
 export interface ImageConfig {

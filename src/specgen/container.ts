@@ -109,22 +109,35 @@ export type UsernsMode =
   | { mode: 'keep-id'; uid?: number; gid?: number }
   | { mode: 'auto'; size?: number };
 
+/** What `healthcheck run` does once the check made the container unhealthy (Podman's --health-on-failure). */
+export type HealthOnFailure = 'none' | 'kill' | 'restart' | 'stop';
+
 /**
- * A health check, as Docker's HealthConfig. Stored and shown by inspect;
- * husk does not run health checks yet (a later issue).
+ * A health check, as Docker's HealthConfig plus Podman's on-failure action.
+ * At create it is merged with the image's HEALTHCHECK (src/specgen/health.ts)
+ * and the result, defaults filled in, is stored beside the spec
+ * (ContainerConfig.healthcheck); the engine runs it on a schedule while the
+ * container runs (docs/healthchecks.md).
  */
 export interface HealthcheckSpec {
   /**
-   * Required. ["NONE"] disables the image's check; ["CMD", arg...] runs the
-   * args; ["CMD-SHELL", command] runs the command with /bin/sh -c.
+   * Required. [] takes the image's test (Docker's "inherit"); ["NONE"]
+   * disables the image's check; ["CMD", arg...] runs the args;
+   * ["CMD-SHELL", command] runs the command with /bin/sh -c.
    */
   test: string[];
-  /** Durations in nanoseconds, as in Docker's API; 0 or unset: the default (30s, 30s, 0). */
+  /**
+   * Durations in nanoseconds, as in Docker's API; 0 or unset: the image's,
+   * else the default (30s, 30s, 0). interval -1: never on a schedule, only
+   * by `healthcheck run` (Podman's --health-interval=disable).
+   */
   interval?: number;
   timeout?: number;
   startPeriod?: number;
-  /** Consecutive failures before unhealthy; 0 or unset: the default (3). */
+  /** Consecutive failures before unhealthy; 0 or unset: the image's, else the default (3). */
   retries?: number;
+  /** Default none. */
+  onFailure?: HealthOnFailure;
 }
 
 /**
@@ -175,7 +188,7 @@ export interface ContainerSpec extends ResourceLimits {
   createCommand?: string[];
   /** When to pull the image (default missing; newer is treated as always). */
   pull?: 'missing' | 'always' | 'never' | 'newer';
-  /** Shown by inspect, not acted on yet. */
+  /** Run on a schedule while the container runs; unset: the image's HEALTHCHECK, if any. */
   healthcheck?: HealthcheckSpec;
   /** Applied when the process exits (not with autoRemove; not after stop/kill by the user). */
   restartPolicy?: RestartPolicySpec;

@@ -146,17 +146,23 @@ function validatePort(p: PortSpec): void {
   if (p.hostIp && !isIP(p.hostIp)) throw invalidArgument(`invalid ${what}: invalid host IP address "${p.hostIp}"`);
 }
 
+export const HEALTH_ON_FAILURE = ['none', 'kill', 'restart', 'stop'];
+
 function validateHealthcheck(h: HealthcheckSpec): void {
   const [kind, ...args] = h.test ?? [];
-  if (kind === 'NONE' ? args.length : kind === 'CMD' ? !args.length : kind === 'CMD-SHELL' ? args.length !== 1 : true) {
-    throw invalidArgument('invalid healthcheck test: must be ["NONE"], ["CMD", ARG...] or ["CMD-SHELL", COMMAND]');
+  if (!Array.isArray(h.test) || (kind === undefined ? false : kind === 'NONE' ? args.length : kind === 'CMD' ? !args.length : kind === 'CMD-SHELL' ? args.length !== 1 : true)) {
+    throw invalidArgument('invalid healthcheck test: must be [] (the image\'s), ["NONE"], ["CMD", ARG...] or ["CMD-SHELL", COMMAND]');
   }
   for (const k of ['interval', 'timeout', 'startPeriod'] as const) {
     const v = h[k];
-    // Docker's rule: 0 means the default, anything else at least 1ms.
-    if (v !== undefined && (!isUint(v) || (v > 0 && v < 1_000_000))) throw invalidArgument(`invalid healthcheck ${k} ${v}: must be 0 (the default) or at least 1ms, in nanoseconds`);
+    // Docker's rule: 0 means the default, anything else at least 1ms; interval -1: no schedule.
+    if (v === undefined || (k === 'interval' && v === -1)) continue;
+    if (!isUint(v) || (v > 0 && v < 1_000_000)) throw invalidArgument(`invalid healthcheck ${k} ${v}: must be 0 (the default) or at least 1ms, in nanoseconds${k === 'interval' ? ' (-1: no schedule)' : ''}`);
   }
   if (h.retries !== undefined && !isUint(h.retries)) throw invalidArgument('invalid healthcheck retries: must be a non-negative integer');
+  if (h.onFailure !== undefined && !HEALTH_ON_FAILURE.includes(h.onFailure)) {
+    throw invalidArgument(`invalid on-failure action "${h.onFailure}" for health check: supported actions are ${HEALTH_ON_FAILURE.join(',')}`);
+  }
 }
 
 function validateRestartPolicy(r: RestartPolicySpec): void {

@@ -39,7 +39,9 @@ test('a structured spec is stored as given and shown by inspect', async () => {
   const info = await engine.containers.inspect('structured') as { Config: Record<string, unknown>; HostConfig: Record<string, unknown> };
   assert.deepEqual(info.HostConfig.Ulimits, ['nofile=100:200']);
   assert.deepEqual(info.HostConfig.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 3 });
-  assert.deepEqual(info.Config.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 10e9, Timeout: 0, StartPeriod: 0, Retries: 2 });
+  // As resolved at create: the defaults filled in, zeros omitted as Podman does.
+  assert.deepEqual(info.Config.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 10e9, Timeout: 30e9, Retries: 2 });
+  assert.deepEqual(c.config.intent.healthcheck, spec.healthcheck, 'the spec keeps what was asked');
 });
 
 test('an invalid spec is refused before anything is created, with a message about the spec', async () => {

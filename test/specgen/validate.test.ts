@@ -66,11 +66,15 @@ test('user namespaces: known modes, positive sizes, not combined with explicit m
 });
 
 test('healthcheck and restart policy', () => {
-  for (const t of [[], ['CMD'], ['CMD-SHELL'], ['CMD-SHELL', 'a', 'b'], ['NONE', 'x'], ['RUN', 'x']]) bad({ healthcheck: { test: t } }, /invalid healthcheck test/);
+  for (const t of [['CMD'], ['CMD-SHELL'], ['CMD-SHELL', 'a', 'b'], ['NONE', 'x'], ['RUN', 'x']]) bad({ healthcheck: { test: t } }, /invalid healthcheck test/);
   validateSpec({ ...base, healthcheck: { test: ['NONE'] } });
+  validateSpec({ ...base, healthcheck: { test: [], onFailure: 'kill' } }); // the image's test
   validateSpec({ ...base, healthcheck: { test: ['CMD', 'true'], interval: 0 } });
+  validateSpec({ ...base, healthcheck: { test: ['CMD', 'true'], interval: -1 } }); // no schedule
+  bad({ healthcheck: { test: ['CMD', 'true'], timeout: -1 } }, /invalid healthcheck timeout -1/);
   bad({ healthcheck: { test: ['CMD', 'true'], interval: 500 } }, /interval 500: must be 0 .* or at least 1ms/);
   bad({ healthcheck: { test: ['CMD', 'true'], retries: -1 } }, /retries/);
+  bad({ healthcheck: { test: ['CMD', 'true'], onFailure: 'explode' as 'kill' } }, /invalid on-failure action "explode" for health check: supported actions are none,kill,restart,stop/);
   bad({ restartPolicy: { name: 'sometimes' as 'no' } }, /invalid restart policy "sometimes"/);
   bad({ restartPolicy: { name: 'always', maximumRetryCount: 3 } }, /only be used with on-failure/);
   validateSpec({ ...base, restartPolicy: { name: 'unless-stopped' } });

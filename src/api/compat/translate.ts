@@ -160,7 +160,8 @@ function ago(iso: string): string {
 /** `docker ps`'s Status column: "Up 3 seconds", "Exited (3) 2 minutes ago", "Created". */
 function statusText(c: Container): string {
   const st = c.state;
-  if (st.status === 'running') return `Up ${ago(st.startedAt)}`;
+  // Docker's words for the health: "(healthy)", "(unhealthy)", "(health: starting)".
+  if (st.status === 'running') return `Up ${ago(st.startedAt)}${!st.health ? '' : st.health.status === 'starting' ? ' (health: starting)' : ` (${st.health.status})`}`;
   if (st.status === 'paused') return `Up ${ago(st.startedAt)} (Paused)`;
   if (st.status === 'created') return 'Created';
   return `Exited (${st.exitCode}) ${ago(st.finishedAt)} ago`;
@@ -238,6 +239,7 @@ export function inspectToDocker(c: Container): Json {
       Status: dockerStatus(st.status), Running: st.status === 'running' || st.status === 'paused', Paused: st.status === 'paused',
       Restarting: false, OOMKilled: st.oomKilled, Dead: false, Pid: st.pid, ExitCode: st.exitCode, Error: st.error,
       StartedAt: st.startedAt || ZERO_TIME, FinishedAt: st.finishedAt || ZERO_TIME,
+      ...(st.health ? { Health: { Status: st.health.status, FailingStreak: st.health.failingStreak, Log: st.health.log.map((l) => ({ Start: l.start, End: l.end, ExitCode: l.exitCode, Output: l.output })) } } : {}),
     },
     Image: `sha256:${c.config.imageId}`,
     ResolvConfPath: '', HostnamePath: '', HostsPath: '', LogPath: '',

@@ -10,7 +10,7 @@ type Table<T> = { [K in keyof T]-?: T[K] extends (...a: never[]) => AsyncIterabl
 
 const containers = {
   create: 'call', run: 'call', start: 'call', startAttach: 'call', attach: 'call', stop: 'call', kill: 'call',
-  restart: 'call', pause: 'call', unpause: 'call', remove: 'call', prune: 'call', cleanup: 'call', list: 'call',
+  restart: 'call', pause: 'call', unpause: 'call', remove: 'call', prune: 'call', cleanup: 'call', healthcheck: 'call', list: 'call',
   get: 'call', exists: 'call', inspect: 'call', top: 'call', logs: 'iter', wait: 'call', stats: 'iter',
   rename: 'call', update: 'call', resize: 'call', mount: 'call', unmount: 'call', mounted: 'call', diff: 'call',
   export: 'call', copy: 'call', commit: 'call',

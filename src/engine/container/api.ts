@@ -3,9 +3,9 @@
 // implementation (local.ts) and its helpers stay private to the domain.
 import type { Filters, ItemReport, PruneReport, SessionIO, TerminalSize } from '../api.ts';
 import type { ContainerSpec, RestartPolicySpec } from '../../specgen/container.ts';
-import type { Container } from '../types.ts';
+import type { Container, HealthState } from '../types.ts';
 
-export type { Container, ContainerConfig, ContainerState, ContainerStatus, MountSpec } from '../types.ts';
+export type { Container, ContainerConfig, ContainerState, ContainerStatus, HealthLogEntry, HealthState, HealthStatus, MountSpec } from '../types.ts';
 export type { ContainerSpec };
 
 /** Progress of an image pull that create/run needs (see images' PullOptions). */
@@ -196,6 +196,14 @@ export interface FileChange {
   path: string;
 }
 
+/** One run of a container's health check. */
+export interface HealthcheckReport {
+  /** This run's outcome: healthy when the test exited 0, else unhealthy (Podman's HealthCheckRun). */
+  status: 'healthy' | 'unhealthy';
+  /** The container's health after the run (its status may still be starting or healthy after a failure). */
+  health: HealthState;
+}
+
 /** Podman's `container inspect` document (field names as Podman prints them). */
 export type ContainerInspect = Record<string, unknown>;
 
@@ -219,6 +227,14 @@ export interface ContainersAPI {
   prune(o?: { filters?: Filters }): Promise<PruneReport[]>;
   /** Runs the exit-time cleanup (unmount, network teardown, --rm); conmon's exit command calls it. */
   cleanup(ref: string): Promise<void>;
+  /**
+   * Runs a running container's health check once (an exec session, killed
+   * after the check's timeout), records the result in its health state,
+   * emits health_status when the status changes, and applies the check's
+   * on-failure action once it is unhealthy. The container's timer process
+   * calls it on schedule. CONTAINER_STATE: not running, or no health check.
+   */
+  healthcheck(ref: string): Promise<HealthcheckReport>;
 
   /** Newest first; only running and paused ones unless all, latest, last or a status filter is given. */
   list(o?: ListOptions): Promise<ContainerListItem[]>;

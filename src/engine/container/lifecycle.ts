@@ -32,6 +32,8 @@ import { removeVolume } from '../volume/volumes.ts';
 import { native, MNT_DETACH } from '../../common/native.ts';
 import { waitForExit } from './wait.ts';
 import { dropExecSessions } from './exec-session.ts';
+import { healthcheckOf, startHealthTimer, stopHealthTimer } from './health-timer.ts';
+import { resolveHealthcheck } from '../../specgen/health.ts';
 
 export interface CreateOptions {
   /** Pull settings and progress for an image that must be pulled (--pull). */
@@ -73,6 +75,8 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   const img = await imageFor(e, intent, o);
   const args = effectiveArgs(intent, img);
   if (!args.length) throw invalidArgument('no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
+  // The spec's check merged with the image's HEALTHCHECK, once (the image may change later).
+  const healthcheck = resolveHealthcheck(intent.healthcheck, img.config.config?.Healthcheck);
   const id = randomBytes(32).toString('hex');
   let name = intent.name;
   if (!name) {
@@ -90,7 +94,7 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   const config: ContainerConfig = {
     id, name, intent, specVersion: SPEC_VERSION, imageId: img.id, imageName: img.names[0] ?? intent.image, args,
     created: new Date().toISOString(), runtime: e.runtimeChoice().name, mounts, volumes, ...net, ...(idmap ? { idmap } : {}),
-    ...(pod ? { pod: pod.podId, isInfra: !!pod.infra } : {}),
+    ...(pod ? { pod: pod.podId, isInfra: !!pod.infra } : {}), ...(healthcheck ? { healthcheck } : {}),
   };
   e.ensureDirs();
   prepareRootfsDirs(e.containerDir(id));
@@ -256,15 +260,19 @@ export async function startLocked(e: EngineContext, id: string, hooks: StartHook
       await cleanupLocked(e, e.db.get(id)!, { keep: true });
       throw classifyStartError((err as Error).message, c.config.args[0]);
     }
-    const s = e.db.updateState(id, (s) => {
+    const hc = healthcheckOf(c);
+    let s = e.db.updateState(id, (s) => {
       s.status = 'running';
       s.startedAt = new Date().toISOString();
       s.stoppedByUser = false;
       // A start by the user begins a new count (Podman's retainRetries is only for policy restarts).
       if (hooks.byPolicy) s.restartCount = (s.restartCount ?? 0) + 1;
       else s.restartCount = 0;
+      if (hc) s.health = { status: 'starting', failingStreak: 0, log: s.health?.log ?? [] };
     });
     e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'start', Type: 'container' });
+    const timer = hc && startHealthTimer(e, { config: c.config, state: s });
+    if (timer) s = e.db.updateState(id, (s) => { s.healthTimerPid = timer; });
     return { config: c.config, state: s };
   }
 }
@@ -311,6 +319,7 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
   const ex = e.readExit(id);
   const rebooted = !!c.state.bootId && c.state.bootId !== currentBootId();
   if (live && !ex && !rebooted && processAlive(c.state.pid)) return false; // still running: nothing to clean
+  stopHealthTimer(id, c.state.healthTimerPid);
   dropExecSessions(e, id);
   const removing = opts.removing || (c.config.intent.autoRemove && !opts.keep);
   // The runtime's delete (cgroups, state dir) and the unmount are independent;
@@ -333,6 +342,7 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
     }
     s.pid = 0;
     s.mounted = false;
+    delete s.healthTimerPid;
   });
   if (wasLive) e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'died', Type: 'container', ContainerExitCode: ex?.code });
   if (c.config.intent.autoRemove && !opts.keep) await removeLocked(e, id);

@@ -11,7 +11,7 @@ import type { Filters } from '../../specgen/filters.ts';
 import type { EnginePullOptions } from '../image/pull.ts';
 import type {
   AttachReport, CommitOptions, Container, ContainerInspect, ContainerListItem, ContainerSpec, ContainersAPI, ContainerStats,
-  CopyOptions, CreateOptions, DiffOptions, FileChange, KillOptions, ListOptions, LogLine, LogOptions, RemoveOptions,
+  CopyOptions, CreateOptions, DiffOptions, FileChange, HealthcheckReport, KillOptions, ListOptions, LogLine, LogOptions, RemoveOptions,
   ResourceUpdate, RunOptions, RunReport, Selection, StatsOptions, StopOptions, WaitOptions,
 } from './api.ts';
 
@@ -114,6 +114,10 @@ export class LocalContainers implements ContainersAPI {
     const folded = await (await lifecycle()).cleanupContainer(this.#e, ref);
     // conmon's exit command: this process saw the exit, so it applies the restart policy.
     if (folded) await (await import('./restart.ts')).restartByPolicy(this.#e, ref);
+  }
+
+  async healthcheck(ref: string): Promise<HealthcheckReport> {
+    return (await import('./healthcheck.ts')).runHealthcheck(this.#e, ref);
   }
 
   async list(o: ListOptions = {}): Promise<ContainerListItem[]> {

@@ -7,7 +7,8 @@ import type { EngineContext } from '../context.ts';
 import { getContainer, stopSignalOf, syncState } from './lifecycle.ts';
 import { containerHostname } from './spec.ts';
 import type { Container } from '../types.ts';
-import type { HealthcheckSpec } from '../../specgen/container.ts';
+import type { ResolvedHealthcheck } from '../../specgen/health.ts';
+import { healthcheckOf } from './health-timer.ts';
 import { DEFAULT_CAPS } from '../../runtime/spec/security.ts';
 import { formatUlimit } from '../../specgen/flags.ts';
 
@@ -29,6 +30,7 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
   const paths = rootfsPaths(e.containerDir(cfg.id));
   const ic = img?.config.config ?? {};
   const env = Object.entries(cfg.intent.env ?? {}).map(([k, v]) => `${k}=${v}`);
+  const hc = healthcheckOf(c);
   return {
     Id: cfg.id,
     Created: cfg.created,
@@ -48,6 +50,8 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       Error: st.error,
       StartedAt: st.startedAt,
       FinishedAt: st.finishedAt,
+      // Podman 4 showed the health as Healthcheck; both, as Podman 4.x prints them.
+      ...(hc ? { Health: healthState(c), Healthcheck: healthState(c) } : {}),
     },
     Image: cfg.imageId,
     ImageName: cfg.imageName,
@@ -107,8 +111,9 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       Umask: '0022',
       Timeout: 0,
       StopTimeout: cfg.intent.stopTimeout ?? 10,
-      // Docker's HealthConfig shape; stored only (health checks do not run yet).
-      ...(cfg.intent.healthcheck ? { Healthcheck: healthConfig(cfg.intent.healthcheck) } : {}),
+      // Docker's HealthConfig shape (Podman's omitempty fields), as resolved at create.
+      ...(hc ? { Healthcheck: healthConfig(hc) } : {}),
+      HealthcheckOnFailureAction: hc?.onFailure ?? 'none',
     },
     HostConfig: {
       NetworkMode: (cfg.intent.network ?? 'none').replace(/^slirp4netns:.*/, 'slirp4netns'),
@@ -122,8 +127,21 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
   };
 }
 
-function healthConfig(h: HealthcheckSpec): Record<string, unknown> {
-  return { Test: h.test, Interval: h.interval ?? 0, Timeout: h.timeout ?? 0, StartPeriod: h.startPeriod ?? 0, Retries: h.retries ?? 0 };
+function healthConfig(h: ResolvedHealthcheck): Record<string, unknown> {
+  const out: Record<string, unknown> = { Test: h.test };
+  // Podman's disabled interval is 0, which it omits as it does every zero.
+  for (const [k, v] of [['StartPeriod', h.startPeriod], ['Interval', h.interval], ['Timeout', h.timeout], ['Retries', h.retries]] as const) if (v > 0) out[k] = v;
+  return out;
+}
+
+/** Podman's HealthCheckResults; before the first start, an empty status and no log. */
+function healthState(c: Container): Record<string, unknown> {
+  const h = c.state.health;
+  return {
+    Status: h?.status ?? '',
+    FailingStreak: h?.failingStreak ?? 0,
+    Log: h ? h.log.map((l) => ({ Start: l.start, End: l.end, ExitCode: l.exitCode, Output: l.output })) : null,
+  };
 }
 
 /** `top`: host ps over the container's processes, Podman's default columns. */

@@ -10,8 +10,10 @@ import type { Filters } from '../../specgen/filters.ts';
 import type { Container } from '../types.ts';
 import type { ListOptions, Selection } from './api.ts';
 import { syncState } from './lifecycle.ts';
+import { healthcheckOf } from './health-timer.ts';
 
 const STATUSES = ['created', 'running', 'paused', 'exited', 'stopped', 'unknown', 'removing'];
+const HEALTH = ['healthy', 'unhealthy', 'starting', 'none'];
 
 /** Every container, its state brought up to date, newest first. */
 export function allContainers(e: EngineContext): Container[] {
@@ -55,6 +57,12 @@ export function containerMatchers(e: EngineContext, pods: Map<string, string>): 
       return (c) => new Date(c.config.created).getTime() > t;
     },
     until: untilMatcher((c) => c.config.created),
+    // Running containers by the health of their check; none: containers without a check.
+    health: (v) => {
+      if (!HEALTH.includes(v)) throw invalidArgument(`invalid health filter "${v}": must be one of ${HEALTH.join(', ')}`);
+      if (v === 'none') return (c) => !healthcheckOf(c);
+      return (c) => c.state.status === 'running' && !!healthcheckOf(c) && c.state.health?.status === v;
+    },
     // No policy counts as "no" (Podman's default); the boot service selects restart-policy=always.
     'restart-policy': (v) => {
       if (!['no', 'always', 'on-failure', 'unless-stopped'].includes(v)) throw invalidArgument(`${v} is an invalid restart policy`);

@@ -14,6 +14,8 @@ export interface HuskEvent {
   /** Unix time in nanoseconds. */
   timeNano: number;
   ContainerExitCode?: number;
+  /** health_status events: the container's new health (starting, healthy, unhealthy). */
+  HealthStatus?: string;
   Attributes?: Record<string, string>;
 }
 
