@@ -1,61 +1,11 @@
 // The Docker-compatible API driven by the real docker CLI (and docker-py)
 // against a server started here on a unix socket over a temp store.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
-import { connect } from '../../src/connect.ts';
-import type { Engine } from '../../src/engine/api.ts';
-import { createApiServer, type ApiServer } from '../../src/api/server.ts';
-import { Store } from '../helpers.ts';
+import { dockerHarness } from './docker-harness.ts';
 
-const store = new Store('husk-api-');
-let engine: Engine;
-let srv: ApiServer;
-const sock = join(store.dir, 'api.sock');
-const env = () => ({ ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(store.dir, 'docker') });
-
-/** The docker CLI, asynchronously (the server runs in this process). */
-const docker = (args: string[], timeout = 60_000) => run('/usr/local/bin/docker', args, timeout);
-
-function run(cmd: string, args: string[], timeout = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { env: env() });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d));
-    p.stderr.on('data', (d: Buffer) => (stderr += d));
-    const t = setTimeout(() => p.kill(), timeout);
-    p.on('close', (code: number | null) => { clearTimeout(t); resolve({ code: code ?? -1, stdout, stderr }); });
-  });
-}
-
-function raw(method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const r = request({ socketPath: sock, method, path }, (res) => {
-      let b = '';
-      res.on('data', (d) => (b += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
-    });
-    r.on('error', reject);
-    r.end(body);
-  });
-}
-
-before(async () => {
-  mkdirSync(join(store.dir, 'docker'), { recursive: true });
-  store.busybox();
-  engine = await connect({ root: store.root, runroot: store.runroot });
-  srv = await createApiServer(engine, { uri: `unix://${sock}` });
-});
-
-after(async () => {
-  await srv?.close();
-  await engine?.close();
-  await store.destroyWhenIdle();
-});
+const { docker, run, raw, sock } = dockerHarness('husk-api-');
 
 test('docker version and info talk to husk', async () => {
   const v = await docker(['version']);
