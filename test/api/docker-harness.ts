@@ -25,8 +25,15 @@ export interface DockerHarness {
   raw(method: string, path: string, body?: string): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }>;
 }
 
+export interface HarnessHooks {
+  /** Runs once the service is up (a separate before hook may run concurrently with the harness's). */
+  setup?: (h: DockerHarness) => Promise<void>;
+  /** Runs before the service stops. */
+  teardown?: (h: DockerHarness) => Promise<void>;
+}
+
 /** Registers before/after hooks that start and stop the service; use the result inside tests. */
-export function dockerHarness(prefix = 'husk-api-'): DockerHarness {
+export function dockerHarness(prefix = 'husk-api-', hooks: HarnessHooks = {}): DockerHarness {
   const store = new Store(prefix);
   const sock = join(store.dir, 'api.sock');
   let engine: Engine;
@@ -53,15 +60,17 @@ export function dockerHarness(prefix = 'husk-api-'): DockerHarness {
     store.busybox();
     engine = await connect({ root: store.root, runroot: store.runroot });
     srv = await createApiServer(engine, { uri: `unix://${sock}` });
+    await hooks.setup?.(h);
   });
 
   after(async () => {
+    if (srv) await hooks.teardown?.(h).catch(() => {});
     await srv?.close();
     await engine?.close();
     await store.destroyWhenIdle();
   });
 
-  return {
+  const h: DockerHarness = {
     store, sock, env,
     engine: () => engine,
     docker: (args, timeout = 60_000) => run('/usr/local/bin/docker', args, { timeout }),
@@ -76,4 +85,5 @@ export function dockerHarness(prefix = 'husk-api-'): DockerHarness {
       r.end(body);
     }),
   };
+  return h;
 }
