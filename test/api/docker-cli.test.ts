@@ -23,6 +23,22 @@ test('docker run --rm prints the output and keeps the exit code', async () => {
   assert.equal((await docker(['ps', '-aq'])).stdout.trim(), '');
 });
 
+test('wait: next-exit (docker run), not-running (docker wait), removed after rm', async () => {
+  const r = await docker(['run', '--name', 'w1', 'busybox', 'sh', '-c', 'echo x; exit 2']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, 'x\n');
+  assert.equal((await docker(['wait', 'w1'])).stdout.trim(), '2', 'an exited container answers at once');
+  const id = (await docker(['run', '-d', 'busybox', 'sh', '-c', 'sleep 1; exit 7'])).stdout.trim();
+  assert.equal((await docker(['wait', id])).stdout.trim(), '7');
+  const gone = raw('POST', '/v1.41/containers/w1/wait?condition=removed');
+  await new Promise((res) => setTimeout(res, 300));
+  assert.equal((await docker(['rm', 'w1'])).code, 0);
+  const w = await gone;
+  assert.equal(w.status, 200);
+  assert.equal(JSON.parse(w.body).StatusCode, 2);
+  await docker(['rm', '-f', id]);
+});
+
 test('docker run -d -p: reachable from the host, ps shows the ports, logs, rm -f', async () => {
   const port = 20000 + (process.pid % 20000);
   const r = await docker(['run', '-d', '--name', 'web', '-p', `${port}:80`, 'busybox', 'sh', '-c', 'echo started; httpd -f -p 80 -h /etc']);
