@@ -80,13 +80,40 @@ test('images, tag, rmi; network and volume create; events from the past', async 
   assert.match(ev.stdout, /container die/);
 });
 
-test('docker stats --no-stream names the container in full', async () => {
+test('docker stats --no-stream: full names, one row per container, no stray rows from past events', async () => {
   const name = 'a-rather-long-container-name-for-stats';
   await docker(['run', '-d', '--name', name, 'busybox', 'sleep', '100']);
-  const r = await docker(['stats', '--no-stream', name]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(name));
-  await docker(['rm', '-f', name]);
+  await docker(['create', '--name', 'st-created', 'busybox', 'true']);
+  const rows = (r: { stdout: string }) => r.stdout.trim().split('\n').slice(1);
+  const one = await docker(['stats', '--no-stream', name]);
+  assert.equal(one.code, 0, one.stderr);
+  assert.equal(rows(one).length, 1, one.stdout);
+  assert.match(rows(one)[0], new RegExp(`^[0-9a-f]{12}\\s+${name}\\s+\\d`));
+  // Without names: the running containers (this store has many past start events, which must not add rows).
+  const all = await docker(['stats', '--no-stream'], 30_000);
+  assert.equal(all.code, 0, all.stderr);
+  assert.ok(rows(all).length >= 1 && rows(all).every((l) => /^[0-9a-f]{12}\s+\S/.test(l)), all.stdout);
+  assert.match(all.stdout, new RegExp(name));
+  // A container that is not running: Docker's zero row, not a hang.
+  const idle = await docker(['stats', '--no-stream', 'st-created'], 30_000);
+  assert.equal(idle.code, 0, idle.stderr);
+  assert.match(rows(idle)[0], /st-created\s+0\.00%\s+0B \/ 0B/);
+  await docker(['rm', '-f', name, 'st-created']);
+});
+
+test('docker ps: the image as named at create, Docker\'s singular "1 second"', async () => {
+  const id = (await docker(['run', '-d', 'busybox:latest', 'sleep', '100'])).stdout.trim();
+  const seen = new Set<string>();
+  for (let i = 0; i < 12; i++) {
+    const r = await docker(['ps', '--filter', `id=${id}`, '--format', '{{.Image}}|{{.Status}}']);
+    const [image, status] = r.stdout.trim().split('|');
+    assert.equal(image, 'busybox:latest');
+    assert.match(status, /^Up (Less than a second|1 second|([2-9]|[1-5]\d) seconds)$/);
+    seen.add(status);
+    if (seen.has('1 second')) break;
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  await docker(['rm', '-f', id]);
 });
 
 test('bad requests leave the server up', async () => {
