@@ -15,20 +15,55 @@ export class HttpError extends Error {
 
 /** The request body parsed as JSON; {} when empty. Malformed → 400, too large → 413. */
 export async function readJson<T = Record<string, unknown>>(ctx: RouteContext, limit = MAX_JSON_BODY): Promise<T> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of ctx.req) {
-    size += (c as Buffer).length;
-    if (size > limit) throw new HttpError(413, `request body exceeds ${limit} bytes`);
-    chunks.push(c as Buffer);
+  let body: Buffer;
+  if (ctx.upgrade) body = await upgradeBody(ctx, limit);
+  else {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of ctx.req) {
+      size += (c as Buffer).length;
+      if (size > limit) throw new HttpError(413, `request body exceeds ${limit} bytes`);
+      chunks.push(c as Buffer);
+    }
+    body = Buffer.concat(chunks);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  const text = body.toString('utf8').trim();
   if (!text) return {} as T;
   try {
     return JSON.parse(text) as T;
   } catch (e) {
     throw new HttpError(400, `failed to decode request body: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The body of an upgrade request (exec start with `Upgrade: tcp`): node's
+ * parser stops at the head, so its Content-Length bytes are the first ones
+ * of `upgrade.head` (and, if the head was short, of the socket). What
+ * follows is the client's stream (stdin) and stays in `upgrade.head`.
+ */
+async function upgradeBody(ctx: RouteContext, limit: number): Promise<Buffer> {
+  const up = ctx.upgrade!;
+  const len = Number(ctx.req.headers['content-length'] ?? 0);
+  if (!Number.isSafeInteger(len) || len < 0) throw new HttpError(400, 'invalid Content-Length');
+  if (len > limit) throw new HttpError(413, `request body exceeds ${limit} bytes`);
+  let buf = up.head;
+  if (buf.length < len) {
+    const sock = up.socket;
+    buf = await new Promise<Buffer>((resolve, reject) => {
+      let acc = buf;
+      const done = (err?: Error) => {
+        sock.off('data', onData); sock.off('end', onEnd); sock.off('error', done);
+        sock.pause();
+        if (err) reject(err); else resolve(acc);
+      };
+      const onData = (d: Buffer) => { acc = Buffer.concat([acc, d]); if (acc.length >= len) done(); };
+      const onEnd = () => done(new HttpError(400, 'request body ended early'));
+      sock.on('data', onData); sock.once('end', onEnd); sock.once('error', done);
+    });
+  }
+  up.head = buf.subarray(len);
+  return buf.subarray(0, len);
 }
 
 export function sendJson(ctx: RouteContext, status: number, body: unknown): void {

@@ -1,61 +1,11 @@
 // The Docker-compatible API driven by the real docker CLI (and docker-py)
 // against a server started here on a unix socket over a temp store.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
-import { connect } from '../../src/connect.ts';
-import type { Engine } from '../../src/engine/api.ts';
-import { createApiServer, type ApiServer } from '../../src/api/server.ts';
-import { Store } from '../helpers.ts';
+import { dockerHarness } from './docker-harness.ts';
 
-const store = new Store('husk-api-');
-let engine: Engine;
-let srv: ApiServer;
-const sock = join(store.dir, 'api.sock');
-const env = () => ({ ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(store.dir, 'docker') });
-
-/** The docker CLI, asynchronously (the server runs in this process). */
-const docker = (args: string[], timeout = 60_000) => run('/usr/local/bin/docker', args, timeout);
-
-function run(cmd: string, args: string[], timeout = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { env: env() });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d));
-    p.stderr.on('data', (d: Buffer) => (stderr += d));
-    const t = setTimeout(() => p.kill(), timeout);
-    p.on('close', (code: number | null) => { clearTimeout(t); resolve({ code: code ?? -1, stdout, stderr }); });
-  });
-}
-
-function raw(method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const r = request({ socketPath: sock, method, path }, (res) => {
-      let b = '';
-      res.on('data', (d) => (b += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
-    });
-    r.on('error', reject);
-    r.end(body);
-  });
-}
-
-before(async () => {
-  mkdirSync(join(store.dir, 'docker'), { recursive: true });
-  store.busybox();
-  engine = await connect({ root: store.root, runroot: store.runroot });
-  srv = await createApiServer(engine, { uri: `unix://${sock}` });
-});
-
-after(async () => {
-  await srv?.close();
-  await engine?.close();
-  await store.destroyWhenIdle();
-});
+const { docker, run, raw, sock } = dockerHarness('husk-api-');
 
 test('docker version and info talk to husk', async () => {
   const v = await docker(['version']);
@@ -71,6 +21,22 @@ test('docker run --rm prints the output and keeps the exit code', async () => {
   assert.equal(r.stdout, 'hi\n');
   assert.equal(r.code, 3, r.stderr);
   assert.equal((await docker(['ps', '-aq'])).stdout.trim(), '');
+});
+
+test('wait: next-exit (docker run), not-running (docker wait), removed after rm', async () => {
+  const r = await docker(['run', '--name', 'w1', 'busybox', 'sh', '-c', 'echo x; exit 2']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, 'x\n');
+  assert.equal((await docker(['wait', 'w1'])).stdout.trim(), '2', 'an exited container answers at once');
+  const id = (await docker(['run', '-d', 'busybox', 'sh', '-c', 'sleep 1; exit 7'])).stdout.trim();
+  assert.equal((await docker(['wait', id])).stdout.trim(), '7');
+  const gone = raw('POST', '/v1.41/containers/w1/wait?condition=removed');
+  await new Promise((res) => setTimeout(res, 300));
+  assert.equal((await docker(['rm', 'w1'])).code, 0);
+  const w = await gone;
+  assert.equal(w.status, 200);
+  assert.equal(JSON.parse(w.body).StatusCode, 2);
+  await docker(['rm', '-f', id]);
 });
 
 test('docker run -d -p: reachable from the host, ps shows the ports, logs, rm -f', async () => {
@@ -114,13 +80,40 @@ test('images, tag, rmi; network and volume create; events from the past', async 
   assert.match(ev.stdout, /container die/);
 });
 
-test('docker stats --no-stream names the container in full', async () => {
+test('docker stats --no-stream: full names, one row per container, no stray rows from past events', async () => {
   const name = 'a-rather-long-container-name-for-stats';
   await docker(['run', '-d', '--name', name, 'busybox', 'sleep', '100']);
-  const r = await docker(['stats', '--no-stream', name]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(name));
-  await docker(['rm', '-f', name]);
+  await docker(['create', '--name', 'st-created', 'busybox', 'true']);
+  const rows = (r: { stdout: string }) => r.stdout.trim().split('\n').slice(1);
+  const one = await docker(['stats', '--no-stream', name]);
+  assert.equal(one.code, 0, one.stderr);
+  assert.equal(rows(one).length, 1, one.stdout);
+  assert.match(rows(one)[0], new RegExp(`^[0-9a-f]{12}\\s+${name}\\s+\\d`));
+  // Without names: the running containers (this store has many past start events, which must not add rows).
+  const all = await docker(['stats', '--no-stream'], 30_000);
+  assert.equal(all.code, 0, all.stderr);
+  assert.ok(rows(all).length >= 1 && rows(all).every((l) => /^[0-9a-f]{12}\s+\S/.test(l)), all.stdout);
+  assert.match(all.stdout, new RegExp(name));
+  // A container that is not running: Docker's zero row, not a hang.
+  const idle = await docker(['stats', '--no-stream', 'st-created'], 30_000);
+  assert.equal(idle.code, 0, idle.stderr);
+  assert.match(rows(idle)[0], /st-created\s+0\.00%\s+0B \/ 0B/);
+  await docker(['rm', '-f', name, 'st-created']);
+});
+
+test('docker ps: the image as named at create, Docker\'s singular "1 second"', async () => {
+  const id = (await docker(['run', '-d', 'busybox:latest', 'sleep', '100'])).stdout.trim();
+  const seen = new Set<string>();
+  for (let i = 0; i < 12; i++) {
+    const r = await docker(['ps', '--filter', `id=${id}`, '--format', '{{.Image}}|{{.Status}}']);
+    const [image, status] = r.stdout.trim().split('|');
+    assert.equal(image, 'busybox:latest');
+    assert.match(status, /^Up (Less than a second|1 second|([2-9]|[1-5]\d) seconds)$/);
+    seen.add(status);
+    if (seen.has('1 second')) break;
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  await docker(['rm', '-f', id]);
 });
 
 test('bad requests leave the server up', async () => {

@@ -177,3 +177,26 @@ test('tty: the first size from SessionIO.resize applies; attach detaches on abor
   assert.equal((await engine.containers.get('att')).state.status, 'running');
   await engine.containers.remove(['att'], { force: true });
 });
+
+test('stat: lstat of a container path, symlinks resolved inside the container, NO_SUCH_PATH', async () => {
+  await started('stp', ['sh', '-c', 'mkdir /d; echo abc > /d/f; ln -s f /d/rel; ln -s ../../../../../etc /d/esc; touch /d/ready; sleep 100']);
+  for (let i = 0; i < 100 && !(await engine.containers.stat('stp', '/d/ready').catch(() => undefined)); i++) await new Promise((r) => setTimeout(r, 50));
+  const f = await engine.containers.stat('stp', '/d/f');
+  assert.deepEqual({ ...f, mtime: typeof f.mtime }, { name: 'f', size: 4, mode: 0o100644, mtime: 'string', linkTarget: '' });
+  assert.ok(!Number.isNaN(Date.parse(f.mtime)));
+  const d = await engine.containers.stat('stp', '/d/');
+  assert.equal(d.name, 'd');
+  assert.equal(d.mode & 0o170000, 0o040000);
+  const rel = await engine.containers.stat('stp', '/d/rel');
+  assert.equal(rel.mode & 0o170000, 0o120000);
+  assert.equal(rel.linkTarget, '/d/f');
+  assert.equal((await engine.containers.stat('stp', '/d/esc')).linkTarget, '/etc', 'clamped to the container');
+  assert.equal((await engine.containers.stat('stp', '/')).name, '/');
+  assert.equal((await engine.containers.stat('stp', '/etc/hostname')).mode & 0o170000, 0o100000);
+  await assert.rejects(engine.containers.stat('stp', '/nope'), { code: 'NO_SUCH_PATH' });
+  await assert.rejects(engine.containers.stat('stp', '/d/f/x'), { code: 'NO_SUCH_PATH' });
+  await assert.rejects(engine.containers.stat('ghost', '/'), { code: 'NO_SUCH_CONTAINER' });
+  await engine.containers.stop(['stp'], { timeout: 0 });
+  assert.equal((await engine.containers.stat('stp', '/d/f')).size, 4, 'a stopped container is mounted for the stat');
+  await engine.containers.remove(['stp'], { force: true });
+});

@@ -96,3 +96,31 @@ test('a stream ends by itself once its until time passes', async () => {
   const took = Date.now() - t0;
   assert.ok(took >= 350 && took < 5_000, `ended after ${took} ms`);
 });
+
+test('since in a long log: the replay starts near it and misses nothing (also streaming)', async () => {
+  const log = join(s.runroot, 'events', 'events.log');
+  const { appendFileSync, readFileSync, writeFileSync } = await import('node:fs');
+  const saved = readFileSync(log);
+  try {
+    // 20,000 old events (~4 MB) an hour apart from the recent ones, slightly out of order at the end.
+    const t0 = Date.now() - 3_600_000;
+    const line = (ms: number, name: string) => `${JSON.stringify({ ID: 'x'.repeat(64), Name: name, Status: 'create', Type: 'container', Time: new Date(ms).toISOString(), timeNano: ms * 1e6, Attributes: { pad: 'p'.repeat(100) } })}\n`;
+    const old = [];
+    for (let i = 0; i < 20_000; i++) old.push(line(t0 + i, 'old'));
+    writeFileSync(log, old.join(''));
+    const mark = Date.now();
+    appendFileSync(log, line(mark + 5, 'new1') + line(mark + 2, 'new0') + line(mark - 10, 'before'));
+    const names = (evs: HuskEvent[]) => evs.map((e) => e.Name);
+    assert.deepEqual(names(await collect(engine.system.events({ since: new Date(mark) }))), ['new1', 'new0']);
+    assert.equal((await collect(engine.system.events({ since: new Date(t0 + 19_990) }))).filter((e) => e.Name === 'old').length, 10);
+    const ac = new AbortController();
+    const seen: string[] = [];
+    for await (const ev of engine.system.events({ since: new Date(mark), stream: true, signal: ac.signal })) {
+      seen.push(ev.Name!);
+      if (seen.length === 2) ac.abort();
+    }
+    assert.deepEqual(seen, ['new1', 'new0']);
+  } finally {
+    writeFileSync(log, saved);
+  }
+});

@@ -45,22 +45,27 @@ const pending = new Map<string, Pending>();
 
 /**
  * Starts a container with the attach parked for it, if any; resolves true
- * once it runs (the attach itself goes on until the container exits).
+ * once it runs (its "start" event, or "died"/"remove" for one that was
+ * quicker than us), while the attach itself goes on until the container exits.
  */
 export async function startPending(engine: Engine, id: string): Promise<boolean> {
   const p = pending.get(id);
   if (!p) return false;
   pending.delete(id);
-  let settled: { err?: unknown } | undefined;
-  engine.containers.startAttach(id, p.io).then(() => { settled = {}; p.done(); }, (err) => { settled = { err }; p.done(err); });
-  // Reply to start when the process runs (or has already run), not when it exits.
-  for (;;) {
-    if (settled?.err) throw settled.err;
-    if (settled) return true;
-    const c = await engine.containers.get(id).catch(() => undefined);
-    if (!c || c.state.status !== 'created') return true;
-    await new Promise((r) => setTimeout(r, 20));
+  const ac = new AbortController();
+  // Followed before the start begins; the replay from `since` covers the gap.
+  const events = engine.system.events({ since: new Date(), stream: true, filters: { container: [id], event: ['start', 'died', 'remove'] }, signal: ac.signal });
+  // An event stream that fails leaves the attach's end as the answer.
+  const started = (async () => { for await (const _ of events) return; })().catch(() => new Promise<void>(() => {}));
+  const attached = engine.containers.startAttach(id, p.io);
+  attached.then(() => p.done(), (err) => p.done(err));
+  try {
+    // A start that fails rejects here; once the start event is in, the attach's outcome is the attach's business.
+    await Promise.race([attached, started]);
+  } finally {
+    ac.abort();
   }
+  return true;
 }
 
 async function attach(ctx: RouteContext): Promise<void> {

@@ -2,6 +2,8 @@
 // (hijacked attach, or Detach), resize, inspect.
 import type { Route, RouteContext } from '../router.ts';
 import { hijack, qInt, readJson, sendJson, sendNoContent } from '../http.ts';
+import type { TerminalSize } from '../../engine/api.ts';
+import { AsyncQueue } from '../husk/queue.ts';
 import { sessionInput, sessionOutput } from './attach.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -16,24 +18,54 @@ async function create(ctx: RouteContext): Promise<void> {
   sendJson(ctx, 201, { Id: id });
 }
 
+/**
+ * Terminal sizes of the attached tty sessions being served, by exec ID. The
+ * docker CLI resizes right after the start's 101 (API < 1.42 sends no
+ * ConsoleSize): fed to the engine as `io.resize`, that first size becomes
+ * the pty's initial size instead of racing the process.
+ */
+const liveSizes = new Map<string, AsyncQueue<TerminalSize>>();
+
+function consoleSize(v: unknown): TerminalSize | undefined {
+  if (!Array.isArray(v) || v.length !== 2) return undefined;
+  const [rows, cols] = v.map(Number);
+  return rows > 0 && cols > 0 ? { rows, cols } : undefined;
+}
+
 async function start(ctx: RouteContext): Promise<void> {
   const b = await readJson(ctx) as Record<string, any>;
   const info = await ctx.engine.exec.inspect(ctx.params.id);
   if (b.Detach) {
-    await ctx.engine.exec.start(ctx.params.id, { detach: true });
+    await ctx.engine.exec.start(info.ID, { detach: true });
     return sendNoContent(ctx, 200);
   }
   const tty = !!info.ProcessConfig?.tty;
+  let sizes: AsyncQueue<TerminalSize> | undefined;
+  if (tty) {
+    sizes = new AsyncQueue<TerminalSize>();
+    const first = consoleSize(b.ConsoleSize);
+    if (first) sizes.push(first);
+    liveSizes.set(info.ID, sizes);
+  }
   const sock = hijack(ctx, tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
-  await ctx.engine.exec.start(ctx.params.id, {
-    ...sessionOutput(sock, tty, true, true),
-    stdin: info.OpenStdin ? sessionInput(sock, ctx.upgrade?.head) : undefined,
-    signal: ctx.signal,
-  }).catch(() => {});
+  try {
+    await ctx.engine.exec.start(info.ID, {
+      ...sessionOutput(sock, tty, true, true),
+      stdin: info.OpenStdin ? sessionInput(sock, ctx.upgrade?.head) : undefined,
+      resize: sizes,
+      signal: ctx.signal,
+    }).catch(() => {});
+  } finally {
+    if (sizes) { liveSizes.delete(info.ID); sizes.end(); }
+  }
 }
 
 async function resize(ctx: RouteContext): Promise<void> {
-  await ctx.engine.exec.resize(ctx.params.id, { rows: qInt(ctx.query, 'h') ?? 0, cols: qInt(ctx.query, 'w') ?? 0 });
+  const size = { rows: qInt(ctx.query, 'h') ?? 0, cols: qInt(ctx.query, 'w') ?? 0 };
+  const id = ctx.params.id;
+  const live = liveSizes.get(id) ?? [...liveSizes].find(([k]) => k.startsWith(id))?.[1];
+  if (live) live.push(size);
+  else await ctx.engine.exec.resize(id, size);
   sendNoContent(ctx, 200);
 }
 

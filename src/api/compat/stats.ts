@@ -21,21 +21,37 @@ function toDocker(s: ContainerStats, cpus: number): Record<string, unknown> {
   };
 }
 
+/** Docker's document for a container that is not running: its identity, every counter zero. */
+function idle(id: string, name: string, cpus: number): Record<string, unknown> {
+  const zero: ContainerStats = { ContainerID: id, Name: name, PIDs: 0, CPU: 0, AvgCPU: 0, CPUNano: 0, MemUsage: 0, MemLimit: 0, MemPerc: 0, NetInput: 0, NetOutput: 0, BlockInput: 0, BlockOutput: 0 };
+  return { ...toDocker(zero, cpus), read: '0001-01-01T00:00:00Z', preread: '0001-01-01T00:00:00Z', networks: undefined };
+}
+
 async function stats(ctx: RouteContext): Promise<void> {
   const stream = qBool(ctx.query, 'stream', true);
   const c = await ctx.engine.containers.get(ctx.params.id);
   const cpus = (await import('node:os')).availableParallelism();
-  ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
-  ctx.res.flushHeaders();
+  const send = (doc: unknown) => {
+    if (!ctx.res.headersSent) {
+      ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+      ctx.res.flushHeaders();
+    }
+    ctx.res.write(`${JSON.stringify(doc)}\n`);
+  };
+  if (c.state.status !== 'running' && c.state.status !== 'paused') {
+    send(idle(c.config.id, c.config.name, cpus));
+    return void ctx.res.end();
+  }
   try {
     for await (const batch of ctx.engine.containers.stats([c.config.id], { stream, signal: ctx.signal })) {
-      for (const s of batch) {
-        ctx.res.write(`${JSON.stringify(toDocker(s, cpus))}\n`);
-      }
+      for (const st of batch) send(toDocker(st, cpus));
       if (!stream) break;
     }
   } catch (e) {
-    if (!ctx.signal.aborted) throw e;
+    if (ctx.signal.aborted) return void ctx.res.end();
+    // Stopped between our look and the first sample: Docker's idle document, not a cut stream.
+    if (ctx.res.headersSent || await ctx.engine.containers.get(c.config.id).then((x) => x.state.status === 'running', () => true)) throw e;
+    send(idle(c.config.id, c.config.name, cpus));
   }
   ctx.res.end();
 }

@@ -82,7 +82,10 @@ async function events(ctx: RouteContext): Promise<void> {
   const f = qFilters(ctx.query);
   if (f?.event) f.event = f.event.map((e) => (e === 'die' ? 'died' : e));
   const until = qTime(ctx.query, 'until');
-  const it = ctx.engine.system.events({ since: qTime(ctx.query, 'since'), until, filters: f, stream: true, signal: ctx.signal });
+  // Docker replays past events only when asked for a window (since or until);
+  // a bare subscription (docker stats, compose) gets new ones alone.
+  const since = qTime(ctx.query, 'since') ?? (until ? undefined : new Date());
+  const it = ctx.engine.system.events({ since, until, filters: f, stream: true, signal: ctx.signal });
   ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
   ctx.res.flushHeaders();
   try {

@@ -5,6 +5,7 @@
 import type { Container, ContainerListItem } from '../../engine/container/api.ts';
 import type { ContainerSpec, MountSpec, PortSpec } from '../../specgen/container.ts';
 import { parseAddHost, parseTmpfsFlag, parseVolumeFlag, parseVolumesFrom } from '../../specgen/flags.ts';
+import { humanDuration } from '../../common/duration.ts';
 import { invalidArgument } from '../../common/errors.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -148,14 +149,8 @@ export function dockerStatus(s: string): string {
   return s === 'stopped' ? 'exited' : s === 'removing' ? 'removing' : s;
 }
 
-function ago(iso: string): string {
-  const secs = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);
-  if (secs < 1) return 'Less than a second';
-  if (secs < 60) return `${Math.floor(secs)} seconds`;
-  if (secs < 3600) return `${Math.floor(secs / 60)} minute${secs < 120 ? '' : 's'}`;
-  if (secs < 86400) return `${Math.floor(secs / 3600)} hour${secs < 7200 ? '' : 's'}`;
-  return `${Math.floor(secs / 86400)} days`;
-}
+/** go-units' HumanDuration since `iso`, as the docker CLI shows Status ("Up 1 second", "About a minute"). */
+const ago = (iso: string) => humanDuration(Date.now() - new Date(iso).getTime());
 
 /** `docker ps`'s Status column: "Up 3 seconds", "Exited (3) 2 minutes ago", "Created". */
 function statusText(c: Container): string {
@@ -274,7 +269,7 @@ export function inspectToDocker(c: Container): Json {
       AttachStdin: !!s.interactive, AttachStdout: true, AttachStderr: true,
       ExposedPorts: Object.fromEntries((s.portMappings ?? []).map((p) => [portKey(p), {}])),
       Tty: !!s.tty, OpenStdin: !!s.interactive, StdinOnce: false,
-      Env: env, Cmd: s.command ?? null, Image: c.config.imageName,
+      Env: env, Cmd: s.command ?? null, Image: s.image || c.config.imageName,
       Volumes: null, WorkingDir: s.workdir ?? '', Entrypoint: s.entrypoint ?? null, OnBuild: null,
       Labels: s.labels ?? {}, StopSignal: s.stopSignal ?? 'SIGTERM', StopTimeout: s.stopTimeout ?? 10,
     },
@@ -292,7 +287,8 @@ export function listToDocker(c: ContainerListItem): Json {
   return {
     Id: c.config.id,
     Names: [`/${c.config.name}`],
-    Image: c.config.imageName,
+    // The image as it was named at create, as Docker lists it (not the resolved reference).
+    Image: c.config.intent.image || c.config.imageName,
     ImageID: `sha256:${c.config.imageId}`,
     Command: c.config.args.join(' '),
     Created: Math.floor(new Date(c.config.created).getTime() / 1000),

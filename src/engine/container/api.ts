@@ -207,6 +207,19 @@ export interface HealthcheckReport {
 /** Podman's `container inspect` document (field names as Podman prints them). */
 export type ContainerInspect = Record<string, unknown>;
 
+/** A container path's metadata (what Docker's archive HEAD reports). */
+export interface PathStat {
+  /** The path's base name ('/' for the root). */
+  name: string;
+  size: number;
+  /** st_mode: the file type bits and the permissions. */
+  mode: number;
+  /** RFC 3339. */
+  mtime: string;
+  /** For a symlink, where it leads, fully resolved in the container (an absolute container path); else ''. */
+  linkTarget: string;
+}
+
 export interface ContainersAPI {
   /** Validates the spec, pulls the image if the pull policy says so, and creates the container. */
   create(spec: ContainerSpec, o?: CreateOptions): Promise<Container>;
@@ -262,6 +275,12 @@ export interface ContainersAPI {
   export(ref: string, out: NodeJS.WritableStream): Promise<void>;
   /** `cp`: either side may be CONTAINER:PATH; '-' is a tar stream. */
   copy(source: string, destination: string, o?: CopyOptions): Promise<void>;
+  /**
+   * What is at PATH in the container, resolved as `copy` resolves it (mounts
+   * and volumes included, symlinks clamped to the container) except that the
+   * last component is not followed. NO_SUCH_PATH when nothing is there.
+   */
+  stat(ref: string, path: string): Promise<PathStat>;
   /** Creates an image from the container's changes; returns the image ID. */
   commit(ref: string, o?: CommitOptions): Promise<string>;
 }

@@ -20,6 +20,7 @@ import { walkTree, writeTar, type TarWriteEntry } from '../../image/tarwriter.ts
 import { isLive, withRootfs, writeAll } from './containerfs.ts';
 import type { EngineContext } from '../context.ts';
 import type { Container } from '../types.ts';
+import type { PathStat } from './api.ts';
 import { resolveUser } from './user.ts';
 import { getVolume } from '../volume/volumes.ts';
 
@@ -125,7 +126,7 @@ function lstatMaybe(p: string): fs.Stats | undefined {
 const shown = (r: Resolved, abs: string) => posix.join(r.base, abs.slice(r.root.length)) || '/';
 
 function notFound(path: string, where: string, why = 'no such file or directory'): HuskError {
-  return new HuskError('INVALID_ARGUMENT', `"${path}" could not be found on ${where}: ${why}`);
+  return new HuskError('NO_SUCH_PATH', `"${path}" could not be found on ${where}: ${why}`);
 }
 
 /** Opens dir `abs` below `root` one component at a time, never following a symlink. */
@@ -179,7 +180,9 @@ async function copyBetween(S: Side, sp: string, D: Side, dp: string, opts: CopyO
   if (sp === '-') {
     const d = D.resolve(dp, true);
     if (d.readOnly) throw invalidArgument(`"${dp}" is on a read-only mount of ${D.where}`);
-    if (!lstatMaybe(d.abs)?.isDirectory()) throw invalidArgument('destination must be a directory when copying from stdin');
+    const dst = lstatMaybe(d.abs);
+    if (!dst) throw notFound(dp, D.where);
+    if (!dst.isDirectory()) throw invalidArgument('destination must be a directory when copying from stdin');
     if (!opts.stdin) throw invalidArgument('no tar stream to copy from');
     const fd = openPinned(d.root, d.abs, dp, D.where);
     try {
@@ -272,4 +275,35 @@ export async function copy(e: EngineContext, src: string, dest: string, opts: Co
     const [S, D] = first === s ? [A, B] : [B, A];
     return copyBetween(S, s.path, D, d.path, opts);
   }));
+}
+
+/**
+ * `stat` of a container path (ContainersAPI.stat): the parent is resolved as
+ * copy resolves a path and opened component by component without following
+ * symlinks; the last component is lstat'ed through that fd. A mount point or
+ * a generated file (a path resolved on another tree than its parent) is
+ * stat'ed where it is resolved. A symlink's linkTarget is its full, clamped
+ * resolution, shown as a container path.
+ */
+export function statPath(e: EngineContext, ref: string, path: string): Promise<PathStat> {
+  return withRootfs(e, ref, async (rootfs, c) => {
+    const S = containerSide(e, c, rootfs, false);
+    const p = posix.normalize(`/${path}`).replace(/(.)\/+$/, '$1');
+    const full = S.resolve(p, false);
+    const parent = S.resolve(posix.dirname(p), false);
+    const name = posix.basename(p) || '/';
+    let st: fs.Stats | undefined;
+    if (p === '/' || full.root !== parent.root) st = lstatMaybe(full.abs);
+    else {
+      if (!lstatMaybe(parent.abs)?.isDirectory()) throw notFound(path, S.where);
+      const fd = openPinned(parent.root, parent.abs, path, S.where);
+      try {
+        st = lstatMaybe(`/proc/self/fd/${fd}/${name}`);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    if (!st) throw notFound(path, S.where);
+    return { name, size: st.size, mode: st.mode, mtime: st.mtime.toISOString(), linkTarget: st.isSymbolicLink() ? shown(full, full.abs) : '' };
+  });
 }

@@ -12,7 +12,7 @@ import type { EnginePullOptions } from '../image/pull.ts';
 import type {
   AttachReport, CommitOptions, Container, ContainerInspect, ContainerListItem, ContainerSpec, ContainersAPI, ContainerStats,
   CopyOptions, CreateOptions, DiffOptions, FileChange, HealthcheckReport, KillOptions, ListOptions, LogLine, LogOptions, RemoveOptions,
-  ResourceUpdate, RunOptions, RunReport, Selection, StatsOptions, StopOptions, WaitOptions,
+  PathStat, ResourceUpdate, RunOptions, RunReport, Selection, StatsOptions, StopOptions, WaitOptions,
 } from './api.ts';
 
 const lifecycle = () => import('./lifecycle.ts');
@@ -216,6 +216,10 @@ export class LocalContainers implements ContainersAPI {
       archive: o.archive, overwrite: o.overwrite,
       stdin: o.stdin as AsyncIterable<Buffer> | undefined, stdout: o.stdout as import('node:stream').Writable | undefined,
     });
+  }
+
+  async stat(ref: string, path: string): Promise<PathStat> {
+    return (await import('./copy.ts')).statPath(this.#e, ref, path);
   }
 
   async commit(ref: string, o: CommitOptions = {}): Promise<string> {

@@ -5,7 +5,9 @@
 // Readers replay the file and, when streaming, follow it: an fs.watch
 // (inotify) on the log's directory wakes the reader, which reads the bytes
 // appended since its last offset. No polling; a stream ends when its signal
-// aborts or its `until` time passes.
+// aborts or its `until` time passes. The file is never rotated, so a reader
+// with `since` bisects it for its first line instead of parsing all of it
+// (a REST `wait` follows the log once per `docker run`).
 import { appendFileSync, existsSync, mkdirSync, readFileSync, watch } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
@@ -78,7 +80,12 @@ export function eventMatcher(o: EventsOptions): (ev: HuskEvent) => boolean {
 export async function* readEvents(log: EventLog, o: EventsOptions = {}): AsyncGenerator<HuskEvent> {
   const match = eventMatcher(o);
   if (!o.stream) {
-    for (const ev of log.read()) if (match(ev)) yield ev;
+    if (!o.since) {
+      for (const ev of log.read()) if (match(ev)) yield ev;
+      return;
+    }
+    const { bytes } = await readFrom(log.path, await offsetOf(log.path, o.since));
+    for (const ev of parseLines(bytes.toString('utf8'))) if (match(ev)) yield ev;
     return;
   }
   if (o.signal?.aborted) return;
@@ -93,7 +100,7 @@ export async function* readEvents(log: EventLog, o: EventsOptions = {}): AsyncGe
   const untilMs = o.until?.getTime();
   // setTimeout caps at ~24.8 days; a later `until` just wakes once early.
   const timer = untilMs === undefined ? undefined : setTimeout(notify, Math.min(Math.max(0, untilMs - Date.now() + 1), 2 ** 31 - 1));
-  let offset = 0;
+  let offset = o.since ? await offsetOf(log.path, o.since) : 0;
   try {
     for (;;) {
       if (!pending) await new Promise<void>((r) => { wake = r; });
@@ -129,6 +136,51 @@ async function readFrom(path: string, offset: number): Promise<{ bytes: Buffer; 
     const buf = Buffer.alloc(size - start);
     const { bytesRead } = await fh.read(buf, 0, buf.length, start);
     return { bytes: buf.subarray(0, bytesRead), start };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Events are appended in about time order; writers racing for the file may swap lines this far apart. */
+const DISORDER_NS = 60e9;
+/** Below this many bytes the rest is simply parsed. */
+const BISECT_MIN = 64 * 1024;
+
+/**
+ * A line start at or before the first event at `since` (less DISORDER_NS):
+ * bisection over the file's offsets, each probe parsing the first whole line
+ * after it. 0 when the file is small, missing or a probe finds no line.
+ */
+async function offsetOf(path: string, since: Date): Promise<number> {
+  const target = since.getTime() * 1e6 - DISORDER_NS;
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return 0;
+  }
+  try {
+    let lo = 0;
+    let hi = (await fh.stat()).size;
+    const buf = Buffer.alloc(16 * 1024);
+    while (hi - lo > BISECT_MIN) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, mid);
+      const chunk = buf.subarray(0, bytesRead);
+      const nl = chunk.indexOf(0x0a);
+      const end = nl < 0 ? -1 : chunk.indexOf(0x0a, nl + 1);
+      if (end < 0) break; // a line longer than the probe: parse from lo
+      let t: number;
+      try {
+        t = (JSON.parse(chunk.subarray(nl + 1, end).toString('utf8')) as HuskEvent).timeNano;
+      } catch {
+        break;
+      }
+      if (typeof t !== 'number') break;
+      if (t < target) lo = mid + nl + 1;
+      else hi = mid;
+    }
+    return lo;
   } finally {
     await fh.close();
   }
