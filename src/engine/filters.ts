@@ -5,6 +5,7 @@
 // must all hold.
 import { invalidArgument } from '../common/errors.ts';
 import type { Filters } from './api.ts';
+import { parseTime } from '../specgen/time.ts';
 
 /** key → a test for one filter value. */
 export type Matchers<T> = Record<string, (value: string) => (item: T) => boolean>;
@@ -45,18 +46,8 @@ export function notLabelMatcher<T>(labels: (item: T) => Record<string, string> |
   };
 }
 
-/** until=TIME / since-like comparisons: RFC 3339, a Unix timestamp, or a Go duration ago ("10m"). */
-export function parseFilterTime(v: string): Date {
-  if (/^\d+(\.\d+)?$/.test(v)) return new Date(Number(v) * 1000);
-  const dur = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(v);
-  if (dur) {
-    const mult: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-    return new Date(Date.now() - Number(dur[1]) * mult[dur[2]]);
-  }
-  const d = new Date(v);
-  if (Number.isNaN(d.getTime())) throw invalidArgument(`invalid time "${v}": expected RFC 3339, a Unix timestamp or a duration like 10m`);
-  return d;
-}
+/** until=TIME / since-like comparisons (specgen/time.ts). */
+export const parseFilterTime = parseTime;
 
 /** until=TIME: created before TIME. */
 export function untilMatcher<T>(created: (item: T) => string | number | Date) {
