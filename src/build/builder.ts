@@ -18,6 +18,7 @@ import { StageScope } from './expand.ts';
 import { loadIgnore, type ContextEntry, type ContextFilter } from './ignore.ts';
 import { applyInstruction, DEFAULT_SHELL, type RuntimeConfig, type StageState } from './instructions.ts';
 import { parseDockerfile } from './parser.ts';
+import { mountsKey, prepareMounts, removeStaleBuildDirs, type BuildSecret, type MountEnv } from './mounts.ts';
 import { planStages, type Stage, type StagePlan } from './stages.ts';
 import { contextSources, imageSources, sourcesDigest, type Source } from './sources.ts';
 import { configCreatedBy, copyCreatedBy, runCreatedBy } from './steps.ts';
@@ -49,7 +50,14 @@ export interface BuildOptions {
   /** Step lines and RUN output; nothing is written when quiet. */
   output?: NodeJS.WritableStream;
   quiet?: boolean;
+  /** --secret id=ID,src=FILE|env=VAR, resolved by the caller: what RUN --mount=type=secret mounts. */
+  secrets?: Record<string, BuildSecret>;
 }
+
+export type { BuildSecret };
+
+/** Mount points the engine makes in every container (generated files): never part of a RUN's layer. */
+const GENERATED_STUBS = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/run/.containerenv'];
 
 export interface BuildReport {
   /** The final image's ID. */
@@ -80,6 +88,36 @@ class Build {
     this.created = o.timestamp !== undefined ? new Date(o.timestamp * 1000).toISOString() : undefined;
   }
 
+  private storePaths?: Promise<{ graphRoot: string; runRoot: string }>;
+
+  /** The engine's store paths (cache mounts live there, secrets in the run root). */
+  stores(): Promise<{ graphRoot: string; runRoot: string }> {
+    return (this.storePaths ??= this.engine.system.info().then((i) => {
+      const paths = { graphRoot: i.store.graphRoot, runRoot: i.store.runRoot };
+      removeStaleBuildDirs([paths.runRoot]);
+      return paths;
+    }));
+  }
+
+  /** A stage's result (by name or index) or an image, as COPY --from and --mount from= name them. */
+  async fromImage(from: string): Promise<string> {
+    const byName = this.plan.stages.find((s) => s.name === from.toLowerCase() || String(s.index) === from);
+    return byName ? this.results.get(byName.index)! : this.baseImage(from);
+  }
+
+  async mountEnv(): Promise<MountEnv> {
+    const { graphRoot, runRoot } = await this.stores();
+    return {
+      graphRoot, runRoot, contextDir: this.o.contextDir, filter: this.filter, entries: () => this.contextEntries(), secrets: this.o.secrets ?? {},
+      imageId: (from) => this.fromImage(from),
+      image: async (from) => {
+        const id = await this.fromImage(from);
+        const root = await this.engine.images.mount(id);
+        return { root, release: async () => void (await this.engine.images.unmount(id)) };
+      },
+    };
+  }
+
   print(line: string): void {
     this.out.write(`${line}\n`);
   }
@@ -97,8 +135,8 @@ class Build {
   }
 
   /** A cached image for the key, or make() recorded under it. */
-  async step(parent: string | undefined, createdBy: string, last: boolean, make: () => Promise<string>): Promise<string> {
-    const key = sha(`${parent ?? 'scratch'}\n${createdBy}`);
+  async step(parent: string | undefined, createdBy: string, last: boolean, make: () => Promise<string>, extraKey = ''): Promise<string> {
+    const key = sha(`${parent ?? 'scratch'}\n${createdBy}${extraKey ? `\n${extraKey}` : ''}`);
     const useCache = this.o.layers !== false && !this.o.noCache;
     const hit = useCache ? await this.engine.images.cacheGet(key) : undefined;
     if (hit) this.print(`--> Using cache ${hit}`);
@@ -166,22 +204,36 @@ class Build {
     for (const [k, v] of scope.args) if (v !== undefined && !scope.env.has(k)) args[k] = v;
     const network = i.network === 'none' || i.network === 'host' ? i.network : undefined;
     const createdBy = runCreatedBy(argv, args) + (network ? ` #network=${network}` : '');
+    const menv = i.mounts.length ? await this.mountEnv() : undefined;
+    const mkey = menv ? await mountsKey(i.mounts, menv) : '';
     return this.step(parent, createdBy, last, async () => {
-      const env = scope.runEnv();
-      const ctr = await this.engine.containers.create({ image: parent, command: argv, entrypoint: [], env, network, labels: { 'io.husk.build': 'true' } });
-      const id = ctr.config.id;
-      let ok = false;
+      const mounts = menv ? await prepareMounts(i.mounts, menv) : undefined;
       try {
-        const r = await this.engine.containers.startAttach(id, { stdout: this.out, stderr: this.out });
-        const code = r.exitCode ?? (await this.engine.containers.wait(id));
-        if (code !== 0) throw new HuskError('RUNTIME', `building at STEP "RUN ${i.command.form === 'exec' ? JSON.stringify(i.command.args) : i.command.line}": while running runtime: exit status ${code}`);
-        const img = await this.engine.containers.commit(id, { config: cfg as Record<string, unknown>, createdBy, created: this.created, pause: false });
-        ok = true;
-        return img;
+        return await (mounts?.locked ?? ((f: () => Promise<string>) => f()))(async () => {
+          const env = { ...scope.runEnv(), ...mounts?.env };
+          const ctr = await this.engine.containers.create({
+            image: parent, command: argv, entrypoint: [], env, network, labels: { 'io.husk.build': 'true' }, mounts: mounts?.mounts,
+          });
+          const id = ctr.config.id;
+          let ok = false;
+          try {
+            const r = await this.engine.containers.startAttach(id, { stdout: this.out, stderr: this.out });
+            const code = r.exitCode ?? (await this.engine.containers.wait(id));
+            if (code !== 0) throw new HuskError('RUNTIME', `building at STEP "RUN ${i.command.form === 'exec' ? JSON.stringify(i.command.args) : i.command.line}": while running runtime: exit status ${code}`);
+            const img = await this.engine.containers.commit(id, {
+              config: cfg as Record<string, unknown>, createdBy, created: this.created, pause: false,
+              omitStubs: [...GENERATED_STUBS, ...(mounts?.stubs ?? [])], timestamp: this.o.timestamp,
+            });
+            ok = true;
+            return img;
+          } finally {
+            if (ok ? this.o.rm !== false : this.o.forceRm !== false) await this.engine.containers.remove([id], { force: true });
+          }
+        });
       } finally {
-        if (ok ? this.o.rm !== false : this.o.forceRm !== false) await this.engine.containers.remove([id], { force: true });
+        await mounts?.release();
       }
-    });
+    }, mkey);
   }
 
   async sources(i: CopyInstruction): Promise<{ sources: Source[]; release?: () => Promise<void> }> {
@@ -194,8 +246,7 @@ class Build {
       }).flat();
       return { sources };
     }
-    const byName = this.plan.stages.find((s) => s.name === i.from!.toLowerCase() || String(s.index) === i.from);
-    const image = byName ? this.results.get(byName.index)! : await this.baseImage(i.from);
+    const image = await this.fromImage(i.from);
     const root = await this.engine.images.mount(image);
     try {
       return { sources: i.sources.flatMap((s) => imageSources(root, s)), release: async () => void (await this.engine.images.unmount(image)) };

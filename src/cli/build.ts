@@ -41,6 +41,35 @@ function containerfile(file: string | undefined, ctx: string): { text: string; f
   throw invalidArgument(`no Containerfile or Dockerfile specified or found in context directory, ${ctx}`);
 }
 
+/** --secret id=ID,src=FILE | id=ID,env=VAR (type=file|env accepted, as Podman). */
+function parseSecrets(specs: string[]): Record<string, { src?: string; data?: string }> {
+  const out: Record<string, { src?: string; data?: string }> = {};
+  for (const spec of specs) {
+    const kv: Record<string, string> = {};
+    for (const f of spec.split(',')) {
+      const eq = f.indexOf('=');
+      if (eq < 0) throw invalidArgument(`invalid --secret "${spec}": expected key=value fields`);
+      const k = f.slice(0, eq).trim();
+      if (!['id', 'src', 'source', 'env', 'type'].includes(k)) throw invalidArgument(`invalid --secret "${spec}": unexpected key "${k}"`);
+      kv[k === 'source' ? 'src' : k] = f.slice(eq + 1);
+    }
+    if (!kv.id) throw invalidArgument(`invalid --secret "${spec}": id is required`);
+    if (kv.type && kv.type !== 'file' && kv.type !== 'env') throw invalidArgument(`invalid --secret "${spec}": type must be file or env`);
+    let env = kv.env ?? (kv.type === 'env' ? kv.src : undefined);
+    const src = kv.type === 'env' ? undefined : kv.src;
+    if (!env && !src && process.env[kv.id] !== undefined) env = kv.id;
+    if (env) {
+      if (process.env[env] === undefined) throw invalidArgument(`--secret ${kv.id}: environment variable ${env} is not set`);
+      out[kv.id] = { data: process.env[env] };
+    } else {
+      const path = resolve(src ?? kv.id);
+      if (!statSync(path, { throwIfNoEntry: false })?.isFile()) throw invalidArgument(`--secret ${kv.id}: ${src ?? kv.id}: no such file`);
+      out[kv.id] = { src: path };
+    }
+  }
+  return out;
+}
+
 export function makeBuild(name = 'build'): Command {
   return new Command(name).description('Build an image using instructions from Containerfiles')
     .usage('[options] [CONTEXT]')
@@ -60,6 +89,7 @@ export function makeBuild(name = 'build'): Command {
     .option('--rm [bool]', 'Remove intermediate containers after a successful build (default true)')
     .option('--force-rm [bool]', 'Always remove intermediate containers (default true)')
     .option('--timestamp <seconds>', 'Set the created time of the image and its history')
+    .option('--secret <spec>', 'Secret for RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VAR (repeatable)', collect, [])
     .option('--jobs <n>', 'Stages built in parallel (default 1)')
     .argument('[context]', 'Context directory, tarball or "-"', '.')
     .action(async function (this: Command, ctxArg: string, o: Opts) {
@@ -84,6 +114,7 @@ export function makeBuild(name = 'build'): Command {
           timestamp: o.timestamp !== undefined ? Number(o.timestamp) : undefined,
           jobs: o.jobs !== undefined ? Number(o.jobs) : undefined,
           rm: bool(o.rm, true), forceRm: bool(o.forceRm, true), quiet: o.quiet, output: process.stdout,
+          secrets: parseSecrets(o.secret),
         });
         if (o.iidfile) writeFileSync(o.iidfile, `sha256:${r.id}`);
         print(r.id);

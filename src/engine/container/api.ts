@@ -184,6 +184,10 @@ export interface CommitOptions {
   createdBy?: string;
   /** The image's creation time, RFC 3339 (default: now). */
   created?: string;
+  /** Paths created only as mount points (a build's RUN mounts, the generated /etc/hosts...): left out of the layer when empty and absent from the image. */
+  omitStubs?: string[];
+  /** Seconds since the epoch: mtimes in the new layer are clamped to it (reproducible builds). */
+  timestamp?: number;
 }
 
 export interface DiffOptions {

@@ -5,7 +5,9 @@
 import { createHash } from 'node:crypto';
 import { HuskError } from '../../common/errors.ts';
 import { withLock } from '../../common/lock.ts';
-import { layerFromUpper } from '../../image/diff.ts';
+import { existsInLayers, layerFromUpper } from '../../image/diff.ts';
+import { walkTree, writeTar, type TarWriteEntry } from '../../image/tarwriter.ts';
+import { lstatSync, readdirSync } from 'node:fs';
 import { applyChanges } from '../../image/import.ts';
 import { localName } from '../../image/reference.ts';
 import { MEDIA, type ImageConfig, type ImageRecord, type ImageRuntimeConfig, type Manifest } from '../../image/types.ts';
@@ -30,6 +32,10 @@ export interface CommitOptions {
   /** created_by of the history entry (default: the container's command line). */
   createdBy?: string;
   created?: string;
+  /** Paths created only as mount points (a build's RUN mounts): left out when empty and absent from the image's layers. */
+  omitStubs?: string[];
+  /** Seconds since the epoch: mtimes in the layer are clamped to it (reproducible builds). */
+  timestamp?: number;
 }
 
 /** The image config's runtime part: the image's, overridden by what the container was run with. */
@@ -64,6 +70,43 @@ function runtimeConfig(c: Container, img: ImageRecord, opts: CommitOptions): Ima
   return rc;
 }
 
+/**
+ * The stubs to leave out of the layer: a listed path that the upper dir holds
+ * as an empty file or directory the image's layers do not have (the runtime
+ * made it as a mount point), and then each of its parents that the layers
+ * lack and that holds nothing but omitted entries.
+ */
+function stubsToOmit(upper: string, lower: string[], stubs: string[]): Set<string> {
+  const omit = new Set<string>();
+  const rels = [...new Set(stubs.map((p) => p.split('/').filter(Boolean).join('/')))].filter(Boolean).sort((a, b) => b.length - a.length);
+  const emptyDir = (rel: string) => readdirSync(`${upper}/${rel}`).every((n) => omit.has(`${rel}/${n}`));
+  for (const rel of rels) {
+    const st = lstatSync(`${upper}/${rel}`, { throwIfNoEntry: false });
+    if (!st || existsInLayers(rel, lower)) continue;
+    if (!((st.isFile() && st.size === 0) || (st.isDirectory() && emptyDir(rel)))) continue;
+    omit.add(rel);
+    for (let parent = rel.slice(0, rel.lastIndexOf('/')); parent; parent = parent.slice(0, Math.max(0, parent.lastIndexOf('/')))) {
+      const pst = lstatSync(`${upper}/${parent}`, { throwIfNoEntry: false });
+      if (!pst?.isDirectory() || existsInLayers(parent, lower) || !emptyDir(parent)) break;
+      omit.add(parent);
+    }
+  }
+  return omit;
+}
+
+/** The layer of an upper dir, stubs left out and mtimes clamped when asked. */
+function layerOf(upper: string, lower: string[], opts: CommitOptions): AsyncIterable<Buffer> {
+  if (!opts.omitStubs?.length && opts.timestamp === undefined) return layerFromUpper(upper);
+  const omit = stubsToOmit(upper, lower, opts.omitStubs ?? []);
+  const ts = opts.timestamp;
+  async function* entries(): AsyncGenerator<TarWriteEntry> {
+    for await (const e of walkTree(upper, { whiteouts: 'oci', filter: (rel) => !omit.has(rel) })) {
+      yield ts !== undefined && e.mtime > ts ? { ...e, mtime: ts } : e;
+    }
+  }
+  return writeTar(entries());
+}
+
 function sha256(b: Buffer): string {
   return `sha256:${createHash('sha256').update(b).digest('hex')}`;
 }
@@ -77,7 +120,8 @@ export async function commitContainer(e: EngineContext, ref: string, opts: Commi
   if (!img) throw new HuskError('NO_SUCH_IMAGE', `image ${c.config.imageId} of container ${c.config.name} is gone`);
   const runtime = runtimeConfig(c, img, opts); // bad --change values fail before any work
   const { upper } = rootfsPaths(e.containerDir(id));
-  const read = () => e.images.putLayer(layerFromUpper(upper));
+  const lower = img.layers.map((l) => e.images.layerDir(l));
+  const read = () => e.images.putLayer(layerOf(upper, lower, opts));
   let layer: { diffID: string; size: number };
   if (opts.pause !== false && c.state.status === 'running') {
     // Paused, the container cannot change files while they are read.
