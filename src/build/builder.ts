@@ -85,7 +85,8 @@ class Build {
     this.plan = plan;
     this.filter = loadIgnore(o.contextDir, { containerfile: o.containerfile.path });
     this.out = o.quiet || !o.output ? new Writable({ write: (_c, _e, cb) => cb() }) : o.output;
-    this.created = o.timestamp !== undefined ? new Date(o.timestamp * 1000).toISOString() : undefined;
+    // Go's RFC 3339 (no fraction for whole seconds), as Buildah writes it.
+    this.created = o.timestamp !== undefined ? new Date(o.timestamp * 1000).toISOString().replace('.000Z', 'Z') : undefined;
   }
 
   private storePaths?: Promise<{ graphRoot: string; runRoot: string }>;

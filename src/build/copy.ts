@@ -18,7 +18,7 @@ export interface Placement {
   chmod?: string;
   /** The parent image's mounted root, if it has layers. */
   parentRoot?: string;
-  /** Seconds; overrides the sources' mtimes (--timestamp). */
+  /** Seconds; the sources' mtimes are clamped to it (--timestamp, SOURCE_DATE_EPOCH). */
   mtime?: number;
 }
 
@@ -74,7 +74,7 @@ export function placeSources(sources: Source[], p: Placement): TarEntry[] {
       if (!path) continue;
       const mode = f.type === 'symlink' ? 0o777 : chmod ?? f.mode;
       out.set(path, {
-        path, type: f.type, mode, uid, gid, mtime: p.mtime ?? f.mtime, linkTarget: f.linkTarget,
+        path, type: f.type, mode, uid, gid, mtime: p.mtime !== undefined ? Math.min(p.mtime, f.mtime) : f.mtime, linkTarget: f.linkTarget,
         body: f.type === 'file' ? () => readSource(f) : undefined,
       });
     }

@@ -70,6 +70,14 @@ function parseSecrets(specs: string[]): Record<string, { src?: string; data?: st
   return out;
 }
 
+/** --timestamp, else SOURCE_DATE_EPOCH (as Buildah): whole seconds since the epoch. */
+function epoch(flag: string | undefined): number | undefined {
+  const v = flag ?? process.env.SOURCE_DATE_EPOCH;
+  if (v === undefined || v === '') return undefined;
+  if (!/^\d+$/.test(v)) throw invalidArgument(`${flag !== undefined ? '--timestamp' : 'SOURCE_DATE_EPOCH'}: "${v}" is not a number of seconds`);
+  return Number(v);
+}
+
 export function makeBuild(name = 'build'): Command {
   return new Command(name).description('Build an image using instructions from Containerfiles')
     .usage('[options] [CONTEXT]')
@@ -88,7 +96,7 @@ export function makeBuild(name = 'build'): Command {
     .option('-q, --quiet', 'Print only the image ID', false)
     .option('--rm [bool]', 'Remove intermediate containers after a successful build (default true)')
     .option('--force-rm [bool]', 'Always remove intermediate containers (default true)')
-    .option('--timestamp <seconds>', 'Set the created time of the image and its history')
+    .option('--timestamp <seconds>', 'Created time of the image and its history, and the newest file mtime in its layers (seconds; default $SOURCE_DATE_EPOCH)')
     .option('--secret <spec>', 'Secret for RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VAR (repeatable)', collect, [])
     .option('--jobs <n>', 'Stages built in parallel (default 1)')
     .argument('[context]', 'Context directory, tarball or "-"', '.')
@@ -111,7 +119,7 @@ export function makeBuild(name = 'build'): Command {
           noCache: o.cache === false, layers: bool(o.layers, true),
           pull: (pull === 'true' ? 'always' : pull === 'false' ? 'missing' : pull) as 'always' | 'missing' | 'never' | 'newer',
           labels: parseLabels(o.label), annotations: parseLabels(o.annotation),
-          timestamp: o.timestamp !== undefined ? Number(o.timestamp) : undefined,
+          timestamp: epoch(o.timestamp),
           jobs: o.jobs !== undefined ? Number(o.jobs) : undefined,
           rm: bool(o.rm, true), forceRm: bool(o.forceRm, true), quiet: o.quiet, output: process.stdout,
           secrets: parseSecrets(o.secret),
