@@ -8,6 +8,7 @@
 // → image ID goes to the store's build cache, so an unchanged rebuild
 // reuses every step and runs nothing. Output follows Podman's.
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { posix } from 'node:path';
 import { Writable } from 'node:stream';
 import { HuskError, invalidArgument } from '../common/errors.ts';
@@ -41,7 +42,7 @@ export interface BuildOptions {
   annotations?: Record<string, string>;
   /** Seconds since the epoch for every created time (--timestamp). */
   timestamp?: number;
-  /** Stages built at the same time (default 1). */
+  /** Stages built at the same time (default: the number of CPUs). */
   jobs?: number;
   /** Remove RUN containers after a successful step (default true). */
   rm?: boolean;
@@ -111,12 +112,32 @@ class Build {
     return {
       graphRoot, runRoot, contextDir: this.o.contextDir, filter: this.filter, entries: () => this.contextEntries(), secrets: this.o.secrets ?? {},
       imageId: (from) => this.fromImage(from),
-      image: async (from) => {
-        const id = await this.fromImage(from);
-        const root = await this.engine.images.mount(id);
-        return { root, release: async () => void (await this.engine.images.unmount(id)) };
-      },
+      image: async (from) => this.mountImage(await this.fromImage(from)),
     };
+  }
+
+  private readonly mounts = new Map<string, { users: number; root: Promise<string> }>();
+
+  /**
+   * Mounts an image read-only for a step; stages running at the same time
+   * share one mount of the same image, unmounted when the last lets go.
+   */
+  async mountImage(id: string): Promise<{ root: string; release: () => Promise<void> }> {
+    let m = this.mounts.get(id);
+    if (!m) this.mounts.set(id, (m = { users: 0, root: this.engine.images.mount(id) }));
+    m.users++;
+    const entry = m;
+    const release = async () => {
+      if (--entry.users > 0) return;
+      this.mounts.delete(id);
+      await this.engine.images.unmount(id);
+    };
+    try {
+      return { root: await entry.root, release };
+    } catch (e) {
+      if (--entry.users === 0) this.mounts.delete(id);
+      throw e;
+    }
   }
 
   print(line: string): void {
@@ -248,11 +269,11 @@ class Build {
       return { sources };
     }
     const image = await this.fromImage(i.from);
-    const root = await this.engine.images.mount(image);
+    const { root, release } = await this.mountImage(image);
     try {
-      return { sources: i.sources.flatMap((s) => imageSources(root, s)), release: async () => void (await this.engine.images.unmount(image)) };
+      return { sources: i.sources.flatMap((s) => imageSources(root, s)), release };
     } catch (e) {
-      await this.engine.images.unmount(image);
+      await release();
       throw e;
     }
   }
@@ -267,13 +288,14 @@ class Build {
       const createdBy = copyCreatedBy(i, kind, digest, dest);
       return await this.step(parent, createdBy, last, async () => {
         const hasLayers = parent ? (await this.engine.images.get(parent)).layers.length > 0 : false;
-        const parentRoot = hasLayers ? await this.engine.images.mount(parent!) : undefined;
+        const parentMount = hasLayers ? await this.mountImage(parent!) : undefined;
+        const parentRoot = parentMount?.root;
         try {
           const entries = placeSources(sources, { dest, chown: i.chown, chmod: i.chmod, parentRoot, mtime: this.o.timestamp });
           const img = await this.engine.images.derive(parent, { config: cfg as Record<string, unknown>, createdBy, created: this.created, layer: tarStream(entries) });
           return img.id;
         } finally {
-          if (parentRoot) await this.engine.images.unmount(parent!);
+          await parentMount?.release();
         }
       });
     } finally {
@@ -282,17 +304,36 @@ class Build {
   }
 }
 
+/**
+ * Runs the needed stages, each as soon as the stages it depends on are done,
+ * at most `jobs` at a time. The first failure stops new stages from starting
+ * and is thrown once the running ones have ended.
+ */
+async function runStages(plan: StagePlan, jobs: number, run: (n: number) => Promise<void>): Promise<void> {
+  const done = new Set<number>();
+  const started = new Set<number>();
+  const running = new Map<number, Promise<void>>();
+  let failure: unknown;
+  while (done.size < plan.needed.length && failure === undefined) {
+    for (const n of plan.order) {
+      if (running.size >= jobs) break;
+      if (started.has(n) || !plan.stages[n].deps.every((d) => done.has(d) || !plan.needed.includes(d))) continue;
+      started.add(n);
+      running.set(n, run(n).then(() => void done.add(n), (e) => void (failure ??= e)).finally(() => running.delete(n)));
+    }
+    if (!running.size) break;
+    await Promise.race(running.values());
+  }
+  await Promise.all(running.values());
+  if (failure !== undefined) throw failure;
+}
+
 /** Builds the Containerfile's target stage; returns the final image. */
 export async function build(engine: Engine, o: BuildOptions): Promise<BuildReport> {
   const df = parseDockerfile(o.containerfile.text, { file: o.containerfile.file });
   const plan = planStages(df, { target: o.target, buildArgs: o.buildArgs });
   const b = new Build(engine, o, plan);
-  const jobs = Math.max(1, o.jobs ?? 1);
-  for (const wave of plan.waves) {
-    for (let k = 0; k < wave.length; k += jobs) {
-      await Promise.all(wave.slice(k, k + jobs).map(async (n) => b.results.set(n, await b.runStage(plan.stages[n]))));
-    }
-  }
+  await runStages(plan, Math.max(1, o.jobs ?? availableParallelism()), (n) => b.runStage(plan.stages[n]).then((id) => void b.results.set(n, id)));
   let id = b.results.get(plan.target)!;
   if (Object.keys(o.labels ?? {}).length || Object.keys(o.annotations ?? {}).length) {
     const img = await engine.images.get(id);

@@ -70,6 +70,11 @@ function parseSecrets(specs: string[]): Record<string, { src?: string; data?: st
   return out;
 }
 
+function positive(v: string, flag: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw invalidArgument(`${flag}: "${v}" is not a positive number`);
+  return Number(v);
+}
+
 /** --timestamp, else SOURCE_DATE_EPOCH (as Buildah): whole seconds since the epoch. */
 function epoch(flag: string | undefined): number | undefined {
   const v = flag ?? process.env.SOURCE_DATE_EPOCH;
@@ -98,7 +103,7 @@ export function makeBuild(name = 'build'): Command {
     .option('--force-rm [bool]', 'Always remove intermediate containers (default true)')
     .option('--timestamp <seconds>', 'Created time of the image and its history, and the newest file mtime in its layers (seconds; default $SOURCE_DATE_EPOCH)')
     .option('--secret <spec>', 'Secret for RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VAR (repeatable)', collect, [])
-    .option('--jobs <n>', 'Stages built in parallel (default 1)')
+    .option('--jobs <n>', 'Stages built at the same time (default: the number of CPUs)')
     .argument('[context]', 'Context directory, tarball or "-"', '.')
     .action(async function (this: Command, ctxArg: string, o: Opts) {
       if (o.format !== 'oci' && o.format !== 'docker') throw invalidArgument(`unrecognized image type "${o.format}"`);
@@ -120,7 +125,7 @@ export function makeBuild(name = 'build'): Command {
           pull: (pull === 'true' ? 'always' : pull === 'false' ? 'missing' : pull) as 'always' | 'missing' | 'never' | 'newer',
           labels: parseLabels(o.label), annotations: parseLabels(o.annotation),
           timestamp: epoch(o.timestamp),
-          jobs: o.jobs !== undefined ? Number(o.jobs) : undefined,
+          jobs: o.jobs !== undefined ? positive(o.jobs, '--jobs') : undefined,
           rm: bool(o.rm, true), forceRm: bool(o.forceRm, true), quiet: o.quiet, output: process.stdout,
           secrets: parseSecrets(o.secret),
         });
