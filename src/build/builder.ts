@@ -14,15 +14,16 @@ import { Writable } from 'node:stream';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
 import type { CopyInstruction, Instruction, RunInstruction } from './ast.ts';
-import { placeSources } from './copy.ts';
+import { download, exclude, isArchive, placeSources, unpackArchives } from './copy.ts';
 import { StageScope } from './expand.ts';
-import { loadIgnore, type ContextEntry, type ContextFilter } from './ignore.ts';
+import { ContextFilter, loadIgnore, type ContextEntry } from './ignore.ts';
 import { applyInstruction, DEFAULT_SHELL, type RuntimeConfig, type StageState } from './instructions.ts';
-import { parseDockerfile } from './parser.ts';
+import { parseDockerfile, parseInstruction } from './parser.ts';
 import { mountsKey, prepareMounts, removeStaleBuildDirs, type BuildSecret, type MountEnv } from './mounts.ts';
 import { planStages, type Stage, type StagePlan } from './stages.ts';
 import { contextSources, imageSources, sourcesDigest, type Source } from './sources.ts';
 import { configCreatedBy, copyCreatedBy, runCreatedBy } from './steps.ts';
+import { squashEntries } from './squash.ts';
 import { tarStream } from './tar.ts';
 
 export interface BuildOptions {
@@ -53,6 +54,10 @@ export interface BuildOptions {
   quiet?: boolean;
   /** --secret id=ID,src=FILE|env=VAR, resolved by the caller: what RUN --mount=type=secret mounts. */
   secrets?: Record<string, BuildSecret>;
+  /** --build-context NAME=DIR|docker-image://REF: what FROM NAME, COPY --from=NAME and --mount from=NAME read (stage names come first). */
+  buildContexts?: Record<string, { dir?: string; image?: string }>;
+  /** `new` (--squash): the final stage's layers as one on its base; `all` (--squash-all): one layer in all. */
+  squash?: 'new' | 'all';
 }
 
 export type { BuildSecret };
@@ -72,6 +77,8 @@ const isConfigOnly = (k: Instruction['kind']) => !['RUN', 'COPY', 'ADD', 'ARG', 
 
 class Build {
   readonly results = new Map<number, string>();
+  /** Each stage's base image (after FROM), for --squash. */
+  readonly bases = new Map<number, string | undefined>();
   private entries?: ContextEntry[];
   private readonly filter: ContextFilter;
   private readonly out: NodeJS.WritableStream;
@@ -104,15 +111,30 @@ class Build {
   /** A stage's result (by name or index) or an image, as COPY --from and --mount from= name them. */
   async fromImage(from: string): Promise<string> {
     const byName = this.plan.stages.find((s) => s.name === from.toLowerCase() || String(s.index) === from);
-    return byName ? this.results.get(byName.index)! : this.baseImage(from);
+    if (byName) return this.results.get(byName.index)!;
+    const named = this.o.buildContexts?.[from];
+    if (named?.dir !== undefined) throw invalidArgument(`the build context "${from}" is a directory, not an image`);
+    return this.baseImage(named?.image ?? from);
+  }
+
+  /** The directory of a `--build-context NAME=DIR` that `from` names (and no stage does). */
+  contextDirFor(from: string): string | undefined {
+    if (this.plan.stages.some((s) => s.name === from.toLowerCase() || String(s.index) === from)) return undefined;
+    return this.o.buildContexts?.[from]?.dir;
   }
 
   async mountEnv(): Promise<MountEnv> {
     const { graphRoot, runRoot } = await this.stores();
     return {
       graphRoot, runRoot, contextDir: this.o.contextDir, filter: this.filter, entries: () => this.contextEntries(), secrets: this.o.secrets ?? {},
-      imageId: (from) => this.fromImage(from),
-      image: async (from) => this.mountImage(await this.fromImage(from)),
+      imageId: async (from) => {
+        const dir = this.contextDirFor(from);
+        return dir !== undefined ? `dir:${sourcesDigest(contextSources(dir, new ContextFilter(dir, []).walk(), '.'))}` : this.fromImage(from);
+      },
+      image: async (from) => {
+        const dir = this.contextDirFor(from);
+        return dir !== undefined ? { root: dir, release: async () => {} } : this.mountImage(await this.fromImage(from));
+      },
     };
   }
 
@@ -172,19 +194,33 @@ class Build {
   async runStage(stage: Stage): Promise<string> {
     const many = this.plan.needed.length > 1;
     const pos = many ? `[${this.plan.needed.indexOf(stage.index) + 1}/${this.plan.needed.length}] ` : '';
-    const total = stage.instructions.length + 1;
     const isFinal = stage.index === this.plan.target;
-    this.print(`${pos}STEP 1/${total}: FROM ${stage.from.image}${stage.name ? ` AS ${stage.name}` : ''}`);
     let parent: string | undefined;
-    if (stage.base.kind === 'image') parent = await this.baseImage(stage.base.ref);
-    else if (stage.base.kind === 'stage') parent = this.results.get(stage.base.index);
+    if (stage.base.kind === 'image') {
+      const named = this.o.buildContexts?.[stage.base.ref];
+      if (named?.dir !== undefined) throw invalidArgument(`FROM ${stage.base.ref}: the build context "${stage.base.ref}" is a directory, not an image`);
+      parent = await this.baseImage(named?.image ?? stage.base.ref);
+    } else if (stage.base.kind === 'stage') parent = this.results.get(stage.base.index);
+    this.bases.set(stage.index, parent);
     let cfg: RuntimeConfig = parent ? structuredClone(((await this.engine.images.get(parent)).config.config ?? {}) as RuntimeConfig) : {};
+    // The base image's ONBUILD triggers run first, as if written after FROM; the new image does not keep them.
+    const triggers = (cfg.OnBuild ?? []).map((t) => {
+      try {
+        return parseInstruction(t, { file: `ONBUILD of ${stage.from.image}` });
+      } catch (e) {
+        throw new HuskError('INVALID_ARGUMENT', `building at STEP "FROM ${stage.from.image}": ONBUILD trigger "${t}": ${(e as Error).message}`);
+      }
+    });
+    if (triggers.length) delete cfg.OnBuild;
+    const instructions = [...triggers, ...stage.instructions];
+    const total = instructions.length + 1;
+    this.print(`${pos}STEP 1/${total}: FROM ${stage.from.image}${stage.name ? ` AS ${stage.name}` : ''}`);
     const scope = new StageScope(this.plan.global, cfg.Env ?? []);
     const state: StageState = {};
-    const onlyFrom = stage.instructions.length === 0;
-    for (const [n, raw] of stage.instructions.entries()) {
-      const last = n === stage.instructions.length - 1 && isFinal;
-      this.print(`${pos}STEP ${n + 2}/${total}: ${raw.original.trim()}`);
+    const onlyFrom = instructions.length === 0;
+    for (const [n, raw] of instructions.entries()) {
+      const last = n === instructions.length - 1 && isFinal;
+      this.print(`${pos}STEP ${n + 2}/${total}: ${n < triggers.length ? 'ONBUILD ' : ''}${raw.original.trim()}`);
       const i = scope.apply(raw);
       try {
         if (i.kind === 'ARG') continue;
@@ -260,18 +296,24 @@ class Build {
 
   async sources(i: CopyInstruction): Promise<{ sources: Source[]; release?: () => Promise<void> }> {
     const heredocs = new Map(i.heredocs.map((h) => [h.name, h]));
-    if (i.from === undefined) {
-      const sources = i.sources.map((s) => {
+    const named = i.from !== undefined ? this.contextDirFor(i.from) : undefined;
+    if (i.from === undefined || named !== undefined) {
+      const root = named ?? this.o.contextDir;
+      const entries = named !== undefined ? new ContextFilter(named, []).walk() : this.contextEntries();
+      const sources: Source[] = [];
+      for (const s of i.sources) {
         const h = heredocs.get(s.replace(/^\d*<<-?/, '').replace(/["']/g, ''));
-        if (h && /^\d*<<-?/.test(s)) return [{ base: h.name, isDir: false, files: [{ name: '', type: 'file' as const, abs: '', mode: 0o644, mtime: 0, content: Buffer.from(h.content) }] }];
-        return contextSources(this.o.contextDir, this.contextEntries(), s);
-      }).flat();
-      return { sources };
+        if (h && /^\d*<<-?/.test(s)) sources.push({ base: h.name, isDir: false, files: [{ name: '', type: 'file' as const, abs: '', mode: 0o644, mtime: 0, content: Buffer.from(h.content) }] });
+        else if (i.kind === 'ADD' && /^https?:\/\//.test(s)) sources.push(await download(s, i.checksum));
+        else sources.push(...contextSources(root, entries, s, { parents: i.parents }));
+      }
+      if (i.checksum !== undefined && !i.sources.every((s) => /^https?:\/\//.test(s))) throw invalidArgument('--checksum is only supported for ADD of an http(s) URL');
+      return { sources: exclude(sources, i.excludes) };
     }
     const image = await this.fromImage(i.from);
     const { root, release } = await this.mountImage(image);
     try {
-      return { sources: i.sources.flatMap((s) => imageSources(root, s)), release };
+      return { sources: exclude(i.sources.flatMap((s) => imageSources(root, s, { parents: i.parents })), i.excludes), release };
     } catch (e) {
       await release();
       throw e;
@@ -279,19 +321,26 @@ class Build {
   }
 
   async copy(i: CopyInstruction, cfg: RuntimeConfig, parent: string | undefined, last: boolean): Promise<string> {
-    if (i.kind === 'ADD' && i.sources.some((s) => /^https?:\/\//.test(s))) throw new HuskError('NOT_IMPLEMENTED', 'ADD of a URL is not supported yet');
     const dest = i.dest.startsWith('/') ? i.dest : posix.join(cfg.WorkingDir || '/', i.dest) + (i.dest.endsWith('/') ? '/' : '');
     const { sources, release } = await this.sources(i);
     try {
+      // ADD unpacks local tar archives (not downloaded files, not with --unpack=false).
+      const unpack = i.kind === 'ADD' && i.unpack !== false && i.from === undefined;
+      const archives = unpack ? sources.filter((s) => !s.isDir && s.files[0]?.type === 'file' && !s.downloaded && isArchive(s.files[0])) : [];
       const digest = sourcesDigest(sources);
       const kind = sources.length > 1 ? 'multi' : sources[0]?.isDir ? 'dir' : 'file';
       const createdBy = copyCreatedBy(i, kind, digest, dest);
       return await this.step(parent, createdBy, last, async () => {
-        const hasLayers = parent ? (await this.engine.images.get(parent)).layers.length > 0 : false;
+        // --link: the layer does not depend on what the parent holds at the destination.
+        const hasLayers = parent && !i.link ? (await this.engine.images.get(parent)).layers.length > 0 : false;
         const parentMount = hasLayers ? await this.mountImage(parent!) : undefined;
         const parentRoot = parentMount?.root;
         try {
-          const entries = placeSources(sources, { dest, chown: i.chown, chmod: i.chmod, parentRoot, mtime: this.o.timestamp });
+          const plain = sources.filter((s) => !archives.includes(s));
+          const entries = [
+            ...(plain.length || !archives.length ? placeSources(plain, { dest: archives.length ? dest.replace(/\/?$/, '/') : dest, chown: i.chown, chmod: i.chmod, parentRoot, mtime: this.o.timestamp }) : []),
+            ...(await unpackArchives(archives, { dest, chown: i.chown, parentRoot, mtime: this.o.timestamp })),
+          ];
           const img = await this.engine.images.derive(parent, { config: cfg as Record<string, unknown>, createdBy, created: this.created, layer: tarStream(entries) });
           return img.id;
         } finally {
@@ -328,6 +377,21 @@ async function runStages(plan: StagePlan, jobs: number, run: (n: number) => Prom
   if (failure !== undefined) throw failure;
 }
 
+/** The image as one layer on `base` (none: on nothing), with the same config. */
+async function squash(b: Build, id: string, base: string | undefined): Promise<string> {
+  const img = await b.engine.images.get(id);
+  const top = await b.mountImage(id);
+  const bottom = base ? await b.mountImage(base) : undefined;
+  try {
+    const entries = squashEntries(top.root, bottom?.root, b.o.timestamp);
+    const createdBy = `/bin/sh -c #(nop) squashed ${base ? 'the new layers' : 'all layers'} of ${id.slice(0, 12)}`;
+    return (await b.engine.images.derive(base, { config: img.config.config as Record<string, unknown>, createdBy, created: b.created, layer: tarStream(entries) })).id;
+  } finally {
+    await bottom?.release();
+    await top.release();
+  }
+}
+
 /** Builds the Containerfile's target stage; returns the final image. */
 export async function build(engine: Engine, o: BuildOptions): Promise<BuildReport> {
   const df = parseDockerfile(o.containerfile.text, { file: o.containerfile.file });
@@ -341,6 +405,7 @@ export async function build(engine: Engine, o: BuildOptions): Promise<BuildRepor
     config.Labels = { ...config.Labels, ...o.labels };
     id = (await engine.images.derive(id, { config: config as Record<string, unknown>, annotations: o.annotations, created: b.created })).id;
   }
+  if (o.squash) id = await squash(b, id, o.squash === 'new' ? b.bases.get(plan.target) : undefined);
   const names: string[] = [];
   if (o.tags?.length) {
     await engine.images.tag(id, o.tags);

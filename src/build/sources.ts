@@ -29,6 +29,20 @@ export interface Source {
   base: string;
   isDir: boolean;
   files: SourceFile[];
+  /** ADD of a URL (never unpacked). */
+  downloaded?: boolean;
+}
+
+export interface SourceOptions {
+  /** COPY --parents: keep the source's path (from the root) under the destination. */
+  parents?: boolean;
+}
+
+/** --parents: the source named by its whole path, a directory's files under it. */
+function withParents(src: Source, rel: string, dirFile: SourceFile | undefined): Source {
+  if (!rel) return src;
+  if (!src.isDir) return { ...src, base: rel };
+  return { base: rel, isDir: true, files: [...(dirFile ? [{ ...dirFile, name: rel }] : []), ...src.files.map((f) => ({ ...f, name: `${rel}/${f.name}` }))] };
 }
 
 const GLOB = /[*?[]/;
@@ -74,7 +88,7 @@ function statFile(abs: string, name: string): SourceFile | undefined {
 }
 
 /** Sources in the build context: `entries` is the filter's walk (excluded paths are absent). */
-export function contextSources(root: string, entries: ContextEntry[], src: string): Source[] {
+export function contextSources(root: string, entries: ContextEntry[], src: string, o: SourceOptions = {}): Source[] {
   const rel = normalizeSource(src);
   const matches = GLOB.test(rel) ? entries.filter((e) => globRegex(rel).test(e.path)).map((e) => e.path)
     : rel === '' || entries.some((e) => e.path === rel) ? [rel] : [];
@@ -85,12 +99,14 @@ export function contextSources(root: string, entries: ContextEntry[], src: strin
     const abs = m === '' ? root : `${root}/${m}`;
     if (!isDir) {
       const f = statFile(abs, '');
-      return { base: posix.basename(m), isDir, files: f ? [f] : [] };
+      const one = { base: posix.basename(m), isDir, files: f ? [f] : [] };
+      return o.parents ? withParents(one, m, undefined) : one;
     }
     const prefix = m === '' ? '' : `${m}/`;
     const files = entries.filter((e) => e.path.startsWith(prefix) && e.path !== m)
       .map((e) => statFile(`${root}/${e.path}`, e.path.slice(prefix.length))).filter((f): f is SourceFile => !!f);
-    return { base: posix.basename(m), isDir, files };
+    const dir = { base: posix.basename(m), isDir, files };
+    return o.parents ? withParents(dir, m, statFile(abs, m)) : dir;
   });
 }
 
@@ -104,7 +120,7 @@ function walkImage(abs: string, prefix: string, out: SourceFile[]): void {
 }
 
 /** Sources in a mounted image's root filesystem (COPY --from). */
-export function imageSources(root: string, src: string): Source[] {
+export function imageSources(root: string, src: string, o: SourceOptions = {}): Source[] {
   const rel = normalizeSource(src, 'image root');
   const dir = secureJoin(root, posix.dirname(rel) === '.' ? '' : posix.dirname(rel));
   const base = posix.basename(rel);
@@ -124,12 +140,15 @@ export function imageSources(root: string, src: string): Source[] {
       f = undefined;
     }
     if (!f) continue;
-    if (f.type !== 'dir') out.push({ base: n, isDir: false, files: [f] });
+    const path = posix.join(posix.dirname(rel) === '.' ? '' : posix.dirname(rel), n);
+    let one: Source;
+    if (f.type !== 'dir') one = { base: n, isDir: false, files: [f] };
     else {
       const files: SourceFile[] = [];
       walkImage(abs, '', files);
-      out.push({ base: n, isDir: true, files });
+      one = { base: n, isDir: true, files };
     }
+    out.push(o.parents ? withParents(one, path, f.type === 'dir' ? { ...f } : undefined) : one);
   }
   if (!out.length) throw invalidArgument(`${src}: no such file or directory`);
   return out;

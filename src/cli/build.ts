@@ -75,6 +75,23 @@ function positive(v: string, flag: string): number {
   return Number(v);
 }
 
+/** --build-context NAME=DIR | NAME=docker-image://REF (container-image:// too, as Podman). */
+function parseBuildContexts(specs: string[]): Record<string, { dir?: string; image?: string }> {
+  const out: Record<string, { dir?: string; image?: string }> = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw invalidArgument(`invalid --build-context "${spec}": expected NAME=DIR or NAME=docker-image://REF`);
+    const name = spec.slice(0, eq);
+    const value = spec.slice(eq + 1);
+    const image = /^(?:docker|container)-image:\/\/(.+)$/.exec(value);
+    if (image) out[name] = { image: image[1] };
+    else if (/^[a-z-]+:\/\//.test(value)) throw invalidArgument(`--build-context ${name}: unsupported source "${value}" (a directory or docker-image://REF)`);
+    else if (!statSync(value, { throwIfNoEntry: false })?.isDirectory()) throw invalidArgument(`--build-context ${name}: ${value}: no such directory`);
+    else out[name] = { dir: resolve(value) };
+  }
+  return out;
+}
+
 /** --timestamp, else SOURCE_DATE_EPOCH (as Buildah): whole seconds since the epoch. */
 function epoch(flag: string | undefined): number | undefined {
   const v = flag ?? process.env.SOURCE_DATE_EPOCH;
@@ -103,6 +120,9 @@ export function makeBuild(name = 'build'): Command {
     .option('--force-rm [bool]', 'Always remove intermediate containers (default true)')
     .option('--timestamp <seconds>', 'Created time of the image and its history, and the newest file mtime in its layers (seconds; default $SOURCE_DATE_EPOCH)')
     .option('--secret <spec>', 'Secret for RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VAR (repeatable)', collect, [])
+    .option('--build-context <name=source>', 'Extra context for FROM/COPY --from: NAME=DIR or NAME=docker-image://REF (repeatable)', collect, [])
+    .option('--squash', 'Squash the final stage\'s new layers into one', false)
+    .option('--squash-all', 'Squash every layer of the image into one', false)
     .option('--jobs <n>', 'Stages built at the same time (default: the number of CPUs)')
     .argument('[context]', 'Context directory, tarball or "-"', '.')
     .action(async function (this: Command, ctxArg: string, o: Opts) {
@@ -127,7 +147,8 @@ export function makeBuild(name = 'build'): Command {
           timestamp: epoch(o.timestamp),
           jobs: o.jobs !== undefined ? positive(o.jobs, '--jobs') : undefined,
           rm: bool(o.rm, true), forceRm: bool(o.forceRm, true), quiet: o.quiet, output: process.stdout,
-          secrets: parseSecrets(o.secret),
+          secrets: parseSecrets(o.secret), buildContexts: parseBuildContexts(o.buildContext),
+          squash: o.squashAll ? 'all' : o.squash ? 'new' : undefined,
         });
         if (o.iidfile) writeFileSync(o.iidfile, `sha256:${r.id}`);
         print(r.id);
