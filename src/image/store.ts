@@ -7,7 +7,7 @@
 // so a crash or kill mid-import leaves no half layer behind. Image records
 // reference only present layers; writers hold ROOT/storage.lock.
 import { nodeCrypto, randomBytes } from '../common/random.ts';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { HuskError, invalidArgument, noSuchImage } from '../common/errors.ts';
 import { withLock } from '../common/lock.ts';
@@ -70,7 +70,7 @@ export class ImageStore {
    * expected. Returns the diff ID; a layer already present is not unpacked
    * again (the stream is still drained so the caller's digest checks run).
    */
-  async putLayer(source: AsyncIterable<Buffer>, expected?: string): Promise<{ diffID: string; size: number; added: boolean }> {
+  async putLayer(source: AsyncIterable<Buffer>, expected?: string, o: { keep?: boolean } = {}): Promise<{ diffID: string; size: number; added: boolean }> {
     if (expected && this.hasLayer(expected)) {
       let size = 0;
       const hash = nodeCrypto().createHash('sha256');
@@ -81,17 +81,27 @@ export class ImageStore {
     this.removeStaleStaging();
     const stage = join(this.root, 'tmp', `layer-${process.pid}-${randomBytes(8).toString('hex')}`);
     mkdirSync(join(stage, 'diff'), { recursive: true });
+    let cleanup = () => {};
     try {
       const hash = nodeCrypto().createHash('sha256');
       let size = 0;
+      // keep: the stream is also kept as the layer's (uncompressed) archive, so push and save have one.
+      const kept = o.keep ? this.tmpBlobPath() : undefined;
+      let fd = kept ? openSync(kept, 'w', 0o600) : undefined;
+      cleanup = () => { if (fd !== undefined) closeSync(fd); if (kept) rmSync(kept, { force: true }); };
       async function* hashed(): AsyncGenerator<Buffer> {
-        for await (const c of source) { hash.update(c); size += c.length; yield c; }
+        for await (const c of source) { hash.update(c); size += c.length; if (fd !== undefined) writeSync(fd, c); yield c; }
       }
       // The tar code loads only for writes: listings and lookups never need it.
       const { extractLayer } = await import('./extract.ts');
       await extractLayer(hashed(), join(stage, 'diff'));
       const diffID = `sha256:${hash.digest('hex')}`;
       if (expected) verify(expected, diffID, 'layer');
+      if (fd !== undefined) {
+        closeSync(fd);
+        fd = undefined;
+        await this.recordBlob(diffID, kept!, { digest: diffID, mediaType: 'application/vnd.oci.image.layer.v1.tar', size });
+      }
       const added = await this.lock(() => {
         const final = join(this.root, 'overlay', hexOf(diffID));
         const fresh = !existsSync(final);
@@ -104,6 +114,7 @@ export class ImageStore {
       });
       return { diffID, size, added };
     } finally {
+      cleanup();
       rmSync(stage, { recursive: true, force: true });
     }
   }

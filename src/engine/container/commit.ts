@@ -121,7 +121,7 @@ export async function commitContainer(e: EngineContext, ref: string, opts: Commi
   const runtime = runtimeConfig(c, img, opts); // bad --change values fail before any work
   const { upper } = rootfsPaths(e.containerDir(id));
   const lower = img.layers.map((l) => e.images.layerDir(l));
-  const read = () => e.images.putLayer(layerOf(upper, lower, opts));
+  const read = () => e.images.putLayer(layerOf(upper, lower, opts), undefined, { keep: true });
   let layer: { diffID: string; size: number };
   if (opts.pause !== false && c.state.status === 'running') {
     // Paused, the container cannot change files while they are read.

@@ -20,7 +20,7 @@ export async function deriveImage(e: EngineContext, parent: string | undefined, 
   const created = o.created ?? new Date().toISOString();
   const history = [...(base?.config.history ?? [])];
   const diffIDs = [...(base?.layers ?? [])];
-  if (o.layer) diffIDs.push((await e.images.putLayer(o.layer)).diffID);
+  if (o.layer) diffIDs.push((await e.images.putLayer(o.layer, undefined, { keep: true })).diffID);
   if (o.createdBy !== undefined) history.push({ created, created_by: o.createdBy, comment: o.comment, ...(o.layer ? {} : { empty_layer: true }) });
   const config: ImageConfig = {
     ...(base ? structuredClone(base.config) : { architecture: hostArch(), os: 'linux' }),
