@@ -65,3 +65,17 @@ test('a bad --timestamp or SOURCE_DATE_EPOCH is refused before anything is built
   assert.equal(e.code, 125);
   assert.match(e.stderr, /SOURCE_DATE_EPOCH/);
 });
+
+test('two steps making the same layer (same diff ID twice in one image): the image runs and mounts', () => {
+  const d = mkdtempSync(join(a.dir, 'ctx-'));
+  writeFileSync(join(d, 'Containerfile'), 'FROM busybox\nRUN echo same > /same\nRUN echo same > /same\nCMD ["cat", "/same"]\n');
+  a.ok(['build', '--timestamp', String(EPOCH), '-t', 'twice', d]);
+  const layers = JSON.parse(a.ok(['inspect', '--format', '{{json .RootFS.Layers}}', 'twice'])) as string[];
+  assert.equal(layers.length, 3);
+  assert.equal(layers[1], layers[2], 'the two RUN layers are the same');
+  assert.equal(a.ok(['run', '--rm', 'twice']), 'same');
+  const m = mkdtempSync(join(a.dir, 'ctx-'));
+  writeFileSync(join(m, 'Containerfile'), 'FROM busybox\nCOPY --from=twice /same /copied\n');
+  a.ok(['build', '-t', 'fromtwice', m]);
+  assert.equal(a.ok(['run', '--rm', 'fromtwice', 'cat', '/copied']), 'same');
+});

@@ -99,7 +99,7 @@ export function ociMounts(e: EngineContext, c: Container, rootfs: string, user: 
 
 /** An image's layers as a read-only overlay (no upper dir). */
 function mountImageReadOnly(e: EngineContext, layers: string[], target: string): void {
-  const lower = layers.slice().reverse().map((l) => e.images.layerDir(l));
+  const lower = [...new Set(layers.slice().reverse().map((l) => e.images.layerDir(l)))]; // a repeated layer once (overlay: ELOOP), see rootfs.ts
   if (lower.length === 1) {
     // overlay needs two lowers without an upper; a single layer is bound directly.
     execFileSync('mount', ['--bind', '-o', 'ro', lower[0], target]);

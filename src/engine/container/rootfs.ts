@@ -41,7 +41,9 @@ const FUSE_OVERLAYFS = '/usr/bin/fuse-overlayfs';
 export function mountRootfs(store: ImageStore, layers: string[], containerDir: string, o: OverlayOptions = {}): string {
   const p = rootfsPaths(containerDir);
   // Overlay lists lowerdirs top first; image layers are stored bottom first.
-  const dirs = (o.layerDirs ?? layers.map((l) => store.layerDir(l))).slice().reverse();
+  // A layer listed twice (identical build steps, repeated empty layers) would make overlay fail with ELOOP;
+  // its upper occurrence alone gives the same tree, since it re-applies everything the lower one did.
+  const dirs = [...new Set((o.layerDirs ?? layers.map((l) => store.layerDir(l))).slice().reverse())];
   if (o.mountProgram) return fuseMount(o.mountProgram, dirs, p);
   const tail = `,upperdir=${p.upper},workdir=${p.work}${o.userxattr ? ',userxattr' : ''},volatile`;
   const fds: number[] = [];

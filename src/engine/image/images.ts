@@ -108,7 +108,7 @@ export function mountImage(e: EngineContext, ref: string): string {
   const dir = imageMountDir(e, img.id);
   if (isMounted(dir)) return dir;
   mkdirSync(dir, { recursive: true });
-  const lower = img.layers.slice().reverse().map((l) => e.images.layerDir(l));
+  const lower = [...new Set(img.layers.slice().reverse().map((l) => e.images.layerDir(l)))]; // a repeated layer once (overlay: ELOOP), see rootfs.ts
   if (lower.length === 1) native().mount(lower[0], dir, null, MS_BIND | MS_REC, null);
   else native().mount('overlay', dir, 'overlay', MS_RDONLY, `lowerdir=${lower.join(':')}`);
   if (lower.length === 1) native().mount(null, dir, null, MS_BIND | MS_REMOUNT | MS_RDONLY, null);
