@@ -19,7 +19,8 @@ import { StageScope } from './expand.ts';
 import { ContextFilter, loadIgnore, type ContextEntry } from './ignore.ts';
 import { applyInstruction, DEFAULT_SHELL, type RuntimeConfig, type StageState } from './instructions.ts';
 import { parseDockerfile, parseInstruction } from './parser.ts';
-import { mountsKey, prepareMounts, removeStaleBuildDirs, type BuildSecret, type MountEnv } from './mounts.ts';
+import { cleanLeftovers, OWNER_LABEL, builderToken, recordMount } from './leftovers.ts';
+import { mountsKey, prepareMounts, type BuildSecret, type MountEnv } from './mounts.ts';
 import { planStages, type Stage, type StagePlan } from './stages.ts';
 import { contextSources, imageSources, sourcesDigest, type Source } from './sources.ts';
 import { configCreatedBy, copyCreatedBy, runCreatedBy } from './steps.ts';
@@ -101,11 +102,7 @@ class Build {
 
   /** The engine's store paths (cache mounts live there, secrets in the run root). */
   stores(): Promise<{ graphRoot: string; runRoot: string }> {
-    return (this.storePaths ??= this.engine.system.info().then((i) => {
-      const paths = { graphRoot: i.store.graphRoot, runRoot: i.store.runRoot };
-      removeStaleBuildDirs([paths.runRoot]);
-      return paths;
-    }));
+    return (this.storePaths ??= this.engine.system.info().then((i) => ({ graphRoot: i.store.graphRoot, runRoot: i.store.runRoot })));
   }
 
   /** A stage's result (by name or index) or an image, as COPY --from and --mount from= name them. */
@@ -139,6 +136,7 @@ class Build {
   }
 
   private readonly mounts = new Map<string, { users: number; root: Promise<string> }>();
+  private readonly forget = new Map<string, () => void>();
 
   /**
    * Mounts an image read-only for a step; stages running at the same time
@@ -146,13 +144,22 @@ class Build {
    */
   async mountImage(id: string): Promise<{ root: string; release: () => Promise<void> }> {
     let m = this.mounts.get(id);
-    if (!m) this.mounts.set(id, (m = { users: 0, root: this.engine.images.mount(id) }));
+    if (!m) {
+      // Recorded before mounting, so a kill in between still leaves a trace for cleanLeftovers.
+      const mount = this.stores().then(({ runRoot }) => {
+        this.forget.set(id, recordMount(runRoot, id));
+        return this.engine.images.mount(id);
+      });
+      this.mounts.set(id, (m = { users: 0, root: mount }));
+    }
     m.users++;
     const entry = m;
     const release = async () => {
       if (--entry.users > 0) return;
       this.mounts.delete(id);
       await this.engine.images.unmount(id);
+      this.forget.get(id)?.();
+      this.forget.delete(id);
     };
     try {
       return { root: await entry.root, release };
@@ -270,7 +277,7 @@ class Build {
         return await (mounts?.locked ?? ((f: () => Promise<string>) => f()))(async () => {
           const env = { ...scope.runEnv(), ...mounts?.env };
           const ctr = await this.engine.containers.create({
-            image: parent, command: argv, entrypoint: [], env, network, labels: { 'io.husk.build': 'true' }, mounts: mounts?.mounts,
+            image: parent, command: argv, entrypoint: [], env, network, labels: { 'io.husk.build': 'true', [OWNER_LABEL]: builderToken() }, mounts: mounts?.mounts,
           });
           const id = ctr.config.id;
           let ok = false;
@@ -397,6 +404,8 @@ export async function build(engine: Engine, o: BuildOptions): Promise<BuildRepor
   const df = parseDockerfile(o.containerfile.text, { file: o.containerfile.file });
   const plan = planStages(df, { target: o.target, buildArgs: o.buildArgs });
   const b = new Build(engine, o, plan);
+  // What killed builds left (containers, image mounts, scratch dirs) goes first.
+  await cleanLeftovers(engine, (await b.stores()).runRoot);
   await runStages(plan, Math.max(1, o.jobs ?? availableParallelism()), (n) => b.runStage(plan.stages[n]).then((id) => void b.results.set(n, id)));
   let id = b.results.get(plan.target)!;
   if (Object.keys(o.labels ?? {}).length || Object.keys(o.annotations ?? {}).length) {

@@ -15,14 +15,14 @@
 // The mount points the runtime creates are handed to commit as stubs to
 // leave out of the layer.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import { posix } from 'node:path';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import { tryLockFile, unlockFile, withLock } from '../common/lock.ts';
-import { processAlive } from '../common/process.ts';
 import { secureJoin } from '../common/securejoin.ts';
 import type { MountSpec } from '../engine/container/api.ts';
 import type { ContextEntry, ContextFilter } from './ignore.ts';
+import { builderToken } from './leftovers.ts';
 import { contextSources, normalizeSource, sourcesDigest } from './sources.ts';
 
 /** A --secret of the build: a file on the host, or the content itself (from an environment variable). */
@@ -57,25 +57,12 @@ export interface PreparedMounts {
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-const TMP_PREFIX = 'build-';
 
-/** A private scratch dir named after this process, so a killed build's can be found (removeStaleBuildDirs). */
+/** A private scratch dir named after this build, so a killed build's can be found (leftovers.ts). */
 function scratchDir(base: string): string {
-  const dir = `${base}/tmp/${TMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`;
+  const dir = `${base}/tmp/build-${builderToken()}-${randomBytes(6).toString('hex')}`;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
-}
-
-/** Removes scratch dirs (secrets, rw bind copies, private caches) of builds whose process is gone. */
-export function removeStaleBuildDirs(bases: string[]): void {
-  for (const base of bases) {
-    let names: string[];
-    try { names = readdirSync(`${base}/tmp`); } catch { continue; }
-    for (const n of names) {
-      const m = /^build-(\d+)-/.exec(n);
-      if (m && !processAlive(Number(m[1]))) rmSync(`${base}/tmp/${n}`, { recursive: true, force: true });
-    }
-  }
 }
 
 function num(v: string | undefined, what: string, dflt: number, base = 10): number {
