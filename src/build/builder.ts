@@ -102,7 +102,7 @@ class Build {
 
   /** The engine's store paths (cache mounts live there, secrets in the run root). */
   stores(): Promise<{ graphRoot: string; runRoot: string }> {
-    return (this.storePaths ??= this.engine.system.info().then((i) => ({ graphRoot: i.store.graphRoot, runRoot: i.store.runRoot })));
+    return (this.storePaths ??= this.engine.system.storePaths());
   }
 
   /** A stage's result (by name or index) or an image, as COPY --from and --mount from= name them. */

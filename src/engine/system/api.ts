@@ -77,6 +77,8 @@ export interface VersionReport {
 
 export interface SystemAPI {
   info(): Promise<SystemInfo>;
+  /** The store's directories alone (info's store.graphRoot/runRoot, without info's probes): where builds keep cache mounts and scratch files. */
+  storePaths(): Promise<{ graphRoot: string; runRoot: string }>;
   version(): Promise<VersionReport>;
   events(o?: EventsOptions): AsyncIterable<HuskEvent>;
   /**

@@ -15,6 +15,10 @@ export class LocalSystem implements SystemAPI {
     return systemInfo(this.#ctx);
   }
 
+  async storePaths(): Promise<{ graphRoot: string; runRoot: string }> {
+    return { graphRoot: this.#ctx.config.root, runRoot: this.#ctx.config.runroot };
+  }
+
   async version(): Promise<VersionReport> {
     const { versionReport } = await import('./info.ts');
     return versionReport();
