@@ -193,7 +193,7 @@ function makeMount(): Command {
     .argument('[images...]')
     .action(async function (this: Command, refs: string[], o: Opts) {
       const engine = await connectFor(this);
-      if (o.all) refs = (await engine.images.list()).map((i) => i.Id);
+      if (o.all) refs = (await engine.images.list({ all: true })).map((i) => i.Id);
       if (!refs.length) {
         const m = await engine.images.mounted();
         if (o.format === 'json') return print(JSON.stringify(m.map((x) => ({ id: x.id, Repositories: x.names, mountpoint: x.path })), null, 4));

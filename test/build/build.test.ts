@@ -117,3 +117,15 @@ test('a failing RUN exits non-zero naming the step and leaves no container', () 
   assert.match(r.stderr, /building at STEP "RUN exit 3".*exit status 3/);
   assert.equal(store.ok(['ps', '-a', '-q']), '');
 });
+
+test('intermediate images of a build are listed only with -a (and by the intermediate filter)', () => {
+  const dir = context({ Containerfile: 'FROM busybox\nENV A=1\nRUN echo x > /x\nENV B=2\n' });
+  const id = store.ok(['build', '-q', '-t', 'inter', dir]);
+  const plain = store.ok(['images', '-q', '--no-trunc']).split('\n');
+  const all = store.ok(['images', '-a', '-q', '--no-trunc']).split('\n');
+  assert.ok(plain.some((l) => l.includes(id)));
+  assert.ok(all.length >= plain.length + 2, `${all.length} vs ${plain.length}`);
+  const inter = store.ok(['images', '-a', '-q', '--filter', 'intermediate=true']).split('\n').filter(Boolean);
+  assert.ok(inter.length >= 2, inter.join(' '));
+  for (const i of inter) assert.ok(!plain.some((l) => l.startsWith(`sha256:${i}`) || l.startsWith(i)), `${i} is listed without -a`);
+});

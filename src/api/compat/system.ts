@@ -98,7 +98,7 @@ async function events(ctx: RouteContext): Promise<void> {
 
 async function df(ctx: RouteContext): Promise<void> {
   const [images, containers, volumes] = await Promise.all([
-    ctx.engine.images.list(), ctx.engine.containers.list({ all: true }), ctx.engine.volumes.list(),
+    ctx.engine.images.list({ all: true }), ctx.engine.containers.list({ all: true }), ctx.engine.volumes.list(),
   ]);
   sendJson(ctx, 200, {
     LayersSize: images.reduce((n, i) => n + i.Size, 0),

@@ -59,7 +59,7 @@ export interface ImageSummary {
 }
 
 export interface ImageListOptions {
-  /** Podman's -a; husk stores no intermediate images, so listings are the same. */
+  /** Podman's -a: also the intermediate images of builds (untagged parents of other images). */
   all?: boolean;
   /**
    * before, since, until, dangling, label, label!, reference (Podman's glob

@@ -60,7 +60,29 @@ export function referenceCandidates(name: string): string[] {
   return out;
 }
 
-function matchers(ctx: EngineContext): Matchers<Item> {
+/**
+ * Intermediate images (Podman's): untagged images that are another image's
+ * parent, i.e. a build step's result the next step built on. An image's
+ * parent has its history less the last entry, and its layers less the last
+ * one unless that entry is an empty layer.
+ */
+export function intermediateIds(images: ImageRecord[]): Set<string> {
+  const key = (history: unknown[], layers: string[]) => JSON.stringify([history, layers]);
+  const byKey = new Map<string, string>();
+  for (const img of images) byKey.set(key(img.config.history ?? [], img.layers), img.id);
+  const out = new Set<string>();
+  for (const img of images) {
+    const h = img.config.history ?? [];
+    if (!h.length) continue;
+    const last = h.at(-1) as { empty_layer?: boolean };
+    const parent = byKey.get(key(h.slice(0, -1), last.empty_layer ? img.layers : img.layers.slice(0, -1)));
+    if (parent !== undefined && parent !== img.id) out.add(parent);
+  }
+  for (const img of images) if (img.names.length) out.delete(img.id);
+  return out;
+}
+
+function matchers(ctx: EngineContext, intermediate: () => Set<string>): Matchers<Item> {
   const other = (v: string) => ctx.images.resolve(v);
   return {
     before: (v) => { const t = time(other(v)); return (i) => time(i.img) < t; },
@@ -76,8 +98,8 @@ function matchers(ctx: EngineContext): Matchers<Item> {
     id: (v) => { const hex = v.replace(/^sha256:/, ''); return (i) => i.img.id.startsWith(hex); },
     digest: (v) => (i) => i.img.digest === v,
     containers: (v) => { const want = bool('containers', v); return (i) => (i.containers > 0) === want; },
-    // husk keeps no intermediate (parent) images, and none is read-only.
-    intermediate: (v) => { const want = bool('intermediate', v); return () => !want; },
+    intermediate: (v) => { const want = bool('intermediate', v); return (i) => intermediate().has(i.img.id) === want; },
+    // No image is read-only.
     readonly: (v) => { const want = bool('readonly', v); return () => !want; },
   };
 }
@@ -99,9 +121,13 @@ export function containerCounts(ctx: EngineContext): Map<string, number> {
 
 /** Images matching the filters, newest first. */
 export function listImages(ctx: EngineContext, o: ImageListOptions = {}): ImageSummary[] {
-  const match = compileFilters(o.filters, matchers(ctx), 'image');
+  const images = ctx.images.list();
+  let inter: Set<string> | undefined;
+  const intermediate = () => (inter ??= intermediateIds(images));
+  const match = compileFilters(o.filters, matchers(ctx, intermediate), 'image');
   const counts = containerCounts(ctx);
-  return ctx.images.list()
+  // Without -a, build steps' intermediate images are not listed (as Podman).
+  return images.filter((img) => o.all || img.names.length || !intermediate().has(img.id))
     .map((img) => ({ img, containers: counts.get(img.id) ?? 0 }))
     .filter(match)
     .map((i) => summary(i.img, i.containers));
@@ -109,7 +135,7 @@ export function listImages(ctx: EngineContext, o: ImageListOptions = {}): ImageS
 
 /** The prune filters Podman accepts (label, label!, until) over the same items. */
 export function pruneMatcher(ctx: EngineContext, filters: ImageListOptions['filters']): (img: ImageRecord) => boolean {
-  const all = matchers(ctx);
+  const all = matchers(ctx, () => new Set());
   const match = compileFilters(filters, { label: all.label, 'label!': all['label!'], until: all.until }, 'image prune');
   return (img) => match({ img, containers: 0 });
 }
