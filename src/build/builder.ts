@@ -19,6 +19,7 @@ import { StageScope } from './expand.ts';
 import { ContextFilter, loadIgnore, type ContextEntry } from './ignore.ts';
 import { applyInstruction, DEFAULT_SHELL, type RuntimeConfig, type StageState } from './instructions.ts';
 import { parseDockerfile, parseInstruction } from './parser.ts';
+import { formatPlatform, hostPlatform, parsePlatform } from './platform.ts';
 import { cleanLeftovers, OWNER_LABEL, builderToken, recordMount } from './leftovers.ts';
 import { mountsKey, prepareMounts, type BuildSecret, type MountEnv } from './mounts.ts';
 import { planStages, type Stage, type StagePlan } from './stages.ts';
@@ -59,6 +60,8 @@ export interface BuildOptions {
   buildContexts?: Record<string, { dir?: string; image?: string }>;
   /** `new` (--squash): the final stage's layers as one on its base; `all` (--squash-all): one layer in all. */
   squash?: 'new' | 'all';
+  /** --platform: accepted when it is the host's (builds do not emulate). */
+  platform?: string;
 }
 
 export type { BuildSecret };
@@ -181,7 +184,9 @@ class Build {
     const policy = this.o.pull ?? 'missing';
     if (policy !== 'always' && (await this.engine.images.exists(ref))) return (await this.engine.images.get(ref)).id;
     if (policy === 'never') throw new HuskError('NO_SUCH_IMAGE', `${ref}: image not known (pull policy never)`);
-    const [img] = await this.engine.images.pull(ref, { onMessage: (l) => this.print(l) });
+    const host = hostPlatform();
+    const platform = { os: host.os, arch: host.architecture, variant: host.variant };
+    const [img] = await this.engine.images.pull(ref, { onMessage: (l) => this.print(l), platform });
     return img.id;
   }
 
@@ -203,6 +208,7 @@ class Build {
     const pos = many ? `[${this.plan.needed.indexOf(stage.index) + 1}/${this.plan.needed.length}] ` : '';
     const isFinal = stage.index === this.plan.target;
     let parent: string | undefined;
+    checkPlatform(stage.from.platform, `FROM --platform=${stage.from.platform}`);
     if (stage.base.kind === 'image') {
       const named = this.o.buildContexts?.[stage.base.ref];
       if (named?.dir !== undefined) throw invalidArgument(`FROM ${stage.base.ref}: the build context "${stage.base.ref}" is a directory, not an image`);
@@ -384,6 +390,17 @@ async function runStages(plan: StagePlan, jobs: number, run: (n: number) => Prom
   if (failure !== undefined) throw failure;
 }
 
+/**
+ * Builds run RUN natively, with no emulation: a --platform (of FROM or of the
+ * build) must name the host's platform.
+ */
+function checkPlatform(p: string | undefined, what: string): void {
+  if (p === undefined || p === '') return;
+  const want = formatPlatform(parsePlatform(p));
+  const host = formatPlatform(hostPlatform());
+  if (want !== host) throw invalidArgument(`${what}: only the host's platform (${host}) can be built here`);
+}
+
 /** The image as one layer on `base` (none: on nothing), with the same config. */
 async function squash(b: Build, id: string, base: string | undefined): Promise<string> {
   const img = await b.engine.images.get(id);
@@ -402,6 +419,7 @@ async function squash(b: Build, id: string, base: string | undefined): Promise<s
 /** Builds the Containerfile's target stage; returns the final image. */
 export async function build(engine: Engine, o: BuildOptions): Promise<BuildReport> {
   const df = parseDockerfile(o.containerfile.text, { file: o.containerfile.file });
+  checkPlatform(o.platform, `--platform ${o.platform}`);
   const plan = planStages(df, { target: o.target, buildArgs: o.buildArgs });
   const b = new Build(engine, o, plan);
   // What killed builds left (containers, image mounts, scratch dirs) goes first.

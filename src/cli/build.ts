@@ -123,6 +123,7 @@ export function makeBuild(name = 'build'): Command {
     .option('--build-context <name=source>', 'Extra context for FROM/COPY --from: NAME=DIR or NAME=docker-image://REF (repeatable)', collect, [])
     .option('--squash', 'Squash the final stage\'s new layers into one', false)
     .option('--squash-all', 'Squash every layer of the image into one', false)
+    .option('--platform <os/arch>', 'Platform of the image (only the host\'s: RUN is not emulated)')
     .option('--jobs <n>', 'Stages built at the same time (default: the number of CPUs)')
     .argument('[context]', 'Context directory, tarball or "-"', '.')
     .action(async function (this: Command, ctxArg: string, o: Opts) {
@@ -148,7 +149,7 @@ export function makeBuild(name = 'build'): Command {
           jobs: o.jobs !== undefined ? positive(o.jobs, '--jobs') : undefined,
           rm: bool(o.rm, true), forceRm: bool(o.forceRm, true), quiet: o.quiet, output: process.stdout,
           secrets: parseSecrets(o.secret), buildContexts: parseBuildContexts(o.buildContext),
-          squash: o.squashAll ? 'all' : o.squash ? 'new' : undefined,
+          platform: o.platform, squash: o.squashAll ? 'all' : o.squash ? 'new' : undefined,
         });
         if (o.iidfile) writeFileSync(o.iidfile, `sha256:${r.id}`);
         print(r.id);

@@ -143,3 +143,17 @@ test('--squash keeps the base layers and makes the new ones one; --squash-all ma
   assert.equal(store.husk(['run', '--rm', 'sqall', 'test', '-e', '/bin/ls']).code, 1);
   assert.equal(store.ok(['run', '--rm', 'sqall', 'echo', 'shell-works']), 'shell-works');
 });
+
+test('--platform: the host platform builds (FROM --platform=$BUILDPLATFORM too); another is refused, nothing built', () => {
+  const host = process.arch === 'x64' ? 'linux/amd64' : process.arch === 'arm64' ? 'linux/arm64' : `linux/${process.arch}`;
+  const other = host === 'linux/amd64' ? 'linux/arm64' : 'linux/amd64';
+  const ok = context({ Containerfile: 'FROM --platform=$BUILDPLATFORM busybox\nARG TARGETPLATFORM\nRUN echo "target=$TARGETPLATFORM"\n' });
+  assert.match(store.ok(['build', '--platform', host, ok]), new RegExp(`target=${host}`));
+  const bad = context({ Containerfile: `FROM --platform=${other} busybox\nRUN true\n` });
+  const r = store.husk(['build', bad]);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, new RegExp(`FROM --platform=${other}: only the host's platform \\(${host}\\) can be built here`));
+  const f = store.husk(['build', '--platform', other, ok]);
+  assert.equal(f.code, 125);
+  assert.match(f.stderr, /only the host's platform/);
+});
