@@ -62,6 +62,8 @@ export interface BuildOptions {
   squash?: 'new' | 'all';
   /** --platform: accepted when it is the host's (builds do not emulate). */
   platform?: string;
+  /** Aborting stops the build: a running RUN is killed, no further step starts, what the build holds is released. */
+  signal?: AbortSignal;
 }
 
 export type { BuildSecret };
@@ -172,6 +174,10 @@ class Build {
     }
   }
 
+  checkAborted(): void {
+    if (this.o.signal?.aborted) throw new HuskError('ENGINE', 'build interrupted');
+  }
+
   print(line: string): void {
     this.out.write(`${line}\n`);
   }
@@ -232,6 +238,7 @@ class Build {
     const state: StageState = {};
     const onlyFrom = instructions.length === 0;
     for (const [n, raw] of instructions.entries()) {
+      this.checkAborted();
       const last = n === instructions.length - 1 && isFinal;
       this.print(`${pos}STEP ${n + 2}/${total}: ${n < triggers.length ? 'ONBUILD ' : ''}${raw.original.trim()}`);
       const i = scope.apply(raw);
@@ -287,9 +294,13 @@ class Build {
           });
           const id = ctr.config.id;
           let ok = false;
+          const kill = () => void this.engine.containers.kill([id], { signal: 'KILL' }).catch(() => {});
+          this.o.signal?.addEventListener('abort', kill);
           try {
+            this.checkAborted();
             const r = await this.engine.containers.startAttach(id, { stdout: this.out, stderr: this.out });
             const code = r.exitCode ?? (await this.engine.containers.wait(id));
+            this.checkAborted();
             if (code !== 0) throw new HuskError('RUNTIME', `building at STEP "RUN ${i.command.form === 'exec' ? JSON.stringify(i.command.args) : i.command.line}": while running runtime: exit status ${code}`);
             const img = await this.engine.containers.commit(id, {
               config: cfg as Record<string, unknown>, createdBy, created: this.created, pause: false,
@@ -298,7 +309,9 @@ class Build {
             ok = true;
             return img;
           } finally {
-            if (ok ? this.o.rm !== false : this.o.forceRm !== false) await this.engine.containers.remove([id], { force: true });
+            this.o.signal?.removeEventListener('abort', kill);
+            // An interrupted build removes its container whatever --force-rm says.
+            if (ok ? this.o.rm !== false : this.o.forceRm !== false || this.o.signal?.aborted) await this.engine.containers.remove([id], { force: true });
           }
         });
       } finally {

@@ -9,7 +9,7 @@
 // Half-written layers are the image store's business (its staging dirs are
 // named after their process and removed the same way); every image a build
 // recorded is complete.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { Engine } from '../engine/api.ts';
 
 export const OWNER_LABEL = 'io.husk.build.owner';
@@ -44,7 +44,14 @@ export function recordMount(runRoot: string, id: string): () => void {
   const dir = `${runRoot}/tmp/build-${builderToken()}-mounts`;
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/${id}`, '');
-  return () => rmSync(`${dir}/${id}`, { force: true });
+  return () => {
+    rmSync(`${dir}/${id}`, { force: true });
+    try {
+      rmdirSync(dir); // the last mount of this build gone: the dir too
+    } catch {
+      // still holds another mount's note
+    }
+  };
 }
 
 /** Removes the containers, image mounts and scratch dirs of builds that are gone. */

@@ -139,6 +139,9 @@ export function makeBuild(name = 'build'): Command {
       try {
         const ctx = contextDir(ctxArg, cleanup);
         const { build } = await import('../build/builder.ts');
+        // Ctrl-C / SIGTERM: the builder kills a running RUN and releases what it holds before the command exits.
+        const ac = new AbortController();
+        for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => ac.abort());
         const engine = await connectFor(this);
         const r = await build(engine, {
           contextDir: ctx, containerfile: containerfile(o.file, ctx), tags: o.tag, buildArgs, target: o.target,
@@ -149,7 +152,7 @@ export function makeBuild(name = 'build'): Command {
           jobs: o.jobs !== undefined ? positive(o.jobs, '--jobs') : undefined,
           rm: bool(o.rm, true), forceRm: bool(o.forceRm, true), quiet: o.quiet, output: process.stdout,
           secrets: parseSecrets(o.secret), buildContexts: parseBuildContexts(o.buildContext),
-          platform: o.platform, squash: o.squashAll ? 'all' : o.squash ? 'new' : undefined,
+          signal: ac.signal, platform: o.platform, squash: o.squashAll ? 'all' : o.squash ? 'new' : undefined,
         });
         if (o.iidfile) writeFileSync(o.iidfile, `sha256:${r.id}`);
         print(r.id);

@@ -17,6 +17,35 @@ after(() => store.destroyWhenIdle());
 
 const scratch = () => readdirSync(join(store.runroot, 'tmp')).filter((n) => n.startsWith('build-'));
 
+test('SIGINT or SIGTERM mid-RUN: the build kills its RUN, releases what it holds and fails, leaving nothing', async () => {
+  const dir = mkdtempSync(join(store.dir, 'ctx-'));
+  const secret = join(store.dir, 'secret2');
+  writeFileSync(secret, 'x');
+  writeFileSync(join(dir, 'Containerfile'), 'FROM busybox\nRUN --mount=type=bind,from=other,target=/o --mount=type=secret,id=s echo STA""RTED && sleep 300\n');
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    const child = spawn(HUSK, [...store.globals, 'build', '--secret', `id=s,src=${secret}`, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`the RUN did not start: ${out}`)), 120_000);
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('STARTED')) { clearTimeout(timer); resolve(); }
+      });
+    });
+    const t0 = Date.now();
+    child.kill(sig);
+    const code = await new Promise((r) => child.on('close', r));
+    assert.equal(code, 125, err);
+    assert.match(err, /build interrupted/);
+    assert.ok(Date.now() - t0 < 60_000, 'the sleep 300 was not waited for');
+    assert.equal(store.ok(['ps', '-a', '-q']), '');
+    assert.equal(store.ok(['image', 'mount']), '');
+    assert.deepEqual(scratch(), []);
+  }
+});
+
 test('SIGKILL mid-RUN: the next build removes the container, the image mount and the scratch dirs', async () => {
   const dir = mkdtempSync(join(store.dir, 'ctx-'));
   const secret = join(store.dir, 'secret');
