@@ -45,7 +45,7 @@ int main(int argc, char **argv) {
   /* EINVAL: not a mount point, or a mount locked by a user namespace. */
   struct statfs st;
   if (umount2(UNIFIED, MNT_DETACH) != 0 && statfs(UNIFIED, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC) {
-    if (mount("none", UNIFIED, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") != 0) {
+    if (mount("none", UNIFIED, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
       fprintf(stderr, "Error: husk-crun: hide " UNIFIED ": %s\n", strerror(errno));
       return 125;
     }
