@@ -14,14 +14,19 @@ husk=$top/bin/husk
 prepare_bench "bench"
 rootfs_tar=$top/test/fixtures/out/busybox-rootfs.tar
 
+# Both engines on the same OCI runtime: runc (default) or crun.
+BENCH_RUNTIME=${BENCH_RUNTIME:-runc}
+case $BENCH_RUNTIME in runc|crun) ;; *) echo "bench: BENCH_RUNTIME must be runc or crun" >&2; exit 1 ;; esac
+
 tmp=$(mktemp -d /tmp/husk-bench.XXXXXX)
 # Command prefixes (split on spaces by compare.ts; mktemp paths have none).
-HUSK_CMD="$husk --root $tmp/husk/root --runroot $tmp/husk/run"
+HUSK_CMD="$husk --runtime $BENCH_RUNTIME --root $tmp/husk/root --runroot $tmp/husk/run"
 PODMAN_CMD="podman --root $tmp/podman/root --runroot $tmp/podman/run --tmpdir $tmp/podman/tmp --storage-driver overlay"
 RUNC_CMD="runc --root $tmp/runc"
-# Podman 4.3 needs this on these hosts: crun refuses hybrid cgroups, and root
-# may not raise nofile/nproc past its hard limits (nofile 20000 here).
-# Only Podman sees it: compare.ts passes CONTAINERS_CONF to podman alone.
+# Podman 4.3 needs this on these hosts: root may not raise nofile/nproc past
+# its hard limits (nofile 20000 here), and crun refuses hybrid cgroups, so
+# Podman's crun is husk's own wrapper (native/build/husk-crun) there, as
+# husk's is. Only Podman sees it: compare.ts passes CONTAINERS_CONF to podman alone.
 PODMAN_CONF=$tmp/podman/containers.conf
 
 
@@ -41,7 +46,12 @@ trap 'exit 130' INT TERM
 
 mkdir -p "$tmp/husk" "$tmp/podman" "$tmp/runc" "$tmp/bundle/rootfs"
 printf '%s\n' '[containers]' 'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]' \
-  '[engine]' 'runtime = "runc"' >"$PODMAN_CONF"
+  '[network]' 'network_backend = "netavark"' '[engine]' "runtime = \"$BENCH_RUNTIME\"" >"$PODMAN_CONF"
+if [ "$BENCH_RUNTIME" = crun ] && grep -q . /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
+  printf '#!/bin/sh\nexec %s /usr/bin/crun "$@"\n' "$top/native/build/husk-crun" >"$tmp/podman/crun"
+  chmod 0755 "$tmp/podman/crun"
+  printf '%s\n' '[engine.runtimes]' "crun = [\"$tmp/podman/crun\"]" >>"$PODMAN_CONF"
+fi
 
 # Image: the same busybox rootfs in both stores.
 $HUSK_CMD import "$rootfs_tar" busybox >/dev/null
@@ -70,7 +80,7 @@ tar -xf "$rootfs_tar" -C "$tmp/bundle/rootfs"
   fs.writeFileSync(f, JSON.stringify(c, null, 2));
 ' "$tmp/bundle/config.json"
 
-export HUSK_CMD PODMAN_CMD RUNC_CMD PODMAN_CONF PODMAN_OK
+export HUSK_CMD PODMAN_CMD RUNC_CMD PODMAN_CONF PODMAN_OK BENCH_RUNTIME
 export BENCH_BUNDLE=$tmp/bundle
 mkdir -p bench/results
 "$node" bench/compare.ts

@@ -21,6 +21,8 @@ execFileSync('cc', ['-O2', '-Wall', '-Werror', '-shared', '-fPIC', '-DNAPI_VERSI
   `-I${napiInclude()}`, '-o', join(root, 'native/build/husk.node'), join(root, 'native/husk.c')], { stdio: 'inherit' });
 // The rootless launcher step (bin/husk execs it for non-root users).
 execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', join(root, 'native/build/husk-ns'), join(root, 'native/husk-ns.c')], { stdio: 'inherit' });
+// crun's wrapper on hybrid cgroup hosts (src/runtime/oci.ts chooseRuntime).
+execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', join(root, 'native/build/husk-crun'), join(root, 'native/husk-crun.c')], { stdio: 'inherit' });
 
 // `import { x } from 'node:fs'` in ESM builds fs's module facade, which reads
 // every export, so its lazy getters (fs.promises, ReadStream, Dir...) load

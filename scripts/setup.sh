@@ -1,7 +1,7 @@
 #!/bin/sh
 # One-shot set-up for a fresh Debian 12 machine (run as root): Debian
 # packages, the pinned Node and npm dependencies, the build, the offline test
-# images, `husk` on PATH, and a first container.
+# images, husk installed under /usr/local/lib/husk and on PATH, and a first container.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -31,14 +31,18 @@ npm run build
 echo "==> test images"
 sh test/fixtures/build.sh
 
-ln -sf "$PWD/bin/husk" /usr/local/bin/husk
+# husk on PATH for every user: a world-readable copy under /usr/local/lib/husk
+# (the checkout may sit in root's 0700 home), linked as /usr/local/bin/husk.
+# After a rebuild, `sh scripts/install.sh` refreshes it.
+echo "==> install /usr/local/lib/husk"
+sh scripts/install.sh /usr/local/lib/husk /usr/local/bin/husk
 
 # systemd (docs/systemd.md): the Quadlet generators where systemd has
 # generator directories, and the boot service for --restart=always
 # containers (enabled only where systemd runs as PID 1). Idempotent.
 for kind in system user; do
   dir=/usr/lib/systemd/$kind-generators
-  if [ -d "$dir" ]; then ln -sf "$PWD/bin/husk-quadlet-generator" "$dir/husk-$kind-generator"; fi
+  if [ -d "$dir" ]; then ln -sf /usr/local/lib/husk/bin/husk-quadlet-generator "$dir/husk-$kind-generator"; fi
 done
 if [ -d /etc/systemd/system ]; then
   cp contrib/systemd/husk-restart.service /etc/systemd/system/husk-restart.service

@@ -1,12 +1,32 @@
 // Test harness: every test file gets its own husk store (graph root and run
 // root in a fresh temp dir) and drives the real CLI or the real library.
 // Nothing is mocked: containers run under conmon and the OCI runtime.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const REPO = join(import.meta.dirname, '..');
 export const HUSK = join(REPO, 'bin/husk');
+
+let forUsers: string | undefined;
+
+/**
+ * The husk launcher for tests that run husk as another user: the checkout's
+ * own when that user can reach it, else (a clone in root's 0700 home) a
+ * world-readable copy that scripts/install.sh makes once per test process
+ * (hard links into /var/tmp) and that is removed at exit.
+ */
+export function huskForUsers(): string {
+  if (forUsers) return forUsers;
+  const probe = spawnSync('runuser', ['-u', 'nobody', '--', 'test', '-r', join(REPO, 'dist/husk.js'), '-a', '-x', join(REPO, 'native/build/husk-ns'),
+    '-a', '-x', join(REPO, 'node_modules/node/bin/node'), '-a', '-x', HUSK]);
+  if (probe.status === 0) return (forUsers = HUSK);
+  const dir = mkdtempSync('/var/tmp/husk-install-');
+  chmodSync(dir, 0o755);
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('sh', [join(REPO, 'scripts/install.sh'), join(dir, 'husk'), '-'], { env: { ...process.env, HUSK_INSTALL_HARDLINK: '1' }, stdio: 'inherit' });
+  return (forUsers = join(dir, 'husk/bin/husk'));
+}
 export const FIXTURES = join(REPO, 'test/fixtures/out');
 
 export interface Result { code: number; stdout: string; stderr: string }
@@ -130,9 +150,9 @@ export class TestUser {
     return l ? { start: Number(l.split(':')[1]), count: Number(l.split(':')[2]) } : undefined;
   }
 
-  /** Runs husk as this user, with a login-like environment (no XDG_RUNTIME_DIR unless given). */
+  /** Runs husk (huskForUsers()) as this user, with a login-like environment (no XDG_RUNTIME_DIR unless given). */
   husk(args: string[], opts: { env?: Record<string, string>; timeout?: number } = {}): Result {
-    return this.run([HUSK, ...args], opts);
+    return this.run([huskForUsers(), ...args], opts);
   }
 
   run(argv: string[], opts: { env?: Record<string, string>; timeout?: number } = {}): Result {

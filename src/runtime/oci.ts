@@ -4,24 +4,34 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { HuskError } from '../common/errors.ts';
+import { installPath } from '../common/paths.ts';
 import { runtimeUnsupported } from './cgroups.ts';
 
 export interface RuntimeChoice {
   name: string;
   path: string;
+  /**
+   * Set when the runtime runs through native/build/husk-crun, which hides
+   * the hybrid host's cgroup2 mount from it (crun refuses hybrid hosts).
+   */
+  wrapper?: string;
   /** Set when the configured runtime was replaced, saying why (for `husk info`). */
   fallbackReason?: string;
 }
 
 /** Resolves the runtime to use; an explicit choice that cannot run here falls back to runc. */
-export function chooseRuntime(requested: string | undefined, paths: Record<string, string[]>): RuntimeChoice {
+export function chooseRuntime(requested: string | undefined, paths: Record<string, string[]>, wrapper = installPath('native/build/husk-crun')): RuntimeChoice {
   const find = (name: string): string | undefined =>
     name.startsWith('/') ? (existsSync(name) ? name : undefined) : (paths[name] ?? []).find((p) => existsSync(p));
   const want = requested ?? 'crun';
   const wantName = want.startsWith('/') ? basename(want) : want;
   const wantPath = find(want);
-  const why = runtimeUnsupported(wantName);
+  let why = runtimeUnsupported(wantName);
   if (wantPath && !why) return { name: wantName, path: wantPath };
+  if (wantPath && wantName === 'crun') {
+    if (existsSync(wrapper)) return { name: wantName, path: wantPath, wrapper };
+    why = `${why} and ${wrapper} is missing`;
+  }
   const runc = find('runc');
   if (runc && wantName !== 'runc') {
     return { name: 'runc', path: runc, fallbackReason: why ?? `${want} not found` };
@@ -31,7 +41,9 @@ export function chooseRuntime(requested: string | undefined, paths: Record<strin
 
 export class OciRuntime {
   readonly name: string;
+  /** What husk and conmon execute: the runtime, or its wrapper (then the runtime's path is the first argument). */
   readonly path: string;
+  private readonly wrapped: string | undefined;
   /** The runtime's state directory, kept under husk's run root so stores stay separate. */
   readonly stateRoot: string;
 
@@ -40,14 +52,15 @@ export class OciRuntime {
 
   constructor(choice: RuntimeChoice, runroot: string, opts: { cgroups?: boolean } = {}) {
     this.name = choice.name;
-    this.path = choice.path;
+    this.path = choice.wrapper ?? choice.path;
+    this.wrapped = choice.wrapper ? choice.path : undefined;
     this.stateRoot = join(runroot, 'runtime', choice.name);
     this.cgroups = opts.cgroups ?? true;
   }
 
   /** Global arguments placed before every subcommand. */
   globalArgs(): string[] {
-    return ['--root', this.stateRoot];
+    return [...(this.wrapped ? [this.wrapped] : []), '--root', this.stateRoot];
   }
 
   run(args: string[], opts: { allowFail?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -117,8 +130,9 @@ export function classifyStartError(message: string, command: string): HuskError 
   if (/executable file not found|exec: "[^"]*": stat [^:]*: no such file or directory|exec[^:]*: no such file or directory/i.test(message)) {
     return new HuskError('CMD_NOT_FOUND', `${command}: executable file not found in $PATH: No such file or directory: OCI runtime attempted to invoke a command that was not found`);
   }
-  if (/exec[^:]*:.*(permission denied|exec format error|is a directory)/i.test(message)) {
-    return new HuskError('CMD_CANNOT_INVOKE', `${command}: ${message.includes('ermission') ? 'Permission denied' : message}: OCI permission denied`);
+  // crun says "open executable: Operation not permitted" for a directory.
+  if (/exec[^:]*:.*(permission denied|operation not permitted|exec format error|is a directory)/i.test(message)) {
+    return new HuskError('CMD_CANNOT_INVOKE', `${command}: ${/ermission|not permitted/.test(message) ? 'Permission denied' : message}: OCI permission denied`);
   }
   return new HuskError('RUNTIME', `OCI runtime error: ${message}`);
 }

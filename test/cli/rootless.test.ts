@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { FIXTURES, HUSK, TestUser, until } from '../helpers.ts';
+import { FIXTURES, huskForUsers, TestUser, until } from '../helpers.ts';
 import { fetchRetry } from './nettools.ts';
 
 const root = process.getuid?.() === 0;
@@ -206,7 +206,7 @@ test('system migrate stops running containers and retires the pause process', op
 test('first commands racing create one namespace; XDG_RUNTIME_DIR moves the run state there', opts, () => {
   const e = user('hske');
   const parallel = spawnSync('runuser', ['-u', e.name, '--', 'sh', '-c',
-    `for i in 1 2 3 4; do ${HUSK} unshare readlink /proc/self/ns/user & done; wait`],
+    `for i in 1 2 3 4; do ${huskForUsers()} unshare readlink /proc/self/ns/user & done; wait`],
   { env: { PATH: process.env.PATH ?? '', HOME: e.home }, encoding: 'utf8' });
   const seen = parallel.stdout.trim().split('\n');
   assert.equal(seen.length, 4, parallel.stderr);

@@ -57,14 +57,18 @@ test('runtime error messages map to Podman exit codes', () => {
   assert.equal(runtimeMessage('{"level":"error","msg":"boom"}'), 'boom');
 });
 
-test('runtime choice: crun falls back to runc only where it cannot run', () => {
+test('runtime choice: crun (wrapped by husk-crun on a hybrid host) falls back to runc only where it cannot run', () => {
   const paths = { crun: ['/usr/bin/crun'], runc: ['/usr/sbin/runc'] };
   const c = chooseRuntime('crun', paths);
+  assert.equal(c.name, 'crun');
+  assert.equal(c.fallbackReason, undefined);
   if (cgroupLayout() === 'hybrid-with-v2-controllers') {
-    assert.equal(c.name, 'runc');
-    assert.match(c.fallbackReason!, /hybrid/);
+    assert.match(c.wrapper!, /husk-crun$/);
+    const without = chooseRuntime('crun', paths, '/nonexistent/husk-crun');
+    assert.equal(without.name, 'runc');
+    assert.match(without.fallbackReason!, /hybrid.*husk-crun is missing/);
   } else {
-    assert.equal(c.name, 'crun');
+    assert.equal(c.wrapper, undefined);
   }
   assert.equal(chooseRuntime('runc', paths).name, 'runc');
   assert.throws(() => chooseRuntime('nope', { runc: ['/nonexistent'] }), /not found/);

@@ -49,7 +49,8 @@ export interface SystemInfo {
     /** v2, v1 or hybrid. */
     cgroupLayout: string;
     conmon: { path: string; version: string };
-    ociRuntime: { name: string; path: string; version: string; fallbackReason?: string };
+    /** wrapper: set when the runtime runs through husk-crun (crun on a hybrid cgroup host). */
+    ociRuntime: { name: string; path: string; version: string; fallbackReason?: string; wrapper?: string };
     security: { rootless: boolean; capabilities: string };
   };
   store: {

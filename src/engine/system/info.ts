@@ -31,7 +31,7 @@ export function systemInfo(ctx: EngineContext): SystemInfo {
       cpus: cpus().length, memTotal: totalmem(), memFree: freemem(),
       cgroupManager: 'cgroupfs', cgroupVersion: layout === 'v2' ? 'v2' : 'v1', cgroupLayout: layout,
       conmon: { path: ctx.config.conmonPath, version: versionOf(ctx.config.conmonPath) },
-      ociRuntime: { name: rt.name, path: rt.path, version: versionOf(rt.path), ...(rt.fallbackReason ? { fallbackReason: `using runc: ${rt.fallbackReason}` } : {}) },
+      ociRuntime: { name: rt.name, path: rt.path, version: versionOf(rt.path), ...(rt.wrapper ? { wrapper: rt.wrapper } : {}), ...(rt.fallbackReason ? { fallbackReason: `using runc: ${rt.fallbackReason}` } : {}) },
       security: { rootless: !!ctx.config.rootless, capabilities: CAPABILITIES },
     },
     store: {
