@@ -115,9 +115,24 @@ export async function each(names: string[], fn: (n: string) => Promise<void>, ex
  * the last thrown (exit 125) — or, for codes listed in `exitCodes` (Podman's
  * rm commands: 1 unknown, 2 in use), printed with that exit code instead.
  */
+/**
+ * A warning on stderr as Podman's logrus prints it: `WARN[0001] msg` on a
+ * terminal (seconds since start), else `time="…" level=warning msg="…"`.
+ */
+export function warn(msg: string): void {
+  if (process.stderr.isTTY) {
+    const secs = Math.floor(process.uptime());
+    process.stderr.write(`WARN[${String(secs).padStart(4, '0')}] ${msg}\n`);
+  } else {
+    const t = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    process.stderr.write(`time="${t}" level=warning msg=${JSON.stringify(msg)}\n`);
+  }
+}
+
 export function printReports(reports: ItemReport[], o: { line?: (r: ItemReport) => string | undefined; exitCodes?: Partial<Record<ErrorCode, number>> } = {}): void {
   let failed: HuskError | undefined;
   for (const r of reports) {
+    for (const w of r.warnings ?? []) warn(w);
     if (r.error) {
       if (failed) process.stderr.write(`Error: ${failed.message}\n`);
       failed = HuskError.from(r.error);

@@ -1,10 +1,10 @@
 // Container commands: flags → a ContainerSpec / options → one engine call → output.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { invalidArgument, HuskError } from '../common/errors.ts';
 import type { Engine, ItemReport } from '../engine/api.ts';
 import type { ContainerConfig, ContainerListItem } from '../engine/container/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
-import { ago, collect, connectFor, each, humanDuration, parseIntFlag, parseTime, print, printReports } from './common.ts';
+import { ago, collect, connectFor, each, humanDuration, parseIntFlag, parseTime, print, printReports, warn } from './common.ts';
 import { renderList } from './format/index.ts';
 import { registerGroup as registerFsGroup } from './containerfs.ts';
 import { addCreateFlags, addResourceFlags, intentFrom, pullOptions, resourcesFrom, writeCidfile } from './createflags.ts';
@@ -24,6 +24,8 @@ function makeRun(): Command {
     .option('--sig-proxy [bool]', 'Proxy received signals to the process', (v) => v !== 'false', true)
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
       const spec = intentFrom(image, command, o);
+      // Podman warns and goes on (cmd/podman/containers/run.go).
+      if (o.tty && o.interactive && !process.stdin.isTTY) warn('The input device is not a TTY. The --tty and --interactive flags might not work properly');
       const engine = await connectFor(this);
       await replaceExisting(engine, o);
       const io = processSession({ stdin: !!o.interactive, raw: !!spec.interactive, sigProxy: o.sigProxy, detachKeys: o.detachKeys });
@@ -74,7 +76,6 @@ function makeStart(): Command {
     .action(async function (this: Command, names: string[], o: Opts) {
       const engine = await connectFor(this);
       if (o.attach) return startAttached(engine, names, o);
-      if (o.filter.length && !o.all) throw invalidArgument('--filter takes effect only with --all');
       printReports(await engine.containers.start(names, { all: o.all, filters: o.filter.length ? parseFilters(o.filter) : undefined }));
     });
 }
@@ -82,14 +83,21 @@ function makeStart(): Command {
 function makeStop(): Command {
   return addCidfileFlag(new Command('stop').description('Stop one or more containers'))
     .option('-t, --time <seconds>', 'Seconds to wait for stop before killing the container', parseIntFlag('time'))
+    // Podman's hidden alias of --time (050-stop.bats "can trap signal").
+    .addOption(new Option('--timeout <seconds>').hideHelp().argParser(parseIntFlag('timeout')))
     .option('-a, --all', 'Stop all running containers', false)
+    .option('-f, --filter <filter>', 'Filter output based on conditions given', collect, [])
     .option('-i, --ignore', 'Ignore errors when a specified container is missing', false)
+    .option('-l, --latest', 'Act on the latest container husk is aware of', false)
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
       const engine = await connectFor(this);
       const refs = withCidfiles(names, o);
       if (!refs.length && o.cidfile.length) return; // --ignore and the unit's container is already gone
-      printReports(await engine.containers.stop(refs, { all: o.all, ignore: o.ignore, timeout: o.time }));
+      const filters = o.filter.length ? parseFilters(o.filter) : undefined;
+      const reports = await engine.containers.stop(refs, { all: o.all, latest: o.latest, filters, ignore: o.ignore, timeout: o.time ?? o.timeout });
+      // Podman prints the IDs for --all, --filter and --latest, the names as given otherwise (050-stop.bats).
+      printReports(reports, refs.length ? {} : { line: fullId });
     });
 }
 
@@ -121,13 +129,14 @@ function makeRm(): Command {
     .option('-a, --all', 'Remove all containers', false)
     .option('-i, --ignore', 'Ignore errors when a specified container is missing', false)
     .option('-v, --volumes', 'Remove anonymous volumes associated with the container', false)
+    .option('--depend', 'Remove container and all containers that depend on it', false)
     .option('-t, --time <seconds>', 'Seconds to wait for stop before killing the container', parseIntFlag('time'))
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
       const engine = await connectFor(this);
       const refs = withCidfiles(names, o);
       if (!refs.length && o.cidfile.length) return;
-      const reports = await engine.containers.remove(refs, { all: o.all, ignore: o.ignore, force: o.force, volumes: o.volumes, timeout: o.time });
+      const reports = await engine.containers.remove(refs, { all: o.all, ignore: o.ignore, force: o.force, volumes: o.volumes, timeout: o.time, depend: o.depend });
       // Podman (055-rm.bats): prints the names as given; exits 1 for no such container, 2 for running without -f.
       printReports(reports, { exitCodes: { NO_SUCH_CONTAINER: 1, CONTAINER_STATE: 2 } });
     });
@@ -144,24 +153,40 @@ function formatPorts(ports: ContainerConfig['ports'] = []): string {
 
 export function psRow(c: ContainerListItem, noTrunc: boolean) {
   const { config: cfg, state: st } = c;
-  const status = st.status;
+  const status = st.stopping && st.status === 'running' ? 'stopping' : st.status;
   const cmd = cfg.args.join(' ');
   let text = 'Created';
   // Podman: "Up 5 seconds (healthy)" for a running container with a check.
   if (status === 'running') text = `Up ${humanDuration(Date.now() - new Date(st.startedAt).getTime())}${st.health ? ` (${st.health.status})` : ''}`;
   else if (status === 'paused') text = 'Paused';
+  else if (status === 'stopping') text = 'Stopping';
   else if (status === 'exited' || status === 'stopped') text = `Exited (${st.exitCode}) ${ago(st.finishedAt)}`;
   return {
     ID: noTrunc ? cfg.id : cfg.id.slice(0, 12), Id: cfg.id, Image: cfg.imageName, ImageID: cfg.imageId,
     Command: noTrunc || cmd.length <= 17 ? cmd : `${cmd.slice(0, 17)}...`, CreatedHuman: ago(cfg.created),
     Created: Math.floor(new Date(cfg.created).getTime() / 1000), CreatedAt: cfg.created, RunningFor: ago(cfg.created),
     Status: text, State: status, Ports: formatPorts(cfg.ports), Names: cfg.name, Labels: cfg.intent.labels ?? {}, Pid: st.pid,
+    // Podman's psReporter method: {{.Label "key"}} (040-ps.bats); dropped from JSON.
+    Label: (k: string) => cfg.intent.labels?.[k] ?? '',
     ExitCode: st.exitCode, Exited: status === 'exited', AutoRemove: !!cfg.intent.autoRemove,
     StartedAt: Math.floor(new Date(st.startedAt).getTime() / 1000), ExitedAt: Math.floor(new Date(st.finishedAt).getTime() / 1000),
     Pod: cfg.pod ? (noTrunc ? cfg.pod : cfg.pod.slice(0, 12)) : '', PodName: c.podName ?? '',
     Mounts: [], Networks: Object.keys(cfg.networks ?? {}), Size: null, IsInfra: !!cfg.isInfra, Namespaces: {},
   };
 }
+
+const by = <T>(key: (c: ContainerListItem) => T) => (a: ContainerListItem, b: ContainerListItem) => {
+  const x = key(a);
+  const y = key(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/** ps --sort: Podman's keys, ascending (entities.SortPsOutput); size has no data here, so it keeps the order. */
+const PS_SORT: Record<string, (a: ContainerListItem, b: ContainerListItem) => number> = {
+  command: by((c) => c.config.args.join(' ')), created: by((c) => c.config.created), id: by((c) => c.config.id),
+  image: by((c) => c.config.imageName), names: by((c) => c.config.name), runningfor: by((c) => c.state.startedAt),
+  size: () => 0, status: by((c) => c.state.status),
+};
 
 function makePs(name = 'ps'): Command {
   return new Command(name).description('List containers')
@@ -174,10 +199,14 @@ function makePs(name = 'ps'): Command {
     .option('-f, --filter <filter>', 'Filter output based on conditions given', collect, [])
     .option('--ns', 'Display namespace information', false)
     .option('-p, --pod', 'Print the ID and name of the pod the containers are associated with', false)
+    .addOption(new Option('--sort <field>', 'Sort output by: command, created, id, image, names, runningfor, size, status').choices(Object.keys(PS_SORT)))
+    // husk keeps no containers outside its database (Podman's are Buildah's): --external lists what -a lists.
+    .option('--external', 'Show containers in storage not controlled by husk', false)
     .action(async function (this: Command, o: Opts) {
       const filters = parseFilters(o.filter);
       const engine = await connectFor(this);
-      const list = await engine.containers.list({ all: o.all, latest: o.latest, last: o.last, filters, namespaces: o.ns });
+      let list = await engine.containers.list({ all: o.all || o.external, latest: o.latest, last: o.last, filters, namespaces: o.ns });
+      if (o.sort) list = [...list].sort(PS_SORT[o.sort as string]);
       const noTrunc = o.trunc === false;
       if (o.ns) {
         const nsRows = list.map((c) => {

@@ -63,6 +63,8 @@ export interface ItemReport {
   /** What the caller passed (name, ID prefix), for messages. */
   rawInput: string;
   error?: ReportError;
+  /** Things that went differently than asked but did not fail (stop: the stop signal was not enough); the CLI prints them as warnings. */
+  warnings?: string[];
 }
 
 /** What a prune removed, and what it could not. */

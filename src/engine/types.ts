@@ -102,6 +102,8 @@ export interface ContainerState {
   error: string;
   /** Restarts by the restart policy since the last start by the user. */
   restartCount: number;
+  /** While `stop` waits for the container to exit after its stop signal (shown as Podman's `stopping` status); cleared by cleanup. */
+  stopping?: boolean;
   /** Set by stop/kill/rm -f before they signal, cleared by start: the restart policy leaves such an exit alone. */
   stoppedByUser?: boolean;
   /** Boot the container was started in; after a reboot it is not running whatever the state says. */

@@ -231,6 +231,8 @@ export interface ContainerSpec extends ResourceLimits {
   utsMode?: string;
   /** The container's own pod (name or ID), or new:NAME to create the pod from this spec's network settings. */
   pod?: string;
+  /** Containers (names or IDs) started before this one at each start; they cannot be removed while it exists. */
+  requires?: string[];
 
   // Network.
   /** DNS servers and search domains replacing the generated ones in resolv.conf. */

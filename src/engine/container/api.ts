@@ -70,6 +70,8 @@ export interface RemoveOptions extends Selection {
   /** Remove the container's anonymous volumes too. */
   volumes?: boolean;
   timeout?: number;
+  /** First remove the containers that depend on each one (join its namespaces, require it), recursively. */
+  depend?: boolean;
 }
 
 export interface ListOptions {

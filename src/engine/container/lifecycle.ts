@@ -17,7 +17,7 @@ import { defaultNetworkMode } from '../config.ts';
 import { chownUpper, exposeMountSources, releaseExposed, releaseMappedLayers, resolveIdMap, rootfsOptions } from './idmap.ts';
 import { checkRootlessIntent, hasCgroup, noCgroupError } from '../system/rootless.ts';
 import { writeGeneratedFiles } from './files.ts';
-import { SPEC_VERSION, validateIntent, validateSpec, parseSignal, type ContainerSpec, type ContainerIntent } from '../../specgen/container.ts';
+import { SPEC_VERSION, validateIntent, validateSpec, parseSignal, SIGNALS, type ContainerSpec, type ContainerIntent } from '../../specgen/container.ts';
 import { randomName } from './names.ts';
 import { sharedNamespaces } from './namespaces.ts';
 import { isMounted, mountRootfs, prepareRootfsDirs, removeContainerDirs, rootfsPaths, unmountRootfs } from './rootfs.ts';
@@ -155,10 +155,16 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     const user = resolveUser(rootfs, c.config.intent.user ?? img.config.config?.User);
     for (const g of resolveGroups(rootfs, c.config.intent.groupAdd)) if (!user.additionalGids.includes(g)) user.additionalGids.push(g);
     const cwd = c.config.intent.workdir ?? img.config.config?.WorkingDir ?? '/';
-    // Podman creates a missing working directory instead of failing.
     if (cwd !== '/') {
+      const target = secureJoin(rootfs, cwd);
+      const onMount = (c.config.mounts ?? []).some((m) => cwd === m.destination || cwd.startsWith(`${m.destination.replace(/\/$/, '')}/`));
+      // Podman (030-run.bats "check workdir"): the image's WORKDIR is created, a -w that exists
+      // neither in the image nor under a mount is an error (126).
+      if (c.config.intent.workdir !== undefined && !onMount && !existsSync(target)) {
+        throw new HuskError('CMD_CANNOT_INVOKE', `workdir "${cwd}" does not exist on container ${id}`);
+      }
       try {
-        mkdirSync(secureJoin(rootfs, cwd), { recursive: true });
+        mkdirSync(target, { recursive: true });
       } catch (err) {
         throw invalidArgument(`workdir "${cwd}" does not exist on container ${id} and cannot be created: ${(err as NodeJS.ErrnoException).code}`);
       }
@@ -251,6 +257,11 @@ export async function startLocked(e: EngineContext, id: string, hooks: StartHook
     if (c.state.status === 'paused') throw containerState(`container ${c.config.name} is paused: unpause it instead: container state improper`);
     if (c.state.status === 'exited' || c.state.status === 'stopped') await cleanupLocked(e, c, { keep: true });
     if (c.config.pod && !c.config.isInfra) await (await import('../pod/pods.ts')).ensureInfraRunning(e, c.config.pod);
+    // --requires: Podman starts the required containers first (each under its own lock).
+    for (const r of c.config.intent.requires ?? []) {
+      const dep = syncState(e, getContainer(e, r));
+      if (dep.state.status !== 'running') await startContainer(e, dep.config.id);
+    }
     await init(e, e.db.get(id)!, hooks.byPolicy);
     c = e.db.get(id)!;
     await hooks.beforeStart?.(c);
@@ -343,6 +354,7 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
     s.pid = 0;
     s.mounted = false;
     delete s.healthTimerPid;
+    delete s.stopping;
   });
   if (wasLive) e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'died', Type: 'container', ContainerExitCode: ex?.code });
   if (c.config.intent.autoRemove && !opts.keep) await removeLocked(e, id);
@@ -375,8 +387,12 @@ export function stopSignalOf(e: EngineContext, c: Container): string {
   return c.config.intent.stopSignal ?? e.images.get(c.config.imageId)?.config.config?.StopSignal ?? 'SIGTERM';
 }
 
-/** Sends the stop signal, waits up to timeout seconds, then SIGKILL; then cleans up. */
-export async function stopContainer(e: EngineContext, ref: string, timeout?: number): Promise<Container> {
+/**
+ * Sends the stop signal, waits up to timeout seconds, then SIGKILL; then
+ * cleans up. While it waits the state says `stopping` (inspect, ps);
+ * `warnings` receives Podman's warning when the signal was not enough.
+ */
+export async function stopContainer(e: EngineContext, ref: string, timeout?: number, warnings?: string[]): Promise<Container> {
   const id = e.db.lookupId(ref);
   return withLock(e.lockPath(id), async () => {
     const c = syncState(e, e.db.get(id)!);
@@ -387,8 +403,15 @@ export async function stopContainer(e: EngineContext, ref: string, timeout?: num
       const t = timeout ?? c.config.intent.stopTimeout ?? 10;
       if (c.state.status === 'paused') await rt.resume(id).catch(() => {});
       if (t > 0) {
-        await rt.kill(id, String(parseSignal(stopSignalOf(e, c)))).catch(() => {});
-        if ((await waitForExit(e, id, t * 1000)) === undefined) await rt.kill(id, '9', true).catch(() => {});
+        const signal = stopSignalOf(e, c);
+        e.db.updateState(id, (s) => { s.stopping = true; });
+        await rt.kill(id, String(parseSignal(signal))).catch(() => {});
+        if ((await waitForExit(e, id, t * 1000)) === undefined) {
+          // Podman's words (050-stop.bats), with the signal's canonical name.
+          const name = `SIG${Object.entries(SIGNALS).find(([, n]) => n === parseSignal(signal))?.[0] ?? signal}`;
+          warnings?.push(`StopSignal ${name} failed to stop container ${c.config.name} in ${t} seconds, resorting to SIGKILL`);
+          await rt.kill(id, '9', true).catch(() => {});
+        }
       } else await rt.kill(id, '9', true).catch(() => {});
       if ((await waitForExit(e, id, 30_000)) === undefined) throw new HuskError('RUNTIME', `container ${c.config.name} did not exit after SIGKILL`);
       e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'stop', Type: 'container' });
@@ -416,11 +439,39 @@ function unmountImageMounts(e: EngineContext, c: Container): void {
   for (const dir of imageMountDirs(e, c)) try { native().umount2(dir, MNT_DETACH); } catch {}
 }
 
+/**
+ * The containers that need this one (Podman's dependencies): they join its
+ * namespaces (container:ID) or name it in `requires`. Pod members are the
+ * pod's business (pod rm removes them together).
+ */
+export function dependentsOf(e: EngineContext, id: string): Container[] {
+  const refersTo = (ref: string | undefined) => {
+    if (!ref) return false;
+    try { return e.db.lookupId(ref) === id; } catch { return false; }
+  };
+  return e.db.list().filter((c) => {
+    if (c.config.id === id) return false;
+    const i = c.config.intent;
+    const joins = [i.network, i.pidMode, i.ipcMode, i.utsMode].some((m) => m?.startsWith('container:') && refersTo(m.slice('container:'.length)));
+    return joins || (i.requires ?? []).some(refersTo);
+  });
+}
+
 export async function removeContainer(e: EngineContext, ref: string, opts: { force?: boolean; volumes?: boolean; infra?: boolean } = {}): Promise<string> {
   const id = e.db.lookupId(ref);
+  // Checked before waiting on the lock, which a stop holds while the container is stopping.
+  const before = e.db.get(id);
+  if (before && !opts.force && before.state.stopping && syncState(e, before).state.status === 'running') {
+    throw containerState(`cannot remove container ${id} as it is stopping - running or paused containers cannot be removed without force: container state improper`);
+  }
   await withLock(e.lockPath(id), async () => {
     const c = e.db.get(id);
     if (!c) return;
+    const deps = opts.infra ? [] : dependentsOf(e, id);
+    if (deps.length) {
+      // Podman's words and code (ErrCtrExists: 125), 055-rm.bats "rm --depend".
+      throw new HuskError('CONTAINER_IN_USE', `container ${id} has dependent containers which must be removed before it: ${deps.map((d) => d.config.id).join(', ')}: container already exists`);
+    }
     if (c.config.isInfra && !opts.infra && c.config.pod && e.db.getPod(c.config.pod)) {
       // POD_STATE, not CONTAINER_STATE: Podman's rm exits 125 here, not 2 (200-pod.bats).
       throw new HuskError('POD_STATE', `container ${id} is the infra container of pod ${c.config.pod} and cannot be removed without removing the pod`);
@@ -428,7 +479,7 @@ export async function removeContainer(e: EngineContext, ref: string, opts: { for
     const s = syncState(e, c);
     if (s.state.status === 'running' || s.state.status === 'paused') {
       if (!opts.force) {
-        throw containerState(`cannot remove container ${id} as it is ${s.state.status} - running or paused containers cannot be removed without force: container state improper`);
+        throw containerState(`cannot remove container ${id} as it is ${s.state.stopping ? 'stopping' : s.state.status} - running or paused containers cannot be removed without force: container state improper`);
       }
       const rt = e.runtime(c.config.runtime);
       markStoppedByUser(e, id);

@@ -16,8 +16,9 @@ export function listContainers(e: EngineContext): Container[] {
   return e.db.list().map((c) => syncState(e, c));
 }
 
-/** Podman's status word for a state ("configured" is shown as Created). */
+/** Podman's status word for a state ("configured" is shown as Created; `stopping` while a stop waits). */
 export function statusWord(c: Container): string {
+  if (c.state.stopping && c.state.status === 'running') return 'stopping';
   return c.state.status === 'created' && !c.state.pid ? 'created' : c.state.status;
 }
 
