@@ -18,6 +18,8 @@ export interface PullProgressOptions {
   onMessage?: (line: string) => void;
   /** Per-blob progress (structured, as images' pull reports it; a method, so a typed handler fits). */
   onProgress?(p: unknown): void;
+  /** --platform/--os/--arch/--variant: the platform to pull, and a local image of another platform does not count. */
+  platform?: { os?: string; arch?: string; variant?: string };
 }
 
 export interface CreateOptions {

@@ -45,7 +45,11 @@ export interface CreateOptions {
 /** The image for a new container, pulled first when the policy says so. */
 async function imageFor(e: EngineContext, intent: ContainerSpec, o: CreateOptions): Promise<ImageRecord> {
   const policy = intent.pull ?? 'missing';
-  const local = policy === 'always' || policy === 'newer' ? undefined : e.images.lookup(intent.image);
+  let local = policy === 'always' || policy === 'newer' ? undefined : e.images.lookup(intent.image);
+  // Podman: a local image of another platform than asked for is pulled again (unless --pull=never).
+  const want = o.pull?.platform;
+  const cfg = local?.config as { os?: string; architecture?: string; variant?: string } | undefined;
+  if (local && want && policy !== 'never' && ((want.os && want.os !== cfg?.os) || (want.arch && want.arch !== cfg?.architecture) || (want.variant && want.variant !== (cfg?.variant ?? '')))) local = undefined;
   if (local) return local;
   if (policy === 'never') return e.images.resolve(intent.image);
   try {
@@ -194,8 +198,11 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     const create = () => conmonCreate({
       conmonPath: e.config.conmonPath, runtime, id, name: c.config.name, bundle,
       pidFile: join(rundir, 'pidfile'), conmonPidFile: join(rundir, 'conmon.pid'), exitDir: e.exitDir(),
-      logPath: join(bundle, 'ctr.log'), socketDir: e.socketDir(), persistDir: persist, terminal: !!c.config.intent.tty,
+      logPath: logPathOf(e, c.config), socketDir: e.socketDir(), persistDir: persist, terminal: !!c.config.intent.tty,
       stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id, !byPolicy), extraFds: holdFd === undefined ? [] : [holdFd],
+      ...conmonLogOptions(c.config.intent), timeout: c.config.intent.timeout,
+      // Only the start that created the spec has the caller's fds (a restart by policy does not).
+      preserveFds: byPolicy ? 0 : c.config.intent.preserveFds,
     });
     let pid: number;
     try {
@@ -214,6 +221,9 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     // Rewritten in place: the runtime has bind-mounted these very files.
     if (net) writeGeneratedFiles(rundir, { ...fileInfo, facts: await net.ready });
     const conmonPid = Number(readText(join(rundir, 'conmon.pid'))) || 0;
+    // --pidfile, --conmon-pidfile: the user's copies, rewritten at each start.
+    if (c.config.intent.pidFile) writeFileSync(c.config.intent.pidFile, `${pid}`);
+    if (c.config.intent.conmonPidFile) writeFileSync(c.config.intent.conmonPidFile, `${conmonPid}`);
     e.db.updateState(id, (s) => { Object.assign(s, { status: 'created', pid, conmonPid, exitCode: 0, error: '', bootId: currentBootId() }); });
   } catch (caught) {
     // A failed network set-up is the cause even when it made the runtime fail (its netns is gone).
@@ -229,6 +239,17 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     // conmon holds its own copy now (or the start failed and slirp4netns is gone).
     if (holdFd !== undefined) closeSync(holdFd);
   }
+}
+
+/** The k8s-file log's path: --log-opt path=, else ctr.log in the bundle. */
+export function logPathOf(e: EngineContext, c: ContainerConfig): string {
+  return c.intent.logOptions?.path ?? join(e.bundleDir(c.id), 'ctr.log');
+}
+
+function conmonLogOptions(i: ContainerSpec): { logDriver: 'k8s-file' | 'none'; logSizeMax?: number; logTag?: string } {
+  // json-file is Podman's alias of k8s-file; journald and passthrough need a journal or the caller's stdio, which husk does not use.
+  if (i.logDriver === 'journald' || i.logDriver === 'passthrough') throw new HuskError('NOT_IMPLEMENTED', `the ${i.logDriver} log driver is not supported by husk: use k8s-file or none`);
+  return { logDriver: i.logDriver === 'none' ? 'none' : 'k8s-file', logSizeMax: i.logOptions?.maxSize, logTag: i.logOptions?.tag };
 }
 
 function readText(p: string): string {

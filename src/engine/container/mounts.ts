@@ -20,7 +20,12 @@ import { copyUp, createVolume, getVolume, markCopiedUp, mountVolume } from '../v
  * Returns copies; the spec keeps what the user asked for.
  */
 export function resolveMounts(e: EngineContext, i: ContainerSpec, img: ImageRecord): { mounts: MountSpec[]; volumes: string[] } {
-  const specs: MountSpec[] = (i.mounts ?? []).map((m) => ({ ...m, destination: normalize(m.destination), options: [...m.options] }));
+  const specs: MountSpec[] = [];
+  for (const m of i.mounts ?? []) {
+    const n = { ...m, destination: normalize(m.destination), options: [...m.options] };
+    // The same mount given twice (validated as identical) is mounted once.
+    if (!specs.some((x) => x.destination === n.destination && x.type === n.type && x.source === n.source)) specs.push(n);
+  }
   for (const { container: ref, mode } of i.volumesFrom ?? []) {
     const id = e.db.lookupId(ref);
     for (const m of e.db.get(id)!.config.mounts ?? []) {
