@@ -71,6 +71,12 @@ export function ociMounts(e: EngineContext, c: Container, rootfs: string, user: 
           const v = getVolume(e, m.source!);
           mountVolume(v);
           source = v.Mountpoint;
+          // A volume created with -o o=noexec,nodev,nosuid (no type) keeps them on every mount, unless the mount says exec/dev/suid.
+          if (!v.Options.type) {
+            for (const o of (v.Options.o ?? '').split(',')) {
+              if (['noexec', 'nodev', 'nosuid'].includes(o) && !extra.includes(o) && !extra.includes(o.slice(2))) extra.push(o);
+            }
+          }
           if (v.NeedsCopyUp) {
             const from = secureJoin(rootfs, m.destination);
             if (existsSync(from) && statSync(from).isDirectory()) copyUp(from, source);
