@@ -13,10 +13,21 @@ import { connect } from '../connect.ts';
 export async function connectFor(cmd: Command): Promise<Engine> {
   let root: Command = cmd;
   while (root.parent) root = root.parent;
-  const g = root.opts() as { root?: string; runroot?: string; runtime?: string; remote?: boolean; url?: string; connection?: string };
+  const g = root.opts() as {
+    root?: string; runroot?: string; runtime?: string; remote?: boolean; url?: string; connection?: string;
+    runtimeFlag?: string[]; eventsBackend?: string; module?: string[]; storageDriver?: string; storageOpt?: string[];
+    networkConfigDir?: string; cniConfigDir?: string;
+  };
   const remote = g.remote || g.url || g.connection || process.env.CONTAINER_HOST || process.env.CONTAINER_CONNECTION;
   const url = remote ? (await import('./connection.ts')).remoteURL(g) : undefined;
-  return connect(url ? { url } : { root: g.root, runroot: g.runroot, runtime: g.runtime });
+  if (url) return connect({ url });
+  return connect({
+    root: g.root, runroot: g.runroot, runtime: g.runtime,
+    // Podman's --runtime-flag takes the flag without its dashes (debug, log=FILE).
+    runtimeFlags: g.runtimeFlag?.map((f) => (f.startsWith('-') ? f : f.length === 1 ? `-${f}` : `--${f}`)),
+    eventsBackend: g.eventsBackend as 'file' | 'none' | undefined, modules: g.module, storageDriver: g.storageDriver, storageOpts: g.storageOpt,
+    networkConfigDir: g.networkConfigDir ?? g.cniConfigDir,
+  });
 }
 
 /** Collector for repeatable flags (-e A -e B). */

@@ -29,7 +29,7 @@ function makeRun(): Command {
       const engine = await connectFor(this);
       await replaceExisting(engine, o);
       const io = processSession({ stdin: !!o.interactive, raw: !!spec.interactive, sigProxy: o.sigProxy, detachKeys: o.detachKeys });
-      const r = await engine.containers.run(spec, { ...io, detach: o.detach, pull: pullOptions(o) });
+      const r = await engine.containers.run(spec, { ...io, detach: o.detach, pull: pullOptions(o) }).catch(runExitCode);
       await writeCidfile(o.cidfile, r.id);
       if (o.detach) await notifyReady(engine, r.id, o);
       if (o.detach || r.detached) {
@@ -39,6 +39,17 @@ function makeRun(): Command {
       process.exitCode = r.exitCode ?? 0;
       if (spec.interactive) process.stdin.destroy();
     });
+}
+
+/**
+ * Podman's run (define.ExitCode): a container that the runtime failed to
+ * start exits 127 when something was not found, else 126, not 125.
+ */
+function runExitCode(err: unknown): never {
+  if (err instanceof HuskError && err.code === 'RUNTIME' && err.message.startsWith('OCI runtime error')) {
+    throw new HuskError(/not found|no such file/i.test(err.message) ? 'CMD_NOT_FOUND' : 'CMD_CANNOT_INVOKE', err.message);
+  }
+  throw err;
 }
 
 function makeCreate(): Command {
