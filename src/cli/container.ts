@@ -22,13 +22,17 @@ function makeRun(): Command {
     .option('-d, --detach', 'Run container in background and print container ID', false)
     .option('--detach-keys <keys>', 'Override the key sequence for detaching a container', 'ctrl-p,ctrl-q')
     .option('--sig-proxy [bool]', 'Proxy received signals to the process', (v) => v !== 'false', true)
+    .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
       const spec = intentFrom(image, command, o);
+      const streams = attachStreams(o.attach);
       // Podman warns and goes on (cmd/podman/containers/run.go).
       if (o.tty && o.interactive && !process.stdin.isTTY) warn('The input device is not a TTY. The --tty and --interactive flags might not work properly');
       const engine = await connectFor(this);
       await replaceExisting(engine, o);
-      const io = processSession({ stdin: !!o.interactive, raw: !!spec.interactive, sigProxy: o.sigProxy, detachKeys: o.detachKeys });
+      const io = processSession({ stdin: !!o.interactive && streams.stdin, raw: !!spec.interactive, sigProxy: o.sigProxy, detachKeys: o.detachKeys });
+      if (!streams.stdout) io.stdout = undefined;
+      if (!streams.stderr) io.stderr = undefined;
       const r = await engine.containers.run(spec, { ...io, detach: o.detach, pull: pullOptions(o) }).catch(runExitCode);
       await writeCidfile(o.cidfile, r.id);
       if (o.detach) await notifyReady(engine, r.id, o);
@@ -39,6 +43,18 @@ function makeRun(): Command {
       process.exitCode = r.exitCode ?? 0;
       if (spec.interactive) process.stdin.destroy();
     });
+}
+
+/** -a/--attach: which streams run attaches (all three when none is named), with Podman's message. */
+function attachStreams(names: string[]): { stdin: boolean; stdout: boolean; stderr: boolean } {
+  if (!names.length) return { stdin: true, stdout: true, stderr: true };
+  const out = { stdin: false, stdout: false, stderr: false };
+  for (const n of names) {
+    const k = n.toLowerCase();
+    if (k !== 'stdin' && k !== 'stdout' && k !== 'stderr') throw invalidArgument(`invalid stream "${n}" for --attach - must be one of stdin, stdout, or stderr: invalid argument`);
+    out[k] = true;
+  }
+  return out;
 }
 
 /**
@@ -367,6 +383,8 @@ function makePrune(): Command {
 
 function makeExists(): Command {
   return new Command('exists').description('Check if a container exists in local storage')
+    // husk keeps no containers outside its database: --external answers as without it.
+    .option('--external', 'Check external storage containers as well as husk containers', false)
     .argument('<container>')
     .action(async function (this: Command, ref: string) {
       if (!(await (await connectFor(this)).containers.exists(ref))) process.exitCode = 1;

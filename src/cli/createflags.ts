@@ -128,6 +128,10 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--os <os>', 'use OS instead of the running OS for choosing images')
     .option('--variant <variant>', 'Use VARIANT instead of the running architecture variant for choosing images')
     .option('--platform <platform>', 'Specify the platform for selecting the image (OS/ARCH[/VARIANT])')
+    .option('--passwd-entry <entry>', 'Entry to write to /etc/passwd')
+    .option('--group-entry <entry>', 'Entry to write to /etc/group')
+    .option('--hostuser <name>', 'Host user account to add to /etc/passwd within container', collect, [])
+    .option('--chrootdirs <dir>', 'Chroot directories inside the container', collect, [])
     .passThroughOptions()
     .argument('<image>', 'image to run')
     .argument('[command...]', 'command and arguments');
@@ -232,6 +236,10 @@ function extraFrom(o: Opts): Partial<ContainerSpec> {
   if (o.deviceCgroupRule?.length) out.deviceCgroupRules = o.deviceCgroupRule;
   if (o.requires?.length) out.requires = (o.requires as string[]).flatMap((r) => r.split(',')).filter(Boolean);
   if (o.logDriver !== undefined) out.logDriver = o.logDriver;
+  if (o.passwdEntry !== undefined) out.passwdEntry = o.passwdEntry;
+  if (o.groupEntry !== undefined) out.groupEntry = o.groupEntry;
+  if (o.hostuser?.length) out.hostUsers = o.hostuser;
+  if (o.chrootdirs?.length) out.chrootDirs = o.chrootdirs;
   if (o.logOpt?.length) {
     const opts: NonNullable<ContainerSpec['logOptions']> = {};
     for (const [k, v] of Object.entries(parseKeyValues(o.logOpt, 'log-opt'))) {

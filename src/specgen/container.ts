@@ -217,6 +217,14 @@ export interface ContainerSpec extends ResourceLimits {
   logDriver?: 'k8s-file' | 'json-file' | 'journald' | 'none' | 'passthrough';
   /** --log-opt: path (the log file), max-size (bytes), tag. */
   logOptions?: { path?: string; maxSize?: number; tag?: string };
+  /** The /etc/passwd line added for a --user uid the image lacks ($USERNAME $UID $GID $NAME $HOME). */
+  passwdEntry?: string;
+  /** The /etc/group line added for the user's gid when the image lacks it ($GROUPNAME $GID $USERNAME). */
+  groupEntry?: string;
+  /** Host users (names or uids) whose /etc/passwd entries are added to the container's. */
+  hostUsers?: string[];
+  /** Directories in the container treated as chroots: the generated /etc/hosts, hostname and resolv.conf are mounted under them too. */
+  chrootDirs?: string[];
 
   // Security (Podman's defaults unless set).
   privileged?: boolean;

@@ -45,6 +45,7 @@ export function validateSpec(i: ContainerSpec): void {
   if (i.preserveFds !== undefined && !isUint(i.preserveFds)) throw invalidArgument('preserve-fds must be a non-negative integer');
   if (i.timezone !== undefined && (!i.timezone || i.timezone.includes('..'))) throw invalidArgument(`invalid time zone "${i.timezone}"`);
   for (const r of i.deviceCgroupRules ?? []) parseDeviceCgroupRule(r);
+  for (const d of i.chrootDirs ?? []) if (!isAbsolute(d)) throw invalidArgument(`chroot directory "${d}" must be an absolute path`);
   if (i.logDriver && !['k8s-file', 'json-file', 'journald', 'none', 'passthrough'].includes(i.logDriver)) {
     throw invalidArgument(`invalid log driver: ${i.logDriver}`);
   }

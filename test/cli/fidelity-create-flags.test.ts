@@ -105,3 +105,25 @@ test('inspect .ImageName is the name given at create, .ImageDigest the manifest 
   assert.equal(s.ok(['inspect', '--format', '{{.ImageName}} {{.ImageDigest}}', 'named']), `busybox ${digest}`);
   s.ok(['rm', 'named']);
 });
+
+test('run -a/--attach: only the named streams; a bad stream is 125', () => {
+  const out = s.husk(['run', '--rm', '-a', 'stdout', 'busybox', 'sh', '-c', 'echo out; echo err >&2']);
+  assert.deepEqual([out.code, out.stdout, out.stderr], [0, 'out\n', '']);
+  const err = s.husk(['run', '--rm', '-a', 'stderr', 'busybox', 'sh', '-c', 'echo out; echo err >&2']);
+  assert.deepEqual([err.code, err.stdout, err.stderr], [0, '', 'err\n']);
+  const bad = s.husk(['run', '--rm', '-a', 'bogus', 'busybox', 'true']);
+  assert.deepEqual([bad.code, bad.stderr.trim()], [125, 'Error: invalid stream "bogus" for --attach - must be one of stdin, stdout, or stderr: invalid argument']);
+});
+
+test('--user UID the image lacks gets a passwd entry; --passwd-entry, --group-entry, --hostuser, --chrootdirs', () => {
+  assert.equal(run('--user', '1234', 'busybox', 'sh', '-c', 'grep ^1234: /etc/passwd; id -un'), '1234:*:1234:0:container user:/:/bin/sh\n1234');
+  const custom = run('--user', '1234:5678', '--passwd-entry', 'u$UID:x:$UID:$GID:Test user:/home/u:/bin/sh', '--group-entry', 'g$GID:x:$GID:',
+    'busybox', 'sh', '-c', 'id -un; id -gn; grep ^u1234 /etc/passwd');
+  assert.equal(custom, 'u1234\ng5678\nu1234:x:1234:5678:Test user:/home/u:/bin/sh');
+  const host = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('daemon:'))!;
+  assert.equal(run('--hostuser', 'daemon', 'busybox', 'grep', '^daemon:', '/etc/passwd'), host);
+  // The image's own /etc/passwd is untouched.
+  assert.equal(s.husk(['run', '--rm', 'busybox', 'grep', '-c', '^daemon:', '/etc/passwd']).stdout.trim(), '0');
+  assert.equal(run('--hostname', 'jailed', '--chrootdirs', '/jail', 'busybox', 'cat', '/jail/etc/hostname'), 'jailed');
+  assert.equal(s.husk(['container', 'exists', '--external', 'nosuch']).code, 1);
+});

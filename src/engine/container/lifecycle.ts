@@ -28,6 +28,7 @@ import type { EnginePullOptions } from '../image/pull.ts';
 import type { ImageRecord } from '../../image/types.ts';
 import { imageMountDirs, ociMounts, resolveMounts } from './mounts.ts';
 import { resolveDevice } from './devices.ts';
+import { passwdMounts } from './passwd.ts';
 import { removeVolume } from '../volume/volumes.ts';
 import { native, MNT_DETACH } from '../../common/native.ts';
 import { waitForExit } from './wait.ts';
@@ -186,7 +187,7 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     const joinedFacts = joined ? (await import('../network/networks.ts')).joinedFacts(joined) : undefined;
     const fileInfo = { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, intent: c.config.intent };
     const files = writeGeneratedFiles(rundir, { ...fileInfo, facts: joinedFacts });
-    const mounts = ociMounts(e, c, rootfs, user);
+    const mounts = [...passwdMounts(rootfs, rundir, c.config.intent, user), ...ociMounts(e, c, rootfs, user)];
     const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared, rootless: e.rootlessCgroups() });
     exposeMountSources(e, c.config, spec);
     const bundle = e.bundleDir(id);

@@ -155,6 +155,12 @@ export function containerSpec(x: SpecContext): S.Spec {
       S.bindFile(x.files.hostname, '/etc/hostname'),
       S.bindFile(x.files.resolv, '/etc/resolv.conf'),
       S.bindFile(x.files.containerenv, '/run/.containerenv', true),
+      // --chrootdirs: the same files under each chroot.
+      ...(i.chrootDirs ?? []).flatMap((d) => [
+        ...(i.noHosts ? [] : [S.bindFile(x.files.hosts, `${d}/etc/hosts`)]),
+        S.bindFile(x.files.hostname, `${d}/etc/hostname`),
+        S.bindFile(x.files.resolv, `${d}/etc/resolv.conf`),
+      ]),
     ]),
     ...(tz ? [S.withMounts([tz])] : []),
     S.withMounts(x.mounts),
