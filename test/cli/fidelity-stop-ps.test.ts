@@ -106,3 +106,12 @@ test('run -it without a terminal: Podman\'s warning, and the container runs', ()
   assert.match(r.stderr, /level=warning msg="The input device is not a TTY. The --tty and --interactive flags might not work properly"/);
   assert.match(r.stdout, /hi/);
 });
+
+test('restart -t 1 of a container that ignores SIGTERM: the same warning (045-start.bats)', () => {
+  s.ok(['run', '-d', '--name', 'stopme', 'busybox', 'sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done']);
+  const r = s.husk(['restart', '-t', '1', 'stopme']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, WARNING);
+  assert.equal(s.ok(['inspect', '--format', '{{.State.Status}}', 'stopme']), 'running');
+  s.ok(['rm', '-f', '-t', '0', 'stopme']);
+});

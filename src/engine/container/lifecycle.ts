@@ -447,9 +447,9 @@ export async function stopContainer(e: EngineContext, ref: string, timeout?: num
  * `restart`: stops the container if it runs (stop signal, timeout, SIGKILL)
  * and starts it again; a container that is not running is just started.
  */
-export async function restartContainer(e: EngineContext, ref: string, timeout?: number): Promise<Container> {
+export async function restartContainer(e: EngineContext, ref: string, timeout?: number, warnings?: string[]): Promise<Container> {
   const id = e.db.lookupId(ref);
-  await stopContainer(e, id, timeout);
+  await stopContainer(e, id, timeout, warnings);
   return startContainer(e, id);
 }
 

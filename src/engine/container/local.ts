@@ -76,7 +76,7 @@ export class LocalContainers implements ContainersAPI {
 
   async restart(refs: string[], o: StopOptions = {}): Promise<ItemReport[]> {
     const L = await lifecycle();
-    return this.#batch(refs, o, () => true, async (r) => (await L.restartContainer(this.#e, r, o.timeout)).config.id);
+    return this.#batch(refs, o, () => true, async (r, warnings) => (await L.restartContainer(this.#e, r, o.timeout, warnings)).config.id);
   }
 
   async pause(refs: string[], o: Selection = {}): Promise<ItemReport[]> {
