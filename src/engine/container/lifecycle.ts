@@ -471,8 +471,9 @@ export function dependentsOf(e: EngineContext, id: string): Container[] {
     if (!ref) return false;
     try { return e.db.lookupId(ref) === id; } catch { return false; }
   };
+  const pod = e.db.get(id)?.config.pod;
   return e.db.list().filter((c) => {
-    if (c.config.id === id) return false;
+    if (c.config.id === id || (pod && c.config.pod === pod)) return false;
     const i = c.config.intent;
     const joins = [i.network, i.pidMode, i.ipcMode, i.utsMode].some((m) => m?.startsWith('container:') && refersTo(m.slice('container:'.length)));
     return joins || (i.requires ?? []).some(refersTo);
@@ -489,14 +490,14 @@ export async function removeContainer(e: EngineContext, ref: string, opts: { for
   await withLock(e.lockPath(id), async () => {
     const c = e.db.get(id);
     if (!c) return;
+    if (c.config.isInfra && !opts.infra && c.config.pod && e.db.getPod(c.config.pod)) {
+      // POD_STATE, not CONTAINER_STATE: Podman's rm exits 125 here, not 2 (200-pod.bats).
+      throw new HuskError('POD_STATE', `container ${id} is the infra container of pod ${c.config.pod} and cannot be removed without removing the pod`);
+    }
     const deps = opts.infra ? [] : dependentsOf(e, id);
     if (deps.length) {
       // Podman's words and code (ErrCtrExists: 125), 055-rm.bats "rm --depend".
       throw new HuskError('CONTAINER_IN_USE', `container ${id} has dependent containers which must be removed before it: ${deps.map((d) => d.config.id).join(', ')}: container already exists`);
-    }
-    if (c.config.isInfra && !opts.infra && c.config.pod && e.db.getPod(c.config.pod)) {
-      // POD_STATE, not CONTAINER_STATE: Podman's rm exits 125 here, not 2 (200-pod.bats).
-      throw new HuskError('POD_STATE', `container ${id} is the infra container of pod ${c.config.pod} and cannot be removed without removing the pod`);
     }
     const s = syncState(e, c);
     if (s.state.status === 'running' || s.state.status === 'paused') {

@@ -94,8 +94,8 @@ export class LocalContainers implements ContainersAPI {
     // Podman: with force a missing container is nothing to do (055-rm.bats "rm --force bogus").
     const sel = { ...o, ignore: o.ignore || o.force };
     const rm = (r: string) => L.removeContainer(this.#e, r, { force: o.force, volumes: o.volumes });
-    if (!o.depend) return this.#batch(refs, sel, (c) => !c.config.isInfra, rm);
-    // --depend: each container's dependents first (depth first), every one reported by its ID.
+    if (!o.depend && !o.all) return this.#batch(refs, sel, (c) => !c.config.isInfra, rm);
+    // --depend (and --all, so that it can remove every container): each container's dependents first (depth first), every one reported by its ID.
     const S = await select();
     const order: string[] = [];
     const visit = (ref: string) => {
