@@ -435,7 +435,10 @@ export async function stopContainer(e: EngineContext, ref: string, timeout?: num
           await rt.kill(id, '9', true).catch(() => {});
         }
       } else await rt.kill(id, '9', true).catch(() => {});
-      if ((await waitForExit(e, id, 30_000)) === undefined) throw new HuskError('RUNTIME', `container ${c.config.name} did not exit after SIGKILL`);
+      if ((await waitForExit(e, id, 30_000)) === undefined) {
+        e.db.updateState(id, (s) => { delete s.stopping; });
+        throw new HuskError('RUNTIME', `container ${c.config.name} did not exit after SIGKILL`);
+      }
       e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'stop', Type: 'container' });
     }
     await cleanupLocked(e, e.db.get(id)!, { keep: false });
