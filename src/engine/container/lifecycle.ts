@@ -315,6 +315,8 @@ export async function startLocked(e: EngineContext, id: string, hooks: StartHook
  * even before the exit command ran; resources are released by cleanup.
  */
 export function syncState(e: EngineContext, c: Container): Container {
+  // A stop that died while it waited leaves no stopping container behind.
+  if (c.state.stopping && !processAlive(c.state.stopping)) c = { config: c.config, state: { ...c.state, stopping: undefined } };
   if (c.state.status !== 'running' && c.state.status !== 'paused' && !(c.state.status === 'created' && c.state.pid)) return c;
   const ex = e.readExit(c.config.id);
   if (!ex) {
@@ -426,7 +428,7 @@ export async function stopContainer(e: EngineContext, ref: string, timeout?: num
       if (c.state.status === 'paused') await rt.resume(id).catch(() => {});
       if (t > 0) {
         const signal = stopSignalOf(e, c);
-        e.db.updateState(id, (s) => { s.stopping = true; });
+        e.db.updateState(id, (s) => { s.stopping = process.pid; });
         await rt.kill(id, String(parseSignal(signal))).catch(() => {});
         if ((await waitForExit(e, id, t * 1000)) === undefined) {
           // Podman's words (050-stop.bats), with the signal's canonical name.
@@ -487,7 +489,8 @@ export async function removeContainer(e: EngineContext, ref: string, opts: { for
   const id = e.db.lookupId(ref);
   // Checked before waiting on the lock, which a stop holds while the container is stopping.
   const before = e.db.get(id);
-  if (before && !opts.force && before.state.stopping && syncState(e, before).state.status === 'running') {
+  const now = before && syncState(e, before);
+  if (now && !opts.force && now.state.stopping && now.state.status === 'running') {
     throw containerState(`cannot remove container ${id} as it is stopping - running or paused containers cannot be removed without force: container state improper`);
   }
   await withLock(e.lockPath(id), async () => {
