@@ -62,7 +62,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--mac-address <address>', 'Container MAC address (e.g. 92:d0:c6:0a:29:33)')
     .option('--network-alias <alias>', 'Add a network-scoped alias for the container', collect, [])
     .option('--pid <mode>', 'PID namespace to use (private, host, container:NAME)')
-    .option('--ipc <mode>', 'IPC namespace to use (private, host, container:NAME)')
+    .option('--ipc <mode>', 'IPC namespace to use (private, shareable, none, host, container:NAME)')
     .option('--uts <mode>', 'UTS namespace to use (private, host, container:NAME)')
     .option('--dns <ip>', 'Set custom DNS servers', collect, [])
     .option('--dns-search <domain>', 'Set custom DNS search domains', collect, [])
