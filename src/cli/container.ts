@@ -198,7 +198,9 @@ export function psRow(c: ContainerListItem, noTrunc: boolean) {
     ExitCode: st.exitCode, Exited: status === 'exited', AutoRemove: !!cfg.intent.autoRemove,
     StartedAt: Math.floor(new Date(st.startedAt).getTime() / 1000), ExitedAt: Math.floor(new Date(st.finishedAt).getTime() / 1000),
     Pod: cfg.pod ? (noTrunc ? cfg.pod : cfg.pod.slice(0, 12)) : '', PodName: c.podName ?? '',
-    Mounts: [], Networks: Object.keys(cfg.networks ?? {}), Size: null, IsInfra: !!cfg.isInfra, Namespaces: {},
+    // psReporter's methods: Networks joined with commas, Restarts as text; JSON keeps the list (below).
+    Mounts: [], Networks: Object.keys(cfg.networks ?? {}).join(','), Size: null, IsInfra: !!cfg.isInfra, Namespaces: {},
+    Restarts: String(st.restartCount ?? 0),
   };
 }
 
@@ -249,7 +251,10 @@ function makePs(name = 'ps'): Command {
       const rows = list.map((c) => psRow(c, noTrunc));
       if (o.quiet) return rows.forEach((r) => print(r.ID));
       if (o.format === 'json') {
-        const full = list.map((c) => ({ ...psRow(c, true), ID: undefined, Names: [c.config.name], Command: c.config.args }));
+        const full = list.map((c) => ({
+          ...psRow(c, true), ID: undefined, Names: [c.config.name], Command: c.config.args,
+          Networks: Object.keys(c.config.networks ?? {}), Restarts: c.state.restartCount ?? 0,
+        }));
         process.stdout.write(renderList('json', full, { headers: {}, defaultFormat: '' }, { jsonIndent: 2 }));
         return;
       }

@@ -80,6 +80,11 @@ test('ps --sort, --external, --format {{.Label "k"}} (040-ps.bats)', () => {
   assert.deepEqual(json.map((c: { Labels: unknown }) => c.Labels).sort(), [{ mylabel: 'a1' }, { mylabel: 'z1' }]);
   assert.equal(s.husk(['ps', '--sort', 'bogus']).code, 125);
   s.ok(['rm', 'zeta', 'alpha']);
+  // psReporter's Networks (joined with commas) and Restarts; JSON keeps the list.
+  s.ok(['run', '-d', '--name', 'netps', 'busybox', 'sleep', '100']);
+  assert.equal(s.ok(['ps', '--format', '{{.Names}} {{.Networks}} {{.Restarts}}']), 'netps podman 0');
+  assert.deepEqual(JSON.parse(s.ok(['ps', '--format', 'json']))[0].Networks, ['podman']);
+  s.ok(['rm', '-f', '-t', '0', 'netps']);
 });
 
 test('rm --depend; rm of a container others depend on: 125 (055-rm.bats)', () => {
