@@ -13,10 +13,21 @@ import { connect } from '../connect.ts';
 export async function connectFor(cmd: Command): Promise<Engine> {
   let root: Command = cmd;
   while (root.parent) root = root.parent;
-  const g = root.opts() as { root?: string; runroot?: string; runtime?: string; remote?: boolean; url?: string; connection?: string };
+  const g = root.opts() as {
+    root?: string; runroot?: string; runtime?: string; remote?: boolean; url?: string; connection?: string;
+    runtimeFlag?: string[]; eventsBackend?: string; module?: string[]; storageDriver?: string; storageOpt?: string[];
+    networkConfigDir?: string; cniConfigDir?: string;
+  };
   const remote = g.remote || g.url || g.connection || process.env.CONTAINER_HOST || process.env.CONTAINER_CONNECTION;
   const url = remote ? (await import('./connection.ts')).remoteURL(g) : undefined;
-  return connect(url ? { url } : { root: g.root, runroot: g.runroot, runtime: g.runtime });
+  if (url) return connect({ url });
+  return connect({
+    root: g.root, runroot: g.runroot, runtime: g.runtime,
+    // Podman's --runtime-flag takes the flag without its dashes (debug, log=FILE).
+    runtimeFlags: g.runtimeFlag?.map((f) => (f.startsWith('-') ? f : f.length === 1 ? `-${f}` : `--${f}`)),
+    eventsBackend: g.eventsBackend as 'file' | 'none' | undefined, modules: g.module, storageDriver: g.storageDriver, storageOpts: g.storageOpt,
+    networkConfigDir: g.networkConfigDir ?? g.cniConfigDir,
+  });
 }
 
 /** Collector for repeatable flags (-e A -e B). */
@@ -115,9 +126,24 @@ export async function each(names: string[], fn: (n: string) => Promise<void>, ex
  * the last thrown (exit 125) — or, for codes listed in `exitCodes` (Podman's
  * rm commands: 1 unknown, 2 in use), printed with that exit code instead.
  */
+/**
+ * A warning on stderr as Podman's logrus prints it: `WARN[0001] msg` on a
+ * terminal (seconds since start), else `time="…" level=warning msg="…"`.
+ */
+export function warn(msg: string): void {
+  if (process.stderr.isTTY) {
+    const secs = Math.floor(process.uptime());
+    process.stderr.write(`WARN[${String(secs).padStart(4, '0')}] ${msg}\n`);
+  } else {
+    const t = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    process.stderr.write(`time="${t}" level=warning msg=${JSON.stringify(msg)}\n`);
+  }
+}
+
 export function printReports(reports: ItemReport[], o: { line?: (r: ItemReport) => string | undefined; exitCodes?: Partial<Record<ErrorCode, number>> } = {}): void {
   let failed: HuskError | undefined;
   for (const r of reports) {
+    for (const w of r.warnings ?? []) warn(w);
     if (r.error) {
       if (failed) process.stderr.write(`Error: ${failed.message}\n`);
       failed = HuskError.from(r.error);

@@ -1,10 +1,10 @@
 // Container commands: flags → a ContainerSpec / options → one engine call → output.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { invalidArgument, HuskError } from '../common/errors.ts';
 import type { Engine, ItemReport } from '../engine/api.ts';
 import type { ContainerConfig, ContainerListItem } from '../engine/container/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
-import { ago, collect, connectFor, each, humanDuration, parseIntFlag, parseTime, print, printReports } from './common.ts';
+import { ago, collect, connectFor, each, humanDuration, parseIntFlag, parseTime, print, printReports, warn } from './common.ts';
 import { renderList } from './format/index.ts';
 import { registerGroup as registerFsGroup } from './containerfs.ts';
 import { addCreateFlags, addResourceFlags, intentFrom, pullOptions, resourcesFrom, writeCidfile } from './createflags.ts';
@@ -22,12 +22,18 @@ function makeRun(): Command {
     .option('-d, --detach', 'Run container in background and print container ID', false)
     .option('--detach-keys <keys>', 'Override the key sequence for detaching a container', 'ctrl-p,ctrl-q')
     .option('--sig-proxy [bool]', 'Proxy received signals to the process', (v) => v !== 'false', true)
+    .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
       const spec = intentFrom(image, command, o);
+      const streams = attachStreams(o.attach);
+      // Podman warns and goes on (cmd/podman/containers/run.go).
+      if (o.tty && o.interactive && !process.stdin.isTTY) warn('The input device is not a TTY. The --tty and --interactive flags might not work properly');
       const engine = await connectFor(this);
       await replaceExisting(engine, o);
-      const io = processSession({ stdin: !!o.interactive, raw: !!spec.interactive, sigProxy: o.sigProxy, detachKeys: o.detachKeys });
-      const r = await engine.containers.run(spec, { ...io, detach: o.detach, pull: pullOptions(o) });
+      const io = processSession({ stdin: !!o.interactive && streams.stdin, raw: !!spec.interactive, sigProxy: o.sigProxy, detachKeys: o.detachKeys });
+      if (!streams.stdout) io.stdout = undefined;
+      if (!streams.stderr) io.stderr = undefined;
+      const r = await engine.containers.run(spec, { ...io, detach: o.detach, pull: pullOptions(o) }).catch(runExitCode);
       await writeCidfile(o.cidfile, r.id);
       if (o.detach) await notifyReady(engine, r.id, o);
       if (o.detach || r.detached) {
@@ -37,6 +43,29 @@ function makeRun(): Command {
       process.exitCode = r.exitCode ?? 0;
       if (spec.interactive) process.stdin.destroy();
     });
+}
+
+/** -a/--attach: which streams run attaches (all three when none is named), with Podman's message. */
+function attachStreams(names: string[]): { stdin: boolean; stdout: boolean; stderr: boolean } {
+  if (!names.length) return { stdin: true, stdout: true, stderr: true };
+  const out = { stdin: false, stdout: false, stderr: false };
+  for (const n of names) {
+    const k = n.toLowerCase();
+    if (k !== 'stdin' && k !== 'stdout' && k !== 'stderr') throw invalidArgument(`invalid stream "${n}" for --attach - must be one of stdin, stdout, or stderr: invalid argument`);
+    out[k] = true;
+  }
+  return out;
+}
+
+/**
+ * Podman's run (define.ExitCode): a container that the runtime failed to
+ * start exits 127 when something was not found, else 126, not 125.
+ */
+function runExitCode(err: unknown): never {
+  if (err instanceof HuskError && err.code === 'RUNTIME' && err.message.startsWith('OCI runtime error')) {
+    throw new HuskError(/not found|no such file/i.test(err.message) ? 'CMD_NOT_FOUND' : 'CMD_CANNOT_INVOKE', err.message);
+  }
+  throw err;
 }
 
 function makeCreate(): Command {
@@ -74,7 +103,6 @@ function makeStart(): Command {
     .action(async function (this: Command, names: string[], o: Opts) {
       const engine = await connectFor(this);
       if (o.attach) return startAttached(engine, names, o);
-      if (o.filter.length && !o.all) throw invalidArgument('--filter takes effect only with --all');
       printReports(await engine.containers.start(names, { all: o.all, filters: o.filter.length ? parseFilters(o.filter) : undefined }));
     });
 }
@@ -82,14 +110,21 @@ function makeStart(): Command {
 function makeStop(): Command {
   return addCidfileFlag(new Command('stop').description('Stop one or more containers'))
     .option('-t, --time <seconds>', 'Seconds to wait for stop before killing the container', parseIntFlag('time'))
+    // Podman's hidden alias of --time (050-stop.bats "can trap signal").
+    .addOption(new Option('--timeout <seconds>').hideHelp().argParser(parseIntFlag('timeout')))
     .option('-a, --all', 'Stop all running containers', false)
+    .option('-f, --filter <filter>', 'Filter output based on conditions given', collect, [])
     .option('-i, --ignore', 'Ignore errors when a specified container is missing', false)
+    .option('-l, --latest', 'Act on the latest container husk is aware of', false)
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
       const engine = await connectFor(this);
       const refs = withCidfiles(names, o);
       if (!refs.length && o.cidfile.length) return; // --ignore and the unit's container is already gone
-      printReports(await engine.containers.stop(refs, { all: o.all, ignore: o.ignore, timeout: o.time }));
+      const filters = o.filter.length ? parseFilters(o.filter) : undefined;
+      const reports = await engine.containers.stop(refs, { all: o.all, latest: o.latest, filters, ignore: o.ignore, timeout: o.time ?? o.timeout });
+      // Podman prints the IDs for --all, --filter and --latest, the names as given otherwise (050-stop.bats).
+      printReports(reports, refs.length ? {} : { line: fullId });
     });
 }
 
@@ -121,13 +156,14 @@ function makeRm(): Command {
     .option('-a, --all', 'Remove all containers', false)
     .option('-i, --ignore', 'Ignore errors when a specified container is missing', false)
     .option('-v, --volumes', 'Remove anonymous volumes associated with the container', false)
+    .option('--depend', 'Remove container and all containers that depend on it', false)
     .option('-t, --time <seconds>', 'Seconds to wait for stop before killing the container', parseIntFlag('time'))
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
       const engine = await connectFor(this);
       const refs = withCidfiles(names, o);
       if (!refs.length && o.cidfile.length) return;
-      const reports = await engine.containers.remove(refs, { all: o.all, ignore: o.ignore, force: o.force, volumes: o.volumes, timeout: o.time });
+      const reports = await engine.containers.remove(refs, { all: o.all, ignore: o.ignore, force: o.force, volumes: o.volumes, timeout: o.time, depend: o.depend });
       // Podman (055-rm.bats): prints the names as given; exits 1 for no such container, 2 for running without -f.
       printReports(reports, { exitCodes: { NO_SUCH_CONTAINER: 1, CONTAINER_STATE: 2 } });
     });
@@ -144,24 +180,42 @@ function formatPorts(ports: ContainerConfig['ports'] = []): string {
 
 export function psRow(c: ContainerListItem, noTrunc: boolean) {
   const { config: cfg, state: st } = c;
-  const status = st.status;
+  const status = st.stopping && st.status === 'running' ? 'stopping' : st.status;
   const cmd = cfg.args.join(' ');
   let text = 'Created';
   // Podman: "Up 5 seconds (healthy)" for a running container with a check.
   if (status === 'running') text = `Up ${humanDuration(Date.now() - new Date(st.startedAt).getTime())}${st.health ? ` (${st.health.status})` : ''}`;
   else if (status === 'paused') text = 'Paused';
+  else if (status === 'stopping') text = 'Stopping';
   else if (status === 'exited' || status === 'stopped') text = `Exited (${st.exitCode}) ${ago(st.finishedAt)}`;
   return {
     ID: noTrunc ? cfg.id : cfg.id.slice(0, 12), Id: cfg.id, Image: cfg.imageName, ImageID: cfg.imageId,
     Command: noTrunc || cmd.length <= 17 ? cmd : `${cmd.slice(0, 17)}...`, CreatedHuman: ago(cfg.created),
     Created: Math.floor(new Date(cfg.created).getTime() / 1000), CreatedAt: cfg.created, RunningFor: ago(cfg.created),
     Status: text, State: status, Ports: formatPorts(cfg.ports), Names: cfg.name, Labels: cfg.intent.labels ?? {}, Pid: st.pid,
+    // Podman's psReporter method: {{.Label "key"}} (040-ps.bats); dropped from JSON.
+    Label: (k: string) => cfg.intent.labels?.[k] ?? '',
     ExitCode: st.exitCode, Exited: status === 'exited', AutoRemove: !!cfg.intent.autoRemove,
     StartedAt: Math.floor(new Date(st.startedAt).getTime() / 1000), ExitedAt: Math.floor(new Date(st.finishedAt).getTime() / 1000),
     Pod: cfg.pod ? (noTrunc ? cfg.pod : cfg.pod.slice(0, 12)) : '', PodName: c.podName ?? '',
-    Mounts: [], Networks: Object.keys(cfg.networks ?? {}), Size: null, IsInfra: !!cfg.isInfra, Namespaces: {},
+    // psReporter's methods: Networks joined with commas, Restarts as text; JSON keeps the list (below).
+    Mounts: [], Networks: Object.keys(cfg.networks ?? {}).join(','), Size: null, IsInfra: !!cfg.isInfra, Namespaces: {},
+    Restarts: String(st.restartCount ?? 0),
   };
 }
+
+const by = <T>(key: (c: ContainerListItem) => T) => (a: ContainerListItem, b: ContainerListItem) => {
+  const x = key(a);
+  const y = key(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/** ps --sort: Podman's keys, ascending (entities.SortPsOutput); size has no data here, so it keeps the order. */
+const PS_SORT: Record<string, (a: ContainerListItem, b: ContainerListItem) => number> = {
+  command: by((c) => c.config.args.join(' ')), created: by((c) => c.config.created), id: by((c) => c.config.id),
+  image: by((c) => c.config.imageName), names: by((c) => c.config.name), runningfor: by((c) => c.state.startedAt),
+  size: () => 0, status: by((c) => c.state.status),
+};
 
 function makePs(name = 'ps'): Command {
   return new Command(name).description('List containers')
@@ -174,10 +228,14 @@ function makePs(name = 'ps'): Command {
     .option('-f, --filter <filter>', 'Filter output based on conditions given', collect, [])
     .option('--ns', 'Display namespace information', false)
     .option('-p, --pod', 'Print the ID and name of the pod the containers are associated with', false)
+    .addOption(new Option('--sort <field>', 'Sort output by: command, created, id, image, names, runningfor, size, status').choices(Object.keys(PS_SORT)))
+    // husk keeps no containers outside its database (Podman's are Buildah's): --external lists what -a lists.
+    .option('--external', 'Show containers in storage not controlled by husk', false)
     .action(async function (this: Command, o: Opts) {
       const filters = parseFilters(o.filter);
       const engine = await connectFor(this);
-      const list = await engine.containers.list({ all: o.all, latest: o.latest, last: o.last, filters, namespaces: o.ns });
+      let list = await engine.containers.list({ all: o.all || o.external, latest: o.latest, last: o.last, filters, namespaces: o.ns });
+      if (o.sort) list = [...list].sort(PS_SORT[o.sort as string]);
       const noTrunc = o.trunc === false;
       if (o.ns) {
         const nsRows = list.map((c) => {
@@ -193,7 +251,10 @@ function makePs(name = 'ps'): Command {
       const rows = list.map((c) => psRow(c, noTrunc));
       if (o.quiet) return rows.forEach((r) => print(r.ID));
       if (o.format === 'json') {
-        const full = list.map((c) => ({ ...psRow(c, true), ID: undefined, Names: [c.config.name], Command: c.config.args }));
+        const full = list.map((c) => ({
+          ...psRow(c, true), ID: undefined, Names: [c.config.name], Command: c.config.args,
+          Networks: Object.keys(c.config.networks ?? {}), Restarts: c.state.restartCount ?? 0,
+        }));
         process.stdout.write(renderList('json', full, { headers: {}, defaultFormat: '' }, { jsonIndent: 2 }));
         return;
       }
@@ -327,6 +388,8 @@ function makePrune(): Command {
 
 function makeExists(): Command {
   return new Command('exists').description('Check if a container exists in local storage')
+    // husk keeps no containers outside its database: --external answers as without it.
+    .option('--external', 'Check external storage containers as well as husk containers', false)
     .argument('<container>')
     .action(async function (this: Command, ref: string) {
       if (!(await (await connectFor(this)).containers.exists(ref))) process.exitCode = 1;

@@ -37,7 +37,9 @@ function makeCp(): Command {
     .action(async function (this: Command, paths: string[], o: Opts) {
       const archive = takeBool(o.archive, true, paths);
       arity(paths, 2, 2, 'cp');
-      const [src, dest] = paths as [string, string];
+      let [src, dest] = paths as [string, string];
+      // Podman: "-" evaluates to /dev/stdin as a source (065-cp.bats), a tar stream either way.
+      if (src === '/dev/stdin') src = '-';
       await (await connectFor(this)).containers.copy(src, dest, {
         archive, overwrite: o.overwrite,
         stdin: src === '-' ? process.stdin : undefined, stdout: dest === '-' ? process.stdout : undefined,

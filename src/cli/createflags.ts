@@ -14,7 +14,7 @@ import {
 } from '../specgen/flags.ts';
 import type { ResourceUpdate } from '../engine/container/api.ts';
 import { parseHealthFlags } from '../specgen/health.ts';
-import { collect, parseEnv, parseEnvFiles, parseIntFlag, parseLabels } from './common.ts';
+import { collect, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, warn } from './common.ts';
 import { createProgress } from './progress.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -34,7 +34,8 @@ export function addResourceFlags(cmd: Command): Command {
 
 export function resourcesFrom(o: Opts): ResourceUpdate {
   return {
-    memory: o.memory !== undefined ? parseBytes(o.memory, 'memory') : undefined,
+    // 0: no limit (Podman's --memory=0).
+    memory: o.memory !== undefined && parseBytes(o.memory, 'memory') > 0 ? parseBytes(o.memory, 'memory') : undefined,
     memoryReservation: o.memoryReservation !== undefined ? parseBytes(o.memoryReservation, 'memory-reservation') : undefined,
     memorySwap: o.memorySwap === undefined ? undefined : o.memorySwap === '-1' ? -1 : parseBytes(o.memorySwap, 'memory-swap'),
     cpus: o.cpus !== undefined ? parseFloatFlag(o.cpus, 'cpus') : undefined,
@@ -61,7 +62,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--mac-address <address>', 'Container MAC address (e.g. 92:d0:c6:0a:29:33)')
     .option('--network-alias <alias>', 'Add a network-scoped alias for the container', collect, [])
     .option('--pid <mode>', 'PID namespace to use (private, host, container:NAME)')
-    .option('--ipc <mode>', 'IPC namespace to use (private, host, container:NAME)')
+    .option('--ipc <mode>', 'IPC namespace to use (private, shareable, none, host, container:NAME)')
     .option('--uts <mode>', 'UTS namespace to use (private, host, container:NAME)')
     .option('--dns <ip>', 'Set custom DNS servers', collect, [])
     .option('--dns-search <domain>', 'Set custom DNS search domains', collect, [])
@@ -106,6 +107,31 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--health-timeout <timeout>', 'the maximum time allowed to complete the healthcheck before an interval is considered failed', '30s')
     .option('--health-on-failure <action>', 'action to take once the container turns unhealthy (none, kill, restart, stop)')
     .option('--no-healthcheck', 'Disable healthchecks on container')
+    .option('--umask <umask>', 'Set umask in container')
+    .option('--annotation <key=value>', 'Add annotations to container (key=value)', collect, [])
+    .option('--tz <timezone>', 'Set timezone in container (an IANA zone, or local for the host\'s)')
+    .option('--init', 'Run an init inside the container that forwards signals and reaps processes', false)
+    .option('--init-path <path>', 'Path to the container-init binary')
+    .option('--timeout <seconds>', 'Maximum length of time a container is allowed to run. The container will be killed automatically after the time expires.', parseIntFlag('timeout'))
+    .option('--pidfile <file>', 'Write the container process ID to the file')
+    .option('--conmon-pidfile <file>', 'Path to the file that will receive the PID of conmon')
+    .option('--preserve-fds <n>', 'Pass a number of additional file descriptors into the container', parseIntFlag('preserve-fds'))
+    .addOption(new Option('--cgroupns <mode>', 'cgroup namespace to use').choices(['host', 'private']))
+    .option('--device-cgroup-rule <rule>', 'Add a rule to the cgroup allowed devices list', collect, [])
+    .addOption(new Option('--log-driver <driver>', 'Logging driver for the container').choices(['k8s-file', 'json-file', 'journald', 'none', 'passthrough']))
+    .option('--log-opt <opt>', 'Logging driver options (path=FILE, max-size=SIZE, tag=TAG)', collect, [])
+    .option('--env-host', 'Use all current host environment variables in container', false)
+    .option('--label-file <file>', 'Read in a line delimited file of labels', collect, [])
+    .option('--requires <containers>', 'Add one or more requirement containers that must be started before this container will start', collect, [])
+    .option('--kernel-memory <bytes>', 'Kernel memory limit (no longer supported: a no-op)')
+    .option('--arch <arch>', 'use ARCH instead of the architecture of the machine for choosing images')
+    .option('--os <os>', 'use OS instead of the running OS for choosing images')
+    .option('--variant <variant>', 'Use VARIANT instead of the running architecture variant for choosing images')
+    .option('--platform <platform>', 'Specify the platform for selecting the image (OS/ARCH[/VARIANT])')
+    .option('--passwd-entry <entry>', 'Entry to write to /etc/passwd')
+    .option('--group-entry <entry>', 'Entry to write to /etc/group')
+    .option('--hostuser <name>', 'Host user account to add to /etc/passwd within container', collect, [])
+    .option('--chrootdirs <dir>', 'Chroot directories inside the container', collect, [])
     .passThroughOptions()
     .argument('<image>', 'image to run')
     .argument('[command...]', 'command and arguments');
@@ -114,8 +140,11 @@ export function addCreateFlags(cmd: Command): Command {
 export function intentFrom(image: string, command: string[], o: Opts): ContainerSpec {
   checkAddressFlags(o);
   const network = (o.net ?? o.network) as string;
-  const env = parseEnvFiles(o.envFile);
+  // Podman's order: the host's environment, then --env-file, then -e.
+  const env: Record<string, string> = o.envHost ? Object.fromEntries(Object.entries(process.env).filter((kv): kv is [string, string] => kv[1] !== undefined)) : {};
+  parseEnvFiles(o.envFile, env);
   parseEnv(o.env, env);
+  if (o.kernelMemory !== undefined) warn('The --kernel-memory flag is no longer supported. This flag is a noop.');
   let entrypoint: string[] | undefined;
   if (o.entrypoint !== undefined) {
     const ep = String(o.entrypoint);
@@ -125,7 +154,7 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
   }
   return {
     image, command: command.length ? command : undefined, entrypoint, name: o.name, env, workdir: o.workdir,
-    user: o.user, hostname: o.hostname, labels: parseLabels(o.label), interactive: o.interactive, tty: o.tty,
+    user: o.user, hostname: o.hostname, labels: { ...parseLabels(parseLabelFiles(o.labelFile ?? [])), ...parseLabels(o.label) }, interactive: o.interactive, tty: o.tty,
     autoRemove: o.rm, network: network as NetworkMode, pod: podRef(o), portMappings: listOf(o.publish, parsePublish), networkAliases: o.networkAlias, stopSignal: o.stopSignal,
     publishAll: o.publishAll, ip: o.ip, mac: o.macAddress,
     pidMode: o.pid, ipcMode: o.ipc, utsMode: o.uts, dns: o.dns, dnsSearch: o.dnsSearch, extraHosts: listOf(o.addHost, parseAddHost), noHosts: o.hosts === false,
@@ -137,6 +166,7 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
     sysctls: parseKeyValues(o.sysctl, 'sysctl'),
     ...resourcesFrom(o), oomScoreAdj: o.oomScoreAdj,
     shmSize: o.shmSize !== undefined ? parseBytes(o.shmSize, 'shm-size') : undefined,
+    ...extraFrom(o),
     healthcheck: parseHealthFlags({
       cmd: o.healthCmd, interval: o.healthInterval, retries: o.healthRetries, startPeriod: o.healthStartPeriod,
       timeout: o.healthTimeout, onFailure: o.healthOnFailure, disable: o.healthcheck === false,
@@ -173,6 +203,64 @@ function podRef(o: Opts): string | undefined {
   } catch (err) {
     throw invalidArgument(`reading pod ID file ${o.podIdFile}: ${(err as NodeJS.ErrnoException).code}`);
   }
+}
+
+/** --label-file: one label per line, # comments. */
+function parseLabelFiles(files: string[]): string[] {
+  const out: string[] = [];
+  for (const f of files) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (e) {
+      throw invalidArgument(`open ${f}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+    }
+    out.push(...text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+  }
+  return out;
+}
+
+/** Flags of issue 15's list: each a spec field (undefined when not given). */
+function extraFrom(o: Opts): Partial<ContainerSpec> {
+  const out: Partial<ContainerSpec> = {};
+  if (o.umask !== undefined) out.umask = o.umask;
+  if (o.annotation?.length) out.annotations = parseKeyValues(o.annotation, 'annotation');
+  if (o.tz !== undefined) out.timezone = o.tz;
+  if (o.init) out.init = true;
+  if (o.initPath !== undefined) out.initPath = resolve(o.initPath);
+  if (o.timeout !== undefined) out.timeout = o.timeout;
+  if (o.pidfile !== undefined) out.pidFile = resolve(o.pidfile);
+  if (o.conmonPidfile !== undefined) out.conmonPidFile = resolve(o.conmonPidfile);
+  if (o.preserveFds !== undefined) out.preserveFds = o.preserveFds;
+  if (o.cgroupns !== undefined) out.cgroupns = o.cgroupns;
+  if (o.deviceCgroupRule?.length) out.deviceCgroupRules = o.deviceCgroupRule;
+  if (o.requires?.length) out.requires = (o.requires as string[]).flatMap((r) => r.split(',')).filter(Boolean);
+  if (o.logDriver !== undefined) out.logDriver = o.logDriver;
+  if (o.passwdEntry !== undefined) out.passwdEntry = o.passwdEntry;
+  if (o.groupEntry !== undefined) out.groupEntry = o.groupEntry;
+  if (o.hostuser?.length) out.hostUsers = o.hostuser;
+  if (o.chrootdirs?.length) out.chrootDirs = o.chrootdirs;
+  if (o.logOpt?.length) {
+    const opts: NonNullable<ContainerSpec['logOptions']> = {};
+    for (const [k, v] of Object.entries(parseKeyValues(o.logOpt, 'log-opt'))) {
+      if (k === 'path') opts.path = resolve(v);
+      else if (k === 'max-size') opts.maxSize = parseBytes(v, 'log-opt max-size');
+      else if (k === 'tag') opts.tag = v;
+      else throw invalidArgument(`unknown log opt: ${k}`);
+    }
+    out.logOptions = opts;
+  }
+  return out;
+}
+
+/** --platform OS/ARCH[/VARIANT], --os, --arch, --variant: the platform a pull picks. */
+export function platformFrom(o: Opts): { os?: string; arch?: string; variant?: string } | undefined {
+  let { os, arch, variant } = o as { os?: string; arch?: string; variant?: string };
+  if (o.platform) {
+    if (os || arch || variant) throw invalidArgument('--platform option can not be specified with --arch or --os');
+    [os, arch, variant] = String(o.platform).split('/');
+  }
+  return os || arch || variant ? { ...(os ? { os } : {}), ...(arch ? { arch } : {}), ...(variant ? { variant } : {}) } : undefined;
 }
 
 function parseFloatFlag(v: string, flag: string): number {
@@ -213,7 +301,7 @@ function securityFrom(o: Opts): Partial<ContainerSpec> {
 /** Pull settings for run/create: progress as `husk pull` shows it, on stderr. */
 export function pullOptions(o: Opts) {
   const p = createProgress({ quiet: o.quiet });
-  return { tlsVerify: o.tlsVerify, authfile: o.authfile, creds: o.creds, onMessage: p.line, onProgress: p.pull };
+  return { tlsVerify: o.tlsVerify, authfile: o.authfile, creds: o.creds, onMessage: p.line, onProgress: p.pull, platform: platformFrom(o) };
 }
 
 export async function writeCidfile(path: string | undefined, id: string): Promise<void> {

@@ -1,6 +1,7 @@
 // husk's entry point. Only this file exits the process. Command modules are
 // loaded lazily: the first non-flag word picks the one module that defines
 // that command's flags, so start-up never pays for the others.
+import { openSync, writeSync } from 'node:fs';
 import { Command, CommanderError, Help, Option } from 'commander';
 import { HuskError } from '../common/errors.ts';
 import { checkpointOnExit } from '../common/sqlite.ts';
@@ -96,6 +97,39 @@ function parseLogLevel(v: string): string {
   return v;
 }
 
+const collectGlobal = (v: string, prev: string[] = []) => [...prev, v];
+
+/** journald needs a journal, which hosts without systemd as PID 1 lack: the file backend, with Podman's kind of warning. */
+function parseEventsBackend(v: string): string {
+  if (!['file', 'journald', 'none'].includes(v)) throw new CommanderError(125, 'husk.exit', `unsupported events backend "${v}"`);
+  if (v === 'journald') {
+    process.stderr.write('WARN[0000] husk records events in a file: the journald events backend is not supported, using file\n');
+    return 'file';
+  }
+  return v;
+}
+
+/**
+ * Global flags acting on the process rather than the engine: --noout drops
+ * stdout, --out sends it to a file, --tmpdir sets TMPDIR, --ssl-verify=false
+ * turns TLS verification off for the whole process.
+ */
+function applyProcessFlags(g: Record<string, unknown>): void {
+  if (g.tmpdir) process.env.TMPDIR = String(g.tmpdir);
+  // Without systemd as PID 1 there is no systemd cgroup manager; husk always uses cgroupfs.
+  if (g.cgroupManager === 'systemd') process.stderr.write('WARN[0000] the systemd cgroup manager is not supported by husk: using cgroupfs\n');
+  if (g.sslVerify === false) process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+  if (g.noout || g.out) {
+    const fd = g.noout ? undefined : openSync(String(g.out), 'w');
+    process.stdout.write = ((chunk: string | Uint8Array, enc?: unknown, cb?: unknown) => {
+      if (fd !== undefined) writeSync(fd, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+      const done = typeof enc === 'function' ? enc : cb;
+      if (typeof done === 'function') done();
+      return true;
+    }) as typeof process.stdout.write;
+  }
+}
+
 function buildProgram(): Command {
   const program = new Command('husk')
     .description('Manage pods, containers and images, daemonless')
@@ -107,6 +141,18 @@ function buildProgram(): Command {
     .option('-r, --remote', 'Access a remote husk service (CONTAINER_HOST, or the default connection)')
     .option('--url <uri>', 'URL of the remote husk service (unix://PATH, tcp://HOST:PORT, ssh://[USER@]HOST[:PORT]/PATH)')
     .option('-c, --connection <name>', 'Connection to use for remote husk service (see husk system connection)')
+    .option('--storage-driver <driver>', 'Select which storage driver is used to manage storage of images and containers (overlay)')
+    .option('--storage-opt <opt>', 'Used to pass an option to the storage driver (overlay.mount_program=PATH)', collectGlobal, [])
+    .option('--runtime-flag <flag>', 'add global flags for the container runtime', collectGlobal, [])
+    .addOption(new Option('--events-backend <backend>', 'Events backend to use (file, journald, none)').argParser(parseEventsBackend))
+    .addOption(new Option('--cgroup-manager <manager>', 'Cgroup manager to use (cgroupfs, systemd)').choices(['cgroupfs', 'systemd']))
+    .option('--module <path>', 'Load the containers.conf(5) module', collectGlobal, [])
+    .option('--noout', 'do not output to stdout', false)
+    .option('--out <path>', 'Send output (stdout) from husk to a file')
+    .option('--tmpdir <path>', 'Path to the tmp directory for husk state content')
+    .option('--ssl-verify [bool]', 'Enable or disable ssl verify for all TLS connections (default true)', (v) => v !== 'false')
+    .option('--network-config-dir <path>', 'Path of the configuration directory for networks')
+    .option('--cni-config-dir <path>', 'Path of the configuration directory for CNI networks (same as --network-config-dir)')
     .addOption(new Option('--log-level <level>', `Log messages above specified level (${LOG_LEVELS.join(', ')})`).argParser(parseLogLevel).default('warn'))
     .enablePositionalOptions()
     .exitOverride();
@@ -119,7 +165,7 @@ function commandWord(argv: string[]): string | undefined {
     const a = argv[i];
     if (a === '--') return argv[i + 1];
     if (!a.startsWith('-')) return a;
-    if (/^(--(root|runroot|runtime|log-level|url|connection)|-c)$/.test(a)) i++;
+    if (/^(--(root|runroot|runtime|log-level|url|connection|storage-driver|storage-opt|runtime-flag|events-backend|cgroup-manager|module|out|tmpdir|network-config-dir|cni-config-dir)|-c)$/.test(a)) i++;
   }
   return undefined;
 }
@@ -148,6 +194,7 @@ async function main(argv: string[]): Promise<number> {
     return 125;
   }
   try {
+    program.hook('preAction', () => applyProcessFlags(program.opts()));
     await program.parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {

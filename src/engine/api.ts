@@ -36,6 +36,18 @@ export interface ConnectOptions {
   url?: string;
   /** Remote with no url: CONTAINER_HOST, else the default socket (src/api/remote). */
   remote?: boolean;
+  /** Global flags passed to the OCI runtime before its subcommand (--runtime-flag debug: --debug). */
+  runtimeFlags?: string[];
+  /** Where events go: file (the default) or none (not recorded). */
+  eventsBackend?: 'file' | 'none';
+  /** containers.conf modules read after the usual files (--module): paths, or names under containers.conf.modules. */
+  modules?: string[];
+  /** overlay (the only driver husk has); anything else is refused. */
+  storageDriver?: string;
+  /** --storage-opt KEY=VALUE: overlay.mount_program (others are refused). */
+  storageOpts?: string[];
+  /** Where network definitions are kept (default ROOT/networks). */
+  networkConfigDir?: string;
 }
 
 export interface Engine {
@@ -63,6 +75,8 @@ export interface ItemReport {
   /** What the caller passed (name, ID prefix), for messages. */
   rawInput: string;
   error?: ReportError;
+  /** Things that went differently than asked but did not fail (stop: the stop signal was not enough); the CLI prints them as warnings. */
+  warnings?: string[];
 }
 
 /** What a prune removed, and what it could not. */

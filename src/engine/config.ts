@@ -23,6 +23,14 @@ export interface EngineOptions {
   defaultUlimits?: string[];
   /** Default pids limit (containers.conf pids_limit). */
   pidsLimit?: number;
+  /** Global flags for the OCI runtime (--runtime-flag), already with their dashes. */
+  runtimeFlags?: string[];
+  eventsBackend?: 'file' | 'none';
+  /** containers.conf modules (--module): absolute paths or names under containers.conf.modules. */
+  modules?: string[];
+  storageDriver?: string;
+  storageOpts?: string[];
+  networkConfigDir?: string;
 }
 
 export interface ResolvedConfig {
@@ -46,6 +54,10 @@ export interface ResolvedConfig {
   rootless: Rootless | undefined;
   /** storage.conf [storage.options.overlay] mount_program (fuse-overlayfs), if set. */
   mountProgram: string | undefined;
+  runtimeFlags: string[];
+  eventsBackend: 'file' | 'none';
+  /** --network-config-dir; unset: ROOT/networks. */
+  networkConfigDir: string | undefined;
 }
 
 const DEFAULT_RUNTIME_PATHS: Record<string, string[]> = {
@@ -107,9 +119,12 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     configFiles: files,
     rootless: rootless(),
     mountProgram: undefined,
+    runtimeFlags: opts.runtimeFlags ?? [],
+    eventsBackend: opts.eventsBackend ?? 'file',
+    networkConfigDir: opts.networkConfigDir,
   };
   let conmonPaths = CONMON_PATHS;
-  for (const f of containersConfFiles()) {
+  for (const f of [...containersConfFiles(), ...(opts.modules ?? []).map(modulePath)]) {
     if (!existsSync(f)) continue;
     files.push(f);
     const t = parseToml(f);
@@ -135,6 +150,15 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     const overlay = ((storage.options as Toml | undefined)?.overlay ?? {}) as Toml;
     if (typeof overlay.mount_program === 'string' && overlay.mount_program) cfg.mountProgram = overlay.mount_program;
   }
+  if (opts.storageDriver !== undefined && opts.storageDriver !== 'overlay') {
+    throw new HuskError('INVALID_ARGUMENT', `unsupported storage driver "${opts.storageDriver}": husk stores layers with overlay only`);
+  }
+  for (const o of opts.storageOpts ?? []) {
+    const [k, v = ''] = [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)];
+    if (k === 'overlay.mount_program' || k === 'mount_program') cfg.mountProgram = v || undefined;
+    else if (!o.includes('=')) throw new HuskError('INVALID_ARGUMENT', `invalid storage option "${o}": expected KEY=VALUE`);
+    else throw new HuskError('INVALID_ARGUMENT', `unsupported storage option "${k}"`);
+  }
   if (opts.root) cfg.root = opts.root;
   if (opts.runroot) cfg.runroot = opts.runroot;
   if (opts.runtime) cfg.runtime = opts.runtime;
@@ -153,4 +177,16 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
 export function defaultNetworkMode(c: Pick<ResolvedConfig, 'netns' | 'rootless'>): string {
   if (c.netns && c.netns !== 'private') return c.netns;
   return c.rootless ? 'slirp4netns' : 'bridge';
+}
+
+/** --module: a path, or a name looked up under containers.conf.modules of the user's and the system's config dirs. */
+function modulePath(m: string): string {
+  if (m.startsWith('/')) {
+    if (!existsSync(m)) throw new HuskError('INVALID_ARGUMENT', `could not resolve module "${m}": no such file or directory`);
+    return m;
+  }
+  const dirs = [join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'containers'), '/etc/containers', '/usr/share/containers'];
+  const found = dirs.map((d) => join(d, 'containers.conf.modules', m)).find((p) => existsSync(p));
+  if (!found) throw new HuskError('INVALID_ARGUMENT', `could not resolve module "${m}"`);
+  return found;
 }

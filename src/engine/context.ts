@@ -34,7 +34,7 @@ export class EngineContext {
     }
     this.images = new ImageStore(this.config.root);
     this.db = new StateDB(this.config.root);
-    this.events = new EventLog(join(this.config.runroot, 'events', 'events.log'));
+    this.events = new EventLog(join(this.config.runroot, 'events', 'events.log'), this.config.eventsBackend === 'none');
   }
 
   close(): void {
@@ -54,7 +54,7 @@ export class EngineContext {
     if (!r) {
       const choice = n === this.runtimeChoice().name ? this.runtimeChoice() : chooseRuntime(n, this.config.runtimePaths);
       const rl = this.rootlessCgroups();
-      r = new OciRuntime(choice, this.config.runroot, { cgroups: !rl || rl.cgroupParent !== undefined });
+      r = new OciRuntime(choice, this.config.runroot, { cgroups: !rl || rl.cgroupParent !== undefined, flags: this.config.runtimeFlags });
       this.runtimes.set(n, r);
     }
     return r;
@@ -143,6 +143,10 @@ export class EngineContext {
     const base = this.config.exitCommand ?? [process.execPath, installPath('dist/husk.js')];
     const globals = ['--root', this.config.root, '--runroot', this.config.runroot];
     if (this.options.runtime) globals.push('--runtime', this.options.runtime);
+    // The cleanup and health checks run with the same runtime flags and events backend.
+    for (const f of this.config.runtimeFlags) globals.push(`--runtime-flag=${f.replace(/^--?/, '')}`);
+    if (this.config.eventsBackend !== 'file') globals.push(`--events-backend=${this.config.eventsBackend}`);
+    if (this.config.networkConfigDir) globals.push('--network-config-dir', this.config.networkConfigDir);
     return [...base, ...globals, ...args];
   }
 }

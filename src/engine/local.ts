@@ -23,7 +23,10 @@ export class LocalEngine implements Engine {
   #system?: SystemAPI;
 
   constructor(o: ConnectOptions = {}) {
-    this.ctx = new EngineContext({ root: o.root, runroot: o.runroot, runtime: o.runtime });
+    this.ctx = new EngineContext({
+      root: o.root, runroot: o.runroot, runtime: o.runtime, runtimeFlags: o.runtimeFlags, eventsBackend: o.eventsBackend,
+      modules: o.modules, storageDriver: o.storageDriver, storageOpts: o.storageOpts, networkConfigDir: o.networkConfigDir,
+    });
   }
 
   get containers(): ContainersAPI { return (this.#containers ??= new LocalContainers(this.ctx)); }

@@ -102,6 +102,12 @@ export interface ContainerState {
   error: string;
   /** Restarts by the restart policy since the last start by the user. */
   restartCount: number;
+  /**
+   * The PID of the `stop` waiting for the container to exit after its stop
+   * signal (shown as Podman's `stopping` status); cleared by cleanup, and
+   * ignored once that process is gone.
+   */
+  stopping?: number;
   /** Set by stop/kill/rm -f before they signal, cleared by start: the restart policy leaves such an exit alone. */
   stoppedByUser?: boolean;
   /** Boot the container was started in; after a reboot it is not running whatever the state says. */

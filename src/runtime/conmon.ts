@@ -27,8 +27,16 @@ export interface ConmonCreate {
   stdin: boolean;
   /** argv conmon runs after the container exits (husk's cleanup). */
   exitCommand?: string[];
-  /** Open fds conmon inherits (as 5, 6, ...) and holds until it exits, e.g. slirp4netns's exit FIFO. */
+  /** Open fds conmon inherits (after the preserved ones and the two pipes) and holds until it exits, e.g. slirp4netns's exit FIFO. */
   extraFds?: number[];
+  /** Our fds 3..3+N-1 go to the container process as the same numbers (runtime create --preserve-fds N). */
+  preserveFds?: number;
+  /** Kill the container after this many seconds (conmon's --timeout). */
+  timeout?: number;
+  /** The log driver (default k8s-file) and its options. */
+  logDriver?: 'k8s-file' | 'journald' | 'none';
+  logSizeMax?: number;
+  logTag?: string;
 }
 
 export interface SyncResult { pid: number }
@@ -36,11 +44,16 @@ export interface SyncResult { pid: number }
 export function conmonArgs(o: ConmonCreate): string[] {
   const args = [
     '--api-version', '1', '-c', o.id, '-u', o.id, '-r', o.runtime.path, '-b', o.bundle,
-    '-p', o.pidFile, '-n', o.name, '--exit-dir', o.exitDir, '--full-attach', '-l', `k8s-file:${o.logPath}`,
+    '-p', o.pidFile, '-n', o.name, '--exit-dir', o.exitDir, '--full-attach',
+    '-l', o.logDriver === 'none' ? 'none:' : o.logDriver === 'journald' ? 'journald:' : `k8s-file:${o.logPath}`,
     '--log-level', 'warning', '--conmon-pidfile', o.conmonPidFile, '--socket-dir-path', o.socketDir,
     '--persist-dir', o.persistDir,
   ];
   for (const a of o.runtime.globalArgs()) args.push('--runtime-arg', a);
+  if (o.preserveFds) args.push('--runtime-opt', '--preserve-fds', '--runtime-opt', String(o.preserveFds));
+  if (o.timeout) args.push('--timeout', String(o.timeout));
+  if (o.logSizeMax) args.push('--log-size-max', String(o.logSizeMax));
+  if (o.logTag) args.push('--log-tag', o.logTag);
   if (o.terminal) args.push('-t');
   if (o.stdin) args.push('-i');
   if (o.exitCommand?.length) {
@@ -53,17 +66,18 @@ export function conmonArgs(o: ConmonCreate): string[] {
 /** Starts conmon and resolves once the runtime has created the container. */
 export function conmonCreate(o: ConmonCreate): Promise<SyncResult> {
   if (!o.conmonPath) return Promise.reject(new HuskError('RUNTIME', 'conmon not found: install the conmon package'));
+  const preserved = Array.from({ length: o.preserveFds ?? 0 }, (_, k) => 3 + k);
   const child = spawn(o.conmonPath, conmonArgs(o), {
-    stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe', ...(o.extraFds ?? [])],
-    env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
+    stdio: ['ignore', 'ignore', 'ignore', ...preserved, 'pipe', 'pipe', ...(o.extraFds ?? [])],
+    env: { ...process.env, _OCI_SYNCPIPE: String(3 + preserved.length), _OCI_STARTPIPE: String(4 + preserved.length) },
     // Own session: a Ctrl-C aimed at husk must not reach the monitor.
     detached: true,
     // conmon writes some files (an "oom" marker on cgroup v1) relative to its cwd.
     cwd: o.persistDir,
   });
   child.unref();
-  const sync = child.stdio[3] as Socket;
-  const start = child.stdio[4] as Socket;
+  const sync = child.stdio[3 + preserved.length] as Socket;
+  const start = child.stdio[4 + preserved.length] as Socket;
   return new Promise<SyncResult>((resolve, reject) => {
     let buf = '';
     let done = false;

@@ -50,7 +50,10 @@ export class OciRuntime {
   /** False for rootless containers without a cgroup: `kill --all` (which reads the cgroup) cannot work. */
   private readonly cgroups: boolean;
 
-  constructor(choice: RuntimeChoice, runroot: string, opts: { cgroups?: boolean } = {}) {
+  /** --runtime-flag: extra global flags before every subcommand. */
+  readonly flags: string[];
+  constructor(choice: RuntimeChoice, runroot: string, opts: { cgroups?: boolean; flags?: string[] } = {}) {
+    this.flags = opts.flags ?? [];
     this.name = choice.name;
     this.path = choice.wrapper ?? choice.path;
     this.wrapped = choice.wrapper ? choice.path : undefined;
@@ -60,7 +63,7 @@ export class OciRuntime {
 
   /** Global arguments placed before every subcommand. */
   globalArgs(): string[] {
-    return [...(this.wrapped ? [this.wrapped] : []), '--root', this.stateRoot];
+    return [...(this.wrapped ? [this.wrapped] : []), '--root', this.stateRoot, ...this.flags];
   }
 
   run(args: string[], opts: { allowFail?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -192,6 +192,39 @@ export interface ContainerSpec extends ResourceLimits {
   healthcheck?: HealthcheckSpec;
   /** Applied when the process exits (not with autoRemove; not after stop/kill by the user). */
   restartPolicy?: RestartPolicySpec;
+  /** The process's file mode creation mask, octal ("0022", "077"); default 0022. */
+  umask?: string;
+  /** OCI annotations of the container (config.json and inspect). */
+  annotations?: Record<string, string>;
+  /** An IANA time zone ("Asia/Tokyo") or "local" (the host's): /etc/localtime and TZ in the container. */
+  timezone?: string;
+  /** Run an init (catatonit) as PID 1 that forwards signals and reaps zombies. */
+  init?: boolean;
+  /** The init binary on the host (default: containers.conf's init_path, else catatonit). */
+  initPath?: string;
+  /** Seconds after which the container is killed (conmon's --timeout); unset or 0: never. */
+  timeout?: number;
+  /** Host files that get the container's PID and its conmon's PID at each start. */
+  pidFile?: string;
+  conmonPidFile?: string;
+  /** Pass the creating process's fds 3 to 3+N-1 to the container process (only where the caller's fds reach the engine: the local CLI). */
+  preserveFds?: number;
+  /** Default host on cgroup v1 hosts (as Podman), private otherwise. */
+  cgroupns?: 'host' | 'private';
+  /** Extra device cgroup rules, as Docker writes them: "c 1:3 rwm", "b *:* m". */
+  deviceCgroupRules?: string[];
+  /** Where the output goes (default k8s-file; json-file is k8s-file, as in Podman). */
+  logDriver?: 'k8s-file' | 'json-file' | 'journald' | 'none' | 'passthrough';
+  /** --log-opt: path (the log file), max-size (bytes), tag. */
+  logOptions?: { path?: string; maxSize?: number; tag?: string };
+  /** The /etc/passwd line added for a --user uid the image lacks ($USERNAME $UID $GID $NAME $HOME). */
+  passwdEntry?: string;
+  /** The /etc/group line added for the user's gid when the image lacks it ($GROUPNAME $GID $USERNAME). */
+  groupEntry?: string;
+  /** Host users (names or uids) whose /etc/passwd entries are added to the container's. */
+  hostUsers?: string[];
+  /** Directories in the container treated as chroots: the generated /etc/hosts, hostname and resolv.conf are mounted under them too. */
+  chrootDirs?: string[];
 
   // Security (Podman's defaults unless set).
   privileged?: boolean;
@@ -231,6 +264,8 @@ export interface ContainerSpec extends ResourceLimits {
   utsMode?: string;
   /** The container's own pod (name or ID), or new:NAME to create the pod from this spec's network settings. */
   pod?: string;
+  /** Containers (names or IDs) started before this one at each start; they cannot be removed while it exists. */
+  requires?: string[];
 
   // Network.
   /** DNS servers and search domains replacing the generated ones in resolv.conf. */

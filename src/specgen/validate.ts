@@ -33,9 +33,23 @@ export function validateSpec(i: ContainerSpec): void {
   if (i.name !== undefined && !NAME.test(i.name)) {
     throw invalidArgument(`container name "${i.name}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
   }
-  for (const [ns, m] of [['pid', i.pidMode], ['ipc', i.ipcMode], ['uts', i.utsMode]] as const) {
+  for (const [ns, m] of [['pid', i.pidMode], ['uts', i.utsMode]] as const) {
     if (m && !/^(private|host|container:.+)$/.test(m)) throw invalidArgument(`invalid ${ns} namespace mode "${m}": must be private, host or container:NAME`);
   }
+  if (i.ipcMode && !/^(private|shareable|none|host|container:.+)$/.test(i.ipcMode)) {
+    throw invalidArgument(`invalid ipc namespace mode "${i.ipcMode}": must be private, shareable, none, host or container:NAME`);
+  }
+  if (i.cgroupns && !['host', 'private'].includes(i.cgroupns)) throw invalidArgument(`invalid cgroup namespace mode "${i.cgroupns}": must be host or private`);
+  if (i.umask !== undefined && !/^[0-7]{1,4}$/.test(i.umask)) throw invalidArgument(`invalid umask string ${i.umask}: invalid argument`);
+  if (i.timeout !== undefined && !isUint(i.timeout)) throw invalidArgument('timeout must be a non-negative integer');
+  if (i.preserveFds !== undefined && !isUint(i.preserveFds)) throw invalidArgument('preserve-fds must be a non-negative integer');
+  if (i.timezone !== undefined && (!i.timezone || i.timezone.includes('..'))) throw invalidArgument(`invalid time zone "${i.timezone}"`);
+  for (const r of i.deviceCgroupRules ?? []) parseDeviceCgroupRule(r);
+  for (const d of i.chrootDirs ?? []) if (!isAbsolute(d)) throw invalidArgument(`chroot directory "${d}" must be an absolute path`);
+  if (i.logDriver && !['k8s-file', 'json-file', 'journald', 'none', 'passthrough'].includes(i.logDriver)) {
+    throw invalidArgument(`invalid log driver: ${i.logDriver}`);
+  }
+  if (i.logDriver === 'passthrough' && i.tty) throw invalidArgument('the passthrough log driver cannot be used with a terminal');
   if (i.pull && !['missing', 'always', 'never', 'newer'].includes(i.pull)) throw invalidArgument(`invalid pull policy "${i.pull}": must be missing, always, never or newer`);
   if (i.network && !/^([a-zA-Z0-9][a-zA-Z0-9_.-]*|container:.+|ns:\/.*|slirp4netns:.*)$/.test(i.network)) throw invalidArgument(`invalid network "${i.network}"`);
   if (i.ip && !isIP(i.ip)) throw invalidArgument(`invalid static IP address "${i.ip}"`);
@@ -113,10 +127,18 @@ function validateUserns(i: ContainerSpec): void {
   if (maps.length && u && u.mode !== 'host') throw invalidArgument(`user namespace mode ${u.mode} and explicit uid/gid mappings cannot be combined`);
 }
 
+/** A device cgroup rule as Docker writes it: TYPE MAJOR:MINOR ACCESS ("c 1:3 rwm", "a *:* rwm"). */
+export function parseDeviceCgroupRule(rule: string): { type: 'a' | 'b' | 'c'; major?: number; minor?: number; access: string } {
+  const m = /^([abc]) (\*|\d+):(\*|\d+) ([rwm]{1,3})$/.exec(rule.trim());
+  if (!m) throw invalidArgument(`invalid device cgroup rule "${rule}": expected TYPE MAJOR:MINOR ACCESS, e.g. "c 1:3 rwm"`);
+  const num = (v: string) => (v === '*' ? undefined : Number(v));
+  return { type: m[1] as 'a' | 'b' | 'c', major: num(m[2]!), minor: num(m[3]!), access: m[4]! };
+}
+
 const TMPFS_OPTION = /^[a-z_0-9]+(=[^,\s]+)?$/;
 
 function validateMounts(mounts: MountSpec[]): void {
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   for (const m of mounts) {
     const what = `${m.type} mount on ${m.destination}`;
     if (!['bind', 'volume', 'tmpfs', 'image'].includes(m.type)) throw invalidArgument(`invalid mount type "${m.type}": must be bind, volume, tmpfs or image`);
@@ -130,8 +152,10 @@ function validateMounts(mounts: MountSpec[]): void {
       const ok = m.type === 'tmpfs' ? TMPFS_OPTION.test(o) : m.type === 'image' ? o === 'ro' || o === 'rw' : PASSTHROUGH.includes(o);
       if (!ok) throw invalidArgument(`invalid option "${o}" for the ${what}`);
     }
-    if (seen.has(m.destination)) throw invalidArgument(`${m.destination}: duplicate mount destination`);
-    seen.add(m.destination);
+    // The same mount twice is one mount (Podman accepts -v vol:/x -v vol:/x); two different ones at one place conflict.
+    const key = JSON.stringify([m.type, m.source, m.options, !!m.chown]);
+    if (seen.has(m.destination) && seen.get(m.destination) !== key) throw invalidArgument(`${m.destination}: duplicate mount destination`);
+    seen.set(m.destination, key);
   }
 }
 

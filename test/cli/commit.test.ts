@@ -49,14 +49,14 @@ test('commit: the new image has the changes (deletions too) and the --change ins
 });
 
 test('commit records the container\'s command, env and workdir; a running container is paused and resumed', () => {
-  s.ok(['run', '-d', '--name', 'busy', '-e', 'GREETING=hi', '-w', '/srv', 'busybox', 'sh', '-c', 'echo $GREETING > /srv/out; sleep 1000']);
-  s.ok(['exec', 'busy', 'sh', '-c', 'while [ ! -s /srv/out ]; do sleep 0.05; done']);
+  s.ok(['run', '-d', '--name', 'busy', '-e', 'GREETING=hi', '-w', '/tmp', 'busybox', 'sh', '-c', 'echo $GREETING > /tmp/out; sleep 1000']);
+  s.ok(['exec', 'busy', 'sh', '-c', 'while [ ! -s /tmp/out ]; do sleep 0.05; done']);
   const id = s.ok(['container', 'commit', 'busy']);
   assert.equal(s.ok(['inspect', '--format', '{{.State.Status}}', 'busy']), 'running');
   const [img] = JSON.parse(s.ok(['image', 'inspect', id]));
   assert.deepEqual(img.RepoTags, []);
-  assert.deepEqual(img.Config.Cmd, ['sh', '-c', 'echo $GREETING > /srv/out; sleep 1000']);
-  assert.equal(img.Config.WorkingDir, '/srv');
+  assert.deepEqual(img.Config.Cmd, ['sh', '-c', 'echo $GREETING > /tmp/out; sleep 1000']);
+  assert.equal(img.Config.WorkingDir, '/tmp');
   assert.ok(img.Config.Env.includes('GREETING=hi'));
   assert.equal(s.ok(['run', '--rm', id, 'cat', 'out']), 'hi');
   const events = s.ok(['events', '--stream=false', '--filter', 'container=busy', '--format', '{{.Status}}']).split('\n');

@@ -37,7 +37,10 @@ test('mounts: destinations absolute and unique, sources where the type needs one
   bad({ mounts: [{ type: 'volume', destination: '/x', options: [] }] }, /named volume needs a source/);
   bad({ mounts: [{ type: 'bind', source: '/a', destination: '/x', options: ['size=1m'] }] }, /invalid option "size=1m"/);
   bad({ mounts: [{ type: 'nfs' as 'bind', destination: '/x', options: [] }] }, /invalid mount type "nfs"/);
-  bad({ mounts: [{ type: 'tmpfs', destination: '/x', options: [] }, { type: 'tmpfs', destination: '/x', options: [] }] }, /\/x: duplicate mount destination/);
+  bad({ mounts: [{ type: 'tmpfs', destination: '/x', options: [] }, { type: 'bind', source: '/a', destination: '/x', options: [] }] }, /\/x: duplicate mount destination/);
+  bad({ mounts: [{ type: 'volume', source: 'v', destination: '/x', options: [] }, { type: 'volume', source: 'v', destination: '/x', options: ['ro'] }] }, /\/x: duplicate mount destination/);
+  // The same mount twice is one mount, as Podman accepts -v vol:/x -v vol:/x.
+  validateSpec({ image: 'i', mounts: [{ type: 'volume', source: 'v', destination: '/x', options: [] }, { type: 'volume', source: 'v', destination: '/x', options: [] }] });
   bad({ volumesFrom: [{ container: 'c', mode: 'rx' as 'ro' }] }, /mode must be ro or rw/);
 });
 
@@ -89,4 +92,17 @@ test('messages describe the spec, not a CLI flag', () => {
   for (const extra of [{ ip: 'x' }, { pidMode: 'x' }, { cpuShares: 1 }, { shmSize: 0 }, { ulimits: [{ name: 'x', soft: 1, hard: 1 }] }] as Partial<ContainerSpec>[]) {
     assert.throws(() => validateSpec({ ...base, ...extra }), (err: Error) => !/--[a-z]/.test(err.message));
   }
+});
+
+test('issue 15 fields: umask, ipc and cgroup namespace modes, timeout, device cgroup rules, log driver, chroot dirs', () => {
+  bad({ umask: '9' }, /invalid umask string 9/);
+  bad({ ipcMode: 'bogus' }, /invalid ipc namespace mode "bogus"/);
+  bad({ cgroupns: 'bogus' as 'host' }, /invalid cgroup namespace mode/);
+  bad({ timeout: -1 }, /timeout must be a non-negative integer/);
+  bad({ deviceCgroupRules: ['c 1:3'] }, /invalid device cgroup rule "c 1:3"/);
+  bad({ logDriver: 'syslog' as 'none' }, /invalid log driver: syslog/);
+  bad({ logDriver: 'passthrough', tty: true }, /passthrough log driver cannot be used with a terminal/);
+  bad({ chrootDirs: ['rel'] }, /must be an absolute path/);
+  for (const ipcMode of ['private', 'shareable', 'none', 'host', 'container:x']) validateSpec({ image: 'i', ipcMode });
+  validateSpec({ image: 'i', umask: '0077', cgroupns: 'host', timeout: 5, deviceCgroupRules: ['c 1:3 rwm', 'a *:* m'], logDriver: 'json-file', chrootDirs: ['/jail'] });
 });

@@ -18,6 +18,8 @@ export interface PullProgressOptions {
   onMessage?: (line: string) => void;
   /** Per-blob progress (structured, as images' pull reports it; a method, so a typed handler fits). */
   onProgress?(p: unknown): void;
+  /** --platform/--os/--arch/--variant: the platform to pull, and a local image of another platform does not count. */
+  platform?: { os?: string; arch?: string; variant?: string };
 }
 
 export interface CreateOptions {
@@ -70,6 +72,8 @@ export interface RemoveOptions extends Selection {
   /** Remove the container's anonymous volumes too. */
   volumes?: boolean;
   timeout?: number;
+  /** First remove the containers that depend on each one (join its namespaces, require it), recursively. */
+  depend?: boolean;
 }
 
 export interface ListOptions {

@@ -175,19 +175,52 @@ async function* tarEntries(source: AsyncIterable<Buffer>, owner?: { uid: number;
   }
 }
 
+/**
+ * The stdin stream, checked to start as a tar archive (ustar magic at 257)
+ * or a compressed one (gzip, bzip2, xz, zstd), as Podman checks it before
+ * copying anything.
+ */
+async function requireArchive(input: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer>> {
+  const it = input[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let size = 0;
+  let done = false;
+  while (size < 512) {
+    const r = await it.next();
+    if (r.done) { done = true; break; }
+    head.push(r.value);
+    size += r.value.length;
+  }
+  const b = Buffer.concat(head);
+  const magic = (m: number[]) => m.every((x, k) => b[k] === x);
+  const isTar = b.length >= 262 && b.subarray(257, 262).toString('latin1') === 'ustar';
+  const compressed = magic([0x1f, 0x8b]) || magic([0x42, 0x5a, 0x68]) || magic([0xfd, 0x37, 0x7a, 0x58, 0x5a]) || magic([0x28, 0xb5, 0x2f, 0xfd]);
+  if (!isTar && !compressed) throw invalidArgument('source must be a (compressed) tar archive when copying from stdin');
+  return (async function* () {
+    if (b.length) yield b;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  })();
+}
+
 async function copyBetween(S: Side, sp: string, D: Side, dp: string, opts: CopyOptions): Promise<void> {
   const overwrite = !!opts.overwrite;
   if (sp === '-') {
     const d = D.resolve(dp, true);
     if (d.readOnly) throw invalidArgument(`"${dp}" is on a read-only mount of ${D.where}`);
     const dst = lstatMaybe(d.abs);
-    if (!dst) throw notFound(dp, D.where);
-    if (!dst.isDirectory()) throw invalidArgument('destination must be a directory when copying from stdin');
+    // Podman's words for both a file and a missing path (065-cp.bats "cp from stdin to container").
+    if (!dst || !dst.isDirectory()) throw invalidArgument('destination must be a directory when copying from stdin');
     if (!opts.stdin) throw invalidArgument('no tar stream to copy from');
+    const stdin = await requireArchive(opts.stdin);
     const fd = openPinned(d.root, d.abs, dp, D.where);
     try {
       const target = `/proc/self/fd/${fd}`;
-      const entries = guard(tarEntries(decompress(opts.stdin), D.owner?.()), target, d, d.abs, overwrite);
+      const entries = guard(tarEntries(decompress(stdin), D.owner?.()), target, d, d.abs, overwrite);
       await extractLayer(writeTar(entries), target, { plain: true });
     } finally {
       fs.closeSync(fd);

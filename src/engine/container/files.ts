@@ -65,7 +65,9 @@ function hostsBase(hostname: string, name: string, network: NetworkMode, facts?:
   const base = network === 'host' ? hostFile('/etc/hosts') : '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
   const self = network === 'host' ? '' : facts?.ips.length ? facts.ips.map((ip) => `${ip}\t${hostname} ${name}\n`).join('') : `127.0.1.1\t${hostname} ${name}\n`;
   // Podman 4.3 writes only host.containers.internal; host.docker.internal came later.
-  const host = facts?.hostContainersInternal ? `${facts.hostContainersInternal}\thost.containers.internal\n` : '';
+  // With the host's network the host is the container's own loopback (Podman: 127.0.0.1).
+  const hci = network === 'host' ? '127.0.0.1' : facts?.hostContainersInternal;
+  const host = hci ? `${hci}\thost.containers.internal\n` : '';
   return base.replace(/\n*$/, '\n') + host + self;
 }
 

@@ -17,7 +17,7 @@ import { defaultNetworkMode } from '../config.ts';
 import { chownUpper, exposeMountSources, releaseExposed, releaseMappedLayers, resolveIdMap, rootfsOptions } from './idmap.ts';
 import { checkRootlessIntent, hasCgroup, noCgroupError } from '../system/rootless.ts';
 import { writeGeneratedFiles } from './files.ts';
-import { SPEC_VERSION, validateIntent, validateSpec, parseSignal, type ContainerSpec, type ContainerIntent } from '../../specgen/container.ts';
+import { SPEC_VERSION, validateIntent, validateSpec, parseSignal, SIGNALS, type ContainerSpec, type ContainerIntent } from '../../specgen/container.ts';
 import { randomName } from './names.ts';
 import { sharedNamespaces } from './namespaces.ts';
 import { isMounted, mountRootfs, prepareRootfsDirs, removeContainerDirs, rootfsPaths, unmountRootfs } from './rootfs.ts';
@@ -28,6 +28,7 @@ import type { EnginePullOptions } from '../image/pull.ts';
 import type { ImageRecord } from '../../image/types.ts';
 import { imageMountDirs, ociMounts, resolveMounts } from './mounts.ts';
 import { resolveDevice } from './devices.ts';
+import { passwdMounts } from './passwd.ts';
 import { removeVolume } from '../volume/volumes.ts';
 import { native, MNT_DETACH } from '../../common/native.ts';
 import { waitForExit } from './wait.ts';
@@ -45,7 +46,11 @@ export interface CreateOptions {
 /** The image for a new container, pulled first when the policy says so. */
 async function imageFor(e: EngineContext, intent: ContainerSpec, o: CreateOptions): Promise<ImageRecord> {
   const policy = intent.pull ?? 'missing';
-  const local = policy === 'always' || policy === 'newer' ? undefined : e.images.lookup(intent.image);
+  let local = policy === 'always' || policy === 'newer' ? undefined : e.images.lookup(intent.image);
+  // Podman: a local image of another platform than asked for is pulled again (unless --pull=never).
+  const want = o.pull?.platform;
+  const cfg = local?.config as { os?: string; architecture?: string; variant?: string } | undefined;
+  if (local && want && policy !== 'never' && ((want.os && want.os !== cfg?.os) || (want.arch && want.arch !== cfg?.architecture) || (want.variant && want.variant !== (cfg?.variant ?? '')))) local = undefined;
   if (local) return local;
   if (policy === 'never') return e.images.resolve(intent.image);
   try {
@@ -155,10 +160,16 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     const user = resolveUser(rootfs, c.config.intent.user ?? img.config.config?.User);
     for (const g of resolveGroups(rootfs, c.config.intent.groupAdd)) if (!user.additionalGids.includes(g)) user.additionalGids.push(g);
     const cwd = c.config.intent.workdir ?? img.config.config?.WorkingDir ?? '/';
-    // Podman creates a missing working directory instead of failing.
     if (cwd !== '/') {
+      const target = secureJoin(rootfs, cwd);
+      const onMount = (c.config.mounts ?? []).some((m) => cwd === m.destination || cwd.startsWith(`${m.destination.replace(/\/$/, '')}/`));
+      // Podman (030-run.bats "check workdir"): the image's WORKDIR is created, a -w that exists
+      // neither in the image nor under a mount is an error (126).
+      if (c.config.intent.workdir !== undefined && !onMount && !existsSync(target)) {
+        throw new HuskError('CMD_CANNOT_INVOKE', `workdir "${cwd}" does not exist on container ${id}`);
+      }
       try {
-        mkdirSync(secureJoin(rootfs, cwd), { recursive: true });
+        mkdirSync(target, { recursive: true });
       } catch (err) {
         throw invalidArgument(`workdir "${cwd}" does not exist on container ${id} and cannot be created: ${(err as NodeJS.ErrnoException).code}`);
       }
@@ -176,7 +187,7 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     const joinedFacts = joined ? (await import('../network/networks.ts')).joinedFacts(joined) : undefined;
     const fileInfo = { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, intent: c.config.intent };
     const files = writeGeneratedFiles(rundir, { ...fileInfo, facts: joinedFacts });
-    const mounts = ociMounts(e, c, rootfs, user);
+    const mounts = [...passwdMounts(rootfs, rundir, c.config.intent, user), ...ociMounts(e, c, rootfs, user)];
     const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared, rootless: e.rootlessCgroups() });
     exposeMountSources(e, c.config, spec);
     const bundle = e.bundleDir(id);
@@ -188,8 +199,11 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     const create = () => conmonCreate({
       conmonPath: e.config.conmonPath, runtime, id, name: c.config.name, bundle,
       pidFile: join(rundir, 'pidfile'), conmonPidFile: join(rundir, 'conmon.pid'), exitDir: e.exitDir(),
-      logPath: join(bundle, 'ctr.log'), socketDir: e.socketDir(), persistDir: persist, terminal: !!c.config.intent.tty,
+      logPath: logPathOf(e, c.config), socketDir: e.socketDir(), persistDir: persist, terminal: !!c.config.intent.tty,
       stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id, !byPolicy), extraFds: holdFd === undefined ? [] : [holdFd],
+      ...conmonLogOptions(c.config.intent), timeout: c.config.intent.timeout,
+      // Only the start that created the spec has the caller's fds (a restart by policy does not).
+      preserveFds: byPolicy ? 0 : c.config.intent.preserveFds,
     });
     let pid: number;
     try {
@@ -208,6 +222,9 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     // Rewritten in place: the runtime has bind-mounted these very files.
     if (net) writeGeneratedFiles(rundir, { ...fileInfo, facts: await net.ready });
     const conmonPid = Number(readText(join(rundir, 'conmon.pid'))) || 0;
+    // --pidfile, --conmon-pidfile: the user's copies, rewritten at each start.
+    if (c.config.intent.pidFile) writeFileSync(c.config.intent.pidFile, `${pid}`);
+    if (c.config.intent.conmonPidFile) writeFileSync(c.config.intent.conmonPidFile, `${conmonPid}`);
     e.db.updateState(id, (s) => { Object.assign(s, { status: 'created', pid, conmonPid, exitCode: 0, error: '', bootId: currentBootId() }); });
   } catch (caught) {
     // A failed network set-up is the cause even when it made the runtime fail (its netns is gone).
@@ -223,6 +240,17 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     // conmon holds its own copy now (or the start failed and slirp4netns is gone).
     if (holdFd !== undefined) closeSync(holdFd);
   }
+}
+
+/** The k8s-file log's path: --log-opt path=, else ctr.log in the bundle. */
+export function logPathOf(e: EngineContext, c: ContainerConfig): string {
+  return c.intent.logOptions?.path ?? join(e.bundleDir(c.id), 'ctr.log');
+}
+
+function conmonLogOptions(i: ContainerSpec): { logDriver: 'k8s-file' | 'none'; logSizeMax?: number; logTag?: string } {
+  // json-file is Podman's alias of k8s-file; journald and passthrough need a journal or the caller's stdio, which husk does not use.
+  if (i.logDriver === 'journald' || i.logDriver === 'passthrough') throw new HuskError('NOT_IMPLEMENTED', `the ${i.logDriver} log driver is not supported by husk: use k8s-file or none`);
+  return { logDriver: i.logDriver === 'none' ? 'none' : 'k8s-file', logSizeMax: i.logOptions?.maxSize, logTag: i.logOptions?.tag };
 }
 
 function readText(p: string): string {
@@ -251,6 +279,11 @@ export async function startLocked(e: EngineContext, id: string, hooks: StartHook
     if (c.state.status === 'paused') throw containerState(`container ${c.config.name} is paused: unpause it instead: container state improper`);
     if (c.state.status === 'exited' || c.state.status === 'stopped') await cleanupLocked(e, c, { keep: true });
     if (c.config.pod && !c.config.isInfra) await (await import('../pod/pods.ts')).ensureInfraRunning(e, c.config.pod);
+    // --requires: Podman starts the required containers first (each under its own lock).
+    for (const r of c.config.intent.requires ?? []) {
+      const dep = syncState(e, getContainer(e, r));
+      if (dep.state.status !== 'running') await startContainer(e, dep.config.id);
+    }
     await init(e, e.db.get(id)!, hooks.byPolicy);
     c = e.db.get(id)!;
     await hooks.beforeStart?.(c);
@@ -282,6 +315,8 @@ export async function startLocked(e: EngineContext, id: string, hooks: StartHook
  * even before the exit command ran; resources are released by cleanup.
  */
 export function syncState(e: EngineContext, c: Container): Container {
+  // A stop that died while it waited leaves no stopping container behind.
+  if (c.state.stopping && !processAlive(c.state.stopping)) c = { config: c.config, state: { ...c.state, stopping: undefined } };
   if (c.state.status !== 'running' && c.state.status !== 'paused' && !(c.state.status === 'created' && c.state.pid)) return c;
   const ex = e.readExit(c.config.id);
   if (!ex) {
@@ -343,6 +378,7 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
     s.pid = 0;
     s.mounted = false;
     delete s.healthTimerPid;
+    delete s.stopping;
   });
   if (wasLive) e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'died', Type: 'container', ContainerExitCode: ex?.code });
   if (c.config.intent.autoRemove && !opts.keep) await removeLocked(e, id);
@@ -375,8 +411,12 @@ export function stopSignalOf(e: EngineContext, c: Container): string {
   return c.config.intent.stopSignal ?? e.images.get(c.config.imageId)?.config.config?.StopSignal ?? 'SIGTERM';
 }
 
-/** Sends the stop signal, waits up to timeout seconds, then SIGKILL; then cleans up. */
-export async function stopContainer(e: EngineContext, ref: string, timeout?: number): Promise<Container> {
+/**
+ * Sends the stop signal, waits up to timeout seconds, then SIGKILL; then
+ * cleans up. While it waits the state says `stopping` (inspect, ps);
+ * `warnings` receives Podman's warning when the signal was not enough.
+ */
+export async function stopContainer(e: EngineContext, ref: string, timeout?: number, warnings?: string[]): Promise<Container> {
   const id = e.db.lookupId(ref);
   return withLock(e.lockPath(id), async () => {
     const c = syncState(e, e.db.get(id)!);
@@ -387,10 +427,20 @@ export async function stopContainer(e: EngineContext, ref: string, timeout?: num
       const t = timeout ?? c.config.intent.stopTimeout ?? 10;
       if (c.state.status === 'paused') await rt.resume(id).catch(() => {});
       if (t > 0) {
-        await rt.kill(id, String(parseSignal(stopSignalOf(e, c)))).catch(() => {});
-        if ((await waitForExit(e, id, t * 1000)) === undefined) await rt.kill(id, '9', true).catch(() => {});
+        const signal = stopSignalOf(e, c);
+        e.db.updateState(id, (s) => { s.stopping = process.pid; });
+        await rt.kill(id, String(parseSignal(signal))).catch(() => {});
+        if ((await waitForExit(e, id, t * 1000)) === undefined) {
+          // Podman's words (050-stop.bats), with the signal's canonical name.
+          const name = `SIG${Object.entries(SIGNALS).find(([, n]) => n === parseSignal(signal))?.[0] ?? signal}`;
+          warnings?.push(`StopSignal ${name} failed to stop container ${c.config.name} in ${t} seconds, resorting to SIGKILL`);
+          await rt.kill(id, '9', true).catch(() => {});
+        }
       } else await rt.kill(id, '9', true).catch(() => {});
-      if ((await waitForExit(e, id, 30_000)) === undefined) throw new HuskError('RUNTIME', `container ${c.config.name} did not exit after SIGKILL`);
+      if ((await waitForExit(e, id, 30_000)) === undefined) {
+        e.db.updateState(id, (s) => { delete s.stopping; });
+        throw new HuskError('RUNTIME', `container ${c.config.name} did not exit after SIGKILL`);
+      }
       e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'stop', Type: 'container' });
     }
     await cleanupLocked(e, e.db.get(id)!, { keep: false });
@@ -402,9 +452,9 @@ export async function stopContainer(e: EngineContext, ref: string, timeout?: num
  * `restart`: stops the container if it runs (stop signal, timeout, SIGKILL)
  * and starts it again; a container that is not running is just started.
  */
-export async function restartContainer(e: EngineContext, ref: string, timeout?: number): Promise<Container> {
+export async function restartContainer(e: EngineContext, ref: string, timeout?: number, warnings?: string[]): Promise<Container> {
   const id = e.db.lookupId(ref);
-  await stopContainer(e, id, timeout);
+  await stopContainer(e, id, timeout, warnings);
   return startContainer(e, id);
 }
 
@@ -416,8 +466,33 @@ function unmountImageMounts(e: EngineContext, c: Container): void {
   for (const dir of imageMountDirs(e, c)) try { native().umount2(dir, MNT_DETACH); } catch {}
 }
 
+/**
+ * The containers that need this one (Podman's dependencies): they join its
+ * namespaces (container:ID) or name it in `requires`. Pod members are the
+ * pod's business (pod rm removes them together).
+ */
+export function dependentsOf(e: EngineContext, id: string): Container[] {
+  const refersTo = (ref: string | undefined) => {
+    if (!ref) return false;
+    try { return e.db.lookupId(ref) === id; } catch { return false; }
+  };
+  const pod = e.db.get(id)?.config.pod;
+  return e.db.list().filter((c) => {
+    if (c.config.id === id || (pod && c.config.pod === pod)) return false;
+    const i = c.config.intent;
+    const joins = [i.network, i.pidMode, i.ipcMode, i.utsMode].some((m) => m?.startsWith('container:') && refersTo(m.slice('container:'.length)));
+    return joins || (i.requires ?? []).some(refersTo);
+  });
+}
+
 export async function removeContainer(e: EngineContext, ref: string, opts: { force?: boolean; volumes?: boolean; infra?: boolean } = {}): Promise<string> {
   const id = e.db.lookupId(ref);
+  // Checked before waiting on the lock, which a stop holds while the container is stopping.
+  const before = e.db.get(id);
+  const now = before && syncState(e, before);
+  if (now && !opts.force && now.state.stopping && now.state.status === 'running') {
+    throw containerState(`cannot remove container ${id} as it is stopping - running or paused containers cannot be removed without force: container state improper`);
+  }
   await withLock(e.lockPath(id), async () => {
     const c = e.db.get(id);
     if (!c) return;
@@ -425,10 +500,15 @@ export async function removeContainer(e: EngineContext, ref: string, opts: { for
       // POD_STATE, not CONTAINER_STATE: Podman's rm exits 125 here, not 2 (200-pod.bats).
       throw new HuskError('POD_STATE', `container ${id} is the infra container of pod ${c.config.pod} and cannot be removed without removing the pod`);
     }
+    const deps = opts.infra ? [] : dependentsOf(e, id);
+    if (deps.length) {
+      // Podman's words and code (ErrCtrExists: 125), 055-rm.bats "rm --depend".
+      throw new HuskError('CONTAINER_IN_USE', `container ${id} has dependent containers which must be removed before it: ${deps.map((d) => d.config.id).join(', ')}: container already exists`);
+    }
     const s = syncState(e, c);
     if (s.state.status === 'running' || s.state.status === 'paused') {
       if (!opts.force) {
-        throw containerState(`cannot remove container ${id} as it is ${s.state.status} - running or paused containers cannot be removed without force: container state improper`);
+        throw containerState(`cannot remove container ${id} as it is ${s.state.stopping ? 'stopping' : s.state.status} - running or paused containers cannot be removed without force: container state improper`);
       }
       const rt = e.runtime(c.config.runtime);
       markStoppedByUser(e, id);

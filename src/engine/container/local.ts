@@ -27,7 +27,7 @@ export class LocalContainers implements ContainersAPI {
   }
 
   /** Selection + one call per container → reports; fn returns the container's full ID. */
-  async #batch(refs: string[], o: Selection, applies: (c: Container) => boolean, fn: (ref: string) => Promise<string>): Promise<ItemReport[]> {
+  async #batch(refs: string[], o: Selection, applies: (c: Container) => boolean, fn: (ref: string, warnings: string[]) => Promise<string>): Promise<ItemReport[]> {
     const S = await select();
     return S.eachRef(S.selectRefs(this.#e, refs, o, applies), fn, o.ignore);
   }
@@ -64,7 +64,7 @@ export class LocalContainers implements ContainersAPI {
 
   async stop(refs: string[], o: StopOptions = {}): Promise<ItemReport[]> {
     const L = await lifecycle();
-    return this.#batch(refs, o, live, async (r) => (await L.stopContainer(this.#e, r, o.timeout)).config.id);
+    return this.#batch(refs, o, live, async (r, warnings) => (await L.stopContainer(this.#e, r, o.timeout, warnings)).config.id);
   }
 
   async kill(refs: string[], o: KillOptions = {}): Promise<ItemReport[]> {
@@ -76,7 +76,7 @@ export class LocalContainers implements ContainersAPI {
 
   async restart(refs: string[], o: StopOptions = {}): Promise<ItemReport[]> {
     const L = await lifecycle();
-    return this.#batch(refs, o, () => true, async (r) => (await L.restartContainer(this.#e, r, o.timeout)).config.id);
+    return this.#batch(refs, o, () => true, async (r, warnings) => (await L.restartContainer(this.#e, r, o.timeout, warnings)).config.id);
   }
 
   async pause(refs: string[], o: Selection = {}): Promise<ItemReport[]> {
@@ -93,7 +93,20 @@ export class LocalContainers implements ContainersAPI {
     const L = await lifecycle();
     // Podman: with force a missing container is nothing to do (055-rm.bats "rm --force bogus").
     const sel = { ...o, ignore: o.ignore || o.force };
-    return this.#batch(refs, sel, (c) => !c.config.isInfra, (r) => L.removeContainer(this.#e, r, { force: o.force, volumes: o.volumes }));
+    const rm = (r: string) => L.removeContainer(this.#e, r, { force: o.force, volumes: o.volumes });
+    if (!o.depend && !o.all) return this.#batch(refs, sel, (c) => !c.config.isInfra, rm);
+    // --depend (and --all, so that it can remove every container): each container's dependents first (depth first), every one reported by its ID.
+    const S = await select();
+    const order: string[] = [];
+    const visit = (ref: string) => {
+      let id: string;
+      try { id = this.#e.db.lookupId(ref); } catch { order.push(ref); return; }
+      if (order.includes(id)) return;
+      for (const d of L.dependentsOf(this.#e, id)) visit(d.config.id);
+      order.push(id);
+    };
+    for (const r of S.selectRefs(this.#e, refs, sel, (c) => !c.config.isInfra)) visit(r);
+    return S.eachRef(order, rm, sel.ignore);
   }
 
   async prune(o: { filters?: Filters } = {}): Promise<PruneReport[]> {

@@ -3,10 +3,11 @@
 // fs.watch on the bundle directory with a slow timer as a safety net, and
 // ends once the container is no longer running (or the caller aborts).
 import { createReadStream, existsSync, statSync, watch } from 'node:fs';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
+import { invalidArgument } from '../../common/errors.ts';
 import type { EngineContext } from '../context.ts';
 import type { LogLine, LogOptions } from './api.ts';
-import { getContainer, syncState } from './lifecycle.ts';
+import { getContainer, logPathOf, syncState } from './lifecycle.ts';
 
 export type { LogLine, LogOptions };
 
@@ -44,7 +45,9 @@ function keep(l: Record_, o: LogOptions): boolean {
 export async function* logLines(e: EngineContext, ref: string, o: LogOptions = {}): AsyncGenerator<LogLine> {
   const c = getContainer(e, ref);
   const { id, name } = c.config;
-  const path = join(e.bundleDir(id), 'ctr.log');
+  // Podman's words for a container that logs nothing.
+  if (c.config.intent.logDriver === 'none') throw invalidArgument(`this container is using the 'none' log driver, cannot read logs: this container is not logging output`);
+  const path = logPathOf(e, c.config);
   let offset = 0;
   let pending = '';
   const readMore = async (): Promise<LogLine[]> => {
@@ -68,7 +71,7 @@ export async function* logLines(e: EngineContext, ref: string, o: LogOptions = {
   let poked = false;
   const poke = () => { poked = true; wake?.(); };
   let watcher: ReturnType<typeof watch> | undefined;
-  try { watcher = watch(e.bundleDir(id), poke); } catch {}
+  try { watcher = watch(dirname(path), poke); } catch {}
   const timer = setInterval(poke, 200);
   o.signal?.addEventListener('abort', poke);
   try {

@@ -20,7 +20,12 @@ import { copyUp, createVolume, getVolume, markCopiedUp, mountVolume } from '../v
  * Returns copies; the spec keeps what the user asked for.
  */
 export function resolveMounts(e: EngineContext, i: ContainerSpec, img: ImageRecord): { mounts: MountSpec[]; volumes: string[] } {
-  const specs: MountSpec[] = (i.mounts ?? []).map((m) => ({ ...m, destination: normalize(m.destination), options: [...m.options] }));
+  const specs: MountSpec[] = [];
+  for (const m of i.mounts ?? []) {
+    const n = { ...m, destination: normalize(m.destination), options: [...m.options] };
+    // The same mount given twice (validated as identical) is mounted once.
+    if (!specs.some((x) => x.destination === n.destination && x.type === n.type && x.source === n.source)) specs.push(n);
+  }
   for (const { container: ref, mode } of i.volumesFrom ?? []) {
     const id = e.db.lookupId(ref);
     for (const m of e.db.get(id)!.config.mounts ?? []) {
@@ -66,6 +71,12 @@ export function ociMounts(e: EngineContext, c: Container, rootfs: string, user: 
           const v = getVolume(e, m.source!);
           mountVolume(v);
           source = v.Mountpoint;
+          // A volume created with -o o=noexec,nodev,nosuid (no type) keeps them on every mount, unless the mount says exec/dev/suid.
+          if (!v.Options.type) {
+            for (const o of (v.Options.o ?? '').split(',')) {
+              if (['noexec', 'nodev', 'nosuid'].includes(o) && !extra.includes(o) && !extra.includes(o.slice(2))) extra.push(o);
+            }
+          }
           if (v.NeedsCopyUp) {
             const from = secureJoin(rootfs, m.destination);
             if (existsSync(from) && statSync(from).isDirectory()) copyUp(from, source);

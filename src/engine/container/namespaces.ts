@@ -10,7 +10,8 @@ import type { ContainerSpec } from '../../specgen/container.ts';
 import { getContainer, syncState } from './lifecycle.ts';
 
 function modeFor(e: EngineContext, mode: string | undefined, type: string): NamespaceMode | undefined {
-  if (!mode || mode === 'private') return undefined;
+  // shareable and none are private namespaces too (none: without /dev/shm, see spec.ts).
+  if (!mode || mode === 'private' || mode === 'shareable' || mode === 'none') return undefined;
   if (mode === 'host') return { kind: 'host' };
   const ref = mode.slice('container:'.length);
   const target = syncState(e, getContainer(e, ref));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { containerState } from '../../common/errors.ts';
 import { rootfsPaths } from './rootfs.ts';
 import type { EngineContext } from '../context.ts';
-import { getContainer, stopSignalOf, syncState } from './lifecycle.ts';
+import { getContainer, logPathOf, stopSignalOf, syncState } from './lifecycle.ts';
 import { containerHostname } from './spec.ts';
 import type { Container } from '../types.ts';
 import type { ResolvedHealthcheck } from '../../specgen/health.ts';
@@ -16,8 +16,9 @@ export function listContainers(e: EngineContext): Container[] {
   return e.db.list().map((c) => syncState(e, c));
 }
 
-/** Podman's status word for a state ("configured" is shown as Created). */
+/** Podman's status word for a state ("configured" is shown as Created; `stopping` while a stop waits). */
 export function statusWord(c: Container): string {
+  if (c.state.stopping && c.state.status === 'running') return 'stopping';
   return c.state.status === 'created' && !c.state.pid ? 'created' : c.state.status;
 }
 
@@ -54,7 +55,9 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       ...(hc ? { Health: healthState(c), Healthcheck: healthState(c) } : {}),
     },
     Image: cfg.imageId,
-    ImageName: cfg.imageName,
+    // Podman's RawImageName: the image as the user named it at create.
+    ImageName: cfg.intent.image,
+    ImageDigest: img?.digest ?? '',
     Rootfs: '',
     Pod: '',
     ResolvConfPath: join(run, 'resolv.conf'),
@@ -63,8 +66,8 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
     StaticDir: bundle,
     OCIConfigPath: join(bundle, 'config.json'),
     OCIRuntime: cfg.runtime,
-    ConmonPidFile: join(run, 'conmon.pid'),
-    PidFile: join(run, 'pidfile'),
+    ConmonPidFile: cfg.intent.conmonPidFile ?? join(run, 'conmon.pid'),
+    PidFile: cfg.intent.pidFile ?? join(run, 'pidfile'),
     Name: cfg.name,
     RestartCount: st.restartCount,
     Driver: 'overlay',
@@ -105,11 +108,12 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       Entrypoint: cfg.intent.entrypoint ?? ic.Entrypoint ?? null,
       OnBuild: null,
       Labels: { ...ic.Labels, ...cfg.intent.labels },
-      Annotations: {},
+      Annotations: { ...cfg.intent.annotations },
       StopSignal: stopSignalOf(e, c),
       CreateCommand: cfg.intent.createCommand ?? [],
-      Umask: '0022',
-      Timeout: 0,
+      Umask: cfg.intent.umask !== undefined ? cfg.intent.umask.padStart(4, '0') : '0022',
+      Timeout: cfg.intent.timeout ?? 0,
+      ...(cfg.intent.timezone ? { Timezone: cfg.intent.timezone } : {}),
       StopTimeout: cfg.intent.stopTimeout ?? 10,
       // Docker's HealthConfig shape (Podman's omitempty fields), as resolved at create.
       ...(hc ? { Healthcheck: healthConfig(hc) } : {}),
@@ -117,6 +121,14 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
     },
     HostConfig: {
       NetworkMode: (cfg.intent.network ?? 'none').replace(/^slirp4netns:.*/, 'slirp4netns'),
+      // Podman's words: "shareable" for a private namespace of the container's own.
+      IpcMode: !cfg.intent.ipcMode || cfg.intent.ipcMode === 'private' ? 'shareable' : cfg.intent.ipcMode,
+      PidMode: !cfg.intent.pidMode || cfg.intent.pidMode === 'private' ? 'private' : cfg.intent.pidMode,
+      UTSMode: !cfg.intent.utsMode || cfg.intent.utsMode === 'private' ? 'private' : cfg.intent.utsMode,
+      CgroupnsMode: cfg.intent.cgroupns ?? 'private',
+      Init: !!cfg.intent.init,
+      LogConfig: { Type: cfg.intent.logDriver ?? 'k8s-file', Config: null, Path: logPathOf(e, cfg), Tag: cfg.intent.logOptions?.tag ?? '', Size: cfg.intent.logOptions?.maxSize ? String(cfg.intent.logOptions.maxSize) : '0B' },
+      DeviceCgroupRules: cfg.intent.deviceCgroupRules ?? [],
       AutoRemove: !!cfg.intent.autoRemove,
       ReadonlyRootfs: !!cfg.intent.readOnly,
       PidsLimit: cfg.intent.pidsLimit ?? e.config.pidsLimit,

@@ -65,7 +65,9 @@ export function containerMatchers(e: EngineContext, pods: Map<string, string>): 
     },
     // No policy counts as "no" (Podman's default); the boot service selects restart-policy=always.
     'restart-policy': (v) => {
-      if (!['no', 'always', 'on-failure', 'unless-stopped'].includes(v)) throw invalidArgument(`${v} is an invalid restart policy`);
+      // Podman's words; its "none" is a container created without --restart.
+      if (!['none', 'no', 'always', 'on-failure', 'unless-stopped'].includes(v)) throw invalidArgument(`${v} invalid restart policy`);
+      if (v === 'none') return (c) => !c.config.intent.restartPolicy;
       return (c) => (c.config.intent.restartPolicy?.name ?? 'no') === v;
     },
   };
@@ -104,12 +106,21 @@ export function selectRefs(e: EngineContext, refs: string[], o: Selection, appli
     if (!latest) throw new HuskError('NO_SUCH_CONTAINER', 'no containers to act on: no such container');
     return [latest.config.id];
   }
-  if (o.all) {
+  const filtered = !!o.filters && Object.keys(o.filters).length > 0;
+  // Podman (045-start.bats, stop --filter): filters without names act on every container that passes them.
+  if (o.all || (filtered && !refs.length)) {
     const match = containerFilter(e, o.filters);
     return allContainers(e).filter((c) => applies(c) && match(c)).map((c) => c.config.id);
   }
   if (!refs.length) throw invalidArgument('you must provide at least one container name or ID');
-  return refs;
+  if (!filtered) return refs;
+  // Names and filters: the named containers that pass them, as given; a missing name is still an error.
+  const match = containerFilter(e, o.filters);
+  return refs.filter((r) => {
+    let c: Container | undefined;
+    try { c = e.db.get(e.db.lookupId(r)); } catch { return true; }
+    return !c || match(syncState(e, c));
+  });
 }
 
 /**
@@ -117,11 +128,13 @@ export function selectRefs(e: EngineContext, refs: string[], o: Selection, appli
  * with its full ID or its error. With `ignore`, refs that name no container
  * are skipped (no report).
  */
-export async function eachRef(refs: string[], fn: (ref: string) => Promise<string>, ignore = false): Promise<ItemReport[]> {
+export async function eachRef(refs: string[], fn: (ref: string, warnings: string[]) => Promise<string>, ignore = false): Promise<ItemReport[]> {
   const out: ItemReport[] = [];
   for (const ref of refs) {
+    const warnings: string[] = [];
     try {
-      out.push({ id: await fn(ref), rawInput: ref });
+      const id = await fn(ref, warnings);
+      out.push({ id, rawInput: ref, ...(warnings.length ? { warnings } : {}) });
     } catch (err) {
       if (ignore && err instanceof HuskError && err.code === 'NO_SUCH_CONTAINER') continue;
       out.push({ id: ref, rawInput: ref, error: toReportError(err) });

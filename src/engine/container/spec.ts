@@ -9,7 +9,9 @@ import { defaultSeccompPath, loadSeccompProfile, seccompFromProfile, withSeccomp
 import { hostDevices, resolveDevice } from './devices.ts';
 import type { ContainerSpec, UlimitSpec } from '../../specgen/container.ts';
 import { parseUlimit } from '../../specgen/flags.ts';
-import { ULIMITS } from '../../specgen/validate.ts';
+import { parseDeviceCgroupRule, ULIMITS } from '../../specgen/validate.ts';
+import { existsSync } from 'node:fs';
+import { invalidArgument } from '../../common/errors.ts';
 import type { GeneratedFiles } from './files.ts';
 import type { ContainerConfig } from '../types.ts';
 import type { ExecUser } from './user.ts';
@@ -120,7 +122,10 @@ export function containerSpec(x: SpecContext): S.Spec {
   const caps = S.effectiveCaps(i);
   const cgroupPath = containerCgroupPath(c.id, x.rootless);
   const devices = [...(i.privileged ? hostDevices() : []), ...(i.devices ?? []).map(resolveDevice)];
-  const mounts = S.defaultMounts({ bindSys: ns.network?.kind === 'host' || (!!c.idmap && ns.network?.kind !== 'private') }).map((m) => {
+  if (i.cgroupns === 'host') ns.cgroup = { kind: 'host' };
+  const mounts = S.defaultMounts({ bindSys: ns.network?.kind === 'host' || (!!c.idmap && ns.network?.kind !== 'private') })
+    // --ipc=none: an IPC namespace of its own without /dev/shm (Podman's).
+    .filter((m) => !(m.destination === '/dev/shm' && i.ipcMode === 'none')).map((m) => {
     if (m.destination === '/dev/shm' && i.shmSize) return { ...m, options: [...m.options!.filter((o) => !o.startsWith('size=')), `size=${Math.ceil(i.shmSize / 1024)}k`] };
     // Privileged containers get a writable /sys, as in Podman.
     if (m.destination === '/sys' && i.privileged) return { ...m, options: m.options!.filter((o) => o !== 'ro') };
@@ -128,12 +133,16 @@ export function containerSpec(x: SpecContext): S.Spec {
     if (m.destination === '/sys/fs/cgroup' && x.rootless?.cgroupV1) return { destination: m.destination, type: 'bind', source: '/sys/fs/cgroup', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] };
     return m;
   });
+  const tz = timezoneMount(i.timezone);
   return S.buildSpec(x.rootfs, [
     S.withArgs(c.args),
+    ...(i.init ? [S.withInit(initBinary(i.initPath))] : []),
+    S.withAnnotations(i.annotations ?? {}),
     S.withEnv(containerEnv(c, x.image)),
     S.withCwd(x.cwd),
     S.withTerminal(!!c.intent.tty),
     S.withUser(x.user.uid, x.user.gid, x.user.additionalGids),
+    S.withUmask(i.umask),
     // Setting a hostname needs a UTS namespace of our own.
     ...(ownUts ? [S.withHostname(containerHostname(c))] : []),
     S.withCapabilities(caps, x.user.uid),
@@ -146,7 +155,14 @@ export function containerSpec(x: SpecContext): S.Spec {
       S.bindFile(x.files.hostname, '/etc/hostname'),
       S.bindFile(x.files.resolv, '/etc/resolv.conf'),
       S.bindFile(x.files.containerenv, '/run/.containerenv', true),
+      // --chrootdirs: the same files under each chroot.
+      ...(i.chrootDirs ?? []).flatMap((d) => [
+        ...(i.noHosts ? [] : [S.bindFile(x.files.hosts, `${d}/etc/hosts`)]),
+        S.bindFile(x.files.hostname, `${d}/etc/hostname`),
+        S.bindFile(x.files.resolv, `${d}/etc/resolv.conf`),
+      ]),
     ]),
+    ...(tz ? [S.withMounts([tz])] : []),
     S.withMounts(x.mounts),
     S.withNamespaces(ns),
     ...(c.idmap ? [S.withUserNamespace(c.idmap.uidMap, c.idmap.gidMap)] : []),
@@ -155,6 +171,7 @@ export function containerSpec(x: SpecContext): S.Spec {
     S.withReadonlyRootfs(!!c.intent.readOnly),
     S.withDefaultDevicePolicy(),
     S.withDevices(devices),
+    S.withDeviceCgroupRules((i.deviceCgroupRules ?? []).map(parseDeviceCgroupRule)),
     ...(i.privileged ? [S.withAllDevicesAllowed()] : []),
     S.withSysctls(i.sysctls ?? {}),
     withSeccomp(seccompFor(i, caps, x.seccompProfile)),
@@ -164,4 +181,19 @@ export function containerSpec(x: SpecContext): S.Spec {
       S.withCgroupsPath(cgroupPath),
     ]),
   ]);
+}
+
+/** --init-path, else catatonit where Debian and Podman put it. */
+function initBinary(given: string | undefined): string {
+  const found = given ?? ['/usr/libexec/podman/catatonit', '/usr/bin/catatonit'].find((p) => existsSync(p));
+  if (!found || !existsSync(found)) throw invalidArgument(`container-init binary not found on the host: ${given ?? 'catatonit'} (install catatonit or give --init-path)`);
+  return found;
+}
+
+/** --tz: the zone's file (or the host's /etc/localtime for "local") read-only at /etc/localtime. */
+function timezoneMount(tz: string | undefined): S.Mount | undefined {
+  if (!tz) return undefined;
+  const source = tz === 'local' ? '/etc/localtime' : `/usr/share/zoneinfo/${tz}`;
+  if (!existsSync(source)) throw invalidArgument(`finding timezone: unknown time zone ${tz}`);
+  return { destination: '/etc/localtime', type: 'bind', source, options: ['bind', 'rprivate', 'ro'] };
 }

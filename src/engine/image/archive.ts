@@ -5,6 +5,7 @@
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { HuskError } from '../../common/errors.ts';
 import { randomBytes } from '../../common/random.ts';
 import type { ImageRecord } from '../../image/types.ts';
 import type { EngineContext } from '../context.ts';
@@ -33,7 +34,17 @@ export async function importImage(ctx: EngineContext, source: string | NodeJS.Re
 
 export async function loadImages(ctx: EngineContext, source: string | NodeJS.ReadableStream): Promise<ImageRecord[]> {
   const { loadArchive } = await import('../../image/import.ts');
-  const imgs = await withPath(ctx, source, (path) => loadArchive(ctx.images, path));
+  const imgs = await withPath(ctx, source, async (path) => {
+    try {
+      return await loadArchive(ctx.images, path);
+    } catch (err) {
+      // Podman's words (120-load.bats "redirect corrupt payload") for what is no image archive at all.
+      if (err instanceof HuskError && (err.code === 'BAD_LAYER' || /not an OCI layout or docker-archive/.test(err.message))) {
+        throw new HuskError('INVALID_ARGUMENT', `payload does not match any of the supported image formats:\n * oci-archive: ${err.message}\n * docker-archive: ${err.message}`);
+      }
+      throw err;
+    }
+  });
   for (const img of imgs) ctx.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'loadfromarchive', Type: 'image' });
   return imgs;
 }

@@ -44,7 +44,7 @@ function hostNetworkStateDir(): string {
 }
 
 function dir(e: EngineContext): string {
-  return join(e.config.root, 'networks');
+  return e.config.networkConfigDir ?? join(e.config.root, 'networks');
 }
 
 export function listNetworks(e: EngineContext): NetworkConfig[] {

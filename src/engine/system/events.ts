@@ -19,11 +19,15 @@ export type { HuskEvent };
 
 export class EventLog {
   readonly path: string;
-  constructor(path: string) {
+  /** --events-backend=none: nothing is recorded. */
+  readonly disabled: boolean;
+  constructor(path: string, disabled = false) {
     this.path = path;
+    this.disabled = disabled;
   }
 
   write(e: Omit<HuskEvent, 'Time' | 'timeNano'>): void {
+    if (this.disabled) return;
     const ms = Date.now();
     const ev: HuskEvent = { ...e, Time: new Date(ms).toISOString(), timeNano: ms * 1e6 };
     try {

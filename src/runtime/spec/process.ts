@@ -14,3 +14,19 @@ export const withUser = (uid: number, gid: number, additionalGids: number[] = []
 export const withRlimits = (rlimits: { type: string; soft: number; hard: number }[]): SpecOpt => (s) => {
   process_(s).rlimits = rlimits;
 };
+
+/** --umask: the process's file mode creation mask (an octal string). */
+export const withUmask = (umask: string | undefined): SpecOpt => (s) => {
+  if (umask !== undefined) process_(s).user.umask = parseInt(umask, 8);
+};
+
+/** --init: the init binary bind-mounted at /run/podman-init (Podman's path) runs the command as its child. */
+export const withInit = (initPath: string): SpecOpt => (s) => {
+  const p = process_(s);
+  p.args = ['/run/podman-init', '--', ...p.args];
+  s.mounts.push({ destination: '/run/podman-init', type: 'bind', source: initPath, options: ['bind', 'rprivate', 'ro'] });
+};
+
+export const withAnnotations = (annotations: Record<string, string>): SpecOpt => (s) => {
+  if (Object.keys(annotations).length) s.annotations = { ...s.annotations, ...annotations };
+};

@@ -59,3 +59,10 @@ export const withAllDevicesAllowed = (): SpecOpt => (s) => {
   const res = (linux(s).resources ??= {});
   res.devices = [...(res.devices ?? []), { allow: true, access: 'rwm' }];
 };
+
+/** --device-cgroup-rule: extra allow rules in the device cgroup (after the default deny). */
+export const withDeviceCgroupRules = (rules: { type: 'a' | 'b' | 'c'; major?: number; minor?: number; access: string }[]): SpecOpt => (s) => {
+  if (!rules.length) return;
+  const res = (linux(s).resources ??= {});
+  res.devices = [...(res.devices ?? []), ...rules.map((r) => ({ allow: true, type: r.type, access: r.access, ...(r.major !== undefined ? { major: r.major } : {}), ...(r.minor !== undefined ? { minor: r.minor } : {}) }))];
+};
