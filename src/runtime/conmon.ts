@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { HuskError } from '../common/errors.ts';
-import { runtimeMessage, type OciRuntime } from './oci.ts';
+import { runtimeEnv, runtimeMessage, type OciRuntime } from './oci.ts';
 
 export interface ConmonCreate {
   conmonPath: string;
@@ -27,8 +27,12 @@ export interface ConmonCreate {
   stdin: boolean;
   /** argv conmon runs after the container exits (husk's cleanup). */
   exitCommand?: string[];
-  /** Open fds conmon inherits (as 5, 6, ...) and holds until it exits, e.g. slirp4netns's exit FIFO. */
+  /** Open fds conmon inherits (after the sync pipes) and holds until it exits, e.g. slirp4netns's exit FIFO. */
   extraFds?: number[];
+  /** Pass this process's fds 3..3+N-1 into the container at the same numbers (runtime --preserve-fds). */
+  preserveFds?: number;
+  /** The host's notify socket: conmon binds BUNDLE/notify/notify.sock and relays READY=1 to it. */
+  sdnotifySocket?: string;
 }
 
 export interface SyncResult { pid: number }
@@ -43,6 +47,8 @@ export function conmonArgs(o: ConmonCreate): string[] {
   for (const a of o.runtime.globalArgs()) args.push('--runtime-arg', a);
   if (o.terminal) args.push('-t');
   if (o.stdin) args.push('-i');
+  if (o.sdnotifySocket) args.push('--sdnotify-socket', o.sdnotifySocket);
+  if (o.preserveFds) args.push('--runtime-opt', `--preserve-fds=${o.preserveFds}`);
   if (o.exitCommand?.length) {
     args.push('--exit-command', o.exitCommand[0]);
     for (const a of o.exitCommand.slice(1)) args.push('--exit-command-arg', a);
@@ -53,17 +59,20 @@ export function conmonArgs(o: ConmonCreate): string[] {
 /** Starts conmon and resolves once the runtime has created the container. */
 export function conmonCreate(o: ConmonCreate): Promise<SyncResult> {
   if (!o.conmonPath) return Promise.reject(new HuskError('RUNTIME', 'conmon not found: install the conmon package'));
+  // Preserved fds keep their numbers; the sync pipes follow them.
+  const keep = Array.from({ length: o.preserveFds ?? 0 }, (_, i) => 3 + i);
+  const syncFd = 3 + keep.length;
   const child = spawn(o.conmonPath, conmonArgs(o), {
-    stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe', ...(o.extraFds ?? [])],
-    env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
+    stdio: ['ignore', 'ignore', 'ignore', ...keep, 'pipe', 'pipe', ...(o.extraFds ?? [])],
+    env: { ...runtimeEnv(), _OCI_SYNCPIPE: String(syncFd), _OCI_STARTPIPE: String(syncFd + 1) },
     // Own session: a Ctrl-C aimed at husk must not reach the monitor.
     detached: true,
     // conmon writes some files (an "oom" marker on cgroup v1) relative to its cwd.
     cwd: o.persistDir,
   });
   child.unref();
-  const sync = child.stdio[3] as Socket;
-  const start = child.stdio[4] as Socket;
+  const sync = child.stdio[syncFd] as Socket;
+  const start = child.stdio[syncFd + 1] as Socket;
   return new Promise<SyncResult>((resolve, reject) => {
     let buf = '';
     let done = false;

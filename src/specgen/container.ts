@@ -249,7 +249,29 @@ export interface ContainerSpec extends ResourceLimits {
   /** Static address and MAC on the (single) bridge network. */
   ip?: string;
   mac?: string;
+
+  // systemd integration (docs/systemd.md).
+  /**
+   * How the NOTIFY_SOCKET of whoever creates the container is used (unset:
+   * container). conmon: MAINPID=conmon and READY=1 once the container runs;
+   * container: MAINPID=conmon, and the container's own READY=1 is relayed
+   * through a socket at /run/notify/notify.sock in it; healthy: MAINPID,
+   * then READY=1 once the health check first passes; ignore: none.
+   */
+  sdNotifyMode?: SdNotifyMode;
+  /** The host's notify socket (the creator's NOTIFY_SOCKET); unset: nothing is sent. */
+  sdNotifySocket?: string;
+  /** Pass the starting process's fds 3..3+N-1 into the container as 3..; unset: LISTEN_FDS of the starting process, if any. */
+  preserveFds?: number;
+  /**
+   * Run systemd inside: true (default) when the command is systemd or
+   * /sbin/init, always, or false. Adds tmpfs on /run, /run/lock, /tmp and
+   * /var/log/journal, a writable cgroup and stop signal SIGRTMIN+3.
+   */
+  systemd?: 'true' | 'false' | 'always';
 }
+
+export type SdNotifyMode = 'container' | 'conmon' | 'healthy' | 'ignore';
 
 /** The former name of ContainerSpec (the flag-shaped intent it replaced). */
 export type ContainerIntent = ContainerSpec;

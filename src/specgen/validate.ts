@@ -65,6 +65,11 @@ export function validateSpec(i: ContainerSpec): void {
   }
   if (i.healthcheck) validateHealthcheck(i.healthcheck);
   if (i.restartPolicy) validateRestartPolicy(i.restartPolicy);
+  if (i.sdNotifyMode !== undefined && !['container', 'conmon', 'healthy', 'ignore'].includes(i.sdNotifyMode)) {
+    throw invalidArgument(`invalid sdnotify value "${i.sdNotifyMode}": must be container, conmon, healthy or ignore`);
+  }
+  if (i.preserveFds !== undefined && !isUint(i.preserveFds)) throw invalidArgument(`invalid preserve-fds ${i.preserveFds}: must be a non-negative integer`);
+  if (i.systemd !== undefined && !['true', 'false', 'always'].includes(i.systemd)) throw invalidArgument(`invalid systemd value "${i.systemd}": must be true, false or always`);
   // Podman's check and words: a removed container cannot be restarted.
   if (i.autoRemove && i.restartPolicy && i.restartPolicy.name !== 'no') throw invalidArgument('the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"');
   effectiveCaps(i);

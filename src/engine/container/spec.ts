@@ -85,6 +85,8 @@ export interface SpecContext {
    * sets no limits (explicit ones were refused at create).
    */
   rootless?: { cgroupParent?: string; cgroupV1: boolean };
+  /** Applied last: systemd's notify socket, socket activation, --systemd (src/engine/container/sdnotify.ts, systemd-mode.ts). */
+  extraOpts?: S.SpecOpt[];
 }
 
 /**
@@ -163,5 +165,6 @@ export function containerSpec(x: SpecContext): S.Spec {
       S.withPidsLimit(c.intent.pidsLimit ?? x.pidsLimit),
       S.withCgroupsPath(cgroupPath),
     ]),
+    ...(x.extraOpts ?? []),
   ]);
 }
