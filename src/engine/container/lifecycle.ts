@@ -35,6 +35,8 @@ import { dropExecSessions } from './exec-session.ts';
 import { healthcheckOf, startHealthTimer, stopHealthTimer } from './health-timer.ts';
 import { resolveHealthcheck } from '../../specgen/health.ts';
 import { checkNotifyMode, notifyRelay, notifyStarted, preservedFds, systemdProtocolOpts, waitHealthyAndNotify } from './sdnotify.ts';
+import { SYSTEMD_STOP_SIGNAL, systemdMode, systemdModeOpts } from './systemd-mode.ts';
+import { containerCgroupPath } from '../../runtime/cgroups.ts';
 
 export interface CreateOptions {
   /** Pull settings and progress for an image that must be pulled (--pull). */
@@ -76,6 +78,8 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   const img = await imageFor(e, intent, o);
   const args = effectiveArgs(intent, img);
   if (!args.length) throw invalidArgument('no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
+  // systemd mode: its halt signal unless the user chose one (stored, so inspect shows it).
+  if (systemdMode(intent, args) && !intent.stopSignal) intent.stopSignal = SYSTEMD_STOP_SIGNAL;
   // The spec's check merged with the image's HEALTHCHECK, once (the image may change later).
   const healthcheck = resolveHealthcheck(intent.healthcheck, img.config.config?.Healthcheck);
   checkNotifyMode(intent, healthcheck);
@@ -183,7 +187,10 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     // systemd's notify socket and socket activation (a restart by policy runs without the starter's fds).
     const sdnotifySocket = notifyRelay(c, bundle);
     const preserveFds = byPolicy ? 0 : preservedFds(c.config.intent);
-    const extraOpts = systemdProtocolOpts(c, bundle, sdnotifySocket, byPolicy ? {} : process.env);
+    const extraOpts = [
+      ...(systemdMode(c.config.intent, c.config.args) ? systemdModeOpts(id, mounts, containerCgroupPath(id, e.rootlessCgroups())) : []),
+      ...systemdProtocolOpts(c, bundle, sdnotifySocket, byPolicy ? {} : process.env),
+    ];
     const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared, rootless: e.rootlessCgroups(), extraOpts });
     exposeMountSources(e, c.config, spec);
     writeFileSync(join(bundle, 'config.json'), serializeSpec(spec));
