@@ -126,6 +126,8 @@ export function containerSpec(x: SpecContext): S.Spec {
     if (m.destination === '/dev/shm' && i.shmSize) return { ...m, options: [...m.options!.filter((o) => !o.startsWith('size=')), `size=${Math.ceil(i.shmSize / 1024)}k`] };
     // Privileged containers get a writable /sys, as in Podman.
     if (m.destination === '/sys' && i.privileged) return { ...m, options: m.options!.filter((o) => o !== 'ro') };
+    // And, as Podman's cgroupPerm, a writable cgroup tree (an engine or systemd inside manages it).
+    if (m.destination === '/sys/fs/cgroup' && m.type === 'cgroup' && i.privileged) return { ...m, options: [...m.options!.filter((o) => o !== 'ro'), 'rw'] };
     // Rootless on cgroup v1 has no cgroup of its own to mount: show the host's, read-only (as Podman).
     if (m.destination === '/sys/fs/cgroup' && x.rootless?.cgroupV1) return { destination: m.destination, type: 'bind', source: '/sys/fs/cgroup', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] };
     return m;
