@@ -261,6 +261,8 @@ export interface ContainerSpec extends ResourceLimits {
   sdNotifyMode?: SdNotifyMode;
   /** The host's notify socket (the creator's NOTIFY_SOCKET); unset: nothing is sent. */
   sdNotifySocket?: string;
+  /** Also write conmon's PID to this file at each start (Podman's --conmon-pidfile; a pod's --infra-conmon-pidfile). */
+  conmonPidFile?: string;
   /** Pass the starting process's fds 3..3+N-1 into the container as 3..; unset: LISTEN_FDS of the starting process, if any. */
   preserveFds?: number;
   /**

@@ -222,6 +222,8 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     // Rewritten in place: the runtime has bind-mounted these very files.
     if (net) writeGeneratedFiles(rundir, { ...fileInfo, facts: await net.ready });
     const conmonPid = Number(readText(join(rundir, 'conmon.pid'))) || 0;
+    // A unit's PIDFile= (pod --infra-conmon-pidfile): written before start returns.
+    if (c.config.intent.conmonPidFile && conmonPid) writeFileSync(c.config.intent.conmonPidFile, String(conmonPid));
     e.db.updateState(id, (s) => { Object.assign(s, { status: 'created', pid, conmonPid, exitCode: 0, error: '', bootId: currentBootId() }); });
   } catch (caught) {
     // A failed network set-up is the cause even when it made the runtime fail (its netns is gone).
@@ -366,6 +368,7 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
     delete s.healthTimerPid;
   });
   if (wasLive) e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'died', Type: 'container', ContainerExitCode: ex?.code });
+  if (wasLive && c.config.pod && !c.config.isInfra) await (await import('../pod/exit-policy.ts')).applyExitPolicy(e, c.config.pod);
   if (c.config.intent.autoRemove && !opts.keep) await removeLocked(e, id);
   return wasLive;
 }
