@@ -9,7 +9,7 @@ import { renderList } from './format/index.ts';
 import { registerGroup as registerFsGroup } from './containerfs.ts';
 import { addCreateFlags, addResourceFlags, intentFrom, pullOptions, resourcesFrom, writeCidfile } from './createflags.ts';
 import { makeExec } from './exec.ts';
-import { addCidfileFlag, addUnitFlags, replaceExisting, unitSpec, withCidfiles } from './unitflags.ts';
+import { addCidfileFlag, addUnitFlags, replaceExisting, withCidfiles, withUnitSpec } from './unitflags.ts';
 import { processSession } from './session.ts';
 import { addStatsFlags, printStatsStream, statsOptions } from './stats.ts';
 
@@ -23,7 +23,7 @@ function makeRun(): Command {
     .option('--detach-keys <keys>', 'Override the key sequence for detaching a container', 'ctrl-p,ctrl-q')
     .option('--sig-proxy [bool]', 'Proxy received signals to the process', (v) => v !== 'false', true)
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
-      const spec = { ...intentFrom(image, command, o), ...unitSpec(o) };
+      const spec = withUnitSpec(intentFrom(image, command, o), o);
       const engine = await connectFor(this);
       await replaceExisting(engine, o);
       const io = processSession({ stdin: !!o.interactive, raw: !!spec.interactive, sigProxy: o.sigProxy, detachKeys: o.detachKeys });
@@ -41,7 +41,7 @@ function makeRun(): Command {
 function makeCreate(): Command {
   return addUnitFlags(addCreateFlags(new Command('create').description('Create but do not start a container')))
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
-      const spec = { ...intentFrom(image, command, o), ...unitSpec(o) };
+      const spec = withUnitSpec(intentFrom(image, command, o), o);
       const engine = await connectFor(this);
       await replaceExisting(engine, o);
       const c = await engine.containers.create(spec, { pull: pullOptions(o) });

@@ -21,15 +21,20 @@ export function addUnitFlags(cmd: Command): Command {
 }
 
 /**
- * The spec fields of these flags. The notify socket is this process's
+ * The spec with these flags' fields. The notify socket is this process's
  * NOTIFY_SOCKET (systemd's, under a unit); with --sdnotify=ignore it is
- * dropped from husk's own environment too, as Podman does.
+ * dropped from husk's own environment too, as Podman does. Under a unit
+ * that sets PODMAN_SYSTEMD_UNIT (every generated one), the container gets
+ * it as a label, as with Podman: auto-update restarts that unit.
  */
-export function unitSpec(o: Opts): Partial<ContainerSpec> {
+export function withUnitSpec(spec: ContainerSpec, o: Opts): ContainerSpec {
   const mode = o.sdnotify as SdNotifyMode | undefined;
   if (mode === 'ignore') delete process.env.NOTIFY_SOCKET;
   const socket = process.env.NOTIFY_SOCKET;
+  const unit = process.env.PODMAN_SYSTEMD_UNIT;
   return {
+    ...spec,
+    ...(unit ? { labels: { ...spec.labels, PODMAN_SYSTEMD_UNIT: unit } } : {}),
     ...(mode ? { sdNotifyMode: mode } : {}),
     ...(socket ? { sdNotifySocket: socket } : {}),
     ...(o.preserveFds !== undefined ? { preserveFds: o.preserveFds } : {}),

@@ -18,7 +18,8 @@ const G = `--root ${inner}/root --runroot ${inner}/run`;
 /** The directories husk needs inside, at the same paths (node_modules and fixtures may be symlinks elsewhere). */
 function binds(): string[] {
   const dirs = new Set([REPO, realpathSync(join(REPO, 'node_modules')), realpathSync(FIXTURES), inner]);
-  const files = ['/usr/bin/conmon', '/usr/bin/runc'];
+  // catatonit (static) for pods' infra image.
+  const files = ['/usr/bin/conmon', '/usr/bin/runc', '/usr/bin/catatonit'];
   // conmon's one library the minbase image lacks.
   const glib = realpathSync('/usr/lib/x86_64-linux-gnu/libglib-2.0.so.0');
   return [...[...dirs].map((d) => `${d}:${d}`), ...files.map((f) => `${f}:${f}:ro`), `${glib}:/usr/lib/x86_64-linux-gnu/libglib-2.0.so.0:ro`];
@@ -70,4 +71,35 @@ test('a Quadlet .container becomes a unit through the generator and runs under s
   assert.equal(sh('systemctl show -p MainPID --value q.service'), sh(`husk ${G} inspect --format '{{.State.ConmonPid}}' systemd-q`));
   sh('systemctl stop q.service');
   assert.equal(sh(`husk ${G} ps -a --format '{{.Names}}'`), '');
+});
+
+test('generate systemd --new units of a pod run under systemd: starting the pod unit starts its member, stopping it removes both', async () => {
+  sh(`husk ${G} pod create --name pp --network none >/dev/null && husk ${G} create --pod pp --name pm --stop-timeout 1 busybox sleep 1000 >/dev/null`);
+  sh(`cd /etc/systemd/system && husk ${G} generate systemd --new --files --name pp >/dev/null && husk ${G} pod rm -f pp >/dev/null`);
+  sh('systemctl daemon-reload && systemctl start pod-pp.service');
+  assert.equal(sh('systemctl is-active pod-pp.service'), 'active');
+  // Wants= queues the member's start; systemctl does not wait for it.
+  await until(() => sh('systemctl is-active container-pm.service || true') === 'active', 60_000, 500);
+  const infra = sh(`husk ${G} pod inspect --format '{{.InfraContainerID}}' pp`);
+  assert.equal(sh('systemctl show -p MainPID --value pod-pp.service'), sh(`husk ${G} inspect --format '{{.State.ConmonPid}}' ${infra}`), 'PIDFile= names the infra conmon');
+  assert.equal(sh(`husk ${G} inspect --format '{{.State.Status}}' pm`), 'running');
+  sh('systemctl stop pod-pp.service');
+  assert.match(sh('systemctl is-active container-pm.service || true'), /^(inactive|failed)$/, 'BindsTo= stopped the member');
+  assert.equal(sh(`husk ${G} pod ls -q; husk ${G} ps -aq`), '', 'pod and member removed');
+});
+
+test('auto-update under systemd restarts the container\'s unit (PODMAN_SYSTEMD_UNIT label) onto the new local image', () => {
+  sh(`husk ${G} tag busybox localhost/au:latest && husk ${G} create --name au --network none --stop-timeout 1 --label io.containers.autoupdate=local localhost/au:latest sleep 1000 >/dev/null`);
+  sh(`cd /etc/systemd/system && husk ${G} generate systemd --new --files --name au >/dev/null && husk ${G} rm au >/dev/null`);
+  sh('systemctl daemon-reload && systemctl start container-au.service');
+  const before = sh(`husk ${G} inspect --format '{{.Id}} {{index .Config.Labels "PODMAN_SYSTEMD_UNIT"}}' au`).split(' ');
+  assert.equal(before[1], 'container-au.service', 'the unit\'s PODMAN_SYSTEMD_UNIT became a label');
+  // A local rebuild under the same name.
+  sh(`husk ${G} run --name mk --network none busybox sh -c 'echo new > /version' && husk ${G} commit -q mk localhost/au:latest >/dev/null && husk ${G} rm mk >/dev/null`);
+  assert.equal(sh(`husk ${G} auto-update --format '{{.Unit}},{{.ContainerName}},{{.Policy}},{{.Updated}}'`), 'container-au.service,au,local,true');
+  assert.equal(sh('systemctl is-active container-au.service'), 'active');
+  const after = sh(`husk ${G} inspect --format '{{.Id}}' au`);
+  assert.notEqual(after, before[0], 'the unit ran a fresh container');
+  assert.equal(sh(`husk ${G} exec au cat /version`), 'new');
+  sh('systemctl stop container-au.service');
 });
