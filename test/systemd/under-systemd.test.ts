@@ -88,7 +88,7 @@ test('generate systemd --new units of a pod run under systemd: starting the pod 
   assert.equal(sh(`husk ${G} pod ls -q; husk ${G} ps -aq`), '', 'pod and member removed');
 });
 
-test('auto-update under systemd restarts the container\'s unit (PODMAN_SYSTEMD_UNIT label) onto the new local image', () => {
+test('auto-update under systemd restarts the container\'s unit (PODMAN_SYSTEMD_UNIT label) onto the new local image, and rolls a broken one back', () => {
   sh(`husk ${G} tag busybox localhost/au:latest && husk ${G} create --name au --network none --stop-timeout 1 --label io.containers.autoupdate=local localhost/au:latest sleep 1000 >/dev/null`);
   sh(`cd /etc/systemd/system && husk ${G} generate systemd --new --files --name au >/dev/null && husk ${G} rm au >/dev/null`);
   sh('systemctl daemon-reload && systemctl start container-au.service');
@@ -100,6 +100,13 @@ test('auto-update under systemd restarts the container\'s unit (PODMAN_SYSTEMD_U
   assert.equal(sh('systemctl is-active container-au.service'), 'active');
   const after = sh(`husk ${G} inspect --format '{{.Id}}' au`);
   assert.notEqual(after, before[0], 'the unit ran a fresh container');
+  assert.equal(sh(`husk ${G} exec au cat /version`), 'new');
+  // A broken rebuild (no such entrypoint): `systemctl restart` fails, the name goes back, the unit runs the previous image again.
+  const good = sh(`husk ${G} image inspect --format '{{.Id}}' localhost/au:latest`);
+  sh(`husk ${G} run --name mk2 --network none busybox true && husk ${G} commit -q --change 'ENTRYPOINT ["/nonexistent"]' mk2 localhost/au:latest >/dev/null && husk ${G} rm mk2 >/dev/null`);
+  assert.equal(sh(`husk ${G} auto-update --format '{{.Unit}},{{.ContainerName}},{{.Policy}},{{.Updated}}'`), 'container-au.service,au,local,rolled back');
+  assert.equal(sh('systemctl is-active container-au.service'), 'active');
+  assert.equal(sh(`husk ${G} image inspect --format '{{.Id}}' localhost/au:latest`), good);
   assert.equal(sh(`husk ${G} exec au cat /version`), 'new');
   sh('systemctl stop container-au.service');
 });
