@@ -40,6 +40,9 @@ for kind in system user; do
   dir=/usr/lib/systemd/$kind-generators
   if [ -d "$dir" ]; then ln -sf "$PWD/bin/husk-quadlet-generator" "$dir/husk-$kind-generator"; fi
 done
+if [ -d /usr/lib/systemd/user ]; then
+  cp contrib/systemd/husk-user-wait-network-online.service /usr/lib/systemd/user/
+fi
 if [ -d /etc/systemd/system ]; then
   cp contrib/systemd/husk-restart.service /etc/systemd/system/husk-restart.service
   if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then

@@ -142,3 +142,9 @@ test('contrib/systemd/husk-restart.service verifies', { skip: !HAVE_VERIFY }, ()
   assert.match(text, /^ExecStart=\S+ \$LOGGING start --all --filter restart-policy=always$/m);
   assert.deepEqual(verifyUnits([{ fileName: 'husk-restart.service', text }]), []);
 });
+
+test('contrib/systemd/husk-user-wait-network-online.service (the user generator\'s network dependency) verifies', { skip: !HAVE_VERIFY }, () => {
+  const text = readFileSync(join(REPO, 'contrib/systemd/husk-user-wait-network-online.service'), 'utf8');
+  assert.match(text, /^ExecStart=\/bin\/sh -c 'until systemctl is-active network-online.target; do sleep 0.5; done'$/m);
+  assert.deepEqual(verifyUnits([{ fileName: 'husk-user-wait-network-online.service', text }]), []);
+});
