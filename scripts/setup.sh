@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PACKAGES="crun runc conmon catatonit busybox-static golang-github-containers-common uidmap fuse-overlayfs slirp4netns iptables procps util-linux tar gzip ca-certificates gcc libc6-dev docker-registry skopeo apache2-utils netavark aardvark-dns iproute2 docker-compose python3-docker"
+PACKAGES="crun runc conmon catatonit busybox-static golang-github-containers-common uidmap fuse-overlayfs slirp4netns iptables procps util-linux tar gzip ca-certificates gcc libc6-dev docker-registry skopeo apache2-utils netavark aardvark-dns iproute2 docker-compose python3-docker mmdebstrap systemd python3"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
@@ -44,6 +44,9 @@ for kind in system user; do
   dir=/usr/lib/systemd/$kind-generators
   if [ -d "$dir" ]; then ln -sf /usr/local/lib/husk/bin/husk-quadlet-generator "$dir/husk-$kind-generator"; fi
 done
+if [ -d /usr/lib/systemd/user ]; then
+  cp contrib/systemd/husk-user-wait-network-online.service /usr/lib/systemd/user/
+fi
 if [ -d /etc/systemd/system ]; then
   cp contrib/systemd/husk-restart.service /etc/systemd/system/husk-restart.service
   if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then

@@ -9,7 +9,7 @@ import { renderList } from './format/index.ts';
 import { registerGroup as registerFsGroup } from './containerfs.ts';
 import { addCreateFlags, addResourceFlags, intentFrom, pullOptions, resourcesFrom, writeCidfile } from './createflags.ts';
 import { makeExec } from './exec.ts';
-import { addCidfileFlag, addUnitFlags, notifyReady, replaceExisting, withCidfiles } from './unitflags.ts';
+import { addCidfileFlag, addUnitFlags, replaceExisting, withCidfiles, withUnitSpec } from './unitflags.ts';
 import { processSession } from './session.ts';
 import { addStatsFlags, printStatsStream, statsOptions } from './stats.ts';
 
@@ -24,7 +24,7 @@ function makeRun(): Command {
     .option('--sig-proxy [bool]', 'Proxy received signals to the process', (v) => v !== 'false', true)
     .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
-      const spec = intentFrom(image, command, o);
+      const spec = withUnitSpec(intentFrom(image, command, o), o);
       const streams = attachStreams(o.attach);
       // Podman warns and goes on (cmd/podman/containers/run.go).
       if (o.tty && o.interactive && !process.stdin.isTTY) warn('The input device is not a TTY. The --tty and --interactive flags might not work properly');
@@ -35,7 +35,6 @@ function makeRun(): Command {
       if (!streams.stderr) io.stderr = undefined;
       const r = await engine.containers.run(spec, { ...io, detach: o.detach, pull: pullOptions(o) }).catch(runExitCode);
       await writeCidfile(o.cidfile, r.id);
-      if (o.detach) await notifyReady(engine, r.id, o);
       if (o.detach || r.detached) {
         if (o.detach) print(r.id);
         return;
@@ -71,7 +70,7 @@ function runExitCode(err: unknown): never {
 function makeCreate(): Command {
   return addUnitFlags(addCreateFlags(new Command('create').description('Create but do not start a container')))
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
-      const spec = intentFrom(image, command, o);
+      const spec = withUnitSpec(intentFrom(image, command, o), o);
       const engine = await connectFor(this);
       await replaceExisting(engine, o);
       const c = await engine.containers.create(spec, { pull: pullOptions(o) });

@@ -115,7 +115,6 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--timeout <seconds>', 'Maximum length of time a container is allowed to run. The container will be killed automatically after the time expires.', parseIntFlag('timeout'))
     .option('--pidfile <file>', 'Write the container process ID to the file')
     .option('--conmon-pidfile <file>', 'Path to the file that will receive the PID of conmon')
-    .option('--preserve-fds <n>', 'Pass a number of additional file descriptors into the container', parseIntFlag('preserve-fds'))
     .addOption(new Option('--cgroupns <mode>', 'cgroup namespace to use').choices(['host', 'private']))
     .option('--device-cgroup-rule <rule>', 'Add a rule to the cgroup allowed devices list', collect, [])
     .addOption(new Option('--log-driver <driver>', 'Logging driver for the container').choices(['k8s-file', 'json-file', 'journald', 'none', 'passthrough']))
@@ -231,7 +230,6 @@ function extraFrom(o: Opts): Partial<ContainerSpec> {
   if (o.timeout !== undefined) out.timeout = o.timeout;
   if (o.pidfile !== undefined) out.pidFile = resolve(o.pidfile);
   if (o.conmonPidfile !== undefined) out.conmonPidFile = resolve(o.conmonPidfile);
-  if (o.preserveFds !== undefined) out.preserveFds = o.preserveFds;
   if (o.cgroupns !== undefined) out.cgroupns = o.cgroupns;
   if (o.deviceCgroupRule?.length) out.deviceCgroupRules = o.deviceCgroupRule;
   if (o.requires?.length) out.requires = (o.requires as string[]).flatMap((r) => r.split(',')).filter(Boolean);

@@ -25,10 +25,12 @@ const build: Loader = () => import('./build.ts');
 const compose: Loader = () => import('./compose.ts');
 const kube: Loader = () => import('./kube.ts');
 const healthcheck: Loader = () => import('./healthcheck.ts');
+const autoupdate: Loader = () => import('./autoupdate.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
   attach: [container, 'Attach to a running container'],
+  'auto-update': [autoupdate, 'Auto update containers according to their auto-update policy'],
   build: [build, 'Build an image using instructions from Containerfiles'],
   buildx: [build, 'Build images (buildx compatibility)'],
   compose: [compose, 'Define and run multi-container applications'],

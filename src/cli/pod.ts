@@ -1,6 +1,7 @@
 // Pod commands: create, ps, start, stop, restart, kill, pause, unpause, rm,
 // inspect, top, logs, stats, exists, prune. Flags in, one call to the pods
 // API, Podman's output out.
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine, ItemReport } from '../engine/api.ts';
@@ -43,6 +44,9 @@ function makeCreate(): Command {
     .option('--add-host <host:ip>', 'Add a custom host-to-IP mapping to the pod\'s /etc/hosts', collect, [])
     .option('--no-hosts', 'Do not create /etc/hosts for the pod')
     .option('--pod-id-file <file>', 'Write the pod ID to the file')
+    .option('--infra-conmon-pidfile <file>', 'Path to the file that will receive the PID of the infra container\'s conmon')
+    .addOption(new Option('--exit-policy <policy>', 'Behaviour when the last container exits').choices(['continue', 'stop']).default('continue'))
+    .option('--replace', 'If a pod with the same name exists, replace it', false)
     .argument('[name]', 'pod name (same as --name)')
     .action(async function (this: Command, name: string | undefined, o: Opts) {
       if (name && o.name && name !== o.name) throw invalidArgument('cannot specify a pod name both as an argument and with --name');
@@ -51,11 +55,17 @@ function makeCreate(): Command {
         if (existsSync(o.podIdFile)) throw invalidArgument(`pod id file exists. Ensure another pod is not using it or delete ${o.podIdFile}`);
       }
       const engine = await connectFor(this);
+      if (o.replace) {
+        // As Podman: the named pod and its containers go first (forced).
+        if (!(name ?? o.name)) throw invalidArgument('cannot replace pod without --name being set');
+        printReports(await engine.pods.remove([name ?? o.name], { force: true, ignore: true }), { line: () => undefined });
+      }
       const pod = await engine.pods.create({
         name: name ?? o.name, labels: parseLabels(o.label), hostname: o.hostname, infra: o.infra, infraImage: o.infraImage,
         infraCommand: o.infraCommand ? [o.infraCommand] : undefined, infraName: o.infraName, share: [o.share],
         network: o.network, publish: o.publish, networkAliases: o.networkAlias, dns: o.dns, dnsSearch: o.dnsSearch,
         addHost: o.addHost, noHosts: o.hosts === false, createCommand: ['husk', ...process.argv.slice(2)],
+        infraConmonPidFile: o.infraConmonPidfile, exitPolicy: o.exitPolicy,
       });
       if (o.podIdFile) (await import('node:fs')).writeFileSync(o.podIdFile, pod.id);
       print(pod.id);
@@ -125,11 +135,31 @@ function makeAction(name: string, desc: string, run: (e: Engine, refs: string[],
     .argument('[pods...]')
     .action(async function (this: Command, names: string[], o: Opts) {
       const engine = await connectFor(this);
-      const reports = await run(engine, names, o);
+      const ids = podIdFiles(o);
+      // --ignore and the unit's pod is already gone: nothing to do.
+      if (ids.missing && !names.length && !ids.refs.length) return;
+      const reports = await run(engine, [...names, ...ids.refs], o);
       // Only `pod rm` has Podman's 1/2 exit codes; the other verbs fail with 125.
       printReports(reports, { line: (r) => r.id, exitCodes: name === 'rm' ? POD_CODES : undefined });
     });
 }
+
+/** start/stop/rm --pod-id-file (generated pod units): the pod IDs in the files; with --ignore a missing file names none. */
+function podIdFiles(o: Opts): { refs: string[]; missing: boolean } {
+  const refs: string[] = [];
+  let missing = false;
+  for (const f of (o.podIdFile ?? []) as string[]) {
+    try {
+      refs.push(readFileSync(f, 'utf8').trim());
+    } catch (err) {
+      if (!o.ignore) throw invalidArgument(`reading pod ID file ${f}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
+      missing = true;
+    }
+  }
+  return { refs, missing };
+}
+
+const podIdFileFlag = (c: Command) => c.option('--pod-id-file <file>', 'Read the pod ID from the file', collect, []);
 
 const timeFlag = (c: Command) => c.option('-t, --time <seconds>', 'Seconds to wait for the pod\'s containers to stop before killing them', parseIntFlag('time'));
 
@@ -188,16 +218,16 @@ export function register(program: Command): void {
   const group = new Command('pod').description('Manage pods').enablePositionalOptions();
   group.addCommand(makeCreate());
   group.addCommand(makePs('ps').aliases(['ls', 'list']));
-  group.addCommand(makeAction('start', 'Start one or more pods', (e, refs, o) => e.pods.start(refs, o)));
+  group.addCommand(makeAction('start', 'Start one or more pods', (e, refs, o) => e.pods.start(refs, o), podIdFileFlag));
   group.addCommand(makeAction('stop', 'Stop one or more pods', (e, refs, o) => e.pods.stop(refs, { ...o, timeout: o.time }),
-    (c) => timeFlag(c).option('-i, --ignore', 'Ignore errors when a specified pod is missing', false)));
+    (c) => podIdFileFlag(timeFlag(c)).option('-i, --ignore', 'Ignore errors when a specified pod is missing', false)));
   group.addCommand(makeAction('restart', 'Restart one or more pods', (e, refs, o) => e.pods.restart(refs, { ...o, timeout: o.time }), timeFlag));
   group.addCommand(makeAction('kill', 'Send the specified signal or SIGKILL to containers in a pod', (e, refs, o) => e.pods.kill(refs, { ...o, signal: o.signal }),
     (c) => c.option('-s, --signal <signal>', 'Signal to send to the containers in the pod', 'KILL')));
   group.addCommand(makeAction('pause', 'Pause one or more pods', (e, refs, o) => e.pods.pause(refs, o)));
   group.addCommand(makeAction('unpause', 'Unpause one or more pods', (e, refs, o) => e.pods.unpause(refs, o)));
   group.addCommand(makeAction('rm', 'Remove one or more stopped pods and their containers', (e, refs, o) => e.pods.remove(refs, { ...o, force: o.force, timeout: o.time }),
-    (c) => timeFlag(c).option('-f, --force', 'Stop running containers and delete all stopped containers before removal of the pod', false)
+    (c) => podIdFileFlag(timeFlag(c)).option('-f, --force', 'Stop running containers and delete all stopped containers before removal of the pod', false)
       .option('-i, --ignore', 'Ignore errors when a specified pod is missing', false)).aliases(['remove']));
   group.command('inspect').description('Display a pod configuration')
     .option('-f, --format <format>', 'Format the output to a Go template or json', 'json')

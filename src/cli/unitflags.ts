@@ -1,12 +1,12 @@
-// The flags generated systemd units call (src/systemd): run/create
-// --replace, --cgroups, --sdnotify, and stop/rm --cidfile. Kept apart from
-// createflags.ts: they are about running under systemd, not the spec.
-import { spawnSync } from 'node:child_process';
+// The flags about running under systemd (docs/systemd.md): run/create
+// --replace, --cgroups, --sdnotify, --preserve-fds, --systemd, and stop/rm
+// --cidfile. Kept apart from createflags.ts.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
-import { collect } from './common.ts';
+import type { ContainerSpec, SdNotifyMode } from '../specgen/container.ts';
+import { collect, parseIntFlag } from './common.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -15,7 +15,31 @@ export function addUnitFlags(cmd: Command): Command {
     .option('--replace', 'If a container with the same name exists, replace it', false)
     // Accepted as Podman's units pass them; conmon stays where husk always puts it.
     .addOption(new Option('--cgroups <mode>', 'control container cgroup configuration').choices(['enabled', 'disabled', 'no-conmon', 'split']))
-    .addOption(new Option('--sdnotify <mode>', 'control sd-notify behavior').choices(['container', 'conmon', 'healthy', 'ignore']));
+    .addOption(new Option('--sdnotify <mode>', 'control sd-notify behavior').choices(['container', 'conmon', 'healthy', 'ignore']))
+    .option('--preserve-fds <n>', 'Pass a number of additional file descriptors into the container', parseIntFlag('preserve-fds'))
+    .addOption(new Option('--systemd <mode>', 'Run container in systemd mode ("true"|"false"|"always")').choices(['true', 'false', 'always']));
+}
+
+/**
+ * The spec with these flags' fields. The notify socket is this process's
+ * NOTIFY_SOCKET (systemd's, under a unit); with --sdnotify=ignore it is
+ * dropped from husk's own environment too, as Podman does. Under a unit
+ * that sets PODMAN_SYSTEMD_UNIT (every generated one), the container gets
+ * it as a label, as with Podman: auto-update restarts that unit.
+ */
+export function withUnitSpec(spec: ContainerSpec, o: Opts): ContainerSpec {
+  const mode = o.sdnotify as SdNotifyMode | undefined;
+  if (mode === 'ignore') delete process.env.NOTIFY_SOCKET;
+  const socket = process.env.NOTIFY_SOCKET;
+  const unit = process.env.PODMAN_SYSTEMD_UNIT;
+  return {
+    ...spec,
+    ...(unit ? { labels: { ...spec.labels, PODMAN_SYSTEMD_UNIT: unit } } : {}),
+    ...(mode ? { sdNotifyMode: mode } : {}),
+    ...(socket ? { sdNotifySocket: socket } : {}),
+    ...(o.preserveFds !== undefined ? { preserveFds: o.preserveFds } : {}),
+    ...(o.systemd ? { systemd: o.systemd } : {}),
+  };
 }
 
 /** --replace: the named container goes first (forced, as Podman's). */
@@ -23,17 +47,6 @@ export async function replaceExisting(engine: Engine, o: Opts): Promise<void> {
   if (!o.replace) return;
   if (!o.name) throw invalidArgument('cannot replace container without --name being set');
   await engine.containers.remove([o.name], { force: true, ignore: true });
-}
-
-/**
- * --sdnotify=conmon under a Type=notify unit: MAINPID is conmon (it
- * outlives husk) and READY=1 once the container runs. systemd-notify
- * sends it; the units set NotifyAccess=all so a helper may.
- */
-export async function notifyReady(engine: Engine, id: string, o: Opts): Promise<void> {
-  if (!process.env.NOTIFY_SOCKET || (o.sdnotify ?? 'conmon') !== 'conmon') return;
-  const { state } = await engine.containers.get(id);
-  spawnSync('systemd-notify', [...(state.conmonPid ? [`MAINPID=${state.conmonPid}`] : []), 'READY=1'], { stdio: 'ignore' });
 }
 
 export function addCidfileFlag(cmd: Command): Command {

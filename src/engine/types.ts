@@ -84,6 +84,8 @@ export interface PodConfig {
   /** The infra container's ID; absent with --infra=false. */
   infraId?: string;
   createCommand?: string[];
+  /** stop: the pod (its infra container) stops once its last other container exited; default continue. */
+  exitPolicy?: 'continue' | 'stop';
 }
 
 /** A resolved mount has the shape of the spec's (source set for every volume). */

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { HuskError } from '../common/errors.ts';
-import { runtimeMessage, type OciRuntime } from './oci.ts';
+import { runtimeEnv, runtimeMessage, type OciRuntime } from './oci.ts';
 
 export interface ConmonCreate {
   conmonPath: string;
@@ -37,6 +37,8 @@ export interface ConmonCreate {
   logDriver?: 'k8s-file' | 'journald' | 'none';
   logSizeMax?: number;
   logTag?: string;
+  /** The host's notify socket: conmon binds BUNDLE/notify/notify.sock and relays READY=1 to it. */
+  sdnotifySocket?: string;
 }
 
 export interface SyncResult { pid: number }
@@ -56,6 +58,7 @@ export function conmonArgs(o: ConmonCreate): string[] {
   if (o.logTag) args.push('--log-tag', o.logTag);
   if (o.terminal) args.push('-t');
   if (o.stdin) args.push('-i');
+  if (o.sdnotifySocket) args.push('--sdnotify-socket', o.sdnotifySocket);
   if (o.exitCommand?.length) {
     args.push('--exit-command', o.exitCommand[0]);
     for (const a of o.exitCommand.slice(1)) args.push('--exit-command-arg', a);
@@ -69,7 +72,7 @@ export function conmonCreate(o: ConmonCreate): Promise<SyncResult> {
   const preserved = Array.from({ length: o.preserveFds ?? 0 }, (_, k) => 3 + k);
   const child = spawn(o.conmonPath, conmonArgs(o), {
     stdio: ['ignore', 'ignore', 'ignore', ...preserved, 'pipe', 'pipe', ...(o.extraFds ?? [])],
-    env: { ...process.env, _OCI_SYNCPIPE: String(3 + preserved.length), _OCI_STARTPIPE: String(4 + preserved.length) },
+    env: { ...runtimeEnv(), _OCI_SYNCPIPE: String(3 + preserved.length), _OCI_STARTPIPE: String(4 + preserved.length) },
     // Own session: a Ctrl-C aimed at husk must not reach the monitor.
     detached: true,
     // conmon writes some files (an "oom" marker on cgroup v1) relative to its cwd.

@@ -39,6 +39,21 @@ export function chooseRuntime(requested: string | undefined, paths: Record<strin
   throw new HuskError('RUNTIME', `OCI runtime "${want}" not found or unusable${why ? `: ${why}` : ''}`);
 }
 
+/**
+ * systemd's per-service variables, which the runtime and conmon must not
+ * see: runc acts on NOTIFY_SOCKET itself (`runc start` would bind a socket
+ * and wait for READY=1) and on LISTEN_FDS; husk handles both
+ * (src/engine/container/sdnotify.ts).
+ */
+export const SYSTEMD_ENV = ['NOTIFY_SOCKET', 'LISTEN_PID', 'LISTEN_FDS', 'LISTEN_FDNAMES'];
+
+/** This process's environment without SYSTEMD_ENV. */
+export function runtimeEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of SYSTEMD_ENV) delete env[k];
+  return env;
+}
+
 export class OciRuntime {
   readonly name: string;
   /** What husk and conmon execute: the runtime, or its wrapper (then the runtime's path is the first argument). */
@@ -68,7 +83,7 @@ export class OciRuntime {
 
   run(args: string[], opts: { allowFail?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      execFile(this.path, [...this.globalArgs(), ...args], { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      execFile(this.path, [...this.globalArgs(), ...args], { maxBuffer: 16 << 20, env: runtimeEnv() }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
         if (code !== 0 && !opts.allowFail) {
           reject(new HuskError('RUNTIME', `${this.name} ${args[0]}: ${runtimeMessage(stderr) || err?.message}`));
@@ -87,7 +102,7 @@ export class OciRuntime {
    * never reused), so husk can return while the runtime tidies its cgroups.
    */
   deleteInBackground(id: string): void {
-    spawn(this.path, [...this.globalArgs(), 'delete', '--force', id], { stdio: 'ignore', detached: true }).unref();
+    spawn(this.path, [...this.globalArgs(), 'delete', '--force', id], { stdio: 'ignore', detached: true, env: runtimeEnv() }).unref();
   }
   pause(id: string) { return this.run(['pause', id]); }
   resume(id: string) { return this.run(['resume', id]); }

@@ -207,7 +207,7 @@ export interface ContainerSpec extends ResourceLimits {
   /** Host files that get the container's PID and its conmon's PID at each start. */
   pidFile?: string;
   conmonPidFile?: string;
-  /** Pass the creating process's fds 3 to 3+N-1 to the container process (only where the caller's fds reach the engine: the local CLI). */
+  /** Pass the creating process's fds 3..3+N-1 into the container as 3..; unset: LISTEN_FDS of the starting process, if any (only where the caller's fds reach the engine: the local CLI). */
   preserveFds?: number;
   /** Default host on cgroup v1 hosts (as Podman), private otherwise. */
   cgroupns?: 'host' | 'private';
@@ -284,7 +284,27 @@ export interface ContainerSpec extends ResourceLimits {
   /** Static address and MAC on the (single) bridge network. */
   ip?: string;
   mac?: string;
+
+  // systemd integration (docs/systemd.md).
+  /**
+   * How the NOTIFY_SOCKET of whoever creates the container is used (unset:
+   * container). conmon: MAINPID=conmon and READY=1 once the container runs;
+   * container: MAINPID=conmon, and the container's own READY=1 is relayed
+   * through a socket at /run/notify/notify.sock in it; healthy: MAINPID,
+   * then READY=1 once the health check first passes; ignore: none.
+   */
+  sdNotifyMode?: SdNotifyMode;
+  /** The host's notify socket (the creator's NOTIFY_SOCKET); unset: nothing is sent. */
+  sdNotifySocket?: string;
+  /**
+   * Run systemd inside: true (default) when the command is systemd or
+   * /sbin/init, always, or false. Adds tmpfs on /run, /run/lock, /tmp and
+   * /var/log/journal, a writable cgroup and stop signal SIGRTMIN+3.
+   */
+  systemd?: 'true' | 'false' | 'always';
 }
+
+export type SdNotifyMode = 'container' | 'conmon' | 'healthy' | 'ignore';
 
 /** The former name of ContainerSpec (the flag-shaped intent it replaced). */
 export type ContainerIntent = ContainerSpec;

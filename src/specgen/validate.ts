@@ -42,7 +42,6 @@ export function validateSpec(i: ContainerSpec): void {
   if (i.cgroupns && !['host', 'private'].includes(i.cgroupns)) throw invalidArgument(`invalid cgroup namespace mode "${i.cgroupns}": must be host or private`);
   if (i.umask !== undefined && !/^[0-7]{1,4}$/.test(i.umask)) throw invalidArgument(`invalid umask string ${i.umask}: invalid argument`);
   if (i.timeout !== undefined && !isUint(i.timeout)) throw invalidArgument('timeout must be a non-negative integer');
-  if (i.preserveFds !== undefined && !isUint(i.preserveFds)) throw invalidArgument('preserve-fds must be a non-negative integer');
   if (i.timezone !== undefined && (!i.timezone || i.timezone.includes('..'))) throw invalidArgument(`invalid time zone "${i.timezone}"`);
   for (const r of i.deviceCgroupRules ?? []) parseDeviceCgroupRule(r);
   for (const d of i.chrootDirs ?? []) if (!isAbsolute(d)) throw invalidArgument(`chroot directory "${d}" must be an absolute path`);
@@ -79,6 +78,11 @@ export function validateSpec(i: ContainerSpec): void {
   }
   if (i.healthcheck) validateHealthcheck(i.healthcheck);
   if (i.restartPolicy) validateRestartPolicy(i.restartPolicy);
+  if (i.sdNotifyMode !== undefined && !['container', 'conmon', 'healthy', 'ignore'].includes(i.sdNotifyMode)) {
+    throw invalidArgument(`invalid sdnotify value "${i.sdNotifyMode}": must be container, conmon, healthy or ignore`);
+  }
+  if (i.preserveFds !== undefined && !isUint(i.preserveFds)) throw invalidArgument(`invalid preserve-fds ${i.preserveFds}: must be a non-negative integer`);
+  if (i.systemd !== undefined && !['true', 'false', 'always'].includes(i.systemd)) throw invalidArgument(`invalid systemd value "${i.systemd}": must be true, false or always`);
   // Podman's check and words: a removed container cannot be restarted.
   if (i.autoRemove && i.restartPolicy && i.restartPolicy.name !== 'no') throw invalidArgument('the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"');
   effectiveCaps(i);

@@ -37,6 +37,13 @@ function execLine(text: string, key: string, subst: Record<string, string>): str
   return splitWords(value);
 }
 
+/** Every line of that key (a pod unit has two ExecStartPre lines), in order. */
+function execLines(text: string, key: string, subst: Record<string, string>): string[][] {
+  const joined = text.replace(/\\\n\s*/g, ' ');
+  return joined.split('\n').filter((l) => l.startsWith(`${key}=`))
+    .map((l) => splitWords(l.slice(key.length + 1).replace(/^-/, '').replace(/%([%tn])/g, (_m, c: string) => (c === '%' ? '%' : subst[c]))));
+}
+
 function runLine(argv: string[]): string {
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, `${argv.join(' ')}: ${r.stderr}`);
@@ -58,6 +65,37 @@ test('generate systemd --new --files for a container: verifies; ExecStart/ExecSt
   runLine(execLine(text, 'ExecStop', subst));
   runLine(execLine(text, 'ExecStopPost', subst));
   assert.equal(s.husk(['container', 'exists', 'web']).code, 1);
+});
+
+test('generate systemd --new --files for a pod: the Exec lines run by hand create, start, stop and remove pod and member; --exit-policy=stop ends the pod', { skip: !HAVE_VERIFY }, async () => {
+  s.ok(['pod', 'create', '--name', 'p2']);
+  s.ok(['create', '--pod', 'p2', '--name', 'm2', '--stop-timeout', '1', 'busybox', 'sleep', '1000']);
+  const units = generateFiles(['--new', '--name', 'p2']);
+  assert.deepEqual(verifyUnits(units), []);
+  const pod = units.find((u) => u.fileName === 'pod-p2.service')!.text;
+  const member = units.find((u) => u.fileName === 'container-m2.service')!.text;
+  const rt = mkdtempSync(join(s.dir, 'rt-'));
+  const podSubst = { t: rt, n: 'pod-p2.service' };
+  const memberSubst = { t: rt, n: 'container-m2.service' };
+  // systemd's order: the pod unit (Before= its members), then the member.
+  for (const l of execLines(pod, 'ExecStartPre', podSubst)) runLine(l);
+  const podId = readFileSync(join(rt, 'pod-p2.pod-id'), 'utf8').trim();
+  assert.equal(s.ok(['pod', 'inspect', '--format', '{{.Id}} {{.ExitPolicy}}', 'p2']), `${podId} stop`, '--replace made a new pod');
+  for (const l of execLines(pod, 'ExecStart', podSubst)) runLine(l);
+  const infraConmon = s.ok(['inspect', '--format', '{{.State.ConmonPid}}', s.ok(['pod', 'inspect', '--format', '{{.InfraContainerID}}', 'p2'])]);
+  assert.equal(readFileSync(join(rt, 'pod-p2.pid'), 'utf8').trim(), infraConmon, 'PIDFile= is the infra conmon');
+  for (const key of ['ExecStartPre', 'ExecStart']) for (const l of execLines(member, key, memberSubst)) runLine(l);
+  assert.equal(s.ok(['ps', '--filter', 'pod=p2', '--format', '{{.Names}} {{.State}}']).split('\n').find((l) => l.startsWith('m2')), 'm2 running');
+  // The member's unit stops: the pod was the member's only reason to run (--exit-policy=stop).
+  for (const key of ['ExecStop', 'ExecStopPost']) for (const l of execLines(member, key, memberSubst)) runLine(l);
+  assert.equal(s.husk(['container', 'exists', 'm2']).code, 1);
+  const deadline = Date.now() + 30_000;
+  while (s.ok(['pod', 'inspect', '--format', '{{.State}}', 'p2']) !== 'Exited' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  assert.equal(s.ok(['pod', 'inspect', '--format', '{{.State}}', 'p2']), 'Exited');
+  for (const key of ['ExecStop', 'ExecStopPost']) for (const l of execLines(pod, key, podSubst)) runLine(l);
+  assert.equal(s.husk(['pod', 'exists', 'p2']).code, 1);
+  // Run again (as systemd would on a second stop): the ID file names a removed pod, --ignore makes that nothing.
+  for (const l of execLines(pod, 'ExecStopPost', podSubst)) runLine(l);
 });
 
 test('generate systemd for a pod (with and without --new) and a plain container: every unit verifies', { skip: !HAVE_VERIFY }, () => {
@@ -103,4 +141,10 @@ test('contrib/systemd/husk-restart.service verifies', { skip: !HAVE_VERIFY }, ()
   const text = readFileSync(join(REPO, 'contrib/systemd/husk-restart.service'), 'utf8').replaceAll('/usr/local/bin/husk', HUSK);
   assert.match(text, /^ExecStart=\S+ \$LOGGING start --all --filter restart-policy=always$/m);
   assert.deepEqual(verifyUnits([{ fileName: 'husk-restart.service', text }]), []);
+});
+
+test('contrib/systemd/husk-user-wait-network-online.service (the user generator\'s network dependency) verifies', { skip: !HAVE_VERIFY }, () => {
+  const text = readFileSync(join(REPO, 'contrib/systemd/husk-user-wait-network-online.service'), 'utf8');
+  assert.match(text, /^ExecStart=\/bin\/sh -c 'until systemctl is-active network-online.target; do sleep 0.5; done'$/m);
+  assert.deepEqual(verifyUnits([{ fileName: 'husk-user-wait-network-online.service', text }]), []);
 });

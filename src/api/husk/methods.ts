@@ -41,7 +41,7 @@ const networks = {
 } as const satisfies Table<NetworksAPI>;
 
 // unshare runs on the server's host with the server's stdio, as the interface says (the caller owns no streams).
-const system = { info: 'call', storePaths: 'call', version: 'call', events: 'iter', unshare: 'call', migrate: 'call' } as const satisfies Table<SystemAPI>;
+const system = { info: 'call', storePaths: 'call', version: 'call', events: 'iter', unshare: 'call', migrate: 'call', autoUpdate: 'call' } as const satisfies Table<SystemAPI>;
 
 export type Domain = Exclude<keyof Engine, 'close'>;
 

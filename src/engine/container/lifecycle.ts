@@ -35,6 +35,9 @@ import { waitForExit } from './wait.ts';
 import { dropExecSessions } from './exec-session.ts';
 import { healthcheckOf, startHealthTimer, stopHealthTimer } from './health-timer.ts';
 import { resolveHealthcheck } from '../../specgen/health.ts';
+import { checkNotifyMode, notifyRelay, notifyStarted, preservedFds, systemdProtocolOpts, waitHealthyAndNotify } from './sdnotify.ts';
+import { SYSTEMD_STOP_SIGNAL, systemdMode, systemdModeOpts } from './systemd-mode.ts';
+import { containerCgroupPath } from '../../runtime/cgroups.ts';
 
 export interface CreateOptions {
   /** Pull settings and progress for an image that must be pulled (--pull). */
@@ -80,8 +83,11 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   const img = await imageFor(e, intent, o);
   const args = effectiveArgs(intent, img);
   if (!args.length) throw invalidArgument('no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
+  // systemd mode: its halt signal unless the user chose one (stored, so inspect shows it).
+  if (systemdMode(intent, args) && !intent.stopSignal) intent.stopSignal = SYSTEMD_STOP_SIGNAL;
   // The spec's check merged with the image's HEALTHCHECK, once (the image may change later).
   const healthcheck = resolveHealthcheck(intent.healthcheck, img.config.config?.Healthcheck);
+  checkNotifyMode(intent, healthcheck);
   const id = randomBytes(32).toString('hex');
   let name = intent.name;
   if (!name) {
@@ -188,9 +194,16 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     const fileInfo = { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, intent: c.config.intent };
     const files = writeGeneratedFiles(rundir, { ...fileInfo, facts: joinedFacts });
     const mounts = [...passwdMounts(rootfs, rundir, c.config.intent, user), ...ociMounts(e, c, rootfs, user)];
-    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared, rootless: e.rootlessCgroups() });
-    exposeMountSources(e, c.config, spec);
     const bundle = e.bundleDir(id);
+    // systemd's notify socket and socket activation (a restart by policy runs without the starter's fds).
+    const sdnotifySocket = notifyRelay(c, bundle);
+    const preserveFds = byPolicy ? 0 : preservedFds(c.config.intent);
+    const extraOpts = [
+      ...(systemdMode(c.config.intent, c.config.args) ? systemdModeOpts(id, mounts, containerCgroupPath(id, e.rootlessCgroups())) : []),
+      ...systemdProtocolOpts(c, bundle, sdnotifySocket, byPolicy ? {} : process.env),
+    ];
+    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared, rootless: e.rootlessCgroups(), extraOpts });
+    exposeMountSources(e, c.config, spec);
     writeFileSync(join(bundle, 'config.json'), serializeSpec(spec));
     try { unlinkSync(e.exitFile(id)); } catch {}
     const persist = join(bundle, 'persist');
@@ -203,7 +216,7 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
       stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id, !byPolicy), extraFds: holdFd === undefined ? [] : [holdFd],
       ...conmonLogOptions(c.config.intent), timeout: c.config.intent.timeout,
       // Only the start that created the spec has the caller's fds (a restart by policy does not).
-      preserveFds: byPolicy ? 0 : c.config.intent.preserveFds,
+      sdnotifySocket, preserveFds,
     });
     let pid: number;
     try {
@@ -268,7 +281,13 @@ export interface StartHooks {
 
 export async function startContainer(e: EngineContext, ref: string, hooks: StartHooks = {}): Promise<Container> {
   const id = e.db.lookupId(ref);
-  return withLock(e.lockPath(id), () => startLocked(e, id, hooks));
+  const c = await withLock(e.lockPath(id), () => startLocked(e, id, hooks));
+  // --sdnotify=healthy: a detached start returns once healthy (as Podman's); an attached one is not held up.
+  if (c.config.intent.sdNotifyMode === 'healthy') {
+    const waiting = waitHealthyAndNotify(e, id);
+    if (!hooks.beforeStart) await waiting;
+  }
+  return c;
 }
 
 /** start, the container's lock held (the restart policy takes it to check and start at once). */
@@ -306,6 +325,7 @@ export async function startLocked(e: EngineContext, id: string, hooks: StartHook
     e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'start', Type: 'container' });
     const timer = hc && startHealthTimer(e, { config: c.config, state: s });
     if (timer) s = e.db.updateState(id, (s) => { s.healthTimerPid = timer; });
+    notifyStarted({ config: c.config, state: s });
     return { config: c.config, state: s };
   }
 }
@@ -381,6 +401,7 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
     delete s.stopping;
   });
   if (wasLive) e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'died', Type: 'container', ContainerExitCode: ex?.code });
+  if (wasLive && c.config.pod && !c.config.isInfra) await (await import('../pod/exit-policy.ts')).applyExitPolicy(e, c.config.pod);
   if (c.config.intent.autoRemove && !opts.keep) await removeLocked(e, id);
   return wasLive;
 }

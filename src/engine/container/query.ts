@@ -118,6 +118,8 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       // Docker's HealthConfig shape (Podman's omitempty fields), as resolved at create.
       ...(hc ? { Healthcheck: healthConfig(hc) } : {}),
       HealthcheckOnFailureAction: hc?.onFailure ?? 'none',
+      SdNotifyMode: cfg.intent.sdNotifyMode ?? 'container',
+      SdNotifySocket: cfg.intent.sdNotifySocket ?? '',
     },
     HostConfig: {
       NetworkMode: (cfg.intent.network ?? 'none').replace(/^slirp4netns:.*/, 'slirp4netns'),

@@ -87,6 +87,8 @@ export interface SpecContext {
    * sets no limits (explicit ones were refused at create).
    */
   rootless?: { cgroupParent?: string; cgroupV1: boolean };
+  /** Applied last: systemd's notify socket, socket activation, --systemd (src/engine/container/sdnotify.ts, systemd-mode.ts). */
+  extraOpts?: S.SpecOpt[];
 }
 
 /**
@@ -129,6 +131,8 @@ export function containerSpec(x: SpecContext): S.Spec {
     if (m.destination === '/dev/shm' && i.shmSize) return { ...m, options: [...m.options!.filter((o) => !o.startsWith('size=')), `size=${Math.ceil(i.shmSize / 1024)}k`] };
     // Privileged containers get a writable /sys, as in Podman.
     if (m.destination === '/sys' && i.privileged) return { ...m, options: m.options!.filter((o) => o !== 'ro') };
+    // And, as Podman's cgroupPerm, a writable cgroup tree (an engine or systemd inside manages it).
+    if (m.destination === '/sys/fs/cgroup' && m.type === 'cgroup' && i.privileged) return { ...m, options: [...m.options!.filter((o) => o !== 'ro'), 'rw'] };
     // Rootless on cgroup v1 has no cgroup of its own to mount: show the host's, read-only (as Podman).
     if (m.destination === '/sys/fs/cgroup' && x.rootless?.cgroupV1) return { destination: m.destination, type: 'bind', source: '/sys/fs/cgroup', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] };
     return m;
@@ -180,6 +184,7 @@ export function containerSpec(x: SpecContext): S.Spec {
       S.withPidsLimit(c.intent.pidsLimit ?? x.pidsLimit),
       S.withCgroupsPath(cgroupPath),
     ]),
+    ...(x.extraOpts ?? []),
   ]);
 }
 

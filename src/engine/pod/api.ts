@@ -38,6 +38,10 @@ export interface PodSpec {
   addHost?: string[];
   noHosts?: boolean;
   createCommand?: string[];
+  /** Write the infra container's conmon PID here at each start (a generated unit's PIDFile=). */
+  infraConmonPidFile?: string;
+  /** continue (default) or stop: stop the pod when its last container (besides infra) exits. */
+  exitPolicy?: 'continue' | 'stop';
 }
 
 /** One container of a pod, as list and get report it. */

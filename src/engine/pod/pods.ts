@@ -120,6 +120,8 @@ type InfraNet = Pick<ContainerSpec, 'portMappings' | 'extraHosts'>;
 async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publish' | 'addHost'>, net: InfraNet): Promise<PodConfig> {
   if (o.name !== undefined && !NAME.test(o.name)) throw invalidArgument(`pod name "${o.name}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
   const infra = o.infra ?? true;
+  if (o.exitPolicy !== undefined && !['continue', 'stop'].includes(o.exitPolicy)) throw invalidArgument(`invalid pod exit policy: "${o.exitPolicy}"`);
+  if (o.infraConmonPidFile && !infra) throw invalidArgument('cannot set an infra conmon PID file without an infra container');
   const share = infra ? parseShare(o.share) : [];
   if (!infra && (net.portMappings?.length || o.network || o.infraImage || o.infraCommand)) {
     throw invalidArgument('you must have an infra container to publish ports, set a network or an infra image/command');
@@ -130,6 +132,7 @@ async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publish' | '
   const pod: PodConfig = {
     id: randomBytes(32).toString('hex'), name, created: new Date().toISOString(), labels: o.labels ?? {},
     hostname: o.hostname ?? name, share, createCommand: o.createCommand,
+    ...(o.exitPolicy && o.exitPolicy !== 'continue' ? { exitPolicy: o.exitPolicy } : {}),
   };
   e.ensureDirs();
   e.db.addPod(pod);
@@ -142,6 +145,7 @@ async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publish' | '
         entrypoint: o.infraCommand, network: o.network ?? (net.portMappings?.length ? 'bridge' : undefined), portMappings: net.portMappings, networkAliases: o.networkAliases,
         dns: o.dns, dnsSearch: o.dnsSearch, extraHosts: net.extraHosts, noHosts: o.noHosts,
         pull: o.infraImage ? undefined : 'never',
+        ...(o.infraConmonPidFile ? { conmonPidFile: o.infraConmonPidFile } : {}),
       };
       const c = await L.createContainer(e, intent, { podMember: { podId: pod.id, infra: true } });
       pod.infraId = c.config.id;
@@ -288,7 +292,7 @@ export function inspectPod(e: EngineContext, ref: string): Record<string, unknow
   const ports = infra?.config.ports ?? [];
   return {
     Id: p.config.id, Name: p.config.name, Created: p.config.created, CreateCommand: p.config.createCommand ?? [],
-    ExitPolicy: 'continue', State: p.status, Hostname: p.config.hostname, Labels: p.config.labels,
+    ExitPolicy: p.config.exitPolicy ?? 'continue', State: p.status, Hostname: p.config.hostname, Labels: p.config.labels,
     CreateInfra: !!p.config.infraId, InfraContainerId: p.config.infraId ?? '',
     InfraConfig: infra ? {
       PortBindings: Object.fromEntries(ports.flatMap((m) => Array.from({ length: m.range }, (_, k) => [

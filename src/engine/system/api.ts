@@ -1,6 +1,6 @@
 // The system domain of the engine API: host and store facts, events, and
 // store-wide maintenance.
-import type { Filters } from '../api.ts';
+import type { Filters, ReportError } from '../api.ts';
 
 /** One event, as Podman's file backend records it. */
 export interface HuskEvent {
@@ -76,6 +76,33 @@ export interface VersionReport {
   [key: string]: unknown;
 }
 
+export interface AutoUpdateOptions {
+  /** Only report which containers have an update (Updated: pending); change nothing. */
+  dryRun?: boolean;
+  /** Put the previous image back when the restarted container fails (default true). */
+  rollback?: boolean;
+  /** Credentials for the registry checks and pulls (else the io.containers.autoupdate.authfile label, else auth.json). */
+  authfile?: string;
+  /** --tls-verify; undefined means "as registries.conf says". */
+  tlsVerify?: boolean;
+  /** Pull messages ("Trying to pull ..."), local engine only. */
+  onMessage?: (line: string) => void;
+}
+
+/** One running container with an io.containers.autoupdate policy (Podman's auto-update report). */
+export interface AutoUpdateReport {
+  ContainerID: string;
+  ContainerName: string;
+  /** The image name the container was created from. */
+  Image: string;
+  Policy: 'registry' | 'local' | '';
+  /** Its PODMAN_SYSTEMD_UNIT label, if any. */
+  Unit: string;
+  /** false, pending (dry run), true, rolled back or failed. */
+  Updated: 'false' | 'pending' | 'true' | 'rolled back' | 'failed';
+  error?: ReportError;
+}
+
 export interface SystemAPI {
   info(): Promise<SystemInfo>;
   /** The store's directories alone (info's store.graphRoot/runRoot, without info's probes): where builds keep cache mounts and scratch files. */
@@ -90,4 +117,6 @@ export interface SystemAPI {
   unshare(argv: string[], o?: { stdio?: 'inherit' | 'ignore' }): Promise<number>;
   /** Stops containers and the rootless pause process so new subuid ranges apply. */
   migrate(): Promise<number | undefined>;
+  /** Moves running containers labelled io.containers.autoupdate onto newer images (docs/systemd.md). */
+  autoUpdate(o?: AutoUpdateOptions): Promise<AutoUpdateReport[]>;
 }

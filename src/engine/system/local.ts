@@ -1,7 +1,7 @@
 // The local implementation of the system domain: host facts, the event
 // log, and the rootless namespace. Heavy modules load on first use.
 import type { EngineContext } from '../context.ts';
-import type { EventsOptions, HuskEvent, SystemAPI, SystemInfo, VersionReport } from './api.ts';
+import type { AutoUpdateOptions, AutoUpdateReport, EventsOptions, HuskEvent, SystemAPI, SystemInfo, VersionReport } from './api.ts';
 
 export class LocalSystem implements SystemAPI {
   readonly #ctx: EngineContext;
@@ -37,5 +37,10 @@ export class LocalSystem implements SystemAPI {
   async migrate(): Promise<number | undefined> {
     const { migrate } = await import('./userns.ts');
     return migrate(this.#ctx);
+  }
+
+  async autoUpdate(o?: AutoUpdateOptions): Promise<AutoUpdateReport[]> {
+    const { autoUpdate } = await import('./autoupdate.ts');
+    return autoUpdate(this.#ctx, o);
   }
 }
