@@ -7,6 +7,7 @@ import { parseFilters } from '../specgen/filters.ts';
 import { ago, collect, connectFor, each, humanDuration, parseIntFlag, parseTime, print, printReports } from './common.ts';
 import { renderList } from './format/index.ts';
 import { registerGroup as registerFsGroup } from './containerfs.ts';
+import { makeClone, makeInit } from './container-more.ts';
 import { addCreateFlags, addResourceFlags, intentFrom, pullOptions, resourcesFrom, writeCidfile } from './createflags.ts';
 import { makeExec } from './exec.ts';
 import { addCidfileFlag, addUnitFlags, notifyReady, replaceExisting, withCidfiles } from './unitflags.ts';
@@ -146,7 +147,7 @@ export function psRow(c: ContainerListItem, noTrunc: boolean) {
   const { config: cfg, state: st } = c;
   const status = st.status;
   const cmd = cfg.args.join(' ');
-  let text = 'Created';
+  let text = status === 'created' && st.pid ? 'Initialized' : 'Created';
   // Podman: "Up 5 seconds (healthy)" for a running container with a check.
   if (status === 'running') text = `Up ${humanDuration(Date.now() - new Date(st.startedAt).getTime())}${st.health ? ` (${st.health.status})` : ''}`;
   else if (status === 'paused') text = 'Paused';
@@ -389,6 +390,7 @@ const FACTORIES: Record<string, () => Command> = {
   run: makeRun, create: makeCreate, start: makeStart, stop: makeStop, kill: makeKill, restart: makeRestart,
   rm: makeRm, ps: makePs, logs: makeLogs, exec: makeExec, wait: makeWait, attach: makeAttach, top: makeTop,
   pause: () => makePause(true), unpause: () => makePause(false), rename: makeRename, stats: makeStats, update: makeUpdate, port: makePort,
+  init: makeInit,
 };
 
 export function register(program: Command, word?: string): void {
@@ -406,6 +408,7 @@ export function register(program: Command, word?: string): void {
   group.addCommand(makePrune());
   group.addCommand(makeExists());
   group.addCommand(makeCleanup());
+  group.addCommand(makeClone());
   registerFsGroup(group);
   program.addCommand(group);
 }

@@ -45,6 +45,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   image: [image, 'Manage images'],
   images: [image, 'List images in local storage'],
   import: [image, 'Import a tarball to create a filesystem image'],
+  init: [container, 'Initialize one or more containers'],
   info: [system, 'Display husk system information'],
   inspect: [system, 'Display the configuration of a container or image'],
   kube: [kube, 'Play containers, pods or volumes from a structured file'],

@@ -9,7 +9,7 @@ export type Kind = 'call' | 'iter';
 type Table<T> = { [K in keyof T]-?: T[K] extends (...a: never[]) => AsyncIterable<unknown> ? 'iter' : 'call' };
 
 const containers = {
-  create: 'call', run: 'call', start: 'call', startAttach: 'call', attach: 'call', stop: 'call', kill: 'call',
+  create: 'call', run: 'call', start: 'call', init: 'call', clone: 'call', startAttach: 'call', attach: 'call', stop: 'call', kill: 'call',
   restart: 'call', pause: 'call', unpause: 'call', remove: 'call', prune: 'call', cleanup: 'call', healthcheck: 'call', list: 'call',
   get: 'call', exists: 'call', inspect: 'call', top: 'call', logs: 'iter', wait: 'call', stats: 'iter',
   rename: 'call', update: 'call', resize: 'call', mount: 'call', unmount: 'call', mounted: 'call', diff: 'call',
@@ -19,7 +19,7 @@ const containers = {
 const exec = { create: 'call', start: 'call', resize: 'call', inspect: 'call', remove: 'call' } as const satisfies Table<ExecAPI>;
 
 const pods = {
-  create: 'call', start: 'call', stop: 'call', restart: 'call', kill: 'call', pause: 'call', unpause: 'call',
+  create: 'call', clone: 'call', start: 'call', stop: 'call', restart: 'call', kill: 'call', pause: 'call', unpause: 'call',
   remove: 'call', prune: 'call', list: 'call', get: 'call', exists: 'call', inspect: 'call', top: 'call',
   logs: 'iter', stats: 'iter',
 } as const satisfies Table<PodsAPI>;

@@ -16,9 +16,9 @@ export function listContainers(e: EngineContext): Container[] {
   return e.db.list().map((c) => syncState(e, c));
 }
 
-/** Podman's status word for a state ("configured" is shown as Created). */
+/** Podman's status word for a state ("configured" is shown as Created; runtime-created by init as initialized). */
 export function statusWord(c: Container): string {
-  return c.state.status === 'created' && !c.state.pid ? 'created' : c.state.status;
+  return c.state.status === 'created' && c.state.pid ? 'initialized' : c.state.status;
 }
 
 export function inspectContainer(e: EngineContext, ref: string): Record<string, unknown> {
