@@ -65,6 +65,16 @@ export class ImageStore {
     return (this.db.prepare('SELECT size FROM layers WHERE digest = ?').get(diffID) as { size: number } | undefined)?.size;
   }
 
+  /** Every layer record, for consistency checks (system check). */
+  layerRecords(): { digest: string; size: number; created: string }[] {
+    return this.db.prepare('SELECT digest, size, created FROM layers').all() as { digest: string; size: number; created: string }[];
+  }
+
+  /** Runs fn under the store's writer lock (system check's repairs). */
+  locked<T>(fn: () => Promise<T> | T): Promise<T> {
+    return this.lock(fn);
+  }
+
   /**
    * Unpacks an uncompressed layer stream, verifying its diff ID when one is
    * expected. Returns the diff ID; a layer already present is not unpacked

@@ -41,7 +41,9 @@ const networks = {
 } as const satisfies Table<NetworksAPI>;
 
 // unshare runs on the server's host with the server's stdio, as the interface says (the caller owns no streams).
-const system = { info: 'call', version: 'call', events: 'iter', unshare: 'call', migrate: 'call' } as const satisfies Table<SystemAPI>;
+const system = {
+  info: 'call', version: 'call', events: 'iter', unshare: 'call', migrate: 'call', df: 'call', prune: 'call', reset: 'call', check: 'call', renumber: 'call',
+} as const satisfies Table<SystemAPI>;
 
 export type Domain = Exclude<keyof Engine, 'close'>;
 
