@@ -8,7 +8,7 @@ import { commandPath, podmanError, podmanHelp } from './usage.ts';
 import { VERSION } from './version.ts';
 
 /** A command module; register may add only `word`'s command when it defines it alone. */
-type Loader = () => Promise<{ register(program: Command, word: string): void }>;
+type Loader = () => Promise<{ register(program: Command, word: string, tree?: () => Promise<Command>): void }>;
 
 const container: Loader = () => import('./container.ts');
 const image: Loader = () => import('./image.ts');
@@ -24,12 +24,14 @@ const build: Loader = () => import('./build.ts');
 const compose: Loader = () => import('./compose.ts');
 const kube: Loader = () => import('./kube.ts');
 const healthcheck: Loader = () => import('./healthcheck.ts');
+const completion: Loader = () => import('./completion.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
   attach: [container, 'Attach to a running container'],
   build: [build, 'Build an image using instructions from Containerfiles'],
   buildx: [build, 'Build images (buildx compatibility)'],
+  completion: [completion, 'Generate shell autocompletions'],
   compose: [compose, 'Define and run multi-container applications'],
   commit: [containerfs, 'Create new image based on the changed container'],
   container: [container, 'Manage containers'],
@@ -114,6 +116,23 @@ function buildProgram(): Command {
   return program;
 }
 
+/**
+ * Every command as its module defines it for its own word (some modules
+ * define a word differently alone, e.g. `play`), for `completion`: each
+ * comes from a scratch program, so no module's other commands double up.
+ */
+async function fullTree(): Promise<Command> {
+  const program = buildProgram();
+  for (const [name, [load]] of Object.entries(COMMANDS)) {
+    if (program.commands.some((c) => c.name() === name || c.aliases().includes(name))) continue; // an alias (umount)
+    const scratch = new Command().enablePositionalOptions();
+    (await load()).register(scratch, name);
+    const cmd = scratch.commands.find((c) => c.name() === name || c.aliases().includes(name));
+    if (cmd) program.addCommand(cmd);
+  }
+  return program;
+}
+
 /** First word that is not a global flag or its value. */
 function commandWord(argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
@@ -131,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
   const entry = word ? COMMANDS[word] : undefined;
   if (entry) {
     const mod = await entry[0]();
-    mod.register(program, word!);
+    mod.register(program, word!, fullTree);
   } else {
     // Help or an unknown command: list every command without loading modules.
     for (const [name, [, desc]] of Object.entries(COMMANDS)) program.command(name).description(desc);
