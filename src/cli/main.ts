@@ -25,6 +25,7 @@ const compose: Loader = () => import('./compose.ts');
 const kube: Loader = () => import('./kube.ts');
 const healthcheck: Loader = () => import('./healthcheck.ts');
 const completion: Loader = () => import('./completion.ts');
+const manifest: Loader = () => import('./manifest.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
@@ -56,6 +57,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   login: [registry, 'Log in to a container registry'],
   logout: [registry, 'Log out of a container registry'],
   logs: [container, 'Fetch the logs of one or more containers'],
+  manifest: [manifest, 'Manipulate manifest lists and image indexes'],
   mount: [containerfs, "Mount a working container's root filesystem"],
   network: [network, 'Manage networks'],
   pause: [container, 'Pause all the processes in one or more containers'],

@@ -29,6 +29,8 @@ const images = {
   push: 'call', tag: 'call', untag: 'call', remove: 'call', prune: 'call', import: 'call', load: 'call',
   save: 'call', search: 'call', mount: 'call', unmount: 'call', mounted: 'call', login: 'call',
   loginUser: 'call', logout: 'call', derive: 'call', cacheGet: 'call', cachePut: 'call',
+  manifestCreate: 'call', manifestAdd: 'call', manifestAnnotate: 'call', manifestRemoveEntry: 'call', manifestInspect: 'call',
+  manifestExists: 'call', manifestDelete: 'call', manifestPush: 'call',
 } as const satisfies Table<ImagesAPI>;
 
 const volumes = {
