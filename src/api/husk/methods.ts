@@ -35,6 +35,7 @@ const images = {
 
 const volumes = {
   create: 'call', list: 'call', inspect: 'call', exists: 'call', remove: 'call', prune: 'call', export: 'call', import: 'call',
+  mount: 'call', unmount: 'call', reload: 'call',
 } as const satisfies Table<VolumesAPI>;
 
 const networks = {

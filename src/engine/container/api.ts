@@ -205,6 +205,8 @@ export interface CommitOptions {
 export interface DiffOptions {
   /** Also accept an image (its top layer against the layers below) when no container has that name, as `husk diff` does. */
   images?: boolean;
+  /** Only an image (its top layer against the layers below), never a container (`image diff`). */
+  imageOnly?: boolean;
 }
 
 export interface FileChange {

@@ -207,6 +207,10 @@ export class LocalContainers implements ContainersAPI {
 
   async diff(ref: string, o: DiffOptions = {}): Promise<FileChange[]> {
     const F = await import('./containerfs.ts');
+    if (o.imageOnly) {
+      this.#e.images.resolve(ref); // NO_SUCH_IMAGE for a name that is no image
+      return F.imageDiff(this.#e, ref);
+    }
     try {
       return F.containerDiff(this.#e, ref);
     } catch (err) {
