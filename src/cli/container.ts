@@ -7,7 +7,7 @@ import { parseFilters } from '../specgen/filters.ts';
 import { ago, collect, connectFor, each, humanDuration, parseIntFlag, parseTime, print, printReports } from './common.ts';
 import { renderList } from './format/index.ts';
 import { registerGroup as registerFsGroup } from './containerfs.ts';
-import { makeClone, makeInit } from './container-more.ts';
+import { makeClone, makeInit, makeRunlabel } from './container-more.ts';
 import { addCreateFlags, addResourceFlags, intentFrom, pullOptions, resourcesFrom, writeCidfile } from './createflags.ts';
 import { makeExec } from './exec.ts';
 import { addCidfileFlag, addUnitFlags, notifyReady, replaceExisting, withCidfiles } from './unitflags.ts';
@@ -409,6 +409,7 @@ export function register(program: Command, word?: string): void {
   group.addCommand(makeExists());
   group.addCommand(makeCleanup());
   group.addCommand(makeClone());
+  group.addCommand(makeRunlabel());
   registerFsGroup(group);
   program.addCommand(group);
 }

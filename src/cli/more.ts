@@ -46,3 +46,4 @@ export function registerVolumeMore(group: Command): void {
       if (r.removed.length) print(`Removed:\n${r.removed.join('\n')}`);
     }));
 }
+

@@ -2,10 +2,10 @@
 // mount/unmount/reload, with real images and volumes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { FIXTURES, Store } from '../helpers.ts';
+import { FIXTURES, HUSK, Store } from '../helpers.ts';
 
 const s = new Store();
 let server: Server;
@@ -75,4 +75,29 @@ test('volume mount/unmount: a tmpfs volume is mounted on its mountpoint and unmo
   const reload = s.husk(['volume', 'reload']);
   assert.deepEqual([reload.code, reload.stdout], [0, '']);
   s.ok(['volume', 'rm', 'tv', 'plain']);
+});
+
+test('container runlabel: --display as 037-runlabel.bats; a missing label is 125; the label runs with its exit code', () => {
+  const ctx = join(s.dir, 'runlabel');
+  mkdirSync(ctx);
+  writeFileSync(join(ctx, 'Containerfile'), [
+    'FROM busybox',
+    'LABEL INSTALL podman run -t -i --rm \\${OPT1} --privileged -v /:/host -e HOMEDIR=\\$HOME -e NAME=\\${NAME} -e IMAGE=\\${IMAGE} -e CONFDIR=/etc/\\${NAME} \\${IMAGE} \\${OPT2} /bin/install.sh \\${OPT3}',
+    'LABEL RUN touch \\${OPT1}/\\${NAME}.ran',
+    'LABEL FAIL false',
+    '',
+  ].join('\n'));
+  s.ok(['build', '-q', '-t', 'runlabel_image', ctx]);
+  const self = realpathSync(HUSK);
+  const home = process.env.HOME;
+  assert.equal(s.ok(['container', 'runlabel', '--opt1=r1', '--opt2=r2', '--opt3=r3', '--name', 'test1', '--display', 'install', 'runlabel_image']),
+    `command: ${self} run -t -i --rm r1 --privileged -v /:/host -e HOMEDIR=${home} -e NAME=test1 -e IMAGE=localhost/runlabel_image:latest -e CONFDIR=/etc/test1 localhost/runlabel_image:latest r2 /bin/install.sh r3`);
+  assert.equal(s.ok(['container', 'runlabel', '--opt3=r3', '--display', 'install', 'runlabel_image']),
+    `command: ${self} run -t -i --rm --privileged -v /:/host -e HOMEDIR=${home} -e NAME=runlabel_image -e IMAGE=localhost/runlabel_image:latest -e CONFDIR=/etc/runlabel_image localhost/runlabel_image:latest /bin/install.sh r3`);
+  const r = s.husk(['container', 'runlabel', '--display', 'nolabel', 'runlabel_image']);
+  assert.equal(r.code, 125);
+  assert.equal(r.stderr, 'Error: cannot find the value of label: nolabel in image: runlabel_image\n');
+  s.ok(['container', 'runlabel', '--opt1', ctx, 'run', 'runlabel_image']);
+  assert.ok(existsSync(join(ctx, 'runlabel_image.ran')), 'the RUN label ran on the host');
+  assert.equal(s.husk(['container', 'runlabel', 'fail', 'runlabel_image']).code, 1, 'the command\'s exit code');
 });
