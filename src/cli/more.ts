@@ -1,5 +1,5 @@
 // Smaller Podman commands registered into existing groups: image diff,
-// volume mount/unmount/reload. Flags → one engine call → output.
+// volume mount/unmount/reload, network update. Flags → one engine call → output.
 import { Command } from 'commander';
 import { connectFor, each, print } from './common.ts';
 import { printChanges } from './containerfs.ts';
@@ -47,3 +47,16 @@ export function registerVolumeMore(group: Command): void {
     }));
 }
 
+
+export function makeNetworkUpdate(): Command {
+  const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter(Boolean)];
+  return new Command('update').description('Update an existing husk network')
+    .usage('[options] NETWORK')
+    .option('--dns-add <servers>', 'add network level nameservers', list, [])
+    .option('--dns-drop <servers>', 'remove network level nameservers', list, [])
+    .argument('<network>')
+    .action(async function (this: Command, name: string, o: Opts) {
+      await (await connectFor(this)).networks.update(name, { dnsAdd: o.dnsAdd, dnsDrop: o.dnsDrop });
+      print(name);
+    });
+}

@@ -101,3 +101,18 @@ test('container runlabel: --display as 037-runlabel.bats; a missing label is 125
   assert.ok(existsSync(join(ctx, 'runlabel_image.ran')), 'the RUN label ran on the host');
   assert.equal(s.husk(['container', 'runlabel', 'fail', 'runlabel_image']).code, 1, 'the command\'s exit code');
 });
+
+test('network update --dns-add/--dns-drop: the network config\'s DNS servers; the default network and bad addresses are refused', () => {
+  s.ok(['network', 'create', 'upd']);
+  assert.equal(s.ok(['network', 'update', '--dns-add', '8.8.8.8,1.1.1.1', 'upd']), 'upd');
+  const servers = () => s.ok(['network', 'inspect', '--format', '{{json .network_dns_servers}}', 'upd']);
+  assert.equal(servers(), '["8.8.8.8","1.1.1.1"]');
+  s.ok(['network', 'update', '--dns-drop', '8.8.8.8', '--dns-add', '9.9.9.9', 'upd']);
+  assert.equal(servers(), '["1.1.1.1","9.9.9.9"]');
+  const bad = s.husk(['network', 'update', '--dns-add', 'nope', 'upd']);
+  assert.equal(bad.code, 125);
+  assert.equal(bad.stderr, 'Error: nope is not a valid IP address\n');
+  assert.equal(s.husk(['network', 'update', '--dns-add', '8.8.8.8', 'podman']).code, 125);
+  assert.equal(s.husk(['network', 'update', '--dns-add', '8.8.8.8', 'nosuchnet']).code, 125);
+  s.ok(['network', 'rm', 'upd']);
+});

@@ -40,7 +40,7 @@ const volumes = {
 
 const networks = {
   create: 'call', list: 'call', inspect: 'call', exists: 'call', remove: 'call', prune: 'call', connect: 'call',
-  disconnect: 'call', reload: 'call',
+  disconnect: 'call', reload: 'call', update: 'call',
 } as const satisfies Table<NetworksAPI>;
 
 // unshare runs on the server's host with the server's stdio, as the interface says (the caller owns no streams).
