@@ -4,6 +4,7 @@
 import type { PruneReport } from '../api.ts';
 import type { EngineContext } from '../context.ts';
 import { LocalContainers } from '../container/local.ts';
+import { syncState } from '../container/lifecycle.ts';
 import { rootfsPaths } from '../container/rootfs.ts';
 import { LocalImages } from '../image/local.ts';
 import { LocalNetworks } from '../network/local.ts';
@@ -18,9 +19,10 @@ const ok = (r: PruneReport[]) => r.filter((x) => !x.error);
 export async function systemPrune(e: EngineContext, o: SystemPruneOptions = {}): Promise<SystemPruneReport> {
   const filters = o.filters;
   // Sizes are taken before the data goes; only what was then removed counts.
-  const upper = new Map(e.db.list().map((c) => [c.config.id, () => du(rootfsPaths(e.containerDir(c.config.id)).upper)]));
   const pods = await new LocalPods(e).prune();
-  const containerSizes = new Map([...upper].map(([id, size]) => [id, size()]));
+  // Only what a container prune may remove is measured (not running, paused or initialized ones).
+  const stopped = e.db.list().map((c) => syncState(e, c)).filter((c) => c.state.status === 'exited' || c.state.status === 'stopped' || (c.state.status === 'created' && !c.state.pid));
+  const containerSizes = new Map(stopped.map((c) => [c.config.id, du(rootfsPaths(e.containerDir(c.config.id)).upper)]));
   const containers = await new LocalContainers(e).prune({ filters });
   for (const r of containers) if (!r.error) r.size ??= containerSizes.get(r.id) ?? 0;
   const networks = await new LocalNetworks(e).prune({ filters });
