@@ -22,7 +22,9 @@ test('init: the container is runtime-created but its process has not run; start 
   assert.ok(existsSync(`/proc/${pid}`));
   assert.doesNotMatch(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /sleep/);
   assert.equal(s.ok(['logs', 'i1']), '');
-  assert.match(s.ok(['ps', '-a', '--filter', 'name=i1', '--format', '{{.Status}}']), /^Initialized$/);
+  assert.equal(s.ok(['ps', '-a', '--filter', 'name=i1', '--format', '{{.Status}} {{.State}}']), 'Initialized initialized');
+  assert.equal(s.ok(['ps', '-a', '--filter', 'status=initialized', '--format', '{{.Names}}']), 'i1');
+  assert.equal(s.ok(['ps', '-a', '--filter', 'status=created', '--format', '{{.Names}}']), '', 'initialized is not created');
   // Podman: "has already been created in runtime", exit 125.
   const again = s.husk(['container', 'init', 'i1']);
   assert.equal(again.code, 125);
