@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PACKAGES="crun runc conmon catatonit busybox-static golang-github-containers-common uidmap fuse-overlayfs slirp4netns iptables procps util-linux tar gzip ca-certificates gcc libc6-dev docker-registry skopeo apache2-utils netavark aardvark-dns iproute2 docker-compose python3-docker mmdebstrap systemd python3"
+PACKAGES="crun runc conmon catatonit busybox-static golang-github-containers-common uidmap fuse-overlayfs slirp4netns iptables procps util-linux tar gzip ca-certificates gcc libc6-dev docker-registry skopeo apache2-utils netavark aardvark-dns iproute2 docker-compose python3-docker mmdebstrap systemd python3 bash-completion zsh fish"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
@@ -36,6 +36,10 @@ sh test/fixtures/build.sh
 # After a rebuild, `sh scripts/install.sh` refreshes it.
 echo "==> install /usr/local/lib/husk"
 sh scripts/install.sh /usr/local/lib/husk /usr/local/bin/husk
+
+# bash completion, generated from husk's own command definitions; bash-completion loads it on demand.
+mkdir -p /usr/share/bash-completion/completions
+husk completion bash > /usr/share/bash-completion/completions/husk
 
 # systemd (docs/systemd.md): the Quadlet generators where systemd has
 # generator directories, and the boot service for --restart=always

@@ -7,6 +7,7 @@ import { parseFilters } from '../specgen/filters.ts';
 import { ago, collect, connectFor, each, humanDuration, parseIntFlag, parseTime, print, printReports, warn } from './common.ts';
 import { renderList } from './format/index.ts';
 import { registerGroup as registerFsGroup } from './containerfs.ts';
+import { makeClone, makeInit, makeRunlabel } from './container-more.ts';
 import { addCreateFlags, addResourceFlags, intentFrom, pullOptions, resourcesFrom, writeCidfile } from './createflags.ts';
 import { makeExec } from './exec.ts';
 import { addCidfileFlag, addUnitFlags, replaceExisting, withCidfiles, withUnitSpec } from './unitflags.ts';
@@ -181,7 +182,7 @@ export function psRow(c: ContainerListItem, noTrunc: boolean) {
   const { config: cfg, state: st } = c;
   const status = st.stopping && st.status === 'running' ? 'stopping' : st.status;
   const cmd = cfg.args.join(' ');
-  let text = 'Created';
+  let text = status === 'created' && st.pid ? 'Initialized' : 'Created';
   // Podman: "Up 5 seconds (healthy)" for a running container with a check.
   if (status === 'running') text = `Up ${humanDuration(Date.now() - new Date(st.startedAt).getTime())}${st.health ? ` (${st.health.status})` : ''}`;
   else if (status === 'paused') text = 'Paused';
@@ -191,7 +192,7 @@ export function psRow(c: ContainerListItem, noTrunc: boolean) {
     ID: noTrunc ? cfg.id : cfg.id.slice(0, 12), Id: cfg.id, Image: cfg.imageName, ImageID: cfg.imageId,
     Command: noTrunc || cmd.length <= 17 ? cmd : `${cmd.slice(0, 17)}...`, CreatedHuman: ago(cfg.created),
     Created: Math.floor(new Date(cfg.created).getTime() / 1000), CreatedAt: cfg.created, RunningFor: ago(cfg.created),
-    Status: text, State: status, Ports: formatPorts(cfg.ports), Names: cfg.name, Labels: cfg.intent.labels ?? {}, Pid: st.pid,
+    Status: text, State: status === 'created' && st.pid ? 'initialized' : status, Ports: formatPorts(cfg.ports), Names: cfg.name, Labels: cfg.intent.labels ?? {}, Pid: st.pid,
     // Podman's psReporter method: {{.Label "key"}} (040-ps.bats); dropped from JSON.
     Label: (k: string) => cfg.intent.labels?.[k] ?? '',
     ExitCode: st.exitCode, Exited: status === 'exited', AutoRemove: !!cfg.intent.autoRemove,
@@ -451,6 +452,7 @@ const FACTORIES: Record<string, () => Command> = {
   run: makeRun, create: makeCreate, start: makeStart, stop: makeStop, kill: makeKill, restart: makeRestart,
   rm: makeRm, ps: makePs, logs: makeLogs, exec: makeExec, wait: makeWait, attach: makeAttach, top: makeTop,
   pause: () => makePause(true), unpause: () => makePause(false), rename: makeRename, stats: makeStats, update: makeUpdate, port: makePort,
+  init: makeInit,
 };
 
 export function register(program: Command, word?: string): void {
@@ -468,6 +470,8 @@ export function register(program: Command, word?: string): void {
   group.addCommand(makePrune());
   group.addCommand(makeExists());
   group.addCommand(makeCleanup());
+  group.addCommand(makeClone());
+  group.addCommand(makeRunlabel());
   registerFsGroup(group);
   program.addCommand(group);
 }

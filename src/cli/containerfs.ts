@@ -47,7 +47,7 @@ function makeCp(): Command {
     });
 }
 
-function printChanges(list: FileChange[], format: string | undefined): void {
+export function printChanges(list: FileChange[], format: string | undefined): void {
   if (format === 'json') {
     // Podman leaves out empty lists.
     const by = (k: FileChange['kind']) => list.filter((c) => c.kind === k).map((c) => c.path);

@@ -1,6 +1,7 @@
 // Image commands over the local store: images, rmi, import, load, save,
 // tag, inspect... They parse flags, call the images domain of the engine and
 // format what it returns.
+import { makeImageDiff } from './more.ts';
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import type { ImageRemoveReport, ImageSummary } from '../engine/image/api.ts';
@@ -270,6 +271,7 @@ export function register(program: Command): void {
   group.addCommand(makeHistory());
   group.addCommand(makePrune());
   group.addCommand(makeTree());
+  group.addCommand(makeImageDiff());
   group.addCommand(makeBuild());
   group.addCommand(makeMount());
   group.addCommand(makeUnmount('unmount').alias('umount'));

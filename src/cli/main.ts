@@ -9,7 +9,7 @@ import { commandPath, podmanError, podmanHelp } from './usage.ts';
 import { VERSION } from './version.ts';
 
 /** A command module; register may add only `word`'s command when it defines it alone. */
-type Loader = () => Promise<{ register(program: Command, word: string): void }>;
+type Loader = () => Promise<{ register(program: Command, word: string, tree?: () => Promise<Command>): void }>;
 
 const container: Loader = () => import('./container.ts');
 const image: Loader = () => import('./image.ts');
@@ -26,6 +26,8 @@ const compose: Loader = () => import('./compose.ts');
 const kube: Loader = () => import('./kube.ts');
 const healthcheck: Loader = () => import('./healthcheck.ts');
 const autoupdate: Loader = () => import('./autoupdate.ts');
+const completion: Loader = () => import('./completion.ts');
+const manifest: Loader = () => import('./manifest.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
@@ -33,6 +35,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   'auto-update': [autoupdate, 'Auto update containers according to their auto-update policy'],
   build: [build, 'Build an image using instructions from Containerfiles'],
   buildx: [build, 'Build images (buildx compatibility)'],
+  completion: [completion, 'Generate shell autocompletions'],
   compose: [compose, 'Define and run multi-container applications'],
   commit: [containerfs, 'Create new image based on the changed container'],
   container: [container, 'Manage containers'],
@@ -48,6 +51,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   image: [image, 'Manage images'],
   images: [image, 'List images in local storage'],
   import: [image, 'Import a tarball to create a filesystem image'],
+  init: [container, 'Initialize one or more containers'],
   info: [system, 'Display husk system information'],
   inspect: [system, 'Display the configuration of a container or image'],
   kube: [kube, 'Play containers, pods or volumes from a structured file'],
@@ -56,6 +60,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   login: [registry, 'Log in to a container registry'],
   logout: [registry, 'Log out of a container registry'],
   logs: [container, 'Fetch the logs of one or more containers'],
+  manifest: [manifest, 'Manipulate manifest lists and image indexes'],
   mount: [containerfs, "Mount a working container's root filesystem"],
   network: [network, 'Manage networks'],
   pause: [container, 'Pause all the processes in one or more containers'],
@@ -161,6 +166,23 @@ function buildProgram(): Command {
   return program;
 }
 
+/**
+ * Every command as its module defines it for its own word (some modules
+ * define a word differently alone, e.g. `play`), for `completion`: each
+ * comes from a scratch program, so no module's other commands double up.
+ */
+async function fullTree(): Promise<Command> {
+  const program = buildProgram();
+  for (const [name, [load]] of Object.entries(COMMANDS)) {
+    if (program.commands.some((c) => c.name() === name || c.aliases().includes(name))) continue; // an alias (umount)
+    const scratch = new Command().enablePositionalOptions();
+    (await load()).register(scratch, name);
+    const cmd = scratch.commands.find((c) => c.name() === name || c.aliases().includes(name));
+    if (cmd) program.addCommand(cmd);
+  }
+  return program;
+}
+
 /** First word that is not a global flag or its value. */
 function commandWord(argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
@@ -178,7 +200,7 @@ async function main(argv: string[]): Promise<number> {
   const entry = word ? COMMANDS[word] : undefined;
   if (entry) {
     const mod = await entry[0]();
-    mod.register(program, word!);
+    mod.register(program, word!, fullTree);
   } else {
     // Help or an unknown command: list every command without loading modules.
     for (const [name, [, desc]] of Object.entries(COMMANDS)) program.command(name).description(desc);

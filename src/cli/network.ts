@@ -1,5 +1,6 @@
 // Network commands: create, ls, inspect, rm, exists, prune, connect, disconnect, reload.
 // Flags in, one call to the networks API, Podman's output out.
+import { makeNetworkUpdate } from './more.ts';
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import { parseFilters } from '../specgen/filters.ts';
@@ -15,6 +16,7 @@ function labels(items: string[]): Record<string, string> {
 
 export function register(program: Command): void {
   const group = new Command('network').description('Manage networks');
+  group.addCommand(makeNetworkUpdate());
   group.command('create').description('Create a network')
     .option('-d, --driver <driver>', 'Driver to manage the network', 'bridge')
     .option('--subnet <cidr>', 'Subnet in CIDR format')

@@ -2,6 +2,7 @@
 // inspect, top, logs, stats, exists, prune. Flags in, one call to the pods
 // API, Podman's output out.
 import { readFileSync } from 'node:fs';
+import { makePodClone } from './pod-clone.ts';
 import { Command, Option } from 'commander';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine, ItemReport } from '../engine/api.ts';
@@ -217,6 +218,7 @@ function makeStats(): Command {
 export function register(program: Command): void {
   const group = new Command('pod').description('Manage pods').enablePositionalOptions();
   group.addCommand(makeCreate());
+  group.addCommand(makePodClone());
   group.addCommand(makePs('ps').aliases(['ls', 'list']));
   group.addCommand(makeAction('start', 'Start one or more pods', (e, refs, o) => e.pods.start(refs, o), podIdFileFlag));
   group.addCommand(makeAction('stop', 'Stop one or more pods', (e, refs, o) => e.pods.stop(refs, { ...o, timeout: o.time }),

@@ -8,6 +8,7 @@ import type { Engine } from '../engine/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
 import { collect, connectFor, parseTime, print } from './common.ts';
 import { makeConnection } from './connection.ts';
+import { registerStoreCommands } from './system-more.ts';
 import { renderOne } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 import { API_VERSION, VERSION } from './version.ts';
@@ -195,5 +196,6 @@ export function register(program: Command): void {
   group.addCommand(makeMigrate());
   group.addCommand(makeService());
   group.addCommand(makeConnection());
+  registerStoreCommands(group);
   program.addCommand(group);
 }

@@ -1,5 +1,6 @@
 // Volume commands: create, ls, inspect, rm, prune, exists, export, import.
 // Flags in, one call to the volumes API, Podman's output out.
+import { registerVolumeMore } from './more.ts';
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import { parseFilters } from '../specgen/filters.ts';
@@ -22,6 +23,7 @@ function kv(items: string[], flag: string): Record<string, string> {
 
 export function register(program: Command): void {
   const group = new Command('volume').description('Manage volumes');
+  registerVolumeMore(group);
   group.command('create').description('Create a new volume')
     .option('-l, --label <label>', 'Set metadata for a volume (e.g., --label mykey=value)', collect, [])
     .option('-o, --opt <opt>', 'Set driver specific options (type, device, o)', collect, [])

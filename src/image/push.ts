@@ -22,6 +22,10 @@ export interface PushOptions extends RemoteOptions {
   /** Repositories on the same registry that may already hold the blobs (cross-repo mount). */
   mountFrom?: string[];
   onProgress?: (p: { kind: 'exists' | 'mounted' | 'upload' | 'manifest'; digest: string }) => void;
+  /** Put the manifest under its digest instead of the destination's tag (an entry of a manifest list). */
+  byDigest?: boolean;
+  /** The manifest as pushed (a manifest list records its digest, size and media type). */
+  onManifest?: (m: { digest: string; size: number; mediaType: string }) => void;
 }
 
 const COMPRESSED: Record<string, 'gzip' | 'zstd' | undefined> = {
@@ -100,8 +104,10 @@ export async function pushImage(store: ImageStore, source: string, destination: 
       bytes = Buffer.from(JSON.stringify(manifest));
       mediaType = MEDIA.ociManifest;
     }
-    const digest = await client.putManifest(ref.path, ref.tag ?? 'latest', bytes, mediaType);
+    const target = opts.byDigest ? `sha256:${createHash('sha256').update(bytes).digest('hex')}` : ref.tag ?? 'latest';
+    const digest = await client.putManifest(ref.path, target, bytes, mediaType);
     opts.onProgress?.({ kind: 'manifest', digest });
+    opts.onManifest?.({ digest, size: bytes.length, mediaType });
     return digest;
   } finally {
     client.close();

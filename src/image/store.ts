@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS images (
   id TEXT PRIMARY KEY, digest TEXT NOT NULL, config TEXT NOT NULL, manifest TEXT NOT NULL,
   layers TEXT NOT NULL, size INTEGER NOT NULL, created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS image_names (name TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);
+CREATE TABLE IF NOT EXISTS manifest_lists (name TEXT PRIMARY KEY, id TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS layer_blobs (diff_id TEXT NOT NULL, digest TEXT NOT NULL, media_type TEXT NOT NULL, size INTEGER NOT NULL,
   PRIMARY KEY (diff_id, digest));
 `;
@@ -63,6 +64,30 @@ export class ImageStore {
   /** Uncompressed size of a stored layer. */
   layerSize(diffID: string): number | undefined {
     return (this.db.prepare('SELECT size FROM layers WHERE digest = ?').get(diffID) as { size: number } | undefined)?.size;
+  }
+
+  /** A manifest list (image index) kept under a name, with its ID; undefined when there is none. */
+  getList(name: string): { id: string; data: string } | undefined {
+    return this.db.prepare('SELECT id, data FROM manifest_lists WHERE name = ?').get(name) as { id: string; data: string } | undefined;
+  }
+
+  /** Creates or replaces a manifest list. */
+  async putList(name: string, id: string, data: string): Promise<void> {
+    await this.lock(() => { this.db.prepare('INSERT OR REPLACE INTO manifest_lists (name, id, data) VALUES (?, ?, ?)').run(name, id, data); });
+  }
+
+  async removeList(name: string): Promise<boolean> {
+    return this.lock(() => this.db.prepare('DELETE FROM manifest_lists WHERE name = ?').run(name).changes > 0);
+  }
+
+  /** Every layer record, for consistency checks (system check). */
+  layerRecords(): { digest: string; size: number; created: string }[] {
+    return this.db.prepare('SELECT digest, size, created FROM layers').all() as { digest: string; size: number; created: string }[];
+  }
+
+  /** Runs fn under the store's writer lock (system check's repairs). */
+  locked<T>(fn: () => Promise<T> | T): Promise<T> {
+    return this.lock(fn);
   }
 
   /**

@@ -9,7 +9,7 @@ export type Kind = 'call' | 'iter';
 type Table<T> = { [K in keyof T]-?: T[K] extends (...a: never[]) => AsyncIterable<unknown> ? 'iter' : 'call' };
 
 const containers = {
-  create: 'call', run: 'call', start: 'call', startAttach: 'call', attach: 'call', stop: 'call', kill: 'call',
+  create: 'call', run: 'call', start: 'call', init: 'call', clone: 'call', startAttach: 'call', attach: 'call', stop: 'call', kill: 'call',
   restart: 'call', pause: 'call', unpause: 'call', remove: 'call', prune: 'call', cleanup: 'call', healthcheck: 'call', list: 'call',
   get: 'call', exists: 'call', inspect: 'call', top: 'call', logs: 'iter', wait: 'call', stats: 'iter',
   rename: 'call', update: 'call', resize: 'call', mount: 'call', unmount: 'call', mounted: 'call', diff: 'call',
@@ -19,7 +19,7 @@ const containers = {
 const exec = { create: 'call', start: 'call', resize: 'call', inspect: 'call', remove: 'call' } as const satisfies Table<ExecAPI>;
 
 const pods = {
-  create: 'call', start: 'call', stop: 'call', restart: 'call', kill: 'call', pause: 'call', unpause: 'call',
+  create: 'call', clone: 'call', start: 'call', stop: 'call', restart: 'call', kill: 'call', pause: 'call', unpause: 'call',
   remove: 'call', prune: 'call', list: 'call', get: 'call', exists: 'call', inspect: 'call', top: 'call',
   logs: 'iter', stats: 'iter',
 } as const satisfies Table<PodsAPI>;
@@ -29,19 +29,24 @@ const images = {
   push: 'call', tag: 'call', untag: 'call', remove: 'call', prune: 'call', import: 'call', load: 'call',
   save: 'call', search: 'call', mount: 'call', unmount: 'call', mounted: 'call', login: 'call',
   loginUser: 'call', logout: 'call', derive: 'call', cacheGet: 'call', cachePut: 'call',
+  manifestCreate: 'call', manifestAdd: 'call', manifestAnnotate: 'call', manifestRemoveEntry: 'call', manifestInspect: 'call',
+  manifestExists: 'call', manifestDelete: 'call', manifestPush: 'call',
 } as const satisfies Table<ImagesAPI>;
 
 const volumes = {
   create: 'call', list: 'call', inspect: 'call', exists: 'call', remove: 'call', prune: 'call', export: 'call', import: 'call',
+  mount: 'call', unmount: 'call', reload: 'call',
 } as const satisfies Table<VolumesAPI>;
 
 const networks = {
   create: 'call', list: 'call', inspect: 'call', exists: 'call', remove: 'call', prune: 'call', connect: 'call',
-  disconnect: 'call', reload: 'call',
+  disconnect: 'call', reload: 'call', update: 'call',
 } as const satisfies Table<NetworksAPI>;
 
 // unshare runs on the server's host with the server's stdio, as the interface says (the caller owns no streams).
-const system = { info: 'call', storePaths: 'call', version: 'call', events: 'iter', unshare: 'call', migrate: 'call', autoUpdate: 'call' } as const satisfies Table<SystemAPI>;
+const system = {
+  info: 'call', storePaths: 'call', version: 'call', events: 'iter', unshare: 'call', migrate: 'call', autoUpdate: 'call', df: 'call', prune: 'call', reset: 'call', check: 'call', renumber: 'call',
+} as const satisfies Table<SystemAPI>;
 
 export type Domain = Exclude<keyof Engine, 'close'>;
 

@@ -149,6 +149,22 @@ export interface ContainerStats {
   [key: string]: unknown;
 }
 
+/** `container clone`: the copy's name, resource overrides, and what happens to the original. */
+export interface CloneOptions {
+  /** Name of the copy (default: the original's name with `-clone`, then `-clone1`...). */
+  name?: string;
+  /** Image for the copy (default: the original's). */
+  image?: string;
+  /** Spec fields replacing the original's (resources: memory, cpus, cpusetCpus...). */
+  overrides?: Partial<ContainerSpec>;
+  /** Remove the original once the copy exists. */
+  destroy?: boolean;
+  /** With destroy: remove the original even when it runs. */
+  force?: boolean;
+  /** Start the copy. */
+  run?: boolean;
+}
+
 /** Resource limits that `update` may change on an existing container. */
 export interface ResourceUpdate {
   memory?: number;
@@ -197,6 +213,8 @@ export interface CommitOptions {
 export interface DiffOptions {
   /** Also accept an image (its top layer against the layers below) when no container has that name, as `husk diff` does. */
   images?: boolean;
+  /** Only an image (its top layer against the layers below), never a container (`image diff`). */
+  imageOnly?: boolean;
 }
 
 export interface FileChange {
@@ -234,6 +252,15 @@ export interface ContainersAPI {
   /** create + start + attach + wait (or create + start with `detach`). */
   run(spec: ContainerSpec, o?: RunOptions): Promise<RunReport>;
   start(refs: string[], o?: Selection): Promise<ItemReport[]>;
+  /**
+   * Podman's init: prepares each container as start would (mounts, network,
+   * conmon, the runtime's create) without starting its process; it is then
+   * `initialized` and a start runs it. CONTAINER_STATE when it is already
+   * created in the runtime or running.
+   */
+  init(refs: string[], o?: Selection): Promise<ItemReport[]>;
+  /** Creates a copy of a container from its stored spec with the given changes (Podman's container clone). */
+  clone(ref: string, o?: CloneOptions): Promise<Container>;
   /** Starts one container and attaches the given streams until it exits or the user detaches. */
   startAttach(ref: string, io: SessionIO): Promise<AttachReport>;
   attach(ref: string, io: SessionIO): Promise<AttachReport>;

@@ -290,6 +290,32 @@ export async function startContainer(e: EngineContext, ref: string, hooks: Start
   return c;
 }
 
+/** Runtime-created by init but not started (Podman's `initialized`): conmon and the runtime's init process wait. */
+export function isInitialized(c: Container): boolean {
+  return c.state.status === 'created' && c.state.pid > 0;
+}
+
+/**
+ * `husk init`: everything start does before the process runs (mounts,
+ * network, config.json, conmon and the runtime's create), leaving the
+ * container `initialized`; a later start only starts its process. Podman
+ * refuses containers that are already created in the runtime or running.
+ */
+export async function initContainer(e: EngineContext, ref: string): Promise<Container> {
+  const id = e.db.lookupId(ref);
+  return withLock(e.lockPath(id), async () => {
+    const c = syncState(e, e.db.get(id)!);
+    if (c.state.status !== 'created' && c.state.status !== 'exited' && c.state.status !== 'stopped' || isInitialized(c)) {
+      throw containerState(`container ${id} has already been created in runtime: container state improper`);
+    }
+    if (c.state.status === 'exited' || c.state.status === 'stopped') await cleanupLocked(e, c, { keep: true });
+    if (c.config.pod && !c.config.isInfra) await (await import('../pod/pods.ts')).ensureInfraRunning(e, c.config.pod);
+    await init(e, e.db.get(id)!);
+    e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'init', Type: 'container' });
+    return e.db.get(id)!;
+  });
+}
+
 /** start, the container's lock held (the restart policy takes it to check and start at once). */
 export async function startLocked(e: EngineContext, id: string, hooks: StartHooks & { byPolicy?: boolean } = {}): Promise<Container> {
   {
@@ -303,7 +329,8 @@ export async function startLocked(e: EngineContext, id: string, hooks: StartHook
       const dep = syncState(e, getContainer(e, r));
       if (dep.state.status !== 'running') await startContainer(e, dep.config.id);
     }
-    await init(e, e.db.get(id)!, hooks.byPolicy);
+    // An initialized container (`husk init`) is runtime-created already: only its process starts.
+    if (!isInitialized(c)) await init(e, e.db.get(id)!, hooks.byPolicy);
     c = e.db.get(id)!;
     await hooks.beforeStart?.(c);
     try {
@@ -443,7 +470,8 @@ export async function stopContainer(e: EngineContext, ref: string, timeout?: num
     const c = syncState(e, e.db.get(id)!);
     // Also when already exited: a restart the policy has scheduled (its backoff) is called off.
     markStoppedByUser(e, id);
-    if (c.state.status === 'running' || c.state.status === 'paused') {
+    if (isInitialized(c)) await killInitialized(e, c);
+    else if (c.state.status === 'running' || c.state.status === 'paused') {
       const rt = e.runtime(c.config.runtime);
       const t = timeout ?? c.config.intent.stopTimeout ?? 10;
       if (c.state.status === 'paused') await rt.resume(id).catch(() => {});
@@ -477,6 +505,12 @@ export async function restartContainer(e: EngineContext, ref: string, timeout?: 
   const id = e.db.lookupId(ref);
   await stopContainer(e, id, timeout, warnings);
   return startContainer(e, id);
+}
+
+/** Kills the runtime's waiting init process of an initialized container; conmon then records the exit. */
+async function killInitialized(e: EngineContext, c: Container): Promise<void> {
+  await e.runtime(c.config.runtime).kill(c.config.id, '9', true).catch(() => {});
+  await waitForExit(e, c.config.id, 30_000);
 }
 
 function releaseUserns(e: EngineContext, id: string): void {
@@ -527,7 +561,9 @@ export async function removeContainer(e: EngineContext, ref: string, opts: { for
       throw new HuskError('CONTAINER_IN_USE', `container ${id} has dependent containers which must be removed before it: ${deps.map((d) => d.config.id).join(', ')}: container already exists`);
     }
     const s = syncState(e, c);
-    if (s.state.status === 'running' || s.state.status === 'paused') {
+    // Podman removes an initialized container without force: nothing of the user's runs yet.
+    if (isInitialized(s)) await killInitialized(e, s);
+    else if (s.state.status === 'running' || s.state.status === 'paused') {
       if (!opts.force) {
         throw containerState(`cannot remove container ${id} as it is ${s.state.stopping ? 'stopping' : s.state.status} - running or paused containers cannot be removed without force: container state improper`);
       }

@@ -10,7 +10,7 @@ import { HuskError, invalidArgument } from '../../common/errors.ts';
 import type { Filters } from '../../specgen/filters.ts';
 import type { EnginePullOptions } from '../image/pull.ts';
 import type {
-  AttachReport, CommitOptions, Container, ContainerInspect, ContainerListItem, ContainerSpec, ContainersAPI, ContainerStats,
+  AttachReport, CloneOptions, CommitOptions, Container, ContainerInspect, ContainerListItem, ContainerSpec, ContainersAPI, ContainerStats,
   CopyOptions, CreateOptions, DiffOptions, FileChange, HealthcheckReport, KillOptions, ListOptions, LogLine, LogOptions, RemoveOptions,
   PathStat, ResourceUpdate, RunOptions, RunReport, Selection, StatsOptions, StopOptions, WaitOptions,
 } from './api.ts';
@@ -48,6 +48,15 @@ export class LocalContainers implements ContainersAPI {
     // Podman (045-start.bats): --all with names is a contradiction, unless filters narrow the names.
     if (o.all && refs.length && !o.filters) throw invalidArgument('either start all containers or the container(s) provided in the arguments');
     return this.#batch(refs, o, (c) => c.state.status !== 'running', async (r) => (await L.startContainer(this.#e, r)).config.id);
+  }
+
+  async init(refs: string[], o: Selection = {}): Promise<ItemReport[]> {
+    const L = await lifecycle();
+    return this.#batch(refs, o, (c) => c.state.status === 'created' && !c.state.pid, async (r) => (await L.initContainer(this.#e, r)).config.id);
+  }
+
+  async clone(ref: string, o: CloneOptions = {}): Promise<Container> {
+    return (await import('./clone.ts')).cloneContainer(this.#e, ref, o);
   }
 
   async startAttach(ref: string, io: SessionIO): Promise<AttachReport> {
@@ -211,6 +220,10 @@ export class LocalContainers implements ContainersAPI {
 
   async diff(ref: string, o: DiffOptions = {}): Promise<FileChange[]> {
     const F = await import('./containerfs.ts');
+    if (o.imageOnly) {
+      this.#e.images.resolve(ref); // NO_SUCH_IMAGE for a name that is no image
+      return F.imageDiff(this.#e, ref);
+    }
     try {
       return F.containerDiff(this.#e, ref);
     } catch (err) {

@@ -19,7 +19,7 @@ export function listContainers(e: EngineContext): Container[] {
 /** Podman's status word for a state ("configured" is shown as Created; `stopping` while a stop waits). */
 export function statusWord(c: Container): string {
   if (c.state.stopping && c.state.status === 'running') return 'stopping';
-  return c.state.status === 'created' && !c.state.pid ? 'created' : c.state.status;
+  return c.state.status === 'created' && c.state.pid ? 'initialized' : c.state.status;
 }
 
 export function inspectContainer(e: EngineContext, ref: string): Record<string, unknown> {

@@ -12,7 +12,7 @@ import type { ListOptions, Selection } from './api.ts';
 import { syncState } from './lifecycle.ts';
 import { healthcheckOf } from './health-timer.ts';
 
-const STATUSES = ['created', 'running', 'paused', 'exited', 'stopped', 'unknown', 'removing'];
+const STATUSES = ['created', 'initialized', 'running', 'paused', 'exited', 'stopped', 'unknown', 'removing'];
 const HEALTH = ['healthy', 'unhealthy', 'starting', 'none'];
 
 /** Every container, its state brought up to date, newest first. */
@@ -35,6 +35,9 @@ export function containerMatchers(e: EngineContext, pods: Map<string, string>): 
     },
     status: (v) => {
       if (!STATUSES.includes(v)) throw invalidArgument(`invalid status "${v}": must be one of ${STATUSES.join(', ')}`);
+      // Podman's initialized: runtime-created by init, not started (husk records it as created with a pid).
+      if (v === 'initialized') return (c) => c.state.status === 'created' && c.state.pid > 0;
+      if (v === 'created') return (c) => c.state.status === 'created' && !c.state.pid;
       return (c) => c.state.status === v;
     },
     label: labelMatcher((c) => c.config.intent.labels),

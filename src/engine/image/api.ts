@@ -170,6 +170,40 @@ export interface LoginOptions {
   certDir?: string;
 }
 
+/** A manifest list (OCI image index) as stored and pushed. */
+export interface ManifestList {
+  schemaVersion: 2;
+  mediaType?: string;
+  manifests: {
+    mediaType: string;
+    digest: string;
+    size: number;
+    platform?: { architecture: string; os: string; variant?: string; 'os.version'?: string; 'os.features'?: string[] };
+    annotations?: Record<string, string>;
+  }[];
+  annotations?: Record<string, string>;
+}
+
+/** The platform and annotations of a list entry (default: the image's own platform). */
+export interface ManifestAddOptions {
+  arch?: string;
+  os?: string;
+  variant?: string;
+  osVersion?: string;
+  features?: string[];
+  annotations?: Record<string, string>;
+}
+
+export interface ManifestAnnotateOptions extends ManifestAddOptions {
+  /** Annotate the index itself instead of an entry. */
+  index?: boolean;
+}
+
+export interface ManifestPushOptions extends RegistryOptions {
+  /** Remove the local list once pushed. */
+  rm?: boolean;
+}
+
 export interface ImagesAPI {
   list(o?: ImageListOptions): Promise<ImageSummary[]>;
   /** The stored record (NO_SUCH_IMAGE if unknown). */
@@ -213,6 +247,20 @@ export interface ImagesAPI {
   /** Returns the image ID. */
   unmount(ref: string): Promise<string>;
   mounted(): Promise<{ id: string; names: string[]; path: string }[]>;
+  /** Creates a manifest list named `name` (short names go under localhost/) from local images; amend: add to an existing one. Returns the list's ID. */
+  manifestCreate(name: string, images: string[], o?: { amend?: boolean }): Promise<string>;
+  /** Adds a local image (or replaces its entry); returns the list's ID. */
+  manifestAdd(list: string, image: string, o?: ManifestAddOptions): Promise<string>;
+  /** Sets an entry's (by manifest digest) or, with index, the list's annotations and platform fields. */
+  manifestAnnotate(list: string, digest: string, o: ManifestAnnotateOptions): Promise<string>;
+  /** Removes the entry with that digest. */
+  manifestRemoveEntry(list: string, digest: string): Promise<string>;
+  manifestInspect(list: string): Promise<ManifestList>;
+  manifestExists(list: string): Promise<boolean>;
+  /** Deletes manifest lists (not the images they name). */
+  manifestDelete(lists: string[]): Promise<ItemReport[]>;
+  /** Pushes the entries' images by digest and then the index to the destination; returns the index's digest. */
+  manifestPush(list: string, destination: string, o?: ManifestPushOptions): Promise<string>;
   /** Checks the credentials against the registry, then stores them; returns the auth file key ("host[/path]"). */
   login(registry: string, o: LoginOptions): Promise<string>;
   /** The user stored for a registry (INVALID_ARGUMENT when not logged in). */

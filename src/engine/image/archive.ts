@@ -25,8 +25,23 @@ async function withPath<T>(ctx: EngineContext, source: string | NodeJS.ReadableS
   }
 }
 
+async function download(url: string): Promise<NodeJS.ReadableStream> {
+  const { HuskError } = await import('../../common/errors.ts');
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (err) {
+    throw new HuskError('ENGINE', `downloading ${url}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+  }
+  if (!res.ok || !res.body) throw new HuskError('ENGINE', `downloading ${url}: invalid status code ${res.status} (${res.statusText})`);
+  const { Readable } = await import('node:stream');
+  return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+}
+
 export async function importImage(ctx: EngineContext, source: string | NodeJS.ReadableStream, o: ImageImportOptions = {}): Promise<ImageRecord> {
   const { importTarball } = await import('../../image/import.ts');
+  // Podman imports from an http(s) URL too: the download is spooled like a stream.
+  if (typeof source === 'string' && /^https?:\/\//i.test(source)) source = await download(source);
   const img = await withPath(ctx, source, (path) => importTarball(ctx.images, path, o.reference, { changes: o.changes, message: o.message }));
   ctx.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'import', Type: 'image' });
   return img;

@@ -3,10 +3,11 @@
 // the tar code or the container lifecycle.
 import { HuskError } from '../../common/errors.ts';
 import type { ImageRecord } from '../../image/types.ts';
-import type { PruneReport } from '../api.ts';
+import type { ItemReport, PruneReport } from '../api.ts';
 import type { EngineContext } from '../context.ts';
 import { toReportError } from '../reports.ts';
 import type {
+  ManifestAddOptions, ManifestAnnotateOptions, ManifestList, ManifestPushOptions,
   HistoryEntry, ImageDeriveOptions, ImageInspect, ImageRemoveReport, ImagesAPI, ImageSummary, ImageTree, ImageImportOptions, ImageListOptions, LoginOptions,
   ImagePruneOptions, PullOptions, PushOptions, ImageRemoveOptions, SaveFormat, SearchOptions, SearchResult,
 } from './api.ts';
@@ -152,5 +153,46 @@ export class LocalImages implements ImagesAPI {
   async logout(registry: string | undefined, o?: { authfile?: string; all?: boolean }): Promise<string | undefined> {
     const { logout } = await import('./registry.ts');
     return logout(registry, o);
+  }
+
+  async manifestCreate(name: string, images: string[], o: { amend?: boolean } = {}): Promise<string> {
+    return (await import('./manifest.ts')).manifestCreate(this.#ctx, name, images, o);
+  }
+
+  async manifestAdd(list: string, image: string, o: ManifestAddOptions = {}): Promise<string> {
+    return (await import('./manifest.ts')).manifestAdd(this.#ctx, list, image, o);
+  }
+
+  async manifestAnnotate(list: string, digest: string, o: ManifestAnnotateOptions): Promise<string> {
+    return (await import('./manifest.ts')).manifestAnnotate(this.#ctx, list, digest, o);
+  }
+
+  async manifestRemoveEntry(list: string, digest: string): Promise<string> {
+    return (await import('./manifest.ts')).manifestRemoveEntry(this.#ctx, list, digest);
+  }
+
+  async manifestInspect(list: string): Promise<ManifestList> {
+    return (await import('./manifest.ts')).manifestInspect(this.#ctx, list);
+  }
+
+  async manifestExists(list: string): Promise<boolean> {
+    return (await import('./manifest.ts')).manifestExists(this.#ctx, list);
+  }
+
+  async manifestDelete(lists: string[]): Promise<ItemReport[]> {
+    const M = await import('./manifest.ts');
+    const out: ItemReport[] = [];
+    for (const l of lists) {
+      try {
+        out.push({ id: await M.manifestDelete(this.#ctx, l), rawInput: l });
+      } catch (err) {
+        out.push({ id: l, rawInput: l, error: toReportError(err) });
+      }
+    }
+    return out;
+  }
+
+  async manifestPush(list: string, destination: string, o: ManifestPushOptions = {}): Promise<string> {
+    return (await import('./manifest.ts')).manifestPush(this.#ctx, list, destination, o);
   }
 }

@@ -19,7 +19,7 @@ export interface RemoteFlags {
   creds?: string;
 }
 
-function credentials(registry: string, f: RemoteFlags): Credentials | undefined {
+export function credentials(registry: string, f: RemoteFlags): Credentials | undefined {
   if (f.creds) {
     const c = parseCreds(f.creds);
     return { username: c.username, password: c.password ?? '' };
@@ -63,7 +63,7 @@ export async function pull(e: EngineContext, name: string, o: EnginePullOptions 
   throw last instanceof Error ? last : new HuskError('REGISTRY', `unable to pull ${name}`);
 }
 
-export interface EnginePushOptions extends RemoteFlags, Pick<PushOptions, 'compressionFormat' | 'forceCompression' | 'onProgress'> {}
+export interface EnginePushOptions extends RemoteFlags, Pick<PushOptions, 'compressionFormat' | 'forceCompression' | 'onProgress' | 'byDigest' | 'onManifest'> {}
 
 /** Pushes a local image to DESTINATION (default: its own name). Returns the manifest digest. */
 export async function push(e: EngineContext, source: string, destination: string | undefined, o: EnginePushOptions = {}): Promise<string> {
@@ -79,7 +79,7 @@ export async function push(e: EngineContext, source: string, destination: string
     insecure: o.tlsVerify === false || (o.tlsVerify === undefined && !!reg?.insecure), certDir: o.certDir,
     credentials: credentials(registry, o), compressionFormat: o.compressionFormat, forceCompression: o.forceCompression,
     mountFrom: img.names.filter((n) => parseNormalized(n).domain === registry).map((n) => parseNormalized(n).path),
-    onProgress: o.onProgress,
+    onProgress: o.onProgress, byDigest: o.byDigest, onManifest: o.onManifest,
   });
   e.events.write({ ID: img.id, Name: full, Status: 'push', Type: 'image' });
   return digest;

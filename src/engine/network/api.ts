@@ -37,6 +37,12 @@ export interface NetworkConnectOptions {
   mac?: string;
 }
 
+/** `network update`: network-level DNS servers to drop, then to add (IP addresses). */
+export interface NetworkUpdateOptions {
+  dnsAdd?: string[];
+  dnsDrop?: string[];
+}
+
 export interface NetworksAPI {
   create(o?: NetworkCreateOptions): Promise<NetworkConfig>;
   /** Filters: name (regexp), id (prefix), driver, label, label!, until, dangling (true: no container uses it). */
@@ -58,4 +64,6 @@ export interface NetworksAPI {
    * are not running or have no network are skipped; named ones fail.
    */
   reload(refs: string[], o?: { all?: boolean }): Promise<ItemReport[]>;
+  /** Changes a network's own DNS servers (not the default network's); containers started afterwards get them. */
+  update(ref: string, o: NetworkUpdateOptions): Promise<void>;
 }

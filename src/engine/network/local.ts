@@ -5,7 +5,7 @@ import { HuskError, invalidArgument } from '../../common/errors.ts';
 import type { Filters, ItemReport, PruneReport } from '../api.ts';
 import type { EngineContext } from '../context.ts';
 import { toReportError } from '../reports.ts';
-import type { NetworkConfig, NetworkConnectOptions, NetworkCreateOptions, NetworksAPI } from './api.ts';
+import type { NetworkConfig, NetworkConnectOptions, NetworkCreateOptions, NetworksAPI, NetworkUpdateOptions } from './api.ts';
 
 const networks = () => import('./networks.ts');
 const DEFAULT = 'podman';
@@ -109,5 +109,9 @@ export class LocalNetworks implements NetworksAPI {
       if (r.error) report.error = toReportError(r.error);
       return report;
     });
+  }
+
+  async update(ref: string, o: NetworkUpdateOptions): Promise<void> {
+    await (await import('./update.ts')).updateNetwork(this.#e, ref, o);
   }
 }

@@ -96,9 +96,24 @@ export interface PodContainerStats extends ContainerStats {
   Pod: string;
 }
 
+/** `pod clone`: the copy's name and labels, and what happens to the original. */
+export interface PodCloneOptions {
+  /** Default: the original's name with `-clone` (then `-clone1`...). */
+  name?: string;
+  /** Added to (and overriding) the original's labels. */
+  labels?: Record<string, string>;
+  hostname?: string;
+  /** Remove the original pod (its running containers are stopped first). */
+  destroy?: boolean;
+  /** Start the copy. */
+  start?: boolean;
+}
+
 export interface PodsAPI {
   /** Creates the pod and its infra container (not started). */
   create(spec: PodSpec): Promise<PodConfig>;
+  /** A new pod with the original's settings and a copy of each member (Podman's pod clone). */
+  clone(ref: string, o?: PodCloneOptions): Promise<PodConfig>;
   /** Starts the infra container, then every member not running. */
   start(refs: string[], o?: PodSelection): Promise<ItemReport[]>;
   /** Stops the members, then the infra container. */

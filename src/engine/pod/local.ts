@@ -8,6 +8,7 @@ import type { LogLine } from '../container/api.ts';
 import { toReportError } from '../reports.ts';
 import type { Pod as PodRecord } from './pods.ts';
 import type {
+  PodCloneOptions,
   Pod, PodConfig, PodContainerStats, PodInspect, PodLogOptions, PodRemoveOptions, PodSelection, PodsAPI, PodSpec, PodStatsOptions,
 } from './api.ts';
 
@@ -33,6 +34,10 @@ export class LocalPods implements PodsAPI {
 
   async create(spec: PodSpec): Promise<PodConfig> {
     return (await pods()).createPod(this.#e, spec);
+  }
+
+  async clone(ref: string, o: PodCloneOptions = {}): Promise<PodConfig> {
+    return (await import('./clone.ts')).clonePod(this.#e, ref, o);
   }
 
   /** The refs a selection names: all pods, the newest, or the given ones (at least one). */

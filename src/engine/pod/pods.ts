@@ -117,7 +117,7 @@ export async function createPod(e: EngineContext, o: PodOptions = {}): Promise<P
 /** The structured part of the infra container's network settings (a pod's own, or a `--pod new:` member's). */
 type InfraNet = Pick<ContainerSpec, 'portMappings' | 'extraHosts'>;
 
-async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publish' | 'addHost'>, net: InfraNet): Promise<PodConfig> {
+export async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publish' | 'addHost'>, net: InfraNet): Promise<PodConfig> {
   if (o.name !== undefined && !NAME.test(o.name)) throw invalidArgument(`pod name "${o.name}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
   const infra = o.infra ?? true;
   if (o.exitPolicy !== undefined && !['continue', 'stop'].includes(o.exitPolicy)) throw invalidArgument(`invalid pod exit policy: "${o.exitPolicy}"`);

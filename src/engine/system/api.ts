@@ -1,6 +1,6 @@
 // The system domain of the engine API: host and store facts, events, and
 // store-wide maintenance.
-import type { Filters, ReportError } from '../api.ts';
+import type { Filters, PruneReport, ReportError } from '../api.ts';
 
 /** One event, as Podman's file backend records it. */
 export interface HuskEvent {
@@ -103,6 +103,58 @@ export interface AutoUpdateReport {
   error?: ReportError;
 }
 
+/** `system df` (Podman's SystemDfReport): sizes in bytes, times RFC 3339. */
+export interface SystemDfReport {
+  /** Every layer of every image, each counted once. */
+  ImagesSize: number;
+  /** One row per image name (a dangling image once, as <none>). */
+  Images: { Repository: string; Tag: string; ImageID: string; Created: string; Size: number; SharedSize: number; UniqueSize: number; Containers: number }[];
+  Containers: { ContainerID: string; Image: string; Command: string[]; LocalVolumes: number; Size: number; RWSize: number; Created: string; Status: string; Names: string }[];
+  /** Links: running containers using the volume; ReclaimableSize: its size when no container uses it. */
+  Volumes: { VolumeName: string; Links: number; Size: number; ReclaimableSize: number }[];
+}
+
+export interface SystemPruneOptions {
+  /** Every image no container uses, not only dangling ones. */
+  all?: boolean;
+  /** Volumes no container uses, too. */
+  volumes?: boolean;
+  /** label, label!, until: applied to containers, images, networks (and volumes). */
+  filters?: Filters;
+}
+
+export interface SystemPruneReport {
+  containers: PruneReport[];
+  pods: PruneReport[];
+  volumes: PruneReport[];
+  images: PruneReport[];
+  networks: PruneReport[];
+  /** Bytes freed, as far as known. */
+  reclaimedSpace: number;
+}
+
+export interface SystemCheckOptions {
+  /** Remove damaged images (and, with force, the containers using them or whose data is gone). */
+  repair?: boolean;
+  /** Repair even when containers must go (Podman's --force, RepairLossy). */
+  force?: boolean;
+  /** Unreferenced layers younger than this (ms) are not damage (a pull may be writing them); default 24 h. */
+  maxAge?: number;
+  /** Skip the slow checks (husk has none yet; accepted for Podman's flag). */
+  quick?: boolean;
+}
+
+/** What `system check` found (Podman's SystemCheckReport): problems by object, and what repair removed. */
+export interface SystemCheckReport {
+  errors: boolean;
+  layers: Record<string, string[]>;
+  images: Record<string, string[]>;
+  containers: Record<string, string[]>;
+  removedLayers: string[];
+  removedImages: string[];
+  removedContainers: string[];
+}
+
 export interface SystemAPI {
   info(): Promise<SystemInfo>;
   /** The store's directories alone (info's store.graphRoot/runRoot, without info's probes): where builds keep cache mounts and scratch files. */
@@ -119,4 +171,22 @@ export interface SystemAPI {
   migrate(): Promise<number | undefined>;
   /** Moves running containers labelled io.containers.autoupdate onto newer images (docs/systemd.md). */
   autoUpdate(o?: AutoUpdateOptions): Promise<AutoUpdateReport[]>;
+  /** Disk usage of images, containers and volumes. */
+  df(): Promise<SystemDfReport>;
+  /** Removes stopped containers, pods with none running, unused networks, dangling (all: unused) images and, with volumes, unused volumes. */
+  prune(o?: SystemPruneOptions): Promise<SystemPruneReport>;
+  /**
+   * Removes every container (running ones are killed), pod, volume, image
+   * and network, then the graph root and run root themselves. The engine is
+   * unusable afterwards.
+   */
+  reset(): Promise<void>;
+  /** Checks the store for inconsistencies (layers without records or images, images whose layers are gone, containers whose image or data is gone) and optionally repairs them. */
+  check(o?: SystemCheckOptions): Promise<SystemCheckReport>;
+  /**
+   * Podman 4's renumber reallocates lock numbers after a change of
+   * num_locks; husk's locks are files named after the object, so there is
+   * nothing to renumber: a no-op that succeeds.
+   */
+  renumber(): Promise<void>;
 }

@@ -1,7 +1,9 @@
 // The local implementation of the system domain: host facts, the event
 // log, and the rootless namespace. Heavy modules load on first use.
 import type { EngineContext } from '../context.ts';
-import type { AutoUpdateOptions, AutoUpdateReport, EventsOptions, HuskEvent, SystemAPI, SystemInfo, VersionReport } from './api.ts';
+import type {
+  AutoUpdateOptions, AutoUpdateReport, EventsOptions, HuskEvent, SystemAPI, SystemCheckOptions, SystemCheckReport, SystemDfReport, SystemInfo, SystemPruneOptions, SystemPruneReport, VersionReport,
+} from './api.ts';
 
 export class LocalSystem implements SystemAPI {
   readonly #ctx: EngineContext;
@@ -43,4 +45,22 @@ export class LocalSystem implements SystemAPI {
     const { autoUpdate } = await import('./autoupdate.ts');
     return autoUpdate(this.#ctx, o);
   }
+
+  async df(): Promise<SystemDfReport> {
+    return (await import('./df.ts')).systemDf(this.#ctx);
+  }
+
+  async prune(o: SystemPruneOptions = {}): Promise<SystemPruneReport> {
+    return (await import('./prune.ts')).systemPrune(this.#ctx, o);
+  }
+
+  async reset(): Promise<void> {
+    await (await import('./reset.ts')).systemReset(this.#ctx);
+  }
+
+  async check(o: SystemCheckOptions = {}): Promise<SystemCheckReport> {
+    return (await import('./check.ts')).systemCheck(this.#ctx, o);
+  }
+
+  async renumber(): Promise<void> {}
 }

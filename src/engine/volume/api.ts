@@ -69,4 +69,13 @@ export interface VolumesAPI {
    * a refused one stay.
    */
   import(name: string, source: AsyncIterable<Uint8Array>): Promise<void>;
+  /** Mounts a volume with mount options (tmpfs, device, bind) on its mountpoint; returns the mountpoint (also for plain ones). */
+  mount(name: string): Promise<string>;
+  /** Unmounts such a volume unless a running container uses it (then it stays mounted, as Podman's mount count keeps it). */
+  unmount(name: string): Promise<void>;
+  /**
+   * Podman re-reads volume plugins here; husk has only the local driver, so
+   * nothing is added or removed.
+   */
+  reload(): Promise<{ added: string[]; removed: string[] }>;
 }

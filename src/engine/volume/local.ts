@@ -78,4 +78,22 @@ export class LocalVolumes implements VolumesAPI {
   async import(name: string, source: AsyncIterable<Uint8Array>): Promise<void> {
     await (await import('./archive.ts')).importVolume(this.#e, name, source);
   }
+
+  async mount(name: string): Promise<string> {
+    const V = await volumes();
+    const v = V.getVolume(this.#e, name);
+    V.mountVolume(v);
+    return v.Mountpoint;
+  }
+
+  async unmount(name: string): Promise<void> {
+    const V = await volumes();
+    const v = V.getVolume(this.#e, name);
+    const running = V.volumeUsers(this.#e, name).some((id) => ['running', 'paused'].includes(this.#e.db.get(id)?.state.status ?? ''));
+    if (!running) V.unmountVolume(v);
+  }
+
+  async reload(): Promise<{ added: string[]; removed: string[] }> {
+    return { added: [], removed: [] };
+  }
 }
