@@ -11,9 +11,19 @@ type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const kube = () => import('../kube/index.ts');
 const warn = (line: string) => process.stderr.write(`WARN[0000] ${line}\n`);
 
-/** The file's text: a path, or "-" for stdin. */
-function readInput(file: string): { text: string; source: string } {
+/** The file's text: a path, an http(s) URL, or "-" for stdin. */
+async function readInput(file: string): Promise<{ text: string; source: string }> {
   if (file === '-') return { text: readFileSync(0, 'utf8'), source: 'stdin' };
+  if (/^https?:\/\//i.test(file)) {
+    let r: Response;
+    try {
+      r = await fetch(file, { signal: AbortSignal.timeout(60_000) });
+    } catch (err) {
+      throw invalidArgument(`${file}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+    }
+    if (!r.ok) throw invalidArgument(`${file}: HTTP ${r.status} ${r.statusText}`);
+    return { text: await r.text(), source: file };
+  }
   try {
     return { text: readFileSync(file, 'utf8'), source: file };
   } catch (err) {
@@ -53,17 +63,20 @@ export function makePlay(): Command {
     .option('--down', 'Stop pods defined in the YAML file and remove them', false)
     .option('--force', 'With --down: also remove the volumes of the file\'s PersistentVolumeClaims', false)
     .option('--configmap <file>', 'Path to a YAML file with a Kubernetes ConfigMap', collect, [])
-    .argument('<file>', 'YAML file, or - for stdin')
+    .option('--network <network>', 'Connect the pods to this network (instead of the default bridge)')
+    .option('--publish <port>', 'Publish a container port, or override the file\'s for that container port ([[ip:][hostPort]:]containerPort[/protocol])', collect, [])
+    .argument('<file>', 'YAML file, URL, or - for stdin')
     .action(async function (this: Command, file: string, o: Opts) {
-      const { text, source } = readInput(file);
+      const { text, source } = await readInput(file);
       const engine = await connectFor(this);
       const k = await kube();
       if (o.down) {
         printDown(await k.down(engine, text, source, { force: o.force }));
         return;
       }
-      const configMaps = (o.configmap as string[]).flatMap((c) => c.split(',')).filter(Boolean).map((c) => readInput(c).text);
-      const report = await k.play(engine, text, source, { start: o.start, replace: o.replace, configMaps, warn });
+      const configMaps: string[] = [];
+      for (const c of (o.configmap as string[]).flatMap((x) => x.split(',')).filter(Boolean)) configMaps.push((await readInput(c)).text);
+      const report = await k.play(engine, text, source, { start: o.start, replace: o.replace, configMaps, network: o.network, publish: o.publish, warn });
       if (report.volumes.length) print(`Volumes:\n${report.volumes.join('\n')}`);
       for (const p of report.pods) print(`Pod:\n${p.id}\nContainers:\n${p.containers.join('\n')}\n`);
     });
@@ -76,9 +89,9 @@ function printDown(r: { pods: string[]; volumes: string[] }): void {
 function makeDown(): Command {
   return new Command('down').description('Remove pods based on Kubernetes YAML')
     .option('--force', 'Also remove the volumes of the file\'s PersistentVolumeClaims', false)
-    .argument('<file>', 'YAML file, or - for stdin')
+    .argument('<file>', 'YAML file, URL, or - for stdin')
     .action(async function (this: Command, file: string, o: Opts) {
-      const { text, source } = readInput(file);
+      const { text, source } = await readInput(file);
       const { down } = await kube();
       printDown(await down(await connectFor(this), text, source, { force: o.force }));
     });
