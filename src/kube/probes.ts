@@ -6,8 +6,8 @@
 // readinessProbe is the check of a container without a liveness probe, with
 // no action (so ps shows whether it is ready). exec runs its command;
 // httpGet runs curl, or wget where there is no curl (busybox); tcpSocket
-// runs `nc -z`. Kubernetes' defaults: period 10s, timeout 1s, failure
-// threshold 3; initialDelaySeconds is the start period.
+// runs `nc -z` (or a plain connect where nc has no -z). Kubernetes'
+// defaults: period 10s, timeout 1s, failure threshold 3; initialDelaySeconds is the start period.
 // generate: a health check becomes a livenessProbe (exec of the test).
 import type { HealthcheckSpec } from '../specgen/container.ts';
 import type { ResolvedHealthcheck } from '../specgen/health.ts';
@@ -46,7 +46,9 @@ function probeTest(probe: KubeObject, c: KubeObject, at: string, ctx: Ctx): stri
   }
   if (probe.tcpSocket) {
     const t = probe.tcpSocket;
-    return ['CMD-SHELL', `nc -z ${sh(t.host || 'localhost')} ${port(t.port, c, `${at}.tcpSocket`, ctx)} </dev/null`];
+    const target = `${sh(t.host || 'localhost')} ${port(t.port, c, `${at}.tcpSocket`, ctx)}`;
+    // busybox's nc has no -z: connect with stdin at EOF instead.
+    return ['CMD-SHELL', `nc -z ${target} </dev/null 2>/dev/null || nc -w 2 ${target} </dev/null >/dev/null`];
   }
   const kind = Object.keys(probe).find((k) => !/Seconds$|Threshold$/.test(k)) ?? '(none)';
   return ctx.fail(`${at}.${kind}`, 'only exec, httpGet and tcpSocket probes are supported');
