@@ -41,7 +41,7 @@ const parseBool = (name: string) => (v: string | undefined): boolean => {
 export function makeGenerate(): Command {
   return new Command('kube').description('Generate Kubernetes YAML based on containers, pods or volumes')
     .option('-s, --service', 'Generate YAML for a Kubernetes service object', false)
-    .option('-t, --type <type>', 'Generate YAML for the given Kubernetes kind (pod, deployment)', 'pod')
+    .option('-t, --type <type>', 'Generate YAML for the given Kubernetes kind (pod, deployment, daemonset, job)', 'pod')
     .option('-r, --replicas <n>', 'The value to set in the replicas field for a Deployment', parseIntFlag('replicas'))
     .option('-f, --filename <file>', 'Write output to the specified path')
     .argument('<ctr-pod-or-volume...>')
