@@ -87,13 +87,19 @@ test('--health-on-failure=restart restarts the container once it is unhealthy', 
     return st === 'running' && Number(p) > 0 && Number(p) !== pid;
   }, 60_000, 200);
   assert.equal(inspect('heal', '{{.Config.HealthcheckOnFailureAction}}'), 'restart');
+  // A restart, not a start by the user: RestartCount grows (as Podman's, which restarts through its restart path).
+  assert.equal(inspect('heal', '{{.RestartCount}}'), '1');
   await until(() => inspect('heal', '{{.State.Health.Status}}') === 'healthy', 30_000, 200);
+  // Unhealthy again: a second restart.
+  s.ok(['exec', 'heal', 'touch', '/state/bad']);
+  await until(() => inspect('heal', '{{.RestartCount}}') === '2', 60_000, 200);
   const events = s.ok(['events', '--stream=false', '--filter', 'container=heal', '--format', 'json']).split('\n')
     .map((l) => JSON.parse(l)).map((e) => `${e.Status}${e.HealthStatus ? ` ${e.HealthStatus}` : ''}`);
   const unhealthy = events.indexOf('health_status unhealthy');
   assert.ok(unhealthy > 0, events.join('; '));
   assert.deepEqual(events.slice(unhealthy + 1, unhealthy + 3), ['stop', 'died'].includes(events[unhealthy + 1]) ? events.slice(unhealthy + 1, unhealthy + 3) : ['stop', 'start']);
   assert.ok(events.slice(unhealthy).includes('start'), events.join('; '));
+  assert.ok(events.slice(unhealthy).includes('restart'), events.join('; '));
 });
 
 test('--health-on-failure=kill and stop leave the container exited', async () => {

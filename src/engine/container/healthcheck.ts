@@ -9,6 +9,7 @@
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HuskError, containerState } from '../../common/errors.ts';
+import { withLock } from '../../common/lock.ts';
 import { formatDuration } from '../../specgen/duration.ts';
 import { healthArgv, type ResolvedHealthcheck } from '../../specgen/health.ts';
 import type { EngineContext } from '../context.ts';
@@ -16,7 +17,7 @@ import type { Container, HealthLogEntry, HealthStatus } from '../types.ts';
 import type { HealthcheckReport } from './api.ts';
 import { createExec, startExec } from './exec.ts';
 import { healthcheckOf } from './health-timer.ts';
-import { getContainer, killContainer, restartContainer, stopContainer, syncState } from './lifecycle.ts';
+import { getContainer, killContainer, startLocked, stopContainer, syncState } from './lifecycle.ts';
 
 /** Runs kept in the health log, and characters of output kept per run (Podman's defaults). */
 const MAX_LOG = 5;
@@ -129,7 +130,17 @@ async function onFailure(e: EngineContext, id: string, hc: ResolvedHealthcheck):
   switch (hc.onFailure) {
     case 'kill': return act('killing container health-check turned unhealthy', () => killContainer(e, id, 'SIGKILL'));
     case 'stop': return act('stopping container after health-check turned unhealthy', () => stopContainer(e, id));
-    case 'restart': return act('restarting container after health-check turned unhealthy', () => restartContainer(e, id));
+    case 'restart': return act('restarting container after health-check turned unhealthy', () => restart(e, id));
     default:
   }
+}
+
+/**
+ * stop, then a start that counts as a restart (as Podman's, which leaves it
+ * to the restart path): RestartCount grows, a `restart` event follows the start.
+ */
+async function restart(e: EngineContext, id: string): Promise<void> {
+  await stopContainer(e, id);
+  const c = await withLock(e.lockPath(id), () => startLocked(e, id, { byPolicy: true }));
+  e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'restart', Type: 'container' });
 }
