@@ -50,7 +50,10 @@ export function register(program: Command): void {
     .option('--remove-orphans', 'Remove containers for services not defined in the Compose file', false)
     .option('--scale <service=n>', 'Scale SERVICE to NUM instances', collect, [])
     .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never")', 'missing')
+    .option('--wait', 'Wait for services to be running|healthy. Implies detached mode.', false)
+    .option('--wait-timeout <seconds>', 'Maximum duration to wait for the project to be running|healthy', parseIntFlag('wait-timeout'))
     .action(async function (this: Command, names: string[], o: Opts) {
+      if (o.wait) o.detach = true;
       if (!o.detach && o.start !== false) throw invalidArgument('attached `compose up` is not supported yet: use -d, then `compose logs -f`');
       const { engine, project } = await open(this, names);
       const scale: Record<string, number> = {};
@@ -62,7 +65,7 @@ export function register(program: Command): void {
       if (o.pull === 'always') await compose.pullMissing(engine, project, compose.dependencyOrder(project.services, names.length ? names : undefined), OUT, { always: true });
       await compose.up(engine, project, {
         services: names, forceRecreate: o.forceRecreate, noRecreate: o.recreate === false, noDeps: o.deps === false,
-        removeOrphans: o.removeOrphans, scale, noStart: o.start === false,
+        removeOrphans: o.removeOrphans, scale, noStart: o.start === false, wait: o.wait, waitTimeout: o.waitTimeout,
       }, OUT);
     });
   group.command('down').description('Stop and remove containers, networks')

@@ -13,7 +13,7 @@ import { containerName, LABEL, networkLabels, volumeLabels } from './naming.ts';
 import { isOneoff, numberOf, projectContainers, serviceOf, startOrder, type ComposeOutput } from './state.ts';
 import { translateService, type Translation } from './translate.ts';
 import type { ComposeProject, ComposeService } from './types.ts';
-import { waitCondition } from './wait.ts';
+import { waitCondition, waitReady } from './wait.ts';
 
 export interface UpOptions {
   /** Services named on the command line (default: all). */
@@ -28,6 +28,10 @@ export interface UpOptions {
   scale?: Record<string, number>;
   /** Create without starting (`compose create`). */
   noStart?: boolean;
+  /** Wait until the services run, and those with a health check are healthy (--wait). */
+  wait?: boolean;
+  /** Seconds --wait waits at most (default: no limit). */
+  waitTimeout?: number;
 }
 
 export async function up(engine: Engine, project: ComposeProject, o: UpOptions, out: ComposeOutput): Promise<void> {
@@ -67,6 +71,12 @@ export async function up(engine: Engine, project: ComposeProject, o: UpOptions, 
       if (!o.noStart) await waitCondition(engine, project.services[dep], running, d.condition, out);
     }
     await converge(engine, s, plans.get(name)!, existing.filter((c) => serviceOf(c) === name), o, out);
+  }
+  if (o.wait && !o.noStart) {
+    const selected = new Set(order);
+    const containers = (await projectContainers(engine, project)).filter((c) => selected.has(serviceOf(c)) && !isOneoff(c));
+    const signal = o.waitTimeout ? AbortSignal.timeout(o.waitTimeout * 1000) : undefined;
+    await waitReady(engine, containers, out, signal);
   }
 }
 
