@@ -50,6 +50,7 @@ export function register(program: Command): void {
     .option('--remove-orphans', 'Remove containers for services not defined in the Compose file', false)
     .option('--scale <service=n>', 'Scale SERVICE to NUM instances', collect, [])
     .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never")', 'missing')
+    .option('--build', 'Build images before starting containers', false)
     .option('--wait', 'Wait for services to be running|healthy. Implies detached mode.', false)
     .option('--wait-timeout <seconds>', 'Maximum duration to wait for the project to be running|healthy', parseIntFlag('wait-timeout'))
     .action(async function (this: Command, names: string[], o: Opts) {
@@ -65,7 +66,7 @@ export function register(program: Command): void {
       if (o.pull === 'always') await compose.pullMissing(engine, project, compose.dependencyOrder(project.services, names.length ? names : undefined), OUT, { always: true });
       await compose.up(engine, project, {
         services: names, forceRecreate: o.forceRecreate, noRecreate: o.recreate === false, noDeps: o.deps === false,
-        removeOrphans: o.removeOrphans, scale, noStart: o.start === false, wait: o.wait, waitTimeout: o.waitTimeout,
+        removeOrphans: o.removeOrphans, scale, noStart: o.start === false, wait: o.wait, waitTimeout: o.waitTimeout, build: o.build,
       }, OUT);
     });
   group.command('down').description('Stop and remove containers, networks')
@@ -174,6 +175,33 @@ export function register(program: Command): void {
     .action(async function (this: Command, names: string[]) {
       const { engine, project } = await open(this);
       await compose.pullMissing(engine, project, names.length ? names : Object.keys(project.services).sort(), OUT, { always: true });
+    });
+  services(group.command('build').description('Build or rebuild services'))
+    .option('--no-cache', 'Do not use cache when building the image')
+    .option('--pull', 'Always attempt to pull a newer version of the image', false)
+    .option('-q, --quiet', 'Don\'t print anything to STDOUT', false)
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const { engine, project } = await open(this);
+      const out = o.quiet ? { ...OUT, progress: () => {} } : OUT;
+      await compose.buildServices(engine, project, compose.selectServices(project, names), out, { noCache: o.cache === false, pull: o.pull });
+    });
+  services(group.command('push').description('Push service images'))
+    .option('--ignore-push-failures', 'Push what it can and ignores images with push failures', false)
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const { engine, project } = await open(this);
+      await compose.push(engine, project, names, OUT, { ignoreFailures: o.ignorePushFailures });
+    });
+  services(group.command('events').description('Receive real time events from containers'))
+    .option('--json', 'Output events as a stream of json objects', false)
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const { engine, project } = await open(this);
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      process.once('SIGTERM', () => ac.abort());
+      for await (const e of compose.events(engine, project, names, ac.signal)) {
+        if (o.json) print(JSON.stringify(e));
+        else print(`${e.time} container ${e.action} ${e.id} (${Object.entries({ ...e.attributes, service: e.service }).map(([k, v]) => `${k}=${v}`).join(', ')})`);
+      }
     });
   services(group.command('images').description('List images used by the created containers'))
     .option('-q, --quiet', 'Only display IDs', false)

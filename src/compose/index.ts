@@ -19,4 +19,6 @@ export { translateService, type Translation, type TranslateOptions, type ExtraNe
 export { up, pullMissing, type UpOptions } from './up.ts';
 export { down, type DownOptions } from './down.ts';
 export { containersOf, exec, images, lifecycle, logs, port, ps, run, top, type ComposeLogLine, type ExecOptions, type RunOptions } from './ops.ts';
-export { projectContainers, shortName, serviceOf, type ComposeOutput } from './state.ts';
+export { projectContainers, selectServices, shortName, serviceOf, type ComposeOutput } from './state.ts';
+export { buildServices, serviceImage, type BuildOptions } from './build.ts';
+export { events, push, type ComposeEvent } from './events.ts';

@@ -8,6 +8,7 @@
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
 import type { ContainerListItem } from '../engine/container/api.ts';
+import { buildServices } from './build.ts';
 import { configHash } from './hash.ts';
 import { containerName, LABEL, networkLabels, volumeLabels } from './naming.ts';
 import { isOneoff, numberOf, projectContainers, serviceOf, startOrder, type ComposeOutput } from './state.ts';
@@ -32,6 +33,8 @@ export interface UpOptions {
   wait?: boolean;
   /** Seconds --wait waits at most (default: no limit). */
   waitTimeout?: number;
+  /** Build every service with `build:` first (--build); without it only those whose image is missing. */
+  build?: boolean;
 }
 
 export async function up(engine: Engine, project: ComposeProject, o: UpOptions, out: ComposeOutput): Promise<void> {
@@ -57,6 +60,7 @@ export async function up(engine: Engine, project: ComposeProject, o: UpOptions, 
   const existing = await projectContainers(engine, project);
   await orphans(engine, project, existing, !!o.removeOrphans, out);
   await ensureResources(engine, project, order, out);
+  await buildServices(engine, project, order, out, { missingOnly: !o.build });
   await pullMissing(engine, project, order, out);
 
   for (const name of order) {
@@ -126,7 +130,8 @@ export async function pullMissing(engine: Engine, project: ComposeProject, order
   const done = new Set<string>();
   for (const name of order) {
     const s = project.services[name];
-    if (!s.image || done.has(s.image)) continue;
+    // An image the service builds is never pulled.
+    if (!s.image || s.build || done.has(s.image)) continue;
     done.add(s.image);
     const always = o.always || s.pullPolicy === 'always';
     if (!always && await engine.images.exists(s.image)) continue;
@@ -139,6 +144,8 @@ export async function pullMissing(engine: Engine, project: ComposeProject, order
 
 async function converge(engine: Engine, s: ComposeService, plan: Translation[], current: ContainerListItem[], o: UpOptions, out: ComposeOutput): Promise<void> {
   const hash = configHash(s);
+  // A container of an older image (rebuilt or pulled since) is stale too, as in Docker Compose.
+  const imageId = plan.length ? await engine.images.get(plan[0].spec.image).then((i) => i.id, () => undefined) : undefined;
   for (const c of current.filter((c) => numberOf(c) > plan.length || isOneoff(c))) {
     if (!isOneoff(c)) await removeContainer(engine, c, out);
   }
@@ -146,7 +153,7 @@ async function converge(engine: Engine, s: ComposeService, plan: Translation[], 
     const c = current.find((x) => numberOf(x) === i + 1);
     const name = t.spec.name!;
     if (c) {
-      const stale = c.config.intent.labels?.[LABEL.configHash] !== hash;
+      const stale = c.config.intent.labels?.[LABEL.configHash] !== hash || (!!imageId && c.config.imageId !== imageId);
       if (!o.forceRecreate && (!stale || o.noRecreate)) {
         if (c.state.status === 'running') out.progress(`Container ${name}  Running`);
         else if (!o.noStart) await startOne(engine, c.config.id, name, out);
