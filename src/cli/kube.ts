@@ -1,6 +1,7 @@
 // `husk kube generate|play|down` (and Podman's `generate kube`, `play kube`)
 // over src/kube: flags into options, one call, Podman's output.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import { collect, connectFor, parseIntFlag, print } from './common.ts';
@@ -65,18 +66,31 @@ export function makePlay(): Command {
     .option('--configmap <file>', 'Path to a YAML file with a Kubernetes ConfigMap', collect, [])
     .option('--network <network>', 'Connect the pods to this network (instead of the default bridge)')
     .option('--publish <port>', 'Publish a container port, or override the file\'s for that container port ([[ip:][hostPort]:]containerPort[/protocol])', collect, [])
-    .argument('<file>', 'YAML file, URL, or - for stdin')
-    .action(async function (this: Command, file: string, o: Opts) {
+    .option('--build [bool]', 'Build images from directories named after them (default: those missing; false: never)')
+    .option('--context-dir <dir>', 'Path to the directories of --build (default: the YAML file\'s directory, else the working directory)')
+    .argument('[file]', 'YAML file, URL, or - for stdin')
+    .action(async function (this: Command, fileArg: string | undefined, o: Opts) {
+      // A bare --build takes the file as its value (`--build app.yaml`): give it back.
+      let file = fileArg;
+      if (typeof o.build === 'string' && o.build !== 'true' && o.build !== 'false') {
+        if (file) throw invalidArgument(`invalid --build "${o.build}": expected true or false`);
+        [file, o.build] = [o.build, true];
+      } else if (typeof o.build === 'string') {
+        o.build = o.build === 'true';
+      }
+      if (!file) throw invalidArgument('kube play needs a YAML file, a URL or -');
       const { text, source } = await readInput(file);
       const engine = await connectFor(this);
       const k = await kube();
+      const contextDir = resolve(o.contextDir ?? (file === '-' || /^https?:\/\//i.test(file) ? '.' : dirname(file)));
       if (o.down) {
         printDown(await k.down(engine, text, source, { force: o.force }));
         return;
       }
       const configMaps: string[] = [];
       for (const c of (o.configmap as string[]).flatMap((x) => x.split(',')).filter(Boolean)) configMaps.push((await readInput(c)).text);
-      const report = await k.play(engine, text, source, { start: o.start, replace: o.replace, configMaps, network: o.network, publish: o.publish, warn });
+      const report = await k.play(engine, text, source, { start: o.start, replace: o.replace, configMaps, network: o.network, publish: o.publish, warn,
+        build: o.build, contextDir, buildOutput: process.stderr });
       if (report.volumes.length) print(`Volumes:\n${report.volumes.join('\n')}`);
       for (const p of report.pods) print(`Pod:\n${p.id}\nContainers:\n${p.containers.join('\n')}\n`);
     });

@@ -6,6 +6,8 @@
 // is removed again if a later step fails, so a file is played whole or not
 // at all. down removes the pods the file names, their emptyDir volumes, and
 // with `force` the volumes of its claims.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
 import { documentLabel, parseDocuments, validateObject, type KubeDocument } from './schema.ts';
@@ -24,6 +26,17 @@ export interface PlayOptions {
   network?: string;
   /** Ports to publish, overriding the file's for the same container port (--publish). */
   publish?: string[];
+  /**
+   * Images from directories (--build): a container's image whose name
+   * (last path component, no tag) is a directory of `contextDir` holding a
+   * Containerfile or Dockerfile is built there: when missing (undefined),
+   * always (true), or never (false).
+   */
+  build?: boolean;
+  /** Where those directories are (default: none, so nothing is built). */
+  contextDir?: string;
+  /** Build output (default: dropped). */
+  buildOutput?: NodeJS.WritableStream;
   /** Progress and warnings (default: dropped). */
   warn?: (line: string) => void;
 }
@@ -113,6 +126,33 @@ function filesTar(v: PlannedVolume): AsyncIterable<Uint8Array> {
   return tarStream(entries);
 }
 
+/** The directory an image is built from: CONTEXT/NAME (the image's last path component, without tag or digest). */
+function buildDir(image: string, contextDir: string): { dir: string; file: string } | undefined {
+  const name = image.replace(/@.*$/, '').replace(/:[^/]*$/, '').split('/').pop()!;
+  const dir = join(contextDir, name);
+  for (const f of ['Containerfile', 'Dockerfile']) if (existsSync(join(dir, f))) return { dir, file: join(dir, f) };
+  return undefined;
+}
+
+/** Builds the image from its directory when --build asks for it; true when it did. */
+async function buildImage(engine: Engine, image: string, source: string, doc: string, o: PlayOptions): Promise<boolean> {
+  if (o.build === false || !o.contextDir) return false;
+  const from = buildDir(image, o.contextDir);
+  if (!from) return false;
+  if (o.build !== true && await engine.images.exists(image)) return false;
+  const { build } = await import('../build/builder.ts');
+  try {
+    await build(engine, {
+      contextDir: from.dir, containerfile: { text: readFileSync(from.file, 'utf8'), file: from.file, path: from.file },
+      tags: [image], output: o.buildOutput, quiet: !o.buildOutput,
+    });
+  } catch (err) {
+    const e = err instanceof HuskError ? err : new HuskError('ENGINE', (err as Error).message);
+    throw HuskError.from({ code: e.code, message: `${source}: ${doc}: building ${image} from ${from.dir}: ${e.message}` });
+  }
+  return true;
+}
+
 /** The last lines a container wrote (for the error of a failed init container). */
 async function lastLines(engine: Engine, id: string): Promise<string> {
   const lines: string[] = [];
@@ -158,6 +198,7 @@ export async function play(engine: Engine, text: string, source: string, o: Play
     for (const c of [...p.initContainers, ...p.containers]) {
       if (pulled.has(c.image)) continue;
       pulled.add(c.image);
+      if (await buildImage(engine, c.image, source, p.source, o)) continue;
       if (c.pull !== 'always' && await engine.images.exists(c.image)) continue;
       if (c.pull === 'never') throw new HuskError('NO_SUCH_IMAGE', `${source}: ${p.source}: image ${c.image} not found and imagePullPolicy is Never`);
       try {

@@ -231,3 +231,30 @@ test('bad Secret and Job documents: one error naming the document and field, not
   rejects('probe.yaml', `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: ${B}, livenessProbe: {httpGet: {port: web}}}]\n`,
     /document 2 \(Pod p\): spec\.containers\[0\]\.livenessProbe\.httpGet\.port: no container port named "web"/);
 });
+
+test('--build: an image named after a directory beside the file is built when missing, always with --build, never with --build=false', async () => {
+  const dir = join(store.dir, 'buildctx');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(dir, 'hello'), { recursive: true });
+  const containerfile = (word: string) => `FROM ${B}\nENV WORD=${word}\n`;
+  writeFileSync(join(dir, 'hello', 'Containerfile'), containerfile('one'));
+  const file = join(dir, 'app.yaml');
+  writeFileSync(file, `apiVersion: v1\nkind: Pod\nmetadata: {name: built}\nspec:\n  restartPolicy: Never\n  containers: [{name: c, image: localhost/hello:latest, command: [sh, -c, "echo $WORD"]}]\n`);
+  assert.equal(store.husk(['image', 'exists', 'localhost/hello:latest']).code, 1);
+  store.ok(['kube', 'play', file]);
+  assert.equal(store.husk(['image', 'exists', 'localhost/hello:latest']).code, 0);
+  await until(() => store.ok(['logs', 'built-c']) === 'one', 15_000, 100);
+  // The image exists now: no build without --build; --build rebuilds it.
+  writeFileSync(join(dir, 'hello', 'Containerfile'), containerfile('two'));
+  store.ok(['kube', 'play', '--replace', file]);
+  await until(() => store.ok(['logs', 'built-c']) === 'one', 15_000, 100);
+  store.ok(['kube', 'play', '--replace', '--build', file]);
+  await until(() => store.ok(['logs', 'built-c']) === 'two', 15_000, 100);
+  // --build=false never builds: a missing image is pulled (and fails here).
+  store.ok(['kube', 'down', file]);
+  store.ok(['rmi', 'localhost/hello:latest']);
+  const r = store.husk(['kube', 'play', '--build=false', file]);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /document 1 \(Pod built\): image localhost\/hello:latest/);
+  nothingLeft('--build=false');
+});
