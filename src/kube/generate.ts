@@ -7,7 +7,7 @@ import type { Engine } from '../engine/api.ts';
 import type { Container } from '../engine/container/api.ts';
 import type { ContainerSpec, MountSpec, PortSpec } from '../specgen/container.ts';
 import type { ResolvedHealthcheck } from '../specgen/health.ts';
-import { healthcheckToProbe } from './probes.ts';
+import { healthcheckToProbe, startupToProbe } from './probes.ts';
 import { emitDocuments, validateObject, type KubeObject } from './schema.ts';
 import { formatCpu, formatMemory, k8sName } from './units.ts';
 
@@ -132,6 +132,7 @@ export function podObject(src: PodSource): KubeObject {
     const env = Object.entries(s.env ?? {}).map(([name, value]) => ({ name, value }));
     const ports = i === 0 ? containerPorts(src.ports) : [];
     const probe = m.healthcheck && healthcheckToProbe(m.healthcheck);
+    const startup = m.healthcheck && startupToProbe(m.healthcheck);
     const c: KubeObject = {
       name: m.name,
       image: m.image,
@@ -141,6 +142,7 @@ export function podObject(src: PodSource): KubeObject {
       ...(s.workdir ? { workingDir: s.workdir } : {}),
       ...(ports.length ? { ports } : {}),
       ...(probe ? { livenessProbe: probe } : {}),
+      ...(startup ? { startupProbe: startup } : {}),
       ...(resources(s) ? { resources: resources(s) } : {}),
       ...(securityContext(s) ? { securityContext: securityContext(s) } : {}),
       ...(s.tty ? { tty: true } : {}),

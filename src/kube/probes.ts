@@ -7,8 +7,11 @@
 // no action (so ps shows whether it is ready). exec runs its command;
 // httpGet runs curl, or wget where there is no curl (busybox); tcpSocket
 // runs `nc -z` (or a plain connect where nc has no -z). Kubernetes'
-// defaults: period 10s, timeout 1s, failure threshold 3; initialDelaySeconds is the start period.
-// generate: a health check becomes a livenessProbe (exec of the test).
+// defaults: period 10s, timeout 1s, failure threshold 3; initialDelaySeconds
+// is the start period. A startupProbe is the check's startup check (its
+// failureThreshold failures restart the container), beside one of those.
+// generate: a health check becomes a livenessProbe (exec of the test), its
+// startup check a startupProbe.
 import type { HealthcheckSpec } from '../specgen/container.ts';
 import type { ResolvedHealthcheck } from '../specgen/health.ts';
 import type { KubeObject } from './schema.ts';
@@ -56,9 +59,11 @@ function probeTest(probe: KubeObject, c: KubeObject, at: string, ctx: Ctx): stri
 
 /** The health check of a container spec's probes (undefined: none). */
 export function probesToHealthcheck(c: KubeObject, path: string, restartPolicy: string, ctx: Ctx): HealthcheckSpec | undefined {
-  if (c.startupProbe) ctx.warn(`${path}.startupProbe`, 'startup probes are not supported yet; ignored');
   const field = c.livenessProbe ? 'livenessProbe' : c.readinessProbe ? 'readinessProbe' : undefined;
-  if (!field) return undefined;
+  if (!field) {
+    if (c.startupProbe) ctx.warn(`${path}.startupProbe`, 'ignored without a liveness or readiness probe (a startup check needs a regular one)');
+    return undefined;
+  }
   if (field === 'livenessProbe' && c.readinessProbe) ctx.warn(`${path}.readinessProbe`, 'ignored: the liveness probe is the health check');
   const p = c[field] as KubeObject;
   const at = `${path}.${field}`;
@@ -69,6 +74,7 @@ export function probesToHealthcheck(c: KubeObject, path: string, restartPolicy: 
   };
   const restart = field === 'livenessProbe' && (restartPolicy === 'Always' || restartPolicy === 'OnFailure');
   const startPeriod = num('initialDelaySeconds', 0, 0);
+  const startup = c.startupProbe ? startupCheck(c, `${path}.startupProbe`, ctx) : undefined;
   return {
     test: probeTest(p, c, at, ctx),
     interval: num('periodSeconds', 10, 1) * SECOND,
@@ -76,14 +82,44 @@ export function probesToHealthcheck(c: KubeObject, path: string, restartPolicy: 
     retries: num('failureThreshold', 3, 1),
     ...(startPeriod ? { startPeriod: startPeriod * SECOND } : {}),
     ...(restart ? { onFailure: 'restart' as const } : {}),
+    ...(startup ? { startup } : {}),
+  };
+}
+
+/** The startupProbe as a startup check: failureThreshold failures restart the container, successThreshold successes pass it. */
+function startupCheck(c: KubeObject, at: string, ctx: Ctx): NonNullable<HealthcheckSpec['startup']> {
+  const p = c.startupProbe as KubeObject;
+  const num = (k: string, dflt: number) => {
+    const v = p[k] ?? dflt;
+    if (!Number.isInteger(v) || v < 1) ctx.fail(`${at}.${k}`, 'must be an integer of at least 1');
+    return v as number;
+  };
+  if (p.initialDelaySeconds) ctx.warn(`${at}.initialDelaySeconds`, 'not supported for startup probes; ignored');
+  return {
+    test: probeTest(p, c, at, ctx), interval: num('periodSeconds', 10) * SECOND, timeout: num('timeoutSeconds', 1) * SECOND,
+    retries: num('failureThreshold', 3), successes: num('successThreshold', 1),
+  };
+}
+
+const secs = (ns: number) => Math.max(1, Math.round(ns / SECOND));
+const execOf = (test: string[]) => (test[0] === 'CMD' ? test.slice(1) : test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', test.slice(1).join(' ')] : undefined);
+
+/** A startup check as a startupProbe. */
+export function startupToProbe(hc: ResolvedHealthcheck): KubeObject | undefined {
+  const st = hc.startup;
+  const command = st && execOf(st.test);
+  if (!st || !command?.length) return undefined;
+  return {
+    exec: { command }, periodSeconds: secs(st.interval), timeoutSeconds: secs(st.timeout),
+    // Kubernetes has no "never restart": a large threshold stands for retries 0.
+    failureThreshold: st.retries || 2 ** 31 - 1, successThreshold: 1,
   };
 }
 
 /** A container's health check as a livenessProbe (exec; whole seconds, at least 1). */
 export function healthcheckToProbe(hc: ResolvedHealthcheck): KubeObject | undefined {
-  const command = hc.test[0] === 'CMD' ? hc.test.slice(1) : hc.test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', hc.test.slice(1).join(' ')] : undefined;
+  const command = execOf(hc.test);
   if (!command?.length) return undefined;
-  const secs = (ns: number) => Math.max(1, Math.round(ns / SECOND));
   return {
     exec: { command },
     ...(hc.interval > 0 ? { periodSeconds: secs(hc.interval) } : {}),

@@ -173,3 +173,30 @@ test('the timer process goes away with the container (rm -f, stop)', async () =>
   s.ok(['rm', '-f', '-t', '0', 'timed']);
   await until(() => processesWith(id).length === 0, 10_000, 100);
 });
+
+test('a startup check runs first; the regular check only once it passed', async () => {
+  s.ok(['run', '-d', '--name', 'boot', '--health-cmd', 'echo regular', '--health-interval', '1s',
+    '--health-startup-cmd', 'test -f /tmp/up && echo startup', '--health-startup-interval', '500ms', '--health-startup-success', '2',
+    'busybox', 'sleep', '1000']);
+  assert.deepEqual(JSON.parse(inspect('boot', '{{json .Config.StartupHealthCheck}}')),
+    { Test: ['CMD-SHELL', 'test -f /tmp/up && echo startup'], Interval: 5e8, Timeout: 30e9, Successes: 2 });
+  // Failing startup runs: starting, no regular run yet, no restart (retries 0: never).
+  await until(() => health('boot').Log?.length >= 2, 30_000, 200);
+  assert.equal(health('boot').Status, 'starting');
+  assert.ok(health('boot').Log.every((l) => l.ExitCode === 1 && l.Output === ''));
+  s.ok(['exec', 'boot', 'touch', '/tmp/up']);
+  await until(() => inspect('boot', '{{.State.Health.Status}}') === 'healthy', 30_000, 200);
+  const outputs = health('boot').Log.map((l) => l.Output);
+  assert.ok(outputs.includes('startup') && outputs.at(-1) === 'regular', outputs.join(', '));
+  assert.equal(inspect('boot', '{{.RestartCount}}'), '0');
+});
+
+test('a startup check failing its retries restarts the container', async () => {
+  s.ok(['run', '-d', '--name', 'neverup', '--health-cmd', 'true', '--health-startup-cmd', 'false',
+    '--health-startup-interval', '500ms', '--health-startup-retries', '2', 'busybox', 'sleep', '1000']);
+  await until(() => Number(inspect('neverup', '{{.RestartCount}}')) >= 1, 60_000, 200);
+  assert.equal(inspect('neverup', '{{.State.Status}}'), 'running');
+  const err = (args: string[]) => s.husk(['create', ...args, 'busybox', 'true']).stderr.trim();
+  assert.equal(err(['--health-startup-cmd', 'true']), 'Error: --health-startup-cmd needs a regular healthcheck (--health-cmd)');
+  assert.match(err(['--health-cmd', 'true', '--health-startup-cmd', 'true', '--health-startup-retries', 'x']), /invalid argument "x" for "--health-startup-retries"/);
+});

@@ -19,6 +19,7 @@ after(() => store.destroyWhenIdle());
 test('--type daemonset: hostNetwork, securityContext and a health check as a livenessProbe; played back with the same check', async () => {
   store.ok(['pod', 'create', '--name', 'hn', '--network', 'host']);
   store.ok(['run', '-d', '--pod', 'hn', '--name', 'hn-c', '--health-cmd', 'echo ok', '--health-interval', '2s', '--health-retries', '4',
+    '--health-startup-cmd', '["true"]', '--health-startup-interval', '1s', '--health-startup-retries', '7',
     '--user', '1000:1000', '--read-only', '--cap-add', 'NET_ADMIN', '--privileged', 'busybox', 'sleep', '1000']);
   const text = store.ok(['kube', 'generate', '--type', 'daemonset', 'hn']);
   const [ds] = docs(text);
@@ -32,6 +33,7 @@ test('--type daemonset: hostNetwork, securityContext and a health check as a liv
   assert.equal(spec.restartPolicy, undefined, 'a DaemonSet\'s pods always restart');
   const c = spec.containers[0];
   assert.deepEqual(c.livenessProbe, { exec: { command: ['/bin/sh', '-c', 'echo ok'] }, periodSeconds: 2, timeoutSeconds: 30, failureThreshold: 4 });
+  assert.deepEqual(c.startupProbe, { exec: { command: ['/bin/sh', '-c', 'true'] }, periodSeconds: 1, timeoutSeconds: 30, failureThreshold: 7, successThreshold: 1 });
   assert.deepEqual(c.securityContext, { capabilities: { add: ['NET_ADMIN'] }, privileged: true, runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true });
 
   store.ok(['pod', 'rm', '-f', '-t', '0', 'hn']);
@@ -40,6 +42,8 @@ test('--type daemonset: hostNetwork, securityContext and a health check as a liv
   store.ok(['kube', 'play', file]);
   assert.deepEqual(JSON.parse(inspect('hn-daemonset-pod-c', '{{json .Config.Healthcheck}}')),
     { Test: ['CMD', '/bin/sh', '-c', 'echo ok'], Interval: 2e9, Timeout: 30e9, Retries: 4 });
+  assert.deepEqual(JSON.parse(inspect('hn-daemonset-pod-c', '{{json .Config.StartupHealthCheck}}')),
+    { Test: ['CMD', '/bin/sh', '-c', 'true'], Interval: 1e9, Timeout: 30e9, Retries: 7, Successes: 1 });
   assert.equal(inspect('hn-daemonset-pod-c', '{{.Config.User}}'), '1000:1000');
   await until(() => inspect('hn-daemonset-pod-c', '{{.State.Health.Status}}') === 'healthy', 60_000, 250);
   // hostNetwork played back: the pod uses the host's network namespace.

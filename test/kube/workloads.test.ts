@@ -161,6 +161,10 @@ spec:
         periodSeconds: 1
         timeoutSeconds: 5
         initialDelaySeconds: 2
+      startupProbe:
+        exec: {command: ["true"]}
+        periodSeconds: 1
+        failureThreshold: 5
 `);
   store.ok(['kube', 'play', file]);
   for (const c of ['probed-web', 'probed-tcp', 'probed-exec']) {
@@ -168,6 +172,8 @@ spec:
   }
   assert.deepEqual(JSON.parse(inspect('probed-exec', '{{json .Config.Healthcheck}}')),
     { Test: ['CMD', 'test', '-d', '/proc/1'], Interval: 1e9, Timeout: 5e9, StartPeriod: 2e9, Retries: 3 });
+  assert.deepEqual(JSON.parse(inspect('probed-exec', '{{json .Config.StartupHealthCheck}}')),
+    { Test: ['CMD', 'true'], Interval: 1e9, Timeout: 1e9, Retries: 5, Successes: 1 });
   // A liveness probe of a pod that restarts its containers restarts an unhealthy one; a readiness probe only reports.
   assert.equal(inspect('probed-web', '{{.Config.HealthcheckOnFailureAction}}'), 'restart');
   assert.equal(inspect('probed-tcp', '{{.Config.HealthcheckOnFailureAction}}'), 'none');
