@@ -32,6 +32,39 @@ async function open(cmd: Command, services?: string[]): Promise<{ engine: Engine
 
 const services = (c: Command) => c.argument('[services...]');
 
+/**
+ * Attached `up`: the services' output, prefixed as `logs` does, until every
+ * container exited; Ctrl+C stops them (a second one leaves at once), as
+ * Docker Compose does.
+ */
+async function attached(engine: Engine, project: ComposeProject, names: string[]): Promise<void> {
+  const services = names.length ? names : undefined;
+  const width = Math.max(0, ...(await compose.containersOf(engine, project, services, { all: true })).map((c) => compose.shortName(project, c).length));
+  const ac = new AbortController();
+  let interrupted = false;
+  const onInt = () => {
+    if (interrupted) {
+      // A second Ctrl+C: the default action (the process ends at once).
+      process.off('SIGINT', onInt);
+      process.kill(process.pid, 'SIGINT');
+      return;
+    }
+    interrupted = true;
+    process.stderr.write('Gracefully stopping... (press Ctrl+C again to force)\n');
+    ac.abort();
+  };
+  process.on('SIGINT', onInt);
+  try {
+    for await (const l of compose.logs(engine, project, services, { follow: true, signal: ac.signal })) {
+      process.stdout.write(`${l.prefix.padEnd(width)}  | ${l.text}\n`);
+    }
+  } catch (err) {
+    if (!ac.signal.aborted) throw err;
+  }
+  if (interrupted) await compose.lifecycle(engine, project, 'stop', services, {}, OUT);
+  process.off('SIGINT', onInt);
+}
+
 export function register(program: Command): void {
   const group = new Command('compose').description('Define and run multi-container applications')
     .option('-f, --file <file>', 'Compose configuration files', collect, [])
@@ -55,7 +88,6 @@ export function register(program: Command): void {
     .option('--wait-timeout <seconds>', 'Maximum duration to wait for the project to be running|healthy', parseIntFlag('wait-timeout'))
     .action(async function (this: Command, names: string[], o: Opts) {
       if (o.wait) o.detach = true;
-      if (!o.detach && o.start !== false) throw invalidArgument('attached `compose up` is not supported yet: use -d, then `compose logs -f`');
       const { engine, project } = await open(this, names);
       const scale: Record<string, number> = {};
       for (const s of o.scale as string[]) {
@@ -68,6 +100,7 @@ export function register(program: Command): void {
         services: names, forceRecreate: o.forceRecreate, noRecreate: o.recreate === false, noDeps: o.deps === false,
         removeOrphans: o.removeOrphans, scale, noStart: o.start === false, wait: o.wait, waitTimeout: o.waitTimeout, build: o.build,
       }, OUT);
+      if (!o.detach && o.start !== false) await attached(engine, project, names);
     });
   group.command('down').description('Stop and remove containers, networks')
     .option('-v, --volumes', 'Remove named volumes declared in the "volumes" section and anonymous volumes', false)

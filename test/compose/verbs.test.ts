@@ -128,3 +128,29 @@ test('--scale up and back, run --rm, events', async () => {
   assert.ok(events.some((e) => e.action === 'stop'), out);
   assert.equal(compose(['down']).code, 0);
 });
+
+test('attached up: prefixed output until the containers exit; Ctrl+C stops them', async () => {
+  const short = project('att', { 'compose.yaml': 'services:\n  a:\n    image: busybox\n    command: [sh, -c, "echo from-a; sleep 1; echo bye-a"]\n  bb:\n    image: busybox\n    command: [echo, from-bb]\n' });
+  const r = short(['up']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split('\n').filter(Boolean).sort();
+  assert.deepEqual(lines, ['a-1   | bye-a', 'a-1   | from-a', 'bb-1  | from-bb']);
+
+  const long = project('attlong', { 'compose.yaml': 'services:\n  s:\n    image: busybox\n    command: [sh, -c, "echo started; exec sleep 1000"]\n    stop_grace_period: 1s\n' });
+  const child = spawn(HUSK, [...store.globals, 'compose', '-p', 'attlong', '-f', join(long.dir, 'compose.yaml'), 'up'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  await until(() => out.includes('s-1  | started'), 30_000, 100);
+  child.kill('SIGINT');
+  assert.equal(await exited, 0, err);
+  assert.match(err, /Gracefully stopping/);
+  assert.match(err, /Container attlong-s-1 {2}Stopped/);
+  assert.equal(inspectStatus('attlong-s-1'), 'exited');
+  assert.equal(long(['down']).code, 0);
+  assert.equal(short(['down']).code, 0);
+});
+
+const inspectStatus = (c: string) => store.ok(['inspect', '--format', '{{.State.Status}}', c]);
