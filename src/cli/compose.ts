@@ -102,6 +102,14 @@ export function register(program: Command): void {
       }, OUT);
       if (!o.detach && o.start !== false) await attached(engine, project, names);
     });
+  services(group.command('create').description('Creates containers for a service'))
+    .option('--force-recreate', 'Recreate containers even if their configuration hasn\'t changed', false)
+    .option('--no-recreate', 'If containers already exist, don\'t recreate them')
+    .option('--build', 'Build images before creating containers', false)
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const { engine, project } = await open(this, names);
+      await compose.up(engine, project, { services: names, forceRecreate: o.forceRecreate, noRecreate: o.recreate === false, build: o.build, noStart: true }, OUT);
+    });
   group.command('down').description('Stop and remove containers, networks')
     .option('-v, --volumes', 'Remove named volumes declared in the "volumes" section and anonymous volumes', false)
     .option('--remove-orphans', 'Remove containers for services not defined in the Compose file', false)
@@ -153,7 +161,8 @@ export function register(program: Command): void {
       if (o.volumes) return Object.keys(project.volumes).forEach((s) => print(s));
       process.stdout.write(compose.renderConfig(project));
     });
-  for (const [verb, desc] of [['start', 'Start services'], ['stop', 'Stop services'], ['restart', 'Restart service containers'], ['kill', 'Force stop service containers'], ['rm', 'Removes stopped service containers']] as const) {
+  for (const [verb, desc] of [['start', 'Start services'], ['stop', 'Stop services'], ['restart', 'Restart service containers'], ['kill', 'Force stop service containers'], ['rm', 'Removes stopped service containers'],
+    ['pause', 'Pause services'], ['unpause', 'Unpause services']] as const) {
     const c = services(group.command(verb).description(desc));
     if (verb === 'stop' || verb === 'restart') c.option('-t, --timeout <seconds>', 'Specify a shutdown timeout in seconds', parseIntFlag('timeout'));
     if (verb === 'kill') c.option('-s, --signal <signal>', 'SIGNAL to send to the container', 'SIGKILL');

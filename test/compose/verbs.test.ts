@@ -154,3 +154,18 @@ test('attached up: prefixed output until the containers exit; Ctrl+C stops them'
 });
 
 const inspectStatus = (c: string) => store.ok(['inspect', '--format', '{{.State.Status}}', c]);
+
+test('create, start, pause, unpause', () => {
+  const compose = project('pz', { 'compose.yaml': 'services:\n  a:\n    image: busybox\n    command: [sleep, "1000"]\n' });
+  assert.equal(compose(['create']).code, 0);
+  assert.equal(inspectStatus('pz-a-1'), 'created');
+  assert.equal(compose(['start']).code, 0);
+  assert.equal(inspectStatus('pz-a-1'), 'running');
+  const p = compose(['pause']);
+  assert.equal(p.code, 0, p.stderr);
+  assert.match(p.stderr, /Container pz-a-1 {2}Paused/);
+  assert.equal(inspectStatus('pz-a-1'), 'paused');
+  assert.equal(compose(['unpause']).code, 0);
+  assert.equal(inspectStatus('pz-a-1'), 'running');
+  assert.equal(compose(['down']).code, 0);
+});
