@@ -37,11 +37,23 @@ const services = (c: Command) => c.argument('[services...]');
  * container exited; Ctrl+C stops them (a second one leaves at once), as
  * Docker Compose does.
  */
-async function attached(engine: Engine, project: ComposeProject, names: string[]): Promise<void> {
+async function attached(engine: Engine, project: ComposeProject, names: string[], o: { abort?: boolean; exitCodeFrom?: string }): Promise<number> {
   const services = names.length ? names : undefined;
-  const width = Math.max(0, ...(await compose.containersOf(engine, project, services, { all: true })).map((c) => compose.shortName(project, c).length));
+  const containers = await compose.containersOf(engine, project, services, { all: true });
+  const width = Math.max(0, ...containers.map((c) => compose.shortName(project, c).length));
   const ac = new AbortController();
   let interrupted = false;
+  let code = 0;
+  if (o.abort) {
+    // The first container to exit stops the others; its code (or --exit-code-from's service's) is up's.
+    void Promise.race(containers.map((c) => engine.containers.wait(c.config.id, { signal: ac.signal }).then((n) => ({ c, n })))).then(({ c, n }) => {
+      if (ac.signal.aborted) return;
+      if (!o.exitCodeFrom || compose.serviceOf(c) === o.exitCodeFrom) code = n;
+      interrupted = true;
+      process.stderr.write(`${compose.shortName(project, c)} exited with code ${n}\nAborting on container exit...\n`);
+      ac.abort();
+    }, () => {});
+  }
   const onInt = () => {
     if (interrupted) {
       // A second Ctrl+C: the default action (the process ends at once).
@@ -62,7 +74,13 @@ async function attached(engine: Engine, project: ComposeProject, names: string[]
     if (!ac.signal.aborted) throw err;
   }
   if (interrupted) await compose.lifecycle(engine, project, 'stop', services, {}, OUT);
+  ac.abort();
   process.off('SIGINT', onInt);
+  if (o.exitCodeFrom) {
+    const c = containers.find((x) => compose.serviceOf(x) === o.exitCodeFrom);
+    if (c) code = (await engine.containers.get(c.config.id)).state.exitCode;
+  }
+  return code;
 }
 
 export function register(program: Command): void {
@@ -84,9 +102,13 @@ export function register(program: Command): void {
     .option('--scale <service=n>', 'Scale SERVICE to NUM instances', collect, [])
     .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never")', 'missing')
     .option('--build', 'Build images before starting containers', false)
+    .option('--abort-on-container-exit', 'Stops all containers if any container was stopped. Incompatible with -d', false)
+    .option('--exit-code-from <service>', 'Return the exit code of the selected service container. Implies --abort-on-container-exit')
     .option('--wait', 'Wait for services to be running|healthy. Implies detached mode.', false)
     .option('--wait-timeout <seconds>', 'Maximum duration to wait for the project to be running|healthy', parseIntFlag('wait-timeout'))
     .action(async function (this: Command, names: string[], o: Opts) {
+      if (o.detach && (o.abortOnContainerExit || o.exitCodeFrom)) throw invalidArgument('--abort-on-container-exit and --exit-code-from cannot be combined with --detach');
+      if (o.exitCodeFrom && !names.includes(o.exitCodeFrom) && names.length) throw invalidArgument(`--exit-code-from: service "${o.exitCodeFrom}" is not selected`);
       if (o.wait) o.detach = true;
       const { engine, project } = await open(this, names);
       const scale: Record<string, number> = {};
@@ -100,7 +122,7 @@ export function register(program: Command): void {
         services: names, forceRecreate: o.forceRecreate, noRecreate: o.recreate === false, noDeps: o.deps === false,
         removeOrphans: o.removeOrphans, scale, noStart: o.start === false, wait: o.wait, waitTimeout: o.waitTimeout, build: o.build,
       }, OUT);
-      if (!o.detach && o.start !== false) await attached(engine, project, names);
+      if (!o.detach && o.start !== false) process.exitCode = await attached(engine, project, names, { abort: o.abortOnContainerExit || !!o.exitCodeFrom, exitCodeFrom: o.exitCodeFrom });
     });
   services(group.command('create').description('Creates containers for a service'))
     .option('--force-recreate', 'Recreate containers even if their configuration hasn\'t changed', false)

@@ -1,11 +1,13 @@
 // `kube play` and `kube down`: Kubernetes YAML run on the engine API.
 //
 // play checks every document against the schema and translates all of them
-// (translate.ts) before it creates anything; images are pulled next; then
-// volumes, pods and their containers are created, and what this run created
-// is removed again if a later step fails, so a file is played whole or not
-// at all. down removes the pods the file names, their emptyDir volumes, and
-// with `force` the volumes of its claims.
+// (translate.ts) before it creates anything; images are built (--build) or
+// pulled next; then volumes (configMap/secret ones filled with their
+// files), pods and their containers are created, init containers run to
+// completion in order, and what this run created is removed again if a
+// later step fails, so a file is played whole or not at all. down removes
+// the pods the file names, their own volumes (emptyDir, configMap,
+// secret), and with `force` the volumes of its claims.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HuskError, invalidArgument } from '../common/errors.ts';

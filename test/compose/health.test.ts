@@ -33,7 +33,8 @@ test('service_healthy waits for the engine\'s health status; an unhealthy depend
   assert.equal(up.code, 125, up.stderr);
   assert.match(up.stderr, /Error: dependency failed to start: container sick-db-1 is unhealthy/);
   // The verdict is the engine's: the db's recorded health, with its failing streak.
-  assert.equal(store.ok(['inspect', '--format', '{{.State.Health.Status}} {{.State.Health.FailingStreak}}', 'sick-db-1']), 'unhealthy 2');
+  // (the timer goes on running it, so the streak is at least the retries)
+  assert.match(store.ok(['inspect', '--format', '{{.State.Health.Status}} {{.State.Health.FailingStreak}}', 'sick-db-1']), /^unhealthy ([2-9]|\d\d+)$/);
   assert.equal(store.husk(['container', 'exists', 'sick-app-1']).code, 1);
   assert.equal(compose(['down']).code, 0);
 });

@@ -169,3 +169,16 @@ test('create, start, pause, unpause', () => {
   assert.equal(inspectStatus('pz-a-1'), 'running');
   assert.equal(compose(['down']).code, 0);
 });
+
+test('attached up --abort-on-container-exit and --exit-code-from', () => {
+  const compose = project('ab', { 'compose.yaml': 'services:\n  quick:\n    image: busybox\n    command: [sh, -c, "echo done; exit 3"]\n  slow:\n    image: busybox\n    command: [sleep, "1000"]\n    stop_grace_period: 1s\n' });
+  const r = compose(['up', '--exit-code-from', 'quick']);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stdout, /quick-1 {2}\| done/);
+  assert.match(r.stderr, /Aborting on container exit/);
+  assert.equal(inspectStatus('ab-slow-1'), 'exited');
+  const plain = compose(['up', '--abort-on-container-exit']);
+  assert.equal(plain.code, 3, plain.stderr);
+  assert.equal(compose(['up', '-d', '--abort-on-container-exit']).code, 125);
+  assert.equal(compose(['down']).code, 0);
+});
