@@ -267,6 +267,16 @@ export function register(program: Command): void {
         else print(`${e.time} container ${e.action} ${e.id} (${Object.entries({ ...e.attributes, service: e.service }).map(([k, v]) => `${k}=${v}`).join(', ')})`);
       }
     });
+  group.command('wait').description('Block until containers of all (or specified) services stop')
+    .argument('<services...>')
+    .option('--down-project', 'Drops project when the first container stops', false)
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const { engine, project } = await open(this);
+      const containers = await compose.containersOf(engine, project, compose.selectServices(project, names), { all: true });
+      const codes = await Promise.all(containers.map((c) => engine.containers.wait(c.config.id)));
+      for (const code of codes) print(String(code));
+      if (o.downProject) await compose.down(engine, project, {}, OUT);
+    });
   services(group.command('images').description('List images used by the created containers'))
     .option('-q, --quiet', 'Only display IDs', false)
     .action(async function (this: Command, names: string[], o: Opts) {

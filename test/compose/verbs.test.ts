@@ -155,7 +155,7 @@ test('attached up: prefixed output until the containers exit; Ctrl+C stops them'
 
 const inspectStatus = (c: string) => store.ok(['inspect', '--format', '{{.State.Status}}', c]);
 
-test('create, start, pause, unpause', () => {
+test('create, start, pause, unpause, wait', async () => {
   const compose = project('pz', { 'compose.yaml': 'services:\n  a:\n    image: busybox\n    command: [sleep, "1000"]\n' });
   assert.equal(compose(['create']).code, 0);
   assert.equal(inspectStatus('pz-a-1'), 'created');
@@ -167,6 +167,14 @@ test('create, start, pause, unpause', () => {
   assert.equal(inspectStatus('pz-a-1'), 'paused');
   assert.equal(compose(['unpause']).code, 0);
   assert.equal(inspectStatus('pz-a-1'), 'running');
+  // wait: blocks until the service's containers stop, and prints their exit codes.
+  const child = spawn(HUSK, [...store.globals, 'compose', '-p', 'pz', '-f', join(compose.dir, 'compose.yaml'), 'wait', 'a'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const done = new Promise<number | null>((r) => child.on('close', r));
+  store.ok(['kill', 'pz-a-1']);
+  assert.equal(await done, 0);
+  assert.equal(out.trim(), '137');
   assert.equal(compose(['down']).code, 0);
 });
 
