@@ -2,6 +2,7 @@
 // flags pick and load the project (an invalid file fails before anything is
 // created); each subcommand is one call into src/compose, progress lines to
 // stderr as Compose's plain progress, data to stdout.
+import { isAbsolute, resolve } from 'node:path';
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
@@ -276,6 +277,17 @@ export function register(program: Command): void {
       const codes = await Promise.all(containers.map((c) => engine.containers.wait(c.config.id)));
       for (const code of codes) print(String(code));
       if (o.downProject) await compose.down(engine, project, {}, OUT);
+    });
+  group.command('cp').description('Copy files/folders between a service container and the local filesystem')
+    .argument('<src>').argument('<dest>')
+    .option('--index <n>', 'Index of the container if service has multiple replicas', parseIntFlag('index'), 1)
+    .option('-a, --archive', 'Archive mode (copy all uid/gid information)', false)
+    .action(async function (this: Command, src: string, dest: string, o: Opts) {
+      const { engine, project } = await open(this);
+      // Host paths are the caller's: relative ones from the working directory.
+      const host = (p: string) => (p === '-' || p.includes(':') || isAbsolute(p) ? p : resolve(p));
+      const [a, b] = await compose.copyPaths(engine, project, host(src), host(dest), o.index);
+      await engine.containers.copy(a, b, { archive: o.archive, stdin: a === '-' ? process.stdin : undefined, stdout: b === '-' ? process.stdout : undefined });
     });
   services(group.command('images').description('List images used by the created containers'))
     .option('-q, --quiet', 'Only display IDs', false)

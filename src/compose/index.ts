@@ -18,7 +18,7 @@ export { formatDuration, parseBytes, parseDuration } from './units.ts';
 export { translateService, type Translation, type TranslateOptions, type ExtraNetwork } from './translate.ts';
 export { up, pullMissing, type UpOptions } from './up.ts';
 export { down, type DownOptions } from './down.ts';
-export { containersOf, exec, images, lifecycle, logs, port, ps, run, top, type ComposeLogLine, type ExecOptions, type RunOptions } from './ops.ts';
+export { containersOf, copyPaths, exec, images, lifecycle, logs, port, ps, run, top, type ComposeLogLine, type ExecOptions, type RunOptions } from './ops.ts';
 export { projectContainers, selectServices, shortName, serviceOf, type ComposeOutput } from './state.ts';
 export { buildServices, serviceImage, type BuildOptions } from './build.ts';
 export { events, push, type ComposeEvent } from './events.ts';

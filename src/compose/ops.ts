@@ -85,6 +85,21 @@ export async function lifecycle(engine: Engine, project: ComposeProject, verb: V
   if (failed) throw failed;
 }
 
+/**
+ * `compose cp`: SERVICE:PATH on either side becomes the replica's
+ * CONTAINER:PATH (`index`, default 1); the other side is a host path or `-`.
+ */
+export async function copyPaths(engine: Engine, project: ComposeProject, src: string, dest: string, index = 1): Promise<[string, string]> {
+  const side = async (p: string) => {
+    const m = /^([a-zA-Z0-9][a-zA-Z0-9_.-]*):(.*)$/.exec(p);
+    if (!m || !project.services[m[1]]) return p;
+    return `${(await serviceContainer(engine, project, m[1], index)).config.name}:${m[2]}`;
+  };
+  const [a, b] = [await side(src), await side(dest)];
+  if (a === src && b === dest) throw invalidArgument('one of the paths must be SERVICE:PATH');
+  return [a, b];
+}
+
 /** The container of a service's replica `index` (default 1). */
 export async function serviceContainer(engine: Engine, project: ComposeProject, service: string, index = 1): Promise<ContainerListItem> {
   const c = (await containersOf(engine, project, [service], { all: true })).find((x) => numberOf(x) === index);

@@ -155,7 +155,7 @@ test('attached up: prefixed output until the containers exit; Ctrl+C stops them'
 
 const inspectStatus = (c: string) => store.ok(['inspect', '--format', '{{.State.Status}}', c]);
 
-test('create, start, pause, unpause, wait', async () => {
+test('create, start, pause, unpause, cp, wait', async () => {
   const compose = project('pz', { 'compose.yaml': 'services:\n  a:\n    image: busybox\n    command: [sleep, "1000"]\n' });
   assert.equal(compose(['create']).code, 0);
   assert.equal(inspectStatus('pz-a-1'), 'created');
@@ -167,6 +167,14 @@ test('create, start, pause, unpause, wait', async () => {
   assert.equal(inspectStatus('pz-a-1'), 'paused');
   assert.equal(compose(['unpause']).code, 0);
   assert.equal(inspectStatus('pz-a-1'), 'running');
+  // cp both ways, SERVICE:PATH naming the service's container.
+  writeFileSync(join(compose.dir, 'in.txt'), 'copied\n');
+  assert.equal(compose(['cp', join(compose.dir, 'in.txt'), 'a:/tmp/in.txt']).code, 0);
+  assert.equal(store.ok(['exec', 'pz-a-1', 'cat', '/tmp/in.txt']), 'copied');
+  const back = compose(['cp', 'a:/tmp/in.txt', join(compose.dir, 'out.txt')]);
+  assert.equal(back.code, 0, back.stderr);
+  assert.equal((await import('node:fs')).readFileSync(join(compose.dir, 'out.txt'), 'utf8'), 'copied\n');
+  assert.equal(compose(['cp', join(compose.dir, 'in.txt'), join(compose.dir, 'x')]).code, 125);
   // wait: blocks until the service's containers stop, and prints their exit codes.
   const child = spawn(HUSK, [...store.globals, 'compose', '-p', 'pz', '-f', join(compose.dir, 'compose.yaml'), 'wait', 'a'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
