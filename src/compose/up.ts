@@ -63,6 +63,8 @@ export async function up(engine: Engine, project: ComposeProject, o: UpOptions, 
   await buildServices(engine, project, order, out, { missingOnly: !o.build });
   await pullMissing(engine, project, order, out);
 
+  // Services whose containers this run recreated: dependents with depends_on.restart are restarted.
+  const recreated = new Set<string>();
   for (const name of order) {
     const s = project.services[name];
     for (const [dep, d] of Object.entries(s.dependsOn)) {
@@ -74,7 +76,8 @@ export async function up(engine: Engine, project: ComposeProject, o: UpOptions, 
       }
       if (!o.noStart) await waitCondition(engine, project.services[dep], running, d.condition, out);
     }
-    await converge(engine, s, plans.get(name)!, existing.filter((c) => serviceOf(c) === name), o, out);
+    const restart = Object.entries(s.dependsOn).some(([dep, d]) => d.restart && recreated.has(dep));
+    if (await converge(engine, s, plans.get(name)!, existing.filter((c) => serviceOf(c) === name), { ...o, restart }, out)) recreated.add(name);
   }
   if (o.wait && !o.noStart) {
     const selected = new Set(order);
@@ -142,7 +145,9 @@ export async function pullMissing(engine: Engine, project: ComposeProject, order
   }
 }
 
-async function converge(engine: Engine, s: ComposeService, plan: Translation[], current: ContainerListItem[], o: UpOptions, out: ComposeOutput): Promise<void> {
+/** Converges one service's containers; true when it recreated one. `restart`: restart the running ones it keeps. */
+async function converge(engine: Engine, s: ComposeService, plan: Translation[], current: ContainerListItem[], o: UpOptions & { restart?: boolean }, out: ComposeOutput): Promise<boolean> {
+  let changed = false;
   const hash = configHash(s);
   // A container of an older image (rebuilt or pulled since) is stale too, as in Docker Compose.
   const imageId = plan.length ? await engine.images.get(plan[0].spec.image).then((i) => i.id, () => undefined) : undefined;
@@ -155,7 +160,12 @@ async function converge(engine: Engine, s: ComposeService, plan: Translation[], 
     if (c) {
       const stale = c.config.intent.labels?.[LABEL.configHash] !== hash || (!!imageId && c.config.imageId !== imageId);
       if (!o.forceRecreate && (!stale || o.noRecreate)) {
-        if (c.state.status === 'running') out.progress(`Container ${name}  Running`);
+        if (c.state.status === 'running' && o.restart && !o.noStart) {
+          out.progress(`Container ${name}  Restarting`);
+          const [r] = await engine.containers.restart([c.config.id], { timeout: c.config.intent.stopTimeout });
+          if (r?.error) throw HuskError.from(r.error);
+          out.progress(`Container ${name}  Restarted`);
+        } else if (c.state.status === 'running') out.progress(`Container ${name}  Running`);
         else if (!o.noStart) await startOne(engine, c.config.id, name, out);
         continue;
       }
@@ -163,6 +173,7 @@ async function converge(engine: Engine, s: ComposeService, plan: Translation[], 
       await engine.containers.remove([c.config.id], { force: true, timeout: c.config.intent.stopTimeout });
       await create(engine, t);
       out.progress(`Container ${name}  Recreated`);
+      changed = true;
     } else {
       out.progress(`Container ${name}  Creating`);
       await create(engine, t);
@@ -170,6 +181,7 @@ async function converge(engine: Engine, s: ComposeService, plan: Translation[], 
     }
     if (!o.noStart) await startOne(engine, name, name, out);
   }
+  return changed;
 }
 
 async function create(engine: Engine, t: Translation): Promise<void> {

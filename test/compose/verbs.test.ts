@@ -198,3 +198,22 @@ test('attached up --abort-on-container-exit and --exit-code-from', () => {
   assert.equal(compose(['up', '-d', '--abort-on-container-exit']).code, 125);
   assert.equal(compose(['down']).code, 0);
 });
+
+test('depends_on.restart: a dependent is restarted when its dependency is recreated; others are left alone', () => {
+  const file = (v: string) => `services:\n  db:\n    image: busybox\n    command: [sleep, "1000"]\n    environment: {V: "${v}"}\n  app:\n    image: busybox\n    command: [sleep, "1000"]\n    stop_grace_period: 1s\n    depends_on: {db: {condition: service_started, restart: true}}\n  other:\n    image: busybox\n    command: [sleep, "1000"]\n    depends_on: [db]\n`;
+  const compose = project('dr', { 'compose.yaml': file('1') });
+  assert.equal(compose(['up', '-d']).code, 0);
+  const pid = (c: string) => store.ok(['inspect', '--format', '{{.Id}} {{.State.Pid}}', c]);
+  const [app, other] = [pid('dr-app-1'), pid('dr-other-1')];
+  writeFileSync(join(compose.dir, 'compose.yaml'), file('2'));
+  const r = compose(['up', '-d']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Container dr-db-1 {2}Recreated/);
+  assert.match(r.stderr, /Container dr-app-1 {2}Restarted/);
+  assert.match(r.stderr, /Container dr-other-1 {2}Running/);
+  const [appId, appPid] = pid('dr-app-1').split(' ');
+  assert.equal(appId, app.split(' ')[0], 'restarted, not recreated');
+  assert.notEqual(appPid, app.split(' ')[1]);
+  assert.equal(pid('dr-other-1'), other);
+  assert.equal(compose(['down']).code, 0);
+});
