@@ -2,6 +2,7 @@
 // flags pick and load the project (an invalid file fails before anything is
 // created); each subcommand is one call into src/compose, progress lines to
 // stderr as Compose's plain progress, data to stdout.
+import { isAbsolute, resolve } from 'node:path';
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
@@ -32,6 +33,57 @@ async function open(cmd: Command, services?: string[]): Promise<{ engine: Engine
 
 const services = (c: Command) => c.argument('[services...]');
 
+/**
+ * Attached `up`: the services' output, prefixed as `logs` does, until every
+ * container exited; Ctrl+C stops them (a second one leaves at once), as
+ * Docker Compose does.
+ */
+async function attached(engine: Engine, project: ComposeProject, names: string[], o: { abort?: boolean; exitCodeFrom?: string }): Promise<number> {
+  const services = names.length ? names : undefined;
+  const containers = await compose.containersOf(engine, project, services, { all: true });
+  const width = Math.max(0, ...containers.map((c) => compose.shortName(project, c).length));
+  const ac = new AbortController();
+  let interrupted = false;
+  let code = 0;
+  if (o.abort) {
+    // The first container to exit stops the others; its code (or --exit-code-from's service's) is up's.
+    void Promise.race(containers.map((c) => engine.containers.wait(c.config.id, { signal: ac.signal }).then((n) => ({ c, n })))).then(({ c, n }) => {
+      if (ac.signal.aborted) return;
+      if (!o.exitCodeFrom || compose.serviceOf(c) === o.exitCodeFrom) code = n;
+      interrupted = true;
+      process.stderr.write(`${compose.shortName(project, c)} exited with code ${n}\nAborting on container exit...\n`);
+      ac.abort();
+    }, () => {});
+  }
+  const onInt = () => {
+    if (interrupted) {
+      // A second Ctrl+C: the default action (the process ends at once).
+      process.off('SIGINT', onInt);
+      process.kill(process.pid, 'SIGINT');
+      return;
+    }
+    interrupted = true;
+    process.stderr.write('Gracefully stopping... (press Ctrl+C again to force)\n');
+    ac.abort();
+  };
+  process.on('SIGINT', onInt);
+  try {
+    for await (const l of compose.logs(engine, project, services, { follow: true, signal: ac.signal })) {
+      process.stdout.write(`${l.prefix.padEnd(width)}  | ${l.text}\n`);
+    }
+  } catch (err) {
+    if (!ac.signal.aborted) throw err;
+  }
+  if (interrupted) await compose.lifecycle(engine, project, 'stop', services, {}, OUT);
+  ac.abort();
+  process.off('SIGINT', onInt);
+  if (o.exitCodeFrom) {
+    const c = containers.find((x) => compose.serviceOf(x) === o.exitCodeFrom);
+    if (c) code = (await engine.containers.get(c.config.id)).state.exitCode;
+  }
+  return code;
+}
+
 export function register(program: Command): void {
   const group = new Command('compose').description('Define and run multi-container applications')
     .option('-f, --file <file>', 'Compose configuration files', collect, [])
@@ -50,8 +102,15 @@ export function register(program: Command): void {
     .option('--remove-orphans', 'Remove containers for services not defined in the Compose file', false)
     .option('--scale <service=n>', 'Scale SERVICE to NUM instances', collect, [])
     .option('--pull <policy>', 'Pull image before running ("always"|"missing"|"never")', 'missing')
+    .option('--build', 'Build images before starting containers', false)
+    .option('--abort-on-container-exit', 'Stops all containers if any container was stopped. Incompatible with -d', false)
+    .option('--exit-code-from <service>', 'Return the exit code of the selected service container. Implies --abort-on-container-exit')
+    .option('--wait', 'Wait for services to be running|healthy. Implies detached mode.', false)
+    .option('--wait-timeout <seconds>', 'Maximum duration to wait for the project to be running|healthy', parseIntFlag('wait-timeout'))
     .action(async function (this: Command, names: string[], o: Opts) {
-      if (!o.detach && o.start !== false) throw invalidArgument('attached `compose up` is not supported yet: use -d, then `compose logs -f`');
+      if (o.detach && (o.abortOnContainerExit || o.exitCodeFrom)) throw invalidArgument('--abort-on-container-exit and --exit-code-from cannot be combined with --detach');
+      if (o.exitCodeFrom && !names.includes(o.exitCodeFrom) && names.length) throw invalidArgument(`--exit-code-from: service "${o.exitCodeFrom}" is not selected`);
+      if (o.wait) o.detach = true;
       const { engine, project } = await open(this, names);
       const scale: Record<string, number> = {};
       for (const s of o.scale as string[]) {
@@ -62,8 +121,17 @@ export function register(program: Command): void {
       if (o.pull === 'always') await compose.pullMissing(engine, project, compose.dependencyOrder(project.services, names.length ? names : undefined), OUT, { always: true });
       await compose.up(engine, project, {
         services: names, forceRecreate: o.forceRecreate, noRecreate: o.recreate === false, noDeps: o.deps === false,
-        removeOrphans: o.removeOrphans, scale, noStart: o.start === false,
+        removeOrphans: o.removeOrphans, scale, noStart: o.start === false, wait: o.wait, waitTimeout: o.waitTimeout, build: o.build,
       }, OUT);
+      if (!o.detach && o.start !== false) process.exitCode = await attached(engine, project, names, { abort: o.abortOnContainerExit || !!o.exitCodeFrom, exitCodeFrom: o.exitCodeFrom });
+    });
+  services(group.command('create').description('Creates containers for a service'))
+    .option('--force-recreate', 'Recreate containers even if their configuration hasn\'t changed', false)
+    .option('--no-recreate', 'If containers already exist, don\'t recreate them')
+    .option('--build', 'Build images before creating containers', false)
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const { engine, project } = await open(this, names);
+      await compose.up(engine, project, { services: names, forceRecreate: o.forceRecreate, noRecreate: o.recreate === false, build: o.build, noStart: true }, OUT);
     });
   group.command('down').description('Stop and remove containers, networks')
     .option('-v, --volumes', 'Remove named volumes declared in the "volumes" section and anonymous volumes', false)
@@ -116,7 +184,8 @@ export function register(program: Command): void {
       if (o.volumes) return Object.keys(project.volumes).forEach((s) => print(s));
       process.stdout.write(compose.renderConfig(project));
     });
-  for (const [verb, desc] of [['start', 'Start services'], ['stop', 'Stop services'], ['restart', 'Restart service containers'], ['kill', 'Force stop service containers'], ['rm', 'Removes stopped service containers']] as const) {
+  for (const [verb, desc] of [['start', 'Start services'], ['stop', 'Stop services'], ['restart', 'Restart service containers'], ['kill', 'Force stop service containers'], ['rm', 'Removes stopped service containers'],
+    ['pause', 'Pause services'], ['unpause', 'Unpause services']] as const) {
     const c = services(group.command(verb).description(desc));
     if (verb === 'stop' || verb === 'restart') c.option('-t, --timeout <seconds>', 'Specify a shutdown timeout in seconds', parseIntFlag('timeout'));
     if (verb === 'kill') c.option('-s, --signal <signal>', 'SIGNAL to send to the container', 'SIGKILL');
@@ -171,6 +240,54 @@ export function register(program: Command): void {
     .action(async function (this: Command, names: string[]) {
       const { engine, project } = await open(this);
       await compose.pullMissing(engine, project, names.length ? names : Object.keys(project.services).sort(), OUT, { always: true });
+    });
+  services(group.command('build').description('Build or rebuild services'))
+    .option('--no-cache', 'Do not use cache when building the image')
+    .option('--pull', 'Always attempt to pull a newer version of the image', false)
+    .option('-q, --quiet', 'Don\'t print anything to STDOUT', false)
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const { engine, project } = await open(this);
+      const out = o.quiet ? { ...OUT, progress: () => {} } : OUT;
+      await compose.buildServices(engine, project, compose.selectServices(project, names), out, { noCache: o.cache === false, pull: o.pull });
+    });
+  services(group.command('push').description('Push service images'))
+    .option('--ignore-push-failures', 'Push what it can and ignores images with push failures', false)
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const { engine, project } = await open(this);
+      await compose.push(engine, project, names, OUT, { ignoreFailures: o.ignorePushFailures });
+    });
+  services(group.command('events').description('Receive real time events from containers'))
+    .option('--json', 'Output events as a stream of json objects', false)
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const { engine, project } = await open(this);
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      process.once('SIGTERM', () => ac.abort());
+      for await (const e of compose.events(engine, project, names, ac.signal)) {
+        if (o.json) print(JSON.stringify(e));
+        else print(`${e.time} container ${e.action} ${e.id} (${Object.entries({ ...e.attributes, service: e.service }).map(([k, v]) => `${k}=${v}`).join(', ')})`);
+      }
+    });
+  group.command('wait').description('Block until containers of all (or specified) services stop')
+    .argument('<services...>')
+    .option('--down-project', 'Drops project when the first container stops', false)
+    .action(async function (this: Command, names: string[], o: Opts) {
+      const { engine, project } = await open(this);
+      const containers = await compose.containersOf(engine, project, compose.selectServices(project, names), { all: true });
+      const codes = await Promise.all(containers.map((c) => engine.containers.wait(c.config.id)));
+      for (const code of codes) print(String(code));
+      if (o.downProject) await compose.down(engine, project, {}, OUT);
+    });
+  group.command('cp').description('Copy files/folders between a service container and the local filesystem')
+    .argument('<src>').argument('<dest>')
+    .option('--index <n>', 'Index of the container if service has multiple replicas', parseIntFlag('index'), 1)
+    .option('-a, --archive', 'Archive mode (copy all uid/gid information)', false)
+    .action(async function (this: Command, src: string, dest: string, o: Opts) {
+      const { engine, project } = await open(this);
+      // Host paths are the caller's: relative ones from the working directory.
+      const host = (p: string) => (p === '-' || p.includes(':') || isAbsolute(p) ? p : resolve(p));
+      const [a, b] = await compose.copyPaths(engine, project, host(src), host(dest), o.index);
+      await engine.containers.copy(a, b, { archive: o.archive, stdin: a === '-' ? process.stdin : undefined, stdout: b === '-' ? process.stdout : undefined });
     });
   services(group.command('images').description('List images used by the created containers'))
     .option('-q, --quiet', 'Only display IDs', false)

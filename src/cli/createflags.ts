@@ -107,6 +107,11 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--health-timeout <timeout>', 'the maximum time allowed to complete the healthcheck before an interval is considered failed', '30s')
     .option('--health-on-failure <action>', 'action to take once the container turns unhealthy (none, kill, restart, stop)')
     .option('--no-healthcheck', 'Disable healthchecks on container')
+    .option('--health-startup-cmd <command>', 'Set a startup healthcheck command for the container')
+    .option('--health-startup-interval <interval>', 'Set an interval for the startup healthcheck', '30s')
+    .option('--health-startup-retries <retries>', 'Set the maximum number of retries before the startup healthcheck will restart the container', '0')
+    .option('--health-startup-success <n>', 'Set the number of consecutive successes before the startup healthcheck is marked as successful and the normal healthcheck begins (0 indicates any success will start the regular healthcheck)', '0')
+    .option('--health-startup-timeout <timeout>', 'Set the maximum amount of time that the startup healthcheck may take before it is considered failed', '30s')
     .option('--umask <umask>', 'Set umask in container')
     .option('--annotation <key=value>', 'Add annotations to container (key=value)', collect, [])
     .option('--tz <timezone>', 'Set timezone in container (an IANA zone, or local for the host\'s)')
@@ -169,6 +174,8 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
     healthcheck: parseHealthFlags({
       cmd: o.healthCmd, interval: o.healthInterval, retries: o.healthRetries, startPeriod: o.healthStartPeriod,
       timeout: o.healthTimeout, onFailure: o.healthOnFailure, disable: o.healthcheck === false,
+      startupCmd: o.healthStartupCmd, startupInterval: o.healthStartupInterval, startupRetries: o.healthStartupRetries,
+      startupSuccess: o.healthStartupSuccess, startupTimeout: o.healthStartupTimeout,
     }),
   };
 }

@@ -1,6 +1,7 @@
 // `husk kube generate|play|down` (and Podman's `generate kube`, `play kube`)
 // over src/kube: flags into options, one call, Podman's output.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import { collect, connectFor, parseIntFlag, print } from './common.ts';
@@ -11,9 +12,19 @@ type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const kube = () => import('../kube/index.ts');
 const warn = (line: string) => process.stderr.write(`WARN[0000] ${line}\n`);
 
-/** The file's text: a path, or "-" for stdin. */
-function readInput(file: string): { text: string; source: string } {
+/** The file's text: a path, an http(s) URL, or "-" for stdin. */
+async function readInput(file: string): Promise<{ text: string; source: string }> {
   if (file === '-') return { text: readFileSync(0, 'utf8'), source: 'stdin' };
+  if (/^https?:\/\//i.test(file)) {
+    let r: Response;
+    try {
+      r = await fetch(file, { signal: AbortSignal.timeout(60_000) });
+    } catch (err) {
+      throw invalidArgument(`${file}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+    }
+    if (!r.ok) throw invalidArgument(`${file}: HTTP ${r.status} ${r.statusText}`);
+    return { text: await r.text(), source: file };
+  }
   try {
     return { text: readFileSync(file, 'utf8'), source: file };
   } catch (err) {
@@ -31,7 +42,7 @@ const parseBool = (name: string) => (v: string | undefined): boolean => {
 export function makeGenerate(): Command {
   return new Command('kube').description('Generate Kubernetes YAML based on containers, pods or volumes')
     .option('-s, --service', 'Generate YAML for a Kubernetes service object', false)
-    .option('-t, --type <type>', 'Generate YAML for the given Kubernetes kind (pod, deployment)', 'pod')
+    .option('-t, --type <type>', 'Generate YAML for the given Kubernetes kind (pod, deployment, daemonset, job)', 'pod')
     .option('-r, --replicas <n>', 'The value to set in the replicas field for a Deployment', parseIntFlag('replicas'))
     .option('-f, --filename <file>', 'Write output to the specified path')
     .argument('<ctr-pod-or-volume...>')
@@ -53,17 +64,33 @@ export function makePlay(): Command {
     .option('--down', 'Stop pods defined in the YAML file and remove them', false)
     .option('--force', 'With --down: also remove the volumes of the file\'s PersistentVolumeClaims', false)
     .option('--configmap <file>', 'Path to a YAML file with a Kubernetes ConfigMap', collect, [])
-    .argument('<file>', 'YAML file, or - for stdin')
-    .action(async function (this: Command, file: string, o: Opts) {
-      const { text, source } = readInput(file);
+    .option('--network <network>', 'Connect the pods to this network (instead of the default bridge)')
+    .option('--publish <port>', 'Publish a container port, or override the file\'s for that container port ([[ip:][hostPort]:]containerPort[/protocol])', collect, [])
+    .option('--build [bool]', 'Build images from directories named after them (default: those missing; false: never)')
+    .option('--context-dir <dir>', 'Path to the directories of --build (default: the YAML file\'s directory, else the working directory)')
+    .argument('[file]', 'YAML file, URL, or - for stdin')
+    .action(async function (this: Command, fileArg: string | undefined, o: Opts) {
+      // A bare --build takes the file as its value (`--build app.yaml`): give it back.
+      let file = fileArg;
+      if (typeof o.build === 'string' && o.build !== 'true' && o.build !== 'false') {
+        if (file) throw invalidArgument(`invalid --build "${o.build}": expected true or false`);
+        [file, o.build] = [o.build, true];
+      } else if (typeof o.build === 'string') {
+        o.build = o.build === 'true';
+      }
+      if (!file) throw invalidArgument('kube play needs a YAML file, a URL or -');
+      const { text, source } = await readInput(file);
       const engine = await connectFor(this);
       const k = await kube();
+      const contextDir = resolve(o.contextDir ?? (file === '-' || /^https?:\/\//i.test(file) ? '.' : dirname(file)));
       if (o.down) {
         printDown(await k.down(engine, text, source, { force: o.force }));
         return;
       }
-      const configMaps = (o.configmap as string[]).flatMap((c) => c.split(',')).filter(Boolean).map((c) => readInput(c).text);
-      const report = await k.play(engine, text, source, { start: o.start, replace: o.replace, configMaps, warn });
+      const configMaps: string[] = [];
+      for (const c of (o.configmap as string[]).flatMap((x) => x.split(',')).filter(Boolean)) configMaps.push((await readInput(c)).text);
+      const report = await k.play(engine, text, source, { start: o.start, replace: o.replace, configMaps, network: o.network, publish: o.publish, warn,
+        build: o.build, contextDir, buildOutput: process.stderr });
       if (report.volumes.length) print(`Volumes:\n${report.volumes.join('\n')}`);
       for (const p of report.pods) print(`Pod:\n${p.id}\nContainers:\n${p.containers.join('\n')}\n`);
     });
@@ -76,9 +103,9 @@ function printDown(r: { pods: string[]; volumes: string[] }): void {
 function makeDown(): Command {
   return new Command('down').description('Remove pods based on Kubernetes YAML')
     .option('--force', 'Also remove the volumes of the file\'s PersistentVolumeClaims', false)
-    .argument('<file>', 'YAML file, or - for stdin')
+    .argument('<file>', 'YAML file, URL, or - for stdin')
     .action(async function (this: Command, file: string, o: Opts) {
-      const { text, source } = readInput(file);
+      const { text, source } = await readInput(file);
       const { down } = await kube();
       printDown(await down(await connectFor(this), text, source, { force: o.force }));
     });

@@ -46,10 +46,15 @@ export async function* logs(engine: Engine, project: ComposeProject, services: s
   }
 }
 
-type Verb = 'start' | 'stop' | 'restart' | 'kill' | 'rm';
+type Verb = 'start' | 'stop' | 'restart' | 'kill' | 'rm' | 'pause' | 'unpause';
 const PROGRESS: Record<Verb, [string, string]> = {
   start: ['Starting', 'Started'], stop: ['Stopping', 'Stopped'], restart: ['Restarting', 'Started'],
-  kill: ['Killing', 'Killed'], rm: ['Removing', 'Removed'],
+  kill: ['Killing', 'Killed'], rm: ['Removing', 'Removed'], pause: ['Pausing', 'Paused'], unpause: ['Unpausing', 'Unpaused'],
+};
+/** The containers a verb acts on, by state. */
+const TARGETS: Record<Verb, (status: string) => boolean> = {
+  start: (s) => s !== 'running', rm: (s) => s !== 'running', restart: () => true,
+  stop: (s) => s === 'running', kill: (s) => s === 'running', pause: (s) => s === 'running', unpause: (s) => s === 'paused',
 };
 
 /**
@@ -58,9 +63,9 @@ const PROGRESS: Record<Verb, [string, string]> = {
  */
 export async function lifecycle(engine: Engine, project: ComposeProject, verb: Verb, services: string[] | undefined, o: { timeout?: number; signal?: string; volumes?: boolean } = {}, out: ComposeOutput): Promise<void> {
   const order = dependencyOrder(project.services);
-  if (verb !== 'start' && verb !== 'restart') order.reverse();
+  if (verb !== 'start' && verb !== 'restart' && verb !== 'unpause') order.reverse();
   const cs = (await containersOf(engine, project, services, { all: true }))
-    .filter((c) => verb === 'rm' ? c.state.status !== 'running' : verb === 'start' ? c.state.status !== 'running' : verb === 'restart' || c.state.status === 'running')
+    .filter((c) => TARGETS[verb](c.state.status))
     .sort((a, b) => order.indexOf(serviceOf(a)) - order.indexOf(serviceOf(b)) || numberOf(a) - numberOf(b));
   let failed: HuskError | undefined;
   for (const c of cs) {
@@ -71,11 +76,28 @@ export async function lifecycle(engine: Engine, project: ComposeProject, verb: V
       : verb === 'stop' ? await engine.containers.stop(id, { timeout: o.timeout })
         : verb === 'restart' ? await engine.containers.restart(id, { timeout: o.timeout })
           : verb === 'kill' ? await engine.containers.kill(id, { signal: o.signal })
-            : await engine.containers.remove(id, { volumes: o.volumes });
+            : verb === 'pause' ? await engine.containers.pause(id)
+              : verb === 'unpause' ? await engine.containers.unpause(id)
+                : await engine.containers.remove(id, { volumes: o.volumes });
     if (r?.error) failed ??= HuskError.from(r.error);
     out.progress(`Container ${c.config.name}  ${r?.error ? `Error ${r.error.message}` : done}`);
   }
   if (failed) throw failed;
+}
+
+/**
+ * `compose cp`: SERVICE:PATH on either side becomes the replica's
+ * CONTAINER:PATH (`index`, default 1); the other side is a host path or `-`.
+ */
+export async function copyPaths(engine: Engine, project: ComposeProject, src: string, dest: string, index = 1): Promise<[string, string]> {
+  const side = async (p: string) => {
+    const m = /^([a-zA-Z0-9][a-zA-Z0-9_.-]*):(.*)$/.exec(p);
+    if (!m || !project.services[m[1]]) return p;
+    return `${(await serviceContainer(engine, project, m[1], index)).config.name}:${m[2]}`;
+  };
+  const [a, b] = [await side(src), await side(dest)];
+  if (a === src && b === dest) throw invalidArgument('one of the paths must be SERVICE:PATH');
+  return [a, b];
 }
 
 /** The container of a service's replica `index` (default 1). */

@@ -4,6 +4,7 @@
 // either a warning naming the service and key (metadata husk can ignore
 // safely) or an INVALID_ARGUMENT (settings that would change what runs).
 import { invalidArgument } from '../common/errors.ts';
+import { serviceImage } from './build.ts';
 import type { ContainerSpec, DeviceSpec, MountSpec, PortSpec } from '../specgen/container.ts';
 import { containerLabels, networkAliases, networkName, volumeName, type ContainerLabelOptions } from './naming.ts';
 import type { ComposeProject, ComposeService } from './types.ts';
@@ -38,8 +39,8 @@ export function translateService(project: ComposeProject, s: ComposeService, o: 
   const fail = (key: string, why: string) => { throw invalidArgument(`${at(key)}: ${why}`); };
 
   for (const key of Object.keys(s.unmodelled)) warn(key, 'not supported by husk yet; ignored');
-  if (!s.image) fail('build', 'building images is not supported yet: set `image`');
-  if (s.build) warn('build', 'building images is not supported yet; using image');
+  const image = serviceImage(project, s);
+  if (!image) fail('image', 'required (or build)');
   if (s.init) warn('init', 'not supported yet; ignored');
   if (s.domainname) warn('domainname', 'not supported yet; ignored');
   if (s.dnsOpt.length) warn('dns_opt', 'not supported yet; ignored');
@@ -48,7 +49,7 @@ export function translateService(project: ComposeProject, s: ComposeService, o: 
   if (s.platform) warn('platform', 'ignored: the host platform is used');
 
   const spec: ContainerSpec = {
-    image: s.image!,
+    image: image!,
     name: o.name,
     command: s.command,
     entrypoint: s.entrypoint,

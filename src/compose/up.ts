@@ -8,12 +8,13 @@
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
 import type { ContainerListItem } from '../engine/container/api.ts';
+import { buildServices } from './build.ts';
 import { configHash } from './hash.ts';
 import { containerName, LABEL, networkLabels, volumeLabels } from './naming.ts';
 import { isOneoff, numberOf, projectContainers, serviceOf, startOrder, type ComposeOutput } from './state.ts';
 import { translateService, type Translation } from './translate.ts';
 import type { ComposeProject, ComposeService } from './types.ts';
-import { waitCondition } from './wait.ts';
+import { waitCondition, waitReady } from './wait.ts';
 
 export interface UpOptions {
   /** Services named on the command line (default: all). */
@@ -28,6 +29,12 @@ export interface UpOptions {
   scale?: Record<string, number>;
   /** Create without starting (`compose create`). */
   noStart?: boolean;
+  /** Wait until the services run, and those with a health check are healthy (--wait). */
+  wait?: boolean;
+  /** Seconds --wait waits at most (default: no limit). */
+  waitTimeout?: number;
+  /** Build every service with `build:` first (--build); without it only those whose image is missing. */
+  build?: boolean;
 }
 
 export async function up(engine: Engine, project: ComposeProject, o: UpOptions, out: ComposeOutput): Promise<void> {
@@ -53,8 +60,11 @@ export async function up(engine: Engine, project: ComposeProject, o: UpOptions, 
   const existing = await projectContainers(engine, project);
   await orphans(engine, project, existing, !!o.removeOrphans, out);
   await ensureResources(engine, project, order, out);
+  await buildServices(engine, project, order, out, { missingOnly: !o.build });
   await pullMissing(engine, project, order, out);
 
+  // Services whose containers this run recreated: dependents with depends_on.restart are restarted.
+  const recreated = new Set<string>();
   for (const name of order) {
     const s = project.services[name];
     for (const [dep, d] of Object.entries(s.dependsOn)) {
@@ -66,7 +76,14 @@ export async function up(engine: Engine, project: ComposeProject, o: UpOptions, 
       }
       if (!o.noStart) await waitCondition(engine, project.services[dep], running, d.condition, out);
     }
-    await converge(engine, s, plans.get(name)!, existing.filter((c) => serviceOf(c) === name), o, out);
+    const restart = Object.entries(s.dependsOn).some(([dep, d]) => d.restart && recreated.has(dep));
+    if (await converge(engine, s, plans.get(name)!, existing.filter((c) => serviceOf(c) === name), { ...o, restart }, out)) recreated.add(name);
+  }
+  if (o.wait && !o.noStart) {
+    const selected = new Set(order);
+    const containers = (await projectContainers(engine, project)).filter((c) => selected.has(serviceOf(c)) && !isOneoff(c));
+    const signal = o.waitTimeout ? AbortSignal.timeout(o.waitTimeout * 1000) : undefined;
+    await waitReady(engine, containers, out, signal);
   }
 }
 
@@ -116,7 +133,8 @@ export async function pullMissing(engine: Engine, project: ComposeProject, order
   const done = new Set<string>();
   for (const name of order) {
     const s = project.services[name];
-    if (!s.image || done.has(s.image)) continue;
+    // An image the service builds is never pulled.
+    if (!s.image || s.build || done.has(s.image)) continue;
     done.add(s.image);
     const always = o.always || s.pullPolicy === 'always';
     if (!always && await engine.images.exists(s.image)) continue;
@@ -127,8 +145,12 @@ export async function pullMissing(engine: Engine, project: ComposeProject, order
   }
 }
 
-async function converge(engine: Engine, s: ComposeService, plan: Translation[], current: ContainerListItem[], o: UpOptions, out: ComposeOutput): Promise<void> {
+/** Converges one service's containers; true when it recreated one. `restart`: restart the running ones it keeps. */
+async function converge(engine: Engine, s: ComposeService, plan: Translation[], current: ContainerListItem[], o: UpOptions & { restart?: boolean }, out: ComposeOutput): Promise<boolean> {
+  let changed = false;
   const hash = configHash(s);
+  // A container of an older image (rebuilt or pulled since) is stale too, as in Docker Compose.
+  const imageId = plan.length ? await engine.images.get(plan[0].spec.image).then((i) => i.id, () => undefined) : undefined;
   for (const c of current.filter((c) => numberOf(c) > plan.length || isOneoff(c))) {
     if (!isOneoff(c)) await removeContainer(engine, c, out);
   }
@@ -136,9 +158,14 @@ async function converge(engine: Engine, s: ComposeService, plan: Translation[], 
     const c = current.find((x) => numberOf(x) === i + 1);
     const name = t.spec.name!;
     if (c) {
-      const stale = c.config.intent.labels?.[LABEL.configHash] !== hash;
+      const stale = c.config.intent.labels?.[LABEL.configHash] !== hash || (!!imageId && c.config.imageId !== imageId);
       if (!o.forceRecreate && (!stale || o.noRecreate)) {
-        if (c.state.status === 'running') out.progress(`Container ${name}  Running`);
+        if (c.state.status === 'running' && o.restart && !o.noStart) {
+          out.progress(`Container ${name}  Restarting`);
+          const [r] = await engine.containers.restart([c.config.id], { timeout: c.config.intent.stopTimeout });
+          if (r?.error) throw HuskError.from(r.error);
+          out.progress(`Container ${name}  Restarted`);
+        } else if (c.state.status === 'running') out.progress(`Container ${name}  Running`);
         else if (!o.noStart) await startOne(engine, c.config.id, name, out);
         continue;
       }
@@ -146,6 +173,7 @@ async function converge(engine: Engine, s: ComposeService, plan: Translation[], 
       await engine.containers.remove([c.config.id], { force: true, timeout: c.config.intent.stopTimeout });
       await create(engine, t);
       out.progress(`Container ${name}  Recreated`);
+      changed = true;
     } else {
       out.progress(`Container ${name}  Creating`);
       await create(engine, t);
@@ -153,6 +181,7 @@ async function converge(engine: Engine, s: ComposeService, plan: Translation[], 
     }
     if (!o.noStart) await startOne(engine, name, name, out);
   }
+  return changed;
 }
 
 async function create(engine: Engine, t: Translation): Promise<void> {

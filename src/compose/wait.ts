@@ -1,30 +1,22 @@
 // depends_on conditions: what `up` waits for before starting a dependent.
 //
-// service_healthy is a STAND-IN until husk runs healthchecks itself (the
-// healthcheck issue): there is no health status to read yet, so `up` runs
-// the service's healthcheck test through engine.exec, every `interval`
-// (start_interval during start_period), and calls the container healthy at
-// the first success, unhealthy after `retries` consecutive failures once the
-// start period is over. Replace the loop with a wait on the engine's health
-// status when it exists.
+// service_healthy reads the engine's own health status (the container's
+// health check, run by its timer: docs/healthchecks.md), as Docker Compose
+// reads the daemon's: healthy goes on, unhealthy or an exit fails `up`. It
+// waits on the container's health_status/died events (no polling), after
+// one look at the state so a container already healthy goes on at once.
 import { HuskError } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
 import type { ContainerListItem } from '../engine/container/api.ts';
 import type { ComposeOutput } from './state.ts';
 import type { ComposeService, DependencyCondition } from './types.ts';
 
-const DEFAULTS = { interval: 30_000, timeout: 30_000, retries: 3, startInterval: 5_000 };
-/** Between probes, however long the interval: `up` should not sit idle for Docker's default 30s. */
-const MAX_POLL = 1_000;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export async function waitCondition(engine: Engine, dep: ComposeService, containers: ContainerListItem[], condition: DependencyCondition, out: ComposeOutput): Promise<void> {
   if (condition === 'service_started') return;
   for (const c of containers) {
     out.progress(`Container ${c.config.name}  Waiting`);
     if (condition === 'service_healthy') {
-      await waitHealthy(engine, dep, c);
+      await waitHealthy(engine, c);
       out.progress(`Container ${c.config.name}  Healthy`);
     } else {
       const code = await engine.containers.wait(c.config.id);
@@ -34,38 +26,50 @@ export async function waitCondition(engine: Engine, dep: ComposeService, contain
   }
 }
 
-async function waitHealthy(engine: Engine, dep: ComposeService, c: ContainerListItem): Promise<void> {
-  const h = dep.healthcheck;
-  const test = h?.disable ? undefined : h?.test;
-  if (!test || test[0] === 'NONE') throw new HuskError('INVALID_ARGUMENT', `dependency failed to start: container ${c.config.name} has no healthcheck configured`);
-  const command = test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', test.slice(1).join(' ')] : test.slice(1);
-  const interval = Math.min(h!.interval ?? DEFAULTS.interval, MAX_POLL);
-  const startInterval = Math.min(h!.startInterval ?? DEFAULTS.startInterval, interval);
-  const startEnd = Date.now() + (h!.startPeriod ?? 0);
-  const retries = h!.retries ?? DEFAULTS.retries;
-  let failures = 0;
-  for (;;) {
-    const st = (await engine.containers.get(c.config.id)).state;
-    if (st.status !== 'running') throw new HuskError('INVALID_ARGUMENT', `dependency failed to start: container ${c.config.name} exited (${st.exitCode})`);
-    if (await probe(engine, c.config.id, command, h!.timeout ?? DEFAULTS.timeout)) return;
-    const starting = Date.now() < startEnd;
-    if (!starting && ++failures >= retries) throw new HuskError('INVALID_ARGUMENT', `dependency failed to start: container ${c.config.name} is unhealthy`);
-    await sleep(starting ? startInterval : interval);
-  }
+const failed = (why: string) => new HuskError('INVALID_ARGUMENT', `dependency failed to start: ${why}`);
+
+/** true once the container is healthy; throws when it has no check, is unhealthy or stopped. */
+async function healthy(engine: Engine, id: string): Promise<boolean> {
+  const c = await engine.containers.get(id);
+  if (!c.config.healthcheck) throw failed(`container ${c.config.name} has no healthcheck configured`);
+  if (c.state.status !== 'running') throw failed(`container ${c.config.name} exited (${c.state.exitCode})`);
+  const status = c.state.health?.status;
+  if (status === 'unhealthy') throw failed(`container ${c.config.name} is unhealthy`);
+  return status === 'healthy';
 }
 
-/** One run of the test: exit 0 within the timeout. */
-async function probe(engine: Engine, container: string, command: string[], timeout: number): Promise<boolean> {
-  let id: string | undefined;
+async function waitHealthy(engine: Engine, c: ContainerListItem, signal?: AbortSignal): Promise<void> {
+  // Events from just before the first look: a change between the look and the subscription is replayed.
+  const since = new Date(Date.now() - 1000);
+  if (await healthy(engine, c.config.id)) return;
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  signal?.addEventListener('abort', stop, { once: true });
   try {
-    id = await engine.exec.create(container, { command });
-    const code = await Promise.race([engine.exec.start(id, {}), sleep(timeout).then(() => -1)]);
-    return code === 0;
-  } catch (e) {
-    // A container that stops between the status check and the exec is reported by the next round.
-    if (e instanceof HuskError && e.code === 'NOT_IMPLEMENTED') throw e;
-    return false;
+    const events = engine.system.events({
+      since, stream: true, signal: ac.signal, filters: { container: [c.config.id], event: ['health_status', 'died', 'remove'] },
+    });
+    for await (const _ of events) if (await healthy(engine, c.config.id)) return;
   } finally {
-    if (id) await engine.exec.remove(id, { force: true }).catch(() => {});
+    signal?.removeEventListener('abort', stop);
+    ac.abort();
   }
+  if (signal?.aborted) throw failed(`container ${c.config.name} did not become healthy in time`);
+  // The stream ended without a verdict (the engine went away): one last look.
+  if (!await healthy(engine, c.config.id)) throw failed(`container ${c.config.name} did not become healthy`);
+}
+
+/**
+ * `up --wait`: every container of the services running, and healthy when it
+ * has a health check (Docker Compose's rule); a container that exited, or
+ * turned unhealthy, fails. `signal` bounds the wait (--wait-timeout).
+ */
+export async function waitReady(engine: Engine, containers: ContainerListItem[], out: ComposeOutput, signal?: AbortSignal): Promise<void> {
+  const wait = async (c: ContainerListItem) => {
+    const x = await engine.containers.get(c.config.id);
+    if (x.config.healthcheck) await waitHealthy(engine, c, signal);
+    else if (x.state.status !== 'running') throw failed(`container ${c.config.name} exited (${x.state.exitCode})`);
+    out.progress(`Container ${c.config.name}  ${x.config.healthcheck ? 'Healthy' : 'Started'}`);
+  };
+  await Promise.all(containers.map(wait));
 }

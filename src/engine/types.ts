@@ -63,6 +63,8 @@ export interface HealthState {
   failingStreak: number;
   /** The last 5 runs, oldest first. */
   log: HealthLogEntry[];
+  /** With a startup check: its progress since the start (unset: not passed yet, nothing run). */
+  startup?: { passed: boolean; successes: number; failures: number };
 }
 
 export interface ContainerIdMap {

@@ -6,14 +6,16 @@ import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
 import type { Container } from '../engine/container/api.ts';
 import type { ContainerSpec, MountSpec, PortSpec } from '../specgen/container.ts';
+import type { ResolvedHealthcheck } from '../specgen/health.ts';
+import { healthcheckToProbe, startupToProbe } from './probes.ts';
 import { emitDocuments, validateObject, type KubeObject } from './schema.ts';
 import { formatCpu, formatMemory, k8sName } from './units.ts';
 
 export interface GenerateOptions {
   /** Add a NodePort Service publishing the host ports. */
   service?: boolean;
-  /** pod (default) or deployment. */
-  type?: 'pod' | 'deployment';
+  /** pod (default), deployment, daemonset or job. */
+  type?: 'pod' | 'deployment' | 'daemonset' | 'job';
   /** Deployment replicas (default 1; only with type deployment). */
   replicas?: number;
   /** Written as the first comment line (e.g. the husk version). */
@@ -30,9 +32,11 @@ export interface PodSource {
   name: string;
   labels: Record<string, string>;
   hostname?: string;
+  /** Uses the host's network namespace. */
+  hostNetwork?: boolean;
   /** Published ports (the pod's infra container's, or the lone container's). */
   ports: PortSpec[];
-  members: { name: string; image: string; spec: ContainerSpec; mounts: MountSpec[] }[];
+  members: { name: string; image: string; spec: ContainerSpec; mounts: MountSpec[]; healthcheck?: ResolvedHealthcheck }[];
 }
 
 const RESTART: Record<string, string> = { always: 'Always', 'unless-stopped': 'Always', 'on-failure': 'OnFailure', no: 'Never' };
@@ -127,6 +131,8 @@ export function podObject(src: PodSource): KubeObject {
     }));
     const env = Object.entries(s.env ?? {}).map(([name, value]) => ({ name, value }));
     const ports = i === 0 ? containerPorts(src.ports) : [];
+    const probe = m.healthcheck && healthcheckToProbe(m.healthcheck);
+    const startup = m.healthcheck && startupToProbe(m.healthcheck);
     const c: KubeObject = {
       name: m.name,
       image: m.image,
@@ -135,6 +141,8 @@ export function podObject(src: PodSource): KubeObject {
       ...(env.length ? { env } : {}),
       ...(s.workdir ? { workingDir: s.workdir } : {}),
       ...(ports.length ? { ports } : {}),
+      ...(probe ? { livenessProbe: probe } : {}),
+      ...(startup ? { startupProbe: startup } : {}),
       ...(resources(s) ? { resources: resources(s) } : {}),
       ...(securityContext(s) ? { securityContext: securityContext(s) } : {}),
       ...(s.tty ? { tty: true } : {}),
@@ -150,6 +158,7 @@ export function podObject(src: PodSource): KubeObject {
     metadata: { name: src.name, labels: { app: src.name, ...src.labels } },
     spec: {
       ...(src.hostname ? { hostname: src.hostname } : {}),
+      ...(src.hostNetwork ? { hostNetwork: true } : {}),
       restartPolicy: RESTART[policy ?? 'no'] ?? 'Never',
       containers,
       ...(volumes.list.length ? { volumes: volumes.list } : {}),
@@ -193,11 +202,32 @@ export function deploymentObject(pod: KubeObject, replicas: number): KubeObject 
   };
 }
 
+/** A DaemonSet `NAME-daemonset` running the pod (its restartPolicy Always, as Kubernetes requires). */
+export function daemonSetObject(pod: KubeObject): KubeObject {
+  const { restartPolicy: _unused, ...spec } = pod.spec;
+  return {
+    apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: `${pod.metadata.name}-daemonset`, labels: pod.metadata.labels },
+    spec: {
+      selector: { matchLabels: { app: pod.metadata.labels.app } },
+      template: { metadata: { name: pod.metadata.name, labels: pod.metadata.labels }, spec },
+    },
+  };
+}
+
+/** A Job `NAME-job` running the pod once: Never stays, anything that restarts becomes OnFailure (a Job's pods may not be Always). */
+export function jobObject(pod: KubeObject): KubeObject {
+  const restartPolicy = pod.spec.restartPolicy === 'Never' ? 'Never' : 'OnFailure';
+  return {
+    apiVersion: 'batch/v1', kind: 'Job', metadata: { name: `${pod.metadata.name}-job`, labels: pod.metadata.labels },
+    spec: { template: { metadata: { name: pod.metadata.name, labels: pod.metadata.labels }, spec: { ...pod.spec, restartPolicy } } },
+  };
+}
+
 function member(c: Container, podName?: string): PodSource['members'][number] {
   const prefix = podName ? `${podName}-` : '';
   // kube play names containers POD-NAME: strip it so a round trip keeps the names.
   const bare = prefix && c.config.name.startsWith(prefix) && c.config.name.length > prefix.length ? c.config.name.slice(prefix.length) : c.config.name;
-  return { name: k8sName(bare), image: c.config.imageName, spec: c.config.intent, mounts: c.config.intent.mounts ?? [] };
+  return { name: k8sName(bare), image: c.config.imageName, spec: c.config.intent, mounts: c.config.intent.mounts ?? [], healthcheck: c.config.healthcheck };
 }
 
 async function sources(engine: Engine, refs: string[]): Promise<{ pods: PodSource[]; volumes: string[] }> {
@@ -213,12 +243,14 @@ async function sources(engine: Engine, refs: string[]): Promise<{ pods: PodSourc
     } else if (await engine.pods.exists(ref)) {
       const pod = await engine.pods.get(ref);
       const infra = pod.containers.find((m) => m.isInfra);
-      const ports = infra ? (await engine.containers.get(infra.id)).config.intent.portMappings ?? [] : [];
+      const infraSpec = infra ? (await engine.containers.get(infra.id)).config.intent : undefined;
+      const ports = infraSpec?.portMappings ?? [];
       const members = await Promise.all(pod.containers.filter((m) => !m.isInfra).map((m) => engine.containers.get(m.id)));
       if (!members.length) throw invalidArgument(`pod ${pod.config.name} has no containers but its infra container`);
       pods.push({
         name: k8sName(pod.config.name), labels: pod.config.labels ?? {},
         hostname: pod.config.hostname && pod.config.hostname !== pod.config.name ? pod.config.hostname : undefined,
+        hostNetwork: infraSpec?.network === 'host',
         ports, members: members.map((m) => member(m, pod.config.name)),
       });
     } else if (await engine.volumes.exists(ref)) {
@@ -230,6 +262,7 @@ async function sources(engine: Engine, refs: string[]): Promise<{ pods: PodSourc
   if (lone.length) {
     pods.push({
       name: k8sName(`${lone[0].config.name}-pod`), labels: {}, hostname: lone[0].config.intent.hostname,
+      hostNetwork: lone.every((c) => c.config.intent.network === 'host'),
       ports: lone.flatMap((c) => c.config.intent.portMappings ?? []), members: lone.map((c) => member(c)),
     });
   }
@@ -240,7 +273,7 @@ async function sources(engine: Engine, refs: string[]): Promise<{ pods: PodSourc
 export async function generate(engine: Engine, refs: string[], o: GenerateOptions = {}): Promise<GenerateReport> {
   if (!refs.length) throw invalidArgument('generate kube needs at least one pod, container or volume');
   const type = o.type ?? 'pod';
-  if (type !== 'pod' && type !== 'deployment') throw invalidArgument(`invalid type "${type}": only pod and deployment are supported`);
+  if (!['pod', 'deployment', 'daemonset', 'job'].includes(type)) throw invalidArgument(`invalid type "${type}": must be pod, deployment, daemonset or job`);
   if (o.replicas !== undefined && type !== 'deployment') throw invalidArgument('--replicas only applies to --type deployment');
   const replicas = o.replicas ?? 1;
   if (!Number.isInteger(replicas) || replicas < 1) throw invalidArgument(`invalid replicas ${o.replicas}: must be a positive integer`);
@@ -251,7 +284,7 @@ export async function generate(engine: Engine, refs: string[], o: GenerateOption
   for (const src of pods) {
     const pod = podObject(src);
     for (const v of (pod.spec.volumes ?? []) as KubeObject[]) if (v.persistentVolumeClaim) claims.add(v.persistentVolumeClaim.claimName);
-    objects.push(type === 'deployment' ? deploymentObject(pod, replicas) : pod);
+    objects.push(type === 'deployment' ? deploymentObject(pod, replicas) : type === 'daemonset' ? daemonSetObject(pod) : type === 'job' ? jobObject(pod) : pod);
     if (o.service) {
       const svc = serviceObject(pod);
       if (svc) objects.push(svc);

@@ -1,15 +1,21 @@
 // `kube play` and `kube down`: Kubernetes YAML run on the engine API.
 //
 // play checks every document against the schema and translates all of them
-// (translate.ts) before it creates anything; images are pulled next; then
-// volumes, pods and their containers are created, and what this run created
-// is removed again if a later step fails, so a file is played whole or not
-// at all. down removes the pods the file names, their emptyDir volumes, and
-// with `force` the volumes of its claims.
+// (translate.ts) before it creates anything; images are built (--build) or
+// pulled next; then volumes (configMap/secret ones filled with their
+// files), pods and their containers are created, init containers run to
+// completion in order, and what this run created is removed again if a
+// later step fails, so a file is played whole or not at all. down removes
+// the pods the file names, their own volumes (emptyDir, configMap,
+// secret), and with `force` the volumes of its claims.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
 import { documentLabel, parseDocuments, validateObject, type KubeDocument } from './schema.ts';
-import { LABEL_EMPTYDIR_POD, translate, type Plan } from './translate.ts';
+import { configMapData } from './sources.ts';
+import { LABEL_EMPTYDIR_POD, translate, type Plan, type PlannedVolume } from './translate.ts';
+import { tarStream, type TarEntry } from '../build/tar.ts';
 
 export interface PlayOptions {
   /** Start the pods (default true). */
@@ -18,6 +24,21 @@ export interface PlayOptions {
   replace?: boolean;
   /** ConfigMap YAML texts from outside the file (--configmap). */
   configMaps?: string[];
+  /** Every pod's network (--network). */
+  network?: string;
+  /** Ports to publish, overriding the file's for the same container port (--publish). */
+  publish?: string[];
+  /**
+   * Images from directories (--build): a container's image whose name
+   * (last path component, no tag) is a directory of `contextDir` holding a
+   * Containerfile or Dockerfile is built there: when missing (undefined),
+   * always (true), or never (false).
+   */
+  build?: boolean;
+  /** Where those directories are (default: none, so nothing is built). */
+  contextDir?: string;
+  /** Build output (default: dropped). */
+  buildOutput?: NodeJS.WritableStream;
   /** Progress and warnings (default: dropped). */
   warn?: (line: string) => void;
 }
@@ -39,21 +60,22 @@ export interface DownReport {
 }
 
 /** Parses, validates and translates a file's text (and --configmap texts) into a plan. */
-export async function planFile(text: string, source: string, configMapTexts: string[] = []): Promise<Plan> {
+export async function planFile(text: string, source: string, configMapTexts: string[] = [], o: Pick<PlayOptions, 'network' | 'publish'> = {}): Promise<Plan> {
   const docs = parseDocuments(text, source);
   if (!docs.length) throw invalidArgument(`${source}: no documents`);
   for (const d of docs) await validateObject(d.object, `${source}: ${documentLabel(d)}`);
-  const configMaps: Record<string, Record<string, string>> = {};
+  const configMaps: Record<string, Record<string, Buffer>> = {};
   for (const [i, t] of configMapTexts.entries()) {
     const cmDocs: KubeDocument[] = parseDocuments(t, `--configmap ${i + 1}`);
     for (const d of cmDocs) {
       await validateObject(d.object, `--configmap ${i + 1}: ${documentLabel(d)}`);
       if (d.object.kind !== 'ConfigMap') throw invalidArgument(`--configmap ${i + 1}: ${documentLabel(d)}: kind: must be ConfigMap`);
-      configMaps[d.object.metadata?.name] = Object.fromEntries(Object.entries(d.object.data ?? {}).map(([k, v]) => [k, String(v)]));
+      const label = `--configmap ${i + 1}: ${documentLabel(d)}`;
+      configMaps[d.object.metadata?.name] = configMapData(d.object, { fail: (path, why) => { throw invalidArgument(`${label}: ${path}: ${why}`); } });
     }
   }
   try {
-    return translate(docs, { configMaps });
+    return translate(docs, { configMaps, network: o.network, publish: o.publish });
   } catch (err) {
     if (err instanceof HuskError) throw new HuskError(err.code, `${source}: ${err.message}`);
     throw err;
@@ -89,9 +111,78 @@ async function removeVolumes(engine: Engine, names: string[]): Promise<string[]>
   return existing;
 }
 
+/** The tar stream of a configMap or secret volume's files (and the directories above them). */
+function filesTar(v: PlannedVolume): AsyncIterable<Uint8Array> {
+  const now = Math.floor(Date.now() / 1000);
+  const dirs = new Set<string>();
+  const entries: TarEntry[] = [];
+  for (const f of v.files ?? []) {
+    const parts = f.path.split('/');
+    for (let k = 1; k < parts.length; k++) {
+      const d = parts.slice(0, k).join('/');
+      if (!dirs.has(d)) entries.push({ path: d, type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: now });
+      dirs.add(d);
+    }
+    entries.push({ path: f.path, type: 'file', mode: f.mode, uid: 0, gid: 0, mtime: now, body: () => f.data });
+  }
+  return tarStream(entries);
+}
+
+/** The directory an image is built from: CONTEXT/NAME (the image's last path component, without tag or digest). */
+function buildDir(image: string, contextDir: string): { dir: string; file: string } | undefined {
+  const name = image.replace(/@.*$/, '').replace(/:[^/]*$/, '').split('/').pop()!;
+  const dir = join(contextDir, name);
+  for (const f of ['Containerfile', 'Dockerfile']) if (existsSync(join(dir, f))) return { dir, file: join(dir, f) };
+  return undefined;
+}
+
+/** Builds the image from its directory when --build asks for it; true when it did. */
+async function buildImage(engine: Engine, image: string, source: string, doc: string, o: PlayOptions): Promise<boolean> {
+  if (o.build === false || !o.contextDir) return false;
+  const from = buildDir(image, o.contextDir);
+  if (!from) return false;
+  if (o.build !== true && await engine.images.exists(image)) return false;
+  const { build } = await import('../build/builder.ts');
+  try {
+    await build(engine, {
+      contextDir: from.dir, containerfile: { text: readFileSync(from.file, 'utf8'), file: from.file, path: from.file },
+      tags: [image], output: o.buildOutput, quiet: !o.buildOutput,
+    });
+  } catch (err) {
+    const e = err instanceof HuskError ? err : new HuskError('ENGINE', (err as Error).message);
+    throw HuskError.from({ code: e.code, message: `${source}: ${doc}: building ${image} from ${from.dir}: ${e.message}` });
+  }
+  return true;
+}
+
+/** The last lines a container wrote (for the error of a failed init container). */
+async function lastLines(engine: Engine, id: string): Promise<string> {
+  const lines: string[] = [];
+  try {
+    for await (const l of engine.containers.logs(id, { tail: 3 })) lines.push(l.text);
+  } catch {}
+  return lines.length ? `: ${lines.join(' / ')}` : '';
+}
+
+/**
+ * Runs a pod's init containers one after the other, each to completion,
+ * and removes each once it succeeded (Podman's "once" init containers, so
+ * a later `pod start` does not run them beside the app containers).
+ */
+async function runInit(engine: Engine, source: string, pod: PlayReport['pods'][number], init: { id: string; name: string }[]): Promise<void> {
+  for (const c of init) {
+    const started = await engine.containers.start([c.id]);
+    const e = started[0]?.error;
+    if (e) throw HuskError.from({ code: e.code, message: `${source}: pod ${pod.name}: init container ${c.name}: ${e.message}` });
+    const code = await engine.containers.wait(c.id);
+    if (code !== 0) throw new HuskError('POD_STATE', `${source}: pod ${pod.name}: init container ${c.name} exited with code ${code}${await lastLines(engine, c.id)}`);
+    await engine.containers.remove([c.id], { force: true });
+  }
+}
+
 export async function play(engine: Engine, text: string, source: string, o: PlayOptions = {}): Promise<PlayReport> {
   const warn = o.warn ?? (() => {});
-  const plan = await planFile(text, source, o.configMaps);
+  const plan = await planFile(text, source, o.configMaps, o);
   for (const w of plan.warnings) warn(w);
 
   // Conflicts and images before anything is created.
@@ -106,9 +197,10 @@ export async function play(engine: Engine, text: string, source: string, o: Play
   }
   const pulled = new Set<string>();
   for (const p of plan.pods) {
-    for (const c of p.containers) {
+    for (const c of [...p.initContainers, ...p.containers]) {
       if (pulled.has(c.image)) continue;
       pulled.add(c.image);
+      if (await buildImage(engine, c.image, source, p.source, o)) continue;
       if (c.pull !== 'always' && await engine.images.exists(c.image)) continue;
       if (c.pull === 'never') throw new HuskError('NO_SUCH_IMAGE', `${source}: ${p.source}: image ${c.image} not found and imagePullPolicy is Never`);
       try {
@@ -121,31 +213,58 @@ export async function play(engine: Engine, text: string, source: string, o: Play
   }
 
   const report: PlayReport = { pods: [], volumes: [] };
+  const inits = new Map<string, { id: string; name: string }[]>();
+  const undo = async () => {
+    await removePods(engine, report.pods.map((p) => p.id)).catch(() => {});
+    await removeVolumes(engine, report.volumes).catch(() => {});
+  };
   try {
     for (const v of plan.volumes) {
-      if (await engine.volumes.exists(v.options.name)) continue;
+      if (await engine.volumes.exists(v.options.name)) {
+        if (v.kind === 'claim' || v.kind === 'emptyDir') continue;
+        // A configMap/secret volume left by an earlier play: its files are refilled from this file.
+        await removeVolumes(engine, [v.options.name]);
+      }
       await engine.volumes.create(v.options);
       report.volumes.push(v.options.name);
+      if (v.files?.length) await engine.volumes.import(v.options.name, filesTar(v));
     }
     for (const p of plan.pods) {
       const pod = await engine.pods.create(p.spec);
       const entry = { id: pod.id, name: pod.name, containers: [] as string[] };
       report.pods.push(entry);
+      const pull = (c: typeof p.containers[number]) => (c.pull === 'always' ? 'missing' : c.pull);
+      const init: { id: string; name: string }[] = [];
+      for (const c of p.initContainers) {
+        const ctr = await engine.containers.create({ ...c, pod: pod.id, pull: pull(c) });
+        init.push({ id: ctr.config.id, name: ctr.config.name });
+      }
+      inits.set(pod.id, init);
       for (const c of p.containers) {
-        const ctr = await engine.containers.create({ ...c, pod: pod.id, pull: c.pull === 'always' ? 'missing' : c.pull });
+        const ctr = await engine.containers.create({ ...c, pod: pod.id, pull: pull(c) });
         entry.containers.push(ctr.config.id);
       }
     }
   } catch (err) {
-    await removePods(engine, report.pods.map((p) => p.id)).catch(() => {});
-    await removeVolumes(engine, report.volumes).catch(() => {});
+    await undo();
     throw err;
   }
-  if (o.start !== false) {
-    const reports = await engine.pods.start(report.pods.map((p) => p.id));
-    const failed = reports.find((r) => r.error);
-    if (failed) throw HuskError.from(failed.error!);
+  if (o.start === false) {
+    for (const p of report.pods) {
+      if (inits.get(p.id)?.length) warn(`pod ${p.name}: its init containers were created but not run; \`pod start\` runs them beside the other containers, not before them`);
+    }
+    return report;
   }
+  try {
+    for (const p of report.pods) await runInit(engine, source, p, inits.get(p.id) ?? []);
+  } catch (err) {
+    // A failed init container fails the play: nothing of this file stays.
+    await undo();
+    throw err;
+  }
+  const reports = await engine.pods.start(report.pods.map((p) => p.id));
+  const failed = reports.find((r) => r.error);
+  if (failed) throw HuskError.from(failed.error!);
   return report;
 }
 

@@ -50,9 +50,12 @@ const MODELS: Record<string, () => Promise<Model>> = {
   'v1/ConfigMap': async () => (await import('kubernetes-models/v1/ConfigMap')).ConfigMap as unknown as Model,
   'v1/PersistentVolumeClaim': async () => (await import('kubernetes-models/v1/PersistentVolumeClaim')).PersistentVolumeClaim as unknown as Model,
   'apps/v1/Deployment': async () => (await import('kubernetes-models/apps/v1/Deployment')).Deployment as unknown as Model,
+  'apps/v1/DaemonSet': async () => (await import('kubernetes-models/apps/v1/DaemonSet')).DaemonSet as unknown as Model,
+  'batch/v1/Job': async () => (await import('kubernetes-models/batch/v1/Job')).Job as unknown as Model,
+  'v1/Secret': async () => (await import('kubernetes-models/v1/Secret')).Secret as unknown as Model,
 };
 
-export const SUPPORTED_KINDS = ['Pod', 'Deployment', 'Service', 'ConfigMap', 'PersistentVolumeClaim'];
+export const SUPPORTED_KINDS = ['Pod', 'Deployment', 'DaemonSet', 'Job', 'Service', 'ConfigMap', 'Secret', 'PersistentVolumeClaim'];
 
 /** "/spec/containers/0/ports/1" → "spec.containers[0].ports[1]". */
 export function fieldPath(pointer: string): string {

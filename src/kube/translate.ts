@@ -6,7 +6,10 @@ import { invalidArgument } from '../common/errors.ts';
 import type { PodSpec } from '../engine/pod/api.ts';
 import type { VolumeCreateOptions } from '../engine/volume/api.ts';
 import type { ContainerSpec, MountSpec, RestartPolicySpec } from '../specgen/container.ts';
+import { parsePublish } from '../specgen/flags.ts';
+import { probesToHealthcheck } from './probes.ts';
 import { documentLabel, type KubeDocument, type KubeObject } from './schema.ts';
+import { configMapData, envOf, secretData, volumeFiles, type Refs, type VolumeFile } from './sources.ts';
 import { parseQuantity } from './units.ts';
 
 /** Labels husk puts on what it creates, so `kube down` finds a pod's emptyDir volumes. */
@@ -18,14 +21,23 @@ export interface PlannedPod {
   spec: PodSpec & { name: string };
   labels: Record<string, string>;
   containers: ContainerSpec[];
+  /** Run to completion one after the other before `containers` start (restart policy no). */
+  initContainers: ContainerSpec[];
   /** containerPort by port name, for a Service's named targetPort. */
   namedPorts: Record<string, number>;
+  /** Every containerPort its containers declare (for --publish). */
+  declaredPorts: number[];
 }
 
 export interface PlannedVolume {
   options: VolumeCreateOptions & { name: string };
-  /** A PersistentVolumeClaim's (kept by down without force) or an emptyDir's (the pod's alone). */
-  kind: 'claim' | 'emptyDir';
+  /**
+   * A PersistentVolumeClaim's (kept by down without force), or one of the
+   * pod's own (removed with it): an emptyDir, or a configMap or secret
+   * volume filled with `files` once created.
+   */
+  kind: 'claim' | 'emptyDir' | 'configMap' | 'secret';
+  files?: VolumeFile[];
 }
 
 export interface Plan {
@@ -35,8 +47,12 @@ export interface Plan {
 }
 
 export interface TranslateOptions {
-  /** ConfigMaps from outside the file (--configmap), by name. */
-  configMaps?: Record<string, Record<string, string>>;
+  /** ConfigMaps from outside the file (--configmap), by name: key → bytes. */
+  configMaps?: Record<string, Record<string, Buffer>>;
+  /** --network: every pod's network (not with hostNetwork). */
+  network?: string;
+  /** --publish: [[ip:][hostPort]:]containerPort[/proto], overriding the file's port of the same containerPort. */
+  publish?: string[];
 }
 
 const RESTART: Record<string, RestartPolicySpec['name']> = { Always: 'always', OnFailure: 'on-failure', Never: 'no' };
@@ -68,40 +84,11 @@ function claim(d: KubeObject, ctx: Ctx): PlannedVolume {
   return { kind: 'claim', options: { name, labels: d.metadata.labels ?? {}, options, ignore: true } };
 }
 
-function envOf(c: KubeObject, path: string, configMaps: Record<string, Record<string, string>>, ctx: Ctx): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [i, ef] of ((c.envFrom ?? []) as KubeObject[]).entries()) {
-    const at = `${path}.envFrom[${i}]`;
-    if (ef.secretRef) ctx.fail(`${at}.secretRef`, 'secrets are not supported yet');
-    if (!ef.configMapRef) ctx.fail(at, 'configMapRef required');
-    const cm = configMaps[ef.configMapRef.name];
-    if (!cm) {
-      if (ef.configMapRef.optional) continue;
-      ctx.fail(`${at}.configMapRef.name`, `no ConfigMap "${ef.configMapRef.name}" in the file or --configmap`);
-    }
-    for (const [k, v] of Object.entries(cm)) env[`${ef.prefix ?? ''}${k}`] = v;
-  }
-  for (const [i, e] of ((c.env ?? []) as KubeObject[]).entries()) {
-    const at = `${path}.env[${i}]`;
-    if (e.valueFrom) {
-      const ref = e.valueFrom.configMapKeyRef;
-      if (!ref) ctx.fail(`${at}.valueFrom`, `only configMapKeyRef is supported yet (got ${Object.keys(e.valueFrom).join(', ')})`);
-      const value = configMaps[ref.name]?.[ref.key];
-      if (value === undefined) {
-        if (ref.optional) continue;
-        ctx.fail(`${at}.valueFrom.configMapKeyRef`, `no key "${ref.key}" in ConfigMap "${ref.name}"`);
-      }
-      env[e.name] = value;
-    } else {
-      env[e.name] = e.value ?? '';
-    }
-  }
-  return env;
-}
+type Source = Omit<MountSpec, 'destination' | 'options'> & { readOnly?: boolean };
 
 /** The pod's volumes as mount sources; emptyDirs become volumes of the pod's own. */
-function podVolumes(podName: string, spec: KubeObject, path: string, ctx: Ctx, out: PlannedVolume[]): Map<string, Omit<MountSpec, 'destination' | 'options'>> {
-  const sources = new Map<string, Omit<MountSpec, 'destination' | 'options'>>();
+function podVolumes(podName: string, spec: KubeObject, path: string, refs: Refs, ctx: Ctx, out: PlannedVolume[]): Map<string, Source> {
+  const sources = new Map<string, Source>();
   for (const [i, v] of ((spec.volumes ?? []) as KubeObject[]).entries()) {
     const at = `${path}.volumes[${i}]`;
     if (sources.has(v.name)) ctx.fail(`${at}.name`, `duplicate volume "${v.name}"`);
@@ -127,22 +114,29 @@ function podVolumes(podName: string, spec: KubeObject, path: string, ctx: Ctx, o
         },
       });
       sources.set(v.name, { type: 'volume', source: name });
+    } else if (v.configMap || v.secret) {
+      // A volume of the pod's own holding the files, mounted read-only (Kubernetes' are too).
+      const files = volumeFiles(v, at, refs, ctx) ?? [];
+      const name = `${podName}-${v.name}`;
+      out.push({ kind: v.secret ? 'secret' : 'configMap', files, options: { name, labels: { [LABEL_EMPTYDIR_POD]: podName } } });
+      sources.set(v.name, { type: 'volume', source: name, readOnly: true });
     } else {
       const kind = Object.keys(v).find((k) => k !== 'name') ?? '(none)';
-      ctx.fail(`${at}.${kind}`, 'this volume source is not supported yet (persistentVolumeClaim, hostPath and emptyDir are)');
+      ctx.fail(`${at}.${kind}`, 'this volume source is not supported yet (persistentVolumeClaim, hostPath, emptyDir, configMap and secret are)');
     }
   }
   return sources;
 }
 
-function containerSpec(podName: string, c: KubeObject, path: string, pod: KubeObject, sources: ReturnType<typeof podVolumes>, configMaps: Record<string, Record<string, string>>, ctx: Ctx): ContainerSpec {
+function containerSpec(podName: string, c: KubeObject, path: string, pod: KubeObject, sources: Map<string, Source>, refs: Refs, ctx: Ctx, init = false): ContainerSpec {
   const mounts: MountSpec[] = ((c.volumeMounts ?? []) as KubeObject[]).map((m, i) => {
     const at = `${path}.volumeMounts[${i}]`;
     const src = sources.get(m.name);
     if (!src) ctx.fail(`${at}.name`, `no volume "${m.name}" in the pod's volumes`);
     if (m.subPath || m.subPathExpr) ctx.fail(`${at}.subPath`, 'not supported yet');
     if (!String(m.mountPath).startsWith('/')) ctx.fail(`${at}.mountPath`, 'must be absolute');
-    return { ...src, destination: m.mountPath, options: m.readOnly ? ['ro'] : [] };
+    const { readOnly, ...source } = src;
+    return { ...source, destination: m.mountPath, options: m.readOnly || readOnly ? ['ro'] : [] };
   });
   const limits = c.resources?.limits ?? {};
   const requests = c.resources?.requests ?? {};
@@ -160,8 +154,9 @@ function containerSpec(podName: string, c: KubeObject, path: string, pod: KubeOb
   const gid = sc.runAsGroup;
   const user = uid !== undefined ? (gid !== undefined ? `${uid}:${gid}` : String(uid)) : gid !== undefined ? `0:${gid}` : undefined;
   if (c.lifecycle) ctx.warn(`${path}.lifecycle`, 'not supported yet; ignored');
-  if (c.livenessProbe || c.readinessProbe || c.startupProbe) ctx.warn(`${path}.livenessProbe`, 'probes are not supported yet; ignored');
-  const env = envOf(c, path, configMaps, ctx);
+  const policy = pod.restartPolicy ?? 'Always';
+  const healthcheck = init ? undefined : probesToHealthcheck(c, path, policy, ctx);
+  const env = envOf(c, path, refs, ctx);
   return {
     name: `${podName}-${c.name}`,
     image: c.image,
@@ -180,19 +175,20 @@ function containerSpec(podName: string, c: KubeObject, path: string, pod: KubeOb
     ...(sc.capabilities?.drop?.length ? { capDrop: sc.capabilities.drop } : {}),
     ...(sc.readOnlyRootFilesystem ? { readOnly: true } : {}),
     ...(c.imagePullPolicy ? { pull: PULL[c.imagePullPolicy] } : {}),
-    restartPolicy: { name: RESTART[pod.restartPolicy ?? 'Always'] ?? 'always' },
+    restartPolicy: { name: init ? 'no' : RESTART[policy] ?? 'always' },
+    ...(healthcheck ? { healthcheck } : {}),
     ...(mounts.length ? { mounts } : {}),
   };
 }
 
 /** One pod from a pod spec (a Pod's, or a Deployment's template). */
-function plannedPod(name: string, labels: Record<string, string>, spec: KubeObject, path: string, configMaps: Record<string, Record<string, string>>, ctx: Ctx, volumes: PlannedVolume[]): PlannedPod {
+function plannedPod(name: string, labels: Record<string, string>, spec: KubeObject, path: string, refs: Refs, ctx: Ctx, volumes: PlannedVolume[]): PlannedPod {
   if (!Array.isArray(spec.containers) || !spec.containers.length) ctx.fail(`${path}.containers`, 'at least one container is required');
-  if (spec.initContainers?.length) ctx.fail(`${path}.initContainers`, 'not supported yet');
   if (spec.restartPolicy && !RESTART[spec.restartPolicy]) ctx.fail(`${path}.restartPolicy`, `must be Always, OnFailure or Never`);
-  const sources = podVolumes(name, spec, path, ctx, volumes);
+  const sources = podVolumes(name, spec, path, refs, ctx, volumes);
   const publish: string[] = [];
   const namedPorts: Record<string, number> = {};
+  const declaredPorts: number[] = [];
   const names = new Set<string>();
   const containers = (spec.containers as KubeObject[]).map((c, i) => {
     const at = `${path}.containers[${i}]`;
@@ -203,9 +199,18 @@ function plannedPod(name: string, labels: Record<string, string>, spec: KubeObje
       const proto = String(p.protocol ?? 'TCP').toLowerCase();
       if (!['tcp', 'udp', 'sctp'].includes(proto)) ctx.fail(`${at}.ports[${j}].protocol`, `must be TCP, UDP or SCTP`);
       if (p.name) namedPorts[p.name] = p.containerPort;
+      declaredPorts.push(p.containerPort);
       if (p.hostPort) publish.push(`${p.hostIP ? `${p.hostIP}:` : ''}${p.hostPort}:${p.containerPort}/${proto}`);
     }
-    return containerSpec(name, c, at, spec, sources, configMaps, ctx);
+    return containerSpec(name, c, at, spec, sources, refs, ctx);
+  });
+  const initContainers = ((spec.initContainers ?? []) as KubeObject[]).map((c, i) => {
+    const at = `${path}.initContainers[${i}]`;
+    if (typeof c.image !== 'string' || !c.image) ctx.fail(`${at}.image`, 'required');
+    if (names.has(c.name)) ctx.fail(`${at}.name`, `duplicate container name "${c.name}"`);
+    names.add(c.name);
+    if (c.ports?.length) ctx.warn(`${at}.ports`, 'ignored for an init container');
+    return containerSpec(name, c, at, spec, sources, refs, ctx, true);
   });
   return {
     source: ctx.doc,
@@ -217,7 +222,9 @@ function plannedPod(name: string, labels: Record<string, string>, spec: KubeObje
       ...(publish.length ? { publish } : {}),
     },
     containers,
+    initContainers,
     namedPorts,
+    declaredPorts,
   };
 }
 
@@ -251,54 +258,100 @@ export function deploymentPodNames(name: string, replicas: number): string[] {
   return replicas === 1 ? [`${name}-pod`] : Array.from({ length: replicas }, (_, i) => `${name}-pod-${i}`);
 }
 
+/** The pod template of a Deployment, DaemonSet or Job (spec.template). */
+function template(obj: KubeObject, ctx: Ctx): { labels: Record<string, string>; spec: KubeObject } {
+  if (!obj.spec?.template?.spec) ctx.fail('spec.template.spec', 'required');
+  return { labels: obj.spec.template.metadata?.labels ?? {}, spec: obj.spec.template.spec };
+}
+
+/** The pods of one workload document. */
+function workload(d: KubeDocument, refs: Refs, ctx: Ctx, volumes: PlannedVolume[]): PlannedPod[] {
+  const obj = d.object;
+  const name = obj.metadata?.name;
+  if (typeof name !== 'string' || !name) ctx.fail('metadata.name', 'required');
+  switch (obj.kind) {
+    case 'Pod':
+      return [plannedPod(name, obj.metadata.labels ?? {}, obj.spec ?? {}, 'spec', refs, ctx, volumes)];
+    case 'Deployment': {
+      const replicas = obj.spec?.replicas ?? 1;
+      const t = template(obj, ctx);
+      if (replicas > 1) {
+        for (const [i, c] of ((t.spec.containers ?? []) as KubeObject[]).entries()) {
+          const j = ((c.ports ?? []) as KubeObject[]).findIndex((p) => p.hostPort);
+          if (j >= 0) ctx.fail(`spec.template.spec.containers[${i}].ports[${j}].hostPort`, `host port ${c.ports[j].hostPort} cannot be published by ${replicas} replicas`);
+        }
+      }
+      return deploymentPodNames(name, replicas).map((podName) => plannedPod(podName, t.labels, t.spec, 'spec.template.spec', refs, ctx, volumes));
+    }
+    case 'DaemonSet': {
+      // One node, so one pod (Podman's name).
+      const t = template(obj, ctx);
+      return [plannedPod(`${name}-pod`, t.labels, t.spec, 'spec.template.spec', refs, ctx, volumes)];
+    }
+    case 'Job': {
+      // The pod runs to completion: Never or OnFailure (Kubernetes refuses Always), with backoffLimit retries (default 6).
+      const t = template(obj, ctx);
+      const policy = t.spec.restartPolicy;
+      if (policy !== 'Never' && policy !== 'OnFailure') ctx.fail('spec.template.spec.restartPolicy', 'a Job\'s pods must have restartPolicy Never or OnFailure');
+      if ((obj.spec.completions ?? 1) > 1 || (obj.spec.parallelism ?? 1) > 1) ctx.warn('spec.completions', 'one pod runs once: completions and parallelism above 1 are not supported');
+      const pod = plannedPod(`${name}-pod`, t.labels, t.spec, 'spec.template.spec', refs, ctx, volumes);
+      const retries = obj.spec.backoffLimit ?? 6;
+      if (policy === 'OnFailure') for (const c of pod.containers) c.restartPolicy = { name: 'on-failure', ...(retries > 0 ? { maximumRetryCount: retries } : {}) };
+      return [pod];
+    }
+    default:
+      return [];
+  }
+}
+
+const WORKLOADS = new Set(['Pod', 'Deployment', 'DaemonSet', 'Job']);
+
+/** Applies --publish: a containerPort the file publishes gets the flag's host side; another is added to the only pod. */
+function applyPublish(flags: string[], pods: PlannedPod[]): void {
+  for (const f of flags) {
+    let spec;
+    try {
+      spec = parsePublish(f);
+    } catch (err) {
+      throw invalidArgument(`--publish ${f}: ${(err as Error).message}`);
+    }
+    const proto = spec.protocol ?? 'tcp';
+    const matches = (p: string) => {
+      const q = parsePublish(p);
+      return q.containerPort === spec.containerPort && (q.protocol ?? 'tcp') === proto;
+    };
+    const owners = pods.filter((p) => p.declaredPorts.includes(spec.containerPort) || (p.spec.publish ?? []).some(matches));
+    const targets = owners.length ? owners : pods.length === 1 ? pods : [];
+    if (!targets.length) throw invalidArgument(`--publish ${f}: no pod in the file declares container port ${spec.containerPort}, and there are ${pods.length} pods`);
+    if (targets.length > 1 && spec.hostPort) throw invalidArgument(`--publish ${f}: host port ${spec.hostPort} cannot be published by ${targets.length} pods`);
+    for (const p of targets) p.spec.publish = [...(p.spec.publish ?? []).filter((x) => !matches(x)), f];
+  }
+}
+
 /** The plan for every document (already schema-checked), or the first error. */
 export function translate(docs: KubeDocument[], o: TranslateOptions = {}): Plan {
   const warnings: string[] = [];
-  const configMaps: Record<string, Record<string, string>> = { ...o.configMaps };
+  const refs: Refs = { configMaps: { ...o.configMaps }, secrets: {} };
   const volumes: PlannedVolume[] = [];
   const pods: PlannedPod[] = [];
   for (const d of docs) {
-    if (d.object.kind !== 'ConfigMap') continue;
+    if (d.object.kind !== 'ConfigMap' && d.object.kind !== 'Secret') continue;
     const ctx = new Ctx(documentLabel(d), warnings);
     if (!d.object.metadata?.name) ctx.fail('metadata.name', 'required');
-    configMaps[d.object.metadata.name] = Object.fromEntries(Object.entries(d.object.data ?? {}).map(([k, v]) => [k, String(v)]));
+    if (d.object.kind === 'ConfigMap') refs.configMaps[d.object.metadata.name] = configMapData(d.object, ctx);
+    else refs.secrets[d.object.metadata.name] = secretData(d.object, ctx);
   }
   for (const d of docs) {
     const ctx = new Ctx(documentLabel(d), warnings);
     const obj = d.object;
-    const name = obj.metadata?.name;
-    switch (obj.kind) {
-      case 'PersistentVolumeClaim': {
-        const v = claim(obj, ctx);
-        const i = volumes.findIndex((x) => x.options.name === v.options.name);
-        if (i >= 0) volumes[i] = v; else volumes.push(v);
-        break;
-      }
-      case 'Pod':
-        if (typeof name !== 'string' || !name) ctx.fail('metadata.name', 'required');
-        pods.push(plannedPod(name, obj.metadata.labels ?? {}, obj.spec ?? {}, 'spec', configMaps, ctx, volumes));
-        break;
-      case 'Deployment': {
-        if (typeof name !== 'string' || !name) ctx.fail('metadata.name', 'required');
-        const replicas = obj.spec?.replicas ?? 1;
-        if (!obj.spec?.template?.spec) ctx.fail('spec.template.spec', 'required');
-        const labels = obj.spec.template.metadata?.labels ?? {};
-        if (replicas > 1) {
-          for (const [i, c] of ((obj.spec.template.spec.containers ?? []) as KubeObject[]).entries()) {
-            const j = ((c.ports ?? []) as KubeObject[]).findIndex((p) => p.hostPort);
-            if (j >= 0) ctx.fail(`spec.template.spec.containers[${i}].ports[${j}].hostPort`, `host port ${c.ports[j].hostPort} cannot be published by ${replicas} replicas`);
-          }
-        }
-        for (const podName of deploymentPodNames(name, replicas)) {
-          pods.push(plannedPod(podName, labels, obj.spec.template.spec, 'spec.template.spec', configMaps, ctx, volumes));
-        }
-        break;
-      }
-      case 'ConfigMap':
-      case 'Service':
-        break;
-      default:
-        ctx.fail('kind', `"${obj.kind}" is not supported`);
+    if (obj.kind === 'PersistentVolumeClaim') {
+      const v = claim(obj, ctx);
+      const i = volumes.findIndex((x) => x.options.name === v.options.name);
+      if (i >= 0) volumes[i] = v; else volumes.push(v);
+    } else if (WORKLOADS.has(obj.kind)) {
+      pods.push(...workload(d, refs, ctx, volumes));
+    } else if (!['ConfigMap', 'Secret', 'Service'].includes(obj.kind)) {
+      ctx.fail('kind', `"${obj.kind}" is not supported`);
     }
   }
   for (const d of docs) if (d.object.kind === 'Service') applyService(d.object, pods, new Ctx(documentLabel(d), warnings));
@@ -307,5 +360,12 @@ export function translate(docs: KubeDocument[], o: TranslateOptions = {}): Plan 
     if (seen.has(p.spec.name)) throw invalidArgument(`${p.source}: metadata.name: pod "${p.spec.name}" is defined twice`);
     seen.add(p.spec.name);
   }
+  if (o.network) {
+    for (const p of pods) {
+      if (p.spec.network === 'host') throw invalidArgument(`${p.source}: spec.hostNetwork: cannot be combined with --network ${o.network}`);
+      p.spec.network = o.network;
+    }
+  }
+  if (o.publish?.length) applyPublish(o.publish, pods);
   return { pods, volumes, warnings };
 }

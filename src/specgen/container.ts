@@ -138,6 +138,26 @@ export interface HealthcheckSpec {
   retries?: number;
   /** Default none. */
   onFailure?: HealthOnFailure;
+  /** A startup check run before this one (Podman's --health-startup-*). */
+  startup?: StartupHealthcheckSpec;
+}
+
+/**
+ * Podman's startup health check: run from each start until it passes
+ * `successes` times in a row; only then does the regular check run. After
+ * `retries` consecutive failures the container is restarted.
+ */
+export interface StartupHealthcheckSpec {
+  /** Required: ["CMD", arg...] or ["CMD-SHELL", command]. */
+  test: string[];
+  /** Nanoseconds; 0 or unset: 30s. */
+  interval?: number;
+  /** Nanoseconds; 0 or unset: 30s. */
+  timeout?: number;
+  /** Failures in a row that restart the container; 0 or unset: never. */
+  retries?: number;
+  /** Successes in a row that end the startup phase; 0 or unset: 1. */
+  successes?: number;
 }
 
 /**

@@ -3,15 +3,18 @@
 // the merge at create of the spec's check with the image's HEALTHCHECK into
 // the check the engine runs, every default filled in. Pure.
 import { invalidArgument } from '../common/errors.ts';
-import type { HealthcheckSpec, HealthOnFailure } from './container.ts';
+import type { HealthcheckSpec, HealthOnFailure, StartupHealthcheckSpec } from './container.ts';
 import { parseDuration } from './duration.ts';
 
 export const DEFAULT_INTERVAL = 30e9;
 export const DEFAULT_TIMEOUT = 30e9;
 export const DEFAULT_RETRIES = 3;
 
-/** The check a container runs: HealthcheckSpec with every field set (interval -1: no schedule). */
-export type ResolvedHealthcheck = Required<HealthcheckSpec>;
+/** A startup check with every field set. */
+export type ResolvedStartupHealthcheck = Required<StartupHealthcheckSpec>;
+
+/** The check a container runs: HealthcheckSpec with every field set (interval -1: no schedule), and its startup check if any. */
+export type ResolvedHealthcheck = Required<Omit<HealthcheckSpec, 'startup'>> & { startup?: ResolvedStartupHealthcheck };
 
 /** An image config's Healthcheck (Docker's HealthConfig; durations in nanoseconds). */
 export interface ImageHealthConfig {
@@ -32,6 +35,12 @@ export interface HealthFlags {
   onFailure?: string;
   /** --no-healthcheck */
   disable?: boolean;
+  /** --health-startup-cmd and its options (only with --health-cmd, as in Podman). */
+  startupCmd?: string;
+  startupInterval?: string;
+  startupRetries?: string;
+  startupSuccess?: string;
+  startupTimeout?: string;
 }
 
 /**
@@ -41,6 +50,7 @@ export interface HealthFlags {
  */
 export function parseHealthFlags(f: HealthFlags): HealthcheckSpec | undefined {
   if (f.disable && f.cmd !== undefined) throw invalidArgument('cannot specify both --no-healthcheck and --health-cmd');
+  if (f.startupCmd !== undefined && (f.cmd === undefined || f.disable)) throw invalidArgument('--health-startup-cmd needs a regular healthcheck (--health-cmd)');
   const onFailure = f.onFailure as HealthOnFailure | undefined;
   if (f.disable) return { test: ['NONE'], ...(onFailure ? { onFailure } : {}) };
   if (f.cmd === undefined) return onFailure ? { test: [], onFailure } : undefined;
@@ -54,8 +64,25 @@ export function parseHealthFlags(f: HealthFlags): HealthcheckSpec | undefined {
   if (timeout < 1) throw invalidArgument('healthcheck-timeout must be at least 1 second');
   const startPeriod = flagDuration(f.startPeriod ?? '0s', 'healthcheck-start-period');
   if (startPeriod < 0) throw invalidArgument('healthcheck-start-period must be 0 seconds or greater');
+  const startup = parseStartupFlags(f);
   // Podman's interval 0 is "no timer"; the spec's 0 is Docker's "the default".
-  return { test, interval: interval <= 0 ? -1 : interval, timeout, startPeriod, retries, ...(onFailure ? { onFailure } : {}) };
+  return { test, interval: interval <= 0 ? -1 : interval, timeout, startPeriod, retries, ...(onFailure ? { onFailure } : {}), ...(startup ? { startup } : {}) };
+}
+
+function parseStartupFlags(f: HealthFlags): StartupHealthcheckSpec | undefined {
+  if (f.startupCmd === undefined) return undefined;
+  const test = healthTest(f.startupCmd);
+  if (test[0] === 'NONE') throw invalidArgument('invalid startup healthcheck command "none"');
+  const count = (v: string | undefined, flag: string) => {
+    if (v === undefined) return 0;
+    if (!/^\d+$/.test(v)) throw invalidArgument(`invalid argument "${v}" for "--${flag}" flag: strconv.ParseUint: parsing "${v}": invalid syntax`);
+    return Number(v);
+  };
+  const interval = flagDuration(f.startupInterval ?? '30s', 'startup-healthcheck-interval');
+  if (interval < 1) throw invalidArgument('startup-healthcheck-interval must be at least 1 second');
+  const timeout = flagDuration(f.startupTimeout ?? '30s', 'startup-healthcheck-timeout');
+  if (timeout < 1) throw invalidArgument('startup-healthcheck-timeout must be at least 1 second');
+  return { test, interval, timeout, retries: count(f.startupRetries, 'health-startup-retries'), successes: count(f.startupSuccess, 'health-startup-success') };
 }
 
 function flagDuration(v: string, what: string): number {
@@ -98,8 +125,10 @@ export function resolveHealthcheck(spec: HealthcheckSpec | undefined, image: Ima
   const test = spec?.test.length ? spec.test : image?.Test ?? [];
   if (!test.length || test[0] === 'NONE') {
     if (onFailure !== 'none') throw invalidArgument(`cannot set on-failure action to ${onFailure} without a health check`);
+    if (spec?.startup) throw invalidArgument('a startup health check needs a regular health check');
     return undefined;
   }
+  const s = spec?.startup;
   const pick = (own: number | undefined, img: number | undefined, dflt: number) => own || img || dflt;
   return {
     test: [...test],
@@ -108,6 +137,7 @@ export function resolveHealthcheck(spec: HealthcheckSpec | undefined, image: Ima
     startPeriod: pick(spec?.startPeriod, image?.StartPeriod, 0),
     retries: pick(spec?.retries, image?.Retries, DEFAULT_RETRIES),
     onFailure,
+    ...(s ? { startup: { test: [...s.test], interval: s.interval || DEFAULT_INTERVAL, timeout: s.timeout || DEFAULT_TIMEOUT, retries: s.retries ?? 0, successes: s.successes || 1 } } : {}),
   };
 }
 

@@ -191,6 +191,19 @@ function validateHealthcheck(h: HealthcheckSpec): void {
   if (h.onFailure !== undefined && !HEALTH_ON_FAILURE.includes(h.onFailure)) {
     throw invalidArgument(`invalid on-failure action "${h.onFailure}" for health check: supported actions are ${HEALTH_ON_FAILURE.join(',')}`);
   }
+  if (h.startup) {
+    const [k, ...a] = h.startup.test ?? [];
+    if (!Array.isArray(h.startup.test) || !(k === 'CMD' ? a.length : k === 'CMD-SHELL' ? a.length === 1 : false)) {
+      throw invalidArgument('invalid startup healthcheck test: must be ["CMD", ARG...] or ["CMD-SHELL", COMMAND]');
+    }
+    for (const f of ['interval', 'timeout'] as const) {
+      const v = h.startup[f];
+      if (v !== undefined && (!isUint(v) || (v > 0 && v < 1_000_000))) throw invalidArgument(`invalid startup healthcheck ${f} ${v}: must be 0 (the default) or at least 1ms, in nanoseconds`);
+    }
+    for (const f of ['retries', 'successes'] as const) {
+      if (h.startup[f] !== undefined && !isUint(h.startup[f])) throw invalidArgument(`invalid startup healthcheck ${f}: must be a non-negative integer`);
+    }
+  }
 }
 
 function validateRestartPolicy(r: RestartPolicySpec): void {

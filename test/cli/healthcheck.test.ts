@@ -87,13 +87,19 @@ test('--health-on-failure=restart restarts the container once it is unhealthy', 
     return st === 'running' && Number(p) > 0 && Number(p) !== pid;
   }, 60_000, 200);
   assert.equal(inspect('heal', '{{.Config.HealthcheckOnFailureAction}}'), 'restart');
+  // A restart, not a start by the user: RestartCount grows (as Podman's, which restarts through its restart path).
+  assert.equal(inspect('heal', '{{.RestartCount}}'), '1');
   await until(() => inspect('heal', '{{.State.Health.Status}}') === 'healthy', 30_000, 200);
+  // Unhealthy again: a second restart.
+  s.ok(['exec', 'heal', 'touch', '/state/bad']);
+  await until(() => inspect('heal', '{{.RestartCount}}') === '2', 60_000, 200);
   const events = s.ok(['events', '--stream=false', '--filter', 'container=heal', '--format', 'json']).split('\n')
     .map((l) => JSON.parse(l)).map((e) => `${e.Status}${e.HealthStatus ? ` ${e.HealthStatus}` : ''}`);
   const unhealthy = events.indexOf('health_status unhealthy');
   assert.ok(unhealthy > 0, events.join('; '));
   assert.deepEqual(events.slice(unhealthy + 1, unhealthy + 3), ['stop', 'died'].includes(events[unhealthy + 1]) ? events.slice(unhealthy + 1, unhealthy + 3) : ['stop', 'start']);
   assert.ok(events.slice(unhealthy).includes('start'), events.join('; '));
+  assert.ok(events.slice(unhealthy).includes('restart'), events.join('; '));
 });
 
 test('--health-on-failure=kill and stop leave the container exited', async () => {
@@ -166,4 +172,31 @@ test('the timer process goes away with the container (rm -f, stop)', async () =>
   await until(() => inspect('timed', '{{.State.Health.Status}}') === 'healthy', 30_000, 200);
   s.ok(['rm', '-f', '-t', '0', 'timed']);
   await until(() => processesWith(id).length === 0, 10_000, 100);
+});
+
+test('a startup check runs first; the regular check only once it passed', async () => {
+  s.ok(['run', '-d', '--name', 'boot', '--health-cmd', 'echo regular', '--health-interval', '1s',
+    '--health-startup-cmd', 'test -f /tmp/up && echo startup', '--health-startup-interval', '500ms', '--health-startup-success', '2',
+    'busybox', 'sleep', '1000']);
+  assert.deepEqual(JSON.parse(inspect('boot', '{{json .Config.StartupHealthCheck}}')),
+    { Test: ['CMD-SHELL', 'test -f /tmp/up && echo startup'], Interval: 5e8, Timeout: 30e9, Successes: 2 });
+  // Failing startup runs: starting, no regular run yet, no restart (retries 0: never).
+  await until(() => health('boot').Log?.length >= 2, 30_000, 200);
+  assert.equal(health('boot').Status, 'starting');
+  assert.ok(health('boot').Log.every((l) => l.ExitCode === 1 && l.Output === ''));
+  s.ok(['exec', 'boot', 'touch', '/tmp/up']);
+  await until(() => inspect('boot', '{{.State.Health.Status}}') === 'healthy', 30_000, 200);
+  const outputs = health('boot').Log.map((l) => l.Output);
+  assert.ok(outputs.includes('startup') && outputs.at(-1) === 'regular', outputs.join(', '));
+  assert.equal(inspect('boot', '{{.RestartCount}}'), '0');
+});
+
+test('a startup check failing its retries restarts the container', async () => {
+  s.ok(['run', '-d', '--name', 'neverup', '--health-cmd', 'true', '--health-startup-cmd', 'false',
+    '--health-startup-interval', '500ms', '--health-startup-retries', '2', 'busybox', 'sleep', '1000']);
+  await until(() => Number(inspect('neverup', '{{.RestartCount}}')) >= 1, 60_000, 200);
+  assert.equal(inspect('neverup', '{{.State.Status}}'), 'running');
+  const err = (args: string[]) => s.husk(['create', ...args, 'busybox', 'true']).stderr.trim();
+  assert.equal(err(['--health-startup-cmd', 'true']), 'Error: --health-startup-cmd needs a regular healthcheck (--health-cmd)');
+  assert.match(err(['--health-cmd', 'true', '--health-startup-cmd', 'true', '--health-startup-retries', 'x']), /invalid argument "x" for "--health-startup-retries"/);
 });

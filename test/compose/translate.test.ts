@@ -69,6 +69,7 @@ test('network_mode, unsupported keys and builds', () => {
   assert.equal(translate(`services: {web: {image: busybox, network_mode: host}}`).spec.network, 'host');
   assert.equal(translate(`services: {db: {image: busybox}, web: {image: busybox, network_mode: "service:db"}}`).spec.network, 'container:myapp-db-1');
   assert.match(translate(`services: {web: {image: busybox, links: [x]}}`).warnings.join(), /service "web": links: not supported/);
-  throwsInvalid(() => translate(`services: {web: {build: .}}`), /service "web": build: building images is not supported/);
+  // A service with build and no image runs the image its build makes: PROJECT-SERVICE.
+  assert.equal(translate(`services: {web: {build: .}}`).spec.image, 'myapp-web');
   throwsInvalid(() => translate(`services: {web: {image: busybox, scale: 2, networks: {default: {ipv4_address: 10.0.0.2}}}}`, 'web', 2), /single replica/);
 });

@@ -76,6 +76,7 @@ test('up -d starts the services in order, DNS by name, ps, logs, recreate one, d
   const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
   assert.ok(at(/Container hc-db-1 {2}Healthy/) > 0, up.stderr);
   assert.ok(at(/Container hc-db-1 {2}Healthy/) < at(/Container hc-worker-1 {2}Started/), up.stderr);
+  assert.equal(store.ok(['inspect', '--format', '{{.State.Health.Status}}', 'hc-db-1']), 'healthy', 'the engine\'s own health status');
 
   // The web serves what the worker wrote to the shared volume, on the host port.
   let body = '';

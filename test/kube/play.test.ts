@@ -1,5 +1,6 @@
 // kube play of documents written by hand, real containers: a Deployment
-// with 2 replicas, env from a ConfigMap (configMapKeyRef and envFrom), a
+// with 2 replicas, env from a ConfigMap (configMapKeyRef and envFrom) and
+// the same ConfigMap as a volume (every key, and items with paths), a
 // PVC, an emptyDir shared by the containers of a pod and a hostPath; and
 // invalid files: one error naming the document and field, nothing created.
 import { after, before, test } from 'node:test';
@@ -61,6 +62,8 @@ spec:
             - {name: scratch, mountPath: /scratch}
             - {name: data, mountPath: /data}
             - {name: hostdir, mountPath: /host, readOnly: true}
+            - {name: config, mountPath: /etc/settings}
+            - {name: picked, mountPath: /etc/picked}
         - name: reader
           image: localhost/busybox:latest
           command: [sleep, "1000"]
@@ -70,6 +73,12 @@ spec:
         - {name: scratch, emptyDir: {}}
         - {name: data, persistentVolumeClaim: {claimName: appdata}}
         - {name: hostdir, hostPath: {path: ${host}}}
+        - {name: config, configMap: {name: settings}}
+        - name: picked
+          configMap:
+            name: settings
+            defaultMode: 0600
+            items: [{key: greeting, path: sub/hello.txt}]
 `;
 
 test('a Deployment with 2 replicas, ConfigMap env, PVC, emptyDir and hostPath', async () => {
@@ -81,6 +90,10 @@ test('a Deployment with 2 replicas, ConfigMap env, PVC, emptyDir and hostPath', 
     assert.equal(store.ok(['exec', ctr, 'sh', '-c', 'echo $GREETING $CM_greeting $CM_level']), 'hello hello on');
     assert.equal(store.ok(['exec', ctr, 'cat', '/host/from-host']), 'host-file');
     assert.notEqual(store.husk(['exec', ctr, 'touch', '/host/nope']).code, 0);
+    // The ConfigMap as files: one per key, or the items chosen (with their mode); read-only.
+    assert.equal(store.ok(['exec', ctr, 'sh', '-c', 'ls /etc/settings; cat /etc/settings/greeting /etc/settings/level']), 'greeting\nlevel\nhelloon');
+    assert.equal(store.ok(['exec', ctr, 'sh', '-c', 'ls -R /etc/picked | tr "\\n" " "; stat -c %a /etc/picked/sub/hello.txt; cat /etc/picked/sub/hello.txt']), '/etc/picked: sub  /etc/picked/sub: hello.txt 600\nhello');
+    assert.notEqual(store.husk(['exec', ctr, 'touch', '/etc/settings/new']).code, 0);
     // The emptyDir is shared by the pod's containers, and the pod's own.
     let seen = '';
     for (let i = 0; i < 50 && !seen; i++) {
@@ -89,11 +102,12 @@ test('a Deployment with 2 replicas, ConfigMap env, PVC, emptyDir and hostPath', 
     }
     assert.match(seen, /^hello-/);
   }
-  assert.deepEqual(store.ok(['volume', 'ls', '-q']).split('\n').sort(), ['app-pod-0-scratch', 'app-pod-1-scratch', 'appdata']);
+  assert.deepEqual(store.ok(['volume', 'ls', '-q']).split('\n').sort(),
+    ['app-pod-0-config', 'app-pod-0-picked', 'app-pod-0-scratch', 'app-pod-1-config', 'app-pod-1-picked', 'app-pod-1-scratch', 'appdata']);
   store.ok(['kube', 'down', file]);
   assert.equal(store.ok(['pod', 'ls', '-q']), '');
   assert.equal(store.ok(['ps', '-aq']), '');
-  // emptyDirs go with their pods; the claim's volume stays without --force.
+  // emptyDirs and ConfigMap volumes go with their pods; the claim's volume stays without --force.
   assert.equal(store.ok(['volume', 'ls', '-q']), 'appdata');
   store.ok(['kube', 'down', '--force', file]);
   assert.equal(store.ok(['volume', 'ls', '-q']), '');
@@ -121,12 +135,12 @@ spec:
 `;
 
 test('an invalid document: one error naming the document and field, nothing created', () => {
-  rejects('kind.yaml', `${good}---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n`, /document 3 \(Secret s\): kind: "Secret" is not supported/);
+  rejects('kind.yaml', `${good}---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: s}\n`, /document 3 \(StatefulSet s\): kind: "StatefulSet" is not supported/);
   rejects('type.yaml', `${good}---\napiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec:\n  containers:\n    - name: a\n      image: localhost/busybox:latest\n      ports: [{containerPort: eighty}]\n`,
     /document 3 \(Pod bad\): spec\.containers\[0\]\.ports\[0\]\.containerPort: must be integer/);
   rejects('missing.yaml', `${good}---\napiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec: {}\n`, /document 3 \(Pod bad\): spec\.containers: required/);
   rejects('configmap.yaml', `${good}---\napiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec:\n  containers:\n    - name: a\n      image: localhost/busybox:latest\n      env: [{name: X, valueFrom: {configMapKeyRef: {name: nope, key: k}}}]\n`,
-    /document 3 \(Pod bad\): spec\.containers\[0\]\.env\[0\]\.valueFrom\.configMapKeyRef: no key "k" in ConfigMap "nope"/);
+    /document 3 \(Pod bad\): spec\.containers\[0\]\.env\[0\]\.valueFrom\.configMapKeyRef: no ConfigMap "nope" in the file/);
   rejects('image.yaml', good.replace('localhost/busybox:latest', 'localhost/no-such-image:latest'), /document 2 \(Pod ok\): image localhost\/no-such-image:latest/);
   rejects('yaml.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: [\n', /document 1/);
 });

@@ -27,11 +27,22 @@ export function healthcheckOf(c: Container): ResolvedHealthcheck | undefined {
   }
 }
 
-/** Spawns the timer of a container that just started; returns its pid (none: no check, or no schedule). */
+/** Whether the container's startup check has still to pass (it then runs instead of the regular one). */
+export function inStartup(c: Container): boolean {
+  return !!healthcheckOf(c)?.startup && !c.state.health?.startup?.passed;
+}
+
+/**
+ * Spawns the timer of a container that just started, at the startup
+ * check's interval while it has to pass, else the check's; returns its pid
+ * (none: no check, or no schedule).
+ */
 export function startHealthTimer(e: EngineContext, c: Container): number | undefined {
   const hc = healthcheckOf(c);
-  if (!hc || hc.interval < 0 || !c.state.conmonPid) return undefined;
-  const seconds = String(Number((hc.interval / 1e9).toFixed(3)) || 0.001);
+  if (!hc || !c.state.conmonPid) return undefined;
+  const interval = inStartup(c) ? hc.startup!.interval : hc.interval;
+  if (interval < 0) return undefined;
+  const seconds = String(Number((interval / 1e9).toFixed(3)) || 0.001);
   const argv = ['-c', LOOP, NAME, seconds, String(c.state.conmonPid), ...e.huskCommand(['healthcheck', 'run', c.config.id])];
   const child = spawn('/bin/sh', argv, { detached: true, stdio: 'ignore' });
   child.on('error', () => {}); // no /bin/sh: the container runs unchecked, as with no schedule

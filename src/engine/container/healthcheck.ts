@@ -9,14 +9,15 @@
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HuskError, containerState } from '../../common/errors.ts';
+import { withLock } from '../../common/lock.ts';
 import { formatDuration } from '../../specgen/duration.ts';
 import { healthArgv, type ResolvedHealthcheck } from '../../specgen/health.ts';
 import type { EngineContext } from '../context.ts';
 import type { Container, HealthLogEntry, HealthStatus } from '../types.ts';
 import type { HealthcheckReport } from './api.ts';
 import { createExec, startExec } from './exec.ts';
-import { healthcheckOf } from './health-timer.ts';
-import { getContainer, killContainer, restartContainer, stopContainer, syncState } from './lifecycle.ts';
+import { healthcheckOf, inStartup, startHealthTimer, stopHealthTimer } from './health-timer.ts';
+import { getContainer, killContainer, startLocked, stopContainer, syncState } from './lifecycle.ts';
 
 /** Runs kept in the health log, and characters of output kept per run (Podman's defaults). */
 const MAX_LOG = 5;
@@ -31,6 +32,7 @@ export async function runHealthcheck(e: EngineContext, ref: string): Promise<Hea
   const hc = healthcheckOf(c);
   const argv = hc && healthArgv(hc.test);
   if (!hc || !argv?.length || !argv[0]) throw containerState(`container ${id} has no defined healthcheck`);
+  if (inStartup(c)) return runStartup(e, c, hc);
 
   const start = new Date();
   const run = await execCheck(e, id, argv, hc.timeout);
@@ -47,6 +49,61 @@ export async function runHealthcheck(e: EngineContext, ref: string): Promise<Hea
   if (health.status === 'unhealthy') await onFailure(e, id, hc);
   if (timedOut) throw new HuskError('RUNTIME', `healthcheck command exceeded timeout of ${formatDuration(hc.timeout)}`);
   return { status: entry.exitCode === 0 ? 'healthy' : 'unhealthy', health };
+}
+
+/**
+ * One run of the startup check: successes in a row up to its `successes`
+ * end the startup phase (the timer is replaced by one at the regular
+ * check's interval); failures in a row up to its `retries` (if set)
+ * restart the container, which starts the phase again. The health stays
+ * `starting` throughout; the runs are logged like the regular ones.
+ */
+async function runStartup(e: EngineContext, c: Container, hc: ResolvedHealthcheck): Promise<HealthcheckReport> {
+  const st = hc.startup!;
+  const id = c.config.id;
+  const start = new Date();
+  const run = await execCheck(e, id, healthArgv(st.test), st.timeout);
+  const end = new Date();
+  const timedOut = run.timedOut || end.getTime() - start.getTime() > st.timeout / 1e6;
+  const ok = !timedOut && run.exitCode === 0;
+  const entry: HealthLogEntry = {
+    start: start.toISOString(), end: end.toISOString(), exitCode: timedOut ? -1 : ok ? 0 : 1,
+    output: run.output.replace(/\n+$/, '').slice(0, MAX_OUTPUT),
+  };
+  let passed = false;
+  let restartNow = false;
+  const s = e.db.updateState(id, (s) => {
+    const h = s.health ?? { status: 'starting', failingStreak: 0, log: [] };
+    const p = h.startup ?? { passed: false, successes: 0, failures: 0 };
+    if (ok) {
+      p.successes++;
+      p.failures = 0;
+      passed = p.successes >= Math.max(1, st.successes);
+      p.passed = passed;
+    } else {
+      p.failures++;
+      p.successes = 0;
+      restartNow = st.retries > 0 && p.failures >= st.retries;
+    }
+    h.startup = p;
+    h.log = [...h.log, entry].slice(-MAX_LOG);
+    s.health = h;
+  });
+  if (passed) {
+    // The regular check takes over, on its own schedule.
+    stopHealthTimer(id, s.healthTimerPid);
+    const timer = startHealthTimer(e, { config: c.config, state: s });
+    e.db.updateState(id, (s) => { if (timer) s.healthTimerPid = timer; else delete s.healthTimerPid; });
+  }
+  if (restartNow) {
+    try {
+      await restart(e, id);
+    } catch (err) {
+      throw new HuskError(err instanceof HuskError ? err.code : 'ENGINE', `restarting container after the startup health check failed: ${(err as Error).message}`);
+    }
+  }
+  if (timedOut) throw new HuskError('RUNTIME', `startup healthcheck command exceeded timeout of ${formatDuration(st.timeout)}`);
+  return { status: ok ? 'healthy' : 'unhealthy', health: s.health! };
 }
 
 /** Runs argv in the container as an exec session; output is stdout and stderr together. */
@@ -129,7 +186,17 @@ async function onFailure(e: EngineContext, id: string, hc: ResolvedHealthcheck):
   switch (hc.onFailure) {
     case 'kill': return act('killing container health-check turned unhealthy', () => killContainer(e, id, 'SIGKILL'));
     case 'stop': return act('stopping container after health-check turned unhealthy', () => stopContainer(e, id));
-    case 'restart': return act('restarting container after health-check turned unhealthy', () => restartContainer(e, id));
+    case 'restart': return act('restarting container after health-check turned unhealthy', () => restart(e, id));
     default:
   }
+}
+
+/**
+ * stop, then a start that counts as a restart (as Podman's, which leaves it
+ * to the restart path): RestartCount grows, a `restart` event follows the start.
+ */
+async function restart(e: EngineContext, id: string): Promise<void> {
+  await stopContainer(e, id);
+  const c = await withLock(e.lockPath(id), () => startLocked(e, id, { byPolicy: true }));
+  e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'restart', Type: 'container' });
 }

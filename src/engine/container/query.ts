@@ -117,6 +117,7 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       StopTimeout: cfg.intent.stopTimeout ?? 10,
       // Docker's HealthConfig shape (Podman's omitempty fields), as resolved at create.
       ...(hc ? { Healthcheck: healthConfig(hc) } : {}),
+      ...(hc?.startup ? { StartupHealthCheck: { ...healthConfig({ ...hc.startup, startPeriod: 0 }), ...(hc.startup.successes > 0 ? { Successes: hc.startup.successes } : {}) } } : {}),
       HealthcheckOnFailureAction: hc?.onFailure ?? 'none',
       SdNotifyMode: cfg.intent.sdNotifyMode ?? 'container',
       SdNotifySocket: cfg.intent.sdNotifySocket ?? '',
@@ -141,7 +142,7 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
   };
 }
 
-function healthConfig(h: ResolvedHealthcheck): Record<string, unknown> {
+function healthConfig(h: Pick<ResolvedHealthcheck, 'test' | 'startPeriod' | 'interval' | 'timeout' | 'retries'>): Record<string, unknown> {
   const out: Record<string, unknown> = { Test: h.test };
   // Podman's disabled interval is 0, which it omits as it does every zero.
   for (const [k, v] of [['StartPeriod', h.startPeriod], ['Interval', h.interval], ['Timeout', h.timeout], ['Retries', h.retries]] as const) if (v > 0) out[k] = v;

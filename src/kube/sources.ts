@@ -1,0 +1,132 @@
+// ConfigMaps and Secrets as kube play reads them: their data (Secret `data`
+// and ConfigMap `binaryData` are base64, `stringData`/`data` plain text),
+// the environment they give a container (env valueFrom, envFrom), and the
+// files a configMap/secret volume holds (one per key, or the `items`
+// chosen, each with its mode). Pure; errors name the field.
+import type { KubeObject } from './schema.ts';
+
+/** Key → bytes of every ConfigMap and Secret the file (and --configmap) defines. */
+export interface Refs {
+  configMaps: Record<string, Record<string, Buffer>>;
+  secrets: Record<string, Record<string, Buffer>>;
+}
+
+/** A file a configMap or secret volume holds: path relative to the volume's root. */
+export interface VolumeFile {
+  path: string;
+  data: Buffer;
+  mode: number;
+}
+
+/** What translate's context offers: failing and warning with the document's name. */
+export interface Failer {
+  fail(path: string, why: string): never;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function decode(value: unknown, at: string, ctx: Failer): Buffer {
+  const s = String(value ?? '').replace(/\s+/g, '');
+  if (!BASE64.test(s)) ctx.fail(at, 'not valid base64');
+  return Buffer.from(s, 'base64');
+}
+
+const KEY = /^[-._a-zA-Z0-9]+$/;
+
+function entries(o: KubeObject, field: string, ctx: Failer, base64: boolean, out: Record<string, Buffer>): void {
+  for (const [k, v] of Object.entries(o[field] ?? {})) {
+    if (!KEY.test(k)) ctx.fail(`${field}.${k}`, 'a key must consist of alphanumerics, "-", "_" or "."');
+    out[k] = base64 ? decode(v, `${field}.${k}`, ctx) : Buffer.from(String(v ?? ''));
+  }
+}
+
+/** A ConfigMap's keys: data (text) and binaryData (base64). */
+export function configMapData(o: KubeObject, ctx: Failer): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  entries(o, 'data', ctx, false, out);
+  entries(o, 'binaryData', ctx, true, out);
+  return out;
+}
+
+/** A Secret's keys: data (base64), overridden by stringData (text), as the API server merges them. */
+export function secretData(o: KubeObject, ctx: Failer): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  entries(o, 'data', ctx, true, out);
+  entries(o, 'stringData', ctx, false, out);
+  return out;
+}
+
+/** The container's environment from env and envFrom (envFrom first; env wins). */
+export function envOf(c: KubeObject, path: string, refs: Refs, ctx: Failer): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [i, ef] of ((c.envFrom ?? []) as KubeObject[]).entries()) {
+    const at = `${path}.envFrom[${i}]`;
+    const [field, what, table] = ef.secretRef ? ['secretRef', 'Secret', refs.secrets] as const : ['configMapRef', 'ConfigMap', refs.configMaps] as const;
+    const ref = ef[field];
+    if (!ref) ctx.fail(at, 'configMapRef or secretRef required');
+    const data = table[ref.name];
+    if (!data) {
+      if (ref.optional) continue;
+      ctx.fail(`${at}.${field}.name`, `no ${what} "${ref.name}" in the file${what === 'ConfigMap' ? ' or --configmap' : ''}`);
+    }
+    for (const [k, v] of Object.entries(data)) env[`${ef.prefix ?? ''}${k}`] = v.toString('utf8');
+  }
+  for (const [i, e] of ((c.env ?? []) as KubeObject[]).entries()) {
+    const at = `${path}.env[${i}]`;
+    if (!e.valueFrom) {
+      env[e.name] = e.value ?? '';
+      continue;
+    }
+    const [field, what, table] = e.valueFrom.secretKeyRef ? ['secretKeyRef', 'Secret', refs.secrets] as const
+      : e.valueFrom.configMapKeyRef ? ['configMapKeyRef', 'ConfigMap', refs.configMaps] as const : [];
+    if (!field) ctx.fail(`${at}.valueFrom`, `only configMapKeyRef and secretKeyRef are supported (got ${Object.keys(e.valueFrom).join(', ')})`);
+    const ref = e.valueFrom[field];
+    const value = table[ref.name]?.[ref.key];
+    if (value === undefined) {
+      if (ref.optional) continue;
+      ctx.fail(`${at}.valueFrom.${field}`, table[ref.name] ? `no key "${ref.key}" in ${what} "${ref.name}"` : `no ${what} "${ref.name}" in the file`);
+    }
+    env[e.name] = value.toString('utf8');
+  }
+  return env;
+}
+
+/** A relative path inside the volume: no absolute path, no `..`. */
+function itemPath(p: unknown, at: string, ctx: Failer): string {
+  const s = String(p ?? '');
+  if (!s || s.startsWith('/') || s.split('/').some((x) => x === '..' || x === '')) ctx.fail(at, `"${s}" must be a relative path without ".."`);
+  return s;
+}
+
+/**
+ * The files of a configMap or secret volume (`v.configMap` / `v.secret`):
+ * every key as a file of its name, or only `items` (key → path, mode);
+ * defaultMode 0644. Undefined when the source is optional and missing.
+ */
+export function volumeFiles(v: KubeObject, at: string, refs: Refs, ctx: Failer): VolumeFile[] | undefined {
+  const secret = !!v.secret;
+  const src = secret ? v.secret : v.configMap;
+  const field = secret ? 'secret' : 'configMap';
+  const name = secret ? src.secretName : src.name;
+  const data = (secret ? refs.secrets : refs.configMaps)[name];
+  if (!data) {
+    if (src.optional) return undefined;
+    ctx.fail(`${at}.${field}.${secret ? 'secretName' : 'name'}`, `no ${secret ? 'Secret' : 'ConfigMap'} "${name}" in the file${secret ? '' : ' or --configmap'}`);
+  }
+  const mode = src.defaultMode ?? 0o644;
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) ctx.fail(`${at}.${field}.defaultMode`, 'must be between 0 and 0777');
+  if (!src.items?.length) return Object.entries(data).map(([key, buf]) => ({ path: key, data: buf, mode }));
+  const files: VolumeFile[] = [];
+  for (const [j, item] of (src.items as KubeObject[]).entries()) {
+    const iat = `${at}.${field}.items[${j}]`;
+    const buf = data[item.key];
+    if (buf === undefined) {
+      if (src.optional) continue;
+      ctx.fail(`${iat}.key`, `no key "${item.key}" in ${secret ? 'Secret' : 'ConfigMap'} "${name}"`);
+    }
+    const m = item.mode ?? mode;
+    if (!Number.isInteger(m) || m < 0 || m > 0o777) ctx.fail(`${iat}.mode`, 'must be between 0 and 0777');
+    files.push({ path: itemPath(item.path, `${iat}.path`, ctx), data: buf, mode: m });
+  }
+  return files;
+}
