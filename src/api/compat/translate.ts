@@ -70,9 +70,56 @@ function ports(hc: Json): PortSpec[] | undefined {
   return out.length ? out : undefined;
 }
 
+/** The JSON types of the create body's fields this translation reads (Go's decoder rejects a mismatch too). */
+type Kind = 'string' | 'strings' | 'strOrStrings' | 'number' | 'bool' | 'object' | 'stringMap' | 'objects' | 'objectMap';
+const CONFIG_SHAPE: Record<string, Kind> = {
+  Image: 'string', Cmd: 'strOrStrings', Entrypoint: 'strOrStrings', Env: 'strings', WorkingDir: 'string', User: 'string',
+  Hostname: 'string', StopSignal: 'string', MacAddress: 'string', Labels: 'stringMap', Volumes: 'object', ExposedPorts: 'object',
+  Healthcheck: 'object', Tty: 'bool', OpenStdin: 'bool', StopTimeout: 'number', HostConfig: 'object', NetworkingConfig: 'object',
+};
+const HOST_SHAPE: Record<string, Kind> = {
+  Binds: 'strings', Mounts: 'objects', PortBindings: 'object', Tmpfs: 'stringMap', RestartPolicy: 'object', Sysctls: 'stringMap',
+  Memory: 'number', MemoryReservation: 'number', MemorySwap: 'number', NanoCpus: 'number', CpuQuota: 'number', CpuPeriod: 'number',
+  CpuShares: 'number', PidsLimit: 'number', ShmSize: 'number', OomScoreAdj: 'number',
+  CpusetCpus: 'string', CpusetMems: 'string', NetworkMode: 'string', PidMode: 'string', IpcMode: 'string', UTSMode: 'string',
+  CapAdd: 'strings', CapDrop: 'strings', Dns: 'strings', DnsSearch: 'strings', ExtraHosts: 'strings', GroupAdd: 'strings',
+  SecurityOpt: 'strings', VolumesFrom: 'strings', Ulimits: 'objects', Devices: 'objects',
+  AutoRemove: 'bool', Privileged: 'bool', ReadonlyRootfs: 'bool', PublishAllPorts: 'bool',
+};
+
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+function fits(v: unknown, k: Kind): boolean {
+  switch (k) {
+    case 'string': return typeof v === 'string';
+    case 'number': return typeof v === 'number' && Number.isFinite(v);
+    case 'bool': return typeof v === 'boolean';
+    case 'object': return isObj(v);
+    case 'strings': return Array.isArray(v) && v.every((x) => typeof x === 'string');
+    case 'strOrStrings': return typeof v === 'string' || fits(v, 'strings');
+    case 'stringMap': return isObj(v) && Object.values(v).every((x) => typeof x === 'string');
+    case 'objects': return Array.isArray(v) && v.every(isObj);
+    case 'objectMap': return isObj(v) && Object.values(v).every((x) => x === null || isObj(x));
+  }
+}
+
+/** INVALID_ARGUMENT naming the first field of the wrong JSON type (null is "unset" for every field). */
+function checkShape(obj: Json, shape: Record<string, Kind>, where: string): void {
+  for (const [key, kind] of Object.entries(shape)) {
+    const v = obj[key];
+    if (v !== null && v !== undefined && !fits(v, kind)) throw invalidArgument(`invalid ${where}${key}: expected ${kind === 'strOrStrings' ? 'a string or a list of strings' : kind === 'stringMap' ? 'an object of strings' : kind === 'objects' ? 'a list of objects' : kind === 'strings' ? 'a list of strings' : `a ${kind === 'bool' ? 'boolean' : kind}`}`);
+  }
+}
+
 /** Docker's create request as a ContainerSpec (name from the ?name= query). */
 export function specFromDocker(body: Json, name?: string): ContainerSpec {
   if (!body.Image || typeof body.Image !== 'string') throw invalidArgument('no image specified');
+  checkShape(body, CONFIG_SHAPE, '');
+  checkShape(body.HostConfig ?? {}, HOST_SHAPE, 'HostConfig.');
+  for (const [port, binds] of Object.entries((body.HostConfig?.PortBindings ?? {}) as Json)) {
+    if (binds !== null && !fits(binds, 'objects')) throw invalidArgument(`invalid HostConfig.PortBindings[${port}]: expected a list of objects`);
+  }
+  if (body.NetworkingConfig?.EndpointsConfig != null && !fits(body.NetworkingConfig.EndpointsConfig, 'objectMap')) throw invalidArgument('invalid NetworkingConfig.EndpointsConfig: expected an object of objects');
+  if (body.Healthcheck?.Test != null && !fits(body.Healthcheck.Test, 'strings')) throw invalidArgument('invalid Healthcheck.Test: expected a list of strings');
   const hc: Json = body.HostConfig ?? {};
   const endpoints: Json = body.NetworkingConfig?.EndpointsConfig ?? {};
   let network = networkMode(hc.NetworkMode);
