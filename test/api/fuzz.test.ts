@@ -1,4 +1,4 @@
-// A seeded fuzz run over every Docker-compat route of a live service: random
+// A seeded fuzz run over every Docker-compat and libpod route of a live service: random
 // and mutated JSON bodies (wrong types, unknown fields, bad JSON, a body over
 // the size cap), random query values, path traversal in archive paths and
 // tar entries, random bytes as tars, and clients that leave mid-request or
@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { compatRoutes } from '../../src/api/compat/index.ts';
+import { libpodRoutes } from '../../src/api/libpod/index.ts';
 import { tarStream, type TarEntry } from '../../src/build/tar.ts';
 import { HUSK } from '../helpers.ts';
 import { dockerHarness } from './docker-harness.ts';
@@ -74,6 +75,13 @@ function createBody(): Record<string, unknown> {
   return b;
 }
 
+/** A SpecGenerator close enough to valid that mutations reach the translation. */
+function libpodBody(): Record<string, unknown> {
+  const b: Record<string, unknown> = { image: 'busybox', command: ['sleep', '30'], env: { A: '1' }, labels: { fuzz: '1' }, portmappings: [], mounts: [], volumes: [], netns: { nsmode: 'bridge' }, stop_timeout: 1 };
+  for (let i = Math.floor(rand() * 3); i > 0; i--) b[pick(['command', 'env', 'labels', 'portmappings', 'volumes', 'netns', 'networks', 'pod', 'name', 'entrypoint', 'restart_policy', 'x'])] = junkValue();
+  return b;
+}
+
 async function tarOf(entries: TarEntry[]): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of tarStream(entries)) chunks.push(c);
@@ -96,7 +104,7 @@ async function body(method: string, path: string): Promise<Buffer | undefined> {
     case 0: return Buffer.from(pick(['{bad', '{"Image":', '[1,2', 'null', '"x"', '\u0000\u0001', '{"a":1}}']));
     case 1: return Buffer.from(JSON.stringify(junkValue()));
     case 2: return chance(0.1) ? Buffer.alloc(9 * 1024 * 1024, 0x20) : Buffer.from('{}');
-    default: return Buffer.from(JSON.stringify(path === '/containers/create' ? createBody() : junkValue()));
+    default: return Buffer.from(JSON.stringify(path === '/containers/create' ? createBody() : path === '/libpod/containers/create' ? libpodBody() : junkValue()));
   }
 }
 
@@ -137,10 +145,11 @@ function send(method: string, path: string, data: Buffer | undefined, leaveAfter
   });
 }
 
-const INTERNALS = /is not a function|Cannot read properties|is not iterable|Cannot convert|undefined is not|of undefined|of null|Maximum call stack|Unexpected token .* in JSON at position/;
+const INTERNALS = /argument must be|must be of type|Received type|without null bytes|is not a function|Cannot read properties|is not iterable|Cannot convert|undefined is not|of undefined|of null|Maximum call stack|Unexpected token .* in JSON at position/;
 
 test(`fuzz over the compat routes (seed ${SEED}, ${N} requests)`, async () => {
   const created = new Set<string>();
+  const createdPods = new Set<string>();
   // Fixtures the fuzz acts on by name: a running container, a stopped one, a network, a volume.
   for (const [args] of [[['run', '-d', '--name', 'fz-run', 'busybox', 'sleep', '300']], [['create', '--name', 'fz-stopped', 'busybox', 'true']]] as const) {
     const r = await h.docker([...args]);
@@ -150,7 +159,7 @@ test(`fuzz over the compat routes (seed ${SEED}, ${N} requests)`, async () => {
   await h.docker(['network', 'create', 'fz-net']);
   await h.docker(['volume', 'create', 'fz-vol']);
   const ids = ['fz-run', 'fz-stopped', 'nosuch', ...JUNK.filter(Boolean), ...TRAVERSAL];
-  const routes = compatRoutes;
+  const routes = [...compatRoutes, ...libpodRoutes];
   const problems: string[] = [];
   const statuses = new Map<number, number>();
   const fivehundreds: string[] = [];
@@ -168,9 +177,10 @@ test(`fuzz over the compat routes (seed ${SEED}, ${N} requests)`, async () => {
       const url = path + query();
       // A create is not abandoned by timer: a create that completes just as its client leaves is
       // indistinguishable here from a leak (the test below covers a client that leaves a create).
-      const r = await send(route.method, url, data, route.path === '/containers/create' ? 60_000 : pick([300, 1500, 3000]), chance(0.05));
+      const r = await send(route.method, url, data, route.path.endsWith('/create') ? 60_000 : pick([300, 1500, 3000]), chance(0.05));
       statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-      if (route.path === '/containers/create' && r.status === 201) created.add(JSON.parse(r.body).Id);
+      if ((route.path === '/containers/create' || route.path === '/libpod/containers/create') && r.status === 201) created.add(JSON.parse(r.body).Id);
+      if (route.path === '/libpod/pods/create' && r.status === 201) createdPods.add(JSON.parse(r.body).Id);
       if (r.aborted || r.status === 0) return;
       const what = `${route.method} ${url.slice(0, 120)} → ${r.status}`;
       if (r.status >= 500) fivehundreds.push(`${what}: ${r.body.slice(0, 200).trim()}`);
@@ -201,22 +211,32 @@ test(`fuzz over the compat routes (seed ${SEED}, ${N} requests)`, async () => {
     assert.equal(existsSync(p), false, `${p} was written (seed ${SEED})`);
   }
 
+  // Every listing still works: nothing the fuzz sent was stored half-valid.
+  for (const p of ['/networks', '/volumes', '/images/json', '/libpod/pods/json', '/containers/json?all=1']) {
+    const r = await h.raw('GET', p);
+    assert.equal(r.status, 200, `GET ${p} after the fuzz: ${r.body} (seed ${SEED})`);
+  }
+
   // The store is consistent: the CLI (another process) and the API see the same containers, each created by the fuzz.
-  const api = await h.raw('GET', '/containers/json?all=1');
+  // libpod's listing, which includes pods' infra containers (Docker's leaves them out).
+  const api = await h.raw('GET', '/libpod/containers/json?all=1');
   assert.equal(api.status, 200);
-  const apiIds = (JSON.parse(api.body) as { Id: string }[]).map((c) => c.Id).sort();
+  const listed = JSON.parse(api.body) as { Id: string; IsInfra: boolean; Pod: string }[];
+  const apiIds = listed.map((c) => c.Id).sort();
   // Async: a synchronous child would block this process, which holds the server and its locks.
   const cli = await h.run(HUSK, [...h.store.globals, 'ps', '-a', '--no-trunc', '--format', '{{.ID}}']);
   assert.equal(cli.code, 0, cli.stderr);
   assert.deepEqual(cli.stdout.split('\n').filter(Boolean).sort(), apiIds, `seed ${SEED}`);
-  for (const id of apiIds) {
-    assert.ok(created.has(id), `container ${id} exists but no create answered 201 for it (seed ${SEED})`);
-    const ins = await h.raw('GET', `/containers/${id}/json`);
-    assert.equal(ins.status, 200, `${id}: ${ins.body}`);
-    assert.notEqual(JSON.parse(ins.body).State.Status, 'removing', `${id} is stuck in removing (seed ${SEED})`);
+  for (const c of listed) {
+    assert.ok(created.has(c.Id) || (c.IsInfra && createdPods.has(c.Pod)), `container ${c.Id} exists but no create answered 201 for it (seed ${SEED})`);
+    const ins = await h.raw('GET', `/containers/${c.Id}/json`);
+    assert.equal(ins.status, 200, `${c.Id}: ${ins.body}`);
+    assert.notEqual(JSON.parse(ins.body).State.Status, 'removing', `${c.Id} is stuck in removing (seed ${SEED})`);
   }
-  const rm = await h.run(HUSK, [...h.store.globals, 'rm', '-af'], { timeout: 120_000 });
+  const rm = await h.run(HUSK, [...h.store.globals, 'pod', 'rm', '-af'], { timeout: 120_000 });
   assert.equal(rm.code, 0, rm.stderr);
+  const rmc = await h.run(HUSK, [...h.store.globals, 'rm', '-af'], { timeout: 120_000 });
+  assert.equal(rmc.code, 0, rmc.stderr);
 });
 
 test('a client that leaves before create answers leaves no container', async () => {

@@ -7,6 +7,7 @@ import type { ContainerSpec, MountSpec, PortSpec } from '../../specgen/container
 import { parseAddHost, parseTmpfsFlag, parseVolumeFlag, parseVolumesFrom } from '../../specgen/flags.ts';
 import { humanDuration } from '../../common/duration.ts';
 import { invalidArgument } from '../../common/errors.ts';
+import { checkShape, fits, type Kind } from '../shape.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = Record<string, any>;
@@ -71,7 +72,6 @@ function ports(hc: Json): PortSpec[] | undefined {
 }
 
 /** The JSON types of the create body's fields this translation reads (Go's decoder rejects a mismatch too). */
-type Kind = 'string' | 'strings' | 'strOrStrings' | 'number' | 'bool' | 'object' | 'stringMap' | 'objects' | 'objectMap';
 const CONFIG_SHAPE: Record<string, Kind> = {
   Image: 'string', Cmd: 'strOrStrings', Entrypoint: 'strOrStrings', Env: 'strings', WorkingDir: 'string', User: 'string',
   Hostname: 'string', StopSignal: 'string', MacAddress: 'string', Labels: 'stringMap', Volumes: 'object', ExposedPorts: 'object',
@@ -86,29 +86,6 @@ const HOST_SHAPE: Record<string, Kind> = {
   SecurityOpt: 'strings', VolumesFrom: 'strings', Ulimits: 'objects', Devices: 'objects',
   AutoRemove: 'bool', Privileged: 'bool', ReadonlyRootfs: 'bool', PublishAllPorts: 'bool',
 };
-
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-function fits(v: unknown, k: Kind): boolean {
-  switch (k) {
-    case 'string': return typeof v === 'string';
-    case 'number': return typeof v === 'number' && Number.isFinite(v);
-    case 'bool': return typeof v === 'boolean';
-    case 'object': return isObj(v);
-    case 'strings': return Array.isArray(v) && v.every((x) => typeof x === 'string');
-    case 'strOrStrings': return typeof v === 'string' || fits(v, 'strings');
-    case 'stringMap': return isObj(v) && Object.values(v).every((x) => typeof x === 'string');
-    case 'objects': return Array.isArray(v) && v.every(isObj);
-    case 'objectMap': return isObj(v) && Object.values(v).every((x) => x === null || isObj(x));
-  }
-}
-
-/** INVALID_ARGUMENT naming the first field of the wrong JSON type (null is "unset" for every field). */
-function checkShape(obj: Json, shape: Record<string, Kind>, where: string): void {
-  for (const [key, kind] of Object.entries(shape)) {
-    const v = obj[key];
-    if (v !== null && v !== undefined && !fits(v, kind)) throw invalidArgument(`invalid ${where}${key}: expected ${kind === 'strOrStrings' ? 'a string or a list of strings' : kind === 'stringMap' ? 'an object of strings' : kind === 'objects' ? 'a list of objects' : kind === 'strings' ? 'a list of strings' : `a ${kind === 'bool' ? 'boolean' : kind}`}`);
-  }
-}
 
 /** Docker's create request as a ContainerSpec (name from the ?name= query). */
 export function specFromDocker(body: Json, name?: string): ContainerSpec {
