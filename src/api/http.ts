@@ -29,11 +29,16 @@ export async function readJson<T = Record<string, unknown>>(ctx: RouteContext, l
   }
   const text = body.toString('utf8').trim();
   if (!text) return {} as T;
+  let v: unknown;
   try {
-    return JSON.parse(text) as T;
+    v = JSON.parse(text);
   } catch (e) {
     throw new HttpError(400, `failed to decode request body: ${(e as Error).message}`);
   }
+  // Every body Docker takes is an object; null decodes to an empty one, as Go's decoder does.
+  if (v === null) return {} as T;
+  if (typeof v !== 'object' || Array.isArray(v)) throw new HttpError(400, `failed to decode request body: expected a JSON object, got ${Array.isArray(v) ? 'an array' : typeof v}`);
+  return v as T;
 }
 
 /**
@@ -64,6 +69,17 @@ async function upgradeBody(ctx: RouteContext, limit: number): Promise<Buffer> {
   }
   up.head = buf.subarray(len);
   return buf.subarray(0, len);
+}
+
+/**
+ * Whether the client has gone away, for a handler about to answer after
+ * work that may have blocked the event loop (a create): two loop turns let
+ * the server read a FIN that arrived meanwhile.
+ */
+export async function clientGone(ctx: RouteContext): Promise<boolean> {
+  for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
+  const s = ctx.upgrade?.socket ?? ctx.req.socket;
+  return ctx.signal.aborted || s.destroyed || s.readableEnded;
 }
 
 export function sendJson(ctx: RouteContext, status: number, body: unknown): void {

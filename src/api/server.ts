@@ -14,6 +14,7 @@ import { invalidArgument } from '../common/errors.ts';
 import { errorBody } from './http.ts';
 import { Router, type Route, type RouteContext } from './router.ts';
 import { compatRoutes } from './compat/index.ts';
+import { libpodRoutes } from './libpod/index.ts';
 
 export interface ApiServerOptions {
   /** unix:///path or tcp://host:port (default: /run/husk/husk.sock as root). */
@@ -57,7 +58,7 @@ export function defaultSocketPath(): string {
 const VERSION_PREFIX = /^\/v(\d+\.\d+(?:\.\d+)?)(?=\/|$)/;
 
 export async function createApiServer(engine: Engine, opts: ApiServerOptions = {}): Promise<ApiServer> {
-  const router = new Router().add(opts.routes ?? []).add(extra).add(compatRoutes);
+  const router = new Router().add(opts.routes ?? []).add(extra).add(libpodRoutes).add(compatRoutes);
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`${m}\n`));
   const uri = opts.uri || `unix://${defaultSocketPath()}`;
   const tcp = opts.listenFd === undefined && uri.startsWith('tcp://');

@@ -33,9 +33,16 @@ export function statHeader(st: PathStat): string {
   return Buffer.from(JSON.stringify(doc)).toString('base64');
 }
 
-async function get(ctx: RouteContext): Promise<void> {
+/** The path query: required, and no NUL (which no file name holds). */
+function pathParam(ctx: RouteContext): string {
   const path = ctx.query.get('path');
   if (!path) throw invalidArgument('path is required');
+  if (path.includes('\0')) throw invalidArgument('path contains a NUL byte');
+  return path;
+}
+
+async function get(ctx: RouteContext): Promise<void> {
+  const path = pathParam(ctx);
   const c = await ctx.engine.containers.get(ctx.params.id);
   const st = await ctx.engine.containers.stat(c.config.id, path);
   ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': statHeader(st) });
@@ -46,8 +53,7 @@ async function get(ctx: RouteContext): Promise<void> {
 }
 
 async function put(ctx: RouteContext): Promise<void> {
-  const path = ctx.query.get('path');
-  if (!path) throw invalidArgument('path is required');
+  const path = pathParam(ctx);
   const c = await ctx.engine.containers.get(ctx.params.id);
   await ctx.engine.containers.copy('-', `${c.config.id}:${path}`, {
     stdin: ctx.req,

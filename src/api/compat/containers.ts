@@ -4,7 +4,8 @@
 import { HuskError } from '../../common/errors.ts';
 import type { ItemReport } from '../../engine/api.ts';
 import type { Route, RouteContext } from '../router.ts';
-import { qBool, qFilters, qInt, readJson, sendJson, sendNoContent } from '../http.ts';
+import { clientGone, qBool, qFilters, qInt, readJson, sendJson, sendNoContent } from '../http.ts';
+import { checkShape } from '../shape.ts';
 import { inspectToDocker, listFilters, listToDocker, specFromDocker } from './translate.ts';
 import { startPending } from './attach.ts';
 
@@ -17,6 +18,11 @@ async function create(ctx: RouteContext): Promise<void> {
   const body = await readJson(ctx);
   const spec = specFromDocker(body, ctx.query.get('name') ?? undefined);
   const c = await ctx.engine.containers.create(spec, { pull: {} });
+  // A client that left before the answer never learns the ID: the container would leak.
+  if (await clientGone(ctx)) {
+    await ctx.engine.containers.remove([c.config.id], { force: true, volumes: true }).catch(() => {});
+    return;
+  }
   sendJson(ctx, 201, { Id: c.config.id, Warnings: [] });
 }
 
@@ -100,6 +106,7 @@ async function rename(ctx: RouteContext): Promise<void> {
 
 async function update(ctx: RouteContext): Promise<void> {
   const b = await readJson(ctx) as Record<string, number & string>;
+  checkShape(b, { Memory: 'number', MemoryReservation: 'number', MemorySwap: 'number', NanoCpus: 'number', CpuShares: 'number', CpusetCpus: 'string', PidsLimit: 'number' }, '');
   await ctx.engine.containers.update(ctx.params.id, {
     memory: b.Memory || undefined, memoryReservation: b.MemoryReservation || undefined, memorySwap: b.MemorySwap || undefined,
     cpus: b.NanoCpus ? b.NanoCpus / 1e9 : undefined, cpuShares: b.CpuShares || undefined, cpusetCpus: b.CpusetCpus || undefined,

@@ -2,6 +2,7 @@
 // (hijacked attach, or Detach), resize, inspect.
 import type { Route, RouteContext } from '../router.ts';
 import { hijack, qInt, readJson, sendJson, sendNoContent } from '../http.ts';
+import { checkShape } from '../shape.ts';
 import type { TerminalSize } from '../../engine/api.ts';
 import { AsyncQueue } from '../husk/queue.ts';
 import { sessionInput, sessionOutput } from './attach.ts';
@@ -9,6 +10,7 @@ import { sessionInput, sessionOutput } from './attach.ts';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 async function create(ctx: RouteContext): Promise<void> {
   const b = await readJson(ctx) as Record<string, any>;
+  checkShape(b, { Cmd: 'strings', Env: 'strings', User: 'string', WorkingDir: 'string', DetachKeys: 'string', Tty: 'bool', AttachStdin: 'bool', Privileged: 'bool' }, '');
   const env: Record<string, string> = {};
   for (const e of (b.Env ?? []) as string[]) { const i = e.indexOf('='); if (i > 0) env[e.slice(0, i)] = e.slice(i + 1); }
   const id = await ctx.engine.exec.create(ctx.params.id, {

@@ -21,16 +21,18 @@ async function list(ctx: RouteContext): Promise<void> {
 function inspectDoc(img: ImageRecord): Record<string, unknown> {
   const c = img.config.config ?? {};
   const repo = (n: string) => n.replace(/(:[^/:]+)?$/, '');
+  const config = {
+    Hostname: '', Domainname: '', User: c.User ?? '', AttachStdin: false, AttachStdout: false, AttachStderr: false,
+    ExposedPorts: c.ExposedPorts ?? null, Tty: false, OpenStdin: false, StdinOnce: false, Env: c.Env ?? null, Cmd: c.Cmd ?? null,
+    Image: '', Volumes: c.Volumes ?? null, WorkingDir: c.WorkingDir ?? '', Entrypoint: c.Entrypoint ?? null, OnBuild: null,
+    Labels: c.Labels ?? null, StopSignal: c.StopSignal,
+  };
   return {
     Id: `sha256:${img.id}`, RepoTags: img.names, RepoDigests: [...new Set(img.names.map((n) => `${repo(n)}@${img.digest}`))],
     Parent: '', Comment: img.config.history?.at(-1)?.comment ?? '', Created: img.config.created ?? img.created,
     DockerVersion: '', Author: img.config.author ?? '',
-    Config: {
-      Hostname: '', Domainname: '', User: c.User ?? '', AttachStdin: false, AttachStdout: false, AttachStderr: false,
-      ExposedPorts: c.ExposedPorts ?? null, Tty: false, OpenStdin: false, StdinOnce: false, Env: c.Env ?? null, Cmd: c.Cmd ?? null,
-      Image: '', Volumes: c.Volumes ?? null, WorkingDir: c.WorkingDir ?? '', Entrypoint: c.Entrypoint ?? null, OnBuild: null,
-      Labels: c.Labels ?? null, StopSignal: c.StopSignal,
-    },
+    // ContainerConfig was dropped in API 1.45, but docker-compose v1 reads it when it recreates a container.
+    Config: config, Container: '', ContainerConfig: config,
     Architecture: img.config.architecture, Os: img.config.os, ...(img.config.variant ? { Variant: img.config.variant } : {}),
     Size: img.size, VirtualSize: img.size, GraphDriver: { Name: 'overlay', Data: null },
     RootFS: { Type: 'layers', Layers: img.config.rootfs.diff_ids }, Metadata: { LastTagTime: '0001-01-01T00:00:00Z' },

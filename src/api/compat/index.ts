@@ -2,6 +2,7 @@
 import type { Route } from '../router.ts';
 import { archiveRoutes } from './archive.ts';
 import { attachRoutes } from './attach.ts';
+import { buildRoutes } from './build.ts';
 import { containerRoutes } from './containers.ts';
 import { execRoutes } from './exec.ts';
 import { imageRoutes } from './images.ts';
@@ -14,5 +15,5 @@ import { waitRoutes } from './wait.ts';
 
 export const compatRoutes: Route[] = [
   ...systemRoutes, ...containerRoutes, ...attachRoutes, ...logRoutes, ...waitRoutes, ...imageRoutes,
-  ...execRoutes, ...networkRoutes, ...volumeRoutes, ...statsRoutes, ...archiveRoutes,
+  ...execRoutes, ...networkRoutes, ...volumeRoutes, ...statsRoutes, ...archiveRoutes, ...buildRoutes,
 ];

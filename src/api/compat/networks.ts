@@ -1,9 +1,10 @@
 // Docker's network endpoints over the engine's networks domain (netavark
 // bridge networks; Docker's "bridge" is husk's default network).
 import type { NetworkConfig } from '../../engine/network/api.ts';
-import { HuskError } from '../../common/errors.ts';
+import { HuskError, invalidArgument } from '../../common/errors.ts';
 import type { Route, RouteContext } from '../router.ts';
 import { qFilters, readJson, sendJson, sendNoContent } from '../http.ts';
+import { checkShape } from '../shape.ts';
 
 const ref = (n: string) => (n === 'bridge' ? 'podman' : n);
 
@@ -34,7 +35,11 @@ async function inspect(ctx: RouteContext): Promise<void> {
 
 async function create(ctx: RouteContext): Promise<void> {
   const b = await readJson(ctx) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  checkShape(b, { Name: 'string', Driver: 'string', Internal: 'bool', Labels: 'stringMap', Options: 'stringMap', IPAM: 'object', CheckDuplicate: 'bool' }, '');
+  if (!b.Name) throw invalidArgument('network name is required');
+  if (b.IPAM) checkShape(b.IPAM, { Config: 'objects' }, 'IPAM.');
   const cfg = b.IPAM?.Config?.[0] ?? {};
+  checkShape(cfg, { Subnet: 'string', Gateway: 'string' }, 'IPAM.Config.');
   const n = await ctx.engine.networks.create({
     name: b.Name, driver: b.Driver || undefined, subnet: cfg.Subnet, gateway: cfg.Gateway, internal: !!b.Internal,
     labels: b.Labels, options: b.Options, ignore: b.CheckDuplicate === false,
@@ -50,13 +55,16 @@ async function remove(ctx: RouteContext): Promise<void> {
 
 async function connect(ctx: RouteContext): Promise<void> {
   const b = await readJson(ctx) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  checkShape(b, { Container: 'string', EndpointConfig: 'object' }, '');
   const ep = b.EndpointConfig ?? {};
+  checkShape(ep, { Aliases: 'strings', IPAMConfig: 'object', MacAddress: 'string' }, 'EndpointConfig.');
   await ctx.engine.networks.connect(ref(ctx.params.id), b.Container, { aliases: ep.Aliases ?? undefined, ip: ep.IPAMConfig?.IPv4Address || undefined, mac: ep.MacAddress || undefined });
   sendNoContent(ctx, 200);
 }
 
 async function disconnect(ctx: RouteContext): Promise<void> {
   const b = await readJson(ctx) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  checkShape(b, { Container: 'string', Force: 'bool' }, '');
   await ctx.engine.networks.disconnect(ref(ctx.params.id), b.Container, { force: !!b.Force });
   sendNoContent(ctx, 200);
 }

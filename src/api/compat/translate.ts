@@ -7,6 +7,7 @@ import type { ContainerSpec, MountSpec, PortSpec } from '../../specgen/container
 import { parseAddHost, parseTmpfsFlag, parseVolumeFlag, parseVolumesFrom } from '../../specgen/flags.ts';
 import { humanDuration } from '../../common/duration.ts';
 import { invalidArgument } from '../../common/errors.ts';
+import { checkShape, fits, type Kind } from '../shape.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = Record<string, any>;
@@ -70,9 +71,32 @@ function ports(hc: Json): PortSpec[] | undefined {
   return out.length ? out : undefined;
 }
 
+/** The JSON types of the create body's fields this translation reads (Go's decoder rejects a mismatch too). */
+const CONFIG_SHAPE: Record<string, Kind> = {
+  Image: 'string', Cmd: 'strOrStrings', Entrypoint: 'strOrStrings', Env: 'strings', WorkingDir: 'string', User: 'string',
+  Hostname: 'string', StopSignal: 'string', MacAddress: 'string', Labels: 'stringMap', Volumes: 'object', ExposedPorts: 'object',
+  Healthcheck: 'object', Tty: 'bool', OpenStdin: 'bool', StopTimeout: 'number', HostConfig: 'object', NetworkingConfig: 'object',
+};
+const HOST_SHAPE: Record<string, Kind> = {
+  Binds: 'strings', Mounts: 'objects', PortBindings: 'object', Tmpfs: 'stringMap', RestartPolicy: 'object', Sysctls: 'stringMap',
+  Memory: 'number', MemoryReservation: 'number', MemorySwap: 'number', NanoCpus: 'number', CpuQuota: 'number', CpuPeriod: 'number',
+  CpuShares: 'number', PidsLimit: 'number', ShmSize: 'number', OomScoreAdj: 'number',
+  CpusetCpus: 'string', CpusetMems: 'string', NetworkMode: 'string', PidMode: 'string', IpcMode: 'string', UTSMode: 'string',
+  CapAdd: 'strings', CapDrop: 'strings', Dns: 'strings', DnsSearch: 'strings', ExtraHosts: 'strings', GroupAdd: 'strings',
+  SecurityOpt: 'strings', VolumesFrom: 'strings', Ulimits: 'objects', Devices: 'objects',
+  AutoRemove: 'bool', Privileged: 'bool', ReadonlyRootfs: 'bool', PublishAllPorts: 'bool',
+};
+
 /** Docker's create request as a ContainerSpec (name from the ?name= query). */
 export function specFromDocker(body: Json, name?: string): ContainerSpec {
   if (!body.Image || typeof body.Image !== 'string') throw invalidArgument('no image specified');
+  checkShape(body, CONFIG_SHAPE, '');
+  checkShape(body.HostConfig ?? {}, HOST_SHAPE, 'HostConfig.');
+  for (const [port, binds] of Object.entries((body.HostConfig?.PortBindings ?? {}) as Json)) {
+    if (binds !== null && !fits(binds, 'objects')) throw invalidArgument(`invalid HostConfig.PortBindings[${port}]: expected a list of objects`);
+  }
+  if (body.NetworkingConfig?.EndpointsConfig != null && !fits(body.NetworkingConfig.EndpointsConfig, 'objectMap')) throw invalidArgument('invalid NetworkingConfig.EndpointsConfig: expected an object of objects');
+  if (body.Healthcheck?.Test != null && !fits(body.Healthcheck.Test, 'strings')) throw invalidArgument('invalid Healthcheck.Test: expected a list of strings');
   const hc: Json = body.HostConfig ?? {};
   const endpoints: Json = body.NetworkingConfig?.EndpointsConfig ?? {};
   let network = networkMode(hc.NetworkMode);

@@ -3,6 +3,7 @@ import type { Volume } from '../../engine/volume/api.ts';
 import { HuskError } from '../../common/errors.ts';
 import type { Route, RouteContext } from '../router.ts';
 import { qBool, qFilters, readJson, sendJson, sendNoContent } from '../http.ts';
+import { checkShape } from '../shape.ts';
 
 const toDocker = (v: Volume) => ({
   Name: v.Name, Driver: v.Driver, Mountpoint: v.Mountpoint, CreatedAt: v.CreatedAt, Labels: v.Labels ?? {}, Scope: v.Scope, Options: v.Options ?? {},
@@ -15,6 +16,7 @@ async function list(ctx: RouteContext): Promise<void> {
 
 async function create(ctx: RouteContext): Promise<void> {
   const b = await readJson(ctx) as { Name?: string; Driver?: string; DriverOpts?: Record<string, string>; Labels?: Record<string, string> };
+  checkShape(b, { Name: 'string', Driver: 'string', DriverOpts: 'stringMap', Labels: 'stringMap' }, '');
   // Docker returns an existing volume of that name instead of failing.
   const v = await ctx.engine.volumes.create({ name: b.Name || undefined, driver: b.Driver || undefined, options: b.DriverOpts ?? undefined, labels: b.Labels ?? undefined, ignore: true });
   sendJson(ctx, 201, toDocker(v));

@@ -32,7 +32,7 @@ async function scoped<T>(signal: AbortSignal, fn: (s: AbortSignal) => Promise<T>
   }
 }
 
-function exitCode(engine: Engine, id: string, since: Date, signal: AbortSignal): Promise<number | undefined> {
+export function exitCode(engine: Engine, id: string, since: Date, signal: AbortSignal): Promise<number | undefined> {
   return scoped(signal, (s) => {
     const orNever = <T>(p: Promise<T>) => p.catch(() => (s.aborted ? undefined : never));
     const fromEvents = orNever(firstEvent(engine, id, ['died'], since, s).then((ev) => (s.aborted ? undefined : ev?.ContainerExitCode ?? never)));

@@ -28,7 +28,7 @@ const images = {
   list: 'call', get: 'call', exists: 'call', inspect: 'call', history: 'call', tree: 'call', pull: 'call',
   push: 'call', tag: 'call', untag: 'call', remove: 'call', prune: 'call', import: 'call', load: 'call',
   save: 'call', search: 'call', mount: 'call', unmount: 'call', mounted: 'call', login: 'call',
-  loginUser: 'call', logout: 'call', derive: 'call', cacheGet: 'call', cachePut: 'call',
+  loginUser: 'call', logout: 'call', derive: 'call', cacheGet: 'call', cachePut: 'call', unpackContext: 'call',
   manifestCreate: 'call', manifestAdd: 'call', manifestAnnotate: 'call', manifestRemoveEntry: 'call', manifestInspect: 'call',
   manifestExists: 'call', manifestDelete: 'call', manifestPush: 'call',
 } as const satisfies Table<ImagesAPI>;

@@ -233,6 +233,15 @@ export interface ImagesAPI {
   cacheGet(key: string): Promise<string | undefined>;
   /** Records the image a build step produced under its key. */
   cachePut(key: string, id: string): Promise<void>;
+  /**
+   * Unpacks a build context tarball (plain, gzip or zstd) into a new private
+   * directory on the engine's host and returns its path, for the REST
+   * server's /build. The archive is untrusted: `..`, absolute paths and
+   * writes through symlinks are refused (BAD_LAYER) and nothing is left on
+   * error. The caller deletes the directory after the build (one left by a
+   * process that died is swept with the store's other staging files).
+   */
+  unpackContext(source: AsyncIterable<Uint8Array>): Promise<string>;
   /** docker-archive / oci-archive tarballs (path or stream) or an OCI layout directory; returns the images loaded. */
   load(source: string | NodeJS.ReadableStream): Promise<ImageRecord[]>;
   /**

@@ -1,6 +1,6 @@
 // Images in and out of tarballs: import (a root filesystem), load
 // (docker-archive, oci-archive, OCI layout) and save, with the events they
-// record. Streams are spooled to ROOT/tmp first: archives are read twice
+// record; and build contexts sent as tarballs, unpacked for the builder. Streams are spooled to ROOT/tmp first: archives are read twice
 // (outer tar, then blobs), and a file there is cleaned up if husk dies.
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,5 +70,25 @@ export async function saveImages(ctx: EngineContext, refs: string[], destination
   for (const r of refs) {
     const img = ctx.images.lookup(r);
     if (img) ctx.events.write({ ID: img.id, Name: r, Status: 'save', Type: 'image' });
+  }
+}
+
+/**
+ * A build context tarball (plain, gzip or zstd; untrusted: it comes from a
+ * REST client) unpacked by the hardened extractor in plain mode into a new
+ * directory under ROOT/tmp, which is returned. Nothing is left on error.
+ */
+export async function unpackContext(ctx: EngineContext, source: AsyncIterable<Uint8Array>): Promise<string> {
+  const [{ extractLayer }, { decompress }] = await Promise.all([import('../../image/extract.ts'), import('../../image/import.ts')]);
+  // "load-PID-" names are swept by the store when this process is gone.
+  const dir = join(ctx.config.root, 'tmp', `load-${process.pid}-context-${randomBytes(8).toString('hex')}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    await extractLayer(decompress(source as AsyncIterable<Buffer>), dir, { plain: true });
+    return dir;
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    if (err instanceof HuskError) throw new HuskError(err.code, `build context: ${err.message}`, { cause: err });
+    throw err;
   }
 }

@@ -110,6 +110,11 @@ export class LocalImages implements ImagesAPI {
     await cachePut(this.#ctx, key, id);
   }
 
+  async unpackContext(source: AsyncIterable<Uint8Array>): Promise<string> {
+    const { unpackContext } = await import('./archive.ts');
+    return unpackContext(this.#ctx, source);
+  }
+
   async load(source: string | NodeJS.ReadableStream): Promise<ImageRecord[]> {
     const { loadImages } = await import('./archive.ts');
     return loadImages(this.#ctx, source);
