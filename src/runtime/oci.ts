@@ -132,7 +132,8 @@ export class OciRuntime {
 
 /** Extracts the human part of a runtime error (runc logs JSON or logfmt lines). */
 export function runtimeMessage(stderr: string): string {
-  const lines = stderr.trim().split('\n').filter(Boolean);
+  // crun ends a usage error with a "Try `crun --help'" hint: the error is the line before.
+  const lines = stderr.trim().split('\n').filter((l) => l && !/^Try `\S+ --help'/.test(l));
   const last = lines.at(-1) ?? '';
   try {
     const j = JSON.parse(last) as { msg?: string };

@@ -41,6 +41,8 @@ before(async () => {
 });
 after(async () => {
   s.husk(['exec', 'sysd', 'sh', '-c', `husk ${G} rm -af -t0`], { timeout: 60_000 });
+  // systemd's own shutdown can outlast the default stop timeout on a loaded machine.
+  s.husk(['rm', '-f', '-t', '0', 'sysd'], { timeout: 120_000 });
   await s.destroyWhenIdle();
 });
 
