@@ -582,7 +582,8 @@ async function removeLocked(e: EngineContext, id: string, volumes = false): Prom
   const c = e.db.get(id);
   if (!c) return;
   const dropVolumes = volumes || !!c.config.intent.autoRemove;
-  if (c.state.mounted) unmountRootfs(e.containerDir(id));
+  // Whatever the state says: a mount left by a killed command (export, cp) must not hold the dirs.
+  unmountRootfs(e.containerDir(id));
   e.db.updateState(id, (s) => { s.status = 'removing'; });
   removeContainerDirs(e.containerDir(id), e.runDir(id));
   e.db.remove(id);
