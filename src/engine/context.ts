@@ -37,7 +37,7 @@ function settleStorageDriver(cfg: ResolvedConfig): void {
   }
   if (!recorded || recorded === cfg.storageDriver) return;
   if (cfg.storageDriverExplicit) {
-    throw new HuskError('INVALID_ARGUMENT', `database graph driver "${recorded}" does not match our graph driver "${cfg.storageDriver}": database configuration mismatch`);
+    throw new HuskError('INVALID_ARGUMENT', `database storage graph driver "${recorded}" does not match our storage graph driver "${cfg.storageDriver}": database configuration mismatch`);
   }
   if (recorded !== 'overlay' && recorded !== 'vfs') throw new HuskError('ENGINE', `${file}: unknown storage driver "${recorded}"`);
   cfg.storageDriver = recorded;

@@ -15,7 +15,7 @@ test('--storage-driver overlay with --root/--runroot; the other driver is refuse
   assert.match(s.ok(['--storage-driver', 'overlay', 'run', '--rm', 'busybox', 'echo', 'ok']), /^ok$/);
   // vfs itself is tested in storage-vfs.test.ts; an overlay store refuses it, as Podman's database does.
   const vfs = s.husk(['--storage-driver=vfs', 'images']);
-  assert.deepEqual([vfs.code, vfs.stderr.trim()], [125, 'Error: database graph driver "overlay" does not match our graph driver "vfs": database configuration mismatch']);
+  assert.deepEqual([vfs.code, vfs.stderr.trim()], [125, 'Error: database storage graph driver "overlay" does not match our storage graph driver "vfs": database configuration mismatch']);
   assert.equal(s.husk(['--storage-driver=zfs', 'images']).code, 125);
   assert.equal(s.husk(['--storage-opt', 'bogus=1', 'images']).code, 125);
 });

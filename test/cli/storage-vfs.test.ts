@@ -98,7 +98,7 @@ test('an image with whiteouts, an opaque dir, hardlinks and xattrs reads the sam
 test('a store refuses the other driver; storage.conf chooses the driver of a new store', () => {
   const r = s.husk(['--storage-driver=overlay', 'images']);
   assert.equal(r.code, 125);
-  assert.equal(r.stderr.trim(), 'Error: database graph driver "vfs" does not match our graph driver "overlay": database configuration mismatch');
+  assert.equal(r.stderr.trim(), 'Error: database storage graph driver "vfs" does not match our storage graph driver "overlay": database configuration mismatch');
   const bad = s.husk(['--storage-driver=btrfs', 'images']);
   assert.equal(bad.code, 125);
   assert.match(bad.stderr, /unsupported storage driver "btrfs"/);
