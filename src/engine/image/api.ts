@@ -141,6 +141,8 @@ export interface ImageDeriveOptions {
   names?: string[];
   /** A plain tar stream (a layer diff, OCI whiteouts allowed) added as the new top layer. */
   layer?: AsyncIterable<Buffer>;
+  /** Manifest and config format (default oci); docker: Docker v2 schema 2, as `build --format docker` stores and pushes. */
+  format?: 'oci' | 'docker';
 }
 
 export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir';
