@@ -178,6 +178,8 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     cfg.storageDriverExplicit = true;
   }
   for (const o of opts.storageOpts ?? []) {
+    // As in Podman, an empty --storage-opt drops the options storage.conf set.
+    if (o === '') { cfg.mountProgram = undefined; cfg.ignoreChownErrors = false; continue; }
     const [k, v = ''] = [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)];
     if (k === 'overlay.mount_program' || k === 'mount_program') cfg.mountProgram = v || undefined;
     else if (k === 'vfs.ignore_chown_errors' || k === 'ignore_chown_errors') {

@@ -118,6 +118,7 @@ test('a store refuses the other driver; storage.conf chooses the driver of a new
     const env = { HUSK_STORAGE_CONF: conf };
     assert.equal(other.husk(['info', '--format', '{{.Store.GraphDriverName}}'], { env }).stdout.trim(), 'vfs');
     assert.equal(other.husk(['--storage-opt', 'vfs.ignore_chown_errors=maybe', 'images'], { env }).code, 125);
+    assert.equal(other.husk(['--storage-opt', '', 'images'], { env }).code, 0, 'an empty --storage-opt clears the options');
   } finally {
     other.destroy();
   }
