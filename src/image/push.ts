@@ -17,6 +17,8 @@ import { MEDIA, type Manifest } from './types.ts';
 
 export interface PushOptions extends RemoteOptions {
   compressionFormat?: 'gzip' | 'zstd';
+  /** The manifest type to push (push --format): oci or v2s2; default the stored manifest's (Docker's for build --format docker). */
+  manifestFormat?: 'oci' | 'v2s2';
   /** Recompress even layers already compressed another way. */
   forceCompression?: boolean;
   /** Repositories on the same registry that may already hold the blobs (cross-repo mount). */
@@ -31,6 +33,12 @@ export interface PushOptions extends RemoteOptions {
 const COMPRESSED: Record<string, 'gzip' | 'zstd' | undefined> = {
   [MEDIA.ociLayerGzip]: 'gzip', [MEDIA.dockerLayerGzip]: 'gzip', [MEDIA.ociLayerZstd]: 'zstd',
 };
+
+/** A gzip layer's media type in the manifest format being pushed. */
+function layerType(mediaType: string, docker: boolean): string {
+  if (COMPRESSED[mediaType] !== 'gzip') return mediaType;
+  return docker ? MEDIA.dockerLayerGzip : MEDIA.ociLayerGzip;
+}
 
 /** Recompresses a stored layer archive into `format` in a temp file; returns its blob. */
 async function recompress(store: ImageStore, b: LayerBlob, format: 'gzip' | 'zstd'): Promise<LayerBlob & { path: string }> {
@@ -59,7 +67,7 @@ export async function pushImage(store: ImageStore, source: string, destination: 
     const stored = store.manifestBytes(img.id);
     const storedManifest = JSON.parse(stored.toString('utf8')) as Manifest & { mediaType?: string };
     // An image stored as Docker v2 schema 2 (build --format docker, a pull) is pushed as one; its layers are gzip.
-    const docker = storedManifest.mediaType === MEDIA.dockerManifest;
+    const docker = opts.manifestFormat ? opts.manifestFormat === 'v2s2' : storedManifest.mediaType === MEDIA.dockerManifest;
     if (docker && opts.compressionFormat === 'zstd') throw invalidArgument('zstd compression is not supported by the docker manifest format');
     const want = opts.compressionFormat ?? 'gzip';
     const layers: (LayerBlob & { path: string })[] = [];
@@ -91,7 +99,7 @@ export async function pushImage(store: ImageStore, source: string, destination: 
     await runLimited(layers.map((l) => () => upload(l.digest, l.size, () => createReadStream(l.path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>)), 3);
     await upload(configDigest, configBytes.length, () => configBytes);
     // The stored manifest is reused byte for byte when it describes exactly these blobs.
-    const same = storedManifest.config?.digest === configDigest && storedManifest.layers?.length === layers.length &&
+    const same = (storedManifest.mediaType === MEDIA.dockerManifest) === docker && storedManifest.config?.digest === configDigest && storedManifest.layers?.length === layers.length &&
       storedManifest.layers.every((l, i) => l.digest === layers[i].digest);
     let bytes: Buffer;
     let mediaType: string;
@@ -103,7 +111,7 @@ export async function pushImage(store: ImageStore, source: string, destination: 
       const manifest: Manifest = {
         schemaVersion: 2, mediaType,
         config: { mediaType: docker ? MEDIA.dockerConfig : MEDIA.ociConfig, digest: configDigest, size: configBytes.length },
-        layers: layers.map((l) => ({ mediaType: docker && COMPRESSED[l.mediaType] === 'gzip' ? MEDIA.dockerLayerGzip : l.mediaType, digest: l.digest, size: l.size })),
+        layers: layers.map((l) => ({ mediaType: layerType(l.mediaType, docker), digest: l.digest, size: l.size })),
       };
       bytes = Buffer.from(JSON.stringify(manifest));
     }

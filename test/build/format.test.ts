@@ -90,6 +90,26 @@ test('--format oci (the default): OCI manifest, HEALTHCHECK/SHELL/ONBUILD droppe
   assert.notEqual(store.ok(['image', 'inspect', '--format', '{{.Id}}', 'fmt-oci']), store.ok(['image', 'inspect', '--format', '{{.Id}}', 'fmt-docker']));
 });
 
+test('push --format v2s2|oci converts the manifest type on the way out', () => {
+  const dest = `${reg.host}/fmt/converted`;
+  store.ok(['push', '--tls-verify=false', '--format', 'v2s2', 'fmt-oci', `${dest}:v2s2`]);
+  const v2 = JSON.parse(skopeo(['inspect', '--tls-verify=false', '--raw', `docker://${dest}:v2s2`]));
+  assert.equal(v2.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+  assert.ok(v2.layers.every((l: { mediaType: string }) => l.mediaType === 'application/vnd.docker.image.rootfs.diff.tar.gzip'));
+  store.ok(['push', '--tls-verify=false', '-f', 'oci', 'fmt-docker', `${dest}:oci`]);
+  const oci = JSON.parse(skopeo(['inspect', '--tls-verify=false', '--raw', `docker://${dest}:oci`]));
+  assert.equal(oci.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+  assert.equal(oci.config.mediaType, 'application/vnd.oci.image.config.v1+json');
+  assert.ok(oci.layers.every((l: { mediaType: string }) => l.mediaType === 'application/vnd.oci.image.layer.v1.tar+gzip'));
+  // skopeo verifies every blob of both.
+  skopeo(['copy', '--src-tls-verify=false', `docker://${dest}:v2s2`, `oci:${join(store.dir, 'layout2')}:a`]);
+  skopeo(['copy', '--src-tls-verify=false', `docker://${dest}:oci`, `oci:${join(store.dir, 'layout2')}:b`]);
+  const bad = store.husk(['push', '--tls-verify=false', '--format', 'v2s1', 'fmt-oci', `${dest}:x`]);
+  assert.deepEqual([bad.code, bad.stderr.trim()], [125, 'Error: unsupported manifest type "v2s1": use oci or v2s2']);
+  const zstd = store.husk(['push', '--tls-verify=false', '--format', 'v2s2', '--compression-format', 'zstd', 'fmt-oci', `${dest}:z`]);
+  assert.equal(zstd.code, 125);
+});
+
 test('BUILDAH_FORMAT=docker is the default --format; a bad format is refused', () => {
   const r = store.husk(['build', '-q', '-t', 'fmt-env', ctx], { env: { BUILDAH_FORMAT: 'docker' } });
   assert.equal(r.code, 0, r.stderr);

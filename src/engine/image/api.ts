@@ -35,6 +35,8 @@ export interface PullOptions extends RegistryOptions {
 
 export interface PushOptions extends RegistryOptions {
   compressionFormat?: 'gzip' | 'zstd';
+  /** push --format: the manifest type to push, oci or v2s2 (default: the one the image is stored with). */
+  manifestFormat?: 'oci' | 'v2s2';
   /** Recompress even layers whose kept archive uses another compression. */
   forceCompression?: boolean;
   onProgress?: (p: PushProgress) => void;
