@@ -62,6 +62,14 @@ export interface BuildOptions {
   squash?: 'new' | 'all';
   /** --platform: accepted when it is the host's (builds do not emulate). */
   platform?: string;
+  /**
+   * The final image's manifest and config format (--format, BUILDAH_FORMAT):
+   * oci (the default) drops HEALTHCHECK, SHELL and ONBUILD with a warning;
+   * docker stores a Docker v2 schema 2 manifest and keeps them.
+   */
+  format?: 'oci' | 'docker';
+  /** Warnings (Buildah's: an instruction the OCI format drops); the CLI prints them as WARN lines. */
+  warn?: (message: string) => void;
   /** Aborting stops the build: a running RUN is killed, no further step starts, what the build holds is released. */
   signal?: AbortSignal;
 }
@@ -196,14 +204,42 @@ class Build {
     return img.id;
   }
 
+  /**
+   * The final image in the output format: docker keeps HEALTHCHECK, SHELL
+   * and ONBUILD in a Docker v2 schema 2 manifest and config; oci (Podman's
+   * default) has no place for them and drops them, as Buildah does.
+   */
+  async finalize(id: string): Promise<string> {
+    const img = await this.engine.images.get(id);
+    const config = structuredClone(img.config.config ?? {}) as RuntimeConfig & Record<string, unknown>;
+    if (this.o.format === 'docker') {
+      return (await this.engine.images.derive(id, { config, format: 'docker', created: this.created ?? img.config.created })).id;
+    }
+    if (config.Healthcheck === undefined && config.Shell === undefined && !config.OnBuild?.length) return id;
+    delete config.Healthcheck;
+    delete config.Shell;
+    delete config.OnBuild;
+    return (await this.engine.images.derive(id, { config, created: this.created ?? img.config.created })).id;
+  }
+
+  /** Buildah's warning for an instruction the OCI format cannot keep. */
+  warnOci(i: { kind: string }, cfg: RuntimeConfig): void {
+    if (this.o.format === 'docker' || !this.o.warn) return;
+    if (i.kind === 'HEALTHCHECK') this.o.warn('HEALTHCHECK is not supported for OCI image format and will be ignored. Must use `docker` format');
+    if (i.kind === 'SHELL') this.o.warn(`SHELL is not supported for OCI image format, [${(cfg.Shell ?? []).join(' ')}] will be ignored. Must use \`docker\` format`);
+    if (i.kind === 'ONBUILD') this.o.warn(`ONBUILD is not supported for OCI image format, ${cfg.OnBuild?.at(-1) ?? ''} will be ignored. Must use \`docker\` format`);
+  }
+
   /** A cached image for the key, or make() recorded under it. */
   async step(parent: string | undefined, createdBy: string, last: boolean, make: () => Promise<string>, extraKey = ''): Promise<string> {
     const key = sha(`${parent ?? 'scratch'}\n${createdBy}${extraKey ? `\n${extraKey}` : ''}`);
     const useCache = this.o.layers !== false && !this.o.noCache;
     const hit = useCache ? await this.engine.images.cacheGet(key) : undefined;
     if (hit) this.print(`--> Using cache ${hit}`);
-    const id = hit ?? (await make());
+    let id = hit ?? (await make());
     if (!hit && this.o.layers !== false) await this.engine.images.cachePut(key, id);
+    // The cache keeps each step's image whole; the final one is cast in the output format.
+    if (last) id = await this.finalize(id);
     if (last && this.o.tags?.length) this.print(`COMMIT ${this.o.tags[0]}`);
     this.print(`--> ${id.slice(0, 12)}`);
     return id;
@@ -247,6 +283,7 @@ class Build {
         if (isConfigOnly(i.kind)) {
           const next = structuredClone(cfg);
           if (i.kind !== 'MAINTAINER') applyInstruction(next, i, state);
+          this.warnOci(i, next);
           const createdBy = configCreatedBy(i);
           const author = i.kind === 'MAINTAINER' ? i.value : undefined;
           parent = await this.step(parent, createdBy, last, async () =>
@@ -422,7 +459,7 @@ async function squash(b: Build, id: string, base: string | undefined): Promise<s
   try {
     const entries = squashEntries(top.root, bottom?.root, b.o.timestamp);
     const createdBy = `/bin/sh -c #(nop) squashed ${base ? 'the new layers' : 'all layers'} of ${id.slice(0, 12)}`;
-    return (await b.engine.images.derive(base, { config: img.config.config as Record<string, unknown>, createdBy, created: b.created, layer: tarStream(entries) })).id;
+    return (await b.engine.images.derive(base, { config: img.config.config as Record<string, unknown>, createdBy, created: b.created, layer: tarStream(entries), format: b.o.format })).id;
   } finally {
     await bottom?.release();
     await top.release();
@@ -443,7 +480,7 @@ export async function build(engine: Engine, o: BuildOptions): Promise<BuildRepor
     const img = await engine.images.get(id);
     const config = structuredClone(img.config.config ?? {}) as RuntimeConfig;
     config.Labels = { ...config.Labels, ...o.labels };
-    id = (await engine.images.derive(id, { config: config as Record<string, unknown>, annotations: o.annotations, created: b.created })).id;
+    id = (await engine.images.derive(id, { config: config as Record<string, unknown>, annotations: o.annotations, created: b.created, format: o.format })).id;
   }
   if (o.squash) id = await squash(b, id, o.squash === 'new' ? b.bases.get(plan.target) : undefined);
   const names: string[] = [];

@@ -114,7 +114,7 @@ export function makeBuild(name = 'build'): Command {
     .option('--label <key=value>', 'Set a label on the image (repeatable)', collect, [])
     .option('--annotation <key=value>', 'Set an annotation on the image (repeatable)', collect, [])
     .option('--iidfile <file>', 'Write the image ID to the file')
-    .option('--format <format>', 'Manifest format: oci or docker', 'oci')
+    .option('--format <format>', 'Format of the image\'s manifest and config: oci or docker (default: $BUILDAH_FORMAT, else oci)')
     .option('-q, --quiet', 'Print only the image ID', false)
     .option('--rm [bool]', 'Remove intermediate containers after a successful build (default true)')
     .option('--force-rm [bool]', 'Always remove intermediate containers (default true)')
@@ -127,7 +127,8 @@ export function makeBuild(name = 'build'): Command {
     .option('--jobs <n>', 'Stages built at the same time (default: the number of CPUs)')
     .argument('[context]', 'Context directory, tarball or "-"', '.')
     .action(async function (this: Command, ctxArg: string, o: Opts) {
-      if (o.format !== 'oci' && o.format !== 'docker') throw invalidArgument(`unrecognized image type "${o.format}"`);
+      const format = o.format ?? (process.env.BUILDAH_FORMAT || 'oci');
+      if (format !== 'oci' && format !== 'docker') throw invalidArgument(`unrecognized image type "${format}"`);
       const pull = o.pull === true ? 'always' : o.pull === false ? 'never' : o.pull ?? 'missing';
       if (!['always', 'missing', 'never', 'newer', 'true', 'false'].includes(pull)) throw invalidArgument(`invalid pull policy "${pull}"`);
       const buildArgs = parseEnvFiles(o.buildArgFile);
@@ -153,6 +154,7 @@ export function makeBuild(name = 'build'): Command {
           rm: bool(o.rm, true), forceRm: bool(o.forceRm, true), quiet: o.quiet, output: process.stdout,
           secrets: parseSecrets(o.secret), buildContexts: parseBuildContexts(o.buildContext),
           signal: ac.signal, platform: o.platform, squash: o.squashAll ? 'all' : o.squash ? 'new' : undefined,
+          format, warn: (m) => process.stderr.write(`WARN[0000] ${m}\n`),
         });
         if (o.iidfile) writeFileSync(o.iidfile, `sha256:${r.id}`);
         print(r.id);

@@ -113,6 +113,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--health-startup-success <n>', 'Set the number of consecutive successes before the startup healthcheck is marked as successful and the normal healthcheck begins (0 indicates any success will start the regular healthcheck)', '0')
     .option('--health-startup-timeout <timeout>', 'Set the maximum amount of time that the startup healthcheck may take before it is considered failed', '30s')
     .option('--umask <umask>', 'Set umask in container')
+    .option('--personality <persona>', 'Configure execution domain using personality (e.g., LINUX/LINUX32)')
     .option('--annotation <key=value>', 'Add annotations to container (key=value)', collect, [])
     .option('--tz <timezone>', 'Set timezone in container (an IANA zone, or local for the host\'s)')
     .option('--init', 'Run an init inside the container that forwards signals and reaps processes', false)
@@ -230,6 +231,7 @@ function parseLabelFiles(files: string[]): string[] {
 function extraFrom(o: Opts): Partial<ContainerSpec> {
   const out: Partial<ContainerSpec> = {};
   if (o.umask !== undefined) out.umask = o.umask;
+  if (o.personality !== undefined) out.personality = String(o.personality).toUpperCase();
   if (o.annotation?.length) out.annotations = parseKeyValues(o.annotation, 'annotation');
   if (o.tz !== undefined) out.timezone = o.tz;
   if (o.init) out.init = true;

@@ -52,11 +52,13 @@ function makePush(): Command {
   return tlsOption(new Command('push').description('Push an image to a specified destination'))
     .option('-q, --quiet', 'Suppress output information when pushing images', false)
     .option('--compression-format <format>', 'Compression format to use (gzip, zstd)')
+    .option('-f, --format <format>', 'Manifest type (oci, v2s2) to use in the destination (default: the image\'s own)')
     .option('--force-compression', 'Use the specified compression algorithm even if the destination contains a differently-compressed variant already', false)
     .option('--digestfile <file>', 'Write the digest of the pushed image to the specified file')
     .argument('<image>').argument('[destination]')
     .action(async function (this: Command, image: string, dest: string | undefined, o: Opts) {
       if (o.compressionFormat && !['gzip', 'zstd'].includes(o.compressionFormat)) throw invalidArgument(`unsupported compression format "${o.compressionFormat}": use gzip or zstd`);
+      if (o.format !== undefined && o.format !== 'oci' && o.format !== 'v2s2') throw invalidArgument(`unsupported manifest type "${o.format}": use oci or v2s2`);
       const engine = await connectFor(this);
       // The config's row is labelled "config"; its digest is the image ID. An
       // unknown image is left for push itself to report.
@@ -66,7 +68,7 @@ function makePush(): Command {
       try {
         digest = await engine.images.push(image, dest, {
           tlsVerify: o.tlsVerify, certDir: o.certDir, authfile: o.authfile, creds: o.creds,
-          compressionFormat: o.compressionFormat, forceCompression: o.forceCompression || !!o.compressionFormat, onProgress: p.push,
+          compressionFormat: o.compressionFormat, manifestFormat: o.format, forceCompression: o.forceCompression || !!o.compressionFormat, onProgress: p.push,
         });
       } finally {
         p.finish();

@@ -71,6 +71,8 @@ export async function buildServices(engine: Engine, project: ComposeProject, nam
         contextDir: s.build.context, containerfile: containerfile(s), tags: [image, ...s.build.tags],
         buildArgs: s.build.args, target: s.build.target, labels: s.build.labels,
         noCache: o.noCache || s.build.noCache, pull: o.pull || s.build.pull ? 'always' : 'missing', output,
+        // As docker compose builds: an image HEALTHCHECK (service_healthy) survives.
+        format: 'docker',
       });
     } catch (err) {
       const e = err instanceof HuskError ? err : new HuskError('ENGINE', String((err as Error).message ?? err));

@@ -42,9 +42,9 @@ export interface ConnectOptions {
   eventsBackend?: 'file' | 'none';
   /** containers.conf modules read after the usual files (--module): paths, or names under containers.conf.modules. */
   modules?: string[];
-  /** overlay (the only driver husk has); anything else is refused. */
+  /** overlay or vfs (full copies, where overlay cannot mount); a store refuses the other driver than its own. */
   storageDriver?: string;
-  /** --storage-opt KEY=VALUE: overlay.mount_program (others are refused). */
+  /** --storage-opt KEY=VALUE: overlay.mount_program, vfs.ignore_chown_errors (others are refused). */
   storageOpts?: string[];
   /** Where network definitions are kept (default ROOT/networks). */
   networkConfigDir?: string;

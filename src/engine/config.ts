@@ -52,12 +52,29 @@ export interface ResolvedConfig {
   configFiles: string[];
   /** Set when husk runs for a non-root user (inside its user namespace). */
   rootless: Rootless | undefined;
+  /**
+   * The storage driver: --storage-driver, else storage.conf [storage] driver,
+   * else overlay. EngineContext settles it against the store's own record.
+   */
+  storageDriver: StorageDriver;
+  /** Whether --storage-driver chose it (a store of the other driver is then refused). */
+  storageDriverExplicit: boolean;
+  /** vfs.ignore_chown_errors: a copy keeps going where an owner cannot be set (single-id rootless users). */
+  ignoreChownErrors: boolean;
   /** storage.conf [storage.options.overlay] mount_program (fuse-overlayfs), if set. */
   mountProgram: string | undefined;
   runtimeFlags: string[];
   eventsBackend: 'file' | 'none';
   /** --network-config-dir; unset: ROOT/networks. */
   networkConfigDir: string | undefined;
+}
+
+export type StorageDriver = 'overlay' | 'vfs';
+const DRIVERS: readonly string[] = ['overlay', 'vfs'];
+
+function storageDriver(name: string, from: string): StorageDriver {
+  if (!DRIVERS.includes(name)) throw new HuskError('INVALID_ARGUMENT', `unsupported storage driver "${name}"${from}: husk has overlay and vfs`);
+  return name as StorageDriver;
 }
 
 const DEFAULT_RUNTIME_PATHS: Record<string, string[]> = {
@@ -118,6 +135,9 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     defaultNetwork: 'podman',
     configFiles: files,
     rootless: rootless(),
+    storageDriver: 'overlay',
+    storageDriverExplicit: false,
+    ignoreChownErrors: false,
     mountProgram: undefined,
     runtimeFlags: opts.runtimeFlags ?? [],
     eventsBackend: opts.eventsBackend ?? 'file',
@@ -147,15 +167,25 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     const storage = (parseToml(f).storage ?? {}) as Toml;
     if (typeof storage.graphroot === 'string') cfg.root = storage.graphroot;
     if (typeof storage.runroot === 'string') cfg.runroot = storage.runroot;
+    if (typeof storage.driver === 'string' && storage.driver) cfg.storageDriver = storageDriver(storage.driver, ` in ${f}`);
     const overlay = ((storage.options as Toml | undefined)?.overlay ?? {}) as Toml;
     if (typeof overlay.mount_program === 'string' && overlay.mount_program) cfg.mountProgram = overlay.mount_program;
+    const vfs = ((storage.options as Toml | undefined)?.vfs ?? {}) as Toml;
+    if (vfs.ignore_chown_errors !== undefined) cfg.ignoreChownErrors = String(vfs.ignore_chown_errors) === 'true';
   }
-  if (opts.storageDriver !== undefined && opts.storageDriver !== 'overlay') {
-    throw new HuskError('INVALID_ARGUMENT', `unsupported storage driver "${opts.storageDriver}": husk stores layers with overlay only`);
+  if (opts.storageDriver) {
+    cfg.storageDriver = storageDriver(opts.storageDriver, '');
+    cfg.storageDriverExplicit = true;
   }
   for (const o of opts.storageOpts ?? []) {
+    // As in Podman, an empty --storage-opt drops the options storage.conf set.
+    if (o === '') { cfg.mountProgram = undefined; cfg.ignoreChownErrors = false; continue; }
     const [k, v = ''] = [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)];
     if (k === 'overlay.mount_program' || k === 'mount_program') cfg.mountProgram = v || undefined;
+    else if (k === 'vfs.ignore_chown_errors' || k === 'ignore_chown_errors') {
+      if (v !== 'true' && v !== 'false') throw new HuskError('INVALID_ARGUMENT', `invalid storage option "${o}": expected true or false`);
+      cfg.ignoreChownErrors = v === 'true';
+    }
     else if (!o.includes('=')) throw new HuskError('INVALID_ARGUMENT', `invalid storage option "${o}": expected KEY=VALUE`);
     else throw new HuskError('INVALID_ARGUMENT', `unsupported storage option "${k}"`);
   }

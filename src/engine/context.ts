@@ -1,7 +1,8 @@
 // The engine: the one boundary the CLI (and later the REST API) calls. It
 // wires configuration, the image store, the state database, the OCI runtime
 // and the event log; lifecycle logic lives in the modules it delegates to.
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { HuskError } from '../common/errors.ts';
 import { dirname, join } from 'node:path';
 import { installPath } from '../common/paths.ts';
 import { ImageStore } from '../image/store.ts';
@@ -13,6 +14,34 @@ import type { OverlayOptions } from './container/rootfs.ts';
 import { StateDB } from './state.ts';
 
 const FLOCK = '/usr/bin/flock';
+
+/**
+ * A store keeps the driver it was created with in ROOT/storage-driver, the
+ * way Podman keeps it in its database: an explicit --storage-driver of the
+ * other kind is refused with Podman's message, and otherwise the store's own
+ * driver wins over storage.conf's. Stores from before the record are overlay.
+ */
+function settleStorageDriver(cfg: ResolvedConfig): void {
+  const file = join(cfg.root, 'storage-driver');
+  let recorded: string | undefined;
+  try {
+    recorded = readFileSync(file, 'utf8').trim();
+  } catch {
+    recorded = existsSync(join(cfg.root, 'storage.db')) || existsSync(join(cfg.root, 'state.db')) ? 'overlay' : undefined;
+    try {
+      mkdirSync(cfg.root, { recursive: true });
+      writeFileSync(file, `${recorded ?? cfg.storageDriver}\n`);
+    } catch {
+      // A store this user cannot write fails later, with the error of what was asked.
+    }
+  }
+  if (!recorded || recorded === cfg.storageDriver) return;
+  if (cfg.storageDriverExplicit) {
+    throw new HuskError('INVALID_ARGUMENT', `database storage graph driver "${recorded}" does not match our storage graph driver "${cfg.storageDriver}": database configuration mismatch`);
+  }
+  if (recorded !== 'overlay' && recorded !== 'vfs') throw new HuskError('ENGINE', `${file}: unknown storage driver "${recorded}"`);
+  cfg.storageDriver = recorded;
+}
 
 export class EngineContext {
   readonly config: ResolvedConfig;
@@ -32,6 +61,7 @@ export class EngineContext {
       mkdirSync(dirname(this.config.root), { recursive: true });
       mkdirSync(this.config.root, { mode: 0o700 });
     }
+    settleStorageDriver(this.config);
     this.images = new ImageStore(this.config.root);
     this.db = new StateDB(this.config.root);
     this.events = new EventLog(join(this.config.runroot, 'events', 'events.log'), this.config.eventsBackend === 'none');
@@ -66,9 +96,17 @@ export class EngineContext {
     return (this.cgroups ??= { cgroupParent: delegatedCgroup(), cgroupV1: cgroupLayout() !== 'v2' });
   }
 
+  /** Whether containers here are full copies (vfs) rather than overlay mounts. */
+  get vfs(): boolean {
+    return this.config.storageDriver === 'vfs';
+  }
+
   /** How container rootfs overlays are mounted here (rootless: userxattr or fuse-overlayfs). */
   overlayOptions(): OverlayOptions {
-    return { userxattr: !!this.config.rootless, mountProgram: this.config.mountProgram };
+    return {
+      userxattr: !!this.config.rootless, mountProgram: this.config.mountProgram,
+      driver: this.config.storageDriver, ignoreChownErrors: this.config.ignoreChownErrors,
+    };
   }
 
   /** ROOT/containers/ID: overlay upper/work/merged and the bundle (userdata). */

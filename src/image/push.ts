@@ -17,6 +17,8 @@ import { MEDIA, type Manifest } from './types.ts';
 
 export interface PushOptions extends RemoteOptions {
   compressionFormat?: 'gzip' | 'zstd';
+  /** The manifest type to push (push --format): oci or v2s2; default the stored manifest's (Docker's for build --format docker). */
+  manifestFormat?: 'oci' | 'v2s2';
   /** Recompress even layers already compressed another way. */
   forceCompression?: boolean;
   /** Repositories on the same registry that may already hold the blobs (cross-repo mount). */
@@ -31,6 +33,12 @@ export interface PushOptions extends RemoteOptions {
 const COMPRESSED: Record<string, 'gzip' | 'zstd' | undefined> = {
   [MEDIA.ociLayerGzip]: 'gzip', [MEDIA.dockerLayerGzip]: 'gzip', [MEDIA.ociLayerZstd]: 'zstd',
 };
+
+/** A gzip layer's media type in the manifest format being pushed. */
+function layerType(mediaType: string, docker: boolean): string {
+  if (COMPRESSED[mediaType] !== 'gzip') return mediaType;
+  return docker ? MEDIA.dockerLayerGzip : MEDIA.ociLayerGzip;
+}
 
 /** Recompresses a stored layer archive into `format` in a temp file; returns its blob. */
 async function recompress(store: ImageStore, b: LayerBlob, format: 'gzip' | 'zstd'): Promise<LayerBlob & { path: string }> {
@@ -56,9 +64,14 @@ export async function pushImage(store: ImageStore, source: string, destination: 
   const client = new RegistryClient({ registry: ref.domain, insecure: opts.insecure, certDir: opts.certDir, credentials: opts.credentials });
   const temps: string[] = [];
   try {
+    const stored = store.manifestBytes(img.id);
+    const storedManifest = JSON.parse(stored.toString('utf8')) as Manifest & { mediaType?: string };
+    // An image stored as Docker v2 schema 2 (build --format docker, a pull) is pushed as one; its layers are gzip.
+    const docker = opts.manifestFormat ? opts.manifestFormat === 'v2s2' : storedManifest.mediaType === MEDIA.dockerManifest;
+    if (docker && opts.compressionFormat === 'zstd') throw invalidArgument('zstd compression is not supported by the docker manifest format');
     const want = opts.compressionFormat ?? 'gzip';
     const layers: (LayerBlob & { path: string })[] = [];
-    const storedLayers = (JSON.parse(store.manifestBytes(img.id).toString('utf8')) as Manifest).layers ?? [];
+    const storedLayers = storedManifest.layers ?? [];
     for (const [i, diffID] of img.layers.entries()) {
       // The archive the stored manifest names, when kept; else any archive of the layer.
       const named = storedLayers[i] && store.hasBlob(diffID, storedLayers[i].digest) ? { digest: storedLayers[i].digest, mediaType: storedLayers[i].mediaType, size: storedLayers[i].size } : undefined;
@@ -66,7 +79,7 @@ export async function pushImage(store: ImageStore, source: string, destination: 
       if (!b) throw new HuskError('ENGINE', `image ${img.id.slice(0, 12)}: the archive of layer ${diffID} was not kept; it cannot be pushed`);
       const have = COMPRESSED[b.mediaType];
       // Keep what was received unless it is uncompressed or a different format was asked for.
-      if (have && (have === want || (!opts.forceCompression && !opts.compressionFormat))) layers.push({ ...b, path: store.blobPath(b.digest) });
+      if (have && (have === want || (!docker && !opts.forceCompression && !opts.compressionFormat))) layers.push({ ...b, path: store.blobPath(b.digest) });
       else {
         const r = await recompress(store, b, want);
         temps.push(r.path);
@@ -86,9 +99,7 @@ export async function pushImage(store: ImageStore, source: string, destination: 
     await runLimited(layers.map((l) => () => upload(l.digest, l.size, () => createReadStream(l.path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>)), 3);
     await upload(configDigest, configBytes.length, () => configBytes);
     // The stored manifest is reused byte for byte when it describes exactly these blobs.
-    const stored = store.manifestBytes(img.id);
-    const storedManifest = JSON.parse(stored.toString('utf8')) as Manifest & { mediaType?: string };
-    const same = storedManifest.config?.digest === configDigest && storedManifest.layers?.length === layers.length &&
+    const same = (storedManifest.mediaType === MEDIA.dockerManifest) === docker && storedManifest.config?.digest === configDigest && storedManifest.layers?.length === layers.length &&
       storedManifest.layers.every((l, i) => l.digest === layers[i].digest);
     let bytes: Buffer;
     let mediaType: string;
@@ -96,13 +107,13 @@ export async function pushImage(store: ImageStore, source: string, destination: 
       bytes = stored;
       mediaType = storedManifest.mediaType ?? MEDIA.ociManifest;
     } else {
+      mediaType = docker ? MEDIA.dockerManifest : MEDIA.ociManifest;
       const manifest: Manifest = {
-        schemaVersion: 2, mediaType: MEDIA.ociManifest,
-        config: { mediaType: MEDIA.ociConfig, digest: configDigest, size: configBytes.length },
-        layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
+        schemaVersion: 2, mediaType,
+        config: { mediaType: docker ? MEDIA.dockerConfig : MEDIA.ociConfig, digest: configDigest, size: configBytes.length },
+        layers: layers.map((l) => ({ mediaType: layerType(l.mediaType, docker), digest: l.digest, size: l.size })),
       };
       bytes = Buffer.from(JSON.stringify(manifest));
-      mediaType = MEDIA.ociManifest;
     }
     const target = opts.byDigest ? `sha256:${createHash('sha256').update(bytes).digest('hex')}` : ref.tag ?? 'latest';
     const digest = await client.putManifest(ref.path, target, bytes, mediaType);

@@ -18,6 +18,8 @@ import { runtimeMessage, type OciRuntime } from './oci.ts';
 
 export interface ConmonExec {
   conmonPath: string;
+  /** See ConmonCreate.launcher. */
+  launcher?: string[];
   runtime: OciRuntime;
   containerId: string;
   containerName: string;
@@ -84,7 +86,8 @@ function lines(sock: Socket, onLine: (m: { data: number; message?: string }) => 
 /** Starts conmon for one exec session. */
 export function conmonExec(o: ConmonExec): ExecMonitor {
   if (!o.conmonPath) throw new HuskError('RUNTIME', 'conmon not found: install the conmon package');
-  const child = spawn(o.conmonPath, conmonExecArgs(o), {
+  const argv = [...(o.launcher ?? []), o.conmonPath, ...conmonExecArgs(o)];
+  const child = spawn(argv[0]!, argv.slice(1), {
     stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe', ...(o.attach ? ['pipe' as const] : [])],
     env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', ...(o.attach ? { _OCI_ATTACHPIPE: '5' } : {}) },
     // Own session: a Ctrl-C aimed at the caller must not reach the monitor.

@@ -6,12 +6,15 @@
 // negative data with "message" on failure. conmon double-forks, so its first
 // process exits at once and the monitor is reparented away from husk.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { HuskError } from '../common/errors.ts';
 import { runtimeEnv, runtimeMessage, type OciRuntime } from './oci.ts';
 
 export interface ConmonCreate {
   conmonPath: string;
+  /** A command conmon is started through (personalityLauncher): it, the runtime and the container inherit what it sets. */
+  launcher?: string[];
   runtime: OciRuntime;
   id: string;
   name: string;
@@ -66,11 +69,24 @@ export function conmonArgs(o: ConmonCreate): string[] {
   return args;
 }
 
+const SETARCH = '/usr/bin/setarch';
+
+/**
+ * --personality for a runtime that ignores linux.personality (runc before
+ * 1.2; crun sets it itself): conmon starts under util-linux's setarch, and
+ * personality(2) is inherited through the runtime into the container's
+ * processes, exec'd ones included.
+ */
+export function personalityLauncher(runtime: OciRuntime, domain: string | undefined): string[] | undefined {
+  return domain === 'LINUX32' && runtime.name === 'runc' && existsSync(SETARCH) ? [SETARCH, 'linux32'] : undefined;
+}
+
 /** Starts conmon and resolves once the runtime has created the container. */
 export function conmonCreate(o: ConmonCreate): Promise<SyncResult> {
   if (!o.conmonPath) return Promise.reject(new HuskError('RUNTIME', 'conmon not found: install the conmon package'));
   const preserved = Array.from({ length: o.preserveFds ?? 0 }, (_, k) => 3 + k);
-  const child = spawn(o.conmonPath, conmonArgs(o), {
+  const argv = [...(o.launcher ?? []), o.conmonPath, ...conmonArgs(o)];
+  const child = spawn(argv[0]!, argv.slice(1), {
     stdio: ['ignore', 'ignore', 'ignore', ...preserved, 'pipe', 'pipe', ...(o.extraFds ?? [])],
     env: { ...runtimeEnv(), _OCI_SYNCPIPE: String(3 + preserved.length), _OCI_STARTPIPE: String(4 + preserved.length) },
     // Own session: a Ctrl-C aimed at husk must not reach the monitor.

@@ -214,6 +214,8 @@ export interface ContainerSpec extends ResourceLimits {
   restartPolicy?: RestartPolicySpec;
   /** The process's file mode creation mask, octal ("0022", "077"); default 0022. */
   umask?: string;
+  /** The execution domain, personality(2): LINUX or LINUX32 (`uname -m` then says i686 on x86_64). */
+  personality?: string;
   /** OCI annotations of the container (config.json and inspect). */
   annotations?: Record<string, string>;
   /** An IANA time zone ("Asia/Tokyo") or "local" (the host's): /etc/localtime and TZ in the container. */

@@ -41,6 +41,7 @@ export function validateSpec(i: ContainerSpec): void {
   }
   if (i.cgroupns && !['host', 'private'].includes(i.cgroupns)) throw invalidArgument(`invalid cgroup namespace mode "${i.cgroupns}": must be host or private`);
   if (i.umask !== undefined && !/^[0-7]{1,4}$/.test(i.umask)) throw invalidArgument(`invalid umask string ${i.umask}: invalid argument`);
+  if (i.personality !== undefined && !/^LINUX(32)?$/.test(i.personality)) throw invalidArgument(`invalid personality "${i.personality}": must be LINUX or LINUX32`);
   if (i.timeout !== undefined && !isUint(i.timeout)) throw invalidArgument('timeout must be a non-negative integer');
   if (i.timezone !== undefined && (!i.timezone || i.timezone.includes('..'))) throw invalidArgument(`invalid time zone "${i.timezone}"`);
   for (const r of i.deviceCgroupRules ?? []) parseDeviceCgroupRule(r);

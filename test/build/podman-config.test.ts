@@ -1,7 +1,7 @@
 // The same Containerfile built by husk and by Podman (Buildah) gives the same
 // image config: Env, Cmd, Entrypoint, WorkingDir, User, ExposedPorts,
-// Labels, Volumes, StopSignal (Podman's inspect shows no Shell, Healthcheck
-// or OnBuild under Config, which husk keeps as Docker does). Podman is not part of the set-up (only the
+// Labels, Volumes, StopSignal (in the default OCI format neither keeps Shell,
+// Healthcheck or OnBuild: format.test.ts). Podman is not part of the set-up (only the
 // benches install it), so this test is skipped where it is missing.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -84,6 +84,8 @@ async function build(ctx: RouteContext): Promise<void> {
       const r = await run(ctx.engine, {
         contextDir: dir, containerfile, tags, buildArgs, labels, target: q.get('target') || undefined,
         noCache: qBool(q, 'nocache'), pull, quiet, output,
+        // Docker's builder keeps HEALTHCHECK, SHELL and ONBUILD: its clients get Docker's format, as from Podman's compat API.
+        format: 'docker',
         // Docker's rm (default on) removes step containers after success; forcerm
         // also after a failure. husk removes them either way unless rm=0, so a failed build leaves no container.
         rm: qBool(q, 'rm', true), forceRm: qBool(q, 'forcerm', qBool(q, 'rm', true)),

@@ -1,5 +1,6 @@
 // `commit`: a container's image plus one new layer made from its overlay
-// upper dir (whiteouts become OCI .wh. entries), with a config recording how
+// upper dir (whiteouts become OCI .wh. entries), or under vfs from its copy's
+// differences with the image (src/image/vfs.ts), with a config recording how
 // the container was run. The layer goes through the store's putLayer, so it
 // is hashed, content-addressed and shared like any other.
 import { createHash } from 'node:crypto';
@@ -13,7 +14,9 @@ import { localName } from '../../image/reference.ts';
 import { MEDIA, type ImageConfig, type ImageRecord, type ImageRuntimeConfig, type Manifest } from '../../image/types.ts';
 import type { EngineContext } from '../context.ts';
 import { getContainer, pauseContainer, syncState } from './lifecycle.ts';
-import { rootfsPaths } from './rootfs.ts';
+import { rootfsPaths, vfsPopulated } from './rootfs.ts';
+import { rootfsOptions } from './idmap.ts';
+import { vfsLayerEntries } from '../../image/vfs.ts';
 import type { Container } from '../types.ts';
 
 export interface CommitOptions {
@@ -95,12 +98,15 @@ function stubsToOmit(upper: string, lower: string[], stubs: string[]): Set<strin
 }
 
 /** The layer of an upper dir, stubs left out and mtimes clamped when asked. */
-function layerOf(upper: string, lower: string[], opts: CommitOptions): AsyncIterable<Buffer> {
-  if (!opts.omitStubs?.length && opts.timestamp === undefined) return layerFromUpper(upper);
+function layerOf(upper: string, lower: string[], opts: CommitOptions, vfs?: { populated: boolean }): AsyncIterable<Buffer> {
+  if (!vfs && !opts.omitStubs?.length && opts.timestamp === undefined) return layerFromUpper(upper);
   const omit = stubsToOmit(upper, lower, opts.omitStubs ?? []);
   const ts = opts.timestamp;
+  // vfs: the upper dir is the whole copy; its differences from the image make the layer.
+  const source = () => !vfs ? walkTree(upper, { whiteouts: 'oci', filter: (rel) => !omit.has(rel) })
+    : vfs.populated ? vfsLayerEntries(upper, lower, omit) : (async function* () {})();
   async function* entries(): AsyncGenerator<TarWriteEntry> {
-    for await (const e of walkTree(upper, { whiteouts: 'oci', filter: (rel) => !omit.has(rel) })) {
+    for await (const e of source()) {
       yield ts !== undefined && e.mtime > ts ? { ...e, mtime: ts } : e;
     }
   }
@@ -120,8 +126,10 @@ export async function commitContainer(e: EngineContext, ref: string, opts: Commi
   if (!img) throw new HuskError('NO_SUCH_IMAGE', `image ${c.config.imageId} of container ${c.config.name} is gone`);
   const runtime = runtimeConfig(c, img, opts); // bad --change values fail before any work
   const { upper } = rootfsPaths(e.containerDir(id));
-  const lower = img.layers.map((l) => e.images.layerDir(l));
-  const read = () => e.images.putLayer(layerOf(upper, lower, opts), undefined, { keep: true });
+  const cdir = e.containerDir(id);
+  const lower = e.vfs ? rootfsOptions(e, c.config, img.layers).layerDirs ?? img.layers.map((l) => e.images.layerDir(l)) : img.layers.map((l) => e.images.layerDir(l));
+  const vfs = e.vfs ? { populated: vfsPopulated(cdir) } : undefined;
+  const read = () => e.images.putLayer(layerOf(upper, lower, opts, vfs), undefined, { keep: true });
   let layer: { diffID: string; size: number };
   if (opts.pause !== false && c.state.status === 'running') {
     // Paused, the container cannot change files while they are read.

@@ -9,7 +9,8 @@ import { tarDirectory } from '../../image/tarwriter.ts';
 import type { EngineContext } from '../context.ts';
 import { syncState } from './lifecycle.ts';
 import { rootfsOptions } from './idmap.ts';
-import { isMounted, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.ts';
+import { isMounted, mountRootfs, rootfsPaths, unmountRootfs, vfsPopulated } from './rootfs.ts';
+import { vfsChanges } from '../../image/vfs.ts';
 import type { Container } from '../types.ts';
 
 /** Running, paused, or created by the runtime: start mounted the rootfs and cleanup will unmount it. */
@@ -101,7 +102,10 @@ export function containerDiff(e: EngineContext, ref: string): Change[] {
   const c = current(e, e.db.lookupId(ref));
   const mounts = new Set((c.config.mounts ?? []).map((m) => m.destination));
   const lower = layersOf(e, c).map((l) => e.images.layerDir(l));
-  return changes(rootfsPaths(e.containerDir(c.config.id)).upper, lower).filter((ch) => !INIT_PATHS.has(ch.path) && !mounts.has(ch.path));
+  const cdir = e.containerDir(c.config.id);
+  const found = !e.vfs ? changes(rootfsPaths(cdir).upper, lower)
+    : vfsPopulated(cdir) ? vfsChanges(rootfsPaths(cdir).upper, rootfsOptions(e, c.config, layersOf(e, c)).layerDirs ?? lower) : [];
+  return found.filter((ch) => !INIT_PATHS.has(ch.path) && !mounts.has(ch.path));
 }
 
 /** `diff IMAGE`: what an image's top layer changes relative to the layers below it. */

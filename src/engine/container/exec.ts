@@ -13,6 +13,7 @@ import { HuskError, containerState, invalidArgument } from '../../common/errors.
 import { randomBytes } from '../../common/random.ts';
 import { attachSocket, resizeTerminal, type AttachSession } from '../../runtime/attach.ts';
 import { conmonExec, type ExecMonitor } from '../../runtime/conmon-exec.ts';
+import { personalityLauncher } from '../../runtime/conmon.ts';
 import { classifyStartError } from '../../runtime/oci.ts';
 import { parseSignal } from '../../specgen/container.ts';
 import type { TerminalSize } from '../api.ts';
@@ -74,6 +75,7 @@ export async function startExec(e: EngineContext, ref: string, io: ExecStartOpti
       writeFileSync(join(dir, 'process.json'), JSON.stringify(execProcess(e, c, o, first && !first.done ? first.value : undefined)));
       mon = conmonExec({
         conmonPath: e.config.conmonPath, runtime: e.runtime(c.config.runtime), containerId: c.config.id, containerName: c.config.name,
+        launcher: personalityLauncher(e.runtime(c.config.runtime), c.config.intent.personality),
         sessionId: s.id, bundle: dir, processSpec: join(dir, 'process.json'), pidFile: join(dir, 'pid'), conmonPidFile: join(dir, 'conmon.pid'),
         exitDir: join(dir, 'exit'), terminal: !!o.tty, stdin: attach && !!o.interactive, attach,
       });

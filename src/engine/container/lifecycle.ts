@@ -9,7 +9,7 @@ import { HuskError, containerState, invalidArgument } from '../../common/errors.
 import { withLock } from '../../common/lock.ts';
 import { currentBootId, processAlive } from '../../common/process.ts';
 import { secureJoin } from '../../common/securejoin.ts';
-import { conmonCreate } from '../../runtime/conmon.ts';
+import { conmonCreate, personalityLauncher } from '../../runtime/conmon.ts';
 import { classifyStartError } from '../../runtime/oci.ts';
 import { serializeSpec } from '../../runtime/spec/index.ts';
 import type { EngineContext } from '../context.ts';
@@ -210,7 +210,7 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     rmSync(persist, { recursive: true, force: true });
     mkdirSync(persist);
     const create = () => conmonCreate({
-      conmonPath: e.config.conmonPath, runtime, id, name: c.config.name, bundle,
+      conmonPath: e.config.conmonPath, runtime, id, name: c.config.name, bundle, launcher: personalityLauncher(runtime, c.config.intent.personality),
       pidFile: join(rundir, 'pidfile'), conmonPidFile: join(rundir, 'conmon.pid'), exitDir: e.exitDir(),
       logPath: logPathOf(e, c.config), socketDir: e.socketDir(), persistDir: persist, terminal: !!c.config.intent.tty,
       stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id, !byPolicy), extraFds: holdFd === undefined ? [] : [holdFd],
@@ -582,7 +582,8 @@ async function removeLocked(e: EngineContext, id: string, volumes = false): Prom
   const c = e.db.get(id);
   if (!c) return;
   const dropVolumes = volumes || !!c.config.intent.autoRemove;
-  if (c.state.mounted) unmountRootfs(e.containerDir(id));
+  // Whatever the state says: a mount left by a killed command (export, cp) must not hold the dirs.
+  unmountRootfs(e.containerDir(id));
   e.db.updateState(id, (s) => { s.status = 'removing'; });
   removeContainerDirs(e.containerDir(id), e.runDir(id));
   e.db.remove(id);

@@ -8,6 +8,7 @@ import { invalidArgument } from '../../common/errors.ts';
 import { secureJoin } from '../../common/securejoin.ts';
 import type { ImageRecord } from '../../image/types.ts';
 import type { Mount } from '../../runtime/spec/types.ts';
+import { mountImageCopy } from './rootfs.ts';
 import type { EngineContext } from '../context.ts';
 import type { ContainerSpec } from '../../specgen/container.ts';
 import { PROPAGATION } from '../../specgen/validate.ts';
@@ -110,6 +111,7 @@ export function ociMounts(e: EngineContext, c: Container, rootfs: string, user: 
 
 /** An image's layers as a read-only overlay (no upper dir). */
 function mountImageReadOnly(e: EngineContext, layers: string[], target: string): void {
+  if (e.vfs) return mountImageCopy(layers.map((l) => e.images.layerDir(l)), target);
   const lower = [...new Set(layers.slice().reverse().map((l) => e.images.layerDir(l)))]; // a repeated layer once (overlay: ELOOP), see rootfs.ts
   if (lower.length === 1) {
     // overlay needs two lowers without an upper; a single layer is bound directly.

@@ -70,14 +70,14 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
     PidFile: cfg.intent.pidFile ?? join(run, 'pidfile'),
     Name: cfg.name,
     RestartCount: st.restartCount,
-    Driver: 'overlay',
+    Driver: e.config.storageDriver,
     MountLabel: '',
     ProcessLabel: '',
     AppArmorProfile: '',
     EffectiveCaps: cfg.intent.user && !/^0(:|$)/.test(cfg.intent.user) ? [] : DEFAULT_CAPS,
     BoundingCaps: DEFAULT_CAPS,
     ExecIDs: e.db.execSessionIds(cfg.id),
-    GraphDriver: {
+    GraphDriver: e.vfs ? { Name: 'vfs', Data: null } : {
       Name: 'overlay',
       Data: {
         LowerDir: (img?.layers ?? []).slice().reverse().map((l) => e.images.layerDir(l)).join(':'),

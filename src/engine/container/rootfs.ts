@@ -1,15 +1,17 @@
 // A container's root filesystem: the image's layer dirs as overlay lowerdirs
-// under the container's own upper and work dirs. For deep images, whose
+// under the container's own upper and work dirs (with the vfs driver, a full
+// copy of the image in the upper dir, bound on merged/). For deep images, whose
 // absolute lowerdirs would pass mount's one-page option limit, each layer
 // dir is opened and named /proc/self/fd/N (no chdir: the process's working
 // directory is shared by every request of a server).
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HuskError, isErrno } from '../../common/errors.ts';
-import { native, MNT_DETACH } from '../../common/native.ts';
+import { native, MNT_DETACH, MS_BIND, MS_RDONLY, MS_REMOUNT } from '../../common/native.ts';
 import { requireDevice } from '../../common/userns.ts';
 import type { ImageStore } from '../../image/store.ts';
+import { copyUnion } from '../../image/vfs.ts';
 
 export function rootfsPaths(containerDir: string) {
   return { upper: join(containerDir, 'diff'), work: join(containerDir, 'work'), merged: join(containerDir, 'merged') };
@@ -21,6 +23,14 @@ export function prepareRootfsDirs(containerDir: string): void {
 }
 
 export interface OverlayOptions {
+  /**
+   * The storage driver. vfs: the container's layer (diff/) is a full copy of
+   * the image, made on first mount and bind-mounted on merged/, for hosts
+   * where overlay cannot mount.
+   */
+  driver?: 'overlay' | 'vfs';
+  /** vfs: owners that cannot be set are left as they fall (storage opt vfs.ignore_chown_errors). */
+  ignoreChownErrors?: boolean;
   /** Rootless: mount with `userxattr` (overlay state in user.overlay.*), falling back to fuse-overlayfs. */
   userxattr?: boolean;
   /** storage.conf mount_program (fuse-overlayfs): used instead of the kernel's overlay. */
@@ -43,6 +53,7 @@ export function mountRootfs(store: ImageStore, layers: string[], containerDir: s
   // Overlay lists lowerdirs top first; image layers are stored bottom first.
   // A layer listed twice (identical build steps, repeated empty layers) would make overlay fail with ELOOP;
   // its upper occurrence alone gives the same tree, since it re-applies everything the lower one did.
+  if (o.driver === 'vfs') return vfsMount(o.layerDirs ?? layers.map((l) => store.layerDir(l)), containerDir, !!o.ignoreChownErrors);
   const dirs = [...new Set((o.layerDirs ?? layers.map((l) => store.layerDir(l))).slice().reverse())];
   if (o.mountProgram) return fuseMount(o.mountProgram, dirs, p);
   const tail = `,upperdir=${p.upper},workdir=${p.work}${o.userxattr ? ',userxattr' : ''},volatile`;
@@ -71,6 +82,59 @@ export function mountRootfs(store: ImageStore, layers: string[], containerDir: s
     for (const fd of fds) closeSync(fd);
   }
   return p.merged;
+}
+
+const vfsMarker = (containerDir: string) => join(containerDir, 'work', 'vfs-complete');
+
+/** Whether a vfs container's copy of its image has been made (before, it has no changes). */
+export function vfsPopulated(containerDir: string): boolean {
+  return existsSync(vfsMarker(containerDir));
+}
+
+/**
+ * vfs: copies the image into diff/ once (through a staging dir, so a copy
+ * cut short is never taken for the container's layer), then binds it on
+ * merged/ so every reader of merged/ works as with overlay.
+ */
+function vfsMount(layerDirsBottomFirst: string[], containerDir: string, ignoreChownErrors: boolean): string {
+  const p = rootfsPaths(containerDir);
+  if (!vfsPopulated(containerDir)) {
+    const stage = join(containerDir, 'diff.vfs-tmp');
+    rmSync(stage, { recursive: true, force: true });
+    try {
+      copyUnion(layerDirsBottomFirst, stage, { ignoreChownErrors });
+      rmSync(p.upper, { recursive: true, force: true });
+      renameSync(stage, p.upper);
+    } catch (e) {
+      rmSync(stage, { recursive: true, force: true });
+      throw e;
+    }
+    mkdirSync(p.work, { recursive: true });
+    writeFileSync(vfsMarker(containerDir), '');
+  }
+  native().mount(p.upper, p.merged, null, MS_BIND, null);
+  return p.merged;
+}
+
+/**
+ * vfs: an image seen read-only (`image mount`, `--mount type=image`): a copy
+ * made once next to `target` (TARGET.vfs, removed with it) and bound on it.
+ */
+export function mountImageCopy(layerDirsBottomFirst: string[], target: string): void {
+  const copy = `${target}.vfs`;
+  if (!existsSync(copy)) {
+    const stage = `${copy}-tmp`;
+    rmSync(stage, { recursive: true, force: true });
+    try {
+      copyUnion(layerDirsBottomFirst, stage);
+      renameSync(stage, copy);
+    } catch (e) {
+      rmSync(stage, { recursive: true, force: true });
+      throw e;
+    }
+  }
+  native().mount(copy, target, null, MS_BIND, null);
+  native().mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY, null);
 }
 
 function fuseMount(program: string, lowerTopFirst: string[], p: ReturnType<typeof rootfsPaths>): string {

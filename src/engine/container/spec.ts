@@ -147,6 +147,7 @@ export function containerSpec(x: SpecContext): S.Spec {
     S.withTerminal(!!c.intent.tty),
     S.withUser(x.user.uid, x.user.gid, x.user.additionalGids),
     S.withUmask(i.umask),
+    S.withPersonality(i.personality),
     // Setting a hostname needs a UTS namespace of our own.
     ...(ownUts ? [S.withHostname(containerHostname(c))] : []),
     S.withCapabilities(caps, x.user.uid),

@@ -35,6 +35,8 @@ export interface PullOptions extends RegistryOptions {
 
 export interface PushOptions extends RegistryOptions {
   compressionFormat?: 'gzip' | 'zstd';
+  /** push --format: the manifest type to push, oci or v2s2 (default: the one the image is stored with). */
+  manifestFormat?: 'oci' | 'v2s2';
   /** Recompress even layers whose kept archive uses another compression. */
   forceCompression?: boolean;
   onProgress?: (p: PushProgress) => void;
@@ -141,6 +143,8 @@ export interface ImageDeriveOptions {
   names?: string[];
   /** A plain tar stream (a layer diff, OCI whiteouts allowed) added as the new top layer. */
   layer?: AsyncIterable<Buffer>;
+  /** Manifest and config format (default oci); docker: Docker v2 schema 2, as `build --format docker` stores and pushes. */
+  format?: 'oci' | 'docker';
 }
 
 export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir';

@@ -13,6 +13,8 @@ import { hostArch, MEDIA, type ImageConfig, type ImageRecord, type ImageRuntimeC
 import type { EngineContext } from '../context.ts';
 import type { ImageDeriveOptions } from './api.ts';
 
+/** An uncompressed Docker layer (containers/image's name for it); push compresses it. */
+const DOCKER_LAYER = 'application/vnd.docker.image.rootfs.diff.tar';
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 export async function deriveImage(e: EngineContext, parent: string | undefined, o: ImageDeriveOptions): Promise<ImageRecord> {
@@ -29,11 +31,14 @@ export async function deriveImage(e: EngineContext, parent: string | undefined, 
     history,
   };
   if (config.author === undefined) delete config.author;
+  const docker = o.format === 'docker';
+  // Docker's config also records the config of the container the image came from, as Buildah's docker format does.
+  if (docker) (config as ImageConfig & { container_config?: unknown }).container_config = structuredClone(o.config);
   const configBytes = Buffer.from(JSON.stringify(config));
   const manifest: Manifest = {
-    schemaVersion: 2, mediaType: MEDIA.ociManifest,
-    config: { mediaType: MEDIA.ociConfig, digest: sha256(configBytes), size: configBytes.length },
-    layers: config.rootfs.diff_ids.map((d) => ({ mediaType: MEDIA.ociLayer, digest: d, size: e.images.layerSize(d) ?? 0 })),
+    schemaVersion: 2, mediaType: docker ? MEDIA.dockerManifest : MEDIA.ociManifest,
+    config: { mediaType: docker ? MEDIA.dockerConfig : MEDIA.ociConfig, digest: sha256(configBytes), size: configBytes.length },
+    layers: config.rootfs.diff_ids.map((d) => ({ mediaType: docker ? DOCKER_LAYER : MEDIA.ociLayer, digest: d, size: e.images.layerSize(d) ?? 0 })),
     ...(o.annotations && Object.keys(o.annotations).length ? { annotations: o.annotations } : {}),
   };
   return e.images.addImage(configBytes, manifest, sha256(Buffer.from(JSON.stringify(manifest))), (o.names ?? []).map(localName));

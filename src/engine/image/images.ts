@@ -4,7 +4,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { HuskError } from '../../common/errors.ts';
 import { native, MNT_DETACH, MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT } from '../../common/native.ts';
-import { isMounted } from '../container/rootfs.ts';
+import { isMounted, mountImageCopy } from '../container/rootfs.ts';
 import { localName, nameMatches, parseNamed } from '../../image/reference.ts';
 import type { ImageRecord } from '../../image/types.ts';
 import type { PruneReport } from '../api.ts';
@@ -108,6 +108,10 @@ export function mountImage(e: EngineContext, ref: string): string {
   const dir = imageMountDir(e, img.id);
   if (isMounted(dir)) return dir;
   mkdirSync(dir, { recursive: true });
+  if (e.vfs) {
+    mountImageCopy(img.layers.map((l) => e.images.layerDir(l)), dir);
+    return dir;
+  }
   const lower = [...new Set(img.layers.slice().reverse().map((l) => e.images.layerDir(l)))]; // a repeated layer once (overlay: ELOOP), see rootfs.ts
   if (lower.length === 1) native().mount(lower[0], dir, null, MS_BIND | MS_REC, null);
   else native().mount('overlay', dir, 'overlay', MS_RDONLY, `lowerdir=${lower.join(':')}`);
@@ -120,6 +124,7 @@ export function unmountImage(e: EngineContext, ref: string): string {
   const dir = imageMountDir(e, img.id);
   if (isMounted(dir)) native().umount2(dir, MNT_DETACH);
   rmSync(dir, { recursive: true, force: true });
+  rmSync(`${dir}.vfs`, { recursive: true, force: true });
   return img.id;
 }
 

@@ -63,7 +63,7 @@ export async function pull(e: EngineContext, name: string, o: EnginePullOptions 
   throw last instanceof Error ? last : new HuskError('REGISTRY', `unable to pull ${name}`);
 }
 
-export interface EnginePushOptions extends RemoteFlags, Pick<PushOptions, 'compressionFormat' | 'forceCompression' | 'onProgress' | 'byDigest' | 'onManifest'> {}
+export interface EnginePushOptions extends RemoteFlags, Pick<PushOptions, 'compressionFormat' | 'manifestFormat' | 'forceCompression' | 'onProgress' | 'byDigest' | 'onManifest'> {}
 
 /** Pushes a local image to DESTINATION (default: its own name). Returns the manifest digest. */
 export async function push(e: EngineContext, source: string, destination: string | undefined, o: EnginePushOptions = {}): Promise<string> {
@@ -77,7 +77,7 @@ export async function push(e: EngineContext, source: string, destination: string
   const registry = parseNormalized(full).domain!;
   const digest = await pushImage(e.images, img.id, full, {
     insecure: o.tlsVerify === false || (o.tlsVerify === undefined && !!reg?.insecure), certDir: o.certDir,
-    credentials: credentials(registry, o), compressionFormat: o.compressionFormat, forceCompression: o.forceCompression,
+    credentials: credentials(registry, o), compressionFormat: o.compressionFormat, manifestFormat: o.manifestFormat, forceCompression: o.forceCompression,
     mountFrom: img.names.filter((n) => parseNormalized(n).domain === registry).map((n) => parseNormalized(n).path),
     onProgress: o.onProgress, byDigest: o.byDigest, onManifest: o.onManifest,
   });

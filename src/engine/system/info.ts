@@ -35,7 +35,7 @@ export function systemInfo(ctx: EngineContext): SystemInfo {
       security: { rootless: !!ctx.config.rootless, capabilities: CAPABILITIES },
     },
     store: {
-      configFile: ctx.config.configFiles.join(', '), graphDriverName: 'overlay', graphRoot: ctx.config.root, runRoot: ctx.config.runroot,
+      configFile: ctx.config.configFiles.join(', '), graphDriverName: ctx.config.storageDriver, graphRoot: ctx.config.root, runRoot: ctx.config.runroot,
       imageStore: { number: ctx.images.list().length },
       containerStore: { number: containers.length, running: count('running'), paused: count('paused'), stopped: containers.length - count('running') - count('paused') },
     },

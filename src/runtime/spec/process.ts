@@ -1,5 +1,5 @@
 // Process options: command, environment, working directory, user, terminal.
-import { process_, type SpecOpt } from './types.ts';
+import { linux, process_, type SpecOpt } from './types.ts';
 
 export const withArgs = (args: string[]): SpecOpt => (s) => { process_(s).args = args; };
 export const withEnv = (env: string[]): SpecOpt => (s) => { process_(s).env = env; };
@@ -18,6 +18,11 @@ export const withRlimits = (rlimits: { type: string; soft: number; hard: number 
 /** --umask: the process's file mode creation mask (an octal string). */
 export const withUmask = (umask: string | undefined): SpecOpt => (s) => {
   if (umask !== undefined) process_(s).user.umask = parseInt(umask, 8);
+};
+
+/** --personality: the execution domain the runtime sets with personality(2) before the process starts. */
+export const withPersonality = (domain: string | undefined): SpecOpt => (s) => {
+  if (domain !== undefined) linux(s).personality = { domain };
 };
 
 /** --init: the init binary bind-mounted at /run/podman-init (Podman's path) runs the command as its child. */

@@ -41,6 +41,7 @@ export interface Spec {
     seccomp?: unknown;
     sysctl?: Record<string, string>;
     devices?: Device[];
+    personality?: { domain: string; flags?: string[] };
   };
 }
 
