@@ -42,6 +42,24 @@ export interface MountSpec {
   anonymous?: boolean;
 }
 
+/**
+ * A husk secret given to the container (--secret, kube, compose): its bytes
+ * are copied into the container's own directory at create, so later changes
+ * to the secret do not reach it (as in Podman).
+ */
+export interface SecretSpec {
+  /** Name or ID of the secret (required). */
+  source: string;
+  /** mount (default): a read-only file; env: an environment variable. */
+  type?: 'mount' | 'env';
+  /** mount: an absolute path, or a path under /run/secrets (default /run/secrets/SOURCE); env: the variable (default SOURCE). */
+  target?: string;
+  /** mount only: the file's owner (default 0:0) and mode (default 0444). */
+  uid?: number;
+  gid?: number;
+  mode?: number;
+}
+
 /** Mount every volume of another container (--volumes-from). */
 export interface VolumesFromSpec {
   /** Name or ID of the container (required). */
@@ -276,6 +294,8 @@ export interface ContainerSpec extends ResourceLimits {
   /** User mounts; destinations must be unique. Named volumes that do not exist are created at create. */
   mounts?: MountSpec[];
   volumesFrom?: VolumesFromSpec[];
+  /** Secrets from the secret store, as files or environment variables. */
+  secrets?: SecretSpec[];
 
   // Namespaces.
   /** private (default), host, or container:NAME (join a running container's). */
