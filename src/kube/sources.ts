@@ -5,10 +5,28 @@
 // chosen, each with its mode). Pure; errors name the field.
 import type { KubeObject } from './schema.ts';
 
-/** Key → bytes of every ConfigMap and Secret the file (and --configmap) defines. */
+/**
+ * Key → bytes of every ConfigMap and Secret the file (and --configmap)
+ * defines, and of the store's secrets the file refers to without defining.
+ */
 export interface Refs {
   configMaps: Record<string, Record<string, Buffer>>;
   secrets: Record<string, Record<string, Buffer>>;
+  /** Missing sources and keys are skipped as if optional (kube down only needs the names). */
+  lenient?: boolean;
+}
+
+/** What `fieldRef` may read: the pod's own metadata (Podman's set, plus namespace). */
+export interface PodFields {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/** The error for a missing source: Podman's words for secrets (the store was asked too). */
+function missing(what: 'ConfigMap' | 'Secret', name: string): string {
+  return what === 'Secret' ? `no secret with name or id ${JSON.stringify(name)}: no such secret` : `no ConfigMap "${name}" in the file or --configmap`;
 }
 
 /** A file a configMap or secret volume holds: path relative to the volume's root. */
@@ -56,8 +74,43 @@ export function secretData(o: KubeObject, ctx: Failer): Record<string, Buffer> {
   return out;
 }
 
+/**
+ * The data of a store secret kube play reads, as Podman does: a JSON map
+ * of base64 values, or a Secret's YAML (what `kube play` stores for a
+ * Secret document): its data and stringData.
+ */
+export function storeSecretData(name: string, text: string, parseYaml: (t: string) => unknown): Record<string, Buffer> {
+  try {
+    const j = JSON.parse(text) as unknown;
+    if (j && typeof j === 'object' && !Array.isArray(j) && Object.values(j).every((v) => typeof v === 'string')) {
+      return Object.fromEntries(Object.entries(j as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
+    }
+  } catch {}
+  let o: unknown;
+  try { o = parseYaml(text); } catch {}
+  if (o && typeof o === 'object' && !Array.isArray(o) && ('data' in o || 'stringData' in o || (o as KubeObject).kind === 'Secret')) {
+    return secretData(o as KubeObject, { fail: (path, why) => { throw new Error(`secret ${JSON.stringify(name)}: ${path}: ${why}`); } });
+  }
+  throw new Error(`secret ${JSON.stringify(name)} is not a Kubernetes Secret (a JSON map of base64 values, or Secret YAML)`);
+}
+
+const LABEL_REF = /^metadata\.labels\['(.+)'\]$/;
+const ANNOTATION_REF = /^metadata\.annotations\['(.+)'\]$/;
+
+/** env valueFrom.fieldRef: the pod's name, namespace, a label or an annotation (a missing one is ""). */
+function fieldRef(ref: KubeObject, at: string, pod: PodFields, ctx: Failer): string {
+  const p = String(ref?.fieldPath ?? '');
+  if (p === 'metadata.name') return pod.name;
+  if (p === 'metadata.namespace') return pod.namespace;
+  const l = LABEL_REF.exec(p);
+  if (l) return pod.labels[l[1]] ?? '';
+  const a = ANNOTATION_REF.exec(p);
+  if (a) return pod.annotations[a[1]] ?? '';
+  return ctx.fail(`${at}.fieldPath`, `can not handle \`fieldRef: ${p}\`: unsupported fieldRef (metadata.name, metadata.namespace, metadata.labels['KEY'] and metadata.annotations['KEY'] are)`);
+}
+
 /** The container's environment from env and envFrom (envFrom first; env wins). */
-export function envOf(c: KubeObject, path: string, refs: Refs, ctx: Failer): Record<string, string> {
+export function envOf(c: KubeObject, path: string, refs: Refs, ctx: Failer, pod?: PodFields): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [i, ef] of ((c.envFrom ?? []) as KubeObject[]).entries()) {
     const at = `${path}.envFrom[${i}]`;
@@ -66,8 +119,8 @@ export function envOf(c: KubeObject, path: string, refs: Refs, ctx: Failer): Rec
     if (!ref) ctx.fail(at, 'configMapRef or secretRef required');
     const data = table[ref.name];
     if (!data) {
-      if (ref.optional) continue;
-      ctx.fail(`${at}.${field}.name`, `no ${what} "${ref.name}" in the file${what === 'ConfigMap' ? ' or --configmap' : ''}`);
+      if (ref.optional || refs.lenient) continue;
+      ctx.fail(`${at}.${field}.name`, missing(what, ref.name));
     }
     for (const [k, v] of Object.entries(data)) env[`${ef.prefix ?? ''}${k}`] = v.toString('utf8');
   }
@@ -77,14 +130,18 @@ export function envOf(c: KubeObject, path: string, refs: Refs, ctx: Failer): Rec
       env[e.name] = e.value ?? '';
       continue;
     }
+    if (e.valueFrom.fieldRef && pod) {
+      env[e.name] = fieldRef(e.valueFrom.fieldRef, `${at}.valueFrom.fieldRef`, pod, ctx);
+      continue;
+    }
     const [field, what, table] = e.valueFrom.secretKeyRef ? ['secretKeyRef', 'Secret', refs.secrets] as const
       : e.valueFrom.configMapKeyRef ? ['configMapKeyRef', 'ConfigMap', refs.configMaps] as const : [];
-    if (!field) ctx.fail(`${at}.valueFrom`, `only configMapKeyRef and secretKeyRef are supported (got ${Object.keys(e.valueFrom).join(', ')})`);
+    if (!field) ctx.fail(`${at}.valueFrom`, `only configMapKeyRef, secretKeyRef and fieldRef are supported (got ${Object.keys(e.valueFrom).join(', ')})`);
     const ref = e.valueFrom[field];
     const value = table[ref.name]?.[ref.key];
     if (value === undefined) {
-      if (ref.optional) continue;
-      ctx.fail(`${at}.valueFrom.${field}`, table[ref.name] ? `no key "${ref.key}" in ${what} "${ref.name}"` : `no ${what} "${ref.name}" in the file`);
+      if (ref.optional || refs.lenient) continue;
+      ctx.fail(`${at}.valueFrom.${field}`, table[ref.name] ? `no key "${ref.key}" in ${what} "${ref.name}"` : missing(what, ref.name));
     }
     env[e.name] = value.toString('utf8');
   }
@@ -110,8 +167,8 @@ export function volumeFiles(v: KubeObject, at: string, refs: Refs, ctx: Failer):
   const name = secret ? src.secretName : src.name;
   const data = (secret ? refs.secrets : refs.configMaps)[name];
   if (!data) {
-    if (src.optional) return undefined;
-    ctx.fail(`${at}.${field}.${secret ? 'secretName' : 'name'}`, `no ${secret ? 'Secret' : 'ConfigMap'} "${name}" in the file${secret ? '' : ' or --configmap'}`);
+    if (src.optional || refs.lenient) return undefined;
+    ctx.fail(`${at}.${field}.${secret ? 'secretName' : 'name'}`, missing(secret ? 'Secret' : 'ConfigMap', name));
   }
   const mode = src.defaultMode ?? 0o644;
   if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) ctx.fail(`${at}.${field}.defaultMode`, 'must be between 0 and 0777');
@@ -121,7 +178,7 @@ export function volumeFiles(v: KubeObject, at: string, refs: Refs, ctx: Failer):
     const iat = `${at}.${field}.items[${j}]`;
     const buf = data[item.key];
     if (buf === undefined) {
-      if (src.optional) continue;
+      if (src.optional || refs.lenient) continue;
       ctx.fail(`${iat}.key`, `no key "${item.key}" in ${secret ? 'Secret' : 'ConfigMap'} "${name}"`);
     }
     const m = item.mode ?? mode;

@@ -40,6 +40,8 @@ export interface MountSpec {
   chown?: boolean;
   /** A volume created for this container alone (no source): removed with it by rm -v and autoRemove. */
   anonymous?: boolean;
+  /** volume only: mount this relative path inside the volume instead of its root (created as a directory when missing, as Kubernetes' subPath). */
+  subpath?: string;
 }
 
 /**

@@ -158,6 +158,10 @@ function validateMounts(mounts: MountSpec[]): void {
     if (m.type === 'tmpfs' && m.source) throw invalidArgument(`invalid ${what}: tmpfs takes no source`);
     if (m.type === 'volume' && !m.source && !m.anonymous) throw invalidArgument(`invalid ${what}: a named volume needs a source (or anonymous: true)`);
     if (!Array.isArray(m.options)) throw invalidArgument(`invalid ${what}: options must be a list`);
+    if (m.subpath !== undefined) {
+      if (m.type !== 'volume') throw invalidArgument(`invalid ${what}: subpath is only for volume mounts`);
+      if (!m.subpath || isAbsolute(m.subpath) || m.subpath.split('/').includes('..')) throw invalidArgument(`invalid ${what}: subpath "${m.subpath}" must be a relative path without ".."`);
+    }
     for (const o of m.options) {
       const ok = m.type === 'tmpfs' ? TMPFS_OPTION.test(o) : m.type === 'image' ? o === 'ro' || o === 'rw' : PASSTHROUGH.includes(o);
       if (!ok) throw invalidArgument(`invalid option "${o}" for the ${what}`);
