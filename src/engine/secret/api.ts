@@ -9,6 +9,9 @@
 // ROOT/secrets/secrets.json, both changed under ROOT/secrets/secrets.lock.
 import type { Filters, ItemReport } from '../api.ts';
 
+/** Podman's limit: a secret holds 1 to MAX_SECRET_SIZE - 1 bytes. */
+export const MAX_SECRET_SIZE = 512000;
+
 /** `secret inspect`, Podman's shape (SecretInfoReport). */
 export interface Secret {
   /** 25 hex characters. */

@@ -10,10 +10,7 @@ import { HuskError, invalidArgument } from '../../common/errors.ts';
 import { withLock } from '../../common/lock.ts';
 import { randomBytes } from '../../common/random.ts';
 import type { EngineContext } from '../context.ts';
-import type { Secret } from './api.ts';
-
-/** Podman's limit: 1 to 511999 bytes. */
-export const MAX_SECRET_SIZE = 512000;
+import { MAX_SECRET_SIZE, type Secret } from './api.ts';
 const ID_LENGTH = 25;
 
 interface SecretRecord {
