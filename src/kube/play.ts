@@ -9,6 +9,7 @@
 // the pods the file names, their own volumes (emptyDir, configMap,
 // secret), and with `force` the volumes of its claims.
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
@@ -135,7 +136,8 @@ export async function planFile(
     }
   }
   try {
-    return { ...translate(docs, { configMaps, secrets: stored, lenient: o.lenient, network: o.network, publish: o.publish }), secretObjects };
+    const node = { memory: totalmem(), cpus: availableParallelism() };
+    return { ...translate(docs, { configMaps, secrets: stored, lenient: o.lenient, node, network: o.network, publish: o.publish }), secretObjects };
   } catch (err) {
     if (err instanceof HuskError) throw new HuskError(err.code, `${source}: ${err.message}`);
     throw err;

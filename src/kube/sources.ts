@@ -4,6 +4,7 @@
 // files a configMap/secret volume holds (one per key, or the `items`
 // chosen, each with its mode). Pure; errors name the field.
 import type { KubeObject } from './schema.ts';
+import { parseQuantity } from './units.ts';
 
 /**
  * Key → bytes of every ConfigMap and Secret the file (and --configmap)
@@ -14,6 +15,8 @@ export interface Refs {
   secrets: Record<string, Record<string, Buffer>>;
   /** Missing sources and keys are skipped as if optional (kube down only needs the names). */
   lenient?: boolean;
+  /** The node's allocatable memory and CPUs (resourceFieldRef of an unset limit). */
+  node?: { memory: number; cpus: number };
 }
 
 /** What `fieldRef` may read: the pod's own metadata (Podman's set, plus namespace). */
@@ -22,6 +25,8 @@ export interface PodFields {
   namespace: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** What an unset limit or request reads as for resourceFieldRef (the node's allocatable: the host's memory and CPUs). */
+  node: { memory: number; cpus: number };
 }
 
 /** The error for a missing source: Podman's words for secrets (the store was asked too). */
@@ -109,6 +114,28 @@ function fieldRef(ref: KubeObject, at: string, pod: PodFields, ctx: Failer): str
   return ctx.fail(`${at}.fieldPath`, `can not handle \`fieldRef: ${p}\`: unsupported fieldRef (metadata.name, metadata.namespace, metadata.labels['KEY'] and metadata.annotations['KEY'] are)`);
 }
 
+const MEMORY_DIVISORS = ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'];
+
+/**
+ * env valueFrom.resourceFieldRef, as Podman's envVarValueResourceFieldRef:
+ * the container's limits/requests of memory or cpu (unset: the node's),
+ * divided by `divisor` (memory: 1, 1k...1Ei; cpu: 1 or 1m); cpu rounds up.
+ */
+function resourceFieldRef(ref: KubeObject, c: KubeObject, at: string, node: PodFields['node'], ctx: Failer): string {
+  const resource = String(ref?.resource ?? '');
+  const m = /^(limits|requests)\.(memory|cpu)$/.exec(resource);
+  if (!m) return ctx.fail(`${at}.resource`, `can not handle \`resourceFieldRef: ${resource}\`: unsupported resourceFieldRef`);
+  const [, kind, what] = m;
+  const divisorText = ref.divisor === undefined ? '1' : String(ref.divisor);
+  const valid = what === 'memory' ? MEMORY_DIVISORS.includes(divisorText) : ['1', '1m'].includes(divisorText);
+  const divisor = parseQuantity(divisorText);
+  if (!valid || !divisor) return ctx.fail(`${at}.divisor`, `resource ${resource} has an invalid divisor: ${divisorText}`);
+  const given = c.resources?.[kind]?.[what] ?? (kind === 'requests' ? c.resources?.limits?.[what] : undefined);
+  const value = given === undefined ? (what === 'memory' ? node.memory : node.cpus) : parseQuantity(given);
+  if (value === undefined) return ctx.fail(`${at}.resource`, `invalid quantity "${given}" in the container's ${kind}.${what}`);
+  return String(what === 'cpu' ? Math.ceil(value / divisor) : Math.floor(value / divisor));
+}
+
 /** The container's environment from env and envFrom (envFrom first; env wins). */
 export function envOf(c: KubeObject, path: string, refs: Refs, ctx: Failer, pod?: PodFields): Record<string, string> {
   const env: Record<string, string> = {};
@@ -134,9 +161,13 @@ export function envOf(c: KubeObject, path: string, refs: Refs, ctx: Failer, pod?
       env[e.name] = fieldRef(e.valueFrom.fieldRef, `${at}.valueFrom.fieldRef`, pod, ctx);
       continue;
     }
+    if (e.valueFrom.resourceFieldRef && pod) {
+      env[e.name] = resourceFieldRef(e.valueFrom.resourceFieldRef, c, `${at}.valueFrom.resourceFieldRef`, pod.node, ctx);
+      continue;
+    }
     const [field, what, table] = e.valueFrom.secretKeyRef ? ['secretKeyRef', 'Secret', refs.secrets] as const
       : e.valueFrom.configMapKeyRef ? ['configMapKeyRef', 'ConfigMap', refs.configMaps] as const : [];
-    if (!field) ctx.fail(`${at}.valueFrom`, `only configMapKeyRef, secretKeyRef and fieldRef are supported (got ${Object.keys(e.valueFrom).join(', ')})`);
+    if (!field) ctx.fail(`${at}.valueFrom`, `only configMapKeyRef, secretKeyRef, fieldRef and resourceFieldRef are supported (got ${Object.keys(e.valueFrom).join(', ')})`);
     const ref = e.valueFrom[field];
     const value = table[ref.name]?.[ref.key];
     if (value === undefined) {

@@ -54,6 +54,8 @@ export interface TranslateOptions {
   secrets?: Record<string, Record<string, Buffer>>;
   /** Missing ConfigMaps, Secrets and keys are no error (kube down needs only the names). */
   lenient?: boolean;
+  /** The node's allocatable memory (bytes) and CPUs, for resourceFieldRef of an unset limit (default: none, 0). */
+  node?: { memory: number; cpus: number };
   /** --network: every pod's network (not with hostNetwork). */
   network?: string;
   /** --publish: [[ip:][hostPort]:]containerPort[/proto], overriding the file's port of the same containerPort. */
@@ -192,7 +194,7 @@ function containerSpec(podName: string, c: KubeObject, path: string, pod: KubeOb
 
 /** One pod from a pod spec (a Pod's, or a Deployment's template). */
 function plannedPod(name: string, labels: Record<string, string>, spec: KubeObject, path: string, refs: Refs, ctx: Ctx, volumes: PlannedVolume[], meta: { namespace?: string; annotations?: Record<string, string> } = {}): PlannedPod {
-  const fields: PodFields = { name, namespace: meta.namespace ?? 'default', labels, annotations: meta.annotations ?? {} };
+  const fields: PodFields = { name, namespace: meta.namespace ?? 'default', labels, annotations: meta.annotations ?? {}, node: refs.node ?? { memory: 0, cpus: 0 } };
   if (!Array.isArray(spec.containers) || !spec.containers.length) ctx.fail(`${path}.containers`, 'at least one container is required');
   if (spec.restartPolicy && !RESTART[spec.restartPolicy]) ctx.fail(`${path}.restartPolicy`, `must be Always, OnFailure or Never`);
   const sources = podVolumes(name, spec, path, refs, ctx, volumes);
@@ -342,7 +344,7 @@ function applyPublish(flags: string[], pods: PlannedPod[]): void {
 /** The plan for every document (already schema-checked), or the first error. */
 export function translate(docs: KubeDocument[], o: TranslateOptions = {}): Plan {
   const warnings: string[] = [];
-  const refs: Refs = { configMaps: { ...o.configMaps }, secrets: { ...o.secrets }, lenient: o.lenient };
+  const refs: Refs = { configMaps: { ...o.configMaps }, secrets: { ...o.secrets }, lenient: o.lenient, node: o.node };
   const volumes: PlannedVolume[] = [];
   const pods: PlannedPod[] = [];
   for (const d of docs) {

@@ -2,7 +2,7 @@
 // stored as a husk secret (and removed by kube down); secretKeyRef and
 // secret volumes resolve from the store when the file does not define the
 // Secret (a JSON map of base64 values, or a Secret's YAML, as Podman reads
-// them); env fieldRef; volumeMount subPath on a secret, an emptyDir and a
+// them); env fieldRef and resourceFieldRef; volumeMount subPath on a secret, an emptyDir and a
 // hostPath; a missing secret is Podman's error and nothing is created.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,7 +52,8 @@ spec:
   containers:
   - name: c
     image: localhost/busybox
-    command: [sh, -c, 'echo "$DBU $DBP $TOK $POD $PODNS $APP $NOTE"; cat /etc/app/conf.yaml; echo; ls /creds; cat /creds/pass; echo; cat /host/h.txt; echo data > /data/f; ls -a /data; echo END; sleep 600']
+    resources: {limits: {memory: 64Mi, cpu: 500m}}
+    command: [sh, -c, 'echo "$DBU $DBP $TOK $POD $PODNS $APP $NOTE $MEM $CPU $RMEM"; cat /etc/app/conf.yaml; echo; ls /creds; cat /creds/pass; echo; cat /host/h.txt; echo data > /data/f; ls -a /data; echo END; sleep 600']
     env:
     - {name: DBU, valueFrom: {secretKeyRef: {name: dbcreds, key: user}}}
     - {name: DBP, valueFrom: {secretKeyRef: {name: dbcreds, key: pass}}}
@@ -61,6 +62,9 @@ spec:
     - {name: PODNS, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
     - {name: APP, valueFrom: {fieldRef: {fieldPath: "metadata.labels['app']"}}}
     - {name: NOTE, valueFrom: {fieldRef: {fieldPath: "metadata.annotations['note']"}}}
+    - {name: MEM, valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Mi}}}
+    - {name: CPU, valueFrom: {resourceFieldRef: {resource: limits.cpu}}}
+    - {name: RMEM, valueFrom: {resourceFieldRef: {resource: requests.memory, divisor: 1Ki}}}
     volumeMounts:
     - {name: app, mountPath: /etc/app/conf.yaml, subPath: conf.yaml}
     - {name: db, mountPath: /creds}
@@ -78,7 +82,7 @@ spec:
   // The stored secret is the Secret's YAML, as Podman stores it.
   assert.match(store.ok(['secret', 'inspect', '--showsecret', '--format', '{{.SecretData}}', 'appsec']), /kind: Secret[\s\S]*token: abc123/);
   const logs = await logsOf('sp-c');
-  assert.equal(logs, 'admin hunter2 abc123 sp team web hello\nkey: value\npass\nuser\nhunter2\nfrom-host\n.\n..\nf\nEND\n');
+  assert.equal(logs, 'admin hunter2 abc123 sp team web hello 64 1 65536\nkey: value\npass\nuser\nhunter2\nfrom-host\n.\n..\nf\nEND\n');
   // The emptyDir's subPath is a directory inside the pod's volume.
   const [vol] = JSON.parse(store.ok(['volume', 'inspect', 'sp-scratch']));
   assert.ok(vol.Mountpoint);
@@ -135,6 +139,8 @@ spec:
   assert.match(store.husk(['kube', 'play', plain]).stderr, /secret "plain" is not a Kubernetes Secret/);
   const fieldRef = write('field.yaml', `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: localhost/busybox, env: [{name: X, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]}]\n`);
   assert.match(store.husk(['kube', 'play', fieldRef]).stderr, /spec\.containers\[0\]\.env\[0\]\.valueFrom\.fieldRef\.fieldPath: can not handle `fieldRef: status\.podIP`: unsupported fieldRef/);
+  const div = write('div.yaml', `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: localhost/busybox, env: [{name: X, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: 1Mi}}}]}]\n`);
+  assert.match(store.husk(['kube', 'play', div]).stderr, /resourceFieldRef\.divisor: resource limits\.cpu has an invalid divisor: 1Mi/);
   const sub = write('sub.yaml', `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: localhost/busybox, volumeMounts: [{name: v, mountPath: /x, subPath: ../up}]}]\n  volumes: [{name: v, emptyDir: {}}]\n`);
   assert.match(store.husk(['kube', 'play', sub]).stderr, /spec\.containers\[0\]\.volumeMounts\[0\]\.subPath: "\.\.\/up" must be a relative path without "\.\."/);
   assert.equal(store.husk(['pod', 'exists', 'p']).code, 1);
