@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
 import { documentLabel, emitDocuments, parseDocuments, validateObject, type KubeDocument, type KubeObject } from './schema.ts';
-import { configMapData, storeSecretData } from './sources.ts';
+import { configMapData, POD_UID, storeSecretData } from './sources.ts';
 import { LABEL_EMPTYDIR_POD, translate, type Plan, type PlannedVolume } from './translate.ts';
 
 /** The label on secrets kube play stored from a file's Secret documents. */
@@ -305,14 +305,17 @@ export async function play(engine: Engine, text: string, source: string, o: Play
       const entry = { id: pod.id, name: pod.name, containers: [] as string[] };
       report.pods.push(entry);
       const pull = (c: typeof p.containers[number]) => (c.pull === 'always' ? 'missing' : c.pull);
+      // fieldRef metadata.uid: the pod's ID, known only now.
+      const withUid = (c: typeof p.containers[number]) => (c.env && Object.values(c.env).includes(POD_UID)
+        ? { ...c, env: Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, v === POD_UID ? pod.id : v])) } : c);
       const init: { id: string; name: string }[] = [];
       for (const c of p.initContainers) {
-        const ctr = await engine.containers.create({ ...c, pod: pod.id, pull: pull(c) });
+        const ctr = await engine.containers.create({ ...withUid(c), pod: pod.id, pull: pull(c) });
         init.push({ id: ctr.config.id, name: ctr.config.name });
       }
       inits.set(pod.id, init);
       for (const c of p.containers) {
-        const ctr = await engine.containers.create({ ...c, pod: pod.id, pull: pull(c) });
+        const ctr = await engine.containers.create({ ...withUid(c), pod: pod.id, pull: pull(c) });
         entry.containers.push(ctr.config.id);
       }
     }

@@ -99,6 +99,9 @@ export function storeSecretData(name: string, text: string, parseYaml: (t: strin
   throw new Error(`secret ${JSON.stringify(name)} is not a Kubernetes Secret (a JSON map of base64 values, or Secret YAML)`);
 }
 
+/** Stands for the pod's ID in a planned container's env until play knows it (fieldRef metadata.uid). */
+export const POD_UID = '\u0000husk:pod-uid\u0000';
+
 const LABEL_REF = /^metadata\.labels\['(.+)'\]$/;
 const ANNOTATION_REF = /^metadata\.annotations\['(.+)'\]$/;
 
@@ -107,11 +110,13 @@ function fieldRef(ref: KubeObject, at: string, pod: PodFields, ctx: Failer): str
   const p = String(ref?.fieldPath ?? '');
   if (p === 'metadata.name') return pod.name;
   if (p === 'metadata.namespace') return pod.namespace;
+  // The pod's ID exists only once it is created: play puts it in place of this marker.
+  if (p === 'metadata.uid') return POD_UID;
   const l = LABEL_REF.exec(p);
   if (l) return pod.labels[l[1]] ?? '';
   const a = ANNOTATION_REF.exec(p);
   if (a) return pod.annotations[a[1]] ?? '';
-  return ctx.fail(`${at}.fieldPath`, `can not handle \`fieldRef: ${p}\`: unsupported fieldRef (metadata.name, metadata.namespace, metadata.labels['KEY'] and metadata.annotations['KEY'] are)`);
+  return ctx.fail(`${at}.fieldPath`, `can not handle \`fieldRef: ${p}\`: unsupported fieldRef (metadata.name, metadata.namespace, metadata.uid, metadata.labels['KEY'] and metadata.annotations['KEY'] are)`);
 }
 
 const MEMORY_DIVISORS = ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'];

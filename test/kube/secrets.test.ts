@@ -53,7 +53,7 @@ spec:
   - name: c
     image: localhost/busybox
     resources: {limits: {memory: 64Mi, cpu: 500m}}
-    command: [sh, -c, 'echo "$DBU $DBP $TOK $POD $PODNS $APP $NOTE $MEM $CPU $RMEM"; cat /etc/app/conf.yaml; echo; ls /creds; cat /creds/pass; echo; cat /host/h.txt; echo data > /data/f; ls -a /data; echo END; sleep 600']
+    command: [sh, -c, 'echo "$DBU $DBP $TOK $POD $PODNS $APP $NOTE $MEM $CPU $RMEM"; echo "$PUID"; cat /etc/app/conf.yaml; echo; ls /creds; cat /creds/pass; echo; cat /host/h.txt; echo data > /data/f; ls -a /data; echo END; sleep 600']
     env:
     - {name: DBU, valueFrom: {secretKeyRef: {name: dbcreds, key: user}}}
     - {name: DBP, valueFrom: {secretKeyRef: {name: dbcreds, key: pass}}}
@@ -62,6 +62,7 @@ spec:
     - {name: PODNS, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
     - {name: APP, valueFrom: {fieldRef: {fieldPath: "metadata.labels['app']"}}}
     - {name: NOTE, valueFrom: {fieldRef: {fieldPath: "metadata.annotations['note']"}}}
+    - {name: PUID, valueFrom: {fieldRef: {fieldPath: metadata.uid}}}
     - {name: MEM, valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Mi}}}
     - {name: CPU, valueFrom: {resourceFieldRef: {resource: limits.cpu}}}
     - {name: RMEM, valueFrom: {resourceFieldRef: {resource: requests.memory, divisor: 1Ki}}}
@@ -82,7 +83,8 @@ spec:
   // The stored secret is the Secret's YAML, as Podman stores it.
   assert.match(store.ok(['secret', 'inspect', '--showsecret', '--format', '{{.SecretData}}', 'appsec']), /kind: Secret[\s\S]*token: abc123/);
   const logs = await logsOf('sp-c');
-  assert.equal(logs, 'admin hunter2 abc123 sp team web hello 64 1 65536\nkey: value\npass\nuser\nhunter2\nfrom-host\n.\n..\nf\nEND\n');
+  const podId = out.match(/Pod:\n([0-9a-f]{64})/)![1];
+  assert.equal(logs, `admin hunter2 abc123 sp team web hello 64 1 65536\n${podId}\nkey: value\npass\nuser\nhunter2\nfrom-host\n.\n..\nf\nEND\n`);
   // The emptyDir's subPath is a directory inside the pod's volume.
   const [vol] = JSON.parse(store.ok(['volume', 'inspect', 'sp-scratch']));
   assert.ok(vol.Mountpoint);
