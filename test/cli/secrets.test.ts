@@ -118,6 +118,9 @@ test('run --secret: a read-only file under /run/secrets, a target, uid/gid/mode,
 test('run --secret: the copy is taken at create; the value is not in inspect', () => {
   s.ok(['secret', 'create', 'kept', '-'], { input: 'first' });
   s.ok(['create', '--name', 'holder', '--secret', 'kept', '--secret', 'kept,type=env,target=K', 'busybox', 'sh', '-c', 'cat /run/secrets/kept; echo " $K"']);
+  const kid = s.ok(['secret', 'inspect', '--format', '{{.ID}}', 'kept']);
+  // Podman's inspect lists the mounted ones.
+  assert.deepEqual(JSON.parse(s.ok(['inspect', '--format', '{{json .Config.Secrets}}', 'holder'])), [{ Name: 'kept', ID: kid, UID: 0, GID: 0, Mode: 0o444 }]);
   s.ok(['secret', 'create', '--replace', 'kept', '-'], { input: 'second' });
   s.ok(['secret', 'rm', 'kept']);
   assert.equal(s.ok(['start', '-a', 'holder']), 'first first');

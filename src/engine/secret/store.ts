@@ -160,6 +160,15 @@ export async function secretData(e: EngineContext, ref: string): Promise<{ secre
   });
 }
 
+/** The secret's ID, or "" when it is gone (container inspect). */
+export function secretIdOf(e: EngineContext, ref: string): string {
+  try {
+    return lookup(readDb(e), ref).id;
+  } catch {
+    return '';
+  }
+}
+
 export function secretExists(e: EngineContext, ref: string): boolean {
   try {
     lookup(readDb(e), ref);
