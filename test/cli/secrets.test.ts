@@ -3,9 +3,9 @@
 // read by real containers.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Store } from '../helpers.ts';
+import { FIXTURES, Store, TestUser } from '../helpers.ts';
 
 const s = new Store();
 const file = join(s.dir, 'secret-file');
@@ -142,4 +142,29 @@ test('run --secret: Podman\'s messages for a missing secret and bad options, and
     assert.equal(r.stderr.trim(), msg);
   }
   assert.equal(s.husk(['container', 'exists', 'nope']).code, 1);
+});
+
+test('rootless: the user\'s own store (0700/0600, owned by the user), --secret with uid/mode and with --userns=keep-id', { skip: process.getuid?.() === 0 ? false : 'needs root (creates a user)' }, () => {
+  const u = new TestUser(`hsec${process.pid % 10000}`);
+  const tmp = mkdtempSync('/tmp/husk-secret-test-');
+  try {
+    chmodSync(tmp, 0o755);
+    copyFileSync(join(FIXTURES, 'busybox-rootfs.tar'), join(tmp, 'bb.tar'));
+    writeFileSync(join(tmp, 'data'), 'rootless-secret');
+    chmodSync(join(tmp, 'bb.tar'), 0o644);
+    chmodSync(join(tmp, 'data'), 0o644);
+    u.ok(['import', join(tmp, 'bb.tar'), 'busybox']);
+    const id = u.ok(['secret', 'create', 'rs', join(tmp, 'data')]);
+    const graphRoot = u.ok(['info', '--format', '{{.Store.GraphRoot}}']);
+    const f = statSync(join(graphRoot, 'secrets', 'filedriver', id));
+    assert.equal(f.mode & 0o777, 0o600);
+    assert.equal(f.uid, u.uid);
+    assert.equal(statSync(join(graphRoot, 'secrets')).mode & 0o777, 0o700);
+    assert.equal(u.ok(['run', '--rm', '--secret', 'rs', '--secret', 'rs,target=/o,uid=1000,mode=0400', '--secret', 'rs,type=env,target=E',
+      'busybox', 'sh', '-c', 'cat /run/secrets/rs; echo; stat -c "%u %a" /o; echo "$E"']), 'rootless-secret\n1000 400\nrootless-secret');
+    assert.equal(u.ok(['run', '--rm', '--userns=keep-id', '--secret', 'rs', 'busybox', 'cat', '/run/secrets/rs']), 'rootless-secret');
+  } finally {
+    u.remove();
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
