@@ -69,7 +69,7 @@ function pretty(s: Secret): string {
 
 export function register(program: Command): void {
   const group = new Command('secret').description('Manage secrets');
-  group.command('create').description('Create a new secret')
+  group.command('create').description('Create a new secret').usage('[options] NAME FILE|-')
     .option('-d, --driver <driver>', 'Specify secret driver', 'file')
     .option('--driver-opts <opts>', 'Specify driver specific options', collect, [])
     .option('--env', 'Read secret data from environment variable', false)
@@ -101,7 +101,7 @@ export function register(program: Command): void {
         defaultFormat: 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.CreatedAt}}\t{{.UpdatedAt}}',
       }, { noHeading: o.noheading }));
     });
-  group.command('inspect').description('Display detailed information on one or more secrets')
+  group.command('inspect').description('Display detailed information on one or more secrets').usage('[options] SECRET [SECRET...]')
     .option('-f, --format <format>', 'Format secret output using Go template')
     .option('--pretty', 'Print inspect output in human-readable format', false)
     .option('--showsecret', 'Display the secret data', false)
@@ -125,7 +125,7 @@ export function register(program: Command): void {
       for (const e of errors.slice(1)) process.stderr.write(`error inspecting secret: ${e.message}\n`);
       if (errors.length) throw new HuskError(errors[0].code, `inspecting secret: ${errors[0].message}`);
     });
-  group.command('rm').alias('remove').description('Remove one or more secrets')
+  group.command('rm').alias('remove').description('Remove one or more secrets').usage('[options] SECRET [SECRET...]')
     .option('-a, --all', 'Remove all secrets', false)
     .option('-i, --ignore', 'Ignore errors when a specified secret is missing', false)
     .argument('[names...]')
@@ -133,7 +133,7 @@ export function register(program: Command): void {
       const reports = await (await connectFor(this)).secrets.remove(names, { all: o.all, ignore: o.ignore });
       printReports(reports, { line: (r) => r.id });
     });
-  group.command('exists').description('Check if a secret exists')
+  group.command('exists').description('Check if a secret exists').usage('SECRET')
     .argument('<name>')
     .action(async function (this: Command, name: string) {
       if (!(await (await connectFor(this)).secrets.exists(name))) process.exitCode = 1;
