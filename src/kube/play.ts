@@ -19,6 +19,8 @@ import { LABEL_EMPTYDIR_POD, translate, type Plan, type PlannedVolume } from './
 
 /** The label on secrets kube play stored from a file's Secret documents. */
 export const LABEL_KUBE_SECRET = 'io.husk.kube.secret';
+/** And on those from an `immutable: true` Secret, which a later play may not replace. */
+export const LABEL_KUBE_IMMUTABLE = 'io.husk.kube.immutable';
 import { tarStream, type TarEntry } from '../build/tar.ts';
 
 export interface PlayOptions {
@@ -71,6 +73,8 @@ export interface DownReport {
 export interface SecretObject {
   name: string;
   yaml: string;
+  /** `immutable: true`: a later play may not replace it (Podman's rule). */
+  immutable: boolean;
 }
 
 /** Looks a secret up in the store: its keys, or undefined when there is none of that name. */
@@ -118,7 +122,7 @@ export async function planFile(
   for (const d of docs) await validateObject(d.object, `${source}: ${documentLabel(d)}`);
   // Secrets the pods use that the file does not define come from the secret store.
   const secretObjects = docs.filter((d) => d.object.kind === 'Secret' && d.object.metadata?.name)
-    .map((d) => ({ name: d.object.metadata.name as string, yaml: emitDocuments([d.object]) }));
+    .map((d) => ({ name: d.object.metadata.name as string, yaml: emitDocuments([d.object]), immutable: d.object.immutable === true }));
   const stored: Record<string, Record<string, Buffer>> = {};
   for (const name of referencedSecrets(docs)) {
     if (secretObjects.some((x) => x.name === name) || !o.secrets) continue;
@@ -246,6 +250,11 @@ export async function play(engine: Engine, text: string, source: string, o: Play
   const warn = o.warn ?? (() => {});
   const plan = await planFile(text, source, o.configMaps, { ...o, secrets: storeLookup(engine) });
   for (const w of plan.warnings) warn(w);
+  // An immutable Secret stored by an earlier play is not replaced (checked before --replace removes anything).
+  for (const sec of plan.secretObjects) {
+    const labels = await engine.secrets.inspect(sec.name).then((x) => x.Spec.Labels, () => ({} as Record<string, string>));
+    if (labels[LABEL_KUBE_IMMUTABLE] === 'true') throw invalidArgument(`${source}: Secret ${sec.name}: cannot remove colliding secret as it is set to immutable`);
+  }
 
   // Conflicts and images before anything is created.
   const names = plan.pods.map((p) => p.spec.name);
@@ -286,7 +295,8 @@ export async function play(engine: Engine, text: string, source: string, o: Play
     // Secret documents become husk secrets (replacing one of the same name, as Podman does).
     for (const sec of plan.secretObjects) {
       const existed = await engine.secrets.exists(sec.name);
-      const { id } = await engine.secrets.create(sec.name, { data: Buffer.from(sec.yaml).toString('base64'), replace: true, labels: { [LABEL_KUBE_SECRET]: 'true' } });
+      const labels = { [LABEL_KUBE_SECRET]: 'true', ...(sec.immutable ? { [LABEL_KUBE_IMMUTABLE]: 'true' } : {}) };
+      const { id } = await engine.secrets.create(sec.name, { data: Buffer.from(sec.yaml).toString('base64'), replace: true, labels });
       report.secrets.push(id);
       if (!existed) createdSecrets.push(id);
     }

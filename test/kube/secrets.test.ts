@@ -147,3 +147,15 @@ spec:
   assert.match(store.husk(['kube', 'play', sub]).stderr, /spec\.containers\[0\]\.volumeMounts\[0\]\.subPath: "\.\.\/up" must be a relative path without "\.\."/);
   assert.equal(store.husk(['pod', 'exists', 'p']).code, 1);
 });
+
+test('an immutable Secret is not replaced by a later play (Podman\'s rule); down removes it', () => {
+  const file = write('immutable.yaml', 'apiVersion: v1\nkind: Secret\nmetadata: {name: frozen}\nimmutable: true\nstringData: {k: v1}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: fz}\nspec:\n  containers: [{name: a, image: localhost/busybox, command: [sleep, "600"]}]\n');
+  store.ok(['kube', 'play', file]);
+  const again = store.husk(['kube', 'play', '--replace', file]);
+  assert.equal(again.code, 125);
+  assert.match(again.stderr, /Secret frozen: cannot remove colliding secret as it is set to immutable/);
+  assert.match(store.ok(['secret', 'inspect', '--showsecret', '--format', '{{.SecretData}}', 'frozen']), /k: v1/);
+  assert.equal(store.husk(['pod', 'exists', 'fz']).code, 0, 'the failed play removed nothing');
+  store.ok(['kube', 'down', file]);
+  assert.equal(store.husk(['secret', 'exists', 'frozen']).code, 1);
+});
