@@ -72,6 +72,9 @@ test('create, ls, inspect, exists, rm: Podman\'s output and exit codes', () => {
   s.ok(['secret', 'create', 'c', file]);
   assert.equal(s.ok(['secret', 'rm', '--all']).split('\n').length, 2);
   assert.equal(s.ok(['secret', 'ls', '--noheading']), '');
+  // Podman records secret events (type secret: create, remove).
+  const ev = s.ok(['events', '--stream=false', '--filter', 'type=secret', '--format', '{{.Status}} {{.ID}}']).split('\n');
+  assert.ok(ev.includes(`create ${id}`) && ev.includes(`remove ${id}`), ev.join('\n'));
 });
 
 test('bad input: one clear error, nothing stored', () => {
