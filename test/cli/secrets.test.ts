@@ -116,6 +116,9 @@ test('run --secret: a read-only file under /run/secrets, a target, uid/gid/mode,
   assert.equal(out, 'topsecret\ntopsecret\n0 0 444\n1000 100 400\ntopsecret\nread-only');
   // Env default name = the secret's name.
   assert.equal(s.ok(['run', '--rm', '--secret', 'pw,type=env', 'busybox', 'sh', '-c', 'echo $pw']), 'topsecret');
+  // Given by ID (prefix), the default target is still the secret's name (Podman's).
+  const pwid = s.ok(['secret', 'inspect', '--format', '{{.ID}}', 'pw']);
+  assert.equal(s.ok(['run', '--rm', '--secret', pwid.slice(0, 10), 'busybox', 'cat', '/run/secrets/pw']), 'topsecret');
 });
 
 test('run --secret: the copy is taken at create; the value is not in inspect', () => {

@@ -14,12 +14,21 @@ import type { Container, ContainerIdMap } from '../types.ts';
 
 const dirOf = (e: EngineContext, id: string) => join(e.bundleDir(id), 'secrets');
 
-/** Reads every secret the spec names (NO_SUCH_SECRET for a missing one), before anything is created. */
-export async function loadSecrets(e: EngineContext, specs: SecretSpec[]): Promise<Buffer[]> {
+/**
+ * Reads every secret the spec names (NO_SUCH_SECRET for a missing one),
+ * before anything is created; `names` are the secrets' own names (a spec
+ * may name one by ID), which default targets use, as in Podman.
+ */
+export async function loadSecrets(e: EngineContext, specs: SecretSpec[]): Promise<{ data: Buffer[]; names: string[] }> {
   const { secretData } = await import('../secret/store.ts');
-  const out: Buffer[] = [];
-  for (const s of specs) out.push((await secretData(e, s.source)).data);
-  return out;
+  const data: Buffer[] = [];
+  const names: string[] = [];
+  for (const s of specs) {
+    const r = await secretData(e, s.source);
+    data.push(r.data);
+    names.push(r.secret.Spec.Name);
+  }
+  return { data, names };
 }
 
 function mapId(id: number, maps: LinuxIdMapping[] | undefined): number {
