@@ -1,5 +1,4 @@
 // Read-side views of containers: list (ps), inspect (Podman's field names), top.
-import { secretIdOf } from '../secret/store.ts';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { containerState } from '../../common/errors.ts';
@@ -12,6 +11,7 @@ import type { ResolvedHealthcheck } from '../../specgen/health.ts';
 import { healthcheckOf } from './health-timer.ts';
 import { DEFAULT_CAPS } from '../../runtime/spec/security.ts';
 import { formatUlimit } from '../../specgen/flags.ts';
+import { secretIdOf } from '../secret/store.ts';
 
 export function listContainers(e: EngineContext): Container[] {
   return e.db.list().map((c) => syncState(e, c));
