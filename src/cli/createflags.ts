@@ -14,6 +14,7 @@ import {
 } from '../specgen/flags.ts';
 import type { ResourceUpdate } from '../engine/container/api.ts';
 import { parseHealthFlags } from '../specgen/health.ts';
+import { parseSecretFlag } from '../specgen/secrets.ts';
 import { collect, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, warn } from './common.ts';
 import { createProgress } from './progress.ts';
 
@@ -82,6 +83,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--mount <mount>', 'Attach a filesystem mount (type=bind|volume|tmpfs|image,source=...,target=...)', collect, [])
     .option('--tmpfs <tmpfs>', 'Mount a temporary filesystem (DEST[:OPTS])', collect, [])
     .option('--volumes-from <container>', 'Mount volumes from the specified container(s) (CONTAINER[:ro|rw])', collect, [])
+    .option('--secret <secret>', 'Add secret to container (NAME[,type=mount|env][,target=T][,uid=N][,gid=N][,mode=OCTAL])', collect, [])
     .option('--read-only-tmpfs [bool]', 'When running --read-only, mount tmpfs on /run, /tmp and /var/tmp', (v) => v !== 'false', true)
     .option('--pull <policy>', 'Pull image policy (always, missing, never, newer)', 'missing')
     .option('-q, --quiet', 'Suppress output information when pulling images', false)
@@ -166,7 +168,7 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
     stopTimeout: o.stopTimeout, readOnly: o.readOnly, ulimits: listOf(o.ulimit, parseUlimit), pidsLimit: o.pidsLimit,
     createCommand: ['husk', ...process.argv.slice(2)],
     ...securityFrom(o),
-    mounts: mountsFrom(o), volumesFrom: listOf(o.volumesFrom, parseVolumesFrom), readOnlyTmpfs: o.readOnlyTmpfs, pull: o.pull,
+    mounts: mountsFrom(o), volumesFrom: listOf(o.volumesFrom, parseVolumesFrom), secrets: listOf(o.secret, parseSecretFlag), readOnlyTmpfs: o.readOnlyTmpfs, pull: o.pull,
     privileged: o.privileged, capAdd: o.capAdd, capDrop: o.capDrop, devices: listOf(o.device, parseDevice), groupAdd: o.groupAdd,
     sysctls: parseKeyValues(o.sysctl, 'sysctl'),
     ...resourcesFrom(o), oomScoreAdj: o.oomScoreAdj,

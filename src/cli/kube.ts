@@ -92,12 +92,13 @@ export function makePlay(): Command {
       const report = await k.play(engine, text, source, { start: o.start, replace: o.replace, configMaps, network: o.network, publish: o.publish, warn,
         build: o.build, contextDir, buildOutput: process.stderr });
       if (report.volumes.length) print(`Volumes:\n${report.volumes.join('\n')}`);
+      if (report.secrets.length) print(`Secrets:\n${report.secrets.join('\n')}`);
       for (const p of report.pods) print(`Pod:\n${p.id}\nContainers:\n${p.containers.join('\n')}\n`);
     });
 }
 
-function printDown(r: { pods: string[]; volumes: string[] }): void {
-  print(`Pods stopped:\n${r.pods.map((p) => `${p}\n`).join('')}Pods removed:\n${r.pods.map((p) => `${p}\n`).join('')}Volumes removed:\n${r.volumes.map((v) => `${v}\n`).join('')}`);
+function printDown(r: { pods: string[]; volumes: string[]; secrets: string[] }): void {
+  print(`Pods stopped:\n${r.pods.map((p) => `${p}\n`).join('')}Pods removed:\n${r.pods.map((p) => `${p}\n`).join('')}${r.secrets.length ? `Secrets removed:\n${r.secrets.map((x) => `${x}\n`).join('')}` : ''}Volumes removed:\n${r.volumes.map((v) => `${v}\n`).join('')}`);
 }
 
 function makeDown(): Command {

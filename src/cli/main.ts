@@ -28,6 +28,7 @@ const healthcheck: Loader = () => import('./healthcheck.ts');
 const autoupdate: Loader = () => import('./autoupdate.ts');
 const completion: Loader = () => import('./completion.ts');
 const manifest: Loader = () => import('./manifest.ts');
+const secret: Loader = () => import('./secret.ts');
 
 /** Command word → [module, one-line description for `husk --help`]. */
 const COMMANDS: Record<string, [Loader, string]> = {
@@ -78,6 +79,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   run: [container, 'Run a command in a new container'],
   save: [image, 'Save image(s) to an archive'],
   search: [registry, 'Search a registry for an image'],
+  secret: [secret, 'Manage secrets'],
   start: [container, 'Start one or more containers'],
   stats: [container, 'Display a live stream of container resource usage statistics'],
   stop: [container, 'Stop one or more containers'],

@@ -6,7 +6,7 @@ export type ErrorCode =
   | 'ENGINE' | 'INVALID_ARGUMENT' | 'NO_SUCH_CONTAINER' | 'NO_SUCH_IMAGE' | 'NAME_IN_USE'
   | 'CONTAINER_STATE' | 'IMAGE_IN_USE' | 'BAD_LAYER' | 'DIGEST_MISMATCH' | 'RUNTIME'
   | 'CMD_NOT_FOUND' | 'CMD_CANNOT_INVOKE' | 'NOT_IMPLEMENTED' | 'NO_SUCH_VOLUME' | 'VOLUME_IN_USE' | 'NO_SUCH_NETWORK' | 'NETWORK_IN_USE' | 'PORT_IN_USE' | 'PORT_DENIED'
-  | 'NO_SUCH_POD' | 'POD_STATE' | 'NO_SUCH_EXEC'
+  | 'NO_SUCH_POD' | 'POD_STATE' | 'NO_SUCH_EXEC' | 'NO_SUCH_SECRET'
   /** Other containers depend on this one (they join its namespaces or require it). */
   | 'CONTAINER_IN_USE'
   /** A file path (in a container, or on the host for cp) does not exist. */
@@ -44,6 +44,7 @@ export const ERROR_TABLE: Record<ErrorCode, { exit: number; http: number }> = {
   NO_SUCH_POD: { exit: 125, http: 404 },
   POD_STATE: { exit: 125, http: 409 },
   NO_SUCH_EXEC: { exit: 125, http: 404 },
+  NO_SUCH_SECRET: { exit: 125, http: 404 },
   CONTAINER_IN_USE: { exit: 125, http: 409 },
   NO_SUCH_PATH: { exit: 125, http: 404 },
   REGISTRY: { exit: 125, http: 500 },

@@ -3,6 +3,7 @@
 // containers first), then the networks carrying the project's label, and
 // with `volumes` its named volumes (external ones are never touched) and the
 // containers' anonymous volumes.
+import { removeEnvSecrets } from './secrets.ts';
 import { HuskError } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
 import { dependencyOrder } from './graph.ts';
@@ -26,6 +27,8 @@ export async function down(engine: Engine, project: ComposeProject, o: DownOptio
     .sort((a, b) => rank(serviceOf(a)) - rank(serviceOf(b)));
   for (const c of containers) await removeContainer(engine, c, out, { volumes: o.volumes });
 
+  // The copies of environment secrets belong to the project's containers.
+  for (const name of await removeEnvSecrets(engine, project)) out.progress(`Secret ${name}  Removed`);
   const label = { label: [projectFilter(project.name)] };
   const leftover = new Set((await projectContainers(engine, project, { oneoff: true })).length ? ['busy'] : []);
   for (const n of await engine.networks.list({ filters: label })) {

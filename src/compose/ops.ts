@@ -1,6 +1,7 @@
 // The other compose verbs, each a thin loop over the project's containers
 // through the engine interface: ps, logs, start/stop/restart/kill/rm, exec,
 // run, images, port, top. They return data; the CLI formats it.
+import { ensureEnvSecrets } from './secrets.ts';
 import { randomBytes } from 'node:crypto';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine, SessionIO } from '../engine/api.ts';
@@ -129,6 +130,7 @@ export async function run(engine: Engine, project: ComposeProject, service: stri
   if (!s) throw invalidArgument(`no such service: ${service}`);
   const deps = startOrder(project, [service]).filter((n) => n !== service);
   if (!o.noDeps && deps.length) await up(engine, project, { services: deps }, out);
+  await ensureEnvSecrets(engine, project, [s]);
   const slug = randomBytes(32).toString('hex');
   const name = o.name ?? oneoffContainerName(project, s, slug);
   const t = translateService(project, { ...s, ports: o.servicePorts ? s.ports : [] }, {

@@ -91,11 +91,25 @@ export function translateService(project: ComposeProject, s: ComposeService, o: 
   security(s.securityOpt, spec, warn);
   for (const p of s.ports) if (p.publishedEnd !== undefined && p.publishedEnd !== p.published) warn(`ports`, `host port range ${p.published}-${p.publishedEnd}: publishing on ${p.published}`);
 
-  // Secrets and configs from files are read-only bind mounts, as Docker Compose does without swarm.
+  // Secrets and configs from files are read-only bind mounts, as Docker Compose does without swarm;
+  // an external secret is one of the engine's secret store (as podman-compose reads it), copied in at create,
+  // and so is an environment one, once `up` stored the variable's value there.
   for (const [kind, refs, objects] of [['secrets', s.secrets, project.secrets], ['configs', s.configs, project.configs]] as const) {
     for (const r of refs) {
       const obj = objects[r.source];
-      if (!obj?.file) fail(`${kind}.${r.source}`, 'only file-based secrets and configs are supported');
+      // External: the store's own; environment: the copy `up` stores (compose/secrets.ts).
+      if (kind === 'secrets' && (obj?.external || obj?.environment !== undefined)) {
+        const id = (v: string | undefined, what: string) => {
+          if (v === undefined) return undefined;
+          if (!/^\d+$/.test(v)) fail(`${kind}.${r.source}.${what}`, `must be a number for an external secret (got "${v}")`);
+          return Number(v);
+        };
+        const uid = id(r.uid, 'uid');
+        const gid = id(r.gid, 'gid');
+        (spec.secrets ??= []).push({ source: obj.name, target: r.target, ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}), ...(r.mode !== undefined ? { mode: r.mode } : {}) });
+        continue;
+      }
+      if (!obj?.file) fail(`${kind}.${r.source}`, `only file-based ${kind}${kind === 'secrets' ? ', environment and external ones' : ''} are supported`);
       if (r.uid || r.gid || r.mode !== undefined) warn(`${kind}.${r.source}`, 'uid, gid and mode are ignored');
       spec.mounts!.push({ type: 'bind', source: obj!.file, destination: r.target, options: ['ro'] });
     }

@@ -5,6 +5,7 @@
 // depends_on conditions, keep containers whose config-hash label matches,
 // recreate those that differ (or all, with forceRecreate), create missing
 // replicas and remove surplus ones.
+import { ensureEnvSecrets } from './secrets.ts';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
 import type { ContainerListItem } from '../engine/container/api.ts';
@@ -102,6 +103,7 @@ async function orphans(engine: Engine, project: ComposeProject, existing: Contai
 /** Networks and named volumes the services use: external ones must exist, the others are created with the project's labels. */
 async function ensureResources(engine: Engine, project: ComposeProject, order: string[], out: ComposeOutput): Promise<void> {
   const services = order.map((n) => project.services[n]);
+  await ensureEnvSecrets(engine, project, services);
   const netKeys = new Set(services.filter((s) => !s.networkMode).flatMap((s) => Object.keys(s.networks)));
   for (const key of [...netKeys].sort()) {
     const n = project.networks[key];

@@ -21,8 +21,9 @@ import type { ImagesAPI } from './image/api.ts';
 import type { VolumesAPI } from './volume/api.ts';
 import type { NetworksAPI } from './network/api.ts';
 import type { SystemAPI } from './system/api.ts';
+import type { SecretsAPI } from './secret/api.ts';
 
-export type { ContainersAPI, ExecAPI, PodsAPI, ImagesAPI, VolumesAPI, NetworksAPI, SystemAPI };
+export type { ContainersAPI, ExecAPI, PodsAPI, ImagesAPI, VolumesAPI, NetworksAPI, SystemAPI, SecretsAPI };
 
 /** Where the engine lives and how it stores things; the CLI's global flags. */
 export interface ConnectOptions {
@@ -58,6 +59,7 @@ export interface Engine {
   readonly volumes: VolumesAPI;
   readonly networks: NetworksAPI;
   readonly system: SystemAPI;
+  readonly secrets: SecretsAPI;
   /** Releases the store (database handles). The engine is unusable afterwards. */
   close(): Promise<void>;
 }

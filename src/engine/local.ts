@@ -2,7 +2,7 @@
 // (configuration, state database, image store, event log) in this process.
 // Domains are built on first use, and each loads its heavy modules lazily,
 // so a CLI command pays only for the domain it calls.
-import type { ConnectOptions, ContainersAPI, Engine, ExecAPI, ImagesAPI, NetworksAPI, PodsAPI, SystemAPI, VolumesAPI } from './api.ts';
+import type { ConnectOptions, ContainersAPI, Engine, ExecAPI, ImagesAPI, NetworksAPI, PodsAPI, SecretsAPI, SystemAPI, VolumesAPI } from './api.ts';
 import { EngineContext } from './context.ts';
 import { LocalContainers } from './container/local.ts';
 import { LocalExec } from './container/exec-local.ts';
@@ -11,6 +11,7 @@ import { LocalImages } from './image/local.ts';
 import { LocalVolumes } from './volume/local.ts';
 import { LocalNetworks } from './network/local.ts';
 import { LocalSystem } from './system/local.ts';
+import { LocalSecrets } from './secret/local.ts';
 
 export class LocalEngine implements Engine {
   readonly ctx: EngineContext;
@@ -21,6 +22,7 @@ export class LocalEngine implements Engine {
   #volumes?: VolumesAPI;
   #networks?: NetworksAPI;
   #system?: SystemAPI;
+  #secrets?: SecretsAPI;
 
   constructor(o: ConnectOptions = {}) {
     this.ctx = new EngineContext({
@@ -36,6 +38,7 @@ export class LocalEngine implements Engine {
   get volumes(): VolumesAPI { return (this.#volumes ??= new LocalVolumes(this.ctx)); }
   get networks(): NetworksAPI { return (this.#networks ??= new LocalNetworks(this.ctx)); }
   get system(): SystemAPI { return (this.#system ??= new LocalSystem(this.ctx)); }
+  get secrets(): SecretsAPI { return (this.#secrets ??= new LocalSecrets(this.ctx)); }
 
   async close(): Promise<void> {
     this.ctx.close();

@@ -9,12 +9,18 @@
 // the pods the file names, their own volumes (emptyDir, configMap,
 // secret), and with `force` the volumes of its claims.
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
-import { documentLabel, parseDocuments, validateObject, type KubeDocument } from './schema.ts';
-import { configMapData } from './sources.ts';
+import { documentLabel, emitDocuments, parseDocuments, validateObject, type KubeDocument, type KubeObject } from './schema.ts';
+import { configMapData, POD_UID, storeSecretData } from './sources.ts';
 import { LABEL_EMPTYDIR_POD, translate, type Plan, type PlannedVolume } from './translate.ts';
+
+/** The label on secrets kube play stored from a file's Secret documents. */
+export const LABEL_KUBE_SECRET = 'io.husk.kube.secret';
+/** And on those from an `immutable: true` Secret, which a later play may not replace. */
+export const LABEL_KUBE_IMMUTABLE = 'io.husk.kube.immutable';
 import { tarStream, type TarEntry } from '../build/tar.ts';
 
 export interface PlayOptions {
@@ -47,6 +53,8 @@ export interface PlayReport {
   pods: { id: string; name: string; containers: string[] }[];
   /** Volumes created by this run (claims and emptyDirs). */
   volumes: string[];
+  /** IDs of the secrets stored from the file's Secret documents. */
+  secrets: string[];
 }
 
 export interface DownOptions {
@@ -57,13 +65,70 @@ export interface DownOptions {
 export interface DownReport {
   pods: string[];
   volumes: string[];
+  /** IDs of the secrets removed (the file's Secret documents). */
+  secrets: string[];
+}
+
+/** Secret documents of the file, stored as husk secrets (the object's YAML, as Podman stores it). */
+export interface SecretObject {
+  name: string;
+  yaml: string;
+  /** `immutable: true`: a later play may not replace it (Podman's rule). */
+  immutable: boolean;
+}
+
+/** Looks a secret up in the store: its keys, or undefined when there is none of that name. */
+export type SecretLookup = (name: string) => Promise<Record<string, Buffer> | undefined>;
+
+/** The secret store as kube play reads it (Podman: a JSON map of base64 values, or a Secret's YAML). */
+export function storeLookup(engine: Engine): SecretLookup {
+  return async (name) => {
+    let text: string | undefined;
+    try {
+      text = (await engine.secrets.inspect(name, { showSecret: true })).SecretData;
+    } catch (err) {
+      if (err instanceof HuskError && err.code === 'NO_SUCH_SECRET') return undefined;
+      throw err;
+    }
+    try {
+      return storeSecretData(name, text ?? '', (t) => parseDocuments(t, `secret ${name}`)[0]?.object);
+    } catch (err) {
+      throw invalidArgument((err as Error).message);
+    }
+  };
+}
+
+/** Names of the Secrets the pods refer to (env secretKeyRef, envFrom secretRef, secret volumes). */
+function referencedSecrets(docs: KubeDocument[]): Set<string> {
+  const names = new Set<string>();
+  const specs = docs.map((d) => (d.object.kind === 'Pod' ? d.object.spec : d.object.spec?.template?.spec)).filter(Boolean) as KubeObject[];
+  for (const spec of specs) {
+    for (const v of (spec.volumes ?? []) as KubeObject[]) if (v?.secret?.secretName) names.add(v.secret.secretName);
+    for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])] as KubeObject[]) {
+      for (const e of (c?.env ?? []) as KubeObject[]) if (e?.valueFrom?.secretKeyRef?.name) names.add(e.valueFrom.secretKeyRef.name);
+      for (const e of (c?.envFrom ?? []) as KubeObject[]) if (e?.secretRef?.name) names.add(e.secretRef.name);
+    }
+  }
+  return names;
 }
 
 /** Parses, validates and translates a file's text (and --configmap texts) into a plan. */
-export async function planFile(text: string, source: string, configMapTexts: string[] = [], o: Pick<PlayOptions, 'network' | 'publish'> = {}): Promise<Plan> {
+export async function planFile(
+  text: string, source: string, configMapTexts: string[] = [],
+  o: Pick<PlayOptions, 'network' | 'publish'> & { secrets?: SecretLookup; lenient?: boolean } = {},
+): Promise<Plan & { secretObjects: SecretObject[] }> {
   const docs = parseDocuments(text, source);
   if (!docs.length) throw invalidArgument(`${source}: no documents`);
   for (const d of docs) await validateObject(d.object, `${source}: ${documentLabel(d)}`);
+  // Secrets the pods use that the file does not define come from the secret store.
+  const secretObjects = docs.filter((d) => d.object.kind === 'Secret' && d.object.metadata?.name)
+    .map((d) => ({ name: d.object.metadata.name as string, yaml: emitDocuments([d.object]), immutable: d.object.immutable === true }));
+  const stored: Record<string, Record<string, Buffer>> = {};
+  for (const name of referencedSecrets(docs)) {
+    if (secretObjects.some((x) => x.name === name) || !o.secrets) continue;
+    const data = await o.secrets(name);
+    if (data) stored[name] = data;
+  }
   const configMaps: Record<string, Record<string, Buffer>> = {};
   for (const [i, t] of configMapTexts.entries()) {
     const cmDocs: KubeDocument[] = parseDocuments(t, `--configmap ${i + 1}`);
@@ -75,7 +140,8 @@ export async function planFile(text: string, source: string, configMapTexts: str
     }
   }
   try {
-    return translate(docs, { configMaps, network: o.network, publish: o.publish });
+    const node = { memory: totalmem(), cpus: availableParallelism() };
+    return { ...translate(docs, { configMaps, secrets: stored, lenient: o.lenient, node, network: o.network, publish: o.publish }), secretObjects };
   } catch (err) {
     if (err instanceof HuskError) throw new HuskError(err.code, `${source}: ${err.message}`);
     throw err;
@@ -182,8 +248,13 @@ async function runInit(engine: Engine, source: string, pod: PlayReport['pods'][n
 
 export async function play(engine: Engine, text: string, source: string, o: PlayOptions = {}): Promise<PlayReport> {
   const warn = o.warn ?? (() => {});
-  const plan = await planFile(text, source, o.configMaps, o);
+  const plan = await planFile(text, source, o.configMaps, { ...o, secrets: storeLookup(engine) });
   for (const w of plan.warnings) warn(w);
+  // An immutable Secret stored by an earlier play is not replaced (checked before --replace removes anything).
+  for (const sec of plan.secretObjects) {
+    const labels = await engine.secrets.inspect(sec.name).then((x) => x.Spec.Labels, () => ({} as Record<string, string>));
+    if (labels[LABEL_KUBE_IMMUTABLE] === 'true') throw invalidArgument(`${source}: Secret ${sec.name}: cannot remove colliding secret as it is set to immutable`);
+  }
 
   // Conflicts and images before anything is created.
   const names = plan.pods.map((p) => p.spec.name);
@@ -212,13 +283,23 @@ export async function play(engine: Engine, text: string, source: string, o: Play
     }
   }
 
-  const report: PlayReport = { pods: [], volumes: [] };
+  const report: PlayReport = { pods: [], volumes: [], secrets: [] };
   const inits = new Map<string, { id: string; name: string }[]>();
+  const createdSecrets: string[] = [];
   const undo = async () => {
     await removePods(engine, report.pods.map((p) => p.id)).catch(() => {});
     await removeVolumes(engine, report.volumes).catch(() => {});
+    if (createdSecrets.length) await engine.secrets.remove(createdSecrets, { ignore: true }).catch(() => {});
   };
   try {
+    // Secret documents become husk secrets (replacing one of the same name, as Podman does).
+    for (const sec of plan.secretObjects) {
+      const existed = await engine.secrets.exists(sec.name);
+      const labels = { [LABEL_KUBE_SECRET]: 'true', ...(sec.immutable ? { [LABEL_KUBE_IMMUTABLE]: 'true' } : {}) };
+      const { id } = await engine.secrets.create(sec.name, { data: Buffer.from(sec.yaml).toString('base64'), replace: true, labels });
+      report.secrets.push(id);
+      if (!existed) createdSecrets.push(id);
+    }
     for (const v of plan.volumes) {
       if (await engine.volumes.exists(v.options.name)) {
         if (v.kind === 'claim' || v.kind === 'emptyDir') continue;
@@ -234,14 +315,17 @@ export async function play(engine: Engine, text: string, source: string, o: Play
       const entry = { id: pod.id, name: pod.name, containers: [] as string[] };
       report.pods.push(entry);
       const pull = (c: typeof p.containers[number]) => (c.pull === 'always' ? 'missing' : c.pull);
+      // fieldRef metadata.uid: the pod's ID, known only now.
+      const withUid = (c: typeof p.containers[number]) => (c.env && Object.values(c.env).includes(POD_UID)
+        ? { ...c, env: Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, v === POD_UID ? pod.id : v])) } : c);
       const init: { id: string; name: string }[] = [];
       for (const c of p.initContainers) {
-        const ctr = await engine.containers.create({ ...c, pod: pod.id, pull: pull(c) });
+        const ctr = await engine.containers.create({ ...withUid(c), pod: pod.id, pull: pull(c) });
         init.push({ id: ctr.config.id, name: ctr.config.name });
       }
       inits.set(pod.id, init);
       for (const c of p.containers) {
-        const ctr = await engine.containers.create({ ...c, pod: pod.id, pull: pull(c) });
+        const ctr = await engine.containers.create({ ...withUid(c), pod: pod.id, pull: pull(c) });
         entry.containers.push(ctr.config.id);
       }
     }
@@ -270,11 +354,13 @@ export async function play(engine: Engine, text: string, source: string, o: Play
 
 /** Removes what play created from this file: its pods, their emptyDir volumes, and with force its claims' volumes. */
 export async function down(engine: Engine, text: string, source: string, o: DownOptions = {}): Promise<DownReport> {
-  const plan = await planFile(text, source);
+  const plan = await planFile(text, source, [], { lenient: true });
   const pods = await removePods(engine, plan.pods.map((p) => p.spec.name));
+  const names = plan.secretObjects.map((x) => x.name);
+  const secrets = names.length ? (await engine.secrets.remove(names, { ignore: true })).filter((r) => !r.error).map((r) => r.id) : [];
   const volumes = await removeVolumes(engine, [
     ...await emptyDirVolumes(engine, plan.pods.map((p) => p.spec.name)),
     ...(o.force ? plan.volumes.filter((v) => v.kind === 'claim').map((v) => v.options.name) : []),
   ]);
-  return { pods, volumes };
+  return { pods, volumes, secrets };
 }

@@ -2,6 +2,7 @@
 // ContainerSpecs) and volumes `kube play` creates. A pure function of the
 // already schema-checked documents: every error names the document and the
 // field path, and is raised before anything is created.
+import { posix } from 'node:path';
 import { invalidArgument } from '../common/errors.ts';
 import type { PodSpec } from '../engine/pod/api.ts';
 import type { VolumeCreateOptions } from '../engine/volume/api.ts';
@@ -9,7 +10,7 @@ import type { ContainerSpec, MountSpec, RestartPolicySpec } from '../specgen/con
 import { parsePublish } from '../specgen/flags.ts';
 import { probesToHealthcheck } from './probes.ts';
 import { documentLabel, type KubeDocument, type KubeObject } from './schema.ts';
-import { configMapData, envOf, secretData, volumeFiles, type Refs, type VolumeFile } from './sources.ts';
+import { configMapData, envOf, secretData, volumeFiles, type PodFields, type Refs, type VolumeFile } from './sources.ts';
 import { parseQuantity } from './units.ts';
 
 /** Labels husk puts on what it creates, so `kube down` finds a pod's emptyDir volumes. */
@@ -49,6 +50,12 @@ export interface Plan {
 export interface TranslateOptions {
   /** ConfigMaps from outside the file (--configmap), by name: key → bytes. */
   configMaps?: Record<string, Record<string, Buffer>>;
+  /** Secrets of the secret store the file refers to, by name: key → bytes (a Secret document of the file wins). */
+  secrets?: Record<string, Record<string, Buffer>>;
+  /** Missing ConfigMaps, Secrets and keys are no error (kube down needs only the names). */
+  lenient?: boolean;
+  /** The node's allocatable memory (bytes) and CPUs, for resourceFieldRef of an unset limit (default: none, 0). */
+  node?: { memory: number; cpus: number };
   /** --network: every pod's network (not with hostNetwork). */
   network?: string;
   /** --publish: [[ip:][hostPort]:]containerPort[/proto], overriding the file's port of the same containerPort. */
@@ -128,15 +135,19 @@ function podVolumes(podName: string, spec: KubeObject, path: string, refs: Refs,
   return sources;
 }
 
-function containerSpec(podName: string, c: KubeObject, path: string, pod: KubeObject, sources: Map<string, Source>, refs: Refs, ctx: Ctx, init = false): ContainerSpec {
+function containerSpec(podName: string, c: KubeObject, path: string, pod: KubeObject, sources: Map<string, Source>, refs: Refs, ctx: Ctx, fields: PodFields, init = false): ContainerSpec {
   const mounts: MountSpec[] = ((c.volumeMounts ?? []) as KubeObject[]).map((m, i) => {
     const at = `${path}.volumeMounts[${i}]`;
     const src = sources.get(m.name);
     if (!src) ctx.fail(`${at}.name`, `no volume "${m.name}" in the pod's volumes`);
-    if (m.subPath || m.subPathExpr) ctx.fail(`${at}.subPath`, 'not supported yet');
+    if (m.subPathExpr) ctx.fail(`${at}.subPathExpr`, 'not supported yet (subPath is)');
     if (!String(m.mountPath).startsWith('/')) ctx.fail(`${at}.mountPath`, 'must be absolute');
     const { readOnly, ...source } = src;
-    return { ...source, destination: m.mountPath, options: m.readOnly || readOnly ? ['ro'] : [] };
+    const sub = m.subPath ? String(m.subPath).replace(/\/+$/, '') : '';
+    if (sub && (sub.startsWith('/') || sub.split('/').includes('..'))) ctx.fail(`${at}.subPath`, `"${m.subPath}" must be a relative path without ".."`);
+    // A subPath of a hostPath is a path below it; of a volume, the volume's subpath.
+    const located = !sub ? source : source.type === 'bind' ? { ...source, source: posix.join(source.source!, sub) } : { ...source, subpath: sub };
+    return { ...located, destination: m.mountPath, options: m.readOnly || readOnly ? ['ro'] : [] };
   });
   const limits = c.resources?.limits ?? {};
   const requests = c.resources?.requests ?? {};
@@ -156,7 +167,7 @@ function containerSpec(podName: string, c: KubeObject, path: string, pod: KubeOb
   if (c.lifecycle) ctx.warn(`${path}.lifecycle`, 'not supported yet; ignored');
   const policy = pod.restartPolicy ?? 'Always';
   const healthcheck = init ? undefined : probesToHealthcheck(c, path, policy, ctx);
-  const env = envOf(c, path, refs, ctx);
+  const env = envOf(c, path, refs, ctx, fields);
   return {
     name: `${podName}-${c.name}`,
     image: c.image,
@@ -182,7 +193,8 @@ function containerSpec(podName: string, c: KubeObject, path: string, pod: KubeOb
 }
 
 /** One pod from a pod spec (a Pod's, or a Deployment's template). */
-function plannedPod(name: string, labels: Record<string, string>, spec: KubeObject, path: string, refs: Refs, ctx: Ctx, volumes: PlannedVolume[]): PlannedPod {
+function plannedPod(name: string, labels: Record<string, string>, spec: KubeObject, path: string, refs: Refs, ctx: Ctx, volumes: PlannedVolume[], meta: { namespace?: string; annotations?: Record<string, string> } = {}): PlannedPod {
+  const fields: PodFields = { name, namespace: meta.namespace ?? 'default', labels, annotations: meta.annotations ?? {}, node: refs.node ?? { memory: 0, cpus: 0 } };
   if (!Array.isArray(spec.containers) || !spec.containers.length) ctx.fail(`${path}.containers`, 'at least one container is required');
   if (spec.restartPolicy && !RESTART[spec.restartPolicy]) ctx.fail(`${path}.restartPolicy`, `must be Always, OnFailure or Never`);
   const sources = podVolumes(name, spec, path, refs, ctx, volumes);
@@ -202,7 +214,7 @@ function plannedPod(name: string, labels: Record<string, string>, spec: KubeObje
       declaredPorts.push(p.containerPort);
       if (p.hostPort) publish.push(`${p.hostIP ? `${p.hostIP}:` : ''}${p.hostPort}:${p.containerPort}/${proto}`);
     }
-    return containerSpec(name, c, at, spec, sources, refs, ctx);
+    return containerSpec(name, c, at, spec, sources, refs, ctx, fields);
   });
   const initContainers = ((spec.initContainers ?? []) as KubeObject[]).map((c, i) => {
     const at = `${path}.initContainers[${i}]`;
@@ -210,7 +222,7 @@ function plannedPod(name: string, labels: Record<string, string>, spec: KubeObje
     if (names.has(c.name)) ctx.fail(`${at}.name`, `duplicate container name "${c.name}"`);
     names.add(c.name);
     if (c.ports?.length) ctx.warn(`${at}.ports`, 'ignored for an init container');
-    return containerSpec(name, c, at, spec, sources, refs, ctx, true);
+    return containerSpec(name, c, at, spec, sources, refs, ctx, fields, true);
   });
   return {
     source: ctx.doc,
@@ -259,9 +271,10 @@ export function deploymentPodNames(name: string, replicas: number): string[] {
 }
 
 /** The pod template of a Deployment, DaemonSet or Job (spec.template). */
-function template(obj: KubeObject, ctx: Ctx): { labels: Record<string, string>; spec: KubeObject } {
+function template(obj: KubeObject, ctx: Ctx): { labels: Record<string, string>; spec: KubeObject; meta: { namespace?: string; annotations?: Record<string, string> } } {
   if (!obj.spec?.template?.spec) ctx.fail('spec.template.spec', 'required');
-  return { labels: obj.spec.template.metadata?.labels ?? {}, spec: obj.spec.template.spec };
+  const meta = { namespace: obj.metadata?.namespace, annotations: obj.spec.template.metadata?.annotations };
+  return { labels: obj.spec.template.metadata?.labels ?? {}, spec: obj.spec.template.spec, meta };
 }
 
 /** The pods of one workload document. */
@@ -271,7 +284,7 @@ function workload(d: KubeDocument, refs: Refs, ctx: Ctx, volumes: PlannedVolume[
   if (typeof name !== 'string' || !name) ctx.fail('metadata.name', 'required');
   switch (obj.kind) {
     case 'Pod':
-      return [plannedPod(name, obj.metadata.labels ?? {}, obj.spec ?? {}, 'spec', refs, ctx, volumes)];
+      return [plannedPod(name, obj.metadata.labels ?? {}, obj.spec ?? {}, 'spec', refs, ctx, volumes, obj.metadata)];
     case 'Deployment': {
       const replicas = obj.spec?.replicas ?? 1;
       const t = template(obj, ctx);
@@ -281,12 +294,12 @@ function workload(d: KubeDocument, refs: Refs, ctx: Ctx, volumes: PlannedVolume[
           if (j >= 0) ctx.fail(`spec.template.spec.containers[${i}].ports[${j}].hostPort`, `host port ${c.ports[j].hostPort} cannot be published by ${replicas} replicas`);
         }
       }
-      return deploymentPodNames(name, replicas).map((podName) => plannedPod(podName, t.labels, t.spec, 'spec.template.spec', refs, ctx, volumes));
+      return deploymentPodNames(name, replicas).map((podName) => plannedPod(podName, t.labels, t.spec, 'spec.template.spec', refs, ctx, volumes, t.meta));
     }
     case 'DaemonSet': {
       // One node, so one pod (Podman's name).
       const t = template(obj, ctx);
-      return [plannedPod(`${name}-pod`, t.labels, t.spec, 'spec.template.spec', refs, ctx, volumes)];
+      return [plannedPod(`${name}-pod`, t.labels, t.spec, 'spec.template.spec', refs, ctx, volumes, t.meta)];
     }
     case 'Job': {
       // The pod runs to completion: Never or OnFailure (Kubernetes refuses Always), with backoffLimit retries (default 6).
@@ -294,7 +307,7 @@ function workload(d: KubeDocument, refs: Refs, ctx: Ctx, volumes: PlannedVolume[
       const policy = t.spec.restartPolicy;
       if (policy !== 'Never' && policy !== 'OnFailure') ctx.fail('spec.template.spec.restartPolicy', 'a Job\'s pods must have restartPolicy Never or OnFailure');
       if ((obj.spec.completions ?? 1) > 1 || (obj.spec.parallelism ?? 1) > 1) ctx.warn('spec.completions', 'one pod runs once: completions and parallelism above 1 are not supported');
-      const pod = plannedPod(`${name}-pod`, t.labels, t.spec, 'spec.template.spec', refs, ctx, volumes);
+      const pod = plannedPod(`${name}-pod`, t.labels, t.spec, 'spec.template.spec', refs, ctx, volumes, t.meta);
       const retries = obj.spec.backoffLimit ?? 6;
       if (policy === 'OnFailure') for (const c of pod.containers) c.restartPolicy = { name: 'on-failure', ...(retries > 0 ? { maximumRetryCount: retries } : {}) };
       return [pod];
@@ -331,7 +344,7 @@ function applyPublish(flags: string[], pods: PlannedPod[]): void {
 /** The plan for every document (already schema-checked), or the first error. */
 export function translate(docs: KubeDocument[], o: TranslateOptions = {}): Plan {
   const warnings: string[] = [];
-  const refs: Refs = { configMaps: { ...o.configMaps }, secrets: {} };
+  const refs: Refs = { configMaps: { ...o.configMaps }, secrets: { ...o.secrets }, lenient: o.lenient, node: o.node };
   const volumes: PlannedVolume[] = [];
   const pods: PlannedPod[] = [];
   for (const d of docs) {

@@ -40,6 +40,26 @@ export interface MountSpec {
   chown?: boolean;
   /** A volume created for this container alone (no source): removed with it by rm -v and autoRemove. */
   anonymous?: boolean;
+  /** volume only: mount this relative path inside the volume instead of its root (created as a directory when missing, as Kubernetes' subPath). */
+  subpath?: string;
+}
+
+/**
+ * A husk secret given to the container (--secret, kube, compose): its bytes
+ * are copied into the container's own directory at create, so later changes
+ * to the secret do not reach it (as in Podman).
+ */
+export interface SecretSpec {
+  /** Name or ID of the secret (required). */
+  source: string;
+  /** mount (default): a read-only file; env: an environment variable. */
+  type?: 'mount' | 'env';
+  /** mount: an absolute path, or a path under /run/secrets (default /run/secrets/SOURCE); env: the variable (default SOURCE). */
+  target?: string;
+  /** mount only: the file's owner (default 0:0) and mode (default 0444). */
+  uid?: number;
+  gid?: number;
+  mode?: number;
 }
 
 /** Mount every volume of another container (--volumes-from). */
@@ -278,6 +298,8 @@ export interface ContainerSpec extends ResourceLimits {
   /** User mounts; destinations must be unique. Named volumes that do not exist are created at create. */
   mounts?: MountSpec[];
   volumesFrom?: VolumesFromSpec[];
+  /** Secrets from the secret store, as files or environment variables. */
+  secrets?: SecretSpec[];
 
   // Namespaces.
   /** private (default), host, or container:NAME (join a running container's). */

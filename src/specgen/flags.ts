@@ -56,6 +56,7 @@ export function parseMountFlag(spec: string): MountSpec {
   const source = kv.get('source') ?? kv.get('src');
   const options: string[] = [];
   let chown = false;
+  let subpath: string | undefined;
   for (const [k, v] of kv) {
     switch (k) {
       case 'type': case 'target': case 'dst': case 'destination': case 'source': case 'src': case 'relabel': case 'z': case 'Z': break;
@@ -66,6 +67,7 @@ export function parseMountFlag(spec: string): MountSpec {
       case 'tmpfs-size': options.push(`size=${v}`); break;
       case 'tmpfs-mode': if (!/^[0-7]{3,4}$/.test(v)) throw invalidArgument(`invalid tmpfs-mode "${v}"`); options.push(`mode=${v}`); break;
       case 'nosuid': case 'nodev': case 'noexec': options.push(k); break;
+      case 'subpath': subpath = v; break;
       default: throw invalidArgument(`invalid --mount "${spec}": unknown option "${k}"`);
     }
   }
@@ -74,6 +76,7 @@ export function parseMountFlag(spec: string): MountSpec {
   const m: MountSpec = { type: type as MountSpec['type'], destination: checkDest(target, spec), options };
   if (source) m.source = source;
   if (chown) m.chown = true;
+  if (subpath !== undefined) m.subpath = subpath;
   if (type === 'volume' && !source) m.anonymous = true;
   return m;
 }

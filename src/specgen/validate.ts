@@ -11,6 +11,7 @@ import { invalidArgument } from '../common/errors.ts';
 import { effectiveCaps } from '../runtime/spec/security.ts';
 import type { ContainerSpec, HealthcheckSpec, IdMapping, MountSpec, PortSpec, RestartPolicySpec } from './container.ts';
 import { parseSignal } from './signals.ts';
+import { secretTarget, validateSecrets } from './secrets.ts';
 
 export const PROPAGATION = ['shared', 'slave', 'private', 'rshared', 'rslave', 'rprivate'];
 /** Options a bind or volume mount passes to the mount as they are. */
@@ -61,6 +62,11 @@ export function validateSpec(i: ContainerSpec): void {
   for (const k of Object.keys(i.sysctls ?? {})) validateSysctl(k, i.network === 'host');
   validateUserns(i);
   validateMounts(i.mounts ?? []);
+  if (i.secrets?.length) {
+    validateSecrets(i.secrets);
+    const taken = new Set((i.mounts ?? []).map((m) => m.destination.replace(/\/+$/, '')));
+    for (const sec of i.secrets) if (sec.type !== 'env' && taken.has(secretTarget(sec))) throw invalidArgument(`secret ${sec.source}: ${secretTarget(sec)}: duplicate mount destination`);
+  }
   for (const v of i.volumesFrom ?? []) {
     if (!v.container || (v.mode !== undefined && v.mode !== 'ro' && v.mode !== 'rw')) throw invalidArgument(`invalid volumes-from "${v.container}:${v.mode}": mode must be ro or rw`);
   }
@@ -153,6 +159,10 @@ function validateMounts(mounts: MountSpec[]): void {
     if (m.type === 'tmpfs' && m.source) throw invalidArgument(`invalid ${what}: tmpfs takes no source`);
     if (m.type === 'volume' && !m.source && !m.anonymous) throw invalidArgument(`invalid ${what}: a named volume needs a source (or anonymous: true)`);
     if (!Array.isArray(m.options)) throw invalidArgument(`invalid ${what}: options must be a list`);
+    if (m.subpath !== undefined) {
+      if (m.type !== 'volume') throw invalidArgument(`invalid ${what}: subpath is only for volume mounts`);
+      if (!m.subpath || isAbsolute(m.subpath) || m.subpath.split('/').includes('..')) throw invalidArgument(`invalid ${what}: subpath "${m.subpath}" must be a relative path without ".."`);
+    }
     for (const o of m.options) {
       const ok = m.type === 'tmpfs' ? TMPFS_OPTION.test(o) : m.type === 'image' ? o === 'ro' || o === 'rw' : PASSTHROUGH.includes(o);
       if (!ok) throw invalidArgument(`invalid option "${o}" for the ${what}`);

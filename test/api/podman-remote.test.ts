@@ -95,3 +95,28 @@ test('podman --remote: errors come back as podman\'s', async () => {
   assert.notEqual(s.code, 0);
   assert.match(s.stderr, /nosuch/);
 });
+
+test('podman --remote: secret create/ls/inspect/rm and run --secret (file and env)', async () => {
+  // podman wants a FIFO on stdin for `-`; node's pipes are socket pairs, so the data comes from a file.
+  const data = join(h.store.dir, 'psec-data');
+  writeFileSync(data, 'remote-secret');
+  const c = await podman(['secret', 'create', '--label', 'k=v', 'psec', data]);
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(c.stdout.trim(), /^[0-9a-f]{25}$/);
+  const ls = await podman(['secret', 'ls', '--format', '{{.ID}} {{.Name}} {{.Driver}}']);
+  assert.equal(ls.stdout.trim(), `${c.stdout.trim()} psec file`);
+  const [info] = JSON.parse((await podman(['secret', 'inspect', 'psec'])).stdout);
+  assert.deepEqual(info.Spec.Labels, { k: 'v' });
+  const run = await podman(['run', '--rm', '--secret', 'psec', '--secret', 'psec,type=env,target=PS', 'busybox', 'sh', '-c', 'cat /run/secrets/psec; echo " $PS"']);
+  assert.equal(run.stdout, 'remote-secret remote-secret\n', run.stderr);
+  const dup = await podman(['secret', 'create', 'psec', data]);
+  assert.equal(dup.code, 125);
+  assert.match(dup.stderr, /psec: secret name in use/);
+  const bogus = await podman(['secret', 'inspect', 'bogus']);
+  assert.equal(bogus.code, 125);
+  assert.match(bogus.stderr, /no such secret "bogus"/);
+  const rm = await podman(['secret', 'rm', 'psec']);
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.equal(rm.stdout.trim(), c.stdout.trim());
+  assert.equal((await podman(['secret', 'rm', 'psec'])).code, 125);
+});

@@ -65,3 +65,22 @@ test('an unreachable service is a clear engine error', async () => {
   assert.equal(r.code, 125);
   assert.match(r.stderr, /unable to connect to husk at unix:\/\/.*nothing\.sock/);
 });
+
+test('secrets over the remote engine: create, ls, inspect, run --secret, rm, as locally', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const f = join(store.dir, 'remote-secret');
+  writeFileSync(f, 'remote-data');
+  const c = await remote(['secret', 'create', '--label', 'k=v', 'rsec', f]);
+  assert.equal(c.code, 0, c.stderr);
+  for (const args of [['secret', 'ls', '--format', '{{.ID}} {{.Name}} {{.Driver}}'], ['secret', 'inspect', '--showsecret', 'rsec'], ['secret', 'exists', 'rsec'], ['secret', 'inspect', 'nosuch'], ['secret', 'rm', 'nosuch']]) {
+    const [r, l] = await Promise.all([remote(args), local(args)]);
+    assert.equal(r.code, l.code, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, l.stdout, args.join(' '));
+    assert.equal(r.stderr, l.stderr, args.join(' '));
+  }
+  const run = await remote(['run', '--rm', '--secret', 'rsec', '--secret', 'rsec,type=env,target=RS', 'busybox', 'sh', '-c', 'cat /run/secrets/rsec; echo " $RS"']);
+  assert.equal(run.stdout, 'remote-data remote-data\n', run.stderr);
+  const rm = await remote(['secret', 'rm', 'rsec']);
+  assert.equal(rm.stdout.trim(), c.stdout.trim());
+  assert.equal((await local(['secret', 'exists', 'rsec'])).code, 1);
+});

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO } from '../helpers.ts';
 
-const SUITES = ['api-containers', 'api-exec', 'api-pods', 'api-volumes', 'api-networks', 'api-images', 'api-system'];
+const SUITES = ['api-containers', 'api-exec', 'api-pods', 'api-volumes', 'api-networks', 'api-images', 'api-system', 'api-secrets'];
 
 for (const suite of SUITES) {
   test(`${suite} over the remote client`, () => {

@@ -123,3 +123,16 @@ test('volume options: a tmpfs volume, export and import', () => {
   assert.equal(s.husk(['volume', 'create', '--opt', 'color=red', 'bad']).code, 125);
   assert.equal(s.husk(['volume', 'create', 'im']).code, 125);
 });
+
+test('--mount type=volume,subpath=: a directory of the volume (made when missing), refused outside it', () => {
+  s.ok(['volume', 'create', 'subvol']);
+  s.ok(['run', '--rm', '--mount', 'type=volume,source=subvol,target=/d,subpath=a/b', 'busybox', 'sh', '-c', 'echo in-sub > /d/f']);
+  assert.equal(s.ok(['run', '--rm', '-v', 'subvol:/v', 'busybox', 'cat', '/v/a/b/f']), 'in-sub');
+  // A symlink inside the volume cannot lead the subpath out of it.
+  s.ok(['run', '--rm', '-v', 'subvol:/v', 'busybox', 'ln', '-s', '/etc', '/v/esc']);
+  assert.equal(s.ok(['run', '--rm', '--mount', 'type=volume,source=subvol,target=/d,subpath=esc', 'busybox', 'ls', '/d']), '');
+  const bad = s.husk(['run', '--rm', '--mount', 'type=volume,source=subvol,target=/d,subpath=../x', 'busybox', 'true']);
+  assert.equal(bad.code, 125);
+  assert.match(bad.stderr, /subpath "\.\.\/x" must be a relative path without "\.\."/);
+  s.ok(['volume', 'rm', 'subvol']);
+});

@@ -227,9 +227,9 @@ test('bad Secret and Job documents: one error naming the document and field, not
   };
   rejects('b64.yaml', 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {k: "not base64!"}\n', /document 2 \(Secret s\): data\.k: must match format "byte"/);
   rejects('ref.yaml', `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: ${B}, env: [{name: X, valueFrom: {secretKeyRef: {name: nope, key: k}}}]}]\n`,
-    /document 2 \(Pod p\): spec\.containers\[0\]\.env\[0\]\.valueFrom\.secretKeyRef: no Secret "nope" in the file/);
+    /document 2 \(Pod p\): spec\.containers\[0\]\.env\[0\]\.valueFrom\.secretKeyRef: no secret with name or id "nope": no such secret/);
   rejects('vol.yaml', `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: ${B}}]\n  volumes: [{name: v, secret: {secretName: nope}}]\n`,
-    /document 2 \(Pod p\): spec\.volumes\[0\]\.secret\.secretName: no Secret "nope" in the file/);
+    /document 2 \(Pod p\): spec\.volumes\[0\]\.secret\.secretName: no secret with name or id "nope": no such secret/);
   rejects('item.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: v}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: ${B}}]\n  volumes: [{name: v, configMap: {name: c, items: [{key: k, path: ../x}]}}]\n`,
     /document 3 \(Pod p\): spec\.volumes\[0\]\.configMap\.items\[0\]\.path: "\.\.\/x" must be a relative path/);
   rejects('job.yaml', `apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: ${B}}]\n`,

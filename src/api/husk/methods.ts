@@ -3,7 +3,7 @@
 // `satisfies` clauses make tsc fail when a domain gains, loses or renames a
 // method, so the server and the remote client cannot drift from the
 // interfaces; nothing outside this table is reachable over the wire.
-import type { ContainersAPI, Engine, ExecAPI, ImagesAPI, NetworksAPI, PodsAPI, SystemAPI, VolumesAPI } from '../../engine/api.ts';
+import type { ContainersAPI, Engine, ExecAPI, ImagesAPI, NetworksAPI, PodsAPI, SecretsAPI, SystemAPI, VolumesAPI } from '../../engine/api.ts';
 
 export type Kind = 'call' | 'iter';
 type Table<T> = { [K in keyof T]-?: T[K] extends (...a: never[]) => AsyncIterable<unknown> ? 'iter' : 'call' };
@@ -48,9 +48,11 @@ const system = {
   info: 'call', storePaths: 'call', version: 'call', events: 'iter', unshare: 'call', migrate: 'call', autoUpdate: 'call', df: 'call', prune: 'call', reset: 'call', check: 'call', renumber: 'call',
 } as const satisfies Table<SystemAPI>;
 
+const secrets = { create: 'call', list: 'call', inspect: 'call', exists: 'call', remove: 'call' } as const satisfies Table<SecretsAPI>;
+
 export type Domain = Exclude<keyof Engine, 'close'>;
 
-export const METHODS: { [D in Domain]: Record<string, Kind> } = { containers, exec, pods, images, volumes, networks, system };
+export const METHODS: { [D in Domain]: Record<string, Kind> } = { containers, exec, pods, images, volumes, networks, system, secrets };
 
 /** The method's kind, or undefined when DOMAIN.METHOD is not part of the Engine interface. */
 export function methodKind(domain: string, method: string): Kind | undefined {

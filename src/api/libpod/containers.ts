@@ -47,7 +47,7 @@ const SPECGEN_SHAPE: Record<string, Kind> = {
   work_dir: 'string', user: 'string', hostname: 'string', terminal: 'bool', stdin: 'bool', remove: 'bool', portmappings: 'objects',
   mounts: 'objects', volumes: 'objects', netns: 'object', networks: 'objectMap', restart_policy: 'string', restart_tries: 'number',
   stop_timeout: 'number', cap_add: 'strings', cap_drop: 'strings', dns_server: 'strings', dns_search: 'strings',
-  privileged: 'bool', read_only_filesystem: 'bool', publish_image_ports: 'bool',
+  privileged: 'bool', read_only_filesystem: 'bool', publish_image_ports: 'bool', secrets: 'objects', secret_env: 'stringMap',
 };
 
 export function specFromLibpod(s: Json): ContainerSpec {
@@ -85,6 +85,15 @@ export function specFromLibpod(s: Json): ContainerSpec {
     capAdd: strs(s.cap_add), capDrop: strs(s.cap_drop), privileged: !!s.privileged || undefined, readOnly: !!s.read_only_filesystem || undefined,
     dns: strs(s.dns_server), dnsSearch: strs(s.dns_search),
   };
+  // --secret: mount ones as {Source, Target, UID, GID, Mode}, env ones as secret_env {VARIABLE: secret}.
+  const secrets = [
+    ...((Array.isArray(s.secrets) ? s.secrets : []) as Json[]).map((x) => ({
+      source: String(x.Source ?? ''), ...(x.Target ? { target: String(x.Target) } : {}),
+      ...(x.UID ? { uid: Number(x.UID) } : {}), ...(x.GID ? { gid: Number(x.GID) } : {}), ...(x.Mode !== undefined && x.Mode !== 0o444 ? { mode: Number(x.Mode) } : {}),
+    })),
+    ...Object.entries(strMap(s.secret_env) ?? {}).map(([target, source]) => ({ source, type: 'env' as const, target })),
+  ];
+  if (secrets.length) spec.secrets = secrets;
   for (const k of Object.keys(spec) as (keyof ContainerSpec)[]) if (spec[k] === undefined) delete spec[k];
   return spec;
 }

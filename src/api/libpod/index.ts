@@ -10,6 +10,7 @@ import { clientGone, errorBody, qBool, qFilters, qInt, qTime, readJson, sendJson
 import { eventToDocker } from '../compat/system.ts';
 import { compatRoutes } from '../compat/index.ts';
 import { libpodContainerRoutes } from './containers.ts';
+import { libpodSecretRoutes } from './secrets.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = Record<string, any>;
@@ -182,4 +183,5 @@ export const libpodRoutes: Route[] = [
   { method: 'POST', path: '/libpod/pods/:name/pause', handler: podVerb('pause') },
   { method: 'POST', path: '/libpod/pods/:name/unpause', handler: podVerb('unpause') },
   { method: 'DELETE', path: '/libpod/pods/:name', handler: podRemove },
+  ...libpodSecretRoutes,
 ];

@@ -1,7 +1,7 @@
 // The remote engine: every domain of the Engine interface, each method a
 // remote call of the same name (methods.ts is the allow-list both ends
 // share), so callers cannot tell it from the local engine but for latency.
-import type { ContainersAPI, Engine, ExecAPI, ImagesAPI, NetworksAPI, PodsAPI, SystemAPI, VolumesAPI } from '../../engine/api.ts';
+import type { ContainersAPI, Engine, ExecAPI, ImagesAPI, NetworksAPI, PodsAPI, SecretsAPI, SystemAPI, VolumesAPI } from '../../engine/api.ts';
 import { METHODS, type Domain } from '../husk/methods.ts';
 import { remoteCall, remoteIter } from './call.ts';
 import { Transport } from './transport.ts';
@@ -15,6 +15,7 @@ export class RemoteEngine implements Engine {
   readonly volumes: VolumesAPI;
   readonly networks: NetworksAPI;
   readonly system: SystemAPI;
+  readonly secrets: SecretsAPI;
 
   /** `url`: unix://PATH, tcp://HOST:PORT or ssh://[USER@]HOST[:PORT]/PATH. */
   constructor(url: string) {
@@ -26,6 +27,7 @@ export class RemoteEngine implements Engine {
     this.volumes = this.#domain('volumes');
     this.networks = this.#domain('networks');
     this.system = this.#domain('system');
+    this.secrets = this.#domain('secrets');
   }
 
   #domain<T>(domain: Domain): T {

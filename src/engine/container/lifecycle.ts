@@ -101,6 +101,10 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   const idmap = resolveIdMap(e, intent, img);
   // Checked now for an early error; the device's numbers are read at each start.
   for (const d of intent.devices ?? []) resolveDevice(d);
+  // Secrets are read before anything is created: a missing one fails the create cleanly.
+  const loaded = intent.secrets?.length ? await (await import('./secrets.ts')).loadSecrets(e, intent.secrets) : undefined;
+  // A secret given by ID is kept by its name (the default target and inspect use it).
+  if (loaded) intent.secrets = intent.secrets!.map((x, i) => ({ ...x, source: loaded.names[i] }));
   const { mounts, volumes } = resolveMounts(e, intent, img);
   const config: ContainerConfig = {
     id, name, intent, specVersion: SPEC_VERSION, imageId: img.id, imageName: img.names[0] ?? intent.image, args,
@@ -112,6 +116,7 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   if (idmap) chownUpper(rootfsPaths(e.containerDir(id)).upper, idmap);
   mkdirSync(e.bundleDir(id), { recursive: true });
   try {
+    if (loaded) (await import('./secrets.ts')).writeSecrets(e, id, intent.secrets!, loaded.data, idmap);
     // A generated name another process took meanwhile (they are drawn from
     // ~24000 pairs, so 20 concurrent creates can collide): draw again.
     for (let tries = 0; ; tries++) {
@@ -201,6 +206,7 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     const extraOpts = [
       ...(systemdMode(c.config.intent, c.config.args) ? systemdModeOpts(id, mounts, containerCgroupPath(id, e.rootlessCgroups())) : []),
       ...systemdProtocolOpts(c, bundle, sdnotifySocket, byPolicy ? {} : process.env),
+      ...(c.config.intent.secrets?.length ? (await import('./secrets.ts')).secretSpecOpts(e, c) : []),
     ];
     const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared, rootless: e.rootlessCgroups(), extraOpts });
     exposeMountSources(e, c.config, spec);

@@ -78,7 +78,11 @@ export function ociMounts(e: EngineContext, c: Container, rootfs: string, user: 
               if (['noexec', 'nodev', 'nosuid'].includes(o) && !extra.includes(o) && !extra.includes(o.slice(2))) extra.push(o);
             }
           }
-          if (v.NeedsCopyUp) {
+          // A subpath is its own directory in the volume (made when missing, as Kubernetes does); no copy-up into it.
+          if (m.subpath) {
+            source = secureJoin(v.Mountpoint, m.subpath);
+            if (!existsSync(source)) mkdirSync(source, { recursive: true });
+          } else if (v.NeedsCopyUp) {
             const from = secureJoin(rootfs, m.destination);
             if (existsSync(from) && statSync(from).isDirectory()) copyUp(from, source);
             markCopiedUp(e, v.Name);

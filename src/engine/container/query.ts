@@ -11,6 +11,7 @@ import type { ResolvedHealthcheck } from '../../specgen/health.ts';
 import { healthcheckOf } from './health-timer.ts';
 import { DEFAULT_CAPS } from '../../runtime/spec/security.ts';
 import { formatUlimit } from '../../specgen/flags.ts';
+import { secretIdOf } from '../secret/store.ts';
 
 export function listContainers(e: EngineContext): Container[] {
   return e.db.list().map((c) => syncState(e, c));
@@ -121,6 +122,10 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       HealthcheckOnFailureAction: hc?.onFailure ?? 'none',
       SdNotifyMode: cfg.intent.sdNotifyMode ?? 'container',
       SdNotifySocket: cfg.intent.sdNotifySocket ?? '',
+      // Podman lists the mounted secrets (name, the store's ID, owner, mode); omitted when there are none.
+      ...(cfg.intent.secrets?.some((x) => x.type !== 'env') ? {
+        Secrets: cfg.intent.secrets.filter((x) => x.type !== 'env').map((x) => ({ Name: x.source, ID: secretIdOf(e, x.source), UID: x.uid ?? 0, GID: x.gid ?? 0, Mode: x.mode ?? 0o444 })),
+      } : {}),
     },
     HostConfig: {
       NetworkMode: (cfg.intent.network ?? 'none').replace(/^slirp4netns:.*/, 'slirp4netns'),

@@ -8,7 +8,7 @@ export interface HuskEvent {
   Image?: string;
   Name?: string;
   Status: string;
-  Type: 'container' | 'image' | 'pod' | 'volume' | 'network' | 'system';
+  Type: 'container' | 'image' | 'pod' | 'volume' | 'network' | 'system' | 'secret';
   /** RFC 3339 with nanoseconds. */
   Time: string;
   /** Unix time in nanoseconds. */
