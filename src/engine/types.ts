@@ -125,8 +125,10 @@ export interface ContainerState {
   slirpPid?: number;
   /** Containers with a health check: its results (kept after the container stops; reset to starting at each start). */
   health?: HealthState;
-  /** The timer process running `healthcheck run` on schedule while the container runs (healthtimer.ts). */
+  /** The timer process running `healthcheck run` on schedule while the container runs (health-timer.ts). */
   healthTimerPid?: number;
+  /** Where systemd is PID 1 instead: the transient timer + service pair's name (health-systemd.ts). */
+  healthTimerUnit?: string;
 }
 
 export function initialState(): ContainerState {

@@ -4,13 +4,18 @@
 // runs `husk healthcheck run ID` (a short-lived Node process) while the
 // container's conmon lives. Its pid is kept in the container's state;
 // cleanup (exit, stop, rm) kills its process group, and the loop also ends
-// by itself once conmon is gone. With systemd as PID 1, Podman uses a
-// transient systemd timer instead (docs/healthchecks.md).
+// by itself once conmon is gone. Where systemd is PID 1, the schedule is a
+// transient systemd timer instead, as Podman's (health-systemd.ts,
+// docs/healthchecks.md).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolveHealthcheck, type ResolvedHealthcheck } from '../../specgen/health.ts';
 import type { EngineContext } from '../context.ts';
-import type { Container } from '../types.ts';
+import type { Container, ContainerState } from '../types.ts';
+import { startSystemdTimer, stopSystemdTimer, systemdTimersAvailable } from './health-systemd.ts';
+
+/** Where a container's running timer is kept in its state: a systemd unit's name or the timer process's pid. */
+export type HealthTimer = Pick<ContainerState, 'healthTimerPid' | 'healthTimerUnit'>;
 
 /** argv[0] of the loop ($0 of sh -c): how a timer is recognised before it is killed. */
 const NAME = 'husk-healthcheck';
@@ -33,29 +38,38 @@ export function inStartup(c: Container): boolean {
 }
 
 /**
- * Spawns the timer of a container that just started, at the startup
- * check's interval while it has to pass, else the check's; returns its pid
- * (none: no check, or no schedule).
+ * Starts the timer of a container that just started, at the startup
+ * check's interval while it has to pass, else the check's: a systemd timer
+ * where systemd can take it, else a timer process. Returns what to keep in
+ * the state (none: no check, or no schedule).
  */
-export function startHealthTimer(e: EngineContext, c: Container): number | undefined {
+export function startHealthTimer(e: EngineContext, c: Container): HealthTimer | undefined {
   const hc = healthcheckOf(c);
   if (!hc || !c.state.conmonPid) return undefined;
   const interval = inStartup(c) ? hc.startup!.interval : hc.interval;
   if (interval < 0) return undefined;
+  const run = e.huskCommand(['healthcheck', 'run', c.config.id]);
+  if (systemdTimersAvailable()) {
+    const unit = startSystemdTimer(c.config.id, interval, run);
+    if (unit) return { healthTimerUnit: unit };
+  }
   const seconds = String(Number((interval / 1e9).toFixed(3)) || 0.001);
-  const argv = ['-c', LOOP, NAME, seconds, String(c.state.conmonPid), ...e.huskCommand(['healthcheck', 'run', c.config.id])];
+  const argv = ['-c', LOOP, NAME, seconds, String(c.state.conmonPid), ...run];
   const child = spawn('/bin/sh', argv, { detached: true, stdio: 'ignore' });
   child.on('error', () => {}); // no /bin/sh: the container runs unchecked, as with no schedule
   child.unref();
-  return child.pid;
+  return child.pid ? { healthTimerPid: child.pid } : undefined;
 }
 
 /**
- * Kills a container's timer (its process group: the loop and its sleep).
- * Called from a `healthcheck run` the timer started (an on-failure stop or
- * restart), only the loop is killed, not the caller itself.
+ * Stops a container's timer: its systemd units, or the timer process's
+ * group (the loop and its sleep). Called from a `healthcheck run` the timer
+ * started (an on-failure stop or restart), only the timer is stopped, not
+ * the caller itself.
  */
-export function stopHealthTimer(id: string, pid: number | undefined): void {
+export function stopHealthTimer(id: string, t: HealthTimer): void {
+  if (t.healthTimerUnit) stopSystemdTimer(t.healthTimerUnit);
+  const pid = t.healthTimerPid;
   if (!pid || !isTimerOf(pid, id)) return;
   try {
     process.kill(ownProcessGroup() === pid ? pid : -pid, 'SIGTERM');

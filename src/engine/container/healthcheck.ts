@@ -1,5 +1,5 @@
 // One run of a container's health check (`healthcheck run`, which the
-// container's timer process calls on schedule; see health-timer.ts): the
+// container's timer calls on schedule; see health-timer.ts): the
 // test runs as an exec session, killed once the check's timeout passes;
 // the result is folded into the container's health state as Podman does
 // (libpod/healthcheck.go): a success makes it healthy and resets the
@@ -90,10 +90,15 @@ async function runStartup(e: EngineContext, c: Container, hc: ResolvedHealthchec
     s.health = h;
   });
   if (passed) {
-    // The regular check takes over, on its own schedule.
-    stopHealthTimer(id, s.healthTimerPid);
+    // The regular check takes over, on its own schedule (started first: the old
+    // systemd timer may be this run's, which then ends once it is stopped).
     const timer = startHealthTimer(e, { config: c.config, state: s });
-    e.db.updateState(id, (s) => { if (timer) s.healthTimerPid = timer; else delete s.healthTimerPid; });
+    stopHealthTimer(id, s);
+    e.db.updateState(id, (s) => {
+      delete s.healthTimerPid;
+      delete s.healthTimerUnit;
+      Object.assign(s, timer);
+    });
   }
   if (restartNow) {
     try {

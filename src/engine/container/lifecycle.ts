@@ -357,7 +357,7 @@ export async function startLocked(e: EngineContext, id: string, hooks: StartHook
     });
     e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'start', Type: 'container' });
     const timer = hc && startHealthTimer(e, { config: c.config, state: s });
-    if (timer) s = e.db.updateState(id, (s) => { s.healthTimerPid = timer; });
+    if (timer) s = e.db.updateState(id, (s) => { Object.assign(s, timer); });
     notifyStarted({ config: c.config, state: s });
     return { config: c.config, state: s };
   }
@@ -407,7 +407,7 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
   const ex = e.readExit(id);
   const rebooted = !!c.state.bootId && c.state.bootId !== currentBootId();
   if (live && !ex && !rebooted && processAlive(c.state.pid)) return false; // still running: nothing to clean
-  stopHealthTimer(id, c.state.healthTimerPid);
+  stopHealthTimer(id, c.state);
   dropExecSessions(e, id);
   const removing = opts.removing || (c.config.intent.autoRemove && !opts.keep);
   // The runtime's delete (cgroups, state dir) and the unmount are independent;
@@ -431,6 +431,7 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
     s.pid = 0;
     s.mounted = false;
     delete s.healthTimerPid;
+    delete s.healthTimerUnit;
     delete s.stopping;
   });
   if (wasLive) e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'died', Type: 'container', ContainerExitCode: ex?.code });

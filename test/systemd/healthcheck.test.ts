@@ -1,0 +1,99 @@
+// Health checks where systemd is PID 1: husk inside the Debian fixture's
+// systemd (a --privileged --systemd=always container, set up as in
+// under-systemd.test.ts) hands a container's check to a transient systemd
+// timer + service pair, as Podman does, instead of its own timer process;
+// the units go away with the container.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIXTURES, REPO, Store, until } from '../helpers.ts';
+import { importDebian } from './debian.ts';
+
+const s = new Store();
+const inner = join(s.dir, 'inner');
+const G = `--root ${inner}/root --runroot ${inner}/run`;
+
+/** The directories and host binaries husk needs inside, at the same paths. */
+function binds(): string[] {
+  const dirs = new Set([REPO, realpathSync(join(REPO, 'node_modules')), realpathSync(FIXTURES), inner]);
+  const files = ['/usr/bin/conmon', '/usr/bin/runc'];
+  const glib = realpathSync('/usr/lib/x86_64-linux-gnu/libglib-2.0.so.0');
+  return [...[...dirs].map((d) => `${d}:${d}`), ...files.map((f) => `${f}:${f}:ro`), `${glib}:/usr/lib/x86_64-linux-gnu/libglib-2.0.so.0:ro`];
+}
+
+/** A shell command inside the systemd container; returns stdout (trimmed), throws on failure. */
+function sh(script: string): string {
+  const r = s.husk(['exec', 'sysd', 'sh', '-c', script], { timeout: 120_000 });
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${script}\n${r.stdout}${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** The container's health-check units (loaded, whatever their state): "NAME.service", "NAME.timer". */
+function units(id: string): string[] {
+  return sh(`systemctl list-units --all --no-legend --plain '${id}*' | cut -d' ' -f1`).split('\n').filter(Boolean).sort();
+}
+
+/** Processes inside whose argv names husk's own timer loop (the [c] keeps grep itself out). */
+function timerProcesses(): string {
+  return sh("grep -l 'husk-health[c]heck' /proc/[0-9]*/cmdline 2>/dev/null || true");
+}
+
+const health = (name: string) => sh(`husk ${G} inspect --format '{{.State.Health.Status}}' ${name}`);
+
+before(async () => {
+  importDebian(s);
+  mkdirSync(inner, { recursive: true });
+  s.ok(['run', '-d', '--name', 'sysd', '--privileged', '--systemd=always', ...binds().flatMap((b) => ['-v', b]), 'debian', '/sbin/init']);
+  await until(() => ['running', 'degraded'].includes(s.husk(['exec', 'sysd', 'systemctl', 'is-system-running', '--wait'], { timeout: 60_000 }).stdout.trim()), 90_000, 500);
+  sh(`ln -sf ${join(REPO, 'bin/husk')} /usr/local/bin/husk && husk ${G} import ${join(FIXTURES, 'busybox-rootfs.tar')} busybox >/dev/null`);
+});
+after(async () => {
+  s.husk(['exec', 'sysd', 'sh', '-c', `husk ${G} rm -af -t0`], { timeout: 60_000 });
+  s.husk(['rm', '-f', '-t', '0', 'sysd'], { timeout: 120_000 });
+  await s.destroyWhenIdle();
+});
+
+test('under systemd a check runs from a transient timer: healthy, then unhealthy with the event, and rm -f removes the units', async () => {
+  const id = sh(`husk ${G} run -d --name hc --network none --health-cmd 'test ! -e /tmp/bad' --health-interval 1s --health-retries 2 busybox sleep 1000`);
+  const [service, timer] = units(id);
+  assert.match(timer, new RegExp(`^${id}-[0-9a-f]{16}\\.timer$`), `units: ${units(id).join(', ')}`);
+  assert.equal(service, timer.replace(/\.timer$/, '.service'));
+  assert.equal(sh(`systemctl is-active ${timer}`), 'active');
+  assert.match(sh(`systemctl list-timers --all --no-legend ${timer}`), new RegExp(`${timer}\\s+${service}`));
+  assert.equal(sh(`systemctl show -p TimersMonotonic --value ${timer}`).match(/OnUnitInactiveUSec/)?.[0], 'OnUnitInactiveUSec');
+  assert.match(sh(`systemctl show -p ExecStart --value ${service}`), new RegExp(`--root ${inner}/root .*healthcheck run ${id} `));
+  assert.equal(timerProcesses(), '', 'no timer process of husk\'s own');
+
+  await until(() => health('hc') === 'healthy', 60_000, 500);
+  sh(`husk ${G} exec hc touch /tmp/bad`);
+  await until(() => health('hc') === 'unhealthy', 60_000, 500);
+  const events = sh(`husk ${G} events --stream=false --filter event=health_status --filter container=hc --format '{{.HealthStatus}}'`).split('\n');
+  assert.deepEqual(events, ['healthy', 'unhealthy']);
+  // Failed runs (exit 1) keep the schedule going.
+  const runs = JSON.parse(sh(`husk ${G} inspect --format '{{json .State.Health.Log}}' hc`)).length;
+  assert.ok(runs >= 3, `runs logged: ${runs}`);
+  assert.equal(sh(`systemctl is-active ${timer}`), 'active');
+
+  sh(`husk ${G} rm -f -t0 hc >/dev/null`);
+  assert.deepEqual(units(id), [], 'timer and service gone');
+  assert.equal(sh(`systemctl list-timers --all --no-legend '${id}*'`), '');
+});
+
+test('under systemd a startup check has its own timer, replaced by the regular one once it passes; stop removes it', async () => {
+  const id = sh(`husk ${G} run -d --name st --network none --health-cmd true --health-interval 1s --health-startup-cmd 'test -e /tmp/up' --health-startup-interval 1s busybox sleep 1000`);
+  const [, first] = units(id);
+  assert.match(first, /\.timer$/);
+  await until(() => JSON.parse(sh(`husk ${G} inspect --format '{{json .State.Health.Log}}' st`) || 'null')?.length >= 1, 60_000, 500);
+  assert.equal(health('st'), 'starting');
+  sh(`husk ${G} exec st touch /tmp/up`);
+  await until(() => health('st') === 'healthy', 60_000, 500);
+  await until(() => !units(id).includes(first), 30_000, 500);
+  const [, second] = units(id);
+  assert.match(second ?? '', new RegExp(`^${id}-[0-9a-f]{16}\\.timer$`), `units: ${units(id).join(', ')}`);
+  assert.notEqual(second, first);
+  assert.equal(timerProcesses(), '');
+  sh(`husk ${G} stop -t0 st >/dev/null`);
+  assert.deepEqual(units(id), [], 'stop removed the units');
+  sh(`husk ${G} rm st >/dev/null`);
+});
