@@ -97,3 +97,25 @@ test('under systemd a startup check has its own timer, replaced by the regular o
   assert.deepEqual(units(id), [], 'stop removed the units');
   sh(`husk ${G} rm st >/dev/null`);
 });
+
+test('under systemd --health-on-failure=restart, run from the check\'s own unit, leaves the container running under a new timer', async () => {
+  // Each start clears the flag the check fails on.
+  const id = sh(`husk ${G} run -d --name rs --network none --stop-timeout 1 --health-cmd 'test ! -e /tmp/bad' --health-interval 1s --health-retries 1 --health-on-failure restart busybox sh -c 'rm -f /tmp/bad; exec sleep 1000'`);
+  const [, first] = units(id);
+  const conmon = sh(`husk ${G} inspect --format '{{.State.ConmonPid}}' rs`);
+  await until(() => health('rs') === 'healthy', 60_000, 500);
+  sh(`husk ${G} exec rs touch /tmp/bad`);
+  await until(() => sh(`husk ${G} inspect --format '{{.RestartCount}}' rs`) === '1', 60_000, 500);
+  await until(() => health('rs') === 'healthy', 60_000, 500);
+  // The run that restarted it has ended: conmon, started from that run's unit, lives on.
+  await until(() => !units(id).includes(first), 30_000, 500);
+  assert.equal(sh(`husk ${G} inspect --format '{{.State.Status}}' rs`), 'running');
+  const conmon2 = sh(`husk ${G} inspect --format '{{.State.ConmonPid}}' rs`);
+  assert.notEqual(conmon2, conmon);
+  assert.equal(sh(`kill -0 ${conmon2} && echo alive`), 'alive');
+  assert.equal(units(id).length, 2, `units: ${units(id).join(', ')}`);
+  assert.match(sh(`cat /proc/${conmon2}/cgroup`), new RegExp(`/husk-conmon-${id}-[0-9a-f]{8}\\.scope$`, 'm'), 'conmon moved to a scope of its own');
+  assert.equal(sh(`husk ${G} exec rs echo ok`), 'ok');
+  sh(`husk ${G} rm -f -t0 rs >/dev/null`);
+  assert.deepEqual(units(id), []);
+});

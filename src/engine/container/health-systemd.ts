@@ -37,7 +37,11 @@ export function systemdTimersAvailable(): boolean {
  * Creates and starts the timer; returns the unit's name (without suffix),
  * or undefined when systemd-run failed (the caller falls back).
  */
-export function startSystemdTimer(id: string, intervalNs: number, argv: string[]): string | undefined {
+export function startSystemdTimer(id: string, intervalNs: number, argv: string[], conmonPid: number): string | undefined {
+  // A start from one of this container's check runs (an on-failure or startup-retries restart) spawned
+  // conmon in that run's cgroup, where it would keep the finished run's unit loaded: conmon moves to a
+  // scope of its own, as Podman's does (libpod-conmon-ID.scope).
+  if (ownUnit()?.startsWith(`${id}-`)) adoptIntoScope(`husk-conmon-${id}-${randomBytes(4).toString('hex')}.scope`, conmonPid);
   // A fresh name per start: systemd dislikes a transient unit re-created at once under the same name (Podman's reason too).
   const unit = `${id}-${randomBytes(8).toString('hex')}`;
   const r = spawnSync('systemd-run', [
@@ -48,7 +52,7 @@ export function startSystemdTimer(id: string, intervalNs: number, argv: string[]
     // A failed run (unhealthy: exit 1) is unloaded with the timer instead of lingering as a failed unit.
     '--property=CollectMode=inactive-or-failed',
     // A run that restarts the container (on-failure, startup retries) starts conmon in this unit's
-    // cgroup: it must outlive the run, so only the run itself is stopped.
+    // cgroup; it moves to a scope (below), and should that fail it must still outlive the run.
     '--property=KillMode=process',
     ...(process.env.PATH ? [`--setenv=PATH=${process.env.PATH}`] : []),
     ...argv,
@@ -68,6 +72,18 @@ export function startSystemdTimer(id: string, intervalNs: number, argv: string[]
 export function stopSystemdTimer(unit: string): void {
   const self = ownUnit() === `${unit}.service`;
   spawnSync('systemctl', [...scope(), 'stop', `${unit}.timer`, ...(self ? [] : [`${unit}.service`])], { stdio: 'ignore', timeout: 60_000 });
+}
+
+/**
+ * Moves pid into a new transient scope: systemd's StartTransientUnit with
+ * PIDs, over D-Bus (the private socket refuses busctl's bus handshake), so
+ * this needs a bus; without one the pid stays where it is.
+ */
+function adoptIntoScope(name: string, pid: number): void {
+  spawnSync('busctl', [
+    ...scope(), 'call', 'org.freedesktop.systemd1', '/org/freedesktop/systemd1', 'org.freedesktop.systemd1.Manager',
+    'StartTransientUnit', 'ssa(sv)a(sa(sv))', name, 'fail', '1', 'PIDs', 'au', '1', String(pid), '0',
+  ], { stdio: 'ignore', timeout: 30_000 });
 }
 
 /** The systemd unit this process runs in (the last part of its cgroup path). */

@@ -50,7 +50,7 @@ export function startHealthTimer(e: EngineContext, c: Container): HealthTimer | 
   if (interval < 0) return undefined;
   const run = e.huskCommand(['healthcheck', 'run', c.config.id]);
   if (systemdTimersAvailable()) {
-    const unit = startSystemdTimer(c.config.id, interval, run);
+    const unit = startSystemdTimer(c.config.id, interval, run, c.state.conmonPid);
     if (unit) return { healthTimerUnit: unit };
   }
   const seconds = String(Number((interval / 1e9).toFixed(3)) || 0.001);
