@@ -2,7 +2,8 @@
 // systemd (a --privileged --systemd=always container, set up as in
 // under-systemd.test.ts) hands a container's check to a transient systemd
 // timer + service pair, as Podman does, instead of its own timer process;
-// the units go away with the container.
+// the units go away with the container. DISABLE_HC_SYSTEMD=true falls back
+// to the timer process.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, realpathSync } from 'node:fs';
@@ -118,4 +119,13 @@ test('under systemd --health-on-failure=restart, run from the check\'s own unit,
   assert.equal(sh(`husk ${G} exec rs echo ok`), 'ok');
   sh(`husk ${G} rm -f -t0 rs >/dev/null`);
   assert.deepEqual(units(id), []);
+});
+
+test('under systemd DISABLE_HC_SYSTEMD=true (Podman\'s switch) falls back to husk\'s own timer process', async () => {
+  const id = sh(`DISABLE_HC_SYSTEMD=true husk ${G} run -d --name nt --network none --health-cmd true --health-interval 1s busybox sleep 1000`);
+  assert.deepEqual(units(id), []);
+  assert.notEqual(timerProcesses(), '');
+  await until(() => health('nt') === 'healthy', 60_000, 500);
+  sh(`husk ${G} rm -f -t0 nt >/dev/null`);
+  assert.equal(timerProcesses(), '');
 });
