@@ -10,6 +10,8 @@ import { clientGone, errorBody, qBool, qFilters, qInt, qTime, readJson, sendJson
 import { eventToDocker } from '../compat/system.ts';
 import { compatRoutes } from '../compat/index.ts';
 import { libpodContainerRoutes } from './containers.ts';
+import { libpodResourceRoutes } from './resources.ts';
+import { libpodKubeRoutes } from './kube.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = Record<string, any>;
@@ -167,6 +169,8 @@ export const libpodRoutes: Route[] = [
   { method: 'GET', path: '/libpod/info', handler: info },
   { method: 'GET', path: '/libpod/version', handler: version },
   ...libpodContainerRoutes,
+  ...libpodResourceRoutes,
+  ...libpodKubeRoutes,
   { method: 'GET', path: '/libpod/images/json', handler: imageList },
   { method: 'POST', path: '/libpod/images/pull', handler: imagePull },
   { method: 'GET', path: '/libpod/images/:name*/exists', handler: imageExists },
