@@ -86,7 +86,7 @@ test('attach/ws: logs=1 replays past output; the container exiting closes with 1
 });
 
 test('attach/ws: a plain request, an unknown container and an oversized message get clear answers, the server stays up', async () => {
-  const r = await h.docker(['run', '-d', '-i', '--name', 'wsb', 'busybox', 'cat']);
+  const r = await h.docker(['run', '-d', '-i', '--name', 'wsb', 'busybox', 'sh', '-c', 'cat; exec sleep 1000']);
   assert.equal(r.code, 0, r.stderr);
   const plain = await h.raw('GET', '/containers/wsb/attach/ws');
   assert.equal(plain.status, 400);

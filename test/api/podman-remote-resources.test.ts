@@ -133,7 +133,7 @@ test('podman --remote generate kube and play kube (up and --down)', async () => 
   assert.equal(logs, 'hi\n');
   const d = await podman(['play', 'kube', '--down', file]);
   assert.equal(d.code, 0, d.stderr);
-  assert.match(d.stdout, /Pods stopped:\nkplay\nPods removed:\nkplay/);
+  assert.equal(d.stdout, `Pods stopped:\n${pods[0].config.id}\nPods removed:\n${pods[0].config.id}\n`);
   assert.deepEqual(await h.engine().pods.list(), []);
   assert.deepEqual((await h.engine().containers.list({ all: true })).map((c) => c.config.name), []);
   const bad = await podman(['play', 'kube', '/dev/null']);

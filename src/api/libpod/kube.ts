@@ -35,15 +35,22 @@ async function play(ctx: RouteContext): Promise<void> {
   });
 }
 
-/** DELETE /libpod/play/kube (--down): the pods stopped and removed, as Podman's teardown report. */
+/** DELETE /libpod/play/kube (--down): the pods stopped and removed (by ID), as Podman's teardown report. */
 async function down(ctx: RouteContext): Promise<void> {
   const text = await readText(ctx);
-  const { down: run } = await import('../../kube/index.ts');
+  const { down: run, planFile } = await import('../../kube/index.ts');
+  // Podman reports the pods by ID: note them while they exist.
+  const ids = new Map<string, string>();
+  for (const p of (await planFile(text, 'request body')).pods) {
+    const pod = await ctx.engine.pods.get(p.spec.name).catch(() => undefined);
+    if (pod) ids.set(p.spec.name, pod.config.id);
+  }
   const r = await run(ctx.engine, text, 'request body', { force: qBool(ctx.query, 'force') });
+  const pods = r.pods.map((n) => ids.get(n) ?? n);
   sendJson(ctx, 200, {
     Pods: [], Volumes: [],
-    StopReport: r.pods.map((Id) => ({ Errs: null, Id })),
-    RmReport: r.pods.map((Id) => ({ Id, RemovedCtrs: {} })),
+    StopReport: pods.map((Id) => ({ Errs: null, Id })),
+    RmReport: pods.map((Id) => ({ Id, RemovedCtrs: {} })),
     VolumeRmReport: r.volumes.map((Id) => ({ Id })),
   });
 }
