@@ -27,7 +27,7 @@ test('podman --remote exec: output, exit code, stdin, -d, a tty with the termina
   assert.equal(d.code, 0, d.stderr);
   assert.match(d.stdout.trim(), /^[0-9a-f]{64}$/);
   let mark = '';
-  for (let k = 0; k < 50 && mark !== 'detached\n'; k++) {
+  for (let k = 0; k < 300 && mark !== 'detached\n'; k++) {
     mark = (await podman(['exec', 'ex', 'cat', '/tmp/mark'])).stdout;
     if (mark !== 'detached\n') await new Promise((r) => setTimeout(r, 100));
   }
@@ -126,7 +126,7 @@ test('podman --remote generate kube and play kube (up and --down)', async () => 
   assert.equal(pods[0].config.name, 'kplay');
   assert.match(p.stdout, new RegExp(`Pod:\\n${pods[0].config.id}\\nContainer:\\n[0-9a-f]{64}\\n`));
   let logs = '';
-  for (let k = 0; k < 50 && logs !== 'hi\n'; k++) {
+  for (let k = 0; k < 300 && logs !== 'hi\n'; k++) {
     logs = (await podman(['logs', 'kplay-kc'])).stdout;
     if (logs !== 'hi\n') await new Promise((r) => setTimeout(r, 100));
   }
