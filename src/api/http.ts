@@ -139,6 +139,27 @@ export function qTime(q: URLSearchParams, name: string): Date | undefined {
 }
 
 /**
+ * Takes a connection away from node's HTTP parser, as node itself does for
+ * an upgrade: podman-remote 4 starts exec and attach sessions with a plain
+ * POST (no `Upgrade:` header) and then writes stdin on the same connection,
+ * which the parser would read as the next request (a 400 "Invalid method"
+ * written into the session). node has no public call for this; these are
+ * the steps of its own upgrade path (_http_server.js: unconsume, then drop
+ * the server's socket listeners).
+ */
+function releaseFromParser(socket: Duplex): void {
+  /* eslint-disable @typescript-eslint/no-explicit-any */
+  const s = socket as any;
+  const parser = s.parser;
+  if (parser?._consumed) {
+    parser.unconsume();
+    parser._consumed = false;
+  }
+  for (const ev of ['data', 'end', 'pause', 'resume', 'drain']) s.removeAllListeners(ev);
+  /* eslint-enable @typescript-eslint/no-explicit-any */
+}
+
+/**
  * Takes over the connection for a raw stream (attach, exec start): 101
  * UPGRADED when the client asked to upgrade, else 200 with the stream as the
  * body. Returns the socket; the HTTP layer no longer touches it.
@@ -146,7 +167,10 @@ export function qTime(q: URLSearchParams, name: string): Date | undefined {
 export function hijack(ctx: RouteContext, contentType = 'application/vnd.docker.raw-stream'): Duplex {
   const socket = ctx.upgrade?.socket ?? ctx.res.socket;
   if (!socket) throw new HttpError(500, 'connection already closed');
-  if (!ctx.upgrade) ctx.res.detachSocket(socket as import('node:net').Socket);
+  if (!ctx.upgrade) {
+    ctx.res.detachSocket(socket as import('node:net').Socket);
+    releaseFromParser(socket);
+  }
   const head = ctx.upgrade
     ? `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`
     : `HTTP/1.1 200 OK\r\nContent-Type: ${contentType}\r\nConnection: close\r\n\r\n`;

@@ -331,7 +331,15 @@ class Build {
           });
           const id = ctr.config.id;
           let ok = false;
-          const kill = () => void this.engine.containers.kill([id], { signal: 'KILL' }).catch(() => {});
+          let done = false;
+          // An abort while startAttach is still starting the container finds nothing to kill yet: retry until it runs or the step ends.
+          const kill = () => void (async () => {
+            for (let n = 0; n < 300 && !done; n++) {
+              const [r] = await this.engine.containers.kill([id], { signal: 'KILL' }).catch(() => [undefined]);
+              if (r && !r.error) return;
+              await new Promise((res) => setTimeout(res, 100));
+            }
+          })();
           this.o.signal?.addEventListener('abort', kill);
           try {
             this.checkAborted();
@@ -346,6 +354,7 @@ class Build {
             ok = true;
             return img;
           } finally {
+            done = true;
             this.o.signal?.removeEventListener('abort', kill);
             // An interrupted build removes its container whatever --force-rm says.
             if (ok ? this.o.rm !== false : this.o.forceRm !== false || this.o.signal?.aborted) await this.engine.containers.remove([id], { force: true });

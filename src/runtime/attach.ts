@@ -21,6 +21,8 @@ export interface AttachSession {
 }
 
 const SHUT_WR = 1, SHUT_RDWR = 2;
+/** Stdin packet size: conmon reads 32 KiB per packet (CONN_SOCK_BUF_SIZE) and truncates longer ones. */
+const STDIN_PACKET = 8192;
 
 /** Connects to the attach socket at path (must fit sun_path; callers go through /proc/self/fd). */
 export function attachSocket(path: string, io: AttachStreams): AttachSession {
@@ -71,10 +73,26 @@ export function attachSocket(path: string, io: AttachStreams): AttachSession {
       }
     }
     if (closed || !data.length) return;
-    pendingWrites++;
-    write(fd, data, (err) => {
-      pendingWrites--;
-      if (err) data = Buffer.alloc(0);
+    // One packet per write, in order, each at most what conmon reads at once:
+    // a bigger seqpacket write fails (EMSGSIZE) or is truncated on its side,
+    // and parallel writes on the thread pool could reorder.
+    for (let i = 0; i < data.length; i += STDIN_PACKET) queue.push(data.subarray(i, i + STDIN_PACKET));
+    pendingWrites = queue.length + (writing ? 1 : 0);
+    flush();
+  };
+  const queue: Buffer[] = [];
+  let writing = false;
+  const flush = () => {
+    if (writing) return;
+    const chunk = queue.shift();
+    if (!chunk) return;
+    if (closed) { queue.length = 0; pendingWrites = 0; return; }
+    writing = true;
+    write(fd, chunk, (err) => {
+      writing = false;
+      if (err) queue.length = 0;
+      pendingWrites = queue.length;
+      flush();
     });
   };
   const onEnd = () => {

@@ -61,20 +61,51 @@ async function* blockAligned(source: AsyncIterable<Buffer>): AsyncGenerator<Buff
   if (!compressed && n % 512) yield Buffer.alloc(512 - (n % 512));
 }
 
-async function build(ctx: RouteContext): Promise<void> {
+/** libpod's labels: a JSON list of "KEY=VALUE" (Docker's: an object). */
+function qLabels(q: URLSearchParams): Record<string, string> {
+  const raw = q.get('labels');
+  if (!raw?.trim().startsWith('[')) return qStringMap(q, 'labels');
+  let v: unknown;
+  try { v = JSON.parse(raw); } catch { throw new HttpError(400, `invalid labels: ${raw}`); }
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new HttpError(400, `invalid labels: ${raw}`);
+  return Object.fromEntries(v.map((l: string) => { const i = l.indexOf('='); return i < 0 ? [l, ''] : [l.slice(0, i), l.slice(i + 1)]; }));
+}
+
+/** The Containerfile's name: Docker's plain string, or podman-remote's JSON list of one. */
+function qDockerfile(q: URLSearchParams): string {
+  const raw = q.get('dockerfile') || 'Dockerfile';
+  if (!raw.startsWith('[')) return raw;
+  let v: unknown;
+  try { v = JSON.parse(raw); } catch { throw new HttpError(400, `invalid dockerfile: ${raw}`); }
+  if (!Array.isArray(v) || v.length > 1 || (v.length && typeof v[0] !== 'string')) throw new HttpError(400, 'only one Containerfile per build is supported');
+  return (v[0] as string | undefined) || 'Dockerfile';
+}
+
+const POLICIES = ['always', 'missing', 'never', 'newer'];
+
+/**
+ * POST /build, and libpod's POST /libpod/build (podman-remote): the same
+ * build; libpod's stream has no aux line and ends with the image ID as a
+ * stream line, which podman-remote takes as the result. A client that
+ * leaves aborts the build (the builder kills a running RUN and removes its
+ * container) and the image is not tagged.
+ */
+const build = (libpod: boolean) => async (ctx: RouteContext): Promise<void> => {
   const q = ctx.query;
   if (q.get('remote')) throw new HttpError(501, 'remote build contexts (a git or tarball URL) are not supported: send the context as the request body');
   const buildArgs = qStringMap(q, 'buildargs');
-  const labels = qStringMap(q, 'labels');
+  const labels = qLabels(q);
   const tags = q.getAll('t').filter(Boolean);
-  const quiet = qBool(q, 'q');
-  const pullParam = q.get('pull');
-  // Docker's pull is a boolean ("pull even if present"); Podman's API also takes a policy word.
-  const pull = !pullParam ? 'missing' : ['always', 'missing', 'never', 'newer'].includes(pullParam) ? pullParam as 'always' : qBool(q, 'pull') ? 'always' : 'missing';
+  const quiet = qBool(q, 'q') || qBool(q, 'quiet');
+  const pullParam = q.get('pullpolicy') || q.get('pull');
+  if (q.get('pullpolicy') && !POLICIES.includes(q.get('pullpolicy')!)) throw new HttpError(400, `invalid pullpolicy ${q.get('pullpolicy')}: always, missing, never or newer`);
+  // Docker's pull is a boolean ("pull even if present"); Podman's API takes a policy word.
+  const pull = !pullParam ? 'missing' : POLICIES.includes(pullParam) ? pullParam as 'always' : qBool(q, 'pull') ? 'always' : 'missing';
+  const dockerfile = qDockerfile(q);
 
   const dir = await ctx.engine.images.unpackContext(blockAligned(ctx.req));
   try {
-    const containerfile = readDockerfile(dir, q.get('dockerfile') || 'Dockerfile');
+    const containerfile = readDockerfile(dir, dockerfile);
     ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
     ctx.res.flushHeaders();
     const send = (o: unknown) => { if (!ctx.res.destroyed) ctx.res.write(`${JSON.stringify(o)}\n`); };
@@ -83,16 +114,21 @@ async function build(ctx: RouteContext): Promise<void> {
       const { build: run } = await import('../../build/builder.ts');
       const r = await run(ctx.engine, {
         contextDir: dir, containerfile, tags, buildArgs, labels, target: q.get('target') || undefined,
-        noCache: qBool(q, 'nocache'), pull, quiet, output,
-        // Docker's builder keeps HEALTHCHECK, SHELL and ONBUILD: its clients get Docker's format, as from Podman's compat API.
-        format: 'docker',
+        noCache: qBool(q, 'nocache'), pull, quiet, output, signal: ctx.signal,
+        ...(libpod && q.has('layers') ? { layers: qBool(q, 'layers') } : {}),
+        // Docker's builder keeps HEALTHCHECK, SHELL and ONBUILD: its clients get Docker's format, as from Podman's compat API;
+        // libpod's build takes outputformat (default OCI, as Podman's).
+        format: libpod && !/docker/.test(q.get('outputformat') ?? '') ? 'oci' : 'docker',
         // Docker's rm (default on) removes step containers after success; forcerm
         // also after a failure. husk removes them either way unless rm=0, so a failed build leaves no container.
         rm: qBool(q, 'rm', true), forceRm: qBool(q, 'forcerm', qBool(q, 'rm', true)),
       });
-      send({ aux: { ID: `sha256:${r.id}` } });
-      if (quiet) send({ stream: `sha256:${r.id}\n` });
-      else send({ stream: `Successfully built ${r.id.slice(0, 12)}\n` });
+      if (libpod) send({ stream: `${r.id}\n` });
+      else {
+        send({ aux: { ID: `sha256:${r.id}` } });
+        if (quiet) send({ stream: `sha256:${r.id}\n` });
+        else send({ stream: `Successfully built ${r.id.slice(0, 12)}\n` });
+      }
     } catch (e) {
       const { body } = errorBody(e);
       send({ errorDetail: { message: body.message }, error: body.message });
@@ -101,8 +137,11 @@ async function build(ctx: RouteContext): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
+};
+
+/** POST /libpod/build (registered with the libpod routes). */
+export const libpodBuild = build(true);
 
 export const buildRoutes: Route[] = [
-  { method: 'POST', path: '/build', handler: build },
+  { method: 'POST', path: '/build', handler: build(false) },
 ];

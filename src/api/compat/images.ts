@@ -88,7 +88,7 @@ async function jsonStream(ctx: RouteContext, work: (send: (o: unknown) => void) 
 }
 
 /** X-Registry-Auth: base64url JSON {username, password, serveraddress} as USER:PASSWORD. */
-function registryCreds(ctx: RouteContext): string | undefined {
+export function registryCreds(ctx: RouteContext): string | undefined {
   const h = ctx.req.headers['x-registry-auth'];
   if (!h || Array.isArray(h)) return undefined;
   try {

@@ -12,8 +12,9 @@ import { statsRoutes } from './stats.ts';
 import { systemRoutes } from './system.ts';
 import { volumeRoutes } from './volumes.ts';
 import { waitRoutes } from './wait.ts';
+import { websocketRoutes } from './websocket.ts';
 
 export const compatRoutes: Route[] = [
   ...systemRoutes, ...containerRoutes, ...attachRoutes, ...logRoutes, ...waitRoutes, ...imageRoutes,
-  ...execRoutes, ...networkRoutes, ...volumeRoutes, ...statsRoutes, ...archiveRoutes, ...buildRoutes,
+  ...execRoutes, ...networkRoutes, ...volumeRoutes, ...statsRoutes, ...archiveRoutes, ...buildRoutes, ...websocketRoutes,
 ];

@@ -11,6 +11,10 @@ import { eventToDocker } from '../compat/system.ts';
 import { compatRoutes } from '../compat/index.ts';
 import { libpodContainerRoutes } from './containers.ts';
 import { libpodSecretRoutes } from './secrets.ts';
+import { libpodResourceRoutes } from './resources.ts';
+import { libpodKubeRoutes } from './kube.ts';
+import { libpodBuild } from '../compat/build.ts';
+import { registryCreds } from '../compat/images.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = Record<string, any>;
@@ -91,6 +95,48 @@ function podToLibpod(p: Pod): Json {
   };
 }
 
+/**
+ * podman-remote's push: `{"stream"}` lines as Podman's push prints them,
+ * a failure as `{"error"}` (quiet=true: an empty 200, or the error's
+ * status). Credentials from X-Registry-Auth or the username/password query;
+ * the `authfile` query names a file on the client's machine and is ignored.
+ */
+async function imagePush(ctx: RouteContext): Promise<void> {
+  const q = ctx.query;
+  const source = ctx.params.name;
+  await ctx.engine.images.get(source);
+  const destination = q.get('destination') || undefined;
+  const user = q.get('username');
+  const creds = registryCreds(ctx) ?? (user ? `${user}:${q.get('password') ?? ''}` : undefined);
+  const compression = q.get('compressionFormat') || q.get('compressionformat') || undefined;
+  if (compression && compression !== 'gzip' && compression !== 'zstd') throw invalidArgument(`unsupported compression format ${compression}: gzip or zstd`);
+  const quiet = qBool(q, 'quiet', true);
+  const lines: string[] = [];
+  let said = false;
+  const say = (l: string) => { if (!quiet && !ctx.res.destroyed) ctx.res.write(`${JSON.stringify({ stream: `${l}\n` })}\n`); else lines.push(l); };
+  const push = () => ctx.engine.images.push(source, destination, {
+    creds, tlsVerify: q.has('tlsVerify') ? qBool(q, 'tlsVerify') : undefined, compressionFormat: compression as 'gzip' | undefined,
+    onProgress: (p) => {
+      if (!said) { said = true; say('Getting image source signatures'); }
+      if (p.kind === 'manifest') return say('Writing manifest to image destination');
+      const short = p.digest.slice(p.digest.indexOf(':') + 1).slice(0, 12);
+      say(`Copying blob ${short} ${p.kind === 'exists' ? 'skipped: already exists' : p.kind === 'mounted' ? 'mounted' : 'done'}`);
+    },
+  });
+  if (quiet) {
+    await push();
+    return sendJson(ctx, 200, '');
+  }
+  ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+  ctx.res.flushHeaders();
+  try {
+    await push();
+  } catch (e) {
+    if (!ctx.res.destroyed) ctx.res.write(`${JSON.stringify({ error: errorBody(e).body.message })}\n`);
+  }
+  ctx.res.end();
+}
+
 async function podList(ctx: RouteContext): Promise<void> {
   sendJson(ctx, 200, (await ctx.engine.pods.list({ filters: qFilters(ctx.query) })).map(podToLibpod));
 }
@@ -168,10 +214,14 @@ export const libpodRoutes: Route[] = [
   { method: 'GET', path: '/libpod/info', handler: info },
   { method: 'GET', path: '/libpod/version', handler: version },
   ...libpodContainerRoutes,
+  ...libpodResourceRoutes,
+  ...libpodKubeRoutes,
   { method: 'GET', path: '/libpod/images/json', handler: imageList },
   { method: 'POST', path: '/libpod/images/pull', handler: imagePull },
   { method: 'GET', path: '/libpod/images/:name*/exists', handler: imageExists },
   { method: 'GET', path: '/libpod/images/:name*/json', handler: imageInspect },
+  { method: 'POST', path: '/libpod/images/:name*/push', handler: imagePush },
+  { method: 'POST', path: '/libpod/build', handler: libpodBuild },
   { method: 'GET', path: '/libpod/pods/json', handler: podList },
   { method: 'POST', path: '/libpod/pods/create', handler: podCreate },
   { method: 'GET', path: '/libpod/pods/:name/json', handler: podInspect },
