@@ -4,7 +4,6 @@
 // signals EOF. Node cannot open seqpacket sockets, so the fd comes from the
 // native addon and is read with fs.read on the thread pool (one packet per read).
 import { closeSync, read, write, openSync, writeSync, constants } from 'node:fs';
-import { containerState } from '../common/errors.ts';
 import { native } from '../common/native.ts';
 
 export interface AttachStreams {
@@ -98,15 +97,4 @@ export function resizeTerminal(ctlPath: string, rows: number, cols: number): voi
     const fd = openSync(ctlPath, constants.O_WRONLY | constants.O_NONBLOCK);
     try { writeSync(fd, `1 ${rows} ${cols}\n`); } finally { closeSync(fd); }
   } catch {}
-}
-
-/** --detach-keys ("ctrl-p,ctrl-q") as the bytes that detach an attached client. */
-export function parseDetachKeys(spec: string): Buffer {
-  if (!spec) return Buffer.alloc(0);
-  return Buffer.from(spec.split(',').map((k) => {
-    const m = /^ctrl-([a-z@\[\\\]^_])$/.exec(k.trim());
-    if (m) return m[1] === '@' ? 0 : m[1].charCodeAt(0) & 0x1f;
-    if (k.length === 1) return k.charCodeAt(0);
-    throw containerState(`invalid detach key "${k}"`);
-  }));
 }

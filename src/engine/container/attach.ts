@@ -10,7 +10,7 @@ import { closeSync, constants, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerState } from '../../common/errors.ts';
 import { tryLockFile, unlockFile } from '../../common/lock.ts';
-import { attachSocket, parseDetachKeys, resizeTerminal, type AttachSession } from '../../runtime/attach.ts';
+import { attachSocket, resizeTerminal, type AttachSession } from '../../runtime/attach.ts';
 import type { EngineContext } from '../context.ts';
 import type { SessionIO } from '../api.ts';
 import { parseSignal, type ContainerIntent } from '../../specgen/container.ts';
@@ -19,6 +19,16 @@ import type { Container } from '../types.ts';
 import { waitForExit } from './wait.ts';
 
 export type AttachIO = SessionIO;
+
+export function parseDetachKeys(spec: string): Buffer {
+  if (!spec) return Buffer.alloc(0);
+  return Buffer.from(spec.split(',').map((k) => {
+    const m = /^ctrl-([a-z@\[\\\]^_])$/.exec(k.trim());
+    if (m) return m[1] === '@' ? 0 : m[1].charCodeAt(0) & 0x1f;
+    if (k.length === 1) return k.charCodeAt(0);
+    throw containerState(`invalid detach key "${k}"`);
+  }));
+}
 
 /** Opens the bundle dir and connects through /proc/self/fd so long paths fit sun_path. */
 function connect(e: EngineContext, c: Container, io: AttachIO): AttachSession {

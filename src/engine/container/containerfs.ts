@@ -7,7 +7,7 @@ import { withLock } from '../../common/lock.ts';
 import { changes, type Change } from '../../image/diff.ts';
 import { tarDirectory } from '../../image/tarwriter.ts';
 import type { EngineContext } from '../context.ts';
-import { syncState } from './current.ts';
+import { syncState } from './lifecycle.ts';
 import { rootfsOptions } from './idmap.ts';
 import { isMounted, mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.ts';
 import type { Container } from '../types.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HuskError, containerState, invalidArgument } from '../../common/errors.ts';
 import { randomBytes } from '../../common/random.ts';
-import { attachSocket, parseDetachKeys, resizeTerminal, type AttachSession } from '../../runtime/attach.ts';
+import { attachSocket, resizeTerminal, type AttachSession } from '../../runtime/attach.ts';
 import { conmonExec, type ExecMonitor } from '../../runtime/conmon-exec.ts';
 import { classifyStartError } from '../../runtime/oci.ts';
 import { parseSignal } from '../../specgen/container.ts';
@@ -19,9 +19,10 @@ import type { TerminalSize } from '../api.ts';
 import type { EngineContext } from '../context.ts';
 import type { ExecSession } from '../state.ts';
 import type { ExecCreateOptions, ExecInspect, ExecStartOptions } from './api.ts';
+import { parseDetachKeys } from './attach.ts';
 import { execProcess } from './exec-spec.ts';
 import { getSession, readSessionExit, refreshSession, sessionDir } from './exec-session.ts';
-import { getContainer, syncState } from './current.ts';
+import { getContainer, syncState } from './lifecycle.ts';
 
 const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
 /** How long start waits for the caller's first terminal size (a REST client may send none). */

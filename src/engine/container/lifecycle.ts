@@ -32,9 +32,6 @@ import { passwdMounts } from './passwd.ts';
 import { removeVolume } from '../volume/volumes.ts';
 import { native, MNT_DETACH } from '../../common/native.ts';
 import { waitForExit } from './wait.ts';
-import { getContainer, logPathOf, stopSignalOf, syncState } from './current.ts';
-
-export { getContainer, logPathOf, stopSignalOf, syncState };
 import { dropExecSessions } from './exec-session.ts';
 import { healthcheckOf, startHealthTimer, stopHealthTimer } from './health-timer.ts';
 import { resolveHealthcheck } from '../../specgen/health.ts';
@@ -145,6 +142,13 @@ async function removeAnonymousVolumes(e: EngineContext, config: ContainerConfig)
   }
 }
 
+export function getContainer(e: EngineContext, ref: string): Container {
+  const id = e.db.lookupId(ref);
+  const c = e.db.get(id);
+  if (!c) throw containerState(`container ${ref} vanished`);
+  return c;
+}
+
 /** Mounts the rootfs, writes config.json and has conmon create the container. */
 async function init(e: EngineContext, c: Container, byPolicy = false): Promise<void> {
   const { id } = c.config;
@@ -251,6 +255,11 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
   }
 }
 
+/** The k8s-file log's path: --log-opt path=, else ctr.log in the bundle. */
+export function logPathOf(e: EngineContext, c: ContainerConfig): string {
+  return c.intent.logOptions?.path ?? join(e.bundleDir(c.id), 'ctr.log');
+}
+
 function conmonLogOptions(i: ContainerSpec): { logDriver: 'k8s-file' | 'none'; logSizeMax?: number; logTag?: string } {
   // json-file is Podman's alias of k8s-file; journald and passthrough need a journal or the caller's stdio, which husk does not use.
   if (i.logDriver === 'journald' || i.logDriver === 'passthrough') throw new HuskError('NOT_IMPLEMENTED', `the ${i.logDriver} log driver is not supported by husk: use k8s-file or none`);
@@ -349,6 +358,24 @@ export async function startLocked(e: EngineContext, id: string, hooks: StartHook
 }
 
 /**
+ * Folds conmon's exit file into the stored state so readers see the truth
+ * even before the exit command ran; resources are released by cleanup.
+ */
+export function syncState(e: EngineContext, c: Container): Container {
+  // A stop that died while it waited leaves no stopping container behind.
+  if (c.state.stopping && !processAlive(c.state.stopping)) c = { config: c.config, state: { ...c.state, stopping: undefined } };
+  if (c.state.status !== 'running' && c.state.status !== 'paused' && !(c.state.status === 'created' && c.state.pid)) return c;
+  const ex = e.readExit(c.config.id);
+  if (!ex) {
+    if (!c.state.bootId || c.state.bootId === currentBootId()) return c;
+    // Started before a reboot: the process, mount and runtime state are gone.
+    return { config: c.config, state: { ...c.state, status: 'exited', pid: 0, mounted: false } };
+  }
+  const state = { ...c.state, status: 'exited' as const, exitCode: ex.code, finishedAt: ex.at.toISOString(), pid: 0 };
+  return { config: c.config, state };
+}
+
+/**
  * Releases a stopped container's runtime state and mounts; removes --rm
  * containers. Returns whether this call folded the process's exit into the
  * state (the exit command then applies the restart policy).
@@ -426,6 +453,10 @@ function markStoppedByUser(e: EngineContext, id: string): void {
 
 function stateWord(c: Container): string {
   return c.state.status === 'created' ? 'configured' : c.state.status;
+}
+
+export function stopSignalOf(e: EngineContext, c: Container): string {
+  return c.config.intent.stopSignal ?? e.images.get(c.config.imageId)?.config.config?.StopSignal ?? 'SIGTERM';
 }
 
 /**

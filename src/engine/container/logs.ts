@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { invalidArgument } from '../../common/errors.ts';
 import type { EngineContext } from '../context.ts';
 import type { LogLine, LogOptions } from './api.ts';
-import { getContainer, logPathOf, syncState } from './current.ts';
+import { getContainer, logPathOf, syncState } from './lifecycle.ts';
 
 export type { LogLine, LogOptions };
 

@@ -7,7 +7,7 @@ import { containerState, invalidArgument } from '../../common/errors.ts';
 import type { NamespaceMode } from '../../runtime/spec/namespaces.ts';
 import type { EngineContext } from '../context.ts';
 import type { ContainerSpec } from '../../specgen/container.ts';
-import { getContainer, syncState } from './current.ts';
+import { getContainer, syncState } from './lifecycle.ts';
 
 function modeFor(e: EngineContext, mode: string | undefined, type: string): NamespaceMode | undefined {
   // shareable and none are private namespaces too (none: without /dev/shm, see spec.ts).

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { containerState } from '../../common/errors.ts';
 import { rootfsPaths } from './rootfs.ts';
 import type { EngineContext } from '../context.ts';
-import { getContainer, logPathOf, stopSignalOf, syncState } from './current.ts';
+import { getContainer, logPathOf, stopSignalOf, syncState } from './lifecycle.ts';
 import { containerHostname } from './spec.ts';
 import type { Container } from '../types.ts';
 import type { ResolvedHealthcheck } from '../../specgen/health.ts';

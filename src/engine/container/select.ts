@@ -9,7 +9,7 @@ import { compileFilters, labelMatcher, notLabelMatcher, untilMatcher, type Match
 import type { Filters } from '../../specgen/filters.ts';
 import type { Container } from '../types.ts';
 import type { ListOptions, Selection } from './api.ts';
-import { syncState } from './current.ts';
+import { syncState } from './lifecycle.ts';
 import { healthcheckOf } from './health-timer.ts';
 
 const STATUSES = ['created', 'initialized', 'running', 'paused', 'exited', 'stopped', 'unknown', 'removing'];

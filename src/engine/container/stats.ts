@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { containerState } from '../../common/errors.ts';
 import { cgroupFile, cgroupLayout, containerCgroupPath } from '../../runtime/cgroups.ts';
 import type { EngineContext } from '../context.ts';
-import { getContainer, syncState } from './current.ts';
+import { getContainer, syncState } from './lifecycle.ts';
 import type { Container } from '../types.ts';
 import type { ContainerStats } from './api.ts';
 import { totalmem } from 'node:os';

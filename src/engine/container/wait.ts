@@ -4,7 +4,7 @@ import { watch } from 'node:fs';
 import { invalidArgument } from '../../common/errors.ts';
 import type { EngineContext } from '../context.ts';
 import type { WaitOptions } from './api.ts';
-import { getContainer, syncState } from './current.ts';
+import { getContainer, syncState } from './lifecycle.ts';
 
 /** Resolves with the exit code, or undefined after timeoutMs (no timeout when omitted) or when the signal aborts. */
 export function waitForExit(e: EngineContext, id: string, timeoutMs?: number, signal?: AbortSignal): Promise<number | undefined> {

@@ -9,7 +9,7 @@ import { withLock } from '../../common/lock.ts';
 import type { NetworkOptions, PerNetworkOptions, SetupResult } from '../../runtime/network/netavark.ts';
 import type { EngineContext } from '../context.ts';
 import { writeGeneratedFiles } from '../container/files.ts';
-import { getContainer, syncState } from '../container/current.ts';
+import { getContainer, syncState } from '../container/lifecycle.ts';
 import { checkStaticIp, getNetwork, isBridgeMode, netavark, networkFacts, normalizeMac } from './networks.ts';
 import { containerHostname } from '../container/spec.ts';
 import type { Container } from '../types.ts';

@@ -1,7 +1,7 @@
 // `system df`: what images, containers and volumes take on disk, in
 // Podman's SystemDfReport shape (sizes in bytes; the CLI formats them).
 import type { EngineContext } from '../context.ts';
-import { syncState } from '../container/current.ts';
+import { syncState } from '../container/lifecycle.ts';
 import { rootfsPaths } from '../container/rootfs.ts';
 import { listVolumes, volumeUsers } from '../volume/volumes.ts';
 import type { SystemDfReport } from './api.ts';

@@ -4,7 +4,7 @@
 import type { PruneReport } from '../api.ts';
 import type { EngineContext } from '../context.ts';
 import { LocalContainers } from '../container/local.ts';
-import { syncState } from '../container/current.ts';
+import { syncState } from '../container/lifecycle.ts';
 import { rootfsPaths } from '../container/rootfs.ts';
 import { LocalImages } from '../image/local.ts';
 import { LocalNetworks } from '../network/local.ts';
