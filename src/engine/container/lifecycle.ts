@@ -6,7 +6,7 @@ import { randomBytes } from '../../common/random.ts';
 import { closeSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HuskError, containerState, invalidArgument } from '../../common/errors.ts';
-import { withLock } from '../../common/lock.ts';
+import { tryLockFile, unlockFile, withLock } from '../../common/lock.ts';
 import { currentBootId, processAlive } from '../../common/process.ts';
 import { secureJoin } from '../../common/securejoin.ts';
 import { conmonCreate, personalityLauncher } from '../../runtime/conmon.ts';
@@ -473,7 +473,8 @@ export function stopSignalOf(e: EngineContext, c: Container): string {
  */
 export async function stopContainer(e: EngineContext, ref: string, timeout?: number, warnings?: string[]): Promise<Container> {
   const id = e.db.lookupId(ref);
-  return withLock(e.lockPath(id), async () => {
+  // The fg lock for the whole stop: see holdingCleanup.
+  return withLock(e.lockPath(id), () => holdingCleanup(e, id, async () => {
     const c = syncState(e, e.db.get(id)!);
     // Also when already exited: a restart the policy has scheduled (its backoff) is called off.
     markStoppedByUser(e, id);
@@ -501,7 +502,7 @@ export async function stopContainer(e: EngineContext, ref: string, timeout?: num
     }
     await cleanupLocked(e, e.db.get(id)!, { keep: false });
     return e.db.get(id) ?? c;
-  });
+  }));
 }
 
 /**
@@ -512,6 +513,21 @@ export async function restartContainer(e: EngineContext, ref: string, timeout?: 
   const id = e.db.lookupId(ref);
   await stopContainer(e, id, timeout, warnings);
   return startContainer(e, id);
+}
+
+/**
+ * Held while stop or rm -f kill a container and clean up after it
+ * themselves: conmon's exit command (`flock -n` on this lock, see
+ * EngineContext.exitCommand) then starts no second husk for the same
+ * cleanup, which would compete for the CPU meanwhile.
+ */
+async function holdingCleanup<T>(e: EngineContext, id: string, fn: () => Promise<T>): Promise<T> {
+  const fd = tryLockFile(e.foregroundLockPath(id));
+  try {
+    return await fn();
+  } finally {
+    if (fd !== undefined) unlockFile(fd);
+  }
 }
 
 /** Kills the runtime's waiting init process of an initialized container; conmon then records the exit. */
@@ -555,7 +571,7 @@ export async function removeContainer(e: EngineContext, ref: string, opts: { for
   if (now && !opts.force && now.state.stopping && now.state.status === 'running') {
     throw containerState(`cannot remove container ${id} as it is stopping - running or paused containers cannot be removed without force: container state improper`);
   }
-  await withLock(e.lockPath(id), async () => {
+  await withLock(e.lockPath(id), () => holdingCleanup(e, id, async () => {
     const c = e.db.get(id);
     if (!c) return;
     if (c.config.isInfra && !opts.infra && c.config.pod && e.db.getPod(c.config.pod)) {
@@ -581,7 +597,7 @@ export async function removeContainer(e: EngineContext, ref: string, opts: { for
     }
     await cleanupLocked(e, e.db.get(id)!, { keep: true, removing: true });
     await removeLocked(e, id, opts.volumes);
-  });
+  }));
   return id;
 }
 
