@@ -1,8 +1,9 @@
 #!/bin/sh
 # The REST API: `docker run --rm busybox true` (the docker CLI, /usr/local/bin/docker)
 # against `husk system service`, beside `husk run --rm` directly, and against
-# `podman system service` when Podman is installed (it is not installed here:
-# this bench never installs it, and says so). Throw-away stores and services,
+# `podman system service` when Podman is installed (this bench never
+# installs it, and says so); then 50 containers through each API by 10
+# concurrent clients. Throw-away stores and services,
 # removed on exit, also on failure. Needs root. See bench/README.md.
 set -eu
 cd "$(dirname "$0")/.."

@@ -1,8 +1,12 @@
 // Times `docker run --rm busybox true` through husk's REST service (the real
 // docker CLI), `husk run --rm` directly, and the docker CLI against Podman's
 // service when bench/api.sh could start one; medians and p90s of interleaved
-// samples. Run through bench/api.sh. Env: BENCH_RUNS (default 10).
+// samples. Then throughput: 50 containers created, started, waited for and
+// removed through the Docker API by 10 concurrent clients, husk's service vs
+// Podman's. Run through bench/api.sh. Env: BENCH_RUNS (default 10),
+// BENCH_BURSTS (default 3).
 import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 
@@ -69,6 +73,49 @@ for (const [i, r] of rows.entries()) {
   console.log(r.map((v, j) => (j ? v.padStart(widths[j]) : v.padEnd(widths[j]))).join('  '));
   if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 }
+// Throughput: 10 clients x 5 containers each, every request over the Docker API.
+function call(sock: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const req = request({ socketPath: sock, method, path: `/v1.41${path}`, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if ((res.statusCode ?? 500) >= 300) return reject(new Error(`${method} ${path}: ${res.statusCode} ${text.trim()}`));
+        resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined });
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+async function burst(sock: string, clients = 10, each = 5): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: clients }, async () => {
+    for (let k = 0; k < each; k++) {
+      const { json } = await call(sock, 'POST', '/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { NetworkMode: 'none' } });
+      await call(sock, 'POST', `/containers/${json.Id}/start`);
+      await call(sock, 'POST', `/containers/${json.Id}/wait`);
+      await call(sock, 'DELETE', `/containers/${json.Id}?force=1`);
+    }
+  }));
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+const BURSTS = Number(process.env.BENCH_BURSTS ?? 3);
+const apiWays = (['docker→husk', 'docker→podman'] as const).filter((w) => sockets[w]);
+const bursts: Record<string, number[]> = Object.fromEntries(apiWays.map((w) => [w, []]));
+process.stderr.write('bench/api: 50 containers through the API by 10 clients ...\n');
+await burst(sockets['docker→husk']!, 2, 1);
+if (sockets['docker→podman']) await burst(sockets['docker→podman'], 2, 1);
+for (let i = 0; i < BURSTS; i++) for (const w of i % 2 ? [...apiWays].reverse() : apiWays) bursts[w].push(await burst(sockets[w]!));
+console.log('\n50 containers (create, start, wait, remove) by 10 concurrent API clients; wall ms per burst, containers/s of the median');
+for (const w of apiWays) {
+  const m = stats(bursts[w]).median;
+  console.log(`${w.padEnd(14)} ${bursts[w].map((x) => x.toFixed(0)).join(' ')}  median ${m.toFixed(0)} ms = ${(50000 / m).toFixed(1)}/s`);
+}
+if (bursts['docker→podman']) console.log(`husk/podman throughput: ${(stats(bursts['docker→podman']).median / stats(bursts['docker→husk']).median).toFixed(2)}×`);
+
 const file = new URL('./results/api-latest.json', import.meta.url);
-writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), loadavg: os.loadavg(), runs: RUNS, results }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), loadavg: os.loadavg(), runs: RUNS, results, bursts }, null, 2)}\n`);
 console.log(`\nwrote ${file.pathname}`);
