@@ -13,20 +13,21 @@ export class HttpError extends Error {
   constructor(status: number, message: string) { super(message); this.status = status; }
 }
 
+/** The whole request body, at most limit bytes (413 beyond). */
+export async function readBody(ctx: RouteContext, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of ctx.req) {
+    size += (c as Buffer).length;
+    if (size > limit) throw new HttpError(413, `request body exceeds ${limit} bytes`);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
 /** The request body parsed as JSON; {} when empty. Malformed → 400, too large → 413. */
 export async function readJson<T = Record<string, unknown>>(ctx: RouteContext, limit = MAX_JSON_BODY): Promise<T> {
-  let body: Buffer;
-  if (ctx.upgrade) body = await upgradeBody(ctx, limit);
-  else {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of ctx.req) {
-      size += (c as Buffer).length;
-      if (size > limit) throw new HttpError(413, `request body exceeds ${limit} bytes`);
-      chunks.push(c as Buffer);
-    }
-    body = Buffer.concat(chunks);
-  }
+  const body = ctx.upgrade ? await upgradeBody(ctx, limit) : await readBody(ctx, limit);
   const text = body.toString('utf8').trim();
   if (!text) return {} as T;
   let v: unknown;

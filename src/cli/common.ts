@@ -54,16 +54,19 @@ export function parseEnv(items: string[], into: Record<string, string> = {}): Re
   return into;
 }
 
-export function parseEnvFiles(files: string[], into: Record<string, string> = {}): Record<string, string> {
-  for (const f of files) {
-    let text: string;
-    try {
-      text = readFileSync(f, 'utf8');
-    } catch (e) {
-      throw invalidArgument(`open ${f}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
-    }
-    parseEnv(text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')), into);
+/** The trimmed lines of a --env-file/--label-file, without blanks and # comments; Podman's open error. */
+export function readFlagFileLines(f: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(f, 'utf8');
+  } catch (e) {
+    throw invalidArgument(`open ${f}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
   }
+  return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+}
+
+export function parseEnvFiles(files: string[], into: Record<string, string> = {}): Record<string, string> {
+  for (const f of files) parseEnv(readFlagFileLines(f), into);
   return into;
 }
 

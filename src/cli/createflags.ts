@@ -15,7 +15,7 @@ import {
 import type { ResourceUpdate } from '../engine/container/api.ts';
 import { parseHealthFlags } from '../specgen/health.ts';
 import { parseSecretFlag } from '../specgen/secrets.ts';
-import { collect, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, warn } from './common.ts';
+import { collect, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, readFlagFileLines, warn } from './common.ts';
 import { createProgress } from './progress.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -161,7 +161,7 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
   }
   return {
     image, command: command.length ? command : undefined, entrypoint, name: o.name, env, workdir: o.workdir,
-    user: o.user, hostname: o.hostname, labels: { ...parseLabels(parseLabelFiles(o.labelFile ?? [])), ...parseLabels(o.label) }, interactive: o.interactive, tty: o.tty,
+    user: o.user, hostname: o.hostname, labels: { ...parseLabels((o.labelFile ?? []).flatMap(readFlagFileLines)), ...parseLabels(o.label) }, interactive: o.interactive, tty: o.tty,
     autoRemove: o.rm, network: network as NetworkMode, pod: podRef(o), portMappings: listOf(o.publish, parsePublish), networkAliases: o.networkAlias, stopSignal: o.stopSignal,
     publishAll: o.publishAll, ip: o.ip, mac: o.macAddress,
     pidMode: o.pid, ipcMode: o.ipc, utsMode: o.uts, dns: o.dns, dnsSearch: o.dnsSearch, extraHosts: listOf(o.addHost, parseAddHost), noHosts: o.hosts === false,
@@ -214,20 +214,6 @@ function podRef(o: Opts): string | undefined {
   }
 }
 
-/** --label-file: one label per line, # comments. */
-function parseLabelFiles(files: string[]): string[] {
-  const out: string[] = [];
-  for (const f of files) {
-    let text: string;
-    try {
-      text = readFileSync(f, 'utf8');
-    } catch (e) {
-      throw invalidArgument(`open ${f}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
-    }
-    out.push(...text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
-  }
-  return out;
-}
 
 /** Flags of issue 15's list: each a spec field (undefined when not given). */
 function extraFrom(o: Opts): Partial<ContainerSpec> {

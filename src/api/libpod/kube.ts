@@ -3,18 +3,11 @@
 // src/kube does the work over the engine interface, as `husk play kube` does.
 import { invalidArgument } from '../../common/errors.ts';
 import type { Route, RouteContext } from '../router.ts';
-import { HttpError, qBool, qInt, sendJson } from '../http.ts';
+import { qBool, qInt, readBody, sendJson } from '../http.ts';
 
 /** The YAML body, capped (a kube file is text; images come from registries). */
 async function readText(ctx: RouteContext, limit = 8 * 1024 * 1024): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of ctx.req) {
-    size += (c as Buffer).length;
-    if (size > limit) throw new HttpError(413, `request body exceeds ${limit} bytes`);
-    chunks.push(c as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = (await readBody(ctx, limit)).toString('utf8');
   if (!text.trim()) throw invalidArgument('the request body must be Kubernetes YAML');
   return text;
 }
