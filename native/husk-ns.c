@@ -3,10 +3,10 @@
  * its user namespace before Node starts (Node's threads make setns/unshare of
  * a user namespace impossible in-process).
  *
- *   husk-ns NODE [NODE-ARGS...] -- [HUSK-ARGS...]
+ *   husk-ns NODE [NODE-ARGS...] -- SCRIPT [HUSK-ARGS...]
  *
  * Real root, and anything already inside the namespace (uid 0 there), execs
- * NODE NODE-ARGS HUSK-ARGS at once. Otherwise it joins the user and mount
+ * NODE NODE-ARGS -- SCRIPT HUSK-ARGS at once. Otherwise it joins the user and mount
  * namespaces of the user's pause process (RUNDIR/pause.pid, RUNDIR being
  * $XDG_RUNTIME_DIR/husk or /tmp/husk-run-UID/husk), creating it first if none
  * is alive: a child unshares CLONE_NEWUSER|CLONE_NEWNS, newuidmap/newgidmap map
@@ -295,19 +295,18 @@ static void create_namespace(const char *dir, const char *pidfile, uid_t uid, gi
 int main(int argc, char **argv) {
   int sep = 1;
   while (sep < argc && strcmp(argv[sep], "--")) sep++;
-  if (sep < 2 || sep >= argc) {
-    fprintf(stderr, "usage: husk-ns NODE [NODE-ARGS...] -- [HUSK-ARGS...]\n");
+  if (sep < 2 || sep + 1 >= argc) {
+    fprintf(stderr, "usage: husk-ns NODE [NODE-ARGS...] -- SCRIPT [HUSK-ARGS...]\n");
     return 125;
   }
-  /* Node's argv: NODE NODE-ARGS... HUSK-ARGS... (the "--" dropped). */
+  /* Node's argv is ours unchanged: the "--" ends Node's options, so husk's own
+     arguments (say `--env-file F`) are never read as Node's. */
   char **nargv = calloc((size_t)argc, sizeof *nargv);
-  int k = 0;
-  for (int i = 1; i < sep; i++) nargv[k++] = argv[i];
-  for (int i = sep + 1; i < argc; i++) nargv[k++] = argv[i];
-  nargv[k] = NULL;
+  for (int i = 1; i < argc; i++) nargv[i - 1] = argv[i];
+  nargv[argc - 1] = NULL;
 
   uid_t uid = getuid();
-  if (uid != 0 && needs_namespace(argc - sep - 1, argv + sep + 1)) {
+  if (uid != 0 && needs_namespace(argc - sep - 2, argv + sep + 2)) {
     char dir[PATH_MAX], pidfile[PATH_MAX + 16], lockfile[PATH_MAX + 16];
     run_dir(uid, dir, sizeof dir);
     snprintf(pidfile, sizeof pidfile, "%s/pause.pid", dir);

@@ -127,3 +127,12 @@ test('--user UID the image lacks gets a passwd entry; --passwd-entry, --group-en
   assert.equal(run('--hostname', 'jailed', '--chrootdirs', '/jail', 'busybox', 'cat', '/jail/etc/hostname'), 'jailed');
   assert.equal(s.husk(['container', 'exists', '--external', 'nosuch']).code, 1);
 });
+
+test('--env-file is husk\'s flag, not Node\'s: a missing file is 125 with Podman\'s message; a file feeds only the container', () => {
+  const r = s.husk(['run', '--rm', '--env-file', join(s.dir, 'missing.env'), 'busybox', 'true']);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /^Error: open .*missing\.env: no such file or directory$/m);
+  const f = join(s.dir, 'x.env');
+  writeFileSync(f, 'HUSK_ENVFILE_PROBE=1\n# comment\n');
+  assert.equal(s.ok(['run', '--rm', '--env-file', f, 'busybox', 'sh', '-c', 'echo $HUSK_ENVFILE_PROBE']), '1');
+});
