@@ -100,11 +100,20 @@ export class Store {
   destroy(): void {
     this.husk(['pod', 'rm', '-af']);
     this.husk(['rm', '-af']);
-    const leaked = overlayMounts().filter((m) => m.includes(this.dir));
-    for (const m of leaked) spawnSync('umount', ['-l', m]);
+    // Any mount left under the store (overlay, a netns's nsfs, a volume) is a leak: named, then undone.
+    const leaked = mountsUnder(this.dir);
+    for (const m of leaked.reverse()) spawnSync('umount', ['-l', m.split(' ')[0]]);
     rmSync(this.dir, { recursive: true, force: true });
-    if (leaked.length) throw new Error(`overlay mounts leaked: ${leaked.join(', ')}`);
+    if (leaked.length) throw new Error(`mounts leaked: ${leaked.join(', ')}`);
   }
+}
+
+/** "MOUNTPOINT FSTYPE" of every mount at or below dir in this mount namespace, outermost first. */
+export function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean).map((l) => {
+    const [pre, post] = l.split(' - ');
+    return `${pre.split(' ')[4]} ${post.split(' ')[0]}`;
+  }).filter((m) => m.startsWith(`${dir}/`) || m.startsWith(`${dir} `));
 }
 
 /** Mount points of overlay filesystems currently mounted on the host. */

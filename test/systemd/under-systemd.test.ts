@@ -35,7 +35,7 @@ function sh(script: string): string {
 before(async () => {
   importDebian(s);
   mkdirSync(inner, { recursive: true });
-  s.ok(['run', '-d', '--name', 'sysd', '--privileged', '--systemd=always', ...binds().flatMap((b) => ['-v', b]), 'debian', '/sbin/init']);
+  s.ok(['run', '-d', '--name', 'sysd', '--privileged', '--systemd=always', '--network', 'none', ...binds().flatMap((b) => ['-v', b]), 'debian', '/sbin/init']);
   await until(() => ['running', 'degraded'].includes(s.husk(['exec', 'sysd', 'systemctl', 'is-system-running', '--wait'], { timeout: 60_000 }).stdout.trim()), 90_000, 500);
   sh(`ln -sf ${HUSK_IN} /usr/local/bin/husk && husk ${G} import ${join(FIXTURES, 'busybox-rootfs.tar')} busybox >/dev/null`);
 });

@@ -607,6 +607,8 @@ async function removeLocked(e: EngineContext, id: string, volumes = false): Prom
   const dropVolumes = volumes || !!c.config.intent.autoRemove;
   // Whatever the state says: a mount left by a killed command (export, cp) must not hold the dirs.
   unmountRootfs(e.containerDir(id));
+  // Nor may the record go while a netns is still mounted for it (a cleanup that found the process alive).
+  if (c.state.netnsPath) await (await import('../network/networks.ts')).teardownNetwork(e, c);
   e.db.updateState(id, (s) => { s.status = 'removing'; });
   removeContainerDirs(e.containerDir(id), e.runDir(id));
   e.db.remove(id);

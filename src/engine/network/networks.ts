@@ -294,7 +294,13 @@ export async function teardownNetwork(e: EngineContext, c: Container): Promise<v
     e.db.updateState(c.config.id, (st) => { delete st.netnsPath; delete st.slirpPid; });
     return;
   }
-  if (!s.netnsPath || !s.networkOptions) return;
+  if (!s.netnsPath) return;
+  if (!s.networkOptions) {
+    // Nothing for netavark to undo, but the mount must not outlive the container.
+    deleteNetns(s.netnsPath);
+    e.db.updateState(c.config.id, (st) => { delete st.netnsPath; delete st.networkStatus; });
+    return;
+  }
   // After a reboot the run root, bridges and firewall rules are gone already.
   if (!s.bootId || s.bootId === currentBootId()) {
     const nv = netavark(e);
