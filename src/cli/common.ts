@@ -9,8 +9,8 @@ export { humanDuration };
 import type { Engine, ItemReport } from '../engine/api.ts';
 import { connect } from '../connect.ts';
 
-/** The engine the global flags ask for: local (--root, --runroot, --runtime) or remote (--remote, --url, --connection, CONTAINER_HOST). */
-export async function connectFor(cmd: Command): Promise<Engine> {
+/** The engine the global flags ask for: local (--root, --runroot, --runtime) or remote (--remote, --url, --connection, CONTAINER_HOST); ownSockets: systemd's sockets are the caller's own, not for containers. */
+export async function connectFor(cmd: Command, o: { ownSockets?: boolean } = {}): Promise<Engine> {
   let root: Command = cmd;
   while (root.parent) root = root.parent;
   const g = root.opts() as {
@@ -27,7 +27,15 @@ export async function connectFor(cmd: Command): Promise<Engine> {
     runtimeFlags: g.runtimeFlag?.map((f) => (f.startsWith('-') ? f : f.length === 1 ? `-${f}` : `--${f}`)),
     eventsBackend: g.eventsBackend as 'file' | 'none' | undefined, modules: g.module, storageDriver: g.storageDriver, storageOpts: g.storageOpt,
     networkConfigDir: g.networkConfigDir ?? g.cniConfigDir,
+    // A service serves the activation socket itself; its containers must not inherit it.
+    socketActivation: o.ownSockets ? undefined : socketActivation(process.env),
   });
+}
+
+/** The sockets systemd handed this process (a container started by it inherits them, as under Podman). */
+function socketActivation(env: NodeJS.ProcessEnv): { fds: number; names?: string } | undefined {
+  const fds = Number(env.LISTEN_FDS);
+  return Number.isInteger(fds) && fds > 0 ? { fds, names: env.LISTEN_FDNAMES } : undefined;
 }
 
 /** Collector for repeatable flags (-e A -e B). */

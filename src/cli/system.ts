@@ -169,7 +169,7 @@ function makeService(): Command {
       // Loaded only here: no other command pays for the server's modules.
       const { activationFd, createApiServer } = await import('../api/server.ts');
       const { huskRoutes } = await import('../api/husk/index.ts');
-      const engine = await connectFor(this);
+      const engine = await connectFor(this, { ownSockets: true });
       const srv = await createApiServer(engine, {
         // husk's own RPC (the remote client) beside the Docker-compatible routes.
         routes: huskRoutes(), uri, idleSeconds: idle, tlsCert: o.tlsCert, tlsKey: o.tlsKey, tlsClientCa: o.tlsClientCa, listenFd: activationFd(),

@@ -49,6 +49,8 @@ export interface ConnectOptions {
   storageOpts?: string[];
   /** Where network definitions are kept (default ROOT/networks). */
   networkConfigDir?: string;
+  /** Sockets systemd passed to the caller (LISTEN_FDS, LISTEN_FDNAMES): containers it starts inherit them. */
+  socketActivation?: { fds: number; names?: string };
 }
 
 export interface Engine {

@@ -31,6 +31,12 @@ export interface EngineOptions {
   storageDriver?: string;
   storageOpts?: string[];
   networkConfigDir?: string;
+  /**
+   * Sockets systemd passed to the caller (LISTEN_FDS, LISTEN_FDNAMES), which a
+   * container it starts inherits as fds 3... The CLI passes its own; a server
+   * never does, so its activation socket stays its own.
+   */
+  socketActivation?: { fds: number; names?: string };
 }
 
 export interface ResolvedConfig {
@@ -67,6 +73,9 @@ export interface ResolvedConfig {
   eventsBackend: 'file' | 'none';
   /** --network-config-dir; unset: ROOT/networks. */
   networkConfigDir: string | undefined;
+  socketActivation: { fds: number; names?: string } | undefined;
+  /** Health checks may run from systemd timers (Podman's DISABLE_HC_SYSTEMD=true turns it off). */
+  systemdHealthTimers: boolean;
 }
 
 export type StorageDriver = 'overlay' | 'vfs';
@@ -139,6 +148,8 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     runtimePaths: { ...DEFAULT_RUNTIME_PATHS },
     conmonPath: '',
     exitCommand: opts.exitCommand,
+    socketActivation: opts.socketActivation,
+    systemdHealthTimers: process.env.DISABLE_HC_SYSTEMD !== 'true',
     defaultUlimits: [],
     pidsLimit: 2048,
     seccompProfile: undefined,

@@ -90,3 +90,13 @@ test('--preserve-fds N passes the caller\'s fds 3.. into the container; without 
   }
   assert.equal(readFileSync(out, 'utf8'), 'to fd 3, LISTEN_FDS=[]\n');
 });
+
+test('a socket-activated husk service keeps its own socket: a container started through its API gets no LISTEN_FDS and no fd 3', async () => {
+  const port = await activate([], ['system', 'service', '--time', '0']);
+  const docker = spawnSync('docker', ['-H', `tcp://127.0.0.1:${port}`, 'run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'echo "LISTEN_FDS=[$LISTEN_FDS]"; ls /proc/self/fd'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(docker.status, 0, docker.stderr);
+  const [env, ...fds] = docker.stdout.trim().split('\n');
+  assert.equal(env, 'LISTEN_FDS=[]');
+  // ls's own fds: stdio and the directory it reads (3); a passed socket would have made that 4.
+  assert.deepEqual(fds.map(Number).sort(), [0, 1, 2, 3]);
+});

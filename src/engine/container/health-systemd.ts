@@ -21,8 +21,8 @@ function scope(): string[] {
  * only when one runs), and not turned off with DISABLE_HC_SYSTEMD=true
  * (Podman's switch; husk then uses its own timer process).
  */
-export function systemdTimersAvailable(): boolean {
-  if (process.env.DISABLE_HC_SYSTEMD === 'true') return false;
+export function systemdTimersAvailable(enabled: boolean): boolean {
+  if (!enabled) return false;
   try {
     if (!statSync('/run/systemd/system').isDirectory()) return false;
   } catch {

@@ -49,7 +49,7 @@ export function startHealthTimer(e: EngineContext, c: Container): HealthTimer | 
   const interval = inStartup(c) ? hc.startup!.interval : hc.interval;
   if (interval < 0) return undefined;
   const run = e.huskCommand(['healthcheck', 'run', c.config.id]);
-  if (systemdTimersAvailable()) {
+  if (systemdTimersAvailable(e.config.systemdHealthTimers)) {
     const unit = startSystemdTimer(c.config.id, interval, run, c.state.conmonPid);
     if (unit) return { healthTimerUnit: unit };
   }

@@ -202,10 +202,11 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     const bundle = e.bundleDir(id);
     // systemd's notify socket and socket activation (a restart by policy runs without the starter's fds).
     const sdnotifySocket = notifyRelay(c, bundle);
-    const preserveFds = byPolicy ? 0 : preservedFds(c.config.intent);
+    const activation = byPolicy ? undefined : e.config.socketActivation;
+    const preserveFds = byPolicy ? 0 : preservedFds(c.config.intent, activation);
     const extraOpts = [
       ...(systemdMode(c.config.intent, c.config.args) ? systemdModeOpts(id, mounts, containerCgroupPath(id, e.rootlessCgroups())) : []),
-      ...systemdProtocolOpts(c, bundle, sdnotifySocket, byPolicy ? {} : process.env),
+      ...systemdProtocolOpts(c, bundle, sdnotifySocket, activation),
       ...(c.config.intent.secrets?.length ? (await import('./secrets.ts')).secretSpecOpts(e, c) : []),
     ];
     const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared, rootless: e.rootlessCgroups(), extraOpts });

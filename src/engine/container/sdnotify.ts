@@ -25,6 +25,9 @@ import type { ContainerSpec } from '../../specgen/container.ts';
 import type { ResolvedHealthcheck } from '../../specgen/health.ts';
 import type { EngineContext } from '../context.ts';
 import type { Container } from '../types.ts';
+import type { ResolvedConfig } from '../config.ts';
+
+type SocketActivation = ResolvedConfig['socketActivation'] & {};
 
 /** Where the relayed socket appears in the container (Podman's path). */
 export const CONTAINER_NOTIFY_DIR = '/run/notify';
@@ -58,15 +61,13 @@ export function notifyRelay(c: Container, bundle: string): string | undefined {
   return i.sdNotifySocket;
 }
 
-/** The fds the starting process hands over: --preserve-fds, else its LISTEN_FDS. */
-export function preservedFds(i: ContainerSpec, env: NodeJS.ProcessEnv = process.env): number {
-  if (i.preserveFds) return i.preserveFds;
-  const n = Number(env.LISTEN_FDS);
-  return Number.isInteger(n) && n > 0 ? n : 0;
+/** The fds the starting process hands over: --preserve-fds, else the sockets systemd passed it. */
+export function preservedFds(i: ContainerSpec, activation: SocketActivation | undefined): number {
+  return i.preserveFds || activation?.fds || 0;
 }
 
 /** Spec options of both protocols: the relay socket's directory and the LISTEN_* variables. */
-export function systemdProtocolOpts(c: Container, bundle: string, relay: string | undefined, env: NodeJS.ProcessEnv = process.env): SpecOpt[] {
+export function systemdProtocolOpts(c: Container, bundle: string, relay: string | undefined, activation: SocketActivation | undefined): SpecOpt[] {
   const opts: SpecOpt[] = [];
   const vars: Record<string, string> = {};
   if (relay) {
@@ -74,11 +75,11 @@ export function systemdProtocolOpts(c: Container, bundle: string, relay: string 
     opts.push((s) => { s.mounts = [...s.mounts.filter((x) => x.destination !== m.destination), m]; });
     vars.NOTIFY_SOCKET = `${CONTAINER_NOTIFY_DIR}/notify.sock`;
   }
-  if (env.LISTEN_FDS) {
-    vars.LISTEN_FDS = env.LISTEN_FDS;
+  if (activation) {
+    vars.LISTEN_FDS = String(activation.fds);
     // The container's process is PID 1 in its namespace; not all runtimes rewrite it.
     vars.LISTEN_PID = '1';
-    if (env.LISTEN_FDNAMES !== undefined) vars.LISTEN_FDNAMES = env.LISTEN_FDNAMES;
+    if (activation.names !== undefined) vars.LISTEN_FDNAMES = activation.names;
   }
   if (Object.keys(vars).length) opts.push(withEnvVars(vars));
   return opts;
