@@ -137,8 +137,9 @@ test('logs -f: concurrent followers each see every line exactly once, in order',
   }
 });
 
+// The 3 s give attach time to connect on a loaded machine (1 s was missed under load).
 test('attach to a running container prints its new output and exits with its code', () => {
-  s.ok(['run', '-d', '--name', 'late', 'busybox', 'sh', '-c', 'sleep 1; echo late; echo late-err >&2; exit 6']);
+  s.ok(['run', '-d', '--name', 'late', 'busybox', 'sh', '-c', 'sleep 3; echo late; echo late-err >&2; exit 6']);
   const r = s.husk(['attach', 'late'], { timeout: 20_000 });
   assert.equal(r.code, 6, r.stderr);
   assert.equal(r.stdout, 'late\n');

@@ -53,6 +53,21 @@ test('run -t gives the process a terminal (under script)', () => {
   assert.match(r.stdout, /tty:xterm/);
 });
 
+test('run -t and start -a: the process sees the terminal\'s size from its first instruction (crun and runc)', () => {
+  const husk = [join(import.meta.dirname, '../../bin/husk'), ...s.globals].join(' ');
+  s.ok(['create', '-t', '--name', 'sized', 'busybox', 'stty', 'size']);
+  for (const runtime of ['crun', 'runc']) {
+    // stty size is the first thing the process does: a resize sent after the start would come too late.
+    const cmd = `stty rows 37 cols 111; ${husk} --runtime ${runtime} run -t --rm busybox stty size`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', input: '', timeout: 60_000 });
+    assert.equal(r.status, 0, `${runtime}: ${r.stdout}${r.stderr}`);
+    assert.equal(r.stdout.trim(), '37 111', runtime);
+  }
+  const r = spawnSync('script', ['-qec', `stty rows 21 cols 84; ${husk} start -a sized`, '/dev/null'], { encoding: 'utf8', input: '', timeout: 60_000 });
+  assert.equal(r.stdout.trim(), '21 84', r.stderr);
+  s.ok(['rm', 'sized']);
+});
+
 test('command not found exits 127, not executable 126, unknown image 125', () => {
   const nf = s.husk(['run', '--rm', 'busybox', '/nope']);
   assert.equal(nf.code, 127);

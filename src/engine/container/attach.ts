@@ -8,11 +8,12 @@
 // while attached and are closed (return()) when the attach ends.
 import { closeSync, constants, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { containerState } from '../../common/errors.ts';
 import { tryLockFile, unlockFile } from '../../common/lock.ts';
 import { attachSocket, resizeTerminal, type AttachSession } from '../../runtime/attach.ts';
 import type { EngineContext } from '../context.ts';
-import type { SessionIO } from '../api.ts';
+import type { SessionIO, TerminalSize } from '../api.ts';
 import { parseSignal, type ContainerIntent } from '../../specgen/container.ts';
 import { cleanupContainer, createContainer, getContainer, removeContainer, startContainer, syncState, type CreateOptions } from './lifecycle.ts';
 import type { Container } from '../types.ts';
@@ -145,14 +146,48 @@ async function finishAttach(e: EngineContext, c: Container, session: AttachSessi
   }
 }
 
+/**
+ * A tty session's first terminal size, which becomes the pty's size at
+ * create (a resize through conmon could land after the process has read
+ * it), and the io whose resizes go on with the rest.
+ */
+async function firstSize(tty: boolean | undefined, io: AttachIO): Promise<{ consoleSize?: TerminalSize; io: AttachIO }> {
+  if (!tty || !io.resize) return { io };
+  const it = io.resize[Symbol.asyncIterator]();
+  const f = await firstOf(it);
+  let pending = f.pending;
+  // The rest: a size that came too late for the create is the first resize.
+  const rest: AsyncIterator<TerminalSize> = {
+    next: () => { const p = pending ?? it.next(); pending = undefined; return p; },
+    return: (v?: unknown) => it.return?.(v) ?? Promise.resolve({ done: true, value: undefined }),
+  };
+  return { consoleSize: f.size, io: { ...io, resize: { [Symbol.asyncIterator]: () => rest } } };
+}
+
+/**
+ * The first size a caller gives, if it comes within 100 ms (a REST client
+ * may send none); else the still pending next(), so no size is lost.
+ */
+export async function firstOf(sizes: AsyncIterator<TerminalSize>): Promise<{ size?: TerminalSize; ended?: boolean; pending?: Promise<IteratorResult<TerminalSize>> }> {
+  const next = sizes.next();
+  // A ref'd timer: nothing else may keep the process alive meanwhile. Cancelled once settled.
+  const ac = new AbortController();
+  const r = await Promise.race([next, sleep(100, undefined, { signal: ac.signal }).catch(() => undefined)]);
+  ac.abort();
+  if (!r) return { pending: next };
+  return r.done ? { ended: true } : { size: r.value };
+}
+
 /** `start --attach`: connects before the process starts so no output is missed. */
-export async function startAndAttach(e: EngineContext, ref: string, io: AttachIO): Promise<RunResult> {
+export async function startAndAttach(e: EngineContext, ref: string, given: AttachIO): Promise<RunResult> {
   let session: AttachSession | undefined;
-  const id = getContainer(e, ref).config.id;
+  const c0 = getContainer(e, ref);
+  const id = c0.config.id;
   const fg = holdForeground(e, id);
   let r: RunResult;
   try {
-    const c = await startContainer(e, id, { beforeStart: (c) => { session = connect(e, c, io); } });
+    const { consoleSize, io } = await firstSize(c0.config.intent.tty, given);
+    const c = await startContainer(e, id, { consoleSize, beforeStart: (c) => { session = connect(e, c, io); } });
     if (!session) {
       fg();
       return attachContainer(e, id, io);
@@ -168,14 +203,16 @@ export interface RunOptions extends AttachIO, CreateOptions {
   detach?: boolean;
 }
 
-export async function runContainer(e: EngineContext, intent: ContainerIntent, io: RunOptions = {}): Promise<RunResult> {
-  const created = await createContainer(e, intent, io);
+export async function runContainer(e: EngineContext, intent: ContainerIntent, given: RunOptions = {}): Promise<RunResult> {
+  const created = await createContainer(e, intent, given);
+  const { consoleSize, io } = given.detach ? { io: given } : await firstSize(intent.tty, given) as { consoleSize?: TerminalSize; io: RunOptions };
   const id = created.config.id;
   let session: AttachSession | undefined;
   const fg = io.detach ? () => {} : holdForeground(e, id);
   let r: RunResult;
   try {
     const c = await startContainer(e, id, {
+      consoleSize,
       beforeStart: io.detach ? undefined : (c) => { session = connect(e, c, io); },
     });
     if (io.detach || !session) return { container: c };

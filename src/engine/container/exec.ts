@@ -8,7 +8,6 @@
 // container's cleanup (exec-session.ts).
 import { closeSync, constants, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { HuskError, containerState, invalidArgument } from '../../common/errors.ts';
 import { randomBytes } from '../../common/random.ts';
 import { attachSocket, resizeTerminal, type AttachSession } from '../../runtime/attach.ts';
@@ -20,17 +19,12 @@ import type { TerminalSize } from '../api.ts';
 import type { EngineContext } from '../context.ts';
 import type { ExecSession } from '../state.ts';
 import type { ExecCreateOptions, ExecInspect, ExecStartOptions } from './api.ts';
-import { parseDetachKeys } from './attach.ts';
+import { firstOf, parseDetachKeys } from './attach.ts';
 import { execProcess } from './exec-spec.ts';
 import { getSession, readSessionExit, refreshSession, sessionDir } from './exec-session.ts';
 import { getContainer, syncState } from './lifecycle.ts';
 
 const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
-/** How long start waits for the caller's first terminal size (a REST client may send none). */
-const FIRST_SIZE_WAIT = 100;
-
-const delay = (ms: number) => sleep(ms, undefined, { ref: false });
-
 function runningContainer(e: EngineContext, ref: string, verb: string) {
   const c = syncState(e, getContainer(e, ref));
   if (c.state.status !== 'running') throw containerState(`can only ${verb} exec sessions on running containers: container state improper`);
@@ -61,8 +55,7 @@ export async function startExec(e: EngineContext, ref: string, io: ExecStartOpti
   let mon: ExecMonitor | undefined;
   let session: AttachSession | undefined;
   try {
-    const firstNext = sizes?.next();
-    const first = firstNext && await Promise.race([firstNext, delay(FIRST_SIZE_WAIT)]);
+    const first = sizes && await firstOf(sizes);
     // Claimed in one transaction: of two concurrent starts, one fails.
     e.db.updateExecSession(s.id, (x) => {
       if (x.state !== 'created') throw notCreated(s.id);
@@ -72,7 +65,7 @@ export async function startExec(e: EngineContext, ref: string, io: ExecStartOpti
     let pid: number;
     try {
       mkdirSync(join(dir, 'exit'), { recursive: true });
-      writeFileSync(join(dir, 'process.json'), JSON.stringify(execProcess(e, c, o, first && !first.done ? first.value : undefined)));
+      writeFileSync(join(dir, 'process.json'), JSON.stringify(execProcess(e, c, o, first?.size)));
       mon = conmonExec({
         conmonPath: e.config.conmonPath, runtime: e.runtime(c.config.runtime), containerId: c.config.id, containerName: c.config.name,
         launcher: personalityLauncher(e.runtime(c.config.runtime), c.config.intent.personality),
@@ -93,7 +86,7 @@ export async function startExec(e: EngineContext, ref: string, io: ExecStartOpti
     }
     e.db.updateExecSession(s.id, (x) => { x.pid = pid; });
     if (!attach) return undefined;
-    if (sizes && !first?.done) stops.push(pump(sizes, (z) => resizeTerminal(join(dir, 'ctl'), z.rows, z.cols), first ? undefined : firstNext));
+    if (sizes && !first?.ended) stops.push(pump(sizes, (z) => resizeTerminal(join(dir, 'ctl'), z.rows, z.cols), first?.pending));
     stops.push(pump(io.signals?.[Symbol.asyncIterator](), (sig) => { try { process.kill(pid, parseSignal(sig)); } catch {} }));
     const onAbort = () => session!.close();
     if (io.signal?.aborted) onAbort();

@@ -13,6 +13,7 @@ import { conmonCreate, personalityLauncher } from '../../runtime/conmon.ts';
 import { classifyStartError } from '../../runtime/oci.ts';
 import { serializeSpec } from '../../runtime/spec/index.ts';
 import type { EngineContext } from '../context.ts';
+import type { TerminalSize } from '../api.ts';
 import { defaultNetworkMode } from '../config.ts';
 import { chownUpper, exposeMountSources, releaseExposed, releaseMappedLayers, resolveIdMap, rootfsOptions } from './idmap.ts';
 import { checkRootlessIntent, hasCgroup, noCgroupError } from '../system/rootless.ts';
@@ -155,7 +156,7 @@ export function getContainer(e: EngineContext, ref: string): Container {
 }
 
 /** Mounts the rootfs, writes config.json and has conmon create the container. */
-async function init(e: EngineContext, c: Container, byPolicy = false): Promise<void> {
+async function init(e: EngineContext, c: Container, byPolicy = false, consoleSize?: TerminalSize): Promise<void> {
   const { id } = c.config;
   const img = e.images.get(c.config.imageId);
   if (!img) throw new HuskError('NO_SUCH_IMAGE', `image ${c.config.imageId} of container ${c.config.name} is gone`);
@@ -211,6 +212,8 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     ];
     const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared, rootless: e.rootlessCgroups(), extraOpts });
     exposeMountSources(e, c.config, spec);
+    // The attached terminal's size: the runtime gives the pty that size before the process runs.
+    if (consoleSize && spec.process?.terminal) (spec.process as { consoleSize?: object }).consoleSize = { height: consoleSize.rows, width: consoleSize.cols };
     writeFileSync(join(bundle, 'config.json'), serializeSpec(spec));
     try { unlinkSync(e.exitFile(id)); } catch {}
     const persist = join(bundle, 'persist');
@@ -284,6 +287,8 @@ function readText(p: string): string {
 export interface StartHooks {
   /** Runs after the runtime created the container, before its process starts (attach here). */
   beforeStart?: (c: Container) => Promise<void> | void;
+  /** The attached terminal's size, for the pty the runtime creates (tty containers). */
+  consoleSize?: TerminalSize;
 }
 
 export async function startContainer(e: EngineContext, ref: string, hooks: StartHooks = {}): Promise<Container> {
@@ -337,7 +342,7 @@ export async function startLocked(e: EngineContext, id: string, hooks: StartHook
       if (dep.state.status !== 'running') await startContainer(e, dep.config.id);
     }
     // An initialized container (`husk init`) is runtime-created already: only its process starts.
-    if (!isInitialized(c)) await init(e, e.db.get(id)!, hooks.byPolicy);
+    if (!isInitialized(c)) await init(e, e.db.get(id)!, hooks.byPolicy, hooks.consoleSize);
     c = e.db.get(id)!;
     await hooks.beforeStart?.(c);
     try {
