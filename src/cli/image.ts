@@ -115,7 +115,7 @@ function makeLoad(): Command {
     .option('-i, --input <path>', 'Read from specified archive file (default: stdin)')
     .option('-q, --quiet', 'Suppress the output', false)
     .action(async function (this: Command, o: Opts) {
-      if (!o.input && process.stdin.isTTY) throw invalidArgument('cannot read an archive from a terminal: use --input FILE or pipe one in');
+      if (!o.input && process.stdin.isTTY) throw invalidArgument('cannot read from terminal, use command-line redirection or the --input flag');
       const imgs = await (await connectFor(this)).images.load(o.input ?? process.stdin);
       for (const img of imgs) print(`Loaded image: ${img.names.length ? img.names.join(', ') : `sha256:${img.id}`}`);
     });

@@ -18,6 +18,12 @@ test('load of something that is no image archive: Podman\'s message, 125 (120-lo
   assert.match(r.stderr, /^Error: payload does not match any of the supported image formats:/);
 });
 
+test('load from a terminal refuses with Podman\'s message, 125 (450-interactive.bats "podman load - will not read from tty")', () => {
+  const husk = [join(import.meta.dirname, '../../bin/husk'), ...s.globals].join(' ');
+  const r = spawnSync('script', ['-qec', `${husk} load; echo rc=$?`, '/dev/null'], { encoding: 'utf8', input: '', timeout: 30_000 });
+  assert.equal(r.stdout.replace(/\r/g, ''), 'Error: cannot read from terminal, use command-line redirection or the --input flag\nrc=125\n');
+});
+
 test('save of an image that came from load and from import', () => {
   const archive = join(s.dir, 'a.tar');
   s.ok(['save', '-o', archive, 'busybox']);
