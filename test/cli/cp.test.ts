@@ -170,3 +170,30 @@ test('paths under volumes and bind mounts go to their host directories', () => {
   assert.match(ro.stderr, /read-only mount/);
   s.ok(['rm', '-f', 'vols']);
 });
+
+test('a tmpfs mount of a running container: copied into and out of, symlinks resolved as the container sees them, never to the host', () => {
+  s.ok(['run', '-d', '--name', 'tmpfsed', '--tmpfs', '/scratch', 'busybox', 'sleep', '1000']);
+  try {
+    fs.writeFileSync(join(host, 'note'), 'into tmpfs\n');
+    s.ok(['cp', join(host, 'note'), 'tmpfsed:/scratch/']);
+    assert.equal(inCtr('tmpfsed', 'cat /scratch/note; grep -c " /scratch tmpfs" /proc/mounts'), 'into tmpfs\n1');
+    // The file is in the tmpfs only: not in the container's overlay upper directory.
+    assert.ok(!execFileSync('find', [join(s.dir, 'root'), '-name', 'note']).toString().trim(), 'not written below the overlay');
+    inCtr('tmpfsed', 'mkdir /scratch/d && echo made-inside > /scratch/d/f && ln -s /etc /scratch/etc-link && ln -s /../../../../../../tmp /scratch/up');
+    const out = join(host, 'fromtmpfs');
+    s.ok(['cp', 'tmpfsed:/scratch/d', out]);
+    assert.equal(fs.readFileSync(join(out, 'f'), 'utf8'), 'made-inside\n');
+    // An absolute link inside the tmpfs leads to the container's /etc, not the host's.
+    s.ok(['cp', join(host, 'note'), 'tmpfsed:/scratch/etc-link/']);
+    assert.equal(inCtr('tmpfsed', 'cat /etc/note'), 'into tmpfs');
+    assert.ok(!fs.existsSync('/etc/note'));
+    // A link climbing out stays in the container's root: its /tmp, never the host's.
+    const marker = `husk-cp-tmpfs-${process.pid}`;
+    fs.writeFileSync(join(host, marker), 'x\n');
+    s.ok(['cp', join(host, marker), 'tmpfsed:/scratch/up/']);
+    assert.equal(inCtr('tmpfsed', `cat /tmp/${marker}`), 'x');
+    assert.ok(!fs.existsSync(join('/tmp', marker)), 'nothing written to the host\'s /tmp');
+  } finally {
+    s.husk(['rm', '-f', '-t', '0', 'tmpfsed']);
+  }
+});

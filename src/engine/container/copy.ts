@@ -94,7 +94,10 @@ function containerSide(e: EngineContext, c: Container, rootfs: string, archive: 
         if (p !== m.destination && !p.startsWith(`${m.destination}/`)) continue;
         if (m.type === 'tmpfs' || m.type === 'image') {
           if (!live) break; // nothing is mounted there: the path is in the overlay
-          throw new HuskError('NOT_IMPLEMENTED', `copying ${write ? 'to' : 'from'} the ${m.type} mount ${m.destination} of a running container is not supported`);
+          // Mounted only in the container's mount namespace: reached through its process's root
+          // (symlinks resolve as the container sees them), with the same clamping and pinned opens.
+          const root = `/proc/${c.state.pid}/root`;
+          return { root, abs: secureJoin(root, p), base: '/', readOnly: m.type === 'image' || m.options.includes('ro') };
         }
         const root = resolveHost(m.type === 'volume' ? getVolume(e, m.source!).Mountpoint : m.source!);
         return { root, abs: secureJoin(root, p.slice(m.destination.length)), base: m.destination, readOnly: m.options.includes('ro') };
