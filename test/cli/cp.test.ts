@@ -197,3 +197,17 @@ test('a tmpfs mount of a running container: copied into and out of, symlinks res
     s.husk(['rm', '-f', '-t', '0', 'tmpfsed']);
   }
 });
+
+test('a tmpfs mount of a created container: the copy lands in the image\'s directory and is copied up into the tmpfs at start (tmpcopyup, Podman\'s default)', () => {
+  fs.writeFileSync(join(host, 'early'), 'before start\n');
+  s.ok(['create', '--name', 'tmpfs-created', '--mount', 'type=tmpfs,dst=/tmp', 'busybox', 'sleep', '1000']);
+  try {
+    s.ok(['cp', join(host, 'early'), 'tmpfs-created:/tmp']);
+    s.ok(['start', 'tmpfs-created']);
+    assert.equal(inCtr('tmpfs-created', 'cat /tmp/early; grep -c " /tmp tmpfs" /proc/mounts'), 'before start\n1');
+  } finally {
+    s.husk(['rm', '-f', '-t', '0', 'tmpfs-created']);
+  }
+  // notmpcopyup: the tmpfs starts empty.
+  assert.equal(s.ok(['run', '--rm', '--tmpfs', '/etc:notmpcopyup', 'busybox', 'ls', '-A', '/etc']).split('\n').filter((f) => !['hosts', 'hostname', 'resolv.conf', 'passwd', 'group'].includes(f)).join(','), '');
+});

@@ -92,9 +92,12 @@ export function ociMounts(e: EngineContext, c: Container, rootfs: string, user: 
         out.push({ destination: m.destination, type: 'bind', source, options: ['rbind', ...(extra.some((o) => PROPAGATION.includes(o)) ? [] : ['rprivate']), ...extra] });
         break;
       }
-      case 'tmpfs':
-        out.push({ destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: m.options.length ? ['nosuid', 'nodev', ...m.options] : ['rw', 'noexec', 'nosuid', 'nodev'] });
+      case 'tmpfs': {
+        const opts = m.options.length ? ['nosuid', 'nodev', ...m.options] : ['rw', 'noexec', 'nosuid', 'nodev'];
+        // Podman's default: the image's content at that path is copied up into the tmpfs (notmpcopyup: not).
+        out.push({ destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: opts.includes('notmpcopyup') ? opts.filter((o) => o !== 'notmpcopyup') : [...opts.filter((o) => o !== 'tmpcopyup'), 'tmpcopyup'] });
         break;
+      }
       case 'image': {
         const img = e.images.resolve(m.source!);
         const dir = join(e.containerDir(c.config.id), 'image-mounts', String(n++));
