@@ -13,7 +13,7 @@ const containers = {
   restart: 'call', pause: 'call', unpause: 'call', remove: 'call', prune: 'call', cleanup: 'call', healthcheck: 'call', list: 'call',
   get: 'call', exists: 'call', inspect: 'call', top: 'call', logs: 'iter', wait: 'call', stats: 'iter',
   rename: 'call', update: 'call', resize: 'call', mount: 'call', unmount: 'call', mounted: 'call', diff: 'call',
-  export: 'call', copy: 'call', stat: 'call', commit: 'call',
+  export: 'call', copy: 'call', stat: 'call', commit: 'call', checkpoint: 'call', restore: 'call',
 } as const satisfies Table<ContainersAPI>;
 
 const exec = { create: 'call', start: 'call', resize: 'call', inspect: 'call', remove: 'call' } as const satisfies Table<ExecAPI>;
