@@ -11,6 +11,7 @@ import { ago, collect, connectFor, humanSize, print, printReports } from './comm
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 import { registerGroup as registerRegistryGroup } from './registry.ts';
+import { makeTrust } from './trust.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -276,5 +277,6 @@ export function register(program: Command): void {
   group.addCommand(makeMount());
   group.addCommand(makeUnmount('unmount').alias('umount'));
   registerRegistryGroup(group);
+  group.addCommand(makeTrust());
   program.addCommand(group);
 }
