@@ -12,6 +12,7 @@ import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 import { registerGroup as registerRegistryGroup } from './registry.ts';
 import { makeTrust } from './trust.ts';
+import { makeScp } from './scp.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -278,5 +279,6 @@ export function register(program: Command): void {
   group.addCommand(makeUnmount('unmount').alias('umount'));
   registerRegistryGroup(group);
   group.addCommand(makeTrust());
+  group.addCommand(makeScp());
   program.addCommand(group);
 }
