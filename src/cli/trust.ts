@@ -2,7 +2,7 @@
 // trust commands show and edit it (the engine reads and writes the file).
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
-import { collect, connectFor, print } from './common.ts';
+import { collect, connectFor, print, printReports } from './common.ts';
 import { tabulate } from './format/table.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -62,4 +62,25 @@ export function makeTrust(): Command {
     .usage('[command]')
     .addCommand(makeSet())
     .addCommand(makeShow());
+}
+
+/** `image sign`: Podman prints nothing on success. */
+export function makeSign(): Command {
+  return new Command('sign').description('Sign an image')
+    .usage('[options] IMAGE [IMAGE...]')
+    .option('-a, --all', 'Sign all the manifests of the multi-architecture image', false)
+    .option('--authfile <path>', 'Path of the authentication file')
+    .option('--cert-dir <path>', 'Use certificates at the specified path to access the registry')
+    .option('-d, --directory <dir>', 'Define an alternate directory to store signatures')
+    .option('--sign-by <identity>', 'Name of the signing key')
+    .option('--tls-verify [bool]', 'Require HTTPS and verify certificates when contacting registries', (v) => v !== 'false')
+    .argument('<images...>')
+    .action(async function (this: Command, images: string[], o: Opts) {
+      if (!o.signBy) throw invalidArgument('no identity provided');
+      const engine = await connectFor(this);
+      const reports = await engine.images.sign(images, {
+        signBy: o.signBy, directory: o.directory, all: o.all, authfile: o.authfile, certDir: o.certDir, tlsVerify: o.tlsVerify,
+      });
+      printReports(reports, { line: () => undefined });
+    });
 }

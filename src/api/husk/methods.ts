@@ -30,7 +30,7 @@ const images = {
   save: 'call', search: 'call', mount: 'call', unmount: 'call', mounted: 'call', login: 'call',
   loginUser: 'call', logout: 'call', derive: 'call', cacheGet: 'call', cachePut: 'call', unpackContext: 'call',
   manifestCreate: 'call', manifestAdd: 'call', manifestAnnotate: 'call', manifestRemoveEntry: 'call', manifestInspect: 'call',
-  manifestExists: 'call', manifestDelete: 'call', manifestPush: 'call', trustShow: 'call', trustSet: 'call',
+  manifestExists: 'call', manifestDelete: 'call', manifestPush: 'call', trustShow: 'call', trustSet: 'call', sign: 'call',
 } as const satisfies Table<ImagesAPI>;
 
 const volumes = {

@@ -242,6 +242,20 @@ export interface TrustSetOptions {
   pubKeysFiles?: string[];
 }
 
+/** `image sign`: the GPG identity to sign with (required) and where signatures go. */
+export interface SignOptions {
+  signBy: string;
+  /** Lookaside directory (default: registries.d's file:// staging entry for the repository). */
+  directory?: string;
+  /** Also sign every instance of a manifest list. */
+  all?: boolean;
+  authfile?: string;
+  certDir?: string;
+  tlsVerify?: boolean;
+  /** registries.d directory (default /etc/containers/registries.d). */
+  registriesDir?: string;
+}
+
 export interface ImagesAPI {
   list(o?: ImageListOptions): Promise<ImageSummary[]>;
   /** The stored record (NO_SUCH_IMAGE if unknown). */
@@ -318,4 +332,6 @@ export interface ImagesAPI {
   trustShow(o?: TrustShowOptions): Promise<TrustShowReport>;
   /** Replaces the requirements of one scope ("default", a registry or repository) in the policy file. */
   trustSet(scope: string, o?: TrustSetOptions): Promise<void>;
+  /** Signs docker://REFERENCEs as found in their registry; one report per reference (id: the signed manifest digest). */
+  sign(refs: string[], o: SignOptions): Promise<ItemReport[]>;
 }

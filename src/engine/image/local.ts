@@ -9,7 +9,7 @@ import { toReportError } from '../reports.ts';
 import type {
   ManifestAddOptions, ManifestAnnotateOptions, ManifestList, ManifestPushOptions,
   HistoryEntry, ImageDeriveOptions, ImageInspect, ImageRemoveReport, ImagesAPI, ImageSummary, ImageTree, ImageImportOptions, ImageListOptions, LoginOptions,
-  ImagePruneOptions, TrustSetOptions, TrustShowOptions, TrustShowReport, PullOptions, PushOptions, ImageRemoveOptions, SaveFormat, SearchOptions, SearchResult,
+  ImagePruneOptions, SignOptions, TrustSetOptions, TrustShowOptions, TrustShowReport, PullOptions, PushOptions, ImageRemoveOptions, SaveFormat, SearchOptions, SearchResult,
 } from './api.ts';
 
 export class LocalImages implements ImagesAPI {
@@ -207,5 +207,9 @@ export class LocalImages implements ImagesAPI {
 
   async trustSet(scope: string, o: TrustSetOptions = {}): Promise<void> {
     (await import('./trust.ts')).setTrust(scope, o);
+  }
+
+  async sign(refs: string[], o: SignOptions): Promise<ItemReport[]> {
+    return (await import('./sign.ts')).signImages(refs, o);
   }
 }

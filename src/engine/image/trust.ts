@@ -90,6 +90,27 @@ function storeFor(scope: string, stores: Record<string, string>): string | undef
   }
 }
 
+/**
+ * Where signatures of a repository are written: the registries.d entry of
+ * it or its closest parent namespace (else default-docker), staging first.
+ */
+export function signatureStaging(repo: string, dir = DEFAULT_REGISTRIES_D): string | undefined {
+  type NS = { sigstore?: string; 'sigstore-staging'?: string; lookaside?: string; 'lookaside-staging'?: string };
+  const pick = (n: NS | undefined) => n?.['lookaside-staging'] ?? n?.['sigstore-staging'] ?? n?.lookaside ?? n?.sigstore;
+  if (!existsSync(dir)) return undefined;
+  const docker: Record<string, NS> = {};
+  let fallback: NS | undefined;
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
+    const doc = parse(readFileSync(join(dir, f), 'utf8')) as { docker?: Record<string, NS>; 'default-docker'?: NS } | null;
+    Object.assign(docker, doc?.docker ?? {});
+    fallback ??= doc?.['default-docker'];
+  }
+  for (let key = repo; ; key = key.slice(0, key.lastIndexOf('/'))) {
+    if (Object.hasOwn(docker, key) && pick(docker[key])) return pick(docker[key]);
+    if (!key.includes('/')) return pick(fallback);
+  }
+}
+
 export async function showTrust(o: TrustShowOptions): Promise<TrustShowReport> {
   const path = o.policyPath || DEFAULT_POLICY_PATH;
   const { raw, policy } = readPolicy(path);
