@@ -8,6 +8,7 @@ import { ago, collect, connectFor, each, humanDuration, parseIntFlag, parseTime,
 import { renderList } from './format/index.ts';
 import { registerGroup as registerFsGroup } from './containerfs.ts';
 import { makeClone, makeInit, makeRunlabel } from './container-more.ts';
+import { makeCheckpoint, makeRestore } from './checkpoint.ts';
 import { addCreateFlags, addResourceFlags, intentFrom, pullOptions, resourcesFrom, writeCidfile } from './createflags.ts';
 import { makeExec } from './exec.ts';
 import { addCidfileFlag, addUnitFlags, replaceExisting, withCidfiles, withUnitSpec } from './unitflags.ts';
@@ -472,6 +473,8 @@ export function register(program: Command, word?: string): void {
   group.addCommand(makeCleanup());
   group.addCommand(makeClone());
   group.addCommand(makeRunlabel());
+  group.addCommand(makeCheckpoint());
+  group.addCommand(makeRestore());
   registerFsGroup(group);
   program.addCommand(group);
 }

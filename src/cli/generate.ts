@@ -8,6 +8,7 @@ import type { Engine } from '../engine/api.ts';
 import { generateSystemd, writeUnitFiles, RESTART_POLICIES, type ContainerUnitInput, type GenerateOptions, type GenerateTarget } from '../systemd/generate.ts';
 import { collect, connectFor, parseIntFlag, print } from './common.ts';
 import { makeGenerate as makeKube } from './kube.ts';
+import { makeGenerateSpec } from './generate-spec.ts';
 import { VERSION } from './version.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -108,5 +109,6 @@ export function register(program: Command): void {
   const group = new Command('generate').description('Generate structured data based on containers, pods or volumes');
   group.addCommand(makeSystemd());
   group.addCommand(makeKube());
+  group.addCommand(makeGenerateSpec());
   program.addCommand(group);
 }

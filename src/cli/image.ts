@@ -11,6 +11,8 @@ import { ago, collect, connectFor, humanSize, print, printReports } from './comm
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 import { registerGroup as registerRegistryGroup } from './registry.ts';
+import { makeSign, makeTrust } from './trust.ts';
+import { makeScp } from './scp.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -276,5 +278,8 @@ export function register(program: Command): void {
   group.addCommand(makeMount());
   group.addCommand(makeUnmount('unmount').alias('umount'));
   registerRegistryGroup(group);
+  group.addCommand(makeTrust());
+  group.addCommand(makeSign());
+  group.addCommand(makeScp());
   program.addCommand(group);
 }

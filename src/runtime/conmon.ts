@@ -42,6 +42,10 @@ export interface ConmonCreate {
   logTag?: string;
   /** The host's notify socket: conmon binds BUNDLE/notify/notify.sock and relays READY=1 to it. */
   sdnotifySocket?: string;
+  /** A checkpoint's image directory: conmon runs `RUNTIME restore` from it instead of `create` (the process then runs at once). */
+  restore?: string;
+  /** Extra options for the runtime's restore (--tcp-established, --file-locks). */
+  restoreOpts?: string[];
 }
 
 export interface SyncResult { pid: number }
@@ -56,6 +60,8 @@ export function conmonArgs(o: ConmonCreate): string[] {
   ];
   for (const a of o.runtime.globalArgs()) args.push('--runtime-arg', a);
   if (o.preserveFds) args.push('--runtime-opt', '--preserve-fds', '--runtime-opt', String(o.preserveFds));
+  if (o.restore) args.push('--restore', o.restore);
+  for (const r of o.restoreOpts ?? []) args.push('--runtime-opt', r);
   if (o.timeout) args.push('--timeout', String(o.timeout));
   if (o.logSizeMax) args.push('--log-size-max', String(o.logSizeMax));
   if (o.logTag) args.push('--log-tag', o.logTag);

@@ -107,6 +107,30 @@ export class OciRuntime {
   pause(id: string) { return this.run(['pause', id]); }
   resume(id: string) { return this.run(['resume', id]); }
 
+  /**
+   * Whether this runtime can checkpoint and restore: runc always calls CRIU;
+   * crun only when built with it (`+CRIU` in its --version). CRIU itself must
+   * be installed either way.
+   */
+  async supportsCheckpoint(criuPath: string | undefined): Promise<boolean> {
+    if (!criuPath) return false;
+    if (this.name !== 'crun') return true;
+    const r = await new Promise<string>((resolve) => execFile(this.wrapped ?? this.path, ['--version'], (_e, out) => resolve(String(out ?? ''))));
+    return /\+CRIU\b/.test(r);
+  }
+
+  /**
+   * `RUNTIME checkpoint`: CRIU dumps the container's processes into
+   * imagePath (its log, dump.log, into workPath). Without leaveRunning the
+   * runtime kills the container once the dump is written.
+   */
+  checkpoint(id: string, o: { imagePath: string; workPath: string; leaveRunning?: boolean; tcpEstablished?: boolean; fileLocks?: boolean; preDump?: boolean; parentPath?: string }) {
+    return this.run(['checkpoint', '--image-path', o.imagePath, '--work-path', o.workPath,
+      ...(o.leaveRunning ? ['--leave-running'] : []), ...(o.tcpEstablished ? ['--tcp-established'] : []),
+      ...(o.fileLocks ? ['--file-locks'] : []), ...(o.preDump ? ['--pre-dump'] : []),
+      ...(o.parentPath ? ['--parent-path', o.parentPath] : []), id]);
+  }
+
   async state(id: string): Promise<{ status: string; pid: number } | undefined> {
     const r = await this.run(['state', id], { allowFail: true });
     if (r.code !== 0) return undefined;

@@ -13,7 +13,7 @@ const containers = {
   restart: 'call', pause: 'call', unpause: 'call', remove: 'call', prune: 'call', cleanup: 'call', healthcheck: 'call', list: 'call',
   get: 'call', exists: 'call', inspect: 'call', top: 'call', logs: 'iter', wait: 'call', stats: 'iter',
   rename: 'call', update: 'call', resize: 'call', mount: 'call', unmount: 'call', mounted: 'call', diff: 'call',
-  export: 'call', copy: 'call', stat: 'call', commit: 'call',
+  export: 'call', copy: 'call', stat: 'call', commit: 'call', checkpoint: 'call', restore: 'call',
 } as const satisfies Table<ContainersAPI>;
 
 const exec = { create: 'call', start: 'call', resize: 'call', inspect: 'call', remove: 'call' } as const satisfies Table<ExecAPI>;
@@ -30,7 +30,7 @@ const images = {
   save: 'call', search: 'call', mount: 'call', unmount: 'call', mounted: 'call', login: 'call',
   loginUser: 'call', logout: 'call', derive: 'call', cacheGet: 'call', cachePut: 'call', unpackContext: 'call',
   manifestCreate: 'call', manifestAdd: 'call', manifestAnnotate: 'call', manifestRemoveEntry: 'call', manifestInspect: 'call',
-  manifestExists: 'call', manifestDelete: 'call', manifestPush: 'call',
+  manifestExists: 'call', manifestDelete: 'call', manifestPush: 'call', trustShow: 'call', trustSet: 'call', sign: 'call',
 } as const satisfies Table<ImagesAPI>;
 
 const volumes = {

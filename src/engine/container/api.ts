@@ -246,6 +246,52 @@ export interface PathStat {
   linkTarget: string;
 }
 
+/** `container checkpoint` (Podman's CheckpointOptions). */
+export interface CheckpointOptions extends Selection {
+  /** Keep CRIU's log and work files. */
+  keep?: boolean;
+  leaveRunning?: boolean;
+  tcpEstablished?: boolean;
+  fileLocks?: boolean;
+  /** Write the checkpoint, the container's config and its rootfs changes to this archive (a path on the engine's host). */
+  export?: string;
+  /** With export: no rootfs changes, no volume contents. */
+  ignoreRootfs?: boolean;
+  ignoreVolumes?: boolean;
+  /** Dump memory only (CRIU pre-dump); the container keeps running. */
+  preCheckpoint?: boolean;
+  /** Dump only what changed since the pre-checkpoint. */
+  withPrevious?: boolean;
+  /** Compression of the exported archive (default zstd, as Podman's). */
+  compress?: 'none' | 'gzip' | 'zstd';
+}
+
+/** One container's checkpoint: an ItemReport plus the runtime's duration in microseconds. */
+export interface CheckpointReport extends ItemReport {
+  runtimeDuration?: number;
+}
+
+/** `container restore` (Podman's RestoreOptions). */
+export interface RestoreOptions extends Selection {
+  keep?: boolean;
+  tcpEstablished?: boolean;
+  fileLocks?: boolean;
+  /** Restore a new container from an archive written by checkpoint --export (a path on the engine's host). */
+  import?: string;
+  /** With import: the new container's name (its addresses are then not kept). */
+  name?: string;
+  ignoreRootfs?: boolean;
+  ignoreVolumes?: boolean;
+  ignoreStaticIP?: boolean;
+  ignoreStaticMAC?: boolean;
+  /** With import: port mappings replacing the checkpointed container's (-p syntax). */
+  publish?: string[];
+  /** With import: the pod to restore into. */
+  pod?: string;
+}
+
+export type RestoreReport = CheckpointReport;
+
 export interface ContainersAPI {
   /** Validates the spec, pulls the image if the pull policy says so, and creates the container. */
   create(spec: ContainerSpec, o?: CreateOptions): Promise<Container>;
@@ -318,6 +364,14 @@ export interface ContainersAPI {
   stat(ref: string, path: string): Promise<PathStat>;
   /** Creates an image from the container's changes; returns the image ID. */
   commit(ref: string, o?: CommitOptions): Promise<string>;
+  /**
+   * Checkpoints running containers with CRIU through the OCI runtime; each
+   * is then exited and checkpointed (unless leaveRunning/preCheckpoint).
+   * RUNTIME when the runtime or CRIU cannot checkpoint.
+   */
+  checkpoint(refs: string[], o?: CheckpointOptions): Promise<CheckpointReport[]>;
+  /** Restores checkpointed containers, or a new one from an exported archive (import). */
+  restore(refs: string[], o?: RestoreOptions): Promise<RestoreReport[]>;
 }
 
 export interface ExecCreateOptions {

@@ -156,7 +156,7 @@ export function getContainer(e: EngineContext, ref: string): Container {
 }
 
 /** Mounts the rootfs, writes config.json and has conmon create the container. */
-async function init(e: EngineContext, c: Container, byPolicy = false, consoleSize?: TerminalSize): Promise<void> {
+async function init(e: EngineContext, c: Container, byPolicy = false, consoleSize?: TerminalSize, restore?: RestoreFrom): Promise<void> {
   const { id } = c.config;
   const img = e.images.get(c.config.imageId);
   if (!img) throw new HuskError('NO_SUCH_IMAGE', `image ${c.config.imageId} of container ${c.config.name} is gone`);
@@ -226,7 +226,7 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
       stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id, !byPolicy), extraFds: holdFd === undefined ? [] : [holdFd],
       ...conmonLogOptions(c.config.intent), timeout: c.config.intent.timeout,
       // Only the start that created the spec has the caller's fds (a restart by policy does not).
-      sdnotifySocket, preserveFds,
+      sdnotifySocket, preserveFds, restore: restore?.imagePath, restoreOpts: restore?.opts,
     });
     let pid: number;
     try {
@@ -263,6 +263,30 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     // conmon holds its own copy now (or the start failed and slirp4netns is gone).
     if (holdFd !== undefined) closeSync(holdFd);
   }
+}
+
+/** A checkpoint to restore from (container restore): conmon has the runtime restore it instead of creating. */
+export interface RestoreFrom {
+  imagePath: string;
+  opts?: string[];
+}
+
+/**
+ * restore, the container's lock held: init as start does, with conmon
+ * running `RUNTIME restore`, whose process runs at once (no runtime start).
+ */
+export async function restoreLocked(e: EngineContext, id: string, from: RestoreFrom): Promise<Container> {
+  const c = syncState(e, e.db.get(id)!);
+  if (c.state.status === 'exited' || c.state.status === 'stopped') await cleanupLocked(e, c, { keep: true });
+  if (c.config.pod && !c.config.isInfra) await (await import('../pod/pods.ts')).ensureInfraRunning(e, c.config.pod);
+  await init(e, e.db.get(id)!, false, undefined, from);
+  const s = e.db.updateState(id, (s) => {
+    s.status = 'running';
+    s.startedAt = new Date().toISOString();
+    s.stoppedByUser = false;
+  });
+  e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'restore', Type: 'container' });
+  return { config: c.config, state: s };
 }
 
 /** The k8s-file log's path: --log-opt path=, else ctr.log in the bundle. */

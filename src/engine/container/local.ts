@@ -10,7 +10,7 @@ import { HuskError, invalidArgument } from '../../common/errors.ts';
 import type { Filters } from '../../specgen/filters.ts';
 import type { EnginePullOptions } from '../image/pull.ts';
 import type {
-  AttachReport, CloneOptions, CommitOptions, Container, ContainerInspect, ContainerListItem, ContainerSpec, ContainersAPI, ContainerStats,
+  AttachReport, CheckpointOptions, CheckpointReport, CloneOptions, RestoreOptions, RestoreReport, CommitOptions, Container, ContainerInspect, ContainerListItem, ContainerSpec, ContainersAPI, ContainerStats,
   CopyOptions, CreateOptions, DiffOptions, FileChange, HealthcheckReport, KillOptions, ListOptions, LogLine, LogOptions, RemoveOptions,
   PathStat, ResourceUpdate, RunOptions, RunReport, Selection, StatsOptions, StopOptions, WaitOptions,
 } from './api.ts';
@@ -252,5 +252,13 @@ export class LocalContainers implements ContainersAPI {
     const { commitContainer } = await import('./commit.ts');
     const img = await commitContainer(this.#e, ref, o);
     return img.id;
+  }
+
+  async checkpoint(refs: string[], o: CheckpointOptions = {}): Promise<CheckpointReport[]> {
+    return (await import('./checkpoint.ts')).checkpointContainers(this.#e, refs, o);
+  }
+
+  async restore(refs: string[], o: RestoreOptions = {}): Promise<RestoreReport[]> {
+    return (await import('./checkpoint.ts')).restoreContainers(this.#e, refs, o);
   }
 }

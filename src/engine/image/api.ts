@@ -208,6 +208,54 @@ export interface ManifestPushOptions extends RegistryOptions {
   rm?: boolean;
 }
 
+/** `image trust show`: where the policy and registries.d are (defaults /etc/containers/...), and whether only the file's text is wanted. */
+export interface TrustShowOptions {
+  policyPath?: string;
+  registryPath?: string;
+  raw?: boolean;
+}
+
+/** One scope of the trust policy, as Podman's `image trust show --json` prints it. */
+export interface TrustPolicy {
+  /** "all" for the default, "repository" for docker scopes, else the transport's name. */
+  transport: string;
+  name?: string;
+  repo_name?: string;
+  sigstore?: string;
+  /** accept, reject, signed, sigstoreSigned. */
+  type: string;
+  gpg_id?: string;
+}
+
+export interface TrustShowReport {
+  /** The policy file's text. */
+  raw: string;
+  /** Empty with raw. */
+  policies: TrustPolicy[];
+}
+
+export interface TrustSetOptions {
+  policyPath?: string;
+  /** accept (insecureAcceptAnything), reject or signedBy (the default). */
+  type?: string;
+  /** signedBy: GPG keyring files; the image must be signed by a key of each. */
+  pubKeysFiles?: string[];
+}
+
+/** `image sign`: the GPG identity to sign with (required) and where signatures go. */
+export interface SignOptions {
+  signBy: string;
+  /** Lookaside directory (default: registries.d's file:// staging entry for the repository). */
+  directory?: string;
+  /** Also sign every instance of a manifest list. */
+  all?: boolean;
+  authfile?: string;
+  certDir?: string;
+  tlsVerify?: boolean;
+  /** registries.d directory (default /etc/containers/registries.d). */
+  registriesDir?: string;
+}
+
 export interface ImagesAPI {
   list(o?: ImageListOptions): Promise<ImageSummary[]>;
   /** The stored record (NO_SUCH_IMAGE if unknown). */
@@ -280,4 +328,10 @@ export interface ImagesAPI {
   loginUser(registry: string, o?: { authfile?: string }): Promise<string>;
   /** Forgets one registry's credentials (returns its key) or, with all, every one. */
   logout(registry: string | undefined, o?: { authfile?: string; all?: boolean }): Promise<string | undefined>;
+  /** The engine host's signature policy (containers-policy.json), described per scope. */
+  trustShow(o?: TrustShowOptions): Promise<TrustShowReport>;
+  /** Replaces the requirements of one scope ("default", a registry or repository) in the policy file. */
+  trustSet(scope: string, o?: TrustSetOptions): Promise<void>;
+  /** Signs docker://REFERENCEs as found in their registry; one report per reference (id: the signed manifest digest). */
+  sign(refs: string[], o: SignOptions): Promise<ItemReport[]>;
 }

@@ -9,7 +9,7 @@ import { toReportError } from '../reports.ts';
 import type {
   ManifestAddOptions, ManifestAnnotateOptions, ManifestList, ManifestPushOptions,
   HistoryEntry, ImageDeriveOptions, ImageInspect, ImageRemoveReport, ImagesAPI, ImageSummary, ImageTree, ImageImportOptions, ImageListOptions, LoginOptions,
-  ImagePruneOptions, PullOptions, PushOptions, ImageRemoveOptions, SaveFormat, SearchOptions, SearchResult,
+  ImagePruneOptions, SignOptions, TrustSetOptions, TrustShowOptions, TrustShowReport, PullOptions, PushOptions, ImageRemoveOptions, SaveFormat, SearchOptions, SearchResult,
 } from './api.ts';
 
 export class LocalImages implements ImagesAPI {
@@ -199,5 +199,17 @@ export class LocalImages implements ImagesAPI {
 
   async manifestPush(list: string, destination: string, o: ManifestPushOptions = {}): Promise<string> {
     return (await import('./manifest.ts')).manifestPush(this.#ctx, list, destination, o);
+  }
+
+  async trustShow(o: TrustShowOptions = {}): Promise<TrustShowReport> {
+    return (await import('./trust.ts')).showTrust(o);
+  }
+
+  async trustSet(scope: string, o: TrustSetOptions = {}): Promise<void> {
+    (await import('./trust.ts')).setTrust(scope, o);
+  }
+
+  async sign(refs: string[], o: SignOptions): Promise<ItemReport[]> {
+    return (await import('./sign.ts')).signImages(refs, o);
   }
 }
