@@ -9,6 +9,14 @@ export { humanDuration };
 import type { Engine, ItemReport } from '../engine/api.ts';
 import { connect } from '../connect.ts';
 
+/** Whether the global flags or the environment ask for a remote engine. */
+export function isRemote(cmd: Command): boolean {
+  let root: Command = cmd;
+  while (root.parent) root = root.parent;
+  const g = root.opts() as { remote?: boolean; url?: string; connection?: string };
+  return !!(g.remote || g.url || g.connection || process.env.CONTAINER_HOST || process.env.CONTAINER_CONNECTION);
+}
+
 /** The engine the global flags ask for: local (--root, --runroot, --runtime) or remote (--remote, --url, --connection, CONTAINER_HOST). */
 export async function connectFor(cmd: Command): Promise<Engine> {
   let root: Command = cmd;
@@ -18,8 +26,7 @@ export async function connectFor(cmd: Command): Promise<Engine> {
     runtimeFlag?: string[]; eventsBackend?: string; module?: string[]; storageDriver?: string; storageOpt?: string[];
     networkConfigDir?: string; cniConfigDir?: string;
   };
-  const remote = g.remote || g.url || g.connection || process.env.CONTAINER_HOST || process.env.CONTAINER_CONNECTION;
-  const url = remote ? (await import('./connection.ts')).remoteURL(g) : undefined;
+  const url = isRemote(cmd) ? (await import('./connection.ts')).remoteURL(g) : undefined;
   if (url) return connect({ url });
   return connect({
     root: g.root, runroot: g.runroot, runtime: g.runtime,

@@ -145,19 +145,33 @@ async function finishAttach(e: EngineContext, c: Container, session: AttachSessi
   }
 }
 
+/** The passthrough log driver: the container writes to the starter's own stdio, so there is nothing to attach to; wait for the exit. */
+async function finishPassthrough(e: EngineContext, c: Container, io: AttachIO, cleanup: boolean): Promise<RunResult> {
+  const stopSignals = followSignals(e, c, io);
+  try {
+    const code = await waitForExit(e, c.config.id);
+    const folded = cleanup ? await cleanupContainer(e, c.config.id) : false;
+    return { container: c, exitCode: code, folded };
+  } finally {
+    stopSignals();
+  }
+}
+
 /** `start --attach`: connects before the process starts so no output is missed. */
 export async function startAndAttach(e: EngineContext, ref: string, io: AttachIO): Promise<RunResult> {
   let session: AttachSession | undefined;
-  const id = getContainer(e, ref).config.id;
+  const found = getContainer(e, ref);
+  const id = found.config.id;
+  const passthrough = found.config.intent.logDriver === 'passthrough';
   const fg = holdForeground(e, id);
   let r: RunResult;
   try {
-    const c = await startContainer(e, id, { beforeStart: (c) => { session = connect(e, c, io); } });
-    if (!session) {
+    const c = await startContainer(e, id, { beforeStart: passthrough ? undefined : (c) => { session = connect(e, c, io); } });
+    if (passthrough) r = await finishPassthrough(e, c, io, true);
+    else if (!session) {
       fg();
       return attachContainer(e, id, io);
-    }
-    r = await finishAttach(e, c, session, io, true);
+    } else r = await finishAttach(e, c, session, io, true);
   } finally {
     fg();
   }
@@ -171,15 +185,16 @@ export interface RunOptions extends AttachIO, CreateOptions {
 export async function runContainer(e: EngineContext, intent: ContainerIntent, io: RunOptions = {}): Promise<RunResult> {
   const created = await createContainer(e, intent, io);
   const id = created.config.id;
+  const passthrough = intent.logDriver === 'passthrough';
   let session: AttachSession | undefined;
   const fg = io.detach ? () => {} : holdForeground(e, id);
   let r: RunResult;
   try {
     const c = await startContainer(e, id, {
-      beforeStart: io.detach ? undefined : (c) => { session = connect(e, c, io); },
+      beforeStart: io.detach || passthrough ? undefined : (c) => { session = connect(e, c, io); },
     });
-    if (io.detach || !session) return { container: c };
-    r = await finishAttach(e, c, session, io, !intent.autoRemove);
+    if (io.detach || !(session || passthrough)) return { container: c };
+    r = session ? await finishAttach(e, c, session, io, !intent.autoRemove) : await finishPassthrough(e, c, io, !intent.autoRemove);
     if (r.detached) return r;
     if (intent.autoRemove) await removeContainer(e, id, { force: true }).catch(() => {});
   } catch (err) {

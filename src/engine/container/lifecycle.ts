@@ -80,6 +80,11 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   const intent: ContainerSpec = { ...given, network: given.network && given.network !== 'private' ? given.network : defaultNetworkMode(e.config) };
   validateSpec(intent);
   checkRootlessIntent(e, intent);
+  // conmon would drop every line without a word: say so before anything exists.
+  if (intent.logDriver === 'journald') {
+    const j = await import('./journal.ts');
+    if (!j.journalAvailable()) throw invalidArgument(`the journald log driver needs systemd-journald, which does not run on this host (no ${j.JOURNAL_SOCKET}): use k8s-file`);
+  }
   const img = await imageFor(e, intent, o);
   const args = effectiveArgs(intent, img);
   if (!args.length) throw invalidArgument('no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
@@ -266,10 +271,9 @@ export function logPathOf(e: EngineContext, c: ContainerConfig): string {
   return c.intent.logOptions?.path ?? join(e.bundleDir(c.id), 'ctr.log');
 }
 
-function conmonLogOptions(i: ContainerSpec): { logDriver: 'k8s-file' | 'none'; logSizeMax?: number; logTag?: string } {
-  // json-file is Podman's alias of k8s-file; journald and passthrough need a journal or the caller's stdio, which husk does not use.
-  if (i.logDriver === 'journald' || i.logDriver === 'passthrough') throw new HuskError('NOT_IMPLEMENTED', `the ${i.logDriver} log driver is not supported by husk: use k8s-file or none`);
-  return { logDriver: i.logDriver === 'none' ? 'none' : 'k8s-file', logSizeMax: i.logOptions?.maxSize, logTag: i.logOptions?.tag };
+function conmonLogOptions(i: ContainerSpec): { logDriver: 'k8s-file' | 'journald' | 'none' | 'passthrough'; logSizeMax?: number; logTag?: string } {
+  // json-file is Podman's alias of k8s-file.
+  return { logDriver: !i.logDriver || i.logDriver === 'json-file' ? 'k8s-file' : i.logDriver, logSizeMax: i.logOptions?.maxSize, logTag: i.logOptions?.tag };
 }
 
 function readText(p: string): string {

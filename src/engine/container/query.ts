@@ -135,7 +135,9 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       UTSMode: !cfg.intent.utsMode || cfg.intent.utsMode === 'private' ? 'private' : cfg.intent.utsMode,
       CgroupnsMode: cfg.intent.cgroupns ?? 'private',
       Init: !!cfg.intent.init,
-      LogConfig: { Type: cfg.intent.logDriver ?? 'k8s-file', Config: null, Path: logPathOf(e, cfg), Tag: cfg.intent.logOptions?.tag ?? '', Size: cfg.intent.logOptions?.maxSize ? String(cfg.intent.logOptions.maxSize) : '0B' },
+      LogConfig: { Type: cfg.intent.logDriver ?? 'k8s-file', Config: null,
+        // Only the file drivers have a path (Podman's: empty for journald, none, passthrough).
+        Path: !cfg.intent.logDriver || cfg.intent.logDriver === 'k8s-file' || cfg.intent.logDriver === 'json-file' ? logPathOf(e, cfg) : '', Tag: cfg.intent.logOptions?.tag ?? '', Size: logSize(cfg.intent.logOptions?.maxSize ?? 0) },
       DeviceCgroupRules: cfg.intent.deviceCgroupRules ?? [],
       AutoRemove: !!cfg.intent.autoRemove,
       ReadonlyRootfs: !!cfg.intent.readOnly,
@@ -203,4 +205,13 @@ function networkSettings(c: Container): Record<string, unknown> {
     EndpointID: '', Gateway: first?.Gateway ?? '', IPAddress: first?.IPAddress ?? '', IPPrefixLen: first?.IPPrefixLen ?? 0,
     MacAddress: first?.MacAddress ?? '', Bridge: '', SandboxID: '', SandboxKey: c.state.netnsPath ?? '', Ports: ports, Networks: networks,
   };
+}
+
+/** go-units HumanSize (decimal, 4 significant digits), as Podman shows LogConfig.Size. */
+function logSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
+  return `${Number(v.toPrecision(4))}${units[i]}`;
 }
