@@ -77,15 +77,19 @@ export class EngineContext {
     return (this.choice ??= chooseRuntime(this.config.runtime, this.config.runtimePaths));
   }
 
-  /** The runtime a container was created with. */
-  runtime(name?: string): OciRuntime {
+  /** The runtime a container was created with; noCgroups for --cgroups=disabled (crun's --cgroup-manager=disabled on every call). */
+  runtime(name?: string, noCgroups = false): OciRuntime {
     const n = name ?? this.runtimeChoice().name;
-    let r = this.runtimes.get(n);
+    const key = noCgroups ? `${n}\0nocgroups` : n;
+    let r = this.runtimes.get(key);
     if (!r) {
       const choice = n === this.runtimeChoice().name ? this.runtimeChoice() : chooseRuntime(n, this.config.runtimePaths);
       const rl = this.rootlessCgroups();
-      r = new OciRuntime(choice, this.config.runroot, { cgroups: !rl || rl.cgroupParent !== undefined, flags: this.config.runtimeFlags });
-      this.runtimes.set(n, r);
+      r = new OciRuntime(choice, this.config.runroot, {
+        cgroups: !noCgroups && (!rl || rl.cgroupParent !== undefined),
+        flags: [...(this.config.runtimeFlags ?? []), ...(noCgroups ? ['--cgroup-manager=disabled'] : [])],
+      });
+      this.runtimes.set(key, r);
     }
     return r;
   }

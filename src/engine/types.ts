@@ -114,6 +114,8 @@ export interface ContainerState {
   stopping?: number;
   /** Set by stop/kill/rm -f before they signal, cleared by start: the restart policy leaves such an exit alone. */
   stoppedByUser?: boolean;
+  /** --cgroups=split: the caller's cgroup the container's was made under at the last start (stats reads it there). */
+  cgroupParent?: string;
   /** Boot the container was started in; after a reboot it is not running whatever the state says. */
   bootId?: string;
   /** The container's network namespace (bind mount) while networks are set up. */

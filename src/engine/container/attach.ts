@@ -78,7 +78,7 @@ function followSignals(e: EngineContext, c: Container, io: AttachIO): () => void
   return follow(io.signals, async (name) => {
     const s = syncState(e, e.db.get(c.config.id) ?? c);
     if (s.state.status !== 'running' && s.state.status !== 'paused') return;
-    await e.runtime(c.config.runtime).kill(c.config.id, String(parseSignal(name))).catch(() => {});
+    await e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled').kill(c.config.id, String(parseSignal(name))).catch(() => {});
   });
 }
 

@@ -134,6 +134,8 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       PidMode: !cfg.intent.pidMode || cfg.intent.pidMode === 'private' ? 'private' : cfg.intent.pidMode,
       UTSMode: !cfg.intent.utsMode || cfg.intent.utsMode === 'private' ? 'private' : cfg.intent.utsMode,
       CgroupnsMode: cfg.intent.cgroupns ?? 'private',
+      // Podman's: "disabled" for --cgroups=disabled, else "default".
+      Cgroups: cfg.intent.cgroupsMode === 'disabled' ? 'disabled' : 'default',
       Init: !!cfg.intent.init,
       LogConfig: { Type: cfg.intent.logDriver ?? 'k8s-file', Config: null,
         // Only the file drivers have a path (Podman's: empty for journald, none, passthrough).
@@ -170,7 +172,7 @@ function healthState(c: Container): Record<string, unknown> {
 export async function topContainer(e: EngineContext, ref: string, psArgs: string[] = []): Promise<string[][]> {
   const c = syncState(e, getContainer(e, ref));
   if (c.state.status !== 'running' && c.state.status !== 'paused') throw containerState(`top can only be used on running containers: container state improper`);
-  const pids = await e.runtime(c.config.runtime).pids(c.config.id);
+  const pids = await e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled').pids(c.config.id);
   const fields = psArgs.length ? psArgs : ['user', 'pid', 'ppid', 'pcpu', 'etime', 'tty', 'time', 'args'];
   const headers: Record<string, string> = { user: 'USER', pid: 'PID', ppid: 'PPID', pcpu: '%CPU', etime: 'ELAPSED', tty: 'TTY', time: 'TIME', args: 'COMMAND', comm: 'COMMAND' };
   const out = await new Promise<string>((resolve, reject) =>
