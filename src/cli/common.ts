@@ -24,7 +24,7 @@ export async function connectFor(cmd: Command): Promise<Engine> {
   const g = root.opts() as {
     root?: string; runroot?: string; runtime?: string; remote?: boolean; url?: string; connection?: string;
     runtimeFlag?: string[]; eventsBackend?: string; module?: string[]; storageDriver?: string; storageOpt?: string[];
-    networkConfigDir?: string; cniConfigDir?: string;
+    networkConfigDir?: string; cniConfigDir?: string; imagestore?: string;
   };
   const url = isRemote(cmd) ? (await import('./connection.ts')).remoteURL(g) : undefined;
   if (url) return connect({ url });
@@ -33,7 +33,7 @@ export async function connectFor(cmd: Command): Promise<Engine> {
     // Podman's --runtime-flag takes the flag without its dashes (debug, log=FILE).
     runtimeFlags: g.runtimeFlag?.map((f) => (f.startsWith('-') ? f : f.length === 1 ? `-${f}` : `--${f}`)),
     eventsBackend: g.eventsBackend as 'file' | 'none' | undefined, modules: g.module, storageDriver: g.storageDriver, storageOpts: g.storageOpt,
-    networkConfigDir: g.networkConfigDir ?? g.cniConfigDir,
+    networkConfigDir: g.networkConfigDir ?? g.cniConfigDir, imageStore: g.imagestore,
   });
 }
 

@@ -49,6 +49,8 @@ export interface ConnectOptions {
   storageOpts?: string[];
   /** Where network definitions are kept (default ROOT/networks). */
   networkConfigDir?: string;
+  /** --imagestore: images (layers, blobs, their database) kept apart from ROOT, which keeps the containers. */
+  imageStore?: string;
 }
 
 export interface Engine {

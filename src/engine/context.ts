@@ -62,7 +62,8 @@ export class EngineContext {
       mkdirSync(this.config.root, { mode: 0o700 });
     }
     settleStorageDriver(this.config);
-    this.images = new ImageStore(this.config.root);
+    // --imagestore: the images elsewhere; the containers (and state.db) stay in the root.
+    this.images = new ImageStore(this.config.imageStore ?? this.config.root);
     this.db = new StateDB(this.config.root);
     this.events = new EventLog(join(this.config.runroot, 'events', 'events.log'), this.config.eventsBackend === 'none');
   }
@@ -189,6 +190,7 @@ export class EngineContext {
     for (const f of this.config.runtimeFlags) globals.push(`--runtime-flag=${f.replace(/^--?/, '')}`);
     if (this.config.eventsBackend !== 'file') globals.push(`--events-backend=${this.config.eventsBackend}`);
     if (this.config.networkConfigDir) globals.push('--network-config-dir', this.config.networkConfigDir);
+    if (this.config.imageStore) globals.push('--imagestore', this.config.imageStore);
     return [...base, ...globals, ...args];
   }
 }

@@ -28,6 +28,7 @@ export class LocalEngine implements Engine {
     this.ctx = new EngineContext({
       root: o.root, runroot: o.runroot, runtime: o.runtime, runtimeFlags: o.runtimeFlags, eventsBackend: o.eventsBackend,
       modules: o.modules, storageDriver: o.storageDriver, storageOpts: o.storageOpts, networkConfigDir: o.networkConfigDir,
+      imageStore: o.imageStore,
     });
   }
 
