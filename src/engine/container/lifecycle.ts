@@ -80,11 +80,11 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   const intent: ContainerSpec = { ...given, network: given.network && given.network !== 'private' ? given.network : defaultNetworkMode(e.config) };
   validateSpec(intent);
   checkRootlessIntent(e, intent);
-  // conmon would drop every line without a word: say so before anything exists.
   // Podman's bats skip it for runc too: runc always makes a cgroup (under / when the spec names none).
   if (intent.cgroupsMode === 'disabled' && e.runtimeChoice().name !== 'crun') {
     throw invalidArgument(`--cgroups=disabled needs the crun runtime: ${e.runtimeChoice().name} always creates a cgroup`);
   }
+  // Without a journal conmon would drop every line without a word: say so before anything exists.
   if (intent.logDriver === 'journald') {
     const j = await import('./journal.ts');
     if (!j.journalAvailable()) throw invalidArgument(`the journald log driver needs systemd-journald, which does not run on this host (no ${j.JOURNAL_SOCKET}): use k8s-file`);
