@@ -9,6 +9,14 @@ export { humanDuration };
 import type { Engine, ItemReport } from '../engine/api.ts';
 import { connect } from '../connect.ts';
 
+/** Whether the global flags or the environment ask for a remote engine. */
+export function isRemote(cmd: Command): boolean {
+  let root: Command = cmd;
+  while (root.parent) root = root.parent;
+  const g = root.opts() as { remote?: boolean; url?: string; connection?: string };
+  return !!(g.remote || g.url || g.connection || process.env.CONTAINER_HOST || process.env.CONTAINER_CONNECTION);
+}
+
 /** The engine the global flags ask for: local (--root, --runroot, --runtime) or remote (--remote, --url, --connection, CONTAINER_HOST); ownSockets: systemd's sockets are the caller's own, not for containers. */
 export async function connectFor(cmd: Command, o: { ownSockets?: boolean } = {}): Promise<Engine> {
   let root: Command = cmd;
@@ -16,17 +24,16 @@ export async function connectFor(cmd: Command, o: { ownSockets?: boolean } = {})
   const g = root.opts() as {
     root?: string; runroot?: string; runtime?: string; remote?: boolean; url?: string; connection?: string;
     runtimeFlag?: string[]; eventsBackend?: string; module?: string[]; storageDriver?: string; storageOpt?: string[];
-    networkConfigDir?: string; cniConfigDir?: string;
+    networkConfigDir?: string; cniConfigDir?: string; imagestore?: string;
   };
-  const remote = g.remote || g.url || g.connection || process.env.CONTAINER_HOST || process.env.CONTAINER_CONNECTION;
-  const url = remote ? (await import('./connection.ts')).remoteURL(g) : undefined;
+  const url = isRemote(cmd) ? (await import('./connection.ts')).remoteURL(g) : undefined;
   if (url) return connect({ url });
   return connect({
     root: g.root, runroot: g.runroot, runtime: g.runtime,
     // Podman's --runtime-flag takes the flag without its dashes (debug, log=FILE).
     runtimeFlags: g.runtimeFlag?.map((f) => (f.startsWith('-') ? f : f.length === 1 ? `-${f}` : `--${f}`)),
     eventsBackend: g.eventsBackend as 'file' | 'none' | undefined, modules: g.module, storageDriver: g.storageDriver, storageOpts: g.storageOpt,
-    networkConfigDir: g.networkConfigDir ?? g.cniConfigDir,
+    networkConfigDir: g.networkConfigDir ?? g.cniConfigDir, imageStore: g.imagestore,
     // A service serves the activation socket itself; its containers must not inherit it.
     socketActivation: o.ownSockets ? undefined : socketActivation(process.env),
   });

@@ -4,12 +4,12 @@ import { invalidArgument, HuskError } from '../common/errors.ts';
 import type { Engine, ItemReport } from '../engine/api.ts';
 import type { ContainerConfig, ContainerListItem } from '../engine/container/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
-import { ago, collect, connectFor, each, humanDuration, parseIntFlag, parseTime, print, printReports, warn } from './common.ts';
+import { ago, collect, connectFor, each, isRemote, humanDuration, parseIntFlag, parseTime, print, printReports, warn } from './common.ts';
 import { renderList } from './format/index.ts';
 import { registerGroup as registerFsGroup } from './containerfs.ts';
 import { makeClone, makeInit, makeRunlabel } from './container-more.ts';
 import { makeCheckpoint, makeRestore } from './checkpoint.ts';
-import { addCreateFlags, addResourceFlags, intentFrom, pullOptions, resourcesFrom, writeCidfile } from './createflags.ts';
+import { addCreateFlags, addResourceFlags, checkPassthrough, intentFrom, pullOptions, resourcesFrom, writeCidfile } from './createflags.ts';
 import { makeExec } from './exec.ts';
 import { addCidfileFlag, addUnitFlags, replaceExisting, withCidfiles, withUnitSpec } from './unitflags.ts';
 import { processSession } from './session.ts';
@@ -27,12 +27,14 @@ function makeRun(): Command {
     .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
       const spec = withUnitSpec(intentFrom(image, command, o), o);
+      checkPassthrough(o, isRemote(this));
       const streams = attachStreams(o.attach);
       // Podman warns and goes on (cmd/podman/containers/run.go).
       if (o.tty && o.interactive && !process.stdin.isTTY) warn('The input device is not a TTY. The --tty and --interactive flags might not work properly');
       const engine = await connectFor(this);
       await replaceExisting(engine, o);
-      const io = processSession({ stdin: !!o.interactive && streams.stdin, raw: !!spec.interactive, sigProxy: o.sigProxy, detachKeys: o.detachKeys });
+      // passthrough: the container reads husk's stdin itself.
+      const io = processSession({ stdin: !!o.interactive && streams.stdin && o.logDriver !== 'passthrough', raw: !!spec.interactive, sigProxy: o.sigProxy, detachKeys: o.detachKeys });
       if (!streams.stdout) io.stdout = undefined;
       if (!streams.stderr) io.stderr = undefined;
       const r = await engine.containers.run(spec, { ...io, detach: o.detach, pull: pullOptions(o) }).catch(runExitCode);
@@ -73,11 +75,13 @@ function makeCreate(): Command {
   return addUnitFlags(addCreateFlags(new Command('create').description('Create but do not start a container')))
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
       const spec = withUnitSpec(intentFrom(image, command, o), o);
+      checkPassthrough(o, isRemote(this));
       const engine = await connectFor(this);
       await replaceExisting(engine, o);
       const c = await engine.containers.create(spec, { pull: pullOptions(o) });
       await writeCidfile(o.cidfile, c.config.id);
-      print(c.config.id);
+      // As Podman's: a passthrough container's stdout is the caller's, so the ID stays off it.
+      if (o.logDriver !== 'passthrough') print(c.config.id);
     });
 }
 

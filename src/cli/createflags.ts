@@ -248,6 +248,17 @@ function extraFrom(o: Opts): Partial<ContainerSpec> {
   return out;
 }
 
+/**
+ * Podman's checks on --log-driver passthrough (cmd/podman/common): the
+ * container would write to this process's stdio, which a terminal (TIOCSTI)
+ * or a remote engine rules out.
+ */
+export function checkPassthrough(o: Opts, remote: boolean): void {
+  if (o.logDriver !== 'passthrough') return;
+  if (process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY) throw invalidArgument("the '--log-driver passthrough' option cannot be used on a TTY");
+  if (remote) throw invalidArgument("the '--log-driver passthrough' option is not supported in remote mode");
+}
+
 /** --platform OS/ARCH[/VARIANT], --os, --arch, --variant: the platform a pull picks. */
 export function platformFrom(o: Opts): { os?: string; arch?: string; variant?: string } | undefined {
   let { os, arch, variant } = o as { os?: string; arch?: string; variant?: string };

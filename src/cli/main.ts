@@ -151,6 +151,7 @@ function buildProgram(): Command {
     .option('--url <uri>', 'URL of the remote husk service (unix://PATH, tcp://HOST:PORT, ssh://[USER@]HOST[:PORT]/PATH)')
     .option('-c, --connection <name>', 'Connection to use for remote husk service (see husk system connection)')
     .option('--storage-driver <driver>', 'Select which storage driver is used to manage storage of images and containers (overlay, vfs)')
+    .option('--imagestore <path>', 'Path to the image store, kept apart from the graph root (which keeps the containers)')
     .option('--storage-opt <opt>', 'Used to pass an option to the storage driver (overlay.mount_program=PATH, vfs.ignore_chown_errors=true)', collectGlobal, [])
     .option('--runtime-flag <flag>', 'add global flags for the container runtime', collectGlobal, [])
     .addOption(new Option('--events-backend <backend>', 'Events backend to use (file, journald, none)').argParser(parseEventsBackend))
@@ -191,7 +192,7 @@ function commandWord(argv: string[]): string | undefined {
     const a = argv[i];
     if (a === '--') return argv[i + 1];
     if (!a.startsWith('-')) return a;
-    if (/^(--(root|runroot|runtime|log-level|url|connection|storage-driver|storage-opt|runtime-flag|events-backend|cgroup-manager|module|out|tmpdir|network-config-dir|cni-config-dir)|-c)$/.test(a)) i++;
+    if (/^(--(root|runroot|runtime|log-level|url|connection|storage-driver|storage-opt|imagestore|runtime-flag|events-backend|cgroup-manager|module|out|tmpdir|network-config-dir|cni-config-dir)|-c)$/.test(a)) i++;
   }
   return undefined;
 }

@@ -13,7 +13,6 @@ type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 export function addUnitFlags(cmd: Command): Command {
   return cmd
     .option('--replace', 'If a container with the same name exists, replace it', false)
-    // Accepted as Podman's units pass them; conmon stays where husk always puts it.
     .addOption(new Option('--cgroups <mode>', 'control container cgroup configuration').choices(['enabled', 'disabled', 'no-conmon', 'split']))
     .addOption(new Option('--sdnotify <mode>', 'control sd-notify behavior').choices(['container', 'conmon', 'healthy', 'ignore']))
     .option('--preserve-fds <n>', 'Pass a number of additional file descriptors into the container', parseIntFlag('preserve-fds'))
@@ -39,6 +38,7 @@ export function withUnitSpec(spec: ContainerSpec, o: Opts): ContainerSpec {
     ...(socket ? { sdNotifySocket: socket } : {}),
     ...(o.preserveFds !== undefined ? { preserveFds: o.preserveFds } : {}),
     ...(o.systemd ? { systemd: o.systemd } : {}),
+    ...(o.cgroups ? { cgroupsMode: o.cgroups } : {}),
   };
 }
 

@@ -51,6 +51,8 @@ export interface ConnectOptions {
   networkConfigDir?: string;
   /** Sockets systemd passed to the caller (LISTEN_FDS, LISTEN_FDNAMES): containers it starts inherit them. */
   socketActivation?: { fds: number; names?: string };
+  /** --imagestore: images (layers, blobs, their database) kept apart from ROOT, which keeps the containers. */
+  imageStore?: string;
 }
 
 export interface Engine {

@@ -3,7 +3,7 @@
 // caller's options, in that order of precedence (last wins).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse } from 'smol-toml';
 import { HuskError } from '../common/errors.ts';
 import { rootless, rootlessRunDir, type Rootless } from '../common/userns.ts';
@@ -37,6 +37,8 @@ export interface EngineOptions {
    * never does, so its activation socket stays its own.
    */
   socketActivation?: { fds: number; names?: string };
+  /** --imagestore; storage.conf [storage] imagestore. */
+  imageStore?: string;
 }
 
 export interface ResolvedConfig {
@@ -76,6 +78,8 @@ export interface ResolvedConfig {
   socketActivation: { fds: number; names?: string } | undefined;
   /** Health checks may run from systemd timers (Podman's DISABLE_HC_SYSTEMD=true turns it off). */
   systemdHealthTimers: boolean;
+  /** Where images live: --imagestore / storage.conf imagestore, else ROOT itself. */
+  imageStore: string | undefined;
 }
 
 export type StorageDriver = 'overlay' | 'vfs';
@@ -164,6 +168,7 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     runtimeFlags: opts.runtimeFlags ?? [],
     eventsBackend: opts.eventsBackend ?? 'file',
     networkConfigDir: opts.networkConfigDir,
+    imageStore: undefined,
   };
   let conmonPaths = CONMON_PATHS;
   for (const f of [...containersConfFiles(), ...(opts.modules ?? []).map(modulePath)]) {
@@ -189,6 +194,7 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     const storage = (parseToml(f).storage ?? {}) as Toml;
     if (typeof storage.graphroot === 'string') cfg.root = storage.graphroot;
     if (typeof storage.runroot === 'string') cfg.runroot = storage.runroot;
+    if (typeof storage.imagestore === 'string' && storage.imagestore) cfg.imageStore = storage.imagestore;
     if (typeof storage.driver === 'string' && storage.driver) cfg.storageDriver = storageDriver(storage.driver, ` in ${f}`);
     const overlay = ((storage.options as Toml | undefined)?.overlay ?? {}) as Toml;
     if (typeof overlay.mount_program === 'string' && overlay.mount_program) cfg.mountProgram = overlay.mount_program;
@@ -213,6 +219,7 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
   }
   if (opts.root) cfg.root = opts.root;
   if (opts.runroot) cfg.runroot = opts.runroot;
+  if (opts.imageStore) cfg.imageStore = resolve(opts.imageStore);
   if (opts.runtime) cfg.runtime = opts.runtime;
   if (opts.defaultUlimits) cfg.defaultUlimits = opts.defaultUlimits;
   if (opts.pidsLimit !== undefined) cfg.pidsLimit = opts.pidsLimit;

@@ -62,7 +62,8 @@ export class EngineContext {
       mkdirSync(this.config.root, { mode: 0o700 });
     }
     settleStorageDriver(this.config);
-    this.images = new ImageStore(this.config.root);
+    // --imagestore: the images elsewhere; the containers (and state.db) stay in the root.
+    this.images = new ImageStore(this.config.imageStore ?? this.config.root);
     this.db = new StateDB(this.config.root);
     this.events = new EventLog(join(this.config.runroot, 'events', 'events.log'), this.config.eventsBackend === 'none');
   }
@@ -77,15 +78,19 @@ export class EngineContext {
     return (this.choice ??= chooseRuntime(this.config.runtime, this.config.runtimePaths));
   }
 
-  /** The runtime a container was created with. */
-  runtime(name?: string): OciRuntime {
+  /** The runtime a container was created with; noCgroups for --cgroups=disabled (crun's --cgroup-manager=disabled on every call). */
+  runtime(name?: string, noCgroups = false): OciRuntime {
     const n = name ?? this.runtimeChoice().name;
-    let r = this.runtimes.get(n);
+    const key = noCgroups ? `${n}\0nocgroups` : n;
+    let r = this.runtimes.get(key);
     if (!r) {
       const choice = n === this.runtimeChoice().name ? this.runtimeChoice() : chooseRuntime(n, this.config.runtimePaths);
       const rl = this.rootlessCgroups();
-      r = new OciRuntime(choice, this.config.runroot, { cgroups: !rl || rl.cgroupParent !== undefined, flags: this.config.runtimeFlags });
-      this.runtimes.set(n, r);
+      r = new OciRuntime(choice, this.config.runroot, {
+        cgroups: !noCgroups && (!rl || rl.cgroupParent !== undefined),
+        flags: [...(this.config.runtimeFlags ?? []), ...(noCgroups ? ['--cgroup-manager=disabled'] : [])],
+      });
+      this.runtimes.set(key, r);
     }
     return r;
   }
@@ -185,6 +190,7 @@ export class EngineContext {
     for (const f of this.config.runtimeFlags) globals.push(`--runtime-flag=${f.replace(/^--?/, '')}`);
     if (this.config.eventsBackend !== 'file') globals.push(`--events-backend=${this.config.eventsBackend}`);
     if (this.config.networkConfigDir) globals.push('--network-config-dir', this.config.networkConfigDir);
+    if (this.config.imageStore) globals.push('--imagestore', this.config.imageStore);
     return [...base, ...globals, ...args];
   }
 }

@@ -116,6 +116,8 @@ export interface ContainerState {
   stoppedByUser?: boolean;
   /** Stopped by `container checkpoint` (its checkpoint is in the bundle); a restore clears it. */
   checkpointed?: boolean;
+  /** --cgroups=split: the caller's cgroup the container's was made under at the last start (stats reads it there). */
+  cgroupParent?: string;
   /** Boot the container was started in; after a reboot it is not running whatever the state says. */
   bootId?: string;
   /** The container's network namespace (bind mount) while networks are set up. */

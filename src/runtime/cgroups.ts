@@ -1,7 +1,7 @@
 // Host cgroup layout detection. crun refuses hybrid hosts where cgroup2 (at
 // /sys/fs/cgroup/unified) holds a controller; runc copes, so the engine
 // falls back to it there instead of failing every run.
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 export type CgroupLayout = 'v2' | 'v1' | 'hybrid' | 'hybrid-with-v2-controllers';
 
@@ -50,9 +50,57 @@ export function delegatedCgroup(): string | undefined {
  * without a delegated cgroup has none (undefined). The one place this path
  * is computed: the spec asks the runtime for it and stats reads it back.
  */
-export function containerCgroupPath(id: string, rootless?: { cgroupParent?: string }): string | undefined {
-  const parent = rootless ? rootless.cgroupParent : '/husk';
-  return parent === undefined ? undefined : `${parent}/husk-${id}`;
+export function containerCgroupPath(id: string, rootless?: { cgroupParent?: string }, parent?: string): string | undefined {
+  parent ??= rootless ? rootless.cgroupParent : '/husk';
+  return parent === undefined ? undefined : `${parent === '/' ? '' : parent}/husk-${id}`;
+}
+
+/** Where conmon goes with --cgroups=enabled (one for all, as Podman's /libpod_parent/conmon). */
+export const CONMON_CGROUP = '/husk/conmon';
+
+/** --cgroups: enabled (default), disabled (no cgroup), no-conmon (conmon stays put), split (under the caller's cgroup). */
+export type CgroupsMode = 'enabled' | 'disabled' | 'no-conmon' | 'split';
+
+/** The hierarchies of a process: one line per mount of /proc/PID/cgroup, with its path and the directory it is mounted at. */
+export function cgroupsOf(pid: number | 'self' = 'self'): { controllers: string; path: string; dir: string }[] {
+  const out: { controllers: string; path: string; dir: string }[] = [];
+  for (const line of readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n')) {
+    const m = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (!m) continue;
+    const controllers = m[1]!;
+    const mount = controllers === '' ? (cgroupLayout() === 'v2' ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified') : `/sys/fs/cgroup/${controllers.replace(/^name=/, '')}`;
+    if (existsSync(mount)) out.push({ controllers, path: m[2]!, dir: mount });
+  }
+  return out;
+}
+
+/**
+ * This process's own cgroup, which --cgroups=split puts the container under:
+ * v2's; on v1, the name=systemd hierarchy's, where systemd files a unit
+ * (Podman's GetOwnCgroup reads the same).
+ */
+export function ownCgroup(): string {
+  const all = cgroupsOf();
+  const line = all.find((l) => l.controllers === (cgroupLayout() === 'v2' ? '' : 'name=systemd')) ?? all.find((l) => l.controllers === '');
+  return line?.path ?? '/';
+}
+
+/** Moves a process into PATH in every hierarchy it belongs to (v1: each controller, name=systemd, unified), creating PATH. */
+export function moveToCgroup(pid: number, path: string): void {
+  for (const h of cgroupsOf(pid)) {
+    const cpuset = h.controllers.split(',').includes('cpuset');
+    let dir = h.dir;
+    for (const part of path.split('/').filter(Boolean)) {
+      const parent = dir;
+      dir = `${dir}/${part}`;
+      mkdirSync(dir, { recursive: true });
+      // v1 cpuset: a new cgroup has no cpus or mems (and takes no process) until given its parent's.
+      if (cpuset) {
+        for (const f of ['cpuset.cpus', 'cpuset.mems']) if (!readFileSync(`${dir}/${f}`, 'utf8').trim()) writeFileSync(`${dir}/${f}`, readFileSync(`${parent}/${f}`, 'utf8').trim());
+      }
+    }
+    writeFileSync(`${dir}/cgroup.procs`, String(pid));
+  }
 }
 
 /** A file of a cgroup on this host: v2's one hierarchy, or (v1) the controller's. */

@@ -37,7 +37,7 @@ export interface ConmonCreate {
   /** Kill the container after this many seconds (conmon's --timeout). */
   timeout?: number;
   /** The log driver (default k8s-file) and its options. */
-  logDriver?: 'k8s-file' | 'journald' | 'none';
+  logDriver?: 'k8s-file' | 'journald' | 'none' | 'passthrough';
   logSizeMax?: number;
   logTag?: string;
   /** The host's notify socket: conmon binds BUNDLE/notify/notify.sock and relays READY=1 to it. */
@@ -54,7 +54,7 @@ export function conmonArgs(o: ConmonCreate): string[] {
   const args = [
     '--api-version', '1', '-c', o.id, '-u', o.id, '-r', o.runtime.path, '-b', o.bundle,
     '-p', o.pidFile, '-n', o.name, '--exit-dir', o.exitDir, '--full-attach',
-    '-l', o.logDriver === 'none' ? 'none:' : o.logDriver === 'journald' ? 'journald:' : `k8s-file:${o.logPath}`,
+    '-l', o.logDriver && o.logDriver !== 'k8s-file' ? `${o.logDriver}:` : `k8s-file:${o.logPath}`,
     '--log-level', 'warning', '--conmon-pidfile', o.conmonPidFile, '--socket-dir-path', o.socketDir,
     '--persist-dir', o.persistDir,
   ];
@@ -64,7 +64,8 @@ export function conmonArgs(o: ConmonCreate): string[] {
   for (const r of o.restoreOpts ?? []) args.push('--runtime-opt', r);
   if (o.timeout) args.push('--timeout', String(o.timeout));
   if (o.logSizeMax) args.push('--log-size-max', String(o.logSizeMax));
-  if (o.logTag) args.push('--log-tag', o.logTag);
+  // conmon refuses a tag with k8s-file: only the journal has a field for it.
+  if (o.logTag && o.logDriver === 'journald') args.push('--log-tag', o.logTag);
   if (o.terminal) args.push('-t');
   if (o.stdin) args.push('-i');
   if (o.sdnotifySocket) args.push('--sdnotify-socket', o.sdnotifySocket);
@@ -92,8 +93,10 @@ export function conmonCreate(o: ConmonCreate): Promise<SyncResult> {
   if (!o.conmonPath) return Promise.reject(new HuskError('RUNTIME', 'conmon not found: install the conmon package'));
   const preserved = Array.from({ length: o.preserveFds ?? 0 }, (_, k) => 3 + k);
   const argv = [...(o.launcher ?? []), o.conmonPath, ...conmonArgs(o)];
+  // passthrough: conmon hands its own stdio to the container, so it gets the starter's (Podman's passthrough driver).
+  const std = o.logDriver === 'passthrough' ? 'inherit' : 'ignore';
   const child = spawn(argv[0]!, argv.slice(1), {
-    stdio: ['ignore', 'ignore', 'ignore', ...preserved, 'pipe', 'pipe', ...(o.extraFds ?? [])],
+    stdio: [std, std, std, ...preserved, 'pipe', 'pipe', ...(o.extraFds ?? [])],
     env: { ...runtimeEnv(), _OCI_SYNCPIPE: String(3 + preserved.length), _OCI_STARTPIPE: String(4 + preserved.length) },
     // Own session: a Ctrl-C aimed at husk must not reach the monitor.
     detached: true,

@@ -253,6 +253,8 @@ export interface ContainerSpec extends ResourceLimits {
   preserveFds?: number;
   /** Default host on cgroup v1 hosts (as Podman), private otherwise. */
   cgroupns?: 'host' | 'private';
+  /** --cgroups: enabled (default; conmon in a cgroup of its own), disabled (no cgroup: crun only), no-conmon (conmon stays in the caller's), split (the container under the caller's cgroup). */
+  cgroupsMode?: 'enabled' | 'disabled' | 'no-conmon' | 'split';
   /** Extra device cgroup rules, as Docker writes them: "c 1:3 rwm", "b *:* m". */
   deviceCgroupRules?: string[];
   /** Where the output goes (default k8s-file; json-file is k8s-file, as in Podman). */

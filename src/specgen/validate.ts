@@ -40,6 +40,12 @@ export function validateSpec(i: ContainerSpec): void {
   if (i.ipcMode && !/^(private|shareable|none|host|container:.+)$/.test(i.ipcMode)) {
     throw invalidArgument(`invalid ipc namespace mode "${i.ipcMode}": must be private, shareable, none, host or container:NAME`);
   }
+  if (i.cgroupsMode && !['enabled', 'disabled', 'no-conmon', 'split'].includes(i.cgroupsMode)) throw invalidArgument(`invalid cgroups mode "${i.cgroupsMode}": must be enabled, disabled, no-conmon or split`);
+  // Podman's rules for containers without a cgroup (libpod container_validate.go): the pid namespace is their only handle.
+  if (i.cgroupsMode === 'disabled') {
+    if (i.pidMode?.startsWith('container:')) throw invalidArgument("cannot join another container's PID namespace if not creating cgroups: invalid argument");
+    if (i.pidMode === 'host' || i.pidMode?.startsWith('ns:')) throw invalidArgument('containers not creating Cgroups must create a private PID namespace: invalid argument');
+  }
   if (i.cgroupns && !['host', 'private'].includes(i.cgroupns)) throw invalidArgument(`invalid cgroup namespace mode "${i.cgroupns}": must be host or private`);
   if (i.umask !== undefined && !/^[0-7]{1,4}$/.test(i.umask)) throw invalidArgument(`invalid umask string ${i.umask}: invalid argument`);
   if (i.personality !== undefined && !/^LINUX(32)?$/.test(i.personality)) throw invalidArgument(`invalid personality "${i.personality}": must be LINUX or LINUX32`);

@@ -71,7 +71,8 @@ async function list(ctx: RouteContext): Promise<void> {
 }
 
 async function inspect(ctx: RouteContext): Promise<void> {
-  sendJson(ctx, 200, inspectToDocker(await ctx.engine.containers.get(ctx.params.id)));
+  const [c, store] = await Promise.all([ctx.engine.containers.get(ctx.params.id), ctx.engine.system.storePaths()]);
+  sendJson(ctx, 200, inspectToDocker(c, store.graphDriver));
 }
 
 async function remove(ctx: RouteContext): Promise<void> {

@@ -18,7 +18,7 @@ async function list(ctx: RouteContext): Promise<void> {
 }
 
 /** Docker's image inspect document from the stored record. */
-function inspectDoc(img: ImageRecord): Record<string, unknown> {
+function inspectDoc(img: ImageRecord, driver: string): Record<string, unknown> {
   const c = img.config.config ?? {};
   const repo = (n: string) => n.replace(/(:[^/:]+)?$/, '');
   const config = {
@@ -34,13 +34,14 @@ function inspectDoc(img: ImageRecord): Record<string, unknown> {
     // ContainerConfig was dropped in API 1.45, but docker-compose v1 reads it when it recreates a container.
     Config: config, Container: '', ContainerConfig: config,
     Architecture: img.config.architecture, Os: img.config.os, ...(img.config.variant ? { Variant: img.config.variant } : {}),
-    Size: img.size, VirtualSize: img.size, GraphDriver: { Name: 'overlay', Data: null },
+    Size: img.size, VirtualSize: img.size, GraphDriver: { Name: driver, Data: null },
     RootFS: { Type: 'layers', Layers: img.config.rootfs.diff_ids }, Metadata: { LastTagTime: '0001-01-01T00:00:00Z' },
   };
 }
 
 async function inspect(ctx: RouteContext): Promise<void> {
-  sendJson(ctx, 200, inspectDoc(await ctx.engine.images.get(ctx.params.name)));
+  const [img, store] = await Promise.all([ctx.engine.images.get(ctx.params.name), ctx.engine.system.storePaths()]);
+  sendJson(ctx, 200, inspectDoc(img, store.graphDriver));
 }
 
 async function history(ctx: RouteContext): Promise<void> {

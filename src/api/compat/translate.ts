@@ -241,7 +241,8 @@ function dockerMounts(c: Container): Json[] {
 function portKey(p: PortSpec): string { return `${p.containerPort}/${p.protocol ?? 'tcp'}`; }
 
 /** Docker's `GET /containers/{id}/json` from the stored record. */
-export function inspectToDocker(c: Container): Json {
+/** driver: the store's (overlay or vfs), as Podman's compat inspect reports it. */
+export function inspectToDocker(c: Container, driver = 'overlay'): Json {
   const s = c.config.intent;
   const st = c.state;
   const env = Object.entries(s.env ?? {}).map(([k, v]) => `${k}=${v}`);
@@ -264,7 +265,7 @@ export function inspectToDocker(c: Container): Json {
     ResolvConfPath: '', HostnamePath: '', HostsPath: '', LogPath: '',
     Name: `/${c.config.name}`,
     RestartCount: st.restartCount,
-    Driver: 'overlay', Platform: 'linux', MountLabel: '', ProcessLabel: '', AppArmorProfile: '',
+    Driver: driver, Platform: 'linux', MountLabel: '', ProcessLabel: '', AppArmorProfile: '',
     ExecIDs: null,
     HostConfig: {
       Binds: (s.mounts ?? []).filter((m) => m.type === 'bind').map((m) => `${m.source}:${m.destination}${m.options.length ? `:${m.options.join(',')}` : ''}`),
@@ -286,7 +287,7 @@ export function inspectToDocker(c: Container): Json {
       Sysctls: s.sysctls ?? null, Tmpfs: null, LogConfig: { Type: 'json-file', Config: {} }, // docker-py reads logs back only for json-file/journald
       ConsoleSize: [0, 0], Init: false,
     },
-    GraphDriver: { Name: 'overlay', Data: null },
+    GraphDriver: { Name: driver, Data: null },
     Mounts: dockerMounts(c),
     Config: {
       Hostname: s.hostname ?? c.config.id.slice(0, 12), Domainname: '', User: s.user ?? '',

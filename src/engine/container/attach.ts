@@ -79,7 +79,7 @@ function followSignals(e: EngineContext, c: Container, io: AttachIO): () => void
   return follow(io.signals, async (name) => {
     const s = syncState(e, e.db.get(c.config.id) ?? c);
     if (s.state.status !== 'running' && s.state.status !== 'paused') return;
-    await e.runtime(c.config.runtime).kill(c.config.id, String(parseSignal(name))).catch(() => {});
+    await e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled').kill(c.config.id, String(parseSignal(name))).catch(() => {});
   });
 }
 
@@ -178,21 +178,34 @@ export async function firstOf(sizes: AsyncIterator<TerminalSize>): Promise<{ siz
   return r.done ? { ended: true } : { size: r.value };
 }
 
+/** The passthrough log driver: the container writes to the starter's own stdio, so there is nothing to attach to; wait for the exit. */
+async function finishPassthrough(e: EngineContext, c: Container, io: AttachIO, cleanup: boolean): Promise<RunResult> {
+  const stopSignals = followSignals(e, c, io);
+  try {
+    const code = await waitForExit(e, c.config.id);
+    const folded = cleanup ? await cleanupContainer(e, c.config.id) : false;
+    return { container: c, exitCode: code, folded };
+  } finally {
+    stopSignals();
+  }
+}
+
 /** `start --attach`: connects before the process starts so no output is missed. */
 export async function startAndAttach(e: EngineContext, ref: string, given: AttachIO): Promise<RunResult> {
   let session: AttachSession | undefined;
-  const c0 = getContainer(e, ref);
-  const id = c0.config.id;
+  const found = getContainer(e, ref);
+  const id = found.config.id;
+  const passthrough = found.config.intent.logDriver === 'passthrough';
   const fg = holdForeground(e, id);
   let r: RunResult;
   try {
-    const { consoleSize, io } = await firstSize(c0.config.intent.tty, given);
-    const c = await startContainer(e, id, { consoleSize, beforeStart: (c) => { session = connect(e, c, io); } });
-    if (!session) {
+    const { consoleSize, io } = passthrough ? { consoleSize: undefined, io: given } : await firstSize(found.config.intent.tty, given);
+    const c = await startContainer(e, id, { consoleSize, beforeStart: passthrough ? undefined : (c) => { session = connect(e, c, io); } });
+    if (passthrough) r = await finishPassthrough(e, c, io, true);
+    else if (!session) {
       fg();
       return attachContainer(e, id, io);
-    }
-    r = await finishAttach(e, c, session, io, true);
+    } else r = await finishAttach(e, c, session, io, true);
   } finally {
     fg();
   }
@@ -207,16 +220,17 @@ export async function runContainer(e: EngineContext, intent: ContainerIntent, gi
   const created = await createContainer(e, intent, given);
   const { consoleSize, io } = given.detach ? { io: given } : await firstSize(intent.tty, given) as { consoleSize?: TerminalSize; io: RunOptions };
   const id = created.config.id;
+  const passthrough = intent.logDriver === 'passthrough';
   let session: AttachSession | undefined;
   const fg = io.detach ? () => {} : holdForeground(e, id);
   let r: RunResult;
   try {
     const c = await startContainer(e, id, {
       consoleSize,
-      beforeStart: io.detach ? undefined : (c) => { session = connect(e, c, io); },
+      beforeStart: io.detach || passthrough ? undefined : (c) => { session = connect(e, c, io); },
     });
-    if (io.detach || !session) return { container: c };
-    r = await finishAttach(e, c, session, io, !intent.autoRemove);
+    if (io.detach || !(session || passthrough)) return { container: c };
+    r = session ? await finishAttach(e, c, session, io, !intent.autoRemove) : await finishPassthrough(e, c, io, !intent.autoRemove);
     if (r.detached) return r;
     if (intent.autoRemove) await removeContainer(e, id, { force: true }).catch(() => {});
   } catch (err) {

@@ -38,7 +38,7 @@ import { healthcheckOf, startHealthTimer, stopHealthTimer } from './health-timer
 import { resolveHealthcheck } from '../../specgen/health.ts';
 import { checkNotifyMode, notifyRelay, notifyStarted, preservedFds, systemdProtocolOpts, waitHealthyAndNotify } from './sdnotify.ts';
 import { SYSTEMD_STOP_SIGNAL, systemdMode, systemdModeOpts } from './systemd-mode.ts';
-import { containerCgroupPath } from '../../runtime/cgroups.ts';
+import { CONMON_CGROUP, containerCgroupPath, moveToCgroup, ownCgroup } from '../../runtime/cgroups.ts';
 
 export interface CreateOptions {
   /** Pull settings and progress for an image that must be pulled (--pull). */
@@ -81,6 +81,15 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   const intent: ContainerSpec = { ...given, network: given.network && given.network !== 'private' ? given.network : defaultNetworkMode(e.config) };
   validateSpec(intent);
   checkRootlessIntent(e, intent);
+  // Podman's bats skip it for runc too: runc always makes a cgroup (under / when the spec names none).
+  if (intent.cgroupsMode === 'disabled' && e.runtimeChoice().name !== 'crun') {
+    throw invalidArgument(`--cgroups=disabled needs the crun runtime: ${e.runtimeChoice().name} always creates a cgroup`);
+  }
+  // Without a journal conmon would drop every line without a word: say so before anything exists.
+  if (intent.logDriver === 'journald') {
+    const j = await import('./journal.ts');
+    if (!j.journalAvailable()) throw invalidArgument(`the journald log driver needs systemd-journald, which does not run on this host (no ${j.JOURNAL_SOCKET}): use k8s-file`);
+  }
   const img = await imageFor(e, intent, o);
   const args = effectiveArgs(intent, img);
   if (!args.length) throw invalidArgument('no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
@@ -165,7 +174,7 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
   const { merged } = rootfsPaths(cdir);
   const rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir, { ...rootfsOptions(e, c.config, img.layers), volatile: !!c.config.intent.autoRemove });
   e.db.updateState(id, (s) => { s.mounted = true; });
-  const runtime = e.runtime(c.config.runtime);
+  const runtime = e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled');
   let holdFd: number | undefined;
   let netReady: Promise<unknown> | undefined;
   try {
@@ -205,12 +214,15 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     const sdnotifySocket = notifyRelay(c, bundle);
     const activation = byPolicy ? undefined : e.config.socketActivation;
     const preserveFds = byPolicy ? 0 : preservedFds(c.config.intent, activation);
+    const cgroupsMode = c.config.intent.cgroupsMode ?? 'enabled';
+    // split: under the cgroup of whoever starts it (a systemd unit's), not under /husk.
+    const cgroupParent = cgroupsMode === 'split' && !e.rootlessCgroups() ? ownCgroup() : undefined;
     const extraOpts = [
-      ...(systemdMode(c.config.intent, c.config.args) ? systemdModeOpts(id, mounts, containerCgroupPath(id, e.rootlessCgroups())) : []),
+      ...(systemdMode(c.config.intent, c.config.args) ? systemdModeOpts(id, mounts, containerCgroupPath(id, e.rootlessCgroups(), cgroupParent)) : []),
       ...systemdProtocolOpts(c, bundle, sdnotifySocket, activation),
       ...(c.config.intent.secrets?.length ? (await import('./secrets.ts')).secretSpecOpts(e, c) : []),
     ];
-    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared, rootless: e.rootlessCgroups(), extraOpts });
+    const spec = containerSpec({ config: c.config, image: img, rootfs, user, cwd, files, mounts, defaultUlimits: e.config.defaultUlimits, pidsLimit: e.config.pidsLimit, seccompProfile: e.config.seccompProfile, netnsPath: net?.netnsPath, shared, rootless: e.rootlessCgroups(), cgroupParent, noCgroups: cgroupsMode === 'disabled', extraOpts });
     exposeMountSources(e, c.config, spec);
     // The attached terminal's size: the runtime gives the pty that size before the process runs.
     if (consoleSize && spec.process?.terminal) (spec.process as { consoleSize?: object }).consoleSize = { height: consoleSize.rows, width: consoleSize.cols };
@@ -245,10 +257,15 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     // Rewritten in place: the runtime has bind-mounted these very files.
     if (net) writeGeneratedFiles(rundir, { ...fileInfo, facts: await net.ready });
     const conmonPid = Number(readText(join(rundir, 'conmon.pid'))) || 0;
+    // Podman's enabled mode: conmon leaves the caller's cgroup for a shared one (no-conmon and split leave it there;
+    // a systemd unit then keeps tracking it). Rootless husk has no cgroup to move it to.
+    if (cgroupsMode === 'enabled' && conmonPid && !e.rootlessCgroups()) {
+      try { moveToCgroup(conmonPid, CONMON_CGROUP); } catch {}
+    }
     // --pidfile, --conmon-pidfile: the user's copies, rewritten at each start.
     if (c.config.intent.pidFile) writeFileSync(c.config.intent.pidFile, `${pid}`);
     if (c.config.intent.conmonPidFile) writeFileSync(c.config.intent.conmonPidFile, `${conmonPid}`);
-    e.db.updateState(id, (s) => { Object.assign(s, { status: 'created', pid, conmonPid, exitCode: 0, error: '', bootId: currentBootId() }); });
+    e.db.updateState(id, (s) => { Object.assign(s, { status: 'created', pid, conmonPid, exitCode: 0, error: '', bootId: currentBootId(), cgroupParent }); });
   } catch (caught) {
     // A failed network set-up is the cause even when it made the runtime fail (its netns is gone).
     const err = (await netReady?.then(() => undefined, (x: unknown) => x)) ?? caught;
@@ -294,10 +311,9 @@ export function logPathOf(e: EngineContext, c: ContainerConfig): string {
   return c.intent.logOptions?.path ?? join(e.bundleDir(c.id), 'ctr.log');
 }
 
-function conmonLogOptions(i: ContainerSpec): { logDriver: 'k8s-file' | 'none'; logSizeMax?: number; logTag?: string } {
-  // json-file is Podman's alias of k8s-file; journald and passthrough need a journal or the caller's stdio, which husk does not use.
-  if (i.logDriver === 'journald' || i.logDriver === 'passthrough') throw new HuskError('NOT_IMPLEMENTED', `the ${i.logDriver} log driver is not supported by husk: use k8s-file or none`);
-  return { logDriver: i.logDriver === 'none' ? 'none' : 'k8s-file', logSizeMax: i.logOptions?.maxSize, logTag: i.logOptions?.tag };
+function conmonLogOptions(i: ContainerSpec): { logDriver: 'k8s-file' | 'journald' | 'none' | 'passthrough'; logSizeMax?: number; logTag?: string } {
+  // json-file is Podman's alias of k8s-file.
+  return { logDriver: !i.logDriver || i.logDriver === 'json-file' ? 'k8s-file' : i.logDriver, logSizeMax: i.logOptions?.maxSize, logTag: i.logOptions?.tag };
 }
 
 function readText(p: string): string {
@@ -370,7 +386,7 @@ export async function startLocked(e: EngineContext, id: string, hooks: StartHook
     c = e.db.get(id)!;
     await hooks.beforeStart?.(c);
     try {
-      await e.runtime(c.config.runtime).start(id);
+      await e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled').start(id);
     } catch (err) {
       await cleanupLocked(e, e.db.get(id)!, { keep: true });
       throw classifyStartError((err as Error).message, c.config.args[0]);
@@ -442,7 +458,7 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
   const removing = opts.removing || (c.config.intent.autoRemove && !opts.keep);
   // The runtime's delete (cgroups, state dir) and the unmount are independent;
   // a container about to be removed need not wait for the runtime at all.
-  const rt = e.runtime(c.config.runtime);
+  const rt = e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled');
   const deleted = removing ? (rt.deleteInBackground(id), undefined) : rt.delete(id);
   releaseUserns(e, id);
   if (c.state.mounted) unmountRootfs(e.containerDir(id));
@@ -478,7 +494,7 @@ export async function killContainer(e: EngineContext, ref: string, signal = 'SIG
     throw containerState(`can only kill running containers. ${c.config.id} is in state ${stateWord(c)}: container state improper`);
   }
   markStoppedByUser(e, c.config.id);
-  await e.runtime(c.config.runtime).kill(c.config.id, String(sig));
+  await e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled').kill(c.config.id, String(sig));
   e.events.write({ ID: c.config.id, Name: c.config.name, Image: c.config.imageName, Status: 'kill', Type: 'container', Attributes: { signal: String(sig) } });
   return c;
 }
@@ -510,7 +526,7 @@ export async function stopContainer(e: EngineContext, ref: string, timeout?: num
     markStoppedByUser(e, id);
     if (isInitialized(c)) await killInitialized(e, c);
     else if (c.state.status === 'running' || c.state.status === 'paused') {
-      const rt = e.runtime(c.config.runtime);
+      const rt = e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled');
       const t = timeout ?? c.config.intent.stopTimeout ?? 10;
       if (c.state.status === 'paused') await rt.resume(id).catch(() => {});
       if (t > 0) {
@@ -562,7 +578,7 @@ async function holdingCleanup<T>(e: EngineContext, id: string, fn: () => Promise
 
 /** Kills the runtime's waiting init process of an initialized container; conmon then records the exit. */
 async function killInitialized(e: EngineContext, c: Container): Promise<void> {
-  await e.runtime(c.config.runtime).kill(c.config.id, '9', true).catch(() => {});
+  await e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled').kill(c.config.id, '9', true).catch(() => {});
   await waitForExit(e, c.config.id, 30_000);
 }
 
@@ -620,7 +636,7 @@ export async function removeContainer(e: EngineContext, ref: string, opts: { for
       if (!opts.force) {
         throw containerState(`cannot remove container ${id} as it is ${s.state.stopping ? 'stopping' : s.state.status} - running or paused containers cannot be removed without force: container state improper`);
       }
-      const rt = e.runtime(c.config.runtime);
+      const rt = e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled');
       markStoppedByUser(e, id);
       await rt.kill(id, '9', true).catch(() => {});
       await waitForExit(e, id, 30_000);
@@ -674,7 +690,7 @@ export async function pauseContainer(e: EngineContext, ref: string, pause: boole
     if (!hasCgroup(e)) throw noCgroupError(e, `${pause ? 'pausing' : 'unpausing'} a container (the cgroup freezer)`);
     const want = pause ? 'running' : 'paused';
     if (c.state.status !== want) throw containerState(`"${c.config.name}" is not ${want}, can't ${pause ? 'pause' : 'unpause'}: container state improper`);
-    const rt = e.runtime(c.config.runtime);
+    const rt = e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled');
     await (pause ? rt.pause(id) : rt.resume(id));
     const s = e.db.updateState(id, (s) => { s.status = pause ? 'paused' : 'running'; });
     e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: pause ? 'pause' : 'unpause', Type: 'container' });
@@ -709,7 +725,7 @@ export async function updateContainer(e: EngineContext, ref: string, u: Resource
       if (u.cpusetCpus !== undefined) args.push('--cpuset-cpus', u.cpusetCpus);
       if (u.pidsLimit !== undefined) args.push('--pids-limit', String(u.pidsLimit));
       // Only a new restart policy: nothing for the runtime.
-      if (args.length > 1) await e.runtime(c.config.runtime).run([...args, id]);
+      if (args.length > 1) await e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled').run([...args, id]);
     }
     const config = e.db.updateConfig(id, (cfg) => { cfg.intent = merged; });
     e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'update', Type: 'container' });

@@ -45,8 +45,18 @@ function keep(l: Record_, o: LogOptions): boolean {
 export async function* logLines(e: EngineContext, ref: string, o: LogOptions = {}): AsyncGenerator<LogLine> {
   const c = getContainer(e, ref);
   const { id, name } = c.config;
+  const driver = c.config.intent.logDriver;
   // Podman's words for a container that logs nothing.
-  if (c.config.intent.logDriver === 'none') throw invalidArgument(`this container is using the 'none' log driver, cannot read logs: this container is not logging output`);
+  if (driver === 'none' || driver === 'passthrough') throw invalidArgument(`this container is using the '${driver}' log driver, cannot read logs: this container is not logging output`);
+  const live = () => {
+    const now = e.db.get(id);
+    const s = now && syncState(e, now);
+    return !!s && (s.state.status === 'running' || s.state.status === 'paused');
+  };
+  if (driver === 'journald') {
+    yield* (await import('./journal.ts')).journalLines(id, name, o, live);
+    return;
+  }
   const path = logPathOf(e, c.config);
   let offset = 0;
   let pending = '';
@@ -77,9 +87,7 @@ export async function* logLines(e: EngineContext, ref: string, o: LogOptions = {
   try {
     while (!o.signal?.aborted) {
       yield* await readMore();
-      const now = e.db.get(id);
-      const s = now && syncState(e, now);
-      if (!s || (s.state.status !== 'running' && s.state.status !== 'paused')) {
+      if (!live()) {
         yield* await readMore();
         return;
       }

@@ -135,8 +135,12 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       PidMode: !cfg.intent.pidMode || cfg.intent.pidMode === 'private' ? 'private' : cfg.intent.pidMode,
       UTSMode: !cfg.intent.utsMode || cfg.intent.utsMode === 'private' ? 'private' : cfg.intent.utsMode,
       CgroupnsMode: cfg.intent.cgroupns ?? 'private',
+      // Podman's: "disabled" for --cgroups=disabled, else "default".
+      Cgroups: cfg.intent.cgroupsMode === 'disabled' ? 'disabled' : 'default',
       Init: !!cfg.intent.init,
-      LogConfig: { Type: cfg.intent.logDriver ?? 'k8s-file', Config: null, Path: logPathOf(e, cfg), Tag: cfg.intent.logOptions?.tag ?? '', Size: cfg.intent.logOptions?.maxSize ? String(cfg.intent.logOptions.maxSize) : '0B' },
+      LogConfig: { Type: cfg.intent.logDriver ?? 'k8s-file', Config: null,
+        // Only the file drivers have a path (Podman's: empty for journald, none, passthrough).
+        Path: !cfg.intent.logDriver || cfg.intent.logDriver === 'k8s-file' || cfg.intent.logDriver === 'json-file' ? logPathOf(e, cfg) : '', Tag: cfg.intent.logOptions?.tag ?? '', Size: logSize(cfg.intent.logOptions?.maxSize ?? 0) },
       DeviceCgroupRules: cfg.intent.deviceCgroupRules ?? [],
       AutoRemove: !!cfg.intent.autoRemove,
       ReadonlyRootfs: !!cfg.intent.readOnly,
@@ -169,7 +173,7 @@ function healthState(c: Container): Record<string, unknown> {
 export async function topContainer(e: EngineContext, ref: string, psArgs: string[] = []): Promise<string[][]> {
   const c = syncState(e, getContainer(e, ref));
   if (c.state.status !== 'running' && c.state.status !== 'paused') throw containerState(`top can only be used on running containers: container state improper`);
-  const pids = await e.runtime(c.config.runtime).pids(c.config.id);
+  const pids = await e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled').pids(c.config.id);
   const fields = psArgs.length ? psArgs : ['user', 'pid', 'ppid', 'pcpu', 'etime', 'tty', 'time', 'args'];
   const headers: Record<string, string> = { user: 'USER', pid: 'PID', ppid: 'PPID', pcpu: '%CPU', etime: 'ELAPSED', tty: 'TTY', time: 'TIME', args: 'COMMAND', comm: 'COMMAND' };
   const out = await new Promise<string>((resolve, reject) =>
@@ -204,4 +208,13 @@ function networkSettings(c: Container): Record<string, unknown> {
     EndpointID: '', Gateway: first?.Gateway ?? '', IPAddress: first?.IPAddress ?? '', IPPrefixLen: first?.IPPrefixLen ?? 0,
     MacAddress: first?.MacAddress ?? '', Bridge: '', SandboxID: '', SandboxKey: c.state.netnsPath ?? '', Ports: ports, Networks: networks,
   };
+}
+
+/** go-units HumanSize (decimal, 4 significant digits), as Podman shows LogConfig.Size. */
+function logSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
+  return `${Number(v.toPrecision(4))}${units[i]}`;
 }

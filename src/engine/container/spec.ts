@@ -87,6 +87,9 @@ export interface SpecContext {
    * sets no limits (explicit ones were refused at create).
    */
   rootless?: { cgroupParent?: string; cgroupV1: boolean };
+  /** --cgroups=split: the parent of the container's cgroup (the caller's); --cgroups=disabled: none at all. */
+  cgroupParent?: string;
+  noCgroups?: boolean;
   /** Applied last: systemd's notify socket, socket activation, --systemd (src/engine/container/sdnotify.ts, systemd-mode.ts). */
   extraOpts?: S.SpecOpt[];
 }
@@ -122,7 +125,7 @@ export function containerSpec(x: SpecContext): S.Spec {
   };
   const ownUts = !shared.uts;
   const caps = S.effectiveCaps(i);
-  const cgroupPath = containerCgroupPath(c.id, x.rootless);
+  const cgroupPath = x.noCgroups ? undefined : containerCgroupPath(c.id, x.rootless, x.cgroupParent);
   const devices = [...(i.privileged ? hostDevices() : []), ...(i.devices ?? []).map(resolveDevice)];
   if (i.cgroupns === 'host') ns.cgroup = { kind: 'host' };
   const mounts = S.defaultMounts({ bindSys: ns.network?.kind === 'host' || (!!c.idmap && ns.network?.kind !== 'private') })

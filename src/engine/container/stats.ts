@@ -48,7 +48,7 @@ function keyed(text: string, key: string): number {
 
 export function sample(e: EngineContext, c: Container): StatsSample {
   const id = c.config.id;
-  const path = containerCgroupPath(id, e.rootlessCgroups());
+  const path = c.config.intent.cgroupsMode === 'disabled' ? undefined : containerCgroupPath(id, e.rootlessCgroups(), c.state.cgroupParent);
   if ((c.state.status !== 'running' && c.state.status !== 'paused') || path === undefined) {
     // Stopped containers (stats --all) have no cgroup: all zeros, as Podman shows them.
     return { ID: id, Name: c.config.name, cpuNano: 0, at: Date.now(), MemUsage: 0, MemLimit: 0, PIDs: 0, NetInput: 0, NetOutput: 0, BlockInput: 0, BlockOutput: 0, startedAt: Date.now() };

@@ -13,7 +13,8 @@ export function inspectImage(ctx: EngineContext, img: ImageRecord): ImageInspect
     Id: img.id, Digest: img.digest, RepoTags: img.names, RepoDigests: img.names.map((n) => `${splitName(n).repository}@${img.digest}`),
     Parent: '', Comment: c.history?.at(-1)?.comment ?? '', Created: img.created, Config: c.config ?? {}, Version: '',
     Author: c.author ?? '', Architecture: c.architecture, Os: c.os, Size: img.size, VirtualSize: img.size,
-    GraphDriver: { Name: 'overlay', Data: { LowerDir: img.layers.slice(0, -1).reverse().map(layerDir).join(':'), UpperDir: layerDir(img.layers.at(-1)) } },
+    // vfs keeps no layer directories an image could name (Podman's vfs shows no Data either).
+    GraphDriver: ctx.vfs ? { Name: 'vfs', Data: null } : { Name: 'overlay', Data: { LowerDir: img.layers.slice(0, -1).reverse().map(layerDir).join(':'), UpperDir: layerDir(img.layers.at(-1)) } },
     RootFS: { Type: 'layers', Layers: img.layers }, Labels: c.config?.Labels ?? null, Annotations: img.manifest.annotations ?? {},
     ManifestType: img.manifest.mediaType ?? 'application/vnd.oci.image.manifest.v1+json', User: c.config?.User ?? '',
     History: c.history ?? [], NamesHistory: img.names,

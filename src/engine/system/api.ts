@@ -155,10 +155,20 @@ export interface SystemCheckReport {
   removedContainers: string[];
 }
 
+/** Where the store is and how it keeps layers: cheap to get (no probes). */
+export interface StorePaths {
+  graphRoot: string;
+  runRoot: string;
+  /** overlay or vfs: what inspect's GraphDriver.Name says. */
+  graphDriver: string;
+  /** --imagestore, when images are kept apart from graphRoot. */
+  imageStore?: string;
+}
+
 export interface SystemAPI {
   info(): Promise<SystemInfo>;
   /** The store's directories alone (info's store.graphRoot/runRoot, without info's probes): where builds keep cache mounts and scratch files. */
-  storePaths(): Promise<{ graphRoot: string; runRoot: string }>;
+  storePaths(): Promise<StorePaths>;
   version(): Promise<VersionReport>;
   events(o?: EventsOptions): AsyncIterable<HuskEvent>;
   /**

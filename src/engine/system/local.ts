@@ -2,6 +2,7 @@
 // log, and the rootless namespace. Heavy modules load on first use.
 import type { EngineContext } from '../context.ts';
 import type {
+  StorePaths,
   AutoUpdateOptions, AutoUpdateReport, EventsOptions, HuskEvent, SystemAPI, SystemCheckOptions, SystemCheckReport, SystemDfReport, SystemInfo, SystemPruneOptions, SystemPruneReport, VersionReport,
 } from './api.ts';
 
@@ -17,8 +18,9 @@ export class LocalSystem implements SystemAPI {
     return systemInfo(this.#ctx);
   }
 
-  async storePaths(): Promise<{ graphRoot: string; runRoot: string }> {
-    return { graphRoot: this.#ctx.config.root, runRoot: this.#ctx.config.runroot };
+  async storePaths(): Promise<StorePaths> {
+    const c = this.#ctx.config;
+    return { graphRoot: c.root, runRoot: c.runroot, graphDriver: c.storageDriver, ...(c.imageStore ? { imageStore: c.imageStore } : {}) };
   }
 
   async version(): Promise<VersionReport> {
