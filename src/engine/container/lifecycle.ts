@@ -96,7 +96,7 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   // Checked before volumes are created; the insert below re-checks atomically.
   if (intent.name && e.db.db.prepare('SELECT 1 FROM containers WHERE name = ?').get(intent.name)) nameInUse(e, intent.name);
   // Network modules load only for containers on networks (run --rm path stays lean).
-  const wantsNet = !['none', 'host'].includes(intent.network!) && !intent.network!.startsWith('container:') || !!(intent.portMappings?.length || intent.publishAll || intent.ip || intent.mac);
+  const wantsNet = !['none', 'host'].includes(intent.network!) && !intent.network!.startsWith('container:') || !!(intent.portMappings?.length || intent.publishAll || intent.ip || intent.ip6 || intent.mac);
   const net = wantsNet ? await (await import('../network/networks.ts')).resolveNetworking(e, intent, Object.keys(img.config.config?.ExposedPorts ?? {})) : {};
   const idmap = resolveIdMap(e, intent, img);
   // Checked now for an early error; the device's numbers are read at each start.

@@ -124,7 +124,7 @@ export async function resolveNetworking(e: EngineContext, i: ContainerSpec, expo
   const mode = i.network ?? 'none';
   if (mode === 'pasta' || mode.startsWith('pasta:')) throw new HuskError('NOT_IMPLEMENTED', 'network mode pasta is not supported yet: use slirp4netns');
   if (isSlirpMode(mode)) {
-    if (i.ip || i.mac) throw invalidArgument(`--${i.ip ? 'ip' : 'mac-address'} can only be set when the network mode is bridge: invalid argument`);
+    bridgeOnlyFlags(i);
     const slirp = parseSlirpMode(mode);
     const ports = [];
     for (const p of [...(i.portMappings ?? []), ...(i.publishAll ? exposed.map(exposedPort) : [])]) {
@@ -137,13 +137,14 @@ export async function resolveNetworking(e: EngineContext, i: ContainerSpec, expo
     return { slirp, ports };
   }
   if (!isBridgeMode(mode)) {
-    if (i.ip || i.mac) throw invalidArgument(`--${i.ip ? 'ip' : 'mac-address'} can only be set when the network mode is bridge: invalid argument`);
+    bridgeOnlyFlags(i);
     if ((i.portMappings?.length || i.publishAll) && mode !== 'host') throw invalidArgument(`port mappings need a network: use --network bridge, slirp4netns or a network name with -p`);
     return {};
   }
   const net = getNetwork(e, mode === 'bridge' ? e.config.defaultNetwork : mode);
   const per: PerNetworkOptions = { interfaceName: 'eth0', aliases: i.networkAliases };
-  if (i.ip) per.staticIps = [checkStaticIp(e, net, i.ip)];
+  const staticIps = [i.ip, i.ip6].filter((x): x is string => !!x).map((ip) => checkStaticIp(e, net, ip));
+  if (staticIps.length) per.staticIps = staticIps;
   if (i.mac) per.staticMac = normalizeMac(i.mac);
   const ports: PortMapping[] = [];
   for (const p of i.portMappings ?? []) ports.push(await toPortMapping(p));
@@ -156,6 +157,12 @@ export async function resolveNetworking(e: EngineContext, i: ContainerSpec, expo
   }
   await checkPortsFree(e, ports);
   return { networks: { [net.name]: per }, ports };
+}
+
+/** --ip, --ip6 and --mac-address need a bridge network to apply to. */
+function bridgeOnlyFlags(i: ContainerSpec): void {
+  const flag = i.ip ? 'ip' : i.ip6 ? 'ip6' : i.mac ? 'mac-address' : undefined;
+  if (flag) throw invalidArgument(`--${flag} can only be set when the network mode is bridge: invalid argument`);
 }
 
 /** An image's ExposedPorts key ("80/tcp") as a port on a random host port. */
