@@ -190,7 +190,7 @@ async function init(e: EngineContext, c: Container, byPolicy = false): Promise<v
     const network = c.config.intent.network ?? 'none';
     const shared = sharedNamespaces(e, c.config.intent);
     // netavark attaches the netns while the runtime creates the container; the files get the addresses after.
-    const net = c.config.networks || c.config.slirp ? await (await import('../network/networks.ts')).beginNetworkSetup(e, c) : undefined;
+    const net = c.config.networks || c.config.slirp || c.config.pasta ? await (await import('../network/networks.ts')).beginNetworkSetup(e, c) : undefined;
     netReady = net?.ready;
     holdFd = net?.holdFd;
     // A container joining another's network (a pod member) gets that one's addresses and DNS.

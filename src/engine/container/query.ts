@@ -128,7 +128,7 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       } : {}),
     },
     HostConfig: {
-      NetworkMode: (cfg.intent.network ?? 'none').replace(/^slirp4netns:.*/, 'slirp4netns'),
+      NetworkMode: (cfg.intent.network ?? 'none').replace(/^(slirp4netns|pasta):.*/, '$1'),
       // Podman's words: "shareable" for a private namespace of the container's own.
       IpcMode: !cfg.intent.ipcMode || cfg.intent.ipcMode === 'private' ? 'shareable' : cfg.intent.ipcMode,
       PidMode: !cfg.intent.pidMode || cfg.intent.pidMode === 'private' ? 'private' : cfg.intent.pidMode,
