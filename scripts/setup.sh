@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PACKAGES="crun runc conmon catatonit busybox-static golang-github-containers-common uidmap fuse-overlayfs slirp4netns iptables procps util-linux tar gzip ca-certificates gcc libc6-dev docker-registry skopeo apache2-utils netavark aardvark-dns iproute2 docker-compose python3-docker mmdebstrap systemd python3 bash-completion zsh fish podman criu gpg"
+PACKAGES="crun runc conmon catatonit busybox-static golang-github-containers-common uidmap fuse-overlayfs slirp4netns iptables procps util-linux tar gzip ca-certificates gcc libc6-dev docker-registry skopeo apache2-utils netavark aardvark-dns passt iproute2 docker-compose python3-docker mmdebstrap systemd python3 bash-completion zsh fish podman criu gpg"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -11,6 +11,7 @@ import type { ContainerSpec, MountSpec, NetworkMode } from '../specgen/container
 import {
   parseAddHost, parseBytes, parseDevice, parseIdMapping, parseMountFlag, parsePublish, parseTmpfsFlag, parseUlimit, parseUserns,
   parseRestartPolicy, parseVolumeFlag, parseVolumesFrom,
+  parseNetworkFlag,
 } from '../specgen/flags.ts';
 import type { ResourceUpdate } from '../engine/container/api.ts';
 import { parseHealthFlags } from '../specgen/health.ts';
@@ -60,6 +61,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('-p, --publish <port>', 'Publish a container\'s port to the host ([[ip:]hostPort:]containerPort[/proto]; needs a network)', collect, [])
     .option('-P, --publish-all', 'Publish all exposed ports to random ports on the host interfaces', false)
     .option('--ip <address>', 'Specify a static IPv4 address for the container (on its one bridge network)')
+    .option('--ip6 <address>', 'Specify a static IPv6 address for the container (on its one bridge network)')
     .option('--mac-address <address>', 'Container MAC address (e.g. 92:d0:c6:0a:29:33)')
     .option('--network-alias <alias>', 'Add a network-scoped alias for the container', collect, [])
     .option('--pid <mode>', 'PID namespace to use (private, host, container:NAME)')
@@ -146,7 +148,9 @@ export function addCreateFlags(cmd: Command): Command {
 
 export function intentFrom(image: string, command: string[], o: Opts): ContainerSpec {
   checkAddressFlags(o);
-  const network = (o.net ?? o.network) as string;
+  const netFlag = o.net ?? o.network;
+  const perNet = netFlag === undefined ? undefined : parseNetworkFlag(String(netFlag));
+  const network = perNet?.network;
   // Podman's order: the host's environment, then --env-file, then -e.
   const env: Record<string, string> = o.envHost ? Object.fromEntries(Object.entries(process.env).filter((kv): kv is [string, string] => kv[1] !== undefined)) : {};
   parseEnvFiles(o.envFile, env);
@@ -162,8 +166,8 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
   return {
     image, command: command.length ? command : undefined, entrypoint, name: o.name, env, workdir: o.workdir,
     user: o.user, hostname: o.hostname, labels: { ...parseLabels((o.labelFile ?? []).flatMap(readFlagFileLines)), ...parseLabels(o.label) }, interactive: o.interactive, tty: o.tty,
-    autoRemove: o.rm, network: network as NetworkMode, pod: podRef(o), portMappings: listOf(o.publish, parsePublish), networkAliases: o.networkAlias, stopSignal: o.stopSignal,
-    publishAll: o.publishAll, ip: o.ip, mac: o.macAddress,
+    autoRemove: o.rm, network: network as NetworkMode, pod: podRef(o), portMappings: listOf(o.publish, parsePublish), networkAliases: perNet?.aliases ? [...(o.networkAlias ?? []), ...perNet.aliases] : o.networkAlias, stopSignal: o.stopSignal,
+    publishAll: o.publishAll, ip: perNet?.ip ?? o.ip, ip6: perNet?.ip6 ?? o.ip6, mac: perNet?.mac ?? o.macAddress,
     pidMode: o.pid, ipcMode: o.ipc, utsMode: o.uts, dns: o.dns, dnsSearch: o.dnsSearch, extraHosts: listOf(o.addHost, parseAddHost), noHosts: o.hosts === false,
     stopTimeout: o.stopTimeout, readOnly: o.readOnly, ulimits: listOf(o.ulimit, parseUlimit), pidsLimit: o.pidsLimit,
     createCommand: ['husk', ...process.argv.slice(2)],
@@ -198,6 +202,8 @@ function mountsFrom(o: Opts): MountSpec[] | undefined {
 /** --ip and --mac-address, with Podman's messages (the engine's name the spec fields instead). */
 function checkAddressFlags(o: Opts): void {
   if (o.ip && !isIP(o.ip)) throw invalidArgument(`invalid argument "${o.ip}" for "--ip" flag: invalid IP address`);
+  if (o.ip6 && !isIP(o.ip6)) throw invalidArgument(`invalid argument "${o.ip6}" for "--ip6" flag: invalid IP address`);
+  if (o.ip6 && isIP(o.ip6) !== 6) throw invalidArgument(`${o.ip6} is not an IPv6 address`);
   if (o.macAddress && !/^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$/.test(o.macAddress)) {
     throw invalidArgument(`invalid argument "${o.macAddress}" for "--mac-address" flag: address ${o.macAddress}: invalid MAC address`);
   }

@@ -2,7 +2,9 @@
 // Flags in, one call to the networks API, Podman's output out.
 import { makeNetworkUpdate } from './more.ts';
 import { Command } from 'commander';
+import { isIP } from 'node:net';
 import { invalidArgument } from '../common/errors.ts';
+import type { SubnetOptions } from '../engine/network/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
 import { collect, connectFor, print, printReports } from './common.ts';
 import { renderList } from './format/index.ts';
@@ -14,13 +16,30 @@ function labels(items: string[]): Record<string, string> {
   return Object.fromEntries(items.map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, ''])));
 }
 
+/** --subnet/--gateway/--ip-range lists paired in order, with Podman's checks and messages. */
+function subnetOptions(subnets: string[], gateways: string[], ranges: string[]): SubnetOptions[] | undefined {
+  if (gateways.length > subnets.length) throw invalidArgument(subnets.length ? 'cannot set more gateways than subnets' : 'cannot set gateway without subnet');
+  if (ranges.length > subnets.length) throw invalidArgument(subnets.length ? 'cannot set more ranges than subnets' : 'cannot set ip-range without subnet');
+  for (const g of gateways) if (!isIP(g)) throw invalidArgument(`invalid argument "${g}" for "--gateway" flag: invalid string being converted to IP address: ${g}`);
+  for (const r of ranges) if (!isCidr(r)) throw invalidArgument(`invalid argument "${r}" for "--ip-range" flag: invalid CIDR address: ${r}`);
+  for (const s of subnets) if (!isCidr(s)) throw invalidArgument(`invalid argument "${s}" for "--subnet" flag: invalid CIDR address: ${s}`);
+  return subnets.length ? subnets.map((subnet, i) => ({ subnet, gateway: gateways[i], ipRange: ranges[i] })) : undefined;
+}
+
+function isCidr(s: string): boolean {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(s);
+  return !!m && isIP(m[1]) !== 0 && Number(m[2]) <= (isIP(m[1]) === 4 ? 32 : 128);
+}
+
 export function register(program: Command): void {
   const group = new Command('network').description('Manage networks');
   group.addCommand(makeNetworkUpdate());
   group.command('create').description('Create a network')
     .option('-d, --driver <driver>', 'Driver to manage the network', 'bridge')
-    .option('--subnet <cidr>', 'Subnet in CIDR format')
-    .option('--gateway <ip>', 'IPv4 or IPv6 gateway for the subnet')
+    .option('--subnet <cidr>', 'Subnet in CIDR format (repeatable: one IPv4 and one IPv6 for dual stack)', collect, [])
+    .option('--gateway <ip>', 'IPv4 or IPv6 gateway for the subnet (one per --subnet, in order)', collect, [])
+    .option('--ip-range <cidr>', 'Allocate container IP from range (one per --subnet, in order)', collect, [])
+    .option('--ipv6', 'Enable IPv6 (dual-stack) networking', false)
     .option('--internal', 'Restrict external access from this network', false)
     .option('--disable-dns', 'Disable DNS plugin', false)
     .option('--label <label>', 'Set metadata on a network', collect, [])
@@ -28,8 +47,9 @@ export function register(program: Command): void {
     .option('--ignore', 'Don\'t fail if network already exists', false)
     .argument('[name]')
     .action(async function (this: Command, name: string | undefined, o: Opts) {
+      const subnets = subnetOptions(o.subnet, o.gateway, o.ipRange);
       const cfg = await (await connectFor(this)).networks.create({
-        name, driver: o.driver, subnet: o.subnet, gateway: o.gateway, internal: o.internal, disableDns: o.disableDns,
+        name, driver: o.driver, subnets, ipv6: o.ipv6, internal: o.internal, disableDns: o.disableDns,
         labels: labels(o.label), interfaceName: o.interfaceName, ignore: o.ignore,
       });
       print(cfg.name);
@@ -73,10 +93,11 @@ export function register(program: Command): void {
   group.command('connect').description('Connect a container to a network')
     .option('--alias <name>', 'network scoped alias for container', collect, [])
     .option('--ip <address>', 'set a static ipv4 address for this container network')
+    .option('--ip6 <address>', 'set a static ipv6 address for this container network')
     .option('--mac-address <address>', 'set a static mac address for this container network')
     .argument('<network>').argument('<container>')
     .action(async function (this: Command, net: string, ctr: string, o: Opts) {
-      await (await connectFor(this)).networks.connect(net, ctr, { aliases: o.alias, ip: o.ip, mac: o.macAddress });
+      await (await connectFor(this)).networks.connect(net, ctr, { aliases: o.alias, ip: o.ip, ip6: o.ip6, mac: o.macAddress });
     });
   group.command('disconnect').description('Disconnect a container from a network')
     .option('-f, --force', 'force the container to disconnect from a network', false)

@@ -56,6 +56,8 @@ export interface ResolvedConfig {
   netns: string | undefined;
   /** containers.conf [network] default_network: what `--network bridge` means (default "podman"). */
   defaultNetwork: string;
+  /** containers.conf [network] default_rootless_network_cmd: slirp4netns (default, as Podman 4) or pasta. */
+  rootlessNetworkCmd?: 'slirp4netns' | 'pasta';
   /** Files read, for `husk info`. */
   configFiles: string[];
   /** Set when husk runs for a non-root user (inside its user namespace). */
@@ -187,6 +189,7 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     if (typeof containers.seccomp_profile === 'string' && containers.seccomp_profile) cfg.seccompProfile = containers.seccomp_profile;
     if (typeof containers.netns === 'string' && containers.netns) cfg.netns = containers.netns;
     if (typeof network.default_network === 'string' && network.default_network) cfg.defaultNetwork = network.default_network;
+    if (network.default_rootless_network_cmd === 'pasta' || network.default_rootless_network_cmd === 'slirp4netns') cfg.rootlessNetworkCmd = network.default_rootless_network_cmd;
   }
   for (const f of storageConfFiles()) {
     if (!existsSync(f)) continue;
@@ -233,9 +236,9 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
  * else the default bridge network for root and slirp4netns when rootless,
  * as in Podman.
  */
-export function defaultNetworkMode(c: Pick<ResolvedConfig, 'netns' | 'rootless'>): string {
+export function defaultNetworkMode(c: Pick<ResolvedConfig, 'netns' | 'rootless' | 'rootlessNetworkCmd'>): string {
   if (c.netns && c.netns !== 'private') return c.netns;
-  return c.rootless ? 'slirp4netns' : 'bridge';
+  return c.rootless ? c.rootlessNetworkCmd ?? 'slirp4netns' : 'bridge';
 }
 
 /** --module: a path, or a name looked up under containers.conf.modules of the user's and the system's config dirs. */

@@ -31,6 +31,8 @@ export interface ContainerConfig {
   networks?: Record<string, PerNetworkOptions>;
   /** --network slirp4netns[:options]: user-mode networking through slirp4netns. */
   slirp?: SlirpOptions;
+  /** --network pasta[:options]: user-mode networking through pasta, with these extra pasta arguments. */
+  pasta?: { options: string[] };
   /** Published ports (host port 0 resolved at create). */
   ports?: PortMapping[];
   /** The pod this container belongs to (pod ID), and whether it is that pod's infra container. */

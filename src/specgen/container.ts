@@ -17,7 +17,7 @@ export const SPEC_VERSION = 2;
 /**
  * bridge (the default network), a network's name, none (own netns, loopback
  * only), host, container:NAME, ns:PATH (join an existing netns),
- * slirp4netns[:OPTS], or private (the default mode). Unset: the engine's
+ * slirp4netns[:OPTS], pasta[:OPTS], or private (the default mode). Unset: the engine's
  * default (defaultNetworkMode).
  */
 export type NetworkMode = string;
@@ -329,6 +329,8 @@ export interface ContainerSpec extends ResourceLimits {
   networkAliases?: string[];
   /** Static address and MAC on the (single) bridge network. */
   ip?: string;
+  /** Static IPv6 address on the (single) bridge network, which needs an IPv6 subnet. */
+  ip6?: string;
   mac?: string;
 
   // systemd integration (docs/systemd.md).

@@ -4,6 +4,7 @@
 // CLI, by containers.conf values, and by the migration of stores written
 // before the spec was structured. Errors keep Podman's wording, which names
 // the flag: these functions parse what a user typed.
+import { isIP } from 'node:net';
 import { isAbsolute, normalize } from 'node:path';
 import { invalidArgument } from '../common/errors.ts';
 import type {
@@ -94,6 +95,53 @@ export function parseVolumesFrom(s: string): VolumesFromSpec {
   const [container, mode] = s.split(':');
   if (!container || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) throw invalidArgument(`invalid --volumes-from "${s}": mode must be ro or rw`);
   return mode ? { container, mode } : { container };
+}
+
+/** What `--network NAME:ip=…,ip6=…,mac=…,alias=…` asks for on one bridge network. */
+export interface NetworkFlag {
+  network: string;
+  ip?: string;
+  ip6?: string;
+  mac?: string;
+  aliases?: string[];
+}
+
+/**
+ * --network: a bridge network's name may carry Podman's per-network options
+ * after a colon; other modes (container:, ns:, slirp4netns:, pasta:) keep theirs.
+ */
+export function parseNetworkFlag(value: string): NetworkFlag {
+  const colon = value.indexOf(':');
+  const name = colon < 0 ? value : value.slice(0, colon);
+  if (colon < 0 || ['container', 'ns', 'slirp4netns', 'pasta', 'host', 'none', 'private'].includes(name)) return { network: value };
+  const out: NetworkFlag = { network: name };
+  for (const opt of value.slice(colon + 1).split(',')) {
+    const eq = opt.indexOf('=');
+    const [k, v] = eq < 0 ? [opt, ''] : [opt.slice(0, eq), opt.slice(eq + 1)];
+    switch (k) {
+      case 'ip': case 'ip6': {
+        const fam = isIP(v);
+        if (!fam) throw invalidArgument(`invalid ip address "${v}"`);
+        // Podman takes either family under either key; the address decides which subnet it lands in.
+        const key = fam === 6 ? 'ip6' : 'ip';
+        if (out[key]) throw invalidArgument(`only one static ${key === 'ip6' ? 'IPv6' : 'IPv4'} address per network is supported`);
+        out[key] = v;
+        break;
+      }
+      case 'mac':
+        if (!/^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$/.test(v)) throw invalidArgument(`address ${v}: invalid MAC address`);
+        out.mac = v;
+        break;
+      case 'alias':
+        (out.aliases ??= []).push(v);
+        break;
+      case 'interface_name':
+        throw invalidArgument('network option interface_name is not supported yet');
+      default:
+        throw invalidArgument(`unknown bridge network option: ${k}`);
+    }
+  }
+  return out;
 }
 
 /**

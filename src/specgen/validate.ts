@@ -58,8 +58,9 @@ export function validateSpec(i: ContainerSpec): void {
   }
   if (i.logDriver === 'passthrough' && i.tty) throw invalidArgument('the passthrough log driver cannot be used with a terminal');
   if (i.pull && !['missing', 'always', 'never', 'newer'].includes(i.pull)) throw invalidArgument(`invalid pull policy "${i.pull}": must be missing, always, never or newer`);
-  if (i.network && !/^([a-zA-Z0-9][a-zA-Z0-9_.-]*|container:.+|ns:\/.*|slirp4netns:.*)$/.test(i.network)) throw invalidArgument(`invalid network "${i.network}"`);
+  if (i.network && !/^([a-zA-Z0-9][a-zA-Z0-9_.-]*|container:.+|ns:\/.*|slirp4netns:.*|pasta:.*)$/.test(i.network)) throw invalidArgument(`invalid network "${i.network}"`);
   if (i.ip && !isIP(i.ip)) throw invalidArgument(`invalid static IP address "${i.ip}"`);
+  if (i.ip6 && isIP(i.ip6) !== 6) throw invalidArgument(`invalid static IPv6 address "${i.ip6}"`);
   if (i.mac && !MAC.test(i.mac)) throw invalidArgument(`invalid static MAC address "${i.mac}": address ${i.mac}: invalid MAC address`);
   if (i.stopTimeout !== undefined && !isUint(i.stopTimeout)) throw invalidArgument('stop timeout must be a non-negative integer');
   if (i.stopSignal) parseSignal(i.stopSignal);

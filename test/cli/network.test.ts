@@ -161,7 +161,7 @@ test('errors: port in use, unknown network, bad or overlapping subnets, -p witho
   assert.equal(unknown.code, 125);
   assert.equal(unknown.stderr, 'Error: unable to find network with name or ID nosuchnet: network not found\n');
   for (const [args, msg] of [
-    [['--subnet', '10.300.0.0/24'], /^Error: invalid CIDR address: 10\.300\.0\.0\/24\n$/],
+    [['--subnet', '10.300.0.0/24'], /^Error: invalid argument "10\.300\.0\.0\/24" for "--subnet" flag: invalid CIDR address: 10\.300\.0\.0\/24\n$/],
     [['--subnet', '10.88.1.0/24'], /^Error: subnet 10\.88\.1\.0\/24 is already used on the host or by another config\n$/],
     [['--subnet', subnet], /already used/],
     [['--subnet', '10.77.0.0/24', '--gateway', '10.78.0.1'], /^Error: gateway 10\.78\.0\.1 not in subnet 10\.77\.0\.0\/24\n$/],

@@ -14,7 +14,11 @@ async function toDocker(ctx: RouteContext, n: NetworkConfig): Promise<Record<str
     const opts = c.config.networks?.[n.name];
     if (!opts) continue;
     const iface = c.state.networkStatus?.[n.name]?.interfaces?.[opts.interfaceName];
-    containers[c.config.id] = { Name: c.config.name, EndpointID: '', MacAddress: iface?.mac_address ?? '', IPv4Address: iface?.subnets?.[0]?.ipnet ?? '', IPv6Address: '' };
+    const addrs = iface?.subnets?.map((sn) => sn.ipnet) ?? [];
+    containers[c.config.id] = {
+      Name: c.config.name, EndpointID: '', MacAddress: iface?.mac_address ?? '',
+      IPv4Address: addrs.find((a) => !a.includes(':')) ?? '', IPv6Address: addrs.find((a) => a.includes(':')) ?? '',
+    };
   }
   return {
     Name: n.name, Id: n.id, Created: n.created ?? '0001-01-01T00:00:00Z', Scope: 'local', Driver: n.driver, EnableIPv6: n.ipv6_enabled,
@@ -35,13 +39,16 @@ async function inspect(ctx: RouteContext): Promise<void> {
 
 async function create(ctx: RouteContext): Promise<void> {
   const b = await readJson(ctx) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  checkShape(b, { Name: 'string', Driver: 'string', Internal: 'bool', Labels: 'stringMap', Options: 'stringMap', IPAM: 'object', CheckDuplicate: 'bool' }, '');
+  checkShape(b, { Name: 'string', Driver: 'string', Internal: 'bool', Labels: 'stringMap', Options: 'stringMap', IPAM: 'object', CheckDuplicate: 'bool', EnableIPv6: 'bool' }, '');
   if (!b.Name) throw invalidArgument('network name is required');
   if (b.IPAM) checkShape(b.IPAM, { Config: 'objects' }, 'IPAM.');
-  const cfg = b.IPAM?.Config?.[0] ?? {};
-  checkShape(cfg, { Subnet: 'string', Gateway: 'string' }, 'IPAM.Config.');
+  // One IPAM config per subnet, each with its own gateway and range (docker's --subnet/--gateway/--ip-range pairs).
+  const configs = (b.IPAM?.Config ?? []) as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  for (const cfg of configs) checkShape(cfg, { Subnet: 'string', Gateway: 'string', IPRange: 'string', AuxiliaryAddresses: 'stringMap' }, 'IPAM.Config.');
+  if (configs.some((c) => !c.Subnet && (c.Gateway || c.IPRange))) throw invalidArgument('cannot set gateway or ip range without subnet');
+  const subnets = configs.filter((c) => c.Subnet).map((c) => ({ subnet: c.Subnet, gateway: c.Gateway || undefined, ipRange: c.IPRange || undefined }));
   const n = await ctx.engine.networks.create({
-    name: b.Name, driver: b.Driver || undefined, subnet: cfg.Subnet, gateway: cfg.Gateway, internal: !!b.Internal,
+    name: b.Name, driver: b.Driver || undefined, subnets: subnets.length ? subnets : undefined, ipv6: !!b.EnableIPv6, internal: !!b.Internal,
     labels: b.Labels, options: b.Options, ignore: b.CheckDuplicate === false,
   });
   sendJson(ctx, 201, { Id: n.id, Warning: '' });
@@ -58,7 +65,7 @@ async function connect(ctx: RouteContext): Promise<void> {
   checkShape(b, { Container: 'string', EndpointConfig: 'object' }, '');
   const ep = b.EndpointConfig ?? {};
   checkShape(ep, { Aliases: 'strings', IPAMConfig: 'object', MacAddress: 'string' }, 'EndpointConfig.');
-  await ctx.engine.networks.connect(ref(ctx.params.id), b.Container, { aliases: ep.Aliases ?? undefined, ip: ep.IPAMConfig?.IPv4Address || undefined, mac: ep.MacAddress || undefined });
+  await ctx.engine.networks.connect(ref(ctx.params.id), b.Container, { aliases: ep.Aliases ?? undefined, ip: ep.IPAMConfig?.IPv4Address || undefined, ip6: ep.IPAMConfig?.IPv6Address || undefined, mac: ep.MacAddress || undefined });
   sendNoContent(ctx, 200);
 }
 

@@ -122,6 +122,7 @@ export function specFromDocker(body: Json, name?: string): ContainerSpec {
     network,
     networkAliases: ep.Aliases?.length ? ep.Aliases : undefined,
     ip: ep.IPAMConfig?.IPv4Address || undefined,
+    ip6: ep.IPAMConfig?.IPv6Address || undefined,
     mac: ep.MacAddress || body.MacAddress || undefined,
     portMappings: ports(hc),
     publishAll: !!hc.PublishAllPorts || undefined,
@@ -219,12 +220,14 @@ function networks(c: Container): Json {
   const status = (c.state.networkStatus ?? {}) as Record<string, Json>;
   for (const [name, opts] of Object.entries(c.config.networks ?? {})) {
     const st = status[name]?.interfaces?.[opts.interfaceName];
-    const addr = st?.subnets?.[0];
+    const addr = st?.subnets?.find((x: Json) => !String(x.ipnet).includes(':'));
+    const addr6 = st?.subnets?.find((x: Json) => String(x.ipnet).includes(':'));
     const [ip, prefix] = String(addr?.ipnet ?? '').split('/');
+    const [ip6, prefix6] = String(addr6?.ipnet ?? '').split('/');
     out[name] = {
       IPAMConfig: null, Links: null, Aliases: opts.aliases ?? [], NetworkID: name, EndpointID: '',
       Gateway: addr?.gateway ?? '', IPAddress: ip ?? '', IPPrefixLen: prefix ? Number(prefix) : 0,
-      IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: st?.mac_address ?? '', DNSNames: null,
+      IPv6Gateway: addr6?.gateway ?? '', GlobalIPv6Address: ip6 ?? '', GlobalIPv6PrefixLen: prefix6 ? Number(prefix6) : 0, MacAddress: st?.mac_address ?? '', DNSNames: null,
     };
   }
   return out;
@@ -301,7 +304,7 @@ export function inspectToDocker(c: Container, driver = 'overlay'): Json {
     NetworkSettings: {
       Bridge: '', SandboxID: '', SandboxKey: st.netnsPath ?? '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
       Ports: portMap(c), EndpointID: '', Gateway: first?.Gateway ?? '', IPAddress: first?.IPAddress ?? '', IPPrefixLen: first?.IPPrefixLen ?? 0,
-      IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: first?.MacAddress ?? '', Networks: nets,
+      IPv6Gateway: first?.IPv6Gateway ?? '', GlobalIPv6Address: first?.GlobalIPv6Address ?? '', GlobalIPv6PrefixLen: first?.GlobalIPv6PrefixLen ?? 0, MacAddress: first?.MacAddress ?? '', Networks: nets,
     },
   };
 }

@@ -106,7 +106,7 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   // Checked before volumes are created; the insert below re-checks atomically.
   if (intent.name && e.db.db.prepare('SELECT 1 FROM containers WHERE name = ?').get(intent.name)) nameInUse(e, intent.name);
   // Network modules load only for containers on networks (run --rm path stays lean).
-  const wantsNet = !['none', 'host'].includes(intent.network!) && !intent.network!.startsWith('container:') || !!(intent.portMappings?.length || intent.publishAll || intent.ip || intent.mac);
+  const wantsNet = !['none', 'host'].includes(intent.network!) && !intent.network!.startsWith('container:') || !!(intent.portMappings?.length || intent.publishAll || intent.ip || intent.ip6 || intent.mac);
   const net = wantsNet ? await (await import('../network/networks.ts')).resolveNetworking(e, intent, Object.keys(img.config.config?.ExposedPorts ?? {})) : {};
   const idmap = resolveIdMap(e, intent, img);
   // Checked now for an early error; the device's numbers are read at each start.
@@ -200,7 +200,7 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     const network = c.config.intent.network ?? 'none';
     const shared = sharedNamespaces(e, c.config.intent);
     // netavark attaches the netns while the runtime creates the container; the files get the addresses after.
-    const net = c.config.networks || c.config.slirp ? await (await import('../network/networks.ts')).beginNetworkSetup(e, c) : undefined;
+    const net = c.config.networks || c.config.slirp || c.config.pasta ? await (await import('../network/networks.ts')).beginNetworkSetup(e, c) : undefined;
     netReady = net?.ready;
     holdFd = net?.holdFd;
     // A container joining another's network (a pod member) gets that one's addresses and DNS.

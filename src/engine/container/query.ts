@@ -129,7 +129,7 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       } : {}),
     },
     HostConfig: {
-      NetworkMode: (cfg.intent.network ?? 'none').replace(/^slirp4netns:.*/, 'slirp4netns'),
+      NetworkMode: (cfg.intent.network ?? 'none').replace(/^(slirp4netns|pasta):.*/, '$1'),
       // Podman's words: "shareable" for a private namespace of the container's own.
       IpcMode: !cfg.intent.ipcMode || cfg.intent.ipcMode === 'private' ? 'shareable' : cfg.intent.ipcMode,
       PidMode: !cfg.intent.pidMode || cfg.intent.pidMode === 'private' ? 'private' : cfg.intent.pidMode,
@@ -192,20 +192,26 @@ function networkSettings(c: Container): Record<string, unknown> {
     for (let k = 0; k < p.range; k++) (ports[`${p.container_port + k}/${p.protocol}`] ??= []).push({ HostIp: p.host_ip, HostPort: String(p.host_port + k) });
   }
   const networks: Record<string, unknown> = {};
-  let first: { IPAddress: string; Gateway: string; MacAddress: string; IPPrefixLen: number } | undefined;
+  let first: { IPAddress: string; Gateway: string; MacAddress: string; IPPrefixLen: number; GlobalIPv6Address: string; GlobalIPv6PrefixLen: number; IPv6Gateway: string } | undefined;
   // Every configured network, in the container's order; addresses only while it is attached.
   const names = [...new Set([...Object.keys(c.config.networks ?? {}), ...Object.keys(c.state.networkStatus ?? {})])];
   for (const name of names) {
     const block = c.state.networkStatus?.[name] ?? {};
     const iface = Object.values(block.interfaces ?? {})[0];
-    const sn = iface?.subnets?.[0];
+    const sn = iface?.subnets?.find((x) => !x.ipnet.includes(':'));
+    const sn6 = iface?.subnets?.find((x) => x.ipnet.includes(':'));
     const [ip, prefix] = (sn?.ipnet ?? '/0').split('/');
-    const entry = { IPAddress: ip, Gateway: sn?.gateway ?? '', MacAddress: iface?.mac_address ?? '', IPPrefixLen: Number(prefix), NetworkID: name, Aliases: c.config.networks?.[name]?.aliases ?? [] };
+    const [ip6, prefix6] = (sn6?.ipnet ?? '/0').split('/');
+    const entry = {
+      IPAddress: ip, Gateway: sn?.gateway ?? '', MacAddress: iface?.mac_address ?? '', IPPrefixLen: Number(prefix), NetworkID: name, Aliases: c.config.networks?.[name]?.aliases ?? [],
+      GlobalIPv6Address: ip6, GlobalIPv6PrefixLen: Number(prefix6), IPv6Gateway: sn6?.gateway ?? '',
+    };
     networks[name] = entry;
-    if (ip) first ??= entry;
+    if (ip || ip6) first ??= entry;
   }
   return {
     EndpointID: '', Gateway: first?.Gateway ?? '', IPAddress: first?.IPAddress ?? '', IPPrefixLen: first?.IPPrefixLen ?? 0,
+    GlobalIPv6Address: first?.GlobalIPv6Address ?? '', GlobalIPv6PrefixLen: first?.GlobalIPv6PrefixLen ?? 0, IPv6Gateway: first?.IPv6Gateway ?? '',
     MacAddress: first?.MacAddress ?? '', Bridge: '', SandboxID: '', SandboxKey: c.state.netnsPath ?? '', Ports: ports, Networks: networks,
   };
 }

@@ -18,6 +18,10 @@ export interface NetworkCreateOptions {
   subnet?: string;
   /** Needs `subnet`. */
   gateway?: string;
+  /** Several subnets (e.g. one IPv4 and one IPv6), each with its own gateway and range; replaces subnet/gateway. */
+  subnets?: SubnetOptions[];
+  /** Dual stack: adds a free IPv4 subnet and a random IPv6 ULA /64 for whichever family no subnet has. */
+  ipv6?: boolean;
   /** No route out and no masquerading: containers reach only each other. */
   internal?: boolean;
   /** Leave containers out of aardvark-dns (name resolution is on by default). */
@@ -30,10 +34,21 @@ export interface NetworkCreateOptions {
   ignore?: boolean;
 }
 
+export interface SubnetOptions {
+  /** CIDR. */
+  subnet: string;
+  /** Default: the subnet's first host address. */
+  gateway?: string;
+  /** A CIDR inside the subnet that container addresses are allocated from. */
+  ipRange?: string;
+}
+
 export interface NetworkConnectOptions {
   aliases?: string[];
   /** Static IPv4 address on this network. */
   ip?: string;
+  /** Static IPv6 address on this network. */
+  ip6?: string;
   mac?: string;
 }
 

@@ -28,8 +28,10 @@ export class LocalNetworks implements NetworksAPI {
       while (taken.has(`podman${i}`)) i++;
       name = `podman${i}`;
     }
+    const { leaseRangeFromCidr } = await import('../../runtime/network/config.ts');
+    const subnets = o.subnets?.map((s) => ({ subnet: s.subnet, gateway: s.gateway, lease_range: s.ipRange ? leaseRangeFromCidr(s.ipRange) : undefined }));
     return N.createNetwork(this.#e, {
-      name, subnet: o.subnet, gateway: o.gateway, internal: o.internal, dnsEnabled: !o.disableDns,
+      name, subnet: o.subnet, gateway: o.gateway, subnets, ipv6: o.ipv6, internal: o.internal, dnsEnabled: !o.disableDns,
       labels: o.labels, options: o.options, interfaceName: o.interfaceName, ignore: o.ignore,
     });
   }

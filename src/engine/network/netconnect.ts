@@ -18,6 +18,8 @@ export interface ConnectOptions {
   aliases?: string[];
   /** Static IPv4 address on this network. */
   ip?: string;
+  /** Static IPv6 address on this network. */
+  ip6?: string;
   mac?: string;
 }
 
@@ -38,7 +40,8 @@ export async function connectNetwork(e: EngineContext, netRef: string, ctrRef: s
     while (used.has(`eth${n}`)) n++;
     const per: PerNetworkOptions = { interfaceName: `eth${n}` };
     if (o.aliases?.length) per.aliases = o.aliases;
-    if (o.ip) per.staticIps = [checkStaticIp(e, net, o.ip, id)];
+    const staticIps = [o.ip, o.ip6].filter((x): x is string => !!x).map((ip) => checkStaticIp(e, net, ip, id));
+    if (staticIps.length) per.staticIps = staticIps;
     if (o.mac) per.staticMac = normalizeMac(o.mac);
     const s = c.state;
     if (live(c) && s.netnsPath && s.networkOptions) {

@@ -17,6 +17,7 @@ import {
   addPortForwards, hostContainersInternal, hostfwdError, isSlirpMode, parseSlirpMode, slirpAddresses, startSlirp, stopSlirp, unprivilegedPortStart,
 } from '../../runtime/network/slirp.ts';
 import { closeSync } from 'node:fs';
+import { isPastaMode, parsePastaMode, pastaAddresses, pastaMapsGateway, startPasta, stopPasta } from '../../runtime/network/pasta.ts';
 import { currentBootId } from '../../common/process.ts';
 import type { NetworkFacts } from '../container/files.ts';
 import type { ContainerSpec, PortSpec } from '../../specgen/container.ts';
@@ -120,11 +121,22 @@ export function isBridgeMode(mode: string | undefined): boolean {
  * (`exposed`, "80/tcp") on a random host port. ip/mac become the static
  * address and MAC.
  */
-export async function resolveNetworking(e: EngineContext, i: ContainerSpec, exposed: string[] = []): Promise<Pick<ContainerConfig, 'networks' | 'ports' | 'slirp'>> {
+export async function resolveNetworking(e: EngineContext, i: ContainerSpec, exposed: string[] = []): Promise<Pick<ContainerConfig, 'networks' | 'ports' | 'slirp' | 'pasta'>> {
   const mode = i.network ?? 'none';
-  if (mode === 'pasta' || mode.startsWith('pasta:')) throw new HuskError('NOT_IMPLEMENTED', 'network mode pasta is not supported yet: use slirp4netns');
+  if (isPastaMode(mode)) {
+    bridgeOnlyFlags(i);
+    const options = parsePastaMode(mode);
+    const ports = [];
+    for (const p of [...(i.portMappings ?? []), ...(i.publishAll ? exposed.map(exposedPort) : [])]) {
+      const m = await toPortMapping(p);
+      if (m.protocol.split(',').includes('sctp')) throw invalidArgument(`invalid port "${formatPortSpec(p)}": can't forward protocol: sctp`);
+      ports.push(m);
+    }
+    await checkPortsFree(e, ports);
+    return { pasta: { options }, ports };
+  }
   if (isSlirpMode(mode)) {
-    if (i.ip || i.mac) throw invalidArgument(`--${i.ip ? 'ip' : 'mac-address'} can only be set when the network mode is bridge: invalid argument`);
+    bridgeOnlyFlags(i);
     const slirp = parseSlirpMode(mode);
     const ports = [];
     for (const p of [...(i.portMappings ?? []), ...(i.publishAll ? exposed.map(exposedPort) : [])]) {
@@ -137,13 +149,14 @@ export async function resolveNetworking(e: EngineContext, i: ContainerSpec, expo
     return { slirp, ports };
   }
   if (!isBridgeMode(mode)) {
-    if (i.ip || i.mac) throw invalidArgument(`--${i.ip ? 'ip' : 'mac-address'} can only be set when the network mode is bridge: invalid argument`);
+    bridgeOnlyFlags(i);
     if ((i.portMappings?.length || i.publishAll) && mode !== 'host') throw invalidArgument(`port mappings need a network: use --network bridge, slirp4netns or a network name with -p`);
     return {};
   }
   const net = getNetwork(e, mode === 'bridge' ? e.config.defaultNetwork : mode);
   const per: PerNetworkOptions = { interfaceName: 'eth0', aliases: i.networkAliases };
-  if (i.ip) per.staticIps = [checkStaticIp(e, net, i.ip)];
+  const staticIps = [i.ip, i.ip6].filter((x): x is string => !!x).map((ip) => checkStaticIp(e, net, ip));
+  if (staticIps.length) per.staticIps = staticIps;
   if (i.mac) per.staticMac = normalizeMac(i.mac);
   const ports: PortMapping[] = [];
   for (const p of i.portMappings ?? []) ports.push(await toPortMapping(p));
@@ -156,6 +169,12 @@ export async function resolveNetworking(e: EngineContext, i: ContainerSpec, expo
   }
   await checkPortsFree(e, ports);
   return { networks: { [net.name]: per }, ports };
+}
+
+/** --ip, --ip6 and --mac-address need a bridge network to apply to. */
+function bridgeOnlyFlags(i: ContainerSpec): void {
+  const flag = i.ip ? 'ip' : i.ip6 ? 'ip6' : i.mac ? 'mac-address' : undefined;
+  if (flag) throw invalidArgument(`--${flag} can only be set when the network mode is bridge: invalid argument`);
 }
 
 /** An image's ExposedPorts key ("80/tcp") as a port on a random host port. */
@@ -215,6 +234,10 @@ export interface NetworkSetup {
  * hands conmon an fd to hold.
  */
 export async function beginNetworkSetup(e: EngineContext, c: Container): Promise<NetworkSetup | undefined> {
+  if (c.config.pasta) {
+    const netnsPath = await setupPasta(e, c);
+    return { netnsPath, ready: Promise.resolve(pastaFacts(c)) };
+  }
   if (c.config.slirp) {
     const r = await setupSlirp(e, c);
     return { netnsPath: r.netnsPath, holdFd: r.holdFd, ready: Promise.resolve(r.facts) };
@@ -278,15 +301,45 @@ function slirpFacts(c: Container): NetworkFacts {
   return { ips: [addrs.ip], dnsServers: [], searchDomains: [], nameserversFirst: [addrs.dns], hostContainersInternal: hostContainersInternal(o) };
 }
 
+/** A netns served by pasta, which forwards the container's ports itself. */
+async function setupPasta(e: EngineContext, c: Container): Promise<string> {
+  const netnsPath = await createNetns(netnsDir(e.config.runroot));
+  e.db.updateState(c.config.id, (s) => { s.netnsPath = netnsPath; });
+  try {
+    await startPasta({ netnsPath, runDir: e.runDir(c.config.id), options: c.config.pasta!.options, ports: c.config.ports ?? [], rootful: process.getuid?.() === 0 });
+  } catch (err) {
+    await teardownNetwork(e, c);
+    throw err;
+  }
+  return netnsPath;
+}
+
+/**
+ * pasta copies the host's addresses into the namespace. With Podman's
+ * --map-gw the gateway address reaches the host, so it is
+ * host.containers.internal; otherwise nothing in the namespace does.
+ */
+function pastaFacts(c: Container): NetworkFacts {
+  const a = pastaAddresses();
+  return { ips: a.ips.filter((ip) => !ip.includes(':')).slice(0, 1), dnsServers: [], searchDomains: [], hostContainersInternal: pastaMapsGateway(c.config.pasta!.options) ? a.gateway : undefined };
+}
+
 /** The generated-file facts of a running container whose network another joins (a pod's infra container). */
 export function joinedFacts(c: Container): NetworkFacts | undefined {
   if (c.config.slirp) return slirpFacts(c);
+  if (c.config.pasta) return pastaFacts(c);
   return c.state.networkStatus && c.state.networkOptions ? networkFacts(c.state.networkStatus, c.state.networkOptions) : undefined;
 }
 
 /** Detaches a container from its networks and deletes its netns (idempotent). */
 export async function teardownNetwork(e: EngineContext, c: Container): Promise<void> {
   const s = e.db.get(c.config.id)?.state ?? c.state;
+  if (c.config.pasta) {
+    await stopPasta(e.runDir(c.config.id), s.netnsPath);
+    if (s.netnsPath) deleteNetns(s.netnsPath);
+    e.db.updateState(c.config.id, (st) => { delete st.netnsPath; });
+    return;
+  }
   if (c.config.slirp) {
     // slirp4netns first: it holds a tap fd in the namespace.
     await stopSlirp(e.runDir(c.config.id), s.netnsPath);

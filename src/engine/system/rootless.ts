@@ -38,9 +38,9 @@ export function checkRootlessIntent(e: EngineContext, i: Partial<ContainerSpec>)
     }
   }
   const net = i.network;
-  // netavark bridges need root in the host's network namespace; slirp4netns is the rootless way out.
-  const bridge = net !== undefined && !['none', 'host', 'private'].includes(net) && !/^(container|ns):|^slirp4netns(:|$)/.test(net);
+  // netavark bridges need root in the host's network namespace; slirp4netns and pasta are the rootless ways out.
+  const bridge = net !== undefined && !['none', 'host', 'private'].includes(net) && !/^(container|ns):|^(slirp4netns|pasta)(:|$)/.test(net);
   if (bridge) {
-    throw new HuskError('ROOTLESS', `rootless containers cannot join bridge network "${net === 'bridge' ? 'podman' : net}": use --network slirp4netns (the rootless default), none or host`);
+    throw new HuskError('ROOTLESS', `rootless containers cannot join bridge network "${net === 'bridge' ? 'podman' : net}": use --network slirp4netns (the rootless default), pasta, none or host`);
   }
 }

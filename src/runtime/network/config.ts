@@ -67,6 +67,13 @@ export interface BridgeOptions {
   /** CIDR; the first free pool subnet when omitted. */
   subnet?: string;
   gateway?: string;
+  /**
+   * Several subnets (at most one per family is usual: one IPv4, one IPv6),
+   * each with its own gateway and lease range. Replaces subnet/gateway.
+   */
+  subnets?: NetworkSubnet[];
+  /** Dual stack: adds a free IPv4 pool subnet and a random IPv6 ULA /64 for a family not given. */
+  ipv6?: boolean;
   internal?: boolean;
   /** Default true, like `podman network create` (the default network has it off). */
   dnsEnabled?: boolean;
@@ -117,19 +124,24 @@ export function buildBridgeNetwork(o: BridgeOptions, used: UsedResources = {}, c
   if (o.gateway && !o.subnet) throw invalidArgument('cannot set gateway without subnet');
   // Podman gives an internal network a gateway only when DNS needs an address to listen on.
   const wantGateway = !o.internal || dns;
-  const subnet = validateSubnet(
-    { subnet: o.subnet ?? freeSubnet(used.subnets ?? []), gateway: o.gateway },
-    used.subnets ?? [],
-    wantGateway,
-  );
+  const usedSubnets = [...(used.subnets ?? [])];
+  const asked: NetworkSubnet[] = o.subnets?.length ? o.subnets : o.subnet ? [{ subnet: o.subnet, gateway: o.gateway }] : [];
+  const subnets: NetworkSubnet[] = [];
+  // Each subnet also counts as used for the next: two overlapping ones in one network would clash in netavark.
+  const add = (s: NetworkSubnet) => { const v = validateSubnet(s, usedSubnets, wantGateway); usedSubnets.push(v.subnet); subnets.push(v); };
+  for (const s of asked) add(s);
+  const has = (f: 4 | 6) => subnets.some((s) => parseCidr(s.subnet).family === f);
+  // Podman's order: a network without subnets gets an IPv4 one; --ipv6 then adds whichever family is missing.
+  if (!subnets.length || (o.ipv6 && !has(4))) add({ subnet: freeSubnet(usedSubnets) });
+  if (o.ipv6 && !has(6)) add({ subnet: freeIpv6Subnet(usedSubnets) });
   const net: NetworkConfig = {
     name: o.name,
     id,
     driver: 'bridge',
     network_interface: iface,
     created: created.toISOString(),
-    subnets: [subnet],
-    ipv6_enabled: parseCidr(subnet.subnet).family === 6,
+    subnets,
+    ipv6_enabled: has(6),
     internal: o.internal ?? false,
     dns_enabled: dns,
     ipam_options: { driver: 'host-local' },
@@ -163,8 +175,51 @@ export function validateSubnet(s: NetworkSubnet, usedSubnets: string[], addGatew
   } else if (addGateway) {
     out.gateway = formatIp(firstHost(c));
   }
-  if (s.lease_range) out.lease_range = { ...s.lease_range };
+  if (s.lease_range) out.lease_range = validateLeaseRange(c, s.lease_range);
   return out;
+}
+
+function validateLeaseRange(c: Cidr, r: LeaseRange): LeaseRange {
+  const out: LeaseRange = {};
+  for (const [k, what] of [['start_ip', 'start'], ['end_ip', 'end']] as const) {
+    const v = r[k];
+    if (!v) continue;
+    const ip = parseIp(v);
+    if (!ip) throw invalidArgument(`invalid lease range ${what} address: ${v}`);
+    if (!cidrContains(c, ip)) throw invalidArgument(`lease range ${what} ip ${v} not in subnet ${formatCidr(c)}`);
+    out[k] = formatIp(ip);
+  }
+  if (out.start_ip && out.end_ip && parseIp(out.start_ip)!.value > parseIp(out.end_ip)!.value) {
+    throw invalidArgument(`lease range end ip ${out.end_ip} is before its start ip ${out.start_ip}`);
+  }
+  return out;
+}
+
+/**
+ * A lease range given as a CIDR inside the subnet (Podman 4's --ip-range):
+ * its first and last host addresses.
+ */
+export function leaseRangeFromCidr(range: string): LeaseRange {
+  const c = parseCidr(range);
+  // Podman's FirstIPInSubnet/LastIPInSubnet: the allocator skips the network and broadcast addresses anyway.
+  const single = c.prefix === (c.family === 4 ? 32 : 128);
+  const first = single ? c.network : c.network + 1n;
+  return { start_ip: formatIp({ family: c.family, value: first }), end_ip: formatIp({ family: c.family, value: lastAddress(c) }) };
+}
+
+/**
+ * A random unique local /64 (fdXX:XXXX:XXXX:XXXX::/64, RFC 4193), as Podman
+ * picks for --ipv6 without an IPv6 subnet; retried while it overlaps a used one.
+ */
+export function freeIpv6Subnet(usedSubnets: string[], random: () => Buffer = () => randomBytes(8)): string {
+  const used = usedSubnets.flatMap((u) => { try { return [parseCidr(u)]; } catch { return []; } });
+  for (let i = 0; i < 10000; i++) {
+    const b = random();
+    b[0] = 0xfd;
+    const cand: Cidr = { family: 6, network: BigInt(`0x${b.toString('hex')}`) << 64n, prefix: 64 };
+    if (!used.some((u) => cidrsOverlap(cand, u))) return formatCidr(cand);
+  }
+  throw new HuskError('ENGINE', 'failed to get random ipv6 subnet');
 }
 
 /** The first /24 of Podman's pools that overlaps nothing in `usedSubnets`. */

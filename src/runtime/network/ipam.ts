@@ -63,35 +63,39 @@ export class Ipam {
   }
 
   /**
-   * Reserves addresses for a container: the requested ones (each must lie in a
-   * subnet and be free), else one per subnet. Idempotent for a container that
-   * already holds addresses on the network.
+   * Reserves addresses for a container, one per subnet: the requested ones
+   * (each must lie in a subnet and be free), else the one the container
+   * already holds in that subnet, else the next free one. So a static IPv4
+   * address on a dual-stack network still gets an IPv6 one. Idempotent.
    */
   allocate(net: NetworkConfig, containerId: string, requested: string[] = []): string[] {
     const state = this.load();
     const ns: NetworkState = (state[keyOf(net)] ??= { ips: {}, last: {} });
-    const held = Object.entries(ns.ips).filter(([, id]) => id === containerId).map(([ip]) => ip);
-    if (held.length && !requested.length) return held;
+    const held = Object.entries(ns.ips).filter(([, id]) => id === containerId).map(([ip]) => parseIp(ip)!);
     const subnets = (net.subnets ?? []).map((s) => ({ s, c: parseCidr(s.subnet) }));
     if (!subnets.length) throw invalidArgument(`network ${net.name} has no subnets to allocate addresses from`);
-    const out: string[] = [];
-    if (requested.length) {
-      for (const r of requested) {
-        const ip = parseIp(r);
-        if (!ip) throw invalidArgument(`invalid static ip address: ${r}`);
-        const sub = subnets.find(({ c }) => cidrContains(c, ip));
-        if (!sub) throw invalidArgument(`requested static ip ${r} not in any subnet on network ${net.name}`);
-        const text = formatIp(ip);
-        const owner = ns.ips[text];
-        if (owner && owner !== containerId) {
-          throw invalidArgument(`IPAM error: requested ip address ${text} is already allocated to container ID ${owner}`);
-        }
-        if (!usable(sub.c, ip, sub.s.gateway)) throw invalidArgument(`requested static ip ${r} is reserved in subnet ${formatCidr(sub.c)}`);
-        out.push(text);
+    const chosen = new Map<(typeof subnets)[number], string>();
+    for (const r of requested) {
+      const ip = parseIp(r);
+      if (!ip) throw invalidArgument(`invalid static ip address: ${r}`);
+      const sub = subnets.find(({ c }) => cidrContains(c, ip));
+      if (!sub) throw invalidArgument(`requested static ip ${r} not in any subnet on network ${net.name}`);
+      const text = formatIp(ip);
+      const owner = ns.ips[text];
+      if (owner && owner !== containerId) {
+        throw invalidArgument(`IPAM error: requested ip address ${text} is already allocated to container ID ${owner}`);
       }
-    } else {
-      for (const { s, c } of subnets) out.push(this.next(ns, c, s.gateway, s.lease_range));
+      if (!usable(sub.c, ip, sub.s.gateway)) throw invalidArgument(`requested static ip ${r} is reserved in subnet ${formatCidr(sub.c)}`);
+      if (chosen.has(sub)) throw invalidArgument(`more than one static ip requested in subnet ${formatCidr(sub.c)} on network ${net.name}`);
+      chosen.set(sub, text);
     }
+    const out: string[] = [];
+    for (const sub of subnets) {
+      const kept = held.find((ip) => cidrContains(sub.c, ip));
+      out.push(chosen.get(sub) ?? (kept ? formatIp(kept) : this.next(ns, sub.c, sub.s.gateway, sub.s.lease_range)));
+    }
+    // A static address replaces what the container held before in that subnet.
+    for (const ip of held) if (!out.includes(formatIp(ip))) delete ns.ips[formatIp(ip)];
     for (const ip of out) ns.ips[ip] = containerId;
     this.save(state);
     return out;

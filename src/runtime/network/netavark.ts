@@ -214,7 +214,9 @@ export class Netavark {
     const networks: Record<string, unknown> = {};
     for (const [name, per] of Object.entries(o.networks)) {
       const info = this.info(o, name);
-      const ips = per.staticIps?.length ? per.staticIps : info.subnets?.length ? this.ipam.lookup(info, o.containerId) : [];
+      // The IPAM record has every address (a static IPv4 one plus an allocated IPv6 one); netavark needs all to remove their rules.
+      const held = info.subnets?.length ? this.ipam.lookup(info, o.containerId) : [];
+      const ips = held.length ? held : per.staticIps ?? [];
       networks[name] = perNetworkJson(per, ips);
     }
     let ok = false;
