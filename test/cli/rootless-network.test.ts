@@ -6,10 +6,11 @@
 // mount) left once the last container is gone.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, TestUser, until } from '../helpers.ts';
+import { fetchRetry } from './nettools.ts';
 
 const root = process.getuid?.() === 0;
 const opts = { skip: root ? false : 'needs root (creates users)' };
@@ -62,6 +63,17 @@ async function assertNoRootlessNetns(): Promise<void> {
   assert.equal(netnsMounted(), false, 'rootless netns unmounted');
 }
 
+/** A port no one listens on (a probe, then released; ports from a per-process range to avoid other runs). */
+let nextPort = 21000 + (process.pid % 400) * 20;
+const port = () => nextPort++;
+
+/** An HTTP server on the host serving `dir`, in its own process (husk runs synchronously here). */
+async function hostServer(host: string, p: number, dir: string): Promise<void> {
+  const s = spawn('python3', ['-m', 'http.server', String(p), '--bind', host, '--directory', dir], { stdio: 'ignore' });
+  servers.push(s);
+  await fetchRetry(`http://${host}:${p}/`);
+}
+
 test('rootless network create/ls/rm; a container on it gets an address from its subnet, its netns served by the user\'s rootless netns', opts, async () => {
   u.ok(['network', 'create', '--subnet', '10.91.7.0/24', 'rnet']);
   assert.match(u.ok(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']), /^rnet bridge$/m);
@@ -84,5 +96,45 @@ test('rootless network create/ls/rm; a container on it gets an address from its 
   u.ok(['rm', '-f', '-t', '0', 'one']);
   assert.equal(u.ok(['network', 'rm', 'rnet']), 'rnet');
   assert.doesNotMatch(u.ok(['network', 'ls', '--format', '{{.Name}}']), /rnet/);
+  await assertNoRootlessNetns();
+});
+
+/** Writes the user's containers.conf (read when the rootless netns is made). */
+function containersConf(text: string | undefined): void {
+  const dir = join(u.home, '.config/containers');
+  if (text === undefined) { rmSync(join(dir, 'containers.conf'), { force: true }); return; }
+  for (const d of [join(u.home, '.config'), dir]) { mkdirSync(d, { recursive: true }); chownSync(d, u.uid, u.gid); }
+  writeFileSync(join(dir, 'containers.conf'), text);
+  chownSync(join(dir, 'containers.conf'), u.uid, u.gid);
+}
+
+test('two containers reach each other by name and alias (aardvark-dns in the rootless netns) and the host\'s loopback with network_cmd_options', opts, async () => {
+  const www = join(tmp, 'www');
+  mkdirSync(www);
+  writeFileSync(join(www, 'hello'), 'hello from the host\n');
+  const p = port();
+  await hostServer('127.0.0.1', p, www);
+  containersConf('[engine]\nnetwork_cmd_options = ["allow_host_loopback=true"]\n');
+  u.ok(['network', 'create', 'dnet']);
+  u.ok(['run', '-d', '--name', 'a', '--network', 'dnet', '--network-alias', 'api', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+  const hostname = u.ok(['exec', 'a', 'hostname']);
+  const b = (cmd: string) => u.husk(['run', '--rm', '--name', 'b', '--network', 'dnet', 'busybox', 'sh', '-c', cmd]);
+  // aardvark-dns answers on the gateway: a fresh server may take a moment to listen.
+  const byName = await until(() => { const r = b('wget -qO- http://a/hostname && wget -qO- http://api/hostname'); return r.code === 0 && r.stdout; }, 30_000);
+  assert.equal(byName, `${hostname}\n${hostname}\n`);
+  const resolv = u.ok(['exec', 'a', 'cat', '/etc/resolv.conf']);
+  assert.match(resolv, /^nameserver 10\.89\.\d+\.1$/m);
+  // Outbound through slirp4netns: the host's 127.0.0.1 is 10.0.2.2.
+  const out = b(`wget -qO- http://10.0.2.2:${p}/hello`);
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, 'hello from the host\n');
+  u.ok(['rm', '-f', '-t', '0', 'a']);
+  await assertNoRootlessNetns();
+  // Podman's default: no host loopback (the next rootless netns is made without it).
+  containersConf(undefined);
+  const denied = b(`timeout 10 wget -qO- http://10.0.2.2:${p}/hello`);
+  assert.notEqual(denied.code, 0);
+  assert.equal(denied.stdout, '');
+  u.ok(['network', 'rm', 'dnet']);
   await assertNoRootlessNetns();
 });
