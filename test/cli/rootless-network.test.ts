@@ -138,3 +138,46 @@ test('two containers reach each other by name and alias (aardvark-dns in the roo
   u.ok(['network', 'rm', 'dnet']);
   await assertNoRootlessNetns();
 });
+
+test('-p on a rootless bridge network: reachable from the host on every address and on 127.0.0.1 only; random ports; clashes and privileged ports refused; forwards gone after rm', opts, async () => {
+  u.ok(['network', 'create', 'pnet']);
+  const [p1, p2] = [port(), port()];
+  u.ok(['run', '-d', '--name', 'web', '--network', 'pnet', '-p', `${p1}:80`, '-p', `127.0.0.1:${p2}:80`, '-p', '80', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+  const hostname = u.ok(['exec', 'web', 'hostname']);
+  assert.equal((await fetchRetry(`http://127.0.0.1:${p1}/hostname`)).trim(), hostname);
+  assert.equal((await fetchRetry(`http://127.0.0.1:${p2}/hostname`)).trim(), hostname);
+  const ports = u.ok(['port', 'web']).split('\n');
+  assert.ok(ports.includes(`80/tcp -> 0.0.0.0:${p1}`) && ports.includes(`80/tcp -> 127.0.0.1:${p2}`), ports.join('; '));
+  const random = Number(/0\.0\.0\.0:(\d+)$/.exec(ports.find((l) => !l.endsWith(`:${p1}`) && !l.includes('127.0.0.1'))!)![1]);
+  assert.equal((await fetchRetry(`http://127.0.0.1:${random}/hostname`)).trim(), hostname);
+  // The host ports are ordinary sockets of the user's slirp4netns.
+  const ss = spawnSync('ss', ['-Hltnp', `sport = :${p1}`], { encoding: 'utf8' }).stdout;
+  assert.match(ss, /"slirp4netns"/);
+  // Taken by another container, by a host process, or below the unprivileged start: 125, nothing created.
+  const taken = u.husk(['run', '-d', '--name', 'web2', '--network', 'pnet', '-p', `${p1}:80`, 'busybox', 'true']);
+  assert.equal(taken.code, 125);
+  assert.match(taken.stderr, new RegExp(`listen tcp 0\\.0\\.0\\.0:${p1}: bind: address already in use`));
+  const low = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'));
+  if (low > 80) {
+    const r = u.husk(['run', '-d', '--name', 'web2', '--network', 'pnet', '-p', '80:80', 'busybox', 'true']);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /cannot expose privileged port 80.*net\.ipv4\.ip_unprivileged_port_start/);
+  }
+  assert.deepEqual(u.ok(['ps', '-a', '--format', '{{.Names}}']).split('\n'), ['web']);
+  u.ok(['rm', '-f', '-t', '0', 'web']);
+  await assertNoRootlessNetns();
+  for (const p of [p1, p2, random]) assert.equal(await fetchRetry(`http://127.0.0.1:${p}/hostname`, 0), '', `port ${p} closed`);
+  // A host port taken between create and start: the start fails, the container's network and the rootless netns are undone.
+  const p3 = port();
+  u.ok(['create', '--name', 'late', '--network', 'pnet', '-p', `127.0.0.1:${p3}:80`, 'busybox', 'httpd', '-f', '-p', '80']);
+  const www = join(tmp, 'late');
+  mkdirSync(www);
+  await hostServer('127.0.0.1', p3, www);
+  const late = u.husk(['start', 'late']);
+  assert.equal(late.code, 125);
+  assert.equal(late.stderr, `Error: cannot listen on the TCP port: listen tcp 127.0.0.1:${p3}: bind: address already in use\n`);
+  await assertNoRootlessNetns();
+  assert.equal(u.ok(['inspect', 'late', '--format', '{{.State.Status}}']), 'created');
+  u.ok(['rm', 'late']);
+  u.ok(['network', 'rm', 'pnet']);
+});
