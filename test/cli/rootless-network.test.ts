@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, TestUser, until } from '../helpers.ts';
+import { FIXTURES, huskForUsers, TestUser, until } from '../helpers.ts';
 import { fetchRetry } from './nettools.ts';
 
 const root = process.getuid?.() === 0;
@@ -180,4 +180,49 @@ test('-p on a rootless bridge network: reachable from the host on every address 
   assert.equal(u.ok(['inspect', 'late', '--format', '{{.State.Status}}']), 'created');
   u.ok(['rm', 'late']);
   u.ok(['network', 'rm', 'pnet']);
+});
+
+/** husk as the user without blocking the event loop (several at once). */
+function huskAsync(args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = spawn('runuser', ['-u', u.name, '--', huskForUsers(), ...args], { cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: u.home, USER: u.name }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    c.stderr.on('data', (d) => (stderr += d));
+    c.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+  });
+}
+
+test('the rootless netns lives exactly as long as its last container: exit by itself, stop, a killed slirp4netns, parallel starts', opts, async () => {
+  u.ok(['network', 'create', 'tnet']);
+  u.ok(['run', '-d', '--name', 'x', '--network', 'tnet', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+  // A container that exits by itself is cleaned up by conmon's exit command; x keeps the namespace.
+  u.ok(['run', '-d', '--name', 'y', '--network', 'tnet', 'busybox', 'sleep', '1']);
+  await until(() => u.ok(['ps', '-a', '--format', '{{.Names}} {{.State}}']).includes('y exited'), 30_000);
+  assert.equal(procs('slirp4netns').length, 1);
+  assert.equal(netnsMounted(), true);
+  // stop of the last one tears it down; start makes a new one.
+  u.ok(['stop', '-t', '0', 'x']);
+  await assertNoRootlessNetns();
+  u.ok(['start', 'x']);
+  assert.equal(procs('slirp4netns').length, 1);
+  // slirp4netns killed under a running container: the next start serves the same namespace again.
+  const [dead] = procs('slirp4netns');
+  process.kill(dead!, 'SIGKILL');
+  await until(() => !procs('slirp4netns').length);
+  const r = u.husk(['run', '--rm', '--network', 'tnet', 'busybox', 'wget', '-qO-', 'http://x/hostname']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), u.ok(['exec', 'x', 'hostname']));
+  assert.equal(procs('slirp4netns').length, 1);
+  // Three first starts at once share one namespace (the netavark lock orders them).
+  u.ok(['rm', '-f', '-t', '0', 'x', 'y']);
+  await assertNoRootlessNetns();
+  const runs = await Promise.all(['p1', 'p2', 'p3'].map((n) => huskAsync(['run', '-d', '--name', n, '--network', 'tnet', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc'])));
+  for (const x of runs) assert.equal(x.code, 0, x.stderr);
+  assert.equal(procs('slirp4netns').length, 1);
+  const names = u.husk(['exec', 'p1', 'sh', '-c', 'wget -qO- http://p2/hostname && wget -qO- http://p3/hostname']);
+  assert.equal(names.code, 0, names.stderr);
+  assert.equal(names.stdout.split('\n').filter(Boolean).length, 2);
+  u.ok(['rm', '-f', '-t', '0', 'p1', 'p2', 'p3']);
+  await assertNoRootlessNetns();
+  u.ok(['network', 'rm', 'tnet']);
 });

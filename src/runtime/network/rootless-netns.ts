@@ -65,8 +65,15 @@ export class RootlessNetns implements HostNetns {
 
   async ensure(): Promise<string> {
     if (this.alive()) return this.path;
-    // Half a namespace (slirp4netns killed, or the namespace lost with an
-    // old pause process) is of no use: start over.
+    if (isNetnsMounted(this.path)) {
+      // slirp4netns died (killed): its tap0 went with it. Serve the same
+      // namespace again, so running containers keep their bridges and get
+      // their way out back (not their published ports).
+      await stopSlirp(this.dir, this.path);
+      await startSlirp({ netnsPath: this.path, runDir: this.dir, options: this.options, keepAlive: true });
+      return this.path;
+    }
+    // Leftovers of a namespace lost with an old pause process: start over.
     await this.destroy();
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     await createNetns(this.dir, 'netns');
@@ -99,7 +106,8 @@ export class RootlessNetns implements HostNetns {
   }
 
   async releaseIfIdle(): Promise<void> {
-    if (this.alive() && !(await this.idle())) return;
+    // Containers still attached keep it, even with slirp4netns gone (the next setup restarts that).
+    if (isNetnsMounted(this.path) && !(await this.idle())) return;
     await this.destroy();
   }
 
