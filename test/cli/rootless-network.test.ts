@@ -226,3 +226,22 @@ test('the rootless netns lives exactly as long as its last container: exit by it
   await assertNoRootlessNetns();
   u.ok(['network', 'rm', 'tnet']);
 });
+
+test('network connect and disconnect of a running rootless container', opts, async () => {
+  u.ok(['network', 'create', 'c1']);
+  u.ok(['network', 'create', 'c2']);
+  u.ok(['run', '-d', '--name', 's1', '--network', 'c1', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+  u.ok(['run', '-d', '--name', 's2', '--network', 'c2', 'busybox', 'sleep', '300']);
+  const fromS2 = () => u.husk(['exec', 's2', 'wget', '-qO-', 'http://s1/hostname']);
+  assert.notEqual(fromS2().code, 0);
+  u.ok(['network', 'connect', 'c2', 's1']);
+  assert.match(u.ok(['exec', 's1', 'ip', '-o', 'link']), /eth1/);
+  const got = await until(() => { const r = fromS2(); return r.code === 0 && r.stdout.trim(); }, 30_000);
+  assert.equal(got, u.ok(['exec', 's1', 'hostname']));
+  u.ok(['network', 'disconnect', 'c2', 's1']);
+  assert.doesNotMatch(u.ok(['exec', 's1', 'ip', '-o', 'link']), /eth1/);
+  assert.notEqual(fromS2().code, 0);
+  u.ok(['rm', '-f', '-t', '0', 's1', 's2']);
+  await assertNoRootlessNetns();
+  u.ok(['network', 'rm', 'c1', 'c2']);
+});
