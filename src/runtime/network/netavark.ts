@@ -210,8 +210,9 @@ export class Netavark {
           throw e;
         }
       }
-      // aardvark-dns listens in the rootless netns: look at its sockets through its own /proc.
-      await waitForDnsListeners(result, () => this.aardvarkPid() !== undefined, hostNs ? () => `/proc/${this.aardvarkPid() ?? 'self'}/net` : undefined);
+      // aardvark-dns listens in the rootless netns: look at its sockets through its own /proc
+      // (none before it wrote its pid: /proc/0 does not exist).
+      await waitForDnsListeners(result, () => this.aardvarkPid() !== undefined, hostNs ? () => `/proc/${this.aardvarkPid() ?? 0}/net` : undefined);
       done = true;
       return result;
     } catch (e) {
