@@ -18,6 +18,8 @@ import {
 } from '../../runtime/network/slirp.ts';
 import { closeSync } from 'node:fs';
 import { isPastaMode, parsePastaMode, pastaAddresses, pastaMapsGateway, startPasta, stopPasta } from '../../runtime/network/pasta.ts';
+import { rootlessRunDir } from '../../common/userns.ts';
+import { rootlessNetns } from './rootless-netns.ts';
 import { currentBootId } from '../../common/process.ts';
 import type { NetworkFacts } from '../container/files.ts';
 import type { ContainerSpec, PortSpec } from '../../specgen/container.ts';
@@ -30,18 +32,22 @@ const netavarks = new WeakMap<EngineContext, Netavark>();
 
 export function netavark(e: EngineContext): Netavark {
   let n = netavarks.get(e);
-  if (!n) netavarks.set(e, (n = new Netavark({ configDir: join(e.config.runroot, 'networks'), stateDir: hostNetworkStateDir() })));
+  if (!n) {
+    const hostNetns = rootlessNetns(e);
+    netavarks.set(e, (n = new Netavark({ configDir: join(e.config.runroot, 'networks'), stateDir: hostNetworkStateDir(e), hostNetns })));
+  }
   return n;
 }
 
 /**
- * One lock and address pool per host (per user when rootless), whatever the
- * store: every store's default network is the same podman0 bridge.
+ * One lock and address pool per host (per user when rootless: the user's
+ * bridges live in its rootless netns), whatever the store: every store's
+ * default network is the same podman0 bridge.
  */
-function hostNetworkStateDir(): string {
-  const uid = process.getuid?.() ?? 0;
-  if (uid === 0) return '/run/husk/networks';
-  return join(process.env.XDG_RUNTIME_DIR ?? `/tmp/husk-run-${uid}`, 'husk/networks');
+function hostNetworkStateDir(e: EngineContext): string {
+  // Rootless husk runs as uid 0 of its user namespace: ask the config, not getuid().
+  const r = e.config.rootless;
+  return r ? join(rootlessRunDir(r.uid), 'networks') : '/run/husk/networks';
 }
 
 function dir(e: EngineContext): string {

@@ -37,10 +37,5 @@ export function checkRootlessIntent(e: EngineContext, i: Partial<ContainerSpec>)
       if (v !== undefined && v !== -1 && !(k === 'pidsLimit' && (v as number) <= 0)) throw noCgroupError(e, `${flag} (a resource limit)`);
     }
   }
-  const net = i.network;
-  // netavark bridges need root in the host's network namespace; slirp4netns and pasta are the rootless ways out.
-  const bridge = net !== undefined && !['none', 'host', 'private'].includes(net) && !/^(container|ns):|^(slirp4netns|pasta)(:|$)/.test(net);
-  if (bridge) {
-    throw new HuskError('ROOTLESS', `rootless containers cannot join bridge network "${net === 'bridge' ? 'podman' : net}": use --network slirp4netns (the rootless default), pasta, none or host`);
-  }
+  // Bridge networks work rootless too, through the user's rootless netns (docs/networking.md).
 }

@@ -22,12 +22,12 @@ export function systemdMisdetected(): boolean {
  * address). Gives up quietly after 2 s, or 0.2 s when no server runs: DNS is
  * then down, as it would be under Podman, but the network itself works.
  */
-export async function waitForDnsListeners(result: Record<string, { dns_server_ips?: string[] }>, serverAlive: () => boolean): Promise<void> {
+export async function waitForDnsListeners(result: Record<string, { dns_server_ips?: string[] }>, serverAlive: () => boolean, procNet = () => '/proc/net'): Promise<void> {
   const want = [...new Set(Object.values(result).flatMap((b) => b.dns_server_ips ?? []))];
   if (!want.length) return;
   const start = Date.now();
   for (;;) {
-    const bound = udpPort53Listeners();
+    const bound = udpPort53Listeners(procNet());
     if (want.every((ip) => bound.has(ip) || bound.has(ip.includes(':') ? '::' : '0.0.0.0'))) return;
     const waited = Date.now() - start;
     // No server at all (its start failed): nothing will come.
@@ -36,10 +36,13 @@ export async function waitForDnsListeners(result: Record<string, { dns_server_ip
   }
 }
 
-/** Local addresses with a UDP socket on port 53 in husk's (the host's) network namespace. */
-function udpPort53Listeners(): Set<string> {
+/**
+ * Local addresses with a UDP socket on port 53 in a network namespace: husk's
+ * (the host's) by default, or a process's (`/proc/PID/net`).
+ */
+function udpPort53Listeners(procNet: string): Set<string> {
   const out = new Set<string>();
-  for (const [file, family] of [['/proc/net/udp', 4], ['/proc/net/udp6', 6]] as const) {
+  for (const [file, family] of [[`${procNet}/udp`, 4], [`${procNet}/udp6`, 6]] as const) {
     let text = '';
     try { text = readFileSync(file, 'utf8'); } catch { continue; }
     for (const line of text.split('\n').slice(1)) {
@@ -98,9 +101,12 @@ export function holdPidFile(aardvarkDir: string): ChildProcess | undefined {
  * /dev/null and its cwd "/" so it pins nothing of husk's; detached, so a
  * Ctrl-C aimed at husk does not reach it.
  */
-export function startAardvark(binary: string, aardvarkDir: string, env: NodeJS.ProcessEnv): Promise<void> {
+export function startAardvark(binary: string, aardvarkDir: string, env: NodeJS.ProcessEnv, netns?: string): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn(binary, ['--config', aardvarkDir, '-p', '53', 'run'], { stdio: 'ignore', cwd: '/', detached: true, env });
+    const argv = [binary, '--config', aardvarkDir, '-p', '53', 'run'];
+    // In the rootless netns, where its networks' gateways are.
+    if (netns) argv.unshift('nsenter', `--net=${netns}`, '--');
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', cwd: '/', detached: true, env });
     // A failure shows as DNS not answering, exactly as when netavark's own start fails.
     child.on('error', () => resolve());
     child.on('exit', () => resolve());

@@ -32,6 +32,7 @@ import { validateInterfaceName, type NetworkConfig } from './config.ts';
 import { holdPidFile, isLiveAardvark, startAardvark, systemdMisdetected, waitForDnsListeners } from './aardvark.ts';
 import { Ipam } from './ipam.ts';
 import { createNetns, deleteNetns } from './netns.ts';
+import type { HostNetns } from './rootless-netns.ts';
 
 export const NETAVARK_PATHS = ['/usr/lib/podman/netavark', '/usr/libexec/podman/netavark', '/usr/local/libexec/podman/netavark'];
 export const AARDVARK_PATHS = ['/usr/lib/podman/aardvark-dns', '/usr/libexec/podman/aardvark-dns', '/usr/local/libexec/podman/aardvark-dns'];
@@ -55,6 +56,12 @@ export interface NetavarkConfig {
    * systemd-run would fail).
    */
   ownAardvark?: boolean;
+  /**
+   * Rootless: the namespace that stands in for the host (./rootless-netns.ts).
+   * netavark and aardvark-dns run in it, it is made before a setup and
+   * destroyed by the teardown that leaves it idle, under the lock.
+   */
+  hostNetns?: HostNetns;
 }
 
 export interface PerNetworkOptions {
@@ -111,8 +118,10 @@ export class Netavark {
   readonly ownAardvark: boolean;
   readonly stateDir: string;
   readonly ipam: Ipam;
+  readonly hostNetns?: HostNetns;
 
   constructor(c: NetavarkConfig) {
+    this.hostNetns = c.hostNetns;
     this.binary = c.binary ?? NETAVARK_PATHS.find((p) => existsSync(p)) ?? NETAVARK_PATHS[0];
     this.aardvarkBinary = c.aardvarkBinary ?? AARDVARK_PATHS.find((p) => existsSync(p)) ?? AARDVARK_PATHS[0];
     this.configDir = c.configDir;
@@ -156,7 +165,10 @@ export class Netavark {
     // netavark creates aardvark-dns/ in it but not the directory itself.
     mkdirSync(this.configDir, { recursive: true, mode: 0o700 });
     const allocated: string[] = [];
+    let hostNs: string | undefined;
+    let done = false;
     try {
+      hostNs = await this.hostNetns?.ensure();
       const networks: Record<string, unknown> = {};
       for (const [name, per] of Object.entries(o.networks)) {
         const info = this.info(o, name);
@@ -174,7 +186,7 @@ export class Netavark {
       const placeholder = this.ownAardvark && startsDns ? holdPidFile(this.aardvarkDir) : undefined;
       let r: string;
       try {
-        r = await this.run('setup', netnsPath, optionsJson(o, networks));
+        r = await this.run('setup', netnsPath, optionsJson(o, networks, !!hostNs), hostNs);
       } finally {
         if (placeholder) {
           placeholder.kill('SIGKILL');
@@ -182,18 +194,35 @@ export class Netavark {
         }
       }
       // The entries are written now; the server reads them when it starts.
-      if (placeholder) await startAardvark(this.aardvarkBinary, this.aardvarkDir, { ...process.env, PATH });
+      if (placeholder) await startAardvark(this.aardvarkBinary, this.aardvarkDir, { ...process.env, PATH }, hostNs);
       let result: SetupResult;
       try {
         result = JSON.parse(r) as SetupResult;
       } catch {
         throw new HuskError('RUNTIME', `netavark setup: unexpected output ${JSON.stringify(r.slice(0, 200))}`);
       }
-      await waitForDnsListeners(result, () => this.aardvarkPid() !== undefined);
+      if (hostNs && o.portMappings?.length) {
+        try {
+          await this.hostNetns!.publish(o.portMappings);
+        } catch (e) {
+          await this.hostNetns!.unpublish(o.portMappings);
+          await this.run('teardown', netnsPath, optionsJson(o, networks, true), hostNs).catch(() => {});
+          throw e;
+        }
+      }
+      // aardvark-dns listens in the rootless netns: look at its sockets through its own /proc
+      // (none before it wrote its pid: /proc/0 does not exist).
+      await waitForDnsListeners(result, () => this.aardvarkPid() !== undefined, hostNs ? () => `/proc/${this.aardvarkPid() ?? 0}/net` : undefined);
+      done = true;
       return result;
     } catch (e) {
       for (const name of allocated) this.ipam.release(this.info(o, name), o.containerId);
       throw e;
+    } finally {
+      if (!done && this.hostNetns) {
+        await this.stopIdleAardvark();
+        await this.hostNetns.releaseIfIdle().catch(() => {});
+      }
     }
   }
 
@@ -221,7 +250,9 @@ export class Netavark {
     }
     let ok = false;
     try {
-      await this.run('teardown', netnsPath, optionsJson(o, networks)).catch((e: Error) => {
+      const hostNs = await this.hostNetns?.ensure();
+      if (hostNs) await this.hostNetns!.unpublish(o.portMappings ?? []);
+      await this.run('teardown', netnsPath, optionsJson(o, networks, !!hostNs), hostNs).catch((e: Error) => {
         // netavark 1.4 signals aardvark-dns last, after removing the entry: with no server
         // running (e.g. it was killed) everything else is already torn down.
         if (e.message !== 'netavark: IO error: aardvark pid not found') throw e;
@@ -230,6 +261,8 @@ export class Netavark {
     } finally {
       if (release === 'always' || (ok && release === 'onSuccess')) for (const name of Object.keys(o.networks)) this.ipam.release(this.info(o, name), o.containerId);
       await this.stopIdleAardvark();
+      // reload sets up again at once: keep the namespace (and its slirp4netns) for it.
+      if (release !== 'never') await this.hostNetns?.releaseIfIdle().catch(() => {});
     }
   }
 
@@ -300,11 +333,13 @@ export class Netavark {
   }
 
   /** Runs one netavark command with the options on stdin; resolves with stdout. */
-  private run(cmd: 'setup' | 'teardown', netnsPath: string, input: string): Promise<string> {
+  private run(cmd: 'setup' | 'teardown', netnsPath: string, input: string, hostNs?: string): Promise<string> {
     const args = ['--config', this.configDir, '--aardvark-binary', this.aardvarkBinary, cmd, netnsPath];
+    // Rootless: in the rootless netns, which aardvark-dns (netavark's child) inherits.
+    const argv = hostNs ? ['nsenter', `--net=${hostNs}`, '--', this.binary, ...args] : [this.binary, ...args];
     return new Promise((resolve, reject) => {
       // cwd "/": aardvark-dns inherits it and must not pin a directory husk may unmount.
-      const child = spawn(this.binary, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: '/', env: { ...process.env, PATH } });
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: '/', env: { ...process.env, PATH } });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -371,7 +406,8 @@ function perNetworkJson(per: PerNetworkOptions, ips: string[]): Record<string, u
   return j;
 }
 
-function optionsJson(o: NetworkOptions, networks: Record<string, unknown>): string {
+/** `anyHostIp`: rootless, where ports arrive on tap0's address whatever host address slirp4netns bound. */
+function optionsJson(o: NetworkOptions, networks: Record<string, unknown>, anyHostIp = false): string {
   const info: Record<string, NetworkConfig> = {};
   for (const name of Object.keys(networks)) info[name] = o.networkInfo[name];
   return JSON.stringify({
@@ -379,7 +415,7 @@ function optionsJson(o: NetworkOptions, networks: Record<string, unknown>): stri
     container_name: o.containerName,
     networks,
     network_info: info,
-    port_mappings: o.portMappings ?? [],
+    port_mappings: (o.portMappings ?? []).map((p) => (anyHostIp ? { ...p, host_ip: '' } : p)),
     ...(o.dnsServers?.length ? { dns_servers: o.dnsServers } : {}),
   });
 }

@@ -149,6 +149,8 @@ export interface SlirpStart {
   /** The container's run dir: pid file, API socket and log live here. */
   runDir: string;
   options: SlirpOptions;
+  /** No --exit-fd: the caller alone stops it, by pid (the shared rootless netns's slirp4netns outlives every conmon). */
+  keepAlive?: boolean;
 }
 
 export interface SlirpHandle {
@@ -171,13 +173,17 @@ function findBinary(b?: string): string {
 /** Starts slirp4netns for a netns and waits until tap0 is configured and the API socket listens. */
 export async function startSlirp(s: SlirpStart): Promise<SlirpHandle> {
   const bin = findBinary(s.binary);
-  const fifo = join(s.runDir, 'slirp4netns.exit');
-  rmSync(fifo, { force: true });
-  native().mknod(fifo, constants.S_IFIFO | 0o600, 0, 0);
-  // Read end first (non-blocking, so the open does not wait), then the write end.
-  const exitRead = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-  const exitWrite = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
-  rmSync(fifo, { force: true });
+  let exitRead: number | 'ignore' = 'ignore';
+  let exitWrite = -1;
+  if (!s.keepAlive) {
+    const fifo = join(s.runDir, 'slirp4netns.exit');
+    rmSync(fifo, { force: true });
+    native().mknod(fifo, constants.S_IFIFO | 0o600, 0, 0);
+    // Read end first (non-blocking, so the open does not wait), then the write end.
+    exitRead = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    exitWrite = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    rmSync(fifo, { force: true });
+  }
   const log = openSync(join(s.runDir, LOG), 'w');
   const dirFd = openSync(s.runDir, 'r');
   const realSocket = join(s.runDir, SOCKET);
@@ -186,17 +192,17 @@ export async function startSlirp(s: SlirpStart): Promise<SlirpHandle> {
   const apiSocket = realSocket.length <= SUN_PATH_MAX ? realSocket : `/proc/self/fd/5/${SOCKET}`;
   let child;
   try {
-    child = spawn(bin, slirpArgs(s.options, { netnsPath: s.netnsPath, apiSocket, exitFd: 3, readyFd: 4 }), {
+    child = spawn(bin, slirpArgs(s.options, { netnsPath: s.netnsPath, apiSocket, exitFd: s.keepAlive ? undefined : 3, readyFd: 4 }), {
       stdio: ['ignore', log, log, exitRead, 'pipe', dirFd],
       detached: true,
     });
   } catch (err) {
-    closeSync(exitWrite);
+    if (exitWrite >= 0) closeSync(exitWrite);
     throw err;
   } finally {
     closeSync(log);
     closeSync(dirFd);
-    closeSync(exitRead);
+    if (exitRead !== 'ignore') closeSync(exitRead);
   }
   child.unref();
   const ready = child.stdio[4]!;
@@ -211,7 +217,7 @@ export async function startSlirp(s: SlirpStart): Promise<SlirpHandle> {
     });
   } catch (err) {
     child.kill('SIGKILL');
-    closeSync(exitWrite);
+    if (exitWrite >= 0) closeSync(exitWrite);
     throw err;
   } finally {
     ready.destroy();
