@@ -110,6 +110,32 @@ test('podman --remote network: create, ls, inspect, exists, connect, disconnect,
   assert.match(again.stderr, /pnet/);
 });
 
+test('podman --remote network create: dual stack with a subnet, gateway and ip-range per family; --ipv6 alone', async () => {
+  const c = await podman(['network', 'create', '--ipv6', '--subnet', '10.89.78.0/24', '--gateway', '10.89.78.254', '--ip-range', '10.89.78.128/25', '--subnet', 'fd78:1::/64', 'dual']);
+  assert.equal(c.code, 0, c.stderr);
+  const ins = JSON.parse((await podman(['network', 'inspect', 'dual'])).stdout)[0];
+  assert.equal(ins.ipv6_enabled, true);
+  assert.deepEqual(ins.subnets, [
+    { subnet: '10.89.78.0/24', gateway: '10.89.78.254', lease_range: { start_ip: '10.89.78.129', end_ip: '10.89.78.255' } },
+    { subnet: 'fd78:1::/64', gateway: 'fd78:1::1' },
+  ]);
+  // A container on it gets an address of each family, the IPv4 one from the range.
+  const addr = await podman(['run', '--rm', '--network', 'dual', 'busybox', 'ip', '-o', 'addr', 'show', 'eth0']);
+  assert.equal(addr.code, 0, addr.stderr);
+  assert.match(addr.stdout, /inet 10\.89\.78\.(1(29|[3-9]\d)|2\d\d)\/24/);
+  assert.match(addr.stdout, /inet6 fd78:1::[0-9a-f:]+\/64 scope global/);
+  // --ipv6 with no subnet: a free IPv4 subnet and an IPv6 ULA /64.
+  assert.equal((await podman(['network', 'create', '--ipv6', 'auto6'])).code, 0);
+  const auto = JSON.parse((await podman(['network', 'inspect', 'auto6'])).stdout)[0];
+  assert.deepEqual(auto.subnets.map((x: { subnet: string }) => x.subnet.includes(':') ? 6 : 4).sort(), [4, 6]);
+  assert.match(auto.subnets.find((x: { subnet: string }) => x.subnet.includes(':')).subnet, /^fd[0-9a-f]{2}:[0-9a-f:]+\/64$/);
+  // A range outside its subnet: one error, nothing created.
+  const bad = await podman(['network', 'create', '--subnet', '10.89.79.0/24', '--ip-range', '10.90.0.0/25', 'badrange']);
+  assert.notEqual(bad.code, 0);
+  assert.equal(await h.engine().networks.exists('badrange'), false);
+  assert.equal((await podman(['network', 'rm', 'dual', 'auto6'])).code, 0);
+});
+
 test('podman --remote generate kube and play kube (up and --down)', async () => {
   assert.equal((await podman(['run', '-d', '--name', 'kc', '-e', 'GREETING=hi', 'busybox', 'sh', '-c', 'echo $GREETING; exec sleep 1000'])).code, 0);
   const g = await podman(['generate', 'kube', 'kc']);

@@ -64,12 +64,18 @@ async function networkCreate(ctx: RouteContext): Promise<void> {
   const b = await readJson(ctx) as Json;
   checkShape(b, { name: 'string', driver: 'string', network_interface: 'string', subnets: 'objects', internal: 'bool', dns_enabled: 'bool', ipv6_enabled: 'bool', labels: 'stringMap', options: 'stringMap' }, '');
   const subnets = (b.subnets ?? []) as Json[];
-  if (subnets.length > 1) throw invalidArgument('only one subnet per network is supported');
-  if (subnets[0]) checkShape(subnets[0], { subnet: 'string', gateway: 'string' }, 'subnets.');
-  if (b.ipv6_enabled) throw invalidArgument('ipv6 networks are not supported');
+  subnets.forEach((s, i) => {
+    checkShape(s, { subnet: 'string', gateway: 'string', lease_range: 'object' }, `subnets[${i}].`);
+    if (s.lease_range) checkShape(s.lease_range, { start_ip: 'string', end_ip: 'string' }, `subnets[${i}].lease_range.`);
+  });
   const n = await ctx.engine.networks.create({
     name: b.name || undefined, driver: b.driver || undefined, interfaceName: b.network_interface || undefined,
-    subnet: subnets[0]?.subnet || undefined, gateway: subnets[0]?.gateway || undefined, internal: !!b.internal,
+    // podman-remote sends each --subnet with its --gateway and --ip-range (as first and last address).
+    subnets: subnets.length ? subnets.map((s) => ({
+      subnet: s.subnet, gateway: s.gateway || undefined,
+      leaseRange: s.lease_range?.start_ip && s.lease_range?.end_ip ? { start: s.lease_range.start_ip, end: s.lease_range.end_ip } : undefined,
+    })) : undefined,
+    ipv6: !!b.ipv6_enabled, internal: !!b.internal,
     disableDns: b.dns_enabled === false, labels: b.labels ?? undefined, options: b.options ?? undefined, ignore: qBool(ctx.query, 'ignoreIfExists'),
   });
   sendJson(ctx, 200, n);

@@ -41,6 +41,8 @@ export interface SubnetOptions {
   gateway?: string;
   /** A CIDR inside the subnet that container addresses are allocated from. */
   ipRange?: string;
+  /** The same as first and last address (how the libpod API sends it); ipRange wins. */
+  leaseRange?: { start: string; end: string };
 }
 
 export interface NetworkConnectOptions {
