@@ -124,6 +124,11 @@ test('podman --remote network create: dual stack with a subnet, gateway and ip-r
   assert.equal(addr.code, 0, addr.stderr);
   assert.match(addr.stdout, /inet 10\.89\.78\.(1(29|[3-9]\d)|2\d\d)\/24/);
   assert.match(addr.stdout, /inet6 fd78:1::[0-9a-f:]+\/64 scope global/);
+  // --ip6 and --ip reach the engine as the network's static addresses.
+  const fixed = await podman(['run', '--rm', '--network', 'dual', '--ip6', 'fd78:1::99', '--ip', '10.89.78.200', 'busybox', 'ip', '-o', 'addr', 'show', 'eth0']);
+  assert.equal(fixed.code, 0, fixed.stderr);
+  assert.match(fixed.stdout, /inet 10\.89\.78\.200\/24/);
+  assert.match(fixed.stdout, /inet6 fd78:1::99\/64 scope global/);
   // --ipv6 with no subnet: a free IPv4 subnet and an IPv6 ULA /64.
   assert.equal((await podman(['network', 'create', '--ipv6', 'auto6'])).code, 0);
   const auto = JSON.parse((await podman(['network', 'inspect', 'auto6'])).stdout)[0];

@@ -45,7 +45,7 @@ const strs = (v: unknown): string[] | undefined => (Array.isArray(v) && v.length
 const SPECGEN_SHAPE: Record<string, Kind> = {
   image: 'string', name: 'string', pod: 'string', command: 'strings', entrypoint: 'strings', env: 'stringMap', labels: 'stringMap',
   work_dir: 'string', user: 'string', hostname: 'string', terminal: 'bool', stdin: 'bool', remove: 'bool', portmappings: 'objects',
-  mounts: 'objects', volumes: 'objects', netns: 'object', networks: 'objectMap', restart_policy: 'string', restart_tries: 'number',
+  mounts: 'objects', volumes: 'objects', netns: 'object', networks: 'objectMap', Networks: 'objectMap', restart_policy: 'string', restart_tries: 'number',
   stop_timeout: 'number', cap_add: 'strings', cap_drop: 'strings', dns_server: 'strings', dns_search: 'strings',
   privileged: 'bool', read_only_filesystem: 'bool', publish_image_ports: 'bool', secrets: 'objects', secret_env: 'stringMap',
 };
@@ -70,14 +70,19 @@ export function specFromLibpod(s: Json): ContainerSpec {
     mounts.push({ type: 'volume', source: v.Name || undefined, destination: v.Dest, options: strs(v.Options) ?? [], ...(v.Name ? {} : { anonymous: true }) });
   }
   const nsmode = s.netns?.nsmode as string | undefined;
-  const nets = s.networks && typeof s.networks === 'object' ? Object.keys(s.networks) : [];
+  // Podman 4's SpecGenerator spells it "Networks" (its JSON tag), older clients "networks".
+  const netOpts = (s.Networks ?? s.networks ?? {}) as Record<string, Json>;
+  const nets = Object.keys(netOpts);
   const network = nsmode && nsmode !== 'bridge' && nsmode !== 'default' ? nsmode : nets[0];
+  const per: Json = network ? netOpts[network] ?? {} : {};
+  const staticIps = (Array.isArray(per.static_ips) ? per.static_ips : []).map(String);
   const spec: ContainerSpec = {
     image: s.image, name: s.name || undefined, pod: s.pod || undefined,
     command: strs(s.command), entrypoint: Array.isArray(s.entrypoint) ? s.entrypoint.map(String) : undefined,
     env: strMap(s.env), labels: strMap(s.labels), workdir: s.work_dir || undefined, user: s.user || undefined, hostname: s.hostname || undefined,
     tty: !!s.terminal || undefined, interactive: !!s.stdin || undefined, autoRemove: !!s.remove || undefined,
-    network, networkAliases: network && s.networks?.[network]?.aliases?.length ? s.networks[network].aliases : undefined,
+    network, networkAliases: Array.isArray(per.aliases) && per.aliases.length ? per.aliases.map(String) : undefined,
+    ip: staticIps.find((a) => !a.includes(':')), ip6: staticIps.find((a) => a.includes(':')), mac: per.static_mac || undefined,
     portMappings: ports.length ? ports : undefined, publishAll: !!s.publish_image_ports || undefined,
     mounts: mounts.length ? mounts : undefined,
     restartPolicy: s.restart_policy ? { name: s.restart_policy, maximumRetryCount: s.restart_tries || undefined } : undefined,
