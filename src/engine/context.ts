@@ -12,8 +12,10 @@ import { resolveConfig, type EngineOptions, type ResolvedConfig } from './config
 import { EventLog } from './system/events.ts';
 import type { OverlayOptions } from './container/rootfs.ts';
 import { StateDB } from './state.ts';
+import type { ExitMonitor } from './container/monitor.ts';
 
-const FLOCK = '/usr/bin/flock';
+/** What guards conmon's exit command (see exitCommand). */
+export const FLOCK = '/usr/bin/flock';
 
 /**
  * A store keeps the driver it was created with in ROOT/storage-driver, the
@@ -52,6 +54,8 @@ export class EngineContext {
   private choice: RuntimeChoice | undefined;
   private runtimes = new Map<string, OciRuntime>();
   private cgroups: { cgroupParent?: string; cgroupV1: boolean } | undefined;
+  /** Set in a long-lived process (Engine.monitorExits): it cleans up after the containers it starts (container/monitor.ts). */
+  exitMonitor: ExitMonitor | undefined;
 
   constructor(options: EngineOptions = {}) {
     this.options = options;

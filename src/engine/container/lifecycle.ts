@@ -10,7 +10,7 @@ import { tryLockFile, unlockFile, withLock } from '../../common/lock.ts';
 import { currentBootId, processAlive } from '../../common/process.ts';
 import { secureJoin } from '../../common/securejoin.ts';
 import { conmonCreate, personalityLauncher } from '../../runtime/conmon.ts';
-import { classifyStartError } from '../../runtime/oci.ts';
+import { classifyStartError, type OciRuntime } from '../../runtime/oci.ts';
 import { serializeSpec } from '../../runtime/spec/index.ts';
 import type { EngineContext } from '../context.ts';
 import { defaultNetworkMode } from '../config.ts';
@@ -129,7 +129,7 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
       }
     }
   } catch (err) {
-    removeContainerDirs(e.containerDir(id));
+    await removeContainerDirs(e.containerDir(id));
     await removeAnonymousVolumes(e, config);
     throw err;
   }
@@ -339,9 +339,13 @@ export async function startLocked(e: EngineContext, id: string, hooks: StartHook
     if (!isInitialized(c)) await init(e, e.db.get(id)!, hooks.byPolicy);
     c = e.db.get(id)!;
     await hooks.beforeStart?.(c);
+    // In the API service: this process will clean up after the exit (container/monitor.ts);
+    // not after a restart by policy, whose exit command is not guarded.
+    const release = hooks.byPolicy ? undefined : e.exitMonitor?.hold(id);
     try {
       await e.runtime(c.config.runtime).start(id);
     } catch (err) {
+      release?.();
       await cleanupLocked(e, e.db.get(id)!, { keep: true });
       throw classifyStartError((err as Error).message, c.config.args[0]);
     }
@@ -413,7 +417,9 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
   // The runtime's delete (cgroups, state dir) and the unmount are independent;
   // a container about to be removed need not wait for the runtime at all.
   const rt = e.runtime(c.config.runtime);
-  const deleted = removing ? (rt.deleteInBackground(id), undefined) : rt.delete(id);
+  // Nothing for the runtime once its state is gone (the exit's cleanup deleted it): a process start saved.
+  const known = runtimeKnows(rt, id);
+  const deleted = !known ? undefined : removing ? (rt.deleteInBackground(id), undefined) : rt.delete(id);
   releaseUserns(e, id);
   if (c.state.mounted) unmountRootfs(e.containerDir(id));
   unmountImageMounts(e, c);
@@ -536,6 +542,15 @@ async function killInitialized(e: EngineContext, c: Container): Promise<void> {
   await waitForExit(e, c.config.id, 30_000);
 }
 
+/**
+ * Whether the runtime may still have state for the container: its state
+ * directory (crun's and runc's --root layout) exists, or --runtime-flag
+ * moved the root where we cannot see it.
+ */
+function runtimeKnows(rt: OciRuntime, id: string): boolean {
+  return rt.flags.some((f) => /^-{0,2}root\b/.test(f)) || existsSync(join(rt.stateRoot, id));
+}
+
 function releaseUserns(e: EngineContext, id: string): void {
   if (e.config.rootless) releaseExposed(e.config.rootless.uid, id);
 }
@@ -610,7 +625,7 @@ async function removeLocked(e: EngineContext, id: string, volumes = false): Prom
   // Nor may the record go while a netns is still mounted for it (a cleanup that found the process alive).
   if (c.state.netnsPath) await (await import('../network/networks.ts')).teardownNetwork(e, c);
   e.db.updateState(id, (s) => { s.status = 'removing'; });
-  removeContainerDirs(e.containerDir(id), e.runDir(id));
+  await removeContainerDirs(e.containerDir(id), e.runDir(id));
   e.db.remove(id);
   releaseMappedLayers(e, c.config, e.images.get(c.config.imageId)?.layers ?? []);
   // Lock files go last; anyone still waiting on them re-reads the state and finds no container.
