@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { connect } from '../../src/connect.ts';
@@ -62,6 +62,23 @@ test('the service folds the exit of a container it started: the exit command fin
   assert.equal(c.State.Status, 'exited');
   assert.equal(c.State.ExitCode, 4);
   assert.deepEqual(await died(h.engine(), id), [4], 'one "died" event: the exit was folded once');
+  await call(h.sock, 'DELETE', `/containers/${id}`);
+});
+
+test('the service runs crun from a read-only view of its binary that leaves no mount behind', async (t) => {
+  const id = await createStarted(h.sock, 'exit 0');
+  const info = (await call(h.sock, 'GET', '/info')).json;
+  if (!String(info.DefaultRuntime).includes('crun')) return t.skip(`runtime ${info.DefaultRuntime}`);
+  const crun = statSync('/usr/bin/crun');
+  const held = readdirSync('/proc/self/fd').filter((fd) => {
+    try { const st = statSync(`/proc/self/fd/${fd}`); return st.ino === crun.ino && st.dev === crun.dev; } catch { return false; }
+  });
+  assert.equal(held.length, 1, 'one open view of the binary');
+  // The mount's flags, through the open file (a write would say ETXTBSY while any crun runs anywhere).
+  const ro = spawnSync('python3', ['-c', 'import os, sys; print(os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY)', `/proc/${process.pid}/fd/${held[0]}`], { encoding: 'utf8' });
+  assert.equal(ro.stdout.trim(), '1', ro.stderr);
+  assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes('.ro-crun'), 'the mount was detached at once');
+  assert.equal((await call(h.sock, 'POST', `/containers/${id}/wait`)).json.StatusCode, 0);
   await call(h.sock, 'DELETE', `/containers/${id}`);
 });
 

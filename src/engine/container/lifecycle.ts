@@ -635,11 +635,17 @@ async function removeLocked(e: EngineContext, id: string, volumes = false): Prom
   pruneExitFiles(e);
 }
 
+const lastPrune = new WeakMap<EngineContext, number>();
+
 /**
  * Exit files of removed containers are kept briefly so a foreground `run --rm`
  * racing the exit command can still read its exit code.
  */
 function pruneExitFiles(e: EngineContext): void {
+  // Once a minute is enough for files kept 5 minutes: a busy service removing
+  // containers would otherwise list and check every kept file at each removal.
+  if (Date.now() - (lastPrune.get(e) ?? 0) < 60_000) return;
+  lastPrune.set(e, Date.now());
   const dir = e.exitDir();
   const cutoff = Date.now() - 5 * 60_000;
   let names: string[] = [];
