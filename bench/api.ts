@@ -3,8 +3,8 @@
 // service when bench/api.sh could start one; medians and p90s of interleaved
 // samples. Then throughput: 50 containers created, started, waited for and
 // removed through the Docker API by 10 concurrent clients, husk's service vs
-// Podman's. Run through bench/api.sh. Env: BENCH_RUNS (default 10),
-// BENCH_BURSTS (default 3).
+// Podman's. Run through bench/api.sh. Env: BENCH_RUNS (default 10; 0: only
+// the bursts), BENCH_BURSTS (default 3).
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { writeFileSync } from 'node:fs';
@@ -12,7 +12,8 @@ import os from 'node:os';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const WARMUP = 2;
-if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`BENCH_RUNS must be a positive integer, got ${process.env.BENCH_RUNS}`);
+// BENCH_RUNS=0: only the throughput bursts.
+if (!Number.isInteger(RUNS) || RUNS < 0) throw new Error(`BENCH_RUNS must be a non-negative integer, got ${process.env.BENCH_RUNS}`);
 const need = (name: string) => process.env[name] || (() => { throw new Error(`${name} is not set; run this through bench/api.sh`); })();
 
 type Way = 'docker→husk' | 'husk' | 'docker→podman';
@@ -45,7 +46,7 @@ function stats(samples: number[]) {
 console.log(`${RUNS} runs per way and case, alternating; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${os.cpus().length} CPUs`);
 if (!sockets['docker→podman']) console.log("Podman's service: skipped (podman is not installed or could not run)");
 const results: { case: string; by: Record<Way, ReturnType<typeof stats>> }[] = [];
-for (const c of cases) {
+for (const c of RUNS ? cases : []) {
   process.stderr.write(`bench/api: ${c.name} ...\n`);
   const samples = Object.fromEntries(ways.map((w) => [w, [] as number[]])) as Record<Way, number[]>;
   for (let i = 0; i < WARMUP + RUNS; i++) {
@@ -68,8 +69,8 @@ for (const r of results) {
   ]);
 }
 const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-console.log('\n(ms, wall clock per CLI invocation)');
-for (const [i, r] of rows.entries()) {
+if (RUNS) console.log('\n(ms, wall clock per CLI invocation)');
+for (const [i, r] of (RUNS ? rows : []).entries()) {
   console.log(r.map((v, j) => (j ? v.padStart(widths[j]) : v.padEnd(widths[j]))).join('  '));
   if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 }

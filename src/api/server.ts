@@ -140,6 +140,8 @@ export async function createApiServer(engine: Engine, opts: ApiServerOptions = {
   });
 
   const address = await listen(server, uri, opts.listenFd);
+  // A server outlives its requests: it cleans up after the containers it starts (no husk process per exit).
+  engine.monitorExits?.();
   armIdle();
 
   let closing: Promise<void> | undefined;

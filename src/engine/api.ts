@@ -64,6 +64,13 @@ export interface Engine {
   readonly networks: NetworksAPI;
   readonly system: SystemAPI;
   readonly secrets: SecretsAPI;
+  /**
+   * Optional (the local engine): the caller keeps this engine for long (the
+   * API service). Containers it starts are then cleaned up after their exit
+   * by this process, not by conmon's exit command starting one husk process
+   * per exit; if this process dies, the exit command takes over again.
+   */
+  monitorExits?(): void;
   /** Releases the store (database handles). The engine is unusable afterwards. */
   close(): Promise<void>;
 }

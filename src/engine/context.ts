@@ -1,7 +1,7 @@
 // The engine: the one boundary the CLI (and later the REST API) calls. It
 // wires configuration, the image store, the state database, the OCI runtime
 // and the event log; lifecycle logic lives in the modules it delegates to.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { HuskError } from '../common/errors.ts';
 import { dirname, join } from 'node:path';
 import { installPath } from '../common/paths.ts';
@@ -12,8 +12,11 @@ import { resolveConfig, type EngineOptions, type ResolvedConfig } from './config
 import { EventLog } from './system/events.ts';
 import type { OverlayOptions } from './container/rootfs.ts';
 import { StateDB } from './state.ts';
+import type { ExitMonitor } from './container/monitor.ts';
+import { readOnlyBinary } from './held-binary.ts';
 
-const FLOCK = '/usr/bin/flock';
+/** What guards conmon's exit command (see exitCommand). */
+export const FLOCK = '/usr/bin/flock';
 
 /**
  * A store keeps the driver it was created with in ROOT/storage-driver, the
@@ -52,6 +55,10 @@ export class EngineContext {
   private choice: RuntimeChoice | undefined;
   private runtimes = new Map<string, OciRuntime>();
   private cgroups: { cgroupParent?: string; cgroupV1: boolean } | undefined;
+  /** Set in a long-lived process (Engine.monitorExits): it cleans up after the containers it starts (container/monitor.ts). */
+  exitMonitor: ExitMonitor | undefined;
+  /** Read-only views of runtime binaries (held-binary.ts), closed with the engine. */
+  private heldFds: number[] = [];
 
   constructor(options: EngineOptions = {}) {
     this.options = options;
@@ -71,6 +78,7 @@ export class EngineContext {
   close(): void {
     this.images.close();
     this.db.close();
+    for (const fd of this.heldFds.splice(0)) try { closeSync(fd); } catch {}
   }
 
   /** The default runtime for new containers (with the host fallback applied). */
@@ -84,7 +92,13 @@ export class EngineContext {
     const key = noCgroups ? `${n}\0nocgroups` : n;
     let r = this.runtimes.get(key);
     if (!r) {
-      const choice = n === this.runtimeChoice().name ? this.runtimeChoice() : chooseRuntime(n, this.config.runtimePaths);
+      let choice = n === this.runtimeChoice().name ? this.runtimeChoice() : chooseRuntime(n, this.config.runtimePaths);
+      // A long-lived engine runs crun from a read-only view of its binary (held-binary.ts).
+      const held = this.exitMonitor && choice.name === 'crun' ? readOnlyBinary(choice.path, join(this.config.runroot, 'runtime')) : undefined;
+      if (held) {
+        this.heldFds.push(held.fd);
+        choice = { ...choice, path: held.path };
+      }
       const rl = this.rootlessCgroups();
       r = new OciRuntime(choice, this.config.runroot, {
         cgroups: !noCgroups && (!rl || rl.cgroupParent !== undefined),

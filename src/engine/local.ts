@@ -12,6 +12,7 @@ import { LocalVolumes } from './volume/local.ts';
 import { LocalNetworks } from './network/local.ts';
 import { LocalSystem } from './system/local.ts';
 import { LocalSecrets } from './secret/local.ts';
+import { ExitMonitor } from './container/monitor.ts';
 
 export class LocalEngine implements Engine {
   readonly ctx: EngineContext;
@@ -42,7 +43,12 @@ export class LocalEngine implements Engine {
   get system(): SystemAPI { return (this.#system ??= new LocalSystem(this.ctx)); }
   get secrets(): SecretsAPI { return (this.#secrets ??= new LocalSecrets(this.ctx)); }
 
+  monitorExits(): void {
+    this.ctx.exitMonitor ??= new ExitMonitor(this.ctx);
+  }
+
   async close(): Promise<void> {
+    await this.ctx.exitMonitor?.close();
     this.ctx.close();
   }
 }

@@ -1,8 +1,8 @@
 // Docker's container wait. The docker CLI asks before it starts the
 // container (condition next-exit, or removed with --rm) and reads the answer
 // after the output ends, so the exit code must survive the container's
-// removal: it comes from whichever answers first, the engine's wait or the
-// container's "died" event (which outlives the container). "removed" then
+// removal: it comes from the engine's wait, or, once the container is gone,
+// from its "died" event (which outlives the container). "removed" then
 // waits for the container's "remove" event. The engine's wait and the event
 // stream both follow files with inotify; nothing polls but a 1 s safety net.
 import type { Engine } from '../../engine/api.ts';
@@ -35,10 +35,13 @@ async function scoped<T>(signal: AbortSignal, fn: (s: AbortSignal) => Promise<T>
 export function exitCode(engine: Engine, id: string, since: Date, signal: AbortSignal): Promise<number | undefined> {
   return scoped(signal, (s) => {
     const orNever = <T>(p: Promise<T>) => p.catch(() => (s.aborted ? undefined : never));
-    const fromEvents = orNever(firstEvent(engine, id, ['died'], since, s).then((ev) => (s.aborted ? undefined : ev?.ContainerExitCode ?? never)));
-    const fromWait = orNever(engine.containers.wait(id, { condition: 'stopped', signal: s }));
+    // The log is followed only once the engine cannot answer (the container is gone):
+    // its replay from `since` still finds the "died", and ten waiting clients do not
+    // each re-read the log at every event of every other container.
+    const fromEvents = () => orNever(firstEvent(engine, id, ['died'], since, s).then((ev) => (s.aborted ? undefined : ev?.ContainerExitCode ?? never)));
+    const fromWait = engine.containers.wait(id, { condition: 'stopped', signal: s }).catch(() => (s.aborted ? undefined : fromEvents()));
     const aborted = new Promise<undefined>((r) => s.addEventListener('abort', () => r(undefined), { once: true }));
-    return Promise.race([fromEvents, fromWait, aborted]);
+    return Promise.race([fromWait, aborted]);
   });
 }
 

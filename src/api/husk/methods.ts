@@ -50,7 +50,7 @@ const system = {
 
 const secrets = { create: 'call', list: 'call', inspect: 'call', exists: 'call', remove: 'call' } as const satisfies Table<SecretsAPI>;
 
-export type Domain = Exclude<keyof Engine, 'close'>;
+export type Domain = Exclude<keyof Engine, 'close' | 'monitorExits'>;
 
 export const METHODS: { [D in Domain]: Record<string, Kind> } = { containers, exec, pods, images, volumes, networks, system, secrets };
 

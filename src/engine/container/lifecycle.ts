@@ -10,7 +10,7 @@ import { tryLockFile, unlockFile, withLock } from '../../common/lock.ts';
 import { currentBootId, processAlive } from '../../common/process.ts';
 import { secureJoin } from '../../common/securejoin.ts';
 import { conmonCreate, personalityLauncher } from '../../runtime/conmon.ts';
-import { classifyStartError } from '../../runtime/oci.ts';
+import { classifyStartError, type OciRuntime } from '../../runtime/oci.ts';
 import { serializeSpec } from '../../runtime/spec/index.ts';
 import type { EngineContext } from '../context.ts';
 import type { TerminalSize } from '../api.ts';
@@ -139,7 +139,7 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
       }
     }
   } catch (err) {
-    removeContainerDirs(e.containerDir(id));
+    await removeContainerDirs(e.containerDir(id));
     await removeAnonymousVolumes(e, config);
     throw err;
   }
@@ -385,9 +385,13 @@ export async function startLocked(e: EngineContext, id: string, hooks: StartHook
     if (!isInitialized(c)) await init(e, e.db.get(id)!, hooks.byPolicy, hooks.consoleSize);
     c = e.db.get(id)!;
     await hooks.beforeStart?.(c);
+    // In the API service: this process will clean up after the exit (container/monitor.ts);
+    // not after a restart by policy, whose exit command is not guarded.
+    const release = hooks.byPolicy ? undefined : e.exitMonitor?.hold(id);
     try {
       await e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled').start(id);
     } catch (err) {
+      release?.();
       await cleanupLocked(e, e.db.get(id)!, { keep: true });
       throw classifyStartError((err as Error).message, c.config.args[0]);
     }
@@ -459,7 +463,9 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
   // The runtime's delete (cgroups, state dir) and the unmount are independent;
   // a container about to be removed need not wait for the runtime at all.
   const rt = e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled');
-  const deleted = removing ? (rt.deleteInBackground(id), undefined) : rt.delete(id);
+  // Nothing for the runtime once its state is gone (the exit's cleanup deleted it): a process start saved.
+  const known = runtimeKnows(rt, id);
+  const deleted = !known ? undefined : removing ? (rt.deleteInBackground(id), undefined) : rt.delete(id);
   releaseUserns(e, id);
   if (c.state.mounted) unmountRootfs(e.containerDir(id));
   unmountImageMounts(e, c);
@@ -582,6 +588,15 @@ async function killInitialized(e: EngineContext, c: Container): Promise<void> {
   await waitForExit(e, c.config.id, 30_000);
 }
 
+/**
+ * Whether the runtime may still have state for the container: its state
+ * directory (crun's and runc's --root layout) exists, or --runtime-flag
+ * moved the root where we cannot see it.
+ */
+function runtimeKnows(rt: OciRuntime, id: string): boolean {
+  return rt.flags.some((f) => /^-{0,2}root\b/.test(f)) || existsSync(join(rt.stateRoot, id));
+}
+
 function releaseUserns(e: EngineContext, id: string): void {
   if (e.config.rootless) releaseExposed(e.config.rootless.uid, id);
 }
@@ -656,7 +671,7 @@ async function removeLocked(e: EngineContext, id: string, volumes = false): Prom
   // Nor may the record go while a netns is still mounted for it (a cleanup that found the process alive).
   if (c.state.netnsPath) await (await import('../network/networks.ts')).teardownNetwork(e, c);
   e.db.updateState(id, (s) => { s.status = 'removing'; });
-  removeContainerDirs(e.containerDir(id), e.runDir(id));
+  await removeContainerDirs(e.containerDir(id), e.runDir(id));
   e.db.remove(id);
   releaseMappedLayers(e, c.config, e.images.get(c.config.imageId)?.layers ?? []);
   // Lock files go last; anyone still waiting on them re-reads the state and finds no container.
@@ -666,11 +681,17 @@ async function removeLocked(e: EngineContext, id: string, volumes = false): Prom
   pruneExitFiles(e);
 }
 
+const lastPrune = new WeakMap<EngineContext, number>();
+
 /**
  * Exit files of removed containers are kept briefly so a foreground `run --rm`
  * racing the exit command can still read its exit code.
  */
 function pruneExitFiles(e: EngineContext): void {
+  // Once a minute is enough for files kept 5 minutes: a busy service removing
+  // containers would otherwise list and check every kept file at each removal.
+  if (Date.now() - (lastPrune.get(e) ?? 0) < 60_000) return;
+  lastPrune.set(e, Date.now());
   const dir = e.exitDir();
   const cutoff = Date.now() - 5 * 60_000;
   let names: string[] = [];

@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { HuskError, isErrno } from '../../common/errors.ts';
 import { native, MNT_DETACH, MS_BIND, MS_RDONLY, MS_REMOUNT } from '../../common/native.ts';
 import { requireDevice } from '../../common/userns.ts';
@@ -161,8 +162,9 @@ export function unmountRootfs(containerDir: string): void {
   }
 }
 
-export function removeContainerDirs(...dirs: string[]): void {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+/** Off the event loop (the thread pool): in the API service a slow disk must not stall other requests. */
+export async function removeContainerDirs(...dirs: string[]): Promise<void> {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 }
 
 /** Whether something is mounted at exactly `path` (mountinfo escapes spaces and the like in octal). */
