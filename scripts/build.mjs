@@ -74,14 +74,18 @@ const builtinImports = {
 // ModuleWrap, linking, a code-cache lookup) beside its code. So the chunks
 // those commands load (the static closure of the modules below, found with
 // strace; less what the entry itself imports, so --version and the other
-// commands do not load them) are merged into one module, chunks/hot-*.mjs,
+// commands do not load them) are merged into modules chunks/hot-*.mjs,
 // by a second esbuild pass over the first one's output; each merged chunk
 // is left as a stub re-exporting its names from there, so a cold chunk that
 // imports one still gets the same single instance (errors, state caches).
 // Merged dynamic imports between them become esbuild's inline form.
-const HOT_ENTRIES = ['src/cli/container.ts', 'src/engine/local.ts', 'src/engine/container/lifecycle.ts',
+// Merged in order, each group less the chunks before it: first what every
+// engine command loads (engine/local.ts and its closure: the images, volume
+// and network commands get one file too and no more code than before), then
+// the rest of what the container commands load.
+const HOT_GROUPS = [['src/engine/local.ts'], ['src/cli/container.ts', 'src/engine/container/lifecycle.ts',
   'src/engine/container/select.ts', 'src/engine/container/attach.ts', 'src/engine/container/exec.ts',
-  'src/engine/container/restart.ts'];
+  'src/engine/container/restart.ts']];
 
 async function mergeHotChunks(meta) {
   const out = meta.outputs;
@@ -97,29 +101,39 @@ async function mergeHotChunks(meta) {
     return seen;
   };
   const byEntry = new Map(Object.entries(out).filter(([, v]) => v.entryPoint).map(([k, v]) => [v.entryPoint, k]));
-  const hot = HOT_ENTRIES.map((e) => {
-    if (!byEntry.has(e)) throw new Error(`build: hot entry ${e} is no longer a chunk of its own: update HOT_ENTRIES`);
-    return byEntry.get(e);
-  });
-  const entryOwn = closure(['dist/husk.mjs']);
-  const group = [...closure(hot)].filter((f) => !entryOwn.has(f));
-  const inGroup = new Set(group.map((f) => join(root, f)));
-  const spec = (f) => `./${basename(f)}`;
-  const entry = group.map((f, i) => out[f].exports.length
-    ? `export { ${out[f].exports.map((e) => `${e} as h${i}_${e}`).join(', ')} } from '${spec(f)}';`
-    : `import '${spec(f)}';`).join('\n');
-  const r = await esbuild.build({ stdin: { contents: entry, resolveDir: dir, sourcefile: 'hot-entry.mjs', loader: 'js' },
-    bundle: true, platform: 'node', target: 'node24', format: 'esm', logLevel: 'warning', write: false, absWorkingDir: root,
-    outfile: join(dir, 'hot.mjs'),
-    plugins: [{ name: 'cold-chunks-stay', setup(b) {
-      b.onResolve({ filter: /^\.\.?\// }, (a) => (inGroup.has(join(a.resolveDir, a.path)) ? undefined : { path: a.path, external: true }));
-    } }] });
-  const text = r.outputFiles[0].text;
-  const name = `hot-${createHash('sha256').update(text).digest('hex').slice(0, 8).toUpperCase()}.mjs`;
-  writeFileSync(join(dir, name), text);
-  group.forEach((f, i) => writeFileSync(join(root, f), out[f].exports.length
-    ? `export { ${out[f].exports.map((e) => `h${i}_${e} as ${e}`).join(', ')} } from './${name}';\n`
-    : `import './${name}';\n`));
+  const merged = closure(['dist/husk.mjs']); // the entry's own stay as they are
+  const stubs = new Set(); // absolute paths of chunks already merged (now stubs)
+  for (const entries of HOT_GROUPS) {
+    const starts = entries.map((e) => {
+      if (!byEntry.has(e)) throw new Error(`build: hot entry ${e} is no longer a chunk of its own: update HOT_GROUPS`);
+      return byEntry.get(e);
+    });
+    const group = [...closure(starts)].filter((f) => !merged.has(f));
+    group.forEach((f) => merged.add(f));
+    const inGroup = new Set(group.map((f) => join(root, f)));
+    const entry = group.map((f, i) => out[f].exports.length
+      ? `export { ${out[f].exports.map((e) => `${e} as h${i}_${e}`).join(', ')} } from './${basename(f)}';`
+      : `import './${basename(f)}';`).join('\n');
+    // An earlier group's stub is bundled too, so its names come straight from that group's file.
+    const r = await esbuild.build({ stdin: { contents: entry, resolveDir: dir, sourcefile: 'hot-entry.mjs', loader: 'js' },
+      bundle: true, platform: 'node', target: 'node24', format: 'esm', logLevel: 'warning', write: false, absWorkingDir: root,
+      outfile: join(dir, 'hot.mjs'),
+      plugins: [{ name: 'cold-chunks-stay', setup(b) {
+        b.onResolve({ filter: /^\.\.?\// }, (a) => {
+          const p = join(a.resolveDir, a.path);
+          return inGroup.has(p) || stubs.has(p) ? undefined : { path: a.path, external: true };
+        });
+      } }] });
+    const text = r.outputFiles[0].text;
+    const name = `hot-${createHash('sha256').update(text).digest('hex').slice(0, 8).toUpperCase()}.mjs`;
+    writeFileSync(join(dir, name), text);
+    group.forEach((f, i) => {
+      writeFileSync(join(root, f), out[f].exports.length
+        ? `export { ${out[f].exports.map((e) => `h${i}_${e} as ${e}`).join(', ')} } from './${name}';\n`
+        : `import './${name}';\n`);
+      stubs.add(join(root, f));
+    });
+  }
 }
 
 // esbuild's output calls `require` for what CommonJS packages (commander,
