@@ -1,10 +1,11 @@
 // Build: the native addon (plain cc against the pinned Node's N-API headers,
 // no node-gyp download needed offline) and one ESM bundle for the CLI.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as esbuild from 'esbuild';
 
 const root = join(import.meta.dirname, '..');
@@ -66,12 +67,89 @@ const builtinImports = {
   },
 };
 
+// The hot commands (create, start, stop, exec, ps, run, rm) import ~45 of
+// esbuild's shared chunks each: esbuild makes one chunk per set of entry
+// points (dynamic import targets) sharing code, and gives no control over
+// that. Each module costs Node's ESM loader ~0.6 M instructions (resolution,
+// ModuleWrap, linking, a code-cache lookup) beside its code. So the chunks
+// those commands load (the static closure of the modules below, found with
+// strace; less what the entry itself imports, so --version and the other
+// commands do not load them) are merged into modules chunks/hot-*.mjs,
+// by a second esbuild pass over the first one's output; each merged chunk
+// is left as a stub re-exporting its names from there, so a cold chunk that
+// imports one still gets the same single instance (errors, state caches).
+// Merged dynamic imports between them become esbuild's inline form.
+// Merged in order, each group less the chunks before it: first what every
+// engine command loads (engine/local.ts and its closure: the images, volume
+// and network commands get one file too and no more code than before), then
+// the rest of what the container commands load.
+const HOT_GROUPS = [['src/engine/local.ts'], ['src/cli/container.ts', 'src/engine/container/lifecycle.ts',
+  'src/engine/container/select.ts', 'src/engine/container/attach.ts', 'src/engine/container/exec.ts',
+  'src/engine/container/restart.ts']];
+
+async function mergeHotChunks(meta) {
+  const out = meta.outputs;
+  const dir = join(root, 'dist/chunks');
+  const closure = (starts) => {
+    const seen = new Set();
+    const walk = (f) => {
+      if (seen.has(f)) return;
+      seen.add(f);
+      for (const i of out[f].imports) if (i.kind === 'import-statement' && !i.external) walk(i.path);
+    };
+    starts.forEach(walk);
+    return seen;
+  };
+  const byEntry = new Map(Object.entries(out).filter(([, v]) => v.entryPoint).map(([k, v]) => [v.entryPoint, k]));
+  const merged = closure(['dist/husk.mjs']); // the entry's own stay as they are
+  const stubs = new Set(); // absolute paths of chunks already merged (now stubs)
+  for (const entries of HOT_GROUPS) {
+    const starts = entries.map((e) => {
+      if (!byEntry.has(e)) throw new Error(`build: hot entry ${e} is no longer a chunk of its own: update HOT_GROUPS`);
+      return byEntry.get(e);
+    });
+    const group = [...closure(starts)].filter((f) => !merged.has(f));
+    group.forEach((f) => merged.add(f));
+    const inGroup = new Set(group.map((f) => join(root, f)));
+    const entry = group.map((f, i) => out[f].exports.length
+      ? `export { ${out[f].exports.map((e) => `${e} as h${i}_${e}`).join(', ')} } from './${basename(f)}';`
+      : `import './${basename(f)}';`).join('\n');
+    // An earlier group's stub is bundled too, so its names come straight from that group's file.
+    const r = await esbuild.build({ stdin: { contents: entry, resolveDir: dir, sourcefile: 'hot-entry.mjs', loader: 'js' },
+      bundle: true, platform: 'node', target: 'node24', format: 'esm', logLevel: 'warning', write: false, absWorkingDir: root,
+      outfile: join(dir, 'hot.mjs'),
+      plugins: [{ name: 'cold-chunks-stay', setup(b) {
+        b.onResolve({ filter: /^\.\.?\// }, (a) => {
+          const p = join(a.resolveDir, a.path);
+          return inGroup.has(p) || stubs.has(p) ? undefined : { path: a.path, external: true };
+        });
+      } }] });
+    const text = r.outputFiles[0].text;
+    const name = `hot-${createHash('sha256').update(text).digest('hex').slice(0, 8).toUpperCase()}.mjs`;
+    writeFileSync(join(dir, name), text);
+    group.forEach((f, i) => {
+      writeFileSync(join(root, f), out[f].exports.length
+        ? `export { ${out[f].exports.map((e) => `h${i}_${e} as ${e}`).join(', ')} } from './${name}';\n`
+        : `import './${name}';\n`);
+      stubs.add(join(root, f));
+    });
+  }
+}
+
+// esbuild's output calls `require` for what CommonJS packages (commander,
+// ws) require: every chunk defines it. It is a function, not a
+// createRequire() made at load: that costs ~0.2 M instructions a chunk
+// (a Module and its node_modules path list), and the merged hot chunk
+// holds ~40 of these banners. Builtins come from process.getBuiltinModule.
+const REQUIRE_BANNER = "const require = (id) => process.getBuiltinModule(id) ?? " +
+  "process.getBuiltinModule('node:module').createRequire(import.meta.url)(id);";
+
 // kube's schema check (kubernetes-models → ajv-formats-draft2019) requires
 // Node's deprecated punycode module (a DEP0040 warning on stderr): bundle the
 // userland package of the same API instead.
 const common = { bundle: true, platform: 'node', target: 'node24', format: 'esm', logLevel: 'warning', plugins: [builtinImports],
   alias: { punycode: 'punycode/' },
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } };
+  banner: { js: REQUIRE_BANNER } };
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 // The CLI: one entry file (main + commander) with each command module split
 // into a chunk loaded on demand; `husk --version` then reads ~10 ms less code
@@ -79,8 +157,9 @@ rmSync(join(root, 'dist'), { recursive: true, force: true });
 // Chunks are .mjs: Node then knows them for ESM without looking up the
 // package.json scope of each (~0.3 ms a chunk, ~45 chunks for `husk stop`).
 // The entry keeps its name (dist/husk.js: the launcher, conmon's exit command).
-await esbuild.build({ ...common, entryPoints: { husk: join(root, 'src/cli/main.ts') }, outdir: join(root, 'dist'),
-  splitting: true, chunkNames: 'chunks/[name]-[hash]', outExtension: { '.js': '.mjs' } });
+const cli = await esbuild.build({ ...common, entryPoints: { husk: join(root, 'src/cli/main.ts') }, outdir: join(root, 'dist'),
+  splitting: true, chunkNames: 'chunks/[name]-[hash]', outExtension: { '.js': '.mjs' }, metafile: true, absWorkingDir: root });
+await mergeHotChunks(cli.metafile);
 renameSync(join(root, 'dist/husk.mjs'), join(root, 'dist/husk.js'));
 // The library: one self-contained file.
 await esbuild.build({ ...common, entryPoints: [join(root, 'src/lib.ts')], outfile: join(root, 'dist/lib.js') });
