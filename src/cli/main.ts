@@ -143,7 +143,7 @@ function buildProgram(): Command {
   const program = new Command('husk')
     .description('Manage pods, containers and images, daemonless')
     .usage('[options] command')
-    .version(VERSION, '-v, --version', 'Print the version')
+    .version(`husk version ${VERSION}`, '-v, --version', 'Print the version')
     .option('--root <path>', 'Path to the graph root directory where images and containers are stored')
     .option('--runroot <path>', 'Path to the runtime root directory for volatile state')
     .option('--runtime <name>', 'Path or name of the OCI runtime (crun, runc)')

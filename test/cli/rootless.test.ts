@@ -162,7 +162,7 @@ test('a user without /etc/subuid entries gets one clear error naming the fix; --
   assert.equal(r.code, 125);
   assert.match(r.stderr, /^Error: no subuid ranges for user hskc\d+ \(uid \d+\) in \/etc\/subuid: .*usermod --add-subuids/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
-  assert.match(c.ok(['--version']), /^\d+\.\d+\.\d+$/);
+  assert.match(c.ok(['--version']), /^husk version \d+\.\d+\.\d+$/);
 });
 
 test('ids beyond a small subuid range: the import fails naming the uid and the fix; after a bigger range, system migrate makes it work', opts, () => {
