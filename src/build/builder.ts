@@ -33,6 +33,8 @@ export interface BuildOptions {
   contextDir: string;
   /** The Containerfile's text and the name used in messages. */
   containerfile: { text: string; file: string; path?: string };
+  /** Further Containerfiles (several -f): their instructions follow the first's, as Buildah appends them. */
+  moreContainerfiles?: { text: string; file: string }[];
   tags?: string[];
   buildArgs?: Record<string, string>;
   target?: string;
@@ -478,6 +480,12 @@ async function squash(b: Build, id: string, base: string | undefined): Promise<s
 /** Builds the Containerfile's target stage; returns the final image. */
 export async function build(engine: Engine, o: BuildOptions): Promise<BuildReport> {
   const df = parseDockerfile(o.containerfile.text, { file: o.containerfile.file });
+  for (const more of o.moreContainerfiles ?? []) {
+    // Each keeps its own name and lines in messages; the first file's parser directives rule.
+    const m = parseDockerfile(more.text, { file: more.file });
+    df.instructions.push(...m.instructions);
+    df.warnings.push(...m.warnings);
+  }
   checkPlatform(o.platform, `--platform ${o.platform}`);
   const plan = planStages(df, { target: o.target, buildArgs: o.buildArgs });
   const b = new Build(engine, o, plan);

@@ -103,7 +103,7 @@ function epoch(flag: string | undefined): number | undefined {
 export function makeBuild(name = 'build'): Command {
   return new Command(name).description('Build an image using instructions from Containerfiles')
     .usage('[options] [CONTEXT]')
-    .option('-f, --file <path>', 'Containerfile to use ("-": stdin)')
+    .option('-f, --file <path>', 'Containerfile to use ("-": stdin); several are read in order, as one', collect, [])
     .option('-t, --tag <name>', 'Name of the resulting image (repeatable)', collect, [])
     .option('--build-arg <arg=value>', 'Set a build-time variable (repeatable)', collect, [])
     .option('--build-arg-file <file>', 'File of build-time variables, one ARG=value a line (repeatable)', collect, [])
@@ -145,7 +145,8 @@ export function makeBuild(name = 'build'): Command {
         for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => ac.abort());
         const engine = await connectFor(this);
         const r = await build(engine, {
-          contextDir: ctx, containerfile: containerfile(o.file, ctx), tags: o.tag, buildArgs, target: o.target,
+          contextDir: ctx, containerfile: containerfile(o.file[0], ctx), moreContainerfiles: (o.file as string[]).slice(1).map((f) => containerfile(f, ctx)),
+          tags: o.tag, buildArgs, target: o.target,
           noCache: o.cache === false, layers: bool(o.layers, true),
           pull: (pull === 'true' ? 'always' : pull === 'false' ? 'missing' : pull) as 'always' | 'missing' | 'never' | 'newer',
           labels: parseLabels(o.label), annotations: parseLabels(o.annotation),

@@ -65,6 +65,11 @@ test('podman --remote build: -t, --build-arg, --label, -f, the image runs; a fai
   const run = await podman(['run', '--rm', 'pbuilt']);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout, 'hello podman\nfrom the context\n');
+  // Containerfiles outside the context, and several -f (podman-remote tars them in and sends a JSON list).
+  const outside = context('cfs', { One: 'FROM busybox\nCOPY f.txt /f.txt\n', Two: 'RUN cat /f.txt /f.txt > /twice\nCMD ["cat", "/twice"]\n' });
+  const two = await podman(['build', '-t', 'ptwo', '-f', join(outside, 'One'), '-f', join(outside, 'Two'), dir]);
+  assert.equal(two.code, 0, two.stderr);
+  assert.equal((await podman(['run', '--rm', 'ptwo'])).stdout, 'from the context\nfrom the context\n');
   const bad = context('ctx2', { Containerfile: 'FROM busybox\nRUN echo failing; exit 7\n' });
   const f = await podman(['build', '-t', 'pbad', bad]);
   assert.notEqual(f.code, 0);

@@ -118,6 +118,16 @@ test('a failing RUN exits non-zero naming the step and leaves no container', () 
   assert.equal(store.ok(['ps', '-a', '-q']), '');
 });
 
+test('several -f: the files are read in order as one Containerfile; an error names the second file and its own line', () => {
+  const dir = context({ 'a.txt': 'from the context\n' });
+  const files = context({ First: 'FROM busybox\nCOPY a.txt /a.txt\n', Second: '# the second file\nRUN cat /a.txt > /b.txt\nCMD ["cat", "/b.txt"]\n', Bad: '\nNOTANINSTRUCTION x\n' });
+  store.ok(['build', '-q', '-t', 'twofiles', '-f', join(files, 'First'), '-f', join(files, 'Second'), dir]);
+  assert.equal(store.ok(['run', '--rm', 'twofiles']), 'from the context');
+  const r = store.husk(['build', '-f', join(files, 'First'), '-f', join(files, 'Bad'), dir]);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, new RegExp(`${join(files, 'Bad')}:2`));
+});
+
 test('intermediate images of a build are listed only with -a (and by the intermediate filter)', () => {
   const dir = context({ Containerfile: 'FROM busybox\nENV A=1\nRUN echo x > /x\nENV B=2\n' });
   const id = store.ok(['build', '-q', '-t', 'inter', dir]);

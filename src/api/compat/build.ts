@@ -71,14 +71,14 @@ function qLabels(q: URLSearchParams): Record<string, string> {
   return Object.fromEntries(v.map((l: string) => { const i = l.indexOf('='); return i < 0 ? [l, ''] : [l.slice(0, i), l.slice(i + 1)]; }));
 }
 
-/** The Containerfile's name: Docker's plain string, or podman-remote's JSON list of one. */
-function qDockerfile(q: URLSearchParams): string {
+/** The Containerfiles' names: Docker's plain string, or podman-remote's JSON list (several -f, read in order). */
+function qDockerfiles(q: URLSearchParams): string[] {
   const raw = q.get('dockerfile') || 'Dockerfile';
-  if (!raw.startsWith('[')) return raw;
+  if (!raw.startsWith('[')) return [raw];
   let v: unknown;
   try { v = JSON.parse(raw); } catch { throw new HttpError(400, `invalid dockerfile: ${raw}`); }
-  if (!Array.isArray(v) || v.length > 1 || (v.length && typeof v[0] !== 'string')) throw new HttpError(400, 'only one Containerfile per build is supported');
-  return (v[0] as string | undefined) || 'Dockerfile';
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && x)) throw new HttpError(400, `invalid dockerfile: ${raw}`);
+  return v.length ? v as string[] : ['Dockerfile'];
 }
 
 const POLICIES = ['always', 'missing', 'never', 'newer'];
@@ -101,11 +101,11 @@ const build = (libpod: boolean) => async (ctx: RouteContext): Promise<void> => {
   if (q.get('pullpolicy') && !POLICIES.includes(q.get('pullpolicy')!)) throw new HttpError(400, `invalid pullpolicy ${q.get('pullpolicy')}: always, missing, never or newer`);
   // Docker's pull is a boolean ("pull even if present"); Podman's API takes a policy word.
   const pull = !pullParam ? 'missing' : POLICIES.includes(pullParam) ? pullParam as 'always' : qBool(q, 'pull') ? 'always' : 'missing';
-  const dockerfile = qDockerfile(q);
+  const dockerfiles = qDockerfiles(q);
 
   const dir = await ctx.engine.images.unpackContext(blockAligned(ctx.req));
   try {
-    const containerfile = readDockerfile(dir, dockerfile);
+    const [containerfile, ...moreContainerfiles] = dockerfiles.map((f) => readDockerfile(dir, f));
     ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
     ctx.res.flushHeaders();
     const send = (o: unknown) => { if (!ctx.res.destroyed) ctx.res.write(`${JSON.stringify(o)}\n`); };
@@ -113,7 +113,7 @@ const build = (libpod: boolean) => async (ctx: RouteContext): Promise<void> => {
     try {
       const { build: run } = await import('../../build/builder.ts');
       const r = await run(ctx.engine, {
-        contextDir: dir, containerfile, tags, buildArgs, labels, target: q.get('target') || undefined,
+        contextDir: dir, containerfile, moreContainerfiles, tags, buildArgs, labels, target: q.get('target') || undefined,
         noCache: qBool(q, 'nocache'), pull, quiet, output, signal: ctx.signal,
         ...(libpod && q.has('layers') ? { layers: qBool(q, 'layers') } : {}),
         // Docker's builder keeps HEALTHCHECK, SHELL and ONBUILD: its clients get Docker's format, as from Podman's compat API;
