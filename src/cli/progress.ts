@@ -4,6 +4,7 @@
 // (cursor-up + clear-to-end, as Podman's progress library does): a bar with
 // bytes done / total and the speed while it downloads, its final state after.
 import type { PullProgress, PushProgress } from '../engine/image/api.ts';
+import { pushLine } from '../common/pushline.ts';
 
 export type { PushProgress };
 
@@ -56,7 +57,7 @@ function plainProgress(out: { write(s: string): unknown }): Progress {
     push(p) {
       if (!said.has('sig')) { said.add('sig'); line('Getting image source signatures'); }
       if (p.kind === 'manifest') return line('Writing manifest to image destination');
-      line(`Copying blob ${short(p.digest)} ${p.kind === 'exists' ? 'skipped: already exists' : p.kind === 'mounted' ? 'mounted' : 'done'}`);
+      line(pushLine(p));
     },
     finish() {},
   };

@@ -23,7 +23,7 @@ export interface PushOptions extends RemoteOptions {
   forceCompression?: boolean;
   /** Repositories on the same registry that may already hold the blobs (cross-repo mount). */
   mountFrom?: string[];
-  onProgress?: (p: { kind: 'exists' | 'mounted' | 'upload' | 'manifest'; digest: string }) => void;
+  onProgress?: (p: { kind: 'exists' | 'mounted' | 'upload' | 'manifest'; digest: string; config?: boolean }) => void;
   /** Put the manifest under its digest instead of the destination's tag (an entry of a manifest list). */
   byDigest?: boolean;
   /** The manifest as pushed (a manifest list records its digest, size and media type). */
@@ -88,16 +88,16 @@ export async function pushImage(store: ImageStore, source: string, destination: 
     }
     const configBytes = Buffer.from(store.configBytes(img.id));
     const configDigest = `sha256:${img.id}`;
-    const upload = async (digest: string, size: number, open: () => AsyncIterable<Buffer> | Buffer) => {
-      if (await client.hasBlob(ref.path, digest)) return opts.onProgress?.({ kind: 'exists', digest });
+    const upload = async (digest: string, size: number, open: () => AsyncIterable<Buffer> | Buffer, config?: true) => {
+      if (await client.hasBlob(ref.path, digest)) return opts.onProgress?.({ kind: 'exists', digest, config });
       for (const from of opts.mountFrom ?? []) {
-        if (from !== ref.path && (await client.mountBlob(ref.path, digest, from))) return opts.onProgress?.({ kind: 'mounted', digest });
+        if (from !== ref.path && (await client.mountBlob(ref.path, digest, from))) return opts.onProgress?.({ kind: 'mounted', digest, config });
       }
-      opts.onProgress?.({ kind: 'upload', digest });
+      opts.onProgress?.({ kind: 'upload', digest, config });
       await client.uploadBlob(ref.path, digest, open(), size);
     };
     await runLimited(layers.map((l) => () => upload(l.digest, l.size, () => createReadStream(l.path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>)), 3);
-    await upload(configDigest, configBytes.length, () => configBytes);
+    await upload(configDigest, configBytes.length, () => configBytes, true);
     // The stored manifest is reused byte for byte when it describes exactly these blobs.
     const same = (storedManifest.mediaType === MEDIA.dockerManifest) === docker && storedManifest.config?.digest === configDigest && storedManifest.layers?.length === layers.length &&
       storedManifest.layers.every((l, i) => l.digest === layers[i].digest);

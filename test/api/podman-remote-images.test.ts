@@ -32,7 +32,7 @@ function context(name: string, files: Record<string, string>): string {
 test('podman --remote push: progress on stderr, the image in the registry, credentials from the client', async () => {
   const r = await podman(['push', '--tls-verify=false', 'busybox', `${reg.host}/pushed/bb:1`]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /Getting image source signatures\n(Copying blob [0-9a-f]{12} done\n)+Writing manifest to image destination\n/);
+  assert.match(r.stderr, /Getting image source signatures\n(Copying blob [0-9a-f]{12} done\n)+Copying config [0-9a-f]{12} done\nWriting manifest to image destination\n/);
   const again = await podman(['push', '--tls-verify=false', 'busybox', `${reg.host}/pushed/bb:1`]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /skipped: already exists/);

@@ -35,7 +35,10 @@ const rawDigest = (ref: string) => {
 test('push then pull back: same manifest digest for husk and skopeo, image runs', () => {
   const dest = `${reg.host}/husk/layered:v1`;
   const digestFile = join(s.dir, 'digest');
-  s.ok(['push', '--tls-verify=false', '--digestfile', digestFile, 'layered', dest]);
+  const out = s.husk(['push', '--tls-verify=false', '--digestfile', digestFile, 'layered', dest]);
+  assert.equal(out.code, 0, out.stderr);
+  // Podman's progress: the layers, then the config, then the manifest.
+  assert.match(out.stderr, /^Getting image source signatures\n(Copying blob [0-9a-f]{12} done\n){2,}Copying config [0-9a-f]{12} done\nWriting manifest to image destination\n/);
   const pushed = readFileSync(digestFile, 'utf8');
   assert.equal(rawDigest(dest), pushed);
   s.ok(['rmi', '-f', layeredId]);

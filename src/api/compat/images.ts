@@ -143,6 +143,7 @@ async function push(ctx: RouteContext): Promise<void> {
     const digest = await ctx.engine.images.push(ref, undefined, {
       creds: registryCreds(ctx),
       onProgress: (p) => {
+        if (p.config) return; // Docker's stream has no line for the config
         const id = p.digest.replace(/^sha256:/, '').slice(0, 12);
         if (p.kind === 'exists') send({ status: 'Layer already exists', progressDetail: {}, id });
         else if (p.kind === 'mounted') send({ status: 'Mounted from another repository', progressDetail: {}, id });

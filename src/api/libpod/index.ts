@@ -15,6 +15,7 @@ import { libpodResourceRoutes } from './resources.ts';
 import { libpodKubeRoutes } from './kube.ts';
 import { libpodBuild } from '../compat/build.ts';
 import { registryCreds } from '../compat/images.ts';
+import { pushLine } from '../../common/pushline.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = Record<string, any>;
@@ -119,8 +120,7 @@ async function imagePush(ctx: RouteContext): Promise<void> {
     onProgress: (p) => {
       if (!said) { said = true; say('Getting image source signatures'); }
       if (p.kind === 'manifest') return say('Writing manifest to image destination');
-      const short = p.digest.slice(p.digest.indexOf(':') + 1).slice(0, 12);
-      say(`Copying blob ${short} ${p.kind === 'exists' ? 'skipped: already exists' : p.kind === 'mounted' ? 'mounted' : 'done'}`);
+      say(pushLine(p));
     },
   });
   if (quiet) {

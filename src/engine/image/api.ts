@@ -11,6 +11,8 @@ export type { ImageRecord, PullProgress };
 export interface PushProgress {
   kind: 'exists' | 'mounted' | 'upload' | 'manifest';
   digest: string;
+  /** The blob is the image's config (Podman prints "Copying config", Docker shows no line). */
+  config?: boolean;
 }
 
 export interface RegistryOptions {
