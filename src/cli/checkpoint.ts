@@ -81,17 +81,8 @@ export function makeRestore(): Command {
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
       const started = performance.now();
-      const notImport = !o.import;
-      if (notImport && o.ignoreRootfs) throw invalidArgument('--ignore-rootfs can only be used with image or --import');
-      if (notImport && o.ignoreVolumes) throw invalidArgument('--ignore-volumes can only be used with image or --import');
-      if (notImport && o.name) throw invalidArgument('--name can only be used with image or --import');
-      if (notImport && o.pod) throw invalidArgument('--pod can only be used with image or --import');
-      if (o.name && o.tcpEstablished) throw invalidArgument('--tcp-established cannot be used with --name');
-      if (o.import) {
-        if (o.all || o.latest) throw invalidArgument('cannot use --import with --all or --latest');
-        if (names.length) throw invalidArgument('cannot use --import with positional arguments');
-      }
-      if ((o.all || o.latest) && names.length) throw invalidArgument('--all or --latest and containers cannot be used together');
+      // The flag combinations with --import are the engine's to check (restoreContainers), for every front end.
+      if (!o.import && (o.all || o.latest) && names.length) throw invalidArgument('--all or --latest and containers cannot be used together');
       if (!names.length && !o.all && !o.latest && !o.import) throw invalidArgument('you must provide at least one name or id');
       const engine = await connectFor(this);
       const reports = await engine.containers.restore(names, {

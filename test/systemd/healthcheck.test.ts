@@ -6,22 +6,11 @@
 // to the timer process.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
-import { FIXTURES, REPO, Store, until } from '../helpers.ts';
-import { importDebian } from './debian.ts';
+import { Store, until } from '../helpers.ts';
+import { bootSystemd, innerStore, stopSystemd } from './debian.ts';
 
 const s = new Store();
-const inner = join(s.dir, 'inner');
-const G = `--root ${inner}/root --runroot ${inner}/run`;
-
-/** The directories and host binaries husk needs inside, at the same paths. */
-function binds(): string[] {
-  const dirs = new Set([REPO, realpathSync(join(REPO, 'node_modules')), realpathSync(FIXTURES), inner]);
-  const files = ['/usr/bin/conmon', '/usr/bin/runc'];
-  const glib = realpathSync('/usr/lib/x86_64-linux-gnu/libglib-2.0.so.0');
-  return [...[...dirs].map((d) => `${d}:${d}`), ...files.map((f) => `${f}:${f}:ro`), `${glib}:/usr/lib/x86_64-linux-gnu/libglib-2.0.so.0:ro`];
-}
+const { inner, G } = innerStore(s);
 
 /** A shell command inside the systemd container; returns stdout (trimmed), throws on failure. */
 function sh(script: string): string {
@@ -42,18 +31,8 @@ function timerProcesses(): string {
 
 const health = (name: string) => sh(`husk ${G} inspect --format '{{.State.Health.Status}}' ${name}`);
 
-before(async () => {
-  importDebian(s);
-  mkdirSync(inner, { recursive: true });
-  s.ok(['run', '-d', '--name', 'sysd', '--privileged', '--systemd=always', '--network', 'none', ...binds().flatMap((b) => ['-v', b]), 'debian', '/sbin/init']);
-  await until(() => ['running', 'degraded'].includes(s.husk(['exec', 'sysd', 'systemctl', 'is-system-running', '--wait'], { timeout: 60_000 }).stdout.trim()), 90_000, 500);
-  sh(`ln -sf ${join(REPO, 'bin/husk')} /usr/local/bin/husk && husk ${G} import ${join(FIXTURES, 'busybox-rootfs.tar')} busybox >/dev/null`);
-});
-after(async () => {
-  s.husk(['exec', 'sysd', 'sh', '-c', `husk ${G} rm -af -t0`], { timeout: 60_000 });
-  s.husk(['rm', '-f', '-t', '0', 'sysd'], { timeout: 120_000 });
-  await s.destroyWhenIdle();
-});
+before(() => bootSystemd(s));
+after(() => stopSystemd(s));
 
 test('under systemd a check runs from a transient timer: healthy, then unhealthy with the event, and rm -f removes the units', async () => {
   const id = sh(`husk ${G} run -d --name hc --network none --health-cmd 'test ! -e /tmp/bad' --health-interval 1s --health-retries 2 busybox sleep 1000`);

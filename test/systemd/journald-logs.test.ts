@@ -4,21 +4,11 @@
 // does) and husk runs inside it, where conmon writes to that journal.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
-import { FIXTURES, REPO, Store, until } from '../helpers.ts';
-import { importDebian } from './debian.ts';
+import { Store } from '../helpers.ts';
+import { bootSystemd, innerStore, stopSystemd } from './debian.ts';
 
 const s = new Store();
-const inner = join(s.dir, 'inner');
-const G = `--root ${inner}/root --runroot ${inner}/run`;
-
-function binds(): string[] {
-  const dirs = new Set([REPO, realpathSync(join(REPO, 'node_modules')), realpathSync(FIXTURES), inner]);
-  const files = ['/usr/bin/conmon', '/usr/bin/runc'];
-  const glib = realpathSync('/usr/lib/x86_64-linux-gnu/libglib-2.0.so.0');
-  return [...[...dirs].map((d) => `${d}:${d}`), ...files.map((f) => `${f}:${f}:ro`), `${glib}:/usr/lib/x86_64-linux-gnu/libglib-2.0.so.0:ro`];
-}
+const { G } = innerStore(s);
 
 function sh(script: string): { code: number; out: string; err: string } {
   const r = s.husk(['exec', 'sysd', 'sh', '-c', script], { timeout: 120_000 });
@@ -30,18 +20,8 @@ function ok(script: string): string {
   return r.out;
 }
 
-before(async () => {
-  importDebian(s);
-  mkdirSync(inner, { recursive: true });
-  s.ok(['run', '-d', '--name', 'sysd', '--privileged', '--systemd=always', '--network', 'none', ...binds().flatMap((b) => ['-v', b]), 'debian', '/sbin/init']);
-  await until(() => ['running', 'degraded'].includes(s.husk(['exec', 'sysd', 'systemctl', 'is-system-running', '--wait'], { timeout: 60_000 }).stdout.trim()), 90_000, 500);
-  ok(`ln -sf ${join(REPO, 'bin/husk')} /usr/local/bin/husk && husk ${G} import ${join(FIXTURES, 'busybox-rootfs.tar')} busybox >/dev/null`);
-});
-after(async () => {
-  s.husk(['exec', 'sysd', 'sh', '-c', `husk ${G} rm -af -t0`], { timeout: 60_000 });
-  s.husk(['rm', '-f', '-t', '0', 'sysd'], { timeout: 120_000 });
-  await s.destroyWhenIdle();
-});
+before(() => bootSystemd(s));
+after(() => stopSystemd(s));
 
 test('journald: lines land in the journal with conmon\'s fields, and logs reads them back (stdout, stderr, --tail, inspect)', () => {
   const id = ok(`husk ${G} run -d --name jl --network none --log-driver=journald busybox sh -c 'echo one; echo two >&2; printf three; sleep 0.2; echo " and more"; printf last'`);

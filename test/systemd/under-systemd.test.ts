@@ -5,25 +5,12 @@
 // stopped with systemctl, as on a host where systemd is PID 1.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, REPO, Store, until } from '../helpers.ts';
-import { importDebian } from './debian.ts';
+import { REPO, Store, until } from '../helpers.ts';
+import { bootSystemd, innerStore, stopSystemd } from './debian.ts';
 
 const s = new Store();
-const inner = join(s.dir, 'inner');
-const HUSK_IN = join(REPO, 'bin/husk');
-const G = `--root ${inner}/root --runroot ${inner}/run`;
-
-/** The directories husk needs inside, at the same paths (node_modules and fixtures may be symlinks elsewhere). */
-function binds(): string[] {
-  const dirs = new Set([REPO, realpathSync(join(REPO, 'node_modules')), realpathSync(FIXTURES), inner]);
-  // catatonit (static) for pods' infra image.
-  const files = ['/usr/bin/conmon', '/usr/bin/runc', '/usr/bin/catatonit'];
-  // conmon's one library the minbase image lacks.
-  const glib = realpathSync('/usr/lib/x86_64-linux-gnu/libglib-2.0.so.0');
-  return [...[...dirs].map((d) => `${d}:${d}`), ...files.map((f) => `${f}:${f}:ro`), `${glib}:/usr/lib/x86_64-linux-gnu/libglib-2.0.so.0:ro`];
-}
+const { G } = innerStore(s);
 
 /** A shell command inside the systemd container; returns stdout (trimmed), throws on failure. */
 function sh(script: string): string {
@@ -32,19 +19,8 @@ function sh(script: string): string {
   return r.stdout.trim();
 }
 
-before(async () => {
-  importDebian(s);
-  mkdirSync(inner, { recursive: true });
-  s.ok(['run', '-d', '--name', 'sysd', '--privileged', '--systemd=always', '--network', 'none', ...binds().flatMap((b) => ['-v', b]), 'debian', '/sbin/init']);
-  await until(() => ['running', 'degraded'].includes(s.husk(['exec', 'sysd', 'systemctl', 'is-system-running', '--wait'], { timeout: 60_000 }).stdout.trim()), 90_000, 500);
-  sh(`ln -sf ${HUSK_IN} /usr/local/bin/husk && husk ${G} import ${join(FIXTURES, 'busybox-rootfs.tar')} busybox >/dev/null`);
-});
-after(async () => {
-  s.husk(['exec', 'sysd', 'sh', '-c', `husk ${G} rm -af -t0`], { timeout: 60_000 });
-  // systemd's own shutdown can outlast the default stop timeout on a loaded machine.
-  s.husk(['rm', '-f', '-t', '0', 'sysd'], { timeout: 120_000 });
-  await s.destroyWhenIdle();
-});
+before(() => bootSystemd(s, ['/usr/bin/catatonit']));
+after(() => stopSystemd(s));
 
 test('a generate systemd --new unit reaches active under systemd (MAINPID = conmon) and systemctl stop removes the container', () => {
   // busybox sleep as PID 1 ignores SIGTERM: a short stop timeout keeps the test quick.
