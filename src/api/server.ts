@@ -139,6 +139,11 @@ export async function createApiServer(engine: Engine, opts: ApiServerOptions = {
     else socket.destroy();
   });
 
+  // Hijacked streams (attach, exec, websockets) leave node's connection list,
+  // so closeAllConnections misses them; close() ends them too.
+  const sockets = new Set<Duplex>();
+  server.on('connection', (s: Socket) => { sockets.add(s); s.once('close', () => sockets.delete(s)); });
+
   const address = await listen(server, uri, opts.listenFd);
   // A server outlives its requests: it cleans up after the containers it starts (no husk process per exit).
   engine.monitorExits?.();
@@ -150,6 +155,7 @@ export async function createApiServer(engine: Engine, opts: ApiServerOptions = {
       clearTimeout(idleTimer);
       server.close(() => resolve());
       server.closeAllConnections?.();
+      for (const s of sockets) s.destroy();
       if (address.startsWith('/')) try { unlinkSync(address); } catch {}
     });
     return closing;
