@@ -7,4 +7,4 @@ PATH="$PWD/node_modules/.bin:$PATH"
 tsc --noEmit -p .
 node scripts/build.mjs
 sh test/fixtures/build.sh >/dev/null
-exec node --test --test-force-exit --test-concurrency=1 --test-timeout=300000 "test/**/*.test.ts"
+exec node --test --test-force-exit --test-reporter=spec --test-reporter-destination=stdout --test-reporter=./scripts/file-times.mjs --test-reporter-destination=stderr --test-concurrency=1 --test-timeout=300000 "test/**/*.test.ts"
