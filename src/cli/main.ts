@@ -4,6 +4,7 @@
 import { openSync, writeSync } from 'node:fs';
 import { Command, CommanderError, Help, Option } from 'commander';
 import { HuskError } from '../common/errors.ts';
+import type { LogLevel } from '../common/log.ts';
 import { checkpointOnExit } from '../common/sqlite.ts';
 import { commandPath, podmanError, podmanHelp } from './usage.ts';
 import { VERSION } from './version.ts';
@@ -99,20 +100,26 @@ const COMMANDS: Record<string, [Loader, string]> = {
 
 export interface GlobalOptions { root?: string; runroot?: string; runtime?: string; logLevel?: string; remote?: boolean; url?: string; connection?: string }
 
-// Podman's levels (logrus); a bad one exits 1, not 125 (001-basic.bats "--log-level").
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic'];
+// Podman's levels (logrus); a bad one exits 1, not 125, and its message has
+// no "Error: " (001-basic.bats "--log-level"; Podman writes it and exits itself).
+const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic'];
 function parseLogLevel(v: string): string {
-  if (!LOG_LEVELS.includes(v)) throw new CommanderError(1, 'husk.exit', `Log Level "${v}" is not supported, choose from: ${LOG_LEVELS.join(', ')}`);
-  return v;
+  if (!(LOG_LEVELS as readonly string[]).includes(v.toLowerCase())) {
+    throw new CommanderError(1, 'husk.exitBare', `Log Level "${v}" is not supported, choose from: ${LOG_LEVELS.join(', ')}`);
+  }
+  return v.toLowerCase();
 }
 
 const collectGlobal = (v: string, prev: string[] = []) => [...prev, v];
+
+let journaldEvents = false;
 
 /** journald needs a journal, which hosts without systemd as PID 1 lack: the file backend, with Podman's kind of warning. */
 function parseEventsBackend(v: string): string {
   if (!['file', 'journald', 'none'].includes(v)) throw new CommanderError(125, 'husk.exit', `unsupported events backend "${v}"`);
   if (v === 'journald') {
-    process.stderr.write('WARN[0000] husk records events in a file: the journald events backend is not supported, using file\n');
+    // Said once the log level is known (applyProcessFlags).
+    journaldEvents = true;
     return 'file';
   }
   return v;
@@ -121,12 +128,26 @@ function parseEventsBackend(v: string): string {
 /**
  * Global flags acting on the process rather than the engine: --noout drops
  * stdout, --out sends it to a file, --tmpdir sets TMPDIR, --ssl-verify=false
- * turns TLS verification off for the whole process.
+ * turns TLS verification off for the whole process, --log-level sets what
+ * goes to stderr. Returns the logger when it was loaded.
  */
-function applyProcessFlags(g: Record<string, unknown>): void {
+async function applyProcessFlags(g: Record<string, unknown>): Promise<typeof import('../common/log.ts') | undefined> {
+  // Podman's log lines go to stderr from here on, at the level asked. The
+  // logger is loaded only when it has something to say: at the default level
+  // with no warning, the engine's log calls stay no-ops and start-up loads
+  // no module for them (the engine's copy sits in its merged hot chunk).
+  const level = (g.logLevel ?? 'warn') as LogLevel;
+  const warnSystemd = g.cgroupManager === 'systemd';
+  let log: typeof import('../common/log.ts') | undefined;
+  if ((level !== 'warn' && level !== 'warning') || journaldEvents || warnSystemd) {
+    log = await import('../common/log.ts');
+    log.configureLog(level, (line) => process.stderr.write(line), () => !!process.stderr.isTTY);
+    log.logInfo(`husk filtering at log level ${level}`);
+    if (journaldEvents) log.logWarn('husk records events in a file: the journald events backend is not supported, using file');
+    // Without systemd as PID 1 there is no systemd cgroup manager; husk always uses cgroupfs.
+    if (warnSystemd) log.logWarn('the systemd cgroup manager is not supported by husk: using cgroupfs');
+  }
   if (g.tmpdir) process.env.TMPDIR = String(g.tmpdir);
-  // Without systemd as PID 1 there is no systemd cgroup manager; husk always uses cgroupfs.
-  if (g.cgroupManager === 'systemd') process.stderr.write('WARN[0000] the systemd cgroup manager is not supported by husk: using cgroupfs\n');
   if (g.sslVerify === false) process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
   if (g.noout || g.out) {
     const fd = g.noout ? undefined : openSync(String(g.out), 'w');
@@ -137,6 +158,7 @@ function applyProcessFlags(g: Record<string, unknown>): void {
       return true;
     }) as typeof process.stdout.write;
   }
+  return log;
 }
 
 function buildProgram(): Command {
@@ -221,7 +243,13 @@ async function main(argv: string[]): Promise<number> {
     return 125;
   }
   try {
-    program.hook('preAction', () => applyProcessFlags(program.opts()));
+    let log: typeof import('../common/log.ts') | undefined;
+    const called = (hook: string, action: Command) => log?.logDebug(`Called ${action.name()}.${hook}(husk ${argv.join(' ')})`);
+    program.hook('preAction', async (_, action) => {
+      log = await applyProcessFlags(program.opts());
+      called('PersistentPreRunE', action);
+    });
+    program.hook('postAction', (_, action) => called('PersistentPostRunE', action));
     await program.parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
@@ -243,6 +271,10 @@ export function reportError(e: unknown): number {
     // Our own usage errors with their own exit code: commander has not printed them.
     if (e.code === 'husk.exit') {
       process.stderr.write(`Error: ${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e.code === 'husk.exitBare') {
+      process.stderr.write(`${e.message}\n`);
       return e.exitCode;
     }
     return 125;

@@ -4,6 +4,7 @@
 import { closeSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { HuskError } from '../common/errors.ts';
 import { dirname, join } from 'node:path';
+import { logDebug } from '../common/log.ts';
 import { installPath } from '../common/paths.ts';
 import { ImageStore } from '../image/store.ts';
 import { cgroupLayout, delegatedCgroup } from '../runtime/cgroups.ts';
@@ -69,6 +70,12 @@ export class EngineContext {
       mkdirSync(this.config.root, { mode: 0o700 });
     }
     settleStorageDriver(this.config);
+    logDebug(`Using conmon: "${this.config.conmonPath}"`);
+    logDebug(`Using graph driver ${this.config.storageDriver}`);
+    logDebug(`Using graph root ${this.config.root}`);
+    logDebug(`Using run root ${this.config.runroot}`);
+    if (this.config.imageStore) logDebug(`Using image store ${this.config.imageStore}`);
+    logDebug(`Initializing event backend ${this.config.eventsBackend}`);
     // --imagestore: the images elsewhere; the containers (and state.db) stay in the root.
     this.images = new ImageStore(this.config.imageStore ?? this.config.root);
     this.db = new StateDB(this.config.root);
@@ -83,7 +90,11 @@ export class EngineContext {
 
   /** The default runtime for new containers (with the host fallback applied). */
   runtimeChoice(): RuntimeChoice {
-    return (this.choice ??= chooseRuntime(this.config.runtime, this.config.runtimePaths));
+    if (!this.choice) {
+      this.choice = chooseRuntime(this.config.runtime, this.config.runtimePaths);
+      logDebug(`Using OCI runtime "${this.choice.path}"`);
+    }
+    return this.choice;
   }
 
   /** The runtime a container was created with; noCgroups for --cgroups=disabled (crun's --cgroup-manager=disabled on every call). */

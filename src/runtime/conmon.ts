@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { HuskError } from '../common/errors.ts';
+import { logDebug } from '../common/log.ts';
 import { runtimeEnv, runtimeMessage, type OciRuntime } from './oci.ts';
 
 export interface ConmonCreate {
@@ -93,6 +94,8 @@ export function conmonCreate(o: ConmonCreate): Promise<SyncResult> {
   if (!o.conmonPath) return Promise.reject(new HuskError('RUNTIME', 'conmon not found: install the conmon package'));
   const preserved = Array.from({ length: o.preserveFds ?? 0 }, (_, k) => 3 + k);
   const argv = [...(o.launcher ?? []), o.conmonPath, ...conmonArgs(o)];
+  // Podman's line, with the arguments as a field.
+  logDebug(`running conmon: ${o.conmonPath}`, { args: `[${argv.slice(argv.indexOf(o.conmonPath) + 1).join(' ')}]` });
   // passthrough: conmon hands its own stdio to the container, so it gets the starter's (Podman's passthrough driver).
   const std = o.logDriver === 'passthrough' ? 'inherit' : 'ignore';
   const child = spawn(argv[0]!, argv.slice(1), {

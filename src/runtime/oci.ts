@@ -4,6 +4,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { HuskError } from '../common/errors.ts';
+import { logDebug } from '../common/log.ts';
 import { installPath } from '../common/paths.ts';
 import { runtimeUnsupported } from './cgroups.ts';
 
@@ -82,6 +83,7 @@ export class OciRuntime {
   }
 
   run(args: string[], opts: { allowFail?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+    logDebug(`running runtime: ${this.path}`, { args: `[${[...this.globalArgs(), ...args].join(' ')}]` });
     return new Promise((resolve, reject) => {
       execFile(this.path, [...this.globalArgs(), ...args], { maxBuffer: 16 << 20, env: runtimeEnv() }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;

@@ -1,0 +1,54 @@
+// --log-level: Podman's logrus lines on stderr (src/common/log.ts), off by default.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { HUSK, Store } from '../helpers.ts';
+
+const s = new Store();
+before(() => s.busybox());
+after(() => s.destroyWhenIdle());
+
+// `time="2026-12-03T13:04:28Z" level=debug msg="..."`: logrus's text format off a terminal, as Podman prints it.
+const LINE = /^time="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)" level=(trace|debug|info|warning|error) msg=("(?:[^"\\]|\\.)*"|\S+)( \w+=("(?:[^"\\]|\\.)*"|\S+))*$/;
+
+test('debug: the command, the store paths, the runtime and conmon\'s arguments; the container output is untouched', () => {
+  const r = s.husk(['--log-level=debug', 'run', '--rm', '--network', 'none', 'busybox', 'echo', 'hi']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'hi\n');
+  const lines = r.stderr.trimEnd().split('\n');
+  for (const l of lines) assert.match(l, LINE);
+  const msgs = lines.map((l) => /level=(\w+) msg=("(?:[^"\\]|\\.)*"|\S+)/.exec(l)!).map((m) => `${m[1]} ${m[2].startsWith('"') ? JSON.parse(m[2]) : m[2]}`);
+  assert.equal(msgs[0], 'info husk filtering at log level debug');
+  assert.equal(msgs[1], `debug Called run.PersistentPreRunE(husk ${s.globals.join(' ')} --log-level=debug run --rm --network none busybox echo hi)`);
+  assert.ok(msgs.includes(`debug Using graph root ${s.root}`), msgs.join('\n'));
+  assert.ok(msgs.includes(`debug Using run root ${s.runroot}`));
+  assert.ok(msgs.includes('debug Using graph driver overlay'));
+  assert.ok(msgs.some((m) => /^debug Using OCI runtime "\/\S+\/(runc|crun|husk-crun)"$/.test(m)), msgs.join('\n'));
+  const conmon = lines.find((l) => l.includes('msg="running conmon: '));
+  assert.match(conmon ?? '', / args="\[--api-version 1 -c [0-9a-f]{64} /);
+  assert.match(msgs.at(-1)!, /^debug Called run\.PersistentPostRunE\(husk .* run --rm/);
+});
+
+test('default (warn), warning, error: nothing on stderr; info: only the filtering line', () => {
+  for (const l of [[], ['--log-level=warn'], ['--log-level=warning'], ['--log-level=error']]) {
+    const r = s.husk([...l, 'ps', '-a']);
+    assert.deepEqual([r.code, r.stderr], [0, ''], l.join(' '));
+  }
+  const r = s.husk(['--log-level=INFO', 'ps']);
+  assert.equal(r.code, 0);
+  assert.match(r.stderr, /^time="[^"]+" level=info msg="husk filtering at log level info"\n$/);
+});
+
+test('a warning follows the level: shown at warn, hidden at error', () => {
+  assert.match(s.husk(['--cgroup-manager=systemd', 'ps']).stderr, /level=warning msg="the systemd cgroup manager is not supported by husk: using cgroupfs"/);
+  assert.equal(s.husk(['--log-level=error', '--cgroup-manager=systemd', 'ps']).stderr, '');
+});
+
+test('on a terminal: logrus\'s short form (DEBU[0000] msg)', () => {
+  // script(1) gives husk a pty for stderr.
+  const cmd = [HUSK, ...s.globals, '--log-level=debug', 'ps'].join(' ');
+  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^INFO\[\d{4}\] husk filtering at log level debug\r?\n/);
+  assert.match(r.stdout, /\nDEBU\[\d{4}\] Using graph root /);
+});
