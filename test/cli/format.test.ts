@@ -4,7 +4,7 @@
 // report package (e.g. its formatter tests' column layout).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileTemplate } from '../../src/cli/format/template.ts';
+import { compileTemplate } from '../../src/common/gotemplate/template.ts';
 import { tabulate } from '../../src/cli/format/table.ts';
 import { normalizeFormat, renderList, renderOne } from '../../src/cli/format/index.ts';
 

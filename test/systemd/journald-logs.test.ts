@@ -57,6 +57,26 @@ test('journald: --log-opt tag= becomes SYSLOG_IDENTIFIER and CONTAINER_TAG; the 
   assert.equal(ok(`husk ${G} inspect --format '{{.HostConfig.LogConfig.Tag}}' jt`), 'mytag');
 });
 
+test('journald: a --log-opt tag= Go template is rendered over the inspect data when conmon starts (Podman\'s getLogTag); inspect keeps it as typed', () => {
+  const tmpl = '{{.Name}}.{{.ImageName}}.{{printf "%.12s" .ID}}.{{.Config.Hostname}}';
+  ok(`husk ${G} run --name jtt --network none --log-driver=journald --log-opt 'tag=${tmpl}' busybox echo templated`);
+  const [full, image, hostname] = ok(`husk ${G} inspect --format '{{.Id}} {{.ImageName}} {{.Config.Hostname}}' jtt`).split(' ');
+  const want = `jtt.${image}.${full!.slice(0, 12)}.${hostname}`;
+  assert.match(want, /^jtt\.\S+\.[0-9a-f]{12}\.[0-9a-f]{12}$/);
+  const e = JSON.parse(ok(`journalctl --sync; journalctl -o json CONTAINER_ID_FULL=${full}`)) as Record<string, string>;
+  assert.equal(e.MESSAGE?.replace(/\n$/, ''), 'templated');
+  assert.equal(e.SYSLOG_IDENTIFIER, want);
+  assert.equal(e.CONTAINER_TAG, want);
+  assert.equal(ok(`husk ${G} inspect --format '{{.HostConfig.LogConfig.Tag}}' jtt`), tmpl);
+  // A field inspect does not have, and a template that does not parse: the start fails (125) with Go's message.
+  const bad = sh(`husk ${G} run --name jtb --network none --log-driver=journald --log-opt 'tag={{.Bogus}}' busybox true`);
+  assert.equal(bad.code, 125);
+  assert.match(bad.err, /^Error: template: container:1:2: executing "container" at <\.Bogus>: can't evaluate field Bogus/);
+  const unparsed = sh(`husk ${G} run --rm --network none --log-driver=journald --log-opt 'tag={{.Name' busybox true`);
+  assert.equal(unparsed.code, 125);
+  assert.match(unparsed.err, /^Error: template parsing error \{\{\.Name: template: container:1: /);
+});
+
 test('journald: logs --follow streams a running container until it exits; --since filters', () => {
   ok(`husk ${G} run -d --name jf --network none --log-driver=journald busybox sh -c 'echo before; sleep 2; echo after; sleep 1'`);
   const t0 = Date.now();

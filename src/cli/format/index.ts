@@ -1,7 +1,7 @@
 // Podman's --format handling (containers/common pkg/report): `json`, plain Go
 // templates (one rendering per row), and `table ...` templates, which get a
 // header row and go through the tabwriter.
-import { compileTemplate, toGoJSON } from './template.ts';
+import { compileTemplate, toGoJSON } from '../../common/gotemplate/template.ts';
 import { tabulate } from './table.ts';
 
 export type ListDefaults = {

@@ -231,12 +231,13 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     const persist = join(bundle, 'persist');
     rmSync(persist, { recursive: true, force: true });
     mkdirSync(persist);
+    const logTag = await logTagOf(e, c.config);
     const create = () => conmonCreate({
       conmonPath: e.config.conmonPath, runtime, id, name: c.config.name, bundle, launcher: personalityLauncher(runtime, c.config.intent.personality),
       pidFile: join(rundir, 'pidfile'), conmonPidFile: join(rundir, 'conmon.pid'), exitDir: e.exitDir(),
       logPath: logPathOf(e, c.config), socketDir: e.socketDir(), persistDir: persist, terminal: !!c.config.intent.tty,
       stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id, !byPolicy), extraFds: holdFd === undefined ? [] : [holdFd],
-      ...conmonLogOptions(c.config.intent), timeout: c.config.intent.timeout,
+      ...conmonLogOptions(c.config.intent), logTag, timeout: c.config.intent.timeout,
       // Only the start that created the spec has the caller's fds (a restart by policy does not).
       sdnotifySocket, preserveFds, restore: restore?.imagePath, restoreOpts: restore?.opts,
     });
@@ -311,9 +312,16 @@ export function logPathOf(e: EngineContext, c: ContainerConfig): string {
   return c.intent.logOptions?.path ?? join(e.bundleDir(c.id), 'ctr.log');
 }
 
-function conmonLogOptions(i: ContainerSpec): { logDriver: 'k8s-file' | 'journald' | 'none' | 'passthrough'; logSizeMax?: number; logTag?: string } {
+function conmonLogOptions(i: ContainerSpec): { logDriver: 'k8s-file' | 'journald' | 'none' | 'passthrough'; logSizeMax?: number } {
   // json-file is Podman's alias of k8s-file.
-  return { logDriver: !i.logDriver || i.logDriver === 'json-file' ? 'k8s-file' : i.logDriver, logSizeMax: i.logOptions?.maxSize, logTag: i.logOptions?.tag };
+  return { logDriver: !i.logDriver || i.logDriver === 'json-file' ? 'k8s-file' : i.logDriver, logSizeMax: i.logOptions?.maxSize };
+}
+
+/** The tag conmon gets: only the journal has a field for it (conmon refuses one with k8s-file); a template is rendered (log-tag.ts). */
+async function logTagOf(e: EngineContext, c: ContainerConfig): Promise<string | undefined> {
+  const tag = c.intent.logOptions?.tag;
+  if (!tag || c.intent.logDriver !== 'journald') return undefined;
+  return tag.includes('{{') ? (await import('./log-tag.ts')).renderLogTag(e, c.id, tag) : tag;
 }
 
 function readText(p: string): string {

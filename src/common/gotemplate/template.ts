@@ -1,5 +1,5 @@
 // A hand-written interpreter for the subset of Go's text/template that users put
-// in Podman's --format. Semantics follow the Go text/template and fmt docs; the
+// in Podman's --format and --log-opt tag=. Semantics follow the Go text/template and fmt docs; the
 // extra functions are Podman's (containers/common report.DefaultFuncs) plus a few
 // string helpers. JS data model: a plain object is a struct when every key looks
 // like an exported Go field (so a missing field is an error) and a map otherwise
