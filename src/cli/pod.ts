@@ -46,6 +46,7 @@ function makeCreate(): Command {
     .option('--no-hosts', 'Do not create /etc/hosts for the pod')
     .option('--pod-id-file <file>', 'Write the pod ID to the file')
     .option('--infra-conmon-pidfile <file>', 'Path to the file that will receive the PID of the infra container\'s conmon')
+    .option('--cgroup-parent <path>', 'Set parent cgroup for the pod')
     .addOption(new Option('--exit-policy <policy>', 'Behaviour when the last container exits').choices(['continue', 'stop']).default('continue'))
     .option('--replace', 'If a pod with the same name exists, replace it', false)
     .argument('[name]', 'pod name (same as --name)')
@@ -66,7 +67,7 @@ function makeCreate(): Command {
         infraCommand: o.infraCommand ? [o.infraCommand] : undefined, infraName: o.infraName, share: [o.share],
         network: o.network, publish: o.publish, networkAliases: o.networkAlias, dns: o.dns, dnsSearch: o.dnsSearch,
         addHost: o.addHost, noHosts: o.hosts === false, createCommand: ['husk', ...process.argv.slice(2)],
-        infraConmonPidFile: o.infraConmonPidfile, exitPolicy: o.exitPolicy,
+        infraConmonPidFile: o.infraConmonPidfile, exitPolicy: o.exitPolicy, cgroupParent: o.cgroupParent,
       });
       if (o.podIdFile) (await import('node:fs')).writeFileSync(o.podIdFile, pod.id);
       print(pod.id);

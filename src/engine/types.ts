@@ -90,6 +90,8 @@ export interface PodConfig {
   createCommand?: string[];
   /** stop: the pod (its infra container) stops once its last other container exited; default continue. */
   exitPolicy?: 'continue' | 'stop';
+  /** --cgroup-parent (absolute): the pod's cgroup is PARENT/ID, with its members' and their conmons' under it. */
+  cgroupParent?: string;
 }
 
 /** A resolved mount has the shape of the spec's (source set for every volume). */
@@ -118,7 +120,7 @@ export interface ContainerState {
   stoppedByUser?: boolean;
   /** Stopped by `container checkpoint` (its checkpoint is in the bundle); a restore clears it. */
   checkpointed?: boolean;
-  /** --cgroups=split: the caller's cgroup the container's was made under at the last start (stats reads it there). */
+  /** The cgroup the container's was made under at the last start, when not husk's default (--cgroups=split: the caller's; a pod's with --cgroup-parent); stats reads it there. */
   cgroupParent?: string;
   /** Boot the container was started in; after a reboot it is not running whatever the state says. */
   bootId?: string;

@@ -1,7 +1,7 @@
 // Host cgroup layout detection. crun refuses hybrid hosts where cgroup2 (at
 // /sys/fs/cgroup/unified) holds a controller; runc copes, so the engine
 // falls back to it there instead of failing every run.
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 
 export type CgroupLayout = 'v2' | 'v1' | 'hybrid' | 'hybrid-with-v2-controllers';
 
@@ -53,6 +53,42 @@ export function delegatedCgroup(): string | undefined {
 export function containerCgroupPath(id: string, rootless?: { cgroupParent?: string }, parent?: string): string | undefined {
   parent ??= rootless ? rootless.cgroupParent : '/husk';
   return parent === undefined ? undefined : `${parent === '/' ? '' : parent}/husk-${id}`;
+}
+
+/** A pod's own cgroup under its --cgroup-parent (Podman's cgroupfs layout: PARENT/POD_ID, members and a conmon/ under it). */
+export function podCgroupPath(parent: string, podId: string): string {
+  return `${parent === '/' ? '' : parent}/${podId}`;
+}
+
+/**
+ * Removes PATH and the cgroups below it, deepest first, in every hierarchy
+ * this process sees. A cgroup with a process left (a conmon still exiting)
+ * is retried until `waitMs` is up; what is still busy then stays.
+ */
+export async function removeCgroupTree(path: string, waitMs = 5000): Promise<void> {
+  const dirs = (dir: string): string[] => {
+    let subs: string[] = [];
+    try {
+      subs = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch {
+      return [];
+    }
+    return [...subs.flatMap((s) => dirs(`${dir}/${s}`)), dir];
+  };
+  const deadline = Date.now() + waitMs;
+  for (const h of cgroupsOf()) {
+    for (const d of dirs(`${h.dir}${path}`)) {
+      for (;;) {
+        try {
+          rmdirSync(d);
+          break;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EBUSY' || Date.now() > deadline) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    }
+  }
 }
 
 /** Where conmon goes with --cgroups=enabled (one for all, as Podman's /libpod_parent/conmon). */

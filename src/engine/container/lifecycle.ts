@@ -38,7 +38,7 @@ import { healthcheckOf, startHealthTimer, stopHealthTimer } from './health-timer
 import { resolveHealthcheck } from '../../specgen/health.ts';
 import { checkNotifyMode, notifyRelay, notifyStarted, preservedFds, systemdProtocolOpts, waitHealthyAndNotify } from './sdnotify.ts';
 import { SYSTEMD_STOP_SIGNAL, systemdMode, systemdModeOpts } from './systemd-mode.ts';
-import { CONMON_CGROUP, containerCgroupPath, moveToCgroup, ownCgroup } from '../../runtime/cgroups.ts';
+import { CONMON_CGROUP, containerCgroupPath, moveToCgroup, ownCgroup, podCgroupPath } from '../../runtime/cgroups.ts';
 
 export interface CreateOptions {
   /** Pull settings and progress for an image that must be pulled (--pull). */
@@ -215,8 +215,10 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     const activation = byPolicy ? undefined : e.config.socketActivation;
     const preserveFds = byPolicy ? 0 : preservedFds(c.config.intent, activation);
     const cgroupsMode = c.config.intent.cgroupsMode ?? 'enabled';
-    // split: under the cgroup of whoever starts it (a systemd unit's), not under /husk.
-    const cgroupParent = cgroupsMode === 'split' && !e.rootlessCgroups() ? ownCgroup() : undefined;
+    // split: under the cgroup of whoever starts it (a systemd unit's), not under /husk; a member
+    // of a pod with --cgroup-parent (and its conmon): under the pod's cgroup.
+    const podCgroup = cgroupsMode !== 'disabled' && !e.rootlessCgroups() ? podCgroupOf(e, c.config) : undefined;
+    const cgroupParent = cgroupsMode === 'split' && !e.rootlessCgroups() ? ownCgroup() : podCgroup;
     const extraOpts = [
       ...(systemdMode(c.config.intent, c.config.args) ? systemdModeOpts(id, mounts, containerCgroupPath(id, e.rootlessCgroups(), cgroupParent)) : []),
       ...systemdProtocolOpts(c, bundle, sdnotifySocket, activation),
@@ -261,7 +263,7 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     // Podman's enabled mode: conmon leaves the caller's cgroup for a shared one (no-conmon and split leave it there;
     // a systemd unit then keeps tracking it). Rootless husk has no cgroup to move it to.
     if (cgroupsMode === 'enabled' && conmonPid && !e.rootlessCgroups()) {
-      try { moveToCgroup(conmonPid, CONMON_CGROUP); } catch {}
+      try { moveToCgroup(conmonPid, podCgroup ? `${podCgroup}/conmon` : CONMON_CGROUP); } catch {}
     }
     // --pidfile, --conmon-pidfile: the user's copies, rewritten at each start.
     if (c.config.intent.pidFile) writeFileSync(c.config.intent.pidFile, `${pid}`);
@@ -315,6 +317,12 @@ export function logPathOf(e: EngineContext, c: ContainerConfig): string {
 function conmonLogOptions(i: ContainerSpec): { logDriver: 'k8s-file' | 'journald' | 'none' | 'passthrough'; logSizeMax?: number } {
   // json-file is Podman's alias of k8s-file.
   return { logDriver: !i.logDriver || i.logDriver === 'json-file' ? 'k8s-file' : i.logDriver, logSizeMax: i.logOptions?.maxSize };
+}
+
+/** The cgroup of the container's pod when that pod has a --cgroup-parent (Podman's PARENT/POD_ID). */
+export function podCgroupOf(e: EngineContext, c: ContainerConfig): string | undefined {
+  const parent = c.pod ? e.db.getPod(c.pod)?.cgroupParent : undefined;
+  return parent ? podCgroupPath(parent, c.pod!) : undefined;
 }
 
 /** The tag conmon gets: only the journal has a field for it (conmon refuses one with k8s-file); a template is rendered (log-tag.ts). */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { containerState } from '../../common/errors.ts';
 import { rootfsPaths } from './rootfs.ts';
 import type { EngineContext } from '../context.ts';
-import { getContainer, logPathOf, stopSignalOf, syncState } from './lifecycle.ts';
+import { getContainer, logPathOf, podCgroupOf, stopSignalOf, syncState } from './lifecycle.ts';
 import { containerHostname } from './spec.ts';
 import type { Container } from '../types.ts';
 import type { ResolvedHealthcheck } from '../../specgen/health.ts';
@@ -135,6 +135,8 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       PidMode: !cfg.intent.pidMode || cfg.intent.pidMode === 'private' ? 'private' : cfg.intent.pidMode,
       UTSMode: !cfg.intent.utsMode || cfg.intent.utsMode === 'private' ? 'private' : cfg.intent.utsMode,
       CgroupnsMode: cfg.intent.cgroupns ?? 'private',
+      // Where the container's cgroup is made: its pod's (--cgroup-parent) or --cgroups=split's, else husk's own.
+      CgroupParent: st.cgroupParent ?? podCgroupOf(e, cfg) ?? (e.rootlessCgroups() ? e.rootlessCgroups()!.cgroupParent ?? '' : '/husk'),
       // Podman's: "disabled" for --cgroups=disabled, else "default".
       Cgroups: cfg.intent.cgroupsMode === 'disabled' ? 'disabled' : 'default',
       Init: !!cfg.intent.init,

@@ -42,6 +42,8 @@ export interface PodSpec {
   infraConmonPidFile?: string;
   /** continue (default) or stop: stop the pod when its last container (besides infra) exits. */
   exitPolicy?: 'continue' | 'stop';
+  /** The cgroup the pod's own cgroup (PARENT/POD_ID) is made under; infra and members run in that one (rootful). */
+  cgroupParent?: string;
 }
 
 /** One container of a pod, as list and get report it. */

@@ -13,6 +13,7 @@ import type { ContainerSpec } from '../../specgen/container.ts';
 import { parseAddHost, parsePublish } from '../../specgen/flags.ts';
 import * as L from '../container/lifecycle.ts';
 import { randomName } from '../container/names.ts';
+import { podCgroupPath, removeCgroupTree } from '../../runtime/cgroups.ts';
 import type { Container, PodConfig } from '../types.ts';
 import { PAUSE_IMAGE, type PodSpec, type PodStatus } from './api.ts';
 
@@ -127,12 +128,15 @@ export async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publi
     throw invalidArgument('you must have an infra container to publish ports, set a network or an infra image/command');
   }
   if (net.portMappings?.length && !share.includes('net')) throw invalidArgument('cannot publish ports of a pod that does not share its network namespace');
+  const cgroupParent = o.cgroupParent === undefined ? undefined : cgroupParentPath(o.cgroupParent);
+  if (cgroupParent && e.config.rootless) throw invalidArgument('--cgroup-parent is not supported for rootless pods: rootless containers run under the delegated cgroup');
   let name = o.name;
   if (!name) do name = randomName(); while (e.db.db.prepare('SELECT 1 FROM pods WHERE name = ?').get(name));
   const pod: PodConfig = {
     id: randomBytes(32).toString('hex'), name, created: new Date().toISOString(), labels: o.labels ?? {},
     hostname: o.hostname ?? name, share, createCommand: o.createCommand,
     ...(o.exitPolicy && o.exitPolicy !== 'continue' ? { exitPolicy: o.exitPolicy } : {}),
+    ...(cgroupParent ? { cgroupParent } : {}),
   };
   e.ensureDirs();
   e.db.addPod(pod);
@@ -157,6 +161,18 @@ export async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publi
   }
   e.events.write({ ID: pod.id, Name: pod.name, Status: 'create', Type: 'pod' });
   return pod;
+}
+
+/**
+ * --cgroup-parent as Podman takes it with the cgroupfs manager: a path made
+ * absolute (a relative one is under the root, where PID 1's cgroup is on
+ * these hosts); systemd slices are refused, as husk manages cgroups itself.
+ */
+function cgroupParentPath(p: string): string {
+  if (p.endsWith('.slice')) throw invalidArgument('systemd slice received as cgroup parent when using cgroupfs: invalid argument');
+  const parts = p.split('/').filter((x) => x && x !== '.');
+  if (parts.includes('..')) throw invalidArgument(`invalid cgroup parent "${p}": it must not contain ".."`);
+  return `/${parts.join('/')}`;
 }
 
 /**
@@ -280,6 +296,8 @@ export async function removePod(e: EngineContext, ref: string, opts: { force?: b
     if (infra) await L.removeContainer(e, infra.config.id, { force: true, infra: true });
     e.db.removePod(p.config.id);
   });
+  // The pod's own cgroup (its members' are gone, their conmons are exiting); the parent stays, as Podman's.
+  if (p.config.cgroupParent) await removeCgroupTree(podCgroupPath(p.config.cgroupParent, p.config.id));
   try { rmSync(podLock(e, p.config.id), { force: true }); } catch {}
   e.events.write({ ID: p.config.id, Name: p.config.name, Status: 'remove', Type: 'pod' });
   return p.config.id;
@@ -303,6 +321,8 @@ export function inspectPod(e: EngineContext, ref: string): Record<string, unknow
       HostAdd: (infra.config.intent.extraHosts ?? []).map((h) => `${h.host}:${h.ip}`), Networks: Object.keys(infra.config.networks ?? {}), NetworkOptions: null,
       pid_ns: p.config.share.includes('pid') ? 'container' : 'private', userns: 'host', uts_ns: p.config.share.includes('uts') ? 'container' : 'private',
     } : undefined,
+    // Empty without --cgroup-parent: the members then have husk's own cgroups, not a pod's.
+    CgroupParent: p.config.cgroupParent ?? '', CgroupPath: p.config.cgroupParent ? podCgroupPath(p.config.cgroupParent, p.config.id) : '',
     SharedNamespaces: p.config.share, NumContainers: p.containers.length,
     Containers: p.containers.map((c) => ({ Id: c.config.id, Name: c.config.name, State: c.state.status })),
   };
