@@ -3,10 +3,12 @@
 // these calls, so registering them costs every other container command
 // (conmon's `container cleanup` included) nothing.
 import { createWriteStream, writeFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import type { FileChange } from '../engine/container/api.ts';
 import { collect, connectFor, print } from './common.ts';
+import { isJSONFormat } from './format/index.ts';
+import { tabulate } from './format/table.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -121,16 +123,22 @@ function makeMount(): Command {
   return new Command('mount').description('Mount a working container\'s root filesystem')
     .option('-a, --all', 'Mount all containers', false)
     .option('--no-trunc', 'Do not truncate output')
+    // Podman 4's spelling, still taken (its utils.AliasFlags).
+    .addOption(new Option('--notruncate', 'Do not truncate output').hideHelp())
     .option('--format <format>', 'Print the mounted containers in the specified format (json)')
     .argument('[containers...]')
     .action(async function (this: Command, refs: string[], o: Opts) {
       const c = (await connectFor(this)).containers;
       if (o.all) refs = (await c.list({ all: true })).map((x) => x.config.id);
       if (!refs.length) {
-        // No container named: list what is mounted, as Podman does.
+        // No container named: list what is mounted, as Podman does (ID, then mount point, through its tabwriter).
         const list = await c.mounted();
-        if (o.format === 'json') return print(JSON.stringify(list.map((m) => ({ id: m.id, mountpoint: m.path })), null, 4));
-        for (const m of list) print(`${o.trunc === false ? m.id : m.id.slice(0, 12)} ${m.path}`);
+        if (o.format) {
+          if (!isJSONFormat(o.format)) throw invalidArgument(`unknown --format argument: "${o.format}"`);
+          return print(JSON.stringify(list.map((m) => ({ id: m.id, Names: [m.name], mountpoint: m.path })), null, 1));
+        }
+        const full = o.trunc === false || o.notruncate;
+        process.stdout.write(tabulate(list.map((m) => `${full ? m.id : m.id.slice(0, 12)}\t${m.path}`)));
         return;
       }
       for (const r of refs) print(await c.mount(r));

@@ -8,7 +8,8 @@ import type { ImageRemoveReport, ImageSummary } from '../engine/image/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
 import { makeBuild } from './build.ts';
 import { ago, collect, connectFor, humanSize, print, printReports } from './common.ts';
-import { renderList } from './format/index.ts';
+import { isJSONFormat, renderList } from './format/index.ts';
+import { tabulate } from './format/table.ts';
 import { printInspect } from './inspect.ts';
 import { registerGroup as registerRegistryGroup } from './registry.ts';
 import { makeSign, makeTrust } from './trust.ts';
@@ -195,14 +196,23 @@ function makeMount(): Command {
     .option('--format <format>', 'Print the mounted images in specified format (json)')
     .argument('[images...]')
     .action(async function (this: Command, refs: string[], o: Opts) {
+      if (o.all && refs.length) throw invalidArgument('when using the --all switch, you may not pass any image names or IDs');
+      if (o.format && !isJSONFormat(o.format)) throw invalidArgument(`unknown --format argument: "${o.format}"`);
       const engine = await connectFor(this);
       if (o.all) refs = (await engine.images.list({ all: true })).map((i) => i.Id);
-      if (!refs.length) {
-        const m = await engine.images.mounted();
-        if (o.format === 'json') return print(JSON.stringify(m.map((x) => ({ id: x.id, Repositories: x.names, mountpoint: x.path })), null, 4));
-        return m.forEach((x) => print(`${x.id.slice(0, 12)} ${x.names[0] ?? ''} ${x.path}`));
+      // One image named: its mount point alone. Otherwise, as Podman, what was mounted (all mounted
+      // images without names): its first name, else its full ID, then the mount point.
+      const paths: string[] = [];
+      for (const r of refs) paths.push(await engine.images.mount(r));
+      if (refs.length === 1 && !o.all && !o.format) return print(paths[0]!);
+      // One row per image asked for (a name given twice: twice, as Podman's reports).
+      const mounted = await engine.images.mounted();
+      const list = refs.length ? paths.flatMap((p) => mounted.filter((m) => m.path === p)) : mounted;
+      const repos = (names: string[]) => names.filter((n) => !n.includes('@'));
+      if (o.format) {
+        return print(JSON.stringify(list.map((m) => ({ id: m.id, Names: [m.digest], Repositories: repos(m.names), mountpoint: m.path })), null, 1));
       }
-      for (const r of refs) print(await engine.images.mount(r));
+      process.stdout.write(tabulate(list.map((m) => `${repos(m.names)[0] ?? m.id}\t${m.path}`)));
     });
 }
 

@@ -350,7 +350,8 @@ export interface ContainersAPI {
   /** Mounts the root filesystem; returns the host path. */
   mount(ref: string): Promise<string>;
   unmount(ref: string, o?: { force?: boolean }): Promise<string>;
-  mounted(): Promise<{ id: string; path: string }[]>;
+  /** The containers whose rootfs is mounted: ID, name, mount point. */
+  mounted(): Promise<{ id: string; name: string; path: string }[]>;
   diff(ref: string, o?: DiffOptions): Promise<FileChange[]>;
   /** Writes the root filesystem as a tar stream. */
   export(ref: string, out: NodeJS.WritableStream): Promise<void>;

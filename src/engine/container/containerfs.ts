@@ -83,10 +83,10 @@ export async function unmountContainer(e: EngineContext, ref: string): Promise<s
 }
 
 /** Containers whose rootfs is mounted now (live ones included), with the path. */
-export function mountedContainers(e: EngineContext): { id: string; path: string }[] {
+export function mountedContainers(e: EngineContext): { id: string; name: string; path: string }[] {
   return e.db.list().map((c) => syncState(e, c)).flatMap((c) => {
     const { merged } = rootfsPaths(e.containerDir(c.config.id));
-    return (c.state.mounted || isLive(c)) && isMounted(merged) ? [{ id: c.config.id, path: merged }] : [];
+    return (c.state.mounted || isLive(c)) && isMounted(merged) ? [{ id: c.config.id, name: c.config.name, path: merged }] : [];
   });
 }
 

@@ -214,7 +214,7 @@ export class LocalContainers implements ContainersAPI {
     return (await import('./containerfs.ts')).unmountContainer(this.#e, ref);
   }
 
-  async mounted(): Promise<{ id: string; path: string }[]> {
+  async mounted(): Promise<{ id: string; name: string; path: string }[]> {
     return (await import('./containerfs.ts')).mountedContainers(this.#e);
   }
 

@@ -309,7 +309,8 @@ export interface ImagesAPI {
   mount(ref: string): Promise<string>;
   /** Returns the image ID. */
   unmount(ref: string): Promise<string>;
-  mounted(): Promise<{ id: string; names: string[]; path: string }[]>;
+  /** The mounted images: ID, names, manifest digest, mount point. */
+  mounted(): Promise<{ id: string; names: string[]; digest: string; path: string }[]>;
   /** Creates a manifest list named `name` (short names go under localhost/) from local images; amend: add to an existing one. Returns the list's ID. */
   manifestCreate(name: string, images: string[], o?: { amend?: boolean }): Promise<string>;
   /** Adds a local image (or replaces its entry); returns the list's ID. */

@@ -128,6 +128,6 @@ export function unmountImage(e: EngineContext, ref: string): string {
   return img.id;
 }
 
-export function mountedImages(e: EngineContext): { id: string; names: string[]; path: string }[] {
-  return e.images.list().filter((i) => isMounted(imageMountDir(e, i.id))).map((i) => ({ id: i.id, names: i.names, path: imageMountDir(e, i.id) }));
+export function mountedImages(e: EngineContext): { id: string; names: string[]; digest: string; path: string }[] {
+  return e.images.list().filter((i) => isMounted(imageMountDir(e, i.id))).map((i) => ({ id: i.id, names: i.names, digest: i.digest, path: imageMountDir(e, i.id) }));
 }

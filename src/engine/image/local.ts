@@ -140,7 +140,7 @@ export class LocalImages implements ImagesAPI {
     return unmountImage(this.#ctx, ref);
   }
 
-  async mounted(): Promise<{ id: string; names: string[]; path: string }[]> {
+  async mounted(): Promise<{ id: string; names: string[]; digest: string; path: string }[]> {
     const { mountedImages } = await import('./images.ts');
     return mountedImages(this.#ctx);
   }
