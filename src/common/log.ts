@@ -26,6 +26,15 @@ export function logEnabled(level: LogLevel): boolean {
   return sink !== undefined && RANK[level] <= threshold;
 }
 
+/**
+ * conmon's --log-level (and --syslog at debug), as Podman passes its own
+ * level on: logrus's name for the level set, `warning` by default.
+ */
+export function conmonLogArgs(): string[] {
+  const name = NAME[threshold]!;
+  return ['--log-level', name, ...(threshold >= 5 ? ['--syslog'] : [])];
+}
+
 export type LogFields = Record<string, string | number | boolean>;
 
 export function logDebug(msg: string, fields?: LogFields): void {

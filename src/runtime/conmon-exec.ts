@@ -14,6 +14,7 @@
 import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { HuskError } from '../common/errors.ts';
+import { conmonLogArgs, logDebug } from '../common/log.ts';
 import { runtimeMessage, type OciRuntime } from './oci.ts';
 
 export interface ConmonExec {
@@ -55,7 +56,7 @@ export function conmonExecArgs(o: ConmonExec): string[] {
   const args = [
     '--api-version', '1', '-c', o.containerId, '-u', o.sessionId, '-r', o.runtime.path, '-b', o.bundle,
     '-p', o.pidFile, '-P', o.conmonPidFile, '-n', o.containerName, '--exit-dir', o.exitDir, '--full-attach',
-    '-l', 'none', '--log-level', 'warning', '-e', '--exec-process-spec', o.processSpec,
+    '-l', 'none', ...conmonLogArgs(), '-e', '--exec-process-spec', o.processSpec,
   ];
   for (const a of o.runtime.globalArgs()) args.push('--runtime-arg', a);
   if (o.attach) args.push('--exec-attach');
@@ -87,6 +88,7 @@ function lines(sock: Socket, onLine: (m: { data: number; message?: string }) => 
 export function conmonExec(o: ConmonExec): ExecMonitor {
   if (!o.conmonPath) throw new HuskError('RUNTIME', 'conmon not found: install the conmon package');
   const argv = [...(o.launcher ?? []), o.conmonPath, ...conmonExecArgs(o)];
+  logDebug(`running conmon: ${o.conmonPath}`, { args: `[${argv.slice(argv.indexOf(o.conmonPath) + 1).join(' ')}]` });
   const child = spawn(argv[0]!, argv.slice(1), {
     stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe', ...(o.attach ? ['pipe' as const] : [])],
     env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', ...(o.attach ? { _OCI_ATTACHPIPE: '5' } : {}) },

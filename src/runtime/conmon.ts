@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { HuskError } from '../common/errors.ts';
-import { logDebug } from '../common/log.ts';
+import { conmonLogArgs, logDebug } from '../common/log.ts';
 import { runtimeEnv, runtimeMessage, type OciRuntime } from './oci.ts';
 
 export interface ConmonCreate {
@@ -56,7 +56,7 @@ export function conmonArgs(o: ConmonCreate): string[] {
     '--api-version', '1', '-c', o.id, '-u', o.id, '-r', o.runtime.path, '-b', o.bundle,
     '-p', o.pidFile, '-n', o.name, '--exit-dir', o.exitDir, '--full-attach',
     '-l', o.logDriver && o.logDriver !== 'k8s-file' ? `${o.logDriver}:` : `k8s-file:${o.logPath}`,
-    '--log-level', 'warning', '--conmon-pidfile', o.conmonPidFile, '--socket-dir-path', o.socketDir,
+    ...conmonLogArgs(), '--conmon-pidfile', o.conmonPidFile, '--socket-dir-path', o.socketDir,
     '--persist-dir', o.persistDir,
   ];
   for (const a of o.runtime.globalArgs()) args.push('--runtime-arg', a);

@@ -2,6 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { HUSK, Store } from '../helpers.ts';
 
 const s = new Store();
@@ -26,7 +27,22 @@ test('debug: the command, the store paths, the runtime and conmon\'s arguments; 
   assert.ok(msgs.some((m) => /^debug Using OCI runtime "\/\S+\/(runc|crun|husk-crun)"$/.test(m)), msgs.join('\n'));
   const conmon = lines.find((l) => l.includes('msg="running conmon: '));
   assert.match(conmon ?? '', / args="\[--api-version 1 -c [0-9a-f]{64} /);
+  // conmon gets the level too, and --syslog at debug (Podman's sharedConmonArgs).
+  assert.match(conmon!, / --log-level debug --syslog /);
   assert.match(msgs.at(-1)!, /^debug Called run\.PersistentPostRunE\(husk .* run --rm/);
+});
+
+test('exec: its conmon is logged with the level passed on; at the default level conmon gets warning', () => {
+  s.ok(['run', '-d', '--name', 'ex', '--network', 'none', 'busybox', 'sleep', '1000']);
+  const r = s.husk(['--log-level=debug', 'exec', 'ex', 'echo', 'inexec']);
+  assert.equal(r.stdout, 'inexec\n');
+  assert.match(r.stderr, /msg="running conmon: \S+conmon" args="\[--api-version 1 .* --log-level debug --syslog -e /);
+  // The conmon that runs the container was given warning: read its command line.
+  const conmon = s.ok(['inspect', '--format', '{{.State.ConmonPid}}', 'ex']);
+  const argv = readFileSync(`/proc/${conmon}/cmdline`, 'utf8').split('\0');
+  assert.equal(argv[argv.indexOf('--log-level') + 1], 'warning');
+  assert.ok(!argv.includes('--syslog'));
+  s.ok(['rm', '-f', '-t', '0', 'ex']);
 });
 
 test('default (warn), warning, error: nothing on stderr; info: only the filtering line', () => {
