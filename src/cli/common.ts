@@ -144,11 +144,19 @@ export async function each(names: string[], fn: (n: string) => Promise<void>, ex
  * the last thrown (exit 125) — or, for codes listed in `exitCodes` (Podman's
  * rm commands: 1 unknown, 2 in use), printed with that exit code instead.
  */
+let warningsShown = true;
+
+/** --log-level=error, fatal or panic: warnings are not printed (main.ts calls this). */
+export function hideWarnings(): void {
+  warningsShown = false;
+}
+
 /**
  * A warning on stderr as Podman's logrus prints it: `WARN[0001] msg` on a
  * terminal (seconds since start), else `time="…" level=warning msg="…"`.
  */
 export function warn(msg: string): void {
+  if (!warningsShown) return;
   if (process.stderr.isTTY) {
     const secs = Math.floor(process.uptime());
     process.stderr.write(`WARN[${String(secs).padStart(4, '0')}] ${msg}\n`);

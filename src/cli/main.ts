@@ -147,6 +147,8 @@ async function applyProcessFlags(g: Record<string, unknown>): Promise<typeof imp
     // Without systemd as PID 1 there is no systemd cgroup manager; husk always uses cgroupfs.
     if (warnSystemd) log.logWarn('the systemd cgroup manager is not supported by husk: using cgroupfs');
   }
+  // The commands' own warnings (a report's, printed by common.ts): loaded here only to silence them.
+  if (level === 'error' || level === 'fatal' || level === 'panic') (await import('./common.ts')).hideWarnings();
   if (g.tmpdir) process.env.TMPDIR = String(g.tmpdir);
   if (g.sslVerify === false) process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
   if (g.noout || g.out) {

@@ -55,9 +55,18 @@ test('default (warn), warning, error: nothing on stderr; info: only the filterin
   assert.match(r.stderr, /^time="[^"]+" level=info msg="husk filtering at log level info"\n$/);
 });
 
-test('a warning follows the level: shown at warn, hidden at error', () => {
+test('a warning follows the level: shown at warn, hidden at error (husk\'s own and a command\'s, such as stop\'s SIGKILL one)', () => {
   assert.match(s.husk(['--cgroup-manager=systemd', 'ps']).stderr, /level=warning msg="the systemd cgroup manager is not supported by husk: using cgroupfs"/);
   assert.equal(s.husk(['--log-level=error', '--cgroup-manager=systemd', 'ps']).stderr, '');
+  // PID 1 without a handler ignores SIGTERM: stop waits, kills, and warns (050-stop.bats).
+  s.ok(['run', '-d', '--name', 'deaf', '--network', 'none', 'busybox', 'sleep', '1000']);
+  const loud = s.husk(['stop', '-t', '1', 'deaf']);
+  assert.deepEqual([loud.code, loud.stdout], [0, 'deaf\n']);
+  assert.match(loud.stderr, /level=warning msg="StopSignal SIGTERM failed to stop container deaf in 1 seconds, resorting to SIGKILL"/);
+  s.ok(['start', 'deaf']);
+  const quiet = s.husk(['--log-level=error', 'stop', '-t', '1', 'deaf']);
+  assert.deepEqual([quiet.code, quiet.stdout, quiet.stderr], [0, 'deaf\n', '']);
+  s.ok(['rm', 'deaf']);
 });
 
 test('on a terminal: logrus\'s short form (DEBU[0000] msg)', () => {
