@@ -48,12 +48,16 @@ test('infra, a member and their conmons run under PARENT/POD_ID; inspect shows i
   assert.equal(existsSync(`/sys/fs/cgroup/pids${parent}`), true, 'the parent stays, as Podman\'s');
 });
 
-test('without an infra container the members still go under the pod\'s cgroup; a relative parent is taken from the root', () => {
+test('without an infra container the members still go under the pod\'s cgroup; a relative parent is taken from the root; pod clone keeps it', () => {
   const pod = s.ok(['pod', 'create', '--infra=false', '--cgroup-parent', `husk-test-rel-${process.pid}`, '--name', 'noinfra']);
   const id = s.ok(['run', '-d', '--pod', 'noinfra', 'busybox', 'sleep', '1000']);
   const pid = s.ok(['inspect', '--format', '{{.State.Pid}}', id]);
   assert.equal(cgroupOf(pid), `/husk-test-rel-${process.pid}/${pod}/husk-${id}`);
-  s.ok(['pod', 'rm', '-f', '-t', '0', 'noinfra']);
+  // pod clone keeps the parent; the copy has a cgroup of its own under it.
+  const copy = s.ok(['pod', 'clone', '--start', 'noinfra']);
+  const copied = s.ok(['ps', '-q', '--no-trunc', '--filter', `pod=${copy}`]);
+  assert.equal(cgroupOf(s.ok(['inspect', '--format', '{{.State.Pid}}', copied])), `/husk-test-rel-${process.pid}/${copy}/husk-${copied}`);
+  s.ok(['pod', 'rm', '-f', '-t', '0', 'noinfra', copy]);
 });
 
 test('a systemd slice is refused with Podman\'s message (husk is a cgroupfs manager); a pod without the flag keeps husk\'s own layout', () => {

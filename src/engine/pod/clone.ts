@@ -22,7 +22,7 @@ export async function clonePod(e: EngineContext, ref: string, o: PodCloneOptions
     name, labels: { ...p.config.labels, ...o.labels },
     // A hostname that was the pod's name follows the new name.
     hostname: o.hostname ?? (p.config.hostname === p.config.name ? undefined : p.config.hostname),
-    share: p.config.share, infra: !!infra,
+    share: p.config.share, infra: !!infra, cgroupParent: p.config.cgroupParent,
     ...(i ? {
       infraImage: infra!.config.imageName === PAUSE_IMAGE ? undefined : infra!.config.imageId, infraCommand: i.entrypoint,
       network: i.network, networkAliases: i.networkAliases, dns: i.dns, dnsSearch: i.dnsSearch, noHosts: i.noHosts,
