@@ -273,6 +273,17 @@ static napi_value js_shutdown(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+/* isatty(fd): Node's own (tty.isatty) loads its tty, net and stream modules. */
+static napi_value js_isatty(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (get_args(env, info, 1, a)) return NULL;
+  int32_t fd;
+  napi_get_value_int32(env, a[0], &fd);
+  napi_value out;
+  napi_get_boolean(env, isatty(fd) == 1, &out);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"mount", NULL, js_mount, NULL, NULL, NULL, napi_default, NULL},
@@ -285,6 +296,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"getrlimit", NULL, js_getrlimit, NULL, NULL, NULL, napi_default, NULL},
       {"seqpacketConnect", NULL, js_seqpacket_connect, NULL, NULL, NULL, napi_default, NULL},
       {"shutdown", NULL, js_shutdown, NULL, NULL, NULL, napi_default, NULL},
+      {"isatty", NULL, js_isatty, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

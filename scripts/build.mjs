@@ -39,9 +39,24 @@ execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', join(root, 'native/build/hu
 // each file, so the consts are set before anything in the file runs.
 const builtinNames = new Set(builtinModules.map((m) => m.replace(/^node:/, '')));
 const IMPORT_BUILTIN = /^import (?!type )([^'";]+?) from '(?:node:)?([a-z_/0-9]+)';$/gm;
-function destructure(spec) {
-  const names = spec.split(',').map((n) => n.trim()).filter((n) => n && !n.startsWith('type '));
-  return `{ ${names.map((n) => n.replace(/^(\S+) as (\S+)$/, '$1: $2')).join(', ')} }`;
+/** [imported, local] for each value import of `{ a, b as c, type T }`. */
+function importedNames(spec) {
+  return spec.split(',').map((n) => n.trim()).filter((n) => n && !n.startsWith('type '))
+    .map((n) => { const m = /^(\S+) as (\S+)$/.exec(n); return m ? [m[1], m[2]] : [n, n]; });
+}
+// Loading these costs 2–24 M instructions each at start-up (crypto 24 M,
+// child_process with net and dgram 16 M, fs/promises with readline 7 M),
+// although most commands never call them: a lowercase function imported
+// from one (not a class, not a constant) is bound lazily instead. A wrapper
+// loses the function's properties (execFile's promisify.custom), so a file
+// that promisifies is refused below.
+const LAZY_BUILTINS = new Set(['crypto', 'child_process', 'fs/promises', 'stream/promises', 'timers/promises',
+  'net', 'http', 'https', 'zlib', 'dgram', 'tls', 'readline', 'os', 'url']);
+const builtinValues = new Map();
+function isPlainFunction(mod, name) {
+  if (!builtinValues.has(mod)) builtinValues.set(mod, process.getBuiltinModule(`node:${mod}`));
+  const v = builtinValues.get(mod)[name];
+  return typeof v === 'function' && /^[a-z]/.test(name) && !(v.prototype && Object.getOwnPropertyNames(v.prototype).length > 1);
 }
 const builtinImports = {
   name: 'builtins-without-facade',
@@ -57,8 +72,13 @@ const builtinImports = {
         const parts = [];
         if (m[1] || m[2]) parts.push(`const ${m[1] ?? m[2]} = ${get};`);
         if (m[3]) {
-          const d = destructure(m[3].slice(1, -1));
-          if (d !== '{  }') parts.push(`const ${d} = ${get};`);
+          const names = importedNames(m[3].slice(1, -1));
+          // Functions of a heavy builtin become wrappers that load it on first call.
+          const lazy = LAZY_BUILTINS.has(mod) ? names.filter(([n]) => isPlainFunction(mod, n)) : [];
+          if (lazy.length && /\bpromisify\b/.test(text)) throw new Error(`${a.path}: promisify of a lazily bound builtin (see LAZY_BUILTINS)`);
+          for (const [n, local] of lazy) parts.push(`const ${local} = (...a) => ${get}.${n}(...a);`);
+          const eager = names.filter((x) => !lazy.includes(x));
+          if (eager.length) parts.push(`const { ${eager.map(([n, local]) => (n === local ? n : `${n}: ${local}`)).join(', ')} } = ${get};`);
         }
         return parts.join(' ');
       });
@@ -141,7 +161,11 @@ async function mergeHotChunks(meta) {
 // createRequire() made at load: that costs ~0.2 M instructions a chunk
 // (a Module and its node_modules path list), and the merged hot chunk
 // holds ~40 of these banners. Builtins come from process.getBuiltinModule.
-const REQUIRE_BANNER = "const require = (id) => process.getBuiltinModule(id) ?? " +
+// commander requires child_process at load (for executable subcommands,
+// which husk has none of): bundled packages get it as a proxy that loads it
+// on first use.
+const REQUIRE_BANNER = "const require = (id) => /^(node:)?child_process$/.test(id) ? " +
+  "new Proxy({}, { get: (_, k) => process.getBuiltinModule('node:child_process')[k] }) : process.getBuiltinModule(id) ?? " +
   "process.getBuiltinModule('node:module').createRequire(import.meta.url)(id);";
 
 // kube's schema check (kubernetes-models → ajv-formats-draft2019) requires

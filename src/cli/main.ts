@@ -8,6 +8,15 @@ import type { LogLevel } from '../common/log.ts';
 import { checkpointOnExit } from '../common/sqlite.ts';
 import { commandPath, podmanError, podmanHelp } from './usage.ts';
 import { VERSION } from './version.ts';
+import { drained, lazyStdio } from '../common/stdio.ts';
+
+// A reader that went away (`husk images | head -1`) is not an error.
+lazyStdio((name, s) => {
+  if (name === 'stdout') s.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+});
 
 /** A command module; register may add only `word`'s command when it defines it alone. */
 type Loader = () => Promise<{ register(program: Command, word: string, tree?: () => Promise<Command>): void }>;
@@ -290,18 +299,6 @@ export function reportError(e: unknown): number {
   return 125;
 }
 
-// A reader that went away (`husk images | head -1`) is not an error.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
-});
-
-/** Resolves once stdout and stderr have handed everything to the kernel. */
-async function drained(): Promise<void> {
-  for (const s of [process.stdout, process.stderr]) {
-    while (s.writableLength > 0 && !s.destroyed) await new Promise((r) => setTimeout(r, 1));
-  }
-}
 
 // The process exits as soon as the command is done, instead of waiting for
 // the event loop to drain and Node to close the sqlite handles: closing

@@ -15,6 +15,7 @@ export interface Native {
   getrlimit(resource: number): [number, number];
   seqpacketConnect(path: string): number;
   shutdown(fd: number, how: number): void;
+  isatty(fd: number): boolean;
 }
 
 export const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_BIND = 4096, MS_REC = 16384, MS_PRIVATE = 1 << 18;
