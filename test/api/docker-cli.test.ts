@@ -94,6 +94,16 @@ test('docker network create -o: the MTU and bridge name kept (Podman\'s compat m
   assert.equal((await docker(['network', 'rm', 'optsnet'])).code, 0);
 });
 
+test('docker run with two --network flags: one endpoint per network, an interface on each', async () => {
+  assert.equal((await docker(['network', 'create', '--subnet', '10.89.191.0/24', 'dn1'])).code, 0);
+  assert.equal((await docker(['network', 'create', '--subnet', '10.89.192.0/24', 'dn2'])).code, 0);
+  const r = await docker(['run', '--rm', '--network', 'dn1', '--network', 'dn2', 'busybox', 'ip', '-o', '-4', 'addr']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /eth0\s+inet 10\.89\.191\.\d+\/24/);
+  assert.match(r.stdout, /eth1\s+inet 10\.89\.192\.\d+\/24/);
+  assert.equal((await docker(['network', 'rm', 'dn1', 'dn2'])).code, 0);
+});
+
 test('docker stats --no-stream: full names, one row per container, no stray rows from past events', async () => {
   const name = 'a-rather-long-container-name-for-stats';
   await docker(['run', '-d', '--name', name, 'busybox', 'sleep', '100']);
