@@ -118,3 +118,21 @@ test('network create -o: Podman\'s messages for unknown options and bad values, 
   assert.equal(s.husk(['network', 'exists', 'badopt']).code, 1);
   assert.ok(!readFileSync('/proc/net/dev', 'utf8').includes('badopt'));
 });
+
+test('network create --ipam-driver none: no subnets, a container gets an interface without an IPv4 address; Podman\'s checks', () => {
+  s.ok(['network', 'create', '--ipam-driver', 'none', 'noipam']);
+  const ins = JSON.parse(s.ok(['network', 'inspect', 'noipam']))[0];
+  assert.deepEqual([ins.subnets, ins.ipam_options, ins.dns_enabled], [[], { driver: 'none' }, false]);
+  const out = s.ok(['run', '--rm', '--network', 'noipam', 'busybox', 'sh', '-c', 'ls /sys/class/net; ip -o -4 addr show eth0 | wc -l']);
+  assert.deepEqual(out.split(/\s+/), ['eth0', 'lo', '0']);
+  for (const [args, msg] of [
+    [['--ipam-driver', 'none', '--subnet', randomSubnet()], 'none ipam driver is set but subnets are given'],
+    [['--ipam-driver', 'dhcp'], 'unsupported ipam driver "dhcp"'],
+  ] as [string[], string][]) {
+    const r = s.husk(['network', 'create', ...args, 'badipam']);
+    assert.equal(r.code, 125, args.join(' '));
+    assert.equal(r.stderr, `Error: ${msg}\n`);
+  }
+  s.ok(['network', 'create', '--ipam-driver', 'host-local', 'hostlocal']);
+  assert.equal(JSON.parse(s.ok(['network', 'inspect', 'hostlocal']))[0].subnets.length, 1);
+});

@@ -38,6 +38,8 @@ export interface NetworkCreateOptions {
   options?: Record<string, string>;
   /** Network-scoped upstream DNS servers for aardvark-dns (`--dns`, network_dns_servers); need DNS on. */
   dnsServers?: string[];
+  /** host-local (the default) or none: no subnets, the containers get no address (and no DNS). */
+  ipamDriver?: string;
   /** The bridge's name on the host; default the first free podmanN. */
   interfaceName?: string;
   /** An existing network of that name is returned instead of failing. */

@@ -84,6 +84,8 @@ export interface BridgeOptions {
   options?: Record<string, string>;
   /** Upstream servers aardvark-dns asks for names outside the network (network_dns_servers); need DNS on. */
   dnsServers?: string[];
+  /** host-local (default: addresses from the subnets) or none (no subnets, no addresses, no DNS). */
+  ipamDriver?: string;
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -118,7 +120,13 @@ export function buildBridgeNetwork(o: BridgeOptions, used: UsedResources = {}, c
   }
   const id = o.id ?? newNetworkId();
   if (!/^[0-9a-f]{64}$/.test(id)) throw invalidArgument(`invalid network ID "${id}": must be 64 lowercase hex characters`);
-  const dns = o.dnsEnabled ?? true;
+  const ipam = o.ipamDriver || 'host-local';
+  // Podman's validateIPAMDriver; dhcp needs netavark's DHCP proxy, which 1.4 lacks.
+  if (!['host-local', 'none'].includes(ipam)) throw invalidArgument(`unsupported ipam driver ${JSON.stringify(ipam)}`);
+  const noIpam = ipam === 'none';
+  if (noIpam && (o.subnet || o.subnets?.length)) throw invalidArgument('none ipam driver is set but subnets are given');
+  // Without addresses there is nothing for aardvark-dns to answer (Podman's IpamNoneDisableDNS).
+  const dns = !noIpam && (o.dnsEnabled ?? true);
   const { options, bridgeName } = bridgeOptions(o.options ?? {});
   const asked = o.interfaceName ?? bridgeName;
   const iface = asked ?? freeBridgeName(used.interfaceNames ?? []);
@@ -137,8 +145,8 @@ export function buildBridgeNetwork(o: BridgeOptions, used: UsedResources = {}, c
   for (const s of wanted) add(s);
   const has = (f: 4 | 6) => subnets.some((s) => parseCidr(s.subnet).family === f);
   // Podman's order: a network without subnets gets an IPv4 one; --ipv6 then adds whichever family is missing.
-  if (!subnets.length || (o.ipv6 && !has(4))) add({ subnet: freeSubnet(usedSubnets) });
-  if (o.ipv6 && !has(6)) add({ subnet: freeIpv6Subnet(usedSubnets) });
+  if (!noIpam && (!subnets.length || (o.ipv6 && !has(4)))) add({ subnet: freeSubnet(usedSubnets) });
+  if (!noIpam && o.ipv6 && !has(6)) add({ subnet: freeIpv6Subnet(usedSubnets) });
   const net: NetworkConfig = {
     name: o.name,
     id,
@@ -149,7 +157,7 @@ export function buildBridgeNetwork(o: BridgeOptions, used: UsedResources = {}, c
     ipv6_enabled: has(6),
     internal: o.internal ?? false,
     dns_enabled: dns,
-    ipam_options: { driver: 'host-local' },
+    ipam_options: { driver: ipam },
   };
   if (o.labels && Object.keys(o.labels).length) net.labels = { ...o.labels };
   if (Object.keys(options).length) net.options = options;
