@@ -151,6 +151,10 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
   const { first: perNet, extra: extraNetworks } = parseNetworkFlags([...(o.network ?? []), ...(o.net ?? [])]);
   const network = perNet?.network;
   checkSingleNetworkFlags(o, 1 + extraNetworks.length);
+  // Podman (cmd/podman/common/netflags.go): aliases need a bridge mode, if a mode was given.
+  if (o.networkAlias?.length && network && /^(none|host|private)$|^(container|ns|slirp4netns|pasta)(:|$)/.test(network)) {
+    throw invalidArgument('--network-alias can only be set when the network mode is bridge: invalid argument');
+  }
   // Podman: --network-alias gives every network these aliases.
   if (o.networkAlias?.length) for (const n of extraNetworks) n.aliases = o.networkAlias;
   // Podman's order: the host's environment, then --env-file, then -e.

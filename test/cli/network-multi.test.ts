@@ -85,6 +85,8 @@ test('bad --network values: Podman\'s messages, exit 125, nothing created', () =
     [['--network', 'mnet1', '--network', 'mnet2', '--ip', `${base1}9`], '--ip can only be set for a single network: invalid argument'],
     [['--network', 'mnet1,mnet2', '--mac-address', '92:d0:c6:0a:29:34'], '--mac-address can only be set for a single network: invalid argument'],
     [['--network', 'mnet1,nosuchnet'], 'unable to find network with name or ID nosuchnet: network not found'],
+    [['--network', 'none', '--network-alias', 'x'], '--network-alias can only be set when the network mode is bridge: invalid argument'],
+    [['--network', 'host', '--network-alias', 'x'], '--network-alias can only be set when the network mode is bridge: invalid argument'],
     [['--network', 'mnet1:interface_name=a/b'], 'invalid interface name "a/b": at most 15 characters, no spaces, "/" or ":"'],
     [['--network', 'mnet1:interface_name=eth3', '--network', 'mnet2:interface_name=eth3'], 'interface name eth3 is used on both network mnet1 and network mnet2'],
     [['--network', `mnet1:ip=${base2}5`], `requested static ip ${base2}5 not in any subnet on network mnet1`],
