@@ -155,7 +155,7 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
   if (o.networkAlias?.length && network && /^(none|host|private)$|^(container|ns|slirp4netns|pasta)(:|$)/.test(network)) {
     throw invalidArgument('--network-alias can only be set when the network mode is bridge: invalid argument');
   }
-  // Podman: --network-alias gives every network these aliases.
+  // Podman: --network-alias gives every network these aliases (replacing NAME:alias=).
   if (o.networkAlias?.length) for (const n of extraNetworks) n.aliases = o.networkAlias;
   // Podman's order: the host's environment, then --env-file, then -e.
   const env: Record<string, string> = o.envHost ? Object.fromEntries(Object.entries(process.env).filter((kv): kv is [string, string] => kv[1] !== undefined)) : {};
@@ -172,7 +172,7 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
   return {
     image, command: command.length ? command : undefined, entrypoint, name: o.name, env, workdir: o.workdir,
     user: o.user, hostname: o.hostname, labels: { ...parseLabels((o.labelFile ?? []).flatMap(readFlagFileLines)), ...parseLabels(o.label) }, interactive: o.interactive, tty: o.tty,
-    autoRemove: o.rm, network: network as NetworkMode, pod: podRef(o), portMappings: listOf(o.publish, parsePublish), networkAliases: perNet?.aliases ? [...(o.networkAlias ?? []), ...perNet.aliases] : o.networkAlias, stopSignal: o.stopSignal,
+    autoRemove: o.rm, network: network as NetworkMode, pod: podRef(o), portMappings: listOf(o.publish, parsePublish), networkAliases: o.networkAlias?.length ? o.networkAlias : perNet?.aliases, stopSignal: o.stopSignal,
     publishAll: o.publishAll, ip: perNet?.ip ?? o.ip, ip6: perNet?.ip6 ?? o.ip6, mac: perNet?.mac ?? o.macAddress,
     interfaceName: perNet?.interfaceName, extraNetworks: extraNetworks.length ? extraNetworks : undefined,
     pidMode: o.pid, ipcMode: o.ipc, utsMode: o.uts, dns: o.dns, dnsSearch: o.dnsSearch, extraHosts: listOf(o.addHost, parseAddHost), noHosts: o.hosts === false,

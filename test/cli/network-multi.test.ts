@@ -35,11 +35,14 @@ test('--network a,b and repeated --network: one interface per network, eth0 and 
   assert.match(comma[0], new RegExp(`^eth0 inet ${re(base1)}\\d+/24$`));
   assert.match(comma[1], new RegExp(`^eth1 inet ${re(base2)}\\d+/24$`));
 
-  s.ok(['create', '--name', 'two', '--network', 'mnet2', '--network', 'mnet1', 'busybox', 'ip', '-o', '-4', 'addr']);
+  // --network-alias names the container on every network, replacing NAME:alias= (Podman's netflags.go).
+  s.ok(['create', '--name', 'two', '--network', 'mnet2:alias=gone', '--network', 'mnet1', '--network-alias', 'both', 'busybox', 'ip', '-o', '-4', 'addr']);
   const repeated = addrsIn(s.ok(['start', '-a', 'two']));
   assert.match(repeated[0], new RegExp(`^eth0 inet ${re(base2)}\\d+/24$`), 'the first --network gets eth0');
   assert.match(repeated[1], new RegExp(`^eth1 inet ${re(base1)}\\d+/24$`));
-  assert.deepEqual(Object.keys(JSON.parse(s.ok(['inspect', 'two', '--format', '{{json .NetworkSettings.Networks}}']))).sort(), ['mnet1', 'mnet2']);
+  const nets = JSON.parse(s.ok(['inspect', 'two', '--format', '{{json .NetworkSettings.Networks}}']));
+  assert.deepEqual(Object.keys(nets).sort(), ['mnet1', 'mnet2']);
+  assert.deepEqual([nets.mnet1.Aliases, nets.mnet2.Aliases], [['both'], ['both']]);
   s.ok(['rm', 'two']);
 });
 
