@@ -73,6 +73,16 @@ test('NAME:interface_name=,ip=,mac=,alias=: the named interfaces exist inside wi
   assert.deepEqual(rulesWith([ip]), []);
 });
 
+test('run --pod new: with two networks: the pod\'s infra container joins both, the member shares them', () => {
+  assert.deepEqual(s.ok(['run', '--rm', '--pod', 'new:mpod', '--network', 'mnet1', '--network', 'mnet2:interface_name=n2', 'busybox', 'ls', '/sys/class/net']).split(/\s+/).sort(), ['eth0', 'lo', 'n2']);
+  const infra = JSON.parse(s.ok(['pod', 'inspect', 'mpod']));
+  assert.deepEqual([...(Array.isArray(infra) ? infra[0] : infra).InfraConfig.Networks].sort(), ['mnet1', 'mnet2']);
+  const joined = s.husk(['run', '--rm', '--pod', 'mpod', '--network', 'bridge', '--network', 'mnet2', 'busybox', 'true']);
+  assert.equal(joined.code, 125);
+  assert.equal(joined.stderr, 'Error: invalid config provided: network cannot be configured when it is shared with a pod\n');
+  s.ok(['pod', 'rm', '-f', 'mpod']);
+});
+
 test('bad --network values: Podman\'s messages, exit 125, nothing created', () => {
   for (const [args, msg] of [
     [['--network', 'mnet1:bogus=1'], 'invalid option for network mnet1: unknown bridge network option: bogus'],
