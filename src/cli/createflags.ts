@@ -11,7 +11,7 @@ import type { ContainerSpec, MountSpec, NetworkMode } from '../specgen/container
 import {
   parseAddHost, parseBytes, parseDevice, parseIdMapping, parseMountFlag, parsePublish, parseTmpfsFlag, parseUlimit, parseUserns,
   parseRestartPolicy, parseVolumeFlag, parseVolumesFrom,
-  parseNetworkFlag,
+  parseNetworkFlags,
 } from '../specgen/flags.ts';
 import type { ResourceUpdate } from '../engine/container/api.ts';
 import { parseHealthFlags } from '../specgen/health.ts';
@@ -55,7 +55,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('-i, --interactive', 'Keep STDIN open even if not attached', false)
     .option('-l, --label <label>', 'Set metadata on container', collect, [])
     .option('--name <name>', 'Assign a name to the container')
-    .option('--network <mode>', 'Connect a container to a network: bridge (default as root), NAME, none, host, container:NAME, ns:PATH, private, slirp4netns[:OPTIONS] (default rootless)')
+    .option('--network <mode>', 'Connect a container to a network: bridge (default as root), NAME[:OPTIONS] (repeatable, or NAME,NAME), none, host, container:NAME, ns:PATH, private, slirp4netns[:OPTIONS] (default rootless)', collect, [])
     .option('--pod <pod>', 'Run container in an existing pod, or new:NAME to create the pod')
     .option('--pod-id-file <file>', 'Read the pod ID from the file')
     .option('-p, --publish <port>', 'Publish a container\'s port to the host ([[ip:]hostPort:]containerPort[/proto]; needs a network)', collect, [])
@@ -71,7 +71,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--dns-search <domain>', 'Set custom DNS search domains', collect, [])
     .option('--add-host <host:ip>', 'Add a custom host-to-IP mapping (host:ip)', collect, [])
     .option('--no-hosts', 'Do not create /etc/hosts within the container, instead use the version from the image')
-    .addOption(new Option('--net <mode>').hideHelp())
+    .addOption(new Option('--net <mode>').hideHelp().argParser(collect).default([]))
     .option('--read-only', 'Make containers root filesystem read-only', false)
     .option('--rm', 'Remove container (and pod if created) after exit', false)
     .option('--stop-signal <signal>', 'Signal to stop a container. Default is SIGTERM')
@@ -148,9 +148,15 @@ export function addCreateFlags(cmd: Command): Command {
 
 export function intentFrom(image: string, command: string[], o: Opts): ContainerSpec {
   checkAddressFlags(o);
-  const netFlag = o.net ?? o.network;
-  const perNet = netFlag === undefined ? undefined : parseNetworkFlag(String(netFlag));
+  const { first: perNet, extra: extraNetworks } = parseNetworkFlags([...(o.network ?? []), ...(o.net ?? [])]);
   const network = perNet?.network;
+  checkSingleNetworkFlags(o, 1 + extraNetworks.length);
+  // Podman (cmd/podman/common/netflags.go): aliases need a bridge mode, if a mode was given.
+  if (o.networkAlias?.length && network && /^(none|host|private)$|^(container|ns|slirp4netns|pasta)(:|$)/.test(network)) {
+    throw invalidArgument('--network-alias can only be set when the network mode is bridge: invalid argument');
+  }
+  // Podman: --network-alias gives every network these aliases (replacing NAME:alias=).
+  if (o.networkAlias?.length) for (const n of extraNetworks) n.aliases = o.networkAlias;
   // Podman's order: the host's environment, then --env-file, then -e.
   const env: Record<string, string> = o.envHost ? Object.fromEntries(Object.entries(process.env).filter((kv): kv is [string, string] => kv[1] !== undefined)) : {};
   parseEnvFiles(o.envFile, env);
@@ -166,8 +172,9 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
   return {
     image, command: command.length ? command : undefined, entrypoint, name: o.name, env, workdir: o.workdir,
     user: o.user, hostname: o.hostname, labels: { ...parseLabels((o.labelFile ?? []).flatMap(readFlagFileLines)), ...parseLabels(o.label) }, interactive: o.interactive, tty: o.tty,
-    autoRemove: o.rm, network: network as NetworkMode, pod: podRef(o), portMappings: listOf(o.publish, parsePublish), networkAliases: perNet?.aliases ? [...(o.networkAlias ?? []), ...perNet.aliases] : o.networkAlias, stopSignal: o.stopSignal,
+    autoRemove: o.rm, network: network as NetworkMode, pod: podRef(o), portMappings: listOf(o.publish, parsePublish), networkAliases: o.networkAlias?.length ? o.networkAlias : perNet?.aliases, stopSignal: o.stopSignal,
     publishAll: o.publishAll, ip: perNet?.ip ?? o.ip, ip6: perNet?.ip6 ?? o.ip6, mac: perNet?.mac ?? o.macAddress,
+    interfaceName: perNet?.interfaceName, extraNetworks: extraNetworks.length ? extraNetworks : undefined,
     pidMode: o.pid, ipcMode: o.ipc, utsMode: o.uts, dns: o.dns, dnsSearch: o.dnsSearch, extraHosts: listOf(o.addHost, parseAddHost), noHosts: o.hosts === false,
     stopTimeout: o.stopTimeout, readOnly: o.readOnly, ulimits: listOf(o.ulimit, parseUlimit), pidsLimit: o.pidsLimit,
     createCommand: ['husk', ...process.argv.slice(2)],
@@ -206,6 +213,14 @@ function checkAddressFlags(o: Opts): void {
   if (o.ip6 && isIP(o.ip6) !== 6) throw invalidArgument(`${o.ip6} is not an IPv6 address`);
   if (o.macAddress && !/^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$/.test(o.macAddress)) {
     throw invalidArgument(`invalid argument "${o.macAddress}" for "--mac-address" flag: address ${o.macAddress}: invalid MAC address`);
+  }
+}
+
+/** --ip, --ip6 and --mac-address name no network: Podman refuses them with several. */
+function checkSingleNetworkFlags(o: Opts, networks: number): void {
+  if (networks < 2) return;
+  for (const [flag, v] of [['ip', o.ip], ['ip6', o.ip6], ['mac-address', o.macAddress]]) {
+    if (v) throw invalidArgument(`--${flag} can only be set for a single network: invalid argument`);
   }
 }
 

@@ -43,6 +43,9 @@ export function register(program: Command): void {
     .option('--internal', 'Restrict external access from this network', false)
     .option('--disable-dns', 'Disable DNS plugin', false)
     .option('--label <label>', 'Set metadata on a network', collect, [])
+    .option('--dns <ip>', 'DNS servers this network will use', (v: string, prev: string[] = []) => [...prev, ...v.split(',')], [])
+    .option('-o, --opt <option>', 'Set driver specific options (mtu, metric, isolate)', collect, [])
+    .option('--ipam-driver <driver>', 'IP Address Management Driver (host-local, none)')
     .option('--interface-name <name>', 'Name of the bridge interface')
     .option('--ignore', 'Don\'t fail if network already exists', false)
     .argument('[name]')
@@ -50,7 +53,7 @@ export function register(program: Command): void {
       const subnets = subnetOptions(o.subnet, o.gateway, o.ipRange);
       const cfg = await (await connectFor(this)).networks.create({
         name, driver: o.driver, subnets, ipv6: o.ipv6, internal: o.internal, disableDns: o.disableDns,
-        labels: labels(o.label), interfaceName: o.interfaceName, ignore: o.ignore,
+        labels: labels(o.label), options: labels(o.opt), dnsServers: o.dns.length ? o.dns : undefined, ipamDriver: o.ipamDriver, interfaceName: o.interfaceName, ignore: o.ignore,
       });
       print(cfg.name);
     });

@@ -9,6 +9,7 @@ import { ensureEnvSecrets } from './secrets.ts';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
 import type { ContainerListItem } from '../engine/container/api.ts';
+import { BRIDGE_OPTIONS } from '../engine/network/api.ts';
 import { buildServices } from './build.ts';
 import { configHash } from './hash.ts';
 import { containerName, LABEL, networkLabels, volumeLabels } from './naming.ts';
@@ -112,8 +113,11 @@ async function ensureResources(engine: Engine, project: ComposeProject, order: s
     if (n.driver && n.driver !== 'bridge') throw invalidArgument(`networks.${key}.driver: "${n.driver}" is not supported (bridge only)`);
     out.progress(`Network ${n.name}  Creating`);
     const sub = n.ipam?.config[0];
+    // Docker's bridge options netavark has no counterpart for are dropped with a warning.
+    const opts = Object.entries(n.driverOpts ?? {});
+    for (const [k] of opts.filter(([k]) => !BRIDGE_OPTIONS.includes(k))) out.warn(`networks.${key}.driver_opts.${k}: not supported; ignored`);
     await engine.networks.create({
-      name: n.name, internal: n.internal, labels: networkLabels(project, key), options: n.driverOpts,
+      name: n.name, internal: n.internal, labels: networkLabels(project, key), options: Object.fromEntries(opts.filter(([k]) => BRIDGE_OPTIONS.includes(k))),
       subnet: sub?.subnet, gateway: sub?.gateway,
     });
     out.progress(`Network ${n.name}  Created`);

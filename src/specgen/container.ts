@@ -22,6 +22,18 @@ export const SPEC_VERSION = 2;
  */
 export type NetworkMode = string;
 
+/** One bridge network a container joins, with Podman's per-network options (`NAME:ip=…,mac=…,alias=…,interface_name=…`). */
+export interface NetworkAttachSpec {
+  /** A network's name or ID; "bridge" is the default network. */
+  network: string;
+  ip?: string;
+  ip6?: string;
+  mac?: string;
+  aliases?: string[];
+  /** The interface's name in the container. */
+  interfaceName?: string;
+}
+
 /** A user mount, as asked for: -v, --mount, --tmpfs, a Docker Mount or Bind, a kube volume. */
 export interface MountSpec {
   /** Required. */
@@ -332,6 +344,14 @@ export interface ContainerSpec extends ResourceLimits {
   /** Static IPv6 address on the (single) bridge network, which needs an IPv6 subnet. */
   ip6?: string;
   mac?: string;
+  /** The container's interface on `network` (Podman's interface_name option); default the first free ethN. */
+  interfaceName?: string;
+  /**
+   * More bridge networks, joined after `network` (which must then be bridge
+   * or a network's name), each with its own options: `--network a,b` or
+   * --network given again. Interfaces default to the next free ethN.
+   */
+  extraNetworks?: NetworkAttachSpec[];
 
   // systemd integration (docs/systemd.md).
   /**

@@ -9,7 +9,7 @@ import { isAbsolute, normalize } from 'node:path';
 import { invalidArgument } from '../common/errors.ts';
 import type {
   RestartPolicySpec,
-  DeviceSpec, HostEntry, IdMapping, MountSpec, PortSpec, UlimitSpec, UsernsMode, VolumesFromSpec,
+  DeviceSpec, HostEntry, IdMapping, MountSpec, NetworkAttachSpec, PortSpec, UlimitSpec, UsernsMode, VolumesFromSpec,
 } from './container.ts';
 import { PASSTHROUGH, PROPAGATION, ULIMITS } from './validate.ts';
 
@@ -97,25 +97,34 @@ export function parseVolumesFrom(s: string): VolumesFromSpec {
   return mode ? { container, mode } : { container };
 }
 
-/** What `--network NAME:ip=…,ip6=…,mac=…,alias=…` asks for on one bridge network. */
-export interface NetworkFlag {
-  network: string;
-  ip?: string;
-  ip6?: string;
-  mac?: string;
-  aliases?: string[];
-}
+/** What `--network NAME:ip=…,ip6=…,mac=…,alias=…,interface_name=…` asks for on one bridge network. */
+export type NetworkFlag = NetworkAttachSpec;
+
+/** Modes that are not a network's name (Podman's namespace modes; ns:PATH is "path"). */
+const NETWORK_MODES = ['container', 'ns', 'slirp4netns', 'pasta', 'host', 'none', 'private'];
 
 /**
- * --network: a bridge network's name may carry Podman's per-network options
- * after a colon; other modes (container:, ns:, slirp4netns:, pasta:) keep theirs.
+ * One --network value: a bridge network's name may carry Podman's
+ * per-network options after a colon; other modes (container:, ns:,
+ * slirp4netns:, pasta:) keep theirs.
  */
 export function parseNetworkFlag(value: string): NetworkFlag {
   const colon = value.indexOf(':');
   const name = colon < 0 ? value : value.slice(0, colon);
-  if (colon < 0 || ['container', 'ns', 'slirp4netns', 'pasta', 'host', 'none', 'private'].includes(name)) return { network: value };
-  const out: NetworkFlag = { network: name };
-  for (const opt of value.slice(colon + 1).split(',')) {
+  if (colon < 0 || NETWORK_MODES.includes(name)) return { network: value };
+  if (!name) throw invalidArgument('network name cannot be empty');
+  // Podman names the network, but not for its default one ("bridge:…").
+  const wrap = (e: unknown) => (name === 'bridge' ? e : invalidArgument(`invalid option for network ${name}: ${(e as Error).message}`));
+  try {
+    return { network: name, ...parseBridgeOptions(value.slice(colon + 1)) };
+  } catch (e) {
+    throw wrap(e);
+  }
+}
+
+function parseBridgeOptions(text: string): Omit<NetworkFlag, 'network'> {
+  const out: Omit<NetworkFlag, 'network'> = {};
+  for (const opt of text.split(',')) {
     const eq = opt.indexOf('=');
     const [k, v] = eq < 0 ? [opt, ''] : [opt.slice(0, eq), opt.slice(eq + 1)];
     switch (k) {
@@ -133,15 +142,60 @@ export function parseNetworkFlag(value: string): NetworkFlag {
         out.mac = v;
         break;
       case 'alias':
+        if (!v) throw invalidArgument('alias cannot be empty');
         (out.aliases ??= []).push(v);
         break;
       case 'interface_name':
-        throw invalidArgument('network option interface_name is not supported yet');
+        if (!v) throw invalidArgument('interface_name cannot be empty');
+        out.interfaceName = v;
+        break;
       default:
         throw invalidArgument(`unknown bridge network option: ${k}`);
     }
   }
   return out;
+}
+
+/**
+ * Every --network value, as Podman's ParseNetworkFlag reads them: the first
+ * sets the mode; a first value without options may be a comma list of
+ * networks (`--network a,b`); further values add bridge networks and need
+ * the first to be bridge or a network. A network named twice keeps its
+ * place and takes the later options.
+ */
+export function parseNetworkFlags(values: string[]): { first?: NetworkFlag; extra: NetworkFlag[] } {
+  if (!values.length) return { extra: [] };
+  const [head, ...rest] = values;
+  const nets: NetworkFlag[] = [];
+  const first = parseNetworkFlag(head);
+  const isMode = head.indexOf(':') < 0 ? NETWORK_MODES.includes(head) : NETWORK_MODES.includes(head.slice(0, head.indexOf(':')));
+  if (!isMode && head.indexOf(':') < 0 && head.includes(',')) {
+    for (const n of head.split(',')) nets.push({ network: n });
+  } else nets.push(first);
+  if (rest.length) {
+    if (isMode) throw invalidArgument(`cannot set multiple networks without bridge network mode, selected mode ${networkModeName(head)}: invalid argument`);
+    for (const v of rest) {
+      const name = v.split(':')[0];
+      if (!name) throw invalidArgument('network name cannot be empty: invalid argument');
+      if (['bridge', 'slirp4netns', 'pasta', 'pod', 'none', 'default', 'private', 'path', 'ns', 'container', 'host'].includes(name)) {
+        throw invalidArgument(`can only set extra network names, selected mode ${name} conflicts with bridge: invalid argument`);
+      }
+      nets.push(parseNetworkFlag(v));
+    }
+  }
+  const merged: NetworkFlag[] = [];
+  for (const n of nets) {
+    const at = merged.findIndex((m) => m.network === n.network);
+    if (at < 0) merged.push(n);
+    else merged[at] = n;
+  }
+  return { first: merged[0], extra: merged.slice(1) };
+}
+
+/** Podman's name of a namespace mode in its messages (ns:PATH is "path"). */
+export function networkModeName(mode: string): string {
+  const word = mode.split(':')[0];
+  return word === 'ns' ? 'path' : word;
 }
 
 /**

@@ -62,6 +62,19 @@ export function validateSpec(i: ContainerSpec): void {
   if (i.ip && !isIP(i.ip)) throw invalidArgument(`invalid static IP address "${i.ip}"`);
   if (i.ip6 && isIP(i.ip6) !== 6) throw invalidArgument(`invalid static IPv6 address "${i.ip6}"`);
   if (i.mac && !MAC.test(i.mac)) throw invalidArgument(`invalid static MAC address "${i.mac}": address ${i.mac}: invalid MAC address`);
+  if (i.extraNetworks?.length) {
+    // Unset: the engine's default mode, checked there.
+    const mode = i.network ?? 'bridge';
+    if (/^(none|host|private)$|^(container|ns|slirp4netns|pasta)(:|$)/.test(mode)) {
+      throw invalidArgument(`cannot set multiple networks without bridge network mode, selected mode ${mode.split(':')[0].replace(/^ns$/, 'path')}: invalid argument`);
+    }
+    for (const n of i.extraNetworks) {
+      if (!NAME.test(n.network) || n.network === 'bridge') throw invalidArgument(`invalid extra network "${n.network}": must be a network's name`);
+      if (n.ip && !isIP(n.ip)) throw invalidArgument(`invalid static IP address "${n.ip}" on network ${n.network}`);
+      if (n.ip6 && isIP(n.ip6) !== 6) throw invalidArgument(`invalid static IPv6 address "${n.ip6}" on network ${n.network}`);
+      if (n.mac && !MAC.test(n.mac)) throw invalidArgument(`invalid static MAC address "${n.mac}": address ${n.mac}: invalid MAC address`);
+    }
+  }
   if (i.stopTimeout !== undefined && !isUint(i.stopTimeout)) throw invalidArgument('stop timeout must be a non-negative integer');
   if (i.stopSignal) parseSignal(i.stopSignal);
   for (const k of Object.keys(i.env ?? {})) if (!k || k.includes('=')) throw invalidArgument(`invalid environment variable name "${k}"`);

@@ -80,6 +80,30 @@ test('images, tag, rmi; network and volume create; events from the past', async 
   assert.match(ev.stdout, /container die/);
 });
 
+test('docker network create -o: the MTU and bridge name kept (Podman\'s compat mapping), other Docker options dropped with a warning', async () => {
+  const c = await docker(['network', 'create', '-o', 'com.docker.network.driver.mtu=1350', '-o', 'com.docker.network.bridge.enable_icc=false', 'optsnet']);
+  assert.equal(c.code, 0, c.stderr);
+  // The docker CLI does not print the response's Warning: ask the API directly.
+  const w = await raw('POST', '/v1.41/networks/create', JSON.stringify({ Name: 'optsnet2', Options: { 'com.docker.network.bridge.name': 'hkopts2', 'com.docker.network.bridge.enable_icc': 'false' } }));
+  assert.equal(w.status, 201, w.body);
+  assert.equal(JSON.parse(w.body).Warning, '"com.docker.network.bridge.enable_icc: false" is not a recognized option');
+  assert.equal(JSON.parse((await docker(['network', 'inspect', 'optsnet2', '--format', '{{json .}}'])).stdout).Name, 'optsnet2');
+  assert.equal((await docker(['network', 'rm', 'optsnet2'])).code, 0);
+  const r = await docker(['run', '--rm', '--network', 'optsnet', 'busybox', 'cat', '/sys/class/net/eth0/mtu']);
+  assert.equal(r.stdout.trim(), '1350');
+  assert.equal((await docker(['network', 'rm', 'optsnet'])).code, 0);
+});
+
+test('docker run with two --network flags: one endpoint per network, an interface on each', async () => {
+  assert.equal((await docker(['network', 'create', '--subnet', '10.89.191.0/24', 'dn1'])).code, 0);
+  assert.equal((await docker(['network', 'create', '--subnet', '10.89.192.0/24', 'dn2'])).code, 0);
+  const r = await docker(['run', '--rm', '--network', 'dn1', '--network', 'dn2', 'busybox', 'ip', '-o', '-4', 'addr']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /eth0\s+inet 10\.89\.191\.\d+\/24/);
+  assert.match(r.stdout, /eth1\s+inet 10\.89\.192\.\d+\/24/);
+  assert.equal((await docker(['network', 'rm', 'dn1', 'dn2'])).code, 0);
+});
+
 test('docker stats --no-stream: full names, one row per container, no stray rows from past events', async () => {
   const name = 'a-rather-long-container-name-for-stats';
   await docker(['run', '-d', '--name', name, 'busybox', 'sleep', '100']);

@@ -141,6 +141,16 @@ test('podman --remote network create: dual stack with a subnet, gateway and ip-r
   assert.equal((await podman(['network', 'rm', 'dual', 'auto6'])).code, 0);
 });
 
+test('podman --remote run on two networks: the second network and interface_name reach the engine', async () => {
+  assert.equal((await podman(['network', 'create', '--subnet', '10.89.180.0/24', 'rn1'])).code, 0);
+  assert.equal((await podman(['network', 'create', '--subnet', '10.89.181.0/24', 'rn2'])).code, 0);
+  const r = await podman(['run', '--rm', '--network', 'rn1:interface_name=eth5,ip=10.89.180.40', '--network', 'rn2', 'busybox', 'ip', '-o', '-4', 'addr']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /eth5\s+inet 10\.89\.180\.40\/24/);
+  assert.match(r.stdout, /eth0\s+inet 10\.89\.181\.\d+\/24/);
+  assert.equal((await podman(['network', 'rm', 'rn1', 'rn2'])).code, 0);
+});
+
 test('podman --remote generate kube and play kube (up and --down)', async () => {
   assert.equal((await podman(['run', '-d', '--name', 'kc', '-e', 'GREETING=hi', 'busybox', 'sh', '-c', 'echo $GREETING; exec sleep 1000'])).code, 0);
   const g = await podman(['generate', 'kube', 'kc']);

@@ -144,8 +144,8 @@ test('--ip6 errors: Podman\'s messages, exit 125, nothing left behind', () => {
     [['--network', 'both', '--ip6', '10.0.0.1'], /^Error: 10\.0\.0\.1 is not an IPv6 address$/],
     [['--network', 'both', '--ip6', 'nope'], /^Error: invalid argument "nope" for "--ip6" flag: invalid IP address$/],
     [['--network', 'none', '--ip6', `${v6.prefix}::9`], /^Error: --ip6 can only be set when the network mode is bridge: invalid argument$/],
-    [['--network', 'both:ip6=zz'], /^Error: invalid ip address "zz"$/],
-    [['--network', 'both:bogus=1'], /^Error: unknown bridge network option: bogus$/],
+    [['--network', 'both:ip6=zz'], /^Error: invalid option for network both: invalid ip address "zz"$/],
+    [['--network', 'both:bogus=1'], /^Error: invalid option for network both: unknown bridge network option: bogus$/],
   ] as [string[], RegExp][]) {
     const r = s.husk(['run', '--rm', ...args, 'busybox', 'true']);
     assert.equal(r.code, 125, args.join(' '));

@@ -241,6 +241,8 @@ test('network connect and disconnect of a running rootless container', opts, asy
   u.ok(['network', 'disconnect', 'c2', 's1']);
   assert.doesNotMatch(u.ok(['exec', 's1', 'ip', '-o', 'link']), /eth1/);
   assert.notEqual(fromS2().code, 0);
+  // Both networks at run, one with a named interface (--network a:interface_name=…).
+  assert.deepEqual(u.ok(['run', '--rm', '--network', 'c1:interface_name=net5', '--network', 'c2', 'busybox', 'ls', '/sys/class/net']).split(/\s+/).sort(), ['eth0', 'lo', 'net5']);
   u.ok(['rm', '-f', '-t', '0', 's1', 's2']);
   await assertNoRootlessNetns();
   u.ok(['network', 'rm', 'c1', 'c2']);

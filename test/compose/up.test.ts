@@ -51,7 +51,8 @@ services:
 volumes:
   data: {}
 networks:
-  back: {}
+  back:
+    driver_opts: {com.docker.network.driver.mtu: "1400", com.docker.network.bridge.enable_icc: "true"}
 `;
 }
 
@@ -71,6 +72,9 @@ test('up -d starts the services in order, DNS by name, ps, logs, recreate one, d
   assert.equal(up.code, 0, up.stderr);
   assert.match(up.stderr, /Network hc_back {2}Created/);
   assert.match(up.stderr, /Volume "hc_data" {2}Created/);
+  // Docker's MTU option is the network's; one netavark has no counterpart for is dropped with a warning.
+  assert.match(up.stderr, /networks\.back\.driver_opts\.com\.docker\.network\.bridge\.enable_icc: not supported; ignored/);
+  assert.deepEqual(JSON.parse(store.ok(['network', 'inspect', '--format', '{{json .options}}', 'hc_back'])), { mtu: '1400' });
   // The worker starts only once db is healthy.
   const lines = up.stderr.split('\n');
   const at = (re: RegExp) => lines.findIndex((l) => re.test(l));

@@ -106,3 +106,13 @@ test('issue 15 fields: umask, ipc and cgroup namespace modes, timeout, device cg
   for (const ipcMode of ['private', 'shareable', 'none', 'host', 'container:x']) validateSpec({ image: 'i', ipcMode });
   validateSpec({ image: 'i', umask: '0077', cgroupns: 'host', timeout: 5, deviceCgroupRules: ['c 1:3 rwm', 'a *:* m'], logDriver: 'json-file', chrootDirs: ['/jail'] });
 });
+
+test('extra networks: only after a bridge mode, each a network name with valid addresses', () => {
+  bad({ network: 'host', extraNetworks: [{ network: 'b' }] }, /cannot set multiple networks without bridge network mode, selected mode host: invalid argument/);
+  bad({ network: 'ns:/run/netns/x', extraNetworks: [{ network: 'b' }] }, /selected mode path/);
+  bad({ network: 'a', extraNetworks: [{ network: 'bridge' }] }, /invalid extra network "bridge"/);
+  bad({ network: 'a', extraNetworks: [{ network: 'b', ip: 'x' }] }, /invalid static IP address "x" on network b/);
+  bad({ network: 'a', extraNetworks: [{ network: 'b', mac: '12' }] }, /invalid MAC address/);
+  validateSpec({ image: 'i', network: 'bridge', interfaceName: 'eth5', extraNetworks: [{ network: 'b', ip: '10.1.0.5', mac: '92:d0:c6:0a:29:33', aliases: ['x'], interfaceName: 'net1' }] });
+  validateSpec({ image: 'i', extraNetworks: [{ network: 'b' }] });
+});

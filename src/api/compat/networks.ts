@@ -1,6 +1,6 @@
 // Docker's network endpoints over the engine's networks domain (netavark
 // bridge networks; Docker's "bridge" is husk's default network).
-import type { NetworkConfig } from '../../engine/network/api.ts';
+import { BRIDGE_OPTIONS, type NetworkConfig } from '../../engine/network/api.ts';
 import { HuskError, invalidArgument } from '../../common/errors.ts';
 import type { Route, RouteContext } from '../router.ts';
 import { qFilters, readJson, sendJson, sendNoContent } from '../http.ts';
@@ -47,11 +47,15 @@ async function create(ctx: RouteContext): Promise<void> {
   for (const cfg of configs) checkShape(cfg, { Subnet: 'string', Gateway: 'string', IPRange: 'string', AuxiliaryAddresses: 'stringMap' }, 'IPAM.Config.');
   if (configs.some((c) => !c.Subnet && (c.Gateway || c.IPRange))) throw invalidArgument('cannot set gateway or ip range without subnet');
   const subnets = configs.filter((c) => c.Subnet).map((c) => ({ subnet: c.Subnet, gateway: c.Gateway || undefined, ipRange: c.IPRange || undefined }));
+  // Podman's compat handler keeps the MTU and the bridge name and warns about Docker's other driver options.
+  const given = Object.entries((b.Options ?? {}) as Record<string, string>);
+  const options = Object.fromEntries(given.filter(([k]) => BRIDGE_OPTIONS.includes(k)));
+  const ignored = given.filter(([k]) => !BRIDGE_OPTIONS.includes(k)).map(([k, v]) => `"${k}: ${v}" is not a recognized option`);
   const n = await ctx.engine.networks.create({
     name: b.Name, driver: b.Driver || undefined, subnets: subnets.length ? subnets : undefined, ipv6: !!b.EnableIPv6, internal: !!b.Internal,
-    labels: b.Labels, options: b.Options, ignore: b.CheckDuplicate === false,
+    labels: b.Labels, options, ignore: b.CheckDuplicate === false,
   });
-  sendJson(ctx, 201, { Id: n.id, Warning: '' });
+  sendJson(ctx, 201, { Id: n.id, Warning: ignored.join('; ') });
 }
 
 async function remove(ctx: RouteContext): Promise<void> {

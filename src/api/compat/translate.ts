@@ -3,7 +3,7 @@
 // and a stored container back into Docker's inspect and list documents.
 // Keeping both directions here keeps them from drifting apart.
 import type { Container, ContainerListItem } from '../../engine/container/api.ts';
-import type { ContainerSpec, MountSpec, PortSpec } from '../../specgen/container.ts';
+import type { ContainerSpec, MountSpec, NetworkAttachSpec, PortSpec } from '../../specgen/container.ts';
 import { parseAddHost, parseTmpfsFlag, parseVolumeFlag, parseVolumesFrom } from '../../specgen/flags.ts';
 import { humanDuration } from '../../common/duration.ts';
 import { invalidArgument } from '../../common/errors.ts';
@@ -30,6 +30,15 @@ const strList = (v: unknown): string[] | undefined =>
 function networkMode(mode: string | undefined): string | undefined {
   if (!mode || mode === 'default') return undefined;
   return mode;
+}
+
+/** Every endpoint but the first network's, as further networks with their options. */
+function extraEndpoints(endpoints: Json, first: string | undefined): NetworkAttachSpec[] | undefined {
+  const out = Object.entries(endpoints).filter(([k]) => k !== first).map(([network, ep]: [string, Json]) => ({
+    network, aliases: ep?.Aliases?.length ? ep.Aliases : undefined, ip: ep?.IPAMConfig?.IPv4Address || undefined,
+    ip6: ep?.IPAMConfig?.IPv6Address || undefined, mac: ep?.MacAddress || undefined,
+  }));
+  return out.length ? out : undefined;
 }
 
 function mounts(hc: Json, cfg: Json): MountSpec[] | undefined {
@@ -124,6 +133,8 @@ export function specFromDocker(body: Json, name?: string): ContainerSpec {
     ip: ep.IPAMConfig?.IPv4Address || undefined,
     ip6: ep.IPAMConfig?.IPv6Address || undefined,
     mac: ep.MacAddress || body.MacAddress || undefined,
+    // docker run --network a --network b (API 1.44+): one endpoint per network.
+    extraNetworks: extraEndpoints(endpoints, epName),
     portMappings: ports(hc),
     publishAll: !!hc.PublishAllPorts || undefined,
     mounts: mounts(hc, body),

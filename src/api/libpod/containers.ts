@@ -5,7 +5,7 @@
 import { constants } from 'node:os';
 import { HuskError, invalidArgument } from '../../common/errors.ts';
 import type { ContainerListItem } from '../../engine/container/api.ts';
-import type { ContainerSpec, MountSpec, PortSpec } from '../../specgen/container.ts';
+import type { ContainerSpec, MountSpec, NetworkAttachSpec, PortSpec } from '../../specgen/container.ts';
 import type { Route, RouteContext } from '../router.ts';
 import { clientGone, qBool, qFilters, qInt, readJson, sendJson, sendNoContent } from '../http.ts';
 import { one } from '../compat/containers.ts';
@@ -83,6 +83,8 @@ export function specFromLibpod(s: Json): ContainerSpec {
     tty: !!s.terminal || undefined, interactive: !!s.stdin || undefined, autoRemove: !!s.remove || undefined,
     network, networkAliases: Array.isArray(per.aliases) && per.aliases.length ? per.aliases.map(String) : undefined,
     ip: staticIps.find((a) => !a.includes(':')), ip6: staticIps.find((a) => a.includes(':')), mac: per.static_mac || undefined,
+    interfaceName: per.interface_name || undefined,
+    extraNetworks: network === nets[0] && nets.length > 1 ? nets.slice(1).map((n) => attachSpec(n, netOpts[n] ?? {})) : undefined,
     portMappings: ports.length ? ports : undefined, publishAll: !!s.publish_image_ports || undefined,
     mounts: mounts.length ? mounts : undefined,
     restartPolicy: s.restart_policy ? { name: s.restart_policy, maximumRetryCount: s.restart_tries || undefined } : undefined,
@@ -207,3 +209,12 @@ export const libpodContainerRoutes: Route[] = [
   { method: 'GET', path: '/libpod/containers/:id/logs', handler: withoutZeroTimes(compat('GET', '/containers/:id/logs')) },
   { method: 'DELETE', path: '/libpod/containers/:id', handler: remove },
 ];
+
+/** One more entry of the SpecGenerator's Networks map (PerNetworkOptions) as the spec's network. */
+function attachSpec(name: string, per: Json): NetworkAttachSpec {
+  const ips = (Array.isArray(per.static_ips) ? per.static_ips : []).map(String);
+  return {
+    network: name, ip: ips.find((a) => !a.includes(':')), ip6: ips.find((a) => a.includes(':')), mac: per.static_mac || undefined,
+    aliases: Array.isArray(per.aliases) && per.aliases.length ? per.aliases.map(String) : undefined, interfaceName: per.interface_name || undefined,
+  };
+}

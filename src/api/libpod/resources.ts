@@ -62,7 +62,7 @@ async function volumePrune(ctx: RouteContext): Promise<void> {
 
 async function networkCreate(ctx: RouteContext): Promise<void> {
   const b = await readJson(ctx) as Json;
-  checkShape(b, { name: 'string', driver: 'string', network_interface: 'string', subnets: 'objects', internal: 'bool', dns_enabled: 'bool', ipv6_enabled: 'bool', labels: 'stringMap', options: 'stringMap' }, '');
+  checkShape(b, { name: 'string', driver: 'string', network_interface: 'string', subnets: 'objects', internal: 'bool', dns_enabled: 'bool', ipv6_enabled: 'bool', labels: 'stringMap', options: 'stringMap', network_dns_servers: 'strings', ipam_options: 'stringMap' }, '');
   const subnets = (b.subnets ?? []) as Json[];
   subnets.forEach((s, i) => {
     checkShape(s, { subnet: 'string', gateway: 'string', lease_range: 'object' }, `subnets[${i}].`);
@@ -76,7 +76,8 @@ async function networkCreate(ctx: RouteContext): Promise<void> {
       leaseRange: s.lease_range?.start_ip && s.lease_range?.end_ip ? { start: s.lease_range.start_ip, end: s.lease_range.end_ip } : undefined,
     })) : undefined,
     ipv6: !!b.ipv6_enabled, internal: !!b.internal,
-    disableDns: b.dns_enabled === false, labels: b.labels ?? undefined, options: b.options ?? undefined, ignore: qBool(ctx.query, 'ignoreIfExists'),
+    disableDns: b.dns_enabled === false, labels: b.labels ?? undefined, options: b.options ?? undefined,
+    dnsServers: b.network_dns_servers?.length ? b.network_dns_servers : undefined, ipamDriver: b.ipam_options?.driver || undefined, ignore: qBool(ctx.query, 'ignoreIfExists'),
   });
   sendJson(ctx, 200, n);
 }

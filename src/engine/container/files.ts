@@ -1,6 +1,6 @@
 // Files husk generates per container and bind-mounts in: /etc/hosts,
 // /etc/hostname, /etc/resolv.conf and /run/.containerenv.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootless } from '../../common/userns.ts';
 import type { HostEntry, NetworkMode } from '../../specgen/container.ts';
@@ -71,7 +71,12 @@ function hostsBase(hostname: string, name: string, network: NetworkMode, facts?:
   return base.replace(/\n*$/, '\n') + host + self;
 }
 
-export function writeGeneratedFiles(dir: string, o: { id: string; name: string; image: string; imageId: string; hostname: string; network: NetworkMode; facts?: NetworkFacts; intent?: DnsOptions }): GeneratedFiles {
+/**
+ * Writes the run dir's hosts, hostname, resolv.conf and .containerenv.
+ * `owner`: the host ids of the container's root in a user namespace, so
+ * the files belong to root inside (as Podman chowns them), not to nobody.
+ */
+export function writeGeneratedFiles(dir: string, o: { id: string; name: string; image: string; imageId: string; hostname: string; network: NetworkMode; facts?: NetworkFacts; intent?: DnsOptions; owner?: { uid: number; gid: number } }): GeneratedFiles {
   const f: GeneratedFiles = {
     hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolv: join(dir, 'resolv.conf'), containerenv: join(dir, '.containerenv'),
   };
@@ -79,5 +84,6 @@ export function writeGeneratedFiles(dir: string, o: { id: string; name: string; 
   writeFileSync(f.hostname, `${o.hostname}\n`);
   writeFileSync(f.resolv, resolvConf(o.network, o.facts, o.intent));
   writeFileSync(f.containerenv, `engine="husk"\nname="${o.name}"\nid="${o.id}"\nimage="${o.image}"\nimageid="${o.imageId}"\nrootless=${rootless() ? 1 : 0}\n`);
+  if (o.owner) for (const p of Object.values(f)) chownSync(p, o.owner.uid, o.owner.gid);
   return f;
 }

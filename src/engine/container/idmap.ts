@@ -133,6 +133,14 @@ export function mappedLayerDirs(e: EngineContext, layers: string[], m: Container
   });
 }
 
+/** The host ids of the container's root (uid and gid 0), when the mapping includes them. */
+export function rootOwner(m: ContainerIdMap | undefined): { uid: number; gid: number } | undefined {
+  const find = (map: LinuxIdMapping[]) => map.find((x) => x.containerID === 0 && x.size > 0)?.hostID;
+  const uid = m && find(m.uidMap);
+  const gid = m && find(m.gidMap);
+  return uid === undefined || gid === undefined ? undefined : { uid, gid };
+}
+
 /** The upper dir's owner is the rootfs root's: container root, mapped. */
 export function chownUpper(upper: string, m: ContainerIdMap): void {
   fs.chownSync(upper, toHost(0, m.uidMap, 'uid', '/'), toHost(0, m.gidMap, 'gid', '/'));

@@ -9,6 +9,13 @@ import type { NetworkConfig } from '../../runtime/network/config.ts';
 
 export type { NetworkConfig };
 
+/**
+ * The driver options a bridge network takes: what netavark 1.4 reads, and
+ * Docker's names for the MTU and the bridge's name (mapped, as Podman's
+ * libnetwork does). Front ends speaking for Docker drop the others.
+ */
+export const BRIDGE_OPTIONS = ['mtu', 'metric', 'isolate', 'com.docker.network.driver.mtu', 'com.docker.network.bridge.name'];
+
 export interface NetworkCreateOptions {
   /** Default: the first free podmanN. */
   name?: string;
@@ -27,7 +34,12 @@ export interface NetworkCreateOptions {
   /** Leave containers out of aardvark-dns (name resolution is on by default). */
   disableDns?: boolean;
   labels?: Record<string, string>;
+  /** Driver options (`--opt`): BRIDGE_OPTIONS; any other is an error. */
   options?: Record<string, string>;
+  /** Network-scoped upstream DNS servers for aardvark-dns (`--dns`, network_dns_servers); need DNS on. */
+  dnsServers?: string[];
+  /** host-local (the default) or none: no subnets, the containers get no address (and no DNS). */
+  ipamDriver?: string;
   /** The bridge's name on the host; default the first free podmanN. */
   interfaceName?: string;
   /** An existing network of that name is returned instead of failing. */

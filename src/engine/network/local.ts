@@ -32,7 +32,7 @@ export class LocalNetworks implements NetworksAPI {
     const subnets = o.subnets?.map((s) => ({ subnet: s.subnet, gateway: s.gateway, lease_range: s.ipRange ? leaseRangeFromCidr(s.ipRange) : s.leaseRange && { start_ip: s.leaseRange.start, end_ip: s.leaseRange.end } }));
     return N.createNetwork(this.#e, {
       name, subnet: o.subnet, gateway: o.gateway, subnets, ipv6: o.ipv6, internal: o.internal, dnsEnabled: !o.disableDns,
-      labels: o.labels, options: o.options, interfaceName: o.interfaceName, ignore: o.ignore,
+      labels: o.labels, options: o.options, dnsServers: o.dnsServers, ipamDriver: o.ipamDriver, interfaceName: o.interfaceName, ignore: o.ignore,
     });
   }
 

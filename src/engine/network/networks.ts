@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { HuskError, invalidArgument } from '../../common/errors.ts';
 import { withLock } from '../../common/lock.ts';
 import {
-  DEFAULT_NETWORK_NAME, buildBridgeNetwork, defaultNetworkConfig, hostInterfaceNames, hostSubnets, parseNetworkConfig,
+  DEFAULT_NETWORK_NAME, buildBridgeNetwork, defaultNetworkConfig, hostInterfaceNames, hostSubnets, parseNetworkConfig, validateInterfaceName,
   type BridgeOptions, type NetworkConfig,
 } from '../../runtime/network/config.ts';
 import { Netavark, freeHostPort, type NetworkOptions, type PerNetworkOptions, type PortMapping, type SetupResult, type StatusBlock } from '../../runtime/network/netavark.ts';
@@ -22,7 +22,7 @@ import { rootlessRunDir } from '../../common/userns.ts';
 import { rootlessNetns } from './rootless-netns.ts';
 import { currentBootId } from '../../common/process.ts';
 import type { NetworkFacts } from '../container/files.ts';
-import type { ContainerSpec, PortSpec } from '../../specgen/container.ts';
+import type { ContainerSpec, NetworkAttachSpec, PortSpec } from '../../specgen/container.ts';
 import { formatPortSpec } from '../../specgen/flags.ts';
 import type { Container, ContainerConfig } from '../types.ts';
 import type { EngineContext } from '../context.ts';
@@ -159,11 +159,10 @@ export async function resolveNetworking(e: EngineContext, i: ContainerSpec, expo
     if ((i.portMappings?.length || i.publishAll) && mode !== 'host') throw invalidArgument(`port mappings need a network: use --network bridge, slirp4netns or a network name with -p`);
     return {};
   }
-  const net = getNetwork(e, mode === 'bridge' ? e.config.defaultNetwork : mode);
-  const per: PerNetworkOptions = { interfaceName: 'eth0', aliases: i.networkAliases };
-  const staticIps = [i.ip, i.ip6].filter((x): x is string => !!x).map((ip) => checkStaticIp(e, net, ip));
-  if (staticIps.length) per.staticIps = staticIps;
-  if (i.mac) per.staticMac = normalizeMac(i.mac);
+  const networks = attachments(e, [
+    { network: mode, ip: i.ip, ip6: i.ip6, mac: i.mac, aliases: i.networkAliases, interfaceName: i.interfaceName },
+    ...i.extraNetworks ?? [],
+  ]);
   const ports: PortMapping[] = [];
   for (const p of i.portMappings ?? []) ports.push(await toPortMapping(p));
   if (i.publishAll) {
@@ -174,13 +173,48 @@ export async function resolveNetworking(e: EngineContext, i: ContainerSpec, expo
     }
   }
   await checkPortsFree(e, ports);
-  return { networks: { [net.name]: per }, ports };
+  return { networks, ports };
 }
 
-/** --ip, --ip6 and --mac-address need a bridge network to apply to. */
+/**
+ * The bridge networks in order (the first's "bridge" is the default
+ * network), by name, each with its options for netavark. Interfaces are
+ * the names asked for, the others the first free ethN in order (libpod's
+ * rule); a name used twice would make netavark fail half-way.
+ */
+function attachments(e: EngineContext, list: NetworkAttachSpec[]): Record<string, PerNetworkOptions> {
+  const out: Record<string, PerNetworkOptions> = {};
+  const owner = new Map<string, string>();
+  for (const a of list) {
+    const net = getNetwork(e, a.network === 'bridge' ? e.config.defaultNetwork : a.network);
+    const per: PerNetworkOptions = { interfaceName: a.interfaceName ?? '' };
+    if (a.aliases?.length) per.aliases = a.aliases;
+    const staticIps = [a.ip, a.ip6].filter((x): x is string => !!x).map((ip) => checkStaticIp(e, net, ip));
+    if (staticIps.length) per.staticIps = staticIps;
+    if (a.mac) per.staticMac = normalizeMac(a.mac);
+    if (a.interfaceName) {
+      validateInterfaceName(a.interfaceName);
+      const other = owner.get(a.interfaceName);
+      if (other && other !== net.name) throw invalidArgument(`interface name ${a.interfaceName} is used on both network ${other} and network ${net.name}`);
+      owner.set(a.interfaceName, net.name);
+    }
+    out[net.name] = per;
+  }
+  let n = 0;
+  for (const per of Object.values(out)) {
+    if (per.interfaceName) continue;
+    while (owner.has(`eth${n}`)) n++;
+    per.interfaceName = `eth${n}`;
+    owner.set(per.interfaceName, '');
+  }
+  return out;
+}
+
+/** --ip, --ip6 and --mac-address (and more networks) need a bridge network to apply to. */
 function bridgeOnlyFlags(i: ContainerSpec): void {
   const flag = i.ip ? 'ip' : i.ip6 ? 'ip6' : i.mac ? 'mac-address' : undefined;
   if (flag) throw invalidArgument(`--${flag} can only be set when the network mode is bridge: invalid argument`);
+  if (i.extraNetworks?.length) throw invalidArgument(`cannot set multiple networks without bridge network mode, selected mode ${(i.network ?? 'none').split(':')[0]}: invalid argument`);
 }
 
 /** An image's ExposedPorts key ("80/tcp") as a port on a random host port. */

@@ -116,7 +116,7 @@ export async function createPod(e: EngineContext, o: PodOptions = {}): Promise<P
 }
 
 /** The structured part of the infra container's network settings (a pod's own, or a `--pod new:` member's). */
-type InfraNet = Pick<ContainerSpec, 'portMappings' | 'extraHosts'>;
+type InfraNet = Pick<ContainerSpec, 'portMappings' | 'extraHosts' | 'interfaceName' | 'extraNetworks'>;
 
 export async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publish' | 'addHost'>, net: InfraNet): Promise<PodConfig> {
   if (o.name !== undefined && !NAME.test(o.name)) throw invalidArgument(`pod name "${o.name}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
@@ -148,6 +148,7 @@ export async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publi
         // Until the default network applies to every container, ports imply the bridge.
         entrypoint: o.infraCommand, network: o.network ?? (net.portMappings?.length ? 'bridge' : undefined), portMappings: net.portMappings, networkAliases: o.networkAliases,
         dns: o.dns, dnsSearch: o.dnsSearch, extraHosts: net.extraHosts, noHosts: o.noHosts,
+        interfaceName: net.interfaceName, extraNetworks: net.extraNetworks,
         pull: o.infraImage ? undefined : 'never',
         ...(o.infraConmonPidFile ? { conmonPidFile: o.infraConmonPidFile } : {}),
       };
@@ -188,8 +189,8 @@ export async function joinPod(e: EngineContext, intent: ContainerSpec): Promise<
     pod = await createPodWith(e, {
       name: ref.slice(4), network: i.network, networkAliases: i.networkAliases,
       dns: i.dns, dnsSearch: i.dnsSearch, noHosts: i.noHosts, hostname: i.hostname,
-    }, { portMappings: i.portMappings, extraHosts: i.extraHosts });
-    i = { ...i, network: undefined, portMappings: undefined, networkAliases: undefined, dns: undefined, dnsSearch: undefined, extraHosts: undefined, noHosts: undefined, hostname: undefined };
+    }, { portMappings: i.portMappings, extraHosts: i.extraHosts, interfaceName: i.interfaceName, extraNetworks: i.extraNetworks });
+    i = { ...i, network: undefined, portMappings: undefined, networkAliases: undefined, dns: undefined, dnsSearch: undefined, extraHosts: undefined, noHosts: undefined, hostname: undefined, interfaceName: undefined, extraNetworks: undefined };
   } else {
     pod = getPod(e, ref);
   }
@@ -197,7 +198,7 @@ export async function joinPod(e: EngineContext, intent: ContainerSpec): Promise<
   const join = `container:${pod.infraId}`;
   const bad = (what: string) => invalidArgument(`invalid config provided: ${what} cannot be configured when it is shared with a pod`);
   if (pod.share.includes('net')) {
-    if (i.network && i.network !== 'bridge') throw bad('network');
+    if ((i.network && i.network !== 'bridge') || i.extraNetworks?.length) throw bad('network');
     if (i.portMappings?.length) throw invalidArgument('invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod');
     i.network = join;
   }

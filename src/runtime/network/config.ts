@@ -80,7 +80,12 @@ export interface BridgeOptions {
   labels?: Record<string, string>;
   /** The bridge name; the first free podmanN when omitted. */
   interfaceName?: string;
+  /** Driver options: mtu, metric, isolate (what netavark 1.4's bridge driver reads). */
   options?: Record<string, string>;
+  /** Upstream servers aardvark-dns asks for names outside the network (network_dns_servers); need DNS on. */
+  dnsServers?: string[];
+  /** host-local (default: addresses from the subnets) or none (no subnets, no addresses, no DNS). */
+  ipamDriver?: string;
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -115,25 +120,33 @@ export function buildBridgeNetwork(o: BridgeOptions, used: UsedResources = {}, c
   }
   const id = o.id ?? newNetworkId();
   if (!/^[0-9a-f]{64}$/.test(id)) throw invalidArgument(`invalid network ID "${id}": must be 64 lowercase hex characters`);
-  const dns = o.dnsEnabled ?? true;
-  const iface = o.interfaceName ?? freeBridgeName(used.interfaceNames ?? []);
+  const ipam = o.ipamDriver || 'host-local';
+  // Podman's validateIPAMDriver; dhcp needs netavark's DHCP proxy, which 1.4 lacks.
+  if (!['host-local', 'none'].includes(ipam)) throw invalidArgument(`unsupported ipam driver ${JSON.stringify(ipam)}`);
+  const noIpam = ipam === 'none';
+  if (noIpam && (o.subnet || o.subnets?.length)) throw invalidArgument('none ipam driver is set but subnets are given');
+  // Without addresses there is nothing for aardvark-dns to answer (Podman's IpamNoneDisableDNS).
+  const dns = !noIpam && (o.dnsEnabled ?? true);
+  const { options, bridgeName } = bridgeOptions(o.options ?? {});
+  const asked = o.interfaceName ?? bridgeName;
+  const iface = asked ?? freeBridgeName(used.interfaceNames ?? []);
   validateInterfaceName(iface);
-  if (o.interfaceName && used.interfaceNames?.includes(iface)) {
+  if (asked && used.interfaceNames?.includes(iface)) {
     throw invalidArgument(`bridge name ${iface} already in use`);
   }
   if (o.gateway && !o.subnet) throw invalidArgument('cannot set gateway without subnet');
   // Podman gives an internal network a gateway only when DNS needs an address to listen on.
   const wantGateway = !o.internal || dns;
   const usedSubnets = [...(used.subnets ?? [])];
-  const asked: NetworkSubnet[] = o.subnets?.length ? o.subnets : o.subnet ? [{ subnet: o.subnet, gateway: o.gateway }] : [];
+  const wanted: NetworkSubnet[] = o.subnets?.length ? o.subnets : o.subnet ? [{ subnet: o.subnet, gateway: o.gateway }] : [];
   const subnets: NetworkSubnet[] = [];
   // Each subnet also counts as used for the next: two overlapping ones in one network would clash in netavark.
   const add = (s: NetworkSubnet) => { const v = validateSubnet(s, usedSubnets, wantGateway); usedSubnets.push(v.subnet); subnets.push(v); };
-  for (const s of asked) add(s);
+  for (const s of wanted) add(s);
   const has = (f: 4 | 6) => subnets.some((s) => parseCidr(s.subnet).family === f);
   // Podman's order: a network without subnets gets an IPv4 one; --ipv6 then adds whichever family is missing.
-  if (!subnets.length || (o.ipv6 && !has(4))) add({ subnet: freeSubnet(usedSubnets) });
-  if (o.ipv6 && !has(6)) add({ subnet: freeIpv6Subnet(usedSubnets) });
+  if (!noIpam && (!subnets.length || (o.ipv6 && !has(4)))) add({ subnet: freeSubnet(usedSubnets) });
+  if (!noIpam && o.ipv6 && !has(6)) add({ subnet: freeIpv6Subnet(usedSubnets) });
   const net: NetworkConfig = {
     name: o.name,
     id,
@@ -144,11 +157,64 @@ export function buildBridgeNetwork(o: BridgeOptions, used: UsedResources = {}, c
     ipv6_enabled: has(6),
     internal: o.internal ?? false,
     dns_enabled: dns,
-    ipam_options: { driver: 'host-local' },
+    ipam_options: { driver: ipam },
   };
   if (o.labels && Object.keys(o.labels).length) net.labels = { ...o.labels };
-  if (o.options && Object.keys(o.options).length) net.options = { ...o.options };
+  if (Object.keys(options).length) net.options = options;
+  if (o.dnsServers?.length) {
+    // Podman's (containers/common netavark backend) checks and words.
+    if (!dns) throw invalidArgument('cannot set NetworkDNSServers if DNS is not enabled for the network: invalid argument');
+    for (const d of o.dnsServers) if (!parseIp(d)) throw invalidArgument(`unable to parse ip ${d} specified in NetworkDNSServers: invalid argument`);
+    net.network_dns_servers = [...o.dnsServers];
+  }
   return net;
+}
+
+/**
+ * The bridge driver's options, checked as Podman does (Go's strconv words),
+ * isolate normalised to the true/false netavark reads; Docker's names for
+ * the MTU and the bridge's name mapped as Podman's libnetwork does. Only
+ * what netavark 1.4 acts on is accepted: it would ignore a vlan or
+ * no_default_route.
+ */
+function bridgeOptions(opts: Record<string, string>): { options: Record<string, string>; bridgeName?: string } {
+  const out: Record<string, string> = {};
+  let bridgeName: string | undefined;
+  for (const [key, v] of Object.entries(opts)) {
+    const k = key === 'com.docker.network.driver.mtu' ? 'mtu' : key;
+    switch (k) {
+      case 'com.docker.network.bridge.name':
+        bridgeName = v;
+        break;
+      case 'mtu': {
+        if (!/^[-+]?\d+$/.test(v)) throw invalidArgument(`strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
+        if (Number(v) < 0) throw invalidArgument(`mtu ${Number(v)} is less than zero`);
+        out[k] = v;
+        break;
+      }
+      case 'metric':
+        if (!/^\d+$/.test(v)) throw invalidArgument(`strconv.ParseUint: parsing ${JSON.stringify(v)}: invalid syntax`);
+        if (Number(v) > 0xffffffff) throw invalidArgument(`strconv.ParseUint: parsing ${JSON.stringify(v)}: value out of range`);
+        out[k] = v;
+        break;
+      case 'isolate': {
+        const b = parseGoBool(v);
+        if (b === undefined) throw invalidArgument(`strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
+        out[k] = String(b);
+        break;
+      }
+      default:
+        throw invalidArgument(`unsupported bridge network option ${k}`);
+    }
+  }
+  return { options: out, bridgeName };
+}
+
+/** Go's strconv.ParseBool. */
+function parseGoBool(v: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  return undefined;
 }
 
 /**
