@@ -4,7 +4,8 @@ export default async function* fileTimes(source) {
   const span = new Map();
   for await (const ev of source) {
     const file = ev.data?.file;
-    if (!file) continue;
+    // Every file is enqueued at the start; it runs from its dequeue to its last event.
+    if (!file || ev.type === 'test:enqueue') continue;
     const now = Date.now();
     const s = span.get(file) ?? { first: now, last: now };
     s.last = now;
