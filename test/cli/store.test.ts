@@ -2,7 +2,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, HUSK, Store, until } from '../helpers.ts';
 
@@ -11,8 +11,14 @@ after(() => s.destroy());
 
 test('an import killed mid-way leaves no image and no layer; the next import cleans up', async () => {
   const big = join(s.dir, 'big.tar');
-  // Thousands of small files: slow enough to interrupt.
-  const t = spawnSync('tar', ['-cf', big, '-C', '/usr', 'share', 'lib'], { stdio: 'ignore' });
+  // 40 000 small files: slow enough to interrupt, quick to make (tarring /usr took a minute).
+  const src = join(s.dir, 'many');
+  for (let d = 0; d < 200; d++) {
+    mkdirSync(join(src, `d${d}`), { recursive: true });
+    for (let f = 0; f < 200; f++) writeFileSync(join(src, `d${d}`, `f${f}`), `${d}/${f}\n`);
+  }
+  const t = spawnSync('tar', ['-cf', big, '-C', src, '.'], { stdio: 'ignore' });
+  rmSync(src, { recursive: true });
   assert.ok(existsSync(big), `tar exited ${t.status}`);
   const child = spawn(HUSK, [...s.globals, 'import', big, 'big'], { stdio: 'ignore' });
   // Kill it once it is mid-way (its staging dir holds something), however slow the machine is today.
