@@ -136,9 +136,10 @@ export function register(program: Command): void {
   group.command('down').description('Stop and remove containers, networks')
     .option('-v, --volumes', 'Remove named volumes declared in the "volumes" section and anonymous volumes', false)
     .option('--remove-orphans', 'Remove containers for services not defined in the Compose file', false)
+    .option('-t, --timeout <seconds>', 'Specify a shutdown timeout in seconds', parseIntFlag('timeout'))
     .action(async function (this: Command, o: Opts) {
       const { engine, project } = await open(this);
-      await compose.down(engine, project, { volumes: o.volumes, removeOrphans: o.removeOrphans }, OUT);
+      await compose.down(engine, project, { volumes: o.volumes, removeOrphans: o.removeOrphans, timeout: o.timeout }, OUT);
     });
   services(group.command('ps').description('List containers'))
     .option('-a, --all', 'Show all stopped containers', false)

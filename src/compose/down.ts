@@ -16,6 +16,8 @@ export interface DownOptions {
   volumes?: boolean;
   /** Also containers of services no longer in the files (Docker Compose removes them only with this flag). */
   removeOrphans?: boolean;
+  /** Seconds each container gets to stop before SIGKILL (else its own stop timeout). */
+  timeout?: number;
 }
 
 export async function down(engine: Engine, project: ComposeProject, o: DownOptions, out: ComposeOutput): Promise<void> {
@@ -25,7 +27,7 @@ export async function down(engine: Engine, project: ComposeProject, o: DownOptio
   const containers = (await projectContainers(engine, project, { oneoff: true }))
     .filter((c) => all[serviceOf(c)] || o.removeOrphans)
     .sort((a, b) => rank(serviceOf(a)) - rank(serviceOf(b)));
-  for (const c of containers) await removeContainer(engine, c, out, { volumes: o.volumes });
+  for (const c of containers) await removeContainer(engine, c, out, { volumes: o.volumes, timeout: o.timeout });
 
   // The copies of environment secrets belong to the project's containers.
   for (const name of await removeEnvSecrets(engine, project)) out.progress(`Secret ${name}  Removed`);

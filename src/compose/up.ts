@@ -202,11 +202,11 @@ async function startOne(engine: Engine, ref: string, name: string, out: ComposeO
   out.progress(`Container ${name}  Started`);
 }
 
-export async function removeContainer(engine: Engine, c: ContainerListItem, out: ComposeOutput, o: { volumes?: boolean } = {}): Promise<void> {
+export async function removeContainer(engine: Engine, c: ContainerListItem, out: ComposeOutput, o: { volumes?: boolean; timeout?: number } = {}): Promise<void> {
   const name = c.config.name;
   if (c.state.status === 'running' || c.state.status === 'paused') {
     out.progress(`Container ${name}  Stopping`);
-    const [r] = await engine.containers.stop([c.config.id]);
+    const [r] = await engine.containers.stop([c.config.id], { timeout: o.timeout });
     if (r?.error) throw HuskError.from(r.error);
     out.progress(`Container ${name}  Stopped`);
   }

@@ -36,7 +36,7 @@ test('service_healthy waits for the engine\'s health status; an unhealthy depend
   // (the timer goes on running it, so the streak is at least the retries)
   assert.match(store.ok(['inspect', '--format', '{{.State.Health.Status}} {{.State.Health.FailingStreak}}', 'sick-db-1']), /^unhealthy ([2-9]|\d\d+)$/);
   assert.equal(store.husk(['container', 'exists', 'sick-app-1']).code, 1);
-  assert.equal(compose(['down']).code, 0);
+  assert.equal(compose(['down', '-t', '0']).code, 0);
 });
 
 test('up --wait: healthy services and running ones; a failing check fails it', () => {
@@ -54,7 +54,7 @@ test('up --wait: healthy services and running ones; a failing check fails it', (
   assert.match(up.stderr, /Container waity-db-1 {2}Healthy/);
   assert.match(up.stderr, /Container waity-plain-1 {2}Started/);
   assert.equal(store.ok(['inspect', '--format', '{{.State.Health.Status}}', 'waity-db-1']), 'healthy');
-  assert.equal(compose(['down']).code, 0);
+  assert.equal(compose(['down', '-t', '0']).code, 0);
 
   const bad = project('waitbad', `services:
   db:
@@ -75,6 +75,9 @@ test('up --wait: healthy services and running ones; a failing check fails it', (
   const t = slow(['up', '--wait', '--wait-timeout', '2']);
   assert.equal(t.code, 125);
   assert.match(t.stderr, /container slow-db-1 did not become healthy in time/);
-  assert.equal(bad(['down']).code, 0);
-  assert.equal(slow(['down']).code, 0);
+  assert.equal(bad(['down', '-t', '0']).code, 0);
+  // `sleep` as PID 1 ignores SIGTERM: without -t 0 this down would wait the 10 s stop timeout.
+  const t0 = Date.now();
+  assert.equal(slow(['down', '-t', '0']).code, 0);
+  assert.ok(Date.now() - t0 < 8000, `down -t 0 took ${Date.now() - t0} ms`);
 });

@@ -47,7 +47,7 @@ test('file, external and environment secrets reach the container', () => {
   const unset = compose(['run', '--rm', 'app']);
   assert.equal(unset.code, 125);
   assert.match(unset.stderr, /secrets\.fromenv\.environment: environment variable HUSK_TEST_ENV_SECRET is not set/);
-  assert.equal(compose(['down']).code, 0);
+  assert.equal(compose(['down', '-t', '0']).code, 0);
   assert.equal(store.husk(['secret', 'exists', 'sec_fromenv']).code, 1);
   assert.equal(store.husk(['secret', 'exists', 'proj-db']).code, 0);
 });
@@ -57,5 +57,5 @@ test('a missing external secret fails with Podman\'s message', () => {
   const r = compose(['up', '-d'], { HUSK_TEST_ENV_SECRET: 'v' });
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /no secret with name or id "not-there": no such secret/);
-  compose(['down']);
+  compose(['down', '-t', '0']);
 });

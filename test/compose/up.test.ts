@@ -118,7 +118,7 @@ test('up -d starts the services in order, DNS by name, ps, logs, recreate one, d
   assert.equal(now['hc-db-1'], before['hc-db-1']);
   assert.notEqual(now['hc-worker-1'], before['hc-worker-1']);
 
-  const down = compose(['down', '-v']);
+  const down = compose(['down', '-v', '-t', '0']);
   assert.equal(down.code, 0, down.stderr);
   const label = 'label=com.docker.compose.project=hc';
   assert.equal(store.ok(['ps', '-a', '--filter', label, '-q']), '');

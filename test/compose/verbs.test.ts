@@ -88,7 +88,7 @@ test('build, up without rebuilding, up --build recreates what changed, push', as
   assert.deepEqual(tags.tags, ['v1']);
   const catalog = await fetch(`http://${reg.host}/v2/_catalog`).then((r) => r.json()) as { repositories: string[] };
   assert.deepEqual(catalog.repositories, ['proj/app']);
-  assert.equal(compose(['down']).code, 0);
+  assert.equal(compose(['down', '-t', '0']).code, 0);
 
   const bad = project('bb', { 'compose.yaml': 'services:\n  x:\n    build: {context: ./nope}\n' });
   const r = bad(['build']);
@@ -97,7 +97,7 @@ test('build, up without rebuilding, up --build recreates what changed, push', as
 });
 
 test('--scale up and back, run --rm, events', async () => {
-  const compose = project('sc', { 'compose.yaml': 'services:\n  web:\n    image: busybox\n    command: [sleep, "1000"]\n' });
+  const compose = project('sc', { 'compose.yaml': 'services:\n  web:\n    image: busybox\n    command: [sleep, "1000"]\n    stop_grace_period: 1s\n' });
   const names = () => store.ok(['ps', '-a', '--filter', 'label=com.docker.compose.project=sc', '--format', '{{.Names}}']).split('\n').filter(Boolean).sort();
   assert.equal(compose(['up', '-d', '--scale', 'web=3']).code, 0);
   assert.deepEqual(names(), ['sc-web-1', 'sc-web-2', 'sc-web-3']);
@@ -126,7 +126,7 @@ test('--scale up and back, run --rm, events', async () => {
   assert.ok(events.length > 0);
   for (const e of events) assert.deepEqual([e.type, e.service, e.attributes.name], ['container', 'web', 'sc-web-1']);
   assert.ok(events.some((e) => e.action === 'stop'), out);
-  assert.equal(compose(['down']).code, 0);
+  assert.equal(compose(['down', '-t', '0']).code, 0);
 });
 
 test('attached up: prefixed output until the containers exit; Ctrl+C stops them', async () => {
@@ -149,8 +149,8 @@ test('attached up: prefixed output until the containers exit; Ctrl+C stops them'
   assert.match(err, /Gracefully stopping/);
   assert.match(err, /Container attlong-s-1 {2}Stopped/);
   assert.equal(inspectStatus('attlong-s-1'), 'exited');
-  assert.equal(long(['down']).code, 0);
-  assert.equal(short(['down']).code, 0);
+  assert.equal(long(['down', '-t', '0']).code, 0);
+  assert.equal(short(['down', '-t', '0']).code, 0);
 });
 
 const inspectStatus = (c: string) => store.ok(['inspect', '--format', '{{.State.Status}}', c]);
@@ -183,7 +183,7 @@ test('create, start, pause, unpause, cp, wait', async () => {
   store.ok(['kill', 'pz-a-1']);
   assert.equal(await done, 0);
   assert.equal(out.trim(), '137');
-  assert.equal(compose(['down']).code, 0);
+  assert.equal(compose(['down', '-t', '0']).code, 0);
 });
 
 test('attached up --abort-on-container-exit and --exit-code-from', () => {
@@ -196,7 +196,7 @@ test('attached up --abort-on-container-exit and --exit-code-from', () => {
   const plain = compose(['up', '--abort-on-container-exit']);
   assert.equal(plain.code, 3, plain.stderr);
   assert.equal(compose(['up', '-d', '--abort-on-container-exit']).code, 125);
-  assert.equal(compose(['down']).code, 0);
+  assert.equal(compose(['down', '-t', '0']).code, 0);
 });
 
 test('depends_on.restart: a dependent is restarted when its dependency is recreated; others are left alone', () => {
@@ -215,5 +215,5 @@ test('depends_on.restart: a dependent is restarted when its dependency is recrea
   assert.equal(appId, app.split(' ')[0], 'restarted, not recreated');
   assert.notEqual(appPid, app.split(' ')[1]);
   assert.equal(pid('dr-other-1'), other);
-  assert.equal(compose(['down']).code, 0);
+  assert.equal(compose(['down', '-t', '0']).code, 0);
 });
