@@ -75,10 +75,12 @@ test('a failure in the start period does not count', () => {
   assert.deepEqual([h.Status, h.FailingStreak, h.Log.length], ['starting', 0, 1]);
 });
 
+// --stop-timeout 1 on the containers that are stopped or restarted: `sleep` as PID 1 ignores
+// SIGTERM, and each stop would otherwise wait the default 10 s.
 test('--health-on-failure=restart restarts the container once it is unhealthy', async () => {
   // The check fails once /state/bad exists; the tmpfs is new at each start, so the restart heals it.
   s.ok(['run', '-d', '--name', 'heal', '--tmpfs', '/state', '--health-cmd', 'test ! -e /state/bad', '--health-interval', '1s',
-    '--health-retries', '2', '--health-on-failure=restart', 'busybox', 'sleep', '1000']);
+    '--health-retries', '2', '--health-on-failure=restart', '--stop-timeout', '1', 'busybox', 'sleep', '1000']);
   await until(() => inspect('heal', '{{.State.Health.Status}}') === 'healthy', 30_000, 200);
   const pid = Number(inspect('heal', '{{.State.Pid}}'));
   s.ok(['exec', 'heal', 'touch', '/state/bad']);
@@ -105,7 +107,7 @@ test('--health-on-failure=restart restarts the container once it is unhealthy', 
 test('--health-on-failure=kill and stop leave the container exited', async () => {
   for (const action of ['kill', 'stop']) {
     s.ok(['run', '-d', '--name', action, '--health-cmd', 'false', '--health-interval', 'disable', '--health-retries', '1',
-      `--health-on-failure=${action}`, 'busybox', 'sleep', '1000']);
+      `--health-on-failure=${action}`, '--stop-timeout', '1', 'busybox', 'sleep', '1000']);
     const r = s.husk(['healthcheck', 'run', action]);
     assert.deepEqual([r.code, r.stdout], [1, 'unhealthy\n'], r.stderr);
     await until(() => inspect(action, '{{.State.Status}}') === 'exited', 30_000, 200);
@@ -193,7 +195,7 @@ test('a startup check runs first; the regular check only once it passed', async 
 
 test('a startup check failing its retries restarts the container', async () => {
   s.ok(['run', '-d', '--name', 'neverup', '--health-cmd', 'true', '--health-startup-cmd', 'false',
-    '--health-startup-interval', '500ms', '--health-startup-retries', '2', 'busybox', 'sleep', '1000']);
+    '--health-startup-interval', '500ms', '--health-startup-retries', '2', '--stop-timeout', '1', 'busybox', 'sleep', '1000']);
   await until(() => Number(inspect('neverup', '{{.RestartCount}}')) >= 1, 60_000, 200);
   assert.equal(inspect('neverup', '{{.State.Status}}'), 'running');
   const err = (args: string[]) => s.husk(['create', ...args, 'busybox', 'true']).stderr.trim();
