@@ -33,7 +33,7 @@ const imageOf = (ref: string) => s.ok(['inspect', '--format', '{{.Image}}', ref]
 test('registry policy: dry-run reports pending after a push, auto-update recreates the container on it, a broken image is rolled back', () => {
   const v1 = publish('1');
   s.ok(['pull', '-q', TLS, app]);
-  s.ok(['run', '-d', '--name', 'web', '--label', 'io.containers.autoupdate=registry', '--label', 'PODMAN_SYSTEMD_UNIT=web.service', app, 'sleep', '1000']);
+  s.ok(['run', '-d', '--name', 'web', '--label', 'io.containers.autoupdate=registry', '--label', 'PODMAN_SYSTEMD_UNIT=web.service', '--stop-timeout', '1', app, 'sleep', '1000']);
   s.ok(['run', '-d', '--name', 'plain', app, 'sleep', '1000']);
   assert.equal(s.ok(['auto-update', TLS, '--format', FORMAT]), `web,${app},registry,false`, 'up to date; unlabelled containers are not listed');
   assert.equal(imageOf('web'), v1);
@@ -64,7 +64,7 @@ test('registry policy: dry-run reports pending after a push, auto-update recreat
 test('--rollback=false leaves a failed update failed (exit 125)', () => {
   publish('ok');
   s.ok(['pull', '-q', TLS, app]);
-  s.ok(['run', '-d', '--name', 'norb', '--label', 'io.containers.autoupdate=registry', app, 'sleep', '1000']);
+  s.ok(['run', '-d', '--name', 'norb', '--label', 'io.containers.autoupdate=registry', '--stop-timeout', '1', app, 'sleep', '1000']);
   publish('broken', ['/nonexistent']);
   const r = s.husk(['auto-update', TLS, '--rollback=false', '--format', FORMAT]);
   assert.equal(r.code, 125);
@@ -75,7 +75,7 @@ test('--rollback=false leaves a failed update failed (exit 125)', () => {
 test('local policy follows the local name; invalid policies are errors that do not stop the others', () => {
   const base = s.ok(['image', 'inspect', '--format', '{{.Id}}', 'busybox']);
   s.ok(['tag', 'busybox', 'localhost/loc:latest']);
-  s.ok(['run', '-d', '--name', 'loc', '--label', 'io.containers.autoupdate=local', 'localhost/loc:latest', 'sleep', '1000']);
+  s.ok(['run', '-d', '--name', 'loc', '--label', 'io.containers.autoupdate=local', '--stop-timeout', '1', 'localhost/loc:latest', 'sleep', '1000']);
   s.ok(['run', '-d', '--name', 'off', '--label', 'io.containers.autoupdate=disabled', 'localhost/loc:latest', 'sleep', '1000']);
   s.ok(['run', '-d', '--name', 'bad', '--label', 'io.containers.autoupdate=sometimes', 'busybox', 'sleep', '1000']);
   // A local rebuild: a commit under the same name.
