@@ -38,7 +38,7 @@ function makeCreate(): Command {
     .option('--infra-command <cmd>', 'Command to run in the infra container')
     .option('--infra-name <name>', 'Name for the infra container')
     .option('--share <namespaces>', 'Kernel namespaces to share (ipc, net, pid, uts, or none)', 'ipc,net,uts')
-    .option('--network <mode>', 'Connect the pod to a network (bridge, a network name, host, none)')
+    .option('--network <mode>', 'Connect the pod to networks (bridge, network names with NAME:options or a comma list, host, none)', collect, [])
     .option('--network-alias <alias>', 'Add a network-scoped alias for the pod', collect, [])
     .option('--dns <ip>', 'Set custom DNS servers for the pod', collect, [])
     .option('--dns-search <domain>', 'Set custom DNS search domains for the pod', collect, [])
@@ -65,7 +65,7 @@ function makeCreate(): Command {
       const pod = await engine.pods.create({
         name: name ?? o.name, labels: parseLabels(o.label), hostname: o.hostname, infra: o.infra, infraImage: o.infraImage,
         infraCommand: o.infraCommand ? [o.infraCommand] : undefined, infraName: o.infraName, share: [o.share],
-        network: o.network, publish: o.publish, networkAliases: o.networkAlias, dns: o.dns, dnsSearch: o.dnsSearch,
+        networks: o.network.length ? o.network : undefined, publish: o.publish, networkAliases: o.networkAlias, dns: o.dns, dnsSearch: o.dnsSearch,
         addHost: o.addHost, noHosts: o.hosts === false, createCommand: ['husk', ...process.argv.slice(2)],
         infraConmonPidFile: o.infraConmonPidfile, exitPolicy: o.exitPolicy, cgroupParent: o.cgroupParent,
       });

@@ -31,6 +31,12 @@ export interface PodSpec {
   infraName?: string;
   /** The pod's network settings (applied to its infra container). */
   network?: string;
+  /**
+   * --network values as the CLI takes them (repeatable: a mode, or bridge
+   * networks as NAME[:ip=,mac=,alias=,interface_name=] or a comma list);
+   * when given they take the place of network.
+   */
+  networks?: string[];
   publish?: string[];
   networkAliases?: string[];
   dns?: string[];

@@ -10,7 +10,7 @@ import { HuskError, invalidArgument } from '../../common/errors.ts';
 import { withLock } from '../../common/lock.ts';
 import type { EngineContext } from '../context.ts';
 import type { ContainerSpec } from '../../specgen/container.ts';
-import { parseAddHost, parsePublish } from '../../specgen/flags.ts';
+import { parseAddHost, parseNetworkFlags, parsePublish } from '../../specgen/flags.ts';
 import * as L from '../container/lifecycle.ts';
 import { randomName } from '../container/names.ts';
 import { podCgroupPath, removeCgroupTree } from '../../runtime/cgroups.ts';
@@ -111,12 +111,19 @@ function podLock(e: EngineContext, id: string): string {
 }
 
 export async function createPod(e: EngineContext, o: PodOptions = {}): Promise<PodConfig> {
-  // The pod's -p/--add-host strings become the infra container's spec.
-  return createPodWith(e, o, { portMappings: o.publish?.map(parsePublish), extraHosts: o.addHost?.map(parseAddHost) });
+  // The pod's -p/--add-host/--network strings become the infra container's spec.
+  const net: InfraNet = { portMappings: o.publish?.map(parsePublish), extraHosts: o.addHost?.map(parseAddHost) };
+  if (!o.networks?.length) return createPodWith(e, o, net);
+  const { first, extra } = parseNetworkFlags(o.networks);
+  // As for a container: --network-alias replaces each network's alias= list.
+  if (o.networkAliases?.length) for (const n of extra) n.aliases = o.networkAliases;
+  return createPodWith(e, { ...o, network: first?.network, networkAliases: o.networkAliases?.length ? o.networkAliases : first?.aliases }, {
+    ...net, ip: first?.ip, ip6: first?.ip6, mac: first?.mac, interfaceName: first?.interfaceName, extraNetworks: extra.length ? extra : undefined,
+  });
 }
 
 /** The structured part of the infra container's network settings (a pod's own, or a `--pod new:` member's). */
-type InfraNet = Pick<ContainerSpec, 'portMappings' | 'extraHosts' | 'interfaceName' | 'extraNetworks'>;
+type InfraNet = Pick<ContainerSpec, 'portMappings' | 'extraHosts' | 'interfaceName' | 'extraNetworks' | 'ip' | 'ip6' | 'mac'>;
 
 export async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publish' | 'addHost'>, net: InfraNet): Promise<PodConfig> {
   if (o.name !== undefined && !NAME.test(o.name)) throw invalidArgument(`pod name "${o.name}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
@@ -148,7 +155,7 @@ export async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publi
         // Until the default network applies to every container, ports imply the bridge.
         entrypoint: o.infraCommand, network: o.network ?? (net.portMappings?.length ? 'bridge' : undefined), portMappings: net.portMappings, networkAliases: o.networkAliases,
         dns: o.dns, dnsSearch: o.dnsSearch, extraHosts: net.extraHosts, noHosts: o.noHosts,
-        interfaceName: net.interfaceName, extraNetworks: net.extraNetworks,
+        interfaceName: net.interfaceName, extraNetworks: net.extraNetworks, ip: net.ip, ip6: net.ip6, mac: net.mac,
         pull: o.infraImage ? undefined : 'never',
         ...(o.infraConmonPidFile ? { conmonPidFile: o.infraConmonPidFile } : {}),
       };
@@ -189,8 +196,8 @@ export async function joinPod(e: EngineContext, intent: ContainerSpec): Promise<
     pod = await createPodWith(e, {
       name: ref.slice(4), network: i.network, networkAliases: i.networkAliases,
       dns: i.dns, dnsSearch: i.dnsSearch, noHosts: i.noHosts, hostname: i.hostname,
-    }, { portMappings: i.portMappings, extraHosts: i.extraHosts, interfaceName: i.interfaceName, extraNetworks: i.extraNetworks });
-    i = { ...i, network: undefined, portMappings: undefined, networkAliases: undefined, dns: undefined, dnsSearch: undefined, extraHosts: undefined, noHosts: undefined, hostname: undefined, interfaceName: undefined, extraNetworks: undefined };
+    }, { portMappings: i.portMappings, extraHosts: i.extraHosts, interfaceName: i.interfaceName, extraNetworks: i.extraNetworks, ip: i.ip, ip6: i.ip6, mac: i.mac });
+    i = { ...i, network: undefined, portMappings: undefined, networkAliases: undefined, dns: undefined, dnsSearch: undefined, extraHosts: undefined, noHosts: undefined, hostname: undefined, interfaceName: undefined, extraNetworks: undefined, ip: undefined, ip6: undefined, mac: undefined };
   } else {
     pod = getPod(e, ref);
   }
