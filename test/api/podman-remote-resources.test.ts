@@ -110,6 +110,19 @@ test('podman --remote network: create, ls, inspect, exists, connect, disconnect,
   assert.match(again.stderr, /pnet/);
 });
 
+test('podman --remote pod create on two networks, one with a named interface: a member sees both', async () => {
+  assert.equal((await podman(['network', 'create', '--subnet', '10.89.81.0/24', 'podn1'])).code, 0);
+  assert.equal((await podman(['network', 'create', '--subnet', '10.89.82.0/24', 'podn2'])).code, 0);
+  const c = await podman(['pod', 'create', '--name', 'npod', '--network', 'podn1', '--network', 'podn2:interface_name=pn9,ip=10.89.82.9']);
+  assert.equal(c.code, 0, c.stderr);
+  const r = await podman(['run', '--rm', '--pod', 'npod', 'busybox', 'ip', '-o', '-4', 'addr']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /eth0\s+inet 10\.89\.81\.\d+\/24/);
+  assert.match(r.stdout, /pn9\s+inet 10\.89\.82\.9\/24/);
+  assert.equal((await podman(['pod', 'rm', '-f', 'npod'])).code, 0);
+  assert.equal((await podman(['network', 'rm', 'podn1', 'podn2'])).code, 0);
+});
+
 test('podman --remote network create: dual stack with a subnet, gateway and ip-range per family; --ipv6 alone', async () => {
   const c = await podman(['network', 'create', '--ipv6', '--subnet', '10.89.78.0/24', '--gateway', '10.89.78.254', '--ip-range', '10.89.78.128/25', '--subnet', 'fd78:1::/64', 'dual']);
   assert.equal(c.code, 0, c.stderr);

@@ -141,6 +141,26 @@ async function podList(ctx: RouteContext): Promise<void> {
   sendJson(ctx, 200, (await ctx.engine.pods.list({ filters: qFilters(ctx.query) })).map(podToLibpod));
 }
 
+/**
+ * The PodSpecGenerator's netns and Networks map (PerNetworkOptions) as the
+ * --network values pod create takes: a mode, or each network with its
+ * options as NAME:ip=…,mac=…,alias=…,interface_name=….
+ */
+function podNetworks(b: Json): string[] | undefined {
+  const nsmode = typeof b.netns?.nsmode === 'string' ? b.netns.nsmode : '';
+  if (nsmode && !['bridge', 'default', ''].includes(nsmode)) return [nsmode === 'path' ? `ns:${b.netns.value}` : nsmode];
+  const nets = (b.Networks ?? b.networks ?? {}) as Record<string, Json>;
+  if (!nets || typeof nets !== 'object' || !Object.keys(nets).length) return undefined;
+  return Object.entries(nets).map(([name, per]) => {
+    const o: string[] = [];
+    for (const ip of Array.isArray(per?.static_ips) ? per.static_ips : []) o.push(`ip=${ip}`);
+    if (per?.static_mac) o.push(`mac=${per.static_mac}`);
+    for (const a of Array.isArray(per?.aliases) ? per.aliases : []) o.push(`alias=${a}`);
+    if (per?.interface_name) o.push(`interface_name=${per.interface_name}`);
+    return o.length ? `${name}:${o.join(',')}` : name;
+  });
+}
+
 async function podCreate(ctx: RouteContext): Promise<void> {
   const b = await readJson(ctx) as Json;
   if (b.name !== undefined && typeof b.name !== 'string') throw invalidArgument('name: expected a string');
@@ -148,7 +168,7 @@ async function podCreate(ctx: RouteContext): Promise<void> {
   const pod = await ctx.engine.pods.create({
     name: b.name || undefined, labels: b.labels && typeof b.labels === 'object' ? b.labels : undefined, hostname: typeof b.hostname === 'string' ? b.hostname || undefined : undefined,
     infra: b.no_infra ? false : undefined, share: Array.isArray(b.shared_namespaces) && b.shared_namespaces.length ? b.shared_namespaces : undefined,
-    publish: publish.length ? publish : undefined,
+    publish: publish.length ? publish : undefined, networks: podNetworks(b),
   });
   if (await clientGone(ctx)) {
     await ctx.engine.pods.remove([pod.id], { force: true }).catch(() => {});
