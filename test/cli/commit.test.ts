@@ -89,7 +89,7 @@ test('container mount keeps the rootfs mounted until unmount', () => {
   assert.ok(fs.existsSync(join(path, 'in.tar')) && fs.existsSync(join(path, 'bin/busybox')));
   fs.writeFileSync(join(path, 'via-mount'), 'm\n');
   assert.equal(s.ok(['container', 'mount', 'mnt']), path, 'mounting again gives the same path');
-  assert.equal(s.ok(['container', 'mount']), `${id.slice(0, 12)} ${path}`);
+  assert.equal(s.ok(['container', 'mount']), `${id.slice(0, 12)}  ${path}`);
   assert.match(s.ok(['diff', 'mnt']), /^A \/via-mount$/m);
   assert.equal(s.ok(['container', 'unmount', 'mnt']), id);
   assert.ok(!overlayMounts().includes(path));
