@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
+import type { Store } from '../helpers.ts';
 
 /** iptables-save rules (not comments or counters) mentioning any of the needles. */
 export function rulesWith(needles: string[]): string[] {
@@ -86,3 +88,27 @@ export const randomPort = (span = 1) => 20000 + Math.floor(Math.random() * (1200
 
 /** A random /24 in 10.200.0.0/13, unlikely to clash with another test run's networks. */
 export const randomSubnet = () => `10.${200 + Math.floor(Math.random() * 8)}.${Math.floor(Math.random() * 256)}.0/24`;
+
+/**
+ * Two bridge networks with distinct random /24s, created on the store before
+ * the file's tests and removed (with every pod and container) after them.
+ * base1/base2 are the subnets' first three octets and a dot; re() escapes an
+ * address for a RegExp.
+ */
+export function twoNetworks(s: Store, names: [string, string]) {
+  const sub1 = randomSubnet();
+  let sub2 = randomSubnet();
+  while (sub2 === sub1) sub2 = randomSubnet();
+  before(() => {
+    s.busybox();
+    s.ok(['network', 'create', '--subnet', sub1, names[0]]);
+    s.ok(['network', 'create', '--subnet', sub2, names[1]]);
+  });
+  after(async () => {
+    s.husk(['pod', 'rm', '-af']);
+    s.husk(['rm', '-af']);
+    s.husk(['network', 'rm', '-f', ...names]);
+    await s.destroyWhenIdle();
+  });
+  return { base1: sub1.slice(0, -4), base2: sub2.slice(0, -4), re: (ip: string) => ip.replaceAll('.', '\\.') };
+}

@@ -2,29 +2,13 @@
 // repeated --network) and the per-network options of `--network
 // NAME:ip=…,mac=…,alias=…,interface_name=…`, with Podman's errors
 // (pkg/specgen/namespaces.go ParseNetworkFlag; docs options/network.md).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../helpers.ts';
-import { randomSubnet, rulesWith } from './nettools.ts';
+import { rulesWith, twoNetworks } from './nettools.ts';
 
 const s = new Store();
-const sub1 = randomSubnet();
-let sub2 = randomSubnet();
-while (sub2 === sub1) sub2 = randomSubnet();
-const base1 = sub1.slice(0, -4);
-const base2 = sub2.slice(0, -4);
-const re = (ip: string) => ip.replaceAll('.', '\\.');
-
-before(() => {
-  s.busybox();
-  s.ok(['network', 'create', '--subnet', sub1, 'mnet1']);
-  s.ok(['network', 'create', '--subnet', sub2, 'mnet2']);
-});
-after(async () => {
-  s.husk(['rm', '-af']);
-  s.husk(['network', 'rm', '-f', 'mnet1', 'mnet2']);
-  await s.destroyWhenIdle();
-});
+const { base1, base2, re } = twoNetworks(s, ['mnet1', 'mnet2']);
 
 /** "NAME inet ADDR/LEN" per non-loopback IPv4 address, from inside a container, by interface name (netavark's order of creation is its own). */
 const addrsIn = (out: string) => out.split('\n').map((l) => l.split(/\s+/).slice(1, 4).join(' ')).filter((l) => l && !l.startsWith('lo ')).sort();

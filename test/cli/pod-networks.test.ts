@@ -2,29 +2,13 @@
 // --network with NAME:ip=…,interface_name=… (Podman's pod create takes the
 // same network flags as create). The infra container gets one interface per
 // network, which every member sees through the shared network namespace.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../helpers.ts';
-import { randomSubnet } from './nettools.ts';
+import { twoNetworks } from './nettools.ts';
 
 const s = new Store();
-const sub1 = randomSubnet();
-let sub2 = randomSubnet();
-while (sub2 === sub1) sub2 = randomSubnet();
-const base1 = sub1.slice(0, -4);
-const base2 = sub2.slice(0, -4);
-const re = (ip: string) => ip.replaceAll('.', '\\.');
-
-before(() => {
-  s.busybox();
-  s.ok(['network', 'create', '--subnet', sub1, 'pnet1']);
-  s.ok(['network', 'create', '--subnet', sub2, 'pnet2']);
-});
-after(async () => {
-  s.husk(['pod', 'rm', '-af']);
-  s.husk(['network', 'rm', '-f', 'pnet1', 'pnet2']);
-  await s.destroyWhenIdle();
-});
+const { base1, base2, re } = twoNetworks(s, ['pnet1', 'pnet2']);
 
 /** "NAME inet ADDR/LEN" per non-loopback IPv4 address seen inside a member. */
 const addrsIn = (out: string) => out.split('\n').map((l) => l.split(/\s+/).slice(1, 4).join(' ')).filter((l) => l && !l.startsWith('lo ')).sort();
