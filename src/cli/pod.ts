@@ -8,6 +8,8 @@ import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine, ItemReport } from '../engine/api.ts';
 import { PAUSE_IMAGE, type Pod, type PodContainerStats, type PodSelection } from '../engine/pod/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
+import type { NetworkAttachSpec } from '../specgen/container.ts';
+import { parseNetworkFlags } from '../specgen/flags.ts';
 import { ago, collect, connectFor, parseIntFlag, parseLabels, parseTime, print, printReports } from './common.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
@@ -65,7 +67,7 @@ function makeCreate(): Command {
       const pod = await engine.pods.create({
         name: name ?? o.name, labels: parseLabels(o.label), hostname: o.hostname, infra: o.infra, infraImage: o.infraImage,
         infraCommand: o.infraCommand ? [o.infraCommand] : undefined, infraName: o.infraName, share: [o.share],
-        networks: o.network.length ? o.network : undefined, publish: o.publish, networkAliases: o.networkAlias, dns: o.dns, dnsSearch: o.dnsSearch,
+        networks: podNetworks(o.network), publish: o.publish, networkAliases: o.networkAlias, dns: o.dns, dnsSearch: o.dnsSearch,
         addHost: o.addHost, noHosts: o.hosts === false, createCommand: ['husk', ...process.argv.slice(2)],
         infraConmonPidFile: o.infraConmonPidfile, exitPolicy: o.exitPolicy, cgroupParent: o.cgroupParent,
       });
@@ -257,4 +259,10 @@ export function register(program: Command): void {
       printReports(reports.map((r) => ({ id: r.id, rawInput: r.id, error: r.error })));
     });
   program.addCommand(group);
+}
+
+/** --network values as run parses them: the first may be a mode, the rest bridge networks with their options. */
+function podNetworks(values: string[]): NetworkAttachSpec[] | undefined {
+  const { first, extra } = parseNetworkFlags(values);
+  return first ? [first, ...extra] : undefined;
 }

@@ -211,7 +211,7 @@ export const libpodContainerRoutes: Route[] = [
 ];
 
 /** One more entry of the SpecGenerator's Networks map (PerNetworkOptions) as the spec's network. */
-function attachSpec(name: string, per: Json): NetworkAttachSpec {
+export function attachSpec(name: string, per: Json): NetworkAttachSpec {
   const ips = (Array.isArray(per.static_ips) ? per.static_ips : []).map(String);
   return {
     network: name, ip: ips.find((a) => !a.includes(':')), ip6: ips.find((a) => a.includes(':')), mac: per.static_mac || undefined,

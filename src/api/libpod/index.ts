@@ -5,11 +5,12 @@
 // interface; where libpod's wire format is Docker's, the compat handler serves.
 import { HuskError, invalidArgument } from '../../common/errors.ts';
 import type { Pod } from '../../engine/pod/api.ts';
+import type { NetworkAttachSpec } from '../../specgen/container.ts';
 import type { Route, RouteContext } from '../router.ts';
 import { clientGone, errorBody, qBool, qFilters, qInt, qTime, readJson, sendJson, sendNoContent } from '../http.ts';
 import { eventToDocker } from '../compat/system.ts';
 import { compatRoutes } from '../compat/index.ts';
-import { libpodContainerRoutes } from './containers.ts';
+import { attachSpec, libpodContainerRoutes } from './containers.ts';
 import { libpodSecretRoutes } from './secrets.ts';
 import { libpodResourceRoutes } from './resources.ts';
 import { libpodKubeRoutes } from './kube.ts';
@@ -141,24 +142,13 @@ async function podList(ctx: RouteContext): Promise<void> {
   sendJson(ctx, 200, (await ctx.engine.pods.list({ filters: qFilters(ctx.query) })).map(podToLibpod));
 }
 
-/**
- * The PodSpecGenerator's netns and Networks map (PerNetworkOptions) as the
- * --network values pod create takes: a mode, or each network with its
- * options as NAME:ip=…,mac=…,alias=…,interface_name=….
- */
-function podNetworks(b: Json): string[] | undefined {
+/** The PodSpecGenerator's netns (a mode) or its Networks map (PerNetworkOptions), as the pod's networks. */
+function podNetworks(b: Json): NetworkAttachSpec[] | undefined {
   const nsmode = typeof b.netns?.nsmode === 'string' ? b.netns.nsmode : '';
-  if (nsmode && !['bridge', 'default', ''].includes(nsmode)) return [nsmode === 'path' ? `ns:${b.netns.value}` : nsmode];
+  if (nsmode && !['bridge', 'default'].includes(nsmode)) return [{ network: nsmode === 'path' ? `ns:${b.netns.value}` : nsmode }];
   const nets = (b.Networks ?? b.networks ?? {}) as Record<string, Json>;
   if (!nets || typeof nets !== 'object' || !Object.keys(nets).length) return undefined;
-  return Object.entries(nets).map(([name, per]) => {
-    const o: string[] = [];
-    for (const ip of Array.isArray(per?.static_ips) ? per.static_ips : []) o.push(`ip=${ip}`);
-    if (per?.static_mac) o.push(`mac=${per.static_mac}`);
-    for (const a of Array.isArray(per?.aliases) ? per.aliases : []) o.push(`alias=${a}`);
-    if (per?.interface_name) o.push(`interface_name=${per.interface_name}`);
-    return o.length ? `${name}:${o.join(',')}` : name;
-  });
+  return Object.entries(nets).map(([name, per]) => attachSpec(name, per ?? {}));
 }
 
 async function podCreate(ctx: RouteContext): Promise<void> {

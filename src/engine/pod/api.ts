@@ -8,6 +8,7 @@
 import type { Filters, ItemReport, PruneReport } from '../api.ts';
 import type { ContainerStats, ContainerStatus, LogLine, LogOptions, StatsOptions } from '../container/api.ts';
 import type { PodConfig } from '../types.ts';
+import type { NetworkAttachSpec } from '../../specgen/container.ts';
 
 export type { PodConfig };
 
@@ -32,11 +33,11 @@ export interface PodSpec {
   /** The pod's network settings (applied to its infra container). */
   network?: string;
   /**
-   * --network values as the CLI takes them (repeatable: a mode, or bridge
-   * networks as NAME[:ip=,mac=,alias=,interface_name=] or a comma list);
-   * when given they take the place of network.
+   * The pod's networks in order, each with its options (what run's
+   * --network values parse to): a mode, or bridge networks; when given they
+   * take the place of network.
    */
-  networks?: string[];
+  networks?: NetworkAttachSpec[];
   publish?: string[];
   networkAliases?: string[];
   dns?: string[];

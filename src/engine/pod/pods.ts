@@ -10,7 +10,7 @@ import { HuskError, invalidArgument } from '../../common/errors.ts';
 import { withLock } from '../../common/lock.ts';
 import type { EngineContext } from '../context.ts';
 import type { ContainerSpec } from '../../specgen/container.ts';
-import { parseAddHost, parseNetworkFlags, parsePublish } from '../../specgen/flags.ts';
+import { parseAddHost, parsePublish } from '../../specgen/flags.ts';
 import * as L from '../container/lifecycle.ts';
 import { randomName } from '../container/names.ts';
 import { podCgroupPath, removeCgroupTree } from '../../runtime/cgroups.ts';
@@ -111,14 +111,14 @@ function podLock(e: EngineContext, id: string): string {
 }
 
 export async function createPod(e: EngineContext, o: PodOptions = {}): Promise<PodConfig> {
-  // The pod's -p/--add-host/--network strings become the infra container's spec.
+  // The pod's -p/--add-host strings and its networks become the infra container's spec.
   const net: InfraNet = { portMappings: o.publish?.map(parsePublish), extraHosts: o.addHost?.map(parseAddHost) };
   if (!o.networks?.length) return createPodWith(e, o, net);
-  const { first, extra } = parseNetworkFlags(o.networks);
+  const [first, ...extra] = o.networks.map((n) => ({ ...n }));
   // As for a container: --network-alias replaces each network's alias= list.
   if (o.networkAliases?.length) for (const n of extra) n.aliases = o.networkAliases;
-  return createPodWith(e, { ...o, network: first?.network, networkAliases: o.networkAliases?.length ? o.networkAliases : first?.aliases }, {
-    ...net, ip: first?.ip, ip6: first?.ip6, mac: first?.mac, interfaceName: first?.interfaceName, extraNetworks: extra.length ? extra : undefined,
+  return createPodWith(e, { ...o, network: first.network, networkAliases: o.networkAliases?.length ? o.networkAliases : first.aliases }, {
+    ...net, ip: first.ip, ip6: first.ip6, mac: first.mac, interfaceName: first.interfaceName, extraNetworks: extra.length ? extra : undefined,
   });
 }
 
