@@ -10,6 +10,8 @@ import { isErrno } from './errors.ts';
 import { native, LOCK_EX, LOCK_NB, LOCK_UN } from './native.ts';
 
 const queues = new Map<string, Promise<unknown>>();
+/** Locks this process holds through withLock, and whether a child was handed the fd (handLockToChild). */
+const held = new Map<string, { fd: number; handed: boolean }>();
 
 export async function withLock<T>(path: string, fn: () => Promise<T> | T): Promise<T> {
   const prev = queues.get(path) ?? Promise.resolve();
@@ -21,12 +23,30 @@ export async function withLock<T>(path: string, fn: () => Promise<T> | T): Promi
   let fd = -1;
   try {
     fd = await acquire(path);
+    held.set(path, { fd, handed: false });
     return await fn();
   } finally {
-    if (fd >= 0) unlockFile(fd);
+    const h = held.get(path);
+    held.delete(path);
+    // Handed to a child: only our copy closes, the lock lasts until the child's does too.
+    if (h?.handed) closeSync(fd);
+    else if (fd >= 0) unlockFile(fd);
     release();
     if (queues.get(path) === tail) queues.delete(path);
   }
+}
+
+/**
+ * The fd of PATH's lock, held by the caller inside withLock, for a child
+ * process to inherit: flock locks belong to the open file, so the lock then
+ * lasts until both this process and the child have closed it, and withLock
+ * no longer unlocks it explicitly (which would release it for the child too).
+ */
+export function handLockToChild(path: string): number | undefined {
+  const h = held.get(path);
+  if (!h) return undefined;
+  h.handed = true;
+  return h.fd;
 }
 
 /** Resolves with the fd (to unlock) once the lock is held, polling without blocking the thread. */

@@ -11,6 +11,18 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** A process's start time (clock ticks since boot, /proc/PID/stat field 22), or undefined once it is gone or a zombie. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after the command, which may hold spaces and parentheses: state is the first.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[0] === 'Z' || rest[0] === 'X' ? undefined : rest[19];
+  } catch {
+    return undefined;
+  }
+}
+
 let bootId: string | undefined;
 
 /** This boot's ID: state recorded under another boot describes dead processes. */

@@ -122,6 +122,8 @@ export interface ContainerState {
   checkpointed?: boolean;
   /** The cgroup the container's was made under at the last start, when not husk's default (--cgroups=split: the caller's; a pod's with --cgroup-parent); stats reads it there. */
   cgroupParent?: string;
+  /** The init's start time (processStartTime) when it was created: stop signals that pid itself only while it still matches. */
+  pidStart?: string;
   /** Boot the container was started in; after a reboot it is not running whatever the state says. */
   bootId?: string;
   /** The container's network namespace (bind mount) while networks are set up. */
