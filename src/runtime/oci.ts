@@ -216,15 +216,21 @@ async function runcFifoStart(fifo: string, id: string, pid: number): Promise<voi
     const deadline = Date.now() + 60_000;
     for (let wait = 0; ; wait = Math.min(Math.max(wait * 2, 1), 20)) {
       if (wait) await new Promise((r) => setTimeout(r, wait));
-      let n = 0;
-      try {
-        n = readSync(fd, buf, 0, buf.length, null);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      const readSome = () => {
+        try {
+          return readSync(fd, buf, 0, buf.length, null);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+          return 0;
+        }
+      };
+      if (readSome() > 0) break;
+      // Nothing yet (no writer so far, or one that has not written): the init may have died,
+      // or written, run and exited since that read (a `true`): its byte is then still there.
+      if (!initAlive(pid)) {
+        if (readSome() > 0) break;
+        throw new HuskError('RUNTIME', 'runc start: container process is already dead');
       }
-      if (n > 0) break;
-      // Nothing yet (no writer so far, or one that has not written): the init may have died.
-      if (!initAlive(pid)) throw new HuskError('RUNTIME', 'runc start: container process is already dead');
       if (Date.now() > deadline) throw new HuskError('RUNTIME', `runc start: the init of ${id} did not open ${fifo} within 60 s`);
     }
     unlinkSync(fifo);
