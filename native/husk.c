@@ -8,6 +8,10 @@
 #include <node_api.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +51,8 @@ static napi_value throw_errno(napi_env env, int err, const char *syscall, const 
   case ECONNREFUSED: code = "ECONNREFUSED"; break;
   case ENOTDIR: code = "ENOTDIR"; break;
   case EINTR: code = "EINTR"; break;
+  case ECHILD: code = "ECHILD"; break;
+  case EMFILE: code = "EMFILE"; break;
   default: code = "EUNKNOWN";
   }
   napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &v);
@@ -284,6 +290,147 @@ static napi_value js_isatty(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* A JS array of strings as a NULL-terminated char* vector (malloc'd; free with free_vec). */
+static char **get_vec(napi_env env, napi_value arr) {
+  uint32_t n = 0;
+  if (napi_get_array_length(env, arr, &n) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected an array of strings");
+    return NULL;
+  }
+  char **v = calloc(n + 1, sizeof *v);
+  for (uint32_t i = 0; v && i < n; i++) {
+    napi_value e;
+    size_t len;
+    napi_get_element(env, arr, i, &e);
+    if (napi_get_value_string_utf8(env, e, NULL, 0, &len) != napi_ok) {
+      for (uint32_t j = 0; j < i; j++) free(v[j]);
+      free(v);
+      napi_throw_type_error(env, NULL, "expected an array of strings");
+      return NULL;
+    }
+    v[i] = malloc(len + 1);
+    napi_get_value_string_utf8(env, e, v[i], len + 1, &len);
+  }
+  return v;
+}
+
+static void free_vec(char **v) {
+  for (char **p = v; p && *p; p++) free(*p);
+  free(v);
+}
+
+/* spawn(file, argv, env, fds, cwd, setsid) -> pid. posix_spawn (a vfork-style
+ * clone in glibc: no copy of Node's page tables, safe with Node's threads)
+ * instead of child_process, whose module graph (net, streams) and fork cost
+ * ~10 ms a command here. The child's fd i is the parent's fds[i] (-1: /dev/null);
+ * every other fd stays closed (Node opens everything O_CLOEXEC). Signal
+ * dispositions and the mask are reset, as libuv does for its children. */
+static napi_value js_spawn(napi_env env, napi_callback_info info) {
+  napi_value a[6];
+  if (get_args(env, info, 6, a)) return NULL;
+  char file[MAX_PATH], cwd[MAX_PATH];
+  if (get_str(env, a[0], file, sizeof file, 0) < 0) return NULL;
+  if (get_str(env, a[4], cwd, sizeof cwd, 1) < 0) return NULL;
+  bool setsid_flag = false;
+  napi_get_value_bool(env, a[5], &setsid_flag);
+  uint32_t nfds = 0;
+  napi_get_array_length(env, a[3], &nfds);
+  if (nfds > 256) {
+    napi_throw_range_error(env, NULL, "too many fds");
+    return NULL;
+  }
+  int src[256];
+  int top = 2;
+  for (uint32_t i = 0; i < nfds; i++) {
+    napi_value e;
+    napi_get_element(env, a[3], i, &e);
+    napi_get_value_int32(env, e, &src[i]);
+    if (src[i] > top) top = src[i];
+  }
+  if ((int)nfds > top) top = (int)nfds;
+  char **argv = get_vec(env, a[1]);
+  if (!argv) return NULL;
+  char **envp = get_vec(env, a[2]);
+  if (!envp) {
+    free_vec(argv);
+    return NULL;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t at;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&at);
+  /* Every source goes above all sources and targets first, so placing one never
+   * overwrites another still to be placed; dup2 to a new number clears CLOEXEC. */
+  for (uint32_t i = 0; i < nfds; i++) {
+    if (src[i] < 0) posix_spawn_file_actions_addopen(&fa, top + 1 + (int)i, "/dev/null", O_RDWR, 0);
+    else posix_spawn_file_actions_adddup2(&fa, src[i], top + 1 + (int)i);
+  }
+  for (uint32_t i = 0; i < nfds; i++) {
+    posix_spawn_file_actions_adddup2(&fa, top + 1 + (int)i, (int)i);
+    posix_spawn_file_actions_addclose(&fa, top + 1 + (int)i);
+  }
+  if (cwd[0]) posix_spawn_file_actions_addchdir_np(&fa, cwd);
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&at, &all);
+  posix_spawnattr_setsigmask(&at, &none);
+  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+  if (setsid_flag) flags |= POSIX_SPAWN_SETSID;
+  posix_spawnattr_setflags(&at, flags);
+  pid_t pid;
+  int err = posix_spawn(&pid, file, &fa, &at, argv, envp);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&at);
+  free_vec(argv);
+  free_vec(envp);
+  if (err) return throw_errno(env, err, "spawn", file);
+  napi_value out;
+  napi_create_int32(env, pid, &out);
+  return out;
+}
+
+/* pipe(nonblockRead) -> [readFd, writeFd], both close-on-exec; the read end
+ * non-blocking when asked (polled by husk; the write end, which a child
+ * inherits, stays blocking). */
+static napi_value js_pipe(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+  bool nb = false;
+  if (argc) napi_get_value_bool(env, a[0], &nb);
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) return throw_errno(env, errno, "pipe", NULL);
+  if (nb && fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK) < 0) {
+    int err = errno;
+    close(p[0]);
+    close(p[1]);
+    return throw_errno(env, err, "fcntl", NULL);
+  }
+  napi_value arr, r, w;
+  napi_create_array_with_length(env, 2, &arr);
+  napi_create_int32(env, p[0], &r);
+  napi_create_int32(env, p[1], &w);
+  napi_set_element(env, arr, 0, r);
+  napi_set_element(env, arr, 1, w);
+  return arr;
+}
+
+/* reap(pid) -> the wait status once the child has exited, else -1 (never blocks). */
+static napi_value js_reap(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (get_args(env, info, 1, a)) return NULL;
+  int32_t pid;
+  napi_get_value_int32(env, a[0], &pid);
+  int status = 0;
+  pid_t r;
+  do r = waitpid(pid, &status, WNOHANG); while (r < 0 && errno == EINTR);
+  if (r < 0) return throw_errno(env, errno, "waitpid", NULL);
+  napi_value out;
+  napi_create_int32(env, r == 0 ? -1 : status, &out);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"mount", NULL, js_mount, NULL, NULL, NULL, napi_default, NULL},
@@ -297,6 +444,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"seqpacketConnect", NULL, js_seqpacket_connect, NULL, NULL, NULL, napi_default, NULL},
       {"shutdown", NULL, js_shutdown, NULL, NULL, NULL, napi_default, NULL},
       {"isatty", NULL, js_isatty, NULL, NULL, NULL, napi_default, NULL},
+      {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_default, NULL},
+      {"pipe", NULL, js_pipe, NULL, NULL, NULL, napi_default, NULL},
+      {"reap", NULL, js_reap, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -36,6 +36,8 @@ export async function connectFor(cmd: Command, o: { ownSockets?: boolean } = {})
     networkConfigDir: g.networkConfigDir ?? g.cniConfigDir, imageStore: g.imagestore,
     // A service serves the activation socket itself; its containers must not inherit it.
     socketActivation: o.ownSockets ? undefined : socketActivation(process.env),
+    // A service stays up: its monitors' pipes must not hold threadpool threads (ConnectOptions.oneShot).
+    oneShot: !o.ownSockets,
   });
 }
 

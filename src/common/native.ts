@@ -16,6 +16,12 @@ export interface Native {
   seqpacketConnect(path: string): number;
   shutdown(fd: number, how: number): void;
   isatty(fd: number): boolean;
+  /** posix_spawn: the child's fd i is fds[i] (-1: /dev/null), no other fd; returns its pid. */
+  spawn(file: string, argv: string[], env: string[], fds: number[], cwd: string | null, setsid: boolean): number;
+  /** [readFd, writeFd], close-on-exec; the read end non-blocking when asked. */
+  pipe(nonblockRead?: boolean): [number, number];
+  /** The child's wait status once it has exited, else -1; never blocks. */
+  reap(pid: number): number;
 }
 
 export const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_BIND = 4096, MS_REC = 16384, MS_PRIVATE = 1 << 18;

@@ -53,6 +53,13 @@ export interface ConnectOptions {
   socketActivation?: { fds: number; names?: string };
   /** --imagestore: images (layers, blobs, their database) kept apart from ROOT, which keeps the containers. */
   imageStore?: string;
+  /**
+   * The caller runs one command and exits (the CLI): conmon is started with
+   * posix_spawn and its pipes are read on libuv's threadpool, which spares
+   * loading child_process (~10 ms) but would tie up a pool thread for as long
+   * as an exec session runs in a long-lived process.
+   */
+  oneShot?: boolean;
 }
 
 export interface Engine {

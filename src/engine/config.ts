@@ -37,6 +37,8 @@ export interface EngineOptions {
    * never does, so its activation socket stays its own.
    */
   socketActivation?: { fds: number; names?: string };
+  /** See ConnectOptions.oneShot. */
+  oneShot?: boolean;
   /** --imagestore; storage.conf [storage] imagestore. */
   imageStore?: string;
 }
@@ -78,6 +80,7 @@ export interface ResolvedConfig {
   /** --network-config-dir; unset: ROOT/networks. */
   networkConfigDir: string | undefined;
   socketActivation: { fds: number; names?: string } | undefined;
+  oneShot: boolean;
   /** Health checks may run from systemd timers (Podman's DISABLE_HC_SYSTEMD=true turns it off). */
   systemdHealthTimers: boolean;
   /** Where images live: --imagestore / storage.conf imagestore, else ROOT itself. */
@@ -155,6 +158,7 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     conmonPath: '',
     exitCommand: opts.exitCommand,
     socketActivation: opts.socketActivation,
+    oneShot: !!opts.oneShot,
     systemdHealthTimers: process.env.DISABLE_HC_SYSTEMD !== 'true',
     defaultUlimits: [],
     pidsLimit: 2048,

@@ -30,7 +30,7 @@ export class LocalEngine implements Engine {
       root: o.root, runroot: o.runroot, runtime: o.runtime, runtimeFlags: o.runtimeFlags, eventsBackend: o.eventsBackend,
       modules: o.modules, storageDriver: o.storageDriver, storageOpts: o.storageOpts, networkConfigDir: o.networkConfigDir,
       socketActivation: o.socketActivation,
-      imageStore: o.imageStore,
+      imageStore: o.imageStore, oneShot: o.oneShot,
     });
   }
 

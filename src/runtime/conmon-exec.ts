@@ -12,6 +12,7 @@
 // EXITDIR/CONTAINER_ID. conmon double-forks into its own session, so the
 // process outlives the caller.
 import { spawn } from 'node:child_process';
+import { closeSync, writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { HuskError } from '../common/errors.ts';
 import { conmonLogArgs, logDebug } from '../common/log.ts';
@@ -73,22 +74,97 @@ function lines(sock: Socket, onLine: (m: { data: number; message?: string }) => 
     for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
-      try {
-        onLine(JSON.parse(line));
-      } catch {
-        onLine({ data: -1, message: `conmon: unexpected message ${JSON.stringify(line)}` });
-      }
+      onLine(parseLine(line));
     }
   });
   sock.on('close', onClose);
   sock.on('error', () => {});
 }
 
-/** Starts conmon for one exec session. */
-export function conmonExec(o: ConmonExec): ExecMonitor {
+function deferred<T>() {
+  let resolve!: (v: T) => void, reject!: (e: Error) => void;
+  const p = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  p.catch(() => {}); // callers may ignore a promise (a detached session never awaits `exit`)
+  return { p, resolve, reject };
+}
+
+/**
+ * Starts conmon for one exec session. native: posix_spawn and plain pipes
+ * read on the threadpool (native-spawn.ts; a one-shot caller's choice), else
+ * child_process with event-loop sockets.
+ */
+export async function conmonExec(o: ConmonExec, native = false): Promise<ExecMonitor> {
   if (!o.conmonPath) throw new HuskError('RUNTIME', 'conmon not found: install the conmon package');
   const argv = [...(o.launcher ?? []), o.conmonPath, ...conmonExecArgs(o)];
   logDebug(`running conmon: ${o.conmonPath}`, { args: `[${argv.slice(argv.indexOf(o.conmonPath) + 1).join(' ')}]` });
+  return native ? conmonExecNative(o, argv) : conmonExecChild(o, argv);
+}
+
+async function conmonExecNative(o: ConmonExec, argv: string[]): Promise<ExecMonitor> {
+  const ns = await import('./native-spawn.ts');
+  const [syncR, syncW] = ns.pipeFromChild();
+  const [startR, startW] = ns.pipeToChild();
+  const [attachR, attachW] = o.attach ? ns.pipeFromChild() : [undefined, undefined];
+  const env = { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', ...(o.attach ? { _OCI_ATTACHPIPE: '5' } : {}) };
+  try {
+    ns.spawnDetached(argv, env, ['ignore', 'ignore', 'ignore', syncW, startR, ...(attachW === undefined ? [] : [attachW])], o.bundle);
+  } catch (e) {
+    for (const fd of [syncR, syncW, startR, startW, attachR, attachW]) if (fd !== undefined) closeSync(fd);
+    throw new HuskError('RUNTIME', `conmon: ${(e as Error).message}`);
+  }
+  for (const fd of [syncW, startR, attachW]) if (fd !== undefined) closeSync(fd);
+  const ready = deferred<void>(), pid = deferred<number>(), exit = deferred<number>();
+  let startOpen = true;
+  const closeStart = () => { if (startOpen) { startOpen = false; closeSync(startW); } };
+  const stops: (() => void)[] = [];
+  const release = () => { closeStart(); for (const s of stops) s(); };
+  const fail = (msg: string) => {
+    const err = new HuskError('RUNTIME', msg);
+    for (const d of [ready, pid, exit]) d.reject(err);
+    release();
+  };
+  let seen = 0;
+  stops.push(ns.readLines(syncR, (line) => {
+    const m = parseLine(line);
+    if (seen++ === 0) {
+      if (m.data < 0) return fail(runtimeMessage(m.message ?? '') || `conmon: runtime exec failed (${m.data})`);
+      pid.resolve(m.data);
+    } else {
+      exit.resolve(m.data);
+      release();
+    }
+  }, () => fail(seen ? 'conmon exited before reporting the exit code' : 'conmon exited before the exec session started')));
+  if (attachR !== undefined) {
+    // conmon writes one line here: reading stops after it (a pool thread each read ties up).
+    const stopAttach = ns.readLines(attachR, (line) => {
+      stopAttach();
+      const m = parseLine(line);
+      if (m.data < 0) fail(m.message ?? 'conmon: attach failed');
+      else ready.resolve();
+    }, () => ready.reject(new HuskError('RUNTIME', 'conmon exited before the attach socket was ready')));
+    stops.push(stopAttach);
+  } else ready.resolve();
+  // First write: conmon forks. An attached session gets its second write from start().
+  try { writeSync(startW, '0'); } catch {}
+  if (!o.attach) closeStart();
+  return {
+    attachReady: ready.p,
+    start: () => { if (startOpen) { try { writeSync(startW, '0'); } catch {} closeStart(); } },
+    pid: pid.p,
+    exit: exit.p,
+    release,
+  };
+}
+
+function parseLine(line: string): { data: number; message?: string } {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return { data: -1, message: `conmon: unexpected message ${JSON.stringify(line)}` };
+  }
+}
+
+function conmonExecChild(o: ConmonExec, argv: string[]): ExecMonitor {
   const child = spawn(argv[0]!, argv.slice(1), {
     stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe', ...(o.attach ? ['pipe' as const] : [])],
     env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', ...(o.attach ? { _OCI_ATTACHPIPE: '5' } : {}) },
@@ -98,13 +174,7 @@ export function conmonExec(o: ConmonExec): ExecMonitor {
   });
   child.unref();
   const [sync, startPipe, attachPipe] = (child.stdio as unknown[]).slice(3) as (Socket | undefined)[];
-  const settle = <T>() => {
-    let resolve!: (v: T) => void, reject!: (e: Error) => void;
-    const p = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
-    p.catch(() => {}); // callers may ignore a promise (a detached session never awaits `exit`)
-    return { p, resolve, reject };
-  };
-  const ready = settle<void>(), pid = settle<number>(), exit = settle<number>();
+  const ready = deferred<void>(), pid = deferred<number>(), exit = deferred<number>();
   const release = () => { for (const s of [sync, startPipe, attachPipe]) s?.destroy(); };
   const fail = (msg: string) => {
     const err = new HuskError('RUNTIME', msg);

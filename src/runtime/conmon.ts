@@ -6,7 +6,7 @@
 // negative data with "message" on failure. conmon double-forks, so its first
 // process exits at once and the monitor is reparented away from husk.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { HuskError } from '../common/errors.ts';
 import { conmonLogArgs, logDebug } from '../common/log.ts';
@@ -89,18 +89,57 @@ export function personalityLauncher(runtime: OciRuntime, domain: string | undefi
   return domain === 'LINUX32' && runtime.name === 'runc' && existsSync(SETARCH) ? [SETARCH, 'linux32'] : undefined;
 }
 
-/** Starts conmon and resolves once the runtime has created the container. */
-export function conmonCreate(o: ConmonCreate): Promise<SyncResult> {
-  if (!o.conmonPath) return Promise.reject(new HuskError('RUNTIME', 'conmon not found: install the conmon package'));
+/** conmon's report on the sync pipe: the container's pid, or the runtime's error. */
+function syncResult(line: string | undefined): SyncResult {
+  if (line === undefined) throw new HuskError('RUNTIME', 'conmon exited before the container was created');
+  let msg: { data: number; message?: string };
+  try {
+    msg = JSON.parse(line);
+  } catch {
+    throw new HuskError('RUNTIME', `conmon: unexpected sync message ${JSON.stringify(line)}`);
+  }
+  if (msg.data < 0) throw new HuskError('RUNTIME', runtimeMessage(msg.message ?? '') || `conmon: runtime create failed (${msg.data})`);
+  return { pid: msg.data };
+}
+
+/**
+ * Starts conmon and resolves once the runtime has created the container.
+ * native: through the addon's posix_spawn with plain pipes (native-spawn.ts),
+ * for short-lived callers; else child_process, whose pipes are event-loop
+ * sockets (a long-lived server's choice).
+ */
+export async function conmonCreate(o: ConmonCreate, native = false): Promise<SyncResult> {
+  if (!o.conmonPath) throw new HuskError('RUNTIME', 'conmon not found: install the conmon package');
   const preserved = Array.from({ length: o.preserveFds ?? 0 }, (_, k) => 3 + k);
   const argv = [...(o.launcher ?? []), o.conmonPath, ...conmonArgs(o)];
   // Podman's line, with the arguments as a field.
   logDebug(`running conmon: ${o.conmonPath}`, { args: `[${argv.slice(argv.indexOf(o.conmonPath) + 1).join(' ')}]` });
   // passthrough: conmon hands its own stdio to the container, so it gets the starter's (Podman's passthrough driver).
   const std = o.logDriver === 'passthrough' ? 'inherit' : 'ignore';
+  const env = { ...runtimeEnv(), _OCI_SYNCPIPE: String(3 + preserved.length), _OCI_STARTPIPE: String(4 + preserved.length) };
+  if (native) {
+    const ns = await import('./native-spawn.ts');
+    const [syncR, syncW] = ns.pipeFromChild();
+    const [startR, startW] = ns.pipeToChild();
+    try {
+      // cwd: conmon writes some files (an "oom" marker on cgroup v1) relative to it.
+      ns.spawnDetached(argv, env, [std, std, std, ...preserved, syncW, startR, ...(o.extraFds ?? [])], o.persistDir);
+    } catch (e) {
+      for (const fd of [syncR, syncW, startR, startW]) closeSync(fd);
+      throw new HuskError('RUNTIME', `conmon: ${(e as Error).message}`);
+    }
+    closeSync(syncW);
+    closeSync(startR);
+    ns.writeAndClose(startW, '0');
+    return syncResult(await ns.readLine(syncR));
+  }
+  return conmonCreateChild(o, argv, env, preserved, std);
+}
+
+function conmonCreateChild(o: ConmonCreate, argv: string[], env: NodeJS.ProcessEnv, preserved: number[], std: 'inherit' | 'ignore'): Promise<SyncResult> {
   const child = spawn(argv[0]!, argv.slice(1), {
     stdio: [std, std, std, ...preserved, 'pipe', 'pipe', ...(o.extraFds ?? [])],
-    env: { ...runtimeEnv(), _OCI_SYNCPIPE: String(3 + preserved.length), _OCI_STARTPIPE: String(4 + preserved.length) },
+    env,
     // Own session: a Ctrl-C aimed at husk must not reach the monitor.
     detached: true,
     // conmon writes some files (an "oom" marker on cgroup v1) relative to its cwd.
@@ -125,14 +164,11 @@ export function conmonCreate(o: ConmonCreate): Promise<SyncResult> {
       buf += d.toString('utf8');
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
-      let msg: { data: number; message?: string };
       try {
-        msg = JSON.parse(buf.slice(0, nl));
-      } catch {
-        return finish(new HuskError('RUNTIME', `conmon: unexpected sync message ${JSON.stringify(buf.slice(0, nl))}`));
+        finish(undefined, syncResult(buf.slice(0, nl)));
+      } catch (e) {
+        finish(e as Error);
       }
-      if (msg.data < 0) finish(new HuskError('RUNTIME', runtimeMessage(msg.message ?? '') || `conmon: runtime create failed (${msg.data})`));
-      else finish(undefined, { pid: msg.data });
     });
     sync.on('close', () => finish(new HuskError('RUNTIME', 'conmon exited before the container was created')));
     sync.on('error', () => {});

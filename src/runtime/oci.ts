@@ -1,12 +1,13 @@
 // Thin adapter over an OCI runtime's CLI (runc-compatible: crun, runc).
 // It holds no container state; the engine's state machine decides what to call.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { HuskError } from '../common/errors.ts';
 import { logDebug } from '../common/log.ts';
 import { installPath } from '../common/paths.ts';
 import { runtimeUnsupported } from './cgroups.ts';
+import { spawnDetached } from './native-spawn.ts';
 
 export interface RuntimeChoice {
   name: string;
@@ -125,9 +126,7 @@ export class OciRuntime {
    * return while the runtime tidies its cgroups.
    */
   deleteInBackground(id: string, lockFd?: number): void {
-    spawn(this.path, [...this.globalArgs(), 'delete', '--force', id], {
-      stdio: lockFd === undefined ? 'ignore' : ['ignore', 'ignore', 'ignore', lockFd], detached: true, env: runtimeEnv(),
-    }).unref();
+    spawnDetached([this.path, ...this.globalArgs(), 'delete', '--force', id], runtimeEnv(), ['ignore', 'ignore', 'ignore', ...(lockFd === undefined ? [] : [lockFd])]);
   }
   pause(id: string) { return this.run(['pause', id]); }
   resume(id: string) { return this.run(['resume', id]); }

@@ -66,12 +66,12 @@ export async function startExec(e: EngineContext, ref: string, io: ExecStartOpti
     try {
       mkdirSync(join(dir, 'exit'), { recursive: true });
       writeFileSync(join(dir, 'process.json'), JSON.stringify(execProcess(e, c, o, first?.size)));
-      mon = conmonExec({
+      mon = await conmonExec({
         conmonPath: e.config.conmonPath, runtime: e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled'), containerId: c.config.id, containerName: c.config.name,
         launcher: personalityLauncher(e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled'), c.config.intent.personality),
         sessionId: s.id, bundle: dir, processSpec: join(dir, 'process.json'), pidFile: join(dir, 'pid'), conmonPidFile: join(dir, 'conmon.pid'),
         exitDir: join(dir, 'exit'), terminal: !!o.tty, stdin: attach && !!o.interactive, attach,
-      });
+      }, e.config.oneShot);
       if (attach) {
         await mon.attachReady;
         session = connect(dir, o, io);

@@ -242,7 +242,7 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
       ...conmonLogOptions(c.config.intent), logTag, timeout: c.config.intent.timeout,
       // Only the start that created the spec has the caller's fds (a restart by policy does not).
       sdnotifySocket, preserveFds, restore: restore?.imagePath, restoreOpts: restore?.opts,
-    });
+    }, e.config.oneShot);
     let pid: number;
     try {
       try {
