@@ -17,7 +17,8 @@ import type { ResourceUpdate } from '../engine/container/api.ts';
 import { parseHealthFlags } from '../specgen/health.ts';
 import { parseSecretFlag } from '../specgen/secrets.ts';
 import { collect, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, readFlagFileLines, warn } from './common.ts';
-import { createProgress } from './progress.ts';
+import { createProgress, type Progress } from './progress.ts';
+import type { PullProgress } from '../engine/image/api.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -327,8 +328,14 @@ function securityFrom(o: Opts): Partial<ContainerSpec> {
 
 /** Pull settings for run/create: progress as `husk pull` shows it, on stderr. */
 export function pullOptions(o: Opts) {
-  const p = createProgress({ quiet: o.quiet });
-  return { tlsVerify: o.tlsVerify, authfile: o.authfile, creds: o.creds, onMessage: p.line, onProgress: p.pull, platform: platformFrom(o) };
+  // Made at the first pull message: asking stderr whether it is a terminal loads the addon (~2 ms), which a local image never needs.
+  let p: Progress | undefined;
+  const progress = () => (p ??= createProgress({ quiet: o.quiet }));
+  return {
+    tlsVerify: o.tlsVerify, authfile: o.authfile, creds: o.creds, platform: platformFrom(o),
+    onMessage: (line: string) => progress().line(line),
+    onProgress: (e: PullProgress) => progress().pull(e),
+  };
 }
 
 export async function writeCidfile(path: string | undefined, id: string): Promise<void> {
