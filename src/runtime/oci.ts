@@ -1,11 +1,12 @@
 // Thin adapter over an OCI runtime's CLI (runc-compatible: crun, runc).
 // It holds no container state; the engine's state machine decides what to call.
 import { execFile } from 'node:child_process';
-import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readdirSync, readlinkSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { HuskError } from '../common/errors.ts';
 import { logDebug } from '../common/log.ts';
 import { installPath } from '../common/paths.ts';
+import { processStartTime } from '../common/process.ts';
 import { runtimeUnsupported } from './cgroups.ts';
 import { spawnDetached } from './native-spawn.ts';
 
@@ -78,6 +79,11 @@ export class OciRuntime {
     this.cgroups = opts.cgroups ?? true;
   }
 
+  /** A --runtime-flag moved the runtime's state elsewhere: husk cannot see it under stateRoot. */
+  get rootMoved(): boolean {
+    return this.flags.some((f) => /^-{0,2}root\b/.test(f));
+  }
+
   /** Global arguments placed before every subcommand. */
   globalArgs(): string[] {
     return [...(this.wrapped ? [this.wrapped] : []), '--root', this.stateRoot, ...this.flags];
@@ -106,7 +112,7 @@ export class OciRuntime {
    * --runtime-flag that moves its state, gets its own `start`.
    */
   async start(id: string, initPid?: number): Promise<void> {
-    if (!initPid || (this.name !== 'runc' && this.name !== 'crun') || this.flags.some((f) => /^-{0,2}root\b/.test(f))) {
+    if (!initPid || (this.name !== 'runc' && this.name !== 'crun') || this.rootMoved) {
       await this.run(['start', id]);
       return;
     }
@@ -212,21 +218,22 @@ async function runcFifoStart(fifo: string, id: string, pid: number): Promise<voi
   }
   try {
     const buf = Buffer.alloc(16);
+    const readSome = () => {
+      try {
+        return readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        return 0;
+      }
+    };
     const deadline = Date.now() + 60_000;
     for (let wait = 0; ; wait = Math.min(Math.max(wait * 2, 1), 20)) {
       if (wait) await new Promise((r) => setTimeout(r, wait));
-      const readSome = () => {
-        try {
-          return readSync(fd, buf, 0, buf.length, null);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-          return 0;
-        }
-      };
       if (readSome() > 0) break;
-      // Nothing yet (no writer so far, or one that has not written): the init may have died,
-      // or written, run and exited since that read (a `true`): its byte is then still there.
-      if (!initAlive(pid)) {
+      // Nothing yet (no writer so far, or one that has not written): the init may have died
+      // (gone, or a zombie until conmon reaps it), or written, run and exited since that
+      // read (a `true`): its byte is then still there.
+      if (processStartTime(pid) === undefined) {
         if (readSome() > 0) break;
         throw new HuskError('RUNTIME', 'runc start: container process is already dead');
       }
@@ -235,16 +242,6 @@ async function runcFifoStart(fifo: string, id: string, pid: number): Promise<voi
     unlinkSync(fifo);
   } finally {
     closeSync(fd);
-  }
-}
-
-/** Alive and not a zombie (an exited init stays a zombie until conmon reaps it). */
-function initAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
   }
 }
 

@@ -635,7 +635,7 @@ async function killInitialized(e: EngineContext, c: Container): Promise<void> {
  * moved the root where we cannot see it.
  */
 function runtimeKnows(rt: OciRuntime, id: string): boolean {
-  return rt.flags.some((f) => /^-{0,2}root\b/.test(f)) || existsSync(join(rt.stateRoot, id));
+  return rt.rootMoved || existsSync(join(rt.stateRoot, id));
 }
 
 function releaseUserns(e: EngineContext, id: string): void {
