@@ -105,55 +105,74 @@ async function conmonExecNative(o: ConmonExec, argv: string[]): Promise<ExecMoni
   const [syncR, syncW] = ns.pipeFromChild();
   const [startR, startW] = ns.pipeToChild();
   const [attachR, attachW] = o.attach ? ns.pipeFromChild() : [undefined, undefined];
-  const env = { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', ...(o.attach ? { _OCI_ATTACHPIPE: '5' } : {}) };
   try {
-    ns.spawnDetached(argv, env, ['ignore', 'ignore', 'ignore', syncW, startR, ...(attachW === undefined ? [] : [attachW])], o.bundle);
+    ns.spawnDetached(argv, execEnv(o), ['ignore', 'ignore', 'ignore', syncW, startR, ...(attachW === undefined ? [] : [attachW])], o.bundle);
   } catch (e) {
     for (const fd of [syncR, syncW, startR, startW, attachR, attachW]) if (fd !== undefined) closeSync(fd);
     throw new HuskError('RUNTIME', `conmon: ${(e as Error).message}`);
   }
   for (const fd of [syncW, startR, attachW]) if (fd !== undefined) closeSync(fd);
-  const ready = deferred<void>(), pid = deferred<number>(), exit = deferred<number>();
+  const r = execReports();
   let startOpen = true;
   const closeStart = () => { if (startOpen) { startOpen = false; closeSync(startW); } };
   const stops: (() => void)[] = [];
   const release = () => { closeStart(); for (const s of stops) s(); };
+  r.setRelease(release);
+  stops.push(ns.readLines(syncR, (line) => r.sync(parseLine(line)), r.syncEnd));
+  if (attachR !== undefined) {
+    // conmon writes one line here: reading stops after it (no poll timer left running).
+    const stopAttach = ns.readLines(attachR, (line) => {
+      stopAttach();
+      r.attach(parseLine(line));
+    }, r.attachEnd);
+    stops.push(stopAttach);
+  } else r.ready.resolve();
+  // First write: conmon forks. An attached session gets its second write from start().
+  try { writeSync(startW, '0'); } catch {}
+  if (!o.attach) closeStart();
+  return {
+    attachReady: r.ready.p,
+    start: () => { if (startOpen) { try { writeSync(startW, '0'); } catch {} closeStart(); } },
+    pid: r.pid.p,
+    exit: r.exit.p,
+    release,
+  };
+}
+
+/**
+ * What conmon reports for an exec session, whichever way its pipes are read:
+ * the sync pipe's pid then exit code, and the attach pipe's readiness.
+ * release() stops listening (set once the reader exists).
+ */
+function execReports() {
+  const ready = deferred<void>(), pid = deferred<number>(), exit = deferred<number>();
+  let release = () => {};
+  let seen = 0;
   const fail = (msg: string) => {
     const err = new HuskError('RUNTIME', msg);
     for (const d of [ready, pid, exit]) d.reject(err);
     release();
   };
-  let seen = 0;
-  stops.push(ns.readLines(syncR, (line) => {
-    const m = parseLine(line);
-    if (seen++ === 0) {
-      if (m.data < 0) return fail(runtimeMessage(m.message ?? '') || `conmon: runtime exec failed (${m.data})`);
-      pid.resolve(m.data);
-    } else {
-      exit.resolve(m.data);
-      release();
-    }
-  }, () => fail(seen ? 'conmon exited before reporting the exit code' : 'conmon exited before the exec session started')));
-  if (attachR !== undefined) {
-    // conmon writes one line here: reading stops after it (a pool thread each read ties up).
-    const stopAttach = ns.readLines(attachR, (line) => {
-      stopAttach();
-      const m = parseLine(line);
-      if (m.data < 0) fail(m.message ?? 'conmon: attach failed');
-      else ready.resolve();
-    }, () => ready.reject(new HuskError('RUNTIME', 'conmon exited before the attach socket was ready')));
-    stops.push(stopAttach);
-  } else ready.resolve();
-  // First write: conmon forks. An attached session gets its second write from start().
-  try { writeSync(startW, '0'); } catch {}
-  if (!o.attach) closeStart();
   return {
-    attachReady: ready.p,
-    start: () => { if (startOpen) { try { writeSync(startW, '0'); } catch {} closeStart(); } },
-    pid: pid.p,
-    exit: exit.p,
-    release,
+    ready, pid, exit, fail,
+    setRelease(fn: () => void) { release = fn; },
+    sync(m: { data: number; message?: string }) {
+      if (seen++ === 0) {
+        if (m.data < 0) return fail(runtimeMessage(m.message ?? '') || `conmon: runtime exec failed (${m.data})`);
+        pid.resolve(m.data);
+      } else {
+        exit.resolve(m.data);
+        release();
+      }
+    },
+    syncEnd: () => fail(seen ? 'conmon exited before reporting the exit code' : 'conmon exited before the exec session started'),
+    attach: (m: { data: number; message?: string }) => (m.data < 0 ? fail(m.message ?? 'conmon: attach failed') : ready.resolve()),
+    attachEnd: () => ready.reject(new HuskError('RUNTIME', 'conmon exited before the attach socket was ready')),
   };
+}
+
+function execEnv(o: ConmonExec): NodeJS.ProcessEnv {
+  return { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', ...(o.attach ? { _OCI_ATTACHPIPE: '5' } : {}) };
 }
 
 function parseLine(line: string): { data: number; message?: string } {
@@ -167,43 +186,28 @@ function parseLine(line: string): { data: number; message?: string } {
 function conmonExecChild(o: ConmonExec, argv: string[]): ExecMonitor {
   const child = spawn(argv[0]!, argv.slice(1), {
     stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe', ...(o.attach ? ['pipe' as const] : [])],
-    env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', ...(o.attach ? { _OCI_ATTACHPIPE: '5' } : {}) },
+    env: execEnv(o),
     // Own session: a Ctrl-C aimed at the caller must not reach the monitor.
     detached: true,
     cwd: o.bundle,
   });
   child.unref();
   const [sync, startPipe, attachPipe] = (child.stdio as unknown[]).slice(3) as (Socket | undefined)[];
-  const ready = deferred<void>(), pid = deferred<number>(), exit = deferred<number>();
+  const r = execReports();
   const release = () => { for (const s of [sync, startPipe, attachPipe]) s?.destroy(); };
-  const fail = (msg: string) => {
-    const err = new HuskError('RUNTIME', msg);
-    for (const d of [ready, pid, exit]) d.reject(err);
-    release();
-  };
-  child.on('error', (e) => fail(`conmon: ${e.message}`));
-
-  let seen = 0;
-  lines(sync!, (m) => {
-    if (seen++ === 0) {
-      if (m.data < 0) return fail(runtimeMessage(m.message ?? '') || `conmon: runtime exec failed (${m.data})`);
-      pid.resolve(m.data);
-    } else {
-      exit.resolve(m.data);
-      release();
-    }
-  }, () => fail(seen ? 'conmon exited before reporting the exit code' : 'conmon exited before the exec session started'));
-  if (attachPipe) {
-    lines(attachPipe, (m) => (m.data < 0 ? fail(m.message ?? 'conmon: attach failed') : ready.resolve()), () => ready.reject(new HuskError('RUNTIME', 'conmon exited before the attach socket was ready')));
-  } else ready.resolve();
+  r.setRelease(release);
+  child.on('error', (e) => r.fail(`conmon: ${e.message}`));
+  lines(sync!, r.sync, r.syncEnd);
+  if (attachPipe) lines(attachPipe, r.attach, r.attachEnd);
+  else r.ready.resolve();
   startPipe!.on('error', () => {});
   // First write: conmon forks. An attached session gets its second write from start().
   startPipe!.write('0');
   return {
-    attachReady: ready.p,
+    attachReady: r.ready.p,
     start: () => { if (!startPipe!.destroyed) startPipe!.end('0'); },
-    pid: pid.p,
-    exit: exit.p,
+    pid: r.pid.p,
+    exit: r.exit.p,
     release,
   };
 }
