@@ -1,16 +1,20 @@
-// `husk generate spec [options] {CONTAINER|POD}`: the structured spec a
-// container was created from (husk's ContainerSpec, what the engine's create
-// and husk's REST API take), or a pod's PodSpec, as JSON. As Podman's: a
-// container is looked up first, then a pod; --name (default true) renames
-// it to the first free NAME-clone, NAME-clone1... so the output can create a
-// second one; --compact prints one line; --filename writes the file and
-// prints its path.
+// `husk generate spec [options] {CONTAINER|POD}`: the spec a container was
+// created from as Podman's SpecGenerator JSON, or a pod's as its
+// PodSpecGenerator JSON: what `POST /libpod/containers/create` (and
+// `/libpod/pods/create`) of husk's REST API and Podman's take, so the output
+// creates a second one that runs the same way (src/specgen/libpod.ts). As
+// Podman's: a container is looked up first, then a pod; --name (default
+// true) renames it to the first free NAME-clone, NAME-clone1...; --compact
+// prints one line; --filename writes the file and prints its path.
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { HuskError } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
 import type { ContainerSpec } from '../engine/container/api.ts';
-import type { PodSpec } from '../engine/pod/api.ts';
+import { PAUSE_IMAGE, type PodSpec } from '../engine/pod/api.ts';
+import { formatPortSpec } from '../specgen/flags.ts';
+import { toSpecGenerator, type Json } from '../specgen/libpod.ts';
+import { podToSpecGenerator } from '../specgen/libpod-pod.ts';
 import { connectFor, print } from './common.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -23,26 +27,38 @@ async function freeName(base: string, taken: (n: string) => Promise<boolean>): P
   for (let i = 1; ; i++) if (!(await taken(`${stem}${i}`))) return `${stem}${i}`;
 }
 
-async function containerSpec(engine: Engine, ref: string, rename: boolean): Promise<ContainerSpec> {
+async function containerSpec(engine: Engine, ref: string, rename: boolean): Promise<Json> {
   const { config } = await engine.containers.get(ref);
   const spec: ContainerSpec = { ...config.intent, name: config.name };
   // The command line that created the original describes that one, not what this spec creates.
   delete spec.createCommand;
+  // A pod member's stored spec joins the infra container's namespaces: the pod does that for the new one.
+  const pod = config.pod ? await engine.pods.get(config.pod).catch(() => undefined) : undefined;
+  const join = pod?.config.infraId ? `container:${pod.config.infraId}` : undefined;
+  if (join) {
+    if (spec.utsMode === join) delete spec.hostname;
+    for (const k of ['network', 'pidMode', 'ipcMode', 'utsMode'] as const) if (spec[k] === join) delete spec[k];
+  }
   if (rename) spec.name = await freeName(config.name, (n) => engine.containers.exists(n));
-  return spec;
+  return toSpecGenerator(spec);
 }
 
-async function podSpec(engine: Engine, ref: string, rename: boolean): Promise<PodSpec> {
+async function podSpec(engine: Engine, ref: string, rename: boolean): Promise<Json> {
   const pod = await engine.pods.get(ref);
   const c = pod.config;
-  const spec: PodSpec = { name: c.name, labels: c.labels, hostname: c.hostname, share: c.share, infra: !!c.infraId, exitPolicy: c.exitPolicy };
+  const spec: PodSpec = {
+    name: c.name, labels: c.labels, hostname: c.hostname, share: c.share, infra: !!c.infraId, exitPolicy: c.exitPolicy, cgroupParent: c.cgroupParent,
+  };
   if (c.infraId) {
     const infra = await engine.containers.get(c.infraId);
     const i = infra.config.intent;
+    const first = { network: i.network!, ip: i.ip, ip6: i.ip6, mac: i.mac, aliases: i.networkAliases, interfaceName: i.interfaceName };
     Object.assign(spec, {
-      infraImage: infra.config.imageName, infraName: infra.config.name, infraCommand: i.command, network: i.network,
-      publish: i.portMappings?.map((p) => `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort ?? ''}:${p.containerPort}/${p.protocol ?? 'tcp'}`),
-      networkAliases: i.networkAliases, dns: i.dns, dnsSearch: i.dnsSearch, addHost: i.extraHosts?.map((h) => `${h.host}:${h.ip}`), noHosts: i.noHosts,
+      // The default pause image is husk's own, built on demand: left to the new pod to make.
+      infraImage: infra.config.imageName === PAUSE_IMAGE ? undefined : infra.config.imageName,
+      infraName: infra.config.name, infraCommand: i.entrypoint, infraConmonPidFile: i.conmonPidFile,
+      networks: i.network ? [first, ...(i.extraNetworks ?? [])] : undefined, publish: i.portMappings?.map(formatPortSpec),
+      dns: i.dns, dnsSearch: i.dnsSearch, addHost: i.extraHosts?.map((h) => `${h.host}:${h.ip}`), noHosts: i.noHosts,
     });
   }
   if (rename) {
@@ -50,8 +66,7 @@ async function podSpec(engine: Engine, ref: string, rename: boolean): Promise<Po
     // The original's infra container keeps its name: the new pod names its own.
     delete spec.infraName;
   }
-  // Undefined fields are left out of the JSON, as Podman's omitempty does.
-  return spec;
+  return podToSpecGenerator(spec);
 }
 
 export function makeGenerateSpec(): Command {
@@ -63,11 +78,12 @@ export function makeGenerateSpec(): Command {
     .argument('<container|pod>')
     .action(async function (this: Command, ref: string, o: Opts) {
       const engine = await connectFor(this);
-      let spec: ContainerSpec | PodSpec;
+      let spec: Json;
       if (await engine.containers.exists(ref)) spec = await containerSpec(engine, ref, o.name);
       else if (await engine.pods.exists(ref)) spec = await podSpec(engine, ref, o.name);
       else throw new HuskError('NO_SUCH_CONTAINER', `could not find a pod or container with the id ${ref}`);
-      const json = o.compact ? JSON.stringify(spec) : JSON.stringify(spec, null, 4);
+      // Podman's json.MarshalIndent(spec, "", " "): one space a level.
+      const json = o.compact ? JSON.stringify(spec) : JSON.stringify(spec, null, 1);
       if (o.filename) {
         writeFileSync(o.filename, json, { mode: 0o644 });
         print(o.filename);

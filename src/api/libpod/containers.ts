@@ -5,11 +5,12 @@
 import { constants } from 'node:os';
 import { HuskError, invalidArgument } from '../../common/errors.ts';
 import type { ContainerListItem } from '../../engine/container/api.ts';
-import type { ContainerSpec, MountSpec, NetworkAttachSpec, PortSpec } from '../../specgen/container.ts';
+import type { ContainerSpec } from '../../specgen/container.ts';
+import { fromSpecGenerator, SPECGEN_KEYS } from '../../specgen/libpod.ts';
 import type { Route, RouteContext } from '../router.ts';
 import { clientGone, qBool, qFilters, qInt, readJson, sendJson, sendNoContent } from '../http.ts';
 import { one } from '../compat/containers.ts';
-import { checkShape, type Kind } from '../shape.ts';
+import { checkShape } from '../shape.ts';
 import { compatRoutes } from '../compat/index.ts';
 import { exitCode } from '../compat/wait.ts';
 
@@ -34,75 +35,16 @@ export function listToLibpod(c: ContainerListItem): Json {
   };
 }
 
-const strMap = (v: unknown): Record<string, string> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)])) : undefined;
-const strs = (v: unknown): string[] | undefined => (Array.isArray(v) && v.length ? v.map(String) : undefined);
-
 /**
- * The subset of Podman's SpecGenerator that podman-remote's run/create send
- * for common flags, as a ContainerSpec. Fields not read here are ignored.
+ * Podman's SpecGenerator (what podman-remote's run/create and `husk generate
+ * spec` send) as a ContainerSpec: the mapping is src/specgen/libpod.ts's,
+ * shared with generate spec; keys it does not know are ignored.
  */
-const SPECGEN_SHAPE: Record<string, Kind> = {
-  image: 'string', name: 'string', pod: 'string', command: 'strings', entrypoint: 'strings', env: 'stringMap', labels: 'stringMap',
-  work_dir: 'string', user: 'string', hostname: 'string', terminal: 'bool', stdin: 'bool', remove: 'bool', portmappings: 'objects',
-  mounts: 'objects', volumes: 'objects', netns: 'object', networks: 'objectMap', Networks: 'objectMap', restart_policy: 'string', restart_tries: 'number',
-  stop_timeout: 'number', cap_add: 'strings', cap_drop: 'strings', dns_server: 'strings', dns_search: 'strings',
-  privileged: 'bool', read_only_filesystem: 'bool', publish_image_ports: 'bool', secrets: 'objects', secret_env: 'stringMap',
-};
-
 export function specFromLibpod(s: Json): ContainerSpec {
   if (typeof s.image !== 'string' || !s.image) throw invalidArgument('no image specified');
-  checkShape(s, SPECGEN_SHAPE, '');
-  if (s.netns) checkShape(s.netns, { nsmode: 'string' }, 'netns.');
-  const ports: PortSpec[] = [];
-  for (const p of (Array.isArray(s.portmappings) ? s.portmappings : []) as Json[]) {
-    if (!p || typeof p.container_port !== 'number') throw invalidArgument('portmappings: container_port is required');
-    ports.push({ containerPort: p.container_port, hostPort: p.host_port || undefined, hostIp: p.host_ip || undefined, protocol: p.protocol || 'tcp', ...(p.range > 1 ? { range: p.range } : {}) } as PortSpec);
-  }
-  const mounts: MountSpec[] = [];
-  for (const m of (Array.isArray(s.mounts) ? s.mounts : []) as Json[]) {
-    const type = m.type === 'bind' || m.type === 'tmpfs' ? m.type : m.type === 'volume' ? 'volume' : undefined;
-    if (!type || typeof m.destination !== 'string') throw invalidArgument(`mount of type ${m.type}: not supported`);
-    mounts.push({ type, source: m.source || undefined, destination: m.destination, options: strs(m.options) ?? [] });
-  }
-  for (const v of (Array.isArray(s.volumes) ? s.volumes : []) as Json[]) {
-    if (typeof v?.Dest !== 'string') throw invalidArgument('volumes: Dest is required');
-    mounts.push({ type: 'volume', source: v.Name || undefined, destination: v.Dest, options: strs(v.Options) ?? [], ...(v.Name ? {} : { anonymous: true }) });
-  }
-  const nsmode = s.netns?.nsmode as string | undefined;
-  // Podman 4's SpecGenerator spells it "Networks" (its JSON tag), older clients "networks".
-  const netOpts = (s.Networks ?? s.networks ?? {}) as Record<string, Json>;
-  const nets = Object.keys(netOpts);
-  const network = nsmode && nsmode !== 'bridge' && nsmode !== 'default' ? nsmode : nets[0];
-  const per: Json = network ? netOpts[network] ?? {} : {};
-  const staticIps = (Array.isArray(per.static_ips) ? per.static_ips : []).map(String);
-  const spec: ContainerSpec = {
-    image: s.image, name: s.name || undefined, pod: s.pod || undefined,
-    command: strs(s.command), entrypoint: Array.isArray(s.entrypoint) ? s.entrypoint.map(String) : undefined,
-    env: strMap(s.env), labels: strMap(s.labels), workdir: s.work_dir || undefined, user: s.user || undefined, hostname: s.hostname || undefined,
-    tty: !!s.terminal || undefined, interactive: !!s.stdin || undefined, autoRemove: !!s.remove || undefined,
-    network, networkAliases: Array.isArray(per.aliases) && per.aliases.length ? per.aliases.map(String) : undefined,
-    ip: staticIps.find((a) => !a.includes(':')), ip6: staticIps.find((a) => a.includes(':')), mac: per.static_mac || undefined,
-    interfaceName: per.interface_name || undefined,
-    extraNetworks: network === nets[0] && nets.length > 1 ? nets.slice(1).map((n) => attachSpec(n, netOpts[n] ?? {})) : undefined,
-    portMappings: ports.length ? ports : undefined, publishAll: !!s.publish_image_ports || undefined,
-    mounts: mounts.length ? mounts : undefined,
-    restartPolicy: s.restart_policy ? { name: s.restart_policy, maximumRetryCount: s.restart_tries || undefined } : undefined,
-    stopTimeout: typeof s.stop_timeout === 'number' ? s.stop_timeout : undefined,
-    capAdd: strs(s.cap_add), capDrop: strs(s.cap_drop), privileged: !!s.privileged || undefined, readOnly: !!s.read_only_filesystem || undefined,
-    dns: strs(s.dns_server), dnsSearch: strs(s.dns_search),
-  };
-  // --secret: mount ones as {Source, Target, UID, GID, Mode}, env ones as secret_env {VARIABLE: secret}.
-  const secrets = [
-    ...((Array.isArray(s.secrets) ? s.secrets : []) as Json[]).map((x) => ({
-      source: String(x.Source ?? ''), ...(x.Target ? { target: String(x.Target) } : {}),
-      ...(x.UID ? { uid: Number(x.UID) } : {}), ...(x.GID ? { gid: Number(x.GID) } : {}), ...(x.Mode !== undefined && x.Mode !== 0o444 ? { mode: Number(x.Mode) } : {}),
-    })),
-    ...Object.entries(strMap(s.secret_env) ?? {}).map(([target, source]) => ({ source, type: 'env' as const, target })),
-  ];
-  if (secrets.length) spec.secrets = secrets;
-  for (const k of Object.keys(spec) as (keyof ContainerSpec)[]) if (spec[k] === undefined) delete spec[k];
-  return spec;
+  checkShape(s, SPECGEN_KEYS, '');
+  if (s.netns) checkShape(s.netns, { nsmode: 'string', value: 'string' }, 'netns.');
+  return fromSpecGenerator(s);
 }
 
 async function create(ctx: RouteContext): Promise<void> {
@@ -209,12 +151,3 @@ export const libpodContainerRoutes: Route[] = [
   { method: 'GET', path: '/libpod/containers/:id/logs', handler: withoutZeroTimes(compat('GET', '/containers/:id/logs')) },
   { method: 'DELETE', path: '/libpod/containers/:id', handler: remove },
 ];
-
-/** One more entry of the SpecGenerator's Networks map (PerNetworkOptions) as the spec's network. */
-export function attachSpec(name: string, per: Json): NetworkAttachSpec {
-  const ips = (Array.isArray(per.static_ips) ? per.static_ips : []).map(String);
-  return {
-    network: name, ip: ips.find((a) => !a.includes(':')), ip6: ips.find((a) => a.includes(':')), mac: per.static_mac || undefined,
-    aliases: Array.isArray(per.aliases) && per.aliases.length ? per.aliases.map(String) : undefined, interfaceName: per.interface_name || undefined,
-  };
-}

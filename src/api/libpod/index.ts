@@ -5,12 +5,13 @@
 // interface; where libpod's wire format is Docker's, the compat handler serves.
 import { HuskError, invalidArgument } from '../../common/errors.ts';
 import type { Pod } from '../../engine/pod/api.ts';
-import type { NetworkAttachSpec } from '../../specgen/container.ts';
 import type { Route, RouteContext } from '../router.ts';
 import { clientGone, errorBody, qBool, qFilters, qInt, qTime, readJson, sendJson, sendNoContent } from '../http.ts';
 import { eventToDocker } from '../compat/system.ts';
 import { compatRoutes } from '../compat/index.ts';
-import { attachSpec, libpodContainerRoutes } from './containers.ts';
+import { libpodContainerRoutes } from './containers.ts';
+import { POD_SPECGEN_KEYS, podFromSpecGenerator } from '../../specgen/libpod-pod.ts';
+import { checkShape } from '../shape.ts';
 import { libpodSecretRoutes } from './secrets.ts';
 import { libpodResourceRoutes } from './resources.ts';
 import { libpodKubeRoutes } from './kube.ts';
@@ -142,24 +143,11 @@ async function podList(ctx: RouteContext): Promise<void> {
   sendJson(ctx, 200, (await ctx.engine.pods.list({ filters: qFilters(ctx.query) })).map(podToLibpod));
 }
 
-/** The PodSpecGenerator's netns (a mode) or its Networks map (PerNetworkOptions), as the pod's networks. */
-function podNetworks(b: Json): NetworkAttachSpec[] | undefined {
-  const nsmode = typeof b.netns?.nsmode === 'string' ? b.netns.nsmode : '';
-  if (nsmode && !['bridge', 'default'].includes(nsmode)) return [{ network: nsmode === 'path' ? `ns:${b.netns.value}` : nsmode }];
-  const nets = (b.Networks ?? b.networks ?? {}) as Record<string, Json>;
-  if (!nets || typeof nets !== 'object' || !Object.keys(nets).length) return undefined;
-  return Object.entries(nets).map(([name, per]) => attachSpec(name, per ?? {}));
-}
-
+/** Podman's PodSpecGenerator (podman-remote's pod create, `husk generate spec POD`) as a PodSpec: src/specgen/libpod-pod.ts's mapping. */
 async function podCreate(ctx: RouteContext): Promise<void> {
   const b = await readJson(ctx) as Json;
-  if (b.name !== undefined && typeof b.name !== 'string') throw invalidArgument('name: expected a string');
-  const publish = (Array.isArray(b.portmappings) ? b.portmappings : []).map((p: Json) => `${p.host_ip ? `${p.host_ip}:` : ''}${p.host_port ?? ''}:${p.container_port}/${p.protocol || 'tcp'}`);
-  const pod = await ctx.engine.pods.create({
-    name: b.name || undefined, labels: b.labels && typeof b.labels === 'object' ? b.labels : undefined, hostname: typeof b.hostname === 'string' ? b.hostname || undefined : undefined,
-    infra: b.no_infra ? false : undefined, share: Array.isArray(b.shared_namespaces) && b.shared_namespaces.length ? b.shared_namespaces : undefined,
-    publish: publish.length ? publish : undefined, networks: podNetworks(b),
-  });
+  checkShape(b, POD_SPECGEN_KEYS, '');
+  const pod = await ctx.engine.pods.create(podFromSpecGenerator(b));
   if (await clientGone(ctx)) {
     await ctx.engine.pods.remove([pod.id], { force: true }).catch(() => {});
     return;

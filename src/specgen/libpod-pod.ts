@@ -1,0 +1,103 @@
+// PodSpec <-> Podman's PodSpecGenerator JSON (pkg/specgen/podspecgen.go):
+// what `podman generate spec POD` prints and `POST /libpod/pods/create`
+// takes. As for containers (./libpod.ts), one table serves both directions.
+// Every PodSpec field has a key; the network ones share ./libpod.ts's
+// helpers with the container's.
+import type { PodSpec } from '../engine/pod/api.ts';
+import type { NetworkAttachSpec } from './container.ts';
+import { formatPortSpec, parsePublish } from './flags.ts';
+import { netFromLibpod, netToLibpod, portFromLibpod, portToLibpod, type Json, type KeyKind, type NetSettings } from './libpod.ts';
+
+interface PodField {
+  keys: Record<string, KeyKind>;
+  to(p: PodSpec, out: Json): void;
+  from(s: Json, p: PodSpec): void;
+}
+
+const nonEmpty = (v: unknown) => (Array.isArray(v) ? v.length > 0 : v && typeof v === 'object' ? Object.keys(v).length > 0 : v !== undefined && v !== '');
+
+function same(ours: keyof PodSpec, theirs: string, kind: 'string' | 'strings' | 'bool' | 'stringMap'): PodField {
+  return {
+    keys: { [theirs]: kind },
+    to: (p, out) => { if (p[ours] !== undefined && (kind === 'bool' || nonEmpty(p[ours]))) out[theirs] = p[ours]; },
+    from: (s, p) => {
+      const v = s[theirs];
+      const ok = kind === 'string' ? typeof v === 'string' && v !== '' : kind === 'bool' ? typeof v === 'boolean'
+        : kind === 'strings' ? Array.isArray(v) && v.length > 0 : !!v && typeof v === 'object' && Object.keys(v).length > 0;
+      if (ok) (p as Json)[ours] = kind === 'strings' ? v.map(String) : kind === 'stringMap' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)])) : v;
+    },
+  };
+}
+
+/** A pod's networks (PodSpec.networks, or network with networkAliases) as a container's network settings, and back. */
+function podNet(p: PodSpec): NetSettings {
+  const list = p.networks?.length ? p.networks : p.network ? [{ network: p.network }] : [];
+  if (!list.length) return {};
+  const [first, ...extra] = list;
+  return {
+    network: first.network, networkAliases: p.networkAliases?.length ? p.networkAliases : first.aliases, ip: first.ip, ip6: first.ip6, mac: first.mac,
+    interfaceName: first.interfaceName, extraNetworks: extra.length ? extra : undefined,
+  };
+}
+
+function attachList(n: NetSettings): NetworkAttachSpec[] | undefined {
+  if (!n.network) return undefined;
+  const first: NetworkAttachSpec = { network: n.network, ip: n.ip, ip6: n.ip6, mac: n.mac, aliases: n.networkAliases, interfaceName: n.interfaceName };
+  for (const k of Object.keys(first) as (keyof NetworkAttachSpec)[]) if (first[k] === undefined) delete first[k];
+  return [first, ...(n.extraNetworks ?? [])];
+}
+
+export const POD_FIELDS: PodField[] = [
+  // PodBasicConfig
+  same('name', 'name', 'string'), same('hostname', 'hostname', 'string'), same('exitPolicy', 'exit_policy', 'string'), same('labels', 'labels', 'stringMap'),
+  {
+    keys: { no_infra: 'bool' },
+    to: (p, out) => { if (p.infra === false) out.no_infra = true; },
+    from: (s, p) => { if (s.no_infra === true) p.infra = false; },
+  },
+  same('infraConmonPidFile', 'infra_conmon_pid_file', 'string'), same('infraCommand', 'infra_command', 'strings'),
+  same('infraImage', 'infra_image', 'string'), same('infraName', 'infra_name', 'string'),
+  same('share', 'shared_namespaces', 'strings'), same('createCommand', 'pod_create_command', 'strings'),
+  {
+    // Structs without omitempty in Podman: written as {} (husk's pods take their namespaces from share).
+    keys: {},
+    to: (_p, out) => { Object.assign(out, { ipcns: {}, pidns: {}, userns: {}, utsns: {} }); },
+    from: () => {},
+  },
+  // PodNetworkConfig
+  {
+    keys: { netns: 'object', Networks: 'objectMap', networks: 'objectMap', network_options: 'object' },
+    to: (p, out) => netToLibpod(podNet(p), out),
+    from: (s, p) => {
+      const n = netFromLibpod(s);
+      const list = attachList(n);
+      if (list) p.networks = list;
+    },
+  },
+  {
+    keys: { portmappings: 'objects' },
+    to: (p, out) => { if (p.publish?.length) out.portmappings = p.publish.map((x) => portToLibpod(parsePublish(x))); },
+    from: (s, p) => { if (Array.isArray(s.portmappings) && s.portmappings.length) p.publish = s.portmappings.map((x: Json) => formatPortSpec(portFromLibpod(x))); },
+  },
+  same('dns', 'dns_server', 'strings'), same('dnsSearch', 'dns_search', 'strings'), same('noHosts', 'no_manage_hosts', 'bool'),
+  same('addHost', 'hostadd', 'strings'),
+  // PodCgroupConfig
+  same('cgroupParent', 'cgroup_parent', 'string'),
+];
+
+export const POD_SPECGEN_KEYS: Record<string, KeyKind> = Object.assign({}, ...POD_FIELDS.map((f) => f.keys));
+
+/** A PodSpec as Podman's PodSpecGenerator JSON. */
+export function podToSpecGenerator(p: PodSpec): Json {
+  const out: Json = {};
+  for (const f of POD_FIELDS) f.to(p, out);
+  return out;
+}
+
+/** PodSpecGenerator JSON as a PodSpec; keys not in the table are ignored. */
+export function podFromSpecGenerator(s: Json): PodSpec {
+  const p: PodSpec = {};
+  for (const f of POD_FIELDS) f.from(s, p);
+  return p;
+}
+
