@@ -90,7 +90,8 @@ function usernsToLibpod(u: UsernsMode | undefined): Json {
 }
 
 function usernsFromLibpod(ns: unknown): UsernsMode | undefined {
-  if (!isObj(ns) || !ns.nsmode) return undefined;
+  // private and default: the engine's default, as an unset mode.
+  if (!isObj(ns) || !ns.nsmode || ns.nsmode === 'private' || ns.nsmode === 'default') return undefined;
   const kv = new Map(String(ns.value ?? '').split(',').filter(Boolean).map((o) => o.split('=') as [string, string]));
   const num = (k: string) => (kv.has(k) ? Number(kv.get(k)) : undefined);
   if (ns.nsmode === 'keep-id') return { mode: 'keep-id', ...(num('uid') !== undefined ? { uid: num('uid') } : {}), ...(num('gid') !== undefined ? { gid: num('gid') } : {}) };
