@@ -144,3 +144,15 @@ test('pod errors: unknown pod, bad --share, name in use; --infra=false shares no
   s.ok(['pod', 'rm', '-f', 'bare']);
   assert.equal(existsSync(join(s.root, 'state.db')), true);
 });
+
+test('inspect names a member\'s pod by its full ID, as ps --pod does; "" outside a pod (200-pod)', () => {
+  const podId = s.ok(['pod', 'create', '--name', 'owner']);
+  s.ok(['create', '--pod', 'owner', '--name', 'member', 'busybox', 'true']);
+  s.ok(['create', '--name', 'loner', 'busybox', 'true']);
+  assert.equal(s.ok(['inspect', '--format', '{{.Pod}}', 'member']), podId);
+  assert.equal(s.ok(['container', 'inspect', '--format', '{{.Pod}} {{.IsInfra}}', `${podId.slice(0, 12)}-infra`]), `${podId} true`);
+  assert.equal(s.ok(['inspect', '--format', '{{.Pod}}|{{.IsInfra}}', 'loner']), '|false');
+  assert.equal(s.ok(['ps', '-a', '--pod', '--no-trunc', '--filter', 'name=member', '--format', '{{.Pod}} {{.PodName}}']), `${podId} owner`);
+  s.ok(['rm', 'loner']);
+  s.ok(['pod', 'rm', '-f', 'owner']);
+});
