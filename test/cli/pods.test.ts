@@ -156,3 +156,13 @@ test('inspect names a member\'s pod by its full ID, as ps --pod does; "" outside
   s.ok(['rm', 'loner']);
   s.ok(['pod', 'rm', '-f', 'owner']);
 });
+
+test('the pod\'s --add-host entries are in every member\'s /etc/hosts, beside the pod\'s hostname (200-pod "pod create with options")', () => {
+  s.ok(['pod', 'create', '--name', 'hosted', '--hostname', 'podhost', '--add-host', 'db:10.1.2.3', '--add-host', 'cache:10.1.2.4']);
+  s.ok(['run', '-d', '--pod', 'hosted', '--name', 'h1', 'busybox', 'sleep', '1000']);
+  const hosts = s.ok(['run', '--rm', '--pod', 'hosted', 'busybox', 'cat', '/etc/hosts']);
+  assert.match(hosts, /^10\.1\.2\.3\tdb\n10\.1\.2\.4\tcache\n/);
+  assert.match(hosts, /\tpodhost /);
+  assert.equal(s.ok(['exec', 'h1', 'grep', '-c', '^10.1.2.3\tdb$', '/etc/hosts']), '1');
+  s.ok(['pod', 'rm', '-f', '-t', '0', 'hosted']);
+});

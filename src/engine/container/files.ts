@@ -30,6 +30,17 @@ export interface NetworkFacts {
 /** The spec's dns, dnsSearch and extraHosts, which override the generated defaults. */
 export interface DnsOptions { dns?: string[]; dnsSearch?: string[]; extraHosts?: HostEntry[] }
 
+/**
+ * The options of a container that joins another's network namespace (a pod
+ * member, its infra container's): Podman hands it that container's
+ * /etc/hosts, so the other's --add-host entries (the pod's) are listed too,
+ * ahead of the container's own.
+ */
+export function joinedDnsOptions(own: DnsOptions, joined?: DnsOptions): DnsOptions {
+  if (!joined?.extraHosts?.length) return own;
+  return { ...own, extraHosts: [...joined.extraHosts, ...(own.extraHosts ?? [])] };
+}
+
 export function resolvConf(network: NetworkMode, facts?: NetworkFacts, o: DnsOptions = {}): string {
   const text = baseResolvConf(network, facts);
   if (!o.dns?.length && !o.dnsSearch?.length) return text;
