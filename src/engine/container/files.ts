@@ -33,12 +33,18 @@ export interface DnsOptions { dns?: string[]; dnsSearch?: string[]; extraHosts?:
 /**
  * The options of a container that joins another's network namespace (a pod
  * member, its infra container's): Podman hands it that container's
- * /etc/hosts, so the other's --add-host entries (the pod's) are listed too,
- * ahead of the container's own.
+ * /etc/hosts and resolv.conf, so the other's --add-host entries (the pod's)
+ * are listed too, ahead of the container's own, and its --dns and
+ * --dns-search apply unless the container sets its own.
  */
 export function joinedDnsOptions(own: DnsOptions, joined?: DnsOptions): DnsOptions {
-  if (!joined?.extraHosts?.length) return own;
-  return { ...own, extraHosts: [...joined.extraHosts, ...(own.extraHosts ?? [])] };
+  if (!joined) return own;
+  return {
+    ...own,
+    extraHosts: [...(joined.extraHosts ?? []), ...(own.extraHosts ?? [])],
+    dns: own.dns?.length ? own.dns : joined.dns,
+    dnsSearch: own.dnsSearch?.length ? own.dnsSearch : joined.dnsSearch,
+  };
 }
 
 export function resolvConf(network: NetworkMode, facts?: NetworkFacts, o: DnsOptions = {}): string {
