@@ -144,3 +144,31 @@ test('pod errors: unknown pod, bad --share, name in use; --infra=false shares no
   s.ok(['pod', 'rm', '-f', 'bare']);
   assert.equal(existsSync(join(s.root, 'state.db')), true);
 });
+
+test('inspect names a member\'s pod by its full ID, as ps --pod does; "" outside a pod (200-pod)', () => {
+  const podId = s.ok(['pod', 'create', '--name', 'owner']);
+  s.ok(['create', '--pod', 'owner', '--name', 'member', 'busybox', 'true']);
+  s.ok(['create', '--name', 'loner', 'busybox', 'true']);
+  assert.equal(s.ok(['inspect', '--format', '{{.Pod}}', 'member']), podId);
+  assert.equal(s.ok(['container', 'inspect', '--format', '{{.Pod}} {{.IsInfra}}', `${podId.slice(0, 12)}-infra`]), `${podId} true`);
+  assert.equal(s.ok(['inspect', '--format', '{{.Pod}}|{{.IsInfra}}', 'loner']), '|false');
+  assert.equal(s.ok(['ps', '-a', '--pod', '--no-trunc', '--filter', 'name=member', '--format', '{{.Pod}} {{.PodName}}']), `${podId} owner`);
+  s.ok(['rm', 'loner']);
+  s.ok(['pod', 'rm', '-f', 'owner']);
+});
+
+test('the pod\'s --add-host entries are in every member\'s /etc/hosts, beside the pod\'s hostname; its --dns, --dns-search in resolv.conf (200-pod "pod create with options")', () => {
+  s.ok(['pod', 'create', '--name', 'hosted', '--hostname', 'podhost', '--add-host', 'db:10.1.2.3', '--add-host', 'cache:10.1.2.4',
+    '--dns', '9.9.9.9', '--dns-search', 'example.com']);
+  s.ok(['run', '-d', '--pod', 'hosted', '--name', 'h1', 'busybox', 'sleep', '1000']);
+  const hosts = s.ok(['run', '--rm', '--pod', 'hosted', 'busybox', 'cat', '/etc/hosts']);
+  assert.match(hosts, /^10\.1\.2\.3\tdb\n10\.1\.2\.4\tcache\n/);
+  assert.match(hosts, /\tpodhost /);
+  assert.equal(s.ok(['exec', 'h1', 'grep', '-c', '^10.1.2.3\tdb$', '/etc/hosts']), '1');
+  const resolv = s.ok(['exec', 'h1', 'cat', '/etc/resolv.conf']);
+  assert.match(resolv, /^search example\.com$/m);
+  assert.match(resolv, /^nameserver 9\.9\.9\.9$/m);
+  // A member's own --dns still wins.
+  assert.match(s.ok(['run', '--rm', '--pod', 'hosted', '--dns', '1.1.1.1', 'busybox', 'cat', '/etc/resolv.conf']), /^nameserver 1\.1\.1\.1$/m);
+  s.ok(['pod', 'rm', '-f', '-t', '0', 'hosted']);
+});

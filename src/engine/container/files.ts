@@ -30,6 +30,23 @@ export interface NetworkFacts {
 /** The spec's dns, dnsSearch and extraHosts, which override the generated defaults. */
 export interface DnsOptions { dns?: string[]; dnsSearch?: string[]; extraHosts?: HostEntry[] }
 
+/**
+ * The options of a container that joins another's network namespace (a pod
+ * member, its infra container's): Podman hands it that container's
+ * /etc/hosts and resolv.conf, so the other's --add-host entries (the pod's)
+ * are listed too, ahead of the container's own, and its --dns and
+ * --dns-search apply unless the container sets its own.
+ */
+export function joinedDnsOptions(own: DnsOptions, joined?: DnsOptions): DnsOptions {
+  if (!joined) return own;
+  return {
+    ...own,
+    extraHosts: [...(joined.extraHosts ?? []), ...(own.extraHosts ?? [])],
+    dns: own.dns?.length ? own.dns : joined.dns,
+    dnsSearch: own.dnsSearch?.length ? own.dnsSearch : joined.dnsSearch,
+  };
+}
+
 export function resolvConf(network: NetworkMode, facts?: NetworkFacts, o: DnsOptions = {}): string {
   const text = baseResolvConf(network, facts);
   if (!o.dns?.length && !o.dnsSearch?.length) return text;

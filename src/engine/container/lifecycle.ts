@@ -17,7 +17,7 @@ import type { TerminalSize } from '../api.ts';
 import { defaultNetworkMode } from '../config.ts';
 import { chownUpper, exposeMountSources, releaseExposed, releaseMappedLayers, resolveIdMap, rootOwner, rootfsOptions } from './idmap.ts';
 import { checkRootlessIntent, hasCgroup, noCgroupError } from '../system/rootless.ts';
-import { writeGeneratedFiles } from './files.ts';
+import { joinedDnsOptions, writeGeneratedFiles } from './files.ts';
 import { SPEC_VERSION, validateIntent, validateSpec, parseSignal, SIGNALS, type ContainerSpec, type ContainerIntent } from '../../specgen/container.ts';
 import { randomName } from './names.ts';
 import { sharedNamespaces } from './namespaces.ts';
@@ -206,7 +206,7 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     // A container joining another's network (a pod member) gets that one's addresses and DNS.
     const joined = network.startsWith('container:') ? e.db.get(e.db.lookupId(network.slice('container:'.length))) : undefined;
     const joinedFacts = joined ? (await import('../network/networks.ts')).joinedFacts(joined) : undefined;
-    const fileInfo = { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, intent: c.config.intent, owner: rootOwner(c.config.idmap) };
+    const fileInfo = { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, intent: joinedDnsOptions(c.config.intent, joined?.config.intent), owner: rootOwner(c.config.idmap) };
     const files = writeGeneratedFiles(rundir, { ...fileInfo, facts: joinedFacts });
     const mounts = [...passwdMounts(rootfs, rundir, c.config.intent, user), ...ociMounts(e, c, rootfs, user)];
     const bundle = e.bundleDir(id);
