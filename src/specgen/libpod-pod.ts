@@ -3,7 +3,7 @@
 // takes. As for containers (./libpod.ts), one table serves both directions.
 // Every PodSpec field has a key; the network ones share ./libpod.ts's
 // helpers with the container's.
-import type { PodSpec } from '../engine/pod/api.ts';
+import type { PodSpec } from './pod.ts';
 import type { NetworkAttachSpec } from './container.ts';
 import { formatPortSpec, parsePublish } from './flags.ts';
 import { netFromLibpod, netToLibpod, portFromLibpod, portToLibpod, type Json, type KeyKind, type NetSettings } from './libpod.ts';

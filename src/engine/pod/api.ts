@@ -8,50 +8,14 @@
 import type { Filters, ItemReport, PruneReport } from '../api.ts';
 import type { ContainerStats, ContainerStatus, LogLine, LogOptions, StatsOptions } from '../container/api.ts';
 import type { PodConfig } from '../types.ts';
-import type { NetworkAttachSpec } from '../../specgen/container.ts';
+import type { PodSpec } from '../../specgen/pod.ts';
 
-export type { PodConfig };
+export type { PodConfig, PodSpec };
 
 /** The infra image husk builds locally from the host's catatonit (no registry needed). */
 export const PAUSE_IMAGE = 'localhost/husk-pause:latest';
 
 export type PodStatus = 'Created' | 'Running' | 'Degraded' | 'Paused' | 'Exited' | 'Stopped' | 'Error';
-
-export interface PodSpec {
-  name?: string;
-  labels?: Record<string, string>;
-  hostname?: string;
-  /** Namespaces members share (default ipc, net, uts); [] or ['none'] shares none. */
-  share?: string[];
-  /** Create an infra container (default true). */
-  infra?: boolean;
-  /** Default PAUSE_IMAGE. */
-  infraImage?: string;
-  /** Replaces the infra image's entrypoint. */
-  infraCommand?: string[];
-  infraName?: string;
-  /** The pod's network settings (applied to its infra container). */
-  network?: string;
-  /**
-   * The pod's networks in order, each with its options (what run's
-   * --network values parse to): a mode, or bridge networks; when given they
-   * take the place of network.
-   */
-  networks?: NetworkAttachSpec[];
-  publish?: string[];
-  networkAliases?: string[];
-  dns?: string[];
-  dnsSearch?: string[];
-  addHost?: string[];
-  noHosts?: boolean;
-  createCommand?: string[];
-  /** Write the infra container's conmon PID here at each start (a generated unit's PIDFile=). */
-  infraConmonPidFile?: string;
-  /** continue (default) or stop: stop the pod when its last container (besides infra) exits. */
-  exitPolicy?: 'continue' | 'stop';
-  /** The cgroup the pod's own cgroup (PARENT/POD_ID) is made under; infra and members run in that one (rootful). */
-  cgroupParent?: string;
-}
 
 /** One container of a pod, as list and get report it. */
 export interface PodMember {

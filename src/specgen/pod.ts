@@ -1,0 +1,39 @@
+// A pod as the engine's pods.create takes it: the structured form the CLI's
+// flags, kube play and the REST API (src/specgen/libpod-pod.ts) all build.
+import type { NetworkAttachSpec } from './container.ts';
+
+export interface PodSpec {
+  name?: string;
+  labels?: Record<string, string>;
+  hostname?: string;
+  /** Namespaces members share (default ipc, net, uts); [] or ['none'] shares none. */
+  share?: string[];
+  /** Create an infra container (default true). */
+  infra?: boolean;
+  /** Default PAUSE_IMAGE. */
+  infraImage?: string;
+  /** Replaces the infra image's entrypoint. */
+  infraCommand?: string[];
+  infraName?: string;
+  /** The pod's network settings (applied to its infra container). */
+  network?: string;
+  /**
+   * The pod's networks in order, each with its options (what run's
+   * --network values parse to): a mode, or bridge networks; when given they
+   * take the place of network.
+   */
+  networks?: NetworkAttachSpec[];
+  publish?: string[];
+  networkAliases?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  addHost?: string[];
+  noHosts?: boolean;
+  createCommand?: string[];
+  /** Write the infra container's conmon PID here at each start (a generated unit's PIDFile=). */
+  infraConmonPidFile?: string;
+  /** continue (default) or stop: stop the pod when its last container (besides infra) exits. */
+  exitPolicy?: 'continue' | 'stop';
+  /** The cgroup the pod's own cgroup (PARENT/POD_ID) is made under; infra and members run in that one (rootful). */
+  cgroupParent?: string;
+}
