@@ -83,6 +83,16 @@ test('ip helpers: IPv6 round trip and compression', () => {
   assert.equal(parseCidr('fd00::5/64').network, parseIp('fd00::')!.value);
 });
 
+test('ip helpers: IPv4 exactly as node:net\'s isIPv4 accepts it (parseIp has its own pattern)', () => {
+  const { isIPv4 } = process.getBuiltinModule('node:net');
+  for (const s of ['10.88.0.1', '0.0.0.0', '255.255.255.255', '256.0.0.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.4 ', 'a.b.c.d', '']) {
+    assert.equal(parseIp(s)?.family === 4, isIPv4(s), s);
+  }
+  assert.equal(formatIp(parseIp('192.168.10.254')!), '192.168.10.254');
+  assert.equal(parseIp('fe80::1')?.family, 6);
+  assert.equal(parseIp('no:such'), undefined);
+});
+
 test('IPAM: sequential, skips gateway, no immediate reuse, static conflicts, release', () => {
   const dir = mkdtempSync('/var/tmp/husk-ipam-');
   try {
