@@ -4,7 +4,7 @@
 # Stable to a few per cent on a loaded machine, unlike wall time, so it shows
 # what a start-up change saves in husk itself. See bench/README.md.
 #
-#   sudo sh bench/instr.sh [TREE...]   # TREE: a checkout or install with dist/husk.js (default: this checkout)
+#   sudo sh bench/instr.sh [TREE...]   # TREE: a checkout or install with dist/husk.cjs (or an older dist/husk.js) (default: this checkout)
 #   INSTR_RUNS=3 (minimum of N runs per case), INSTR_PS=100 (containers listed by ps -a)
 set -eu
 cd "$(dirname "$0")/.."
@@ -20,11 +20,13 @@ tmp=$(mktemp -d /tmp/husk-instr.XXXXXX)
 g="--runtime runc --root $tmp/root --runroot $tmp/run"
 # The plain launcher for set-up; the measured command is Node under callgrind
 # with the launcher's options and its compile cache (warmed by the set-up runs).
-h() { t=$1; shift; NODE_COMPILE_CACHE=$t/dist/.cache "$node" --disable-warning=ExperimentalWarning -- "$t/dist/husk.js" $g "$@"; }
+# A tree built before dist/husk.cjs (the code-cache loader) runs its ESM entry with Node's compile cache.
+entry() { if [ -f "$1/dist/husk.cjs" ]; then echo "$1/dist/husk.cjs"; else echo "$1/dist/husk.js"; fi; }
+h() { t=$1; shift; NODE_COMPILE_CACHE=$t/dist/.cache "$node" --disable-warning=ExperimentalWarning -- "$(entry "$t")" $g "$@"; }
 ir() { # ir TREE ARGS...: prints the instruction count
   t=$1; shift
   NODE_COMPILE_CACHE=$t/dist/.cache valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-    "$node" --disable-warning=ExperimentalWarning -- "$t/dist/husk.js" $g "$@" 2>&1 >/dev/null |
+    "$node" --disable-warning=ExperimentalWarning -- "$(entry "$t")" $g "$@" 2>&1 >/dev/null |
     sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 cleanup() {

@@ -2,7 +2,7 @@
 // no node-gyp download needed offline) and one ESM bundle for the CLI.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { basename, dirname, join } from 'node:path';
@@ -121,7 +121,7 @@ async function mergeHotChunks(meta) {
     return seen;
   };
   const byEntry = new Map(Object.entries(out).filter(([, v]) => v.entryPoint).map(([k, v]) => [v.entryPoint, k]));
-  const merged = closure(['dist/husk.mjs']); // the entry's own stay as they are
+  const merged = closure(['dist/main.mjs']); // the entry's own stay as they are
   const stubs = new Set(); // absolute paths of chunks already merged (now stubs)
   for (const entries of HOT_GROUPS) {
     const starts = entries.map((e) => {
@@ -177,14 +177,11 @@ const common = { bundle: true, platform: 'node', target: 'node24', format: 'esm'
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 // The CLI: one entry file (main + commander) with each command module split
 // into a chunk loaded on demand; `husk --version` then reads ~10 ms less code
-// than from a single bundle of everything.
-// Chunks are .mjs: Node then knows them for ESM without looking up the
-// package.json scope of each (~0.3 ms a chunk, ~45 chunks for `husk stop`).
-// The entry keeps its name (dist/husk.js: the launcher, conmon's exit command).
-const cli = await esbuild.build({ ...common, entryPoints: { husk: join(root, 'src/cli/main.ts') }, outdir: join(root, 'dist'),
+// than from a single bundle of everything. esbuild splits only ESM; the
+// chunks become scripts below (toScripts).
+const cli = await esbuild.build({ ...common, entryPoints: { main: join(root, 'src/cli/main.ts') }, outdir: join(root, 'dist'),
   splitting: true, chunkNames: 'chunks/[name]-[hash]', outExtension: { '.js': '.mjs' }, metafile: true, absWorkingDir: root });
 await mergeHotChunks(cli.metafile);
-renameSync(join(root, 'dist/husk.mjs'), join(root, 'dist/husk.js'));
 // The library: one self-contained file.
 await esbuild.build({ ...common, entryPoints: [join(root, 'src/lib.ts')], outfile: join(root, 'dist/lib.js') });
 
@@ -193,8 +190,44 @@ await esbuild.build({ ...common, entryPoints: [join(root, 'src/lib.ts')], outfil
 // slower scan on every start for the hot chunk. esbuild escapes strings
 // (charset ascii) but not comments or regex literals, where a \u escape
 // means the same character.
-for (const f of [join(root, 'dist/husk.js'), join(root, 'dist/lib.js'), ...readdirSync(join(root, 'dist/chunks')).map((n) => join(root, 'dist/chunks', n))]) {
-  const text = readFileSync(f, 'utf8');
-  // eslint-disable-next-line no-control-regex
-  if (/[^\x00-\x7f]/.test(text)) writeFileSync(f, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+const ascii = (text) => text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+writeFileSync(join(root, 'dist/lib.js'), ascii(readFileSync(join(root, 'dist/lib.js'), 'utf8')));
+
+// The CLI's modules become scripts that dist/husk.cjs (src/cli/boot.ts) runs
+// with vm.Script: V8 can serialise a script's code cache after it ran, with
+// every function the command called compiled (Node's compile cache and
+// vm.SourceTextModule both serialise before evaluation, so each start
+// compiled those functions again). esbuild turns each ESM file into CommonJS
+// (exports as getters, so live bindings and cycles keep working); the
+// loader passes require, and __huskImport for dynamic import().
+async function toScripts() {
+  const dir = join(root, 'dist');
+  const files = ['main.mjs', ...readdirSync(join(dir, 'chunks')).map((n) => `chunks/${n}`)];
+  const hash = createHash('sha256');
+  for (const rel of files) {
+    let text = readFileSync(join(dir, rel), 'utf8');
+    // The loader's require replaces the banner's, which would shadow it
+    // (merged chunks keep theirs renamed, reading __huskUrl; stubs have none).
+    if (text.startsWith(REQUIRE_BANNER)) text = text.slice(REQUIRE_BANNER.length);
+    const r = await esbuild.transform(text, { format: 'cjs', platform: 'node', target: 'node24', loader: 'js', logLevel: 'warning',
+      sourcefile: rel, define: { 'import.meta.url': '__huskUrl', 'import.meta.dirname': '__dirname' } });
+    // Relative and builtin dynamic imports go to the loader (a builtin's
+    // CommonJS object has the named exports husk takes from it).
+    const code = ascii(r.code.replace(/require\("(\.\/[^"]+)\.mjs"\)/g, 'require("$1.cjs")')
+      .replace(/\bimport\("(\.\/[^"]+)\.mjs"\)/g, '__huskImport("$1.cjs")').replace(/\bimport\("(node:[^"]+)"\)/g, '__huskImport("$1")'));
+    // Any other import() would need vm's importModuleDynamically.
+    if (/(^|[^\w.$])import\(\s*["'`]/.test(code)) throw new Error(`build: ${rel} keeps a dynamic import() the loader cannot serve`);
+    const out = rel.replace(/\.mjs$/, '.cjs');
+    writeFileSync(join(dir, out), code);
+    rmSync(join(dir, rel));
+    hash.update(out).update(code);
+  }
+  // The loader's own code too: how it reads and writes the caches.
+  for (const f of ['src/cli/boot.ts', 'src/cli/words.ts']) hash.update(readFileSync(join(root, f)));
+  return hash.digest('hex').slice(0, 16);
 }
+const buildId = await toScripts();
+// The entry: the loader, CommonJS (.cjs: the package is "type": "module").
+await esbuild.build({ ...common, format: 'cjs', banner: {}, entryPoints: [join(root, 'src/cli/boot.ts')], outfile: join(root, 'dist/husk.cjs'),
+  define: { BUILD_ID: JSON.stringify(buildId) } });
+

@@ -18,7 +18,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 lib=${1:-/usr/local/lib/husk}
 link=${2:-/usr/local/bin/husk}
 
-for f in package.json bin/husk bin/husk-quadlet-generator dist/husk.js dist/lib.js \
+for f in package.json bin/husk bin/husk-quadlet-generator dist/husk.cjs dist/lib.js \
   native/build/husk.node native/build/husk-ns native/build/husk-crun node_modules/node/bin/node; do
   [ -f "$src/$f" ] || { echo "Error: $src/$f is missing: run npm ci and npm run build first" >&2; exit 1; }
 done

@@ -18,7 +18,7 @@ let forUsers: string | undefined;
  */
 export function huskForUsers(): string {
   if (forUsers) return forUsers;
-  const probe = spawnSync('runuser', ['-u', 'nobody', '--', 'test', '-r', join(REPO, 'dist/husk.js'), '-a', '-x', join(REPO, 'native/build/husk-ns'),
+  const probe = spawnSync('runuser', ['-u', 'nobody', '--', 'test', '-r', join(REPO, 'dist/husk.cjs'), '-a', '-x', join(REPO, 'native/build/husk-ns'),
     '-a', '-x', join(REPO, 'node_modules/node/bin/node'), '-a', '-x', HUSK]);
   if (probe.status === 0) return (forUsers = HUSK);
   const dir = mkdtempSync('/var/tmp/husk-install-');

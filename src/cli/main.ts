@@ -8,6 +8,7 @@ import type { LogLevel } from '../common/log.ts';
 import { checkpointOnExit } from '../common/sqlite.ts';
 import { commandPath, podmanError, podmanHelp } from './usage.ts';
 import { VERSION } from './version.ts';
+import { commandWord } from './words.ts';
 import { drained, lazyStdio } from '../common/stdio.ts';
 
 // A reader that went away (`husk images | head -1`) is not an error.
@@ -217,17 +218,6 @@ async function fullTree(): Promise<Command> {
     if (cmd) program.addCommand(cmd);
   }
   return program;
-}
-
-/** First word that is not a global flag or its value. */
-function commandWord(argv: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') return argv[i + 1];
-    if (!a.startsWith('-')) return a;
-    if (/^(--(root|runroot|runtime|log-level|url|connection|storage-driver|storage-opt|imagestore|runtime-flag|events-backend|cgroup-manager|module|out|tmpdir|network-config-dir|cni-config-dir)|-c)$/.test(a)) i++;
-  }
-  return undefined;
 }
 
 async function main(argv: string[]): Promise<number> {

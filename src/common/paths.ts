@@ -1,4 +1,4 @@
-// Where husk itself is installed. Works from the bundle (dist/husk.js) and
+// Where husk itself is installed. Works from the CLI's scripts (dist/chunks/*.cjs) and
 // from the TypeScript sources (src/common/paths.ts) used by library callers.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

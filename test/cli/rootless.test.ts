@@ -74,6 +74,9 @@ test('run --rm: uid 0 inside; the store lives in the home, owned through the map
   assert.deepEqual(owners, [0, 1000]); // as the namespace sees them
   const hostOwners = spawnSync('find', [`${storage}/overlay`, '-path', '*/diff/*', '-printf', '%U\\n'], { encoding: 'utf8' }).stdout;
   assert.deepEqual([...new Set(hostOwners.trim().split('\n').map(Number))].sort((x, y) => x - y), [a.uid, sub.start + 999]);
+  // The user's V8 code cache (src/cli/boot.ts) is in their home, theirs: root's install is not writable to them.
+  const caches = spawnSync('find', [join(a.home, '.cache/husk/code'), '-name', 'run.bin', '-printf', '%U\n'], { encoding: 'utf8' }).stdout.trim();
+  assert.equal(caches, String(a.uid));
 });
 
 test('a bind-mounted host directory: files from container root belong to the user, from uid 1000 to its subuid', opts, () => {

@@ -81,7 +81,7 @@ test('a checkout in a 0700 directory is unusable for other users; its install is
     assert.equal(f.mode & 0o022, 0, `${f.path} (${mode}) is writable by others`);
   }
   // Self-contained: the pinned Node, the bundle, the native helpers, no sources.
-  for (const f of ['node_modules/node/bin/node', 'dist/husk.js', 'native/build/husk.node', 'native/build/husk-ns', 'native/build/husk-crun', 'package.json']) {
+  for (const f of ['node_modules/node/bin/node', 'dist/husk.cjs', 'native/build/husk.node', 'native/build/husk-ns', 'native/build/husk-crun', 'package.json']) {
     assert.ok(statSync(join(lib, f)).isFile(), f);
   }
   assert.ok(!readdirSync(lib).includes('src'));
@@ -136,7 +136,7 @@ test('npm run package: a .deb with the install, set-up\'s runtime packages as De
   }
 
   const listing = run('dpkg-deb', ['-c', deb]);
-  for (const f of ['./usr/local/lib/husk/node_modules/node/bin/node', './usr/local/lib/husk/native/build/husk-crun', './usr/local/lib/husk/dist/husk.js',
+  for (const f of ['./usr/local/lib/husk/node_modules/node/bin/node', './usr/local/lib/husk/native/build/husk-crun', './usr/local/lib/husk/dist/husk.cjs',
     './usr/lib/systemd/system/husk-restart.service']) {
     assert.match(listing, new RegExp(`^\\S+ root/root .* ${f.replace(/[.]/g, '\\.')}$`, 'm'), f);
   }

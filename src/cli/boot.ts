@@ -1,0 +1,127 @@
+// husk's entry (dist/husk.cjs, before main.ts): runs the CLI's modules (dist/main.cjs and
+// dist/chunks/*.cjs, made from esbuild's ESM output by scripts/build.mjs) as
+// vm.Scripts, with V8 code caches written after a command ran.
+//
+// Why not Node's module loader and its compile cache: V8 can serialise a
+// script's code cache after it ran, holding every function the run
+// compiled, but Node's compile cache (and vm.SourceTextModule) serialise a
+// module before it runs. So each start compiled the functions the command
+// calls all over again. Here each command word (`create`, `container ls`)
+// gets its own cache file, with exactly what that command compiled, written
+// once when a module it loaded had no cache (or V8 rejected it).
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Script } from 'node:vm';
+import { commandIndex } from './words.ts';
+
+declare const BUILD_ID: string; // scripts/build.mjs: a hash of the scripts
+
+const dist = __dirname;
+// Commands whose next word is their subcommand: `container ls` and
+// `container create` compile different code. One missing here only makes
+// that group share one cache.
+const GROUPS = new Set(['container', 'image', 'pod', 'volume', 'network', 'system', 'generate', 'kube', 'manifest',
+  'secret', 'healthcheck', 'compose', 'machine']);
+
+function cacheKey(argv: string[]): string {
+  const i = commandIndex(argv);
+  const words = i < 0 ? [] : GROUPS.has(argv[i]) && argv[i + 1] !== undefined ? [argv[i], argv[i + 1]] : [argv[i]];
+  // Words that cannot be command names (paths, upper case) share one file.
+  return words.length && words.every((w) => /^[a-z][a-z0-9-]{0,30}$/.test(w)) ? words.join('-') : 'other';
+}
+
+/**
+ * root's cache sits in the install; a user's in their cache directory
+ * (bin/husk sets HUSK_CODE_CACHE before entering the rootless namespace,
+ * where the user is uid 0 too).
+ */
+function cacheRoot(): string {
+  if (process.env.HUSK_CODE_CACHE) return process.env.HUSK_CODE_CACHE;
+  if (process.geteuid?.() === 0) return join(dist, '.cache');
+  return join(process.env.XDG_CACHE_HOME || join(process.env.HOME ?? '/tmp', '.cache'), 'husk', 'code');
+}
+
+const dir = join(cacheRoot(), BUILD_ID);
+const file = join(dir, `${cacheKey(process.argv.slice(2))}.bin`);
+
+// The cache file: for each script, u32 name length, name, u32 data length, data.
+// V8 checks each cache's version, flags, source length and size, and rejects
+// a mismatch; it checksums the data only in debug builds (the flag that
+// turns it on costs more than the cache saves). So the file is as trusted as
+// the scripts beside it: written whole (a rename) and only by its owner.
+const cached = new Map<string, Buffer>();
+try {
+  const b = readFileSync(file);
+  for (let o = 0; o + 8 <= b.length;) {
+    const n = b.readUInt32LE(o);
+    const name = b.toString('latin1', o + 4, o + 4 + n);
+    const len = b.readUInt32LE(o + 4 + n);
+    cached.set(name, b.subarray(o + 8 + n, o + 8 + n + len));
+    o += 8 + n + len;
+  }
+} catch {
+  // none yet (or unreadable): this run writes it
+}
+
+const scripts = new Map<string, Script>();
+const modules = new Map<string, { exports: unknown }>();
+let stale = false;
+const nodeRequire = createRequire(__filename);
+
+// child_process: commander requires it at load for subcommands husk does not
+// use; loading it costs ~15 M instructions, so it is fetched on first use.
+const lazyChildProcess = new Proxy({}, { get: (_, k) => (process.getBuiltinModule('node:child_process') as Record<string | symbol, unknown>)[k] });
+
+function load(rel: string): unknown {
+  const known = modules.get(rel);
+  if (known) return known.exports;
+  const path = join(dist, rel);
+  // Scripts are ASCII (the build escapes the rest): latin1 is the cheapest decode.
+  const source = readFileSync(path, 'latin1');
+  const data = cached.get(rel);
+  // The wrapper stays on the source's first line, so line numbers in stacks hold.
+  const script = new Script(`(function (exports, require, module, __filename, __dirname, __huskUrl, __huskImport) {'use strict';${source}\n})`,
+    { filename: path, cachedData: data });
+  if (!data || script.cachedDataRejected) stale = true;
+  scripts.set(rel, script);
+  const mod = { exports: {} };
+  modules.set(rel, mod);
+  const base = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/') + 1) : '';
+  const req = (id: string): unknown => id.startsWith('./') ? load(base + id.slice(2))
+    : /^(node:)?child_process$/.test(id) ? lazyChildProcess
+      : process.getBuiltinModule(id) ?? nodeRequire(id);
+  const fn = script.runInThisContext() as (...a: unknown[]) => void;
+  fn(mod.exports, req, mod, path, join(dist, base), `file://${path}`, (id: string) => Promise.resolve().then(() => req(id)));
+  return mod.exports;
+}
+
+// Only a command that succeeded writes: a typo (an unknown command word)
+// leaves no file behind, and a failure may have run only part of the code.
+process.on('exit', (code) => {
+  if (!stale || code !== 0) return;
+  try {
+    const parts: Buffer[] = [];
+    for (const [name, script] of scripts) {
+      const data = script.createCachedData();
+      const head = Buffer.alloc(4 + name.length + 4);
+      head.writeUInt32LE(name.length, 0);
+      head.write(name, 4, 'latin1');
+      head.writeUInt32LE(data.length, 4 + name.length);
+      parts.push(head, data);
+    }
+    // A first write for this build drops other builds' caches (only names like BUILD_ID's).
+    if (mkdirSync(dir, { recursive: true }) !== undefined) {
+      for (const other of readdirSync(join(dir, '..'))) {
+        if (other !== BUILD_ID && /^[0-9a-f]{16}$/.test(other)) rmSync(join(dir, '..', other), { recursive: true, force: true });
+      }
+    }
+    const tmp = `${file}.${process.pid}`;
+    writeFileSync(tmp, Buffer.concat(parts), { mode: 0o644 });
+    renameSync(tmp, file);
+  } catch {
+    // a read-only or full disk: the next run tries again
+  }
+});
+
+load('main.cjs');

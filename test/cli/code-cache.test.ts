@@ -1,0 +1,124 @@
+// The CLI's own code cache (src/cli/boot.ts, docs/architecture.md
+// "Start-up"): one file per command, written after the command's first run
+// with what it compiled, kept while V8 accepts it, rewritten when it does
+// not, and never in the way of the command.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO, Store } from '../helpers.ts';
+
+const s = new Store();
+let cache: string;
+const env = () => ({ HUSK_CODE_CACHE: cache });
+const build = () => {
+  const dirs = readdirSync(cache).filter((d) => /^[0-9a-f]{16}$/.test(d));
+  assert.equal(dirs.length, 1, `one build's caches: ${dirs.join(' ')}`);
+  return join(cache, dirs[0]);
+};
+const files = () => readdirSync(build()).sort();
+/** A cache file's entries (src/cli/boot.ts): u32 name length, name, u32 data length, data. */
+function parse(b: Buffer): [string, Buffer][] {
+  const out: [string, Buffer][] = [];
+  for (let o = 0; o < b.length;) {
+    const n = b.readUInt32LE(o);
+    const len = b.readUInt32LE(o + 4 + n);
+    out.push([b.toString('latin1', o + 4, o + 4 + n), b.subarray(o + 8 + n, o + 8 + n + len)]);
+    o += 8 + n + len;
+  }
+  return out;
+}
+
+before(() => {
+  cache = mkdtempSync('/var/tmp/husk-code-cache-');
+  s.busybox();
+});
+after(() => {
+  rmSync(cache, { recursive: true, force: true });
+  return s.destroyWhenIdle();
+});
+
+test('each command gets its cache on its first run, holding the scripts it loaded; a second run keeps it', () => {
+  rmSync(cache, { recursive: true, force: true });
+  assert.equal(s.husk(['ps', '-a'], { env: env() }).code, 0);
+  assert.deepEqual(files(), ['ps.bin']);
+  assert.equal(s.husk(['container', 'ls'], { env: env() }).code, 0);
+  assert.equal(s.husk(['--version'], { env: env() }).code, 0);
+  // A command that fails writes nothing: a typo leaves no file of its own.
+  assert.equal(s.husk(['busybx-typo'], { env: env() }).code, 125);
+  assert.equal(s.husk(['start', 'no-such-container'], { env: env() }).code, 125);
+  assert.deepEqual(files(), ['container-ls.bin', 'other.bin', 'ps.bin']);
+  // The file names the scripts it holds: the entry, and ps's chunks.
+  const ps = readFileSync(join(build(), 'ps.bin'));
+  assert.ok(ps.includes('main.cjs') && ps.includes('chunks/hot-'), 'ps.bin names main.cjs and the hot chunks');
+  assert.ok(ps.length > 100_000, `ps.bin holds compiled code (${ps.length} bytes)`);
+  // Accepted by V8 on the next run: not written again (a rejected one would be).
+  const before = statSync(join(build(), 'ps.bin'));
+  assert.match(s.ok(['ps', '-a', '--format', '{{.Image}}']), /^$|busybox/);
+  const after = statSync(join(build(), 'ps.bin'));
+  assert.equal(after.ino, before.ino);
+  assert.equal(after.mtimeMs, before.mtimeMs);
+});
+
+test('a cache V8 rejects is rewritten, a damaged file is ignored; the command runs as without one', () => {
+  s.husk(['ps'], { env: env() });
+  const file = join(build(), 'ps.bin');
+  const good = readFileSync(file);
+  // Two scripts' caches swapped: each one's source length no longer matches, so V8 rejects both.
+  const entries = parse(good);
+  assert.ok(entries.length >= 3, `${entries.length} scripts`);
+  [entries[0][1], entries[1][1]] = [entries[1][1], entries[0][1]];
+  const swapped = Buffer.concat(entries.flatMap(([name, data]) => {
+    const head = Buffer.alloc(8 + name.length);
+    head.writeUInt32LE(name.length, 0);
+    head.write(name, 4, 'latin1');
+    head.writeUInt32LE(data.length, 4 + name.length);
+    return [head, data];
+  }));
+  writeFileSync(file, swapped);
+  const r = s.husk(['ps', '-a', '--format', '{{.Names}}'], { env: env() });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  const rewritten = readFileSync(file);
+  assert.ok(!rewritten.equals(swapped), 'rewritten');
+  assert.deepEqual(parse(rewritten).map(([name]) => name), entries.map(([name]) => name), 'for the same scripts');
+  // Truncated mid-entry, then plain garbage: the command still works.
+  for (const junk of [good.subarray(0, 1000), Buffer.from('not a cache at all')]) {
+    writeFileSync(file, junk);
+    const t = s.husk(['ps'], { env: env() });
+    assert.equal(t.code, 0, t.stderr);
+    assert.equal(t.stderr, '');
+  }
+});
+
+test('an unwritable cache directory: the command works and says nothing', () => {
+  const ro = join(cache, 'ro');
+  mkdirSync(ro);
+  chmodSync(ro, 0o555);
+  // root ignores modes: a file where the directory should be makes the write fail for anyone.
+  const blocked = join(cache, 'blocked');
+  writeFileSync(blocked, '');
+  const r = s.husk(['images', '--format', '{{.Repository}}'], { env: { HUSK_CODE_CACHE: blocked } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  assert.equal(r.stdout.trim(), 'localhost/busybox');
+});
+
+test('the first write of a new build drops older builds\' caches, and only those', () => {
+  rmSync(cache, { recursive: true, force: true });
+  mkdirSync(join(cache, '0123456789abcdef'), { recursive: true });
+  writeFileSync(join(cache, '0123456789abcdef', 'ps.bin'), 'old');
+  mkdirSync(join(cache, 'keep-me'));
+  assert.equal(s.husk(['ps'], { env: env() }).code, 0);
+  assert.ok(!existsSync(join(cache, '0123456789abcdef')), 'the old build is gone');
+  assert.ok(existsSync(join(cache, 'keep-me')), 'a directory not named like a build stays');
+  assert.deepEqual(files(), ['ps.bin']);
+});
+
+test('root without HUSK_CODE_CACHE: the cache lives in the install (dist/.cache)', () => {
+  const { HUSK_CODE_CACHE: _, ...rest } = process.env;
+  assert.equal(s.husk(['volume', 'ls'], { env: rest as Record<string, string> }).code, 0);
+  const builds = readdirSync(join(REPO, 'dist/.cache')).filter((d) => /^[0-9a-f]{16}$/.test(d));
+  assert.equal(builds.length, 1);
+  assert.ok(existsSync(join(REPO, 'dist/.cache', builds[0], 'volume-ls.bin')));
+});
