@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, Store } from '../helpers.ts';
+import { spawn } from 'node:child_process';
+import { HUSK, REPO, Store, until } from '../helpers.ts';
 
 const s = new Store();
 let cache: string;
@@ -121,4 +122,21 @@ test('root without HUSK_CODE_CACHE: the cache lives in the install (dist/.cache)
   const builds = readdirSync(join(REPO, 'dist/.cache')).filter((d) => /^[0-9a-f]{16}$/.test(d));
   assert.equal(builds.length, 1);
   assert.ok(existsSync(join(REPO, 'dist/.cache', builds[0], 'volume-ls.bin')));
+});
+
+test('V8\'s hash seed: a command keeps the snapshot\'s (--no-rehash-snapshot), system service a random one', async () => {
+  const argvOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const sock = join(s.dir, 'seed.sock');
+  const service = spawn(HUSK, [...s.globals, 'system', 'service', '--time', '0', `unix://${sock}`], { stdio: 'ignore' });
+  const events = spawn(HUSK, [...s.globals, 'events'], { stdio: 'ignore' });
+  try {
+    // The launcher execs Node in its own process.
+    await until(() => argvOf(service.pid!).some((a) => a.endsWith('dist/husk.cjs')) && argvOf(events.pid!).some((a) => a.endsWith('dist/husk.cjs')));
+    assert.ok(argvOf(service.pid!).includes('--rehash-snapshot'), argvOf(service.pid!).join(' '));
+    assert.ok(!argvOf(service.pid!).includes('--no-rehash-snapshot'));
+    assert.ok(argvOf(events.pid!).includes('--no-rehash-snapshot'), argvOf(events.pid!).join(' '));
+  } finally {
+    service.kill();
+    events.kill();
+  }
 });
