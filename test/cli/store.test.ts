@@ -2,7 +2,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, HUSK, Store, until } from '../helpers.ts';
 
@@ -61,4 +61,24 @@ test('after a reboot (other boot ID, processes gone) containers read as exited a
   assert.equal(s.ok(['ps', '-q']), '');
   s.ok(['rm', id]);
   assert.equal(s.husk(['container', 'exists', id]).code, 1);
+});
+
+test('the state database\'s WAL stays bounded across commands: a writer past 256 KiB checkpoints and truncates it', () => {
+  const st = new Store();
+  try {
+    st.busybox();
+    const wal = join(st.root, 'state.db-wal');
+    const sizes: number[] = [];
+    for (let i = 0; i < 24; i++) {
+      st.ok(['create', '--network', 'none', '--name', `w${i}`, 'busybox', 'true']);
+      sizes.push(statSync(wal).size);
+    }
+    // Each create appends ~28 KiB: unbounded, 24 of them would leave ~700 KiB.
+    assert.ok(Math.max(...sizes) < 256 * 1024 + 96 * 1024, `WAL sizes: ${sizes.join(' ')}`);
+    assert.ok(sizes.some((s, i) => i > 0 && s < sizes[i - 1]), `truncated at least once: ${sizes.join(' ')}`);
+    // Nothing lost on the way.
+    assert.equal(st.ok(['ps', '-a', '-q']).split('\n').length, 24);
+  } finally {
+    st.destroy();
+  }
 });
