@@ -76,7 +76,8 @@ const lazyChildProcess = new Proxy({}, { get: (_, k) => (process.getBuiltinModul
 function load(rel: string): unknown {
   const known = modules.get(rel);
   if (known) return known.exports;
-  const path = join(dist, rel);
+  // Plain concatenation: rel is a clean relative path, and path.join's normalising costs more than it is worth here.
+  const path = `${dist}/${rel}`;
   // Scripts are ASCII (the build escapes the rest): latin1 is the cheapest decode.
   const source = readFileSync(path, 'latin1');
   const data = cached.get(rel);
@@ -92,7 +93,7 @@ function load(rel: string): unknown {
     : /^(node:)?child_process$/.test(id) ? lazyChildProcess
       : process.getBuiltinModule(id) ?? nodeRequire(id);
   const fn = script.runInThisContext() as (...a: unknown[]) => void;
-  fn(mod.exports, req, mod, path, join(dist, base), `file://${path}`, (id: string) => Promise.resolve().then(() => req(id)));
+  fn(mod.exports, req, mod, path, base ? `${dist}/${base.slice(0, -1)}` : dist, `file://${path}`, (id: string) => Promise.resolve().then(() => req(id)));
   return mod.exports;
 }
 
