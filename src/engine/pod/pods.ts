@@ -206,7 +206,13 @@ export async function joinPod(e: EngineContext, intent: ContainerSpec): Promise<
   const bad = (what: string) => invalidArgument(`invalid config provided: ${what} cannot be configured when it is shared with a pod`);
   if (pod.share.includes('net')) {
     if ((i.network && i.network !== 'bridge') || i.extraNetworks?.length) throw bad('network');
-    if (i.portMappings?.length) throw invalidArgument('invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod');
+    // Podman's specgen Validate, in its order: the network settings are the
+    // infra container's. (Its CLI turns --ip, --ip6, --mac-address and
+    // --network-alias into a "default" network entry, hence that message.)
+    const onPod = (what: string) => invalidArgument(`invalid config provided: ${what}: network cannot be configured when it is shared with a pod`);
+    if (i.ip || i.ip6 || i.mac || i.networkAliases?.length) throw onPod('networks must be defined when the pod is created');
+    if (i.portMappings?.length || i.publishAll) throw onPod('published or exposed ports must be defined when the pod is created');
+    if (i.extraHosts?.length) throw onPod('extra host entries must be specified on the pod');
     i.network = join;
   }
   for (const [ns, key] of [['pid', 'pidMode'], ['ipc', 'ipcMode'], ['uts', 'utsMode']] as const) {
@@ -215,7 +221,7 @@ export async function joinPod(e: EngineContext, intent: ContainerSpec): Promise<
     i[key] = join;
   }
   if (pod.share.includes('uts')) {
-    if (i.hostname) throw invalidArgument('invalid config provided: cannot set hostname when joining the pod UTS namespace');
+    if (i.hostname) throw invalidArgument('invalid config provided: cannot set hostname when joining the pod UTS namespace: invalid configuration');
     i.hostname = pod.hostname;
   }
   return { podId: pod.id, intent: { ...i, pod: pod.id } };
