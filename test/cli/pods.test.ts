@@ -202,3 +202,15 @@ test('a member of a pod sharing its network takes no network settings of its own
   assert.match(s.ok(['run', '--rm', '--pod', 'ipconly', '--add-host', 'db:10.1.2.3', 'busybox', 'cat', '/etc/hosts']), /^10\.1\.2\.3\tdb$/m);
   s.ok(['pod', 'rm', '-f', '-t', '0', 'netpod', 'newhosts', 'ipconly']);
 });
+
+test('pod create --dns-option: in every member\'s resolv.conf and in pod inspect; --pod new: takes the container\'s', () => {
+  s.ok(['pod', 'create', '--name', 'dnsopt', '--dns-option', 'ndots:2', '--dns-opt', 'timeout:3']);
+  assert.equal(s.ok(['pod', 'inspect', 'dnsopt', '--format', '{{.InfraConfig.DNSOption}}']), '[ndots:2 timeout:3]');
+  const resolv = s.ok(['run', '--rm', '--pod', 'dnsopt', 'busybox', 'cat', '/etc/resolv.conf']);
+  assert.equal(resolv.split('\n').filter((l) => /^options\b/.test(l)).join('\n'), 'options ndots:2 timeout:3');
+  // A member's own options win, as its --dns does.
+  assert.match(s.ok(['run', '--rm', '--pod', 'dnsopt', '--dns-option', 'ndots:5', 'busybox', 'cat', '/etc/resolv.conf']), /^options ndots:5$/m);
+  assert.match(s.ok(['run', '--pod', 'new:dnsnew', '--dns-option', 'attempts:4', 'busybox', 'cat', '/etc/resolv.conf']), /^options attempts:4$/m);
+  assert.equal(s.ok(['pod', 'inspect', 'dnsnew', '--format', '{{.InfraConfig.DNSOption}}']), '[attempts:4]');
+  s.ok(['pod', 'rm', '-f', '-t', '0', 'dnsopt', 'dnsnew']);
+});
