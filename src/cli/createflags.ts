@@ -156,6 +156,10 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
   checkSingleNetworkFlags(o, 1 + extraNetworks.length);
   // --dns-opt: Podman's older name, kept as a hidden alias.
   const dnsOption: string[] = [...(o.dnsOption ?? []), ...(o.dnsOpt ?? [])];
+  // Podman's CLI refuses DNS settings without a network of the container's own
+  // (create.go CreateInit); its specgen, and so its API, takes them.
+  const nsMode = network === 'none' ? 'none' : network?.startsWith('container:') ? 'container' : undefined;
+  if (nsMode && (o.dns?.length || dnsOption.length || o.dnsSearch?.length)) throw invalidArgument(`conflicting options: dns and the network mode: ${nsMode}`);
   // Podman (cmd/podman/common/netflags.go): aliases need a bridge mode, if a mode was given.
   if (o.networkAlias?.length && network && /^(none|host|private)$|^(container|ns|slirp4netns|pasta)(:|$)/.test(network)) {
     throw invalidArgument('--network-alias can only be set when the network mode is bridge: invalid argument');
