@@ -70,6 +70,8 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--uts <mode>', 'UTS namespace to use (private, host, container:NAME)')
     .option('--dns <ip>', 'Set custom DNS servers', collect, [])
     .option('--dns-search <domain>', 'Set custom DNS search domains', collect, [])
+    .option('--dns-option <option>', 'Set custom DNS options', collect, [])
+    .addOption(new Option('--dns-opt <option>').hideHelp().argParser(collect).default([]))
     .option('--add-host <host:ip>', 'Add a custom host-to-IP mapping (host:ip)', collect, [])
     .option('--no-hosts', 'Do not create /etc/hosts within the container, instead use the version from the image')
     .addOption(new Option('--net <mode>').hideHelp().argParser(collect).default([]))
@@ -152,6 +154,12 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
   const { first: perNet, extra: extraNetworks } = parseNetworkFlags([...(o.network ?? []), ...(o.net ?? [])]);
   const network = perNet?.network;
   checkSingleNetworkFlags(o, 1 + extraNetworks.length);
+  // --dns-opt: Podman's older name, kept as a hidden alias.
+  const dnsOption: string[] = [...(o.dnsOption ?? []), ...(o.dnsOpt ?? [])];
+  // Podman's CLI refuses DNS settings without a network of the container's own
+  // (create.go CreateInit); its specgen, and so its API, takes them.
+  const nsMode = network === 'none' ? 'none' : network?.startsWith('container:') ? 'container' : undefined;
+  if (nsMode && (o.dns?.length || dnsOption.length || o.dnsSearch?.length)) throw invalidArgument(`conflicting options: dns and the network mode: ${nsMode}`);
   // Podman (cmd/podman/common/netflags.go): aliases need a bridge mode, if a mode was given.
   if (o.networkAlias?.length && network && /^(none|host|private)$|^(container|ns|slirp4netns|pasta)(:|$)/.test(network)) {
     throw invalidArgument('--network-alias can only be set when the network mode is bridge: invalid argument');
@@ -176,7 +184,7 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
     autoRemove: o.rm, network: network as NetworkMode, pod: podRef(o), portMappings: listOf(o.publish, parsePublish), networkAliases: o.networkAlias?.length ? o.networkAlias : perNet?.aliases, stopSignal: o.stopSignal,
     publishAll: o.publishAll, ip: perNet?.ip ?? o.ip, ip6: perNet?.ip6 ?? o.ip6, mac: perNet?.mac ?? o.macAddress,
     interfaceName: perNet?.interfaceName, extraNetworks: extraNetworks.length ? extraNetworks : undefined,
-    pidMode: o.pid, ipcMode: o.ipc, utsMode: o.uts, dns: o.dns, dnsSearch: o.dnsSearch, extraHosts: listOf(o.addHost, parseAddHost), noHosts: o.hosts === false,
+    pidMode: o.pid, ipcMode: o.ipc, utsMode: o.uts, dns: o.dns, dnsSearch: o.dnsSearch, dnsOption: dnsOption.length ? dnsOption : undefined, extraHosts: listOf(o.addHost, parseAddHost), noHosts: o.hosts === false,
     stopTimeout: o.stopTimeout, readOnly: o.readOnly, ulimits: listOf(o.ulimit, parseUlimit), pidsLimit: o.pidsLimit,
     createCommand: ['husk', ...process.argv.slice(2)],
     ...securityFrom(o),

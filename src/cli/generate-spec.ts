@@ -58,7 +58,7 @@ async function podSpec(engine: Engine, ref: string, rename: boolean): Promise<Js
       infraImage: infra.config.imageName === PAUSE_IMAGE ? undefined : infra.config.imageName,
       infraName: infra.config.name, infraCommand: i.entrypoint, infraConmonPidFile: i.conmonPidFile,
       networks: i.network ? [first, ...(i.extraNetworks ?? [])] : undefined, publish: i.portMappings?.map(formatPortSpec),
-      dns: i.dns, dnsSearch: i.dnsSearch, addHost: i.extraHosts?.map((h) => `${h.host}:${h.ip}`), noHosts: i.noHosts,
+      dns: i.dns, dnsSearch: i.dnsSearch, dnsOption: i.dnsOption, addHost: i.extraHosts?.map((h) => `${h.host}:${h.ip}`), noHosts: i.noHosts,
     });
   }
   if (rename) {

@@ -44,6 +44,8 @@ function makeCreate(): Command {
     .option('--network-alias <alias>', 'Add a network-scoped alias for the pod', collect, [])
     .option('--dns <ip>', 'Set custom DNS servers for the pod', collect, [])
     .option('--dns-search <domain>', 'Set custom DNS search domains for the pod', collect, [])
+    .option('--dns-option <option>', 'Set custom DNS options for the pod', collect, [])
+    .addOption(new Option('--dns-opt <option>').hideHelp().argParser(collect).default([]))
     .option('--add-host <host:ip>', 'Add a custom host-to-IP mapping to the pod\'s /etc/hosts', collect, [])
     .option('--no-hosts', 'Do not create /etc/hosts for the pod')
     .option('--pod-id-file <file>', 'Write the pod ID to the file')
@@ -68,7 +70,7 @@ function makeCreate(): Command {
         name: name ?? o.name, labels: parseLabels(o.label), hostname: o.hostname, infra: o.infra, infraImage: o.infraImage,
         infraCommand: o.infraCommand ? [o.infraCommand] : undefined, infraName: o.infraName, share: [o.share],
         networks: podNetworks(o.network), publish: o.publish, networkAliases: o.networkAlias, dns: o.dns, dnsSearch: o.dnsSearch,
-        addHost: o.addHost, noHosts: o.hosts === false, createCommand: ['husk', ...process.argv.slice(2)],
+        dnsOption: [...o.dnsOption, ...o.dnsOpt], addHost: o.addHost, noHosts: o.hosts === false, createCommand: ['husk', ...process.argv.slice(2)],
         infraConmonPidFile: o.infraConmonPidfile, exitPolicy: o.exitPolicy, cgroupParent: o.cgroupParent,
       });
       if (o.podIdFile) (await import('node:fs')).writeFileSync(o.podIdFile, pod.id);

@@ -43,7 +43,6 @@ export function translateService(project: ComposeProject, s: ComposeService, o: 
   if (!image) fail('image', 'required (or build)');
   if (s.init) warn('init', 'not supported yet; ignored');
   if (s.domainname) warn('domainname', 'not supported yet; ignored');
-  if (s.dnsOpt.length) warn('dns_opt', 'not supported yet; ignored');
   if (Object.keys(s.annotations).length) warn('annotations', 'not supported yet; ignored');
   if (s.logging?.driver && !['k8s-file', 'json-file'].includes(s.logging.driver)) warn('logging.driver', `"${s.logging.driver}" is not supported; using k8s-file`);
   if (s.platform) warn('platform', 'ignored: the host platform is used');
@@ -70,6 +69,7 @@ export function translateService(project: ComposeProject, s: ComposeService, o: 
     stopTimeout: s.stopGracePeriod === undefined ? undefined : Math.ceil(s.stopGracePeriod / 1000),
     dns: s.dns.length ? s.dns : undefined,
     dnsSearch: s.dnsSearch.length ? s.dnsSearch : undefined,
+    dnsOption: s.dnsOpt.length ? s.dnsOpt : undefined,
     extraHosts: s.extraHosts.length ? s.extraHosts.map((h) => ({ host: h.host, ip: h.ip })) : undefined,
     sysctls: Object.keys(s.sysctls).length ? s.sysctls : undefined,
     ulimits: Object.entries(s.ulimits).map(([name, u]) => ({ name, soft: u.soft, hard: u.hard })),

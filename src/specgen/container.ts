@@ -329,6 +329,8 @@ export interface ContainerSpec extends ResourceLimits {
   /** DNS servers and search domains replacing the generated ones in resolv.conf. */
   dns?: string[];
   dnsSearch?: string[];
+  /** resolv.conf options (ndots:2, ...) replacing the host's options line. */
+  dnsOption?: string[];
   /** Lines put before the generated /etc/hosts. */
   extraHosts?: HostEntry[];
   /** Keep the image's /etc/hosts instead of generating one. */

@@ -79,7 +79,7 @@ export const POD_FIELDS: PodField[] = [
     to: (p, out) => { if (p.publish?.length) out.portmappings = p.publish.map((x) => portToLibpod(parsePublish(x))); },
     from: (s, p) => { if (Array.isArray(s.portmappings) && s.portmappings.length) p.publish = s.portmappings.map((x: Json) => formatPortSpec(portFromLibpod(x))); },
   },
-  same('dns', 'dns_server', 'strings'), same('dnsSearch', 'dns_search', 'strings'), same('noHosts', 'no_manage_hosts', 'bool'),
+  same('dns', 'dns_server', 'strings'), same('dnsSearch', 'dns_search', 'strings'), same('dnsOption', 'dns_option', 'strings'), same('noHosts', 'no_manage_hosts', 'bool'),
   same('addHost', 'hostadd', 'strings'),
   // PodCgroupConfig
   same('cgroupParent', 'cgroup_parent', 'string'),

@@ -414,7 +414,7 @@ export const CONTAINER_FIELDS: Field[] = [
     from: (s, c) => { if (Array.isArray(s.portmappings) && s.portmappings.length) c.portMappings = s.portmappings.map(portFromLibpod); },
   },
   same('publishAll', 'publish_image_ports', 'bool'), same('dns', 'dns_server', 'strings'), same('dnsSearch', 'dns_search', 'strings'),
-  same('noHosts', 'use_image_hosts', 'bool'),
+  same('dnsOption', 'dns_option', 'strings'), same('noHosts', 'use_image_hosts', 'bool'),
   {
     keys: { hostadd: 'strings' },
     to: (c, out) => { if (c.extraHosts?.length) out.hostadd = c.extraHosts.map((h) => `${h.host}:${h.ip}`); },

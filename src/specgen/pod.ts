@@ -27,6 +27,7 @@ export interface PodSpec {
   networkAliases?: string[];
   dns?: string[];
   dnsSearch?: string[];
+  dnsOption?: string[];
   addHost?: string[];
   noHosts?: boolean;
   createCommand?: string[];

@@ -100,6 +100,10 @@ export function validateSpec(i: ContainerSpec): void {
     if (!isAbsolute(d.path) || (d.containerPath !== undefined && !isAbsolute(d.containerPath))) throw invalidArgument(`device ${d.path}: paths must be absolute`);
     if (d.permissions !== undefined && !/^[rwm]+$/.test(d.permissions)) throw invalidArgument(`device ${d.path}: permissions "${d.permissions}" must be a combination of r, w and m`);
   }
+  // Podman's specgen Validate (4.3 and 5): the joined container's /etc/hosts is shared, not this one's.
+  if (i.network?.startsWith('container:') && i.extraHosts?.length) {
+    throw invalidArgument('invalid config provided: cannot set extra host entries when the container is joined to another containers network namespace: invalid configuration');
+  }
   for (const h of i.extraHosts ?? []) {
     if (!h.host || /[\s:]/.test(h.host) || !isIP(h.ip)) throw invalidArgument(`invalid extra host "${h.host}:${h.ip}": expected a host name and an IP address`);
   }

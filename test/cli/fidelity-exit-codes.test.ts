@@ -88,3 +88,27 @@ test('kill -s: numbers, names with or without SIG or a dash; Podman\'s invalid-s
 function spawnSleep(): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
 }
+
+test('--network container:X: no --add-host (specgen), no --dns/--dns-search/--dns-option (CLI); nor DNS with --network none: 125, nothing created (run_networking_test)', () => {
+  s.ok(['run', '-d', '--name', 'netowner', 'busybox', 'sleep', '1000']);
+  const before = s.ok(['ps', '-a', '--no-trunc', '--format', '{{.ID}}']);
+  for (const [args, msg] of [
+    [['--network', 'container:netowner', '--add-host', 'db:1.2.3.4'], 'invalid config provided: cannot set extra host entries when the container is joined to another containers network namespace: invalid configuration'],
+    [['--network', 'container:netowner', '--dns', '1.1.1.1'], 'conflicting options: dns and the network mode: container'],
+    [['--network', 'container:netowner', '--dns-search', 'example.com'], 'conflicting options: dns and the network mode: container'],
+    [['--network', 'container:netowner', '--dns-option', 'ndots:2'], 'conflicting options: dns and the network mode: container'],
+    [['--network', 'none', '--dns-opt', 'ndots:2'], 'conflicting options: dns and the network mode: none'],
+  ] as const) {
+    for (const cmd of ['run', 'create']) {
+      const r = s.husk([cmd, ...args, 'busybox', 'true']);
+      assert.deepEqual([r.code, r.stderr], [125, `Error: ${msg}\n`], `${cmd} ${args.join(' ')}`);
+    }
+  }
+  assert.equal(s.ok(['ps', '-a', '--no-trunc', '--format', '{{.ID}}']), before);
+  // Without them, the joiner is created and shares the owner's network.
+  s.ok(['run', '--rm', '--network', 'container:netowner', 'busybox', 'true']);
+  // --dns-option on a container with its own network: one options line, the host's replaced.
+  const resolv = s.ok(['run', '--rm', '--dns-option', 'ndots:3', '--dns-option', 'rotate', 'busybox', 'cat', '/etc/resolv.conf']);
+  assert.equal(resolv.split('\n').filter((l) => /^options\b/.test(l)).join('\n'), 'options ndots:3 rotate');
+  s.ok(['rm', '-f', '-t', '0', 'netowner']);
+});

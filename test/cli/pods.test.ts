@@ -172,3 +172,45 @@ test('the pod\'s --add-host entries are in every member\'s /etc/hosts, beside th
   assert.match(s.ok(['run', '--rm', '--pod', 'hosted', '--dns', '1.1.1.1', 'busybox', 'cat', '/etc/resolv.conf']), /^nameserver 1\.1\.1\.1$/m);
   s.ok(['pod', 'rm', '-f', '-t', '0', 'hosted']);
 });
+
+test('a member of a pod sharing its network takes no network settings of its own: Podman\'s messages, exit 125, nothing created (pod_create_test "--add-host in pod should fail")', () => {
+  s.ok(['pod', 'create', '--name', 'netpod', '--add-host', 'host1:127.0.0.1']);
+  const before = s.ok(['ps', '-a', '--no-trunc', '--format', '{{.ID}}']);
+  const shared = 'network cannot be configured when it is shared with a pod';
+  for (const [args, msg] of [
+    [['--add-host', 'db:10.1.2.3'], `extra host entries must be specified on the pod: ${shared}`],
+    [['-p', '8080:80'], `published or exposed ports must be defined when the pod is created: ${shared}`],
+    [['-P'], `published or exposed ports must be defined when the pod is created: ${shared}`],
+    // Podman's CLI makes these a "default" network entry: the networks message.
+    [['--ip', '10.88.0.50'], `networks must be defined when the pod is created: ${shared}`],
+    [['--mac-address', '92:d0:c6:0a:29:33'], `networks must be defined when the pod is created: ${shared}`],
+    [['--network-alias', 'web'], `networks must be defined when the pod is created: ${shared}`],
+    [['--hostname', 'h'], 'cannot set hostname when joining the pod UTS namespace: invalid configuration'],
+  ] as const) {
+    for (const cmd of ['run', 'create']) {
+      const r = s.husk([cmd, '--pod', 'netpod', ...args, 'busybox', 'true']);
+      assert.deepEqual([r.code, r.stderr], [125, `Error: invalid config provided: ${msg}\n`], `${cmd} ${args.join(' ')}`);
+    }
+  }
+  assert.equal(s.ok(['ps', '-a', '--no-trunc', '--format', '{{.ID}}']), before);
+  // The pod's own entry reaches its members.
+  assert.match(s.ok(['run', '--rm', '--pod', 'netpod', 'busybox', 'cat', '/etc/hosts']), /^127\.0\.0\.1\thost1$/m);
+  // --pod new: takes the container's --add-host for the pod, as Podman does.
+  assert.match(s.ok(['run', '--pod', 'new:newhosts', '--add-host', 'db:10.1.2.3', 'busybox', 'cat', '/etc/hosts']), /^10\.1\.2\.3\tdb$/m);
+  // A pod that does not share its network leaves members theirs.
+  s.ok(['pod', 'create', '--name', 'ipconly', '--share', 'ipc']);
+  assert.match(s.ok(['run', '--rm', '--pod', 'ipconly', '--add-host', 'db:10.1.2.3', 'busybox', 'cat', '/etc/hosts']), /^10\.1\.2\.3\tdb$/m);
+  s.ok(['pod', 'rm', '-f', '-t', '0', 'netpod', 'newhosts', 'ipconly']);
+});
+
+test('pod create --dns-option: in every member\'s resolv.conf and in pod inspect; --pod new: takes the container\'s', () => {
+  s.ok(['pod', 'create', '--name', 'dnsopt', '--dns-option', 'ndots:2', '--dns-opt', 'timeout:3']);
+  assert.equal(s.ok(['pod', 'inspect', 'dnsopt', '--format', '{{.InfraConfig.DNSOption}}']), '[ndots:2 timeout:3]');
+  const resolv = s.ok(['run', '--rm', '--pod', 'dnsopt', 'busybox', 'cat', '/etc/resolv.conf']);
+  assert.equal(resolv.split('\n').filter((l) => /^options\b/.test(l)).join('\n'), 'options ndots:2 timeout:3');
+  // A member's own options win, as its --dns does.
+  assert.match(s.ok(['run', '--rm', '--pod', 'dnsopt', '--dns-option', 'ndots:5', 'busybox', 'cat', '/etc/resolv.conf']), /^options ndots:5$/m);
+  assert.match(s.ok(['run', '--pod', 'new:dnsnew', '--dns-option', 'attempts:4', 'busybox', 'cat', '/etc/resolv.conf']), /^options attempts:4$/m);
+  assert.equal(s.ok(['pod', 'inspect', 'dnsnew', '--format', '{{.InfraConfig.DNSOption}}']), '[attempts:4]');
+  s.ok(['pod', 'rm', '-f', '-t', '0', 'dnsopt', 'dnsnew']);
+});

@@ -34,6 +34,7 @@ services:
     stop_grace_period: 1500ms
     cap_add: [NET_ADMIN]
     extra_hosts: ["h:1.2.3.4"]
+    dns_opt: ["ndots:2"]
     ulimits: {nofile: 1024}
     init: true
 volumes: {data: {}}
@@ -59,6 +60,7 @@ networks: {front: {}, back: {}}
   assert.equal(spec.cpus, 0.5);
   assert.equal(spec.stopTimeout, 2);
   assert.deepEqual(spec.capAdd, ['NET_ADMIN']);
+  assert.deepEqual(spec.dnsOption, ['ndots:2']);
   assert.deepEqual(spec.ulimits, [{ name: 'nofile', soft: 1024, hard: 1024 }]);
   assert.equal(spec.labels!['com.docker.compose.service'], 'web');
   assert.match(spec.labels!['com.docker.compose.config-hash'], /^[0-9a-f]{64}$/);

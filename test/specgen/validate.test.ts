@@ -116,3 +116,10 @@ test('extra networks: only after a bridge mode, each a network name with valid a
   validateSpec({ image: 'i', network: 'bridge', interfaceName: 'eth5', extraNetworks: [{ network: 'b', ip: '10.1.0.5', mac: '92:d0:c6:0a:29:33', aliases: ['x'], interfaceName: 'net1' }] });
   validateSpec({ image: 'i', extraNetworks: [{ network: 'b' }] });
 });
+
+test('extra hosts: not on a container joined to another\'s network namespace, whoever asks (Podman\'s specgen Validate)', () => {
+  bad({ network: 'container:x', extraHosts: [{ host: 'db', ip: '10.0.0.2' }] }, /: invalid config provided: cannot set extra host entries when the container is joined to another containers network namespace: invalid configuration$/);
+  // DNS settings there are the CLI's refusal only: the API takes them.
+  validateSpec({ image: 'i', network: 'container:x', dns: ['1.1.1.1'], dnsSearch: ['example.com'], dnsOption: ['ndots:2'] });
+  validateSpec({ image: 'i', network: 'host', extraHosts: [{ host: 'db', ip: '10.0.0.2' }] });
+});

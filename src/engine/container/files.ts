@@ -27,15 +27,15 @@ export interface NetworkFacts {
   hostContainersInternal?: string;
 }
 
-/** The spec's dns, dnsSearch and extraHosts, which override the generated defaults. */
-export interface DnsOptions { dns?: string[]; dnsSearch?: string[]; extraHosts?: HostEntry[] }
+/** The spec's dns, dnsSearch, dnsOption and extraHosts, which override the generated defaults. */
+export interface DnsOptions { dns?: string[]; dnsSearch?: string[]; dnsOption?: string[]; extraHosts?: HostEntry[] }
 
 /**
  * The options of a container that joins another's network namespace (a pod
  * member, its infra container's): Podman hands it that container's
  * /etc/hosts and resolv.conf, so the other's --add-host entries (the pod's)
- * are listed too, ahead of the container's own, and its --dns and
- * --dns-search apply unless the container sets its own.
+ * are listed too, ahead of the container's own, and its --dns,
+ * --dns-search and --dns-option apply unless the container sets its own.
  */
 export function joinedDnsOptions(own: DnsOptions, joined?: DnsOptions): DnsOptions {
   if (!joined) return own;
@@ -44,15 +44,19 @@ export function joinedDnsOptions(own: DnsOptions, joined?: DnsOptions): DnsOptio
     extraHosts: [...(joined.extraHosts ?? []), ...(own.extraHosts ?? [])],
     dns: own.dns?.length ? own.dns : joined.dns,
     dnsSearch: own.dnsSearch?.length ? own.dnsSearch : joined.dnsSearch,
+    dnsOption: own.dnsOption?.length ? own.dnsOption : joined.dnsOption,
   };
 }
 
 export function resolvConf(network: NetworkMode, facts?: NetworkFacts, o: DnsOptions = {}): string {
   const text = baseResolvConf(network, facts);
-  if (!o.dns?.length && !o.dnsSearch?.length) return text;
-  const lines = text.split('\n').filter((l) => !(o.dns?.length && /^\s*nameserver\b/.test(l)) && !(o.dnsSearch?.length && /^\s*search\b/.test(l)));
+  if (!o.dns?.length && !o.dnsSearch?.length && !o.dnsOption?.length) return text;
+  const lines = text.split('\n').filter((l) => !(o.dns?.length && /^\s*nameserver\b/.test(l)) && !(o.dnsSearch?.length && /^\s*search\b/.test(l))
+    && !(o.dnsOption?.length && /^\s*options\b/.test(l)));
   const search = o.dnsSearch?.filter((d) => d !== '.') ?? [];
-  return [...(search.length ? [`search ${search.join(' ')}`] : []), ...(o.dns ?? []).map((d) => `nameserver ${d}`), ...lines].filter(Boolean).join('\n') + '\n';
+  // Podman writes search, nameservers, then one options line (its resolvconf.Build).
+  const options = o.dnsOption?.length ? [`options ${o.dnsOption.join(' ')}`] : [];
+  return [...(search.length ? [`search ${search.join(' ')}`] : []), ...(o.dns ?? []).map((d) => `nameserver ${d}`), ...lines, ...options].filter(Boolean).join('\n') + '\n';
 }
 
 function baseResolvConf(network: NetworkMode, facts?: NetworkFacts): string {

@@ -25,7 +25,7 @@ export async function clonePod(e: EngineContext, ref: string, o: PodCloneOptions
     share: p.config.share, infra: !!infra, cgroupParent: p.config.cgroupParent,
     ...(i ? {
       infraImage: infra!.config.imageName === PAUSE_IMAGE ? undefined : infra!.config.imageId, infraCommand: i.entrypoint,
-      network: i.network, networkAliases: i.networkAliases, dns: i.dns, dnsSearch: i.dnsSearch, noHosts: i.noHosts,
+      network: i.network, networkAliases: i.networkAliases, dns: i.dns, dnsSearch: i.dnsSearch, dnsOption: i.dnsOption, noHosts: i.noHosts,
     } : {}),
   }, { portMappings: i?.portMappings, extraHosts: i?.extraHosts });
   let destroyed = false;

@@ -154,7 +154,7 @@ export async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publi
         image, name: o.infraName ?? `${pod.id.slice(0, 12)}-infra`, hostname: share.includes('uts') ? pod.hostname : undefined,
         // Until the default network applies to every container, ports imply the bridge.
         entrypoint: o.infraCommand, network: o.network ?? (net.portMappings?.length ? 'bridge' : undefined), portMappings: net.portMappings, networkAliases: o.networkAliases,
-        dns: o.dns, dnsSearch: o.dnsSearch, extraHosts: net.extraHosts, noHosts: o.noHosts,
+        dns: o.dns, dnsSearch: o.dnsSearch, dnsOption: o.dnsOption?.length ? o.dnsOption : undefined, extraHosts: net.extraHosts, noHosts: o.noHosts,
         interfaceName: net.interfaceName, extraNetworks: net.extraNetworks, ip: net.ip, ip6: net.ip6, mac: net.mac,
         pull: o.infraImage ? undefined : 'never',
         ...(o.infraConmonPidFile ? { conmonPidFile: o.infraConmonPidFile } : {}),
@@ -195,9 +195,9 @@ export async function joinPod(e: EngineContext, intent: ContainerSpec): Promise<
   if (ref.startsWith('new:')) {
     pod = await createPodWith(e, {
       name: ref.slice(4), network: i.network, networkAliases: i.networkAliases,
-      dns: i.dns, dnsSearch: i.dnsSearch, noHosts: i.noHosts, hostname: i.hostname,
+      dns: i.dns, dnsSearch: i.dnsSearch, dnsOption: i.dnsOption, noHosts: i.noHosts, hostname: i.hostname,
     }, { portMappings: i.portMappings, extraHosts: i.extraHosts, interfaceName: i.interfaceName, extraNetworks: i.extraNetworks, ip: i.ip, ip6: i.ip6, mac: i.mac });
-    i = { ...i, network: undefined, portMappings: undefined, networkAliases: undefined, dns: undefined, dnsSearch: undefined, extraHosts: undefined, noHosts: undefined, hostname: undefined, interfaceName: undefined, extraNetworks: undefined, ip: undefined, ip6: undefined, mac: undefined };
+    i = { ...i, network: undefined, portMappings: undefined, networkAliases: undefined, dns: undefined, dnsSearch: undefined, dnsOption: undefined, extraHosts: undefined, noHosts: undefined, hostname: undefined, interfaceName: undefined, extraNetworks: undefined, ip: undefined, ip6: undefined, mac: undefined };
   } else {
     pod = getPod(e, ref);
   }
@@ -206,7 +206,13 @@ export async function joinPod(e: EngineContext, intent: ContainerSpec): Promise<
   const bad = (what: string) => invalidArgument(`invalid config provided: ${what} cannot be configured when it is shared with a pod`);
   if (pod.share.includes('net')) {
     if ((i.network && i.network !== 'bridge') || i.extraNetworks?.length) throw bad('network');
-    if (i.portMappings?.length) throw invalidArgument('invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod');
+    // Podman's specgen Validate, in its order: the network settings are the
+    // infra container's. (Its CLI turns --ip, --ip6, --mac-address and
+    // --network-alias into a "default" network entry, hence that message.)
+    const onPod = (what: string) => invalidArgument(`invalid config provided: ${what}: network cannot be configured when it is shared with a pod`);
+    if (i.ip || i.ip6 || i.mac || i.networkAliases?.length) throw onPod('networks must be defined when the pod is created');
+    if (i.portMappings?.length || i.publishAll) throw onPod('published or exposed ports must be defined when the pod is created');
+    if (i.extraHosts?.length) throw onPod('extra host entries must be specified on the pod');
     i.network = join;
   }
   for (const [ns, key] of [['pid', 'pidMode'], ['ipc', 'ipcMode'], ['uts', 'utsMode']] as const) {
@@ -215,7 +221,7 @@ export async function joinPod(e: EngineContext, intent: ContainerSpec): Promise<
     i[key] = join;
   }
   if (pod.share.includes('uts')) {
-    if (i.hostname) throw invalidArgument('invalid config provided: cannot set hostname when joining the pod UTS namespace');
+    if (i.hostname) throw invalidArgument('invalid config provided: cannot set hostname when joining the pod UTS namespace: invalid configuration');
     i.hostname = pod.hostname;
   }
   return { podId: pod.id, intent: { ...i, pod: pod.id } };
@@ -325,7 +331,7 @@ export function inspectPod(e: EngineContext, ref: string): Record<string, unknow
         `${m.container_port + k}/${m.protocol}`, [{ HostIp: m.host_ip, HostPort: String(m.host_port + k) }],
       ]))),
       HostNetwork: infra.config.intent.network === 'host', StaticIP: '', StaticMAC: '', NoManageResolvConf: false,
-      DNSServer: infra.config.intent.dns ?? [], DNSSearch: infra.config.intent.dnsSearch ?? [], NoManageHosts: !!infra.config.intent.noHosts,
+      DNSServer: infra.config.intent.dns ?? [], DNSSearch: infra.config.intent.dnsSearch ?? [], DNSOption: infra.config.intent.dnsOption ?? [], NoManageHosts: !!infra.config.intent.noHosts,
       HostAdd: (infra.config.intent.extraHosts ?? []).map((h) => `${h.host}:${h.ip}`), Networks: Object.keys(infra.config.networks ?? {}), NetworkOptions: null,
       pid_ns: p.config.share.includes('pid') ? 'container' : 'private', userns: 'host', uts_ns: p.config.share.includes('uts') ? 'container' : 'private',
     } : undefined,
