@@ -1,5 +1,6 @@
 // Build: the native addon (plain cc against the pinned Node's N-API headers,
-// no node-gyp download needed offline) and one ESM bundle for the CLI.
+// no node-gyp download needed offline), the CLI as split scripts with their
+// loader (dist/husk.cjs), and the library as one ESM file (dist/lib.js).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -190,6 +191,7 @@ await esbuild.build({ ...common, entryPoints: [join(root, 'src/lib.ts')], outfil
 // slower scan on every start for the hot chunk. esbuild escapes strings
 // (charset ascii) but not comments or regex literals, where a \u escape
 // means the same character.
+// eslint-disable-next-line no-control-regex
 const ascii = (text) => text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 writeFileSync(join(root, 'dist/lib.js'), ascii(readFileSync(join(root, 'dist/lib.js'), 'utf8')));
 
