@@ -55,9 +55,10 @@ export interface ConnectOptions {
   imageStore?: string;
   /**
    * The caller runs one command and exits (the CLI): conmon is started with
-   * posix_spawn and its pipes are read on libuv's threadpool, which spares
-   * loading child_process (~10 ms) but would tie up a pool thread for as long
-   * as an exec session runs in a long-lived process.
+   * posix_spawn and its pipes are polled on a timer, which spares loading
+   * child_process (~10 ms), and a removed container's directories go with
+   * rmSync, which spares node:fs/promises and the thread pool. A long-lived
+   * process (the API service) keeps both off its event loop instead.
    */
   oneShot?: boolean;
 }

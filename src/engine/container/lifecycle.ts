@@ -139,7 +139,7 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
       }
     }
   } catch (err) {
-    await removeContainerDirs(e.containerDir(id));
+    await removeContainerDirs(e.config.oneShot, e.containerDir(id));
     await removeAnonymousVolumes(e, config);
     throw err;
   }
@@ -712,7 +712,7 @@ async function removeLocked(e: EngineContext, id: string, volumes = false): Prom
   // Nor may the record go while a netns is still mounted for it (a cleanup that found the process alive).
   if (c.state.netnsPath) await (await import('../network/networks.ts')).teardownNetwork(e, c);
   e.db.updateState(id, (s) => { s.status = 'removing'; });
-  await removeContainerDirs(e.containerDir(id), e.runDir(id));
+  await removeContainerDirs(e.config.oneShot, e.containerDir(id), e.runDir(id));
   e.db.remove(id);
   releaseMappedLayers(e, c.config, e.images.get(c.config.imageId)?.layers ?? []);
   // Lock files go last; anyone still waiting on them re-reads the state and finds no container.
