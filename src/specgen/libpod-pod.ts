@@ -6,28 +6,10 @@
 import type { PodSpec } from './pod.ts';
 import type { NetworkAttachSpec } from './container.ts';
 import { formatPortSpec, parsePublish } from './flags.ts';
-import { netFromLibpod, netToLibpod, portFromLibpod, portToLibpod, type Json, type KeyKind, type NetSettings } from './libpod.ts';
+import { keysOf, netFromLibpod, netToLibpod, portFromLibpod, portToLibpod, readBy, same as sameField, writeBy, type Field, type Json, type NetSettings } from './libpod.ts';
 
-interface PodField {
-  keys: Record<string, KeyKind>;
-  to(p: PodSpec, out: Json): void;
-  from(s: Json, p: PodSpec): void;
-}
-
-const nonEmpty = (v: unknown) => (Array.isArray(v) ? v.length > 0 : v && typeof v === 'object' ? Object.keys(v).length > 0 : v !== undefined && v !== '');
-
-function same(ours: keyof PodSpec, theirs: string, kind: 'string' | 'strings' | 'bool' | 'stringMap'): PodField {
-  return {
-    keys: { [theirs]: kind },
-    to: (p, out) => { if (p[ours] !== undefined && (kind === 'bool' || nonEmpty(p[ours]))) out[theirs] = p[ours]; },
-    from: (s, p) => {
-      const v = s[theirs];
-      const ok = kind === 'string' ? typeof v === 'string' && v !== '' : kind === 'bool' ? typeof v === 'boolean'
-        : kind === 'strings' ? Array.isArray(v) && v.length > 0 : !!v && typeof v === 'object' && Object.keys(v).length > 0;
-      if (ok) (p as Json)[ours] = kind === 'strings' ? v.map(String) : kind === 'stringMap' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)])) : v;
-    },
-  };
-}
+// The container table's field under another name, for PodSpec.
+const same = (ours: keyof PodSpec, theirs: string, kind: 'string' | 'strings' | 'bool' | 'stringMap'): Field<PodSpec> => sameField<PodSpec>(ours, theirs, kind);
 
 /** A pod's networks (PodSpec.networks, or network with networkAliases) as a container's network settings, and back. */
 function podNet(p: PodSpec): NetSettings {
@@ -47,7 +29,7 @@ function attachList(n: NetSettings): NetworkAttachSpec[] | undefined {
   return [first, ...(n.extraNetworks ?? [])];
 }
 
-export const POD_FIELDS: PodField[] = [
+export const POD_FIELDS: Field<PodSpec>[] = [
   // PodBasicConfig
   same('name', 'name', 'string'), same('hostname', 'hostname', 'string'), same('exitPolicy', 'exit_policy', 'string'), same('labels', 'labels', 'stringMap'),
   {
@@ -85,19 +67,10 @@ export const POD_FIELDS: PodField[] = [
   same('cgroupParent', 'cgroup_parent', 'string'),
 ];
 
-export const POD_SPECGEN_KEYS: Record<string, KeyKind> = Object.assign({}, ...POD_FIELDS.map((f) => f.keys));
+export const POD_SPECGEN_KEYS = keysOf(POD_FIELDS);
 
 /** A PodSpec as Podman's PodSpecGenerator JSON. */
-export function podToSpecGenerator(p: PodSpec): Json {
-  const out: Json = {};
-  for (const f of POD_FIELDS) f.to(p, out);
-  return out;
-}
+export const podToSpecGenerator = (p: PodSpec): Json => writeBy(POD_FIELDS, p);
 
 /** PodSpecGenerator JSON as a PodSpec; keys not in the table are ignored. */
-export function podFromSpecGenerator(s: Json): PodSpec {
-  const p: PodSpec = {};
-  for (const f of POD_FIELDS) f.from(s, p);
-  return p;
-}
-
+export const podFromSpecGenerator = (s: Json): PodSpec => readBy(POD_FIELDS, s);

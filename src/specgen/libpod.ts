@@ -20,11 +20,11 @@ export type Json = Record<string, any>;
 /** The JSON type of a key (the REST API checks bodies against it first: src/api/shape.ts's Kind). */
 export type KeyKind = 'string' | 'strings' | 'number' | 'bool' | 'object' | 'stringMap' | 'objects' | 'objectMap';
 
-/** One concern: the SpecGenerator keys it owns, and how each direction fills them. */
-interface Field {
+/** One concern: the SpecGenerator keys it owns, and how each direction fills them (T: ContainerSpec, or PodSpec in ./libpod-pod.ts). */
+export interface Field<T = ContainerSpec> {
   keys: Record<string, KeyKind>;
-  to(c: ContainerSpec, out: Json): void;
-  from(s: Json, c: ContainerSpec): void;
+  to(c: T, out: Json): void;
+  from(s: Json, c: T): void;
 }
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -34,7 +34,7 @@ const strMap = (v: unknown): Record<string, string> | undefined =>
   isObj(v) && Object.keys(v).length ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)])) : undefined;
 
 /** A field under another name, with Go's omitempty (but a bool that was set stays: Podman's are *bool). */
-function same(ours: keyof ContainerSpec, theirs: string, kind: 'string' | 'strings' | 'number' | 'bool' | 'stringMap', o: { keepEmpty?: boolean } = {}): Field {
+export function same<T = ContainerSpec>(ours: keyof T, theirs: string, kind: 'string' | 'strings' | 'number' | 'bool' | 'stringMap', o: { keepEmpty?: boolean } = {}): Field<T> {
   return {
     keys: { [theirs]: kind },
     to: (c, out) => {
@@ -48,7 +48,7 @@ function same(ours: keyof ContainerSpec, theirs: string, kind: 'string' | 'strin
           : kind === 'string' ? (typeof v === 'string' && v ? v : undefined)
             : kind === 'number' ? (typeof v === 'number' ? v : undefined)
               : typeof v === 'boolean' ? v : undefined;
-      if (val !== undefined) (c as Json)[ours] = val;
+      if (val !== undefined) (c as Json)[ours as string] = val;
     },
   };
 }
@@ -459,21 +459,31 @@ export const CONTAINER_FIELDS: Field[] = [
   },
 ];
 
-/** Every key fromSpecGenerator reads, with its JSON type. */
-export const SPECGEN_KEYS: Record<string, KeyKind> = Object.assign({}, ...CONTAINER_FIELDS.map((f) => f.keys));
+/** Every key a table reads, with its JSON type (what the REST API checks a body against). */
+export const keysOf = <T>(fields: Field<T>[]): Record<string, KeyKind> => Object.assign({}, ...fields.map((f) => f.keys));
 
-/** A ContainerSpec as Podman's SpecGenerator JSON (unset fields left out, as Go's omitempty does). */
-export function toSpecGenerator(c: ContainerSpec): Json {
+/** A spec as JSON by a table (unset fields left out, as Go's omitempty does). */
+export function writeBy<T>(fields: Field<T>[], spec: T): Json {
   const out: Json = {};
-  for (const f of CONTAINER_FIELDS) f.to(c, out);
+  for (const f of fields) f.to(spec, out);
   return out;
 }
+
+/** JSON as a spec by a table; keys not in it are ignored. */
+export function readBy<T>(fields: Field<T>[], s: Json): T {
+  const spec = {} as T;
+  for (const f of fields) f.from(s, spec);
+  for (const k of Object.keys(spec as object) as (keyof T)[]) if (spec[k] === undefined) delete spec[k];
+  return spec;
+}
+
+export const SPECGEN_KEYS = keysOf(CONTAINER_FIELDS);
+
+/** A ContainerSpec as Podman's SpecGenerator JSON. */
+export const toSpecGenerator = (c: ContainerSpec): Json => writeBy(CONTAINER_FIELDS, c);
 
 /** SpecGenerator JSON (as podman-remote or `generate spec` sends it) as a ContainerSpec; keys not in the table are ignored. */
 export function fromSpecGenerator(s: Json): ContainerSpec {
   if (typeof s.image !== 'string' || !s.image) throw invalidArgument('no image specified');
-  const c = {} as ContainerSpec;
-  for (const f of CONTAINER_FIELDS) f.from(s, c);
-  for (const k of Object.keys(c) as (keyof ContainerSpec)[]) if (c[k] === undefined) delete c[k];
-  return c;
+  return readBy(CONTAINER_FIELDS, s);
 }
