@@ -3,7 +3,7 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HUSK, Store, until } from '../helpers.ts';
 
@@ -125,6 +125,25 @@ test('logs -f follows a container until it exits', () => {
   assert.equal(r.stdout, 'first\nsecond\n');
   assert.ok(Date.now() - t0 < 15_000);
   assert.equal(s.ok(['inspect', '--format', '{{.State.Status}}', 'follow']), 'exited');
+});
+
+test('logs: partial records join per stream though stdout and stderr interleave; a last line without its newline is kept', () => {
+  s.ok(['run', '--name', 'parts', 'busybox', 'sh', '-c', 'printf o1; sleep 0.3; printf e1 >&2; sleep 0.3; echo o2; sleep 0.3; echo e2 >&2; sleep 0.3; printf last']);
+  // The records really interleave: stdout's open line, then stderr's, then stdout's end.
+  const file = s.ok(['inspect', '--format', '{{.HostConfig.LogConfig.Path}}', 'parts']);
+  const records = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ').slice(1).join(' '));
+  assert.deepEqual(records, ['stdout P o1', 'stderr P e1', 'stdout F o2', 'stderr F e2', 'stdout P last']);
+  const r = s.husk(['logs', 'parts']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'o1o2\nlast\n');
+  assert.equal(r.stderr, 'e1e2\n');
+});
+
+test('logs -f: a line begun before one read and ended after it comes out whole', () => {
+  s.ok(['run', '-d', '--name', 'slowline', 'busybox', 'sh', '-c', 'printf ab; sleep 3; echo cd']);
+  const r = s.husk(['logs', '-f', 'slowline'], { timeout: 30_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'abcd\n');
 });
 
 test('logs -f: concurrent followers each see every line exactly once, in order', async () => {

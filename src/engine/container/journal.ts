@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { LogLine, LogOptions } from './api.ts';
+import { LineJoiner } from './log-lines.ts';
 
 /** Where journald listens for native messages (sd_journal_sendv). */
 export const JOURNAL_SOCKET = '/run/systemd/journal/socket';
@@ -34,15 +35,8 @@ function rfc3339(us: string): string {
 }
 
 /** Turns entries into lines, joining partial messages per stream; keeps what a later entry completes. */
-class Assembler {
+class Assembler extends LineJoiner {
   cursor: string | undefined;
-  private partial: Record<string, { time: string; text: string } | undefined> = {};
-  private readonly id: string;
-  private readonly name: string;
-  constructor(id: string, name: string) {
-    this.id = id;
-    this.name = name;
-  }
 
   push(json: string): LogLine | undefined {
     let e: Entry;
@@ -52,25 +46,7 @@ class Assembler {
     // Binary or non-UTF-8 fields come as byte arrays.
     let text = Array.isArray(e.MESSAGE) ? Buffer.from(e.MESSAGE).toString('utf8') : e.MESSAGE ?? '';
     if (text.endsWith('\n')) text = text.slice(0, -1);
-    const p = this.partial[stream] ?? { time: rfc3339(e.__REALTIME_TIMESTAMP), text: '' };
-    p.text += text;
-    if (e.CONTAINER_PARTIAL_MESSAGE === 'true') {
-      this.partial[stream] = p;
-      return undefined;
-    }
-    this.partial[stream] = undefined;
-    return { id: this.id, name: this.name, stream, time: p.time, text: p.text };
-  }
-
-  /** The partial lines nothing completed (a last line without its newline), as lines of their own. */
-  flush(): LogLine[] {
-    const out: LogLine[] = [];
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const p = this.partial[stream];
-      if (p) out.push({ id: this.id, name: this.name, stream, time: p.time, text: p.text });
-      this.partial[stream] = undefined;
-    }
-    return out.sort((x, y) => x.time.localeCompare(y.time));
+    return this.add(stream, rfc3339(e.__REALTIME_TIMESTAMP), text, e.CONTAINER_PARTIAL_MESSAGE === 'true');
   }
 }
 

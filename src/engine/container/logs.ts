@@ -8,14 +8,13 @@ import { invalidArgument } from '../../common/errors.ts';
 import type { EngineContext } from '../context.ts';
 import type { LogLine, LogOptions } from './api.ts';
 import { getContainer, logPathOf, syncState } from './lifecycle.ts';
+import { LineJoiner } from './log-lines.ts';
 
 export type { LogLine, LogOptions };
 
-type Record_ = Omit<LogLine, 'id' | 'name'>;
-
-function parseRecords(text: string): Record_[] {
-  const out: Record_[] = [];
-  let partial: Record_ | undefined;
+/** The lines that records complete; a partial record's line stays open in `j`, per stream. */
+function parseRecords(text: string, j: LineJoiner): LogLine[] {
+  const out: LogLine[] = [];
   for (const raw of text.split('\n')) {
     if (!raw) continue;
     const a = raw.indexOf(' ');
@@ -24,19 +23,13 @@ function parseRecords(text: string): Record_[] {
     if (a < 0 || b < 0) continue;
     const flag = c < 0 ? raw.slice(b + 1) : raw.slice(b + 1, c);
     const msg = c < 0 ? '' : raw.slice(c + 1);
-    const stream = raw.slice(a + 1, b) === 'stderr' ? 'stderr' : 'stdout';
-    if (partial) {
-      partial.text += msg;
-    } else partial = { time: raw.slice(0, a), stream, text: msg };
-    if (flag !== 'P') {
-      out.push(partial);
-      partial = undefined;
-    }
+    const line = j.add(raw.slice(a + 1, b) === 'stderr' ? 'stderr' : 'stdout', raw.slice(0, a), msg, flag === 'P');
+    if (line) out.push(line);
   }
   return out;
 }
 
-function keep(l: Record_, o: LogOptions): boolean {
+function keep(l: LogLine, o: LogOptions): boolean {
   const t = new Date(l.time);
   return (!o.since || t >= o.since) && (!o.until || t <= o.until);
 }
@@ -60,19 +53,20 @@ export async function* logLines(e: EngineContext, ref: string, o: LogOptions = {
   const path = logPathOf(e, c.config);
   let offset = 0;
   let pending = '';
-  const readMore = async (): Promise<LogLine[]> => {
-    if (!existsSync(path)) return [];
-    const size = statSync(path).size;
-    if (size <= offset) return [];
+  const joiner = new LineJoiner(id, name);
+  // last: nothing more will be written, so lines left open end here.
+  const readMore = async (last = false): Promise<LogLine[]> => {
+    const size = existsSync(path) ? statSync(path).size : 0;
+    if (size <= offset) return last ? joiner.flush().filter((l) => keep(l, o)) : [];
     let chunk = '';
     for await (const d of createReadStream(path, { start: offset, end: size - 1, encoding: 'utf8' })) chunk += d;
     offset = size;
     const text = pending + chunk;
     const cut = text.lastIndexOf('\n') + 1;
     pending = text.slice(cut);
-    return parseRecords(text.slice(0, cut)).filter((l) => keep(l, o)).map((l) => ({ id, name, ...l }));
+    return parseRecords(text.slice(0, cut), joiner).concat(last ? joiner.flush() : []).filter((l) => keep(l, o));
   };
-  let lines = await readMore();
+  let lines = await readMore(!o.follow);
   if (o.tail !== undefined && o.tail >= 0) lines = o.tail === 0 ? [] : lines.slice(-o.tail);
   yield* lines;
   if (!o.follow) return;
@@ -88,7 +82,7 @@ export async function* logLines(e: EngineContext, ref: string, o: LogOptions = {
     while (!o.signal?.aborted) {
       yield* await readMore();
       if (!live()) {
-        yield* await readMore();
+        yield* await readMore(true);
         return;
       }
       if (!poked) await new Promise<void>((r) => { wake = r; });
