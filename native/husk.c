@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <node_api.h>
+#include <uv.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -431,6 +432,131 @@ static napi_value js_reap(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* Watching an fd on Node's own event loop (libuv's poll: epoll), with
+ * non-blocking reads and writes beside it. conmon's attach socket is a
+ * SOCK_SEQPACKET socket Node cannot wrap; reading it with fs.read parked a
+ * thread-pool thread per attached client, and an API server with four
+ * attached clients had no pool thread left for any file I/O. */
+typedef struct {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref cb;
+  napi_async_context actx;
+} fd_watch;
+
+static void watch_event(uv_poll_t *h, int status, int events) {
+  fd_watch *w = h->data;
+  napi_handle_scope scope;
+  napi_open_handle_scope(w->env, &scope);
+  napi_value cb, recv, arg, result;
+  napi_get_reference_value(w->env, w->cb, &cb);
+  napi_get_global(w->env, &recv); /* make_callback wants an object */
+  /* An error on the fd: let the caller's read or write find it. */
+  napi_create_int32(w->env, status < 0 ? (UV_READABLE | UV_WRITABLE) : events, &arg);
+  if (napi_make_callback(w->env, w->actx, recv, cb, 1, &arg, &result) == napi_pending_exception) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(w->env, &exc);
+    napi_fatal_exception(w->env, exc);
+  }
+  napi_close_handle_scope(w->env, scope);
+}
+
+static void watch_closed(uv_handle_t *h) {
+  fd_watch *w = h->data;
+  napi_delete_reference(w->env, w->cb);
+  napi_async_destroy(w->env, w->actx);
+  free(w);
+}
+
+static fd_watch *get_watch(napi_env env, napi_value v) {
+  void *p = NULL;
+  napi_get_value_external(env, v, &p);
+  return p;
+}
+
+/* fdWatch(fd, cb(events)) -> handle; sets O_NONBLOCK. Events: 1 readable, 2 writable. */
+static napi_value js_fd_watch(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  if (get_args(env, info, 2, a)) return NULL;
+  int32_t fd;
+  napi_get_value_int32(env, a[0], &fd);
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) return throw_errno(env, errno, "fcntl", NULL);
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  fd_watch *w = calloc(1, sizeof *w);
+  if (!w) return throw_errno(env, ENOMEM, "fdWatch", NULL);
+  int r = uv_poll_init(loop, &w->poll, fd);
+  if (r < 0) {
+    free(w);
+    return throw_errno(env, -r, "uv_poll_init", NULL);
+  }
+  w->poll.data = w;
+  w->env = env;
+  napi_create_reference(env, a[1], 1, &w->cb);
+  napi_value name;
+  napi_create_string_utf8(env, "husk:fdWatch", NAPI_AUTO_LENGTH, &name);
+  napi_value resource;
+  napi_create_object(env, &resource);
+  napi_async_init(env, resource, name, &w->actx);
+  napi_value out;
+  napi_create_external(env, w, NULL, NULL, &out);
+  return out;
+}
+
+/* fdWatchSet(handle, events): what to wait for; 0 stops (an active watch keeps the loop alive). */
+static napi_value js_fd_watch_set(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  if (get_args(env, info, 2, a)) return NULL;
+  fd_watch *w = get_watch(env, a[0]);
+  int32_t ev;
+  napi_get_value_int32(env, a[1], &ev);
+  int r = ev ? uv_poll_start(&w->poll, ev & (UV_READABLE | UV_WRITABLE), watch_event) : uv_poll_stop(&w->poll);
+  if (r < 0) return throw_errno(env, -r, "uv_poll_start", NULL);
+  return undef(env);
+}
+
+/* fdWatchClose(handle): before the fd itself is closed. The handle is invalid after. */
+static napi_value js_fd_watch_close(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (get_args(env, info, 1, a)) return NULL;
+  fd_watch *w = get_watch(env, a[0]);
+  uv_close((uv_handle_t *)&w->poll, watch_closed);
+  return undef(env);
+}
+
+/* fdRead(fd, buf) -> bytes read, 0 at EOF, or -errno (-EAGAIN: nothing yet); never throws. */
+static napi_value js_fd_read(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  if (get_args(env, info, 2, a)) return NULL;
+  int32_t fd;
+  napi_get_value_int32(env, a[0], &fd);
+  void *data;
+  size_t len;
+  napi_get_buffer_info(env, a[1], &data, &len);
+  ssize_t n;
+  do n = read(fd, data, len); while (n < 0 && errno == EINTR);
+  napi_value out;
+  napi_create_int32(env, n < 0 ? -errno : (int32_t)n, &out);
+  return out;
+}
+
+/* fdWrite(fd, buf) -> bytes written or -errno; never throws (EPIPE, not SIGPIPE: Node ignores it). */
+static napi_value js_fd_write(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  if (get_args(env, info, 2, a)) return NULL;
+  int32_t fd;
+  napi_get_value_int32(env, a[0], &fd);
+  void *data;
+  size_t len;
+  napi_get_buffer_info(env, a[1], &data, &len);
+  ssize_t n;
+  do n = write(fd, data, len); while (n < 0 && errno == EINTR);
+  napi_value out;
+  napi_create_int32(env, n < 0 ? -errno : (int32_t)n, &out);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"mount", NULL, js_mount, NULL, NULL, NULL, napi_default, NULL},
@@ -447,6 +573,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"spawn", NULL, js_spawn, NULL, NULL, NULL, napi_default, NULL},
       {"pipe", NULL, js_pipe, NULL, NULL, NULL, napi_default, NULL},
       {"reap", NULL, js_reap, NULL, NULL, NULL, napi_default, NULL},
+      {"fdWatch", NULL, js_fd_watch, NULL, NULL, NULL, napi_default, NULL},
+      {"fdWatchSet", NULL, js_fd_watch_set, NULL, NULL, NULL, napi_default, NULL},
+      {"fdWatchClose", NULL, js_fd_watch_close, NULL, NULL, NULL, napi_default, NULL},
+      {"fdRead", NULL, js_fd_read, NULL, NULL, NULL, napi_default, NULL},
+      {"fdWrite", NULL, js_fd_write, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -20,9 +20,20 @@ function napiInclude() {
   return found;
 }
 
+// uv.h, for the addon's fd watch on Node's loop: the pinned Node's own headers
+// (libuv keeps its ABI within 1.x, so Debian's are a fallback).
+function uvInclude() {
+  const pkgs = join(root, 'node_modules/node/node_modules');
+  const candidates = (existsSync(pkgs) ? readdirSync(pkgs) : []).filter((d) => d.startsWith('node-linux-')).map((d) => join(pkgs, d, 'include/node'));
+  candidates.push(join(dirname(process.execPath), '../include/node'), '/usr/include/node');
+  const found = candidates.find((d) => existsSync(join(d, 'uv.h')));
+  if (!found) throw new Error(`uv.h not found in ${candidates.join(', ')}`);
+  return found;
+}
+
 mkdirSync(join(root, 'native/build'), { recursive: true });
 execFileSync('cc', ['-O2', '-Wall', '-Werror', '-shared', '-fPIC', '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=husk',
-  `-I${napiInclude()}`, '-o', join(root, 'native/build/husk.node'), join(root, 'native/husk.c')], { stdio: 'inherit' });
+  `-I${napiInclude()}`, `-I${uvInclude()}`, '-o', join(root, 'native/build/husk.node'), join(root, 'native/husk.c')], { stdio: 'inherit' });
 // The rootless launcher step (bin/husk execs it for non-root users).
 execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', join(root, 'native/build/husk-ns'), join(root, 'native/husk-ns.c')], { stdio: 'inherit' });
 // crun's wrapper on hybrid cgroup hosts (src/runtime/oci.ts chooseRuntime).

@@ -22,7 +22,22 @@ export interface Native {
   pipe(nonblockRead?: boolean): [number, number];
   /** The child's wait status once it has exited, else -1; never blocks. */
   reap(pid: number): number;
+  /** Watches fd on Node's event loop (and makes it non-blocking); cb gets FD_READABLE | FD_WRITABLE. */
+  fdWatch(fd: number, cb: (events: number) => void): FdWatch;
+  /** What to wait for: a mask of FD_READABLE and FD_WRITABLE; 0 stops (an active watch keeps the process alive). */
+  fdWatchSet(w: FdWatch, events: number): void;
+  /** Ends the watch; call before closing the fd. */
+  fdWatchClose(w: FdWatch): void;
+  /** read(2): bytes, 0 at EOF, or -errno (-EAGAIN when nothing is there yet); never throws. */
+  fdRead(fd: number, buf: Buffer): number;
+  /** write(2): bytes written or -errno; never throws. */
+  fdWrite(fd: number, buf: Buffer): number;
 }
+
+declare const fdWatchBrand: unique symbol;
+export type FdWatch = { readonly [fdWatchBrand]: true };
+export const FD_READABLE = 1, FD_WRITABLE = 2;
+export const EAGAIN = 11;
 
 export const MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_REMOUNT = 32, MS_BIND = 4096, MS_REC = 16384, MS_PRIVATE = 1 << 18;
 export const MNT_DETACH = 2;

@@ -1,10 +1,11 @@
 // Client for conmon's attach socket (SOCK_SEQPACKET). Each packet from conmon
-// is one stream byte (2 stdout, 3 stderr) followed by up to 8192 bytes of
-// output; what we write is raw stdin, and shutting down our write side
-// signals EOF. Node cannot open seqpacket sockets, so the fd comes from the
-// native addon and is read with fs.read on the thread pool (one packet per read).
-import { closeSync, read, write, openSync, writeSync, constants } from 'node:fs';
-import { native } from '../common/native.ts';
+// is one stream byte (2 stdout, 3 stderr) followed by the output; what we
+// write is raw stdin, and shutting down our write side signals EOF. Node
+// cannot wrap seqpacket sockets, so the native addon connects it and watches
+// it on Node's own event loop (epoll), with non-blocking reads and writes:
+// no thread-pool thread waits on it, however many clients are attached.
+import { closeSync, openSync, writeSync, constants } from 'node:fs';
+import { EAGAIN, FD_READABLE, FD_WRITABLE, native } from '../common/native.ts';
 
 export interface AttachStreams {
   stdin?: NodeJS.ReadableStream;
@@ -23,47 +24,77 @@ export interface AttachSession {
 const SHUT_WR = 1, SHUT_RDWR = 2;
 /** Stdin packet size: conmon reads 32 KiB per packet (CONN_SOCK_BUF_SIZE) and truncates longer ones. */
 const STDIN_PACKET = 8192;
+/** Read buffer: a seqpacket read truncates a packet longer than it, so well above conmon's 8 KiB + 1. */
+const READ_BUF = 64 * 1024;
+/** Packets read per readable event before others get the loop. */
+const READS_PER_EVENT = 32;
 
 /** Connects to the attach socket at path (must fit sun_path; callers go through /proc/self/fd). */
 export function attachSocket(path: string, io: AttachStreams): AttachSession {
-  const fd = native().seqpacketConnect(path);
+  const n = native();
+  const fd = n.seqpacketConnect(path);
   let closed = false;
   let resolveDone!: (v: 'eof' | 'detached') => void;
   const done = new Promise<'eof' | 'detached'>((r) => (resolveDone = r));
-  let pendingWrites = 0;
-  let readerDone = false;
+  const queue: Buffer[] = [];
+  let readPaused = false;
+  let stdinEnded = false;
+
+  const watch = n.fdWatch(fd, (events) => {
+    // Nothing a client stream throws may escape to the loop: in the API server it would end the process.
+    try {
+      if (events & FD_WRITABLE) flush();
+      if (events & FD_READABLE) pump();
+      update();
+    } catch {
+      finish('eof');
+    }
+  });
+  const update = () => {
+    if (!closed) n.fdWatchSet(watch, (readPaused ? 0 : FD_READABLE) | (queue.length ? FD_WRITABLE : 0));
+  };
   const finish = (why: 'eof' | 'detached') => {
     if (closed) return;
     closed = true;
-    try { native().shutdown(fd, SHUT_RDWR); } catch {}
+    queue.length = 0;
     io.stdin?.removeListener('data', onData);
     io.stdin?.removeListener('end', onEnd);
-    const tryClose = () => {
-      if (readerDone && pendingWrites === 0) closeSync(fd);
-      else setTimeout(tryClose, 5);
-    };
-    tryClose();
+    n.fdWatchClose(watch);
+    try { n.shutdown(fd, SHUT_RDWR); } catch {}
+    closeSync(fd);
     resolveDone(why);
   };
 
-  const buf = Buffer.allocUnsafe(8193);
+  const buf = Buffer.allocUnsafe(READ_BUF);
   const pump = () => {
-    read(fd, buf, 0, buf.length, null, (err, n) => {
-      if (err || n === 0 || closed) {
-        readerDone = true;
-        return finish('eof');
-      }
+    for (let i = 0; i < READS_PER_EVENT && !closed && !readPaused; i++) {
+      const got = n.fdRead(fd, buf);
+      if (got === -EAGAIN) return;
+      if (got <= 0) return finish('eof');
       const stream = buf[0] === 3 ? io.stderr : io.stdout;
-      const chunk = Buffer.from(buf.subarray(1, n));
-      if (stream && !stream.write(chunk)) stream.once('drain', pump);
-      else pump();
-    });
+      if (stream && !stream.write(Buffer.from(buf.subarray(1, got)))) {
+        // The client is slower than the container: stop reading until it catches up.
+        readPaused = true;
+        stream.once('drain', () => { readPaused = false; update(); });
+      }
+    }
   };
-  pump();
+
+  // In order, one packet per write, each at most what conmon reads at once
+  // (a bigger seqpacket write fails with EMSGSIZE or is truncated on its side).
+  const flush = () => {
+    while (queue.length && !closed) {
+      const w = n.fdWrite(fd, queue[0]);
+      if (w === -EAGAIN) return;
+      if (w < 0) { queue.length = 0; break; }
+      queue.shift();
+    }
+    if (!queue.length && stdinEnded && !closed) try { n.shutdown(fd, SHUT_WR); } catch {}
+  };
 
   let detachMatched = 0;
   const onData = (d: Buffer | string) => {
-    let data = typeof d === 'string' ? Buffer.from(d) : d;
+    const data = typeof d === 'string' ? Buffer.from(d) : d;
     const keys = io.detachKeys;
     if (keys?.length) {
       for (let i = 0; i < data.length; i++) {
@@ -73,40 +104,20 @@ export function attachSocket(path: string, io: AttachStreams): AttachSession {
       }
     }
     if (closed || !data.length) return;
-    // One packet per write, in order, each at most what conmon reads at once:
-    // a bigger seqpacket write fails (EMSGSIZE) or is truncated on its side,
-    // and parallel writes on the thread pool could reorder.
     for (let i = 0; i < data.length; i += STDIN_PACKET) queue.push(data.subarray(i, i + STDIN_PACKET));
-    pendingWrites = queue.length + (writing ? 1 : 0);
     flush();
-  };
-  const queue: Buffer[] = [];
-  let writing = false;
-  const flush = () => {
-    if (writing) return;
-    const chunk = queue.shift();
-    if (!chunk) return;
-    if (closed) { queue.length = 0; pendingWrites = 0; return; }
-    writing = true;
-    write(fd, chunk, (err) => {
-      writing = false;
-      if (err) queue.length = 0;
-      pendingWrites = queue.length;
-      flush();
-    });
+    update();
   };
   const onEnd = () => {
-    const shut = () => {
-      if (pendingWrites > 0) return setTimeout(shut, 2);
-      if (!closed) try { native().shutdown(fd, SHUT_WR); } catch {}
-    };
-    shut();
+    stdinEnded = true;
+    flush();
   };
   if (io.stdin) {
     io.stdin.on('data', onData);
     io.stdin.on('end', onEnd);
   }
-  return { done, close: () => { readerDone = true; finish('detached'); } };
+  update();
+  return { done, close: () => finish('detached') };
 }
 
 /** Tells conmon the terminal size through the bundle's ctl FIFO. */

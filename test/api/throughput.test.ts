@@ -149,3 +149,28 @@ test('10 API clients and CLI processes on one store at once: every exit code rig
   assert.deepEqual(readdirSync(join(h.store.runroot, 'locks')), []);
   assert.deepEqual(readdirSync(join(h.store.root, 'containers')), []);
 });
+
+test('six attached clients take no thread-pool thread: the service still runs containers meanwhile', async () => {
+  // An attach socket read through fs.read held one of libuv's four pool threads for as
+  // long as the client stayed; with four attached, every file operation of the service waited.
+  const names = [1, 2, 3, 4, 5, 6].map((i) => `held${i}`);
+  for (const n of names) {
+    const r = await h.docker(['run', '-d', '-i', '--name', n, 'busybox', 'sh', '-c', 'while read l; do echo "got:$l"; done']);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const clients = names.map((n) => h.run('docker', ['attach', n], { input: `${n}\n`, holdStdin: 150_000, timeout: 180_000 }));
+  // Each client's line comes back in the container's log: all six are attached.
+  for (const n of names) {
+    let logs = '';
+    for (const end = Date.now() + 60_000; Date.now() < end && !logs.includes(`got:${n}`);) {
+      logs = (await h.docker(['logs', n])).stdout;
+      if (!logs.includes(`got:${n}`)) await new Promise((res) => setTimeout(res, 200));
+    }
+    assert.match(logs, new RegExp(`got:${n}`), `${n}'s client attached`);
+  }
+  const r = await h.docker(['run', '--rm', 'busybox', 'echo', 'still-served'], 60_000);
+  assert.equal(r.code, 0, `run beside six attached clients: ${r.stderr}`);
+  assert.equal(r.stdout, 'still-served\n');
+  for (const n of names) assert.equal((await h.docker(['rm', '-f', n])).code, 0);
+  for (const [i, c] of (await Promise.all(clients)).entries()) assert.match(c.stdout, new RegExp(`got:${names[i]}`));
+});
