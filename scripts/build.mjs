@@ -231,9 +231,13 @@ async function toScripts() {
     // Any other import() would need vm's importModuleDynamically.
     if (/(^|[^\w.$])import\(\s*["'`]/.test(code)) throw new Error(`build: ${rel} keeps a dynamic import() the loader cannot serve`);
     const out = rel.replace(/\.mjs$/, '.cjs');
-    writeFileSync(join(dir, out), code);
+    // The file is the function the loader (src/cli/boot.ts load()) calls with these arguments,
+    // whole on disk so V8 gets one flat string (a wrapper added at load was a copy of every source).
+    // It opens on the source's first line, so line numbers in stacks hold.
+    const script = `(function (exports, require, module, __filename, __dirname, __huskUrl, __huskImport) {'use strict';${code}\n})`;
+    writeFileSync(join(dir, out), script);
     rmSync(join(dir, rel));
-    hash.update(out).update(code);
+    hash.update(out).update(script);
   }
   // The loader's own code too: how it reads and writes the caches.
   for (const f of ['src/cli/boot.ts', 'src/cli/words.ts']) hash.update(readFileSync(join(root, f)));

@@ -79,11 +79,9 @@ function load(rel: string): unknown {
   // Plain concatenation: rel is a clean relative path, and path.join's normalising costs more than it is worth here.
   const path = `${dist}/${rel}`;
   // Scripts are ASCII (the build escapes the rest): latin1 is the cheapest decode.
-  const source = readFileSync(path, 'latin1');
+  // Each is one function expression (scripts/build.mjs wraps it), called below.
   const data = cached.get(rel);
-  // The wrapper stays on the source's first line, so line numbers in stacks hold.
-  const script = new Script(`(function (exports, require, module, __filename, __dirname, __huskUrl, __huskImport) {'use strict';${source}\n})`,
-    { filename: path, cachedData: data });
+  const script = new Script(readFileSync(path, 'latin1'), { filename: path, cachedData: data });
   if (!data || script.cachedDataRejected) stale = true;
   scripts.set(rel, script);
   const mod = { exports: {} };
