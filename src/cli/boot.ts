@@ -50,9 +50,23 @@ const file = join(dir, `${cacheKey(process.argv.slice(2))}.bin`);
 // a mismatch; it checksums the data only in debug builds (the flag that
 // turns it on costs more than the cache saves). So the file is as trusted as
 // the scripts beside it: written whole (a rename) and only by its owner.
+// The addon's zero-copy reads (native/husk.c readLatin1, mapFile) when it loads; fs otherwise.
+// (process.dlopen: Node's require of a .node file costs a module lookup more.)
+interface FastRead { readLatin1(path: string): string; mapFile(path: string): Buffer | null }
+const fast = ((): FastRead | undefined => {
+  try {
+    const m = { exports: {} as FastRead };
+    process.dlopen(m, `${dist}/../native/build/husk.node`);
+    return typeof m.exports.readLatin1 === 'function' ? m.exports : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
 const cached = new Map<string, Buffer>();
 try {
-  const b = readFileSync(file);
+  // Mapped, not read: the file is only ever replaced by a rename (below), so a mapping never sees it change.
+  const b = fast?.mapFile(file) ?? readFileSync(file);
   for (let o = 0; o + 8 <= b.length;) {
     const n = b.readUInt32LE(o);
     const name = b.toString('latin1', o + 4, o + 4 + n);
@@ -81,7 +95,7 @@ function load(rel: string): unknown {
   // Scripts are ASCII (the build escapes the rest): latin1 is the cheapest decode.
   // Each is one function expression (scripts/build.mjs wraps it), called below.
   const data = cached.get(rel);
-  const script = new Script(readFileSync(path, 'latin1'), { filename: path, cachedData: data });
+  const script = new Script(fast ? fast.readLatin1(path) : readFileSync(path, 'latin1'), { filename: path, cachedData: data });
   if (!data || script.cachedDataRejected) stale = true;
   scripts.set(rel, script);
   const mod = { exports: {} };

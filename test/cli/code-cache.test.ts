@@ -140,3 +140,16 @@ test('V8\'s hash seed: a command keeps the snapshot\'s (--no-rehash-snapshot), s
     events.kill();
   }
 });
+
+test('the loader reads through the addon: the cache file is mapped, not copied', async () => {
+  assert.equal(s.husk(['events', '--since', '1s', '--until', '0s'], { env: env() }).code, 0); // writes events.bin
+  const events = spawn(HUSK, [...s.globals, 'events'], { stdio: 'ignore', env: { ...process.env, ...env() } });
+  try {
+    const maps = () => { try { return readFileSync(`/proc/${events.pid}/maps`, 'utf8'); } catch { return ''; } };
+    await until(() => maps().includes('events.bin'));
+    assert.match(maps(), /native\/build\/husk\.node/);
+    assert.match(maps(), new RegExp(`${build()}/events\\.bin`));
+  } finally {
+    events.kill();
+  }
+});
