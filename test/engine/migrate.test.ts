@@ -31,7 +31,7 @@ test('a flag-string container config is migrated on open and the container start
     publish: [`127.0.0.1:${port}:80`], ulimits: ['nofile=512:1024'], devices: ['/dev/null:/dev/mynull'], addHost: ['db:10.1.2.3'],
     uidmap: [], gidmap: [],
   };
-  const script = 'mkdir /scratch/w; { cat /data/f /host/in; df -k /scratch | tail -1 | awk "{print \\$2}"; ulimit -n; ulimit -Hn; grep db /etc/hosts; ls -l /dev/mynull | cut -c1; } > /scratch/w/index.html; exec httpd -f -p 80 -h /scratch/w';
+  const script = 'mkdir /scratch/w; { cat /data/f /host/in; df -k /scratch | tail -1 | awk "{print \\$2}"; ulimit -n; ulimit -Hn; grep -w db /etc/hosts; ls -l /dev/mynull | cut -c1; } > /scratch/w/index.html; exec httpd -f -p 80 -h /scratch/w';
   // Created by this husk, so the container's directories, volumes and its
   // resolved mounts and ports (which had the same shape before) exist; then
   // its intent is put back the way the old husk stored it.
