@@ -136,3 +136,13 @@ test('--env-file is husk\'s flag, not Node\'s: a missing file is 125 with Podman
   writeFileSync(f, 'HUSK_ENVFILE_PROBE=1\n# comment\n');
   assert.equal(s.ok(['run', '--rm', '--env-file', f, 'busybox', 'sh', '-c', 'echo $HUSK_ENVFILE_PROBE']), '1');
 });
+
+test('inspect .HostConfig: Dns, DnsOptions, DnsSearch and ExtraHosts as set at create, empty lists otherwise', () => {
+  s.ok(['create', '--name', 'dnsc', '--dns', '1.1.1.1', '--dns', '9.9.9.9', '--dns-search', 'example.com', '--dns-option', 'ndots:2',
+    '--add-host', 'db:10.0.0.5', 'busybox', 'true']);
+  assert.equal(s.ok(['inspect', '--format', '{{json .HostConfig.Dns}} {{json .HostConfig.DnsOptions}} {{json .HostConfig.DnsSearch}} {{json .HostConfig.ExtraHosts}}', 'dnsc']),
+    '["1.1.1.1","9.9.9.9"] ["ndots:2"] ["example.com"] ["db:10.0.0.5"]');
+  s.ok(['create', '--name', 'nodns', 'busybox', 'true']);
+  assert.equal(s.ok(['inspect', '--format', '{{json .HostConfig.Dns}} {{json .HostConfig.DnsOptions}} {{json .HostConfig.DnsSearch}} {{json .HostConfig.ExtraHosts}}', 'nodns']), '[] [] [] []');
+  s.ok(['rm', 'dnsc', 'nodns']);
+});

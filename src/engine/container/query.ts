@@ -145,6 +145,11 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
         // Only the file drivers have a path (Podman's: empty for journald, none, passthrough).
         Path: !cfg.intent.logDriver || cfg.intent.logDriver === 'k8s-file' || cfg.intent.logDriver === 'json-file' ? logPathOf(e, cfg) : '', Tag: cfg.intent.logOptions?.tag ?? '', Size: logSize(cfg.intent.logOptions?.maxSize ?? 0) },
       DeviceCgroupRules: cfg.intent.deviceCgroupRules ?? [],
+      // The container's own settings, as Podman shows them (a pod member's come from its pod, not listed here).
+      Dns: cfg.intent.dns ?? [],
+      DnsOptions: cfg.intent.dnsOption ?? [],
+      DnsSearch: cfg.intent.dnsSearch ?? [],
+      ExtraHosts: (cfg.intent.extraHosts ?? []).map((h) => `${h.host}:${h.ip}`),
       AutoRemove: !!cfg.intent.autoRemove,
       ReadonlyRootfs: !!cfg.intent.readOnly,
       PidsLimit: cfg.intent.pidsLimit ?? e.config.pidsLimit,
