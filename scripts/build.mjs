@@ -34,6 +34,8 @@ function uvInclude() {
 mkdirSync(join(root, 'native/build'), { recursive: true });
 execFileSync('cc', ['-O2', '-Wall', '-Werror', '-shared', '-fPIC', '-DNAPI_VERSION=10', '-DNODE_GYP_MODULE_NAME=husk',
   `-I${napiInclude()}`, `-I${uvInclude()}`, '-o', join(root, 'native/build/husk.node'), join(root, 'native/husk.c')], { stdio: 'inherit' });
+// The launcher (bin/husk links to it: TOP/native/build/husk).
+execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', join(root, 'native/build/husk'), join(root, 'native/husk-launch.c')], { stdio: 'inherit' });
 // The rootless launcher step (bin/husk execs it for non-root users).
 execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', join(root, 'native/build/husk-ns'), join(root, 'native/husk-ns.c')], { stdio: 'inherit' });
 // crun's wrapper on hybrid cgroup hosts (src/runtime/oci.ts chooseRuntime).
