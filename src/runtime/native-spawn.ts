@@ -2,11 +2,12 @@
 // instead of child_process: loading child_process (with net and streams)
 // and forking Node cost ~10 ms a command here, which is a large part of
 // what `start`, `run`, `exec` and `stop` spend before the runtime runs.
-// The pipes husk reads are non-blocking and polled on a timer: neither the
-// event loop nor a threadpool thread waits on them (a read blocked in the
-// pool would also hold up the process's exit, which joins the pool).
-import { closeSync, readSync, writeSync } from 'node:fs';
-import { native } from '../common/native.ts';
+// The pipes husk reads are non-blocking and watched on the event loop
+// (epoll, through the addon): no threadpool thread waits on them (a read
+// blocked in the pool would also hold up the process's exit, which joins
+// the pool), and no timer polls them.
+import { closeSync, writeSync } from 'node:fs';
+import { EAGAIN, FD_READABLE, native } from '../common/native.ts';
 
 /** The child's fds: 'ignore' (/dev/null), 'inherit' (ours), or an fd number. */
 export type Fd = 'ignore' | 'inherit' | number;
@@ -59,49 +60,38 @@ export function readLine(fd: number): Promise<string | undefined> {
 
 /**
  * Calls onLine for each line read from the non-blocking fd until EOF, then
- * onEnd; stop() ends the reading and closes fd. Polled: every 1 ms at first,
- * backing off to 4 ms while a reply is due soon (conmon's after the
- * runtime's create: tens of ms) and to 50 ms after a second (an exec'd
- * process's exit).
+ * onEnd; stop() ends the reading and closes fd. The fd is watched on the
+ * event loop (the addon's epoll watch), so a reply is read as it arrives.
  */
 export function readLines(fd: number, onLine: (line: string) => void, onEnd: () => void): () => void {
+  const n = native();
   let stopped = false;
   let pending = '';
-  let timer: NodeJS.Timeout | undefined;
-  const buf = Buffer.alloc(4096);
-  const began = Date.now();
+  const buf = Buffer.allocUnsafe(4096);
   const stop = () => {
     if (stopped) return;
     stopped = true;
-    clearTimeout(timer);
+    n.fdWatchClose(watch);
     closeSync(fd);
   };
-  const poll = (wait: number) => {
-    for (;;) {
-      let n: number;
-      try {
-        n = readSync(fd, buf, 0, buf.length, null);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break;
-        n = 0;
-      }
-      if (n === 0) {
+  // Only from the loop, never synchronously: a handler may call the stop() this returns.
+  const watch = n.fdWatch(fd, () => {
+    while (!stopped) {
+      const got = n.fdRead(fd, buf);
+      if (got === -EAGAIN) return;
+      if (got <= 0) {
         stop();
         onEnd();
         return;
       }
-      pending += buf.toString('utf8', 0, n);
+      pending += buf.toString('utf8', 0, got);
       for (let nl = pending.indexOf('\n'); nl >= 0 && !stopped; nl = pending.indexOf('\n')) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
         onLine(line);
       }
-      if (stopped) return;
     }
-    const next = Date.now() - began > 1000 ? 50 : Math.min(wait * 2, 4);
-    timer = setTimeout(() => poll(next), wait);
-  };
-  // Never synchronously: a handler may call the stop() this returns.
-  timer = setTimeout(() => poll(2), 1);
+  });
+  n.fdWatchSet(watch, FD_READABLE);
   return stop;
 }
