@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createReadStream, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { FIXTURES, HUSK, Store } from '../helpers.ts';
+import { FIXTURES, REPO, Store } from '../helpers.ts';
 
 const s = new Store();
 let server: Server;
@@ -88,7 +88,8 @@ test('container runlabel: --display as 037-runlabel.bats; a missing label is 125
     '',
   ].join('\n'));
   s.ok(['build', '-q', '-t', 'runlabel_image', ctx]);
-  const self = realpathSync(HUSK);
+  // The install's launcher (bin/husk, a link to native/build/husk), as Podman puts its own path.
+  const self = join(realpathSync(REPO), 'bin', 'husk');
   const home = process.env.HOME;
   assert.equal(s.ok(['container', 'runlabel', '--opt1=r1', '--opt2=r2', '--opt3=r3', '--name', 'test1', '--display', 'install', 'runlabel_image']),
     `command: ${self} run -t -i --rm r1 --privileged -v /:/host -e HOMEDIR=${home} -e NAME=test1 -e IMAGE=localhost/runlabel_image:latest -e CONFDIR=/etc/test1 localhost/runlabel_image:latest r2 /bin/install.sh r3`);
