@@ -3,6 +3,7 @@
 // `husk stop` through its own halt signal.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { Store, until } from '../helpers.ts';
 import { importDebian } from './debian.ts';
 
@@ -35,6 +36,23 @@ test('--systemd=always: systemd boots as PID 1, is-system-running says running o
   assert.ok(took < 10_000, `stopped within the 10 s stop timeout (took ${took} ms)`);
   // A halt, not SIGKILL after the timeout (137).
   assert.equal(inspect('sd', '{{.State.Status}} {{.State.ExitCode}}'), 'exited 0');
+});
+
+test('rm -f and stop -t 0 of a running --privileged --systemd=always container end systemd and every process under it', async () => {
+  for (const [name, cmd] of [['sdrm', ['rm', '-f', '-t', '0', 'sdrm']], ['sdstop', ['stop', '-t', '0', 'sdstop']]] as const) {
+    s.ok(['run', '-d', '--name', name, '--privileged', '--systemd=always', 'debian', '/sbin/init']);
+    await until(() => ['running', 'degraded'].includes(s.husk(['exec', name, 'systemctl', 'is-system-running', '--wait'], { timeout: 60_000 }).stdout.trim()), 90_000, 500);
+    // systemd has moved itself into init.scope, below the container's own cgroup (where the runtime's kill --all missed it).
+    assert.match(s.ok(['exec', name, 'cat', '/proc/1/cgroup']), /^\d+:pids:\/init\.scope$/m);
+    const pid = Number(inspect(name, '{{.State.Pid}}'));
+    const conmon = Number(inspect(name, '{{.State.ConmonPid}}'));
+    assert.ok(pid > 0 && conmon > 0);
+    const r = s.husk([...cmd], { timeout: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    await until(() => !existsSync(`/proc/${pid}`) && !existsSync(`/proc/${conmon}`), 30_000).catch(() => undefined);
+    assert.ok(!existsSync(`/proc/${pid}`), `systemd (pid ${pid}) is gone`);
+    assert.ok(!existsSync(`/proc/${conmon}`), `its conmon (pid ${conmon}) is gone`);
+  }
 });
 
 test('--systemd=true (default) applies to an init command only; always adds the mounts to any command; false never', () => {

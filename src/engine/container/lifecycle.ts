@@ -564,9 +564,9 @@ export async function stopContainer(e: EngineContext, ref: string, timeout?: num
           // Podman's words (050-stop.bats), with the signal's canonical name.
           const name = `SIG${Object.entries(SIGNALS).find(([, n]) => n === parseSignal(signal))?.[0] ?? signal}`;
           warnings?.push(`StopSignal ${name} failed to stop container ${c.config.name} in ${t} seconds, resorting to SIGKILL`);
-          await rt.kill(id, '9', true).catch(() => {});
+          await killAll(e, c);
         }
-      } else if (!signalInit(c, 9)) await rt.kill(id, '9', true).catch(() => {});
+      } else await killAll(e, c);
       if ((await waitForExit(e, id, 30_000)) === undefined) {
         e.db.updateState(id, (s) => { delete s.stopping; });
         throw new HuskError('RUNTIME', `container ${c.config.name} did not exit after SIGKILL`);
@@ -611,10 +611,25 @@ async function holdingCleanup<T>(e: EngineContext, id: string, fn: () => Promise
  * start time is the one recorded at create (runc's own check against a
  * reused pid). False when it cannot be used: the caller asks the runtime.
  */
+/** Whether the container's init process (as recorded at start) is still alive. */
+function initAlive(c: Container): boolean {
+  return !!c.state.pid && !!c.state.pidStart && processStartTime(c.state.pid) === c.state.pidStart;
+}
+
+/**
+ * SIGKILL for the whole container: to its init when it has a PID namespace
+ * of its own (the kernel then ends every process in it), else the runtime's
+ * `kill --all`. The runtime's --all alone missed a --systemd container's
+ * processes, which systemd had moved into cgroups below the container's.
+ */
+async function killAll(e: EngineContext, c: Container): Promise<void> {
+  if (!signalInit(c, 9)) await e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled').kill(c.config.id, '9', true).catch(() => {});
+}
+
 function signalInit(c: Container, signal: number): boolean {
   const pidMode = c.config.intent.pidMode;
   if (pidMode && pidMode !== 'private') return false;
-  if (!c.state.pid || !c.state.pidStart || processStartTime(c.state.pid) !== c.state.pidStart) return false;
+  if (!initAlive(c)) return false;
   try {
     process.kill(c.state.pid, signal);
     return true;
@@ -692,10 +707,12 @@ export async function removeContainer(e: EngineContext, ref: string, opts: { for
       if (!opts.force) {
         throw containerState(`cannot remove container ${id} as it is ${s.state.stopping ? 'stopping' : s.state.status} - running or paused containers cannot be removed without force: container state improper`);
       }
-      const rt = e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled');
       markStoppedByUser(e, id);
-      await rt.kill(id, '9', true).catch(() => {});
-      await waitForExit(e, id, 30_000);
+      await killAll(e, s);
+      // Never drop the record of a container that still runs: it would run on, unseen.
+      if ((await waitForExit(e, id, 30_000)) === undefined && initAlive(s)) {
+        throw new HuskError('RUNTIME', `container ${c.config.name} did not exit after SIGKILL`);
+      }
     }
     await cleanupLocked(e, e.db.get(id)!, { keep: true, removing: true });
     await removeLocked(e, id, opts.volumes);
