@@ -603,14 +603,6 @@ async function holdingCleanup<T>(e: EngineContext, id: string, fn: () => Promise
   }
 }
 
-/**
- * Signals a container's init directly, as `runc kill` without --all does
- * (a runtime process fewer: ~20 ms here): only for a container with its own
- * PID namespace, where SIGKILL to its init ends every process in it (the
- * kernel's rule), so --all has nothing to add. The pid counts only while its
- * start time is the one recorded at create (runc's own check against a
- * reused pid). False when it cannot be used: the caller asks the runtime.
- */
 /** Whether the container's init process (as recorded at start) is still alive. */
 function initAlive(c: Container): boolean {
   return !!c.state.pid && !!c.state.pidStart && processStartTime(c.state.pid) === c.state.pidStart;
@@ -626,6 +618,14 @@ async function killAll(e: EngineContext, c: Container): Promise<void> {
   if (!signalInit(c, 9)) await e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled').kill(c.config.id, '9', true).catch(() => {});
 }
 
+/**
+ * Signals a container's init directly, as `runc kill` without --all does
+ * (a runtime process fewer: ~20 ms here): only for a container with its own
+ * PID namespace, where SIGKILL to its init ends every process in it (the
+ * kernel's rule), so --all has nothing to add. The pid counts only while its
+ * start time is the one recorded at create (runc's own check against a
+ * reused pid). False when it cannot be used: the caller asks the runtime.
+ */
 function signalInit(c: Container, signal: number): boolean {
   const pidMode = c.config.intent.pidMode;
   if (pidMode && pidMode !== 'private') return false;
