@@ -526,8 +526,8 @@ static napi_value js_fd_watch_close(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
-/* fdRead(fd, buf) -> bytes read, 0 at EOF, or -errno (-EAGAIN: nothing yet); never throws. */
-static napi_value js_fd_read(napi_env env, napi_callback_info info) {
+/* One read(2) or write(2) of fd with buf: the byte count, or -errno; never throws. */
+static napi_value fd_io(napi_env env, napi_callback_info info, bool writing) {
   napi_value a[2];
   if (get_args(env, info, 2, a)) return NULL;
   int32_t fd;
@@ -536,26 +536,20 @@ static napi_value js_fd_read(napi_env env, napi_callback_info info) {
   size_t len;
   napi_get_buffer_info(env, a[1], &data, &len);
   ssize_t n;
-  do n = read(fd, data, len); while (n < 0 && errno == EINTR);
+  do n = writing ? write(fd, data, len) : read(fd, data, len); while (n < 0 && errno == EINTR);
   napi_value out;
   napi_create_int32(env, n < 0 ? -errno : (int32_t)n, &out);
   return out;
 }
 
-/* fdWrite(fd, buf) -> bytes written or -errno; never throws (EPIPE, not SIGPIPE: Node ignores it). */
+/* fdRead(fd, buf) -> bytes read, 0 at EOF, or -errno (-EAGAIN: nothing yet). */
+static napi_value js_fd_read(napi_env env, napi_callback_info info) {
+  return fd_io(env, info, false);
+}
+
+/* fdWrite(fd, buf) -> bytes written or -errno (EPIPE, not SIGPIPE: Node ignores it). */
 static napi_value js_fd_write(napi_env env, napi_callback_info info) {
-  napi_value a[2];
-  if (get_args(env, info, 2, a)) return NULL;
-  int32_t fd;
-  napi_get_value_int32(env, a[0], &fd);
-  void *data;
-  size_t len;
-  napi_get_buffer_info(env, a[1], &data, &len);
-  ssize_t n;
-  do n = write(fd, data, len); while (n < 0 && errno == EINTR);
-  napi_value out;
-  napi_create_int32(env, n < 0 ? -errno : (int32_t)n, &out);
-  return out;
+  return fd_io(env, info, true);
 }
 
 /* The CLI loader's reads (src/cli/boot.ts). Reading a script with

@@ -57,14 +57,17 @@ export async function* logLines(e: EngineContext, ref: string, o: LogOptions = {
   // last: nothing more will be written, so lines left open end here.
   const readMore = async (last = false): Promise<LogLine[]> => {
     const size = existsSync(path) ? statSync(path).size : 0;
-    if (size <= offset) return last ? joiner.flush().filter((l) => keep(l, o)) : [];
-    let chunk = '';
-    for await (const d of createReadStream(path, { start: offset, end: size - 1, encoding: 'utf8' })) chunk += d;
-    offset = size;
-    const text = pending + chunk;
-    const cut = text.lastIndexOf('\n') + 1;
-    pending = text.slice(cut);
-    return parseRecords(text.slice(0, cut), joiner).concat(last ? joiner.flush() : []).filter((l) => keep(l, o));
+    let lines: LogLine[] = [];
+    if (size > offset) {
+      let chunk = '';
+      for await (const d of createReadStream(path, { start: offset, end: size - 1, encoding: 'utf8' })) chunk += d;
+      offset = size;
+      const text = pending + chunk;
+      const cut = text.lastIndexOf('\n') + 1;
+      pending = text.slice(cut);
+      lines = parseRecords(text.slice(0, cut), joiner);
+    }
+    return (last ? lines.concat(joiner.flush()) : lines).filter((l) => keep(l, o));
   };
   let lines = await readMore(!o.follow);
   if (o.tail !== undefined && o.tail >= 0) lines = o.tail === 0 ? [] : lines.slice(-o.tail);
