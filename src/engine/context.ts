@@ -187,9 +187,13 @@ export class EngineContext {
     }
   }
 
-  /** Held by an attached foreground client, which then cleans up itself. */
+  /**
+   * Held by an attached foreground client, which then cleans up itself.
+   * Inside the run dir, which rm deletes: `flock` creates a missing lock file,
+   * so an exit command that runs after the rm must find no directory to create it in.
+   */
   foregroundLockPath(id: string): string {
-    return join(this.config.runroot, 'locks', `${id}.fg`);
+    return join(this.runDir(id), 'fg.lock');
   }
 
   /**

@@ -33,7 +33,7 @@ function call(sock: string, method: string, path: string, body?: unknown): Promi
   });
 }
 
-const fgLock = (id: string) => join(h.store.runroot, 'locks', `${id}.fg`);
+const fgLock = (id: string) => join(h.store.runroot, 'containers', id, 'fg.lock');
 /** What conmon's exit command checks: whether `flock -n` finds the foreground lock held. */
 const fgHeld = (id: string) => spawnSync('/usr/bin/flock', ['-n', '-E', '99', fgLock(id), 'true']).status === 99;
 const runtimeState = (id: string) => readdirSync(join(h.store.runroot, 'runtime')).some((rt) => existsSync(join(h.store.runroot, 'runtime', rt, id)));

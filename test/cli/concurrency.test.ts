@@ -3,6 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Store, overlayMounts } from '../helpers.ts';
 
@@ -64,6 +65,20 @@ test('concurrent create with the same name: exactly one wins', async () => {
   assert.equal(s.ok(['ps', '-a', '-q', '--no-trunc']), ok[0].stdout.trim());
   s.ok(['rm', 'contested']);
   assert.deepEqual(readdirSync(join(s.root, 'containers')), []);
+});
+
+test("conmon's exit command running after rm -f (as it may, once the exit is seen) leaves no lock file behind", () => {
+  const id = s.ok(['run', '-d', '--network', 'none', 'busybox', 'sleep', '1000']).trim();
+  const conmon = Number(s.ok(['inspect', '--format', '{{.State.ConmonPid}}', id]).trim());
+  // The exit command exactly as conmon holds it: --exit-command X --exit-command-arg A ...
+  const argv = readFileSync(`/proc/${conmon}/cmdline`, 'utf8').split('\0');
+  const exitCmd = [argv[argv.indexOf('--exit-command') + 1], ...argv.flatMap((a, i) => (a === '--exit-command-arg' ? [argv[i + 1]] : []))];
+  assert.equal(exitCmd[0], '/usr/bin/flock', exitCmd.join(' '));
+  s.ok(['rm', '-f', '-t', '0', id]);
+  // Late: the container is gone. flock must not create its lock file anew.
+  spawnSync(exitCmd[0], exitCmd.slice(1), { stdio: 'ignore', timeout: 60_000 });
+  assert.deepEqual(readdirSync(join(s.runroot, 'locks')).filter((f) => f.startsWith(id)), []);
+  assert.equal(existsSync(join(s.runroot, 'containers', id)), false);
 });
 
 function safeComm(pid: number): string {

@@ -732,8 +732,9 @@ async function removeLocked(e: EngineContext, id: string, volumes = false): Prom
   await removeContainerDirs(e.config.oneShot, e.containerDir(id), e.runDir(id));
   e.db.remove(id);
   releaseMappedLayers(e, c.config, e.images.get(c.config.imageId)?.layers ?? []);
-  // Lock files go last; anyone still waiting on them re-reads the state and finds no container.
-  for (const f of [e.foregroundLockPath(id), e.lockPath(id)]) try { unlinkSync(f); } catch {}
+  // The lock file goes last; anyone still waiting on it re-reads the state and finds no container.
+  // (The foreground lock went with the run dir.)
+  try { unlinkSync(e.lockPath(id)); } catch {}
   if (dropVolumes) await removeAnonymousVolumes(e, c.config);
   e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'remove', Type: 'container' });
   pruneExitFiles(e);
