@@ -10,7 +10,6 @@
 // gets its own cache file, with exactly what that command compiled, written
 // once when a module it loaded had no cache (or V8 rejected it).
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { commandIndex } from './words.ts';
@@ -81,7 +80,8 @@ try {
 const scripts = new Map<string, Script>();
 const modules = new Map<string, { exports: unknown }>();
 let stale = false;
-const nodeRequire = createRequire(__filename);
+// This file's own require (it is CommonJS): createRequire would load node:module and its source-map support.
+const nodeRequire = require;
 
 // child_process: commander requires it at load for subcommands husk does not
 // use; loading it costs ~15 M instructions, so it is fetched on first use.

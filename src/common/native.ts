@@ -1,6 +1,5 @@
 // Typed binding for native/husk.c: the syscalls Node does not expose.
 // Loaded lazily so commands that never mount or lock do not pay for dlopen.
-import { createRequire } from 'node:module';
 import { installPath } from './paths.ts';
 
 export interface Native {
@@ -49,8 +48,12 @@ let loaded: Native | undefined;
 
 export function native(): Native {
   if (!loaded) {
-    const require = createRequire(import.meta.url);
-    loaded = require(installPath('native/build/husk.node')) as Native;
+    // process.dlopen rather than createRequire, which loads node:module (and its
+    // source-map support) on every command that locks. A second dlopen of the
+    // addon boot.ts loaded just runs its init again: fresh functions, one library.
+    const m = { exports: {} as Native };
+    process.dlopen(m, installPath('native/build/husk.node'));
+    loaded = m.exports;
   }
   return loaded;
 }

@@ -38,17 +38,22 @@ const CONTINUE = Symbol('continue');
 // ---- lexer ------------------------------------------------------------------
 
 const isSp = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n';
-const RE = {
+// Built on first use: V8 parses a regexp literal when the module runs, and the
+// \p{L} classes build ICU sets (~5 M instructions), paid by every command that
+// merely loads this module.
+let lexRe: ReturnType<typeof lexRegExps> | undefined;
+const lexRegExps = () => ({
   str: /"(?:[^"\\\n]|\\[^\n])*"/y,
   raw: /`[^`]*`/y,
   chr: /'(?:[^'\\\n]|\\[^\n])+'/y,
   num: /[+-]?(?:0[xX][\da-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)/y,
   word: /[\p{L}_][\p{L}\p{Nd}_]*/uy,
   varname: /[\p{L}\p{Nd}_]*/uy,
-};
+});
 const at = (re: RegExp, s: string, i: number): string | null => { re.lastIndex = i; return re.exec(s)?.[0] ?? null; };
 
 function lex(src: string, fail: Fail): Tok[] {
+  const RE = (lexRe ??= lexRegExps());
   const toks: Tok[] = [];
   // `}}`, or ` -}}` which also trims the whitespace after the action.
   const close = (k: number) => (src.startsWith('}}', k) ? 2 : isSp(src[k]) && src.startsWith('-}}', k + 1) ? 4 : 0);

@@ -7,7 +7,7 @@
 // `errnoRet`/`defaultErrnoRet`, `archMap` contributes only the host's entry.
 // Docker's `minKernel` condition is honoured too.
 import { readFileSync, statSync } from 'node:fs';
-import { constants, endianness, release } from 'node:os';
+import { endianness, release } from 'node:os';
 import { HuskError, invalidArgument, isErrno } from '../../common/errors.ts';
 import { linux, type SpecOpt } from './types.ts';
 
@@ -55,12 +55,14 @@ const OPS = new Set(['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ',
 // Node's process.arch → libseccomp's native arch name, which is what a
 // profile's `includes.arches` / `excludes.arches` use (amd64, arm64, x86...).
 const NODE_TO_SECCOMP: Record<string, string> = {
-  x64: 'amd64', ia32: 'x86', loong64: 'loongarch64', ppc64: endianness() === 'LE' ? 'ppc64le' : 'ppc64',
+  x64: 'amd64', ia32: 'x86', loong64: 'loongarch64',
 };
 // libseccomp name → SCMP_ARCH_* where uppercasing alone is wrong.
 const SCMP_ARCH: Record<string, string> = { amd64: 'SCMP_ARCH_X86_64', arm64: 'SCMP_ARCH_AARCH64' };
 
 export function seccompArchName(arch: string = process.arch): string {
+  // endianness() only here: calling it at module level loaded node:os on every start.
+  if (arch === 'ppc64') return endianness() === 'LE' ? 'ppc64le' : 'ppc64';
   return NODE_TO_SECCOMP[arch] ?? arch;
 }
 
@@ -126,7 +128,8 @@ function strings(v: unknown, where: string, src: string): string[] {
 function errnoOf(name: unknown, ret: unknown, where: string, src: string): number | undefined {
   if (typeof name === 'string' && name !== '') {
     if (/^\d+$/.test(name)) return Number(name);
-    const n = (constants.errno as Record<string, number>)[name];
+    // node:os is fetched here, not imported: an imported object loads it (~2 M instructions) on every start.
+    const n = (process.getBuiltinModule('node:os').constants.errno as Record<string, number>)[name];
     if (n === undefined) throw invalidArgument(`${src}: ${where}: unknown errno "${name}"`);
     return n;
   }
