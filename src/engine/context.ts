@@ -1,9 +1,10 @@
 // The engine: the one boundary the CLI (and later the REST API) calls. It
 // wires configuration, the image store, the state database, the OCI runtime
 // and the event log; lifecycle logic lives in the modules it delegates to.
-import { closeSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { HuskError } from '../common/errors.ts';
 import { dirname, join } from 'node:path';
+import { withLock } from '../common/lock.ts';
 import { logDebug } from '../common/log.ts';
 import { installPath } from '../common/paths.ts';
 import { ImageStore } from '../image/store.ts';
@@ -167,6 +168,21 @@ export class EngineContext {
 
   lockPath(id: string): string {
     return join(this.config.runroot, 'locks', `${id}.lock`);
+  }
+
+  /**
+   * fn under the container's lock. A command that waited for it while another
+   * removed the container re-created the file by opening it (rm unlinks it
+   * last, see removeLocked): it goes again here, so no lock file outlives its container.
+   */
+  async withContainerLock<T>(id: string, fn: () => Promise<T> | T): Promise<T> {
+    try {
+      return await withLock(this.lockPath(id), fn);
+    } finally {
+      try {
+        if (!this.db.get(id)) unlinkSync(this.lockPath(id));
+      } catch {}
+    }
   }
 
   /** Reads conmon's exit file: the exit code and when it was written, if present. */

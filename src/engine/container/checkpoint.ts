@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip, createZstdCompress, createZstdDecompress } from 'node:zlib';
 import { HuskError, containerState, invalidArgument } from '../../common/errors.ts';
-import { withLock } from '../../common/lock.ts';
 import { parsePublish } from '../../specgen/flags.ts';
 import type { ContainerSpec } from '../../specgen/container.ts';
 import type { EngineContext } from '../context.ts';
@@ -85,7 +84,7 @@ async function checkpointOne(e: EngineContext, ref: string, o: CheckpointOptions
   const id = e.db.lookupId(ref);
   const bundle = e.bundleDir(id);
   const stops = !o.leaveRunning && !o.preCheckpoint;
-  const config = await withLock(e.lockPath(id), async () => {
+  const config = await e.withContainerLock(id, async () => {
     const c = syncState(e, e.db.get(id)!);
     // Podman checks the runtime first, then the state.
     const rt = e.runtime(c.config.runtime);
@@ -180,7 +179,7 @@ async function restoreOne(e: EngineContext, ref: string, o: RestoreOptions): Pro
   const id = e.db.lookupId(ref);
   const bundle = e.bundleDir(id);
   const imagePath = join(bundle, 'checkpoint');
-  await withLock(e.lockPath(id), async () => {
+  await e.withContainerLock(id, async () => {
     const c = syncState(e, e.db.get(id)!);
     const rt = e.runtime(c.config.runtime);
     if (!(await rt.supportsCheckpoint(criuPath()))) throw new HuskError('RUNTIME', NO_SUPPORT);

@@ -5,7 +5,6 @@
 // is hashed, content-addressed and shared like any other.
 import { createHash } from 'node:crypto';
 import { HuskError } from '../../common/errors.ts';
-import { withLock } from '../../common/lock.ts';
 import { existsInLayers, layerFromUpper } from '../../image/diff.ts';
 import { walkTree, writeTar, type TarWriteEntry } from '../../image/tarwriter.ts';
 import { lstatSync, readdirSync } from 'node:fs';
@@ -141,7 +140,7 @@ export async function commitContainer(e: EngineContext, ref: string, opts: Commi
     }
   } else {
     // The lock keeps a stopped container from starting (or being removed) meanwhile.
-    layer = await withLock(e.lockPath(id), read);
+    layer = await e.withContainerLock(id, read);
   }
   const created = opts.created ?? new Date().toISOString();
   const config: ImageConfig = {

@@ -3,7 +3,6 @@
 // mount that cp and export need for a container that is not running.
 import type { Writable } from 'node:stream';
 import { HuskError, containerState } from '../../common/errors.ts';
-import { withLock } from '../../common/lock.ts';
 import { changes, type Change } from '../../image/diff.ts';
 import { tarDirectory } from '../../image/tarwriter.ts';
 import type { EngineContext } from '../context.ts';
@@ -41,7 +40,7 @@ export async function withRootfs<T>(e: EngineContext, ref: string, fn: (rootfs: 
   const { merged } = rootfsPaths(e.containerDir(id));
   const first = current(e, id);
   if (isLive(first)) return fn(merged, first);
-  return withLock(e.lockPath(id), async () => {
+  return e.withContainerLock(id, async () => {
     const c = current(e, id);
     if (isLive(c) || (c.state.mounted && isMounted(merged))) return fn(merged, c);
     mountRootfs(e.images, layersOf(e, c), e.containerDir(id), rootfsOptions(e, c.config, layersOf(e, c)));
@@ -56,7 +55,7 @@ export async function withRootfs<T>(e: EngineContext, ref: string, fn: (rootfs: 
 /** `container mount`: mounts a container's rootfs until `unmount` (or its next stop or rm); returns the path. */
 export async function mountContainer(e: EngineContext, ref: string): Promise<string> {
   const id = e.db.lookupId(ref);
-  return withLock(e.lockPath(id), () => {
+  return e.withContainerLock(id, () => {
     const c = current(e, id);
     const { merged } = rootfsPaths(e.containerDir(id));
     if (isLive(c) || (c.state.mounted && isMounted(merged))) return merged;
@@ -70,7 +69,7 @@ export async function mountContainer(e: EngineContext, ref: string): Promise<str
 /** `container unmount`: undoes `mount`; a live container keeps its rootfs. Returns the container ID. */
 export async function unmountContainer(e: EngineContext, ref: string): Promise<string> {
   const id = e.db.lookupId(ref);
-  return withLock(e.lockPath(id), () => {
+  return e.withContainerLock(id, () => {
     const c = current(e, id);
     if (isLive(c)) throw containerState(`cannot unmount container ${id} as it is ${c.state.status}: container state improper`);
     if (c.state.mounted) {

@@ -9,7 +9,6 @@
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HuskError, containerState } from '../../common/errors.ts';
-import { withLock } from '../../common/lock.ts';
 import { formatDuration } from '../../specgen/duration.ts';
 import { healthArgv, type ResolvedHealthcheck } from '../../specgen/health.ts';
 import type { EngineContext } from '../context.ts';
@@ -202,6 +201,6 @@ async function onFailure(e: EngineContext, id: string, hc: ResolvedHealthcheck):
  */
 async function restart(e: EngineContext, id: string): Promise<void> {
   await stopContainer(e, id);
-  const c = await withLock(e.lockPath(id), () => startLocked(e, id, { byPolicy: true }));
+  const c = await e.withContainerLock(id, () => startLocked(e, id, { byPolicy: true }));
   e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'restart', Type: 'container' });
 }

@@ -6,7 +6,7 @@ import { randomBytes } from '../../common/random.ts';
 import { closeSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HuskError, containerState, invalidArgument } from '../../common/errors.ts';
-import { handLockToChild, tryLockFile, unlockFile, withLock } from '../../common/lock.ts';
+import { handLockToChild, tryLockFile, unlockFile } from '../../common/lock.ts';
 import { currentBootId, processAlive, processStartTime } from '../../common/process.ts';
 import { secureJoin } from '../../common/securejoin.ts';
 import { conmonCreate, personalityLauncher } from '../../runtime/conmon.ts';
@@ -349,7 +349,7 @@ export interface StartHooks {
 
 export async function startContainer(e: EngineContext, ref: string, hooks: StartHooks = {}): Promise<Container> {
   const id = e.db.lookupId(ref);
-  const c = await withLock(e.lockPath(id), () => startLocked(e, id, hooks));
+  const c = await e.withContainerLock(id, () => startLocked(e, id, hooks));
   // --sdnotify=healthy: a detached start returns once healthy (as Podman's); an attached one is not held up.
   if (c.config.intent.sdNotifyMode === 'healthy') {
     const waiting = waitHealthyAndNotify(e, id);
@@ -371,7 +371,7 @@ export function isInitialized(c: Container): boolean {
  */
 export async function initContainer(e: EngineContext, ref: string): Promise<Container> {
   const id = e.db.lookupId(ref);
-  return withLock(e.lockPath(id), async () => {
+  return e.withContainerLock(id, async () => {
     const c = syncState(e, e.db.get(id)!);
     if (c.state.status !== 'created' && c.state.status !== 'exited' && c.state.status !== 'stopped' || isInitialized(c)) {
       throw containerState(`container ${id} has already been created in runtime: container state improper`);
@@ -461,7 +461,7 @@ export async function cleanupContainer(e: EngineContext, ref: string): Promise<b
   } catch {
     return false; // already removed by someone else
   }
-  return withLock(e.lockPath(id), async () => {
+  return e.withContainerLock(id, async () => {
     const c = e.db.get(id);
     return c ? cleanupLocked(e, c, {}) : false;
   });
@@ -547,7 +547,7 @@ export function stopSignalOf(e: EngineContext, c: Container): string {
 export async function stopContainer(e: EngineContext, ref: string, timeout?: number, warnings?: string[]): Promise<Container> {
   const id = e.db.lookupId(ref);
   // The fg lock for the whole stop: see holdingCleanup.
-  return withLock(e.lockPath(id), () => holdingCleanup(e, id, async () => {
+  return e.withContainerLock(id, () => holdingCleanup(e, id, async () => {
     const c = syncState(e, e.db.get(id)!);
     // Also when already exited: a restart the policy has scheduled (its backoff) is called off.
     markStoppedByUser(e, id);
@@ -688,7 +688,7 @@ export async function removeContainer(e: EngineContext, ref: string, opts: { for
   if (now && !opts.force && now.state.stopping && now.state.status === 'running') {
     throw containerState(`cannot remove container ${id} as it is stopping - running or paused containers cannot be removed without force: container state improper`);
   }
-  await withLock(e.lockPath(id), () => holdingCleanup(e, id, async () => {
+  await e.withContainerLock(id, () => holdingCleanup(e, id, async () => {
     const c = e.db.get(id);
     if (!c) return;
     if (c.config.isInfra && !opts.infra && c.config.pod && e.db.getPod(c.config.pod)) {
@@ -765,7 +765,7 @@ function pruneExitFiles(e: EngineContext): void {
 
 export async function pauseContainer(e: EngineContext, ref: string, pause: boolean): Promise<Container> {
   const id = e.db.lookupId(ref);
-  return withLock(e.lockPath(id), async () => {
+  return e.withContainerLock(id, async () => {
     const c = syncState(e, e.db.get(id)!);
     if (!hasCgroup(e)) throw noCgroupError(e, `${pause ? 'pausing' : 'unpausing'} a container (the cgroup freezer)`);
     const want = pause ? 'running' : 'paused';
@@ -790,7 +790,7 @@ export type ResourceUpdate = Pick<ContainerIntent, 'memory' | 'memoryReservation
 /** `update`: new limits for a container, applied live through the runtime when it runs; a new restart policy. */
 export async function updateContainer(e: EngineContext, ref: string, u: ResourceUpdate): Promise<Container> {
   const id = e.db.lookupId(ref);
-  return withLock(e.lockPath(id), async () => {
+  return e.withContainerLock(id, async () => {
     const c = syncState(e, e.db.get(id)!);
     const merged = { ...c.config.intent, ...Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined)) };
     validateIntent(merged);

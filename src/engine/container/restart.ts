@@ -4,7 +4,6 @@
 // backoff, then, holding the container's lock, checks the policy again and
 // starts the container with a new conmon. A stop, kill or rm -f by the user
 // sets state.stoppedByUser first, so their exits are left alone.
-import { withLock } from '../../common/lock.ts';
 import type { EngineContext } from '../context.ts';
 import type { Container } from '../types.ts';
 import { startLocked, syncState } from './lifecycle.ts';
@@ -48,7 +47,7 @@ export async function restartByPolicy(e: EngineContext, ref: string): Promise<bo
   const before = e.db.get(id);
   if (!before || !policyRestarts(before)) return false;
   await new Promise((r) => setTimeout(r, restartDelay(before)));
-  return withLock(e.lockPath(id), async () => {
+  return e.withContainerLock(id, async () => {
     const c = e.db.get(id);
     // Re-checked under the lock: stopped, removed or started by someone meanwhile.
     if (!c || !policyRestarts(syncState(e, c)) || c.state.finishedAt !== before.state.finishedAt) return false;

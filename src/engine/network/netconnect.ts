@@ -5,7 +5,6 @@
 // container sees the new text); a created or stopped one only has its config
 // changed, and the next start sets everything up.
 import { HuskError, containerState } from '../../common/errors.ts';
-import { withLock } from '../../common/lock.ts';
 import type { NetworkOptions, PerNetworkOptions, SetupResult } from '../../runtime/network/netavark.ts';
 import type { EngineContext } from '../context.ts';
 import { writeGeneratedFiles } from '../container/files.ts';
@@ -29,7 +28,7 @@ const live = (c: Container) => c.state.status === 'running' || c.state.status ==
 export async function connectNetwork(e: EngineContext, netRef: string, ctrRef: string, o: ConnectOptions = {}): Promise<void> {
   const net = getNetwork(e, netRef);
   const id = getContainer(e, ctrRef).config.id;
-  await withLock(e.lockPath(id), async () => {
+  await e.withContainerLock(id, async () => {
     const c = syncState(e, e.db.get(id)!);
     const mode = c.config.intent.network ?? 'none';
     if (!isBridgeMode(mode)) throw new HuskError('NETWORK_MODE_INVALID', `"${mode}" is not supported: invalid network mode`);
@@ -63,7 +62,7 @@ export async function connectNetwork(e: EngineContext, netRef: string, ctrRef: s
 export async function disconnectNetwork(e: EngineContext, netRef: string, ctrRef: string, o: { force?: boolean } = {}): Promise<void> {
   const net = getNetwork(e, netRef);
   const id = getContainer(e, ctrRef).config.id;
-  await withLock(e.lockPath(id), async () => {
+  await e.withContainerLock(id, async () => {
     const c = syncState(e, e.db.get(id)!);
     const per = c.config.networks?.[net.name];
     if (!per) throw new HuskError('NETWORK_NOT_CONNECTED', `container ${ctrRef} is not connected to network ${net.name}`);
@@ -103,7 +102,7 @@ export async function reloadNetworks(e: EngineContext, refs: string[], all = fal
     let id = ref;
     try {
       id = e.db.lookupId(ref);
-      const done = await withLock(e.lockPath(id), async () => {
+      const done = await e.withContainerLock(id, async () => {
         const c = syncState(e, e.db.get(id)!);
         const s = c.state;
         if (!live(c) || !s.netnsPath || !s.networkOptions || !Object.keys(s.networkOptions.networks).length) {
