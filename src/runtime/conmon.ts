@@ -102,13 +102,13 @@ function syncResult(line: string | undefined): SyncResult {
   return { pid: msg.data };
 }
 
-/**
- * Starts conmon and resolves once the runtime has created the container.
- * native: through the addon's posix_spawn with plain pipes (native-spawn.ts),
- * for short-lived callers; else child_process, whose pipes are event-loop
- * sockets (a long-lived server's choice).
- */
-export async function conmonCreate(o: ConmonCreate, native = false): Promise<SyncResult> {
+/** conmon spawned and blocked on its start pipe: go() has it create the container; abort() kills it unstarted. */
+export interface PendingConmon {
+  go(): Promise<SyncResult>;
+  abort(): void;
+}
+
+function conmonArgv(o: ConmonCreate): { argv: string[]; env: NodeJS.ProcessEnv; preserved: number[]; std: 'inherit' | 'ignore' } {
   if (!o.conmonPath) throw new HuskError('RUNTIME', 'conmon not found: install the conmon package');
   const preserved = Array.from({ length: o.preserveFds ?? 0 }, (_, k) => 3 + k);
   const argv = [...(o.launcher ?? []), o.conmonPath, ...conmonArgs(o)];
@@ -117,22 +117,59 @@ export async function conmonCreate(o: ConmonCreate, native = false): Promise<Syn
   // passthrough: conmon hands its own stdio to the container, so it gets the starter's (Podman's passthrough driver).
   const std = o.logDriver === 'passthrough' ? 'inherit' : 'ignore';
   const env = { ...runtimeEnv(), _OCI_SYNCPIPE: String(3 + preserved.length), _OCI_STARTPIPE: String(4 + preserved.length) };
-  if (native) {
-    const ns = await import('./native-spawn.ts');
-    const [syncR, syncW] = ns.pipeFromChild();
-    const [startR, startW] = ns.pipeToChild();
-    try {
-      // cwd: conmon writes some files (an "oom" marker on cgroup v1) relative to it.
-      ns.spawnDetached(argv, env, [std, std, std, ...preserved, syncW, startR, ...(o.extraFds ?? [])], o.persistDir);
-    } catch (e) {
-      for (const fd of [syncR, syncW, startR, startW]) closeSync(fd);
-      throw new HuskError('RUNTIME', `conmon: ${(e as Error).message}`);
-    }
-    closeSync(syncW);
-    closeSync(startR);
-    ns.writeAndClose(startW, '0');
-    return syncResult(await ns.readLine(syncR));
+  return { argv, env, preserved, std };
+}
+
+/**
+ * Spawns conmon through the addon's posix_spawn with plain pipes
+ * (native-spawn.ts), for short-lived callers. conmon execs, initialises and
+ * then blocks reading its start pipe (~4.5 ms here), so a caller can spawn
+ * it before the bundle is ready and overlap that with its own work. Until
+ * go(), the caller must abort() on any failure: at EOF on the start pipe
+ * conmon would go on to create the container.
+ */
+export async function conmonSpawn(o: ConmonCreate): Promise<PendingConmon> {
+  const { argv, env, preserved, std } = conmonArgv(o);
+  const ns = await import('./native-spawn.ts');
+  const [syncR, syncW] = ns.pipeFromChild();
+  const [startR, startW] = ns.pipeToChild();
+  let pid: number;
+  try {
+    // cwd: conmon writes some files (an "oom" marker on cgroup v1) relative to it.
+    pid = ns.spawnDetached(argv, env, [std, std, std, ...preserved, syncW, startR, ...(o.extraFds ?? [])], o.persistDir);
+  } catch (e) {
+    for (const fd of [syncR, syncW, startR, startW]) closeSync(fd);
+    throw new HuskError('RUNTIME', `conmon: ${(e as Error).message}`);
   }
+  closeSync(syncW);
+  closeSync(startR);
+  let settled = false;
+  return {
+    go: async () => {
+      if (settled) throw new Error('conmon: started twice');
+      settled = true;
+      ns.writeAndClose(startW, '0');
+      return syncResult(await ns.readLine(syncR));
+    },
+    abort: () => {
+      if (settled) return;
+      settled = true;
+      // Killed before its start pipe closes: it never sees the EOF it would take for a go.
+      try { process.kill(pid, 'SIGKILL'); } catch {}
+      closeSync(startW);
+      closeSync(syncR);
+    },
+  };
+}
+
+/**
+ * Starts conmon and resolves once the runtime has created the container.
+ * native: through conmonSpawn, for short-lived callers; else child_process,
+ * whose pipes are event-loop sockets (a long-lived server's choice).
+ */
+export async function conmonCreate(o: ConmonCreate, native = false): Promise<SyncResult> {
+  if (native) return (await conmonSpawn(o)).go();
+  const { argv, env, preserved, std } = conmonArgv(o);
   return conmonCreateChild(o, argv, env, preserved, std);
 }
 

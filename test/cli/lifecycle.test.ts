@@ -284,3 +284,23 @@ test('inspect of an unknown name exits 125', () => {
   assert.match(c.stderr, /no such container/);
 });
 
+
+test('a start that fails after conmon was spawned leaves no conmon and no runtime container behind', async () => {
+  // conmon is spawned early and waits on its start pipe; a start failing before it is let go
+  // kills it. (conmon 2.1 at EOF on that pipe also ended without creating here: this checks
+  // the failure path's outcome, whichever of the two ends it.)
+  const id = s.ok(['create', '-w', '/tmp', '--network', 'none', 'busybox', 'rmdir', '/tmp']);
+  s.ok(['start', '--attach', id]);
+  assert.equal(exitCode(id), 0);
+  assert.ok(existsSync(join(s.root, 'containers', id, 'userdata', 'config.json')), 'a config.json from the first start');
+  const r = s.husk(['start', id]);
+  assert.equal(r.code, 126, r.stderr);
+  assert.match(r.stderr, /workdir "\/tmp" does not exist on container/);
+  await new Promise((res) => setTimeout(res, 1500));
+  const conmons = (await import('node:child_process')).spawnSync('pgrep', ['-f', `conmon .*-c ${id}`], { encoding: 'utf8' }).stdout.trim();
+  assert.equal(conmons, '', 'no conmon left for the container');
+  const runtimeRoot = join(s.runroot, 'runtime');
+  const known = existsSync(runtimeRoot) ? (await import('node:fs')).readdirSync(runtimeRoot).filter((rt) => existsSync(join(runtimeRoot, rt, id))) : [];
+  assert.deepEqual(known, [], 'the runtime knows no such container');
+  assert.equal(status(id), 'exited');
+});

@@ -9,7 +9,7 @@ import { HuskError, containerState, invalidArgument } from '../../common/errors.
 import { handLockToChild, tryLockFile, unlockFile } from '../../common/lock.ts';
 import { currentBootId, processAlive, processStartTime } from '../../common/process.ts';
 import { secureJoin } from '../../common/securejoin.ts';
-import { conmonCreate, personalityLauncher } from '../../runtime/conmon.ts';
+import { conmonCreate, conmonSpawn, personalityLauncher, type ConmonCreate } from '../../runtime/conmon.ts';
 import { classifyStartError, type OciRuntime } from '../../runtime/oci.ts';
 import { serializeSpec } from '../../runtime/spec/index.ts';
 import type { EngineContext } from '../context.ts';
@@ -170,13 +170,42 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
   const img = e.images.get(c.config.imageId);
   if (!img) throw new HuskError('NO_SUCH_IMAGE', `image ${c.config.imageId} of container ${c.config.name} is gone`);
   const cdir = e.containerDir(id);
-  // A container already mounted by `container mount` is not mounted a second time on top.
-  const { merged } = rootfsPaths(cdir);
-  const rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir, { ...rootfsOptions(e, c.config, img.layers), volatile: !!c.config.intent.autoRemove });
-  e.db.updateState(id, (s) => { s.mounted = true; });
   const runtime = e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled');
   let holdFd: number | undefined;
   let netReady: Promise<unknown> | undefined;
+  const rundir = e.runDir(id);
+  const bundle = e.bundleDir(id);
+  mkdirSync(rundir, { recursive: true });
+  const persist = join(bundle, 'persist');
+  rmSync(persist, { recursive: true, force: true });
+  mkdirSync(persist);
+  // systemd's notify socket and socket activation (a restart by policy runs without the starter's fds).
+  const sdnotifySocket = notifyRelay(c, bundle);
+  const activation = byPolicy ? undefined : e.config.socketActivation;
+  const preserveFds = byPolicy ? 0 : preservedFds(c.config.intent, activation);
+  const logTag = await logTagOf(e, c.config);
+  const conmonOpts = (extraFds: number[]): ConmonCreate => ({
+    conmonPath: e.config.conmonPath, runtime, id, name: c.config.name, bundle, launcher: personalityLauncher(runtime, c.config.intent.personality),
+    pidFile: join(rundir, 'pidfile'), conmonPidFile: join(rundir, 'conmon.pid'), exitDir: e.exitDir(),
+    logPath: logPathOf(e, c.config), socketDir: e.socketDir(), persistDir: persist, terminal: !!c.config.intent.tty,
+    stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id, !byPolicy), extraFds,
+    ...conmonLogOptions(c.config.intent), logTag, timeout: c.config.intent.timeout,
+    // Only the start that created the spec has the caller's fds (a restart by policy does not).
+    sdnotifySocket, preserveFds, restore: restore?.imagePath, restoreOpts: restore?.opts,
+  });
+  // conmon's arguments depend on none of what follows (but slirp4netns's fd): a one-shot
+  // process spawns it now, and its exec and start-up (~4.5 ms) overlap the mount and the spec.
+  let pending = e.config.oneShot && !c.config.slirp && !c.config.pasta ? await conmonSpawn(conmonOpts([])) : undefined;
+  let rootfs: string;
+  try {
+    // A container already mounted by `container mount` is not mounted a second time on top.
+    const { merged } = rootfsPaths(cdir);
+    rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir, { ...rootfsOptions(e, c.config, img.layers), volatile: !!c.config.intent.autoRemove });
+  } catch (err) {
+    pending?.abort();
+    throw err;
+  }
+  e.db.updateState(id, (s) => { s.mounted = true; });
   try {
     const user = resolveUser(rootfs, c.config.intent.user ?? img.config.config?.User);
     for (const g of resolveGroups(rootfs, c.config.intent.groupAdd)) if (!user.additionalGids.includes(g)) user.additionalGids.push(g);
@@ -195,8 +224,6 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
         throw invalidArgument(`workdir "${cwd}" does not exist on container ${id} and cannot be created: ${(err as NodeJS.ErrnoException).code}`);
       }
     }
-    const rundir = e.runDir(id);
-    mkdirSync(rundir, { recursive: true });
     const network = c.config.intent.network ?? 'none';
     const shared = sharedNamespaces(e, c.config.intent);
     // netavark attaches the netns while the runtime creates the container; the files get the addresses after.
@@ -209,11 +236,6 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     const fileInfo = { id, name: c.config.name, image: c.config.imageName, imageId: img.id, hostname: containerHostname(c.config), network, intent: joinedDnsOptions(c.config.intent, joined?.config.intent), owner: rootOwner(c.config.idmap) };
     const files = writeGeneratedFiles(rundir, { ...fileInfo, facts: joinedFacts });
     const mounts = [...passwdMounts(rootfs, rundir, c.config.intent, user), ...ociMounts(e, c, rootfs, user)];
-    const bundle = e.bundleDir(id);
-    // systemd's notify socket and socket activation (a restart by policy runs without the starter's fds).
-    const sdnotifySocket = notifyRelay(c, bundle);
-    const activation = byPolicy ? undefined : e.config.socketActivation;
-    const preserveFds = byPolicy ? 0 : preservedFds(c.config.intent, activation);
     const cgroupsMode = c.config.intent.cgroupsMode ?? 'enabled';
     // split: under the cgroup of whoever starts it (a systemd unit's), not under /husk; a member
     // of a pod with --cgroup-parent (and its conmon): under the pod's cgroup.
@@ -230,19 +252,11 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     if (consoleSize && spec.process?.terminal) (spec.process as { consoleSize?: object }).consoleSize = { height: consoleSize.rows, width: consoleSize.cols };
     writeFileSync(join(bundle, 'config.json'), serializeSpec(spec));
     try { unlinkSync(e.exitFile(id)); } catch {}
-    const persist = join(bundle, 'persist');
-    rmSync(persist, { recursive: true, force: true });
-    mkdirSync(persist);
-    const logTag = await logTagOf(e, c.config);
-    const create = () => conmonCreate({
-      conmonPath: e.config.conmonPath, runtime, id, name: c.config.name, bundle, launcher: personalityLauncher(runtime, c.config.intent.personality),
-      pidFile: join(rundir, 'pidfile'), conmonPidFile: join(rundir, 'conmon.pid'), exitDir: e.exitDir(),
-      logPath: logPathOf(e, c.config), socketDir: e.socketDir(), persistDir: persist, terminal: !!c.config.intent.tty,
-      stdin: !!c.config.intent.interactive, exitCommand: e.exitCommand(id, !byPolicy), extraFds: holdFd === undefined ? [] : [holdFd],
-      ...conmonLogOptions(c.config.intent), logTag, timeout: c.config.intent.timeout,
-      // Only the start that created the spec has the caller's fds (a restart by policy does not).
-      sdnotifySocket, preserveFds, restore: restore?.imagePath, restoreOpts: restore?.opts,
-    }, e.config.oneShot);
+    const create = () => {
+      const early = pending;
+      pending = undefined;
+      return early ? early.go() : conmonCreate(conmonOpts(holdFd === undefined ? [] : [holdFd]), e.config.oneShot);
+    };
     let pid: number;
     try {
       try {
@@ -270,6 +284,7 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     if (c.config.intent.conmonPidFile) writeFileSync(c.config.intent.conmonPidFile, `${conmonPid}`);
     e.db.updateState(id, (s) => { Object.assign(s, { status: 'created', pid, pidStart: processStartTime(pid), conmonPid, exitCode: 0, error: '', bootId: currentBootId(), cgroupParent }); });
   } catch (caught) {
+    pending?.abort();
     // A failed network set-up is the cause even when it made the runtime fail (its netns is gone).
     const err = (await netReady?.then(() => undefined, (x: unknown) => x)) ?? caught;
     await runtime.delete(id).catch(() => {});
@@ -280,6 +295,7 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     e.db.updateState(id, (s) => { s.mounted = false; s.pid = 0; s.error = (err as Error).message; });
     throw err;
   } finally {
+    pending?.abort();
     // conmon holds its own copy now (or the start failed and slirp4netns is gone).
     if (holdFd !== undefined) closeSync(holdFd);
   }

@@ -169,8 +169,11 @@ export function unmountRootfs(containerDir: string): void {
  * the removal itself (a `run --rm` profile: ~10 ms, most of it loading).
  */
 export async function removeContainerDirs(oneShot: boolean, ...dirs: string[]): Promise<void> {
-  if (oneShot) for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  else await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  // Retried on ENOTEMPTY: a late exit command's flock may create the run dir's fg.lock
+  // while it is being emptied; once the directory is gone, it cannot any more.
+  const o = { recursive: true, force: true, maxRetries: 5, retryDelay: 10 };
+  if (oneShot) for (const d of dirs) rmSync(d, o);
+  else await Promise.all(dirs.map((d) => rm(d, o)));
 }
 
 /** Whether something is mounted at exactly `path` (mountinfo escapes spaces and the like in octal). */
