@@ -42,7 +42,10 @@ function cacheRoot(): string {
 }
 
 const dir = join(cacheRoot(), BUILD_ID);
-const file = join(dir, `${cacheKey(process.argv.slice(2))}.bin`);
+const key = cacheKey(process.argv.slice(2));
+const file = join(dir, `${key}.bin`);
+// Written by a run that failed (below), used until a run that succeeds writes the full one.
+const partialFile = join(dir, `${key}.partial.bin`);
 
 // The cache file: for each script, u32 name length, name, u32 data length, data.
 // V8 checks each cache's version, flags, source length and size, and rejects
@@ -63,9 +66,17 @@ const fast = ((): FastRead | undefined => {
 })();
 
 const cached = new Map<string, Buffer>();
+// Mapped, not read: the file is only ever replaced by a rename (below), so a mapping never sees it change.
+const readCache = (f: string): Buffer => fast?.mapFile(f) ?? readFileSync(f);
+let fromPartial = false;
 try {
-  // Mapped, not read: the file is only ever replaced by a rename (below), so a mapping never sees it change.
-  const b = fast?.mapFile(file) ?? readFileSync(file);
+  let b: Buffer;
+  try {
+    b = readCache(file);
+  } catch {
+    b = readCache(partialFile);
+    fromPartial = true;
+  }
   for (let o = 0; o + 8 <= b.length;) {
     const n = b.readUInt32LE(o);
     const name = b.toString('latin1', o + 4, o + 4 + n);
@@ -109,10 +120,16 @@ function load(rel: string): unknown {
   return mod.exports;
 }
 
-// Only a command that succeeded writes: a typo (an unknown command word)
-// leaves no file behind, and a failure may have run only part of the code.
+// A command that succeeded writes the full cache. One that ran and failed
+// (1-124: `container exists` saying no, a container's own exit code) may
+// have run only part of the code, so it writes a partial cache, used only
+// until a success writes the full one: a command that always fails no
+// longer compiles everything on every run (~2x the instructions). A typo or
+// a usage error (125) writes nothing.
 process.on('exit', (code) => {
-  if (!stale || code !== 0) return;
+  const full = code === 0;
+  if (full ? !stale && !fromPartial : !stale || code < 1 || code > 124 || (cached.size > 0 && !fromPartial)) return;
+  const target = full ? file : partialFile;
   try {
     const parts: Buffer[] = [];
     for (const [name, script] of scripts) {
@@ -129,9 +146,10 @@ process.on('exit', (code) => {
         if (other !== BUILD_ID && /^[0-9a-f]{16}$/.test(other)) rmSync(join(dir, '..', other), { recursive: true, force: true });
       }
     }
-    const tmp = `${file}.${process.pid}`;
+    const tmp = `${target}.${process.pid}`;
     writeFileSync(tmp, Buffer.concat(parts), { mode: 0o644 });
-    renameSync(tmp, file);
+    renameSync(tmp, target);
+    if (full && fromPartial) rmSync(partialFile, { force: true });
   } catch {
     // a read-only or full disk: the next run tries again
   }

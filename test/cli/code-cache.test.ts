@@ -61,6 +61,31 @@ test('each command gets its cache on its first run, holding the scripts it loade
   assert.equal(after.mtimeMs, before.mtimeMs);
 });
 
+test('a command that ran and failed (exit 1-124) writes a partial cache, kept until a success writes the full one', () => {
+  rmSync(cache, { recursive: true, force: true });
+  // `container exists` answers no with exit 1: without a cache of its own it compiled everything on every run.
+  assert.equal(s.husk(['container', 'exists', 'no-such-container'], { env: env() }).code, 1);
+  assert.deepEqual(files(), ['container-exists.partial.bin']);
+  const partial = join(build(), 'container-exists.partial.bin');
+  assert.ok(parse(readFileSync(partial)).some(([n]) => n.startsWith('chunks/')), 'the partial cache holds the chunks the command loaded');
+  const first = statSync(partial);
+  // Accepted on the next failing run: not written again.
+  assert.equal(s.husk(['container', 'exists', 'no-such-container'], { env: env() }).code, 1);
+  const again = statSync(partial);
+  assert.equal(again.ino, first.ino);
+  assert.equal(again.mtimeMs, first.mtimeMs);
+  // A success writes the full cache and drops the partial one.
+  const id = s.ok(['create', 'busybox', 'true']);
+  assert.equal(s.husk(['container', 'exists', id], { env: env() }).code, 0);
+  assert.deepEqual(files().filter((f) => f.startsWith('container-exists')), ['container-exists.bin']);
+  // The full cache is used from then on, by failing runs too, which write nothing.
+  const full = statSync(join(build(), 'container-exists.bin'));
+  assert.equal(s.husk(['container', 'exists', 'no-such-container'], { env: env() }).code, 1);
+  assert.deepEqual(files().filter((f) => f.startsWith('container-exists')), ['container-exists.bin']);
+  assert.equal(statSync(join(build(), 'container-exists.bin')).mtimeMs, full.mtimeMs);
+  s.ok(['rm', id]);
+});
+
 test('a cache V8 rejects is rewritten, a damaged file is ignored; the command runs as without one', () => {
   s.husk(['ps'], { env: env() });
   const file = join(build(), 'ps.bin');
