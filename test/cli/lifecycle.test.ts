@@ -3,7 +3,8 @@
 // and the read side (ps with its filters and formats, inspect).
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Store, overlayMounts, until } from '../helpers.ts';
 
@@ -284,7 +285,6 @@ test('inspect of an unknown name exits 125', () => {
   assert.match(c.stderr, /no such container/);
 });
 
-
 test('a start that fails after conmon was spawned leaves no conmon and no runtime container behind', async () => {
   // conmon is spawned early and waits on its start pipe; a start failing before it is let go
   // kills it. (conmon 2.1 at EOF on that pipe also ended without creating here: this checks
@@ -297,10 +297,10 @@ test('a start that fails after conmon was spawned leaves no conmon and no runtim
   assert.equal(r.code, 126, r.stderr);
   assert.match(r.stderr, /workdir "\/tmp" does not exist on container/);
   await new Promise((res) => setTimeout(res, 1500));
-  const conmons = (await import('node:child_process')).spawnSync('pgrep', ['-f', `conmon .*-c ${id}`], { encoding: 'utf8' }).stdout.trim();
+  const conmons = spawnSync('pgrep', ['-f', `conmon .*-c ${id}`], { encoding: 'utf8' }).stdout.trim();
   assert.equal(conmons, '', 'no conmon left for the container');
   const runtimeRoot = join(s.runroot, 'runtime');
-  const known = existsSync(runtimeRoot) ? (await import('node:fs')).readdirSync(runtimeRoot).filter((rt) => existsSync(join(runtimeRoot, rt, id))) : [];
+  const known = existsSync(runtimeRoot) ? readdirSync(runtimeRoot).filter((rt) => existsSync(join(runtimeRoot, rt, id))) : [];
   assert.deepEqual(known, [], 'the runtime knows no such container');
   assert.equal(status(id), 'exited');
 });
