@@ -29,10 +29,10 @@ test('exec -d: the process outlives husk and its session is listed until the con
   const ids = execIds('bg');
   assert.equal(ids.length, before.length + 1);
   assert.match(ids.at(-1)!, /^[0-9a-f]{64}$/);
-  await until(() => pidsOf('sleep', '4321').length === 1, 5000);
+  await until(() => pidsOf('sleep', '4321').length === 1, 20_000);
   s.ok(['stop', '-t', '0', 'bg']);
   assert.deepEqual(execIds('bg'), []);
-  await until(() => pidsOf('sleep', '4321').length === 0, 5000);
+  await until(() => pidsOf('sleep', '4321').length === 0, 20_000);
 });
 
 test('signals husk receives go to the exec process', async () => {

@@ -198,7 +198,7 @@ test('a netavark failure during start: its one-line error, exit 125, no netns, r
     assert.deepEqual(rulesWith([subnet]), []);
     assert.deepEqual(ipamHolders(bridge), []);
     assert.deepEqual(strayVeths(ids0, bridge), []);
-    await until(() => !conmons(), 5000);
+    await until(() => !conmons(), 20_000);
   } finally {
     execFileSync('ip', ['link', 'del', bridge]);
   }
