@@ -126,10 +126,14 @@ function load(rel: string): unknown {
 // until a success writes the full one: a command that always fails no
 // longer compiles everything on every run (~2x the instructions). A typo or
 // a usage error (125) writes nothing.
+function cacheTarget(code: number): string | undefined {
+  if (code === 0) return stale || fromPartial ? file : undefined;
+  // A failure never replaces a full cache.
+  return stale && code <= 124 && (cached.size === 0 || fromPartial) ? partialFile : undefined;
+}
 process.on('exit', (code) => {
-  const full = code === 0;
-  if (full ? !stale && !fromPartial : !stale || code < 1 || code > 124 || (cached.size > 0 && !fromPartial)) return;
-  const target = full ? file : partialFile;
+  const target = cacheTarget(code);
+  if (!target) return;
   try {
     const parts: Buffer[] = [];
     for (const [name, script] of scripts) {
@@ -149,7 +153,7 @@ process.on('exit', (code) => {
     const tmp = `${target}.${process.pid}`;
     writeFileSync(tmp, Buffer.concat(parts), { mode: 0o644 });
     renameSync(tmp, target);
-    if (full && fromPartial) rmSync(partialFile, { force: true });
+    if (target === file && fromPartial) rmSync(partialFile, { force: true });
   } catch {
     // a read-only or full disk: the next run tries again
   }

@@ -146,7 +146,6 @@ export async function conmonSpawn(o: ConmonCreate): Promise<PendingConmon> {
   let settled = false;
   return {
     go: async () => {
-      if (settled) throw new Error('conmon: started twice');
       settled = true;
       ns.writeAndClose(startW, '0');
       return syncResult(await ns.readLine(syncR));

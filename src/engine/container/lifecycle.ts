@@ -284,7 +284,6 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     if (c.config.intent.conmonPidFile) writeFileSync(c.config.intent.conmonPidFile, `${conmonPid}`);
     e.db.updateState(id, (s) => { Object.assign(s, { status: 'created', pid, pidStart: processStartTime(pid), conmonPid, exitCode: 0, error: '', bootId: currentBootId(), cgroupParent }); });
   } catch (caught) {
-    pending?.abort();
     // A failed network set-up is the cause even when it made the runtime fail (its netns is gone).
     const err = (await netReady?.then(() => undefined, (x: unknown) => x)) ?? caught;
     await runtime.delete(id).catch(() => {});
@@ -295,6 +294,7 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     e.db.updateState(id, (s) => { s.mounted = false; s.pid = 0; s.error = (err as Error).message; });
     throw err;
   } finally {
+    // A conmon still waiting on its start pipe: the start failed before the runtime's create.
     pending?.abort();
     // conmon holds its own copy now (or the start failed and slirp4netns is gone).
     if (holdFd !== undefined) closeSync(holdFd);
