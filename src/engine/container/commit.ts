@@ -17,6 +17,7 @@ import { rootfsPaths, vfsPopulated } from './rootfs.ts';
 import { rootfsOptions } from './idmap.ts';
 import { vfsLayerEntries } from '../../image/vfs.ts';
 import type { Container } from '../types.ts';
+import { isoTime } from '../../common/isotime.ts';
 
 export interface CommitOptions {
   /** Name for the new image (normalised like `tag`: localhost/NAME:latest). */
@@ -142,7 +143,7 @@ export async function commitContainer(e: EngineContext, ref: string, opts: Commi
     // The lock keeps a stopped container from starting (or being removed) meanwhile.
     layer = await e.withContainerLock(id, read);
   }
-  const created = opts.created ?? new Date().toISOString();
+  const created = opts.created ?? isoTime();
   const config: ImageConfig = {
     ...structuredClone(img.config), created, author: opts.author, config: runtime,
     rootfs: { type: 'layers', diff_ids: [...img.layers, layer.diffID] },

@@ -23,6 +23,7 @@ import type { Container } from '../types.ts';
 import type { PathStat } from './api.ts';
 import { resolveUser } from './user.ts';
 import { getVolume } from '../volume/volumes.ts';
+import { isoTime } from '../../common/isotime.ts';
 
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
 
@@ -340,6 +341,6 @@ export function statPath(e: EngineContext, ref: string, path: string): Promise<P
       }
     }
     if (!st) throw notFound(path, S.where);
-    return { name, size: st.size, mode: st.mode, mtime: st.mtime.toISOString(), linkTarget: st.isSymbolicLink() ? shown(full, full.abs) : '' };
+    return { name, size: st.size, mode: st.mode, mtime: isoTime(st.mtime), linkTarget: st.isSymbolicLink() ? shown(full, full.abs) : '' };
   });
 }

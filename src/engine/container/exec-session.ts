@@ -7,6 +7,7 @@ import { HuskError } from '../../common/errors.ts';
 import { processAlive } from '../../common/process.ts';
 import type { EngineContext } from '../context.ts';
 import type { ExecSession } from '../state.ts';
+import { isoTime } from '../../common/isotime.ts';
 
 type SessionRef = Pick<ExecSession, 'id' | 'containerId'>;
 
@@ -47,7 +48,7 @@ export function getSession(e: EngineContext, ref: string): ExecSession {
 export function refreshSession(e: EngineContext, s: ExecSession): ExecSession {
   if (s.state !== 'running') return s;
   const ex = readSessionExit(e, s);
-  if (ex) return { ...s, state: 'stopped', pid: 0, exitCode: ex.code, finishedAt: ex.at.toISOString() };
+  if (ex) return { ...s, state: 'stopped', pid: 0, exitCode: ex.code, finishedAt: isoTime(ex.at) };
   let conmon = 0;
   try { conmon = Number(readFileSync(join(sessionDir(e, s), 'conmon.pid'), 'utf8')); } catch {}
   // No conmon yet: being started, and the starting call records the outcome.

@@ -23,6 +23,7 @@ import { firstOf, parseDetachKeys } from './attach.ts';
 import { execProcess } from './exec-spec.ts';
 import { getSession, readSessionExit, refreshSession, sessionDir } from './exec-session.ts';
 import { getContainer, syncState } from './lifecycle.ts';
+import { isoTime } from '../../common/isotime.ts';
 
 const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
 function runningContainer(e: EngineContext, ref: string, verb: string) {
@@ -36,7 +37,7 @@ export function createExec(e: EngineContext, ref: string, o: ExecCreateOptions):
   if (!o.command?.length) throw invalidArgument('must provide a non-empty command to start an exec session: invalid argument');
   if (o.detachKeys) parseDetachKeys(o.detachKeys);
   const id = randomBytes(32).toString('hex');
-  e.db.addExecSession({ id, containerId: c.config.id, process: { ...o }, state: 'created', pid: 0, createdAt: new Date().toISOString() });
+  e.db.addExecSession({ id, containerId: c.config.id, process: { ...o }, state: 'created', pid: 0, createdAt: isoTime() });
   return id;
 }
 
@@ -60,7 +61,7 @@ export async function startExec(e: EngineContext, ref: string, io: ExecStartOpti
     e.db.updateExecSession(s.id, (x) => {
       if (x.state !== 'created') throw notCreated(s.id);
       x.state = 'running';
-      x.startedAt = new Date().toISOString();
+      x.startedAt = isoTime();
     });
     let pid: number;
     try {
@@ -105,7 +106,7 @@ export async function startExec(e: EngineContext, ref: string, io: ExecStartOpti
 /** Records the end of a session (or removes it, for autoRemove). */
 function finish(e: EngineContext, s: ExecSession, code: number): void {
   if (s.process.autoRemove) return void removeSession(e, s);
-  e.db.updateExecSession(s.id, (x) => { x.state = 'stopped'; x.pid = 0; x.exitCode = code; x.finishedAt = new Date().toISOString(); });
+  e.db.updateExecSession(s.id, (x) => { x.state = 'stopped'; x.pid = 0; x.exitCode = code; x.finishedAt = isoTime(); });
 }
 
 /** Connects to the session's attach socket through /proc/self/fd, as long paths do not fit sun_path. */

@@ -17,6 +17,7 @@ import type { HealthcheckReport } from './api.ts';
 import { createExec, startExec } from './exec.ts';
 import { healthcheckOf, inStartup, startHealthTimer, stopHealthTimer } from './health-timer.ts';
 import { getContainer, killContainer, startLocked, stopContainer, syncState } from './lifecycle.ts';
+import { isoTime } from '../../common/isotime.ts';
 
 /** Runs kept in the health log, and characters of output kept per run (Podman's defaults). */
 const MAX_LOG = 5;
@@ -38,7 +39,7 @@ export async function runHealthcheck(e: EngineContext, ref: string): Promise<Hea
   const end = new Date();
   const timedOut = run.timedOut || end.getTime() - start.getTime() > hc.timeout / 1e6;
   const entry: HealthLogEntry = {
-    start: start.toISOString(), end: end.toISOString(),
+    start: isoTime(start), end: isoTime(end),
     // Podman records 1 for any failure, -1 for a timeout.
     exitCode: timedOut ? -1 : run.exitCode === 0 ? 0 : 1,
     output: run.output.replace(/\n+$/, '').slice(0, MAX_OUTPUT),
@@ -66,7 +67,7 @@ async function runStartup(e: EngineContext, c: Container, hc: ResolvedHealthchec
   const timedOut = run.timedOut || end.getTime() - start.getTime() > st.timeout / 1e6;
   const ok = !timedOut && run.exitCode === 0;
   const entry: HealthLogEntry = {
-    start: start.toISOString(), end: end.toISOString(), exitCode: timedOut ? -1 : ok ? 0 : 1,
+    start: isoTime(start), end: isoTime(end), exitCode: timedOut ? -1 : ok ? 0 : 1,
     output: run.output.replace(/\n+$/, '').slice(0, MAX_OUTPUT),
   };
   let passed = false;

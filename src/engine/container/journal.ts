@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { LogLine, LogOptions } from './api.ts';
 import { LineJoiner } from './log-lines.ts';
+import { isoTime } from '../../common/isotime.ts';
 
 /** Where journald listens for native messages (sd_journal_sendv). */
 export const JOURNAL_SOCKET = '/run/systemd/journal/socket';
@@ -30,7 +31,7 @@ interface Entry {
 /** Microseconds since the epoch as RFC 3339 with nanoseconds (the k8s-file records' precision). */
 function rfc3339(us: string): string {
   const n = BigInt(us);
-  const iso = new Date(Number(n / 1000n)).toISOString();
+  const iso = isoTime(new Date(Number(n / 1000n)));
   return `${iso.slice(0, 19)}.${String(n % 1_000_000n).padStart(6, '0')}000Z`;
 }
 

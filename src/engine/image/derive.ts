@@ -12,6 +12,7 @@ import { localName } from '../../image/reference.ts';
 import { hostArch, MEDIA, type ImageConfig, type ImageRecord, type ImageRuntimeConfig, type Manifest } from '../../image/types.ts';
 import type { EngineContext } from '../context.ts';
 import type { ImageDeriveOptions } from './api.ts';
+import { isoTime } from '../../common/isotime.ts';
 
 /** An uncompressed Docker layer (containers/image's name for it); push compresses it. */
 const DOCKER_LAYER = 'application/vnd.docker.image.rootfs.diff.tar';
@@ -19,7 +20,7 @@ const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('h
 
 export async function deriveImage(e: EngineContext, parent: string | undefined, o: ImageDeriveOptions): Promise<ImageRecord> {
   const base = parent ? e.images.resolve(parent) : undefined;
-  const created = o.created ?? new Date().toISOString();
+  const created = o.created ?? isoTime();
   const history = [...(base?.config.history ?? [])];
   const diffIDs = [...(base?.layers ?? [])];
   if (o.layer) diffIDs.push((await e.images.putLayer(o.layer, undefined, { keep: true })).diffID);

@@ -16,6 +16,7 @@ import { randomName } from '../container/names.ts';
 import { podCgroupPath, removeCgroupTree } from '../../runtime/cgroups.ts';
 import type { Container, PodConfig } from '../types.ts';
 import { PAUSE_IMAGE, type PodSpec, type PodStatus } from './api.ts';
+import { isoTime } from '../../common/isotime.ts';
 
 /** Namespaces a pod can share; Podman's default set is ipc, net and uts. */
 export const SHAREABLE = ['ipc', 'net', 'pid', 'uts'] as const;
@@ -140,7 +141,7 @@ export async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publi
   let name = o.name;
   if (!name) do name = randomName(); while (e.db.db.prepare('SELECT 1 FROM pods WHERE name = ?').get(name));
   const pod: PodConfig = {
-    id: randomBytes(32).toString('hex'), name, created: new Date().toISOString(), labels: o.labels ?? {},
+    id: randomBytes(32).toString('hex'), name, created: isoTime(), labels: o.labels ?? {},
     hostname: o.hostname ?? name, share, createCommand: o.createCommand,
     ...(o.exitPolicy && o.exitPolicy !== 'continue' ? { exitPolicy: o.exitPolicy } : {}),
     ...(cgroupParent ? { cgroupParent } : {}),

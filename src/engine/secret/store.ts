@@ -11,6 +11,7 @@ import { withLock } from '../../common/lock.ts';
 import { randomBytes } from '../../common/random.ts';
 import type { EngineContext } from '../context.ts';
 import { MAX_SECRET_SIZE, type Secret } from './api.ts';
+import { isoTime } from '../../common/isotime.ts';
 const ID_LENGTH = 25;
 
 interface SecretRecord {
@@ -117,7 +118,7 @@ export async function storeSecret(e: EngineContext, name: string, data: Buffer, 
     const existing = Object.values(db.secrets).find((s) => s.name === name);
     if (existing && o.ignore) return { result: existing.id };
     if (existing && !o.replace) throw new HuskError('NAME_IN_USE', `${name}: secret name in use`);
-    const now = new Date().toISOString();
+    const now = isoTime();
     let rec: SecretRecord;
     if (existing) {
       rec = { ...existing, updatedAt: now, driver, driverOptions, labels: o.labels ?? {} };

@@ -14,6 +14,7 @@ import { basename, dirname } from 'node:path';
 import { isErrno } from '../../common/errors.ts';
 import { compileFilters, labelMatcher, type Matchers } from '../filters.ts';
 import type { EventsOptions, HuskEvent } from './api.ts';
+import { isoTime } from '../../common/isotime.ts';
 
 export type { HuskEvent };
 
@@ -29,7 +30,7 @@ export class EventLog {
   write(e: Omit<HuskEvent, 'Time' | 'timeNano'>): void {
     if (this.disabled) return;
     const ms = Date.now();
-    const ev: HuskEvent = { ...e, Time: new Date(ms).toISOString(), timeNano: ms * 1e6 };
+    const ev: HuskEvent = { ...e, Time: isoTime(new Date(ms)), timeNano: ms * 1e6 };
     try {
       mkdirSync(dirname(this.path), { recursive: true });
       appendFileSync(this.path, JSON.stringify(ev) + '\n');

@@ -10,6 +10,7 @@ import { native, MNT_DETACH } from '../../common/native.ts';
 import { transaction } from '../../common/sqlite.ts';
 import type { EngineContext } from '../context.ts';
 import type { Volume } from './api.ts';
+import { isoTime } from '../../common/isotime.ts';
 
 export type { Volume };
 
@@ -44,7 +45,7 @@ export function createVolume(e: EngineContext, name: string | undefined, o: Crea
   if (opts.type && !opts.device) throw invalidArgument('volume option "type" requires "device"');
   const db = table(e);
   const vol: Volume = {
-    Name: n, Driver: 'local', Mountpoint: join(volumeDir(e, n), '_data'), CreatedAt: new Date().toISOString(),
+    Name: n, Driver: 'local', Mountpoint: join(volumeDir(e, n), '_data'), CreatedAt: isoTime(),
     Labels: o.labels ?? {}, Scope: 'local', Options: opts, Anonymous: !!o.anonymous, NeedsCopyUp: !opts.type,
   };
   return transaction(db, () => {
