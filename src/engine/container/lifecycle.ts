@@ -39,6 +39,7 @@ import { resolveHealthcheck } from '../../specgen/health.ts';
 import { checkNotifyMode, notifyRelay, notifyStarted, preservedFds, systemdProtocolOpts, waitHealthyAndNotify } from './sdnotify.ts';
 import { SYSTEMD_STOP_SIGNAL, systemdMode, systemdModeOpts } from './systemd-mode.ts';
 import { CONMON_CGROUP, containerCgroupPath, moveToCgroup, ownCgroup, podCgroupPath } from '../../runtime/cgroups.ts';
+import { isoTime } from '../../common/isotime.ts';
 
 export interface CreateOptions {
   /** Pull settings and progress for an image that must be pulled (--pull). */
@@ -107,7 +108,7 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   if (intent.name && e.db.db.prepare('SELECT 1 FROM containers WHERE name = ?').get(intent.name)) nameInUse(e, intent.name);
   // Network modules load only for containers on networks (run --rm path stays lean).
   const wantsNet = !['none', 'host'].includes(intent.network!) && !intent.network!.startsWith('container:') || !!(intent.portMappings?.length || intent.publishAll || intent.ip || intent.ip6 || intent.mac);
-  const net = wantsNet ? await (await import('../network/networks.ts')).resolveNetworking(e, intent, Object.keys(img.config.config?.ExposedPorts ?? {})) : {};
+  const net = wantsNet ? await (await import('../network/attach.ts')).resolveNetworking(e, intent, Object.keys(img.config.config?.ExposedPorts ?? {})) : {};
   const idmap = resolveIdMap(e, intent, img);
   // Checked now for an early error; the device's numbers are read at each start.
   for (const d of intent.devices ?? []) resolveDevice(d);
@@ -118,7 +119,7 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   const { mounts, volumes } = resolveMounts(e, intent, img);
   const config: ContainerConfig = {
     id, name, intent, specVersion: SPEC_VERSION, imageId: img.id, imageName: img.names[0] ?? intent.image, args,
-    created: new Date().toISOString(), runtime: e.runtimeChoice().name, mounts, volumes, ...net, ...(idmap ? { idmap } : {}),
+    created: isoTime(), runtime: e.runtimeChoice().name, mounts, volumes, ...net, ...(idmap ? { idmap } : {}),
     ...(pod ? { pod: pod.podId, isInfra: !!pod.infra } : {}), ...(healthcheck ? { healthcheck } : {}),
   };
   e.ensureDirs();
@@ -318,7 +319,7 @@ export async function restoreLocked(e: EngineContext, id: string, from: RestoreF
   await init(e, e.db.get(id)!, false, undefined, from);
   const s = e.db.updateState(id, (s) => {
     s.status = 'running';
-    s.startedAt = new Date().toISOString();
+    s.startedAt = isoTime();
     s.stoppedByUser = false;
   });
   e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'restore', Type: 'container' });
@@ -430,7 +431,7 @@ export async function startLocked(e: EngineContext, id: string, hooks: StartHook
     const hc = healthcheckOf(c);
     let s = e.db.updateState(id, (s) => {
       s.status = 'running';
-      s.startedAt = new Date().toISOString();
+      s.startedAt = isoTime();
       s.stoppedByUser = false;
       // A start by the user begins a new count (Podman's retainRetries is only for policy restarts).
       if (hooks.byPolicy) s.restartCount = (s.restartCount ?? 0) + 1;
@@ -459,7 +460,7 @@ export function syncState(e: EngineContext, c: Container): Container {
     // Started before a reboot: the process, mount and runtime state are gone.
     return { config: c.config, state: { ...c.state, status: 'exited', pid: 0, mounted: false } };
   }
-  const state = { ...c.state, status: 'exited' as const, exitCode: ex.code, finishedAt: ex.at.toISOString(), pid: 0 };
+  const state = { ...c.state, status: 'exited' as const, exitCode: ex.code, finishedAt: isoTime(ex.at), pid: 0 };
   return { config: c.config, state };
 }
 
@@ -514,7 +515,7 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
     if (wasLive) {
       s.status = 'exited';
       s.exitCode = ex?.code ?? s.exitCode;
-      s.finishedAt = (ex?.at ?? new Date()).toISOString();
+      s.finishedAt = isoTime(ex?.at ?? new Date());
       s.oomKilled = existsSync(join(e.bundleDir(id), 'persist', 'oom'));
     }
     s.pid = 0;

@@ -2,15 +2,15 @@
 // ROOT/networks/NAME.json (the default "podman" network lives in memory),
 // the netavark adapter that attaches containers, and published ports.
 import { createServer } from 'node:net';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HuskError, invalidArgument } from '../../common/errors.ts';
 import { withLock } from '../../common/lock.ts';
 import {
-  DEFAULT_NETWORK_NAME, buildBridgeNetwork, defaultNetworkConfig, hostInterfaceNames, hostSubnets, parseNetworkConfig, validateInterfaceName,
+  DEFAULT_NETWORK_NAME, buildBridgeNetwork, hostInterfaceNames, hostSubnets,
   type BridgeOptions, type NetworkConfig,
 } from '../../runtime/network/config.ts';
-import { Netavark, freeHostPort, type NetworkOptions, type PerNetworkOptions, type PortMapping, type SetupResult, type StatusBlock } from '../../runtime/network/netavark.ts';
+import { Netavark, freeHostPort, type NetworkOptions, type PortMapping, type SetupResult, type StatusBlock } from '../../runtime/network/netavark.ts';
 import { cidrContains, formatIp, lastAddress, parseCidr, parseIp } from '../../runtime/network/ip.ts';
 import { createNetns, deleteNetns, netnsDir } from '../../runtime/network/netns.ts';
 import {
@@ -22,11 +22,13 @@ import { rootlessRunDir } from '../../common/userns.ts';
 import { rootlessNetns } from './rootless-netns.ts';
 import { currentBootId } from '../../common/process.ts';
 import type { NetworkFacts } from '../container/files.ts';
-import type { ContainerSpec, NetworkAttachSpec, PortSpec } from '../../specgen/container.ts';
+import type { ContainerSpec, PortSpec } from '../../specgen/container.ts';
 import { formatPortSpec } from '../../specgen/flags.ts';
 import type { Container, ContainerConfig } from '../types.ts';
 import type { EngineContext } from '../context.ts';
+import { attachSpecs, attachments, getNetwork, isBridgeMode, listNetworks, networkDir } from './attach.ts';
 export { formatPorts } from '../container/ports.ts';
+export { getNetwork, isBridgeMode, listNetworks, normalizeMac } from './attach.ts';
 
 const netavarks = new WeakMap<EngineContext, Netavark>();
 
@@ -50,31 +52,8 @@ function hostNetworkStateDir(e: EngineContext): string {
   return r ? join(rootlessRunDir(r.uid), 'networks') : '/run/husk/networks';
 }
 
-function dir(e: EngineContext): string {
-  return e.config.networkConfigDir ?? join(e.config.root, 'networks');
-}
-
-export function listNetworks(e: EngineContext): NetworkConfig[] {
-  const out = [defaultNetworkConfig()];
-  if (!existsSync(dir(e))) return out;
-  for (const f of readdirSync(dir(e)).sort()) {
-    if (!f.endsWith('.json')) continue;
-    const c = parseNetworkConfig(readFileSync(join(dir(e), f), 'utf8'), join(dir(e), f));
-    if (c.name === DEFAULT_NETWORK_NAME) out[0] = c;
-    else out.push(c);
-  }
-  return out;
-}
-
-export function getNetwork(e: EngineContext, ref: string): NetworkConfig {
-  const all = listNetworks(e);
-  const n = all.find((x) => x.name === ref) ?? all.find((x) => ref.length >= 3 && x.id.startsWith(ref));
-  if (!n) throw new HuskError('NO_SUCH_NETWORK', `unable to find network with name or ID ${ref}: network not found`);
-  return n;
-}
-
 export async function createNetwork(e: EngineContext, o: BridgeOptions & { ignore?: boolean }): Promise<NetworkConfig> {
-  return withLock(join(dir(e), '.lock'), () => {
+  return withLock(join(networkDir(e), '.lock'), () => {
     const all = listNetworks(e);
     const existing = all.find((x) => x.name === o.name);
     if (existing) {
@@ -87,10 +66,10 @@ export async function createNetwork(e: EngineContext, o: BridgeOptions & { ignor
       interfaceNames: [...all.flatMap((x) => (x.network_interface ? [x.network_interface] : [])), ...hostInterfaceNames()],
     };
     const cfg = buildBridgeNetwork(o, used);
-    mkdirSync(dir(e), { recursive: true });
-    const tmp = join(dir(e), `.${cfg.name}.tmp`);
+    mkdirSync(networkDir(e), { recursive: true });
+    const tmp = join(networkDir(e), `.${cfg.name}.tmp`);
     writeFileSync(tmp, JSON.stringify(cfg, null, 2));
-    renameSync(tmp, join(dir(e), `${cfg.name}.json`));
+    renameSync(tmp, join(networkDir(e), `${cfg.name}.json`));
     e.events.write({ ID: cfg.id, Name: cfg.name, Status: 'create', Type: 'network' });
     return cfg;
   });
@@ -103,7 +82,7 @@ export function networkUsers(e: EngineContext, name: string): string[] {
 
 export function removeNetworkConfig(e: EngineContext, name: string): void {
   if (name === DEFAULT_NETWORK_NAME) throw invalidArgument(`default network ${name} cannot be removed`);
-  const f = join(dir(e), `${name}.json`);
+  const f = join(networkDir(e), `${name}.json`);
   if (!existsSync(f)) throw new HuskError('NO_SUCH_NETWORK', `unable to find network with name or ID ${name}: network not found`);
   rmSync(f);
   e.events.write({ ID: name, Name: name, Status: 'remove', Type: 'network' });
@@ -114,11 +93,6 @@ async function toPortMapping(p: PortSpec): Promise<PortMapping> {
   const hostIp = p.hostIp === '0.0.0.0' ? '' : p.hostIp ?? '';
   const hostPort = p.hostPort || await freeHostPort(hostIp || '0.0.0.0');
   return { host_ip: hostIp, container_port: p.containerPort, host_port: hostPort, range: p.range ?? 1, protocol: p.protocol ?? 'tcp' };
-}
-
-/** Whether a network mode attaches the container to bridge networks (bridge or a network's name). */
-export function isBridgeMode(mode: string | undefined): boolean {
-  return !!mode && !['none', 'host', 'private', 'pasta'].includes(mode) && !/^(container|ns|pasta):/.test(mode) && !isSlirpMode(mode);
 }
 
 /**
@@ -159,10 +133,7 @@ export async function resolveNetworking(e: EngineContext, i: ContainerSpec, expo
     if ((i.portMappings?.length || i.publishAll) && mode !== 'host') throw invalidArgument(`port mappings need a network: use --network bridge, slirp4netns or a network name with -p`);
     return {};
   }
-  const networks = attachments(e, [
-    { network: mode, ip: i.ip, ip6: i.ip6, mac: i.mac, aliases: i.networkAliases, interfaceName: i.interfaceName },
-    ...i.extraNetworks ?? [],
-  ]);
+  const networks = attachments(e, (net, ip) => checkStaticIp(e, net, ip), attachSpecs(i));
   const ports: PortMapping[] = [];
   for (const p of i.portMappings ?? []) ports.push(await toPortMapping(p));
   if (i.publishAll) {
@@ -176,40 +147,6 @@ export async function resolveNetworking(e: EngineContext, i: ContainerSpec, expo
   return { networks, ports };
 }
 
-/**
- * The bridge networks in order (the first's "bridge" is the default
- * network), by name, each with its options for netavark. Interfaces are
- * the names asked for, the others the first free ethN in order (libpod's
- * rule); a name used twice would make netavark fail half-way.
- */
-function attachments(e: EngineContext, list: NetworkAttachSpec[]): Record<string, PerNetworkOptions> {
-  const out: Record<string, PerNetworkOptions> = {};
-  const owner = new Map<string, string>();
-  for (const a of list) {
-    const net = getNetwork(e, a.network === 'bridge' ? e.config.defaultNetwork : a.network);
-    const per: PerNetworkOptions = { interfaceName: a.interfaceName ?? '' };
-    if (a.aliases?.length) per.aliases = a.aliases;
-    const staticIps = [a.ip, a.ip6].filter((x): x is string => !!x).map((ip) => checkStaticIp(e, net, ip));
-    if (staticIps.length) per.staticIps = staticIps;
-    if (a.mac) per.staticMac = normalizeMac(a.mac);
-    if (a.interfaceName) {
-      validateInterfaceName(a.interfaceName);
-      const other = owner.get(a.interfaceName);
-      if (other && other !== net.name) throw invalidArgument(`interface name ${a.interfaceName} is used on both network ${other} and network ${net.name}`);
-      owner.set(a.interfaceName, net.name);
-    }
-    out[net.name] = per;
-  }
-  let n = 0;
-  for (const per of Object.values(out)) {
-    if (per.interfaceName) continue;
-    while (owner.has(`eth${n}`)) n++;
-    per.interfaceName = `eth${n}`;
-    owner.set(per.interfaceName, '');
-  }
-  return out;
-}
-
 /** --ip, --ip6 and --mac-address (and more networks) need a bridge network to apply to. */
 function bridgeOnlyFlags(i: ContainerSpec): void {
   const flag = i.ip ? 'ip' : i.ip6 ? 'ip6' : i.mac ? 'mac-address' : undefined;
@@ -221,11 +158,6 @@ function bridgeOnlyFlags(i: ContainerSpec): void {
 function exposedPort(key: string): PortSpec {
   const [port, proto = 'tcp'] = key.split('/');
   return { containerPort: Number(port), protocol: proto as PortSpec['protocol'] };
-}
-
-/** The lower-case, colon-separated form netavark expects. */
-export function normalizeMac(mac: string): string {
-  return mac.toLowerCase().replaceAll('-', ':');
 }
 
 /**
@@ -419,6 +351,8 @@ const overlaps = (a: PortMapping, b: PortMapping) =>
  * process listens on, with Podman's wording.
  */
 async function checkPortsFree(e: EngineContext, ports: PortMapping[]): Promise<void> {
+  // Nothing to check: no need to read (and parse) every container's record.
+  if (!ports.length) return;
   const others = e.db.list().filter((c) => c.state.status === 'running' || c.state.status === 'created' || c.state.status === 'paused').flatMap((c) => c.config.ports ?? []);
   for (const p of ports) {
     const addr = `${p.host_ip || '0.0.0.0'}:${p.host_port}`;

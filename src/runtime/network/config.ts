@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { HuskError, invalidArgument } from '../../common/errors.ts';
 import { cidrContains, cidrsOverlap, firstHost, formatCidr, formatIp, lastAddress, parseCidr, parseIp, type Cidr } from './ip.ts';
+import { isoTime } from '../../common/isotime.ts';
 
 export interface LeaseRange { start_ip?: string; end_ip?: string }
 
@@ -41,6 +42,8 @@ export const DEFAULT_NETWORK_NAME = 'podman';
 /** Podman's fixed ID for its default network; keeping it makes `network ls` output match. */
 export const DEFAULT_NETWORK_ID = '2f259bab93aaaaa2542ba43ef33eb990d0999ee1b9924b557b7be53c0b7a1bb9';
 export const DEFAULT_SUBNET = '10.88.0.0/16';
+// Written out: computing it compiles the address regexps in every create on the default network.
+const DEFAULT_GATEWAY = '10.88.0.1';
 export const DEFAULT_BRIDGE = 'podman0';
 const BRIDGE_PREFIX = 'podman';
 
@@ -101,8 +104,8 @@ export function defaultNetworkConfig(created = new Date()): NetworkConfig {
     id: DEFAULT_NETWORK_ID,
     driver: 'bridge',
     network_interface: DEFAULT_BRIDGE,
-    created: created.toISOString(),
-    subnets: [{ subnet: DEFAULT_SUBNET, gateway: formatIp(firstHost(parseCidr(DEFAULT_SUBNET))) }],
+    created: isoTime(created),
+    subnets: [{ subnet: DEFAULT_SUBNET, gateway: DEFAULT_GATEWAY }],
     ipv6_enabled: false,
     internal: false,
     dns_enabled: false,
@@ -152,7 +155,7 @@ export function buildBridgeNetwork(o: BridgeOptions, used: UsedResources = {}, c
     id,
     driver: 'bridge',
     network_interface: iface,
-    created: created.toISOString(),
+    created: isoTime(created),
     subnets,
     ipv6_enabled: has(6),
     internal: o.internal ?? false,

@@ -47,9 +47,7 @@ export interface SlirpOptions {
 }
 
 /** Whether a --network value asks for slirp4netns. */
-export function isSlirpMode(mode: string | undefined): boolean {
-  return mode === 'slirp4netns' || !!mode?.startsWith('slirp4netns:');
-}
+export { isSlirpMode } from './modes.ts';
 
 const bool = (name: string, v: string): boolean => {
   if (v === 'true') return true;
