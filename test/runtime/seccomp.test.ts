@@ -10,7 +10,7 @@ import { HuskError } from '../../src/common/errors.ts';
 import { buildSpec, serializeSpec } from '../../src/runtime/spec/index.ts';
 import { DEFAULT_CAPS } from '../../src/runtime/spec/security.ts';
 import {
-  DEFAULT_SECCOMP_PATHS, defaultSeccompPath, loadSeccompProfile, seccompFromProfile, withSeccomp,
+  COMMON_ERRNO, DEFAULT_SECCOMP_PATHS, defaultSeccompPath, loadSeccompProfile, seccompFromProfile, withSeccomp,
   type LinuxSeccomp,
 } from '../../src/runtime/spec/seccomp.ts';
 
@@ -241,4 +241,10 @@ test('load + translate stays well under 2 ms per container start', () => {
   }
   const median = times.sort((a, b) => a - b)[12];
   assert.ok(median < 2, `median ${median.toFixed(3)} ms`);
+});
+
+test("COMMON_ERRNO: the numbers this machine's Node (its libc headers) has for those names", () => {
+  for (const [name, n] of Object.entries(COMMON_ERRNO)) {
+    assert.equal(n, (constants.errno as Record<string, number>)[name], name);
+  }
 });

@@ -125,11 +125,15 @@ function strings(v: unknown, where: string, src: string): string[] {
   return v as string[];
 }
 
+/** The errno names seccomp profiles use most (Podman's default: ENOSYS), as on x86-64 and arm64 (asm-generic). */
+export const COMMON_ERRNO: Record<string, number | undefined> = { EPERM: 1, EACCES: 13, EINVAL: 22, ENOSYS: 38 };
+
 function errnoOf(name: unknown, ret: unknown, where: string, src: string): number | undefined {
   if (typeof name === 'string' && name !== '') {
     if (/^\d+$/.test(name)) return Number(name);
-    // node:os is fetched here, not imported: an imported object loads it (~2 M instructions) on every start.
-    const n = (process.getBuiltinModule('node:os').constants.errno as Record<string, number>)[name];
+    // The default profile's names come from a table: node:os (where the rest
+    // are looked up) costs ~2 M instructions to load on every start.
+    const n = COMMON_ERRNO[name] ?? (process.getBuiltinModule('node:os').constants.errno as Record<string, number>)[name];
     if (n === undefined) throw invalidArgument(`${src}: ${where}: unknown errno "${name}"`);
     return n;
   }
