@@ -72,14 +72,14 @@ export function capName(c: string): string {
 
 /** Podman's rule: start from the defaults (or all when privileged), drop, then add. */
 export function effectiveCaps(o: { privileged?: boolean; capAdd?: string[]; capDrop?: string[] }): string[] {
-  const all = hostCaps();
-  let caps = o.privileged ? all : [...DEFAULT_CAPS];
+  // The host's bounding set only when asked for: reading /proc/self/status costs ~0.3 ms.
+  let caps = o.privileged ? hostCaps() : [...DEFAULT_CAPS];
   const drop = (o.capDrop ?? []).map(capName);
   const add = (o.capAdd ?? []).map(capName);
   for (const c of [...drop, ...add]) if (c !== 'ALL' && !ALL_CAPS.includes(c)) throw invalidArgument(`unknown capability "${c}"`);
   if (drop.includes('ALL')) caps = [];
   else caps = caps.filter((c) => !drop.includes(c));
-  if (add.includes('ALL')) caps = all;
+  if (add.includes('ALL')) caps = hostCaps();
   else for (const c of add) if (!caps.includes(c)) caps.push(c);
   return caps;
 }
