@@ -59,6 +59,11 @@ test('--shm-size, --oom-score-adj and --ulimit are applied', () => {
   assert.deepEqual(out.split('\n'), ['2048', '100', '50']);
 });
 
+test('--ulimit -1 is unlimited: RLIM_INFINITY in config.json, "unlimited" in the container', () => {
+  const out = s.ok(['run', '--rm', '--ulimit', 'core=-1', '--ulimit', 'cpu=100:-1', 'busybox', 'sh', '-c', 'ulimit -c; ulimit -t; ulimit -Ht']);
+  assert.deepEqual(out.split('\n'), ['unlimited', '100', 'unlimited']);
+});
+
 test('limits below the minimum or malformed fail with 125 and create nothing', () => {
   const cases: [string[], RegExp][] = [
     [['-m', '1m'], /minimum memory limit allowed is 6MB/],

@@ -84,3 +84,12 @@ test('withUserNamespace: a user namespace with the mappings; devpts loses gid=5 
   const t = S.buildSpec('/r', [S.withMounts(S.defaultMounts({ bindSys: false })), S.withUserNamespace(high, high)]);
   assert.ok(!t.mounts.find((m) => m.type === 'devpts')!.options!.includes('gid=5'));
 });
+
+test('serializeSpec: rlimits of -1 become 2^64-1 exactly; the rest of the spec is plain JSON', () => {
+  const spec = S.buildSpec('/r', [S.withRlimits([{ type: 'RLIMIT_CORE', soft: -1, hard: -1 }, { type: 'RLIMIT_NOFILE', soft: 1024, hard: -1 }])]);
+  const text = S.serializeSpec(spec);
+  assert.match(text, /"rlimits":\[\{"type":"RLIMIT_CORE","soft":18446744073709551615,"hard":18446744073709551615\},\{"type":"RLIMIT_NOFILE","soft":1024,"hard":18446744073709551615\}\]/);
+  assert.deepEqual(spec.process!.rlimits![0], { type: 'RLIMIT_CORE', soft: -1, hard: -1 }, 'the spec itself is left as it was');
+  const plain = S.buildSpec('/r', [S.withRlimits([{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 2048 }])]);
+  assert.equal(S.serializeSpec(plain), JSON.stringify(plain));
+});
