@@ -628,6 +628,17 @@ static napi_value js_map_file(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* exit(code): _exit(2). For a CLI process whose 'exit' listeners have run:
+ * Node's own exit then only tears itself down (joins V8's worker threads and
+ * libuv's pool, frees the heap), ~2 ms here that no caller waits for. */
+static napi_value js_exit(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  if (get_args(env, info, 1, a)) return NULL;
+  int32_t code = 0;
+  napi_get_value_int32(env, a[0], &code);
+  _exit(code & 0xff);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"mount", NULL, js_mount, NULL, NULL, NULL, napi_default, NULL},
@@ -651,6 +662,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"fdWrite", NULL, js_fd_write, NULL, NULL, NULL, napi_default, NULL},
       {"readLatin1", NULL, js_read_latin1, NULL, NULL, NULL, napi_default, NULL},
       {"mapFile", NULL, js_map_file, NULL, NULL, NULL, napi_default, NULL},
+      {"exit", NULL, js_exit, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

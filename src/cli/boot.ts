@@ -54,7 +54,7 @@ const partialFile = join(dir, `${key}.partial.bin`);
 // the scripts beside it: written whole (a rename) and only by its owner.
 // The addon's zero-copy reads (native/husk.c readLatin1, mapFile) when it loads; fs otherwise.
 // (process.dlopen: Node's require of a .node file costs a module lookup more.)
-interface FastRead { readLatin1(path: string): string; mapFile(path: string): Buffer | null }
+interface FastRead { readLatin1(path: string): string; mapFile(path: string): Buffer | null; exit?(code: number): never }
 const fast = ((): FastRead | undefined => {
   try {
     const m = { exports: {} as FastRead };
@@ -158,5 +158,18 @@ process.on('exit', (code) => {
     // a read-only or full disk: the next run tries again
   }
 });
+
+// process.exit runs the 'exit' listeners (the cache above, the engine's),
+// then calls process.reallyExit, where Node tears itself down: it joins V8's
+// worker threads and libuv's pool and frees the heap, ~2 ms of every command
+// that nobody waits for. The addon's _exit ends the process there instead.
+// stdout and stderr are written synchronously (files, terminals, and pipes
+// on Linux; main.ts waits for a full pipe to drain). Profilers and coverage
+// write their files in that teardown, so they keep it.
+const profiled = !!process.env.NODE_V8_COVERAGE || process.execArgv.some((a) => /^--(cpu|heap)-prof|^--prof$/.test(a));
+if (fast?.exit && !profiled) {
+  const exit = fast.exit;
+  (process as unknown as { reallyExit(code: number): void }).reallyExit = (code) => exit(code);
+}
 
 load('main.cjs');
