@@ -116,10 +116,12 @@ const builtinImports = {
 // Merged in order, each group less the chunks before it: first what every
 // engine command loads (engine/local.ts and its closure: the images, volume
 // and network commands get one file too and no more code than before), then
-// the rest of what the container commands load.
-const HOT_GROUPS = [['src/engine/local.ts'], ['src/cli/container.ts', 'src/engine/container/lifecycle.ts',
-  'src/engine/container/select.ts', 'src/engine/container/attach.ts', 'src/engine/container/exec.ts',
-  'src/engine/container/restart.ts']];
+// what every container command loads (their flags, and create), then what
+// those that run something load (init, start, stop, attach, exec). A
+// command loads whole files, so `create` and `ps` skip the last one.
+const HOT_GROUPS = [['src/engine/local.ts'], ['src/cli/container.ts', 'src/engine/container/create.ts', 'src/engine/network/attach.ts'],
+  ['src/engine/container/lifecycle.ts', 'src/engine/container/select.ts', 'src/engine/container/attach.ts',
+    'src/engine/container/exec.ts', 'src/engine/container/restart.ts']];
 
 async function mergeHotChunks(meta) {
   const out = meta.outputs;

@@ -5,15 +5,13 @@ import type { Engine, ItemReport } from '../engine/api.ts';
 import type { ContainerConfig, ContainerListItem } from '../engine/container/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
 import { ago, collect, connectFor, each, isRemote, humanDuration, parseIntFlag, parseTime, print, printReports, warn } from './common.ts';
-import { renderList } from './format/index.ts';
-import { registerGroup as registerFsGroup } from './containerfs.ts';
-import { makeClone, makeInit, makeRunlabel } from './container-more.ts';
-import { makeCheckpoint, makeRestore } from './checkpoint.ts';
 import { addCreateFlags, addResourceFlags, checkPassthrough, intentFrom, pullOptions, resourcesFrom, writeCidfile } from './createflags.ts';
-import { makeExec } from './exec.ts';
 import { addCidfileFlag, addUnitFlags, replaceExisting, withCidfiles, withUnitSpec } from './unitflags.ts';
-import { processSession } from './session.ts';
-import { addStatsFlags, printStatsStream, statsOptions } from './stats.ts';
+// The modules of one or a few commands only (exec, stats, the output
+// templates, the terminal session) are imported where they are used: each
+// command then loads and deserialises only its own code (docs/architecture.md).
+const session = () => import('./session.ts');
+const format = () => import('./format/index.ts');
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -34,7 +32,7 @@ function makeRun(): Command {
       const engine = await connectFor(this);
       await replaceExisting(engine, o);
       // passthrough: the container reads husk's stdin itself.
-      const io = processSession({ stdin: !!o.interactive && streams.stdin && o.logDriver !== 'passthrough', raw: !!spec.interactive, sigProxy: o.sigProxy, detachKeys: o.detachKeys });
+      const io = (await session()).processSession({ stdin: !!o.interactive && streams.stdin && o.logDriver !== 'passthrough', raw: !!spec.interactive, sigProxy: o.sigProxy, detachKeys: o.detachKeys });
       if (!streams.stdout) io.stdout = undefined;
       if (!streams.stderr) io.stderr = undefined;
       const r = await engine.containers.run(spec, { ...io, detach: o.detach, pull: pullOptions(o) }).catch(runExitCode);
@@ -91,7 +89,7 @@ async function startAttached(engine: Engine, names: string[], o: Opts): Promise<
   else if (!names.length) throw invalidArgument('you must provide at least one container name or ID');
   if (names.length !== 1) throw invalidArgument('you cannot start and attach multiple containers at once');
   const c = await engine.containers.get(names[0]);
-  const io = processSession({ stdin: !!o.interactive, raw: !!(o.interactive && c.config.intent.interactive), sigProxy: true, detachKeys: o.detachKeys });
+  const io = (await session()).processSession({ stdin: !!o.interactive, raw: !!(o.interactive && c.config.intent.interactive), sigProxy: true, detachKeys: o.detachKeys });
   const r = await engine.containers.startAttach(c.config.id, io);
   if (!r.detached) process.exitCode = r.exitCode ?? 0;
   process.stdin.destroy();
@@ -238,6 +236,7 @@ function makePs(name = 'ps'): Command {
     .option('--external', 'Show containers in storage not controlled by husk', false)
     .action(async function (this: Command, o: Opts) {
       const filters = parseFilters(o.filter);
+      const { renderList } = await format();
       const engine = await connectFor(this);
       let list = await engine.containers.list({ all: o.all || o.external, latest: o.latest, last: o.last, filters, namespaces: o.ns });
       if (o.sort) list = [...list].sort(PS_SORT[o.sort as string]);
@@ -331,7 +330,7 @@ function makeAttach(): Command {
       const engine = await connectFor(this);
       const c = await engine.containers.get(name);
       const stdin = o.stdin !== false;
-      const io = processSession({ stdin, raw: stdin && !!c.config.intent.interactive, sigProxy: o.sigProxy, detachKeys: o.detachKeys });
+      const io = (await session()).processSession({ stdin, raw: stdin && !!c.config.intent.interactive, sigProxy: o.sigProxy, detachKeys: o.detachKeys });
       const r = await engine.containers.attach(c.config.id, io);
       process.stdin.destroy();
       if (!r.detached) process.exitCode = r.exitCode ?? 0;
@@ -410,7 +409,7 @@ function makeCleanup(): Command {
     });
 }
 
-function makeStats(): Command {
+function makeStats({ addStatsFlags, printStatsStream, statsOptions }: typeof import('./stats.ts')): Command {
   return addStatsFlags(new Command('stats').description('Display a live stream of container resource usage statistics'), 'container')
     .option('-a, --all', 'Show all containers (default shows just running)', false)
     .argument('[containers...]')
@@ -453,32 +452,33 @@ function makeUpdate(): Command {
     });
 }
 
-const FACTORIES: Record<string, () => Command> = {
+const FACTORIES: Record<string, () => Command | Promise<Command>> = {
   run: makeRun, create: makeCreate, start: makeStart, stop: makeStop, kill: makeKill, restart: makeRestart,
-  rm: makeRm, ps: makePs, logs: makeLogs, exec: makeExec, wait: makeWait, attach: makeAttach, top: makeTop,
-  pause: () => makePause(true), unpause: () => makePause(false), rename: makeRename, stats: makeStats, update: makeUpdate, port: makePort,
-  init: makeInit,
+  rm: makeRm, ps: makePs, logs: makeLogs, exec: async () => (await import('./exec.ts')).makeExec(), wait: makeWait, attach: makeAttach, top: makeTop,
+  pause: () => makePause(true), unpause: () => makePause(false), rename: makeRename, stats: async () => makeStats(await import('./stats.ts')), update: makeUpdate, port: makePort,
+  init: async () => (await import('./container-more.ts')).makeInit(),
 };
 
-export function register(program: Command, word?: string): void {
+export async function register(program: Command, word?: string): Promise<void> {
   // Only the typed command when it is a top-level one (`run`, `ps`...):
   // building all ~45 container commands and their flags costs ~5 ms.
   if (word && Object.hasOwn(FACTORIES, word)) {
-    program.addCommand(FACTORIES[word]());
+    program.addCommand(await FACTORIES[word]());
     return;
   }
-  for (const make of Object.values(FACTORIES)) program.addCommand(make());
+  const [more, checkpoint, fs] = await Promise.all([import('./container-more.ts'), import('./checkpoint.ts'), import('./containerfs.ts')]);
+  for (const make of Object.values(FACTORIES)) program.addCommand(await make());
   const group = new Command('container').description('Manage containers').enablePositionalOptions();
-  for (const make of Object.values(FACTORIES)) group.addCommand(make());
+  for (const make of Object.values(FACTORIES)) group.addCommand(await make());
   group.addCommand(makePs('ls').aliases(['list']));
   group.addCommand(makeInspect());
   group.addCommand(makePrune());
   group.addCommand(makeExists());
   group.addCommand(makeCleanup());
-  group.addCommand(makeClone());
-  group.addCommand(makeRunlabel());
-  group.addCommand(makeCheckpoint());
-  group.addCommand(makeRestore());
-  registerFsGroup(group);
+  group.addCommand(more.makeClone());
+  group.addCommand(more.makeRunlabel());
+  group.addCommand(checkpoint.makeCheckpoint());
+  group.addCommand(checkpoint.makeRestore());
+  fs.registerGroup(group);
   program.addCommand(group);
 }

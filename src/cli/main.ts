@@ -20,7 +20,7 @@ lazyStdio((name, s) => {
 });
 
 /** A command module; register may add only `word`'s command when it defines it alone. */
-type Loader = () => Promise<{ register(program: Command, word: string, tree?: () => Promise<Command>): void }>;
+type Loader = () => Promise<{ register(program: Command, word: string, tree?: () => Promise<Command>): void | Promise<void> }>;
 
 const container: Loader = () => import('./container.ts');
 const image: Loader = () => import('./image.ts');
@@ -213,7 +213,7 @@ async function fullTree(): Promise<Command> {
   for (const [name, [load]] of Object.entries(COMMANDS)) {
     if (program.commands.some((c) => c.name() === name || c.aliases().includes(name))) continue; // an alias (umount)
     const scratch = new Command().enablePositionalOptions();
-    (await load()).register(scratch, name);
+    await (await load()).register(scratch, name);
     const cmd = scratch.commands.find((c) => c.name() === name || c.aliases().includes(name));
     if (cmd) program.addCommand(cmd);
   }
@@ -226,7 +226,7 @@ async function main(argv: string[]): Promise<number> {
   const entry = word ? COMMANDS[word] : undefined;
   if (entry) {
     const mod = await entry[0]();
-    mod.register(program, word!, fullTree);
+    await mod.register(program, word!, fullTree);
   } else {
     // Help or an unknown command: list every command without loading modules.
     for (const [name, [, desc]] of Object.entries(COMMANDS)) program.command(name).description(desc);

@@ -16,7 +16,7 @@ import { HuskError, isErrno } from '../common/errors.ts';
 import { native } from '../common/native.ts';
 import { overlayXattr } from '../common/userns.ts';
 import type { Change } from './diff.ts';
-import { walkTree, type TarWriteEntry } from './tarwriter.ts';
+import type { TarWriteEntry } from './tarwriter.ts';
 
 const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
 
@@ -209,6 +209,8 @@ export function vfsChanges(rootfs: string, layersBottomFirst: string[]): Change[
  */
 export async function* vfsLayerEntries(rootfs: string, layersBottomFirst: string[], omit?: Set<string>): AsyncGenerator<TarWriteEntry> {
   const changes = vfsChanges(rootfs, layersBottomFirst);
+  // The tar writer loads here: a container's rootfs (copyUnion) is on every create's path, its commit is not.
+  const { walkTree } = await import('./tarwriter.ts');
   const keep = new Set(changes.filter((c) => c.kind !== 'D').map((c) => c.path.slice(1)));
   yield* walkTree(rootfs, { filter: (rel) => rel === '' || (keep.has(rel) && !omit?.has(rel)) });
   for (const c of changes) {

@@ -15,7 +15,8 @@ import { attachSocket, resizeTerminal, type AttachSession } from '../../runtime/
 import type { EngineContext } from '../context.ts';
 import type { SessionIO, TerminalSize } from '../api.ts';
 import { parseSignal, type ContainerIntent } from '../../specgen/container.ts';
-import { cleanupContainer, createContainer, getContainer, removeContainer, startContainer, syncState, type CreateOptions } from './lifecycle.ts';
+import { cleanupContainer, getContainer, removeContainer, startContainer, syncState } from './lifecycle.ts';
+import { createContainer, type CreateOptions } from './create.ts';
 import type { Container } from '../types.ts';
 import { waitForExit } from './wait.ts';
 

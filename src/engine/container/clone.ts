@@ -6,7 +6,8 @@ import type { ContainerSpec } from '../../specgen/container.ts';
 import type { EngineContext } from '../context.ts';
 import type { Container } from '../types.ts';
 import type { CloneOptions } from './api.ts';
-import { createContainer, getContainer, removeContainer, startContainer, syncState } from './lifecycle.ts';
+import { getContainer, removeContainer, startContainer, syncState } from './lifecycle.ts';
+import { createContainer } from './create.ts';
 
 /**
  * Podman's generate.CheckName: NAME-clone, and when that is taken (or NAME

@@ -33,8 +33,8 @@ export class LocalContainers implements ContainersAPI {
   }
 
   async create(spec: ContainerSpec, o: CreateOptions = {}): Promise<Container> {
-    const L = await lifecycle();
-    return L.createContainer(this.#e, spec, { pull: o.pull as EnginePullOptions | undefined });
+    const { createContainer } = await import('./create.ts');
+    return createContainer(this.#e, spec, { pull: o.pull as EnginePullOptions | undefined });
   }
 
   async run(spec: ContainerSpec, o: RunOptions = {}): Promise<RunReport> {

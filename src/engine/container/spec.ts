@@ -18,14 +18,6 @@ import type { ExecUser } from './user.ts';
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** Entrypoint + Cmd as Docker merges them: --entrypoint clears the image's Cmd. */
-export function effectiveArgs(intent: ContainerConfig['intent'], img: ImageRecord): string[] {
-  const ic = img.config.config ?? {};
-  const entrypoint = intent.entrypoint ?? ic.Entrypoint ?? [];
-  const cmd = intent.command?.length ? intent.command : intent.entrypoint !== undefined ? [] : (ic.Cmd ?? []);
-  return [...entrypoint, ...cmd];
-}
-
 export function containerHostname(c: ContainerConfig): string {
   if (c.intent.hostname) return c.intent.hostname;
   return c.intent.network === 'host' ? osHostname() : c.id.slice(0, 12);

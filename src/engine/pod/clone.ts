@@ -41,7 +41,7 @@ export async function clonePod(e: EngineContext, ref: string, o: PodCloneOptions
   }
   if (destroyed) {
     // The members went with the original pod: they are created from their specs as they were.
-    const { createContainer } = await import('../container/lifecycle.ts');
+    const { createContainer } = await import('../container/create.ts');
     for (const m of specs) await createContainer(e, { ...m, pod: pod.id });
   } else {
     for (const m of members) await cloneContainer(e, m.config.id, { overrides: { pod: pod.id } });

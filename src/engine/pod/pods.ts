@@ -12,6 +12,7 @@ import type { EngineContext } from '../context.ts';
 import type { ContainerSpec } from '../../specgen/container.ts';
 import { parseAddHost, parsePublish } from '../../specgen/flags.ts';
 import * as L from '../container/lifecycle.ts';
+import { createContainer } from '../container/create.ts';
 import { randomName } from '../container/names.ts';
 import { podCgroupPath, removeCgroupTree } from '../../runtime/cgroups.ts';
 import type { Container, PodConfig } from '../types.ts';
@@ -160,7 +161,7 @@ export async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publi
         pull: o.infraImage ? undefined : 'never',
         ...(o.infraConmonPidFile ? { conmonPidFile: o.infraConmonPidFile } : {}),
       };
-      const c = await L.createContainer(e, intent, { podMember: { podId: pod.id, infra: true } });
+      const c = await createContainer(e, intent, { podMember: { podId: pod.id, infra: true } });
       pod.infraId = c.config.id;
       e.db.updatePod(pod.id, (p) => { p.infraId = c.config.id; });
     }

@@ -160,7 +160,7 @@ async function restartOnto(e: EngineContext, c: Container, unit: string): Promis
   } catch (err) {
     if (!(err instanceof HuskError && err.code === 'NO_SUCH_CONTAINER')) throw err;
   }
-  const created = await L.createContainer(e, c.config.intent);
+  const created = await (await import('../container/create.ts')).createContainer(e, c.config.intent);
   await L.startContainer(e, created.config.id);
   await settle();
   const now = e.db.get(created.config.id);

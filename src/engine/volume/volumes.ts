@@ -10,6 +10,7 @@ import { native, MNT_DETACH } from '../../common/native.ts';
 import { transaction } from '../../common/sqlite.ts';
 import type { EngineContext } from '../context.ts';
 import type { Volume } from './api.ts';
+import type { ContainerConfig } from '../types.ts';
 import { isoTime } from '../../common/isotime.ts';
 
 export type { Volume };
@@ -123,4 +124,11 @@ export function removeVolume(e: EngineContext, name: string, opts: { force?: boo
 export function copyUp(from: string, to: string): void {
   if (!existsSync(from) || readdirSync(to).length) return;
   execFileSync('cp', ['-a', '--', `${from}/.`, to], { stdio: 'ignore' });
+}
+
+/** The anonymous volumes a container created (a failed create, `rm -v`), best effort. */
+export async function removeAnonymousVolumes(e: EngineContext, config: ContainerConfig): Promise<void> {
+  for (const m of config.mounts ?? []) {
+    if (m.type === 'volume' && m.anonymous && m.source) await removeVolume(e, m.source).catch(() => {});
+  }
 }
