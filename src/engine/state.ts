@@ -81,6 +81,18 @@ export class StateDB {
     return rows.map((r) => ({ config: JSON.parse(r.config), state: JSON.parse(r.state) }));
   }
 
+  /**
+   * The containers whose intent may name another container: a
+   * `container:NAME` namespace mode or --requires. SQLite's text match picks
+   * them (a superset: any "container:… string matches), so rm checks its
+   * dependents without parsing every container's record (~20 ms for 400).
+   */
+  mayReferOthers(): Container[] {
+    const rows = this.db.prepare(`SELECT c.config, s.state FROM containers c JOIN container_state s ON s.id = c.id
+      WHERE c.config LIKE '%"container:%' OR c.config LIKE '%"requires":["%' ORDER BY c.created`).all() as { config: string; state: string }[];
+    return rows.map((r) => ({ config: JSON.parse(r.config), state: JSON.parse(r.state) }));
+  }
+
   /** Read-modify-write of a state in one transaction; returns the new state. */
   updateState(id: string, fn: (s: ContainerState) => void): ContainerState {
     return transaction(this.db, () => {

@@ -97,6 +97,24 @@ test('rm --depend; rm of a container others depend on: 125 (055-rm.bats)', () =>
   assert.equal(s.ok(['ps', '-aq']), '');
 });
 
+test('rm finds dependents by every kind of reference, and only those', () => {
+  const base = s.ok(['create', '--name', 'depbase', 'busybox', 'true']);
+  const deps = [
+    s.ok(['create', '--requires', 'depbase', 'busybox', 'true']),
+    s.ok(['create', '--pid', 'container:depbase', 'busybox', 'true']),
+    s.ok(['create', '--ipc', `container:${base.slice(0, 12)}`, 'busybox', 'true']),
+    s.ok(['create', '--uts', `container:${base}`, 'busybox', 'true']),
+  ];
+  // Text that looks like a reference but is not one.
+  const other = s.ok(['create', '--name', 'notadep', '-e', 'X="container:depbase"', 'busybox', 'echo', 'container:depbase', '"requires":["depbase"]']);
+  const r = s.husk(['rm', base]);
+  assert.equal(r.code, 125);
+  assert.equal(r.stderr.trim(), `Error: container ${base} has dependent containers which must be removed before it: ${deps.join(', ')}: container already exists`);
+  assert.deepEqual(s.ok(['rm', '--depend', base]).split('\n').sort(), [...deps, base].sort());
+  assert.equal(s.ok(['ps', '-aq', '--no-trunc']), other);
+  s.ok(['rm', other]);
+});
+
 test('run -w DIR that exists neither in the image nor under a mount: 126; under a mount it runs (030-run.bats "check workdir")', () => {
   const r = s.husk(['run', '--rm', '--workdir', '/i/do/not/exist', 'busybox', 'pwd']);
   assert.equal(r.code, 126);
