@@ -83,6 +83,24 @@ export async function clientGone(ctx: RouteContext): Promise<boolean> {
   return ctx.signal.aborted || s.destroyed || s.readableEnded;
 }
 
+/**
+ * Answers a create with the new object, or undoes the create when the client
+ * is not there to learn of it: gone before the answer (clientGone), or gone
+ * by the time the answer was written (the write failed: a local socket whose
+ * peer has closed answers EPIPE). Otherwise the object would leak unseen.
+ */
+export async function answerCreated(ctx: RouteContext, status: number, body: unknown, undo: () => Promise<unknown>): Promise<void> {
+  if (!(await clientGone(ctx))) {
+    const written = await new Promise<boolean>((resolve) => {
+      ctx.res.once('finish', () => resolve(true));
+      ctx.res.once('close', () => resolve(ctx.res.writableFinished));
+      sendJson(ctx, status, body);
+    });
+    if (written) return;
+  }
+  await undo().catch(() => {});
+}
+
 export function sendJson(ctx: RouteContext, status: number, body: unknown): void {
   const data = body === undefined ? '' : `${JSON.stringify(body)}\n`;
   ctx.res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });

@@ -4,7 +4,7 @@
 import { HuskError } from '../../common/errors.ts';
 import type { ItemReport } from '../../engine/api.ts';
 import type { Route, RouteContext } from '../router.ts';
-import { clientGone, qBool, qFilters, qInt, readJson, sendJson, sendNoContent } from '../http.ts';
+import { answerCreated, qBool, qFilters, qInt, readJson, sendJson, sendNoContent } from '../http.ts';
 import { checkShape } from '../shape.ts';
 import { inspectToDocker, listFilters, listToDocker, specFromDocker } from './translate.ts';
 import { startPending } from './attach.ts';
@@ -19,11 +19,7 @@ async function create(ctx: RouteContext): Promise<void> {
   const spec = specFromDocker(body, ctx.query.get('name') ?? undefined);
   const c = await ctx.engine.containers.create(spec, { pull: {} });
   // A client that left before the answer never learns the ID: the container would leak.
-  if (await clientGone(ctx)) {
-    await ctx.engine.containers.remove([c.config.id], { force: true, volumes: true }).catch(() => {});
-    return;
-  }
-  sendJson(ctx, 201, { Id: c.config.id, Warnings: [] });
+  await answerCreated(ctx, 201, { Id: c.config.id, Warnings: [] }, () => ctx.engine.containers.remove([c.config.id], { force: true, volumes: true }));
 }
 
 async function start(ctx: RouteContext): Promise<void> {

@@ -8,7 +8,7 @@ import type { ContainerListItem } from '../../engine/container/api.ts';
 import type { ContainerSpec } from '../../specgen/container.ts';
 import { fromSpecGenerator, SPECGEN_KEYS } from '../../specgen/libpod.ts';
 import type { Route, RouteContext } from '../router.ts';
-import { clientGone, qBool, qFilters, qInt, readJson, sendJson, sendNoContent } from '../http.ts';
+import { answerCreated, qBool, qFilters, qInt, readJson, sendJson, sendNoContent } from '../http.ts';
 import { one } from '../compat/containers.ts';
 import { checkShape } from '../shape.ts';
 import { compatRoutes } from '../compat/index.ts';
@@ -50,11 +50,7 @@ export function specFromLibpod(s: Json): ContainerSpec {
 async function create(ctx: RouteContext): Promise<void> {
   const spec = specFromLibpod(await readJson(ctx));
   const c = await ctx.engine.containers.create(spec, { pull: {} });
-  if (await clientGone(ctx)) {
-    await ctx.engine.containers.remove([c.config.id], { force: true, volumes: true }).catch(() => {});
-    return;
-  }
-  sendJson(ctx, 201, { Id: c.config.id, Warnings: [] });
+  await answerCreated(ctx, 201, { Id: c.config.id, Warnings: [] }, () => ctx.engine.containers.remove([c.config.id], { force: true, volumes: true }));
 }
 
 async function list(ctx: RouteContext): Promise<void> {

@@ -6,7 +6,7 @@
 import { HuskError, invalidArgument } from '../../common/errors.ts';
 import type { Pod } from '../../engine/pod/api.ts';
 import type { Route, RouteContext } from '../router.ts';
-import { clientGone, errorBody, qBool, qFilters, qInt, qTime, readJson, sendJson, sendNoContent } from '../http.ts';
+import { answerCreated, errorBody, qBool, qFilters, qInt, qTime, readJson, sendJson, sendNoContent } from '../http.ts';
 import { eventToDocker } from '../compat/system.ts';
 import { compatRoutes } from '../compat/index.ts';
 import { libpodContainerRoutes } from './containers.ts';
@@ -148,11 +148,7 @@ async function podCreate(ctx: RouteContext): Promise<void> {
   const b = await readJson(ctx) as Json;
   checkShape(b, POD_SPECGEN_KEYS, '');
   const pod = await ctx.engine.pods.create(podFromSpecGenerator(b));
-  if (await clientGone(ctx)) {
-    await ctx.engine.pods.remove([pod.id], { force: true }).catch(() => {});
-    return;
-  }
-  sendJson(ctx, 201, { Id: pod.id });
+  await answerCreated(ctx, 201, { Id: pod.id }, () => ctx.engine.pods.remove([pod.id], { force: true }));
 }
 
 /** start/stop/restart/kill/pause/unpause: Podman's {Errs, Id} report, 304 when nothing changed is not distinguished. */
