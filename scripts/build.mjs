@@ -117,11 +117,12 @@ const builtinImports = {
 // engine command loads (engine/local.ts and its closure: the images, volume
 // and network commands get one file too and no more code than before), then
 // what every container command loads (their flags, and create), then what
-// those that run something load (init, start, stop, attach, exec). A
-// command loads whole files, so `create` and `ps` skip the last one.
+// those that run something load (init, start, stop), then the sessions of
+// run, attach and exec. A command loads whole files, so `create` and `ps`
+// skip the last two and `start` and `stop` the last one.
 const HOT_GROUPS = [['src/engine/local.ts'], ['src/cli/container.ts', 'src/engine/container/create.ts', 'src/engine/network/attach.ts'],
-  ['src/engine/container/lifecycle.ts', 'src/engine/container/select.ts', 'src/engine/container/attach.ts',
-    'src/engine/container/exec.ts', 'src/engine/container/restart.ts']];
+  ['src/engine/container/lifecycle.ts', 'src/engine/container/select.ts', 'src/engine/container/restart.ts'],
+  ['src/engine/container/attach.ts', 'src/engine/container/exec.ts']];
 
 async function mergeHotChunks(meta) {
   const out = meta.outputs;
