@@ -1,8 +1,7 @@
 // Creating a container: the intent checked and completed (image, name,
 // network, id map, mounts, secrets), its directories made and its record
-// stored. Nothing runs yet; init and start live in lifecycle.ts, which
-// create and the commands built on it (`create`, the first half of `run`)
-// do not load.
+// stored. Nothing runs yet: init and start live in lifecycle.ts, which
+// `husk create` therefore does not load (docs/architecture.md, Start-up).
 import { randomBytes } from '../../common/random.ts';
 import { mkdirSync } from 'node:fs';
 import { HuskError, invalidArgument } from '../../common/errors.ts';
