@@ -34,8 +34,12 @@ function uvInclude() {
 mkdirSync(join(root, 'native/build'), { recursive: true });
 execFileSync('cc', ['-O2', '-Wall', '-Werror', '-shared', '-fPIC', '-DNAPI_VERSION=10', '-DNODE_GYP_MODULE_NAME=husk',
   `-I${napiInclude()}`, `-I${uvInclude()}`, '-o', join(root, 'native/build/husk.node'), join(root, 'native/husk.c')], { stdio: 'inherit' });
-// The launcher (bin/husk links to it: TOP/native/build/husk).
-execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', join(root, 'native/build/husk'), join(root, 'native/husk-launch.c')], { stdio: 'inherit' });
+// The launcher (bin/husk links to it: TOP/native/build/husk). It finds the
+// command word as src/cli/words.ts does, with that file's regexp of the
+// global flags taking a value (POSIX extended syntax there too).
+const valued = /^const VALUED = \/(.+)\/;$/m.exec(readFileSync(join(root, 'src/cli/words.ts'), 'utf8'))?.[1];
+if (!valued || /["\\]/.test(valued)) throw new Error('build: src/cli/words.ts VALUED not found, or not a plain regexp for the launcher');
+execFileSync('cc', ['-O2', '-Wall', '-Werror', `-DHUSK_VALUED="${valued}"`, '-o', join(root, 'native/build/husk'), join(root, 'native/husk-launch.c')], { stdio: 'inherit' });
 // The rootless launcher step (bin/husk execs it for non-root users).
 execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', join(root, 'native/build/husk-ns'), join(root, 'native/husk-ns.c')], { stdio: 'inherit' });
 // crun's wrapper on hybrid cgroup hosts (src/runtime/oci.ts chooseRuntime).

@@ -166,6 +166,24 @@ test('V8\'s hash seed: a command keeps the snapshot\'s (--no-rehash-snapshot), s
   }
 });
 
+test('--jitless for the short container commands only, whatever global flags come first (bin/husk)', async () => {
+  const argvOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const started = (p: ReturnType<typeof spawn>) => until(() => argvOf(p.pid!).some((a) => a.endsWith('dist/husk.cjs')) && argvOf(p.pid!));
+  const id = s.ok(['run', '-d', 'busybox', 'sleep', '30']);
+  // A flag's value that is a short command's word does not count: `events` keeps the JIT.
+  const events = spawn(HUSK, [...s.globals, '--tmpdir', 'run', 'events'], { stdio: 'ignore' });
+  const exec = spawn(HUSK, [...s.globals, 'exec', id, 'sleep', '5'], { stdio: 'ignore' });
+  const cexec = spawn(HUSK, [...s.globals, 'container', 'exec', id, 'sleep', '5'], { stdio: 'ignore' });
+  try {
+    assert.ok(!(await started(events)).includes('--jitless'), argvOf(events.pid!).join(' '));
+    assert.ok((await started(exec)).includes('--jitless'), argvOf(exec.pid!).join(' '));
+    assert.ok((await started(cexec)).includes('--jitless'), argvOf(cexec.pid!).join(' '));
+  } finally {
+    for (const p of [events, exec, cexec]) p.kill();
+    s.ok(['rm', '-f', '-t', '0', id]);
+  }
+});
+
 test('the loader reads through the addon: the cache file is mapped, not copied', async () => {
   assert.equal(s.husk(['events', '--since', '1s', '--until', '0s'], { env: env() }).code, 0); // writes events.bin
   const events = spawn(HUSK, [...s.globals, 'events'], { stdio: 'ignore', env: { ...process.env, ...env() } });
