@@ -52,7 +52,10 @@ const file = join(dir, `${key}.bin`);
 // Written by a run that failed (below), used until a run that succeeds writes the full one.
 const partialFile = join(dir, `${key}.partial.bin`);
 
-// The cache file: for each script, u32 name length, name, u32 data length, data.
+// The cache file: for each script, u32 name length, u32 data length, name,
+// data, the data starting and ending on an 8-byte boundary: V8 copies a
+// cache that is not pointer-aligned before reading it (measured: ~60 page
+// faults and a 450 KB copy for `create`, whose caches sat at odd offsets).
 // V8 checks each cache's version, flags, source length and size, and rejects
 // a mismatch; it checksums the data only in debug builds (the flag that
 // turns it on costs more than the cache saves). So the file is as trusted as
@@ -70,6 +73,7 @@ const fast = ((): FastRead | undefined => {
   }
 })();
 
+const align8 = (n: number): number => (n + 7) & ~7;
 const cached = new Map<string, Buffer>();
 // Mapped, not read: the file is only ever replaced by a rename (below), so a mapping never sees it change.
 const readCache = (f: string): Buffer => fast?.mapFile(f) ?? readFileSync(f);
@@ -84,10 +88,11 @@ try {
   }
   for (let o = 0; o + 8 <= b.length;) {
     const n = b.readUInt32LE(o);
-    const name = b.toString('latin1', o + 4, o + 4 + n);
-    const len = b.readUInt32LE(o + 4 + n);
-    cached.set(name, b.subarray(o + 8 + n, o + 8 + n + len));
-    o += 8 + n + len;
+    const len = b.readUInt32LE(o + 4);
+    const name = b.toString('latin1', o + 8, o + 8 + n);
+    const at = align8(o + 8 + n);
+    cached.set(name, b.subarray(at, at + len));
+    o = align8(at + len);
   }
 } catch {
   // none yet (or unreadable): this run writes it
@@ -143,11 +148,11 @@ process.on('exit', (code) => {
     const parts: Buffer[] = [];
     for (const [name, script] of scripts) {
       const data = script.createCachedData();
-      const head = Buffer.alloc(4 + name.length + 4);
+      const head = Buffer.alloc(align8(8 + name.length));
       head.writeUInt32LE(name.length, 0);
-      head.write(name, 4, 'latin1');
-      head.writeUInt32LE(data.length, 4 + name.length);
-      parts.push(head, data);
+      head.writeUInt32LE(data.length, 4);
+      head.write(name, 8, 'latin1');
+      parts.push(head, data, Buffer.alloc(align8(data.length) - data.length));
     }
     // A first write for this build drops other builds' caches (only names like BUILD_ID's).
     if (mkdirSync(dir, { recursive: true }) !== undefined) {

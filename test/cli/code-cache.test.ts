@@ -18,16 +18,32 @@ const build = () => {
   return join(cache, dirs[0]);
 };
 const files = () => readdirSync(build()).sort();
-/** A cache file's entries (src/cli/boot.ts): u32 name length, name, u32 data length, data. */
+const align8 = (n: number) => (n + 7) & ~7;
+/**
+ * A cache file's entries (src/cli/boot.ts): u32 name length, u32 data
+ * length, name, data; each data starts and ends on an 8-byte boundary
+ * (V8 copies a cache that is not pointer-aligned).
+ */
 function parse(b: Buffer): [string, Buffer][] {
   const out: [string, Buffer][] = [];
   for (let o = 0; o < b.length;) {
+    assert.equal(o % 8, 0, 'each entry starts 8-aligned');
     const n = b.readUInt32LE(o);
-    const len = b.readUInt32LE(o + 4 + n);
-    out.push([b.toString('latin1', o + 4, o + 4 + n), b.subarray(o + 8 + n, o + 8 + n + len)]);
-    o += 8 + n + len;
+    const len = b.readUInt32LE(o + 4);
+    const at = align8(o + 8 + n);
+    out.push([b.toString('latin1', o + 8, o + 8 + n), b.subarray(at, at + len)]);
+    o = align8(at + len);
   }
   return out;
+}
+function serialise(entries: [string, Buffer][]): Buffer {
+  return Buffer.concat(entries.flatMap(([name, data]) => {
+    const head = Buffer.alloc(align8(8 + name.length));
+    head.writeUInt32LE(name.length, 0);
+    head.writeUInt32LE(data.length, 4);
+    head.write(name, 8, 'latin1');
+    return [head, data, Buffer.alloc(align8(data.length) - data.length)];
+  }));
 }
 
 before(() => {
@@ -94,13 +110,7 @@ test('a cache V8 rejects is rewritten, a damaged file is ignored; the command ru
   const entries = parse(good);
   assert.ok(entries.length >= 3, `${entries.length} scripts`);
   [entries[0][1], entries[1][1]] = [entries[1][1], entries[0][1]];
-  const swapped = Buffer.concat(entries.flatMap(([name, data]) => {
-    const head = Buffer.alloc(8 + name.length);
-    head.writeUInt32LE(name.length, 0);
-    head.write(name, 4, 'latin1');
-    head.writeUInt32LE(data.length, 4 + name.length);
-    return [head, data];
-  }));
+  const swapped = serialise(entries);
   writeFileSync(file, swapped);
   const r = s.husk(['ps', '-a', '--format', '{{.Names}}'], { env: env() });
   assert.equal(r.code, 0, r.stderr);
