@@ -229,7 +229,7 @@ export class EngineContext {
   /** argv of this husk on this store (root, runroot, runtime) running `args`: what conmon and the health timer run. */
   huskCommand(args: string[]): string[] {
     // A short-lived command (a cleanup, a health check), run as bin/husk runs those.
-    const base = this.config.exitCommand ?? [process.execPath, '--no-rehash-snapshot', '--jitless', installPath('dist/husk.cjs')];
+    const base = this.config.exitCommand ?? [process.execPath, '--no-rehash-snapshot', '--jitless', '--min-semi-space-size=4', installPath('dist/husk.cjs')];
     const globals = ['--root', this.config.root, '--runroot', this.config.runroot];
     if (this.options.runtime) globals.push('--runtime', this.options.runtime);
     // The cleanup and health checks run with the same runtime flags and events backend.

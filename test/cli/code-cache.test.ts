@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { HUSK, REPO, Store, until } from '../helpers.ts';
 
 const s = new Store();
@@ -190,6 +190,34 @@ test('--jitless for the short container commands only, whatever global flags com
     assert.ok((await started(cexec)).includes('--jitless'), argvOf(cexec.pid!).join(' '));
   } finally {
     for (const p of [events, exec, cexec]) p.kill();
+    s.ok(['rm', '-f', '-t', '0', id]);
+  }
+});
+
+test('create, ps and images run without a scavenge: bin/husk starts V8 with a 4 MB young generation', async () => {
+  const id = s.ok(['run', '-d', 'busybox', 'sleep', '30']);
+  // bin/husk's Node flags, read from a running `exec`, then run again by hand with --trace-gc.
+  const p = spawn(HUSK, [...s.globals, 'exec', id, 'sleep', '5'], { stdio: 'ignore' });
+  try {
+    const argv = await until(() => {
+      try {
+        const a = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0');
+        return a.some((x) => x.endsWith('dist/husk.cjs')) && a;
+      } catch { return false; }
+    });
+    assert.ok(argv.includes('--min-semi-space-size=4'), argv.join(' '));
+    const flags = argv.slice(1, argv.indexOf('--'));
+    for (const cmd of [['create', 'busybox', 'true'], ['ps', '-a'], ['images']]) {
+      const r = spawnSync(argv[0], [...flags, '--trace-gc', '--', argv[argv.indexOf('--') + 1], ...s.globals, ...cmd], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.doesNotMatch(r.stdout, /Scavenge|Mark-Compact/, cmd.join(' '));
+      // The same with V8's default young generation collects at least once (the test measures something).
+      const d = spawnSync(argv[0], [...flags.filter((f) => !f.startsWith('--min-semi-space-size')), '--trace-gc', '--', argv[argv.indexOf('--') + 1], ...s.globals, ...cmd], { encoding: 'utf8' });
+      assert.match(d.stdout, /Scavenge/, `${cmd.join(' ')} with V8's default young generation`);
+      if (cmd[0] === 'create') s.ok(['rm', r.stdout.trim().split('\n').pop()!, d.stdout.trim().split('\n').pop()!]);
+    }
+  } finally {
+    p.kill();
     s.ok(['rm', '-f', '-t', '0', id]);
   }
 });
