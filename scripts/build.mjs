@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import * as esbuild from 'esbuild';
 
 const root = join(import.meta.dirname, '..');
@@ -124,6 +124,10 @@ const builtinImports = {
 // those that run something load (init, start, stop), then the sessions of
 // run, attach and exec. A command loads whole files, so `create` and `ps`
 // skip the last two and `start` and `stop` the last one.
+// Before them all, the entry itself with its static closure (commander,
+// errors, sqlite, paths...): every command loads those, and as nine
+// scripts each cost the loader ~0.1 ms of its own; dist/main.mjs becomes
+// a stub importing that one file.
 const HOT_GROUPS = [['src/engine/local.ts'], ['src/cli/container.ts', 'src/engine/container/create.ts', 'src/engine/network/attach.ts'],
   ['src/engine/container/lifecycle.ts', 'src/engine/container/select.ts', 'src/engine/container/restart.ts'],
   ['src/engine/container/attach.ts', 'src/engine/container/exec.ts']];
@@ -142,19 +146,21 @@ async function mergeHotChunks(meta) {
     return seen;
   };
   const byEntry = new Map(Object.entries(out).filter(([, v]) => v.entryPoint).map(([k, v]) => [v.entryPoint, k]));
-  const merged = closure(['dist/main.mjs']); // the entry's own stay as they are
+  const merged = new Set();
   const stubs = new Set(); // absolute paths of chunks already merged (now stubs)
-  for (const entries of HOT_GROUPS) {
-    const starts = entries.map((e) => {
-      if (!byEntry.has(e)) throw new Error(`build: hot entry ${e} is no longer a chunk of its own: update HOT_GROUPS`);
-      return byEntry.get(e);
-    });
+  const groups = [['dist/main.mjs'], ...HOT_GROUPS.map((entries) => entries.map((e) => {
+    if (!byEntry.has(e)) throw new Error(`build: hot entry ${e} is no longer a chunk of its own: update HOT_GROUPS`);
+    return byEntry.get(e);
+  }))];
+  // A path from the merged file (in dist/chunks) or from a stub to another output file.
+  const from = (at, p) => { const r = relative(at, p); return r.startsWith('.') ? r : `./${r}`; };
+  for (const starts of groups) {
     const group = [...closure(starts)].filter((f) => !merged.has(f));
     group.forEach((f) => merged.add(f));
     const inGroup = new Set(group.map((f) => join(root, f)));
     const entry = group.map((f, i) => out[f].exports.length
-      ? `export { ${out[f].exports.map((e) => `${e} as h${i}_${e}`).join(', ')} } from './${basename(f)}';`
-      : `import './${basename(f)}';`).join('\n');
+      ? `export { ${out[f].exports.map((e) => `${e} as h${i}_${e}`).join(', ')} } from '${from(dir, join(root, f))}';`
+      : `import '${from(dir, join(root, f))}';`).join('\n');
     // An earlier group's stub is bundled too, so its names come straight from that group's file.
     const r = await esbuild.build({ stdin: { contents: entry, resolveDir: dir, sourcefile: 'hot-entry.mjs', loader: 'js' },
       bundle: true, platform: 'node', target: 'node24', format: 'esm', logLevel: 'warning', write: false, absWorkingDir: root,
@@ -162,16 +168,18 @@ async function mergeHotChunks(meta) {
       plugins: [{ name: 'cold-chunks-stay', setup(b) {
         b.onResolve({ filter: /^\.\.?\// }, (a) => {
           const p = join(a.resolveDir, a.path);
-          return inGroup.has(p) || stubs.has(p) ? undefined : { path: a.path, external: true };
+          // Kept as imports, relative to the merged file (main.mjs's own are relative to dist/).
+          return inGroup.has(p) || stubs.has(p) ? undefined : { path: from(dir, p), external: true };
         });
       } }] });
     const text = r.outputFiles[0].text;
     const name = `hot-${createHash('sha256').update(text).digest('hex').slice(0, 8).toUpperCase()}.mjs`;
     writeFileSync(join(dir, name), text);
     group.forEach((f, i) => {
+      const hot = from(dirname(join(root, f)), join(dir, name));
       writeFileSync(join(root, f), out[f].exports.length
-        ? `export { ${out[f].exports.map((e) => `h${i}_${e} as ${e}`).join(', ')} } from './${name}';\n`
-        : `import './${name}';\n`);
+        ? `export { ${out[f].exports.map((e) => `h${i}_${e} as ${e}`).join(', ')} } from '${hot}';\n`
+        : `import '${hot}';\n`);
       stubs.add(join(root, f));
     });
   }
