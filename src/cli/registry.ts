@@ -133,8 +133,9 @@ export function register(program: Command): void {
   for (const c of [makePull(), makePush(), makeLogin(), makeLogout(), makeSearch()]) program.addCommand(c);
 }
 
-/** `image pull` and `image push`. */
+/** `image pull`, `image push` and `image search`. */
 export function registerGroup(group: Command): void {
   group.addCommand(makePull());
   group.addCommand(makePush());
+  group.addCommand(makeSearch());
 }

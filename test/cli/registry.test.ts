@@ -125,6 +125,8 @@ test('short names resolve through registries.conf search registries and aliases;
   assert.match(blocked.stderr, /blocked/);
   assert.match(s.ok(['search', '--tls-verify=false', `${reg.host}/husk`]), /husk\/layered/);
   assert.match(s.ok(['search', '--tls-verify=false', '--list-tags', `${reg.host}/husk/layered`]), /v1/);
+  // Podman's `image search` is the same command.
+  assert.match(s.ok(['image', 'search', '--tls-verify=false', `${reg.host}/husk`]), /husk\/layered/);
 });
 
 test('pull errors: unknown tag and unknown repository are 125 and store nothing', () => {
