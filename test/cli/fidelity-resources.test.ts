@@ -3,10 +3,11 @@
 // HostConfig, and Podman's errors and warnings.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
-import { Store } from '../helpers.ts';
+import { HUSK, Store, until } from '../helpers.ts';
 
 const s = new Store('husk-res-');
 const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
@@ -191,4 +192,62 @@ test('--help: each command lists the flags Podman has there', () => {
   const clone = s.ok(['container', 'clone', '--help']);
   assert.match(clone, /--device-read-bps/);
   assert.doesNotMatch(clone, /--device-read-iops|--oom-kill-disable|--cgroup-conf/);
+});
+
+/** One request to a `husk system service` on SOCK. */
+function call(sock: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return new Promise((resolve, reject) => {
+    const r = request({ socketPath: sock, method, path, headers: { 'content-type': 'application/json' } }, (res) => {
+      let b = '';
+      res.on('data', (d: Buffer) => (b += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: b ? JSON.parse(b) : {} }));
+    });
+    r.on('error', reject);
+    r.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+test('REST: Docker\'s HostConfig limits reach the cgroup and its inspect; create\'s Warnings; generate spec round-trips through the libpod create', { skip: v2 && 'cgroup v1 files' }, async () => {
+  const sock = join(s.dir, 'api.sock');
+  const service = spawn(HUSK, [...s.globals, 'system', 'service', '--time', '0', `unix://${sock}`], { stdio: 'ignore' });
+  try {
+    await until(() => existsSync(sock), 30_000, 100);
+    const r = await call(sock, 'POST', '/v1.41/containers/create?name=docker-limits', {
+      Image: 'busybox', Cmd: ['sleep', '1000'],
+      HostConfig: { CpuPeriod: 40000, CpuQuota: 10000, MemorySwappiness: 7, OomKillDisable: true, BlkioWeight: 300, CgroupParent: parent,
+        BlkioDeviceWriteBps: [{ Path: loop, Rate: 4096 }], BlkioDeviceReadIOps: [{ Path: loop, Rate: 77 }] },
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    if (!existsSync('/sys/fs/cgroup/blkio/blkio.weight')) assert.deepEqual(r.json.Warnings, ['Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.']);
+    const id = r.json.Id;
+    assert.equal((await call(sock, 'POST', `/v1.41/containers/${id}/start`)).status, 204);
+    assert.equal(cg(id, 'cpu', 'cpu.cfs_period_us', parent), '40000');
+    assert.equal(cg(id, 'cpu', 'cpu.cfs_quota_us', parent), '10000');
+    assert.equal(cg(id, 'memory', 'memory.swappiness', parent), '7');
+    assert.match(cg(id, 'memory', 'memory.oom_control', parent), /^oom_kill_disable 1$/m);
+    assert.equal(cg(id, 'blkio', 'blkio.throttle.write_bps_device', parent), `${loopNum} 4096`);
+    assert.equal(cg(id, 'blkio', 'blkio.throttle.read_iops_device', parent), `${loopNum} 77`);
+    const hc = (await call(sock, 'GET', `/v1.41/containers/${id}/json`)).json.HostConfig;
+    assert.deepEqual([hc.CpuPeriod, hc.CpuQuota, hc.MemorySwappiness, hc.OomKillDisable, hc.CgroupParent], [40000, 10000, 7, true, `/${parent}`]);
+    assert.deepEqual(hc.BlkioDeviceWriteBps, [{ Path: loop, Rate: 4096 }]);
+    // Docker's update: the new period and a read limit, live.
+    assert.equal((await call(sock, 'POST', `/v1.41/containers/${id}/update`, { CpuPeriod: 90000, BlkioDeviceReadBps: [{ Path: loop, Rate: 8192 }] })).status, 200);
+    assert.equal(cg(id, 'cpu', 'cpu.cfs_period_us', parent), '90000');
+    assert.equal(cg(id, 'blkio', 'blkio.throttle.read_bps_device', parent), `${loopNum} 8192`);
+
+    // Podman's SpecGenerator keeps them: resource_limits, the device maps by path, cgroup_parent.
+    const spec = JSON.parse(s.ok(['generate', 'spec', 'docker-limits']));
+    assert.deepEqual(spec.resource_limits.cpu, { period: 90000, quota: 10000 });
+    assert.deepEqual(spec.resource_limits.memory, { swappiness: 7, disableOOMKiller: true });
+    assert.deepEqual(spec.throttleWriteBpsDevice, { [loop]: { major: 0, minor: 0, rate: 4096 } });
+    assert.equal(spec.cgroup_parent, `/${parent}`);
+    const twin = await call(sock, 'POST', '/v4.0.0/libpod/containers/create', spec);
+    assert.equal(twin.status, 201, JSON.stringify(twin.json));
+    s.ok(['start', twin.json.Id]);
+    assert.equal(cg(twin.json.Id, 'cpu', 'cpu.cfs_period_us', parent), '90000');
+    assert.equal(cg(twin.json.Id, 'blkio', 'blkio.throttle.write_bps_device', parent), `${loopNum} 4096`);
+    s.ok(['rm', '-f', '-t', '0', id, twin.json.Id]);
+  } finally {
+    service.kill();
+  }
 });
