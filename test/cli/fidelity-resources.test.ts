@@ -121,6 +121,11 @@ test('update (crun): new CPU, swappiness and throttle limits reach a running con
   s.ok(['restart', '-t', '0', id]);
   assert.equal(cg(id, 'cpu', 'cpu.cfs_period_us'), '80000');
   assert.equal(cg(id, 'memory', 'memory.swappiness'), '33');
+  // A later --cpus replaces the period and quota, live and at the next start.
+  s.ok(['update', '--cpus', '0.5', id]);
+  assert.deepEqual([cg(id, 'cpu', 'cpu.cfs_period_us'), cg(id, 'cpu', 'cpu.cfs_quota_us')], ['100000', '50000']);
+  s.ok(['restart', '-t', '0', id]);
+  assert.deepEqual([cg(id, 'cpu', 'cpu.cfs_period_us'), cg(id, 'cpu', 'cpu.cfs_quota_us')], ['100000', '50000']);
   s.ok(['rm', '-f', '-t', '0', id]);
 });
 

@@ -693,6 +693,11 @@ export async function updateContainer(e: EngineContext, ref: string, u: Resource
     const limits = await import('./cgroup-limits.ts');
     u = limits.checkHostLimits(u);
     const merged = { ...c.config.intent, ...Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined)) };
+    // A new --cpus sets period and quota (as the runtime is told below): an older --cpu-period/--cpu-quota would win over it at the next start.
+    if (u.cpus !== undefined) {
+      if (u.cpuPeriod === undefined) delete merged.cpuPeriod;
+      if (u.cpuQuota === undefined) delete merged.cpuQuota;
+    }
     validateIntent(merged);
     checkRootlessIntent(e, u);
     if (c.state.status === 'running' || c.state.status === 'paused') {
