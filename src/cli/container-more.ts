@@ -26,7 +26,7 @@ and the runtime's create) without starting its process: its state is then
 }
 
 export function makeClone(): Command {
-  return addResourceFlags(new Command('clone').description('Clone an existing container'))
+  return addResourceFlags(new Command('clone').description('Clone an existing container'), 'clone')
     .usage('[options] CONTAINER NAME IMAGE')
     .option('--name <name>', 'Name of the copy (default: CONTAINER-clone)')
     .option('--destroy', 'Destroy the original container', false)
@@ -42,7 +42,7 @@ export function makeClone(): Command {
       const engine = await connectFor(this);
       const copy = await engine.containers.clone(ref, {
         name: o.name ?? name, image, destroy: o.destroy, force: o.force, run: o.run,
-        overrides: { ...resources, restartPolicy, pod: o.pod },
+        overrides: { ...resources, restartPolicy, pod: o.pod }, onWarning: (m: string) => { process.stderr.write(`${m}\n`); },
       });
       print(copy.config.id);
     });

@@ -35,7 +35,7 @@ function makeRun(): Command {
       const io = (await session()).processSession({ stdin: !!o.interactive && streams.stdin && o.logDriver !== 'passthrough', raw: !!spec.interactive, sigProxy: o.sigProxy, detachKeys: o.detachKeys });
       if (!streams.stdout) io.stdout = undefined;
       if (!streams.stderr) io.stderr = undefined;
-      const r = await engine.containers.run(spec, { ...io, detach: o.detach, pull: pullOptions(o) }).catch(runExitCode);
+      const r = await engine.containers.run(spec, { ...io, detach: o.detach, pull: pullOptions(o), onWarning: stderrLine }).catch(runExitCode);
       await writeCidfile(o.cidfile, r.id);
       if (o.detach || r.detached) {
         if (o.detach) print(r.id);
@@ -45,6 +45,9 @@ function makeRun(): Command {
       if (spec.interactive) process.stdin.destroy();
     });
 }
+
+/** Podman prints create's warnings (a limit the kernel lacks) as bare lines on stderr. */
+const stderrLine = (msg: string) => { process.stderr.write(`${msg}\n`); };
 
 /** -a/--attach: which streams run attaches (all three when none is named), with Podman's message. */
 function attachStreams(names: string[]): { stdin: boolean; stdout: boolean; stderr: boolean } {
@@ -76,7 +79,7 @@ function makeCreate(): Command {
       checkPassthrough(o, isRemote(this));
       const engine = await connectFor(this);
       await replaceExisting(engine, o);
-      const c = await engine.containers.create(spec, { pull: pullOptions(o) });
+      const c = await engine.containers.create(spec, { pull: pullOptions(o), onWarning: stderrLine });
       await writeCidfile(o.cidfile, c.config.id);
       // As Podman's: a passthrough container's stdout is the caller's, so the ID stays off it.
       if (o.logDriver !== 'passthrough') print(c.config.id);
@@ -444,7 +447,7 @@ function makePort(): Command {
 }
 
 function makeUpdate(): Command {
-  return addResourceFlags(new Command('update').description('Update an existing container\'s resource limits'))
+  return addResourceFlags(new Command('update').description('Update an existing container\'s resource limits'), 'update')
     .argument('<container>')
     .action(async function (this: Command, ref: string, o: Opts) {
       const c = await (await connectFor(this)).containers.update(ref, resourcesFrom(o));

@@ -302,7 +302,9 @@ export interface ContainerSpec extends ResourceLimits {
   uidMap?: IdMapping[];
   gidMap?: IdMapping[];
 
-  // Resources: memory*, cpus, cpuShares, cpusetCpus come from ResourceLimits.
+  // Resources: memory*, cpu*, cpuset*, blkio*, device rates and cgroupConf come from ResourceLimits.
+  /** The cgroup the container's own is made under (cgroupfs path, Podman's --cgroup-parent); unset: its pod's, else /husk. */
+  cgroupParent?: string;
   /** -1000 to 1000. */
   oomScoreAdj?: number;
   /** Size of /dev/shm in bytes. */

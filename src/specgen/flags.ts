@@ -12,6 +12,7 @@ import type {
   DeviceSpec, HostEntry, IdMapping, MountSpec, NetworkAttachSpec, PortSpec, UlimitSpec, UsernsMode, VolumesFromSpec,
 } from './container.ts';
 import { PASSTHROUGH, PROPAGATION, ULIMITS } from './validate.ts';
+import type { DeviceRate } from '../runtime/spec/resources.ts';
 
 function checkDest(dest: string, spec: string): string {
   if (!isAbsolute(dest)) throw invalidArgument(`invalid container path "${dest}" in "${spec}": must be an absolute path`);
@@ -339,6 +340,45 @@ export function parseBytes(v: string, flag: string): number {
   if (!m) throw invalidArgument(`invalid size "${v}" for --${flag}: expected a number with an optional unit (b, k, m, g)`);
   const mult: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
   return Math.round(Number(m[1]) * mult[m[2].toLowerCase()]);
+}
+
+/** go-units RAMInBytes: a number with an optional binary unit (k, m, g, t, p; "b", "ib" suffixes allowed), or undefined. */
+function ramInBytes(v: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(v);
+  if (!m) return undefined;
+  return Math.floor(Number(m[1]) * 1024 ** ' kmgtp'.indexOf((m[2] ?? ' ').toLowerCase()));
+}
+
+/** PATH:VALUE of the blkio flags, with Podman's checks on the path (specgenutil). */
+function devicePair(val: string): [string, string] {
+  const i = val.indexOf(':');
+  if (i < 0) throw invalidArgument(`bad format: ${val}`);
+  const path = val.slice(0, i);
+  if (!path.startsWith('/dev/')) throw invalidArgument(`bad format for device path: ${val}`);
+  return [path, val.slice(i + 1)];
+}
+
+/** --device-read-bps/--device-write-bps PATH:RATE[kb|mb|gb] (Podman's parseThrottleBPSDevices). */
+export function parseDeviceBps(val: string): DeviceRate {
+  const [path, v] = devicePair(val);
+  const rate = ramInBytes(v);
+  if (rate === undefined) throw invalidArgument(`invalid rate for device: ${val}. The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb`);
+  return { path, rate };
+}
+
+/** --device-read-iops/--device-write-iops PATH:N (Podman's parseThrottleIOPsDevices). */
+export function parseDeviceIops(val: string): DeviceRate {
+  const [path, v] = devicePair(val);
+  if (!/^\d+$/.test(v)) throw invalidArgument(`invalid rate for device: ${val}. The correct format is <device-path>:<number>. Number must be a positive integer`);
+  return { path, rate: Number(v) };
+}
+
+/** --blkio-weight-device PATH:WEIGHT, weight 10-1000 or 0 (Podman's parseWeightDevices). */
+export function parseWeightDevice(val: string): { path: string; weight: number } {
+  const [path, v] = devicePair(val);
+  const weight = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (Number.isNaN(weight) || (weight > 0 && (weight < 10 || weight > 1000))) throw invalidArgument(`invalid weight for device: ${val}`);
+  return { path, weight };
 }
 
 /**

@@ -135,6 +135,33 @@ function validateResources(i: ContainerSpec): void {
     throw invalidArgument('oom-score-adj must be an integer between -1000 and 1000');
   }
   if (i.shmSize !== undefined && i.shmSize <= 0) throw invalidArgument('the size of /dev/shm must be larger than 0');
+  // Podman's (pkg/specgen/generate/validate.go) checks and words.
+  if (i.cpuPeriod !== undefined && (!isUint(i.cpuPeriod) || i.cpuPeriod < 1000 || i.cpuPeriod > 1000000)) {
+    throw invalidArgument('CPU cfs period cannot be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
+  }
+  if (i.cpuQuota !== undefined && (!Number.isInteger(i.cpuQuota) || i.cpuQuota < 1000)) throw invalidArgument('CPU cfs quota cannot be less than 1ms (i.e. 1000)');
+  for (const [v, what] of [[i.cpuRtPeriod, 'period'], [i.cpuRtRuntime, 'runtime']] as const) {
+    if (v !== undefined && !isUint(v)) throw invalidArgument(`invalid CPU real-time ${what} ${v}: must be a non-negative integer`);
+  }
+  if (i.memorySwappiness !== undefined && (!isUint(i.memorySwappiness) || i.memorySwappiness > 100)) {
+    throw invalidArgument(`invalid value: ${i.memorySwappiness}, valid memory swappiness range is 0-100`);
+  }
+  if (i.blkioWeight !== undefined && (!isUint(i.blkioWeight) || i.blkioWeight < 10 || i.blkioWeight > 1000)) throw invalidArgument('range of blkio weight is from 10 to 1000');
+  for (const d of i.blkioWeightDevice ?? []) {
+    if (!d.path?.startsWith('/dev/') || !isUint(d.weight) || (d.weight > 0 && (d.weight < 10 || d.weight > 1000))) throw invalidArgument(`invalid weight for device: ${d.path}:${d.weight}`);
+  }
+  for (const d of [...i.deviceReadBps ?? [], ...i.deviceWriteBps ?? [], ...i.deviceReadIops ?? [], ...i.deviceWriteIops ?? []]) {
+    if (!d.path?.startsWith('/dev/')) throw invalidArgument(`bad format for device path: ${d.path}:${d.rate}`);
+    if (!isUint(d.rate, Number.MAX_SAFE_INTEGER)) throw invalidArgument(`invalid rate for device: ${d.path}:${d.rate}. Number must be a positive integer`);
+  }
+  if (i.cgroupConf !== undefined) {
+    for (const k of Object.keys(i.cgroupConf)) if (!k || k.includes('/')) throw invalidArgument(`invalid --cgroup-conf key "${k}": must be a file name of the cgroup`);
+  }
+  if (i.cgroupParent !== undefined) {
+    // Podman with the cgroupfs manager (husk's): a path, not a systemd slice.
+    if (i.cgroupParent.endsWith('.slice')) throw invalidArgument('systemd slice received as cgroup parent when using cgroupfs: invalid argument');
+    if (i.cgroupParent.split('/').includes('..')) throw invalidArgument(`invalid cgroup parent "${i.cgroupParent}": it must not contain ".."`);
+  }
 }
 
 /** Only namespaced sysctls may be set, as in Podman; net.* not with the host's network. */

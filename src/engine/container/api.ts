@@ -25,6 +25,8 @@ export interface PullProgressOptions {
 export interface CreateOptions {
   /** Settings for pulling the image when the spec's pull policy requires it. */
   pull?: PullProgressOptions;
+  /** A limit the host's kernel lacks was dropped: Podman's warning, which its CLI prints as a line on stderr. */
+  onWarning?: (msg: string) => void;
 }
 
 export interface RunOptions extends CreateOptions, SessionIO {
@@ -163,6 +165,8 @@ export interface CloneOptions {
   force?: boolean;
   /** Start the copy. */
   run?: boolean;
+  /** As create's: a limit the host's kernel lacks was dropped. */
+  onWarning?: (msg: string) => void;
 }
 
 /** Resource limits that `update` may change on an existing container. */
@@ -174,6 +178,23 @@ export interface ResourceUpdate {
   cpuShares?: number;
   cpusetCpus?: string;
   pidsLimit?: number;
+  // Podman's other cgroup limits (ContainerSpec's fields of the same names).
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  cpuRtPeriod?: number;
+  cpuRtRuntime?: number;
+  cpusetMems?: string;
+  blkioWeight?: number;
+  blkioWeightDevice?: ContainerSpec['blkioWeightDevice'];
+  deviceReadBps?: ContainerSpec['deviceReadBps'];
+  deviceWriteBps?: ContainerSpec['deviceWriteBps'];
+  deviceReadIops?: ContainerSpec['deviceReadIops'];
+  deviceWriteIops?: ContainerSpec['deviceWriteIops'];
+  memorySwappiness?: number;
+  /** Create and clone only (as Podman's flags). */
+  oomKillDisable?: boolean;
+  cgroupParent?: string;
+  cgroupConf?: Record<string, string>;
   /** `update --restart`: the new policy, for the next exit. */
   restartPolicy?: RestartPolicySpec;
 }

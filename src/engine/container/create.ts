@@ -28,6 +28,15 @@ export interface CreateOptions {
   pull?: EnginePullOptions;
   /** Set by the pod code: the container is created in this pod (as its infra container). */
   podMember?: { podId: string; infra?: boolean };
+  /** Podman's warnings for limits the host's kernel lacks (dropped from the spec). */
+  onWarning?: (msg: string) => void;
+}
+
+/** Does the spec set a limit ./cgroup-limits.ts checks against the host? (cheap: no module loaded for the others). */
+function hasHostLimits(r: ContainerSpec): boolean {
+  return r.cpuPeriod !== undefined || r.cpuQuota !== undefined || r.cpusetMems !== undefined || r.blkioWeight !== undefined
+    || !!(r.blkioWeightDevice?.length || r.deviceReadBps?.length || r.deviceWriteBps?.length || r.deviceReadIops?.length || r.deviceWriteIops?.length)
+    || r.memorySwappiness !== undefined || !!r.oomKillDisable || r.cgroupConf !== undefined;
 }
 
 /** The image for a new container, pulled first when the policy says so. */
@@ -52,6 +61,8 @@ async function imageFor(e: EngineContext, intent: ContainerSpec, o: CreateOption
 }
 
 export async function createContainer(e: EngineContext, given: ContainerSpec, o: CreateOptions = {}): Promise<Container> {
+  // Before the value checks, as Podman: a limit the kernel lacks is dropped with a warning, whatever its value.
+  if (hasHostLimits(given)) given = (await import('./cgroup-limits.ts')).checkHostLimits(given, o.onWarning);
   validateSpec(given);
   let pod = o.podMember;
   if (given.pod && !pod) {
@@ -62,6 +73,8 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   }
   // The default network mode is stored, so the container keeps it whatever the config says later.
   const intent: ContainerSpec = { ...given, network: given.network && given.network !== 'private' ? given.network : defaultNetworkMode(e.config) };
+  // --cgroup-parent as Podman's cgroupfs manager takes it: a relative path is under the root.
+  if (intent.cgroupParent !== undefined) intent.cgroupParent = `/${intent.cgroupParent.split('/').filter((x) => x && x !== '.').join('/')}`;
   validateSpec(intent);
   checkRootlessIntent(e, intent);
   // Podman's bats skip it for runc too: runc always makes a cgroup (under / when the spec names none).

@@ -114,9 +114,9 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     const files = writeGeneratedFiles(rundir, { ...fileInfo, facts: joinedFacts });
     const mounts = [...passwdMounts(rootfs, rundir, c.config.intent, user), ...ociMounts(e, c, rootfs, user)];
     const cgroupsMode = c.config.intent.cgroupsMode ?? 'enabled';
-    // split: under the cgroup of whoever starts it (a systemd unit's), not under /husk; a member
-    // of a pod with --cgroup-parent (and its conmon): under the pod's cgroup.
-    const podCgroup = cgroupsMode !== 'disabled' && !e.rootlessCgroups() ? podCgroupOf(e, c.config) : undefined;
+    // split: under the cgroup of whoever starts it (a systemd unit's), not under /husk; else its own
+    // --cgroup-parent; a member of a pod with --cgroup-parent (and its conmon): under the pod's cgroup.
+    const podCgroup = cgroupsMode !== 'disabled' && !e.rootlessCgroups() ? c.config.intent.cgroupParent ?? podCgroupOf(e, c.config) : undefined;
     const cgroupParent = cgroupsMode === 'split' && !e.rootlessCgroups() ? ownCgroup() : podCgroup;
     const extraOpts = [
       ...(systemdMode(c.config.intent, c.config.args) ? systemdModeOpts(id, mounts, containerCgroupPath(id, e.rootlessCgroups(), cgroupParent)) : []),
@@ -680,14 +680,24 @@ export function renameContainer(e: EngineContext, ref: string, name: string): vo
   e.events.write({ ID: c.config.id, Name: name, Image: c.config.imageName, Status: 'rename', Type: 'container' });
 }
 
-export type ResourceUpdate = Pick<ContainerIntent, 'memory' | 'memoryReservation' | 'memorySwap' | 'cpus' | 'cpuShares' | 'cpusetCpus' | 'pidsLimit' | 'restartPolicy'>;
+export type ResourceUpdate = Pick<ContainerIntent, 'memory' | 'memoryReservation' | 'memorySwap' | 'cpus' | 'cpuShares' | 'cpusetCpus' | 'pidsLimit' | 'restartPolicy'
+  | 'cpuPeriod' | 'cpuQuota' | 'cpuRtPeriod' | 'cpuRtRuntime' | 'cpusetMems' | 'blkioWeight' | 'blkioWeightDevice'
+  | 'deviceReadBps' | 'deviceWriteBps' | 'deviceReadIops' | 'deviceWriteIops' | 'memorySwappiness'>;
 
 /** `update`: new limits for a container, applied live through the runtime when it runs; a new restart policy. */
 export async function updateContainer(e: EngineContext, ref: string, u: ResourceUpdate): Promise<Container> {
   const id = e.db.lookupId(ref);
   return e.withContainerLock(id, async () => {
     const c = syncState(e, e.db.get(id)!);
+    // Limits the kernel lacks are dropped, as at create (a runtime would fail writing their files).
+    const limits = await import('./cgroup-limits.ts');
+    u = limits.checkHostLimits(u);
     const merged = { ...c.config.intent, ...Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined)) };
+    // A new --cpus sets period and quota (as the runtime is told below): an older --cpu-period/--cpu-quota would win over it at the next start.
+    if (u.cpus !== undefined) {
+      if (u.cpuPeriod === undefined) delete merged.cpuPeriod;
+      if (u.cpuQuota === undefined) delete merged.cpuQuota;
+    }
     validateIntent(merged);
     checkRootlessIntent(e, u);
     if (c.state.status === 'running' || c.state.status === 'paused') {
@@ -699,8 +709,15 @@ export async function updateContainer(e: EngineContext, ref: string, u: Resource
       if (u.cpuShares !== undefined) args.push('--cpu-share', String(u.cpuShares));
       if (u.cpusetCpus !== undefined) args.push('--cpuset-cpus', u.cpusetCpus);
       if (u.pidsLimit !== undefined) args.push('--pids-limit', String(u.pidsLimit));
+      const rt = e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled');
       // Only a new restart policy: nothing for the runtime.
-      if (args.length > 1) await e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled').run([...args, id]);
+      if (args.length > 1) await rt.run([...args, id]);
+      const more = limits.updateResources(u);
+      if (more) {
+        const file = join(e.bundleDir(id), 'update-resources.json');
+        writeFileSync(file, JSON.stringify(more));
+        try { await rt.run(['update', '-r', file, id]); } finally { rmSync(file, { force: true }); }
+      }
     }
     const config = e.db.updateConfig(id, (cfg) => { cfg.intent = merged; });
     e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'update', Type: 'container' });

@@ -34,7 +34,7 @@ export class LocalContainers implements ContainersAPI {
 
   async create(spec: ContainerSpec, o: CreateOptions = {}): Promise<Container> {
     const { createContainer } = await import('./create.ts');
-    return createContainer(this.#e, spec, { pull: o.pull as EnginePullOptions | undefined });
+    return createContainer(this.#e, spec, { pull: o.pull as EnginePullOptions | undefined, onWarning: o.onWarning });
   }
 
   async run(spec: ContainerSpec, o: RunOptions = {}): Promise<RunReport> {

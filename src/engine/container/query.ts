@@ -10,6 +10,8 @@ import type { Container } from '../types.ts';
 import type { ResolvedHealthcheck } from '../../specgen/health.ts';
 import { healthcheckOf } from './health-timer.ts';
 import { DEFAULT_CAPS } from '../../runtime/spec/security.ts';
+import { cpuOf, type DeviceRate } from '../../runtime/spec/resources.ts';
+import type { ContainerSpec } from '../../specgen/container.ts';
 import { formatUlimit } from '../../specgen/flags.ts';
 import { secretIdOf } from '../secret/store.ts';
 
@@ -137,7 +139,7 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       UTSMode: !cfg.intent.utsMode || cfg.intent.utsMode === 'private' ? 'private' : cfg.intent.utsMode,
       CgroupnsMode: cfg.intent.cgroupns ?? 'private',
       // Where the container's cgroup is made: its pod's (--cgroup-parent) or --cgroups=split's, else husk's own.
-      CgroupParent: st.cgroupParent ?? podCgroupOf(e, cfg) ?? (e.rootlessCgroups() ? e.rootlessCgroups()!.cgroupParent ?? '' : '/husk'),
+      CgroupParent: st.cgroupParent ?? cfg.intent.cgroupParent ?? podCgroupOf(e, cfg) ?? (e.rootlessCgroups() ? e.rootlessCgroups()!.cgroupParent ?? '' : '/husk'),
       // Podman's: "disabled" for --cgroups=disabled, else "default".
       Cgroups: cfg.intent.cgroupsMode === 'disabled' ? 'disabled' : 'default',
       Init: !!cfg.intent.init,
@@ -156,7 +158,36 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       // As --ulimit takes them (NAME=SOFT[:HARD]).
       Ulimits: (cfg.intent.ulimits ?? []).map(formatUlimit),
       RestartPolicy: { Name: cfg.intent.restartPolicy?.name ?? '', MaximumRetryCount: cfg.intent.restartPolicy?.maximumRetryCount ?? 0 },
+      ...resourceFields(cfg.intent),
     },
+  };
+}
+
+/** Podman's HostConfig resource fields, from the limits the container's spec gets (so --cpus shows as CpuPeriod/CpuQuota). */
+function resourceFields(i: ContainerSpec): Record<string, unknown> {
+  const cpu = cpuOf(i) ?? {};
+  const rates = (l: DeviceRate[] | undefined) => (l ?? []).map((d) => ({ Path: d.path, Rate: d.rate }));
+  return {
+    BlkioWeight: i.blkioWeight ?? 0,
+    BlkioWeightDevice: (i.blkioWeightDevice ?? []).map((d) => ({ Path: d.path, Weight: d.weight })),
+    BlkioDeviceReadBps: rates(i.deviceReadBps),
+    BlkioDeviceWriteBps: rates(i.deviceWriteBps),
+    BlkioDeviceReadIOps: rates(i.deviceReadIops),
+    BlkioDeviceWriteIOps: rates(i.deviceWriteIops),
+    CpuPeriod: cpu.period ?? 0,
+    CpuQuota: cpu.quota ?? 0,
+    CpuRealtimePeriod: cpu.realtimePeriod ?? 0,
+    CpuRealtimeRuntime: cpu.realtimeRuntime ?? 0,
+    CpuShares: i.cpuShares ?? 0,
+    CpusetCpus: i.cpusetCpus ?? '',
+    CpusetMems: i.cpusetMems ?? '',
+    Memory: i.memory ?? 0,
+    MemoryReservation: i.memoryReservation ?? 0,
+    MemorySwap: i.memorySwap ?? (i.memory ? i.memory * 2 : 0),
+    // Podman's default: -1, the kernel's.
+    MemorySwappiness: i.memorySwappiness ?? -1,
+    OomKillDisable: !!i.oomKillDisable,
+    CgroupConf: i.cgroupConf ?? null,
   };
 }
 

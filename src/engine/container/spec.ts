@@ -6,7 +6,7 @@ import type { ImageRecord } from '../../image/types.ts';
 import * as S from '../../runtime/spec/index.ts';
 import { containerCgroupPath } from '../../runtime/cgroups.ts';
 import { defaultSeccompPath, loadSeccompProfile, seccompFromProfile, withSeccomp, type LinuxSeccomp } from '../../runtime/spec/seccomp.ts';
-import { hostDevices, resolveDevice } from './devices.ts';
+import { blockDeviceNumbers, hostDevices, resolveDevice } from './devices.ts';
 import type { ContainerSpec, UlimitSpec } from '../../specgen/container.ts';
 import { parseUlimit } from '../../specgen/flags.ts';
 import { parseDeviceCgroupRule, ULIMITS } from '../../specgen/validate.ts';
@@ -176,7 +176,7 @@ export function containerSpec(x: SpecContext): S.Spec {
     S.withSysctls(i.sysctls ?? {}),
     withSeccomp(seccompFor(i, caps, x.seccompProfile)),
     ...(cgroupPath === undefined ? [] : [
-      S.withResourceLimits(i),
+      S.withResourceLimits(i, blockDeviceNumbers),
       S.withPidsLimit(c.intent.pidsLimit ?? x.pidsLimit),
       S.withCgroupsPath(cgroupPath),
     ]),
