@@ -9,7 +9,7 @@ import { Command, Option } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import type { ContainerSpec, MountSpec, NetworkMode } from '../specgen/container.ts';
 import {
-  parseAddHost, parseBytes, parseDevice, parseIdMapping, parseMountFlag, parsePublish, parseTmpfsFlag, parseUlimit, parseUserns,
+  parseAddHost, parseBytes, parseDevice, parseExpose, parseIdMapping, parseMountFlag, parsePublish, parseTmpfsFlag, parseUlimit, parseUserns,
   parseRestartPolicy, parseVolumeFlag, parseVolumesFrom,
   parseNetworkFlags,
 } from '../specgen/flags.ts';
@@ -144,12 +144,20 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--group-entry <entry>', 'Entry to write to /etc/group')
     .option('--hostuser <name>', 'Host user account to add to /etc/passwd within container', collect, [])
     .option('--chrootdirs <dir>', 'Chroot directories inside the container', collect, [])
+    // Environment, ports, image handling and Docker's no-ops (docs/fidelity.md, "create/run: environment and image").
+    .option('--http-proxy [bool]', 'Set proxy environment variables in the container based on the host proxy vars (default true)', boolWord)
+    .option('--unsetenv <env>', 'Unset environment default variables in container', collect, [])
+    .option('--unsetenv-all', 'Unset all default environment variables in container', false)
+    .option('--env-merge <env>', 'Preprocess environment variables from image before injecting them into the container', collect, [])
+    .option('--expose <port>', 'Expose a port or a range of ports', collect, [])
+    .option('--disable-content-trust', 'This is a Docker specific option and is a NOOP')
     .passThroughOptions()
     .argument('<image>', 'image to run')
     .argument('[command...]', 'command and arguments');
 }
 
 export function intentFrom(image: string, command: string[], o: Opts): ContainerSpec {
+  [image, command] = untakeBoolWords(image, command, o);
   checkAddressFlags(o);
   const { first: perNet, extra: extraNetworks } = parseNetworkFlags([...(o.network ?? []), ...(o.net ?? [])]);
   const network = perNet?.network;
@@ -193,7 +201,7 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
     sysctls: parseKeyValues(o.sysctl, 'sysctl'),
     ...resourcesFrom(o), oomScoreAdj: o.oomScoreAdj,
     shmSize: o.shmSize !== undefined ? parseBytes(o.shmSize, 'shm-size') : undefined,
-    ...extraFrom(o),
+    ...extraFrom(o), ...envPortsFrom(o),
     healthcheck: parseHealthFlags({
       cmd: o.healthCmd, interval: o.healthInterval, retries: o.healthRetries, startPeriod: o.healthStartPeriod,
       timeout: o.healthTimeout, onFailure: o.healthOnFailure, disable: o.healthcheck === false,
@@ -275,6 +283,36 @@ function extraFrom(o: Opts): Partial<ContainerSpec> {
     }
     out.logOptions = opts;
   }
+  return out;
+}
+
+/** A `[bool]` flag's value: true/false, or a word that is not one (see untakeBoolWords). */
+const boolWord = (v: string): boolean | string => (/^(true|false)$/i.test(v) ? v.toLowerCase() === 'true' : v);
+
+/** The `[bool]` flags of the block below, which commander lets take the next word. */
+const BOOL_WORD_FLAGS = ['httpProxy'];
+
+/**
+ * Podman's boolean flags take a value only as --flag=false; commander gives
+ * an optional value the next word too (`--http-proxy IMAGE cmd`): such a
+ * word is the image, and what commander took for the image the command's start.
+ */
+function untakeBoolWords(image: string, command: string[], o: Opts): [string, string[]] {
+  for (const k of BOOL_WORD_FLAGS) {
+    if (typeof o[k] !== 'string') continue;
+    [image, command] = [o[k], [image, ...command]];
+    o[k] = true;
+  }
+  return [image, command];
+}
+
+/** --http-proxy, --unsetenv[-all], --env-merge, --expose: spec fields (undefined when not given). */
+function envPortsFrom(o: Opts): Partial<ContainerSpec> {
+  const out: Partial<ContainerSpec> = { httpProxy: o.httpProxy !== false };
+  if (o.unsetenv?.length) out.unsetEnv = o.unsetenv;
+  if (o.unsetenvAll) out.unsetEnvAll = true;
+  if (o.envMerge?.length) out.envMerge = o.envMerge;
+  if (o.expose?.length) out.expose = (o.expose as string[]).flatMap((v) => v.split(',')).filter(Boolean).flatMap(parseExpose);
   return out;
 }
 

@@ -96,6 +96,14 @@ export interface PortSpec {
   range?: number;
 }
 
+/** A port the container exposes (Podman's --expose; one per port of a range). */
+export interface ExposedPort {
+  /** Required, 1-65535. */
+  port: number;
+  /** Default tcp. */
+  protocol?: 'tcp' | 'udp' | 'sctp';
+}
+
 /** A resource limit of the container's process (setrlimit). */
 export interface UlimitSpec {
   /** Required: nofile, nproc, core, ... (RLIMIT_ without the prefix, lower case). */
@@ -282,6 +290,18 @@ export interface ContainerSpec extends ResourceLimits {
   /** Directories in the container treated as chroots: the generated /etc/hosts, hostname and resolv.conf are mounted under them too. */
   chrootDirs?: string[];
 
+  // Environment and ports beyond -e and -p (docs/fidelity.md, "create/run: environment and image").
+  /** Copy the engine's http_proxy, https_proxy, ftp_proxy, no_proxy (either case) into env at create; env's own values win. */
+  httpProxy?: boolean;
+  /** Variables removed from the default environment (PATH, container, TERM and the image's); env's own stay. */
+  unsetEnv?: string[];
+  /** Remove the whole default environment: only env's own variables (and HOSTNAME, HOME) remain. */
+  unsetEnvAll?: boolean;
+  /** NAME=WORD, WORD's $VAR and ${VAR} taken from the default environment: resolved into env at create. */
+  envMerge?: string[];
+  /** Ports exposed as the image's EXPOSE ones: published by publishAll, listed unpublished by inspect. */
+  expose?: ExposedPort[];
+
   // Security (Podman's defaults unless set).
   privileged?: boolean;
   capAdd?: string[];
@@ -372,6 +392,13 @@ export interface ContainerSpec extends ResourceLimits {
    * /var/log/journal, a writable cgroup and stop signal SIGRTMIN+3.
    */
   systemd?: 'true' | 'false' | 'always';
+}
+
+/** The image's EXPOSE keys ("80/tcp") and the spec's --expose ones, each once. */
+export function exposedPorts(intent: ContainerSpec, imageExposed: Record<string, unknown> | undefined): string[] {
+  const keys = Object.keys(imageExposed ?? {});
+  for (const x of intent.expose ?? []) keys.push(`${x.port}/${x.protocol ?? 'tcp'}`);
+  return [...new Set(keys)];
 }
 
 export type SdNotifyMode = 'container' | 'conmon' | 'healthy' | 'ignore';

@@ -9,7 +9,7 @@ import type { EngineContext } from '../context.ts';
 import { defaultNetworkMode } from '../config.ts';
 import { chownUpper, resolveIdMap } from './idmap.ts';
 import { checkRootlessIntent } from '../system/rootless.ts';
-import { SPEC_VERSION, validateSpec, type ContainerSpec } from '../../specgen/container.ts';
+import { SPEC_VERSION, exposedPorts, validateSpec, type ContainerSpec } from '../../specgen/container.ts';
 import { randomName } from './names.ts';
 import { prepareRootfsDirs, removeContainerDirs, rootfsPaths } from './rootfs.ts';
 import { initialState, type Container, type ContainerConfig } from '../types.ts';
@@ -74,6 +74,8 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
     if (!j.journalAvailable()) throw invalidArgument(`the journald log driver needs systemd-journald, which does not run on this host (no ${j.JOURNAL_SOCKET}): use k8s-file`);
   }
   const img = await imageFor(e, intent, o);
+  if (intent.httpProxy) intent.env = { ...proxyEnv(), ...intent.env };
+  if (intent.envMerge?.length) intent.env = (await import('./env-merge.ts')).mergeEnv(intent, img);
   const args = effectiveArgs(intent, img);
   if (!args.length) throw invalidArgument('no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
   // systemd mode: its halt signal unless the user chose one (stored, so inspect shows it).
@@ -90,7 +92,7 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   if (intent.name && e.db.db.prepare('SELECT 1 FROM containers WHERE name = ?').get(intent.name)) nameInUse(e, intent.name);
   // Network modules load only for containers on networks (run --rm path stays lean).
   const wantsNet = !['none', 'host'].includes(intent.network!) && !intent.network!.startsWith('container:') || !!(intent.portMappings?.length || intent.publishAll || intent.ip || intent.ip6 || intent.mac);
-  const net = wantsNet ? await (await import('../network/attach.ts')).resolveNetworking(e, intent, Object.keys(img.config.config?.ExposedPorts ?? {})) : {};
+  const net = wantsNet ? await (await import('../network/attach.ts')).resolveNetworking(e, intent, exposedPorts(intent, img.config.config?.ExposedPorts)) : {};
   const idmap = resolveIdMap(e, intent, img);
   // Checked now for an early error; the device's numbers are read at each start.
   for (const d of intent.devices ?? []) resolveDevice(d);
@@ -128,6 +130,16 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   }
   e.events.write({ ID: id, Name: config.name, Image: config.imageName, Status: 'create', Type: 'container' });
   return { config, state: initialState() };
+}
+
+/** Podman's proxy variables (containers/common config.ProxyEnv). */
+const PROXY_ENV = ['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY'];
+
+/** --http-proxy: the engine's proxy variables (the caller's, for the local CLI), as Podman copies its own. */
+function proxyEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of PROXY_ENV) if (process.env[k] !== undefined) out[k] = process.env[k]!;
+  return out;
 }
 
 function nameInUse(e: EngineContext, name: string): never {

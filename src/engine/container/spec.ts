@@ -23,16 +23,25 @@ export function containerHostname(c: ContainerConfig): string {
   return c.intent.network === 'host' ? osHostname() : c.id.slice(0, 12);
 }
 
-export function containerEnv(c: ContainerConfig, img: ImageRecord, extra: Record<string, string> = {}): string[] {
+/** The default environment (Podman's): PATH, the image's, container, TERM with a tty. */
+export function defaultEnv(intent: ContainerSpec, img: ImageRecord | undefined): Map<string, string> {
   const env = new Map<string, string>();
   const put = (kv: string) => {
     const i = kv.indexOf('=');
     if (i > 0) env.set(kv.slice(0, i), kv.slice(i + 1));
   };
   put(DEFAULT_PATH);
-  for (const e of img.config.config?.Env ?? []) put(e);
+  for (const e of img?.config.config?.Env ?? []) put(e);
   env.set('container', 'husk');
-  if (c.intent.tty) env.set('TERM', 'xterm');
+  if (intent.tty && !env.has('TERM')) env.set('TERM', 'xterm');
+  return env;
+}
+
+export function containerEnv(c: ContainerConfig, img: ImageRecord | undefined, extra: Record<string, string> = {}): string[] {
+  const env = defaultEnv(c.intent, img);
+  // --unsetenv/--unsetenv-all drop defaults only: the spec's own env (with the proxies and --env-merge results) stays.
+  for (const k of c.intent.unsetEnv ?? []) env.delete(k);
+  if (c.intent.unsetEnvAll) env.clear();
   for (const [k, v] of Object.entries(c.intent.env ?? {})) env.set(k, v);
   for (const [k, v] of Object.entries(extra)) env.set(k, v);
   env.set('HOSTNAME', c.intent.env?.HOSTNAME ?? containerHostname(c));

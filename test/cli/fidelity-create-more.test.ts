@@ -1,0 +1,109 @@
+// More run/create flags of Podman 4.3's that husk lacked, each checked by its
+// effect inside a real container (its environment, its files, its user
+// namespace) or by the inspect fields Podman shows, and by Podman's error
+// for bad input. The expected values are what podman 4.3.1 gives for the
+// same commands (compared on this host with `podman create` + `inspect`).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { FIXTURES, Store } from '../helpers.ts';
+
+const s = new Store();
+before(() => {
+  s.busybox();
+  // An image with its own proxy variable, another variable and an EXPOSE, as Podman's tests build one.
+  s.ok(['import', '--change', 'ENV=http_proxy=from-image', '--change', 'ENV=FOO=bar', '--change', 'EXPOSE 7000/udp', join(FIXTURES, 'busybox-rootfs.tar'), 'envimg']);
+});
+after(() => s.destroyWhenIdle());
+
+const PROXIES = { http_proxy: 'http://host-proxy:3128', HTTPS_PROXY: 'https://host-proxy:3129', no_proxy: 'localhost', FTP_PROXY: '' };
+
+/** The container's environment as NAME=VALUE lines, sorted; the caller's environment gets `env`. */
+function envOf(args: string[], env: Record<string, string> = {}): string[] {
+  const r = s.husk(['run', '--rm', '--network', 'none', ...args], { env });
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.trim().split('\n').filter((l) => !/^(HOSTNAME|HOME)=/.test(l)).sort();
+}
+
+test('--http-proxy: the caller\'s proxy variables reach the container, over the image\'s, under -e; --http-proxy=false keeps them out', () => {
+  const on = envOf(['envimg', '/bin/env'], PROXIES);
+  assert.ok(on.includes('http_proxy=http://host-proxy:3128'), on.join(' ')); // the host's wins over the image's (as podman 4.3.1)
+  assert.ok(on.includes('HTTPS_PROXY=https://host-proxy:3129'));
+  assert.ok(on.includes('no_proxy=localhost'));
+  assert.ok(on.includes('FTP_PROXY='), 'a set but empty variable is copied too');
+  assert.ok(on.includes('FOO=bar'));
+  // -e wins; the flag's optional value does not swallow the image that follows it.
+  const cli = envOf(['--http-proxy', '-e', 'http_proxy=from-cli', 'envimg', '/bin/env'], PROXIES);
+  assert.ok(cli.includes('http_proxy=from-cli'), cli.join(' '));
+  assert.deepEqual(envOf(['--http-proxy', 'envimg', '/bin/env'], PROXIES), on);
+  const off = envOf(['--http-proxy=false', 'envimg', '/bin/env'], PROXIES);
+  assert.ok(off.includes('http_proxy=from-image'), off.join(' '));
+  assert.ok(!off.some((l) => /^(HTTPS_PROXY|no_proxy|FTP_PROXY)=/.test(l)), off.join(' '));
+  // Stored at create: inspect shows them, and a later start does not read the caller's environment again.
+  const id = s.husk(['create', '--network', 'none', 'busybox', '/bin/env'], { env: PROXIES }).stdout.trim();
+  assert.match(s.ok(['inspect', '--format', '{{json .Config.Env}}', id]), /"http_proxy=http:\/\/host-proxy:3128"/);
+  const started = s.husk(['start', '--attach', id], { env: { http_proxy: 'changed' } });
+  assert.match(started.stdout, /^http_proxy=http:\/\/host-proxy:3128$/m);
+  s.ok(['rm', id]);
+});
+
+test('--unsetenv drops defaults and image variables; --unsetenv-all drops them all but -e and the proxies', () => {
+  const some = envOf(['--unsetenv', 'PATH', '--unsetenv', 'FOO', '--unsetenv', 'container', '-e', 'KEEP=1', 'envimg', '/bin/env'], {});
+  assert.ok(!some.some((l) => /^(PATH|FOO|container)=/.test(l)), some.join(' '));
+  assert.ok(some.includes('KEEP=1') && some.includes('http_proxy=from-image'), some.join(' '));
+  // --unsetenv NAME with -e NAME: the explicit value stays.
+  assert.ok(envOf(['--unsetenv', 'FOO', '-e', 'FOO=mine', 'envimg', '/bin/env']).includes('FOO=mine'));
+  // As podman 4.3.1: nothing of the defaults (not even TERM with -t), -e and the host's proxies remain.
+  const all = envOf(['--unsetenv-all', '-t', '-e', 'A=b', 'envimg', '/bin/env'], { http_proxy: 'h' });
+  const lines = all.map((l) => l.replace(/\r$/, ''));
+  assert.ok(lines.includes('http_proxy=h'), lines.join(' '));
+  assert.deepEqual(lines.filter((l) => !/^(http|https|ftp|no)_proxy=/i.test(l)), ['A=b']);
+  const id = s.ok(['create', '--network', 'none', '--http-proxy=false', '--unsetenv-all', 'envimg', '/bin/env']);
+  assert.equal(s.ok(['inspect', '--format', '{{json .Config.Env}}', id]).replace(/"HOSTNAME=[0-9a-f]+"/, 'H'), '[H]');
+  s.ok(['rm', id]);
+});
+
+test('--env-merge expands the image\'s variables; a name the defaults lack is ignored (podman 4.3.1); bad words are refused', () => {
+  const env = envOf(['--env-merge', 'PATH=/opt/bin:${PATH}', '--env-merge', 'FOO=$FOO-${FOO}', '--env-merge', 'NEW=x', 'envimg', '/bin/env']);
+  assert.ok(env.includes('PATH=/opt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'), env.join(' '));
+  assert.ok(env.includes('FOO=bar-bar'), env.join(' '));
+  assert.ok(!env.some((l) => l.startsWith('NEW=')), env.join(' '));
+  // ${VAR:-default}, and -e over the merge.
+  assert.ok(envOf(['--env-merge', 'FOO=${UNSET:-dflt}', 'envimg', '/bin/env']).includes('FOO=dflt'));
+  assert.ok(envOf(['--env-merge', 'FOO=${FOO}x', '-e', 'FOO=cli', 'envimg', '/bin/env']).includes('FOO=cli'));
+  const bad = s.husk(['create', '--env-merge', 'FOO=${FOO', 'envimg', 'true']);
+  assert.equal(bad.code, 125);
+  assert.match(bad.stderr, /^Error: unable to process variables for --env-merge FOO=\$\{FOO: /);
+  const noEq = s.husk(['create', '--env-merge', 'FOO', 'envimg', 'true']);
+  assert.equal(noEq.code, 125);
+  assert.equal(noEq.stderr.trim(), 'Error: missing `=` for --env-merge substitution FOO');
+});
+
+test('--expose: ports and ranges shown unpublished in inspect, published by -P like the image\'s EXPOSE; Podman\'s errors', () => {
+  const id = s.ok(['create', '--expose', '8080', '--expose', '9000-9001/udp,9100/SCTP', 'envimg', 'true']);
+  const ports = JSON.parse(s.ok(['inspect', '--format', '{{json .NetworkSettings.Ports}}', id]));
+  assert.deepEqual(ports, { '7000/udp': null, '8080/tcp': null, '9000/udp': null, '9001/udp': null, '9100/sctp': null });
+  s.ok(['rm', id]);
+  // -P publishes the image's and --expose's ports on random host ports.
+  const pub = s.ok(['create', '-P', '--expose', '8081', 'envimg', 'true']);
+  const lines = s.ok(['port', pub]).split('\n').sort();
+  assert.equal(lines.length, 2, lines.join('\n'));
+  assert.match(lines[0], /^7000\/udp -> 0\.0\.0\.0:\d+$/);
+  assert.match(lines[1], /^8081\/tcp -> 0\.0\.0\.0:\d+$/);
+  s.ok(['rm', pub]);
+  // Without a network of its own, nothing is exposed (as Podman's --network none).
+  const none = s.ok(['create', '--network', 'none', '--expose', '8080', 'envimg', 'true']);
+  assert.equal(s.ok(['inspect', '--format', '{{json .NetworkSettings.Ports}}', none]), '{}');
+  s.ok(['rm', none]);
+  for (const [v, msg] of [
+    ['foo', 'invalid range format for --expose: foo: strconv.ParseUint: parsing "foo": invalid syntax'],
+    ['0', 'port numbers must be between 1 and 65535 (inclusive), got 0'],
+    ['70000', 'invalid range format for --expose: 70000: strconv.ParseUint: parsing "70000": value out of range'],
+    ['80/xyz', 'validating protocols for exposed port 80: unrecognized protocol "xyz" in port mapping'],
+    ['9-5', 'invalid range format for --expose: 9-5: Invalid range specified for the Port: 9-5'],
+  ]) {
+    const r = s.husk(['create', '--expose', v, 'busybox', 'true']);
+    assert.equal(r.code, 125, v);
+    assert.equal(r.stderr.trim(), `Error: ${msg}`);
+  }
+});
