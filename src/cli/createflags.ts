@@ -151,6 +151,8 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--env-merge <env>', 'Preprocess environment variables from image before injecting them into the container', collect, [])
     .option('--expose <port>', 'Expose a port or a range of ports', collect, [])
     .option('--disable-content-trust', 'This is a Docker specific option and is a NOOP')
+    // run checks the streams it attaches (container.ts); create stores nothing, as Podman 4.3's.
+    .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
     .passThroughOptions()
     .argument('<image>', 'image to run')
     .argument('[command...]', 'command and arguments');
@@ -287,10 +289,10 @@ function extraFrom(o: Opts): Partial<ContainerSpec> {
 }
 
 /** A `[bool]` flag's value: true/false, or a word that is not one (see untakeBoolWords). */
-const boolWord = (v: string): boolean | string => (/^(true|false)$/i.test(v) ? v.toLowerCase() === 'true' : v);
+export const boolWord = (v: string): boolean | string => (/^(true|false)$/i.test(v) ? v.toLowerCase() === 'true' : v);
 
 /** The `[bool]` flags of the block below, which commander lets take the next word. */
-const BOOL_WORD_FLAGS = ['httpProxy'];
+const BOOL_WORD_FLAGS = ['httpProxy', 'passwd'];
 
 /**
  * Podman's boolean flags take a value only as --flag=false; commander gives
@@ -306,9 +308,10 @@ function untakeBoolWords(image: string, command: string[], o: Opts): [string, st
   return [image, command];
 }
 
-/** --http-proxy, --unsetenv[-all], --env-merge, --expose: spec fields (undefined when not given). */
+/** --http-proxy, --unsetenv[-all], --env-merge, --expose, run's --passwd: spec fields (undefined when not given). */
 function envPortsFrom(o: Opts): Partial<ContainerSpec> {
   const out: Partial<ContainerSpec> = { httpProxy: o.httpProxy !== false };
+  if (o.passwd === false) out.passwd = false;
   if (o.unsetenv?.length) out.unsetEnv = o.unsetenv;
   if (o.unsetenvAll) out.unsetEnvAll = true;
   if (o.envMerge?.length) out.envMerge = o.envMerge;

@@ -301,6 +301,8 @@ export interface ContainerSpec extends ResourceLimits {
   envMerge?: string[];
   /** Ports exposed as the image's EXPOSE ones: published by publishAll, listed unpublished by inspect. */
   expose?: ExposedPort[];
+  /** false: add nothing to /etc/passwd and /etc/group (no --user, --passwd-entry, --group-entry or --hostuser lines). */
+  passwd?: boolean;
 
   // Security (Podman's defaults unless set).
   privileged?: boolean;

@@ -107,3 +107,40 @@ test('--expose: ports and ranges shown unpublished in inspect, published by -P l
     assert.equal(r.stderr.trim(), `Error: ${msg}`);
   }
 });
+
+test('run --passwd: a --user uid the image lacks gets an /etc/passwd line; --passwd=false leaves the image\'s files alone', () => {
+  const r = s.husk(['run', '--rm', '--network', 'none', '--user', '4242', 'busybox', 'grep', '^4242:', '/etc/passwd']);
+  assert.equal(r.stdout.trim(), '4242:*:4242:0:container user:/:/bin/sh');
+  const off = s.husk(['run', '--rm', '--network', 'none', '--passwd=false', '--user', '4242', 'busybox', 'grep', '-c', '^4242:', '/etc/passwd']);
+  assert.equal(off.stdout.trim(), '0');
+  assert.equal(off.code, 1);
+  // The flag without a value does not take the image for its value.
+  assert.equal(s.ok(['run', '--rm', '--network', 'none', '--passwd', '--user', '4242', 'busybox', 'id', '-un']), '4242');
+  // create has no --passwd (run only, as Podman's).
+  assert.equal(s.husk(['create', '--passwd=false', 'busybox', 'true']).code, 125);
+});
+
+test('run --rmi: the container and its image go after the exit; an image another container uses stays, with Podman\'s warning', () => {
+  s.ok(['import', join(FIXTURES, 'busybox-rootfs.tar'), 'rmi-solo']);
+  assert.equal(s.ok(['run', '--network', 'none', '--rmi', 'rmi-solo', 'echo', 'ran']), 'ran');
+  assert.equal(s.husk(['image', 'exists', 'rmi-solo']).code, 1);
+  assert.equal(s.ok(['ps', '-a', '--filter', 'ancestor=rmi-solo', '-q']), '');
+  s.ok(['import', join(FIXTURES, 'busybox-rootfs.tar'), 'rmi-held']);
+  const holder = s.ok(['create', '--network', 'none', 'rmi-held', 'true']);
+  const r = s.husk(['run', '--network', 'none', '--rmi', 'rmi-held', 'sh', '-c', 'exit 3']);
+  assert.equal(r.code, 3, 'the container\'s exit code, not the removal\'s');
+  assert.match(r.stderr, new RegExp(`level=warning msg="Failed to remove image: image used by ${holder}: image is in use by a container`));
+  assert.equal(s.husk(['image', 'exists', 'rmi-held']).code, 0);
+  assert.equal(s.ok(['ps', '-a', '-q', '--no-trunc']), holder, '--rmi implies --rm');
+  s.ok(['rm', holder]);
+});
+
+test('create -a/--attach and --disable-content-trust are accepted (Podman stores nothing for them); run -a still checks its streams', () => {
+  const id = s.ok(['create', '--network', 'none', '-a', 'stdout', '--attach', 'stderr', '--disable-content-trust', 'busybox', 'echo', 'attached']);
+  assert.equal(s.ok(['start', '--attach', id]), 'attached');
+  s.ok(['rm', id]);
+  assert.equal(s.ok(['run', '--rm', '--network', 'none', '--disable-content-trust', '-a', 'stdout', 'busybox', 'echo', 'out']), 'out');
+  const bad = s.husk(['run', '--rm', '-a', 'bogus', 'busybox', 'true']);
+  assert.equal(bad.code, 125);
+  assert.equal(bad.stderr.trim(), 'Error: invalid stream "bogus" for --attach - must be one of stdin, stdout, or stderr: invalid argument');
+});
