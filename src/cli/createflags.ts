@@ -150,6 +150,10 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--unsetenv-all', 'Unset all default environment variables in container', false)
     .option('--env-merge <env>', 'Preprocess environment variables from image before injecting them into the container', collect, [])
     .option('--expose <port>', 'Expose a port or a range of ports', collect, [])
+    .option('--image-volume <mode>', 'Tells podman how to handle the builtin image volumes ("bind"|"tmpfs"|"ignore")', 'bind')
+    .option('--seccomp-policy <policy>', 'Policy for selecting a seccomp profile (experimental)', 'default')
+    .option('--subuidname <name>', 'Name of range listed in /etc/subuid for use in user namespace')
+    .option('--subgidname <name>', 'Name of range listed in /etc/subgid for use in user namespace')
     .option('--disable-content-trust', 'This is a Docker specific option and is a NOOP')
     // run checks the streams it attaches (container.ts); create stores nothing, as Podman 4.3's.
     .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
@@ -308,10 +312,14 @@ function untakeBoolWords(image: string, command: string[], o: Opts): [string, st
   return [image, command];
 }
 
-/** --http-proxy, --unsetenv[-all], --env-merge, --expose, run's --passwd: spec fields (undefined when not given). */
+/** The flags of the block above (and run's --passwd): spec fields (undefined when not given). */
 function envPortsFrom(o: Opts): Partial<ContainerSpec> {
   const out: Partial<ContainerSpec> = { httpProxy: o.httpProxy !== false };
   if (o.passwd === false) out.passwd = false;
+  if (o.imageVolume !== undefined && o.imageVolume !== 'bind') out.imageVolumeMode = o.imageVolume;
+  if (o.seccompPolicy !== undefined && o.seccompPolicy !== 'default') out.seccompPolicy = o.seccompPolicy;
+  if (o.subuidname !== undefined) out.subUidName = o.subuidname;
+  if (o.subgidname !== undefined) out.subGidName = o.subgidname;
   if (o.unsetenv?.length) out.unsetEnv = o.unsetenv;
   if (o.unsetenvAll) out.unsetEnvAll = true;
   if (o.envMerge?.length) out.envMerge = o.envMerge;

@@ -303,6 +303,13 @@ export interface ContainerSpec extends ResourceLimits {
   expose?: ExposedPort[];
   /** false: add nothing to /etc/passwd and /etc/group (no --user, --passwd-entry, --group-entry or --hostuser lines). */
   passwd?: boolean;
+  /** The image's VOLUMEs: anonymous volumes (bind, the default), tmpfs mounts, or nothing (ignore). */
+  imageVolumeMode?: 'bind' | 'tmpfs' | 'ignore';
+  /** image: the seccomp profile is the image's io.containers.seccomp.profile label (JSON); default: as without. */
+  seccompPolicy?: 'default' | 'image';
+  /** A user namespace from NAME's /etc/subuid and /etc/subgid ranges (container ids from 0), before uidMap/gidMap; one names both when alone. */
+  subUidName?: string;
+  subGidName?: string;
 
   // Security (Podman's defaults unless set).
   privileged?: boolean;

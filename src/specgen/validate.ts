@@ -53,6 +53,8 @@ export function validateSpec(i: ContainerSpec): void {
   if (i.timezone !== undefined && (!i.timezone || i.timezone.includes('..'))) throw invalidArgument(`invalid time zone "${i.timezone}"`);
   for (const r of i.deviceCgroupRules ?? []) parseDeviceCgroupRule(r);
   for (const d of i.chrootDirs ?? []) if (!isAbsolute(d)) throw invalidArgument(`chroot directory "${d}" must be an absolute path`);
+  if (i.imageVolumeMode !== undefined && !['bind', 'tmpfs', 'ignore'].includes(i.imageVolumeMode)) throw invalidArgument(`invalid image volume mode "${i.imageVolumeMode}" required value: bind, tmpfs, ignore`);
+  if (i.seccompPolicy !== undefined && !['default', 'image'].includes(i.seccompPolicy)) throw invalidArgument(`invalid seccomp policy "${i.seccompPolicy}": valid policies are ["default" "image"]`);
   for (const x of i.expose ?? []) {
     if (!isUint(x.port, 65535) || x.port < 1) throw invalidArgument(`port numbers must be between 1 and 65535 (inclusive), got ${x.port}`);
     if (x.protocol && !['tcp', 'udp', 'sctp'].includes(x.protocol)) throw invalidArgument(`validating protocols for exposed port ${x.port}: unrecognized protocol "${x.protocol}" in port mapping`);

@@ -5,8 +5,9 @@
 // same commands (compared on this host with `podman create` + `inspect`).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, Store } from '../helpers.ts';
+import { FIXTURES, Store, TestUser } from '../helpers.ts';
 
 const s = new Store();
 before(() => {
@@ -144,3 +145,79 @@ test('create -a/--attach and --disable-content-trust are accepted (Podman stores
   assert.equal(bad.code, 125);
   assert.equal(bad.stderr.trim(), 'Error: invalid stream "bogus" for --attach - must be one of stdin, stdout, or stderr: invalid argument');
 });
+
+/** An image with two VOLUMEs and a seccomp profile in its label that makes mkdir fail with EPERM. */
+function buildVolSecImage(): void {
+  const profile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] };
+  writeFileSync(join(s.dir, 'Containerfile'), `FROM busybox\nLABEL io.containers.seccomp.profile='${JSON.stringify(profile)}'\nVOLUME /data\nVOLUME /cache\n`);
+  s.ok(['build', '-q', '-t', 'volsec', s.dir]);
+}
+
+test('--image-volume bind|tmpfs|ignore: the image\'s VOLUMEs as anonymous volumes, tmpfs mounts, or nothing; Podman\'s error', () => {
+  buildVolSecImage();
+  const mounts = (mode: string) => s.ok(['run', '--rm', '--network', 'none', '--image-volume', mode, 'volsec', 'sh', '-c', 'grep -E " /(data|cache) " /proc/mounts | cut -d" " -f2,3 | sort; true']);
+  // bind (the default): an anonymous volume each.
+  const volumes = () => s.ok(['volume', 'ls', '-q']).split('\n').filter(Boolean).length;
+  const before = volumes();
+  const id = s.ok(['create', '--network', 'none', 'volsec', 'true']);
+  assert.equal(volumes(), before + 2);
+  s.ok(['rm', '-v', id]);
+  assert.equal(mounts('bind').split('\n').length, 2);
+  assert.equal(mounts('tmpfs'), '/cache tmpfs\n/data tmpfs');
+  // As Podman's: exec (not --tmpfs's noexec), writable.
+  assert.equal(s.ok(['run', '--rm', '--network', 'none', '--image-volume', 'tmpfs', 'volsec', 'sh', '-c', 'grep " /data " /proc/mounts | grep -c noexec; touch /data/f && echo written']), '0\nwritten');
+  assert.equal(mounts('ignore'), '');
+  const kept = volumes();
+  s.ok(['create', '--network', 'none', '--image-volume', 'ignore', 'volsec', 'true']);
+  assert.equal(volumes(), kept, 'ignore creates no volume');
+  const bad = s.husk(['create', '--image-volume', 'foo', 'busybox', 'true']);
+  assert.equal(bad.code, 125);
+  assert.equal(bad.stderr.trim(), 'Error: invalid image volume mode "foo" required value: bind, tmpfs, ignore');
+});
+
+test('--seccomp-policy=image: the profile in the image\'s label applies; an image without one is refused at create', () => {
+  if (s.husk(['image', 'exists', 'volsec']).code !== 0) buildVolSecImage();
+  const denied = s.husk(['run', '--rm', '--network', 'none', '--seccomp-policy=image', 'volsec', 'mkdir', '/tmp/x']);
+  assert.equal(denied.code, 1);
+  assert.match(denied.stderr, /Operation not permitted/);
+  assert.equal(s.ok(['run', '--rm', '--network', 'none', '--seccomp-policy', 'default', 'volsec', 'sh', '-c', 'mkdir /tmp/x && echo made']), 'made');
+  assert.equal(s.ok(['run', '--rm', '--network', 'none', '--seccomp-policy=image', '--security-opt', 'seccomp=unconfined', 'volsec', 'sh', '-c', 'mkdir /tmp/x && echo made']), 'made');
+  const none = s.husk(['create', '--seccomp-policy', 'image', 'busybox', 'true']);
+  assert.equal(none.code, 125);
+  assert.equal(none.stderr.trim(), 'Error: no seccomp policy defined by image');
+  const bad = s.husk(['create', '--seccomp-policy', 'foo', 'busybox', 'true']);
+  assert.equal(bad.code, 125);
+  assert.equal(bad.stderr.trim(), 'Error: invalid seccomp policy "foo": valid policies are ["default" "image"]');
+});
+
+test('--subuidname/--subgidname: the user namespace maps the named user\'s /etc/subuid and /etc/subgid ranges from 0', async () => {
+  const u = new TestUser(`hsubid${process.pid % 100000}`, 70000);
+  const m = new Store();
+  // The mapped root must traverse to the rootfs: mkdtemp's 0700 would stop it.
+  chmodSync(m.dir, 0o711);
+  try {
+    m.busybox();
+    const sub = u.subuid()!;
+    const subgid = readSub('/etc/subgid', u.name);
+    const maps = m.ok(['run', '--rm', '--network', 'none', '--subuidname', u.name, '--subgidname', u.name, 'busybox', 'sh', '-c', 'cat /proc/self/uid_map /proc/self/gid_map']);
+    assert.deepEqual(maps.split('\n').map((l) => l.trim().split(/\s+/).map(Number)), [[0, sub.start, sub.count], [0, subgid.start, subgid.count]]);
+    // One name serves for both (as Podman's).
+    const gidOnly = m.ok(['run', '--rm', '--network', 'none', '--subuidname', u.name, 'busybox', 'cat', '/proc/self/gid_map']);
+    assert.deepEqual(gidOnly.trim().split(/\s+/).map(Number), [0, subgid.start, subgid.count]);
+    // Files of the image belong to the container's root inside.
+    assert.equal(m.ok(['run', '--rm', '--network', 'none', '--subuidname', u.name, 'busybox', 'stat', '-c', '%u:%g', '/bin']), '0:0');
+  } finally {
+    u.remove();
+    await m.destroyWhenIdle();
+  }
+  for (const flag of ['--subuidname', '--subgidname']) {
+    const r = s.husk(['create', flag, 'no-such-user-x', 'busybox', 'true']);
+    assert.equal(r.code, 125);
+    assert.equal(r.stderr.trim(), 'Error: no subuid ranges found for user "no-such-user-x" in /etc/subuid');
+  }
+});
+
+function readSub(file: string, name: string): { start: number; count: number } {
+  const l = readFileSync(file, 'utf8').split('\n').find((x) => x.startsWith(`${name}:`))!;
+  return { start: Number(l.split(':')[1]), count: Number(l.split(':')[2]) };
+}

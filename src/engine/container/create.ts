@@ -76,6 +76,8 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   const img = await imageFor(e, intent, o);
   if (intent.httpProxy) intent.env = { ...proxyEnv(), ...intent.env };
   if (intent.envMerge?.length) intent.env = (await import('./env-merge.ts')).mergeEnv(intent, img);
+  // Podman refuses at create an image policy the image cannot serve (not for seccomp=unconfined).
+  if (intent.seccompPolicy === 'image' && intent.seccompProfile !== 'unconfined' && !img.config.config?.Labels?.[SECCOMP_LABEL]) throw invalidArgument('no seccomp policy defined by image');
   const args = effectiveArgs(intent, img);
   if (!args.length) throw invalidArgument('no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
   // systemd mode: its halt signal unless the user chose one (stored, so inspect shows it).
@@ -131,6 +133,9 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   e.events.write({ ID: id, Name: config.name, Image: config.imageName, Status: 'create', Type: 'container' });
   return { config, state: initialState() };
 }
+
+/** The label an image's own seccomp profile (JSON) is in, for --seccomp-policy=image. */
+export const SECCOMP_LABEL = 'io.containers.seccomp.profile';
 
 /** Podman's proxy variables (containers/common config.ProxyEnv). */
 const PROXY_ENV = ['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY'];

@@ -100,8 +100,15 @@ export interface SpecContext {
  * seccomp=unconfined; else the given profile, containers.conf's, or the
  * packaged default, filtered for this container's capabilities.
  */
-function seccompFor(i: ContainerSpec, caps: string[], configured: string | undefined): LinuxSeccomp | undefined {
+function seccompFor(i: ContainerSpec, caps: string[], configured: string | undefined, img: ImageRecord): LinuxSeccomp | undefined {
   if (i.seccompProfile === 'unconfined' || (i.privileged && !i.seccompProfile)) return undefined;
+  // --seccomp-policy=image: the image's label holds the profile itself (checked present at create).
+  const own = i.seccompPolicy === 'image' ? img.config.config?.Labels?.['io.containers.seccomp.profile'] : undefined;
+  if (own) {
+    let profile: unknown;
+    try { profile = JSON.parse(own); } catch (e) { throw invalidArgument(`loading seccomp profile failed: ${(e as Error).message}`); }
+    return seccompFromProfile(profile, { caps, source: 'the image\'s io.containers.seccomp.profile label' });
+  }
   const path = i.seccompProfile || defaultSeccompPath(configured);
   if (!path) return undefined;
   return seccompFromProfile(loadSeccompProfile(path), { caps, source: path });
@@ -183,7 +190,7 @@ export function containerSpec(x: SpecContext): S.Spec {
     S.withDeviceCgroupRules((i.deviceCgroupRules ?? []).map(parseDeviceCgroupRule)),
     ...(i.privileged ? [S.withAllDevicesAllowed()] : []),
     S.withSysctls(i.sysctls ?? {}),
-    withSeccomp(seccompFor(i, caps, x.seccompProfile)),
+    withSeccomp(seccompFor(i, caps, x.seccompProfile, x.image)),
     ...(cgroupPath === undefined ? [] : [
       S.withResourceLimits(i),
       S.withPidsLimit(c.intent.pidsLimit ?? x.pidsLimit),
