@@ -46,7 +46,7 @@ function makeRun(): Command {
       process.exitCode = r.exitCode ?? 0;
       if (spec.interactive) process.stdin.destroy();
       // Podman's run --rmi: the image goes after the container, unless another container uses it.
-      if (o.rmi) for (const x of await engine.images.remove([spec.image])) if (x.error) warn(`Failed to remove image: ${x.error.message}`);
+      if (o.rmi && !spec.rootfs) for (const x of await engine.images.remove([spec.image])) if (x.error) warn(`Failed to remove image: ${x.error.message}`);
     });
 }
 

@@ -154,6 +154,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--seccomp-policy <policy>', 'Policy for selecting a seccomp profile (experimental)', 'default')
     .option('--subuidname <name>', 'Name of range listed in /etc/subuid for use in user namespace')
     .option('--subgidname <name>', 'Name of range listed in /etc/subgid for use in user namespace')
+    .option('--rootfs', 'The first argument is not an image but the rootfs to the exploded container', false)
     .option('--disable-content-trust', 'This is a Docker specific option and is a NOOP')
     // run checks the streams it attaches (container.ts); create stores nothing, as Podman 4.3's.
     .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
@@ -207,7 +208,7 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
     sysctls: parseKeyValues(o.sysctl, 'sysctl'),
     ...resourcesFrom(o), oomScoreAdj: o.oomScoreAdj,
     shmSize: o.shmSize !== undefined ? parseBytes(o.shmSize, 'shm-size') : undefined,
-    ...extraFrom(o), ...envPortsFrom(o),
+    ...extraFrom(o), ...envPortsFrom(o), ...(o.rootfs ? rootfsFrom(image) : {}),
     healthcheck: parseHealthFlags({
       cmd: o.healthCmd, interval: o.healthInterval, retries: o.healthRetries, startPeriod: o.healthStartPeriod,
       timeout: o.healthTimeout, onFailure: o.healthOnFailure, disable: o.healthcheck === false,
@@ -325,6 +326,12 @@ function envPortsFrom(o: Opts): Partial<ContainerSpec> {
   if (o.envMerge?.length) out.envMerge = o.envMerge;
   if (o.expose?.length) out.expose = (o.expose as string[]).flatMap((v) => v.split(',')).filter(Boolean).flatMap(parseExpose);
   return out;
+}
+
+/** --rootfs: the first argument is a directory (PATH[:O]), relative to the CLI's working directory; no image. */
+function rootfsFrom(arg: string): Partial<ContainerSpec> {
+  const overlay = arg.endsWith(':O');
+  return { image: '', rootfs: resolve(overlay ? arg.slice(0, -2) : arg), ...(overlay ? { rootfsOverlay: true } : {}) };
 }
 
 /**

@@ -310,6 +310,10 @@ export interface ContainerSpec extends ResourceLimits {
   /** A user namespace from NAME's /etc/subuid and /etc/subgid ranges (container ids from 0), before uidMap/gidMap; one names both when alone. */
   subUidName?: string;
   subGidName?: string;
+  /** An exploded root filesystem (absolute path) used instead of an image (image is then ""): the container writes into it. */
+  rootfs?: string;
+  /** With rootfs (Podman's `:O`): an overlay over it, the changes kept in the container's own layer. */
+  rootfsOverlay?: boolean;
 
   // Security (Podman's defaults unless set).
   privileged?: boolean;

@@ -30,7 +30,8 @@ const MAC = /^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$/;
 const isUint = (n: unknown, max = Number.MAX_SAFE_INTEGER): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= max;
 
 export function validateSpec(i: ContainerSpec): void {
-  if (!i.image) throw invalidArgument('an image is required');
+  if (!i.image && !i.rootfs) throw invalidArgument('an image is required');
+  if (i.rootfs !== undefined && !isAbsolute(i.rootfs)) throw invalidArgument(`rootfs "${i.rootfs}" must be an absolute path`);
   if (i.name !== undefined && !NAME.test(i.name)) {
     throw invalidArgument(`container name "${i.name}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
   }

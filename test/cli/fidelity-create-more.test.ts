@@ -5,7 +5,8 @@
 // same commands (compared on this host with `podman create` + `inspect`).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, Store, TestUser } from '../helpers.ts';
 
@@ -221,3 +222,31 @@ function readSub(file: string, name: string): { start: number; count: number } {
   const l = readFileSync(file, 'utf8').split('\n').find((x) => x.startsWith(`${name}:`))!;
   return { start: Number(l.split(':')[1]), count: Number(l.split(':')[2]) };
 }
+
+test('--rootfs DIR: the container runs in (and writes to) the directory; DIR:O overlays it; inspect Rootfs, no image; rm keeps DIR', () => {
+  const dir = join(s.dir, 'exploded');
+  mkdirSync(dir);
+  spawnSync('tar', ['-xf', join(FIXTURES, 'busybox-rootfs.tar'), '-C', dir]);
+  // :O: the container sees its writes, the directory does not get them.
+  assert.equal(s.ok(['run', '--rm', '--network', 'none', '--rootfs', `${dir}:O`, 'sh', '-c', 'echo o > /overlaid && cat /overlaid']), 'o');
+  assert.equal(existsSync(join(dir, 'overlaid')), false);
+  // Without :O the directory is the root (as Podman's).
+  s.ok(['run', '--rm', '--network', 'none', '--rootfs', dir, 'sh', '-c', 'echo w > /written']);
+  assert.equal(readFileSync(join(dir, 'written'), 'utf8'), 'w\n');
+  const id = s.ok(['create', '--network', 'none', '--rootfs', `${dir}:O`, 'cat', '/written']);
+  assert.equal(s.ok(['inspect', '--format', '{{.Rootfs}}|{{.Image}}|{{.ImageName}}|{{.Config.Image}}', id]), `${dir}|||`);
+  assert.equal(s.ok(['start', '--attach', id]), 'w');
+  s.ok(['rm', '-f', id]);
+  // A running one removed by force: the directory and its files stay.
+  s.ok(['run', '-d', '--name', 'rootfs-live', '--network', 'none', '--rootfs', dir, 'sleep', '100']);
+  s.ok(['rm', '-f', '-t', '0', 'rootfs-live']);
+  assert.ok(existsSync(join(dir, 'bin', 'busybox')) && existsSync(join(dir, 'written')));
+  // No image: no container=husk (Podman sets container=podman only from an image).
+  assert.doesNotMatch(s.ok(['run', '--rm', '--network', 'none', '--rootfs', dir, '/bin/env']), /^container=/m);
+  const missing = s.husk(['create', '--rootfs', join(s.dir, 'nope'), 'true']);
+  assert.equal(missing.code, 125);
+  assert.equal(missing.stderr.trim(), `Error: running container create option: stat ${join(s.dir, 'nope')}: no such file or directory`);
+  const noCmd = s.husk(['create', '--rootfs', dir]);
+  assert.equal(noCmd.code, 125);
+  assert.equal(noCmd.stderr.trim(), 'Error: no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
+});

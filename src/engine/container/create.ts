@@ -3,7 +3,7 @@
 // stored. Nothing runs yet: init and start live in lifecycle.ts, which
 // `husk create` therefore does not load (docs/architecture.md, Start-up).
 import { randomBytes } from '../../common/random.ts';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { HuskError, invalidArgument } from '../../common/errors.ts';
 import type { EngineContext } from '../context.ts';
 import { defaultNetworkMode } from '../config.ts';
@@ -11,7 +11,7 @@ import { chownUpper, resolveIdMap } from './idmap.ts';
 import { checkRootlessIntent } from '../system/rootless.ts';
 import { SPEC_VERSION, exposedPorts, validateSpec, type ContainerSpec } from '../../specgen/container.ts';
 import { randomName } from './names.ts';
-import { prepareRootfsDirs, removeContainerDirs, rootfsPaths } from './rootfs.ts';
+import { prepareRootfsDirs, removeContainerDirs, rootfsImage, rootfsPaths } from './rootfs.ts';
 import { initialState, type Container, type ContainerConfig } from '../types.ts';
 import type { EnginePullOptions } from '../image/pull.ts';
 import type { ImageRecord } from '../../image/types.ts';
@@ -73,7 +73,7 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
     const j = await import('./journal.ts');
     if (!j.journalAvailable()) throw invalidArgument(`the journald log driver needs systemd-journald, which does not run on this host (no ${j.JOURNAL_SOCKET}): use k8s-file`);
   }
-  const img = await imageFor(e, intent, o);
+  const img = intent.rootfs ? userRootfsImage(intent.rootfs) : await imageFor(e, intent, o);
   if (intent.httpProxy) intent.env = { ...proxyEnv(), ...intent.env };
   if (intent.envMerge?.length) intent.env = (await import('./env-merge.ts')).mergeEnv(intent, img);
   // Podman refuses at create an image policy the image cannot serve (not for seccomp=unconfined).
@@ -132,6 +132,12 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   }
   e.events.write({ ID: id, Name: config.name, Image: config.imageName, Status: 'create', Type: 'container' });
   return { config, state: initialState() };
+}
+
+/** --rootfs: the directory must exist (Podman's message); it stands in for an image without config or layers. */
+function userRootfsImage(dir: string): ImageRecord {
+  if (!existsSync(dir)) throw invalidArgument(`running container create option: stat ${dir}: no such file or directory`);
+  return rootfsImage();
 }
 
 /** The label an image's own seccomp profile (JSON) is in, for --seccomp-policy=image. */

@@ -60,7 +60,7 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
     // Podman's RawImageName: the image as the user named it at create.
     ImageName: cfg.intent.image,
     ImageDigest: img?.digest ?? '',
-    Rootfs: '',
+    Rootfs: cfg.intent.rootfs ?? '',
     // The full ID of the container's pod (Podman's; "" outside a pod).
     Pod: cfg.pod ?? '',
     ResolvConfPath: join(run, 'resolv.conf'),

@@ -32,7 +32,8 @@ export function defaultEnv(intent: ContainerSpec, img: ImageRecord | undefined):
   };
   put(DEFAULT_PATH);
   for (const e of img?.config.config?.Env ?? []) put(e);
-  env.set('container', 'husk');
+  // Podman sets it only for a container from an image (not --rootfs).
+  if (!intent.rootfs) env.set('container', 'husk');
   if (intent.tty && !env.has('TERM')) env.set('TERM', 'xterm');
   return env;
 }
