@@ -236,6 +236,9 @@ test('--rootfs DIR: the container runs in (and writes to) the directory; DIR:O o
   const id = s.ok(['create', '--network', 'none', '--rootfs', `${dir}:O`, 'cat', '/written']);
   assert.equal(s.ok(['inspect', '--format', '{{.Rootfs}}|{{.Image}}|{{.ImageName}}|{{.Config.Image}}', id]), `${dir}|||`);
   assert.equal(s.ok(['start', '--attach', id]), 'w');
+  // No image layers: mount and commit say so instead of an "image is gone".
+  assert.match(s.husk(['mount', id]).stderr, /runs on --rootfs .*, which has no image layers to mount/);
+  assert.match(s.husk(['commit', id, 'x']).stderr, /runs on --rootfs .*: it has no image to commit on/);
   s.ok(['rm', '-f', id]);
   // A running one removed by force: the directory and its files stay.
   s.ok(['run', '-d', '--name', 'rootfs-live', '--network', 'none', '--rootfs', dir, 'sleep', '100']);
