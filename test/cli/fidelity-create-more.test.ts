@@ -253,3 +253,19 @@ test('--rootfs DIR: the container runs in (and writes to) the directory; DIR:O o
   assert.equal(noCmd.code, 125);
   assert.equal(noCmd.stderr.trim(), 'Error: no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
 });
+
+test('generate spec: the new settings under Podman\'s SpecGenerator keys', () => {
+  if (s.husk(['image', 'exists', 'volsec']).code !== 0) buildVolSecImage();
+  const id = s.ok(['create', '--network', 'none', '--expose', '8080/udp', '--expose', '8080', '--unsetenv', 'FOO', '--unsetenv-all', '--env-merge', 'PATH=/x:$PATH',
+    '--image-volume', 'tmpfs', '--seccomp-policy', 'image', 'volsec', 'true']);
+  const spec = JSON.parse(s.ok(['generate', 'spec', id]));
+  assert.deepEqual(
+    [spec.expose, spec.unsetenv, spec.unsetenvall, spec.envmerge, spec.image_volume_mode, spec.seccomp_policy, spec.httpproxy],
+    [{ 8080: 'udp,tcp' }, ['FOO'], true, ['PATH=/x:$PATH'], 'tmpfs', 'image', true],
+  );
+  s.ok(['rm', id]);
+  const dir = join(s.dir, 'exploded');
+  mkdirSync(dir, { recursive: true });
+  const r = JSON.parse(s.ok(['generate', 'spec', s.ok(['create', '--network', 'none', '--http-proxy=false', '--rootfs', `${dir}:O`, 'true'])]));
+  assert.deepEqual([r.rootfs, r.rootfs_overlay, r.image, r.httpproxy], [dir, true, '', undefined]);
+});
