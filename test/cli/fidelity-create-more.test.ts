@@ -5,10 +5,11 @@
 // same commands (compared on this host with `podman create` + `inspect`).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
-import { FIXTURES, Store, TestUser } from '../helpers.ts';
+import { FIXTURES, HUSK, Store, TestUser, until } from '../helpers.ts';
 
 const s = new Store();
 before(() => {
@@ -268,4 +269,28 @@ test('generate spec: the new settings under Podman\'s SpecGenerator keys', () =>
   mkdirSync(dir, { recursive: true });
   const r = JSON.parse(s.ok(['generate', 'spec', s.ok(['create', '--network', 'none', '--http-proxy=false', '--rootfs', `${dir}:O`, 'true'])]));
   assert.deepEqual([r.rootfs, r.rootfs_overlay, r.image, r.httpproxy], [dir, true, '', undefined]);
+});
+
+test('Docker API: a create body\'s ExposedPorts are exposed ports (PublishAllPorts publishes them)', async () => {
+  const sock = join(s.dir, 'api.sock');
+  const service = spawn(HUSK, [...s.globals, 'system', 'service', '--time', '0', `unix://${sock}`], { stdio: 'ignore' });
+  try {
+    await until(() => existsSync(sock), 30_000, 100);
+    const body = JSON.stringify({ Image: 'busybox', Cmd: ['true'], ExposedPorts: { '9090/tcp': {}, '9091/udp': {} }, HostConfig: { PublishAllPorts: true } });
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const r = request({ socketPath: sock, method: 'POST', path: '/v1.41/containers/create?name=exposed-api', headers: { 'content-type': 'application/json' } }, (m) => {
+        let b = '';
+        m.on('data', (d: Buffer) => (b += d));
+        m.on('end', () => resolve({ status: m.statusCode ?? 0, body: b }));
+      });
+      r.on('error', reject);
+      r.end(body);
+    });
+    assert.equal(res.status, 201, res.body);
+    const lines = s.ok(['port', 'exposed-api']).split('\n').sort();
+    assert.match(lines.join('\n'), /^9090\/tcp -> 0\.0\.0\.0:\d+\n9091\/udp -> 0\.0\.0\.0:\d+$/);
+    s.ok(['rm', 'exposed-api']);
+  } finally {
+    service.kill();
+  }
 });
