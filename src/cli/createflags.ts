@@ -144,7 +144,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--group-entry <entry>', 'Entry to write to /etc/group')
     .option('--hostuser <name>', 'Host user account to add to /etc/passwd within container', collect, [])
     .option('--chrootdirs <dir>', 'Chroot directories inside the container', collect, [])
-    // Environment, ports, image handling and Docker's no-ops (docs/fidelity.md, "create/run: environment and image").
+    // Environment, ports, image handling and Docker's no-ops (their fidelity rows: test/cli/fidelity-create-more.test.ts).
     .option('--http-proxy [bool]', 'Set proxy environment variables in the container based on the host proxy vars (default true)', boolWord)
     .option('--unsetenv <env>', 'Unset environment default variables in container', collect, [])
     .option('--unsetenv-all', 'Unset all default environment variables in container', false)
@@ -296,7 +296,7 @@ function extraFrom(o: Opts): Partial<ContainerSpec> {
 /** A `[bool]` flag's value: true/false, or a word that is not one (see untakeBoolWords). */
 export const boolWord = (v: string): boolean | string => (/^(true|false)$/i.test(v) ? v.toLowerCase() === 'true' : v);
 
-/** The `[bool]` flags of the block below, which commander lets take the next word. */
+/** The `[bool]` flags of that block (and run's --passwd), which commander lets take the next word. */
 const BOOL_WORD_FLAGS = ['httpProxy', 'passwd'];
 
 /**
@@ -313,7 +313,7 @@ function untakeBoolWords(image: string, command: string[], o: Opts): [string, st
   return [image, command];
 }
 
-/** The flags of the block above (and run's --passwd): spec fields (undefined when not given). */
+/** The flags of that block (and run's --passwd): spec fields (undefined when not given). */
 function envPortsFrom(o: Opts): Partial<ContainerSpec> {
   const out: Partial<ContainerSpec> = { httpProxy: o.httpProxy !== false };
   if (o.passwd === false) out.passwd = false;

@@ -141,7 +141,7 @@ function userRootfsImage(dir: string): ImageRecord {
 }
 
 /** The label an image's own seccomp profile (JSON) is in, for --seccomp-policy=image. */
-export const SECCOMP_LABEL = 'io.containers.seccomp.profile';
+const SECCOMP_LABEL = 'io.containers.seccomp.profile';
 
 /** Podman's proxy variables (containers/common config.ProxyEnv). */
 const PROXY_ENV = ['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY'];
