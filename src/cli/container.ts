@@ -26,7 +26,7 @@ function makeRun(): Command {
     .option('--passwd [bool]', 'add entries to /etc/passwd and /etc/group (default true)', boolWord)
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
       const spec = withUnitSpec(intentFrom(image, command, o), o);
-      if (o.rmi) spec.autoRemove = true;
+      if (o.rmi) Object.assign(spec, { autoRemove: true }, o.detach && !spec.rootfs ? { removeImage: true } : {});
       checkPassthrough(o, isRemote(this));
       const streams = attachStreams(o.attach);
       // Podman warns and goes on (cmd/podman/containers/run.go).

@@ -312,6 +312,8 @@ export interface ContainerSpec extends ResourceLimits {
   subGidName?: string;
   /** An exploded root filesystem (absolute path) used instead of an image (image is then ""): the container writes into it. */
   rootfs?: string;
+  /** With autoRemove: the image goes too when the container is removed after its exit (run --rmi -d; a foreground run removes it itself). */
+  removeImage?: boolean;
   /** With rootfs (Podman's `:O`): an overlay over it, the changes kept in the container's own layer. */
   rootfsOverlay?: boolean;
 

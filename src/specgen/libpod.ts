@@ -389,7 +389,7 @@ export const CONTAINER_FIELDS: Field[] = [
   },
   same('unsetEnv', 'unsetenv', 'strings'), same('unsetEnvAll', 'unsetenvall', 'bool'),
   same('envMerge', 'envmerge', 'strings'), same('imageVolumeMode', 'image_volume_mode', 'string'), same('seccompPolicy', 'seccomp_policy', 'string'),
-  same('rootfs', 'rootfs', 'string'), same('rootfsOverlay', 'rootfs_overlay', 'bool'),
+  same('rootfs', 'rootfs', 'string'), same('rootfsOverlay', 'rootfs_overlay', 'bool'), same('removeImage', 'removeImage', 'bool'),
   {
     keys: { passwd: 'bool' },
     to: (c, out) => { if (c.passwd === false) out.passwd = false; },

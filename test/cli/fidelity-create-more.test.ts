@@ -123,7 +123,7 @@ test('run --passwd: a --user uid the image lacks gets an /etc/passwd line; --pas
   assert.equal(s.husk(['create', '--passwd=false', 'busybox', 'true']).code, 125);
 });
 
-test('run --rmi: the container and its image go after the exit; an image another container uses stays, with Podman\'s warning', () => {
+test('run --rmi: the container and its image go after the exit; an image another container uses stays, with Podman\'s warning', async () => {
   s.ok(['import', join(FIXTURES, 'busybox-rootfs.tar'), 'rmi-solo']);
   assert.equal(s.ok(['run', '--network', 'none', '--rmi', 'rmi-solo', 'echo', 'ran']), 'ran');
   assert.equal(s.husk(['image', 'exists', 'rmi-solo']).code, 1);
@@ -136,6 +136,11 @@ test('run --rmi: the container and its image go after the exit; an image another
   assert.equal(s.husk(['image', 'exists', 'rmi-held']).code, 0);
   assert.equal(s.ok(['ps', '-a', '-q', '--no-trunc']), holder, '--rmi implies --rm');
   s.ok(['rm', holder]);
+  // -d: the exit's cleanup removes the container, then the image.
+  s.ok(['import', join(FIXTURES, 'busybox-rootfs.tar'), 'rmi-detached']);
+  s.ok(['run', '-d', '--network', 'none', '--rmi', 'rmi-detached', 'true']);
+  await until(() => s.husk(['image', 'exists', 'rmi-detached']).code === 1, 20_000, 200);
+  assert.equal(s.ok(['ps', '-a', '-q']), '');
 });
 
 test('create -a/--attach and --disable-content-trust are accepted (Podman stores nothing for them); run -a still checks its streams', () => {

@@ -405,7 +405,11 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
   });
   if (wasLive) e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'died', Type: 'container', ContainerExitCode: ex?.code });
   if (wasLive && c.config.pod && !c.config.isInfra) await (await import('../pod/exit-policy.ts')).applyExitPolicy(e, c.config.pod);
-  if (c.config.intent.autoRemove && !opts.keep) await removeLocked(e, id);
+  if (c.config.intent.autoRemove && !opts.keep) {
+    await removeLocked(e, id);
+    // run --rmi -d: the image too, unless another container uses it (nobody to warn: Podman's cleanup only logs it).
+    if (c.config.intent.removeImage) await (await import('../image/images.ts')).removeImage(e, c.config.intent.image).catch(() => {});
+  }
   return wasLive;
 }
 
