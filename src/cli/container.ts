@@ -5,7 +5,7 @@ import type { Engine, ItemReport } from '../engine/api.ts';
 import type { ContainerConfig, ContainerListItem } from '../engine/container/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
 import { ago, collect, connectFor, each, isRemote, humanDuration, parseIntFlag, parseTime, print, printReports, warn } from './common.ts';
-import { addCreateFlags, addResourceFlags, checkPassthrough, intentFrom, pullOptions, resourcesFrom, writeCidfile } from './createflags.ts';
+import { addCreateFlags, addResourceFlags, boolWord, checkPassthrough, intentFrom, pullOptions, resourcesFrom, writeCidfile } from './createflags.ts';
 import { addCidfileFlag, addUnitFlags, replaceExisting, withCidfiles, withUnitSpec } from './unitflags.ts';
 // The modules of one or a few commands only (exec, stats, the output
 // templates, the terminal session) are imported where they are used: each
@@ -22,9 +22,11 @@ function makeRun(): Command {
     .option('-d, --detach', 'Run container in background and print container ID', false)
     .option('--detach-keys <keys>', 'Override the key sequence for detaching a container', 'ctrl-p,ctrl-q')
     .option('--sig-proxy [bool]', 'Proxy received signals to the process', (v) => v !== 'false', true)
-    .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
+    .option('--rmi', 'Remove container image unless used by other containers, implies --rm', false)
+    .option('--passwd [bool]', 'add entries to /etc/passwd and /etc/group (default true)', boolWord)
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
       const spec = withUnitSpec(intentFrom(image, command, o), o);
+      if (o.rmi) Object.assign(spec, { autoRemove: true }, o.detach && !spec.rootfs ? { removeImage: true } : {});
       checkPassthrough(o, isRemote(this));
       const streams = attachStreams(o.attach);
       // Podman warns and goes on (cmd/podman/containers/run.go).
@@ -43,6 +45,8 @@ function makeRun(): Command {
       }
       process.exitCode = r.exitCode ?? 0;
       if (spec.interactive) process.stdin.destroy();
+      // Podman's run --rmi: the image goes after the container, unless another container uses it.
+      if (o.rmi && !spec.rootfs) for (const x of await engine.images.remove([spec.image])) if (x.error) warn(`Failed to remove image: ${x.error.message}`);
     });
 }
 

@@ -9,7 +9,7 @@ import { Command, Option } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import type { ContainerSpec, MountSpec, NetworkMode } from '../specgen/container.ts';
 import {
-  parseAddHost, parseBytes, parseDevice, parseDeviceBps, parseDeviceIops, parseIdMapping, parseWeightDevice, parseMountFlag, parsePublish, parseTmpfsFlag, parseUlimit, parseUserns,
+  parseAddHost, parseBytes, parseDevice, parseDeviceBps, parseDeviceIops, parseExpose, parseIdMapping, parseWeightDevice, parseMountFlag, parsePublish, parseTmpfsFlag, parseUlimit, parseUserns,
   parseRestartPolicy, parseVolumeFlag, parseVolumesFrom,
   parseNetworkFlags,
 } from '../specgen/flags.ts';
@@ -214,12 +214,27 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--group-entry <entry>', 'Entry to write to /etc/group')
     .option('--hostuser <name>', 'Host user account to add to /etc/passwd within container', collect, [])
     .option('--chrootdirs <dir>', 'Chroot directories inside the container', collect, [])
+    // Environment, ports, image handling and Docker's no-ops (their fidelity rows: test/cli/fidelity-create-more.test.ts).
+    .option('--http-proxy [bool]', 'Set proxy environment variables in the container based on the host proxy vars (default true)', boolWord)
+    .option('--unsetenv <env>', 'Unset environment default variables in container', collect, [])
+    .option('--unsetenv-all', 'Unset all default environment variables in container', false)
+    .option('--env-merge <env>', 'Preprocess environment variables from image before injecting them into the container', collect, [])
+    .option('--expose <port>', 'Expose a port or a range of ports', collect, [])
+    .option('--image-volume <mode>', 'Tells podman how to handle the builtin image volumes ("bind"|"tmpfs"|"ignore")', 'bind')
+    .option('--seccomp-policy <policy>', 'Policy for selecting a seccomp profile (experimental)', 'default')
+    .option('--subuidname <name>', 'Name of range listed in /etc/subuid for use in user namespace')
+    .option('--subgidname <name>', 'Name of range listed in /etc/subgid for use in user namespace')
+    .option('--rootfs', 'The first argument is not an image but the rootfs to the exploded container', false)
+    .option('--disable-content-trust', 'This is a Docker specific option and is a NOOP')
+    // run checks the streams it attaches (container.ts); create stores nothing, as Podman 4.3's.
+    .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
     .passThroughOptions()
     .argument('<image>', 'image to run')
     .argument('[command...]', 'command and arguments');
 }
 
 export function intentFrom(image: string, command: string[], o: Opts): ContainerSpec {
+  [image, command] = untakeBoolWords(image, command, o);
   checkAddressFlags(o);
   const { first: perNet, extra: extraNetworks } = parseNetworkFlags([...(o.network ?? []), ...(o.net ?? [])]);
   const network = perNet?.network;
@@ -263,7 +278,7 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
     sysctls: parseKeyValues(o.sysctl, 'sysctl'),
     ...resourcesFrom(o), oomScoreAdj: o.oomScoreAdj,
     shmSize: o.shmSize !== undefined ? parseBytes(o.shmSize, 'shm-size') : undefined,
-    ...extraFrom(o),
+    ...extraFrom(o), ...envPortsFrom(o), ...(o.rootfs ? rootfsFrom(image) : {}),
     healthcheck: parseHealthFlags({
       cmd: o.healthCmd, interval: o.healthInterval, retries: o.healthRetries, startPeriod: o.healthStartPeriod,
       timeout: o.healthTimeout, onFailure: o.healthOnFailure, disable: o.healthcheck === false,
@@ -346,6 +361,47 @@ function extraFrom(o: Opts): Partial<ContainerSpec> {
     out.logOptions = opts;
   }
   return out;
+}
+
+/** A `[bool]` flag's value: true/false, or a word that is not one (see untakeBoolWords). */
+export const boolWord = (v: string): boolean | string => (/^(true|false)$/i.test(v) ? v.toLowerCase() === 'true' : v);
+
+/** The `[bool]` flags of that block (and run's --passwd), which commander lets take the next word. */
+const BOOL_WORD_FLAGS = ['httpProxy', 'passwd'];
+
+/**
+ * Podman's boolean flags take a value only as --flag=false; commander gives
+ * an optional value the next word too (`--http-proxy IMAGE cmd`): such a
+ * word is the image, and what commander took for the image the command's start.
+ */
+function untakeBoolWords(image: string, command: string[], o: Opts): [string, string[]] {
+  for (const k of BOOL_WORD_FLAGS) {
+    if (typeof o[k] !== 'string') continue;
+    [image, command] = [o[k], [image, ...command]];
+    o[k] = true;
+  }
+  return [image, command];
+}
+
+/** The flags of that block (and run's --passwd): spec fields (undefined when not given). */
+function envPortsFrom(o: Opts): Partial<ContainerSpec> {
+  const out: Partial<ContainerSpec> = { httpProxy: o.httpProxy !== false };
+  if (o.passwd === false) out.passwd = false;
+  if (o.imageVolume !== undefined && o.imageVolume !== 'bind') out.imageVolumeMode = o.imageVolume;
+  if (o.seccompPolicy !== undefined && o.seccompPolicy !== 'default') out.seccompPolicy = o.seccompPolicy;
+  if (o.subuidname !== undefined) out.subUidName = o.subuidname;
+  if (o.subgidname !== undefined) out.subGidName = o.subgidname;
+  if (o.unsetenv?.length) out.unsetEnv = o.unsetenv;
+  if (o.unsetenvAll) out.unsetEnvAll = true;
+  if (o.envMerge?.length) out.envMerge = o.envMerge;
+  if (o.expose?.length) out.expose = (o.expose as string[]).flatMap((v) => v.split(',')).filter(Boolean).flatMap(parseExpose);
+  return out;
+}
+
+/** --rootfs: the first argument is a directory (PATH[:O]), relative to the CLI's working directory; no image. */
+function rootfsFrom(arg: string): Partial<ContainerSpec> {
+  const overlay = arg.endsWith(':O');
+  return { image: '', rootfs: resolve(overlay ? arg.slice(0, -2) : arg), ...(overlay ? { rootfsOverlay: true } : {}) };
 }
 
 /**

@@ -9,7 +9,7 @@ import { isAbsolute, normalize } from 'node:path';
 import { invalidArgument } from '../common/errors.ts';
 import type {
   RestartPolicySpec,
-  DeviceSpec, HostEntry, IdMapping, MountSpec, NetworkAttachSpec, PortSpec, UlimitSpec, UsernsMode, VolumesFromSpec,
+  DeviceSpec, ExposedPort, HostEntry, IdMapping, MountSpec, NetworkAttachSpec, PortSpec, UlimitSpec, UsernsMode, VolumesFromSpec,
 } from './container.ts';
 import { PASSTHROUGH, PROPAGATION, ULIMITS } from './validate.ts';
 import type { DeviceRate } from '../runtime/spec/resources.ts';
@@ -398,4 +398,29 @@ export function parseRestartPolicy(s: string): RestartPolicySpec {
   }
   if (!['', 'no', 'always', 'on-failure', 'unless-stopped'].includes(name)) throw invalidArgument(`"${name}" is not a valid restart policy`);
   return { name: (name || 'no') as RestartPolicySpec['name'], ...(maximumRetryCount !== undefined ? { maximumRetryCount } : {}) };
+}
+
+/**
+ * --expose PORT[-END][/PROTO] (one value, commas already split): every port
+ * of the range, with Podman's messages (nat.ParsePortRange, then its own checks).
+ */
+export function parseExpose(spec: string): ExposedPort[] {
+  const slash = spec.indexOf('/');
+  const range = slash < 0 ? spec : spec.slice(0, slash);
+  const proto = slash < 0 ? 'tcp' : spec.slice(slash + 1).toLowerCase() || 'tcp';
+  const uint16 = (v: string): number => {
+    if (!/^\d+$/.test(v)) throw invalidArgument(`invalid range format for --expose: ${spec}: strconv.ParseUint: parsing "${v}": invalid syntax`);
+    if (Number(v) > 65535) throw invalidArgument(`invalid range format for --expose: ${spec}: strconv.ParseUint: parsing "${v}": value out of range`);
+    return Number(v);
+  };
+  if (!range) throw invalidArgument(`invalid range format for --expose: ${spec}: Empty string specified for ports.`);
+  const dash = range.indexOf('-');
+  const start = uint16(dash < 0 ? range : range.slice(0, dash));
+  const end = dash < 0 ? start : uint16(range.slice(dash + 1));
+  if (end < start) throw invalidArgument(`invalid range format for --expose: ${spec}: Invalid range specified for the Port: ${range}`);
+  if (start < 1) throw invalidArgument(`port numbers must be between 1 and 65535 (inclusive), got ${start}`);
+  if (!['tcp', 'udp', 'sctp'].includes(proto)) throw invalidArgument(`validating protocols for exposed port ${start}: unrecognized protocol "${proto}" in port mapping`);
+  const out: ExposedPort[] = [];
+  for (let p = start; p <= end; p++) out.push({ port: p, protocol: proto as ExposedPort['protocol'] });
+  return out;
 }

@@ -374,7 +374,7 @@ export const CONTAINER_FIELDS: Field[] = [
   {
     keys: { image: 'string' },
     to: (c, out) => { out.image = c.image; },
-    from: (s, c) => { c.image = s.image; },
+    from: (s, c) => { c.image = s.image ?? ''; },
   },
   {
     keys: { volumes_from: 'strings' },
@@ -411,6 +411,36 @@ export const CONTAINER_FIELDS: Field[] = [
   },
   namespace('ipcMode', 'ipcns'), same('shmSize', 'shm_size', 'number'), same('workdir', 'work_dir', 'string'), SECRETS,
   same('chrootDirs', 'chroot_directories', 'strings'),
+  // The environment, port, image-volume and rootfs flags of run/create (cli/createflags.ts's block).
+  {
+    // A Go bool with omitempty: false is left out.
+    keys: { httpproxy: 'bool' },
+    to: (c, out) => { if (c.httpProxy) out.httpproxy = true; },
+    from: (s, c) => { if (s.httpproxy === true) c.httpProxy = true; },
+  },
+  same('unsetEnv', 'unsetenv', 'strings'), same('unsetEnvAll', 'unsetenvall', 'bool'),
+  same('envMerge', 'envmerge', 'strings'), same('imageVolumeMode', 'image_volume_mode', 'string'), same('seccompPolicy', 'seccomp_policy', 'string'),
+  same('rootfs', 'rootfs', 'string'), same('rootfsOverlay', 'rootfs_overlay', 'bool'), same('removeImage', 'removeImage', 'bool'),
+  {
+    keys: { passwd: 'bool' },
+    to: (c, out) => { if (c.passwd === false) out.passwd = false; },
+    from: (s, c) => { if (s.passwd === false) c.passwd = false; },
+  },
+  {
+    // Podman's Expose: port -> "tcp" or "tcp,udp".
+    keys: { expose: 'object' },
+    to: (c, out) => {
+      if (!c.expose?.length) return;
+      const m: Record<string, string> = {};
+      for (const x of c.expose) m[x.port] = m[x.port] ? `${m[x.port]},${x.protocol ?? 'tcp'}` : (x.protocol ?? 'tcp');
+      out.expose = m;
+    },
+    from: (s, c) => {
+      if (!isObj(s.expose)) return;
+      const list = Object.entries(s.expose).flatMap(([port, protos]) => String(protos || 'tcp').split(',').map((p) => ({ port: Number(port), protocol: p as 'tcp' | 'udp' | 'sctp' })));
+      if (list.length) c.expose = list;
+    },
+  },
   // ContainerSecurityConfig
   same('privileged', 'privileged', 'bool'), same('user', 'user', 'string'), same('groupAdd', 'groups', 'strings'),
   same('capAdd', 'cap_add', 'strings'), same('capDrop', 'cap_drop', 'strings'), same('seccompProfile', 'seccomp_profile_path', 'string'),
@@ -515,6 +545,6 @@ export const toSpecGenerator = (c: ContainerSpec): Json => writeBy(CONTAINER_FIE
 
 /** SpecGenerator JSON (as podman-remote or `generate spec` sends it) as a ContainerSpec; keys not in the table are ignored. */
 export function fromSpecGenerator(s: Json): ContainerSpec {
-  if (typeof s.image !== 'string' || !s.image) throw invalidArgument('no image specified');
+  if ((typeof s.image !== 'string' || !s.image) && !s.rootfs) throw invalidArgument('no image specified');
   return readBy(CONTAINER_FIELDS, s);
 }

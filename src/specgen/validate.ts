@@ -30,7 +30,8 @@ const MAC = /^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$/;
 const isUint = (n: unknown, max = Number.MAX_SAFE_INTEGER): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= max;
 
 export function validateSpec(i: ContainerSpec): void {
-  if (!i.image) throw invalidArgument('an image is required');
+  if (!i.image && !i.rootfs) throw invalidArgument('an image is required');
+  if (i.rootfs !== undefined && !isAbsolute(i.rootfs)) throw invalidArgument(`rootfs "${i.rootfs}" must be an absolute path`);
   if (i.name !== undefined && !NAME.test(i.name)) {
     throw invalidArgument(`container name "${i.name}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
   }
@@ -53,6 +54,12 @@ export function validateSpec(i: ContainerSpec): void {
   if (i.timezone !== undefined && (!i.timezone || i.timezone.includes('..'))) throw invalidArgument(`invalid time zone "${i.timezone}"`);
   for (const r of i.deviceCgroupRules ?? []) parseDeviceCgroupRule(r);
   for (const d of i.chrootDirs ?? []) if (!isAbsolute(d)) throw invalidArgument(`chroot directory "${d}" must be an absolute path`);
+  if (i.imageVolumeMode !== undefined && !['bind', 'tmpfs', 'ignore'].includes(i.imageVolumeMode)) throw invalidArgument(`invalid image volume mode "${i.imageVolumeMode}" required value: bind, tmpfs, ignore`);
+  if (i.seccompPolicy !== undefined && !['default', 'image'].includes(i.seccompPolicy)) throw invalidArgument(`invalid seccomp policy "${i.seccompPolicy}": valid policies are ["default" "image"]`);
+  for (const x of i.expose ?? []) {
+    if (!isUint(x.port, 65535) || x.port < 1) throw invalidArgument(`port numbers must be between 1 and 65535 (inclusive), got ${x.port}`);
+    if (x.protocol && !['tcp', 'udp', 'sctp'].includes(x.protocol)) throw invalidArgument(`validating protocols for exposed port ${x.port}: unrecognized protocol "${x.protocol}" in port mapping`);
+  }
   if (i.logDriver && !['k8s-file', 'json-file', 'journald', 'none', 'passthrough'].includes(i.logDriver)) {
     throw invalidArgument(`invalid log driver: ${i.logDriver}`);
   }

@@ -4,7 +4,7 @@
 // Keeping both directions here keeps them from drifting apart.
 import type { Container, ContainerListItem } from '../../engine/container/api.ts';
 import type { ContainerSpec, MountSpec, NetworkAttachSpec, PortSpec } from '../../specgen/container.ts';
-import { parseAddHost, parseTmpfsFlag, parseVolumeFlag, parseVolumesFrom } from '../../specgen/flags.ts';
+import { parseAddHost, parseExpose, parseTmpfsFlag, parseVolumeFlag, parseVolumesFrom } from '../../specgen/flags.ts';
 import { humanDuration } from '../../common/duration.ts';
 import { invalidArgument } from '../../common/errors.ts';
 import { checkShape, fits, type Kind } from '../shape.ts';
@@ -164,6 +164,7 @@ export function specFromDocker(body: Json, name?: string): ContainerSpec {
     extraNetworks: extraEndpoints(endpoints, epName),
     portMappings: ports(hc),
     publishAll: !!hc.PublishAllPorts || undefined,
+    expose: exposedFrom(body.ExposedPorts),
     mounts: mounts(hc, body),
     volumesFrom: hc.VolumesFrom?.length ? (hc.VolumesFrom as string[]).map(parseVolumesFrom) : undefined,
     restartPolicy: hc.RestartPolicy?.Name ? { name: hc.RestartPolicy.Name, maximumRetryCount: hc.RestartPolicy.MaximumRetryCount || undefined } : undefined,
@@ -241,6 +242,13 @@ function listPorts(c: Container): Json[] {
     }
   }
   return out;
+}
+
+/** Docker's ExposedPorts ({"80/tcp": {}}, a bare port is tcp) as the spec's expose. */
+function exposedFrom(v: unknown): ContainerSpec['expose'] {
+  if (!v || typeof v !== 'object') return undefined;
+  const out = Object.keys(v).flatMap((k) => parseExpose(k));
+  return out.length ? out : undefined;
 }
 
 /** Docker's NetworkSettings.Ports: {"80/tcp": [{HostIp, HostPort}]}. */
@@ -343,7 +351,7 @@ export function inspectToDocker(c: Container, driver = 'overlay'): Json {
     Config: {
       Hostname: s.hostname ?? c.config.id.slice(0, 12), Domainname: '', User: s.user ?? '',
       AttachStdin: !!s.interactive, AttachStdout: true, AttachStderr: true,
-      ExposedPorts: Object.fromEntries((s.portMappings ?? []).map((p) => [portKey(p), {}])),
+      ExposedPorts: Object.fromEntries([...(s.portMappings ?? []).map(portKey), ...(s.expose ?? []).map((x) => `${x.port}/${x.protocol ?? 'tcp'}`)].map((k) => [k, {}])),
       Tty: !!s.tty, OpenStdin: !!s.interactive, StdinOnce: false,
       Env: env, Cmd: s.command ?? null, Image: s.image || c.config.imageName,
       Volumes: null, WorkingDir: s.workdir ?? '', Entrypoint: s.entrypoint ?? null, OnBuild: null,

@@ -4,7 +4,7 @@
 // the container was run. The layer goes through the store's putLayer, so it
 // is hashed, content-addressed and shared like any other.
 import { createHash } from 'node:crypto';
-import { HuskError } from '../../common/errors.ts';
+import { HuskError, invalidArgument } from '../../common/errors.ts';
 import { existsInLayers, layerFromUpper } from '../../image/diff.ts';
 import { walkTree, writeTar, type TarWriteEntry } from '../../image/tarwriter.ts';
 import { lstatSync, readdirSync } from 'node:fs';
@@ -122,6 +122,7 @@ export async function commitContainer(e: EngineContext, ref: string, opts: Commi
   const c = syncState(e, getContainer(e, ref));
   const { id } = c.config;
   const names = opts.name ? [localName(opts.name)] : [];
+  if (c.config.intent.rootfs) throw invalidArgument(`container ${c.config.name} runs on --rootfs ${c.config.intent.rootfs}: it has no image to commit on`);
   const img = e.images.get(c.config.imageId);
   if (!img) throw new HuskError('NO_SUCH_IMAGE', `image ${c.config.imageId} of container ${c.config.name} is gone`);
   const runtime = runtimeConfig(c, img, opts); // bad --change values fail before any work

@@ -18,7 +18,7 @@ import { checkRootlessIntent, hasCgroup, noCgroupError } from '../system/rootles
 import { joinedDnsOptions, writeGeneratedFiles } from './files.ts';
 import { validateIntent, parseSignal, SIGNALS, type ContainerSpec, type ContainerIntent } from '../../specgen/container.ts';
 import { sharedNamespaces } from './namespaces.ts';
-import { isMounted, mountRootfs, removeContainerDirs, rootfsPaths, unmountRootfs } from './rootfs.ts';
+import { isMounted, mountRootfs, mountUserRootfs, removeContainerDirs, rootfsImage, rootfsPaths, unmountRootfs } from './rootfs.ts';
 import { containerHostname, containerSpec } from './spec.ts';
 import type { Container, ContainerConfig } from '../types.ts';
 import { resolveGroups, resolveUser } from './user.ts';
@@ -44,7 +44,7 @@ export function getContainer(e: EngineContext, ref: string): Container {
 /** Mounts the rootfs, writes config.json and has conmon create the container. */
 async function init(e: EngineContext, c: Container, byPolicy = false, consoleSize?: TerminalSize, restore?: RestoreFrom): Promise<void> {
   const { id } = c.config;
-  const img = e.images.get(c.config.imageId);
+  const img = c.config.intent.rootfs ? rootfsImage() : e.images.get(c.config.imageId);
   if (!img) throw new HuskError('NO_SUCH_IMAGE', `image ${c.config.imageId} of container ${c.config.name} is gone`);
   const cdir = e.containerDir(id);
   const runtime = e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled');
@@ -77,7 +77,10 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
   try {
     // A container already mounted by `container mount` is not mounted a second time on top.
     const { merged } = rootfsPaths(cdir);
-    rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir, { ...rootfsOptions(e, c.config, img.layers), volatile: !!c.config.intent.autoRemove });
+    const own = c.config.intent.rootfs;
+    rootfs = c.state.mounted && isMounted(merged) ? merged
+      : own ? mountUserRootfs(own, !!c.config.intent.rootfsOverlay, cdir, rootfsOptions(e, c.config, []))
+      : mountRootfs(e.images, img.layers, cdir, { ...rootfsOptions(e, c.config, img.layers), volatile: !!c.config.intent.autoRemove });
   } catch (err) {
     pending?.abort();
     throw err;
@@ -402,7 +405,11 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
   });
   if (wasLive) e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'died', Type: 'container', ContainerExitCode: ex?.code });
   if (wasLive && c.config.pod && !c.config.isInfra) await (await import('../pod/exit-policy.ts')).applyExitPolicy(e, c.config.pod);
-  if (c.config.intent.autoRemove && !opts.keep) await removeLocked(e, id);
+  if (c.config.intent.autoRemove && !opts.keep) {
+    await removeLocked(e, id);
+    // run --rmi -d: the image too, unless another container uses it (nobody to warn: Podman's cleanup only logs it).
+    if (c.config.intent.removeImage) await (await import('../image/images.ts')).removeImage(e, c.config.intent.image).catch(() => {});
+  }
   return wasLive;
 }
 

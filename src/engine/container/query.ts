@@ -5,7 +5,7 @@ import { containerState } from '../../common/errors.ts';
 import { rootfsPaths } from './rootfs.ts';
 import type { EngineContext } from '../context.ts';
 import { getContainer, logPathOf, podCgroupOf, stopSignalOf, syncState } from './lifecycle.ts';
-import { containerHostname } from './spec.ts';
+import { containerEnv, containerHostname } from './spec.ts';
 import type { Container } from '../types.ts';
 import type { ResolvedHealthcheck } from '../../specgen/health.ts';
 import { healthcheckOf } from './health-timer.ts';
@@ -13,6 +13,7 @@ import { DEFAULT_CAPS } from '../../runtime/spec/security.ts';
 import { cpuOf, type DeviceRate } from '../../runtime/spec/resources.ts';
 import type { ContainerSpec } from '../../specgen/container.ts';
 import { formatUlimit } from '../../specgen/flags.ts';
+import { exposedPorts } from '../../specgen/container.ts';
 import { secretIdOf } from '../secret/store.ts';
 
 export function listContainers(e: EngineContext): Container[] {
@@ -33,7 +34,6 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
   const bundle = e.bundleDir(cfg.id);
   const paths = rootfsPaths(e.containerDir(cfg.id));
   const ic = img?.config.config ?? {};
-  const env = Object.entries(cfg.intent.env ?? {}).map(([k, v]) => `${k}=${v}`);
   const hc = healthcheckOf(c);
   return {
     Id: cfg.id,
@@ -62,7 +62,7 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
     // Podman's RawImageName: the image as the user named it at create.
     ImageName: cfg.intent.image,
     ImageDigest: img?.digest ?? '',
-    Rootfs: '',
+    Rootfs: cfg.intent.rootfs ?? '',
     // The full ID of the container's pod (Podman's; "" outside a pod).
     Pod: cfg.pod ?? '',
     ResolvConfPath: join(run, 'resolv.conf'),
@@ -91,7 +91,8 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
     },
     Mounts: [],
     Dependencies: [],
-    NetworkSettings: networkSettings(c),
+    // Exposed ports (the image's and --expose) show unpublished as null, as Podman's, on a network of the container's own.
+    NetworkSettings: networkSettings(c, cfg.networks || cfg.slirp || cfg.pasta ? exposedPorts(cfg.intent, ic.ExposedPorts) : []),
     Namespace: '',
     IsInfra: !!cfg.isInfra,
     IsService: false,
@@ -105,7 +106,8 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       Tty: !!cfg.intent.tty,
       OpenStdin: !!cfg.intent.interactive,
       StdinOnce: false,
-      Env: [...(ic.Env ?? []), ...env, 'container=husk', `HOSTNAME=${containerHostname(cfg)}`],
+      // What the process gets (the defaults, the image's, --unsetenv, -e), as Podman's stored Env.
+      Env: containerEnv(cfg, img),
       Cmd: cfg.intent.command?.length ? cfg.intent.command : cfg.intent.entrypoint !== undefined ? [] : (ic.Cmd ?? null),
       Image: cfg.imageName,
       Volumes: null,
@@ -225,11 +227,12 @@ export async function topContainer(e: EngineContext, ref: string, psArgs: string
 }
 
 /** inspect's NetworkSettings from netavark's status (Podman's field names). */
-function networkSettings(c: Container): Record<string, unknown> {
-  const ports: Record<string, { HostIp: string; HostPort: string }[]> = {};
+function networkSettings(c: Container, exposed: string[]): Record<string, unknown> {
+  const ports: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
   for (const p of c.config.ports ?? []) {
     for (let k = 0; k < p.range; k++) (ports[`${p.container_port + k}/${p.protocol}`] ??= []).push({ HostIp: p.host_ip, HostPort: String(p.host_port + k) });
   }
+  for (const key of exposed) if (!(key in ports)) ports[key] = null;
   const networks: Record<string, unknown> = {};
   let first: { IPAddress: string; Gateway: string; MacAddress: string; IPPrefixLen: number; GlobalIPv6Address: string; GlobalIPv6PrefixLen: number; IPv6Gateway: string } | undefined;
   // Every configured network, in the container's order; addresses only while it is attached.
