@@ -40,12 +40,27 @@ function imageRows(images: ImageSummary[], o: Opts) {
         Repository: repository, Tag: tag, ID: o.trunc === false ? `sha256:${img.Id}` : img.Id.slice(0, 12), Id: img.Id,
         Digest: img.Digest, Created: ago(img.Created), CreatedAt: goTime(img.Created), CreatedSince: ago(img.Created),
         Size: humanSize(img.Size), VirtualSize: img.Size, Names: img.RepoTags, Labels: img.Labels,
-        // History: Podman lists the names the image has had; husk keeps only the current ones.
-        Dangling: img.Dangling, Containers: img.Containers, ReadOnly: false, History: img.RepoTags,
+        Dangling: img.Dangling, Containers: img.Containers, ReadOnly: false, History: (img.History ?? img.RepoTags).join(', '),
       });
     }
   }
   return rows;
+}
+
+const SORT_FIELDS = ['created', 'id', 'repository', 'size', 'tag'];
+
+/** Podman's --sort keys: created newest first, the others ascending. */
+function sortRows(rows: ReturnType<typeof imageRows>, images: ImageSummary[], key: string) {
+  const byId = new Map(images.map((i) => [i.Id, i]));
+  const val = (r: (typeof rows)[number]): string | number => {
+    const img = byId.get(r.Id)!;
+    if (key === 'id') return r.Id;
+    if (key === 'repository') return r.Repository;
+    if (key === 'tag') return r.Tag;
+    if (key === 'size') return img.Size;
+    return -new Date(img.Created).getTime();
+  };
+  return rows.sort((a, b) => { const x = val(a); const y = val(b); return x < y ? -1 : x > y ? 1 : 0; });
 }
 
 function makeImages(name = 'images'): Command {
@@ -57,23 +72,28 @@ function makeImages(name = 'images'): Command {
     .option('--format <format>', 'Change the output format to JSON or a Go template')
     .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
     .option('-n, --noheading', 'Do not print column headings', false)
+    .option('--sort <field>', `Sort by ${SORT_FIELDS.join(', ')}`, 'created')
+    .option('--history', 'Display the image name history', false)
     .argument('[reference]')
     .action(async function (this: Command, ref: string | undefined, o: Opts) {
+      if (!SORT_FIELDS.includes(o.sort)) throw invalidArgument(`"${o.sort}" is not a valid field for sorting. Choose from: ${SORT_FIELDS.join(', ')}`);
       const engine = await connectFor(this);
       let images = await engine.images.list({ all: o.all, filters: parseFilters(o.filter) });
       if (ref) {
         const id = await engine.images.get(ref).then((i) => i.id, () => undefined);
         images = images.filter((i) => i.Id === id);
       }
-      const rows = imageRows(images, o);
+      const rows = sortRows(imageRows(images, o), images, o.sort);
       if (o.quiet) return [...new Set(rows.map((r) => r.ID))].forEach((id) => print(id));
       if (o.format === 'json') {
+        const order = [...new Set(rows.map((r) => r.Id))];
+        images = order.map((id) => images.find((i) => i.Id === id)!);
         return print(JSON.stringify(images.map((i) => ({
           Id: i.Id, Digest: i.Digest, RepoTags: i.RepoTags, Size: i.Size, Created: Math.floor(new Date(i.Created).getTime() / 1000),
-          Labels: Object.keys(i.Labels).length ? i.Labels : null, Names: i.RepoTags, Dangling: i.Dangling,
+          Labels: Object.keys(i.Labels).length ? i.Labels : null, Names: i.RepoTags, Dangling: i.Dangling, History: i.History,
         })), null, 4));
       }
-      const def = `table {{.Repository}}\t{{.Tag}}${o.digests ? '\t{{.Digest}}' : ''}\t{{.ID}}\t{{.Created}}\t{{.Size}}`;
+      const def = `table {{.Repository}}\t{{.Tag}}${o.digests ? '\t{{.Digest}}' : ''}\t{{.ID}}\t{{.Created}}\t{{.Size}}${o.history ? '\t{{if .History}}{{.History}}{{else}}<none>{{end}}' : ''}`;
       let out = renderList(o.format, rows, { headers: { ID: 'IMAGE ID', CreatedSince: 'CREATED' }, defaultFormat: def });
       if (o.noheading && (!o.format || o.format.startsWith('table'))) out = out.split('\n').slice(1).join('\n');
       process.stdout.write(out);
@@ -85,14 +105,15 @@ function makeRmi(name = 'rmi'): Command {
     .option('-f, --force', 'Force removal of the image and any containers using it', false)
     .option('-a, --all', 'Remove all images', false)
     .option('-i, --ignore', 'Ignore errors if a specified image does not exist', false)
+    .option('--no-prune', 'Do not remove dangling images')
     .argument('[images...]')
     .action(async function (this: Command, refs: string[], o: Opts) {
-      const reports = await (await connectFor(this)).images.remove(refs, { force: o.force, all: o.all, ignore: o.ignore });
+      const reports = await (await connectFor(this)).images.remove(refs, { force: o.force, all: o.all, ignore: o.ignore, noPrune: o.prune === false });
       // Podman: 1 when an image is unknown, 2 when in use, 125 otherwise.
       printReports(reports, {
         line: (r) => {
           const rep = r as ImageRemoveReport;
-          const lines = [...rep.untagged.map((u) => `Untagged: ${u}`), ...(rep.deleted ? [`Deleted: ${rep.deleted}`] : [])];
+          const lines = [...rep.untagged.map((u) => `Untagged: ${u}`), ...(rep.deleted ? [`Deleted: ${rep.deleted}`] : []), ...(rep.pruned ?? []).map((p) => `Deleted: ${p}`)];
           return lines.length ? lines.join('\n') : undefined;
         },
         exitCodes: { NO_SUCH_IMAGE: 1, IMAGE_IN_USE: 2 },

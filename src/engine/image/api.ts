@@ -53,6 +53,8 @@ export interface ImageSummary {
   /** Full names, in the order they were given. */
   RepoTags: string[];
   RepoDigests: string[];
+  /** Every name the image has had, newest first (Podman's NamesHistory). */
+  History: string[];
   /** RFC 3339. */
   Created: string;
   Size: number;
@@ -82,6 +84,8 @@ export interface ImageRemoveOptions {
   all?: boolean;
   /** An unknown image is no error (no report). */
   ignore?: boolean;
+  /** Keep the deleted image's dangling parents (build steps' intermediate images), which go by default. */
+  noPrune?: boolean;
 }
 
 /** One image of rmi: the names it lost and whether it was deleted. */
@@ -89,6 +93,8 @@ export interface ImageRemoveReport extends ItemReport {
   untagged: string[];
   /** Full ID of the deleted image, when it was deleted (not just untagged). */
   deleted?: string;
+  /** Full IDs of its dangling parents deleted with it (see ImageRemoveOptions.noPrune). */
+  pruned?: string[];
 }
 
 export interface ImagePruneOptions {

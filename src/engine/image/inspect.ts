@@ -17,7 +17,7 @@ export function inspectImage(ctx: EngineContext, img: ImageRecord): ImageInspect
     GraphDriver: ctx.vfs ? { Name: 'vfs', Data: null } : { Name: 'overlay', Data: { LowerDir: img.layers.slice(0, -1).reverse().map(layerDir).join(':'), UpperDir: layerDir(img.layers.at(-1)) } },
     RootFS: { Type: 'layers', Layers: img.layers }, Labels: c.config?.Labels ?? null, Annotations: img.manifest.annotations ?? {},
     ManifestType: img.manifest.mediaType ?? 'application/vnd.oci.image.manifest.v1+json', User: c.config?.User ?? '',
-    History: c.history ?? [], NamesHistory: img.names,
+    History: c.history ?? [], NamesHistory: ctx.images.namesHistory().get(img.id) ?? img.names,
   };
 }
 

@@ -74,11 +74,11 @@ export class LocalImages implements ImagesAPI {
     const reports: ImageRemoveReport[] = [];
     for (const r of refs) {
       try {
-        const rep = await removeImage(this.#ctx, r, { force: o.force });
+        const rep = await removeImage(this.#ctx, r, { force: o.force, noPrune: o.noPrune });
         reports.push({ id: rep.deleted ?? this.#ctx.images.lookup(r)?.id ?? r, rawInput: r, ...rep });
       } catch (err) {
         // Podman: with force an unknown image is nothing to do.
-        if ((o.ignore || o.force) && err instanceof HuskError && err.code === 'NO_SUCH_IMAGE') continue;
+        if ((o.ignore || o.force || o.all) && err instanceof HuskError && err.code === 'NO_SUCH_IMAGE') continue;
         reports.push({ id: r, rawInput: r, untagged: [], error: toReportError(err) });
       }
     }
