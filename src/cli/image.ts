@@ -126,10 +126,13 @@ function makeImport(): Command {
     .option('-c, --change <instruction>', 'Apply the following possible instructions to the created image: CMD | ENTRYPOINT | ENV | EXPOSE | LABEL | STOPSIGNAL | USER | VOLUME | WORKDIR', collect, [])
     .option('-m, --message <message>', 'Set commit message for imported image')
     .option('-q, --quiet', 'Suppress output', false)
+    .option('--arch <arch>', 'Set the architecture of the imported image')
+    .option('--os <os>', 'Set the OS of the imported image')
+    .option('--variant <variant>', 'Set the variant of the imported image')
     .argument('<path>', 'tarball of a root filesystem (plain, gzip or zstd)')
     .argument('[reference]', 'name for the image')
     .action(async function (this: Command, path: string, ref: string | undefined, o: Opts) {
-      const img = await (await connectFor(this)).images.import(path, { reference: ref, changes: o.change, message: o.message });
+      const img = await (await connectFor(this)).images.import(path, { reference: ref, changes: o.change, message: o.message, arch: o.arch, os: o.os, variant: o.variant });
       print(`sha256:${img.id}`);
     });
 }
@@ -152,11 +155,12 @@ function makeSave(): Command {
     .option('-m, --multi-image-archive', 'Interpret additional arguments as images not tags and create a multi-image-archive (only for docker-archive)', false)
     .option('-q, --quiet', 'Suppress the output', false)
     .option('--compress', 'Compress tarball image layers when saving to a directory using the \'dir\' transport', false)
+    .option('--uncompressed', 'Accept uncompressed layers when copying OCI images', false)
     .argument('<images...>')
     .action(async function (this: Command, refs: string[], o: Opts) {
       if (!['docker-archive', 'oci-archive', 'oci-dir'].includes(o.format)) throw invalidArgument(`unsupported format "${o.format}" for save: use docker-archive, oci-archive or oci-dir`);
       if (!o.output && process.stdout.isTTY) throw invalidArgument('refusing to save to terminal. Use -o flag or redirect');
-      await (await connectFor(this)).images.save(refs, o.output ?? process.stdout, { format: o.format });
+      await (await connectFor(this)).images.save(refs, o.output ?? process.stdout, { format: o.format, uncompressed: o.uncompressed });
     });
 }
 

@@ -2,8 +2,10 @@
 // manifest commands, each checked by its real effect on a throw-away store.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { FIXTURES, Store } from '../helpers.ts';
 
 const s = new Store();
@@ -53,4 +55,49 @@ test('rmi deletes the dangling parents of a built image; --no-prune keeps them',
   s.ok(['build', '-q', '-t', 'child', ctx]);
   assert.equal(s.ok(['image', 'rm', 'child']).split('\n').filter((l) => l.startsWith('Deleted: ')).length, 2);
   assert.equal(count(), before, 'the intermediate image went with it');
+});
+
+/** The OCI manifest of the first image in an OCI layout directory. */
+function layoutManifest(dir: string): { layers: { mediaType: string; digest: string; size: number }[]; config: { digest: string } } {
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+  return JSON.parse(readFileSync(join(dir, 'blobs', 'sha256', index.manifests[0].digest.slice(7)), 'utf8'));
+}
+
+test('import --arch/--os/--variant set the image config\'s platform (image inspect, the saved config)', () => {
+  const gz = join(s.dir, 'bb.tar.gz');
+  writeFileSync(gz, gzipSync(readFileSync(join(FIXTURES, 'busybox-rootfs.tar'))));
+  s.ok(['import', '--arch', 'arm64', '--os', 'freebsd', '--variant', 'v8', gz, 'plat']);
+  assert.equal(s.ok(['image', 'inspect', '--format', '{{.Architecture}}/{{.Os}}', 'plat']), 'arm64/freebsd');
+  const out = join(s.dir, 'plat-dir');
+  s.ok(['save', '--format', 'oci-dir', '-o', out, 'plat']);
+  const config = JSON.parse(readFileSync(join(out, 'blobs', 'sha256', layoutManifest(out).config.digest.slice(7)), 'utf8'));
+  assert.deepEqual([config.architecture, config.os, config.variant], ['arm64', 'freebsd', 'v8']);
+  // Without the flags: the host's platform, no variant.
+  s.ok(['image', 'import', gz, 'plain']);
+  assert.equal(s.ok(['image', 'inspect', '--format', '{{.Os}}', 'plain']), 'linux');
+  const bad = s.husk(['import', gz, '--arch']);
+  assert.equal(bad.code, 125);
+  assert.match(bad.stderr, /^Error: flag needs an argument: --arch/);
+});
+
+test('save --uncompressed writes the gzip layers of an image as plain tars (oci-dir, oci-archive), which load back', () => {
+  const kept = join(s.dir, 'kept');
+  s.ok(['save', '--format', 'oci-dir', '-o', kept, 'plat']);
+  assert.equal(layoutManifest(kept).layers[0].mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip');
+  const plain = join(s.dir, 'plain-dir');
+  s.ok(['save', '--uncompressed', '--format', 'oci-dir', '-o', plain, 'plat']);
+  const [layer] = layoutManifest(plain).layers;
+  assert.equal(layer.mediaType, 'application/vnd.oci.image.layer.v1.tar');
+  const bytes = readFileSync(join(plain, 'blobs', 'sha256', layer.digest.slice(7)));
+  assert.equal(`sha256:${createHash('sha256').update(bytes).digest('hex')}`, layer.digest);
+  assert.equal(layer.size, bytes.length);
+  assert.equal(bytes.readUInt16BE(0) === 0x1f8b, false, 'not gzip');
+  assert.equal(s.ok(['image', 'inspect', '--format', '{{index .RootFS.Layers 0}}', 'plat']), layer.digest, 'the plain tar is the diff ID');
+  // oci-archive too; the archive loads back as the same image.
+  const archive = join(s.dir, 'plain.tar');
+  s.ok(['image', 'save', '--uncompressed', '--format', 'oci-archive', '-o', archive, 'plat']);
+  const id = s.ok(['image', 'inspect', '--format', '{{.Id}}', 'plat']);
+  s.ok(['rmi', 'plat']);
+  assert.match(s.ok(['load', '-i', archive]), /Loaded image/);
+  assert.equal(s.ok(['image', 'inspect', '--format', '{{.Id}}', 'plat']), id);
 });

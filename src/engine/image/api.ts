@@ -133,6 +133,10 @@ export interface ImageImportOptions {
   /** Dockerfile-style instructions applied to the config (CMD, ENV, WORKDIR...). */
   changes?: string[];
   message?: string;
+  /** The image config's platform (default: the host's architecture, linux, no variant). */
+  arch?: string;
+  os?: string;
+  variant?: string;
 }
 
 /** A config-only image (a build step that adds no layer); see ImagesAPI.derive. */
@@ -307,8 +311,9 @@ export interface ImagesAPI {
   /**
    * Writes images to a path (a file, or a directory for oci-dir) or a stream
    * (archives only). Every image is resolved before anything is written.
+   * uncompressed: OCI layers as plain tars (as kept otherwise).
    */
-  save(refs: string[], destination: string | NodeJS.WritableStream, o?: { format?: SaveFormat }): Promise<void>;
+  save(refs: string[], destination: string | NodeJS.WritableStream, o?: { format?: SaveFormat; uncompressed?: boolean }): Promise<void>;
   /** REGISTRY/TERM: the registry's catalog, or with listTags the repository's tags. */
   search(term: string, o?: SearchOptions): Promise<SearchResult[]>;
   /** Mounts the image read-only; returns the path. */
