@@ -8,6 +8,9 @@ import { renderList } from './format/index.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** A StringSlice flag: repeatable, each value split at commas (as cobra's). */
+const collectComma = (v: string, prev: string[] = []) => [...prev, ...v.split(',')];
+
 const tlsOption = (cmd: Command) => cmd
   .option('--tls-verify [bool]', 'Require HTTPS and verify certificates when contacting registries', (v) => v !== 'false')
   .option('--cert-dir <dir>', 'Use certificates at the specified path to access the registry')
@@ -119,13 +122,17 @@ function makeSearch(): Command {
     .option('--list-tags', 'List the tags of the input registry', false)
     .option('--format <format>', 'Change the output format to JSON or a Go template')
     .option('--no-trunc', 'Do not truncate the output')
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided (default [])', collectComma, [])
+    .option('--compatible', 'List stars, official and automated columns (Docker compatibility)', false)
     .argument('<term>', 'REGISTRY/TERM (this registry\'s catalog is searched)')
     .action(async function (this: Command, term: string, o: Opts) {
       const engine = await connectFor(this);
-      const rows = await engine.images.search(term, { tlsVerify: o.tlsVerify, certDir: o.certDir, authfile: o.authfile, limit: o.limit, listTags: o.listTags });
+      const rows = await engine.images.search(term, { tlsVerify: o.tlsVerify, certDir: o.certDir, authfile: o.authfile, limit: o.limit, listTags: o.listTags, filters: o.filter });
+      if (!rows.length) return; // as Podman: no header, not even an empty JSON list
+      const def = o.compatible ? 'table {{.Name}}\t{{.Description}}\t{{.Stars}}\t{{.Official}}\t{{.Automated}}' : 'table {{.Name}}\t{{.Description}}';
       process.stdout.write(o.listTags
         ? renderList(o.format, rows.map((r) => ({ Name: r.Name, Tag: r.Tag })), { headers: { Name: 'NAME', Tag: 'TAG' }, defaultFormat: 'table {{.Name}}\t{{.Tag}}' })
-        : renderList(o.format, rows.map(({ Tag: _tag, ...r }) => r), { headers: { Name: 'NAME', Description: 'DESCRIPTION' }, defaultFormat: 'table {{.Name}}\t{{.Description}}' }));
+        : renderList(o.format, rows.map(({ Tag: _tag, ...r }) => r), { headers: { Name: 'NAME', Description: 'DESCRIPTION', Stars: 'STARS', Official: 'OFFICIAL', Automated: 'AUTOMATED' }, defaultFormat: def }));
     });
 }
 

@@ -7,9 +7,18 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { FIXTURES, Store } from '../helpers.ts';
+import { startRegistry, type RunningRegistry } from '../registry-server.ts';
 
 const s = new Store();
-after(() => s.destroyWhenIdle());
+let reg: RunningRegistry | undefined;
+/** A real registry on loopback, started by the first test that needs one. */
+async function registry(): Promise<RunningRegistry> {
+  return (reg ??= await startRegistry());
+}
+after(async () => {
+  await reg?.stop();
+  await s.destroyWhenIdle();
+});
 
 test('images --sort orders the rows by size, tag, repository, id and (default) newest first', () => {
   s.busybox();
@@ -100,4 +109,23 @@ test('save --uncompressed writes the gzip layers of an image as plain tars (oci-
   s.ok(['rmi', 'plat']);
   assert.match(s.ok(['load', '-i', archive]), /Loaded image/);
   assert.equal(s.ok(['image', 'inspect', '--format', '{{.Id}}', 'plat']), id);
+});
+
+test('search --filter (stars=N, is-official, is-automated) and --compatible against a real registry', async () => {
+  const r = await registry();
+  if (s.husk(['image', 'exists', 'busybox']).code !== 0) s.busybox();
+  s.ok(['push', '-q', '--tls-verify=false', 'busybox', `${r.host}/flt/busybox:1`]);
+  const search = (...args: string[]) => s.husk(['search', '--tls-verify=false', ...args, `${r.host}/flt`]);
+  assert.match(search().stdout, /^NAME\s+DESCRIPTION\n.*\/flt\/busybox/);
+  // The catalog has no stars and nothing official or automated: those filters drop the row, their negations keep it.
+  for (const f of ['stars=1', 'is-official', 'is-automated', 'is-official=true']) assert.equal(search('--filter', f).stdout, '', f);
+  for (const f of ['stars=0', 'is-official=false', 'is-automated=false,stars=0']) assert.match(search('-f', f).stdout, /flt\/busybox/, f);
+  const compat = search('--compatible').stdout.split('\n');
+  assert.match(compat[0], /^NAME\s+DESCRIPTION\s+STARS\s+OFFICIAL\s+AUTOMATED$/);
+  assert.match(compat[1], /flt\/busybox\s+0\s*$/);
+  const bad = search('--filter', 'stars=x');
+  assert.equal(bad.code, 125);
+  assert.equal(bad.stderr, 'Error: incorrect value type for stars filter: strconv.Atoi: parsing "x": invalid syntax\n');
+  assert.equal(search('--filter', 'foo=1').stderr, 'Error: invalid filter type "foo=1"\n');
+  assert.equal(s.husk(['search', '--list-tags', '--filter', 'stars=1', `${r.host}/flt/busybox`]).stderr, 'Error: filters are not applicable to list tags result\n');
 });

@@ -165,6 +165,8 @@ export interface SearchOptions extends RegistryOptions {
   limit?: number;
   /** List the tags of the repository instead of searching. */
   listTags?: boolean;
+  /** Podman's search filters: stars=N, is-automated[=false], is-official[=false]. */
+  filters?: string[];
 }
 
 /** One search result (Podman's ImageSearchReport); with listTags, one row per tag. */
