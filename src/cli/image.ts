@@ -4,7 +4,7 @@
 import { makeImageDiff } from './more.ts';
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
-import type { ImageRemoveReport, ImageSummary } from '../engine/image/api.ts';
+import type { ImageRemoveReport, ImageSummary, ImageTreeNode } from '../engine/image/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
 import { makeBuild } from './build.ts';
 import { ago, collect, connectFor, humanSize, print, printReports } from './common.ts';
@@ -195,18 +195,44 @@ function makePrune(): Command {
     .option('-a, --all', 'Remove all images not in use by containers, not just dangling ones', false)
     .option('-f, --force', 'Do not prompt for confirmation', false)
     .option('--filter <filter>', 'Provide filter values (e.g. \'label=<key>=<value>\')', collect, [])
+    // husk's store has no containers of other tools (Buildah's): nothing more to remove.
+    .option('--external', 'Remove images even when they are used by external containers (e.g., by build containers)', false)
     .action(async function (this: Command, o: Opts) {
       const reports = await (await connectFor(this)).images.prune({ all: o.all, filters: parseFilters(o.filter) });
       printReports(reports.map((r) => ({ id: r.id, rawInput: r.id, error: r.error })), { line: (r) => r.id });
     });
 }
 
+/** gotree's drawing: each item under its parent with ├── / └── and │ for the levels still open. */
+function drawTree(items: { text: string; children: { text: string; children: unknown[] }[] }[], indent = ''): string[] {
+  const lines: string[] = [];
+  items.forEach((it, i) => {
+    const last = i === items.length - 1;
+    lines.push(`${indent}${last ? '└── ' : '├── '}${it.text}`);
+    lines.push(...drawTree(it.children as typeof items, `${indent}${last ? '    ' : '│   '}`));
+  });
+  return lines;
+}
+
 function makeTree(): Command {
   return new Command('tree').description('Print the layer hierarchy of an image in a tree format')
+    .option('--whatrequires', 'Show all child images and layers of the specified image', false)
     .argument('<image>')
-    .action(async function (this: Command, ref: string) {
-      const t = await (await connectFor(this)).images.tree(ref);
-      const lines = [`Image ID: ${t.id.slice(0, 12)}`, `Tags:     [${t.names.join(' ')}]`, `Size:     ${humanSize(t.size)}`, 'Image Layers'];
+    .action(async function (this: Command, ref: string, o: Opts) {
+      const t = await (await connectFor(this)).images.tree(ref, { whatRequires: o.whatrequires });
+      const lines = [`Image ID: ${t.id.slice(0, 12)}`, `Tags:     [${t.names.join(' ')}]`, `Size:     ${humanSize(t.size)}`, t.layers.length ? 'Image Layers' : 'No Image Layers'];
+      if (t.requiredBy) {
+        // As libimage's imageTreeTraverseChildren: a layer with one child or none does not nest it.
+        type Item = { text: string; children: Item[] };
+        const add = (n: ImageTreeNode, into: Item[]) => {
+          const item: Item = { text: `ID: ${n.id.slice(7, 19)} Size: ${humanSize(n.size)}${n.names.length ? ` Top Layer of: [${n.names.join(' ')}]` : ''}`, children: [] };
+          into.push(item);
+          for (const c of n.children) add(c, n.children.length <= 1 ? into : item.children);
+        };
+        const items: Item[] = [];
+        add(t.requiredBy, items);
+        return print([...lines, ...drawTree(items)].join('\n'));
+      }
       t.layers.forEach((l, i) => {
         const last = i === t.layers.length - 1;
         lines.push(`${last ? '└──' : '├──'} ID: ${l.id.slice(7, 19)} Size: ${humanSize(l.size)}${last && t.names.length ? ` Top Layer of: [${t.names.join(' ')}]` : ''}`);
@@ -244,6 +270,8 @@ function makeMount(): Command {
 function makeUnmount(name: string): Command {
   return new Command(name).description('Unmount an image\'s root filesystem')
     .option('-a, --all', 'Unmount all of the currently mounted images', false)
+    // husk keeps no mount counts: every unmount is complete, as Podman's with --force.
+    .option('-f, --force', 'Force the complete unmount of the specified mounted images', false)
     .argument('[images...]')
     .action(async function (this: Command, refs: string[], o: Opts) {
       const engine = await connectFor(this);

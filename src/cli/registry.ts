@@ -30,6 +30,7 @@ function makePull(): Command {
     .option('--os <os>', 'Use OS instead of the running OS for choosing images')
     .option('--variant <variant>', 'Use VARIANT instead of the running architecture variant for choosing images')
     .option('-a, --all-tags', 'All tagged images in the repository will be pulled', false)
+    .option('--disable-content-trust', 'This is a Docker specific option and is a NOOP', false)
     .argument('<image>')
     .action(async function (this: Command, name: string, o: Opts) {
       const [pos, parch, pvariant] = o.platform ? String(o.platform).split('/') : [];
@@ -89,6 +90,7 @@ function makeLogin(): Command {
     .option('--tls-verify [bool]', 'Require HTTPS and verify certificates when contacting registries', (v) => v !== 'false')
     .option('--cert-dir <dir>', 'Use certificates at the specified path to access the registry')
     .option('--get-login', 'Return the current login user for the registry', false)
+    .option('-v, --verbose', 'Write more detailed information to stdout', false)
     .argument('<registry>')
     .action(async function (this: Command, registry: string, o: Opts) {
       const engine = await connectFor(this);
@@ -100,7 +102,8 @@ function makeLogin(): Command {
         password = text.replace(/\r?\n$/, '');
       }
       if (!o.username || password === undefined) throw invalidArgument('login requires --username and a password (--password or --password-stdin) when not on a terminal');
-      await engine.images.login(registry, { username: o.username, password, authfile: o.authfile, tlsVerify: o.tlsVerify, certDir: o.certDir });
+      const { authfile } = await engine.images.login(registry, { username: o.username, password, authfile: o.authfile, tlsVerify: o.tlsVerify, certDir: o.certDir });
+      if (o.verbose) print(`Used:  ${authfile}`); // Go's Println("Used: ", file)
       print('Login Succeeded!');
     });
 }

@@ -74,7 +74,8 @@ function layoutManifest(dir: string): { layers: { mediaType: string; digest: str
 
 test('import --arch/--os/--variant set the image config\'s platform (image inspect, the saved config)', () => {
   const gz = join(s.dir, 'bb.tar.gz');
-  writeFileSync(gz, gzipSync(readFileSync(join(FIXTURES, 'busybox-rootfs.tar'))));
+  // A rootfs no other test imports, so the gzip archive is the one its layer keeps.
+  writeFileSync(gz, gzipSync(readFileSync(join(FIXTURES, 'probe-rootfs.tar'))));
   s.ok(['import', '--arch', 'arm64', '--os', 'freebsd', '--variant', 'v8', gz, 'plat']);
   assert.equal(s.ok(['image', 'inspect', '--format', '{{.Architecture}}/{{.Os}}', 'plat']), 'arm64/freebsd');
   const out = join(s.dir, 'plat-dir');
@@ -128,4 +129,59 @@ test('search --filter (stars=N, is-official, is-automated) and --compatible agai
   assert.equal(bad.stderr, 'Error: incorrect value type for stars filter: strconv.Atoi: parsing "x": invalid syntax\n');
   assert.equal(search('--filter', 'foo=1').stderr, 'Error: invalid filter type "foo=1"\n');
   assert.equal(s.husk(['search', '--list-tags', '--filter', 'stars=1', `${r.host}/flt/busybox`]).stderr, 'Error: filters are not applicable to list tags result\n');
+});
+
+test('image tree --whatrequires shows the layers and images built on the image (libimage\'s layer tree)', () => {
+  if (s.husk(['image', 'exists', 'busybox']).code !== 0) s.busybox();
+  const mk = (name: string, files: string[]) => {
+    const ctx = join(s.dir, `ctx-${name}`);
+    mkdirSync(ctx);
+    for (const f of files) writeFileSync(join(ctx, f), f);
+    writeFileSync(join(ctx, 'Containerfile'), `FROM busybox\n${files.map((f) => `COPY ${f} /${f}\n`).join('')}`);
+    s.ok(['build', '-q', '-t', name, ctx]);
+  };
+  mk('child-one', ['one']);
+  mk('child-two', ['two', 'three']);
+  const out = s.ok(['image', 'tree', '--whatrequires', 'busybox']).split('\n');
+  assert.equal(out[3], 'Image Layers');
+  assert.match(out[4], /^└── ID: [0-9a-f]{12} Size: .* Top Layer of: \[.*localhost\/busybox:latest.*\]$/);
+  // busybox's top layer has two children; child-two's second layer is not nested under its first (one child: same level).
+  const below = out.slice(5);
+  assert.equal(below.length, 3, out.join('\n'));
+  assert.ok(below.every((l) => /^ {4}[├└]── ID: [0-9a-f]{12} Size: /.test(l)), out.join('\n'));
+  assert.equal(below.filter((l) => l.endsWith('Top Layer of: [localhost/child-one:latest]')).length, 1);
+  assert.equal(below.filter((l) => l.endsWith('Top Layer of: [localhost/child-two:latest]')).length, 1);
+  // Without the flag: only the image's own layers.
+  assert.equal(s.ok(['image', 'tree', 'busybox']).split('\n').length, 5);
+  assert.equal(s.ok(['image', 'tree', '--whatrequires', 'child-one']).split('\n').length, 5, 'nothing is built on child-one');
+});
+
+test('image unmount --force unmounts completely; image prune --external prunes as without it', () => {
+  const path = s.ok(['image', 'mount', 'child-one']);
+  s.ok(['image', 'mount', 'child-one']);
+  assert.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${path} `));
+  assert.match(s.ok(['image', 'unmount', '--force', 'child-one']), /^[0-9a-f]{64}$/);
+  assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${path} `), 'not mounted any more');
+  s.ok(['untag', 'child-one']);
+  const pruned = s.ok(['image', 'prune', '--external', '-f']).split('\n');
+  assert.ok(pruned.some((l) => /^[0-9a-f]{64}$/.test(l)), 'the dangling image was pruned');
+  assert.equal(s.husk(['image', 'exists', pruned[0]]).code, 1);
+});
+
+test('login --verbose names the auth file it wrote; pull --disable-content-trust pulls', async () => {
+  const authReg = await startRegistry({ auth: { user: 'bob', pass: 'pw' } });
+  try {
+    const authfile = join(s.dir, 'auth.json');
+    const out = s.ok(['login', '-v', '--tls-verify=false', '--authfile', authfile, '-u', 'bob', '-p', 'pw', authReg.host]);
+    assert.equal(out, `Used:  ${authfile}\nLogin Succeeded!`);
+    assert.ok(JSON.parse(readFileSync(authfile, 'utf8')).auths[authReg.host]);
+    assert.equal(s.ok(['login', '--tls-verify=false', '--authfile', authfile, '-u', 'bob', '-p', 'pw', authReg.host]), 'Login Succeeded!');
+  } finally {
+    await authReg.stop();
+  }
+  const r = await registry();
+  if (s.husk(['image', 'exists', 'busybox']).code !== 0) s.busybox();
+  s.ok(['push', '-q', '--tls-verify=false', 'busybox', `${r.host}/dct/busybox:1`]);
+  assert.match(s.ok(['pull', '-q', '--disable-content-trust', '--tls-verify=false', `${r.host}/dct/busybox:1`]), /^[0-9a-f]{64}$/);
+  assert.equal(s.husk(['image', 'exists', `${r.host}/dct/busybox:1`]).code, 0);
 });

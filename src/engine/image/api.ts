@@ -125,6 +125,16 @@ export interface ImageTree {
   names: string[];
   size: number;
   layers: { id: string; size: number }[];
+  /** With whatRequires: the image's top layer with every layer on top of it. */
+  requiredBy?: ImageTreeNode;
+}
+
+/** A layer (diff ID) in the layer tree, the names of the images it is the top layer of, and the layers on it. */
+export interface ImageTreeNode {
+  id: string;
+  size: number;
+  names: string[];
+  children: ImageTreeNode[];
 }
 
 export interface ImageImportOptions {
@@ -278,7 +288,8 @@ export interface ImagesAPI {
   exists(ref: string): Promise<boolean>;
   inspect(ref: string): Promise<ImageInspect>;
   history(ref: string): Promise<HistoryEntry[]>;
-  tree(ref: string): Promise<ImageTree>;
+  /** whatRequires: also the layers (and images) built on the image (ImageTree.requiredBy). */
+  tree(ref: string, o?: { whatRequires?: boolean }): Promise<ImageTree>;
   /** Resolves short names through registries.conf; one image, or one per tag with allTags. */
   pull(ref: string, o?: PullOptions): Promise<ImageRecord[]>;
   /** Pushes to destination (default: the image's own name); returns the manifest digest. */
@@ -338,8 +349,8 @@ export interface ImagesAPI {
   manifestDelete(lists: string[]): Promise<ItemReport[]>;
   /** Pushes the entries' images by digest and then the index to the destination; returns the index's digest. */
   manifestPush(list: string, destination: string, o?: ManifestPushOptions): Promise<string>;
-  /** Checks the credentials against the registry, then stores them; returns the auth file key ("host[/path]"). */
-  login(registry: string, o: LoginOptions): Promise<string>;
+  /** Checks the credentials against the registry, then stores them; returns the auth file key ("host[/path]") and the file written. */
+  login(registry: string, o: LoginOptions): Promise<{ key: string; authfile: string }>;
   /** The user stored for a registry (INVALID_ARGUMENT when not logged in). */
   loginUser(registry: string, o?: { authfile?: string }): Promise<string>;
   /** Forgets one registry's credentials (returns its key) or, with all, every one. */

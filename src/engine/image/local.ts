@@ -42,9 +42,9 @@ export class LocalImages implements ImagesAPI {
     return imageHistory(this.#ctx, this.#ctx.images.resolve(ref));
   }
 
-  async tree(ref: string): Promise<ImageTree> {
+  async tree(ref: string, o?: { whatRequires?: boolean }): Promise<ImageTree> {
     const { imageTree } = await import('./inspect.ts');
-    return imageTree(this.#ctx, this.#ctx.images.resolve(ref));
+    return imageTree(this.#ctx, this.#ctx.images.resolve(ref), o);
   }
 
   async pull(ref: string, o: PullOptions = {}): Promise<ImageRecord[]> {
@@ -145,7 +145,7 @@ export class LocalImages implements ImagesAPI {
     return mountedImages(this.#ctx);
   }
 
-  async login(registry: string, o: LoginOptions): Promise<string> {
+  async login(registry: string, o: LoginOptions): Promise<{ key: string; authfile: string }> {
     const { login } = await import('./registry.ts');
     return login(registry, o);
   }

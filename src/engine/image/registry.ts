@@ -7,7 +7,7 @@ import type { LoginOptions, SearchOptions, SearchResult } from './api.ts';
 
 const key = (registry: string) => registryKey(registry.replace(/^docker:\/\//, ''));
 
-export async function login(registry: string, o: LoginOptions): Promise<string> {
+export async function login(registry: string, o: LoginOptions): Promise<{ key: string; authfile: string }> {
   const k = key(registry);
   const { RegistryClient } = await import('../../image/registry/client.ts');
   const client = new RegistryClient({ registry: k.split('/')[0], insecure: o.tlsVerify === false, certDir: o.certDir, credentials: { username: o.username, password: o.password } });
@@ -16,8 +16,7 @@ export async function login(registry: string, o: LoginOptions): Promise<string> 
   } finally {
     client.close();
   }
-  saveCredentials(k, o.username, o.password, o.authfile);
-  return k;
+  return { key: k, authfile: saveCredentials(k, o.username, o.password, o.authfile) };
 }
 
 export function loginUser(registry: string, authfile?: string): string {
