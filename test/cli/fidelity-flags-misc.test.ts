@@ -3,7 +3,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { FIXTURES, Store } from '../helpers.ts';
@@ -184,4 +185,49 @@ test('login --verbose names the auth file it wrote; pull --disable-content-trust
   s.ok(['push', '-q', '--tls-verify=false', 'busybox', `${r.host}/dct/busybox:1`]);
   assert.match(s.ok(['pull', '-q', '--disable-content-trust', '--tls-verify=false', `${r.host}/dct/busybox:1`]), /^[0-9a-f]{64}$/);
   assert.equal(s.husk(['image', 'exists', `${r.host}/dct/busybox:1`]).code, 0);
+});
+
+/** A running container that records a SIGTERM in DIR/got before exiting (a SIGKILL leaves nothing). */
+function termRecorder(name: string, dir: string, extra: string[]): void {
+  mkdirSync(dir, { recursive: true });
+  s.ok(['run', '-d', '--name', name, '-v', `${dir}:/h`, ...extra, 'busybox', 'sh', '-c', 'trap "echo term > /h/got; exit 0" TERM; touch /h/up; while :; do sleep 0.1; done']);
+  const end = Date.now() + 10_000;
+  while (!existsSync(join(dir, 'up')) && Date.now() < end) spawnSync('sleep', ['0.1']);
+}
+
+test('network ls --noheading, --no-trunc; network rm -f --time stops the containers first (SIGTERM), without it they are killed', () => {
+  if (s.husk(['image', 'exists', 'busybox']).code !== 0) s.busybox();
+  s.ok(['network', 'create', 'flagnet']);
+  const id = s.ok(['network', 'inspect', '--format', '{{.ID}}', 'flagnet']);
+  assert.equal(id.length, 64);
+  const ls = s.ok(['network', 'ls', '--noheading', '--filter', 'name=flagnet']);
+  assert.match(ls, new RegExp(`^${id.slice(0, 12)}\\s+flagnet\\s+bridge$`));
+  assert.match(s.ok(['network', 'ls', '--no-trunc', '--filter', 'name=flagnet']), new RegExp(`^NETWORK ID\\s+NAME\\s+DRIVER\\n${id}\\s+flagnet\\s+bridge$`));
+  const stopped = join(s.dir, 'net-term');
+  termRecorder('net-user', stopped, ['--network', 'flagnet']);
+  assert.equal(s.ok(['network', 'rm', '-f', '-t', '5', 'flagnet']), 'flagnet');
+  assert.equal(readFileSync(join(stopped, 'got'), 'utf8'), 'term\n', 'the container got the stop signal');
+  assert.equal(s.husk(['container', 'exists', 'net-user']).code, 1);
+  s.ok(['network', 'create', 'flagnet']);
+  const killed = join(s.dir, 'net-kill');
+  termRecorder('net-user', killed, ['--network', 'flagnet']);
+  s.ok(['network', 'rm', '-f', 'flagnet']);
+  assert.equal(existsSync(join(killed, 'got')), false, 'killed without a stop signal');
+  const bad = s.husk(['network', 'rm', '--time', 'x', 'flagnet']);
+  assert.equal(bad.code, 125);
+  assert.match(bad.stderr, /^Error: invalid argument "x" for "-t, --time" flag: strconv.ParseUint: parsing "x": invalid syntax/);
+});
+
+test('volume ls --noheading; volume rm -f --time stops the containers first (SIGTERM)', () => {
+  s.ok(['volume', 'create', 'flagvol']);
+  assert.match(s.ok(['volume', 'ls', '--noheading', '--filter', 'name=flagvol']), /^local\s+flagvol$/);
+  assert.match(s.ok(['volume', 'ls', '--filter', 'name=flagvol']), /^DRIVER\s+VOLUME NAME\n/);
+  const stopped = join(s.dir, 'vol-term');
+  termRecorder('vol-user', stopped, ['-v', 'flagvol:/data']);
+  assert.equal(s.ok(['volume', 'rm', '--force', '--time', '5', 'flagvol']), 'flagvol');
+  assert.equal(readFileSync(join(stopped, 'got'), 'utf8'), 'term\n');
+  assert.equal(s.husk(['volume', 'exists', 'flagvol']).code, 1);
+  const bad = s.husk(['volume', 'rm', '-t', '-1', 'flagvol']);
+  assert.equal(bad.code, 125);
+  assert.match(bad.stderr, /^Error: invalid argument "-1" for "-t, --time" flag: strconv.ParseUint: parsing "-1": invalid syntax/);
 });
