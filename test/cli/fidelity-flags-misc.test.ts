@@ -3,11 +3,12 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { FIXTURES, Store } from '../helpers.ts';
+import { FIXTURES, HUSK, Store, TestUser, until } from '../helpers.ts';
 import { startRegistry, type RunningRegistry } from '../registry-server.ts';
 
 const s = new Store();
@@ -230,4 +231,102 @@ test('volume ls --noheading; volume rm -f --time stops the containers first (SIG
   const bad = s.husk(['volume', 'rm', '-t', '-1', 'flagvol']);
   assert.equal(bad.code, 125);
   assert.match(bad.stderr, /^Error: invalid argument "-1" for "-t, --time" flag: strconv.ParseUint: parsing "-1": invalid syntax/);
+});
+
+/** GET over a unix socket: status and headers. */
+function getHeaders(sock: string, path: string): Promise<{ status: number; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const r = request({ socketPath: sock, method: 'GET', path }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    });
+    r.on('error', reject);
+    r.end();
+  });
+}
+
+/** Runs `husk system service` on a socket under the store while fn runs. */
+async function withService(args: string[], fn: (sock: string) => Promise<void>): Promise<void> {
+  const sock = join(s.dir, `api-${Math.random().toString(36).slice(2, 8)}.sock`);
+  const srv = spawn(HUSK, [...s.globals, 'system', 'service', '--time', '0', ...args, `unix://${sock}`], { stdio: 'ignore' });
+  try {
+    await until(() => existsSync(sock), 30_000, 100);
+    await fn(sock);
+  } finally {
+    srv.kill();
+    await new Promise((r) => srv.once('exit', r));
+  }
+}
+
+test('system service --cors: every routed answer carries Access-Control-Allow-Origin (and Podman\'s allowed headers and methods)', async () => {
+  await withService(['--cors', 'https://example.test'], async (sock) => {
+    for (const path of ['/_ping', '/v4.0.0/libpod/info', '/v1.41/images/json', '/v1.41/containers/nosuch/json']) {
+      const r = await getHeaders(sock, path);
+      assert.equal(r.headers['access-control-allow-origin'], 'https://example.test', path);
+      assert.equal(r.headers['access-control-allow-methods'], 'HEAD, GET, POST, DELETE, PUT, OPTIONS');
+      assert.match(String(r.headers['access-control-allow-headers']), /^Origin, X-Requested-With, Content-Type, Accept, X-Registry-Auth/);
+    }
+    assert.equal((await getHeaders(sock, '/v1.41/containers/nosuch/json')).status, 404);
+  });
+  await withService([], async (sock) => {
+    const r = await getHeaders(sock, '/_ping');
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['access-control-allow-origin'], undefined, 'no CORS header without --cors');
+  });
+});
+
+test('system connection add --port and --socket-path shape the stored destination; the unix one then works', async () => {
+  if (s.husk(['image', 'exists', 'busybox']).code !== 0) s.busybox();
+  const env = { HUSK_CONNECTIONS_CONF: join(s.dir, 'connections.json') };
+  const add = (...args: string[]) => s.husk(['system', 'connection', 'add', ...args], { env });
+  assert.equal(add('--port', '2222', '--socket-path', '/run/x.sock', 'c1', 'ssh://root@192.0.2.1').code, 0);
+  assert.equal(add('c2', 'ssh://root@192.0.2.1/run/y.sock').code, 0);
+  assert.equal(add('-p', '2200', 'c3', 'ssh://root@192.0.2.1:2022/run/z.sock').code, 0);
+  const uris = () => Object.fromEntries(s.husk(['system', 'connection', 'ls', '--format', '{{.Name}} {{.URI}}'], { env }).stdout.trim().split('\n').map((l) => l.split(' ')));
+  assert.deepEqual(uris(), { c1: 'ssh://root@192.0.2.1:2222/run/x.sock', c2: 'ssh://root@192.0.2.1:22/run/y.sock', c3: 'ssh://root@192.0.2.1:2200/run/z.sock' });
+  const bad = add('--port', 'x', 'c4', 'ssh://root@192.0.2.1');
+  assert.equal(bad.code, 125);
+  assert.match(bad.stderr, /^Error: invalid argument "x" for "-p, --port" flag: strconv.ParseInt: parsing "x": invalid syntax/);
+  // --socket-path replaces a unix destination's path: the connection reaches the service there.
+  await withService([], async (sock) => {
+    assert.equal(add('--socket-path', sock, 'local', 'unix:///nonexistent.sock').code, 0);
+    assert.equal(uris().local, `unix://${sock}`);
+    const r = s.husk(['--connection', 'local', 'image', 'exists', 'busybox'], { env });
+    assert.equal(r.code, 0, r.stderr);
+  });
+});
+
+test('system migrate --new-runtime changes every container\'s OCI runtime; an unknown runtime is refused', () => {
+  if (s.husk(['image', 'exists', 'busybox']).code !== 0) s.busybox();
+  s.ok(['--runtime', 'crun', 'create', '--name', 'mig', 'busybox', 'true']);
+  assert.equal(s.ok(['inspect', '--format', '{{.OCIRuntime}}', 'mig']), 'crun');
+  s.ok(['system', 'migrate', '--new-runtime', 'runc']);
+  assert.equal(s.ok(['inspect', '--format', '{{.OCIRuntime}}', 'mig']), 'runc');
+  assert.equal(s.ok(['start', '-a', 'mig']), '', 'the container runs under its new runtime');
+  const bad = s.husk(['system', 'migrate', '--new-runtime', 'nosuch']);
+  assert.equal(bad.code, 125);
+  assert.equal(bad.stderr, 'Error: change to runtime "nosuch" requested but no such runtime is defined: invalid argument\n');
+  assert.equal(s.ok(['inspect', '--format', '{{.OCIRuntime}}', 'mig']), 'runc');
+});
+
+test('unshare --rootless-netns runs the command in the rootless network namespace (slirp4netns\'s tap0), which goes again after', { skip: process.getuid?.() === 0 ? false : 'needs root (creates a user)' }, () => {
+  const u = new TestUser(`hsfm${process.pid % 10000}`);
+  try {
+    const inNs = u.husk(['unshare', '--rootless-netns', 'ip', '-o', 'link']);
+    assert.equal(inNs.code, 0, inNs.stderr);
+    assert.match(inNs.stdout, /: tap0: /);
+    const plain = u.husk(['unshare', 'ip', '-o', 'link']);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.doesNotMatch(plain.stdout, /: tap0: /, 'plain unshare stays in the host network namespace');
+    assert.equal(u.husk(['unshare', '--rootless-netns', 'sh', '-c', 'exit 3']).code, 3, 'the command\'s exit code');
+    // No container uses it: the namespace was released (Podman's Cleanup).
+    const nsFile = `/tmp/husk-run-${u.uid}/husk/rootless-netns/netns`;
+    assert.equal(u.husk(['unshare', '--rootless-netns', 'test', '-e', nsFile]).code, 0, 'there while the command runs');
+    assert.equal(existsSync(nsFile), false);
+  } finally {
+    u.remove();
+  }
+  const root = s.husk(['unshare', '--rootless-netns', 'true']);
+  assert.equal(root.code, 125);
+  assert.equal(root.stderr, 'Error: please use unshare with rootless\n');
 });
