@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -329,4 +329,126 @@ test('unshare --rootless-netns runs the command in the rootless network namespac
   const root = s.husk(['unshare', '--rootless-netns', 'true']);
   assert.equal(root.code, 125);
   assert.equal(root.stderr, 'Error: please use unshare with rootless\n');
+});
+
+/** A throw-away GPG home with a key for signer@example.com and one with a passphrase for locked@example.com. */
+function gpgHome(): { env: Record<string, string>; keyring: string } {
+  const home = join(s.dir, 'gnupg');
+  const env = { GNUPGHOME: home };
+  const keyring = join(s.dir, 'keys.gpg');
+  if (!existsSync(home)) {
+    mkdirSync(home, { mode: 0o700 });
+    // No cached passphrases: each signing must unlock the key itself.
+    writeFileSync(join(home, 'gpg-agent.conf'), 'default-cache-ttl 0\nmax-cache-ttl 0\nallow-loopback-pinentry\n');
+    const gpg = (args: string[]) => spawnSync('gpg', ['--batch', ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    assert.equal(gpg(['--passphrase', '', '--quick-gen-key', 'Signer <signer@example.com>', 'ed25519', 'sign', 'never']).status, 0);
+    assert.equal(gpg(['--pinentry-mode', 'loopback', '--passphrase', 'sesame', '--quick-gen-key', 'Locked <locked@example.com>', 'ed25519', 'sign', 'never']).status, 0);
+    writeFileSync(keyring, gpg(['--export', '--armor']).stdout);
+  }
+  return { env, keyring };
+}
+
+/** skopeo copies REF only if a signature by one of the keyring's keys is in the lookaside at file://LOOKASIDE. */
+function skopeoVerifies(ref: string, keyring: string, lookaside: string): { status: number | null; stderr: string } {
+  const host = ref.split('/')[0];
+  const policy = join(s.dir, `policy-${host.replace(/\W/g, '_')}.json`);
+  writeFileSync(policy, JSON.stringify({ default: [{ type: 'reject' }], transports: { docker: { [host]: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: keyring }] } } }));
+  const regd = join(s.dir, `registries.d-${Math.random().toString(36).slice(2, 8)}`);
+  mkdirSync(regd);
+  writeFileSync(join(regd, 'test.yaml'), `docker:\n  ${host}:\n    lookaside: file://${lookaside}\n`);
+  const out = join(s.dir, `skopeo-out-${Math.random().toString(36).slice(2, 8)}`);
+  return spawnSync('skopeo', ['--policy', policy, '--registries.d', regd, 'copy', '--src-tls-verify=false', `docker://${ref}`, `dir:${out}`], { encoding: 'utf8' });
+}
+
+// With no registries.d entry (this host has none), signatures go to containers/image's built-in lookaside.
+const SIGSTORE = '/var/lib/containers/sigstore';
+
+test('push --sign-by signs the pushed manifest into the lookaside (skopeo\'s signedBy policy accepts it); --sign-passphrase-file unlocks a key', async () => {
+  const r = await registry();
+  if (s.husk(['image', 'exists', 'busybox']).code !== 0) s.busybox();
+  const { env, keyring } = gpgHome();
+  const ns = `husk-fidsign-${process.pid}`;
+  const hadSigstore = existsSync(SIGSTORE);
+  try {
+    const signed = `${r.host}/${ns}/busybox:signed`;
+    const digestFile = join(s.dir, 'signed.digest');
+    const push = s.husk(['push', '--tls-verify=false', '--remove-signatures', '--compress', '--disable-content-trust', '--sign-by', 'signer@example.com', '--digestfile', digestFile, 'busybox', signed], { env });
+    assert.equal(push.code, 0, push.stderr);
+    const digest = readFileSync(digestFile, 'utf8');
+    assert.ok(existsSync(join(SIGSTORE, ns, `busybox@${digest.replace(':', '=')}`, 'signature-1')));
+    const ok = skopeoVerifies(signed, keyring, SIGSTORE);
+    assert.equal(ok.status, 0, ok.stderr);
+    s.ok(['push', '-q', '--tls-verify=false', 'busybox', `${r.host}/${ns}/other:unsigned`]);
+    assert.notEqual(skopeoVerifies(`${r.host}/${ns}/other:unsigned`, keyring, SIGSTORE).status, 0, 'an unsigned image is refused by the same policy');
+    // A passphrase-protected key, unlocked by the file's first line (a wrong one fails the push).
+    const pass = join(s.dir, 'pass');
+    writeFileSync(pass, 'wrong\n');
+    const wrong = s.husk(['push', '--tls-verify=false', '--sign-by', 'locked@example.com', '--sign-passphrase-file', pass, 'busybox', `${r.host}/${ns}/other:wrong`], { env });
+    assert.equal(wrong.code, 125, wrong.stderr);
+    assert.match(wrong.stderr, /\nError: creating signature: signing: gpg: .*Bad passphrase\n$/);
+    writeFileSync(pass, 'sesame\n');
+    const locked = s.husk(['push', '--tls-verify=false', '--sign-by', 'locked@example.com', '--sign-passphrase-file', pass, 'busybox', `${r.host}/${ns}/other:locked`], { env });
+    assert.equal(locked.code, 0, locked.stderr);
+    assert.equal(skopeoVerifies(`${r.host}/${ns}/other:locked`, keyring, SIGSTORE).status, 0);
+  } finally {
+    rmSync(join(SIGSTORE, ns), { recursive: true, force: true });
+    if (!hadSigstore) rmSync(SIGSTORE, { recursive: true, force: true });
+  }
+  const missing = s.husk(['push', '--tls-verify=false', '--sign-by', 'x', '--sign-passphrase-file', join(s.dir, 'nope'), 'busybox', `${r.host}/${ns}/x:1`], { env });
+  assert.equal(missing.code, 125);
+  assert.equal(missing.stderr, `Error: open ${join(s.dir, 'nope')}: no such file or directory\n`);
+  const sigstore = s.husk(['push', '--tls-verify=false', '--sign-by-sigstore-private-key', join(s.dir, 'cosign.key'), 'busybox', `${r.host}/${ns}/x:1`]);
+  assert.equal(sigstore.code, 125);
+  assert.match(sigstore.stderr, /^Error: creating signature: signing with a sigstore private key is not supported by husk/);
+  assert.notEqual(spawnSync('skopeo', ['inspect', '--tls-verify=false', `docker://${r.host}/${ns}/x:1`]).status, 0, 'nothing was pushed');
+});
+
+test('manifest create/add registry flags are accepted; annotate --os-features sets the entry\'s os.features', () => {
+  if (s.husk(['image', 'exists', 'busybox']).code !== 0) s.busybox();
+  s.ok(['manifest', 'create', '--tls-verify=false', 'flaglist']);
+  s.ok(['manifest', 'add', '--tls-verify=false', '--authfile', join(s.dir, 'none.json'), '--cert-dir', s.dir, '--creds', 'u:p', 'flaglist', 'busybox']);
+  const digest = JSON.parse(s.ok(['manifest', 'inspect', 'flaglist'])).manifests[0].digest;
+  s.ok(['manifest', 'annotate', '--os-features', 'win32k,other', 'flaglist', digest]);
+  assert.deepEqual(JSON.parse(s.ok(['manifest', 'inspect', 'flaglist'])).manifests[0].platform['os.features'], ['win32k', 'other']);
+});
+
+test('manifest push --format v2s2 (a Docker list of Docker manifests), --compression-format zstd, --sign-by (the list and its instances are signed)', async () => {
+  const r = await registry();
+  const { env, keyring } = gpgHome();
+  const raw = (ref: string) => {
+    const out = spawnSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    return JSON.parse(out.stdout);
+  };
+  const ns = `husk-fidmsign-${process.pid}`;
+  const hadSigstore = existsSync(SIGSTORE);
+  try {
+    const docker = `${r.host}/${ns}/list:docker`;
+    const digestFile = join(s.dir, 'list.digest');
+    const p = s.husk(['manifest', 'push', '--tls-verify=false', '--format', 'v2s2', '--remove-signatures', '--sign-by', 'signer@example.com', '--digestfile', digestFile, 'flaglist', docker], { env });
+    assert.equal(p.code, 0, p.stderr);
+    const list = raw(docker);
+    assert.equal(list.mediaType, 'application/vnd.docker.distribution.manifest.list.v2+json');
+    assert.equal(list.manifests[0].mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+    assert.equal(raw(`${r.host}/${ns}/list@${list.manifests[0].digest}`).mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+    const digest = readFileSync(digestFile, 'utf8');
+    assert.ok(existsSync(join(SIGSTORE, ns, `list@${digest.replace(':', '=')}`, 'signature-1')), 'the list\'s digest is signed');
+    assert.ok(existsSync(join(SIGSTORE, ns, `list@${list.manifests[0].digest.replace(':', '=')}`, 'signature-1')), 'and its instance');
+    const ok = skopeoVerifies(docker, keyring, SIGSTORE);
+    assert.equal(ok.status, 0, ok.stderr);
+
+    const zstd = `${r.host}/${ns}/list:zstd`;
+    s.ok(['manifest', 'push', '--tls-verify=false', '--format', 'oci', '--compression-format', 'zstd', 'flaglist', zstd]);
+    const idx = raw(zstd);
+    assert.equal(idx.mediaType, 'application/vnd.oci.image.index.v1+json');
+    const entry = raw(`${r.host}/${ns}/list@${idx.manifests[0].digest}`);
+    assert.deepEqual(entry.layers.map((l: { mediaType: string }) => l.mediaType), ['application/vnd.oci.image.layer.v1.tar+zstd']);
+  } finally {
+    rmSync(join(SIGSTORE, ns), { recursive: true, force: true });
+    if (!hadSigstore) rmSync(SIGSTORE, { recursive: true, force: true });
+  }
+  const bad = s.husk(['manifest', 'push', '--format', 'v2s1', 'flaglist', `${r.host}/${ns}/list:x`]);
+  assert.equal(bad.code, 125);
+  assert.equal(bad.stderr, 'Error: unknown format "v2s1". Choose one of the supported formats: \'oci\' or \'v2s2\'\n');
+  assert.match(s.husk(['manifest', 'push', '--compression-format', 'lz4', 'flaglist', `${r.host}/${ns}/list:x`]).stderr, /^Error: unsupported compression format "lz4"/);
 });

@@ -35,7 +35,17 @@ export interface PullOptions extends RegistryOptions {
   onProgress?: (p: PullProgress) => void;
 }
 
-export interface PushOptions extends RegistryOptions {
+/** push --sign-by: a simple-signing signature of the pushed manifest, stored in the repository's lookaside. */
+export interface PushSignOptions {
+  /** GPG key (fingerprint or user ID) to sign with. */
+  signBy?: string;
+  /** The key's passphrase (--sign-passphrase-file's first line). */
+  signPassphrase?: string;
+  /** A sigstore private key: refused, husk cannot make sigstore signatures. */
+  signBySigstorePrivateKey?: string;
+}
+
+export interface PushOptions extends RegistryOptions, PushSignOptions {
   compressionFormat?: 'gzip' | 'zstd';
   /** push --format: the manifest type to push, oci or v2s2 (default: the one the image is stored with). */
   manifestFormat?: 'oci' | 'v2s2';
@@ -225,11 +235,17 @@ export interface ManifestAddOptions {
 export interface ManifestAnnotateOptions extends ManifestAddOptions {
   /** Annotate the index itself instead of an entry. */
   index?: boolean;
+  /** annotate --os-features: the entry's platform `os.features` (wins over features). */
+  osFeatures?: string[];
 }
 
-export interface ManifestPushOptions extends RegistryOptions {
+export interface ManifestPushOptions extends RegistryOptions, PushSignOptions {
   /** Remove the local list once pushed. */
   rm?: boolean;
+  /** The entries' layer compression (see PushOptions). */
+  compressionFormat?: 'gzip' | 'zstd';
+  /** v2s2: a Docker manifest list of Docker manifests; oci: an OCI index of OCI manifests (default: as stored). */
+  manifestFormat?: 'oci' | 'v2s2';
 }
 
 /** `image trust show`: where the policy and registries.d are (defaults /etc/containers/...), and whether only the file's text is wanted. */
