@@ -57,6 +57,14 @@ export function parseIntFlag(name: string) {
   };
 }
 
+/** A uint flag (Podman's UintVarP): `flag` as cobra names it in the error, e.g. "-t, --time". */
+export function parseUintFlag(flag: string) {
+  return (v: string): number => {
+    if (!/^\+?\d+$/.test(v)) throw invalidArgument(`invalid argument "${v}" for "${flag}" flag: strconv.ParseUint: parsing "${v}": invalid syntax`);
+    return Number(v);
+  };
+}
+
 /** -e NAME=VALUE, -e NAME (from the caller's environment), -e 'PREFIX*'. */
 export function parseEnv(items: string[], into: Record<string, string> = {}): Record<string, string> {
   for (const item of items) {
