@@ -4,7 +4,7 @@ import { invalidArgument, HuskError } from '../common/errors.ts';
 import type { Engine, ItemReport } from '../engine/api.ts';
 import type { ContainerConfig, ContainerListItem } from '../engine/container/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
-import { addLatestFlag, ago, checkAllLatest, collect, connectFor, each, isRemote, humanDuration, latestContainer, parseIntFlag, parseTime, print, printReports, warn } from './common.ts';
+import { addLatestFlag, ago, checkAllLatest, collect, connectFor, each, isRemote, humanDuration, humanSize, latestContainer, parseIntFlag, parseTime, print, printReports, warn } from './common.ts';
 import { addCreateFlags, addResourceFlags, checkPassthrough, intentFrom, pullOptions, resourcesFrom, writeCidfile } from './createflags.ts';
 import { addCidfileFlag, addUnitFlags, replaceExisting, withCidfiles, withUnitSpec } from './unitflags.ts';
 // The modules of one or a few commands only (exec, stats, the output
@@ -103,9 +103,14 @@ function makeStart(): Command {
     .option('--detach-keys <keys>', 'Override the key sequence for detaching a container', 'ctrl-p,ctrl-q')
     .option('--all', 'Start all containers regardless of their state or configuration', false)
     .option('-f, --filter <filter>', 'Filter the containers --all starts', collect, [])
-    .option('--sig-proxy [bool]', 'Proxy received signals to the process (default true if attaching, false otherwise)', (v) => v !== 'false')
+    .option('--sig-proxy [bool]', 'Proxy received signals to the process (default true if attaching, false otherwise)')
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
+      // A boolean flag: only true/false are its values, another word is a container (`start --sig-proxy -a CTR`).
+      if (typeof o.sigProxy === 'string') {
+        if (/^(true|false)$/i.test(o.sigProxy)) o.sigProxy = o.sigProxy.toLowerCase() === 'true';
+        else [names, o.sigProxy] = [[o.sigProxy, ...names], true];
+      }
       if (o.latest && names.length) throw invalidArgument('--latest and containers cannot be used together');
       if (o.latest && o.all) throw invalidArgument('--all and --latest cannot be used together');
       if (o.sigProxy && !o.attach) throw invalidArgument('you cannot use sig-proxy without --attach: invalid argument');
@@ -213,6 +218,9 @@ function formatPorts(ports: ContainerConfig['ports'] = []): string {
   }).join(', ');
 }
 
+/** go-units' HumanSizeWithPrecision(n, 3), as Podman's SIZE column: decimal units, no space. */
+const goSize = (n: number) => humanSize(n).replace(' ', '');
+
 export function psRow(c: ContainerListItem, noTrunc: boolean) {
   const { config: cfg, state: st } = c;
   const status = st.stopping && st.status === 'running' ? 'stopping' : st.status;
@@ -234,7 +242,7 @@ export function psRow(c: ContainerListItem, noTrunc: boolean) {
     StartedAt: Math.floor(new Date(st.startedAt).getTime() / 1000), ExitedAt: Math.floor(new Date(st.finishedAt).getTime() / 1000),
     Pod: cfg.pod ? (noTrunc ? cfg.pod : cfg.pod.slice(0, 12)) : '', PodName: c.podName ?? '',
     // psReporter's methods: Networks joined with commas, Restarts as text; JSON keeps the list (below).
-    Mounts: [], Networks: Object.keys(cfg.networks ?? {}).join(','), Size: null, IsInfra: !!cfg.isInfra, Namespaces: {},
+    Mounts: [], Networks: Object.keys(cfg.networks ?? {}).join(','), Size: c.size ? `${goSize(c.size.rwSize)} (virtual ${goSize(c.size.rootFsSize)})` : '', IsInfra: !!cfg.isInfra, Namespaces: {},
     Restarts: String(st.restartCount ?? 0),
   };
 }
@@ -245,60 +253,81 @@ const by = <T>(key: (c: ContainerListItem) => T) => (a: ContainerListItem, b: Co
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
-/** ps --sort: Podman's keys, ascending (entities.SortPsOutput); size has no data here, so it keeps the order. */
+/** ps --sort: Podman's keys, ascending (entities.SortPsOutput); size sorts by the rw layer's size with --size (else keeps the order). */
 const PS_SORT: Record<string, (a: ContainerListItem, b: ContainerListItem) => number> = {
   command: by((c) => c.config.args.join(' ')), created: by((c) => c.config.created), id: by((c) => c.config.id),
   image: by((c) => c.config.imageName), names: by((c) => c.config.name), runningfor: by((c) => c.state.startedAt),
-  size: () => 0, status: by((c) => c.state.status),
+  size: by((c) => c.size?.rwSize ?? 0), status: by((c) => c.state.status),
 };
 
 function makePs(name = 'ps'): Command {
-  return new Command(name).description('List containers')
+  return addLatestFlag(new Command(name).description('List containers'))
     .option('-a, --all', 'Show all the containers, default is only running containers', false)
     .option('-q, --quiet', 'Print the numeric IDs of the containers only', false)
-    .option('-l, --latest', 'Act on the latest container husk is aware of', false)
     .option('-n, --last <n>', 'Print the n last created containers (all states)', parseIntFlag('last'))
     .option('--no-trunc', 'Display the extended information')
+    .option('--noheading', 'Do not print headers', false)
     .option('--format <format>', 'Pretty-print containers to JSON or using a Go template')
     .option('-f, --filter <filter>', 'Filter output based on conditions given', collect, [])
     .option('--ns', 'Display namespace information', false)
     .option('-p, --pod', 'Print the ID and name of the pod the containers are associated with', false)
+    .option('-s, --size', 'Display the total file sizes', false)
     .addOption(new Option('--sort <field>', 'Sort output by: command, created, id, image, names, runningfor, size, status').choices(Object.keys(PS_SORT)))
+    // husk's state is the runtime's at every listing (syncState), so --sync has nothing more to do.
+    .option('--sync', 'Sync container state with OCI runtime', false)
+    .option('-w, --watch <seconds>', 'Watch the ps output on an interval in seconds', (v: string) => {
+      if (!/^\d+$/.test(v)) throw invalidArgument(`invalid argument "${v}" for "-w, --watch" flag: strconv.ParseUint: parsing "${v}": invalid syntax`);
+      return Number(v);
+    })
     // husk keeps no containers outside its database (Podman's are Buildah's): --external lists what -a lists.
     .option('--external', 'Show containers in storage not controlled by husk', false)
     .action(async function (this: Command, o: Opts) {
+      if (o.watch && o.latest) throw invalidArgument('the watch and latest flags cannot be used together');
+      if (o.size && o.ns) throw invalidArgument('size and namespace options conflict');
       const filters = parseFilters(o.filter);
-      const { renderList } = await format();
+      const { renderList, isJSONFormat } = await format();
       const engine = await connectFor(this);
-      let list = await engine.containers.list({ all: o.all || o.external, latest: o.latest, last: o.last, filters, namespaces: o.ns });
-      if (o.sort) list = [...list].sort(PS_SORT[o.sort as string]);
-      const noTrunc = o.trunc === false;
-      if (o.ns) {
-        const nsRows = list.map((c) => {
-          const n = c.namespaces ?? {};
-          return { ...psRow(c, noTrunc), PID: String(c.state.pid), Cgroupns: n.cgroup ?? '', IPC: n.ipc ?? '', MNT: n.mnt ?? '', NET: n.net ?? '', PIDNS: n.pid ?? '', USERNS: n.user ?? '', UTS: n.uts ?? '' };
-        });
-        process.stdout.write(renderList(o.format, nsRows, {
-          headers: { ID: 'CONTAINER ID', Cgroupns: 'CGROUPNS' },
-          defaultFormat: 'table {{.ID}}\t{{.Names}}\t{{.PID}}\t{{.Cgroupns}}\t{{.IPC}}\t{{.MNT}}\t{{.NET}}\t{{.PIDNS}}\t{{.USERNS}}\t{{.UTS}}',
-        }));
-        return;
+      // --watch N: the table again every N seconds until interrupted (Podman: once only for -q or a non-table --format).
+      const table = !o.quiet && (!o.format || /^\s*table\b/.test(o.format));
+      if (!o.watch || !table || isJSONFormat(o.format ?? '')) return void process.stdout.write(await psText(engine, o, filters, renderList));
+      for (;;) {
+        const text = await psText(engine, o, filters, renderList);
+        // goterm's Clear and MoveCursor(1,1) on a terminal, as Podman's.
+        process.stdout.write(process.stdout.isTTY ? `\x1b[2J\x1b[1;1H${text}` : text);
+        await new Promise((r) => setTimeout(r, o.watch * 1000));
       }
-      const rows = list.map((c) => psRow(c, noTrunc));
-      if (o.quiet) return rows.forEach((r) => print(r.ID));
-      if (o.format === 'json') {
-        const full = list.map((c) => ({
-          ...psRow(c, true), ID: undefined, Names: [c.config.name], Command: c.config.args,
-          Networks: Object.keys(c.config.networks ?? {}), Restarts: c.state.restartCount ?? 0,
-        }));
-        process.stdout.write(renderList('json', full, { headers: {}, defaultFormat: '' }, { jsonIndent: 2 }));
-        return;
-      }
-      process.stdout.write(renderList(o.format, rows, {
-        headers: { ID: 'CONTAINER ID', CreatedHuman: 'CREATED', RunningFor: 'CREATED', Pod: 'POD ID', PodName: 'PODNAME' },
-        defaultFormat: `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${o.pod ? '\t{{.Pod}}\t{{.PodName}}' : ''}`,
-      }));
     });
+}
+
+/** One `ps` listing as text. */
+async function psText(engine: Engine, o: Opts, filters: ReturnType<typeof parseFilters>, renderList: typeof import('./format/index.ts').renderList): Promise<string> {
+  let list = await engine.containers.list({ all: o.all || o.external, latest: o.latest, last: o.last, filters, namespaces: o.ns, size: o.size });
+  if (o.sort) list = [...list].sort(PS_SORT[o.sort as string]);
+  const noTrunc = o.trunc === false;
+  const noHeading = o.noheading;
+  if (o.ns) {
+    const nsRows = list.map((c) => {
+      const n = c.namespaces ?? {};
+      return { ...psRow(c, noTrunc), PID: String(c.state.pid), Cgroupns: n.cgroup ?? '', IPC: n.ipc ?? '', MNT: n.mnt ?? '', NET: n.net ?? '', PIDNS: n.pid ?? '', USERNS: n.user ?? '', UTS: n.uts ?? '' };
+    });
+    return renderList(o.format, nsRows, {
+      headers: { ID: 'CONTAINER ID', Cgroupns: 'CGROUPNS' },
+      defaultFormat: 'table {{.ID}}\t{{.Names}}\t{{.PID}}\t{{.Cgroupns}}\t{{.IPC}}\t{{.MNT}}\t{{.NET}}\t{{.PIDNS}}\t{{.USERNS}}\t{{.UTS}}',
+    }, { noHeading });
+  }
+  const rows = list.map((c) => psRow(c, noTrunc));
+  if (o.quiet) return rows.map((r) => `${r.ID}\n`).join('');
+  if (o.format === 'json') {
+    const full = list.map((c) => ({
+      ...psRow(c, true), ID: undefined, Names: [c.config.name], Command: c.config.args,
+      Networks: Object.keys(c.config.networks ?? {}), Restarts: c.state.restartCount ?? 0, Size: c.size ?? null,
+    }));
+    return renderList('json', full, { headers: {}, defaultFormat: '' }, { jsonIndent: 2 });
+  }
+  return renderList(o.format, rows, {
+    headers: { ID: 'CONTAINER ID', CreatedHuman: 'CREATED', RunningFor: 'CREATED', Pod: 'POD ID', PodName: 'PODNAME' },
+    defaultFormat: `table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}${o.pod ? '\t{{.Pod}}\t{{.PodName}}' : ''}${o.size ? '\t{{.Size}}' : ''}`,
+  }, { noHeading });
 }
 
 /** The names given, or with --latest the most recently created container (Podman's usage errors for both or neither). */
@@ -336,10 +365,13 @@ function makeLogs(): Command {
       names = await namesOrLatest(engine, names, o.latest);
       const opts = { follow: o.follow, tail: o.tail, since: o.since ? parseTime(o.since) : undefined, until: o.until ? parseTime(o.until) : undefined };
       const withName = o.names || names.length > 1;
+      let k = 0;
       await each(names, async (n) => {
+        // --color: each container's lines in its own ANSI color (Podman's logs.GetColor: 31 to 36 in turn).
+        const [on, off] = o.color ? [`\x1b[${31 + (k++ % 6)}m`, '\x1b[0m'] : ['', ''];
         for await (const l of engine.containers.logs(n, opts)) {
           const prefix = `${withName ? `${l.name} ` : ''}${o.timestamps ? `${l.time} ` : ''}`;
-          (l.stream === 'stderr' ? process.stderr : process.stdout).write(`${prefix}${l.text}\n`);
+          (l.stream === 'stderr' ? process.stderr : process.stdout).write(`${on}${prefix}${l.text}${off}\n`);
         }
       });
     });

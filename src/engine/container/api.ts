@@ -85,6 +85,8 @@ export interface ListOptions {
   latest?: boolean;
   /** Add the namespace inodes of running containers. */
   namespaces?: boolean;
+  /** Add each container's sizes (ps --size). */
+  size?: boolean;
 }
 
 /** A list entry: the stored record plus what a listing shows beside it. */
@@ -93,6 +95,8 @@ export interface ContainerListItem extends Container {
   podName?: string;
   /** Namespace inodes (cgroup, ipc, mnt, net, pid, user, uts), with ListOptions.namespaces. */
   namespaces?: Record<string, string>;
+  /** With ListOptions.size, in bytes: the rw layer, and that plus its image's layers (Podman's rwSize, rootFsSize). */
+  size?: { rootFsSize: number; rwSize: number };
 }
 
 export interface LogOptions {

@@ -165,11 +165,22 @@ export class LocalContainers implements ContainersAPI {
     const pods = S.podNames(this.#e);
     const list = S.listSelected(this.#e, o, pods);
     const ns = o.namespaces ? (await import('./namespaces.ts')).namespaceInodes : undefined;
+    const size = o.size ? await this.#sizes() : undefined;
     return list.map((c) => ({
       ...c,
+      ...(size ? { size: size(c) } : {}),
       ...(c.config.pod ? { podName: pods.get(c.config.pod) ?? '' } : {}),
       ...(ns ? { namespaces: c.state.pid ? ns(c.state.pid) : {} } : {}),
     }));
+  }
+
+  /** ps --size: a container's rw layer (its upper dir) and that plus its image's layers. */
+  async #sizes(): Promise<(c: Container) => { rootFsSize: number; rwSize: number }> {
+    const [{ du }, { rootfsPaths }] = await Promise.all([import('../system/du.ts'), import('./rootfs.ts')]);
+    return (c) => {
+      const rwSize = du(rootfsPaths(this.#e.containerDir(c.config.id)).upper);
+      return { rootFsSize: rwSize + (this.#e.images.get(c.config.imageId)?.size ?? 0), rwSize };
+    };
   }
 
   async get(ref: string): Promise<Container> {
