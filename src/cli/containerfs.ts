@@ -92,6 +92,7 @@ function makeCommit(): Command {
     .option('-q, --quiet', 'Suppress output', false)
     .option('--iidfile <file>', 'Write the image ID to the file')
     .option('--include-volumes', 'Include container volumes as image volumes', false)
+    .option('-s, --squash', 'squash newly built layers into a single new layer', false)
     .option('-f, --format <format>', 'Format of the image manifest and metadata (oci)', 'oci')
     .argument('[args...]')
     .action(async function (this: Command, args: string[], o: Opts) {
@@ -99,7 +100,7 @@ function makeCommit(): Command {
       arity(args, 1, 2, 'commit');
       if (o.format !== 'oci' && o.format !== 'docker') throw invalidArgument(`unrecognized image type "${o.format}"`);
       const id = await (await connectFor(this)).containers.commit(args[0]!, {
-        name: args[1], changes: o.change, message: o.message, author: o.author, pause, includeVolumes: o.includeVolumes, format: o.format,
+        name: args[1], changes: o.change, message: o.message, author: o.author, pause, includeVolumes: o.includeVolumes, format: o.format, squash: o.squash,
       });
       if (o.iidfile) writeFileSync(o.iidfile, `sha256:${id}`);
       print(id);

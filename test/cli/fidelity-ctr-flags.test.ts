@@ -150,3 +150,19 @@ test('container cleanup --all/--latest/--rm/--rmi/--exec', () => {
   assert.equal(s.husk(['container', 'exists', 'cli']).code, 1, 'container removed');
   s.busybox();
 });
+
+test('commit --squash: one layer with the image\'s files and the container\'s changes', () => {
+  s.ok(['run', '--network', 'none', '--name', 'sq', 'busybox', 'sh', '-c', 'echo squashed > /added; rm /bin/true']);
+  const layers = (img: string) => JSON.parse(s.ok(['image', 'inspect', img]))[0].RootFS.Layers.length;
+  const base = layers('busybox');
+  s.ok(['commit', '-q', 'sq', 'localhost/notsquashed']);
+  assert.equal(layers('localhost/notsquashed'), base + 1);
+  s.ok(['commit', '-q', '--squash', 'sq', 'localhost/squashed']);
+  assert.equal(layers('localhost/squashed'), 1);
+  // The stopped container was mounted for the read only.
+  assert.equal(s.ok(['mount']), '');
+  const out = s.ok(['run', '--rm', '--network', 'none', 'localhost/squashed', 'sh', '-c', 'cat /added; ls /bin/true 2>&1 || echo gone']);
+  assert.match(out, /^squashed\n.*gone$/s);
+  s.ok(['rm', 'sq']);
+  s.ok(['rmi', 'localhost/squashed', 'localhost/notsquashed']);
+});
