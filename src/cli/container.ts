@@ -21,9 +21,10 @@ function makeRun(): Command {
   return addUnitFlags(addCreateFlags(new Command('run').description('Run a command in a new container')))
     .option('-d, --detach', 'Run container in background and print container ID', false)
     .option('--detach-keys <keys>', 'Override the key sequence for detaching a container', 'ctrl-p,ctrl-q')
-    .option('--sig-proxy [bool]', 'Proxy received signals to the process', (v) => v !== 'false', true)
+    .option('--sig-proxy [bool]', 'Proxy received signals to the process', true)
     .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
+      [image, ...command] = boolFlag(o, 'sigProxy', [image, ...command]);
       const spec = withUnitSpec(intentFrom(image, command, o), o);
       checkPassthrough(o, isRemote(this));
       const streams = attachStreams(o.attach);
@@ -44,6 +45,23 @@ function makeRun(): Command {
       process.exitCode = r.exitCode ?? 0;
       if (spec.interactive) process.stdin.destroy();
     });
+}
+
+/**
+ * A boolean flag declared with an optional value, for Podman's
+ * `--flag=false`: commander also takes the next word as its value, so a word
+ * that is not true/false goes back to the front of the positional arguments
+ * (`start -a --sig-proxy CTR`). Sets o[key] to a boolean; returns the arguments.
+ */
+function boolFlag(o: Opts, key: string, args: string[]): string[] {
+  const v = o[key];
+  if (typeof v !== 'string') return args;
+  if (/^(true|false)$/i.test(v)) {
+    o[key] = v.toLowerCase() === 'true';
+    return args;
+  }
+  o[key] = true;
+  return [v, ...args];
 }
 
 /** -a/--attach: which streams run attaches (all three when none is named), with Podman's message. */
@@ -106,11 +124,7 @@ function makeStart(): Command {
     .option('--sig-proxy [bool]', 'Proxy received signals to the process (default true if attaching, false otherwise)')
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
-      // A boolean flag: only true/false are its values, another word is a container (`start --sig-proxy -a CTR`).
-      if (typeof o.sigProxy === 'string') {
-        if (/^(true|false)$/i.test(o.sigProxy)) o.sigProxy = o.sigProxy.toLowerCase() === 'true';
-        else [names, o.sigProxy] = [[o.sigProxy, ...names], true];
-      }
+      names = boolFlag(o, 'sigProxy', names);
       if (o.latest && names.length) throw invalidArgument('--latest and containers cannot be used together');
       if (o.latest && o.all) throw invalidArgument('--all and --latest cannot be used together');
       if (o.sigProxy && !o.attach) throw invalidArgument('you cannot use sig-proxy without --attach: invalid argument');
@@ -405,9 +419,10 @@ function makeAttach(): Command {
     .usage('[options] CONTAINER')
     .option('--detach-keys <keys>', 'Select the key sequence for detaching a container', 'ctrl-p,ctrl-q')
     .option('--no-stdin', 'Do not attach STDIN')
-    .option('--sig-proxy [bool]', 'Proxy received signals to the process', (v) => v !== 'false', true)
+    .option('--sig-proxy [bool]', 'Proxy received signals to the process', true)
     .argument('[container]')
     .action(async function (this: Command, name: string | undefined, o: Opts) {
+      [name] = boolFlag(o, 'sigProxy', name === undefined ? [] : [name]);
       const engine = await connectFor(this);
       const c = await engine.containers.get(await oneOrLatest(this, engine, name ? [name] : [], o.latest));
       const stdin = o.stdin !== false;

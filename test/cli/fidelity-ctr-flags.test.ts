@@ -78,6 +78,12 @@ test('start --sig-proxy: refused without --attach; with it a signal reaches the 
   assert.equal(await exited, 3);
   assert.match(out, /got-usr1/);
   s.ok(['rm', 'sp']);
+  // A word after the bare boolean flag is the image or container, not its value (run and attach too).
+  assert.equal(s.ok(['run', '--rm', '--network', 'none', '--sig-proxy', 'busybox', 'echo', 'proxied']), 'proxied');
+  assert.equal(s.ok(['run', '--rm', '--network', 'none', '--sig-proxy=false', 'busybox', 'echo', 'unproxied']), 'unproxied');
+  s.ok(['run', '-d', '--network', 'none', '--name', 'spa', 'busybox', 'sh', '-c', 'sleep 2; echo attached']);
+  assert.equal(s.ok(['attach', '--no-stdin', '--sig-proxy', 'spa']), 'attached');
+  s.ok(['rm', 'spa']);
 });
 
 test('stats --no-trunc: full IDs; logs --color: each container in its own color', () => {
