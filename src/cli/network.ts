@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { invalidArgument } from '../common/errors.ts';
 import type { SubnetOptions } from '../engine/network/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
-import { collect, connectFor, parseUintFlag, print, printReports } from './common.ts';
+import { addLatestFlag, checkAllLatest, collect, connectFor, latestContainer, parseUintFlag, print, printReports } from './common.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 
@@ -111,13 +111,14 @@ export function register(program: Command): void {
     .action(async function (this: Command, net: string, ctr: string, o: Opts) {
       await (await connectFor(this)).networks.disconnect(net, ctr, { force: o.force });
     });
-  group.command('reload').description('Reload firewall rules for one or more containers')
+  addLatestFlag(group.command('reload').description('Reload firewall rules for one or more containers'))
     .option('-a, --all', 'reload network configuration of all containers', false)
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
-      if (!o.all && !names.length) throw invalidArgument('you must provide at least one name or id');
-      if (o.all && names.length) throw invalidArgument('--all and containers cannot be used together');
-      printReports(await (await connectFor(this)).networks.reload(names, { all: o.all }), { line: (r) => r.id });
+      checkAllLatest(names, o);
+      const engine = await connectFor(this);
+      if (o.latest) names = [await latestContainer(engine)];
+      printReports(await engine.networks.reload(names, { all: o.all }), { line: (r) => r.id });
     });
   program.addCommand(group);
 }

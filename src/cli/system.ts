@@ -6,11 +6,11 @@ import { Command } from 'commander';
 import { HuskError } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
-import { collect, connectFor, parseTime, print } from './common.ts';
+import { addLatestFlag, collect, connectFor, parseTime, print } from './common.ts';
 import { makeConnection } from './connection.ts';
 import { registerStoreCommands } from './system-more.ts';
 import { renderOne } from './format/index.ts';
-import { printInspect } from './inspect.ts';
+import { inspectLatest, printInspect } from './inspect.ts';
 import { API_VERSION, VERSION } from './version.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -114,14 +114,17 @@ async function inspectAny(engine: Engine, name: string, type: string): Promise<u
 }
 
 function makeInspect(): Command {
-  return new Command('inspect').description('Display the configuration of a container or image')
+  return addLatestFlag(new Command('inspect').description('Display the configuration of a container or image'))
     .option('-f, --format <format>', 'Format the output to a Go template or json', 'json')
     .option('-t, --type <type>', 'Specify inspect-object type (container, image, volume, network, pod, all)', 'all')
     .option('-s, --size', 'Display total file size', false)
-    .argument('<names...>')
+    .argument('[names...]')
     .action(async function (this: Command, names: string[], o: Opts) {
+      if (o.latest && !['all', 'container'].includes(o.type)) throw new HuskError('INVALID_ARGUMENT', `latest is not supported for type "${o.type}"`);
+      if (!o.latest && !names.length) throw new HuskError('INVALID_ARGUMENT', 'no names or ids specified');
       const engine = await connectFor(this);
-      return printInspect(names, o.format, (n) => inspectAny(engine, n, o.type));
+      if (o.latest) names = await inspectLatest(engine, names, o.format);
+      return printInspect(names, o.format, (n) => inspectAny(engine, n, o.latest ? 'container' : o.type));
     });
 }
 

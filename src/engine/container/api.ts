@@ -87,6 +87,8 @@ export interface ListOptions {
   latest?: boolean;
   /** Add the namespace inodes of running containers. */
   namespaces?: boolean;
+  /** Add each container's sizes (ps --size). */
+  size?: boolean;
 }
 
 /** A list entry: the stored record plus what a listing shows beside it. */
@@ -95,6 +97,8 @@ export interface ContainerListItem extends Container {
   podName?: string;
   /** Namespace inodes (cgroup, ipc, mnt, net, pid, user, uts), with ListOptions.namespaces. */
   namespaces?: Record<string, string>;
+  /** With ListOptions.size, in bytes: the rw layer, and that plus its image's layers (Podman's rwSize, rootFsSize). */
+  size?: { rootFsSize: number; rwSize: number };
 }
 
 export interface LogOptions {
@@ -313,6 +317,16 @@ export interface RestoreOptions extends Selection {
 
 export type RestoreReport = CheckpointReport;
 
+/** `container cleanup` beyond conmon's exit command (Podman's ContainerCleanupOptions). */
+export interface CleanupOptions {
+  /** Then remove the container (unless its restart policy restarts it). */
+  remove?: boolean;
+  /** Then remove its image (not forced: an image something else uses stays, with an error). */
+  removeImage?: boolean;
+  /** This exec session of the container instead of the container: with `remove`, its record goes. */
+  exec?: string;
+}
+
 export interface ContainersAPI {
   /** Validates the spec, pulls the image if the pull policy says so, and creates the container. */
   create(spec: ContainerSpec, o?: CreateOptions): Promise<Container>;
@@ -340,8 +354,12 @@ export interface ContainersAPI {
   remove(refs: string[], o?: RemoveOptions): Promise<ItemReport[]>;
   /** Removes every container that is not running (infra containers excepted) and passes the filters. */
   prune(o?: { filters?: Filters }): Promise<PruneReport[]>;
-  /** Runs the exit-time cleanup (unmount, network teardown, --rm); conmon's exit command calls it. */
-  cleanup(ref: string): Promise<void>;
+  /**
+   * Runs the exit-time cleanup (unmount, network teardown, --rm); conmon's
+   * exit command calls it. Resolves with the container's ID, or undefined
+   * when it is already gone (conmon's exit command raced a removal).
+   */
+  cleanup(ref: string, o?: CleanupOptions): Promise<string | undefined>;
   /**
    * Runs a running container's health check once (an exec session, killed
    * after the check's timeout), records the result in its health state,
