@@ -5,7 +5,7 @@
 // in a real member container, and by pod inspect as Podman shows it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../helpers.ts';
@@ -128,4 +128,33 @@ test('--label-file, and Podman\'s errors for a missing file and for addresses wi
   fails(['pod', 'create', '--infra=false', '--ip6', 'fd00::5'], 'cannot set --ip6 without infra container: invalid argument');
   fails(['pod', 'create', '--infra=false', '--mac-address', '92:d0:c6:0a:29:33'], 'cannot set --mac without infra container: invalid argument');
   fails(['pod', 'create', '--ip', 'nope'], 'invalid argument "nope" for "--ip" flag: invalid IP address');
+});
+
+test('--uidmap: the members run in the pod\'s user namespace mapping (one map serves for both)', () => {
+  // The mapped root must reach the store's files.
+  chmodSync(s.dir, 0o711);
+  s.ok(['pod', 'create', '--network', 'none', '--name', 'uns', '--uidmap', '0:200000:65536']);
+  assert.equal(inPod('uns', 'sh', '-c', 'cat /proc/self/uid_map /proc/self/gid_map').replace(/\s+/g, ' '), '0 200000 65536 0 200000 65536');
+  // A member naming its own mapping keeps it.
+  assert.equal(s.ok(['run', '--rm', '--pod', 'uns', '--uidmap', '0:300000:65536', 'busybox', 'cat', '/proc/self/uid_map']).replace(/\s+/g, ' '), '0 300000 65536');
+  const [info] = JSON.parse(s.ok(['pod', 'inspect', 'uns']));
+  assert.equal(info.InfraConfig.userns, 'private');
+  assert.deepEqual(info.SharedNamespaces, ['ipc', 'net', 'user', 'uts']);
+  s.ok(['pod', 'rm', '-f', '-t', '0', 'uns']);
+  fails(['pod', 'create', '--uidmap', 'bad'], 'invalid ID mapping "bad": expected CONTAINER_ID:HOST_ID:SIZE with SIZE > 0');
+});
+
+test('--ip and --mac-address: the pod\'s address on its network, which every member has', () => {
+  const net = `podflags${process.pid}`;
+  const third = 100 + (process.pid % 100);
+  s.ok(['network', 'create', '--subnet', `10.213.${third}.0/24`, net]);
+  try {
+    s.ok(['pod', 'create', '--network', net, '--name', 'addr', '--ip', `10.213.${third}.77`, '--mac-address', '92:d0:c6:0a:29:33']);
+    const out = inPod('addr', 'ip', 'addr', 'show', 'eth0');
+    assert.match(out, new RegExp(`inet 10\\.213\\.${third}\\.77/24`));
+    assert.match(out, /link\/ether 92:d0:c6:0a:29:33/);
+    s.ok(['pod', 'rm', '-f', '-t', '0', 'addr']);
+  } finally {
+    s.husk(['network', 'rm', '-f', net]);
+  }
 });

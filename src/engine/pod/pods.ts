@@ -401,7 +401,8 @@ export function inspectPod(e: EngineContext, ref: string): Record<string, unknow
     } : undefined,
     // Empty without --cgroup-parent: the members then have husk's own cgroups, not a pod's.
     CgroupParent: p.config.cgroupParent ?? '', CgroupPath: p.config.cgroupParent ? podCgroupPath(p.config.cgroupParent, p.config.id) : '',
-    SharedNamespaces: p.config.share, NumContainers: p.containers.length,
+    // Podman lists the user namespace among the shared ones when the pod has its own.
+    SharedNamespaces: ii && (ii.uidMap || ii.gidMap || ii.userns?.mode === 'auto') ? [...p.config.share, 'user'].sort() : p.config.share, NumContainers: p.containers.length,
     Containers: p.containers.map((c) => ({ Id: c.config.id, Name: c.config.name, State: c.state.status })),
     // Podman's pod-level resources and inherited settings, left out when unset.
     ...cpuFields(r), ...(r?.cpuShares ? { cpu_shares: r.cpuShares } : {}),
