@@ -60,13 +60,10 @@ export async function podInfraFrom(o: Opts): Promise<PodInfraSettings> {
     shmSize: o.shmSize, userns: o.userns, uidmap: o.uidmap, gidmap: o.gidmap, pid: o.pid, uts: o.uts, ip: o.ip, ip6: o.ip6, macAddress: o.macAddress,
     memory: o.memory, memorySwap: o.memorySwap, cpus: o.cpus, cpuShares: o.cpuShares, cpusetCpus: o.cpusetCpus,
   });
+  const { POD_INFRA_KEYS, POD_RESOURCE_KEYS } = await import('../specgen/pod.ts');
   const pick = <T extends object, K extends keyof T>(from: T, keys: readonly K[]): Pick<T, K> | undefined => {
     const out = Object.fromEntries(keys.filter((k) => from[k] !== undefined && !(k === 'sysctls' && !Object.keys(from[k] as object).length)).map((k) => [k, from[k]]));
     return Object.keys(out).length ? out as Pick<T, K> : undefined;
   };
-  return {
-    labels, ip: x.ip, ip6: x.ip6, mac: x.mac,
-    resources: pick(x, ['memory', 'memorySwap', 'cpus', 'cpuShares', 'cpusetCpus'] as const),
-    infraSpec: pick(x, ['mounts', 'volumesFrom', 'devices', 'seccompProfile', 'noNewPrivileges', 'mask', 'unmask', 'sysctls', 'shmSize', 'userns', 'uidMap', 'gidMap', 'pidMode', 'utsMode'] as const),
-  };
+  return { labels, ip: x.ip, ip6: x.ip6, mac: x.mac, resources: pick(x, POD_RESOURCE_KEYS), infraSpec: pick(x, POD_INFRA_KEYS) };
 }

@@ -4,7 +4,7 @@ import type { ContainerSpec, NetworkAttachSpec } from './container.ts';
 import type { ResourceLimits } from '../runtime/spec/resources.ts';
 
 /** Limits set on the pod's cgroup, which its members share (Podman 4.3's pod resources). */
-export type PodResources = Pick<ResourceLimits, 'memory' | 'memorySwap' | 'cpus' | 'cpuShares' | 'cpusetCpus'>;
+export type PodResources = Pick<ResourceLimits, typeof POD_RESOURCE_KEYS[number]>;
 
 /**
  * Settings of the infra container that every member inherits (Podman's
@@ -12,8 +12,10 @@ export type PodResources = Pick<ResourceLimits, 'memory' | 'memorySwap' | 'cpus'
  * size, the user namespace), or that act through the namespaces the members
  * share (sysctls; the pid and uts modes of the infra container).
  */
-export type PodInfraSpec = Pick<ContainerSpec, 'mounts' | 'volumesFrom' | 'devices' | 'seccompProfile' | 'noNewPrivileges' | 'mask' | 'unmask'
-  | 'sysctls' | 'shmSize' | 'userns' | 'uidMap' | 'gidMap' | 'pidMode' | 'utsMode'>;
+export const POD_INFRA_KEYS = ['mounts', 'volumesFrom', 'devices', 'seccompProfile', 'noNewPrivileges', 'mask', 'unmask',
+  'sysctls', 'shmSize', 'userns', 'uidMap', 'gidMap', 'pidMode', 'utsMode'] as const;
+export type PodInfraSpec = Pick<ContainerSpec, typeof POD_INFRA_KEYS[number]>;
+export const POD_RESOURCE_KEYS = ['memory', 'memorySwap', 'cpus', 'cpuShares', 'cpusetCpus'] as const;
 
 export interface PodSpec {
   name?: string;

@@ -158,3 +158,29 @@ test('--ip and --mac-address: the pod\'s address on its network, which every mem
     s.husk(['network', 'rm', '-f', net]);
   }
 });
+
+test('pod clone: the original\'s limits and infra settings, each replaced by the flag given; --infra-name, --infra-command, --infra-conmon-pidfile', () => {
+  const dir = join(s.dir, 'clonedata');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'f'), 'cloned\n');
+  s.ok(['pod', 'create', '--network', 'none', '--name', 'orig', '--memory', '64m', '-v', `${dir}:/data`, '--sysctl', 'kernel.msgmax=4096']);
+  s.ok(['create', '--pod', 'orig', '--name', 'worker', 'busybox', 'sleep', '1000']);
+  const pidfile = join(s.dir, 'clone-conmon.pid');
+  const copy = s.ok(['pod', 'clone', '--memory', '96m', '--sysctl', 'kernel.msgmax=8192', '--infra-name', 'copyinfra',
+    '--infra-conmon-pidfile', pidfile, '--label', 'copy=yes', '--start', 'orig', 'copy']);
+  const infra = s.ok(['pod', 'inspect', '--format', '{{.InfraContainerId}}', 'copy']);
+  assert.equal(s.ok(['inspect', '--format', '{{.Name}} {{.State.Status}}', infra]), 'copyinfra running');
+  assert.equal(readFileSync(pidfile, 'utf8').trim(), s.ok(['inspect', '--format', '{{.State.ConmonPid}}', infra]));
+  assert.equal(cg('memory', `/husk/${copy}`, 'memory.limit_in_bytes'), String(96 << 20));
+  assert.equal(s.ok(['exec', 'worker-clone', 'cat', '/data/f']), 'cloned', 'the original\'s volume');
+  assert.equal(s.ok(['exec', 'worker-clone', 'cat', '/proc/sys/kernel/msgmax']), '8192');
+  assert.equal(s.ok(['pod', 'inspect', '--format', '{{.Labels.copy}} {{.MemoryLimit}}', 'copy']), `yes ${96 << 20}`);
+  assert.equal(s.ok(['pod', 'inspect', '--format', '{{.MemoryLimit}}', 'orig']), String(64 << 20), 'the original keeps its limit');
+  // The entrypoint of the copy's infra container.
+  const third = s.ok(['pod', 'clone', '--infra-command', '/catatonit', 'orig']);
+  assert.equal(s.ok(['inspect', '--format', '{{.Config.Entrypoint}}', s.ok(['pod', 'inspect', '--format', '{{.InfraContainerId}}', third])]), '[/catatonit]');
+  fails(['pod', 'clone', '--memory', '1k', 'orig'], 'minimum memory limit allowed is 6MB');
+  fails(['pod', 'clone', '--label-file', '/nonexistent-husk', 'orig'], 'unable to process labels: open /nonexistent-husk: no such file or directory');
+  assert.equal(s.ok(['pod', 'ps', '-q']).split('\n').length, 3, 'the failed clones left nothing');
+  s.ok(['pod', 'rm', '-f', '-t', '0', 'orig', 'copy', third]);
+});
