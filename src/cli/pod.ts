@@ -104,6 +104,7 @@ function makePs(name: string): Command {
     .option('-f, --filter <filter>', 'Filter output based on conditions given', collect, [])
     .option('--format <format>', 'Pretty-print pods to JSON or using a Go template')
     .option('--sort <field>', 'Sort output by created, id, name, number of containers or status', 'created')
+    .option('--noheading', 'Do not print headers', false)
     .action(async function (this: Command, o: Opts) {
       const keys: Record<string, (p: Pod) => string | number> = {
         created: (p) => p.config.created, id: (p) => p.config.id, name: (p) => p.config.name,
@@ -129,7 +130,7 @@ function makePs(name: string): Command {
       process.stdout.write(renderList(o.format, rows, {
         headers: { ID: 'POD ID', InfraID: 'INFRA ID', NumberOfContainers: '# OF CONTAINERS', ContainerIds: 'IDS', ContainerNames: 'NAMES', ContainerStatuses: 'STATUS' },
         defaultFormat: format,
-      }));
+      }, { noHeading: o.noheading }));
     });
 }
 
@@ -181,6 +182,9 @@ function makeTop(): Command {
     });
 }
 
+/** The ANSI foreground colors Podman's pod logs --color gives containers, in turn. */
+const LOG_COLORS = [37, 31, 33, 34, 35, 36, 32];
+
 function makeLogs(): Command {
   return new Command('logs').description('Fetch the logs of the containers of a pod')
     .option('-c, --container <name>', 'Only the logs of this container of the pod')
@@ -191,16 +195,26 @@ function makeLogs(): Command {
     .option('-t, --timestamps', 'Output the timestamps in the log', false)
     .option('-n, --names', 'Output container names instead of container IDs in the log', false)
     .option('-l, --latest', 'Act on the latest pod husk is aware of', false)
+    .option('--color', 'Output the containers within a pod with different colors in the log', false)
     .argument('[pod]')
     .action(async function (this: Command, ref: string | undefined, o: Opts) {
       const engine = await connectFor(this);
-      const lines = engine.pods.logs(await onePod(engine, ref, o.latest), {
+      const pod = await onePod(engine, ref, o.latest);
+      const lines = engine.pods.logs(pod, {
         container: o.container, follow: o.follow, tail: o.tail,
         since: o.since ? parseTime(o.since) : undefined, until: o.until ? parseTime(o.until) : undefined,
       });
+      // Podman's multi-container logs: each line names its container only when there are several.
+      const multi = !o.container && (await engine.pods.get(pod)).containers.filter((c) => !c.isInfra).length > 1;
+      const colorOf = new Map<string, number>();
       for await (const l of lines) {
-        const prefix = `${o.names ? l.name : l.id.slice(0, 12)} ${o.timestamps ? `${l.time} ` : ''}`;
-        (l.stream === 'stderr' ? process.stderr : process.stdout).write(`${prefix}${l.text}\n`);
+        let line = `${multi ? `${o.names ? l.name : l.id.slice(0, 12)} ` : ''}${o.timestamps ? `${l.time} ` : ''}${l.text}`;
+        if (o.color) {
+          // Podman's colors, one per container in the order they first log.
+          if (!colorOf.has(l.id)) colorOf.set(l.id, colorOf.size);
+          line = `\x1b[${LOG_COLORS[colorOf.get(l.id)! % LOG_COLORS.length]}m${line}\x1b[0m`;
+        }
+        (l.stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`);
       }
     });
 }

@@ -184,3 +184,21 @@ test('pod clone: the original\'s limits and infra settings, each replaced by the
   assert.equal(s.ok(['pod', 'ps', '-q']).split('\n').length, 3, 'the failed clones left nothing');
   s.ok(['pod', 'rm', '-f', '-t', '0', 'orig', 'copy', third]);
 });
+
+test('pod ps --noheading; pod logs --color: Podman\'s colors per container, and a prefix only when several containers log', () => {
+  s.ok(['pod', 'create', '--network', 'none', '--name', 'logs']);
+  s.ok(['run', '--pod', 'logs', '--name', 'la', 'busybox', 'echo', 'one']);
+  const a = s.ok(['inspect', '--format', '{{.Id}}', 'la']);
+  assert.equal(s.ok(['pod', 'ps', '--noheading', '--format', 'table {{.Name}}']), 'logs');
+  assert.doesNotMatch(s.ok(['pod', 'ps', '--noheading']), /POD ID/);
+  assert.match(s.ok(['pod', 'ps']), /^POD ID/);
+  // One member: its lines alone (Podman's Multi is off), the whole line in the first color.
+  assert.equal(s.ok(['pod', 'logs', 'logs']), 'one');
+  assert.equal(s.ok(['pod', 'logs', '--color', 'logs']), '\x1b[37mone\x1b[0m');
+  s.ok(['run', '--pod', 'logs', '--name', 'lb', 'busybox', 'echo', 'two']);
+  // The members one after another, oldest first: the first color, then the second.
+  assert.equal(s.ok(['pod', 'logs', '--color', '-n', 'logs']), '\x1b[37mla one\x1b[0m\n\x1b[31mlb two\x1b[0m');
+  assert.match(s.ok(['pod', 'logs', 'logs']), new RegExp(`^${a.slice(0, 12)} one$`, 'm'));
+  assert.equal(s.ok(['pod', 'logs', '-c', 'lb', 'logs']), 'two', '-c: one container, no prefix');
+  s.ok(['pod', 'rm', '-f', '-t', '0', 'logs']);
+});
