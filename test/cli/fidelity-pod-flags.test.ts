@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Store } from '../helpers.ts';
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { HUSK, Store, until } from '../helpers.ts';
 
 const s = new Store();
 before(() => s.busybox());
@@ -201,4 +203,39 @@ test('pod ps --noheading; pod logs --color: Podman\'s colors per container, and 
   assert.match(s.ok(['pod', 'logs', 'logs']), new RegExp(`^${a.slice(0, 12)} one$`, 'm'));
   assert.equal(s.ok(['pod', 'logs', '-c', 'lb', 'logs']), 'two', '-c: one container, no prefix');
   s.ok(['pod', 'rm', '-f', '-t', '0', 'logs']);
+});
+
+test('generate spec of a pod with limits and infra settings: PodSpecGenerator keys, and POST /libpod/pods/create makes a pod with the same effect', async () => {
+  const dir = join(s.dir, 'specdata');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'f'), 'via the API\n');
+  s.ok(['pod', 'create', '--network', 'none', '--name', 'gs', '--memory', '48m', '--cpus', '0.5', '-v', `${dir}:/data`, '--sysctl', 'kernel.msgmax=2048',
+    '--security-opt', 'no-new-privileges', '--shm-size', '3m', '--device', '/dev/null:/dev/specnull', '--uts', 'host']);
+  const spec = JSON.parse(s.ok(['generate', 'spec', 'gs']));
+  assert.deepEqual(spec.resource_limits, { memory: { limit: 48 << 20 }, cpu: { quota: 50000, period: 100000 } });
+  assert.deepEqual(spec.mounts.map((m: { destination: string }) => m.destination), ['/data']);
+  assert.deepEqual(spec.sysctl, { 'kernel.msgmax': '2048' });
+  assert.deepEqual(spec.security_opt, ['no-new-privileges']);
+  assert.equal(spec.shm_size, 3 << 20);
+  assert.deepEqual(spec.utsns, { nsmode: 'host' });
+  assert.equal(spec.devices.length, 1);
+  const sock = join(s.dir, 'gs.sock');
+  const service = spawn(HUSK, [...s.globals, 'system', 'service', '--time', '0', `unix://${sock}`], { stdio: 'ignore' });
+  try {
+    await until(() => existsSync(sock), 30_000, 100);
+    const res = await new Promise<number>((resolve, reject) => {
+      const r = request({ socketPath: sock, method: 'POST', path: '/v4.0.0/libpod/pods/create', headers: { 'content-type': 'application/json' } }, (x) => { x.resume(); x.on('end', () => resolve(x.statusCode ?? 0)); });
+      r.on('error', reject);
+      r.end(JSON.stringify(spec));
+    });
+    assert.equal(res, 201);
+  } finally {
+    service.kill();
+  }
+  const copy = s.ok(['pod', 'inspect', '--format', '{{.Id}}', 'gs-clone']);
+  assert.equal(inPod('gs-clone', 'sh', '-c', 'cat /data/f /proc/sys/kernel/msgmax; grep NoNewPrivs /proc/self/status | cut -f2; test -c /dev/specnull && hostname'),
+    `via the API\n2048\n1\n${hostname()}`);
+  assert.equal(cg('memory', `/husk/${copy}`, 'memory.limit_in_bytes'), String(48 << 20));
+  assert.equal(cg('cpu', `/husk/${copy}`, 'cpu.cfs_quota_us'), '50000');
+  s.ok(['pod', 'rm', '-f', '-t', '0', 'gs', 'gs-clone']);
 });
