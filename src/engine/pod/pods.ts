@@ -276,7 +276,9 @@ function inheritInfra(infra: Container, i: ContainerSpec): ContainerSpec {
   }
   // The user namespace is the pod's: a member that names none gets the infra container's mapping.
   if (!out.userns && !out.uidMap && !out.gidMap && (from.userns || from.uidMap || from.gidMap)) {
-    Object.assign(out, { userns: from.userns, uidMap: from.uidMap, gidMap: from.gidMap });
+    // userns=auto: the range the infra container was given, not another one per member.
+    const auto = from.userns?.mode === 'auto' ? infra.config.idmap : undefined;
+    Object.assign(out, auto ? { uidMap: auto.uidMap, gidMap: auto.gidMap } : { userns: from.userns, uidMap: from.uidMap, gidMap: from.gidMap });
   }
   return out;
 }
