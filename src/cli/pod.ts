@@ -51,7 +51,11 @@ function makeCreate(): Command {
     .option('--ip <address>', 'Specify a static IPv4 address for the container')
     .option('--ip6 <address>', 'Specify a static IPv6 address for the container')
     .option('--mac-address <address>', 'Container MAC address (e.g. 92:d0:c6:0a:29:33)')
-    .addOption(new Option('--share-parent [bool]', 'Set the pod\'s cgroup as the cgroup parent for all containers joining the pod').argParser((v) => v !== 'false').default(true))
+    // Podman's bool flag: --share-parent=false. Any other value is an error rather than a pod name taken as the value.
+    .addOption(new Option('--share-parent [bool]', 'Set the pod\'s cgroup as the cgroup parent for all containers joining the pod').argParser((v) => {
+      if (v === 'true' || v === 'false') return v === 'true';
+      throw invalidArgument(`invalid argument "${v}" for "--share-parent" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
+    }).default(true))
     .argument('[name]', 'pod name (same as --name)')
     .action(async function (this: Command, name: string | undefined, o: Opts) {
       if (name && o.name && name !== o.name) throw invalidArgument('cannot specify a pod name both as an argument and with --name');

@@ -65,6 +65,7 @@ test('--share-parent=false: members keep husk\'s own cgroups and the pod has no 
   assert.match(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), new RegExp(`:memory:/husk/husk-${id}\n`));
   assert.equal(s.ok(['pod', 'inspect', '--format', '{{.CgroupPath}}|{{.MemoryLimit}}', 'noparent']), '|0');
   s.ok(['pod', 'rm', '-f', '-t', '0', 'noparent']);
+  fails(['pod', 'create', '--network', 'none', '--share-parent', 'mypod'], 'invalid argument "mypod" for "--share-parent" flag: strconv.ParseBool: parsing "mypod": invalid syntax');
   fails(['pod', 'create', '--network', 'none', '--memory', '1k'], 'minimum memory limit allowed is 6MB');
   fails(['pod', 'create', '--network', 'none', '--cpus', 'x'], 'invalid argument "x" for "--cpus" flag');
   assert.equal(s.ok(['pod', 'ps', '-q']), '', 'no pod is left behind');
