@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
@@ -65,6 +65,10 @@ test('--share-parent=false: members keep husk\'s own cgroups and the pod has no 
   assert.match(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), new RegExp(`:memory:/husk/husk-${id}\n`));
   assert.equal(s.ok(['pod', 'inspect', '--format', '{{.CgroupPath}}|{{.MemoryLimit}}', 'noparent']), '|0');
   s.ok(['pod', 'rm', '-f', '-t', '0', 'noparent']);
+  // Podman clamps --cpus to the host's CPUs.
+  s.ok(['pod', 'create', '--network', 'none', '--cpus', '999', '--name', 'manycpus']);
+  assert.equal(s.ok(['pod', 'inspect', '--format', '{{.CPUQuota}}', 'manycpus']), String(availableParallelism() * 100000));
+  s.ok(['pod', 'rm', 'manycpus']);
   fails(['pod', 'create', '--network', 'none', '--share-parent', 'mypod'], 'invalid argument "mypod" for "--share-parent" flag: strconv.ParseBool: parsing "mypod": invalid syntax');
   fails(['pod', 'create', '--network', 'none', '--memory', '1k'], 'minimum memory limit allowed is 6MB');
   fails(['pod', 'create', '--network', 'none', '--cpus', 'x'], 'invalid argument "x" for "--cpus" flag');
