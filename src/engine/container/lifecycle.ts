@@ -119,7 +119,8 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     const podCgroup = cgroupsMode !== 'disabled' && !e.rootlessCgroups() ? podCgroupOf(e, c.config) : undefined;
     const cgroupParent = cgroupsMode === 'split' && !e.rootlessCgroups() ? ownCgroup() : podCgroup;
     // A pod's limits are on its own cgroup (Podman's pod resources): written before the runtime puts a container under it.
-    const podLimits = podCgroup && cgroupParent === podCgroup ? e.db.getPod(c.config.pod!)?.resources : undefined;
+    // Only for the pod's own cgroup: a member with a cgroup parent of its own does not get them (Podman's).
+    const podLimits = podCgroup && cgroupParent === podCgroup && podCgroup === podCgroupOf(e, c.config) ? e.db.getPod(c.config.pod!)?.resources : undefined;
     if (podLimits) (await import('../pod/cgroup.ts')).applyPodResources(podCgroup!, podLimits);
     const extraOpts = [
       ...(systemdMode(c.config.intent, c.config.args) ? systemdModeOpts(id, mounts, containerCgroupPath(id, e.rootlessCgroups(), cgroupParent)) : []),
