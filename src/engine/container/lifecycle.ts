@@ -121,6 +121,10 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     // --cgroup-parent; a member of a pod with --cgroup-parent (and its conmon): under the pod's cgroup.
     const podCgroup = cgroupsMode !== 'disabled' && !e.rootlessCgroups() ? c.config.intent.cgroupParent ?? podCgroupOf(e, c.config) : undefined;
     const cgroupParent = cgroupsMode === 'split' && !e.rootlessCgroups() ? ownCgroup() : podCgroup;
+    // A pod's limits are on its own cgroup (Podman's pod resources): written before the runtime puts a container under it.
+    // Only for the pod's own cgroup: a member with a cgroup parent of its own does not get them (Podman's).
+    const podLimits = podCgroup && cgroupParent === podCgroup && podCgroup === podCgroupOf(e, c.config) ? e.db.getPod(c.config.pod!)?.resources : undefined;
+    if (podLimits) (await import('../pod/cgroup.ts')).applyPodResources(podCgroup!, podLimits);
     const extraOpts = [
       ...(systemdMode(c.config.intent, c.config.args) ? systemdModeOpts(id, mounts, containerCgroupPath(id, e.rootlessCgroups(), cgroupParent)) : []),
       ...systemdProtocolOpts(c, bundle, sdnotifySocket, activation),
@@ -217,8 +221,9 @@ function conmonLogOptions(i: ContainerSpec): { logDriver: 'k8s-file' | 'journald
 
 /** The cgroup of the container's pod when that pod has a --cgroup-parent (Podman's PARENT/POD_ID). */
 export function podCgroupOf(e: EngineContext, c: ContainerConfig): string | undefined {
-  const parent = c.pod ? e.db.getPod(c.pod)?.cgroupParent : undefined;
-  return parent ? podCgroupPath(parent, c.pod!) : undefined;
+  const pod = c.pod ? e.db.getPod(c.pod) : undefined;
+  // --share-parent=false: the members keep husk's own cgroups.
+  return pod?.cgroupParent && pod.shareParent !== false ? podCgroupPath(pod.cgroupParent, pod.id) : undefined;
 }
 
 /** The tag conmon gets: only the journal has a field for it (conmon refuses one with k8s-file); a template is rendered (log-tag.ts). */
