@@ -151,16 +151,17 @@ function makeLoad(): Command {
 function makeSave(): Command {
   return new Command('save').description('Save image(s) to an archive')
     .option('-o, --output <path>', 'Write to a specified file (default: stdout, which must not be a terminal)')
-    .option('--format <format>', 'Save image to oci-archive, oci-dir (directory with oci manifest type), docker-archive', 'docker-archive')
+    .option('--format <format>', 'Save image to oci-archive, oci-dir (directory with oci manifest type), docker-archive, docker-dir (directory with v2s2 manifest type)', 'docker-archive')
     .option('-m, --multi-image-archive', 'Interpret additional arguments as images not tags and create a multi-image-archive (only for docker-archive)', false)
     .option('-q, --quiet', 'Suppress the output', false)
-    .option('--compress', 'Compress tarball image layers when saving to a directory using the \'dir\' transport', false)
+    .option('--compress', 'Compress tarball image layers when saving to a directory using the \'dir\' transport. (default is same compression type as source)', false)
     .option('--uncompressed', 'Accept uncompressed layers when copying OCI images', false)
     .argument('<images...>')
     .action(async function (this: Command, refs: string[], o: Opts) {
-      if (!['docker-archive', 'oci-archive', 'oci-dir'].includes(o.format)) throw invalidArgument(`unsupported format "${o.format}" for save: use docker-archive, oci-archive or oci-dir`);
+      if (!['docker-archive', 'oci-archive', 'oci-dir', 'docker-dir'].includes(o.format)) throw invalidArgument(`unsupported format "${o.format}" for save: use docker-archive, oci-archive, oci-dir or docker-dir`);
+      if (o.compress && o.format !== 'docker-dir') throw invalidArgument('--compress can only be set when --format is \'docker-dir\'');
       if (!o.output && process.stdout.isTTY) throw invalidArgument('refusing to save to terminal. Use -o flag or redirect');
-      await (await connectFor(this)).images.save(refs, o.output ?? process.stdout, { format: o.format, uncompressed: o.uncompressed });
+      await (await connectFor(this)).images.save(refs, o.output ?? process.stdout, { format: o.format, uncompressed: o.uncompressed, compress: o.compress });
     });
 }
 

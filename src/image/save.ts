@@ -6,13 +6,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, linkSync, mkdirSync, copyFileSync, renameSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, createZstdDecompress } from 'node:zlib';
+import { createGunzip, createGzip, createZstdDecompress } from 'node:zlib';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import { splitName } from './reference.ts';
 import type { ImageStore } from './store.ts';
 import { MEDIA, type ImageRecord, type Manifest } from './types.ts';
 
-export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir';
+export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir' | 'docker-dir';
 
 function sha256(b: Buffer): string {
   return `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -88,6 +88,45 @@ function toOciMedia(m: string): string {
   return m;
 }
 
+/**
+ * docker-dir (containers/image's dir: transport with a Docker v2s2
+ * manifest): manifest.json, version, and every blob named by its hex
+ * digest. Layers are plain tars as the store holds them (Podman's source
+ * compression), gzipped with compress.
+ */
+async function writeDockerDir(store: ImageStore, img: ImageRecord, dir: string, compress: boolean): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const configBytes = Buffer.from(store.configBytes(img.id));
+  writeFileSync(join(dir, img.id), configBytes);
+  const layers = [];
+  for (const l of layerBlobs(store, img)) {
+    if (compress && l.mediaType.endsWith('gzip')) {
+      placeBlob(l.path, join(dir, l.digest.slice(7)));
+      layers.push({ mediaType: MEDIA.dockerLayerGzip, digest: l.digest, size: l.size });
+      continue;
+    }
+    const plain = join(dir, l.diffID.slice(7));
+    await writePlainLayer(l, plain);
+    if (!compress) {
+      layers.push({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar', digest: l.diffID, size: statSync(plain).size });
+      continue;
+    }
+    const tmp = join(dir, `.gz-${randomBytes(4).toString('hex')}`);
+    const hash = createHash('sha256');
+    await pipeline(createReadStream(plain), createGzip(), async function* (src: AsyncIterable<Buffer>) { for await (const c of src) { hash.update(c); yield c; } }, createWriteStream(tmp));
+    const digest = `sha256:${hash.digest('hex')}`;
+    rmSync(plain);
+    renameSync(tmp, join(dir, digest.slice(7)));
+    layers.push({ mediaType: MEDIA.dockerLayerGzip, digest, size: statSync(join(dir, digest.slice(7))).size });
+  }
+  const manifest: Manifest = {
+    schemaVersion: 2, mediaType: MEDIA.dockerManifest,
+    config: { mediaType: MEDIA.dockerConfig, digest: `sha256:${img.id}`, size: configBytes.length }, layers,
+  };
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  writeFileSync(join(dir, 'version'), 'Directory Transport Version: 1.1\n');
+}
+
 /** docker-archive: uncompressed layer tars named by diff ID, manifest.json with RepoTags. */
 async function writeDockerArchiveDir(store: ImageStore, images: ImageRecord[], names: Map<string, string[]>, dir: string): Promise<void> {
   const entries = [];
@@ -125,15 +164,15 @@ function tarDir(dir: string, out: string | NodeJS.WritableStream): Promise<void>
   });
 }
 
-const FORMATS: SaveFormat[] = ['docker-archive', 'oci-archive', 'oci-dir'];
+const FORMATS: SaveFormat[] = ['docker-archive', 'oci-archive', 'oci-dir', 'docker-dir'];
 
 /**
  * Saves images (with the names they were asked for by) to output: a file,
  * a directory for oci-dir, or a stream (archives only). Every image is
  * resolved before anything is written.
  */
-export async function saveImages(store: ImageStore, refs: string[], format: SaveFormat, output: string | NodeJS.WritableStream, o: { uncompressed?: boolean } = {}): Promise<void> {
-  if (!FORMATS.includes(format)) throw invalidArgument(`unsupported format "${format}" for save: use docker-archive, oci-archive or oci-dir`);
+export async function saveImages(store: ImageStore, refs: string[], format: SaveFormat, output: string | NodeJS.WritableStream, o: { uncompressed?: boolean; compress?: boolean } = {}): Promise<void> {
+  if (!FORMATS.includes(format)) throw invalidArgument(`unsupported format "${format}" for save: use docker-archive, oci-archive, oci-dir or docker-dir`);
   if (!refs.length) throw invalidArgument('need at least 1 argument: an image to save');
   const images: ImageRecord[] = [];
   const names = new Map<string, string[]>();
@@ -142,6 +181,12 @@ export async function saveImages(store: ImageStore, refs: string[], format: Save
     if (!images.some((i) => i.id === img.id)) images.push(img);
     const full = img.names.find((n) => n === r) ?? img.names.find((n) => n.endsWith(`/${r}`) || n.endsWith(`/${r}:latest`) || n.endsWith(`/library/${r}:latest`));
     if (full) names.set(img.id, [...(names.get(img.id) ?? []), full]);
+  }
+  if (format === 'docker-dir') {
+    // As Podman: the first image (further arguments would be its tags in an archive).
+    if (typeof output !== 'string') throw invalidArgument('docker-dir needs an output directory');
+    await writeDockerDir(store, images[0], output, !!o.compress);
+    return;
   }
   if (format === 'oci-dir') {
     if (typeof output !== 'string') throw invalidArgument('oci-dir needs an output directory');

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { FIXTURES, HUSK, Store, TestUser, until } from '../helpers.ts';
 import { startRegistry, type RunningRegistry } from '../registry-server.ts';
 
@@ -451,4 +451,33 @@ test('manifest push --format v2s2 (a Docker list of Docker manifests), --compres
   assert.equal(bad.code, 125);
   assert.equal(bad.stderr, 'Error: unknown format "v2s1". Choose one of the supported formats: \'oci\' or \'v2s2\'\n');
   assert.match(s.husk(['manifest', 'push', '--compression-format', 'lz4', 'flaglist', `${r.host}/${ns}/list:x`]).stderr, /^Error: unsupported compression format "lz4"/);
+});
+
+test('save --format docker-dir: a dir: layout with a v2s2 manifest and plain layers, gzipped with --compress (skopeo copies both)', () => {
+  if (s.husk(['image', 'exists', 'busybox']).code !== 0) s.busybox();
+  const layerOf = (dir: string) => {
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    assert.equal(m.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+    assert.equal(readFileSync(join(dir, 'version'), 'utf8'), 'Directory Transport Version: 1.1\n');
+    return { layer: m.layers[0], bytes: readFileSync(join(dir, m.layers[0].digest.slice(7))) };
+  };
+  const plain = join(s.dir, 'docker-dir');
+  s.ok(['save', '--format', 'docker-dir', '-o', plain, 'busybox']);
+  const p = layerOf(plain);
+  assert.equal(p.layer.mediaType, 'application/vnd.docker.image.rootfs.diff.tar');
+  assert.equal(p.layer.digest, s.ok(['image', 'inspect', '--format', '{{index .RootFS.Layers 0}}', 'busybox']));
+  const gz = join(s.dir, 'docker-dir-gz');
+  s.ok(['image', 'save', '--format', 'docker-dir', '--compress', '-o', gz, 'busybox']);
+  const z = layerOf(gz);
+  assert.equal(z.layer.mediaType, 'application/vnd.docker.image.rootfs.diff.tar.gzip');
+  assert.equal(z.bytes.readUInt16BE(0), 0x1f8b, 'gzip');
+  assert.equal(`sha256:${createHash('sha256').update(z.bytes).digest('hex')}`, z.layer.digest);
+  assert.deepEqual(gunzipSync(z.bytes), p.bytes, 'the same layer, compressed');
+  for (const dir of [plain, gz]) {
+    const c = spawnSync('skopeo', ['copy', `dir:${dir}`, `oci:${dir}-oci:x`], { encoding: 'utf8' });
+    assert.equal(c.status, 0, c.stderr);
+  }
+  const bad = s.husk(['save', '--compress', '--format', 'oci-dir', '-o', join(s.dir, 'nope'), 'busybox']);
+  assert.equal(bad.code, 125);
+  assert.equal(bad.stderr, 'Error: --compress can only be set when --format is \'docker-dir\'\n');
 });

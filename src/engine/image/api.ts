@@ -179,7 +179,7 @@ export interface ImageDeriveOptions {
   format?: 'oci' | 'docker';
 }
 
-export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir';
+export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir' | 'docker-dir';
 
 export interface SearchOptions extends RegistryOptions {
   limit?: number;
@@ -340,9 +340,10 @@ export interface ImagesAPI {
   /**
    * Writes images to a path (a file, or a directory for oci-dir) or a stream
    * (archives only). Every image is resolved before anything is written.
-   * uncompressed: OCI layers as plain tars (as kept otherwise).
+   * uncompressed: OCI layers as plain tars (as kept otherwise); compress:
+   * docker-dir's layers gzipped (plain tars otherwise).
    */
-  save(refs: string[], destination: string | NodeJS.WritableStream, o?: { format?: SaveFormat; uncompressed?: boolean }): Promise<void>;
+  save(refs: string[], destination: string | NodeJS.WritableStream, o?: { format?: SaveFormat; uncompressed?: boolean; compress?: boolean }): Promise<void>;
   /** REGISTRY/TERM: the registry's catalog, or with listTags the repository's tags. */
   search(term: string, o?: SearchOptions): Promise<SearchResult[]>;
   /** Mounts the image read-only; returns the path. */

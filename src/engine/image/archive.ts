@@ -64,7 +64,7 @@ export async function loadImages(ctx: EngineContext, source: string | NodeJS.Rea
   return imgs;
 }
 
-export async function saveImages(ctx: EngineContext, refs: string[], destination: string | NodeJS.WritableStream, format: SaveFormat = 'docker-archive', o: { uncompressed?: boolean } = {}): Promise<void> {
+export async function saveImages(ctx: EngineContext, refs: string[], destination: string | NodeJS.WritableStream, format: SaveFormat = 'docker-archive', o: { uncompressed?: boolean; compress?: boolean } = {}): Promise<void> {
   const { saveImages: save } = await import('../../image/save.ts');
   await save(ctx.images, refs, format, destination, o);
   for (const r of refs) {

@@ -120,9 +120,9 @@ export class LocalImages implements ImagesAPI {
     return loadImages(this.#ctx, source);
   }
 
-  async save(refs: string[], destination: string | NodeJS.WritableStream, o: { format?: SaveFormat; uncompressed?: boolean } = {}): Promise<void> {
+  async save(refs: string[], destination: string | NodeJS.WritableStream, o: { format?: SaveFormat; uncompressed?: boolean; compress?: boolean } = {}): Promise<void> {
     const { saveImages } = await import('./archive.ts');
-    await saveImages(this.#ctx, refs, destination, o.format, { uncompressed: o.uncompressed });
+    await saveImages(this.#ctx, refs, destination, o.format, { uncompressed: o.uncompressed, compress: o.compress });
   }
 
   async search(term: string, o?: SearchOptions): Promise<SearchResult[]> {
