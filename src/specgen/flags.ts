@@ -405,6 +405,7 @@ export function parseRestartPolicy(s: string): RestartPolicySpec {
  * of the range, with Podman's messages (nat.ParsePortRange, then its own checks).
  */
 export function parseExpose(spec: string): ExposedPort[] {
+  if (spec.split('/').length > 2) throw invalidArgument('invalid expose format - protocol can only be specified once');
   const slash = spec.indexOf('/');
   const range = slash < 0 ? spec : spec.slice(0, slash);
   const proto = slash < 0 ? 'tcp' : spec.slice(slash + 1).toLowerCase() || 'tcp';
@@ -419,6 +420,7 @@ export function parseExpose(spec: string): ExposedPort[] {
   const end = dash < 0 ? start : uint16(range.slice(dash + 1));
   if (end < start) throw invalidArgument(`invalid range format for --expose: ${spec}: Invalid range specified for the Port: ${range}`);
   if (start < 1) throw invalidArgument(`port numbers must be between 1 and 65535 (inclusive), got ${start}`);
+  if (dash >= 0 && end <= start) throw invalidArgument(`the end port of a range must be higher than the start port - ${end} is not higher than ${start}`);
   if (!['tcp', 'udp', 'sctp'].includes(proto)) throw invalidArgument(`validating protocols for exposed port ${start}: unrecognized protocol "${proto}" in port mapping`);
   const out: ExposedPort[] = [];
   for (let p = start; p <= end; p++) out.push({ port: p, protocol: proto as ExposedPort['protocol'] });

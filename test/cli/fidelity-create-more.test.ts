@@ -104,6 +104,9 @@ test('--expose: ports and ranges shown unpublished in inspect, published by -P l
     ['70000', 'invalid range format for --expose: 70000: strconv.ParseUint: parsing "70000": value out of range'],
     ['80/xyz', 'validating protocols for exposed port 80: unrecognized protocol "xyz" in port mapping'],
     ['9-5', 'invalid range format for --expose: 9-5: Invalid range specified for the Port: 9-5'],
+    ['8080-8080', 'the end port of a range must be higher than the start port - 8080 is not higher than 8080'],
+    ['80/tcp/udp', 'invalid expose format - protocol can only be specified once'],
+    ['8080-', 'invalid range format for --expose: 8080-: strconv.ParseUint: parsing "": invalid syntax'],
   ]) {
     const r = s.husk(['create', '--expose', v, 'busybox', 'true']);
     assert.equal(r.code, 125, v);
