@@ -13,6 +13,7 @@ import { posix } from 'node:path';
 import { Writable } from 'node:stream';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
+import type { ContainerSpec } from '../specgen/container.ts';
 import type { CopyInstruction, Instruction, RunInstruction } from './ast.ts';
 import { download, exclude, isArchive, placeSources, unpackArchives } from './copy.ts';
 import { StageScope } from './expand.ts';
@@ -72,6 +73,19 @@ export interface BuildOptions {
   format?: 'oci' | 'docker';
   /** Warnings (Buildah's: an instruction the OCI format drops); the CLI prints them as WARN lines. */
   warn?: (message: string) => void;
+  /**
+   * What every RUN container gets (build --network, --add-host, --no-hosts,
+   * --dns*, --volume, --cap-*, --security-opt, --ulimit, --device, resources,
+   * namespaces): ContainerSpec fields. A RUN's own --network wins. Not part
+   * of the cache key, as in Buildah.
+   */
+  run?: Partial<ContainerSpec>;
+  /** --env: set in each stage's environment after FROM (RUN sees it, a later ENV overrides it), so in the image too. */
+  env?: Record<string, string>;
+  /** --unsetenv: removed from the final image's environment. */
+  unsetEnv?: string[];
+  /** --http-proxy: the host's proxy variables, given to RUN only (not in the image, its history or the cache key). */
+  proxyEnv?: Record<string, string>;
   /** Aborting stops the build: a running RUN is killed, no further step starts, what the build holds is released. */
   signal?: AbortSignal;
 }
@@ -102,9 +116,12 @@ class Build {
   readonly engine: Engine;
   readonly o: BuildOptions;
   readonly plan: StagePlan;
+  /** --env changes every step's config (and what RUN sees): part of each key. */
+  readonly envKey: string;
 
   constructor(engine: Engine, o: BuildOptions, plan: StagePlan) {
     this.engine = engine;
+    this.envKey = o.env && Object.keys(o.env).length ? `\n--env ${JSON.stringify(o.env)}` : '';
     this.o = o;
     this.plan = plan;
     this.filter = loadIgnore(o.contextDir, { containerfile: o.containerfile.path });
@@ -234,7 +251,7 @@ class Build {
 
   /** A cached image for the key, or make() recorded under it. */
   async step(parent: string | undefined, createdBy: string, last: boolean, make: () => Promise<string>, extraKey = ''): Promise<string> {
-    const key = sha(`${parent ?? 'scratch'}\n${createdBy}${extraKey ? `\n${extraKey}` : ''}`);
+    const key = sha(`${parent ?? 'scratch'}\n${createdBy}${extraKey ? `\n${extraKey}` : ''}${this.envKey}`);
     const useCache = this.o.layers !== false && !this.o.noCache;
     const hit = useCache ? await this.engine.images.cacheGet(key) : undefined;
     if (hit) this.print(`--> Using cache ${hit}`);
@@ -269,6 +286,7 @@ class Build {
       }
     });
     if (triggers.length) delete cfg.OnBuild;
+    if (this.o.env && Object.keys(this.o.env).length) cfg.Env = setEnv(cfg.Env ?? [], this.o.env);
     const instructions = [...triggers, ...stage.instructions];
     const total = instructions.length + 1;
     this.print(`${pos}STEP 1/${total}: FROM ${stage.from.image}${stage.name ? ` AS ${stage.name}` : ''}`);
@@ -320,6 +338,7 @@ class Build {
     const args: Record<string, string> = {};
     for (const [k, v] of scope.args) if (v !== undefined && !scope.env.has(k)) args[k] = v;
     const network = i.network === 'none' || i.network === 'host' ? i.network : undefined;
+    const settings = this.o.run ?? {};
     const createdBy = runCreatedBy(argv, args) + (network ? ` #network=${network}` : '');
     const menv = i.mounts.length ? await this.mountEnv() : undefined;
     const mkey = menv ? await mountsKey(i.mounts, menv) : '';
@@ -327,9 +346,10 @@ class Build {
       const mounts = menv ? await prepareMounts(i.mounts, menv) : undefined;
       try {
         return await (mounts?.locked ?? ((f: () => Promise<string>) => f()))(async () => {
-          const env = { ...scope.runEnv(), ...mounts?.env };
+          const env = { ...this.o.proxyEnv, ...scope.runEnv(), ...mounts?.env };
           const ctr = await this.engine.containers.create({
-            image: parent, command: argv, entrypoint: [], env, network, labels: { 'io.husk.build': 'true', [OWNER_LABEL]: builderToken() }, mounts: mounts?.mounts,
+            ...settings, image: parent, command: argv, entrypoint: [], env, network: network ?? settings.network,
+            labels: { 'io.husk.build': 'true', [OWNER_LABEL]: builderToken() }, mounts: [...(settings.mounts ?? []), ...(mounts?.mounts ?? [])],
           });
           const id = ctr.config.id;
           let ok = false;
@@ -351,7 +371,7 @@ class Build {
             if (code !== 0) throw new HuskError('RUNTIME', `building at STEP "RUN ${i.command.form === 'exec' ? JSON.stringify(i.command.args) : i.command.line}": while running runtime: exit status ${code}`);
             const img = await this.engine.containers.commit(id, {
               config: cfg as Record<string, unknown>, createdBy, created: this.created, pause: false,
-              omitStubs: [...GENERATED_STUBS, ...(mounts?.stubs ?? [])], timestamp: this.o.timestamp,
+              omitStubs: [...GENERATED_STUBS, ...(mounts?.stubs ?? []), ...(settings.mounts ?? []).map((m) => m.destination)], timestamp: this.o.timestamp,
             });
             ok = true;
             return img;
@@ -477,6 +497,17 @@ async function squash(b: Build, id: string, base: string | undefined): Promise<s
   }
 }
 
+/** NAME=VALUE entries with `vars` set: an existing name replaced in place, new ones appended. */
+function setEnv(env: string[], vars: Record<string, string>): string[] {
+  const out = [...env];
+  for (const [k, v] of Object.entries(vars)) {
+    const at = out.findIndex((kv) => kv.split('=')[0] === k);
+    if (at >= 0) out[at] = `${k}=${v}`;
+    else out.push(`${k}=${v}`);
+  }
+  return out;
+}
+
 /** Builds the Containerfile's target stage; returns the final image. */
 export async function build(engine: Engine, o: BuildOptions): Promise<BuildReport> {
   const df = parseDockerfile(o.containerfile.text, { file: o.containerfile.file });
@@ -493,10 +524,12 @@ export async function build(engine: Engine, o: BuildOptions): Promise<BuildRepor
   await cleanLeftovers(engine, (await b.stores()).runRoot);
   await runStages(plan, Math.max(1, o.jobs ?? availableParallelism()), (n) => b.runStage(plan.stages[n]).then((id) => void b.results.set(n, id)));
   let id = b.results.get(plan.target)!;
-  if (Object.keys(o.labels ?? {}).length || Object.keys(o.annotations ?? {}).length) {
+  if (Object.keys(o.labels ?? {}).length || Object.keys(o.annotations ?? {}).length || o.unsetEnv?.length) {
     const img = await engine.images.get(id);
     const config = structuredClone(img.config.config ?? {}) as RuntimeConfig;
     config.Labels = { ...config.Labels, ...o.labels };
+    if (!Object.keys(config.Labels).length) delete config.Labels;
+    if (o.unsetEnv?.length && config.Env) config.Env = config.Env.filter((kv) => !o.unsetEnv!.includes(kv.split('=')[0]));
     id = (await engine.images.derive(id, { config: config as Record<string, unknown>, annotations: o.annotations, created: b.created, format: o.format })).id;
   }
   if (o.squash) id = await squash(b, id, o.squash === 'new' ? b.bases.get(plan.target) : undefined);

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
-import { collect, connectFor, parseEnvFiles, parseLabels, print } from './common.ts';
+import type { ContainerSpec } from '../specgen/container.ts';
+import { collect, connectFor, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, print } from './common.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -70,6 +71,12 @@ function parseSecrets(specs: string[]): Record<string, { src?: string; data?: st
   return out;
 }
 
+/** pflag's uint/int parse errors, as Podman prints them. */
+const uint = (flag: string) => (v: string) => {
+  if (!/^\d+$/.test(v)) throw invalidArgument(`invalid argument "${v}" for "${flag}" flag: strconv.ParseUint: parsing "${v}": invalid syntax`);
+  return Number(v);
+};
+
 function positive(v: string, flag: string): number {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw invalidArgument(`${flag}: "${v}" is not a positive number`);
   return Number(v);
@@ -100,8 +107,100 @@ function epoch(flag: string | undefined): number | undefined {
   return Number(v);
 }
 
+/** pflag's StringSlice: repeatable, and each value split on commas. */
+const strings = (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter(Boolean)];
+
+/** Podman's bool flags never take the next word as their value (`--layers ctx`): bare ones become --flag=true. */
+const GO_BOOLS = new Set(['--layers', '--rm', '--force-rm', '--pull', '--http-proxy', '--identity-label', '--skip-unused-stages', '--tls-verify',
+  '--compress', '--disable-compression', '-D', '--omit-history', '--disable-content-trust', '--stdin', '--all-platforms', '--logsplit']);
+
+class BuildCommand extends Command {
+  override parseOptions(argv: string[]) {
+    const end = argv.indexOf('--');
+    return super.parseOptions(argv.map((a, n) => (GO_BOOLS.has(a) && (end < 0 || n < end) ? `${a.length === 2 ? '--disable-compression' : a}=true` : a)));
+  }
+}
+
+/** The variables --http-proxy passes from the host to RUN (Podman's list). */
+const PROXY_VARS = ['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY'];
+
+/** Buildah's namespace values for --ipc/--pid/--uts: private (the default), host, or a path / ns:PATH to join. */
+function nsMode(v: string | undefined, flag: string): string | undefined {
+  if (v === undefined || v === '' || v === 'private' || v === 'container') return undefined;
+  if (v === 'host') return 'host';
+  if (v.startsWith('ns:')) return v;
+  if (v.startsWith('/')) return `ns:${v}`;
+  throw invalidArgument(`invalid value "${v}" for --${flag}: 'private', 'host' or the path of a namespace`);
+}
+
+/** /etc/subuid or /etc/subgid ranges of a user or group name: --userns-uid-map-user / --userns-gid-map-group. */
+function subIdMap(file: string, name: string): { containerID: number; hostID: number; size: number }[] {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const out: { containerID: number; hostID: number; size: number }[] = [];
+  let next = 0;
+  for (const line of text.split('\n')) {
+    const [n, start, size] = line.trim().split(':');
+    if (n !== name || !/^\d+$/.test(start ?? '') || !/^\d+$/.test(size ?? '')) continue;
+    out.push({ containerID: next, hostID: Number(start), size: Number(size) });
+    next += Number(size);
+  }
+  if (!out.length) throw invalidArgument(`could not find ${name} in ${file}`);
+  return out;
+}
+
+/**
+ * What every RUN container gets from the flags Podman passes to the build's
+ * RUN (namespaces, /etc/hosts and resolv.conf, mounts, security, resources),
+ * parsed by run/create's own code so values and errors are the same.
+ */
+async function runSettings(o: Opts): Promise<Partial<ContainerSpec>> {
+  const { intentFrom } = await import('./createflags.ts');
+  const { parseIdMapping } = await import('../specgen/flags.ts');
+  const net = o.network as string | undefined;
+  // private (and bridge/default) is the engine's default network; none, host, ns:PATH and network names pass through.
+  const network = net === undefined || net === '' || net === 'private' || net === 'default' || net === 'bridge' ? [] : [net.startsWith('/') ? `ns:${net}` : net];
+  const spec = intentFrom('build', [], {
+    network, net: [], dns: o.dns, dnsSearch: o.dnsSearch, dnsOption: o.dnsOption, dnsOpt: [], addHost: o.addHost, hosts: o.hosts,
+    volume: o.volume, mount: [], tmpfs: [], capAdd: o.capAdd, capDrop: o.capDrop, securityOpt: o.securityOpt, ulimit: o.ulimit, device: o.device,
+    memory: o.memory, memorySwap: o.memorySwap, cpuShares: o.cpuShares, cpusetCpus: o.cpusetCpus, shmSize: o.shmSize,
+    cgroupns: o.cgroupns, label: [], labelFile: [], env: [], envFile: [], sysctl: [],
+  });
+  const out: Partial<ContainerSpec> = {};
+  for (const k of ['network', 'dns', 'dnsSearch', 'dnsOption', 'extraHosts', 'noHosts', 'mounts', 'capAdd', 'capDrop', 'seccompProfile', 'noNewPrivileges',
+    'mask', 'unmask', 'devices', 'ulimits', 'memory', 'memorySwap', 'cpuShares', 'cpusetCpus', 'shmSize', 'cgroupns'] as const) {
+    const v = spec[k];
+    if (v !== undefined && !(Array.isArray(v) && !v.length)) (out as Record<string, unknown>)[k] = v;
+  }
+  if (o.cpusetMems) out.cpusetMems = o.cpusetMems;
+  // The CFS quota per period as a CPU count: the same limit (quota/period of CPU time), expressed per 100ms period.
+  if (o.cpuQuota !== undefined) {
+    const quota = Number(o.cpuQuota);
+    const period = o.cpuPeriod !== undefined ? Number(o.cpuPeriod) : 100_000;
+    if (quota > 0) out.cpus = quota / period;
+  }
+  const ipc = nsMode(o.ipc, 'ipc');
+  const pid = nsMode(o.pid, 'pid');
+  const uts = nsMode(o.uts, 'uts');
+  if (ipc) out.ipcMode = ipc;
+  if (pid) out.pidMode = pid;
+  if (uts) out.utsMode = uts;
+  const uidMap = [...(o.usernsUidMap as string[]).map(parseIdMapping), ...(o.usernsUidMapUser ? subIdMap('/etc/subuid', o.usernsUidMapUser) : [])];
+  const gidMap = [...(o.usernsGidMap as string[]).map(parseIdMapping), ...(o.usernsGidMapGroup ? subIdMap('/etc/subgid', o.usernsGidMapGroup) : [])];
+  const userns = o.userns as string | undefined;
+  if (userns === 'host' && (uidMap.length || gidMap.length)) throw invalidArgument('--userns=host cannot be used with ID mappings');
+  if (userns === 'host') out.userns = { mode: 'host' };
+  else if (userns !== undefined && userns !== '' && userns !== 'container' && userns !== 'private') {
+    throw invalidArgument(`--userns ${userns}: joining an existing user namespace is not supported (use 'container' with --userns-uid-map, or 'host')`);
+  }
+  if (uidMap.length || gidMap.length) {
+    out.uidMap = uidMap.length ? uidMap : gidMap;
+    out.gidMap = gidMap.length ? gidMap : uidMap;
+  } else if (userns === 'container' || userns === 'private') out.userns = { mode: 'auto' };
+  return out;
+}
+
 export function makeBuild(name = 'build'): Command {
-  return new Command(name).description('Build an image using instructions from Containerfiles')
+  return new BuildCommand(name).description('Build an image using instructions from Containerfiles')
     .usage('[options] [CONTEXT]')
     .option('-f, --file <path>', 'Containerfile to use ("-": stdin); several are read in order, as one', collect, [])
     .option('-t, --tag <name>', 'Name of the resulting image (repeatable)', collect, [])
@@ -125,6 +224,42 @@ export function makeBuild(name = 'build'): Command {
     .option('--squash-all', 'Squash every layer of the image into one', false)
     .option('--platform <os/arch>', 'Platform of the image (only the host\'s: RUN is not emulated)')
     .option('--jobs <n>', 'Stages built at the same time (default: the number of CPUs)')
+    // What RUN steps run in: the settings of each RUN's container.
+    .option('--network <mode>', '\'private\', \'none\', \'ns:path\' of network namespace to join, or \'host\'')
+    .option('--add-host <host:ip>', 'add a custom host-to-IP mapping (host:ip)', collect, [])
+    .option('--no-hosts', 'do not create new /etc/hosts files for RUN instructions, use the one from the base image.')
+    .option('--dns <server>', 'set custom DNS servers or disable it completely by setting it to \'none\', which prevents the automatic creation of /etc/resolv.conf.', strings, [])
+    .option('--dns-option <option>', 'set custom DNS options', strings, [])
+    .option('--dns-search <domain>', 'set custom DNS search domains', strings, [])
+    .option('--env <env[=value]>', 'set environment variable for the image', collect, [])
+    .option('--unsetenv <env>', 'unset environment variable from final image', strings, [])
+    .option('--http-proxy [bool]', 'pass through HTTP Proxy environment variables (default true)')
+    .option('-v, --volume <volume>', 'bind mount a volume into the container', collect, [])
+    .option('--cap-add <cap>', 'add the specified capability when running', strings, [])
+    .option('--cap-drop <cap>', 'drop the specified capability when running', strings, [])
+    .option('--security-opt <opt>', 'security options', collect, [])
+    .option('--ulimit <limit>', 'ulimit options', strings, [])
+    .option('--device <device>', 'additional devices to be used within containers', collect, [])
+    .option('-m, --memory <bytes>', 'memory limit (format: <number>[<unit>], where unit = b, k, m or g)')
+    .option('--memory-swap <bytes>', 'swap limit equal to memory plus swap: \'-1\' to enable unlimited swap')
+    .option('--cpu-period <us>', 'limit the CPU CFS (Completely Fair Scheduler) period', uint('--cpu-period'))
+    .option('--cpu-quota <us>', 'limit the CPU CFS (Completely Fair Scheduler) quota', parseIntFlag('--cpu-quota'))
+    .option('-c, --cpu-shares <n>', 'CPU shares (relative weight)', uint('-c, --cpu-shares'))
+    .option('--cpuset-cpus <cpus>', 'CPUs in which to allow execution (0-3, 0,1)')
+    .option('--cpuset-mems <mems>', 'memory nodes (MEMs) in which to allow execution (0-3, 0,1). Only effective on NUMA systems.')
+    .option('--shm-size <number><unit>', 'size of \'/dev/shm\'. The format is <number><unit>. (default "65536k")')
+    .option('--cgroup-parent <path>', 'optional parent cgroup for the container')
+    .option('--cgroupns <mode>', '\'private\', or \'host\'')
+    .option('--ipc <path>', '\'private\', path of IPC namespace to join, or \'host\'')
+    .option('--pid <path>', 'private, path of PID namespace to join, or \'host\'')
+    .option('--uts <path>', 'private, :path of UTS namespace to join, or \'host\'')
+    .option('--userns <path>', '\'container\', path of user namespace to join, or \'host\'')
+    .option('--userns-uid-map <containerUID:hostUID:length>', 'containerUID:hostUID:length UID mapping to use in user namespace', strings, [])
+    .option('--userns-gid-map <containerGID:hostGID:length>', 'containerGID:hostGID:length GID mapping to use in user namespace', strings, [])
+    .option('--userns-uid-map-user <name>', 'name of entries from /etc/subuid to use to set user namespace UID mapping')
+    .option('--userns-gid-map-group <name>', 'name of entries from /etc/subgid to use to set user namespace GID mapping')
+    .option('--runtime-flag <flag>', 'add global flags for the container runtime', strings, [])
+    .option('--isolation <type>', 'type of process isolation to use. Use BUILDAH_ISOLATION environment variable to override. (default "oci")')
     .argument('[context]', 'Context directory, tarball or "-"', '.')
     .action(async function (this: Command, ctxArg: string, o: Opts) {
       const format = o.format ?? (process.env.BUILDAH_FORMAT || 'oci');
@@ -135,6 +270,28 @@ export function makeBuild(name = 'build'): Command {
       for (const a of o.buildArg as string[]) {
         const eq = a.indexOf('=');
         if (eq < 0) { if (process.env[a] !== undefined) buildArgs[a] = process.env[a]!; } else buildArgs[a.slice(0, eq)] = a.slice(eq + 1);
+      }
+      const isolation = o.isolation ?? (process.env.BUILDAH_ISOLATION || 'oci');
+      if (!['oci', 'rootless', 'chroot', 'default'].includes(isolation)) throw invalidArgument(`unrecognized isolation type "${isolation}"`);
+      // RUN always runs in an OCI container here: chroot isolation (no namespaces but the mount one) has no equivalent.
+      if (isolation === 'chroot') throw invalidArgument('isolation "chroot" is not supported: RUN steps run in OCI containers (--isolation oci)');
+      if (o.cgroupns !== undefined && o.cgroupns !== 'host' && o.cgroupns !== 'private') throw invalidArgument(`invalid --cgroupns "${o.cgroupns}": 'private', or 'host'`);
+      if (o.network === 'none') {
+        for (const f of ['dns', 'dns-option', 'dns-search']) {
+          if ((o[f.replace(/-(.)/g, (_: string, c: string) => c.toUpperCase())] as string[]).length) throw invalidArgument(`the --${f} option cannot be used with --network=none`);
+        }
+      }
+      const warn = (m: string) => process.stderr.write(`WARN[0000] ${m}\n`);
+      if (o.cgroupParent) warn('--cgroup-parent is ignored: RUN containers are placed in husk\'s own cgroup');
+      const run = await runSettings(o);
+      const env = parseEnv(o.env);
+      const proxyEnv: Record<string, string> = {};
+      if (bool(o.httpProxy, true)) for (const k of PROXY_VARS) if (process.env[k] !== undefined) proxyEnv[k] = process.env[k]!;
+      // The build's --runtime-flag adds to the global ones for the runtime this build drives.
+      if (o.runtimeFlag.length) {
+        let root: Command = this;
+        while (root.parent) root = root.parent;
+        root.setOptionValue('runtimeFlag', [...((root.opts().runtimeFlag as string[] | undefined) ?? []), ...o.runtimeFlag]);
       }
       const cleanup: string[] = [];
       try {
@@ -155,7 +312,7 @@ export function makeBuild(name = 'build'): Command {
           rm: bool(o.rm, true), forceRm: bool(o.forceRm, true), quiet: o.quiet, output: process.stdout,
           secrets: parseSecrets(o.secret), buildContexts: parseBuildContexts(o.buildContext),
           signal: ac.signal, platform: o.platform, squash: o.squashAll ? 'all' : o.squash ? 'new' : undefined,
-          format, warn: (m) => process.stderr.write(`WARN[0000] ${m}\n`),
+          format, warn, run, env, unsetEnv: o.unsetenv, proxyEnv,
         });
         if (o.iidfile) writeFileSync(o.iidfile, `sha256:${r.id}`);
         print(r.id);

@@ -1,0 +1,171 @@
+// Podman 4.3's build flags: what RUN steps see (network, /etc/hosts,
+// resolv.conf, volumes, env, capabilities, limits, namespaces), what the
+// produced image holds, and Podman's errors for bad values. Each build is a
+// few lines on the busybox fixture.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { Store } from '../helpers.ts';
+
+const store = new Store('husk-build-fidflags-');
+let n = 0;
+
+before(() => {
+  store.busybox();
+});
+after(async () => {
+  await store.destroyWhenIdle();
+});
+
+/** A context holding a Containerfile with these lines (FROM busybox first unless given). */
+function ctx(lines: string[]): string {
+  const dir = mkdtempSync(join(store.dir, `ctx${n++}-`));
+  writeFileSync(join(dir, 'Containerfile'), [...(lines[0]?.startsWith('FROM') ? [] : ['FROM busybox']), ...lines].join('\n') + '\n');
+  return dir;
+}
+
+/** Builds with the flags; returns stdout+stderr (the RUN output) and asserts success. */
+function build(flags: string[], lines: string[]): string {
+  const r = store.husk(['build', '--no-cache', ...flags, ctx(lines)], { timeout: 120_000 });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  return r.stdout + r.stderr;
+}
+
+function fails(flags: string[], lines: string[] = ['RUN true']): string {
+  const r = store.husk(['build', ...flags, ctx(lines)], { timeout: 120_000 });
+  assert.equal(r.code, 125, r.stdout + r.stderr);
+  return r.stderr;
+}
+
+const config = (image: string) => JSON.parse(store.ok(['image', 'inspect', image]))[0];
+
+test('--network none: RUN has no interface but lo; host: the host\'s interfaces; the RUN\'s own --network still wins', () => {
+  const none = build(['--network', 'none'], ['RUN echo "IFACES:$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | tr "\\n" ,)"']);
+  assert.match(none, /IFACES:lo,\n/);
+  const host = build(['--network', 'host'], ['RUN echo "IFACES:$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | sort | tr "\\n" ,)"']);
+  const hostIfaces = /IFACES:(.*)/.exec(host)![1];
+  assert.ok(hostIfaces.split(',').filter(Boolean).length > 1, hostIfaces);
+  const own = build(['--network', 'host'], ['RUN --network=none echo "IFACES:$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | tr "\\n" ,)"']);
+  assert.match(own, /IFACES:lo,\n/);
+});
+
+test('--add-host, --dns, --dns-search, --dns-option: RUN sees them in /etc/hosts and /etc/resolv.conf, the image keeps neither', () => {
+  const out = build(['--network', 'host', '--add-host', 'fidhost.example:10.9.8.7', '--dns', '10.1.2.3', '--dns-search', 'fid.example', '--dns-option', 'ndots:3'],
+    ['RUN cat /etc/hosts /etc/resolv.conf']);
+  assert.match(out, /10\.9\.8\.7\s+fidhost\.example/);
+  assert.match(out, /nameserver 10\.1\.2\.3/);
+  assert.match(out, /search fid\.example/);
+  assert.match(out, /options ndots:3/);
+  for (const f of ['--dns', '--dns-option', '--dns-search']) {
+    assert.match(fails(['--network', 'none', f, 'x']), new RegExp(`^Error: the ${f} option cannot be used with --network=none$`, 'm'));
+  }
+});
+
+test('--no-hosts: RUN sees the base image\'s /etc/hosts, not a generated one', () => {
+  const withHosts = build(['--network', 'none', '--add-host', 'gen.example:10.0.0.9'], ['RUN echo "HOSTS:$(cat /etc/hosts | tr "\\n" " ")"']);
+  assert.match(withHosts, /gen\.example/);
+  const noHosts = build(['--network', 'none', '--no-hosts'], ['RUN echo "HOSTS:$(cat /etc/hosts 2>&1 | tr "\\n" " ")"']);
+  assert.doesNotMatch(noHosts, /HOSTS:.*(gen\.example|host\.containers\.internal)/);
+});
+
+test('--env: RUN sees it, the image keeps it, a later ENV overrides it; --unsetenv removes a variable from the image', () => {
+  const img = `fid-env-${n}`;
+  const out = build(['--network', 'none', '--env', 'FID_A=one', '--env', 'FID_B=two', '--unsetenv', 'FID_C', '-t', img],
+    ['ENV FID_C=three', 'RUN echo "SEEN:$FID_A:$FID_B:$FID_C"', 'ENV FID_B=over']);
+  assert.match(out, /SEEN:one:two:three/);
+  const env: string[] = config(img).Config.Env;
+  assert.ok(env.includes('FID_A=one'), env.join(' '));
+  assert.ok(env.includes('FID_B=over'), env.join(' '));
+  assert.ok(!env.some((e) => e.startsWith('FID_C=')), env.join(' '));
+  // A different --env value is a different build: the cached RUN is not reused.
+  const again = store.husk(['build', '--network', 'none', '--env', 'FID_A=changed', ctx(['RUN echo "SEEN:$FID_A"'])]);
+  assert.match(again.stdout, /SEEN:changed/);
+});
+
+test('--http-proxy (default true): RUN gets the host\'s proxy variables, the image does not; --http-proxy=false drops them', () => {
+  const lines = ['RUN echo "PROXY:$http_proxy"'];
+  const r = store.husk(['build', '--no-cache', '--network', 'none', '-t', 'fid-proxy', ctx(lines)], { env: { http_proxy: 'http://proxy.fid:3128' } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /PROXY:http:\/\/proxy\.fid:3128/);
+  assert.ok(!(config('fid-proxy').Config.Env as string[]).some((e) => e.startsWith('http_proxy')));
+  const off = store.husk(['build', '--no-cache', '--network', 'none', '--http-proxy=false', ctx(lines)], { env: { http_proxy: 'http://proxy.fid:3128' } });
+  assert.equal(off.code, 0, off.stderr);
+  assert.match(off.stdout, /PROXY:\n/);
+});
+
+test('--volume: RUN steps see the bind mount and can write through it; the image does not contain it', () => {
+  const host = mkdtempSync(join(store.dir, 'vol-'));
+  writeFileSync(join(host, 'from-host.txt'), 'hello\n');
+  const out = build(['--network', 'none', '-v', `${host}:/mnt/fid`, '-t', 'fid-vol'], ['RUN ls /mnt/fid && echo written > /mnt/fid/from-run.txt']);
+  assert.match(out, /from-host\.txt/);
+  assert.equal(store.ok(['run', '--rm', '--network', 'none', 'fid-vol', 'sh', '-c', 'ls /mnt/fid 2>&1 || echo absent']), 'ls: /mnt/fid: No such file or directory\nabsent');
+  assert.equal(readFileSync(join(host, 'from-run.txt'), 'utf8'), 'written\n');
+});
+
+test('--cap-drop and --cap-add: the RUN process\'s capability set', () => {
+  const capEff = (flags: string[]) => BigInt(`0x${/CAPEFF:([0-9a-f]+)/.exec(build(['--network', 'none', ...flags], ['RUN echo "CAPEFF:$(grep CapEff /proc/self/status | cut -f2)"']))![1]}`);
+  const base = capEff([]);
+  const CHOWN = 1n << 0n;
+  const NET_ADMIN = 1n << 12n;
+  assert.ok(base & CHOWN);
+  assert.equal(capEff(['--cap-drop', 'CHOWN']) & CHOWN, 0n);
+  assert.ok(!(base & NET_ADMIN));
+  assert.ok(capEff(['--cap-add', 'NET_ADMIN']) & NET_ADMIN);
+});
+
+test('--ulimit, --memory, --cpu-quota/--cpu-period, --cpuset-cpus, --shm-size, --security-opt: what RUN runs under', () => {
+  const out = build(['--network', 'none', '--ulimit', 'nofile=123:456', '--memory', '64m', '--cpu-quota', '25000', '--cpu-period', '50000',
+    '--cpuset-cpus', '0', '--shm-size', '7m', '--security-opt', 'no-new-privileges'],
+  ['RUN echo "NOFILE:$(ulimit -n):$(ulimit -Hn)" && echo "MEM:$(cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes)" && echo "CPU:$(cat /sys/fs/cgroup/cpu.max 2>/dev/null || echo $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us))" && echo "CPUSET:$(cat /sys/fs/cgroup/cpuset.cpus 2>/dev/null || cat /sys/fs/cgroup/cpuset/cpuset.cpus)" && echo "SHM:$(df -k /dev/shm | tail -1 | tr -s " " | cut -d" " -f2)" && echo "NNP:$(grep NoNewPrivs /proc/self/status | cut -f2)"']);
+  assert.match(out, /NOFILE:123:456/);
+  assert.match(out, new RegExp(`MEM:${64 * 1024 * 1024}`));
+  // 25000 of every 50000 µs: half a CPU.
+  const [quota, period] = /CPU:(\d+) (\d+)/.exec(out)!.slice(1).map(Number);
+  assert.equal(quota / period, 0.5);
+  assert.match(out, /CPUSET:0\n/);
+  assert.match(out, /SHM:7168\n/);
+  assert.match(out, /NNP:1/);
+});
+
+test('--pid host and --uts host: RUN shares the host\'s namespaces', () => {
+  const out = build(['--network', 'none', '--pid', 'host', '--uts', 'host'], ['RUN echo "PIDNS:$(readlink /proc/self/ns/pid)" && echo "UTS:$(hostname)"']);
+  assert.match(out, new RegExp(`PIDNS:${readlinkSync('/proc/self/ns/pid').replace(/[[\]]/g, '\\$&')}`));
+  assert.match(out, new RegExp(`UTS:${hostname()}\n`));
+});
+
+test('--device: the device node is in the RUN container', () => {
+  const out = build(['--network', 'none', '--device', '/dev/zero:/dev/fidzero'], ['RUN ls -l /dev/fidzero && head -c 3 /dev/fidzero | od -An -tx1']);
+  assert.match(out, /^c.*\/dev\/fidzero/m);
+  assert.match(out, /00 00 00/);
+});
+
+test('--userns-uid-map/--userns-gid-map: RUN runs in a user namespace with that mapping', () => {
+  // The mapped root must reach the store to mount the rootfs.
+  chmodSync(store.dir, 0o755);
+  const out = build(['--network', 'none', '--userns-uid-map', '0:100000:65536', '--userns-gid-map', '0:100000:65536'], ['RUN echo "MAP:$(cat /proc/self/uid_map | tr -s " ")"']);
+  assert.match(out, /MAP: 0 100000 65536/);
+});
+
+test('--runtime-flag reaches the runtime: an unknown one makes the RUN fail', () => {
+  const r = store.husk(['build', '--no-cache', '--network', 'none', '--runtime-flag', 'no-such-flag-fid', ctx(['RUN true'])]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /no-such-flag-fid/);
+});
+
+test('bad values: Podman\'s errors, exit 125', () => {
+  assert.match(fails(['--isolation', 'bogus']), /^Error: unrecognized isolation type "bogus"$/m);
+  assert.match(fails(['--cpu-period', 'x']), /^Error: invalid argument "x" for "--cpu-period" flag: strconv\.ParseUint: parsing "x": invalid syntax$/m);
+  assert.match(fails(['--cpu-quota', 'x']), /^Error: invalid argument "x" for "--cpu-quota" flag/m);
+  assert.match(fails(['--add-host', 'nocolon']), /^Error: .*add-host/m);
+  assert.match(fails(['--ulimit', 'bogus=1']), /^Error: /m);
+  assert.match(fails(['--shm-size', 'lots']), /^Error: /m);
+});
+
+test('--layers, --rm and --pull as bare Go bool flags do not swallow the context argument', () => {
+  const dir = ctx(['RUN true']);
+  const r = store.husk(['build', '--network', 'none', '--layers', '--rm', '--force-rm', '--http-proxy', dir]);
+  assert.equal(r.code, 0, r.stderr);
+});
+
