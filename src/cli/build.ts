@@ -2,13 +2,14 @@
 // one call to the builder, the final ID printed. The builder (src/build/)
 // does the work through the engine interface.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import type { ContainerSpec } from '../specgen/container.ts';
-import { collect, connectFor, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, print } from './common.ts';
+import { parseDuration } from '../specgen/duration.ts';
+import { collect, connectFor, isRemote, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, print } from './common.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -71,6 +72,40 @@ function parseSecrets(specs: string[]): Record<string, { src?: string; data?: st
   return out;
 }
 
+/** --output: DEST (a directory), `-` (a tar on stdout) or type=local|tar,dest=PATH, checked as Buildah's GetBuildOutput does. */
+function parseOutput(v: string): { type: 'local' | 'tar'; dest: string } {
+  const fail = (m: string) => invalidArgument(`failed to parse build output: ${m}`);
+  if (v === '-') return { type: 'tar', dest: '-' };
+  if (!v.includes(',')) return { type: 'local', dest: resolve(v) };
+  let type: 'local' | 'tar' | undefined;
+  let dest: string | undefined;
+  for (const opt of v.split(',')) {
+    const eq = opt.indexOf('=');
+    if (eq < 0) throw fail(`invalid build output options "${v}", expected format key=value`);
+    const [k, val] = [opt.slice(0, eq), opt.slice(eq + 1)];
+    if (k === 'type') {
+      if (type) throw fail(`duplicate "type" not supported`);
+      if (val !== 'local' && val !== 'tar') throw fail(`invalid type "${val}" selected for build output options "${v}"`);
+      type = val;
+    } else if (k === 'dest') {
+      if (dest !== undefined) throw fail(`duplicate "dest" not supported`);
+      dest = val;
+    } else throw fail(`unrecognized key "${k}" in build output option: "${v}"`);
+  }
+  if (!type || dest === undefined) throw fail(`invalid build output option "${v}", accepted keys are type and dest must be present`);
+  if (dest === '-' && type === 'local') throw fail(`invalid build output option "${v}", type=local and dest=- is not supported`);
+  return { type, dest: dest === '-' ? '-' : resolve(dest) };
+}
+
+/** A Go duration in milliseconds, with Podman's message for the flag. */
+function goDuration(v: string, flag: string): number {
+  try {
+    return parseDuration(v) / 1e6;
+  } catch (e) {
+    throw invalidArgument(`unable to parse value provided "${v}" as ${flag}: ${(e as Error).message}`);
+  }
+}
+
 /** pflag's uint/int parse errors, as Podman prints them. */
 const uint = (flag: string) => (v: string) => {
   if (!/^\d+$/.test(v)) throw invalidArgument(`invalid argument "${v}" for "${flag}" flag: strconv.ParseUint: parsing "${v}": invalid syntax`);
@@ -124,13 +159,16 @@ class BuildCommand extends Command {
 /** The variables --http-proxy passes from the host to RUN (Podman's list). */
 const PROXY_VARS = ['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY'];
 
-/** Buildah's namespace values for --ipc/--pid/--uts: private (the default), host, or a path / ns:PATH to join. */
-function nsMode(v: string | undefined, flag: string): string | undefined {
+/**
+ * Buildah's namespace values for --ipc/--pid/--uts: private (the default),
+ * host, or the path (ns:PATH) of a namespace to join, which must exist.
+ */
+function nsMode(v: string | undefined, ns: string): string | undefined {
   if (v === undefined || v === '' || v === 'private' || v === 'container') return undefined;
   if (v === 'host') return 'host';
-  if (v.startsWith('ns:')) return v;
-  if (v.startsWith('/')) return `ns:${v}`;
-  throw invalidArgument(`invalid value "${v}" for --${flag}: 'private', 'host' or the path of a namespace`);
+  const path = v.replace(/^ns:/, '');
+  if (!existsSync(path)) throw invalidArgument(`checking ${ns} namespace: stat ${path}: no such file or directory`);
+  return `ns:${path}`;
 }
 
 /** /etc/subuid or /etc/subgid ranges of a user or group name: --userns-uid-map-user / --userns-gid-map-group. */
@@ -163,7 +201,7 @@ async function runSettings(o: Opts): Promise<Partial<ContainerSpec>> {
     network, net: [], dns: o.dns, dnsSearch: o.dnsSearch, dnsOption: o.dnsOption, dnsOpt: [], addHost: o.addHost, hosts: o.hosts,
     volume: o.volume, mount: [], tmpfs: [], capAdd: o.capAdd, capDrop: o.capDrop, securityOpt: o.securityOpt, ulimit: o.ulimit, device: o.device,
     memory: o.memory, memorySwap: o.memorySwap, cpuShares: o.cpuShares, cpusetCpus: o.cpusetCpus, shmSize: o.shmSize,
-    cgroupns: o.cgroupns, label: [], labelFile: [], env: [], envFile: [], sysctl: [],
+    cgroupns: o.cgroupns === 'host' || o.cgroupns === 'private' ? o.cgroupns : undefined, label: [], labelFile: [], env: [], envFile: [], sysctl: [],
   });
   const out: Partial<ContainerSpec> = {};
   for (const k of ['network', 'dns', 'dnsSearch', 'dnsOption', 'extraHosts', 'noHosts', 'mounts', 'capAdd', 'capDrop', 'seccompProfile', 'noNewPrivileges',
@@ -187,9 +225,12 @@ async function runSettings(o: Opts): Promise<Partial<ContainerSpec>> {
   const uidMap = [...(o.usernsUidMap as string[]).map(parseIdMapping), ...(o.usernsUidMapUser ? subIdMap('/etc/subuid', o.usernsUidMapUser) : [])];
   const gidMap = [...(o.usernsGidMap as string[]).map(parseIdMapping), ...(o.usernsGidMapGroup ? subIdMap('/etc/subgid', o.usernsGidMapGroup) : [])];
   const userns = o.userns as string | undefined;
-  if (userns === 'host' && (uidMap.length || gidMap.length)) throw invalidArgument('--userns=host cannot be used with ID mappings');
+  if (userns === 'host' && (uidMap.length || gidMap.length)) throw invalidArgument('can not specify ID mappings while using host\'s user namespace');
   if (userns === 'host') out.userns = { mode: 'host' };
+  else if (userns?.startsWith('auto')) out.userns = (await import('../specgen/flags.ts')).parseUserns(userns);
   else if (userns !== undefined && userns !== '' && userns !== 'container' && userns !== 'private') {
+    const path = userns.replace(/^ns:/, '');
+    if (!existsSync(path)) throw invalidArgument(`checking user namespace: stat ${path}: no such file or directory`);
     throw invalidArgument(`--userns ${userns}: joining an existing user namespace is not supported (use 'container' with --userns-uid-map, or 'host')`);
   }
   if (uidMap.length || gidMap.length) {
@@ -259,6 +300,40 @@ export function makeBuild(name = 'build'): Command {
     .option('--userns-uid-map-user <name>', 'name of entries from /etc/subuid to use to set user namespace UID mapping')
     .option('--userns-gid-map-group <name>', 'name of entries from /etc/subgid to use to set user namespace GID mapping')
     .option('--runtime-flag <flag>', 'add global flags for the container runtime', strings, [])
+    // What the build produces and where it reads from.
+    .option('--from <image>', 'image name used to replace the value in the first FROM instruction in the Containerfile')
+    .option('-o, --output <output>', 'output destination (format: type=local,dest=path)')
+    .option('--manifest <name>', 'add the image to the specified manifest list. Creates manifest list if it does not exist')
+    .option('--ignorefile <file>', 'path to an alternate .dockerignore file')
+    .option('--logfile <file>', 'log to file instead of stdout/stderr')
+    .option('--logsplit [bool]', 'split logfile to different files for each platform')
+    .option('--os <os>', 'set the OS to the provided value instead of the current operating system of the host')
+    .option('--arch <arch>', 'set the ARCH of the image to the provided value instead of the architecture of the host')
+    .option('--variant <variant>', 'override the variant of the specified image')
+    .option('--os-version <version>', 'set required OS version for the target image instead of the value from the base image')
+    .option('--os-feature <feature>', 'set required OS feature for the target image in addition to values from the base image', collect, [])
+    .option('--all-platforms [bool]', 'attempt to build for all base image platforms')
+    .option('--omit-history [bool]', 'omit build history information from built image')
+    .option('--identity-label [bool]', 'add default identity label (default true)')
+    .option('--skip-unused-stages [bool]', 'skips stages in multi-stage builds which do not affect the final target (default true)')
+    .option('--stdin [bool]', 'pass stdin into containers')
+    .option('--retry <n>', 'number of times to retry in case of failure when performing push/pull (default 3)', parseIntFlag('--retry'))
+    .option('--retry-delay <duration>', 'delay between retries in case of push/pull failures (default "2s")')
+    .option('--tls-verify [bool]', 'require HTTPS and verify certificates when accessing the registry (default true)')
+    .option('--authfile <file>', 'path of the authentication file.')
+    .option('--creds <[username[:password]]>', 'use [username[:password]] for accessing the registry')
+    .option('--cert-dir <dir>', 'use certificates at the specified path to access the registry')
+    .option('--cache-from <repo>', 'remote repository to utilise as potential cache source.', strings, [])
+    .option('--cache-to <repo>', 'remote repository to utilise as potential cache destination.', strings, [])
+    .option('--cache-ttl <duration>', 'only consider cache images under specified duration.')
+    .option('--compress [bool]', 'this is a legacy option, which has no effect on the image')
+    .option('-D, --disable-compression [bool]', 'don\'t compress layers by default (default true)')
+    .option('--disable-content-trust [bool]', 'this is a Docker specific option and is a NOOP')
+    .option('--decryption-key <key>', 'key needed to decrypt the image', strings, [])
+    .option('--sign-by <fingerprint>', 'sign the image using a GPG key with the specified FINGERPRINT')
+    .option('--hooks-dir <dir>', 'set the OCI hooks directory path (may be set multiple times)', collect, [])
+    .option('--cpp-flag <flag>', 'set additional flag to pass to C preprocessor (cpp)', collect, [])
+    .option('--ssh <spec>', 'SSH agent socket or keys to expose to the build. (format: default|<id>[=<socket>|<key>[,<key>]])', collect, [])
     .option('--isolation <type>', 'type of process isolation to use. Use BUILDAH_ISOLATION environment variable to override. (default "oci")')
     .argument('[context]', 'Context directory, tarball or "-"', '.')
     .action(async function (this: Command, ctxArg: string, o: Opts) {
@@ -275,7 +350,11 @@ export function makeBuild(name = 'build'): Command {
       if (!['oci', 'rootless', 'chroot', 'default'].includes(isolation)) throw invalidArgument(`unrecognized isolation type "${isolation}"`);
       // RUN always runs in an OCI container here: chroot isolation (no namespaces but the mount one) has no equivalent.
       if (isolation === 'chroot') throw invalidArgument('isolation "chroot" is not supported: RUN steps run in OCI containers (--isolation oci)');
-      if (o.cgroupns !== undefined && o.cgroupns !== 'host' && o.cgroupns !== 'private') throw invalidArgument(`invalid --cgroupns "${o.cgroupns}": 'private', or 'host'`);
+      // Buildah takes any other value as a namespace's path; husk can only make or share one.
+      if (o.cgroupns !== undefined && !['host', 'private', '', 'container'].includes(o.cgroupns)) {
+        if (!existsSync(o.cgroupns.replace(/^ns:/, ''))) throw invalidArgument(`checking cgroup namespace: stat ${o.cgroupns.replace(/^ns:/, '')}: no such file or directory`);
+        throw invalidArgument(`--cgroupns ${o.cgroupns}: joining an existing cgroup namespace is not supported ('private' or 'host')`);
+      }
       if (o.network === 'none') {
         for (const f of ['dns', 'dns-option', 'dns-search']) {
           if ((o[f.replace(/-(.)/g, (_: string, c: string) => c.toUpperCase())] as string[]).length) throw invalidArgument(`the --${f} option cannot be used with --network=none`);
@@ -293,30 +372,80 @@ export function makeBuild(name = 'build'): Command {
         while (root.parent) root = root.parent;
         root.setOptionValue('runtimeFlag', [...((root.opts().runtimeFlag as string[] | undefined) ?? []), ...o.runtimeFlag]);
       }
+      if (o.output !== undefined && isRemote(this)) throw invalidArgument('\'--output\' option is not supported in remote mode');
+      const exportTo = o.output !== undefined ? parseOutput(o.output) : undefined;
+      const cacheTtl = o.cacheTtl !== undefined ? goDuration(o.cacheTtl, '--cache-ttl') : undefined;
+      // Podman 4.3 takes a --retry-delay it cannot parse and keeps its default.
+      let retryDelay: number | undefined;
+      try { retryDelay = o.retryDelay !== undefined ? goDuration(o.retryDelay, '--retry-delay') : undefined; } catch { retryDelay = undefined; }
+      for (const [flag, repos] of [['--cache-from', o.cacheFrom], ['--cache-to', o.cacheTo]] as const) {
+        for (const r of repos as string[]) {
+          if (!/^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+|[a-z0-9.-]+:\d+)(:\d+)?\/[a-z0-9]+([._/-][a-z0-9]+)*$/.test(r)) {
+            throw invalidArgument(`unable to parse value provided \`${(repos as string[]).join(',')}\` to ${flag}: invalid repo "${r}": must contain registry and repository`);
+          }
+        }
+      }
+      if (o.cacheFrom.length || o.cacheTo.length) warn('--cache-from and --cache-to are ignored: husk keeps its build cache in the local store only');
+      for (const k of o.decryptionKey as string[]) {
+        const file = k.split(':')[0];
+        if (!existsSync(file)) throw invalidArgument(`unable to obtain decrypt config: invalid decryption keys: Unable to read file: open ${file}: no such file or directory`);
+      }
+      for (const spec of o.ssh as string[]) {
+        const [id, paths] = spec.split(/=(.*)/s);
+        if (paths === undefined && id === 'default' && !process.env.SSH_AUTH_SOCK) throw invalidArgument('creating build executor: $SSH_AUTH_SOCK not set');
+        for (const p of paths ? paths.split(',') : []) if (!existsSync(p)) throw invalidArgument(`creating build executor: stat ${p}: no such file or directory`);
+      }
+      if (o.hooksDir.length) warn('--hooks-dir is ignored: husk runs no OCI hooks');
+      const identity = { os: o.os, architecture: o.arch, variant: o.variant, osVersion: o.osVersion, osFeatures: o.osFeature.length ? o.osFeature : undefined };
+      const imagePlatform = Object.values(identity).some((v) => v !== undefined) ? identity : undefined;
       const cleanup: string[] = [];
+      let logStream: WriteStream | undefined;
       try {
+        if (o.logfile !== undefined) {
+          const { createWriteStream } = await import('node:fs');
+          logStream = createWriteStream(o.logfile, { mode: 0o600 });
+          // --logsplit: one file per platform, LOGFILE_OS_ARCH (empty parts when no platform is given, as Podman names it).
+          if (bool(o.logsplit, false)) {
+            const [pos = '', parch = ''] = o.platform ? String(o.platform).split('/') : [o.os ?? '', o.arch ?? ''];
+            logStream.end();
+            logStream = createWriteStream(`${o.logfile}_${pos}_${parch}`, { mode: 0o600 });
+          }
+        }
         const ctx = contextDir(ctxArg, cleanup);
+        const files = [containerfile(o.file[0], ctx), ...(o.file as string[]).slice(1).map((f) => containerfile(f, ctx))];
+        if (files.some((f) => f.file.endsWith('.in'))) {
+          const { preprocess } = await import('../build/cpp.ts');
+          for (const f of files) if (f.file.endsWith('.in')) f.text = preprocess(f.text, f.file, ctx, o.cppFlag);
+        }
         const { build } = await import('../build/builder.ts');
         // Ctrl-C / SIGTERM: the builder kills a running RUN and releases what it holds before the command exits.
         const ac = new AbortController();
         for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => ac.abort());
         const engine = await connectFor(this);
         const r = await build(engine, {
-          contextDir: ctx, containerfile: containerfile(o.file[0], ctx), moreContainerfiles: (o.file as string[]).slice(1).map((f) => containerfile(f, ctx)),
-          tags: o.tag, buildArgs, target: o.target,
+          contextDir: ctx, containerfile: files[0], moreContainerfiles: files.slice(1),
+          tags: o.tag, buildArgs, target: o.target, from: o.from, ignoreFile: o.ignorefile !== undefined ? resolve(o.ignorefile) : undefined,
+          exportTo, exportStream: exportTo?.dest === '-' ? process.stdout : undefined, manifest: o.manifest, imagePlatform,
+          omitHistory: bool(o.omitHistory, false), identityLabel: bool(o.identityLabel, true), skipUnusedStages: bool(o.skipUnusedStages, true),
+          allPlatforms: bool(o.allPlatforms, false), cacheTtl, stdin: bool(o.stdin, false) ? process.stdin : undefined,
+          registry: { tlsVerify: o.tlsVerify === undefined ? undefined : bool(o.tlsVerify, true), authfile: o.authfile, creds: o.creds, certDir: o.certDir, retry: o.retry, retryDelay },
           noCache: o.cache === false, layers: bool(o.layers, true),
           pull: (pull === 'true' ? 'always' : pull === 'false' ? 'missing' : pull) as 'always' | 'missing' | 'never' | 'newer',
           labels: parseLabels(o.label), annotations: parseLabels(o.annotation),
           timestamp: epoch(o.timestamp),
           jobs: o.jobs !== undefined ? positive(o.jobs, '--jobs') : undefined,
-          rm: bool(o.rm, true), forceRm: bool(o.forceRm, true), quiet: o.quiet, output: process.stdout,
+          rm: bool(o.rm, true), forceRm: bool(o.forceRm, true), quiet: o.quiet, output: logStream ?? (exportTo?.dest === '-' ? process.stderr : process.stdout),
           secrets: parseSecrets(o.secret), buildContexts: parseBuildContexts(o.buildContext),
           signal: ac.signal, platform: o.platform, squash: o.squashAll ? 'all' : o.squash ? 'new' : undefined,
           format, warn, run, env, unsetEnv: o.unsetenv, proxyEnv,
         });
         if (o.iidfile) writeFileSync(o.iidfile, `sha256:${r.id}`);
-        print(r.id);
+        // The tar on stdout stays a tar.
+        if (exportTo?.dest === '-') process.stderr.write(`${r.id}\n`);
+        else if (logStream) logStream.write(`${r.id}\n`);
+        else print(r.id);
       } finally {
+        if (logStream) await new Promise((res) => logStream!.end(res));
         for (const d of cleanup) rmSync(d, { recursive: true, force: true });
       }
     });

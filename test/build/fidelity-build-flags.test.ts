@@ -4,10 +4,12 @@
 // few lines on the busybox fixture.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Store } from '../helpers.ts';
+import { HUSK, Store } from '../helpers.ts';
+import { freePort } from '../registry-server.ts';
 
 const store = new Store('husk-build-fidflags-');
 let n = 0;
@@ -169,3 +171,154 @@ test('--layers, --rm and --pull as bare Go bool flags do not swallow the context
   assert.equal(r.code, 0, r.stderr);
 });
 
+
+test('--output type=local,dest=DIR, the bare DIR form, type=tar and `-`: the final stage\'s filesystem', () => {
+  const lines = ['FROM busybox AS first', 'RUN echo unused > /unused.txt', 'FROM busybox', 'RUN echo made > /made.txt'];
+  const dir = join(store.dir, `out-local-${n}`);
+  build(['--network', 'none', '-o', `type=local,dest=${dir}`], lines);
+  assert.equal(readFileSync(join(dir, 'made.txt'), 'utf8'), 'made\n');
+  assert.ok(existsSync(join(dir, 'bin/busybox')));
+  assert.ok(!existsSync(join(dir, 'unused.txt')));
+  const bare = join(store.dir, `out-bare-${n}`);
+  build(['--network', 'none', '--output', bare], lines);
+  assert.equal(readFileSync(join(bare, 'made.txt'), 'utf8'), 'made\n');
+  const tarFile = join(store.dir, `out-${n}.tar`);
+  build(['--network', 'none', '-o', `type=tar,dest=${tarFile}`], lines);
+  const names = spawnSync('tar', ['-tf', tarFile], { encoding: 'utf8' }).stdout.split('\n');
+  assert.ok(names.includes('made.txt') && names.includes('bin/busybox'), names.slice(0, 20).join(' '));
+  // `-`: the tar on stdout, the ID and the steps on stderr.
+  const r = spawnSync(HUSK, [...store.globals, 'build', '--network', 'none', '-o', '-', ctx(lines)], { timeout: 120_000, maxBuffer: 64 << 20 });
+  assert.equal(r.status, 0, r.stderr.toString());
+  const listed = spawnSync('tar', ['-t'], { input: r.stdout, encoding: 'utf8' });
+  assert.equal(listed.status, 0, listed.stderr);
+  assert.ok(listed.stdout.split('\n').includes('made.txt'));
+  assert.match(r.stderr.toString(), /STEP 2\/2: RUN echo made/);
+  assert.match(fails(['-o', 'type=bogus,dest=x']), /^Error: failed to parse build output: invalid type "bogus" selected for build output options "type=bogus,dest=x"$/m);
+  assert.match(fails(['-o', 'a,b']), /^Error: failed to parse build output: invalid build output options "a,b", expected format key=value$/m);
+  assert.match(fails(['-o', 'type=local,dest=-']), /^Error: failed to parse build output: invalid build output option "type=local,dest=-", type=local and dest=- is not supported$/m);
+  assert.match(fails(['-o', 'type=tar,x=1']), /^Error: failed to parse build output: unrecognized key "x" in build output option: "type=tar,x=1"$/m);
+});
+
+test('--manifest: the built image is added to the list, which is created when missing', () => {
+  const id1 = build(['--network', 'none', '-q', '--manifest', 'fidlist'], ['RUN echo 1 > /one']).trim().split('\n').at(-1)!;
+  const id2 = build(['--network', 'none', '-q', '--manifest', 'fidlist'], ['RUN echo 2 > /two']).trim().split('\n').at(-1)!;
+  const list = JSON.parse(store.ok(['manifest', 'inspect', 'fidlist']));
+  assert.equal(list.manifests.length, 2);
+  const digests = [id1, id2].map((id) => config(id).Digest);
+  assert.deepEqual(list.manifests.map((m: { digest: string }) => m.digest).sort(), digests.sort());
+});
+
+test('--ignorefile: an ignore file outside the context decides what COPY sees', () => {
+  const dir = ctx(['COPY . /ctx/', 'RUN ls /ctx']);
+  writeFileSync(join(dir, 'keep.txt'), 'k');
+  writeFileSync(join(dir, 'drop.txt'), 'd');
+  writeFileSync(join(dir, '.dockerignore'), 'keep.txt\n');
+  const ignore = join(store.dir, `ignore-${n}`);
+  writeFileSync(ignore, 'drop.txt\n');
+  const r = store.husk(['build', '--no-cache', '--network', 'none', '--ignorefile', ignore, dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /keep\.txt/);
+  assert.doesNotMatch(r.stdout, /drop\.txt/);
+});
+
+test('--logfile: the steps and RUN output go to the file; --logsplit: to FILE_OS_ARCH', () => {
+  const log = join(store.dir, `log-${n}`);
+  const r = store.husk(['build', '--no-cache', '--network', 'none', '--logfile', log, ctx(['RUN echo logged-output'])]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout + r.stderr, /logged-output/);
+  const text = readFileSync(log, 'utf8');
+  assert.match(text, /STEP 2\/2: RUN echo logged-output\nlogged-output\n/);
+  const split = store.husk(['build', '--no-cache', '--network', 'none', '--logfile', log, '--logsplit', '--platform', `linux/${hostArch()}`, ctx(['RUN echo split-output'])]);
+  assert.equal(split.code, 0, split.stderr);
+  assert.match(readFileSync(`${log}_linux_${hostArch()}`, 'utf8'), /split-output/);
+});
+
+test('--os, --arch, --variant, --os-version, --os-feature: the image\'s platform; TARGETARCH follows --arch', () => {
+  const out = build(['--network', 'none', '--arch', 'arm64', '--variant', 'v8', '--os-version', '10.1', '--os-feature', 'fidfeat', '-t', 'fid-plat'],
+    ['ARG TARGETARCH', 'RUN echo "TARGET:$TARGETARCH"']);
+  assert.match(out, /TARGET:arm64/);
+  const img = config('fid-plat');
+  assert.equal(img.Architecture, 'arm64');
+  assert.equal(img.Os, 'linux');
+  // The stored config (what a push sends).
+  const dir = join(store.dir, `oci-${n}`);
+  store.ok(['save', '--format', 'oci-dir', '-o', dir, 'fid-plat']);
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+  const manifest = JSON.parse(readFileSync(join(dir, 'blobs', ...index.manifests[0].digest.split(':')), 'utf8'));
+  const cfg = JSON.parse(readFileSync(join(dir, 'blobs', ...manifest.config.digest.split(':')), 'utf8'));
+  assert.equal(cfg.architecture, 'arm64');
+  assert.equal(cfg.variant, 'v8');
+  assert.equal(cfg['os.version'], '10.1');
+  assert.deepEqual(cfg['os.features'], ['fidfeat']);
+});
+
+test('--omit-history: no history in the image; --identity-label (default true): io.buildah.version', () => {
+  build(['--network', 'none', '-t', 'fid-hist'], ['RUN true']);
+  assert.ok(config('fid-hist').History.length >= 2);
+  assert.equal(config('fid-hist').Labels['io.buildah.version'], '1.28.2');
+  build(['--network', 'none', '--omit-history', '--identity-label=false', '-t', 'fid-nohist'], ['RUN true']);
+  assert.equal((config('fid-nohist').History ?? []).length, 0);
+  assert.equal(config('fid-nohist').Labels?.['io.buildah.version'], undefined);
+});
+
+test('--skip-unused-stages=false builds a stage the target does not need; --from replaces the first FROM', () => {
+  const lines = ['FROM busybox AS unused', 'RUN echo "UNUSED-STAGE-RAN"', 'FROM busybox', 'RUN true'];
+  assert.doesNotMatch(build(['--network', 'none'], lines), /UNUSED-STAGE-RAN\n/);
+  assert.match(build(['--network', 'none', '--skip-unused-stages=false'], lines), /UNUSED-STAGE-RAN\n/);
+  assert.match(build(['--network', 'none', '--from', 'busybox'], ['FROM no-such-image-fid', 'RUN echo "FROM-REPLACED"']), /FROM-REPLACED\n/);
+});
+
+test('--stdin: RUN reads the build\'s stdin; without it, nothing', () => {
+  const r = store.husk(['build', '--no-cache', '--network', 'none', '--stdin', ctx(['RUN echo "GOT:$(cat)"'])], { input: 'piped-in' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /GOT:piped-in/);
+  const off = store.husk(['build', '--no-cache', '--network', 'none', ctx(['RUN echo "GOT:$(cat)"'])], { input: 'piped-in' });
+  assert.match(off.stdout, /GOT:\n/);
+});
+
+test('--cache-ttl: a cached step older than the TTL is rebuilt', async () => {
+  const dir = ctx(['RUN echo ttl-step']);
+  const first = store.husk(['build', '--network', 'none', dir]);
+  assert.equal(first.code, 0, first.stderr);
+  const cached = store.husk(['build', '--network', 'none', '--cache-ttl', '1h', dir]);
+  assert.match(cached.stdout, /Using cache/);
+  await new Promise((r) => setTimeout(r, 1100));
+  const stale = store.husk(['build', '--network', 'none', '--cache-ttl', '1s', dir]);
+  assert.doesNotMatch(stale.stdout, /Using cache/);
+  assert.match(stale.stdout, /\nttl-step\n/);
+});
+
+test('--retry and --retry-delay: a failing pull is retried with Podman\'s warning', async () => {
+  const port = await freePort();
+  const r = store.husk(['build', '--network', 'none', '--retry', '1', '--retry-delay', '10ms', '--tls-verify=false', ctx([`FROM 127.0.0.1:${port}/fid/none:1`])]);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /Failed, retrying in 10ms \.\.\. \(1\/1\)\. Error: /);
+});
+
+test('a Containerfile.in goes through cpp, with --cpp-flag', () => {
+  const dir = ctx(['RUN true']);
+  writeFileSync(join(dir, 'common.inc'), 'RUN echo "INCLUDED:" GREETING\n');
+  writeFileSync(join(dir, 'Containerfile.in'), 'FROM busybox\n#include "common.inc"\n#ifdef EXTRA\nRUN echo "EXTRA-ON"\n#endif\n');
+  const r = store.husk(['build', '--no-cache', '--network', 'none', '--cpp-flag', '-DGREETING=hello', '--cpp-flag', '-DEXTRA', '-f', join(dir, 'Containerfile.in'), dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /INCLUDED: hello\n/);
+  assert.match(r.stdout, /EXTRA-ON\n/);
+});
+
+test('accepted for Podman compatibility, and Podman\'s errors for bad values', () => {
+  build(['--network', 'none', '--compress', '-D=false', '--disable-content-trust', '--sign-by', 'ABC', '--tls-verify=false', '--creds', 'u:p', '--retry', '2'], ['RUN true']);
+  assert.match(fails(['--cache-ttl', 'xx']), /^Error: unable to parse value provided "xx" as --cache-ttl: time: invalid duration "xx"$/m);
+  assert.match(fails(['--cache-to', 'BAD:::']), /^Error: unable to parse value provided `BAD:::` to --cache-to: invalid repo "BAD:::": must contain registry and repository/m);
+  assert.match(fails(['--decryption-key', '/nonexist-fid']), /^Error: unable to obtain decrypt config: invalid decryption keys: Unable to read file: open \/nonexist-fid: no such file or directory$/m);
+  assert.match(fails(['--retry', 'x']), /^Error: invalid argument "x" for "--retry" flag: strconv\.ParseInt: parsing "x": invalid syntax$/m);
+  assert.match(fails(['--ssh', 'k=/nonexist-fid']), /^Error: creating build executor: stat \/nonexist-fid: no such file or directory$/m);
+  assert.match(fails(['--all-platforms'], ['FROM scratch', 'COPY Containerfile /']), /^Error: build uses no non-scratch base images: %!w\(<nil>\)$/m);
+  assert.match(fails(['--userns', 'bogus']), /^Error: checking user namespace: stat bogus: no such file or directory$/m);
+  assert.match(fails(['--ipc', '/nonexist-fid']), /^Error: checking ipc namespace: stat \/nonexist-fid: no such file or directory$/m);
+  assert.match(fails(['--cgroupns', 'bogus']), /^Error: checking cgroup namespace: stat bogus: no such file or directory$/m);
+  assert.match(fails(['--userns', 'host', '--userns-uid-map', '0:1:1']), /^Error: can not specify ID mappings while using host's user namespace$/m);
+});
+
+function hostArch(): string {
+  return ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
+}
