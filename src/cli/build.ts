@@ -236,7 +236,8 @@ async function runSettings(o: Opts): Promise<Partial<ContainerSpec>> {
   if (uidMap.length || gidMap.length) {
     out.uidMap = uidMap.length ? uidMap : gidMap;
     out.gidMap = gidMap.length ? gidMap : uidMap;
-  } else if (userns === 'container' || userns === 'private') out.userns = { mode: 'auto' };
+  }
+  // 'container' without mappings: Buildah has no ID maps to give the namespace either, so RUN runs as by default.
   return out;
 }
 
