@@ -81,7 +81,7 @@ export interface BuildOptions {
    * of the cache key, as in Buildah.
    */
   run?: Partial<ContainerSpec>;
-  /** --env: set in each stage's environment after FROM (RUN sees it, a later ENV overrides it), so in the image too. */
+  /** --env: set in each stage's environment after FROM (RUN sees it, a later ENV overrides it for the steps after), and again on the final image (where it wins, as Buildah sets it at commit). */
   env?: Record<string, string>;
   /** --unsetenv: removed from the final image's environment. */
   unsetEnv?: string[];
@@ -581,11 +581,13 @@ export async function build(engine: Engine, o: BuildOptions): Promise<BuildRepor
   await runStages(plan, Math.max(1, o.jobs ?? availableParallelism()), (n) => b.runStage(plan.stages[n]).then((id) => void b.results.set(n, id)));
   let id = b.results.get(plan.target)!;
   const identity: Record<string, string> = o.identityLabel !== false ? { 'io.buildah.version': BUILDAH_VERSION } : {};
-  if (Object.keys(o.labels ?? {}).length || Object.keys(o.annotations ?? {}).length || o.unsetEnv?.length || Object.keys(identity).length) {
+  if (Object.keys(o.labels ?? {}).length || Object.keys(o.annotations ?? {}).length || o.unsetEnv?.length || Object.keys(identity).length || Object.keys(o.env ?? {}).length) {
     const img = await engine.images.get(id);
     const config = structuredClone(img.config.config ?? {}) as RuntimeConfig;
     config.Labels = { ...config.Labels, ...identity, ...o.labels };
     if (!Object.keys(config.Labels).length) delete config.Labels;
+    // Buildah sets --env again when it commits, so it wins over the Containerfile's ENV of the same name (Podman 4.3.1 does so).
+    if (o.env && Object.keys(o.env).length) config.Env = setEnv(config.Env ?? [], o.env);
     if (o.unsetEnv?.length && config.Env) config.Env = config.Env.filter((kv) => !o.unsetEnv!.includes(kv.split('=')[0]));
     // The final image's own created time: an unchanged rebuild gives the same ID.
     id = (await engine.images.derive(id, { config: config as Record<string, unknown>, annotations: o.annotations, created: b.created ?? img.config.created, format: o.format })).id;
