@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import type { ContainerSpec } from '../specgen/container.ts';
 import { parseDuration } from '../specgen/duration.ts';
-import { collect, connectFor, isRemote, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, print } from './common.ts';
+import { collect, collectSlice, connectFor, isRemote, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, print } from './common.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -142,8 +142,6 @@ function epoch(flag: string | undefined): number | undefined {
   return Number(v);
 }
 
-/** pflag's StringSlice: repeatable, and each value split on commas. */
-const strings = (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter(Boolean)];
 
 /** Podman's bool flags never take the next word as their value (`--layers ctx`): bare ones become --flag=true. */
 const GO_BOOLS = new Set(['--layers', '--rm', '--force-rm', '--pull', '--http-proxy', '--identity-label', '--skip-unused-stages', '--tls-verify',
@@ -270,17 +268,17 @@ export function makeBuild(name = 'build'): Command {
     .option('--network <mode>', '\'private\', \'none\', \'ns:path\' of network namespace to join, or \'host\'')
     .option('--add-host <host:ip>', 'add a custom host-to-IP mapping (host:ip)', collect, [])
     .option('--no-hosts', 'do not create new /etc/hosts files for RUN instructions, use the one from the base image.')
-    .option('--dns <server>', 'set custom DNS servers or disable it completely by setting it to \'none\', which prevents the automatic creation of /etc/resolv.conf.', strings, [])
-    .option('--dns-option <option>', 'set custom DNS options', strings, [])
-    .option('--dns-search <domain>', 'set custom DNS search domains', strings, [])
+    .option('--dns <server>', 'set custom DNS servers or disable it completely by setting it to \'none\', which prevents the automatic creation of /etc/resolv.conf.', collectSlice, [])
+    .option('--dns-option <option>', 'set custom DNS options', collectSlice, [])
+    .option('--dns-search <domain>', 'set custom DNS search domains', collectSlice, [])
     .option('--env <env[=value]>', 'set environment variable for the image', collect, [])
-    .option('--unsetenv <env>', 'unset environment variable from final image', strings, [])
+    .option('--unsetenv <env>', 'unset environment variable from final image', collectSlice, [])
     .option('--http-proxy [bool]', 'pass through HTTP Proxy environment variables (default true)')
     .option('-v, --volume <volume>', 'bind mount a volume into the container', collect, [])
-    .option('--cap-add <cap>', 'add the specified capability when running', strings, [])
-    .option('--cap-drop <cap>', 'drop the specified capability when running', strings, [])
+    .option('--cap-add <cap>', 'add the specified capability when running', collectSlice, [])
+    .option('--cap-drop <cap>', 'drop the specified capability when running', collectSlice, [])
     .option('--security-opt <opt>', 'security options', collect, [])
-    .option('--ulimit <limit>', 'ulimit options', strings, [])
+    .option('--ulimit <limit>', 'ulimit options', collectSlice, [])
     .option('--device <device>', 'additional devices to be used within containers', collect, [])
     .option('-m, --memory <bytes>', 'memory limit (format: <number>[<unit>], where unit = b, k, m or g)')
     .option('--memory-swap <bytes>', 'swap limit equal to memory plus swap: \'-1\' to enable unlimited swap')
@@ -296,11 +294,11 @@ export function makeBuild(name = 'build'): Command {
     .option('--pid <path>', 'private, path of PID namespace to join, or \'host\'')
     .option('--uts <path>', 'private, :path of UTS namespace to join, or \'host\'')
     .option('--userns <path>', '\'container\', path of user namespace to join, or \'host\'')
-    .option('--userns-uid-map <containerUID:hostUID:length>', 'containerUID:hostUID:length UID mapping to use in user namespace', strings, [])
-    .option('--userns-gid-map <containerGID:hostGID:length>', 'containerGID:hostGID:length GID mapping to use in user namespace', strings, [])
+    .option('--userns-uid-map <containerUID:hostUID:length>', 'containerUID:hostUID:length UID mapping to use in user namespace', collectSlice, [])
+    .option('--userns-gid-map <containerGID:hostGID:length>', 'containerGID:hostGID:length GID mapping to use in user namespace', collectSlice, [])
     .option('--userns-uid-map-user <name>', 'name of entries from /etc/subuid to use to set user namespace UID mapping')
     .option('--userns-gid-map-group <name>', 'name of entries from /etc/subgid to use to set user namespace GID mapping')
-    .option('--runtime-flag <flag>', 'add global flags for the container runtime', strings, [])
+    .option('--runtime-flag <flag>', 'add global flags for the container runtime', collectSlice, [])
     // What the build produces and where it reads from.
     .option('--from <image>', 'image name used to replace the value in the first FROM instruction in the Containerfile')
     .option('-o, --output <output>', 'output destination (format: type=local,dest=path)')
@@ -324,13 +322,13 @@ export function makeBuild(name = 'build'): Command {
     .option('--authfile <file>', 'path of the authentication file.')
     .option('--creds <[username[:password]]>', 'use [username[:password]] for accessing the registry')
     .option('--cert-dir <dir>', 'use certificates at the specified path to access the registry')
-    .option('--cache-from <repo>', 'remote repository to utilise as potential cache source.', strings, [])
-    .option('--cache-to <repo>', 'remote repository to utilise as potential cache destination.', strings, [])
+    .option('--cache-from <repo>', 'remote repository to utilise as potential cache source.', collectSlice, [])
+    .option('--cache-to <repo>', 'remote repository to utilise as potential cache destination.', collectSlice, [])
     .option('--cache-ttl <duration>', 'only consider cache images under specified duration.')
     .option('--compress [bool]', 'this is a legacy option, which has no effect on the image')
     .option('-D, --disable-compression [bool]', 'don\'t compress layers by default (default true)')
     .option('--disable-content-trust [bool]', 'this is a Docker specific option and is a NOOP')
-    .option('--decryption-key <key>', 'key needed to decrypt the image', strings, [])
+    .option('--decryption-key <key>', 'key needed to decrypt the image', collectSlice, [])
     .option('--sign-by <fingerprint>', 'sign the image using a GPG key with the specified FINGERPRINT')
     .option('--hooks-dir <dir>', 'set the OCI hooks directory path (may be set multiple times)', collect, [])
     .option('--cpp-flag <flag>', 'set additional flag to pass to C preprocessor (cpp)', collect, [])

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
-import { collect, connectFor, parseIntFlag, print } from './common.ts';
+import { collect, collectSlice, connectFor, parseIntFlag, print } from './common.ts';
 import { VERSION } from './version.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -76,15 +76,15 @@ export function makePlay(): Command {
     .option('--publish <port>', 'Publish a container port, or override the file\'s for that container port ([[ip:][hostPort]:]containerPort[/protocol])', collect, [])
     .option('--build [bool]', 'Build images from directories named after them (default: those missing; false: never)')
     .option('--context-dir <dir>', 'Path to the directories of --build (default: the YAML file\'s directory, else the working directory)')
-    .option('--annotation <key=value>', 'Add annotations to pods (key=value)', strings, [])
+    .option('--annotation <key=value>', 'Add annotations to pods (key=value)', collectSlice, [])
     .option('--authfile <file>', 'Path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override')
     .option('--cert-dir <Pathname>', 'Pathname of a directory containing TLS certificates and keys')
     .option('--creds <Credentials>', 'Credentials (USERNAME:PASSWORD) to use for authenticating to a registry')
     .option('--tls-verify [bool]', 'Require HTTPS and verify certificates when contacting registries (default true)', parseBool('tls-verify'))
-    .option('--ip <ip>', 'Static IP addresses to assign to the pods', strings, [])
-    .option('--mac-address <mac>', 'Static MAC addresses to assign to the pods', strings, [])
+    .option('--ip <ip>', 'Static IP addresses to assign to the pods', collectSlice, [])
+    .option('--mac-address <mac>', 'Static MAC addresses to assign to the pods', collectSlice, [])
     .option('--log-driver <driver>', 'Logging driver for the container (default "k8s-file")')
-    .option('--log-opt <opt>', 'Logging driver options', strings, [])
+    .option('--log-opt <opt>', 'Logging driver options', collectSlice, [])
     .option('--no-hosts', 'Do not create /etc/hosts within the pod\'s containers, instead use the version from the image')
     .option('-q, --quiet', 'Suppress output information when pulling images', false)
     .option('--seccomp-profile-root <dir>', 'Directory path for seccomp profiles', '/var/lib/kubelet/seccomp')
@@ -119,8 +119,6 @@ export function makePlay(): Command {
     });
 }
 
-/** pflag's StringSlice: repeatable, each value split on commas. */
-const strings = (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter(Boolean)];
 
 /** The flags applied to every pod or container, checked as Podman checks them (its messages). */
 async function playFlags(o: Opts) {
