@@ -109,6 +109,10 @@ export interface BuildOptions {
   registry?: RegistryOptions & { retry?: number; retryDelay?: number };
   /** --stdin: RUN steps read this stream. */
   stdin?: NodeJS.ReadableStream;
+  /** --cache-from: repositories whose `REPO:KEY` images stand for steps missing from the local cache. */
+  cacheFrom?: string[];
+  /** --cache-to: each step built here is pushed as `REPO:KEY`. */
+  cacheTo?: string[];
   /** --all-platforms: one image per platform of the base images; RUN is not emulated, so refused unless nothing is pulled. */
   allPlatforms?: boolean;
   /** --cache-ttl (ms): cached steps older than this are rebuilt (0: none is used). */
@@ -290,6 +294,28 @@ class Build {
     if (i.kind === 'ONBUILD') this.o.warn(`ONBUILD is not supported for OCI image format, ${cfg.OnBuild?.at(-1) ?? ''} will be ignored. Must use \`docker\` format`);
   }
 
+  /** --cache-from: the step's image pulled as REPO:KEY from the first repository that has it (recorded in the local cache). */
+  async remoteCacheGet(key: string): Promise<string | undefined> {
+    const { retry: _r, retryDelay: _d, ...registry } = this.o.registry ?? {};
+    for (const repo of this.o.cacheFrom ?? []) {
+      try {
+        const [img] = await this.engine.images.pull(`${repo}:${key}`, registry);
+        await this.engine.images.untag(img.id, [`${repo}:${key}`]).catch(() => {});
+        await this.engine.images.cachePut(key, img.id);
+        return img.id;
+      } catch {
+        // Not there (or unreachable): the step is built.
+      }
+    }
+    return undefined;
+  }
+
+  /** --cache-to: the step's image pushed as REPO:KEY to each repository. */
+  async remoteCachePut(key: string, id: string): Promise<void> {
+    const { retry: _r, retryDelay: _d, ...registry } = this.o.registry ?? {};
+    for (const repo of this.o.cacheTo ?? []) await this.engine.images.push(id, `${repo}:${key}`, registry);
+  }
+
   /** A cached image for the key, or make() recorded under it. */
   async step(parent: string | undefined, createdBy: string, last: boolean, make: () => Promise<string>, extraKey = ''): Promise<string> {
     const key = sha(`${parent ?? 'scratch'}\n${createdBy}${extraKey ? `\n${extraKey}` : ''}${this.envKey}`);
@@ -299,9 +325,11 @@ class Build {
       const created = Date.parse((await this.engine.images.get(hit)).config.created ?? '');
       if (!(created >= Date.now() - this.o.cacheTtl)) hit = undefined;
     }
+    if (!hit && useCache && this.o.cacheFrom?.length) hit = await this.remoteCacheGet(key);
     if (hit) this.print(`--> Using cache ${hit}`);
     let id = hit ?? (await make());
     if (!hit && this.o.layers !== false) await this.engine.images.cachePut(key, id);
+    if (!hit) await this.remoteCachePut(key, id);
     // The cache keeps each step's image whole; the final one is cast in the output format.
     if (last) id = await this.finalize(id);
     if (last && this.o.tags?.length) this.print(`COMMIT ${this.o.tags[0]}`);

@@ -384,7 +384,6 @@ export function makeBuild(name = 'build'): Command {
           }
         }
       }
-      if (o.cacheFrom.length || o.cacheTo.length) warn('--cache-from and --cache-to are ignored: husk keeps its build cache in the local store only');
       for (const k of o.decryptionKey as string[]) {
         const file = k.split(':')[0];
         if (!existsSync(file)) throw invalidArgument(`unable to obtain decrypt config: invalid decryption keys: Unable to read file: open ${file}: no such file or directory`);
@@ -426,7 +425,7 @@ export function makeBuild(name = 'build'): Command {
           tags: o.tag, buildArgs, target: o.target, from: o.from, ignoreFile: o.ignorefile !== undefined ? resolve(o.ignorefile) : undefined,
           exportTo, exportStream: exportTo?.dest === '-' ? process.stdout : undefined, manifest: o.manifest, imagePlatform,
           omitHistory: bool(o.omitHistory, false), identityLabel: bool(o.identityLabel, true), skipUnusedStages: bool(o.skipUnusedStages, true),
-          allPlatforms: bool(o.allPlatforms, false), cacheTtl, stdin: bool(o.stdin, false) ? process.stdin : undefined,
+          allPlatforms: bool(o.allPlatforms, false), cacheTtl, cacheFrom: o.cacheFrom, cacheTo: o.cacheTo, stdin: bool(o.stdin, false) ? process.stdin : undefined,
           registry: { tlsVerify: o.tlsVerify === undefined ? undefined : bool(o.tlsVerify, true), authfile: o.authfile, creds: o.creds, certDir: o.certDir, retry: o.retry, retryDelay },
           noCache: o.cache === false, layers: bool(o.layers, true),
           pull: (pull === 'true' ? 'always' : pull === 'false' ? 'missing' : pull) as 'always' | 'missing' | 'never' | 'newer',

@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, writeFi
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { HUSK, Store } from '../helpers.ts';
-import { freePort } from '../registry-server.ts';
+import { freePort, startRegistry } from '../registry-server.ts';
 
 const store = new Store('husk-build-fidflags-');
 let n = 0;
@@ -287,6 +287,34 @@ test('--cache-ttl: a cached step older than the TTL is rebuilt', async () => {
   const stale = store.husk(['build', '--network', 'none', '--cache-ttl', '1s', dir]);
   assert.doesNotMatch(stale.stdout, /Using cache/);
   assert.match(stale.stdout, /\nttl-step\n/);
+});
+
+test('--cache-to pushes each step as REPO:KEY; --cache-from in another store reuses them instead of running the RUN', async () => {
+  const reg = await startRegistry();
+  const other = new Store('husk-build-fidcache-');
+  try {
+    // The same base image ID on both sides (an import would stamp its own time), so the steps' keys match.
+    const tar = join(store.dir, 'busybox-cache.tar');
+    store.ok(['save', '-o', tar, 'busybox']);
+    other.ok(['load', '-i', tar]);
+    const lines = ['RUN echo "CACHE-RUN-RAN" | tee /ran', 'ENV CACHED=1'];
+    const dir = ctx(lines);
+    const repo = `${reg.host}/fid/cache`;
+    const first = store.husk(['build', '--no-cache', '--network', 'none', '--tls-verify=false', '--cache-to', repo, dir]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /^CACHE-RUN-RAN$/m);
+    const second = other.husk(['build', '--network', 'none', '--tls-verify=false', '--cache-from', repo, '-t', 'from-remote-cache', dir]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.doesNotMatch(second.stdout, /^CACHE-RUN-RAN$/m);
+    assert.equal((second.stdout.match(/--> Using cache/g) ?? []).length, 2);
+    assert.equal(other.ok(['run', '--rm', '--network', 'none', 'from-remote-cache', 'cat', '/ran']), 'CACHE-RUN-RAN');
+    // An unknown repository is a miss, not an error.
+    const miss = other.husk(['build', '--no-cache', '--network', 'none', '--tls-verify=false', '--cache-from', `${reg.host}/fid/empty`, ctx(['RUN echo "MISS-RAN"'])]);
+    assert.equal(miss.code, 0, miss.stderr);
+  } finally {
+    await reg.stop();
+    await other.destroyWhenIdle();
+  }
 });
 
 test('--retry and --retry-delay: a failing pull is retried with Podman\'s warning', async () => {
