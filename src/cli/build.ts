@@ -191,10 +191,26 @@ function subIdMap(file: string, name: string): { containerID: number; hostID: nu
  */
 async function runSettings(o: Opts): Promise<Partial<ContainerSpec>> {
   const { intentFrom } = await import('./createflags.ts');
-  const { parseIdMapping } = await import('../specgen/flags.ts');
   const net = o.network as string | undefined;
   // private (and bridge/default) is the engine's default network; none, host, ns:PATH and network names pass through.
   const network = net === undefined || net === '' || net === 'private' || net === 'default' || net === 'bridge' ? [] : [net.startsWith('/') ? `ns:${net}` : net];
+  // Buildah's own messages for what it checks before the build starts.
+  const { parseAddHost, parseBytes, parseIdMapping } = await import('../specgen/flags.ts');
+  const podmanError = (check: () => unknown, message: string) => {
+    try { check(); } catch { throw invalidArgument(message); }
+  };
+  for (const [flag, v] of [['memory', o.memory], ['memory-swap', o.memorySwap === '-1' ? undefined : o.memorySwap]] as const) {
+    if (v !== undefined) podmanError(() => parseBytes(v, flag), `invalid value for ${flag}: invalid size: '${v}'`);
+  }
+  if (o.shmSize !== undefined) podmanError(() => parseBytes(o.shmSize, 'shm-size'), `invalid --shm-size: invalid size: '${o.shmSize}'`);
+  for (const h of o.addHost as string[]) podmanError(() => parseAddHost(h), `invalid value for add-host: bad format for add-host: "${h}"`);
+  for (const opt of o.securityOpt as string[]) {
+    if (opt !== 'no-new-privileges' && !opt.includes('=') && !opt.includes(':')) throw invalidArgument(`invalid --security-opt name=value pair: "${opt}"`);
+  }
+  for (const d of o.device as string[]) {
+    const src = d.split(':')[0];
+    if (!existsSync(src)) throw invalidArgument(`creating build executor: getting info of source device ${src}: stat ${src}: no such file or directory`);
+  }
   const spec = intentFrom('build', [], {
     network, net: [], dns: o.dns, dnsSearch: o.dnsSearch, dnsOption: o.dnsOption, dnsOpt: [], addHost: o.addHost, hosts: o.hosts,
     volume: o.volume, mount: [], tmpfs: [], capAdd: o.capAdd, capDrop: o.capDrop, securityOpt: o.securityOpt, ulimit: o.ulimit, device: o.device,
@@ -354,6 +370,7 @@ export function makeBuild(name = 'build'): Command {
         if (!existsSync(o.cgroupns.replace(/^ns:/, ''))) throw invalidArgument(`checking cgroup namespace: stat ${o.cgroupns.replace(/^ns:/, '')}: no such file or directory`);
         throw invalidArgument(`--cgroupns ${o.cgroupns}: joining an existing cgroup namespace is not supported ('private' or 'host')`);
       }
+      if (o.platform && (o.os || o.arch || o.variant)) throw invalidArgument('invalid --platform may not be used with --os, --arch, or --variant');
       if (o.network === 'none') {
         for (const f of ['dns', 'dns-option', 'dns-search']) {
           if ((o[f.replace(/-(.)/g, (_: string, c: string) => c.toUpperCase())] as string[]).length) throw invalidArgument(`the --${f} option cannot be used with --network=none`);

@@ -161,9 +161,13 @@ test('bad values: Podman\'s errors, exit 125', () => {
   assert.match(fails(['--isolation', 'bogus']), /^Error: unrecognized isolation type "bogus"$/m);
   assert.match(fails(['--cpu-period', 'x']), /^Error: invalid argument "x" for "--cpu-period" flag: strconv\.ParseUint: parsing "x": invalid syntax$/m);
   assert.match(fails(['--cpu-quota', 'x']), /^Error: invalid argument "x" for "--cpu-quota" flag/m);
-  assert.match(fails(['--add-host', 'nocolon']), /^Error: .*add-host/m);
+  assert.match(fails(['--add-host', 'nocolon']), /^Error: invalid value for add-host: bad format for add-host: "nocolon"$/m);
   assert.match(fails(['--ulimit', 'bogus=1']), /^Error: /m);
-  assert.match(fails(['--shm-size', 'lots']), /^Error: /m);
+  assert.match(fails(['--shm-size', 'lots']), /^Error: invalid --shm-size: invalid size: 'lots'$/m);
+  assert.match(fails(['--memory', '1x']), /^Error: invalid value for memory: invalid size: '1x'$/m);
+  assert.match(fails(['--security-opt', 'bogus']), /^Error: invalid --security-opt name=value pair: "bogus"$/m);
+  assert.match(fails(['--device', '/dev/nonexist-fid']), /^Error: creating build executor: getting info of source device \/dev\/nonexist-fid: stat \/dev\/nonexist-fid: no such file or directory$/m);
+  assert.match(fails(['--platform', 'linux/amd64', '--arch', 'arm64']), /^Error: invalid --platform may not be used with --os, --arch, or --variant$/m);
 });
 
 test('--layers, --rm and --pull as bare Go bool flags do not swallow the context argument', () => {
