@@ -230,6 +230,28 @@ writeFileSync(join(root, 'dist/lib.js'), ascii(readFileSync(join(root, 'dist/lib
 // compiled those functions again). esbuild turns each ESM file into CommonJS
 // (exports as getters, so live bindings and cycles keep working); the
 // loader passes require, and __huskImport for dynamic import().
+// esbuild's CommonJS interop defines each export as a getter on an empty
+// object, one map transition (a new hidden class) per export, then copies
+// every getter onto a second object behind one more getter. For the ~300
+// exports a `create` loads that was ~7 M instructions (6% of the command).
+// The exports object goes to dictionary mode first (deleting a property
+// that is not the last one), where a definition is a hash insert, and is
+// itself module.exports (with __esModule), so a binding is one getter deep.
+const INTEROP = [
+  [/^var __export = \((\w+), all\) => \{\n {2}for \(var name in all\)\n/m, 'var __export =',
+    (_, t) => `var __export = (${t}, all) => {\n  ${t}.__huskA = ${t}.__huskB = 0;\n  delete ${t}.__huskA;\n  delete ${t}.__huskB;\n  for (var name in all)\n`],
+  [/^var __toCommonJS = \(mod\) => __copyProps\(__defProp\(\{\}, "__esModule", \{ value: true \}\), mod\);$/m, 'var __toCommonJS =',
+    () => 'var __toCommonJS = (mod) => __defProp(mod, "__esModule", { value: true });'],
+];
+function leanInterop(code, rel) {
+  for (const [re, head, to] of INTEROP) {
+    if (!code.includes(head)) continue;
+    if (!re.test(code)) throw new Error(`build: ${rel}: esbuild's interop helper changed (${head}): update INTEROP`);
+    code = code.replace(re, to);
+  }
+  return code;
+}
+
 async function toScripts() {
   const dir = join(root, 'dist');
   const files = ['main.mjs', ...readdirSync(join(dir, 'chunks')).map((n) => `chunks/${n}`)];
@@ -243,7 +265,7 @@ async function toScripts() {
       sourcefile: rel, define: { 'import.meta.url': '__huskUrl', 'import.meta.dirname': '__dirname' } });
     // Relative and builtin dynamic imports go to the loader (a builtin's
     // CommonJS object has the named exports husk takes from it).
-    const code = ascii(r.code.replace(/require\("(\.\/[^"]+)\.mjs"\)/g, 'require("$1.cjs")')
+    const code = ascii(leanInterop(r.code, rel).replace(/require\("(\.\/[^"]+)\.mjs"\)/g, 'require("$1.cjs")')
       .replace(/\bimport\("(\.\/[^"]+)\.mjs"\)/g, '__huskImport("$1.cjs")').replace(/\bimport\("(node:[^"]+)"\)/g, '__huskImport("$1")'));
     // Any other import() would need vm's importModuleDynamically.
     if (/(^|[^\w.$])import\(\s*["'`]/.test(code)) throw new Error(`build: ${rel} keeps a dynamic import() the loader cannot serve`);

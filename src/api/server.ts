@@ -34,6 +34,8 @@ export interface ApiServerOptions {
   warn?: (msg: string) => void;
   /** Called when the idle timer fires (the server is closed first). */
   onIdle?: () => void;
+  /** `service --cors`: the Access-Control-Allow-Origin of every routed answer (with Podman's allowed headers and methods). */
+  cors?: string;
 }
 
 export interface ApiServer {
@@ -109,6 +111,12 @@ export async function createApiServer(engine: Engine, opts: ApiServerOptions = {
         return reply(res, status, body, req.method === 'HEAD');
       }
       ctx.params = found.params;
+      if (opts.cors) {
+        // Podman's APIHandler sets these on every routed answer (not on a 404 for an unknown path).
+        res.setHeader('Access-Control-Allow-Origin', opts.cors);
+        res.setHeader('Access-Control-Allow-Headers', 'Origin, X-Requested-With, Content-Type, Accept, X-Registry-Auth, Connection, Upgrade, X-Registry-Config');
+        res.setHeader('Access-Control-Allow-Methods', 'HEAD, GET, POST, DELETE, PUT, OPTIONS');
+      }
       await found.route.handler(ctx);
     } catch (e) {
       if (ctx?.hijacked) { (upgrade?.socket ?? req.socket).destroy(); return; }

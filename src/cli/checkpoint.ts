@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import type { CheckpointReport } from '../engine/container/api.ts';
-import { collect, connectFor, print, printReports } from './common.ts';
+import { addLatestFlag, collect, connectFor, print, printReports } from './common.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -21,7 +21,7 @@ function printStats(reports: CheckpointReport[], verb: 'checkpoint' | 'restore',
 }
 
 export function makeCheckpoint(): Command {
-  return new Command('checkpoint').description('Checkpoint one or more containers')
+  return addLatestFlag(new Command('checkpoint').description('Checkpoint one or more containers'))
     .usage('[options] CONTAINER [CONTAINER...]')
     .option('-k, --keep', 'Keep all temporary checkpoint files', false)
     .option('-R, --leave-running', 'Leave the container running after writing checkpoint to disk', false)
@@ -35,7 +35,6 @@ export function makeCheckpoint(): Command {
     .option('--with-previous', 'Checkpoint container with pre-checkpoint images', false)
     .option('-c, --compress <algorithm>', 'Select compression algorithm (gzip, none, zstd) for checkpoint archive.', 'zstd')
     .option('--print-stats', 'Display checkpoint statistics', false)
-    .option('-l, --latest', 'Act on the latest container husk is aware of', false)
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
       const started = performance.now();
@@ -62,7 +61,7 @@ export function makeCheckpoint(): Command {
 }
 
 export function makeRestore(): Command {
-  return new Command('restore').description('Restore one or more containers from a checkpoint')
+  return addLatestFlag(new Command('restore').description('Restore one or more containers from a checkpoint'))
     .usage('[options] CONTAINER|IMAGE [CONTAINER|IMAGE...]')
     .option('-a, --all', 'Restore all checkpointed containers', false)
     .option('-k, --keep', 'Keep all temporary checkpoint files', false)
@@ -77,7 +76,6 @@ export function makeRestore(): Command {
     .option('-p, --publish <port>', "Publish a container's port, or a range of ports, to the host (default [])", collect, [])
     .option('--pod <pod>', 'Restore container into existing Pod (only works with image or --import)')
     .option('--print-stats', 'Display restore statistics', false)
-    .option('-l, --latest', 'Act on the latest container husk is aware of', false)
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
       const started = performance.now();

@@ -47,6 +47,34 @@ function socketActivation(env: NodeJS.ProcessEnv): { fds: number; names?: string
   return Number.isInteger(fds) && fds > 0 ? { fds, names: env.LISTEN_FDNAMES } : undefined;
 }
 
+/** -l/--latest, one definition for every container command that has it. */
+export function addLatestFlag(cmd: Command): Command {
+  return cmd.option('-l, --latest', 'Act on the latest container husk is aware of', false);
+}
+
+/**
+ * Podman's CheckAllLatestAndCIDFile (cmd/podman/validate): --all, --latest,
+ * --cidfile and names exclude one another, and one of them is needed
+ * (`ignoreArgLen`: names may come with --latest, the command decides).
+ */
+export function checkAllLatest(names: string[], o: { all?: boolean; latest?: boolean; cidfile?: string[] }, ignoreArgLen = false): void {
+  const cidfile = !!o.cidfile?.length;
+  if (cidfile && (o.all || o.latest)) throw invalidArgument('--all, --latest, and --cidfile cannot be used together');
+  if (o.all && o.latest) throw invalidArgument('--all and --latest cannot be used together');
+  if (names.length && o.all) throw invalidArgument('no arguments are needed with --all');
+  if (ignoreArgLen) return;
+  if (names.length && o.latest) throw invalidArgument('--latest and containers cannot be used together');
+  if (names.length && cidfile) throw invalidArgument('no arguments are needed with --latest or --cidfile');
+  if (!names.length && !o.all && !o.latest && !cidfile) throw invalidArgument('you must provide at least one name or id');
+}
+
+/** The ID of the most recently created container; Podman's bare "no such container" when there is none. */
+export async function latestContainer(engine: Engine): Promise<string> {
+  const [c] = await engine.containers.list({ latest: true });
+  if (!c) throw new HuskError('NO_SUCH_CONTAINER', 'no such container');
+  return c.config.id;
+}
+
 /** Collector for repeatable flags (-e A -e B). */
 export const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -56,6 +84,14 @@ export const collectSlice = (v: string, prev: string[] = []) => [...prev, ...v.s
 export function parseIntFlag(name: string) {
   return (v: string): number => {
     if (!/^-?\d+$/.test(v)) throw invalidArgument(`invalid argument "${v}" for "${name}" flag: strconv.ParseInt: parsing "${v}": invalid syntax`);
+    return Number(v);
+  };
+}
+
+/** A uint flag (Podman's UintVarP): `flag` as cobra names it in the error, e.g. "-t, --time". */
+export function parseUintFlag(flag: string) {
+  return (v: string): number => {
+    if (!/^\+?\d+$/.test(v)) throw invalidArgument(`invalid argument "${v}" for "${flag}" flag: strconv.ParseUint: parsing "${v}": invalid syntax`);
     return Number(v);
   };
 }

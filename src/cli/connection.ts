@@ -60,6 +60,22 @@ function checkURI(uri: string): string {
   return uri;
 }
 
+/**
+ * As Podman's connection add: an ssh destination gets --port (else its own
+ * port, else 22) and --socket-path as its path; a unix one --socket-path.
+ */
+function withFlags(uri: string, o: { port?: number; socketPath?: string }): string {
+  const u = new URL(uri);
+  if (u.protocol === 'ssh:') {
+    if (o.port !== undefined) u.port = String(o.port);
+    else if (!u.port) u.host = `${u.hostname}:22`;
+    if (o.socketPath !== undefined) u.pathname = o.socketPath;
+    return u.toString();
+  }
+  if (u.protocol === 'unix:' && o.socketPath !== undefined) return `unix://${o.socketPath}`;
+  return uri;
+}
+
 export function makeConnection(): Command {
   const group = new Command('connection').description('Manage remote husk engine destinations');
 
@@ -67,9 +83,14 @@ export function makeConnection(): Command {
     .argument('<name>').argument('<destination>')
     .option('--identity <path>', 'path to the ssh identity file')
     .option('-d, --default', 'set connection to be default', false)
-    .action((name: string, dest: string, o: { identity?: string; default: boolean }) => {
+    .option('-p, --port <port>', 'SSH port number for destination (default 22)', (v: string) => {
+      if (!/^[+-]?\d+$/.test(v)) throw invalidArgument(`invalid argument "${v}" for "-p, --port" flag: strconv.ParseInt: parsing "${v}": invalid syntax`);
+      return Number(v);
+    })
+    .option('--socket-path <path>', 'path to husk socket on remote host. (default \'/run/husk/husk.sock\')')
+    .action((name: string, dest: string, o: { identity?: string; default: boolean; port?: number; socketPath?: string }) => {
       const f = load();
-      f.Connection.Connections[name] = { URI: checkURI(dest), ...(o.identity ? { Identity: o.identity } : {}), IsMachine: false };
+      f.Connection.Connections[name] = { URI: withFlags(checkURI(dest), o), ...(o.identity ? { Identity: o.identity } : {}), IsMachine: false };
       if (o.default || !f.Connection.Default) f.Connection.Default = name;
       save(f);
     });

@@ -4,9 +4,9 @@
 // (conmon's `container cleanup` included) nothing.
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { invalidArgument } from '../common/errors.ts';
+import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { FileChange } from '../engine/container/api.ts';
-import { collect, connectFor, print } from './common.ts';
+import { addLatestFlag, checkAllLatest, collect, connectFor, latestContainer, print } from './common.ts';
 import { isJSONFormat } from './format/index.ts';
 import { tabulate } from './format/table.ts';
 
@@ -63,12 +63,21 @@ export function printChanges(list: FileChange[], format: string | undefined): vo
 }
 
 function makeDiff(containersOnly: boolean): Command {
-  return new Command('diff').description(containersOnly ? 'Inspect changes to the container\'s file systems' : 'Display the changes to the object\'s file system')
+  return addLatestFlag(new Command('diff').description(containersOnly ? 'Inspect changes to the container\'s file systems' : 'Display the changes to the object\'s file system'))
+    .usage(containersOnly ? '[options] CONTAINER' : '[options] {CONTAINER|IMAGE}')
     .option('--format <format>', 'Change the output format (json)')
-    .argument(containersOnly ? '<container>' : '<container|image>')
-    .action(async function (this: Command, ref: string, o: Opts) {
+    .argument('[ref]')
+    .action(async function (this: Command, ref: string | undefined, o: Opts) {
+      if (ref !== undefined && o.latest) throw invalidArgument('--latest and containers cannot be used together');
+      if (ref === undefined && !o.latest) {
+        const path: string[] = [];
+        for (let c: Command | null = this; c; c = c.parent) path.unshift(c.name());
+        throw invalidArgument(`"${path.join(' ')}" requires a name, id, or the "--latest" flag`);
+      }
+      const engine = await connectFor(this);
+      if (o.latest) ref = await latestContainer(engine).catch((err) => Promise.reject(new HuskError(err.code, `unable to get latest container: ${err.message}`)));
       // `diff` also takes an image: its top layer against the ones below.
-      const list = await (await connectFor(this)).containers.diff(ref, { images: !containersOnly });
+      const list = await engine.containers.diff(ref!, { images: !containersOnly && !o.latest });
       printChanges(list, o.format);
     });
 }
@@ -83,6 +92,7 @@ function makeCommit(): Command {
     .option('-q, --quiet', 'Suppress output', false)
     .option('--iidfile <file>', 'Write the image ID to the file')
     .option('--include-volumes', 'Include container volumes as image volumes', false)
+    .option('-s, --squash', 'squash newly built layers into a single new layer', false)
     .option('-f, --format <format>', 'Format of the image manifest and metadata (oci)', 'oci')
     .argument('[args...]')
     .action(async function (this: Command, args: string[], o: Opts) {
@@ -90,7 +100,7 @@ function makeCommit(): Command {
       arity(args, 1, 2, 'commit');
       if (o.format !== 'oci' && o.format !== 'docker') throw invalidArgument(`unrecognized image type "${o.format}"`);
       const id = await (await connectFor(this)).containers.commit(args[0]!, {
-        name: args[1], changes: o.change, message: o.message, author: o.author, pause, includeVolumes: o.includeVolumes, format: o.format,
+        name: args[1], changes: o.change, message: o.message, author: o.author, pause, includeVolumes: o.includeVolumes, format: o.format, squash: o.squash,
       });
       if (o.iidfile) writeFileSync(o.iidfile, `sha256:${id}`);
       print(id);
@@ -120,7 +130,7 @@ function makeExport(): Command {
 }
 
 function makeMount(): Command {
-  return new Command('mount').description('Mount a working container\'s root filesystem')
+  return addLatestFlag(new Command('mount').description('Mount a working container\'s root filesystem'))
     .option('-a, --all', 'Mount all containers', false)
     .option('--no-trunc', 'Do not truncate output')
     // Podman 4's spelling, still taken (its utils.AliasFlags).
@@ -128,7 +138,11 @@ function makeMount(): Command {
     .option('--format <format>', 'Print the mounted containers in the specified format (json)')
     .argument('[containers...]')
     .action(async function (this: Command, refs: string[], o: Opts) {
-      const c = (await connectFor(this)).containers;
+      // No name lists the mounts, so only the pairs of Podman's checks apply.
+      if (o.all || o.latest) checkAllLatest(refs, o);
+      const engine = await connectFor(this);
+      const c = engine.containers;
+      if (o.latest) refs = [await latestContainer(engine)];
       if (o.all) refs = (await c.list({ all: true })).map((x) => x.config.id);
       if (!refs.length) {
         // No container named: list what is mounted, as Podman does (ID, then mount point, through its tabwriter).
@@ -146,13 +160,15 @@ function makeMount(): Command {
 }
 
 function makeUnmount(): Command {
-  return new Command('unmount').aliases(['umount']).description('Unmount working container\'s root filesystem')
+  return addLatestFlag(new Command('unmount').aliases(['umount']).description('Unmount working container\'s root filesystem'))
     .option('-a, --all', 'Unmount all of the currently mounted containers', false)
     .option('-f, --force', 'Force the complete unmount of the specified mounted containers', false)
     .argument('[containers...]')
     .action(async function (this: Command, refs: string[], o: Opts) {
-      if (!o.all && !refs.length) throw invalidArgument('when not using the --all flag you must specify at least one container');
-      const c = (await connectFor(this)).containers;
+      checkAllLatest(refs, o);
+      const engine = await connectFor(this);
+      const c = engine.containers;
+      if (o.latest) refs = [await latestContainer(engine)];
       if (o.all) refs = (await c.list({ all: true })).filter((x) => x.state.mounted && !['running', 'paused'].includes(x.state.status)).map((x) => x.config.id);
       for (const r of refs) print(await c.unmount(r, { force: o.force }));
     });

@@ -9,7 +9,7 @@ import { Command, Option } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import type { ContainerSpec, MountSpec, NetworkMode } from '../specgen/container.ts';
 import {
-  parseAddHost, parseBytes, parseDevice, parseIdMapping, parseMountFlag, parsePublish, parseTmpfsFlag, parseUlimit, parseUserns,
+  parseAddHost, parseBytes, parseDevice, parseDeviceBps, parseDeviceIops, parseExpose, parseIdMapping, parseWeightDevice, parseMountFlag, parsePublish, parseTmpfsFlag, parseUlimit, parseUserns,
   parseRestartPolicy, parseVolumeFlag, parseVolumesFrom,
   parseNetworkFlags,
 } from '../specgen/flags.ts';
@@ -22,9 +22,13 @@ import type { PullProgress } from '../engine/image/api.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** Resource limits shared by run/create and update. */
-export function addResourceFlags(cmd: Command): Command {
-  return cmd
+/**
+ * Resource limits shared by run/create, `update` and `container clone`;
+ * `kind` drops the flags Podman lacks there (clone: the IOPS limits; both:
+ * --oom-kill-disable, --cgroup-parent, --cgroup-conf).
+ */
+export function addResourceFlags(cmd: Command, kind: 'create' | 'update' | 'clone' = 'create'): Command {
+  cmd
     .option('-m, --memory <bytes>', 'Memory limit (format: <number>[<unit>], where unit = b, k, m or g)')
     .option('--memory-reservation <bytes>', 'Memory soft limit')
     .option('--memory-swap <bytes>', 'Swap limit equal to memory plus swap: \'-1\' to enable unlimited swap')
@@ -32,7 +36,30 @@ export function addResourceFlags(cmd: Command): Command {
     .option('-c, --cpu-shares <n>', 'CPU shares (relative weight)', parseIntFlag('cpu-shares'))
     .option('--cpuset-cpus <cpus>', 'CPUs in which to allow execution (0-3, 0,1)')
     .option('--pids-limit <n>', 'Tune container pids limit (set -1 for unlimited)', parseIntFlag('pids-limit'))
-    .option('--restart <policy>', 'Restart policy to apply when a container exits ("always"|"no"|"never"|"on-failure"|"unless-stopped")');
+    .option('--restart <policy>', 'Restart policy to apply when a container exits ("always"|"no"|"never"|"on-failure"|"unless-stopped")')
+    // Podman's cgroup flags (containers/podman cmd/podman/common/create.go), in one block.
+    .option('--cpu-period <n>', 'Limit the CPU CFS (Completely Fair Scheduler) period', parseUintFlag('cpu-period'))
+    .option('--cpu-quota <n>', 'Limit the CPU CFS (Completely Fair Scheduler) quota', parseIntFlag('--cpu-quota'))
+    .option('--cpu-rt-period <n>', 'Limit the CPU real-time period in microseconds', parseUintFlag('cpu-rt-period'))
+    .option('--cpu-rt-runtime <n>', 'Limit the CPU real-time runtime in microseconds', parseIntFlag('--cpu-rt-runtime'))
+    .option('--cpuset-mems <mems>', 'Memory nodes (MEMs) in which to allow execution (0-3, 0,1). Only effective on NUMA systems.')
+    .option('--blkio-weight <weight>', 'Block IO weight (relative weight) accepts a weight value between 10 and 1000.')
+    .option('--blkio-weight-device <DEVICE_NAME:WEIGHT>', 'Block IO weight (relative device weight, format: DEVICE_NAME:WEIGHT)', collect, [])
+    .option('--device-read-bps <path:rate>', 'Limit read rate (bytes per second) from a device (e.g. --device-read-bps=/dev/sda:1mb)', collect, [])
+    .option('--device-write-bps <path:rate>', 'Limit write rate (bytes per second) to a device (e.g. --device-write-bps=/dev/sda:1mb)', collect, [])
+    .option('--memory-swappiness <n>', 'Tune container memory swappiness (0 to 100, or -1 for system default)', parseIntFlag('--memory-swappiness'), -1);
+  if (kind !== 'clone') {
+    cmd
+      .option('--device-read-iops <path:rate>', 'Limit read rate (IO per second) from a device (e.g. --device-read-iops=/dev/sda:1000)', collect, [])
+      .option('--device-write-iops <path:rate>', 'Limit write rate (IO per second) to a device (e.g. --device-write-iops=/dev/sda:1000)', collect, []);
+  }
+  if (kind === 'create') {
+    cmd
+      .option('--oom-kill-disable', 'Disable OOM Killer', false)
+      .option('--cgroup-parent <path>', 'Optional parent cgroup for the container')
+      .option('--cgroup-conf <key=value>', 'Configure cgroup v2 (key=value)', collect, []);
+  }
+  return cmd;
 }
 
 export function resourcesFrom(o: Opts): ResourceUpdate {
@@ -44,6 +71,49 @@ export function resourcesFrom(o: Opts): ResourceUpdate {
     cpus: o.cpus !== undefined ? parseFloatFlag(o.cpus, 'cpus') : undefined,
     cpuShares: o.cpuShares, cpusetCpus: o.cpusetCpus, pidsLimit: o.pidsLimit,
     restartPolicy: o.restart !== undefined ? parseRestartPolicy(o.restart) : undefined,
+    ...cgroupFlagsFrom(o),
+  };
+}
+
+/** The block of Podman's cgroup flags above; unset (or 0, as Podman's getCPULimits) flags are left out. */
+function cgroupFlagsFrom(o: Opts): Partial<ContainerSpec> {
+  const out: Partial<ContainerSpec> = {};
+  if (o.cpuPeriod) out.cpuPeriod = o.cpuPeriod;
+  if (o.cpuQuota > 0) out.cpuQuota = o.cpuQuota;
+  if (o.cpuRtPeriod) out.cpuRtPeriod = o.cpuRtPeriod;
+  if (o.cpuRtRuntime > 0) out.cpuRtRuntime = o.cpuRtRuntime;
+  if (o.cpusetMems) out.cpusetMems = o.cpusetMems;
+  if (o.blkioWeight !== undefined && o.blkioWeight !== '') {
+    const v = String(o.blkioWeight);
+    if (!/^\d+$/.test(v)) throw invalidArgument(`invalid value for blkio-weight: strconv.ParseUint: parsing "${v}": invalid syntax`);
+    if (Number(v) > 65535) throw invalidArgument(`invalid value for blkio-weight: strconv.ParseUint: parsing "${v}": value out of range`);
+    out.blkioWeight = Number(v);
+  }
+  if (o.blkioWeightDevice?.length) out.blkioWeightDevice = o.blkioWeightDevice.map(parseWeightDevice);
+  if (o.deviceReadBps?.length) out.deviceReadBps = o.deviceReadBps.map(parseDeviceBps);
+  if (o.deviceWriteBps?.length) out.deviceWriteBps = o.deviceWriteBps.map(parseDeviceBps);
+  if (o.deviceReadIops?.length) out.deviceReadIops = o.deviceReadIops.map(parseDeviceIops);
+  if (o.deviceWriteIops?.length) out.deviceWriteIops = o.deviceWriteIops.map(parseDeviceIops);
+  // -1, the default, and any negative value: the kernel's (Podman sets it only when >= 0).
+  if (o.memorySwappiness >= 0) out.memorySwappiness = o.memorySwappiness;
+  if (o.oomKillDisable) out.oomKillDisable = true;
+  if (o.cgroupParent !== undefined) out.cgroupParent = o.cgroupParent;
+  if (o.cgroupConf?.length) {
+    out.cgroupConf = {};
+    for (const kv of o.cgroupConf as string[]) {
+      const eq = kv.indexOf('=');
+      if (eq < 0) throw invalidArgument('--cgroup-conf must be formatted KEY=VALUE');
+      out.cgroupConf[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+  }
+  return out;
+}
+
+/** A Go uint flag, with pflag's message. */
+function parseUintFlag(name: string) {
+  return (v: string): number => {
+    if (!/^\+?\d+$/.test(v)) throw invalidArgument(`invalid argument "${v}" for "--${name}" flag: strconv.ParseUint: parsing "${v}": invalid syntax`);
+    return Number(v);
   };
 }
 
@@ -144,12 +214,27 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--group-entry <entry>', 'Entry to write to /etc/group')
     .option('--hostuser <name>', 'Host user account to add to /etc/passwd within container', collect, [])
     .option('--chrootdirs <dir>', 'Chroot directories inside the container', collect, [])
+    // Environment, ports, image handling and Docker's no-ops (their fidelity rows: test/cli/fidelity-create-more.test.ts).
+    .option('--http-proxy [bool]', 'Set proxy environment variables in the container based on the host proxy vars (default true)', boolWord)
+    .option('--unsetenv <env>', 'Unset environment default variables in container', collect, [])
+    .option('--unsetenv-all', 'Unset all default environment variables in container', false)
+    .option('--env-merge <env>', 'Preprocess environment variables from image before injecting them into the container', collect, [])
+    .option('--expose <port>', 'Expose a port or a range of ports', collect, [])
+    .option('--image-volume <mode>', 'Tells podman how to handle the builtin image volumes ("bind"|"tmpfs"|"ignore")', 'bind')
+    .option('--seccomp-policy <policy>', 'Policy for selecting a seccomp profile (experimental)', 'default')
+    .option('--subuidname <name>', 'Name of range listed in /etc/subuid for use in user namespace')
+    .option('--subgidname <name>', 'Name of range listed in /etc/subgid for use in user namespace')
+    .option('--rootfs', 'The first argument is not an image but the rootfs to the exploded container', false)
+    .option('--disable-content-trust', 'This is a Docker specific option and is a NOOP')
+    // run checks the streams it attaches (container.ts); create stores nothing, as Podman 4.3's.
+    .option('-a, --attach <stream>', 'Attach to STDIN, STDOUT or STDERR', collect, [])
     .passThroughOptions()
     .argument('<image>', 'image to run')
     .argument('[command...]', 'command and arguments');
 }
 
 export function intentFrom(image: string, command: string[], o: Opts): ContainerSpec {
+  [image, command] = untakeBoolWords(image, command, o);
   checkAddressFlags(o);
   const { first: perNet, extra: extraNetworks } = parseNetworkFlags([...(o.network ?? []), ...(o.net ?? [])]);
   const network = perNet?.network;
@@ -193,7 +278,7 @@ export function intentFrom(image: string, command: string[], o: Opts): Container
     sysctls: parseKeyValues(o.sysctl, 'sysctl'),
     ...resourcesFrom(o), oomScoreAdj: o.oomScoreAdj,
     shmSize: o.shmSize !== undefined ? parseBytes(o.shmSize, 'shm-size') : undefined,
-    ...extraFrom(o),
+    ...extraFrom(o), ...envPortsFrom(o), ...(o.rootfs ? rootfsFrom(image) : {}),
     healthcheck: parseHealthFlags({
       cmd: o.healthCmd, interval: o.healthInterval, retries: o.healthRetries, startPeriod: o.healthStartPeriod,
       timeout: o.healthTimeout, onFailure: o.healthOnFailure, disable: o.healthcheck === false,
@@ -276,6 +361,47 @@ function extraFrom(o: Opts): Partial<ContainerSpec> {
     out.logOptions = opts;
   }
   return out;
+}
+
+/** A `[bool]` flag's value: true/false, or a word that is not one (see untakeBoolWords). */
+export const boolWord = (v: string): boolean | string => (/^(true|false)$/i.test(v) ? v.toLowerCase() === 'true' : v);
+
+/** The `[bool]` flags of that block (and run's --passwd), which commander lets take the next word. */
+const BOOL_WORD_FLAGS = ['httpProxy', 'passwd'];
+
+/**
+ * Podman's boolean flags take a value only as --flag=false; commander gives
+ * an optional value the next word too (`--http-proxy IMAGE cmd`): such a
+ * word is the image, and what commander took for the image the command's start.
+ */
+function untakeBoolWords(image: string, command: string[], o: Opts): [string, string[]] {
+  for (const k of BOOL_WORD_FLAGS) {
+    if (typeof o[k] !== 'string') continue;
+    [image, command] = [o[k], [image, ...command]];
+    o[k] = true;
+  }
+  return [image, command];
+}
+
+/** The flags of that block (and run's --passwd): spec fields (undefined when not given). */
+function envPortsFrom(o: Opts): Partial<ContainerSpec> {
+  const out: Partial<ContainerSpec> = { httpProxy: o.httpProxy !== false };
+  if (o.passwd === false) out.passwd = false;
+  if (o.imageVolume !== undefined && o.imageVolume !== 'bind') out.imageVolumeMode = o.imageVolume;
+  if (o.seccompPolicy !== undefined && o.seccompPolicy !== 'default') out.seccompPolicy = o.seccompPolicy;
+  if (o.subuidname !== undefined) out.subUidName = o.subuidname;
+  if (o.subgidname !== undefined) out.subGidName = o.subgidname;
+  if (o.unsetenv?.length) out.unsetEnv = o.unsetenv;
+  if (o.unsetenvAll) out.unsetEnvAll = true;
+  if (o.envMerge?.length) out.envMerge = o.envMerge;
+  if (o.expose?.length) out.expose = (o.expose as string[]).flatMap((v) => v.split(',')).filter(Boolean).flatMap(parseExpose);
+  return out;
+}
+
+/** --rootfs: the first argument is a directory (PATH[:O]), relative to the CLI's working directory; no image. */
+function rootfsFrom(arg: string): Partial<ContainerSpec> {
+  const overlay = arg.endsWith(':O');
+  return { image: '', rootfs: resolve(overlay ? arg.slice(0, -2) : arg), ...(overlay ? { rootfsOverlay: true } : {}) };
 }
 
 /**

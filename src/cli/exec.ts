@@ -3,13 +3,15 @@
 // once it returns; the process's exit code becomes husk's.
 import { Command } from 'commander';
 import type { ExecStartOptions } from '../engine/container/api.ts';
-import { collect, connectFor, parseEnv, parseEnvFiles } from './common.ts';
+import { invalidArgument } from '../common/errors.ts';
+import { addLatestFlag, collect, connectFor, latestContainer, parseEnv, parseEnvFiles } from './common.ts';
 import { forwardedSignals, rawStdin, terminalSizes } from './session-io.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export function makeExec(): Command {
-  return new Command('exec').description('Run a process in a running container')
+  return addLatestFlag(new Command('exec').description('Run a process in a running container'))
+    .usage('[options] CONTAINER [COMMAND [ARG...]]')
     .option('-d, --detach', 'Run the exec session in detached mode (backgrounded)', false)
     .option('--detach-keys <keys>', 'Select the key sequence for detaching a container. Format is a single character [a-Z] or ctrl-<value> where <value> is one of: a-z, @, ^, [, , or _')
     .option('-e, --env <env>', 'Set environment variables', collect, [])
@@ -20,12 +22,21 @@ export function makeExec(): Command {
     .option('-w, --workdir <dir>', 'Working directory inside the container')
     .option('--privileged', 'Give the process extended Linux capabilities inside the container', false)
     .passThroughOptions()
-    .argument('<container>')
-    .argument('<command...>')
-    .action(async function (this: Command, name: string, command: string[], o: Opts) {
+    .argument('[args...]')
+    .action(async function (this: Command, args: string[], o: Opts) {
+      // With --latest every argument is the command (Podman's exec).
+      if (!o.latest && !args.length) throw invalidArgument('exec requires the name or ID of a container or the --latest flag');
       const env = parseEnvFiles(o.envFile);
       parseEnv(o.env, env);
       const engine = await connectFor(this);
+      const name = o.latest ? await latestContainer(engine) : args[0]!;
+      const command = o.latest ? args : args.slice(1);
+      if (!command.length) {
+        // Podman's exec exits 255 here, not 125.
+        process.stderr.write('Error: must provide a non-empty command to start an exec session: invalid argument\n');
+        process.exitCode = 255;
+        return;
+      }
       const detach = !!o.detach;
       const id = await engine.exec.create(name, {
         command, env, user: o.user, workdir: o.workdir, tty: o.tty, interactive: o.interactive, privileged: o.privileged,

@@ -15,6 +15,7 @@ import { PAUSE_IMAGE, type PodSpec } from '../engine/pod/api.ts';
 import { formatPortSpec } from '../specgen/flags.ts';
 import { toSpecGenerator, type Json } from '../specgen/libpod.ts';
 import { podToSpecGenerator } from '../specgen/libpod-pod.ts';
+import { POD_INFRA_KEYS } from '../specgen/pod.ts';
 import { connectFor, print } from './common.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -48,6 +49,7 @@ async function podSpec(engine: Engine, ref: string, rename: boolean): Promise<Js
   const c = pod.config;
   const spec: PodSpec = {
     name: c.name, labels: c.labels, hostname: c.hostname, share: c.share, infra: !!c.infraId, exitPolicy: c.exitPolicy, cgroupParent: c.cgroupParent,
+    shareParent: c.shareParent, resources: c.resources,
   };
   if (c.infraId) {
     const infra = await engine.containers.get(c.infraId);
@@ -59,6 +61,8 @@ async function podSpec(engine: Engine, ref: string, rename: boolean): Promise<Js
       infraName: infra.config.name, infraCommand: i.entrypoint, infraConmonPidFile: i.conmonPidFile,
       networks: i.network ? [first, ...(i.extraNetworks ?? [])] : undefined, publish: i.portMappings?.map(formatPortSpec),
       dns: i.dns, dnsSearch: i.dnsSearch, dnsOption: i.dnsOption, addHost: i.extraHosts?.map((h) => `${h.host}:${h.ip}`), noHosts: i.noHosts,
+      // What the members inherit (volumes, devices, security options...), as pod create's flags set it.
+      infraSpec: Object.fromEntries(POD_INFRA_KEYS.filter((k) => i[k] !== undefined).map((k) => [k, i[k]])),
     });
   }
   if (rename) {

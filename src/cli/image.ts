@@ -4,7 +4,7 @@
 import { makeImageDiff } from './more.ts';
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
-import type { ImageRemoveReport, ImageSummary } from '../engine/image/api.ts';
+import type { ImageRemoveReport, ImageSummary, ImageTreeNode } from '../engine/image/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
 import { makeBuild } from './build.ts';
 import { ago, collect, connectFor, humanSize, print, printReports } from './common.ts';
@@ -40,12 +40,27 @@ function imageRows(images: ImageSummary[], o: Opts) {
         Repository: repository, Tag: tag, ID: o.trunc === false ? `sha256:${img.Id}` : img.Id.slice(0, 12), Id: img.Id,
         Digest: img.Digest, Created: ago(img.Created), CreatedAt: goTime(img.Created), CreatedSince: ago(img.Created),
         Size: humanSize(img.Size), VirtualSize: img.Size, Names: img.RepoTags, Labels: img.Labels,
-        // History: Podman lists the names the image has had; husk keeps only the current ones.
-        Dangling: img.Dangling, Containers: img.Containers, ReadOnly: false, History: img.RepoTags,
+        Dangling: img.Dangling, Containers: img.Containers, ReadOnly: false, History: (img.History ?? img.RepoTags).join(', '),
       });
     }
   }
   return rows;
+}
+
+const SORT_FIELDS = ['created', 'id', 'repository', 'size', 'tag'];
+
+/** Podman's --sort keys: created newest first, the others ascending. */
+function sortRows(rows: ReturnType<typeof imageRows>, images: ImageSummary[], key: string) {
+  const byId = new Map(images.map((i) => [i.Id, i]));
+  const val = (r: (typeof rows)[number]): string | number => {
+    const img = byId.get(r.Id)!;
+    if (key === 'id') return r.Id;
+    if (key === 'repository') return r.Repository;
+    if (key === 'tag') return r.Tag;
+    if (key === 'size') return img.Size;
+    return -new Date(img.Created).getTime();
+  };
+  return rows.sort((a, b) => { const x = val(a); const y = val(b); return x < y ? -1 : x > y ? 1 : 0; });
 }
 
 function makeImages(name = 'images'): Command {
@@ -57,23 +72,28 @@ function makeImages(name = 'images'): Command {
     .option('--format <format>', 'Change the output format to JSON or a Go template')
     .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
     .option('-n, --noheading', 'Do not print column headings', false)
+    .option('--sort <field>', `Sort by ${SORT_FIELDS.join(', ')}`, 'created')
+    .option('--history', 'Display the image name history', false)
     .argument('[reference]')
     .action(async function (this: Command, ref: string | undefined, o: Opts) {
+      if (!SORT_FIELDS.includes(o.sort)) throw invalidArgument(`"${o.sort}" is not a valid field for sorting. Choose from: ${SORT_FIELDS.join(', ')}`);
       const engine = await connectFor(this);
       let images = await engine.images.list({ all: o.all, filters: parseFilters(o.filter) });
       if (ref) {
         const id = await engine.images.get(ref).then((i) => i.id, () => undefined);
         images = images.filter((i) => i.Id === id);
       }
-      const rows = imageRows(images, o);
+      const rows = sortRows(imageRows(images, o), images, o.sort);
       if (o.quiet) return [...new Set(rows.map((r) => r.ID))].forEach((id) => print(id));
       if (o.format === 'json') {
+        const order = [...new Set(rows.map((r) => r.Id))];
+        images = order.map((id) => images.find((i) => i.Id === id)!);
         return print(JSON.stringify(images.map((i) => ({
           Id: i.Id, Digest: i.Digest, RepoTags: i.RepoTags, Size: i.Size, Created: Math.floor(new Date(i.Created).getTime() / 1000),
-          Labels: Object.keys(i.Labels).length ? i.Labels : null, Names: i.RepoTags, Dangling: i.Dangling,
+          Labels: Object.keys(i.Labels).length ? i.Labels : null, Names: i.RepoTags, Dangling: i.Dangling, History: i.History,
         })), null, 4));
       }
-      const def = `table {{.Repository}}\t{{.Tag}}${o.digests ? '\t{{.Digest}}' : ''}\t{{.ID}}\t{{.Created}}\t{{.Size}}`;
+      const def = `table {{.Repository}}\t{{.Tag}}${o.digests ? '\t{{.Digest}}' : ''}\t{{.ID}}\t{{.Created}}\t{{.Size}}${o.history ? '\t{{if .History}}{{.History}}{{else}}<none>{{end}}' : ''}`;
       let out = renderList(o.format, rows, { headers: { ID: 'IMAGE ID', CreatedSince: 'CREATED' }, defaultFormat: def });
       if (o.noheading && (!o.format || o.format.startsWith('table'))) out = out.split('\n').slice(1).join('\n');
       process.stdout.write(out);
@@ -85,14 +105,15 @@ function makeRmi(name = 'rmi'): Command {
     .option('-f, --force', 'Force removal of the image and any containers using it', false)
     .option('-a, --all', 'Remove all images', false)
     .option('-i, --ignore', 'Ignore errors if a specified image does not exist', false)
+    .option('--no-prune', 'Do not remove dangling images')
     .argument('[images...]')
     .action(async function (this: Command, refs: string[], o: Opts) {
-      const reports = await (await connectFor(this)).images.remove(refs, { force: o.force, all: o.all, ignore: o.ignore });
+      const reports = await (await connectFor(this)).images.remove(refs, { force: o.force, all: o.all, ignore: o.ignore, noPrune: o.prune === false });
       // Podman: 1 when an image is unknown, 2 when in use, 125 otherwise.
       printReports(reports, {
         line: (r) => {
           const rep = r as ImageRemoveReport;
-          const lines = [...rep.untagged.map((u) => `Untagged: ${u}`), ...(rep.deleted ? [`Deleted: ${rep.deleted}`] : [])];
+          const lines = [...rep.untagged.map((u) => `Untagged: ${u}`), ...(rep.deleted ? [`Deleted: ${rep.deleted}`] : []), ...(rep.pruned ?? []).map((p) => `Deleted: ${p}`)];
           return lines.length ? lines.join('\n') : undefined;
         },
         exitCodes: { NO_SUCH_IMAGE: 1, IMAGE_IN_USE: 2 },
@@ -105,10 +126,13 @@ function makeImport(): Command {
     .option('-c, --change <instruction>', 'Apply the following possible instructions to the created image: CMD | ENTRYPOINT | ENV | EXPOSE | LABEL | STOPSIGNAL | USER | VOLUME | WORKDIR', collect, [])
     .option('-m, --message <message>', 'Set commit message for imported image')
     .option('-q, --quiet', 'Suppress output', false)
+    .option('--arch <arch>', 'Set the architecture of the imported image')
+    .option('--os <os>', 'Set the OS of the imported image')
+    .option('--variant <variant>', 'Set the variant of the imported image')
     .argument('<path>', 'tarball of a root filesystem (plain, gzip or zstd)')
     .argument('[reference]', 'name for the image')
     .action(async function (this: Command, path: string, ref: string | undefined, o: Opts) {
-      const img = await (await connectFor(this)).images.import(path, { reference: ref, changes: o.change, message: o.message });
+      const img = await (await connectFor(this)).images.import(path, { reference: ref, changes: o.change, message: o.message, arch: o.arch, os: o.os, variant: o.variant });
       print(`sha256:${img.id}`);
     });
 }
@@ -131,11 +155,12 @@ function makeSave(): Command {
     .option('-m, --multi-image-archive', 'Interpret additional arguments as images not tags and create a multi-image-archive (only for docker-archive)', false)
     .option('-q, --quiet', 'Suppress the output', false)
     .option('--compress', 'Compress tarball image layers when saving to a directory using the \'dir\' transport', false)
+    .option('--uncompressed', 'Accept uncompressed layers when copying OCI images', false)
     .argument('<images...>')
     .action(async function (this: Command, refs: string[], o: Opts) {
       if (!['docker-archive', 'oci-archive', 'oci-dir'].includes(o.format)) throw invalidArgument(`unsupported format "${o.format}" for save: use docker-archive, oci-archive or oci-dir`);
       if (!o.output && process.stdout.isTTY) throw invalidArgument('refusing to save to terminal. Use -o flag or redirect');
-      await (await connectFor(this)).images.save(refs, o.output ?? process.stdout, { format: o.format });
+      await (await connectFor(this)).images.save(refs, o.output ?? process.stdout, { format: o.format, uncompressed: o.uncompressed });
     });
 }
 
@@ -170,18 +195,44 @@ function makePrune(): Command {
     .option('-a, --all', 'Remove all images not in use by containers, not just dangling ones', false)
     .option('-f, --force', 'Do not prompt for confirmation', false)
     .option('--filter <filter>', 'Provide filter values (e.g. \'label=<key>=<value>\')', collect, [])
+    // husk's store has no containers of other tools (Buildah's): nothing more to remove.
+    .option('--external', 'Remove images even when they are used by external containers (e.g., by build containers)', false)
     .action(async function (this: Command, o: Opts) {
       const reports = await (await connectFor(this)).images.prune({ all: o.all, filters: parseFilters(o.filter) });
       printReports(reports.map((r) => ({ id: r.id, rawInput: r.id, error: r.error })), { line: (r) => r.id });
     });
 }
 
+/** gotree's drawing: each item under its parent with ├── / └── and │ for the levels still open. */
+function drawTree(items: { text: string; children: { text: string; children: unknown[] }[] }[], indent = ''): string[] {
+  const lines: string[] = [];
+  items.forEach((it, i) => {
+    const last = i === items.length - 1;
+    lines.push(`${indent}${last ? '└── ' : '├── '}${it.text}`);
+    lines.push(...drawTree(it.children as typeof items, `${indent}${last ? '    ' : '│   '}`));
+  });
+  return lines;
+}
+
 function makeTree(): Command {
   return new Command('tree').description('Print the layer hierarchy of an image in a tree format')
+    .option('--whatrequires', 'Show all child images and layers of the specified image', false)
     .argument('<image>')
-    .action(async function (this: Command, ref: string) {
-      const t = await (await connectFor(this)).images.tree(ref);
-      const lines = [`Image ID: ${t.id.slice(0, 12)}`, `Tags:     [${t.names.join(' ')}]`, `Size:     ${humanSize(t.size)}`, 'Image Layers'];
+    .action(async function (this: Command, ref: string, o: Opts) {
+      const t = await (await connectFor(this)).images.tree(ref, { whatRequires: o.whatrequires });
+      const lines = [`Image ID: ${t.id.slice(0, 12)}`, `Tags:     [${t.names.join(' ')}]`, `Size:     ${humanSize(t.size)}`, t.layers.length ? 'Image Layers' : 'No Image Layers'];
+      if (t.requiredBy) {
+        // As libimage's imageTreeTraverseChildren: a layer with one child or none does not nest it.
+        type Item = { text: string; children: Item[] };
+        const add = (n: ImageTreeNode, into: Item[]) => {
+          const item: Item = { text: `ID: ${n.id.slice(7, 19)} Size: ${humanSize(n.size)}${n.names.length ? ` Top Layer of: [${n.names.join(' ')}]` : ''}`, children: [] };
+          into.push(item);
+          for (const c of n.children) add(c, n.children.length <= 1 ? into : item.children);
+        };
+        const items: Item[] = [];
+        add(t.requiredBy, items);
+        return print([...lines, ...drawTree(items)].join('\n'));
+      }
       t.layers.forEach((l, i) => {
         const last = i === t.layers.length - 1;
         lines.push(`${last ? '└──' : '├──'} ID: ${l.id.slice(7, 19)} Size: ${humanSize(l.size)}${last && t.names.length ? ` Top Layer of: [${t.names.join(' ')}]` : ''}`);
@@ -219,6 +270,8 @@ function makeMount(): Command {
 function makeUnmount(name: string): Command {
   return new Command(name).description('Unmount an image\'s root filesystem')
     .option('-a, --all', 'Unmount all of the currently mounted images', false)
+    // husk keeps no mount counts: every unmount is complete, as Podman's with --force.
+    .option('-f, --force', 'Force the complete unmount of the specified mounted images', false)
     .argument('[images...]')
     .action(async function (this: Command, refs: string[], o: Opts) {
       const engine = await connectFor(this);

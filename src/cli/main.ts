@@ -3,6 +3,7 @@
 // that command's flags, so start-up never pays for the others.
 import { openSync, writeSync } from 'node:fs';
 import { Command, CommanderError, Help, Option } from 'commander';
+import './option-index.ts';
 import { HuskError } from '../common/errors.ts';
 import type { LogLevel } from '../common/log.ts';
 import { checkpointOnExit } from '../common/sqlite.ts';

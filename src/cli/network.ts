@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { invalidArgument } from '../common/errors.ts';
 import type { SubnetOptions } from '../engine/network/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
-import { collect, connectFor, print, printReports } from './common.ts';
+import { addLatestFlag, checkAllLatest, collect, connectFor, latestContainer, parseUintFlag, print, printReports } from './common.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 
@@ -61,12 +61,14 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'display only names', false)
     .option('--format <format>', 'Pretty-print networks to JSON or using a Go template')
     .option('-f, --filter <filter>', 'Provide filter values (e.g. name=podman)', collect, [])
+    .option('--noheading', 'Do not print headers', false)
+    .option('--no-trunc', 'Do not truncate the network ID')
     .action(async function (this: Command, o: Opts) {
       const nets = await (await connectFor(this)).networks.list({ filters: parseFilters(o.filter) });
       if (o.quiet) return nets.forEach((n) => print(n.name));
       if (o.format === 'json') return print(JSON.stringify(nets, null, 4));
-      const rows = nets.map((n) => ({ ...n, ID: n.id.slice(0, 12), Name: n.name, Driver: n.driver }));
-      process.stdout.write(renderList(o.format, rows, { headers: { ID: 'NETWORK ID' }, defaultFormat: 'table {{.ID}}\t{{.Name}}\t{{.Driver}}' }));
+      const rows = nets.map((n) => ({ ...n, ID: o.trunc === false ? n.id : n.id.slice(0, 12), Name: n.name, Driver: n.driver }));
+      process.stdout.write(renderList(o.format, rows, { headers: { ID: 'NETWORK ID' }, defaultFormat: 'table {{.ID}}\t{{.Name}}\t{{.Driver}}' }, { noHeading: o.noheading }));
     });
   group.command('inspect').description('Displays the network configuration for one or more networks')
     .option('-f, --format <format>', 'Pretty-print network to JSON or using a Go template', 'json')
@@ -77,9 +79,10 @@ export function register(program: Command): void {
     });
   group.command('rm').alias('remove').description('Remove networks')
     .option('-f, --force', 'remove any containers using network', false)
+    .option('-t, --time <seconds>', 'Seconds to wait for running containers to stop before killing the container', parseUintFlag('-t, --time'))
     .argument('<networks...>')
     .action(async function (this: Command, names: string[], o: Opts) {
-      printReports(await (await connectFor(this)).networks.remove(names, { force: o.force }), { line: (r) => r.id });
+      printReports(await (await connectFor(this)).networks.remove(names, { force: o.force, timeout: o.time }), { line: (r) => r.id });
     });
   group.command('exists').description('Check if network exists')
     .argument('<network>')
@@ -108,13 +111,14 @@ export function register(program: Command): void {
     .action(async function (this: Command, net: string, ctr: string, o: Opts) {
       await (await connectFor(this)).networks.disconnect(net, ctr, { force: o.force });
     });
-  group.command('reload').description('Reload firewall rules for one or more containers')
+  addLatestFlag(group.command('reload').description('Reload firewall rules for one or more containers'))
     .option('-a, --all', 'reload network configuration of all containers', false)
     .argument('[containers...]')
     .action(async function (this: Command, names: string[], o: Opts) {
-      if (!o.all && !names.length) throw invalidArgument('you must provide at least one name or id');
-      if (o.all && names.length) throw invalidArgument('--all and containers cannot be used together');
-      printReports(await (await connectFor(this)).networks.reload(names, { all: o.all }), { line: (r) => r.id });
+      checkAllLatest(names, o);
+      const engine = await connectFor(this);
+      if (o.latest) names = [await latestContainer(engine)];
+      printReports(await engine.networks.reload(names, { all: o.all }), { line: (r) => r.id });
     });
   program.addCommand(group);
 }

@@ -3,6 +3,7 @@
 // API, Podman's output out.
 import { readFileSync } from 'node:fs';
 import { makePodClone } from './pod-clone.ts';
+import { addPodInfraFlags, podInfraFrom } from './podflags.ts';
 import { Command, Option } from 'commander';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine, ItemReport } from '../engine/api.ts';
@@ -10,7 +11,7 @@ import { PAUSE_IMAGE, type Pod, type PodContainerStats, type PodSelection } from
 import { parseFilters } from '../specgen/filters.ts';
 import type { NetworkAttachSpec } from '../specgen/container.ts';
 import { parseNetworkFlags } from '../specgen/flags.ts';
-import { ago, collect, connectFor, parseIntFlag, parseLabels, parseTime, print, printReports } from './common.ts';
+import { ago, collect, connectFor, parseIntFlag, parseTime, print, printReports } from './common.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 import { addStatsFlags, printStatsStream, statsOptions } from './stats.ts';
@@ -30,15 +31,11 @@ async function onePod(engine: Engine, ref: string | undefined, latest: boolean):
 }
 
 function makeCreate(): Command {
-  return new Command('create').description('Create a new empty pod')
+  return addPodInfraFlags(new Command('create').description('Create a new empty pod'))
     .option('-n, --name <name>', 'Assign a name to the pod')
     .option('-p, --publish <port>', 'Publish a port or a range of ports from the pod to the host', collect, [])
-    .option('-l, --label <label>', 'Set metadata on the pod', collect, [])
-    .option('--hostname <name>', 'Set the pod\'s hostname (default: the pod name)')
     .addOption(new Option('--infra [bool]', 'Create an infra container associated with the pod to share namespaces with').argParser((v) => v !== 'false').default(true))
     .option('--infra-image <image>', `Image to use for the infra container (default: ${PAUSE_IMAGE}, built from catatonit)`)
-    .option('--infra-command <cmd>', 'Command to run in the infra container')
-    .option('--infra-name <name>', 'Name for the infra container')
     .option('--share <namespaces>', 'Kernel namespaces to share (ipc, net, pid, uts, or none)', 'ipc,net,uts')
     .option('--network <mode>', 'Connect the pod to networks (bridge, network names with NAME:options or a comma list, host, none)', collect, [])
     .option('--network-alias <alias>', 'Add a network-scoped alias for the pod', collect, [])
@@ -49,10 +46,16 @@ function makeCreate(): Command {
     .option('--add-host <host:ip>', 'Add a custom host-to-IP mapping to the pod\'s /etc/hosts', collect, [])
     .option('--no-hosts', 'Do not create /etc/hosts for the pod')
     .option('--pod-id-file <file>', 'Write the pod ID to the file')
-    .option('--infra-conmon-pidfile <file>', 'Path to the file that will receive the PID of the infra container\'s conmon')
-    .option('--cgroup-parent <path>', 'Set parent cgroup for the pod')
     .addOption(new Option('--exit-policy <policy>', 'Behaviour when the last container exits').choices(['continue', 'stop']).default('continue'))
     .option('--replace', 'If a pod with the same name exists, replace it', false)
+    .option('--ip <address>', 'Specify a static IPv4 address for the container')
+    .option('--ip6 <address>', 'Specify a static IPv6 address for the container')
+    .option('--mac-address <address>', 'Container MAC address (e.g. 92:d0:c6:0a:29:33)')
+    // Podman's bool flag: --share-parent=false. Any other value is an error rather than a pod name taken as the value.
+    .addOption(new Option('--share-parent [bool]', 'Set the pod\'s cgroup as the cgroup parent for all containers joining the pod').argParser((v) => {
+      if (v === 'true' || v === 'false') return v === 'true';
+      throw invalidArgument(`invalid argument "${v}" for "--share-parent" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
+    }).default(true))
     .argument('[name]', 'pod name (same as --name)')
     .action(async function (this: Command, name: string | undefined, o: Opts) {
       if (name && o.name && name !== o.name) throw invalidArgument('cannot specify a pod name both as an argument and with --name');
@@ -60,6 +63,7 @@ function makeCreate(): Command {
         const { existsSync } = await import('node:fs');
         if (existsSync(o.podIdFile)) throw invalidArgument(`pod id file exists. Ensure another pod is not using it or delete ${o.podIdFile}`);
       }
+      const settings = await podInfraFrom(o);
       const engine = await connectFor(this);
       if (o.replace) {
         // As Podman: the named pod and its containers go first (forced).
@@ -67,7 +71,7 @@ function makeCreate(): Command {
         printReports(await engine.pods.remove([name ?? o.name], { force: true, ignore: true }), { line: () => undefined });
       }
       const pod = await engine.pods.create({
-        name: name ?? o.name, labels: parseLabels(o.label), hostname: o.hostname, infra: o.infra, infraImage: o.infraImage,
+        name: name ?? o.name, ...settings, shareParent: o.shareParent, hostname: o.hostname, infra: o.infra, infraImage: o.infraImage,
         infraCommand: o.infraCommand ? [o.infraCommand] : undefined, infraName: o.infraName, share: [o.share],
         networks: podNetworks(o.network), publish: o.publish, networkAliases: o.networkAlias, dns: o.dns, dnsSearch: o.dnsSearch,
         dnsOption: [...o.dnsOption, ...o.dnsOpt], addHost: o.addHost, noHosts: o.hosts === false, createCommand: ['husk', ...process.argv.slice(2)],
@@ -104,6 +108,7 @@ function makePs(name: string): Command {
     .option('-f, --filter <filter>', 'Filter output based on conditions given', collect, [])
     .option('--format <format>', 'Pretty-print pods to JSON or using a Go template')
     .option('--sort <field>', 'Sort output by created, id, name, number of containers or status', 'created')
+    .option('--noheading', 'Do not print headers', false)
     .action(async function (this: Command, o: Opts) {
       const keys: Record<string, (p: Pod) => string | number> = {
         created: (p) => p.config.created, id: (p) => p.config.id, name: (p) => p.config.name,
@@ -129,7 +134,7 @@ function makePs(name: string): Command {
       process.stdout.write(renderList(o.format, rows, {
         headers: { ID: 'POD ID', InfraID: 'INFRA ID', NumberOfContainers: '# OF CONTAINERS', ContainerIds: 'IDS', ContainerNames: 'NAMES', ContainerStatuses: 'STATUS' },
         defaultFormat: format,
-      }));
+      }, { noHeading: o.noheading }));
     });
 }
 
@@ -181,6 +186,9 @@ function makeTop(): Command {
     });
 }
 
+/** The ANSI foreground colors Podman's pod logs --color gives containers, in turn. */
+const LOG_COLORS = [37, 31, 33, 34, 35, 36, 32];
+
 function makeLogs(): Command {
   return new Command('logs').description('Fetch the logs of the containers of a pod')
     .option('-c, --container <name>', 'Only the logs of this container of the pod')
@@ -191,16 +199,26 @@ function makeLogs(): Command {
     .option('-t, --timestamps', 'Output the timestamps in the log', false)
     .option('-n, --names', 'Output container names instead of container IDs in the log', false)
     .option('-l, --latest', 'Act on the latest pod husk is aware of', false)
+    .option('--color', 'Output the containers within a pod with different colors in the log', false)
     .argument('[pod]')
     .action(async function (this: Command, ref: string | undefined, o: Opts) {
       const engine = await connectFor(this);
-      const lines = engine.pods.logs(await onePod(engine, ref, o.latest), {
+      const pod = await onePod(engine, ref, o.latest);
+      const lines = engine.pods.logs(pod, {
         container: o.container, follow: o.follow, tail: o.tail,
         since: o.since ? parseTime(o.since) : undefined, until: o.until ? parseTime(o.until) : undefined,
       });
+      // Podman's multi-container logs: each line names its container only when there are several.
+      const multi = !o.container && (await engine.pods.get(pod)).containers.filter((c) => !c.isInfra).length > 1;
+      const colorOf = new Map<string, number>();
       for await (const l of lines) {
-        const prefix = `${o.names ? l.name : l.id.slice(0, 12)} ${o.timestamps ? `${l.time} ` : ''}`;
-        (l.stream === 'stderr' ? process.stderr : process.stdout).write(`${prefix}${l.text}\n`);
+        let line = `${multi ? `${o.names ? l.name : l.id.slice(0, 12)} ` : ''}${o.timestamps ? `${l.time} ` : ''}${l.text}`;
+        if (o.color) {
+          // Podman's colors, one per container in the order they first log.
+          if (!colorOf.has(l.id)) colorOf.set(l.id, colorOf.size);
+          line = `\x1b[${LOG_COLORS[colorOf.get(l.id)! % LOG_COLORS.length]}m${line}\x1b[0m`;
+        }
+        (l.stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`);
       }
     });
 }

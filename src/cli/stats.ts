@@ -36,7 +36,7 @@ export async function printStatsStream(
   const rows = (batch: ContainerStats[]) => batch.map((s) => {
     const { ContainerID, ...r } = s;
     return {
-      ID: ContainerID.slice(0, 12), ...r, CPUPerc: pct(s.CPU), AVGCPU: pct(s.AvgCPU), MemPerc: pct(s.MemPerc),
+      ID: o.trunc === false ? ContainerID : ContainerID.slice(0, 12), ...r, CPUPerc: pct(s.CPU), AVGCPU: pct(s.AvgCPU), MemPerc: pct(s.MemPerc),
       MemUsage: `${humanSize(s.MemUsage)} / ${humanSize(s.MemLimit)}`, MemUsageBytes: `${s.MemUsage} / ${s.MemLimit}`,
       NetIO: `${humanSize(s.NetInput)} / ${humanSize(s.NetOutput)}`, BlockIO: `${humanSize(s.BlockInput)} / ${humanSize(s.BlockOutput)}`,
       PIDS: String(s.PIDs), CPUTime: `${(s.CPUNano / 1e9).toFixed(3)}s`, UpTime: '', ...extra(s),

@@ -6,11 +6,11 @@ import { Command } from 'commander';
 import { HuskError } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
-import { collect, connectFor, parseTime, print } from './common.ts';
+import { addLatestFlag, collect, connectFor, parseTime, print } from './common.ts';
 import { makeConnection } from './connection.ts';
 import { registerStoreCommands } from './system-more.ts';
 import { renderOne } from './format/index.ts';
-import { printInspect } from './inspect.ts';
+import { inspectLatest, printInspect } from './inspect.ts';
 import { API_VERSION, VERSION } from './version.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -114,14 +114,17 @@ async function inspectAny(engine: Engine, name: string, type: string): Promise<u
 }
 
 function makeInspect(): Command {
-  return new Command('inspect').description('Display the configuration of a container or image')
+  return addLatestFlag(new Command('inspect').description('Display the configuration of a container or image'))
     .option('-f, --format <format>', 'Format the output to a Go template or json', 'json')
     .option('-t, --type <type>', 'Specify inspect-object type (container, image, volume, network, pod, all)', 'all')
     .option('-s, --size', 'Display total file size', false)
-    .argument('<names...>')
+    .argument('[names...]')
     .action(async function (this: Command, names: string[], o: Opts) {
+      if (o.latest && !['all', 'container'].includes(o.type)) throw new HuskError('INVALID_ARGUMENT', `latest is not supported for type "${o.type}"`);
+      if (!o.latest && !names.length) throw new HuskError('INVALID_ARGUMENT', 'no names or ids specified');
       const engine = await connectFor(this);
-      return printInspect(names, o.format, (n) => inspectAny(engine, n, o.type));
+      if (o.latest) names = await inspectLatest(engine, names, o.format);
+      return printInspect(names, o.format, (n) => inspectAny(engine, n, o.latest ? 'container' : o.type));
     });
 }
 
@@ -135,10 +138,11 @@ CONTAINERS_RUNROOT set: for inspecting or cleaning the store, whose files
 belong to subordinate ids outside it. Only for rootless husk.
 
 Example: husk unshare cat /proc/self/uid_map`)
+    .option('--rootless-netns', 'Join the rootless network namespace used for CNI and netavark networking', false)
     .passThroughOptions()
     .argument('[command...]')
-    .action(async function (this: Command, command: string[]) {
-      process.exitCode = await (await connectFor(this)).system.unshare(command, { stdio: 'inherit' });
+    .action(async function (this: Command, command: string[], o: Opts) {
+      process.exitCode = await (await connectFor(this)).system.unshare(command, { stdio: 'inherit', rootlessNetns: o.rootlessNetns });
     });
 }
 
@@ -150,8 +154,9 @@ to /etc/subuid and /etc/subgid do not reach it. migrate stops every running
 container, kills the pause process and deletes its pid file; the next husk
 command creates the namespace anew with the current ranges. Does nothing
 for root.`)
-    .action(async function (this: Command) {
-      await (await connectFor(this)).system.migrate();
+    .option('--new-runtime <runtime>', 'Specify a new runtime for all containers')
+    .action(async function (this: Command, o: Opts) {
+      await (await connectFor(this)).system.migrate({ newRuntime: o.newRuntime });
     });
 }
 
@@ -163,6 +168,7 @@ function makeService(): Command {
     .option('--tls-cert <path>', 'PEM certificate for tcp://')
     .option('--tls-key <path>', 'PEM key for tcp://')
     .option('--tls-client-ca <path>', 'Require client certificates signed by this CA')
+    .option('--cors <origin>', 'Set CORS Headers')
     .action(async function (this: Command, uri: string | undefined, o: Opts) {
       const idle = Number(o.time);
       if (!Number.isInteger(idle) || idle < 0) throw new HuskError('INVALID_ARGUMENT', `invalid --time "${o.time}"`);
@@ -172,7 +178,7 @@ function makeService(): Command {
       const engine = await connectFor(this, { ownSockets: true });
       const srv = await createApiServer(engine, {
         // husk's own RPC (the remote client) beside the Docker-compatible routes.
-        routes: huskRoutes(), uri, idleSeconds: idle, tlsCert: o.tlsCert, tlsKey: o.tlsKey, tlsClientCa: o.tlsClientCa, listenFd: activationFd(),
+        routes: huskRoutes(), uri, idleSeconds: idle, tlsCert: o.tlsCert, tlsKey: o.tlsKey, tlsClientCa: o.tlsClientCa, listenFd: activationFd(), cors: o.cors,
       });
       await new Promise<void>((resolve) => {
         srv.server.once('close', resolve);

@@ -4,7 +4,7 @@ import { registerVolumeMore } from './more.ts';
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import { parseFilters } from '../specgen/filters.ts';
-import { collect, connectFor, print, printReports } from './common.ts';
+import { collect, connectFor, parseUintFlag, print, printReports } from './common.ts';
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 
@@ -39,10 +39,11 @@ export function register(program: Command): void {
     .option('-f, --filter <filter>', 'Filter volume output', collect, [])
     .option('--format <format>', 'Format volume output using Go template')
     .option('-q, --quiet', 'Print volume output in quiet mode', false)
+    .option('--noheading', 'Do not print headers', false)
     .action(async function (this: Command, o: Opts) {
       const vols = await (await connectFor(this)).volumes.list({ filters: parseFilters(o.filter) });
       if (o.quiet) return vols.forEach((v) => print(v.Name));
-      process.stdout.write(renderList(o.format, vols, { headers: { Name: 'VOLUME NAME' }, defaultFormat: 'table {{.Driver}}\t{{.Name}}' }));
+      process.stdout.write(renderList(o.format, vols, { headers: { Name: 'VOLUME NAME' }, defaultFormat: 'table {{.Driver}}\t{{.Name}}' }, { noHeading: o.noheading }));
     });
   group.command('inspect').description('Display detailed information on one or more volumes')
     .option('-f, --format <format>', 'Format volume output using a Go template', 'json')
@@ -56,9 +57,10 @@ export function register(program: Command): void {
   group.command('rm').alias('remove').description('Remove one or more volumes')
     .option('-f, --force', 'Remove a volume by force, even if it is being used by a container', false)
     .option('-a, --all', 'Remove all volumes', false)
+    .option('-t, --time <seconds>', 'Seconds to wait for running containers to stop before killing the container', parseUintFlag('-t, --time'))
     .argument('[names...]')
     .action(async function (this: Command, names: string[], o: Opts) {
-      const reports = await (await connectFor(this)).volumes.remove(names, { all: o.all, force: o.force });
+      const reports = await (await connectFor(this)).volumes.remove(names, { all: o.all, force: o.force, timeout: o.time });
       // Podman: 1 for an unknown volume, 2 for one in use.
       printReports(reports, { exitCodes: { NO_SUCH_VOLUME: 1, VOLUME_IN_USE: 2 } });
     });

@@ -2,6 +2,7 @@
 // mutable state (changed by the lifecycle), kept apart as Podman does.
 import type { ContainerSpec, MountSpec } from '../specgen/container.ts';
 import type { ResolvedHealthcheck } from '../specgen/health.ts';
+import type { PodResources } from '../specgen/pod.ts';
 import type { LinuxIdMapping } from '../runtime/spec/types.ts';
 import type { NetworkOptions, PerNetworkOptions, PortMapping, SetupResult } from '../runtime/network/netavark.ts';
 import type { SlirpOptions } from '../runtime/network/slirp.ts';
@@ -92,6 +93,10 @@ export interface PodConfig {
   exitPolicy?: 'continue' | 'stop';
   /** --cgroup-parent (absolute): the pod's cgroup is PARENT/ID, with its members' and their conmons' under it. */
   cgroupParent?: string;
+  /** --share-parent=false: members are not put under the pod's cgroup. */
+  shareParent?: false;
+  /** Limits written on the pod's cgroup before its containers start. */
+  resources?: PodResources;
 }
 
 /** A resolved mount has the shape of the spec's (source set for every volume). */

@@ -59,6 +59,10 @@ export interface ImportOptions {
   /** Dockerfile-style instructions: CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, STOPSIGNAL, VOLUME. */
   changes?: string[];
   message?: string;
+  /** The config's platform (import --arch/--os/--variant). */
+  arch?: string;
+  os?: string;
+  variant?: string;
 }
 
 /** Applies `--change` instructions to a runtime config. */
@@ -118,7 +122,7 @@ export async function importTarball(store: ImageStore, path: string, name: strin
   applyChanges(runtime, opts.changes ?? []);
   const created = new Date().toISOString();
   const config: ImageConfig = {
-    created, architecture: hostArch(), os: 'linux', config: runtime,
+    created, architecture: opts.arch || hostArch(), os: opts.os || 'linux', ...(opts.variant ? { variant: opts.variant } : {}), config: runtime,
     rootfs: { type: 'layers', diff_ids: [diffID] },
     history: [{ created, created_by: '/bin/sh -c #(nop) ADD file in /', comment: opts.message }],
   };

@@ -3,7 +3,7 @@
 // digest is the one the image was pulled, loaded or imported with.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, linkSync, mkdirSync, copyFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, linkSync, mkdirSync, copyFileSync, renameSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
@@ -36,20 +36,41 @@ function layerBlobs(store: ImageStore, img: ImageRecord) {
   });
 }
 
-/** Writes an OCI image layout into dir (created); one manifest per image, ref.name annotation per name. */
-function writeOciLayout(store: ImageStore, images: ImageRecord[], names: Map<string, string[]>, dir: string): void {
+/** Writes a kept layer archive decompressed to dst (a plain tar: its digest is the layer's diff ID). */
+async function writePlainLayer(l: { path: string; mediaType: string }, dst: string): Promise<void> {
+  if (existsSync(dst)) return;
+  if (l.mediaType.endsWith('gzip')) await pipeline(createReadStream(l.path), createGunzip(), createWriteStream(dst));
+  else if (l.mediaType.endsWith('zstd')) await pipeline(createReadStream(l.path), createZstdDecompress(), createWriteStream(dst));
+  else placeBlob(l.path, dst);
+}
+
+/**
+ * Writes an OCI image layout into dir (created); one manifest per image,
+ * ref.name annotation per name. Layers go as kept, or with uncompressed
+ * (save --uncompressed) as plain tars named by their diff IDs.
+ */
+async function writeOciLayout(store: ImageStore, images: ImageRecord[], names: Map<string, string[]>, dir: string, uncompressed = false): Promise<void> {
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
   writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   const manifests = [];
   for (const img of images) {
     const configBytes = Buffer.from(store.configBytes(img.id));
     writeFileSync(join(dir, 'blobs', 'sha256', img.id), configBytes);
-    const layers = layerBlobs(store, img);
-    for (const l of layers) placeBlob(l.path, join(dir, 'blobs', 'sha256', l.digest.slice(7)));
+    const layers = [];
+    for (const l of layerBlobs(store, img)) {
+      if (!uncompressed) {
+        placeBlob(l.path, join(dir, 'blobs', 'sha256', l.digest.slice(7)));
+        layers.push({ mediaType: toOciMedia(l.mediaType), digest: l.digest, size: l.size });
+        continue;
+      }
+      const dst = join(dir, 'blobs', 'sha256', l.diffID.slice(7));
+      await writePlainLayer(l, dst);
+      layers.push({ mediaType: MEDIA.ociLayer, digest: l.diffID, size: statSync(dst).size });
+    }
     const manifest: Manifest = {
       schemaVersion: 2, mediaType: MEDIA.ociManifest,
       config: { mediaType: MEDIA.ociConfig, digest: `sha256:${img.id}`, size: configBytes.length },
-      layers: layers.map((l) => ({ mediaType: toOciMedia(l.mediaType), digest: l.digest, size: l.size })),
+      layers,
     };
     const mb = Buffer.from(JSON.stringify(manifest));
     const md = sha256(mb);
@@ -76,11 +97,7 @@ async function writeDockerArchiveDir(store: ImageStore, images: ImageRecord[], n
     for (const l of layerBlobs(store, img)) {
       const rel = `${l.diffID.slice(7)}.tar`;
       layerFiles.push(rel);
-      const dst = join(dir, rel);
-      if (existsSync(dst)) continue;
-      if (l.mediaType.endsWith('gzip')) await pipeline(createReadStream(l.path), createGunzip(), createWriteStream(dst));
-      else if (l.mediaType.endsWith('zstd')) await pipeline(createReadStream(l.path), createZstdDecompress(), createWriteStream(dst));
-      else placeBlob(l.path, dst);
+      await writePlainLayer(l, join(dir, rel));
     }
     entries.push({ Config: `${img.id}.json`, RepoTags: names.get(img.id) ?? [], Layers: layerFiles });
   }
@@ -115,7 +132,7 @@ const FORMATS: SaveFormat[] = ['docker-archive', 'oci-archive', 'oci-dir'];
  * a directory for oci-dir, or a stream (archives only). Every image is
  * resolved before anything is written.
  */
-export async function saveImages(store: ImageStore, refs: string[], format: SaveFormat, output: string | NodeJS.WritableStream): Promise<void> {
+export async function saveImages(store: ImageStore, refs: string[], format: SaveFormat, output: string | NodeJS.WritableStream, o: { uncompressed?: boolean } = {}): Promise<void> {
   if (!FORMATS.includes(format)) throw invalidArgument(`unsupported format "${format}" for save: use docker-archive, oci-archive or oci-dir`);
   if (!refs.length) throw invalidArgument('need at least 1 argument: an image to save');
   const images: ImageRecord[] = [];
@@ -128,13 +145,13 @@ export async function saveImages(store: ImageStore, refs: string[], format: Save
   }
   if (format === 'oci-dir') {
     if (typeof output !== 'string') throw invalidArgument('oci-dir needs an output directory');
-    writeOciLayout(store, images, names, output);
+    await writeOciLayout(store, images, names, output, o.uncompressed);
     return;
   }
   const tmp = join(store.root, 'tmp', `save-${process.pid}-${randomBytes(8).toString('hex')}`);
   mkdirSync(tmp, { recursive: true });
   try {
-    if (format === 'oci-archive') writeOciLayout(store, images, names, tmp);
+    if (format === 'oci-archive') await writeOciLayout(store, images, names, tmp, o.uncompressed);
     else await writeDockerArchiveDir(store, images, names, tmp);
     if (typeof output !== 'string') return await tarDir(tmp, output);
     // Write beside the target and rename, so an interrupted save leaves no half archive.

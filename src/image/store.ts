@@ -22,6 +22,9 @@ CREATE TABLE IF NOT EXISTS images (
   id TEXT PRIMARY KEY, digest TEXT NOT NULL, config TEXT NOT NULL, manifest TEXT NOT NULL,
   layers TEXT NOT NULL, size INTEGER NOT NULL, created TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS image_names (name TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);
+-- Every name an image has had (Podman's NamesHistory); a name given again moves to the end (newest).
+CREATE TABLE IF NOT EXISTS image_name_history (image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE, name TEXT NOT NULL,
+  PRIMARY KEY (image_id, name));
 CREATE TABLE IF NOT EXISTS manifest_lists (name TEXT PRIMARY KEY, id TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS layer_blobs (diff_id TEXT NOT NULL, digest TEXT NOT NULL, media_type TEXT NOT NULL, size INTEGER NOT NULL,
   PRIMARY KEY (diff_id, digest));
@@ -208,7 +211,8 @@ export class ImageStore {
           ON CONFLICT(id) DO UPDATE SET digest = excluded.digest, manifest = excluded.manifest`)
           .run(id, manifestDigest, configBytes.toString('utf8'), manifestBytes ? manifestBytes.toString('utf8') : JSON.stringify(manifest), JSON.stringify(layers),
             sizes.reduce((a, b) => a + b, 0), config.created ?? new Date().toISOString());
-        for (const n of names) this.db.prepare('INSERT OR REPLACE INTO image_names (name, image_id) VALUES (?, ?)').run(n, id);
+        for (const n of names) this.addName(id, n);
+        this.recordNames(id);
       });
       return this.get(id)!;
     });
@@ -231,6 +235,36 @@ export class ImageStore {
   get(id: string): ImageRecord | undefined {
     const row = this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
     return row && this.fromRow(row, this.namesOf(row.id));
+  }
+
+  /** Gives the image a name (taking it from another image). */
+  private addName(id: string, name: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO image_names (name, image_id) VALUES (?, ?)').run(name, id);
+  }
+
+  /**
+   * After a change of the image's names, each current name (in order) becomes
+   * the newest entry of its name history, as containers/storage's updateNames
+   * does: a name removed stays behind the remaining ones.
+   */
+  private recordNames(id: string): void {
+    for (const n of this.namesOf(id)) this.db.prepare('INSERT OR REPLACE INTO image_name_history (image_id, name) VALUES (?, ?)').run(id, n);
+  }
+
+  /** Per image ID, the names it has had, newest first (Podman's NamesHistory); names from before the history was kept come last. */
+  namesHistory(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const r of this.db.prepare('SELECT image_id, name FROM image_name_history ORDER BY rowid DESC').all() as { image_id: string; name: string }[]) {
+      const l = out.get(r.image_id) ?? [];
+      l.push(r.name);
+      out.set(r.image_id, l);
+    }
+    for (const r of this.db.prepare('SELECT image_id, name FROM image_names ORDER BY rowid').all() as { image_id: string; name: string }[]) {
+      const l = out.get(r.image_id) ?? [];
+      if (!l.includes(r.name)) l.push(r.name);
+      out.set(r.image_id, l);
+    }
+    return out;
   }
 
   private namesOf(id: string): string[] {
@@ -296,11 +330,15 @@ export class ImageStore {
   }
 
   async tag(id: string, name: string): Promise<void> {
-    await this.lock(() => this.db.prepare('INSERT OR REPLACE INTO image_names (name, image_id) VALUES (?, ?)').run(name, id));
+    await this.lock(() => transaction(this.db, () => { this.addName(id, name); this.recordNames(id); }));
   }
 
   async untag(id: string, name: string): Promise<boolean> {
-    return this.lock(() => Number(this.db.prepare('DELETE FROM image_names WHERE name = ? AND image_id = ?').run(name, id).changes) > 0);
+    return this.lock(() => transaction(this.db, () => {
+      const removed = Number(this.db.prepare('DELETE FROM image_names WHERE name = ? AND image_id = ?').run(name, id).changes) > 0;
+      if (removed) this.recordNames(id);
+      return removed;
+    }));
   }
 
   /** Deletes an image record and every layer no other image uses. */

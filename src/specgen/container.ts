@@ -96,6 +96,14 @@ export interface PortSpec {
   range?: number;
 }
 
+/** A port the container exposes (Podman's --expose; one per port of a range). */
+export interface ExposedPort {
+  /** Required, 1-65535. */
+  port: number;
+  /** Default tcp. */
+  protocol?: 'tcp' | 'udp' | 'sctp';
+}
+
 /** A resource limit of the container's process (setrlimit). */
 export interface UlimitSpec {
   /** Required: nofile, nproc, core, ... (RLIMIT_ without the prefix, lower case). */
@@ -282,6 +290,33 @@ export interface ContainerSpec extends ResourceLimits {
   /** Directories in the container treated as chroots: the generated /etc/hosts, hostname and resolv.conf are mounted under them too. */
   chrootDirs?: string[];
 
+  // Environment and ports beyond -e and -p (docs/fidelity.md, "create/run: environment and image").
+  /** Copy the engine's http_proxy, https_proxy, ftp_proxy, no_proxy (either case) into env at create; env's own values win. */
+  httpProxy?: boolean;
+  /** Variables removed from the default environment (PATH, container, TERM and the image's); env's own stay. */
+  unsetEnv?: string[];
+  /** Remove the whole default environment: only env's own variables (and HOSTNAME, HOME) remain. */
+  unsetEnvAll?: boolean;
+  /** NAME=WORD, WORD's $VAR and ${VAR} taken from the default environment: resolved into env at create. */
+  envMerge?: string[];
+  /** Ports exposed as the image's EXPOSE ones: published by publishAll, listed unpublished by inspect. */
+  expose?: ExposedPort[];
+  /** false: add nothing to /etc/passwd and /etc/group (no --user, --passwd-entry, --group-entry or --hostuser lines). */
+  passwd?: boolean;
+  /** The image's VOLUMEs: anonymous volumes (bind, the default), tmpfs mounts, or nothing (ignore). */
+  imageVolumeMode?: 'bind' | 'tmpfs' | 'ignore';
+  /** image: the seccomp profile is the image's io.containers.seccomp.profile label (JSON); default: as without. */
+  seccompPolicy?: 'default' | 'image';
+  /** A user namespace from NAME's /etc/subuid and /etc/subgid ranges (container ids from 0), before uidMap/gidMap; one names both when alone. */
+  subUidName?: string;
+  subGidName?: string;
+  /** An exploded root filesystem (absolute path) used instead of an image (image is then ""): the container writes into it. */
+  rootfs?: string;
+  /** With autoRemove: the image goes too when the container is removed after its exit (run --rmi -d; a foreground run removes it itself). */
+  removeImage?: boolean;
+  /** With rootfs (Podman's `:O`): an overlay over it, the changes kept in the container's own layer. */
+  rootfsOverlay?: boolean;
+
   // Security (Podman's defaults unless set).
   privileged?: boolean;
   capAdd?: string[];
@@ -302,7 +337,9 @@ export interface ContainerSpec extends ResourceLimits {
   uidMap?: IdMapping[];
   gidMap?: IdMapping[];
 
-  // Resources: memory*, cpus, cpuShares, cpusetCpus come from ResourceLimits.
+  // Resources: memory*, cpu*, cpuset*, blkio*, device rates and cgroupConf come from ResourceLimits.
+  /** The cgroup the container's own is made under (cgroupfs path, Podman's --cgroup-parent); unset: its pod's, else /husk. */
+  cgroupParent?: string;
   /** -1000 to 1000. */
   oomScoreAdj?: number;
   /** Size of /dev/shm in bytes. */
@@ -372,6 +409,13 @@ export interface ContainerSpec extends ResourceLimits {
    * /var/log/journal, a writable cgroup and stop signal SIGRTMIN+3.
    */
   systemd?: 'true' | 'false' | 'always';
+}
+
+/** The image's EXPOSE keys ("80/tcp") and the spec's --expose ones, each once. */
+export function exposedPorts(intent: ContainerSpec, imageExposed: Record<string, unknown> | undefined): string[] {
+  const keys = Object.keys(imageExposed ?? {});
+  for (const x of intent.expose ?? []) keys.push(`${x.port}/${x.protocol ?? 'tcp'}`);
+  return [...new Set(keys)];
 }
 
 export type SdNotifyMode = 'container' | 'conmon' | 'healthy' | 'ignore';

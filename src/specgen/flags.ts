@@ -9,9 +9,10 @@ import { isAbsolute, normalize } from 'node:path';
 import { invalidArgument } from '../common/errors.ts';
 import type {
   RestartPolicySpec,
-  DeviceSpec, HostEntry, IdMapping, MountSpec, NetworkAttachSpec, PortSpec, UlimitSpec, UsernsMode, VolumesFromSpec,
+  DeviceSpec, ExposedPort, HostEntry, IdMapping, MountSpec, NetworkAttachSpec, PortSpec, UlimitSpec, UsernsMode, VolumesFromSpec,
 } from './container.ts';
 import { PASSTHROUGH, PROPAGATION, ULIMITS } from './validate.ts';
+import type { DeviceRate } from '../runtime/spec/resources.ts';
 
 function checkDest(dest: string, spec: string): string {
   if (!isAbsolute(dest)) throw invalidArgument(`invalid container path "${dest}" in "${spec}": must be an absolute path`);
@@ -341,6 +342,45 @@ export function parseBytes(v: string, flag: string): number {
   return Math.round(Number(m[1]) * mult[m[2].toLowerCase()]);
 }
 
+/** go-units RAMInBytes: a number with an optional binary unit (k, m, g, t, p; "b", "ib" suffixes allowed), or undefined. */
+function ramInBytes(v: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(v);
+  if (!m) return undefined;
+  return Math.floor(Number(m[1]) * 1024 ** ' kmgtp'.indexOf((m[2] ?? ' ').toLowerCase()));
+}
+
+/** PATH:VALUE of the blkio flags, with Podman's checks on the path (specgenutil). */
+function devicePair(val: string): [string, string] {
+  const i = val.indexOf(':');
+  if (i < 0) throw invalidArgument(`bad format: ${val}`);
+  const path = val.slice(0, i);
+  if (!path.startsWith('/dev/')) throw invalidArgument(`bad format for device path: ${val}`);
+  return [path, val.slice(i + 1)];
+}
+
+/** --device-read-bps/--device-write-bps PATH:RATE[kb|mb|gb] (Podman's parseThrottleBPSDevices). */
+export function parseDeviceBps(val: string): DeviceRate {
+  const [path, v] = devicePair(val);
+  const rate = ramInBytes(v);
+  if (rate === undefined) throw invalidArgument(`invalid rate for device: ${val}. The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb`);
+  return { path, rate };
+}
+
+/** --device-read-iops/--device-write-iops PATH:N (Podman's parseThrottleIOPsDevices). */
+export function parseDeviceIops(val: string): DeviceRate {
+  const [path, v] = devicePair(val);
+  if (!/^\d+$/.test(v)) throw invalidArgument(`invalid rate for device: ${val}. The correct format is <device-path>:<number>. Number must be a positive integer`);
+  return { path, rate: Number(v) };
+}
+
+/** --blkio-weight-device PATH:WEIGHT, weight 10-1000 or 0 (Podman's parseWeightDevices). */
+export function parseWeightDevice(val: string): { path: string; weight: number } {
+  const [path, v] = devicePair(val);
+  const weight = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (Number.isNaN(weight) || (weight > 0 && (weight < 10 || weight > 1000))) throw invalidArgument(`invalid weight for device: ${val}`);
+  return { path, weight };
+}
+
 /**
  * --restart=no|never|always|on-failure[:N]|unless-stopped, with Podman's
  * messages (specgenutil.ParseRestartPolicy, then libpod's name check).
@@ -358,4 +398,29 @@ export function parseRestartPolicy(s: string): RestartPolicySpec {
   }
   if (!['', 'no', 'always', 'on-failure', 'unless-stopped'].includes(name)) throw invalidArgument(`"${name}" is not a valid restart policy`);
   return { name: (name || 'no') as RestartPolicySpec['name'], ...(maximumRetryCount !== undefined ? { maximumRetryCount } : {}) };
+}
+
+/**
+ * --expose PORT[-END][/PROTO] (one value, commas already split): every port
+ * of the range, with Podman's messages (nat.ParsePortRange, then its own checks).
+ */
+export function parseExpose(spec: string): ExposedPort[] {
+  const slash = spec.indexOf('/');
+  const range = slash < 0 ? spec : spec.slice(0, slash);
+  const proto = slash < 0 ? 'tcp' : spec.slice(slash + 1).toLowerCase() || 'tcp';
+  const uint16 = (v: string): number => {
+    if (!/^\d+$/.test(v)) throw invalidArgument(`invalid range format for --expose: ${spec}: strconv.ParseUint: parsing "${v}": invalid syntax`);
+    if (Number(v) > 65535) throw invalidArgument(`invalid range format for --expose: ${spec}: strconv.ParseUint: parsing "${v}": value out of range`);
+    return Number(v);
+  };
+  if (!range) throw invalidArgument(`invalid range format for --expose: ${spec}: Empty string specified for ports.`);
+  const dash = range.indexOf('-');
+  const start = uint16(dash < 0 ? range : range.slice(0, dash));
+  const end = dash < 0 ? start : uint16(range.slice(dash + 1));
+  if (end < start) throw invalidArgument(`invalid range format for --expose: ${spec}: Invalid range specified for the Port: ${range}`);
+  if (start < 1) throw invalidArgument(`port numbers must be between 1 and 65535 (inclusive), got ${start}`);
+  if (!['tcp', 'udp', 'sctp'].includes(proto)) throw invalidArgument(`validating protocols for exposed port ${start}: unrecognized protocol "${proto}" in port mapping`);
+  const out: ExposedPort[] = [];
+  for (let p = start; p <= end; p++) out.push({ port: p, protocol: proto as ExposedPort['protocol'] });
+  return out;
 }

@@ -3,10 +3,10 @@
 // takes. As for containers (./libpod.ts), one table serves both directions.
 // Every PodSpec field has a key; the network ones share ./libpod.ts's
 // helpers with the container's.
-import type { PodSpec } from './pod.ts';
-import type { NetworkAttachSpec } from './container.ts';
+import { POD_INFRA_KEYS, POD_RESOURCE_KEYS, type PodInfraSpec, type PodSpec } from './pod.ts';
+import type { ContainerSpec, NetworkAttachSpec } from './container.ts';
 import { formatPortSpec, parsePublish } from './flags.ts';
-import { keysOf, netFromLibpod, netToLibpod, portFromLibpod, portToLibpod, readBy, same as sameField, writeBy, type Field, type Json, type NetSettings } from './libpod.ts';
+import { CONTAINER_FIELDS, keysOf, netFromLibpod, netToLibpod, portFromLibpod, portToLibpod, readBy, same as sameField, writeBy, type Field, type Json, type NetSettings } from './libpod.ts';
 
 // The container table's field under another name, for PodSpec.
 const same = (ours: keyof PodSpec, theirs: string, kind: 'string' | 'strings' | 'bool' | 'stringMap'): Field<PodSpec> => sameField<PodSpec>(ours, theirs, kind);
@@ -28,6 +28,37 @@ function attachList(n: NetSettings): NetworkAttachSpec[] | undefined {
   for (const k of Object.keys(first) as (keyof NetworkAttachSpec)[]) if (first[k] === undefined) delete first[k];
   return [first, ...(n.extraNetworks ?? [])];
 }
+
+/**
+ * The pod's resources and the infra settings its members inherit, under the
+ * container table's keys (Podman's PodSpecGenerator names them alike):
+ * resource_limits, mounts/volumes/image_volumes, volumes_from, devices,
+ * shm_size, sysctl, pidns, utsns, userns/idmappings.
+ */
+const INFRA_KEYS = ['resource_limits', 'mounts', 'volumes', 'image_volumes', 'volumes_from', 'devices', 'shm_size', 'sysctl', 'pidns', 'utsns', 'userns', 'idmappings'];
+const infraFields = CONTAINER_FIELDS.filter((f) => Object.keys(f.keys).some((k) => INFRA_KEYS.includes(k)));
+const INFRA: Field<PodSpec> = {
+  keys: Object.fromEntries(Object.entries(keysOf(infraFields)).filter(([k]) => INFRA_KEYS.includes(k))),
+  to: (p, out) => {
+    const c: ContainerSpec = { image: '', ...p.resources, ...p.infraSpec };
+    const all: Json = {};
+    for (const f of infraFields) f.to(c, all);
+    // Only ours: the namespace fields are written as Podman's {} when unset.
+    for (const k of INFRA_KEYS) if (all[k] !== undefined) out[k] = all[k];
+  },
+  from: (s, p) => {
+    const c = { image: '' } as ContainerSpec;
+    for (const f of infraFields) f.from(Object.fromEntries(Object.entries(s).filter(([k]) => INFRA_KEYS.includes(k))), c);
+    const pick = <K extends keyof ContainerSpec>(keys: readonly K[]) => {
+      const o = Object.fromEntries(keys.filter((k) => c[k] !== undefined).map((k) => [k, c[k]]));
+      return Object.keys(o).length ? o as Pick<ContainerSpec, K> : undefined;
+    };
+    const resources = pick(POD_RESOURCE_KEYS);
+    const infraSpec = pick(POD_INFRA_KEYS);
+    if (resources) p.resources = resources;
+    if (infraSpec) p.infraSpec = { ...p.infraSpec, ...infraSpec };
+  },
+};
 
 export const POD_FIELDS: Field<PodSpec>[] = [
   // PodBasicConfig
@@ -65,6 +96,32 @@ export const POD_FIELDS: Field<PodSpec>[] = [
   same('addHost', 'hostadd', 'strings'),
   // PodCgroupConfig
   same('cgroupParent', 'cgroup_parent', 'string'),
+  {
+    keys: { share_parent: 'bool' },
+    to: (p, out) => { if (p.shareParent === false) out.share_parent = false; },
+    from: (s, p) => { if (s.share_parent === false) p.shareParent = false; },
+  },
+  INFRA,
+  {
+    // PodSecurityConfig: --security-opt as given (the infra container's fields, back to their flag form).
+    keys: { security_opt: 'strings' },
+    to: (p, out) => {
+      const i = p.infraSpec ?? {};
+      const opts = [...(i.seccompProfile ? [`seccomp=${i.seccompProfile}`] : []), ...(i.noNewPrivileges ? ['no-new-privileges'] : []),
+        ...(i.mask?.length ? [`mask=${i.mask.join(':')}`] : []), ...(i.unmask?.length ? [`unmask=${i.unmask.join(':')}`] : [])];
+      if (opts.length) out.security_opt = opts;
+    },
+    from: (s, p) => {
+      const i: PodInfraSpec = {};
+      for (const opt of Array.isArray(s.security_opt) ? s.security_opt.map(String) : []) {
+        const [k, v = ''] = opt.includes('=') ? [opt.slice(0, opt.indexOf('=')), opt.slice(opt.indexOf('=') + 1)] : opt.split(':');
+        if (k === 'seccomp') i.seccompProfile = v;
+        else if (k === 'no-new-privileges') i.noNewPrivileges = v === '' || v === 'true';
+        else if (k === 'mask' || k === 'unmask') i[k] = v.split(':').filter(Boolean);
+      }
+      if (Object.keys(i).length) p.infraSpec = { ...p.infraSpec, ...i };
+    },
+  },
 ];
 
 export const POD_SPECGEN_KEYS = keysOf(POD_FIELDS);

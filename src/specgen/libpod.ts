@@ -13,6 +13,7 @@ import { invalidArgument } from '../common/errors.ts';
 import type { ContainerSpec, HealthcheckSpec, IdMapping, MountSpec, NetworkAttachSpec, PortSpec, SecretSpec, UsernsMode } from './container.ts';
 import { parseDeviceCgroupRule, ULIMITS } from './validate.ts';
 import { SIGNALS } from './signals.ts';
+import { cpuOf } from '../runtime/spec/resources.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Json = Record<string, any>;
@@ -204,28 +205,58 @@ function healthFrom(h: Json): HealthcheckSpec {
   return out;
 }
 
-/** ResourceLimits and pidsLimit as the OCI LinuxResources Podman keeps (--cpus is quota/period). */
+/**
+ * ResourceLimits and pidsLimit as the OCI LinuxResources Podman keeps
+ * (--cpus is quota/period: read back as cpus when the period is the
+ * default 100000, else as cpuPeriod/cpuQuota); the blkio device limits as
+ * Podman's maps by path beside it (its major/minor are filled in at create),
+ * --cgroup-conf as `unified`.
+ */
+const DEVICE_MAPS = [['deviceReadBps', 'throttleReadBpsDevice'], ['deviceWriteBps', 'throttleWriteBpsDevice'],
+  ['deviceReadIops', 'throttleReadIOPSDevice'], ['deviceWriteIops', 'throttleWriteIOPSDevice']] as const;
 const RESOURCES: Field = {
-  keys: { resource_limits: 'object' },
+  keys: { resource_limits: 'object', weightDevice: 'object', throttleReadBpsDevice: 'object', throttleWriteBpsDevice: 'object',
+    throttleReadIOPSDevice: 'object', throttleWriteIOPSDevice: 'object', unified: 'stringMap' },
   to: (c, out) => {
-    const memory = { ...(c.memory ? { limit: c.memory } : {}), ...(c.memoryReservation ? { reservation: c.memoryReservation } : {}), ...(c.memorySwap ? { swap: c.memorySwap } : {}) };
-    const cpu = {
-      ...(c.cpuShares ? { shares: c.cpuShares } : {}), ...(c.cpus ? { quota: Math.round(c.cpus * 100_000), period: 100_000 } : {}),
-      ...(c.cpusetCpus ? { cpus: c.cpusetCpus } : {}), ...(c.cpusetMems ? { mems: c.cpusetMems } : {}),
+    const memory = {
+      ...(c.memory ? { limit: c.memory } : {}), ...(c.memoryReservation ? { reservation: c.memoryReservation } : {}), ...(c.memorySwap ? { swap: c.memorySwap } : {}),
+      ...(c.memorySwappiness !== undefined ? { swappiness: c.memorySwappiness } : {}), ...(c.oomKillDisable ? { disableOOMKiller: true } : {}),
     };
-    const r: Json = { ...(nonEmpty(memory) ? { memory } : {}), ...(nonEmpty(cpu) ? { cpu } : {}), ...(c.pidsLimit !== undefined ? { pids: { limit: c.pidsLimit } } : {}) };
+    const cpu = cpuOf(c) ?? {};
+    const r: Json = {
+      ...(nonEmpty(memory) ? { memory } : {}), ...(nonEmpty(cpu) ? { cpu } : {}), ...(c.pidsLimit !== undefined ? { pids: { limit: c.pidsLimit } } : {}),
+      ...(c.blkioWeight ? { blockIO: { weight: c.blkioWeight } } : {}),
+    };
     if (nonEmpty(r)) out.resource_limits = r;
+    if (c.blkioWeightDevice?.length) out.weightDevice = Object.fromEntries(c.blkioWeightDevice.map((d) => [d.path, { major: 0, minor: 0, weight: d.weight }]));
+    for (const [ours, theirs] of DEVICE_MAPS) {
+      const l = c[ours];
+      if (l?.length) out[theirs] = Object.fromEntries(l.map((d) => [d.path, { major: 0, minor: 0, rate: d.rate }]));
+    }
+    if (c.cgroupConf && nonEmpty(c.cgroupConf)) out.unified = { ...c.cgroupConf };
   },
   from: (s, c) => {
     const r = isObj(s.resource_limits) ? s.resource_limits : {};
     const m = isObj(r.memory) ? r.memory : {};
     const cpu = isObj(r.cpu) ? r.cpu : {};
     const num = (v: unknown) => (typeof v === 'number' && v ? v : undefined);
+    const asCpus = num(cpu.quota) && cpu.period === 100_000;
     Object.assign(c, {
       memory: num(m.limit), memoryReservation: num(m.reservation), memorySwap: num(m.swap), cpuShares: num(cpu.shares),
-      cpus: num(cpu.quota) && num(cpu.period) ? cpu.quota / cpu.period : undefined, cpusetCpus: cpu.cpus || undefined, cpusetMems: cpu.mems || undefined,
+      cpus: asCpus ? cpu.quota / cpu.period : undefined, cpusetCpus: cpu.cpus || undefined, cpusetMems: cpu.mems || undefined,
+      cpuPeriod: asCpus ? undefined : num(cpu.period), cpuQuota: asCpus ? undefined : num(cpu.quota),
+      cpuRtPeriod: num(cpu.realtimePeriod), cpuRtRuntime: num(cpu.realtimeRuntime),
+      memorySwappiness: typeof m.swappiness === 'number' ? m.swappiness : undefined, oomKillDisable: m.disableOOMKiller === true || undefined,
+      blkioWeight: isObj(r.blockIO) ? num(r.blockIO.weight) : undefined,
       pidsLimit: isObj(r.pids) && typeof r.pids.limit === 'number' ? r.pids.limit : undefined,
     });
+    const byPath = (v: unknown, key: 'rate' | 'weight') => isObj(v) && Object.keys(v).length
+      ? Object.entries(v).map(([path, d]) => ({ path, [key]: isObj(d) && typeof d[key] === 'number' ? d[key] : NaN }))
+      : undefined;
+    c.blkioWeightDevice = byPath(s.weightDevice, 'weight') as ContainerSpec['blkioWeightDevice'];
+    for (const [ours, theirs] of DEVICE_MAPS) c[ours] = byPath(s[theirs], 'rate') as ContainerSpec['deviceReadBps'];
+    c.cgroupConf = strMap(s.unified);
+    for (const k of Object.keys(c) as (keyof ContainerSpec)[]) if (c[k] === undefined) delete c[k];
   },
 };
 
@@ -343,7 +374,7 @@ export const CONTAINER_FIELDS: Field[] = [
   {
     keys: { image: 'string' },
     to: (c, out) => { out.image = c.image; },
-    from: (s, c) => { c.image = s.image; },
+    from: (s, c) => { c.image = s.image ?? ''; },
   },
   {
     keys: { volumes_from: 'strings' },
@@ -380,6 +411,36 @@ export const CONTAINER_FIELDS: Field[] = [
   },
   namespace('ipcMode', 'ipcns'), same('shmSize', 'shm_size', 'number'), same('workdir', 'work_dir', 'string'), SECRETS,
   same('chrootDirs', 'chroot_directories', 'strings'),
+  // The environment, port, image-volume and rootfs flags of run/create (cli/createflags.ts's block).
+  {
+    // A Go bool with omitempty: false is left out.
+    keys: { httpproxy: 'bool' },
+    to: (c, out) => { if (c.httpProxy) out.httpproxy = true; },
+    from: (s, c) => { if (s.httpproxy === true) c.httpProxy = true; },
+  },
+  same('unsetEnv', 'unsetenv', 'strings'), same('unsetEnvAll', 'unsetenvall', 'bool'),
+  same('envMerge', 'envmerge', 'strings'), same('imageVolumeMode', 'image_volume_mode', 'string'), same('seccompPolicy', 'seccomp_policy', 'string'),
+  same('rootfs', 'rootfs', 'string'), same('rootfsOverlay', 'rootfs_overlay', 'bool'), same('removeImage', 'removeImage', 'bool'),
+  {
+    keys: { passwd: 'bool' },
+    to: (c, out) => { if (c.passwd === false) out.passwd = false; },
+    from: (s, c) => { if (s.passwd === false) c.passwd = false; },
+  },
+  {
+    // Podman's Expose: port -> "tcp" or "tcp,udp".
+    keys: { expose: 'object' },
+    to: (c, out) => {
+      if (!c.expose?.length) return;
+      const m: Record<string, string> = {};
+      for (const x of c.expose) m[x.port] = m[x.port] ? `${m[x.port]},${x.protocol ?? 'tcp'}` : (x.protocol ?? 'tcp');
+      out.expose = m;
+    },
+    from: (s, c) => {
+      if (!isObj(s.expose)) return;
+      const list = Object.entries(s.expose).flatMap(([port, protos]) => String(protos || 'tcp').split(',').map((p) => ({ port: Number(port), protocol: p as 'tcp' | 'udp' | 'sctp' })));
+      if (list.length) c.expose = list;
+    },
+  },
   // ContainerSecurityConfig
   same('privileged', 'privileged', 'bool'), same('user', 'user', 'string'), same('groupAdd', 'groups', 'strings'),
   same('capAdd', 'cap_add', 'strings'), same('capDrop', 'cap_drop', 'strings'), same('seccompProfile', 'seccomp_profile_path', 'string'),
@@ -424,7 +485,7 @@ export const CONTAINER_FIELDS: Field[] = [
     },
   },
   // ContainerResourceConfig
-  RESOURCES,
+  RESOURCES, same('cgroupParent', 'cgroup_parent', 'string'),
   {
     keys: { r_limits: 'objects' },
     to: (c, out) => { if (c.ulimits?.length) out.r_limits = c.ulimits.map((u) => ({ type: ULIMITS[u.name] ?? `RLIMIT_${u.name.toUpperCase()}`, hard: u.hard, soft: u.soft })); },
@@ -484,6 +545,6 @@ export const toSpecGenerator = (c: ContainerSpec): Json => writeBy(CONTAINER_FIE
 
 /** SpecGenerator JSON (as podman-remote or `generate spec` sends it) as a ContainerSpec; keys not in the table are ignored. */
 export function fromSpecGenerator(s: Json): ContainerSpec {
-  if (typeof s.image !== 'string' || !s.image) throw invalidArgument('no image specified');
+  if ((typeof s.image !== 'string' || !s.image) && !s.rootfs) throw invalidArgument('no image specified');
   return readBy(CONTAINER_FIELDS, s);
 }

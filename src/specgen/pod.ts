@@ -1,6 +1,21 @@
 // A pod as the engine's pods.create takes it: the structured form the CLI's
 // flags, kube play and the REST API (src/specgen/libpod-pod.ts) all build.
-import type { NetworkAttachSpec } from './container.ts';
+import type { ContainerSpec, NetworkAttachSpec } from './container.ts';
+import type { ResourceLimits } from '../runtime/spec/resources.ts';
+
+/** Limits set on the pod's cgroup, which its members share (Podman 4.3's pod resources). */
+export type PodResources = Pick<ResourceLimits, typeof POD_RESOURCE_KEYS[number]>;
+
+/**
+ * Settings of the infra container that every member inherits (Podman's
+ * InfraInherit: mounts, volumes-from, devices, security options, /dev/shm
+ * size, the user namespace), or that act through the namespaces the members
+ * share (sysctls; the pid and uts modes of the infra container).
+ */
+export const POD_INFRA_KEYS = ['mounts', 'volumesFrom', 'devices', 'seccompProfile', 'noNewPrivileges', 'mask', 'unmask',
+  'sysctls', 'shmSize', 'userns', 'uidMap', 'gidMap', 'pidMode', 'utsMode'] as const;
+export type PodInfraSpec = Pick<ContainerSpec, typeof POD_INFRA_KEYS[number]>;
+export const POD_RESOURCE_KEYS = ['memory', 'memorySwap', 'cpus', 'cpuShares', 'cpusetCpus'] as const;
 
 export interface PodSpec {
   name?: string;
@@ -37,4 +52,12 @@ export interface PodSpec {
   exitPolicy?: 'continue' | 'stop';
   /** The cgroup the pod's own cgroup (PARENT/POD_ID) is made under; infra and members run in that one (rootful). */
   cgroupParent?: string;
+  /** false: members keep husk's own cgroups instead of the pod's (Podman's --share-parent, default true). */
+  shareParent?: boolean;
+  resources?: PodResources;
+  infraSpec?: PodInfraSpec;
+  /** Static addresses of the pod on its (one) network: the infra container's. */
+  ip?: string;
+  ip6?: string;
+  mac?: string;
 }

@@ -30,7 +30,8 @@ const MAC = /^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$/;
 const isUint = (n: unknown, max = Number.MAX_SAFE_INTEGER): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= max;
 
 export function validateSpec(i: ContainerSpec): void {
-  if (!i.image) throw invalidArgument('an image is required');
+  if (!i.image && !i.rootfs) throw invalidArgument('an image is required');
+  if (i.rootfs !== undefined && !isAbsolute(i.rootfs)) throw invalidArgument(`rootfs "${i.rootfs}" must be an absolute path`);
   if (i.name !== undefined && !NAME.test(i.name)) {
     throw invalidArgument(`container name "${i.name}" must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
   }
@@ -53,6 +54,12 @@ export function validateSpec(i: ContainerSpec): void {
   if (i.timezone !== undefined && (!i.timezone || i.timezone.includes('..'))) throw invalidArgument(`invalid time zone "${i.timezone}"`);
   for (const r of i.deviceCgroupRules ?? []) parseDeviceCgroupRule(r);
   for (const d of i.chrootDirs ?? []) if (!isAbsolute(d)) throw invalidArgument(`chroot directory "${d}" must be an absolute path`);
+  if (i.imageVolumeMode !== undefined && !['bind', 'tmpfs', 'ignore'].includes(i.imageVolumeMode)) throw invalidArgument(`invalid image volume mode "${i.imageVolumeMode}" required value: bind, tmpfs, ignore`);
+  if (i.seccompPolicy !== undefined && !['default', 'image'].includes(i.seccompPolicy)) throw invalidArgument(`invalid seccomp policy "${i.seccompPolicy}": valid policies are ["default" "image"]`);
+  for (const x of i.expose ?? []) {
+    if (!isUint(x.port, 65535) || x.port < 1) throw invalidArgument(`port numbers must be between 1 and 65535 (inclusive), got ${x.port}`);
+    if (x.protocol && !['tcp', 'udp', 'sctp'].includes(x.protocol)) throw invalidArgument(`validating protocols for exposed port ${x.port}: unrecognized protocol "${x.protocol}" in port mapping`);
+  }
   if (i.logDriver && !['k8s-file', 'json-file', 'journald', 'none', 'passthrough'].includes(i.logDriver)) {
     throw invalidArgument(`invalid log driver: ${i.logDriver}`);
   }
@@ -135,6 +142,33 @@ function validateResources(i: ContainerSpec): void {
     throw invalidArgument('oom-score-adj must be an integer between -1000 and 1000');
   }
   if (i.shmSize !== undefined && i.shmSize <= 0) throw invalidArgument('the size of /dev/shm must be larger than 0');
+  // Podman's (pkg/specgen/generate/validate.go) checks and words.
+  if (i.cpuPeriod !== undefined && (!isUint(i.cpuPeriod) || i.cpuPeriod < 1000 || i.cpuPeriod > 1000000)) {
+    throw invalidArgument('CPU cfs period cannot be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
+  }
+  if (i.cpuQuota !== undefined && (!Number.isInteger(i.cpuQuota) || i.cpuQuota < 1000)) throw invalidArgument('CPU cfs quota cannot be less than 1ms (i.e. 1000)');
+  for (const [v, what] of [[i.cpuRtPeriod, 'period'], [i.cpuRtRuntime, 'runtime']] as const) {
+    if (v !== undefined && !isUint(v)) throw invalidArgument(`invalid CPU real-time ${what} ${v}: must be a non-negative integer`);
+  }
+  if (i.memorySwappiness !== undefined && (!isUint(i.memorySwappiness) || i.memorySwappiness > 100)) {
+    throw invalidArgument(`invalid value: ${i.memorySwappiness}, valid memory swappiness range is 0-100`);
+  }
+  if (i.blkioWeight !== undefined && (!isUint(i.blkioWeight) || i.blkioWeight < 10 || i.blkioWeight > 1000)) throw invalidArgument('range of blkio weight is from 10 to 1000');
+  for (const d of i.blkioWeightDevice ?? []) {
+    if (!d.path?.startsWith('/dev/') || !isUint(d.weight) || (d.weight > 0 && (d.weight < 10 || d.weight > 1000))) throw invalidArgument(`invalid weight for device: ${d.path}:${d.weight}`);
+  }
+  for (const d of [...i.deviceReadBps ?? [], ...i.deviceWriteBps ?? [], ...i.deviceReadIops ?? [], ...i.deviceWriteIops ?? []]) {
+    if (!d.path?.startsWith('/dev/')) throw invalidArgument(`bad format for device path: ${d.path}:${d.rate}`);
+    if (!isUint(d.rate, Number.MAX_SAFE_INTEGER)) throw invalidArgument(`invalid rate for device: ${d.path}:${d.rate}. Number must be a positive integer`);
+  }
+  if (i.cgroupConf !== undefined) {
+    for (const k of Object.keys(i.cgroupConf)) if (!k || k.includes('/')) throw invalidArgument(`invalid --cgroup-conf key "${k}": must be a file name of the cgroup`);
+  }
+  if (i.cgroupParent !== undefined) {
+    // Podman with the cgroupfs manager (husk's): a path, not a systemd slice.
+    if (i.cgroupParent.endsWith('.slice')) throw invalidArgument('systemd slice received as cgroup parent when using cgroupfs: invalid argument');
+    if (i.cgroupParent.split('/').includes('..')) throw invalidArgument(`invalid cgroup parent "${i.cgroupParent}": it must not contain ".."`);
+  }
 }
 
 /** Only namespaced sysctls may be set, as in Podman; net.* not with the host's network. */

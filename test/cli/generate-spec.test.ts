@@ -27,7 +27,7 @@ after(async () => {
 
 function post(path: string, body: string): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const r = request({ socketPath: sock, method: 'POST', path, headers: { 'content-type': 'application/json' } }, (res) => {
+    const r = request({ agent: false, socketPath: sock, method: 'POST', path, headers: { 'content-type': 'application/json' } }, (res) => {
       let b = '';
       res.on('data', (d: Buffer) => (b += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, json: b ? JSON.parse(b) : {} }));

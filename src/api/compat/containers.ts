@@ -6,7 +6,7 @@ import type { ItemReport } from '../../engine/api.ts';
 import type { Route, RouteContext } from '../router.ts';
 import { answerCreated, qBool, qFilters, qInt, readJson, sendJson, sendNoContent } from '../http.ts';
 import { checkShape } from '../shape.ts';
-import { inspectToDocker, listFilters, listToDocker, specFromDocker } from './translate.ts';
+import { inspectToDocker, listFilters, listToDocker, RESOURCE_SHAPE, resourcesFromDocker, specFromDocker } from './translate.ts';
 import { startPending } from './attach.ts';
 
 /** A single-item batch verb: its report's error thrown as the typed error. */
@@ -17,9 +17,10 @@ export async function one(reports: Promise<ItemReport[]>): Promise<void> {
 async function create(ctx: RouteContext): Promise<void> {
   const body = await readJson(ctx);
   const spec = specFromDocker(body, ctx.query.get('name') ?? undefined);
-  const c = await ctx.engine.containers.create(spec, { pull: {} });
+  const warnings: string[] = [];
+  const c = await ctx.engine.containers.create(spec, { pull: {}, onWarning: (w) => warnings.push(w) });
   // A client that left before the answer never learns the ID: the container would leak.
-  await answerCreated(ctx, 201, { Id: c.config.id, Warnings: [] }, () => ctx.engine.containers.remove([c.config.id], { force: true, volumes: true }));
+  await answerCreated(ctx, 201, { Id: c.config.id, Warnings: warnings }, () => ctx.engine.containers.remove([c.config.id], { force: true, volumes: true }));
 }
 
 async function start(ctx: RouteContext): Promise<void> {
@@ -103,11 +104,14 @@ async function rename(ctx: RouteContext): Promise<void> {
 
 async function update(ctx: RouteContext): Promise<void> {
   const b = await readJson(ctx) as Record<string, number & string>;
-  checkShape(b, { Memory: 'number', MemoryReservation: 'number', MemorySwap: 'number', NanoCpus: 'number', CpuShares: 'number', CpusetCpus: 'string', PidsLimit: 'number' }, '');
+  checkShape(b, { Memory: 'number', MemoryReservation: 'number', MemorySwap: 'number', NanoCpus: 'number', CpuShares: 'number', CpusetCpus: 'string', PidsLimit: 'number',
+    CpuPeriod: 'number', CpuQuota: 'number', CpusetMems: 'string', ...RESOURCE_SHAPE }, '');
+  // Docker's update takes no OOM killer or cgroup parent change.
+  const { oomKillDisable: _o, ...more } = resourcesFromDocker(b);
   await ctx.engine.containers.update(ctx.params.id, {
     memory: b.Memory || undefined, memoryReservation: b.MemoryReservation || undefined, memorySwap: b.MemorySwap || undefined,
     cpus: b.NanoCpus ? b.NanoCpus / 1e9 : undefined, cpuShares: b.CpuShares || undefined, cpusetCpus: b.CpusetCpus || undefined,
-    pidsLimit: b.PidsLimit || undefined,
+    cpusetMems: b.CpusetMems || undefined, pidsLimit: b.PidsLimit || undefined, ...more,
   });
   sendJson(ctx, 200, { Warnings: [] });
 }

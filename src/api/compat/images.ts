@@ -60,9 +60,10 @@ async function tag(ctx: RouteContext): Promise<void> {
 }
 
 async function remove(ctx: RouteContext): Promise<void> {
-  const [r] = await ctx.engine.images.remove([ctx.params.name], { force: qBool(ctx.query, 'force') });
+  const [r] = await ctx.engine.images.remove([ctx.params.name], { force: qBool(ctx.query, 'force'), noPrune: qBool(ctx.query, 'noprune') });
   if (r?.error) throw HuskError.from(r.error);
-  sendJson(ctx, 200, [...(r?.untagged ?? []).map((u) => ({ Untagged: u })), ...(r?.deleted ? [{ Deleted: `sha256:${r.deleted}` }] : [])]);
+  const deleted = [...(r?.deleted ? [r.deleted] : []), ...(r?.pruned ?? [])];
+  sendJson(ctx, 200, [...(r?.untagged ?? []).map((u) => ({ Untagged: u })), ...deleted.map((d) => ({ Deleted: `sha256:${d}` }))]);
 }
 
 async function prune(ctx: RouteContext): Promise<void> {

@@ -4,7 +4,7 @@
 // Keeping both directions here keeps them from drifting apart.
 import type { Container, ContainerListItem } from '../../engine/container/api.ts';
 import type { ContainerSpec, MountSpec, NetworkAttachSpec, PortSpec } from '../../specgen/container.ts';
-import { parseAddHost, parseTmpfsFlag, parseVolumeFlag, parseVolumesFrom } from '../../specgen/flags.ts';
+import { parseAddHost, parseExpose, parseTmpfsFlag, parseVolumeFlag, parseVolumesFrom } from '../../specgen/flags.ts';
 import { humanDuration } from '../../common/duration.ts';
 import { invalidArgument } from '../../common/errors.ts';
 import { checkShape, fits, type Kind } from '../shape.ts';
@@ -80,6 +80,32 @@ function ports(hc: Json): PortSpec[] | undefined {
   return out.length ? out : undefined;
 }
 
+/** Docker's cgroup limits beyond memory/CPUs/shares (create's and update's HostConfig). */
+export const RESOURCE_SHAPE: Record<string, Kind> = {
+  CpuRealtimePeriod: 'number', CpuRealtimeRuntime: 'number', BlkioWeight: 'number', MemorySwappiness: 'number', OomKillDisable: 'bool', CgroupParent: 'string',
+  BlkioWeightDevice: 'objects', BlkioDeviceReadBps: 'objects', BlkioDeviceWriteBps: 'objects', BlkioDeviceReadIOps: 'objects', BlkioDeviceWriteIOps: 'objects',
+};
+
+/** Those limits as ContainerSpec fields (Docker's {Path, Rate} and {Path, Weight} device lists; MemorySwappiness -1 or null: the kernel's). */
+export function resourcesFromDocker(hc: Json): Partial<ContainerSpec> {
+  const rates = (l: unknown) => Array.isArray(l) && l.length ? l.map((d: Json) => ({ path: String(d.Path ?? ''), rate: Number(d.Rate ?? NaN) })) : undefined;
+  return {
+    cpuPeriod: hc.CpuPeriod || undefined,
+    cpuQuota: hc.CpuQuota > 0 ? hc.CpuQuota : undefined,
+    cpuRtPeriod: hc.CpuRealtimePeriod || undefined,
+    cpuRtRuntime: hc.CpuRealtimeRuntime > 0 ? hc.CpuRealtimeRuntime : undefined,
+    blkioWeight: hc.BlkioWeight || undefined,
+    blkioWeightDevice: Array.isArray(hc.BlkioWeightDevice) && hc.BlkioWeightDevice.length
+      ? hc.BlkioWeightDevice.map((d: Json) => ({ path: String(d.Path ?? ''), weight: Number(d.Weight ?? NaN) })) : undefined,
+    deviceReadBps: rates(hc.BlkioDeviceReadBps),
+    deviceWriteBps: rates(hc.BlkioDeviceWriteBps),
+    deviceReadIops: rates(hc.BlkioDeviceReadIOps),
+    deviceWriteIops: rates(hc.BlkioDeviceWriteIOps),
+    memorySwappiness: typeof hc.MemorySwappiness === 'number' && hc.MemorySwappiness >= 0 ? hc.MemorySwappiness : undefined,
+    oomKillDisable: hc.OomKillDisable || undefined,
+  };
+}
+
 /** The JSON types of the create body's fields this translation reads (Go's decoder rejects a mismatch too). */
 const CONFIG_SHAPE: Record<string, Kind> = {
   Image: 'string', Cmd: 'strOrStrings', Entrypoint: 'strOrStrings', Env: 'strings', WorkingDir: 'string', User: 'string',
@@ -94,6 +120,7 @@ const HOST_SHAPE: Record<string, Kind> = {
   CapAdd: 'strings', CapDrop: 'strings', Dns: 'strings', DnsSearch: 'strings', DnsOptions: 'strings', ExtraHosts: 'strings', GroupAdd: 'strings',
   SecurityOpt: 'strings', VolumesFrom: 'strings', Ulimits: 'objects', Devices: 'objects',
   AutoRemove: 'bool', Privileged: 'bool', ReadonlyRootfs: 'bool', PublishAllPorts: 'bool',
+  ...RESOURCE_SHAPE,
 };
 
 /** Docker's create request as a ContainerSpec (name from the ?name= query). */
@@ -137,13 +164,16 @@ export function specFromDocker(body: Json, name?: string): ContainerSpec {
     extraNetworks: extraEndpoints(endpoints, epName),
     portMappings: ports(hc),
     publishAll: !!hc.PublishAllPorts || undefined,
+    expose: exposedFrom(body.ExposedPorts),
     mounts: mounts(hc, body),
     volumesFrom: hc.VolumesFrom?.length ? (hc.VolumesFrom as string[]).map(parseVolumesFrom) : undefined,
     restartPolicy: hc.RestartPolicy?.Name ? { name: hc.RestartPolicy.Name, maximumRetryCount: hc.RestartPolicy.MaximumRetryCount || undefined } : undefined,
     memory: hc.Memory || undefined,
     memoryReservation: hc.MemoryReservation || undefined,
     memorySwap: hc.MemorySwap || undefined,
-    cpus: hc.NanoCpus ? hc.NanoCpus / 1e9 : hc.CpuQuota && hc.CpuPeriod ? hc.CpuQuota / hc.CpuPeriod : undefined,
+    cpus: hc.NanoCpus ? hc.NanoCpus / 1e9 : undefined,
+    ...resourcesFromDocker(hc),
+    cgroupParent: hc.CgroupParent || undefined,
     cpuShares: hc.CpuShares || undefined,
     cpusetCpus: hc.CpusetCpus || undefined,
     cpusetMems: hc.CpusetMems || undefined,
@@ -212,6 +242,13 @@ function listPorts(c: Container): Json[] {
     }
   }
   return out;
+}
+
+/** Docker's ExposedPorts ({"80/tcp": {}}, a bare port is tcp) as the spec's expose. */
+function exposedFrom(v: unknown): ContainerSpec['expose'] {
+  if (!v || typeof v !== 'object') return undefined;
+  const out = Object.keys(v).flatMap((k) => parseExpose(k));
+  return out.length ? out : undefined;
 }
 
 /** Docker's NetworkSettings.Ports: {"80/tcp": [{HostIp, HostPort}]}. */
@@ -297,6 +334,13 @@ export function inspectToDocker(c: Container, driver = 'overlay'): Json {
       ShmSize: s.shmSize ?? 65536000, Memory: s.memory ?? 0, MemoryReservation: s.memoryReservation ?? 0, MemorySwap: s.memorySwap ?? 0,
       NanoCpus: s.cpus ? Math.round(s.cpus * 1e9) : 0, CpuShares: s.cpuShares ?? 0, CpusetCpus: s.cpusetCpus ?? '', CpusetMems: s.cpusetMems ?? '',
       PidsLimit: s.pidsLimit ?? null, OomScoreAdj: s.oomScoreAdj ?? 0,
+      CpuPeriod: s.cpuPeriod ?? 0, CpuQuota: s.cpuQuota ?? 0, CpuRealtimePeriod: s.cpuRtPeriod ?? 0, CpuRealtimeRuntime: s.cpuRtRuntime ?? 0,
+      BlkioWeight: s.blkioWeight ?? 0, BlkioWeightDevice: s.blkioWeightDevice?.map((d) => ({ Path: d.path, Weight: d.weight })) ?? null,
+      BlkioDeviceReadBps: s.deviceReadBps?.map((d) => ({ Path: d.path, Rate: d.rate })) ?? null,
+      BlkioDeviceWriteBps: s.deviceWriteBps?.map((d) => ({ Path: d.path, Rate: d.rate })) ?? null,
+      BlkioDeviceReadIOps: s.deviceReadIops?.map((d) => ({ Path: d.path, Rate: d.rate })) ?? null,
+      BlkioDeviceWriteIOps: s.deviceWriteIops?.map((d) => ({ Path: d.path, Rate: d.rate })) ?? null,
+      MemorySwappiness: s.memorySwappiness ?? null, OomKillDisable: !!s.oomKillDisable, CgroupParent: s.cgroupParent ?? '',
       Ulimits: s.ulimits?.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) ?? null,
       Devices: s.devices?.map((d) => ({ PathOnHost: d.path, PathInContainer: d.containerPath ?? d.path, CgroupPermissions: d.permissions ?? 'rwm' })) ?? [],
       Sysctls: s.sysctls ?? null, Tmpfs: null, LogConfig: { Type: 'json-file', Config: {} }, // docker-py reads logs back only for json-file/journald
@@ -307,7 +351,7 @@ export function inspectToDocker(c: Container, driver = 'overlay'): Json {
     Config: {
       Hostname: s.hostname ?? c.config.id.slice(0, 12), Domainname: '', User: s.user ?? '',
       AttachStdin: !!s.interactive, AttachStdout: true, AttachStderr: true,
-      ExposedPorts: Object.fromEntries((s.portMappings ?? []).map((p) => [portKey(p), {}])),
+      ExposedPorts: Object.fromEntries([...(s.portMappings ?? []).map(portKey), ...(s.expose ?? []).map((x) => `${x.port}/${x.protocol ?? 'tcp'}`)].map((k) => [k, {}])),
       Tty: !!s.tty, OpenStdin: !!s.interactive, StdinOnce: false,
       Env: env, Cmd: s.command ?? null, Image: s.image || c.config.imageName,
       Volumes: null, WorkingDir: s.workdir ?? '', Entrypoint: s.entrypoint ?? null, OnBuild: null,

@@ -49,8 +49,9 @@ export function specFromLibpod(s: Json): ContainerSpec {
 
 async function create(ctx: RouteContext): Promise<void> {
   const spec = specFromLibpod(await readJson(ctx));
-  const c = await ctx.engine.containers.create(spec, { pull: {} });
-  await answerCreated(ctx, 201, { Id: c.config.id, Warnings: [] }, () => ctx.engine.containers.remove([c.config.id], { force: true, volumes: true }));
+  const warnings: string[] = [];
+  const c = await ctx.engine.containers.create(spec, { pull: {}, onWarning: (w) => warnings.push(w) });
+  await answerCreated(ctx, 201, { Id: c.config.id, Warnings: warnings }, () => ctx.engine.containers.remove([c.config.id], { force: true, volumes: true }));
 }
 
 async function list(ctx: RouteContext): Promise<void> {

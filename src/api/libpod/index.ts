@@ -51,7 +51,7 @@ async function imageList(ctx: RouteContext): Promise<void> {
   const images = await ctx.engine.images.list({ all: qBool(ctx.query, 'all'), filters: qFilters(ctx.query) });
   sendJson(ctx, 200, images.map((i) => ({
     Id: i.Id, ParentId: '', RepoTags: i.RepoTags, RepoDigests: i.RepoDigests, Created: unix(i.Created), Size: i.Size, SharedSize: 0,
-    VirtualSize: i.Size, Labels: i.Labels ?? {}, Containers: i.Containers, ReadOnly: false, Dangling: i.Dangling, Names: i.RepoTags, Digest: i.Digest, History: [],
+    VirtualSize: i.Size, Labels: i.Labels ?? {}, Containers: i.Containers, ReadOnly: false, Dangling: i.Dangling, Names: i.RepoTags, Digest: i.Digest, History: i.History ?? [],
   })));
 }
 

@@ -6,7 +6,7 @@ import { HuskError, invalidArgument } from '../../common/errors.ts';
 import type { Volume } from '../../engine/volume/api.ts';
 import type { PruneReport } from '../../engine/api.ts';
 import type { Route, RouteContext } from '../router.ts';
-import { qBool, qFilters, readJson, sendJson, sendNoContent } from '../http.ts';
+import { qBool, qFilters, qInt, readJson, sendJson, sendNoContent } from '../http.ts';
 import { checkShape } from '../shape.ts';
 import { compatRoutes } from '../compat/index.ts';
 
@@ -51,7 +51,7 @@ async function volumeExists(ctx: RouteContext): Promise<void> {
 }
 
 async function volumeRemove(ctx: RouteContext): Promise<void> {
-  const [r] = await ctx.engine.volumes.remove([ctx.params.name], { force: qBool(ctx.query, 'force') });
+  const [r] = await ctx.engine.volumes.remove([ctx.params.name], { force: qBool(ctx.query, 'force'), timeout: qInt(ctx.query, 'timeout') });
   if (r?.error) throw HuskError.from(r.error);
   sendNoContent(ctx);
 }
@@ -97,7 +97,7 @@ async function networkExists(ctx: RouteContext): Promise<void> {
 
 /** `[{"Name"}]` (Podman's NetworkRmReport without its undecodable Err); a failure is the request's error. */
 async function networkRemove(ctx: RouteContext): Promise<void> {
-  const [r] = await ctx.engine.networks.remove([ctx.params.name], { force: qBool(ctx.query, 'force') });
+  const [r] = await ctx.engine.networks.remove([ctx.params.name], { force: qBool(ctx.query, 'force'), timeout: qInt(ctx.query, 'timeout') });
   if (r?.error) throw HuskError.from(r.error);
   sendJson(ctx, 200, [{ Name: ctx.params.name }]);
 }

@@ -25,6 +25,8 @@ export interface PullProgressOptions {
 export interface CreateOptions {
   /** Settings for pulling the image when the spec's pull policy requires it. */
   pull?: PullProgressOptions;
+  /** A limit the host's kernel lacks was dropped: Podman's warning, which its CLI prints as a line on stderr. */
+  onWarning?: (msg: string) => void;
 }
 
 export interface RunOptions extends CreateOptions, SessionIO {
@@ -85,6 +87,8 @@ export interface ListOptions {
   latest?: boolean;
   /** Add the namespace inodes of running containers. */
   namespaces?: boolean;
+  /** Add each container's sizes (ps --size). */
+  size?: boolean;
 }
 
 /** A list entry: the stored record plus what a listing shows beside it. */
@@ -93,6 +97,8 @@ export interface ContainerListItem extends Container {
   podName?: string;
   /** Namespace inodes (cgroup, ipc, mnt, net, pid, user, uts), with ListOptions.namespaces. */
   namespaces?: Record<string, string>;
+  /** With ListOptions.size, in bytes: the rw layer, and that plus its image's layers (Podman's rwSize, rootFsSize). */
+  size?: { rootFsSize: number; rwSize: number };
 }
 
 export interface LogOptions {
@@ -163,6 +169,8 @@ export interface CloneOptions {
   force?: boolean;
   /** Start the copy. */
   run?: boolean;
+  /** As create's: a limit the host's kernel lacks was dropped. */
+  onWarning?: (msg: string) => void;
 }
 
 /** Resource limits that `update` may change on an existing container. */
@@ -174,6 +182,23 @@ export interface ResourceUpdate {
   cpuShares?: number;
   cpusetCpus?: string;
   pidsLimit?: number;
+  // Podman's other cgroup limits (ContainerSpec's fields of the same names).
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  cpuRtPeriod?: number;
+  cpuRtRuntime?: number;
+  cpusetMems?: string;
+  blkioWeight?: number;
+  blkioWeightDevice?: ContainerSpec['blkioWeightDevice'];
+  deviceReadBps?: ContainerSpec['deviceReadBps'];
+  deviceWriteBps?: ContainerSpec['deviceWriteBps'];
+  deviceReadIops?: ContainerSpec['deviceReadIops'];
+  deviceWriteIops?: ContainerSpec['deviceWriteIops'];
+  memorySwappiness?: number;
+  /** Create and clone only (as Podman's flags). */
+  oomKillDisable?: boolean;
+  cgroupParent?: string;
+  cgroupConf?: Record<string, string>;
   /** `update --restart`: the new policy, for the next exit. */
   restartPolicy?: RestartPolicySpec;
 }
@@ -292,6 +317,16 @@ export interface RestoreOptions extends Selection {
 
 export type RestoreReport = CheckpointReport;
 
+/** `container cleanup` beyond conmon's exit command (Podman's ContainerCleanupOptions). */
+export interface CleanupOptions {
+  /** Then remove the container (unless its restart policy restarts it). */
+  remove?: boolean;
+  /** Then remove its image (not forced: an image something else uses stays, with an error). */
+  removeImage?: boolean;
+  /** This exec session of the container instead of the container: with `remove`, its record goes. */
+  exec?: string;
+}
+
 export interface ContainersAPI {
   /** Validates the spec, pulls the image if the pull policy says so, and creates the container. */
   create(spec: ContainerSpec, o?: CreateOptions): Promise<Container>;
@@ -319,8 +354,12 @@ export interface ContainersAPI {
   remove(refs: string[], o?: RemoveOptions): Promise<ItemReport[]>;
   /** Removes every container that is not running (infra containers excepted) and passes the filters. */
   prune(o?: { filters?: Filters }): Promise<PruneReport[]>;
-  /** Runs the exit-time cleanup (unmount, network teardown, --rm); conmon's exit command calls it. */
-  cleanup(ref: string): Promise<void>;
+  /**
+   * Runs the exit-time cleanup (unmount, network teardown, --rm); conmon's
+   * exit command calls it. Resolves with the container's ID, or undefined
+   * when it is already gone (conmon's exit command raced a removal).
+   */
+  cleanup(ref: string, o?: CleanupOptions): Promise<string | undefined>;
   /**
    * Runs a running container's health check once (an exec session, killed
    * after the check's timeout), records the result in its health state,

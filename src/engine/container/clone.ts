@@ -56,12 +56,12 @@ export async function cloneContainer(e: EngineContext, ref: string, o: CloneOpti
   }
   let copy: Container;
   try {
-    copy = await createContainer(e, spec);
+    copy = await createContainer(e, spec, { onWarning: o.onWarning });
   } catch (err) {
     // The original's published ports block the copy's; with destroy they are about to be freed.
     if (!(o.destroy && err instanceof HuskError && err.code === 'PORT_IN_USE')) throw err;
     await removeContainer(e, c.config.id, { force: o.force });
-    copy = await createContainer(e, spec);
+    copy = await createContainer(e, spec, { onWarning: o.onWarning });
   }
   if (o.destroy && e.db.get(c.config.id)) await removeContainer(e, c.config.id, { force: o.force });
   if (o.run) return startContainer(e, copy.config.id);

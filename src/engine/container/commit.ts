@@ -4,7 +4,7 @@
 // the container was run. The layer goes through the store's putLayer, so it
 // is hashed, content-addressed and shared like any other.
 import { createHash } from 'node:crypto';
-import { HuskError } from '../../common/errors.ts';
+import { HuskError, invalidArgument } from '../../common/errors.ts';
 import { existsInLayers, layerFromUpper } from '../../image/diff.ts';
 import { walkTree, writeTar, type TarWriteEntry } from '../../image/tarwriter.ts';
 import { lstatSync, readdirSync } from 'node:fs';
@@ -39,6 +39,8 @@ export interface CommitOptions {
   omitStubs?: string[];
   /** Seconds since the epoch: mtimes in the layer are clamped to it (reproducible builds). */
   timestamp?: number;
+  /** One layer holding the whole root filesystem (the image's layers and the changes) instead of a layer on top. */
+  squash?: boolean;
 }
 
 /** The image config's runtime part: the image's, overridden by what the container was run with. */
@@ -122,6 +124,7 @@ export async function commitContainer(e: EngineContext, ref: string, opts: Commi
   const c = syncState(e, getContainer(e, ref));
   const { id } = c.config;
   const names = opts.name ? [localName(opts.name)] : [];
+  if (c.config.intent.rootfs) throw invalidArgument(`container ${c.config.name} runs on --rootfs ${c.config.intent.rootfs}: it has no image to commit on`);
   const img = e.images.get(c.config.imageId);
   if (!img) throw new HuskError('NO_SUCH_IMAGE', `image ${c.config.imageId} of container ${c.config.name} is gone`);
   const runtime = runtimeConfig(c, img, opts); // bad --change values fail before any work
@@ -129,7 +132,37 @@ export async function commitContainer(e: EngineContext, ref: string, opts: Commi
   const cdir = e.containerDir(id);
   const lower = e.vfs ? rootfsOptions(e, c.config, img.layers).layerDirs ?? img.layers.map((l) => e.images.layerDir(l)) : img.layers.map((l) => e.images.layerDir(l));
   const vfs = e.vfs ? { populated: vfsPopulated(cdir) } : undefined;
-  const read = () => e.images.putLayer(layerOf(upper, lower, opts, vfs), undefined, { keep: true });
+  let source = () => layerOf(upper, lower, opts, vfs);
+  let unmount = async () => {};
+  if (opts.squash) {
+    // The whole tree, read through the container's mounted rootfs (mounted for the read when it is not).
+    const F = await import('./containerfs.ts');
+    const keep = c.state.mounted || c.state.status === 'running' || c.state.status === 'paused' || c.state.pid > 0;
+    const merged = await F.mountContainer(e, id);
+    if (!keep) unmount = async () => { await F.unmountContainer(e, id); };
+    source = () => writeTar(walkTree(merged));
+  }
+  const read = () => e.images.putLayer(source(), undefined, { keep: true });
+  let layer: { diffID: string; size: number };
+  try {
+    layer = await readPaused(e, c, opts, read);
+  } finally {
+    await unmount();
+  }
+  const created = opts.created ?? isoTime();
+  const entry = { created, created_by: opts.createdBy ?? c.config.args.join(' '), author: opts.author, comment: opts.message };
+  const config: ImageConfig = {
+    ...structuredClone(img.config), created, author: opts.author, config: runtime,
+    // Squashed: the one layer, and the one history entry that made it.
+    rootfs: { type: 'layers', diff_ids: opts.squash ? [layer.diffID] : [...img.layers, layer.diffID] },
+    history: opts.squash ? [entry] : [...(img.config.history ?? []), entry],
+  };
+  return writeImage(e, c, config, names);
+}
+
+/** Reads the layer with the container paused (running, unless pause is false) or locked (stopped). */
+async function readPaused(e: EngineContext, c: Container, opts: CommitOptions, read: () => Promise<{ diffID: string; size: number }>): Promise<{ diffID: string; size: number }> {
+  const { id } = c.config;
   let layer: { diffID: string; size: number };
   if (opts.pause !== false && c.state.status === 'running') {
     // Paused, the container cannot change files while they are read.
@@ -143,12 +176,11 @@ export async function commitContainer(e: EngineContext, ref: string, opts: Commi
     // The lock keeps a stopped container from starting (or being removed) meanwhile.
     layer = await e.withContainerLock(id, read);
   }
-  const created = opts.created ?? isoTime();
-  const config: ImageConfig = {
-    ...structuredClone(img.config), created, author: opts.author, config: runtime,
-    rootfs: { type: 'layers', diff_ids: [...img.layers, layer.diffID] },
-    history: [...(img.config.history ?? []), { created, created_by: opts.createdBy ?? c.config.args.join(' '), author: opts.author, comment: opts.message }],
-  };
+  return layer;
+}
+
+async function writeImage(e: EngineContext, c: Container, config: ImageConfig, names: string[]): Promise<ImageRecord> {
+  const { id } = c.config;
   const configBytes = Buffer.from(JSON.stringify(config));
   const manifest: Manifest = {
     schemaVersion: 2, mediaType: MEDIA.ociManifest,

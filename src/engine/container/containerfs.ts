@@ -2,7 +2,7 @@
 // state: `container mount`/`unmount`, `diff`, `export`, and the temporary
 // mount that cp and export need for a container that is not running.
 import type { Writable } from 'node:stream';
-import { HuskError, containerState } from '../../common/errors.ts';
+import { HuskError, containerState, invalidArgument } from '../../common/errors.ts';
 import { changes, type Change } from '../../image/diff.ts';
 import { tarDirectory } from '../../image/tarwriter.ts';
 import type { EngineContext } from '../context.ts';
@@ -24,6 +24,7 @@ function current(e: EngineContext, id: string): Container {
 }
 
 function layersOf(e: EngineContext, c: Container): string[] {
+  if (c.config.intent.rootfs) throw invalidArgument(`container ${c.config.name} runs on --rootfs ${c.config.intent.rootfs}, which has no image layers to mount: use the directory`);
   const img = e.images.get(c.config.imageId);
   if (!img) throw new HuskError('NO_SUCH_IMAGE', `image ${c.config.imageId} of container ${c.config.name} is gone`);
   return img.layers;

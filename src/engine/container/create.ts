@@ -3,15 +3,15 @@
 // stored. Nothing runs yet: init and start live in lifecycle.ts, which
 // `husk create` therefore does not load (docs/architecture.md, Start-up).
 import { randomBytes } from '../../common/random.ts';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { HuskError, invalidArgument } from '../../common/errors.ts';
 import type { EngineContext } from '../context.ts';
 import { defaultNetworkMode } from '../config.ts';
 import { chownUpper, resolveIdMap } from './idmap.ts';
 import { checkRootlessIntent } from '../system/rootless.ts';
-import { SPEC_VERSION, validateSpec, type ContainerSpec } from '../../specgen/container.ts';
+import { SPEC_VERSION, exposedPorts, validateSpec, type ContainerSpec } from '../../specgen/container.ts';
 import { randomName } from './names.ts';
-import { prepareRootfsDirs, removeContainerDirs, rootfsPaths } from './rootfs.ts';
+import { prepareRootfsDirs, removeContainerDirs, rootfsImage, rootfsPaths } from './rootfs.ts';
 import { initialState, type Container, type ContainerConfig } from '../types.ts';
 import type { EnginePullOptions } from '../image/pull.ts';
 import type { ImageRecord } from '../../image/types.ts';
@@ -28,6 +28,15 @@ export interface CreateOptions {
   pull?: EnginePullOptions;
   /** Set by the pod code: the container is created in this pod (as its infra container). */
   podMember?: { podId: string; infra?: boolean };
+  /** Podman's warnings for limits the host's kernel lacks (dropped from the spec). */
+  onWarning?: (msg: string) => void;
+}
+
+/** Does the spec set a limit ./cgroup-limits.ts checks against the host? (cheap: no module loaded for the others). */
+function hasHostLimits(r: ContainerSpec): boolean {
+  return r.cpuPeriod !== undefined || r.cpuQuota !== undefined || r.cpusetMems !== undefined || r.blkioWeight !== undefined
+    || !!(r.blkioWeightDevice?.length || r.deviceReadBps?.length || r.deviceWriteBps?.length || r.deviceReadIops?.length || r.deviceWriteIops?.length)
+    || r.memorySwappiness !== undefined || !!r.oomKillDisable || r.cgroupConf !== undefined;
 }
 
 /** The image for a new container, pulled first when the policy says so. */
@@ -52,6 +61,8 @@ async function imageFor(e: EngineContext, intent: ContainerSpec, o: CreateOption
 }
 
 export async function createContainer(e: EngineContext, given: ContainerSpec, o: CreateOptions = {}): Promise<Container> {
+  // Before the value checks, as Podman: a limit the kernel lacks is dropped with a warning, whatever its value.
+  if (hasHostLimits(given)) given = (await import('./cgroup-limits.ts')).checkHostLimits(given, o.onWarning);
   validateSpec(given);
   let pod = o.podMember;
   if (given.pod && !pod) {
@@ -62,6 +73,8 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   }
   // The default network mode is stored, so the container keeps it whatever the config says later.
   const intent: ContainerSpec = { ...given, network: given.network && given.network !== 'private' ? given.network : defaultNetworkMode(e.config) };
+  // --cgroup-parent as Podman's cgroupfs manager takes it: a relative path is under the root.
+  if (intent.cgroupParent !== undefined) intent.cgroupParent = `/${intent.cgroupParent.split('/').filter((x) => x && x !== '.').join('/')}`;
   validateSpec(intent);
   checkRootlessIntent(e, intent);
   // Podman's bats skip it for runc too: runc always makes a cgroup (under / when the spec names none).
@@ -73,7 +86,11 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
     const j = await import('./journal.ts');
     if (!j.journalAvailable()) throw invalidArgument(`the journald log driver needs systemd-journald, which does not run on this host (no ${j.JOURNAL_SOCKET}): use k8s-file`);
   }
-  const img = await imageFor(e, intent, o);
+  const img = intent.rootfs ? userRootfsImage(intent.rootfs) : await imageFor(e, intent, o);
+  if (intent.httpProxy) intent.env = { ...proxyEnv(), ...intent.env };
+  if (intent.envMerge?.length) intent.env = (await import('./env-merge.ts')).mergeEnv(intent, img);
+  // Podman refuses at create an image policy the image cannot serve (not for seccomp=unconfined).
+  if (intent.seccompPolicy === 'image' && intent.seccompProfile !== 'unconfined' && !img.config.config?.Labels?.[SECCOMP_LABEL]) throw invalidArgument('no seccomp policy defined by image');
   const args = effectiveArgs(intent, img);
   if (!args.length) throw invalidArgument('no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
   // systemd mode: its halt signal unless the user chose one (stored, so inspect shows it).
@@ -90,7 +107,7 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   if (intent.name && e.db.db.prepare('SELECT 1 FROM containers WHERE name = ?').get(intent.name)) nameInUse(e, intent.name);
   // Network modules load only for containers on networks (run --rm path stays lean).
   const wantsNet = !['none', 'host'].includes(intent.network!) && !intent.network!.startsWith('container:') || !!(intent.portMappings?.length || intent.publishAll || intent.ip || intent.ip6 || intent.mac);
-  const net = wantsNet ? await (await import('../network/attach.ts')).resolveNetworking(e, intent, Object.keys(img.config.config?.ExposedPorts ?? {})) : {};
+  const net = wantsNet ? await (await import('../network/attach.ts')).resolveNetworking(e, intent, exposedPorts(intent, img.config.config?.ExposedPorts)) : {};
   const idmap = resolveIdMap(e, intent, img);
   // Checked now for an early error; the device's numbers are read at each start.
   for (const d of intent.devices ?? []) resolveDevice(d);
@@ -128,6 +145,25 @@ export async function createContainer(e: EngineContext, given: ContainerSpec, o:
   }
   e.events.write({ ID: id, Name: config.name, Image: config.imageName, Status: 'create', Type: 'container' });
   return { config, state: initialState() };
+}
+
+/** --rootfs: the directory must exist (Podman's message); it stands in for an image without config or layers. */
+function userRootfsImage(dir: string): ImageRecord {
+  if (!existsSync(dir)) throw invalidArgument(`running container create option: stat ${dir}: no such file or directory`);
+  return rootfsImage();
+}
+
+/** The label an image's own seccomp profile (JSON) is in, for --seccomp-policy=image. */
+const SECCOMP_LABEL = 'io.containers.seccomp.profile';
+
+/** Podman's proxy variables (containers/common config.ProxyEnv). */
+const PROXY_ENV = ['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY'];
+
+/** --http-proxy: the engine's proxy variables (the caller's, for the local CLI), as Podman copies its own. */
+function proxyEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of PROXY_ENV) if (process.env[k] !== undefined) out[k] = process.env[k]!;
+  return out;
 }
 
 function nameInUse(e: EngineContext, name: string): never {

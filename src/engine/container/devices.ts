@@ -31,6 +31,18 @@ export function resolveDevice(d: DeviceSpec): { device: Device; permissions: str
   return { device, permissions: d.permissions ?? 'rwm' };
 }
 
+/**
+ * A --device-*-bps/-iops or --blkio-weight-device path's numbers, from stat as
+ * Podman's FinishThrottleDevices reads them (at create for the error, at each start for the numbers).
+ */
+export function blockDeviceNumbers(path: string): { major: number; minor: number } {
+  try {
+    return majorMinor(statSync(path).rdev);
+  } catch (err) {
+    throw invalidArgument(`could not parse throttle device at ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
+  }
+}
+
 const SKIP = new Set(['console', 'ptmx', 'pts', 'tty', 'shm', 'mqueue', 'fd', 'stdin', 'stdout', 'stderr', 'core']);
 
 export function hostDevices(): { device: Device; permissions: string }[] {

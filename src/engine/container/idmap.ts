@@ -47,9 +47,9 @@ function keepIdMap(id: number, size: number): LinuxIdMapping[] {
  */
 export function resolveIdMap(e: EngineContext, spec: ContainerSpec, img: ImageRecord): ContainerIdMap | undefined {
   const rl = e.config.rootless;
-  if (spec.uidMap?.length || spec.gidMap?.length) {
-    const uidMap = (spec.uidMap?.length ? spec.uidMap : spec.gidMap!).map((m) => ({ ...m }));
-    const gidMap = (spec.gidMap?.length ? spec.gidMap : spec.uidMap!).map((m) => ({ ...m }));
+  if (spec.uidMap?.length || spec.gidMap?.length || spec.subUidName || spec.subGidName) {
+    const uidMap = [...subIdMap(spec.subUidName ?? spec.subGidName, 'uid'), ...(spec.uidMap?.length ? spec.uidMap : spec.gidMap ?? []).map((m) => ({ ...m }))];
+    const gidMap = [...subIdMap(spec.subGidName ?? spec.subUidName, 'gid'), ...(spec.gidMap?.length ? spec.gidMap : spec.uidMap ?? []).map((m) => ({ ...m }))];
     if (rl) {
       for (const [m, ns, what] of [[uidMap, rl.uidMap, 'uid'], [gidMap, rl.gidMap, 'gid']] as const) {
         const n = nsSize(ns);
@@ -72,6 +72,28 @@ export function resolveIdMap(e: EngineContext, spec: ContainerSpec, img: ImageRe
   const start = freeRange(e, size, Math.min(nsSize(rl.uidMap), nsSize(rl.gidMap)));
   const map = [{ containerID: 0, hostID: start, size }];
   return { uidMap: map, gidMap: map, auto: true };
+}
+
+/**
+ * --subuidname/--subgidname NAME: NAME's ranges in /etc/subuid (/etc/subgid)
+ * mapped from container id 0 on, one after the other (containers/storage's
+ * idtools.NewIDMappings); none for no name.
+ */
+function subIdMap(name: string | undefined, kind: 'uid' | 'gid'): LinuxIdMapping[] {
+  if (!name) return [];
+  const file = `/etc/sub${kind}`;
+  let text = '';
+  try { text = fs.readFileSync(file, 'utf8'); } catch { /* no file: no ranges */ }
+  const out: LinuxIdMapping[] = [];
+  let next = 0;
+  for (const line of text.split('\n')) {
+    const [owner, start, count] = line.trim().split(':');
+    if (owner !== name || !/^\d+$/.test(start ?? '') || !/^\d+$/.test(count ?? '')) continue;
+    out.push({ containerID: next, hostID: Number(start), size: Number(count) });
+    next += Number(count);
+  }
+  if (!out.length) throw invalidArgument(`no sub${kind} ranges found for ${kind === 'uid' ? 'user' : 'group'} "${name}" in ${file}`);
+  return out;
 }
 
 /** userns auto without size: the image's highest owner id + 1, at least 1024 (Podman's minimum). */

@@ -18,7 +18,7 @@ import { checkRootlessIntent, hasCgroup, noCgroupError } from '../system/rootles
 import { joinedDnsOptions, writeGeneratedFiles } from './files.ts';
 import { validateIntent, parseSignal, SIGNALS, type ContainerSpec, type ContainerIntent } from '../../specgen/container.ts';
 import { sharedNamespaces } from './namespaces.ts';
-import { isMounted, mountRootfs, removeContainerDirs, rootfsPaths, unmountRootfs } from './rootfs.ts';
+import { isMounted, mountRootfs, mountUserRootfs, removeContainerDirs, rootfsImage, rootfsPaths, unmountRootfs } from './rootfs.ts';
 import { containerHostname, containerSpec } from './spec.ts';
 import type { Container, ContainerConfig } from '../types.ts';
 import { resolveGroups, resolveUser } from './user.ts';
@@ -44,7 +44,7 @@ export function getContainer(e: EngineContext, ref: string): Container {
 /** Mounts the rootfs, writes config.json and has conmon create the container. */
 async function init(e: EngineContext, c: Container, byPolicy = false, consoleSize?: TerminalSize, restore?: RestoreFrom): Promise<void> {
   const { id } = c.config;
-  const img = e.images.get(c.config.imageId);
+  const img = c.config.intent.rootfs ? rootfsImage() : e.images.get(c.config.imageId);
   if (!img) throw new HuskError('NO_SUCH_IMAGE', `image ${c.config.imageId} of container ${c.config.name} is gone`);
   const cdir = e.containerDir(id);
   const runtime = e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled');
@@ -77,7 +77,10 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
   try {
     // A container already mounted by `container mount` is not mounted a second time on top.
     const { merged } = rootfsPaths(cdir);
-    rootfs = c.state.mounted && isMounted(merged) ? merged : mountRootfs(e.images, img.layers, cdir, { ...rootfsOptions(e, c.config, img.layers), volatile: !!c.config.intent.autoRemove });
+    const own = c.config.intent.rootfs;
+    rootfs = c.state.mounted && isMounted(merged) ? merged
+      : own ? mountUserRootfs(own, !!c.config.intent.rootfsOverlay, cdir, rootfsOptions(e, c.config, []))
+      : mountRootfs(e.images, img.layers, cdir, { ...rootfsOptions(e, c.config, img.layers), volatile: !!c.config.intent.autoRemove });
   } catch (err) {
     pending?.abort();
     throw err;
@@ -114,10 +117,14 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
     const files = writeGeneratedFiles(rundir, { ...fileInfo, facts: joinedFacts });
     const mounts = [...passwdMounts(rootfs, rundir, c.config.intent, user), ...ociMounts(e, c, rootfs, user)];
     const cgroupsMode = c.config.intent.cgroupsMode ?? 'enabled';
-    // split: under the cgroup of whoever starts it (a systemd unit's), not under /husk; a member
-    // of a pod with --cgroup-parent (and its conmon): under the pod's cgroup.
-    const podCgroup = cgroupsMode !== 'disabled' && !e.rootlessCgroups() ? podCgroupOf(e, c.config) : undefined;
+    // split: under the cgroup of whoever starts it (a systemd unit's), not under /husk; else its own
+    // --cgroup-parent; a member of a pod with --cgroup-parent (and its conmon): under the pod's cgroup.
+    const podCgroup = cgroupsMode !== 'disabled' && !e.rootlessCgroups() ? c.config.intent.cgroupParent ?? podCgroupOf(e, c.config) : undefined;
     const cgroupParent = cgroupsMode === 'split' && !e.rootlessCgroups() ? ownCgroup() : podCgroup;
+    // A pod's limits are on its own cgroup (Podman's pod resources): written before the runtime puts a container under it.
+    // Only for the pod's own cgroup: a member with a cgroup parent of its own does not get them (Podman's).
+    const podLimits = podCgroup && cgroupParent === podCgroup && podCgroup === podCgroupOf(e, c.config) ? e.db.getPod(c.config.pod!)?.resources : undefined;
+    if (podLimits) (await import('../pod/cgroup.ts')).applyPodResources(podCgroup!, podLimits);
     const extraOpts = [
       ...(systemdMode(c.config.intent, c.config.args) ? systemdModeOpts(id, mounts, containerCgroupPath(id, e.rootlessCgroups(), cgroupParent)) : []),
       ...systemdProtocolOpts(c, bundle, sdnotifySocket, activation),
@@ -214,8 +221,9 @@ function conmonLogOptions(i: ContainerSpec): { logDriver: 'k8s-file' | 'journald
 
 /** The cgroup of the container's pod when that pod has a --cgroup-parent (Podman's PARENT/POD_ID). */
 export function podCgroupOf(e: EngineContext, c: ContainerConfig): string | undefined {
-  const parent = c.pod ? e.db.getPod(c.pod)?.cgroupParent : undefined;
-  return parent ? podCgroupPath(parent, c.pod!) : undefined;
+  const pod = c.pod ? e.db.getPod(c.pod) : undefined;
+  // --share-parent=false: the members keep husk's own cgroups.
+  return pod?.cgroupParent && pod.shareParent !== false ? podCgroupPath(pod.cgroupParent, pod.id) : undefined;
 }
 
 /** The tag conmon gets: only the journal has a field for it (conmon refuses one with k8s-file); a template is rendered (log-tag.ts). */
@@ -402,7 +410,11 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
   });
   if (wasLive) e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'died', Type: 'container', ContainerExitCode: ex?.code });
   if (wasLive && c.config.pod && !c.config.isInfra) await (await import('../pod/exit-policy.ts')).applyExitPolicy(e, c.config.pod);
-  if (c.config.intent.autoRemove && !opts.keep) await removeLocked(e, id);
+  if (c.config.intent.autoRemove && !opts.keep) {
+    await removeLocked(e, id);
+    // run --rmi -d: the image too, unless another container uses it (nobody to warn: Podman's cleanup only logs it).
+    if (c.config.intent.removeImage) await (await import('../image/images.ts')).removeImage(e, c.config.intent.image).catch(() => {});
+  }
   return wasLive;
 }
 
@@ -680,14 +692,24 @@ export function renameContainer(e: EngineContext, ref: string, name: string): vo
   e.events.write({ ID: c.config.id, Name: name, Image: c.config.imageName, Status: 'rename', Type: 'container' });
 }
 
-export type ResourceUpdate = Pick<ContainerIntent, 'memory' | 'memoryReservation' | 'memorySwap' | 'cpus' | 'cpuShares' | 'cpusetCpus' | 'pidsLimit' | 'restartPolicy'>;
+export type ResourceUpdate = Pick<ContainerIntent, 'memory' | 'memoryReservation' | 'memorySwap' | 'cpus' | 'cpuShares' | 'cpusetCpus' | 'pidsLimit' | 'restartPolicy'
+  | 'cpuPeriod' | 'cpuQuota' | 'cpuRtPeriod' | 'cpuRtRuntime' | 'cpusetMems' | 'blkioWeight' | 'blkioWeightDevice'
+  | 'deviceReadBps' | 'deviceWriteBps' | 'deviceReadIops' | 'deviceWriteIops' | 'memorySwappiness'>;
 
 /** `update`: new limits for a container, applied live through the runtime when it runs; a new restart policy. */
 export async function updateContainer(e: EngineContext, ref: string, u: ResourceUpdate): Promise<Container> {
   const id = e.db.lookupId(ref);
   return e.withContainerLock(id, async () => {
     const c = syncState(e, e.db.get(id)!);
+    // Limits the kernel lacks are dropped, as at create (a runtime would fail writing their files).
+    const limits = await import('./cgroup-limits.ts');
+    u = limits.checkHostLimits(u);
     const merged = { ...c.config.intent, ...Object.fromEntries(Object.entries(u).filter(([, v]) => v !== undefined)) };
+    // A new --cpus sets period and quota (as the runtime is told below): an older --cpu-period/--cpu-quota would win over it at the next start.
+    if (u.cpus !== undefined) {
+      if (u.cpuPeriod === undefined) delete merged.cpuPeriod;
+      if (u.cpuQuota === undefined) delete merged.cpuQuota;
+    }
     validateIntent(merged);
     checkRootlessIntent(e, u);
     if (c.state.status === 'running' || c.state.status === 'paused') {
@@ -699,8 +721,15 @@ export async function updateContainer(e: EngineContext, ref: string, u: Resource
       if (u.cpuShares !== undefined) args.push('--cpu-share', String(u.cpuShares));
       if (u.cpusetCpus !== undefined) args.push('--cpuset-cpus', u.cpusetCpus);
       if (u.pidsLimit !== undefined) args.push('--pids-limit', String(u.pidsLimit));
+      const rt = e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled');
       // Only a new restart policy: nothing for the runtime.
-      if (args.length > 1) await e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled').run([...args, id]);
+      if (args.length > 1) await rt.run([...args, id]);
+      const more = limits.updateResources(u);
+      if (more) {
+        const file = join(e.bundleDir(id), 'update-resources.json');
+        writeFileSync(file, JSON.stringify(more));
+        try { await rt.run(['update', '-r', file, id]); } finally { rmSync(file, { force: true }); }
+      }
     }
     const config = e.db.updateConfig(id, (cfg) => { cfg.intent = merged; });
     e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'update', Type: 'container' });

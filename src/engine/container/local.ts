@@ -10,7 +10,7 @@ import { HuskError, invalidArgument } from '../../common/errors.ts';
 import type { Filters } from '../../specgen/filters.ts';
 import type { EnginePullOptions } from '../image/pull.ts';
 import type {
-  AttachReport, CheckpointOptions, CheckpointReport, CloneOptions, RestoreOptions, RestoreReport, CommitOptions, Container, ContainerInspect, ContainerListItem, ContainerSpec, ContainersAPI, ContainerStats,
+  AttachReport, CheckpointOptions, CleanupOptions, CheckpointReport, CloneOptions, RestoreOptions, RestoreReport, CommitOptions, Container, ContainerInspect, ContainerListItem, ContainerSpec, ContainersAPI, ContainerStats,
   CopyOptions, CreateOptions, DiffOptions, FileChange, HealthcheckReport, KillOptions, ListOptions, LogLine, LogOptions, RemoveOptions,
   PathStat, ResourceUpdate, RunOptions, RunReport, Selection, StatsOptions, StopOptions, WaitOptions,
 } from './api.ts';
@@ -34,7 +34,7 @@ export class LocalContainers implements ContainersAPI {
 
   async create(spec: ContainerSpec, o: CreateOptions = {}): Promise<Container> {
     const { createContainer } = await import('./create.ts');
-    return createContainer(this.#e, spec, { pull: o.pull as EnginePullOptions | undefined });
+    return createContainer(this.#e, spec, { pull: o.pull as EnginePullOptions | undefined, onWarning: o.onWarning });
   }
 
   async run(spec: ContainerSpec, o: RunOptions = {}): Promise<RunReport> {
@@ -132,10 +132,28 @@ export class LocalContainers implements ContainersAPI {
     return out;
   }
 
-  async cleanup(ref: string): Promise<void> {
-    const folded = await (await lifecycle()).cleanupContainer(this.#e, ref);
-    // conmon's exit command: this process saw the exit, so it applies the restart policy.
-    if (folded) await (await import('./restart.ts')).restartByPolicy(this.#e, ref);
+  async cleanup(ref: string, o: CleanupOptions = {}): Promise<string | undefined> {
+    const L = await lifecycle();
+    if (!o.remove && !o.removeImage && !o.exec) {
+      const folded = await L.cleanupContainer(this.#e, ref);
+      // conmon's exit command: this process saw the exit, so it applies the restart policy.
+      if (folded) await (await import('./restart.ts')).restartByPolicy(this.#e, ref);
+      if (!folded && !(await import('node:fs')).existsSync(`${this.#e.config.root}/state.db`)) return undefined; // the store went meanwhile
+      try { return this.#e.db.lookupId(ref); } catch { return undefined; }
+    }
+    const c = L.getContainer(this.#e, ref);
+    const { id, imageId } = c.config;
+    if (o.exec) {
+      const X = await import('./exec.ts');
+      if (X.inspectExec(this.#e, o.exec).ContainerID !== id) throw new HuskError('NO_SUCH_EXEC', `no exec session with ID ${o.exec} found in container ${id}: no such exec session`);
+      if (o.remove) await X.removeExec(this.#e, o.exec);
+      return id;
+    }
+    if (await L.cleanupContainer(this.#e, id)) await (await import('./restart.ts')).restartByPolicy(this.#e, id);
+    // Podman: a container its restart policy brought back stays.
+    if (o.remove && !live(L.syncState(this.#e, L.getContainer(this.#e, id)))) await L.removeContainer(this.#e, id);
+    if (o.removeImage) await (await import('../image/images.ts')).removeImage(this.#e, imageId);
+    return id;
   }
 
   async healthcheck(ref: string): Promise<HealthcheckReport> {
@@ -147,11 +165,22 @@ export class LocalContainers implements ContainersAPI {
     const pods = S.podNames(this.#e);
     const list = S.listSelected(this.#e, o, pods);
     const ns = o.namespaces ? (await import('./namespaces.ts')).namespaceInodes : undefined;
+    const size = o.size ? await this.#sizes() : undefined;
     return list.map((c) => ({
       ...c,
+      ...(size ? { size: size(c) } : {}),
       ...(c.config.pod ? { podName: pods.get(c.config.pod) ?? '' } : {}),
       ...(ns ? { namespaces: c.state.pid ? ns(c.state.pid) : {} } : {}),
     }));
+  }
+
+  /** ps --size: a container's rw layer (its upper dir) and that plus its image's layers. */
+  async #sizes(): Promise<(c: Container) => { rootFsSize: number; rwSize: number }> {
+    const [{ du }, { rootfsPaths }] = await Promise.all([import('../system/du.ts'), import('./rootfs.ts')]);
+    return (c) => {
+      const rwSize = du(rootfsPaths(this.#e.containerDir(c.config.id)).upper);
+      return { rootFsSize: rwSize + (this.#e.images.get(c.config.imageId)?.size ?? 0), rwSize };
+    };
   }
 
   async get(ref: string): Promise<Container> {

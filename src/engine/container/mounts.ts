@@ -41,8 +41,12 @@ export function resolveMounts(e: EngineContext, i: ContainerSpec, img: ImageReco
     if (seen.has(s.destination)) throw invalidArgument(`${s.destination}: duplicate mount destination`);
     seen.add(s.destination);
   }
-  for (const dest of Object.keys(img.config.config?.Volumes ?? {})) {
-    if (!seen.has(normalize(dest))) specs.push({ type: 'volume', destination: normalize(dest), options: [], anonymous: true });
+  // --image-volume: bind (an anonymous volume each, Podman's default), tmpfs, or ignore.
+  const mode = i.imageVolumeMode ?? 'bind';
+  for (const dest of mode === 'ignore' ? [] : Object.keys(img.config.config?.Volumes ?? {})) {
+    if (seen.has(normalize(dest))) continue;
+    // Podman's image-volume tmpfs is rw,nodev,exec (not the --tmpfs default's noexec).
+    specs.push(mode === 'tmpfs' ? { type: 'tmpfs', destination: normalize(dest), options: ['rw', 'exec'] } : { type: 'volume', destination: normalize(dest), options: [], anonymous: true });
   }
   for (const s of specs) {
     if (s.type === 'bind' && !existsSync(s.source!)) throw invalidArgument(`statfs ${s.source}: no such file or directory`);

@@ -24,6 +24,8 @@ const fill = (template: string, vars: Record<string, string>) => template.replac
 
 /** The bind mounts of the amended files (none when nothing needs adding). */
 export function passwdMounts(rootfs: string, rundir: string, i: ContainerSpec, user: ExecUser): Mount[] {
+  // run --passwd=false: the image's files as they are (libpod skips generatePasswdAndGroup).
+  if (i.passwd === false) return [];
   const passwd = read(secureJoin(rootfs, '/etc/passwd'));
   const group = read(secureJoin(rootfs, '/etc/group'));
   const users = fields(passwd);

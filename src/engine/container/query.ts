@@ -5,12 +5,15 @@ import { containerState } from '../../common/errors.ts';
 import { rootfsPaths } from './rootfs.ts';
 import type { EngineContext } from '../context.ts';
 import { getContainer, logPathOf, podCgroupOf, stopSignalOf, syncState } from './lifecycle.ts';
-import { containerHostname } from './spec.ts';
+import { containerEnv, containerHostname } from './spec.ts';
 import type { Container } from '../types.ts';
 import type { ResolvedHealthcheck } from '../../specgen/health.ts';
 import { healthcheckOf } from './health-timer.ts';
 import { DEFAULT_CAPS } from '../../runtime/spec/security.ts';
+import { cpuOf, type DeviceRate } from '../../runtime/spec/resources.ts';
+import type { ContainerSpec } from '../../specgen/container.ts';
 import { formatUlimit } from '../../specgen/flags.ts';
+import { exposedPorts } from '../../specgen/container.ts';
 import { secretIdOf } from '../secret/store.ts';
 
 export function listContainers(e: EngineContext): Container[] {
@@ -31,7 +34,6 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
   const bundle = e.bundleDir(cfg.id);
   const paths = rootfsPaths(e.containerDir(cfg.id));
   const ic = img?.config.config ?? {};
-  const env = Object.entries(cfg.intent.env ?? {}).map(([k, v]) => `${k}=${v}`);
   const hc = healthcheckOf(c);
   return {
     Id: cfg.id,
@@ -60,7 +62,7 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
     // Podman's RawImageName: the image as the user named it at create.
     ImageName: cfg.intent.image,
     ImageDigest: img?.digest ?? '',
-    Rootfs: '',
+    Rootfs: cfg.intent.rootfs ?? '',
     // The full ID of the container's pod (Podman's; "" outside a pod).
     Pod: cfg.pod ?? '',
     ResolvConfPath: join(run, 'resolv.conf'),
@@ -89,7 +91,8 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
     },
     Mounts: [],
     Dependencies: [],
-    NetworkSettings: networkSettings(c),
+    // Exposed ports (the image's and --expose) show unpublished as null, as Podman's, on a network of the container's own.
+    NetworkSettings: networkSettings(c, cfg.networks || cfg.slirp || cfg.pasta ? exposedPorts(cfg.intent, ic.ExposedPorts) : []),
     Namespace: '',
     IsInfra: !!cfg.isInfra,
     IsService: false,
@@ -103,7 +106,8 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       Tty: !!cfg.intent.tty,
       OpenStdin: !!cfg.intent.interactive,
       StdinOnce: false,
-      Env: [...(ic.Env ?? []), ...env, 'container=husk', `HOSTNAME=${containerHostname(cfg)}`],
+      // What the process gets (the defaults, the image's, --unsetenv, -e), as Podman's stored Env.
+      Env: containerEnv(cfg, img),
       Cmd: cfg.intent.command?.length ? cfg.intent.command : cfg.intent.entrypoint !== undefined ? [] : (ic.Cmd ?? null),
       Image: cfg.imageName,
       Volumes: null,
@@ -137,7 +141,7 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       UTSMode: !cfg.intent.utsMode || cfg.intent.utsMode === 'private' ? 'private' : cfg.intent.utsMode,
       CgroupnsMode: cfg.intent.cgroupns ?? 'private',
       // Where the container's cgroup is made: its pod's (--cgroup-parent) or --cgroups=split's, else husk's own.
-      CgroupParent: st.cgroupParent ?? podCgroupOf(e, cfg) ?? (e.rootlessCgroups() ? e.rootlessCgroups()!.cgroupParent ?? '' : '/husk'),
+      CgroupParent: st.cgroupParent ?? cfg.intent.cgroupParent ?? podCgroupOf(e, cfg) ?? (e.rootlessCgroups() ? e.rootlessCgroups()!.cgroupParent ?? '' : '/husk'),
       // Podman's: "disabled" for --cgroups=disabled, else "default".
       Cgroups: cfg.intent.cgroupsMode === 'disabled' ? 'disabled' : 'default',
       Init: !!cfg.intent.init,
@@ -156,7 +160,36 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
       // As --ulimit takes them (NAME=SOFT[:HARD]).
       Ulimits: (cfg.intent.ulimits ?? []).map(formatUlimit),
       RestartPolicy: { Name: cfg.intent.restartPolicy?.name ?? '', MaximumRetryCount: cfg.intent.restartPolicy?.maximumRetryCount ?? 0 },
+      ...resourceFields(cfg.intent),
     },
+  };
+}
+
+/** Podman's HostConfig resource fields, from the limits the container's spec gets (so --cpus shows as CpuPeriod/CpuQuota). */
+function resourceFields(i: ContainerSpec): Record<string, unknown> {
+  const cpu = cpuOf(i) ?? {};
+  const rates = (l: DeviceRate[] | undefined) => (l ?? []).map((d) => ({ Path: d.path, Rate: d.rate }));
+  return {
+    BlkioWeight: i.blkioWeight ?? 0,
+    BlkioWeightDevice: (i.blkioWeightDevice ?? []).map((d) => ({ Path: d.path, Weight: d.weight })),
+    BlkioDeviceReadBps: rates(i.deviceReadBps),
+    BlkioDeviceWriteBps: rates(i.deviceWriteBps),
+    BlkioDeviceReadIOps: rates(i.deviceReadIops),
+    BlkioDeviceWriteIOps: rates(i.deviceWriteIops),
+    CpuPeriod: cpu.period ?? 0,
+    CpuQuota: cpu.quota ?? 0,
+    CpuRealtimePeriod: cpu.realtimePeriod ?? 0,
+    CpuRealtimeRuntime: cpu.realtimeRuntime ?? 0,
+    CpuShares: i.cpuShares ?? 0,
+    CpusetCpus: i.cpusetCpus ?? '',
+    CpusetMems: i.cpusetMems ?? '',
+    Memory: i.memory ?? 0,
+    MemoryReservation: i.memoryReservation ?? 0,
+    MemorySwap: i.memorySwap ?? (i.memory ? i.memory * 2 : 0),
+    // Podman's default: -1, the kernel's.
+    MemorySwappiness: i.memorySwappiness ?? -1,
+    OomKillDisable: !!i.oomKillDisable,
+    CgroupConf: i.cgroupConf ?? null,
   };
 }
 
@@ -194,11 +227,12 @@ export async function topContainer(e: EngineContext, ref: string, psArgs: string
 }
 
 /** inspect's NetworkSettings from netavark's status (Podman's field names). */
-function networkSettings(c: Container): Record<string, unknown> {
-  const ports: Record<string, { HostIp: string; HostPort: string }[]> = {};
+function networkSettings(c: Container, exposed: string[]): Record<string, unknown> {
+  const ports: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
   for (const p of c.config.ports ?? []) {
     for (let k = 0; k < p.range; k++) (ports[`${p.container_port + k}/${p.protocol}`] ??= []).push({ HostIp: p.host_ip, HostPort: String(p.host_port + k) });
   }
+  for (const key of exposed) if (!(key in ports)) ports[key] = null;
   const networks: Record<string, unknown> = {};
   let first: { IPAddress: string; Gateway: string; MacAddress: string; IPPrefixLen: number; GlobalIPv6Address: string; GlobalIPv6PrefixLen: number; IPv6Gateway: string } | undefined;
   // Every configured network, in the container's order; addresses only while it is attached.

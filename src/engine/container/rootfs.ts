@@ -12,10 +12,30 @@ import { HuskError, isErrno } from '../../common/errors.ts';
 import { native, MNT_DETACH, MS_BIND, MS_RDONLY, MS_REMOUNT } from '../../common/native.ts';
 import { requireDevice } from '../../common/userns.ts';
 import type { ImageStore } from '../../image/store.ts';
+import type { ImageRecord } from '../../image/types.ts';
 import { copyUnion } from '../../image/vfs.ts';
 
 export function rootfsPaths(containerDir: string) {
   return { upper: join(containerDir, 'diff'), work: join(containerDir, 'work'), merged: join(containerDir, 'merged') };
+}
+
+/** The image of a --rootfs container: no ID, names, layers or config (code reading the image sees an empty one). */
+export function rootfsImage(): ImageRecord {
+  return { id: '', digest: '', names: [], layers: [], size: 0, created: '', config: { config: {} }, manifest: {} } as unknown as ImageRecord;
+}
+
+/**
+ * A --rootfs container's root: the user's directory itself (the runtime
+ * binds it; nothing is mounted, so removing the container cannot reach it),
+ * or with `:O` an overlay with the directory as its only lower layer and
+ * the container's diff/ as upper, so the directory is never written.
+ */
+export function mountUserRootfs(dir: string, overlay: boolean, containerDir: string, o: OverlayOptions = {}): string {
+  if (!overlay) return dir;
+  const p = rootfsPaths(containerDir);
+  rmSync(join(p.work, 'work', 'incompat', 'volatile'), { recursive: true, force: true });
+  native().mount('overlay', p.merged, 'overlay', 0, `lowerdir=${dir},upperdir=${p.upper},workdir=${p.work}${o.userxattr ? ',userxattr' : ''}`);
+  return p.merged;
 }
 
 export function prepareRootfsDirs(containerDir: string): void {

@@ -106,7 +106,7 @@ export function listSelected(e: EngineContext, o: ListOptions, pods = podNames(e
 export function selectRefs(e: EngineContext, refs: string[], o: Selection, applies: (c: Container) => boolean = () => true): string[] {
   if (o.latest) {
     const latest = allContainers(e)[0];
-    if (!latest) throw new HuskError('NO_SUCH_CONTAINER', 'no containers to act on: no such container');
+    if (!latest) throw new HuskError('NO_SUCH_CONTAINER', 'no such container'); // Podman's words
     return [latest.config.id];
   }
   const filtered = !!o.filters && Object.keys(o.filters).length > 0;

@@ -6,7 +6,7 @@ import type { ImageRecord } from '../../image/types.ts';
 import * as S from '../../runtime/spec/index.ts';
 import { containerCgroupPath } from '../../runtime/cgroups.ts';
 import { defaultSeccompPath, loadSeccompProfile, seccompFromProfile, withSeccomp, type LinuxSeccomp } from '../../runtime/spec/seccomp.ts';
-import { hostDevices, resolveDevice } from './devices.ts';
+import { blockDeviceNumbers, hostDevices, resolveDevice } from './devices.ts';
 import type { ContainerSpec, UlimitSpec } from '../../specgen/container.ts';
 import { parseUlimit } from '../../specgen/flags.ts';
 import { parseDeviceCgroupRule, ULIMITS } from '../../specgen/validate.ts';
@@ -23,16 +23,26 @@ export function containerHostname(c: ContainerConfig): string {
   return c.intent.network === 'host' ? osHostname() : c.id.slice(0, 12);
 }
 
-export function containerEnv(c: ContainerConfig, img: ImageRecord, extra: Record<string, string> = {}): string[] {
+/** The default environment (Podman's): PATH, the image's, container, TERM with a tty. */
+export function defaultEnv(intent: ContainerSpec, img: ImageRecord | undefined): Map<string, string> {
   const env = new Map<string, string>();
   const put = (kv: string) => {
     const i = kv.indexOf('=');
     if (i > 0) env.set(kv.slice(0, i), kv.slice(i + 1));
   };
   put(DEFAULT_PATH);
-  for (const e of img.config.config?.Env ?? []) put(e);
-  env.set('container', 'husk');
-  if (c.intent.tty) env.set('TERM', 'xterm');
+  for (const e of img?.config.config?.Env ?? []) put(e);
+  // Podman sets it only for a container from an image (not --rootfs).
+  if (!intent.rootfs) env.set('container', 'husk');
+  if (intent.tty && !env.has('TERM')) env.set('TERM', 'xterm');
+  return env;
+}
+
+export function containerEnv(c: ContainerConfig, img: ImageRecord | undefined, extra: Record<string, string> = {}): string[] {
+  const env = defaultEnv(c.intent, img);
+  // --unsetenv/--unsetenv-all drop defaults only: the spec's own env (with the proxies and --env-merge results) stays.
+  for (const k of c.intent.unsetEnv ?? []) env.delete(k);
+  if (c.intent.unsetEnvAll) env.clear();
   for (const [k, v] of Object.entries(c.intent.env ?? {})) env.set(k, v);
   for (const [k, v] of Object.entries(extra)) env.set(k, v);
   env.set('HOSTNAME', c.intent.env?.HOSTNAME ?? containerHostname(c));
@@ -91,8 +101,15 @@ export interface SpecContext {
  * seccomp=unconfined; else the given profile, containers.conf's, or the
  * packaged default, filtered for this container's capabilities.
  */
-function seccompFor(i: ContainerSpec, caps: string[], configured: string | undefined): LinuxSeccomp | undefined {
+function seccompFor(i: ContainerSpec, caps: string[], configured: string | undefined, img: ImageRecord): LinuxSeccomp | undefined {
   if (i.seccompProfile === 'unconfined' || (i.privileged && !i.seccompProfile)) return undefined;
+  // --seccomp-policy=image: the image's label holds the profile itself (checked present at create).
+  const own = i.seccompPolicy === 'image' ? img.config.config?.Labels?.['io.containers.seccomp.profile'] : undefined;
+  if (own) {
+    let profile: unknown;
+    try { profile = JSON.parse(own); } catch (e) { throw invalidArgument(`loading seccomp profile failed: ${(e as Error).message}`); }
+    return seccompFromProfile(profile, { caps, source: 'the image\'s io.containers.seccomp.profile label' });
+  }
   const path = i.seccompProfile || defaultSeccompPath(configured);
   if (!path) return undefined;
   return seccompFromProfile(loadSeccompProfile(path), { caps, source: path });
@@ -174,9 +191,9 @@ export function containerSpec(x: SpecContext): S.Spec {
     S.withDeviceCgroupRules((i.deviceCgroupRules ?? []).map(parseDeviceCgroupRule)),
     ...(i.privileged ? [S.withAllDevicesAllowed()] : []),
     S.withSysctls(i.sysctls ?? {}),
-    withSeccomp(seccompFor(i, caps, x.seccompProfile)),
+    withSeccomp(seccompFor(i, caps, x.seccompProfile, x.image)),
     ...(cgroupPath === undefined ? [] : [
-      S.withResourceLimits(i),
+      S.withResourceLimits(i, blockDeviceNumbers),
       S.withPidsLimit(c.intent.pidsLimit ?? x.pidsLimit),
       S.withCgroupsPath(cgroupPath),
     ]),

@@ -35,7 +35,17 @@ export interface PullOptions extends RegistryOptions {
   onProgress?: (p: PullProgress) => void;
 }
 
-export interface PushOptions extends RegistryOptions {
+/** push --sign-by: a simple-signing signature of the pushed manifest, stored in the repository's lookaside. */
+export interface PushSignOptions {
+  /** GPG key (fingerprint or user ID) to sign with. */
+  signBy?: string;
+  /** The key's passphrase (--sign-passphrase-file's first line). */
+  signPassphrase?: string;
+  /** A sigstore private key: refused, husk cannot make sigstore signatures. */
+  signBySigstorePrivateKey?: string;
+}
+
+export interface PushOptions extends RegistryOptions, PushSignOptions {
   compressionFormat?: 'gzip' | 'zstd';
   /** push --format: the manifest type to push, oci or v2s2 (default: the one the image is stored with). */
   manifestFormat?: 'oci' | 'v2s2';
@@ -53,6 +63,8 @@ export interface ImageSummary {
   /** Full names, in the order they were given. */
   RepoTags: string[];
   RepoDigests: string[];
+  /** Every name the image has had, newest first (Podman's NamesHistory). */
+  History: string[];
   /** RFC 3339. */
   Created: string;
   Size: number;
@@ -82,6 +94,8 @@ export interface ImageRemoveOptions {
   all?: boolean;
   /** An unknown image is no error (no report). */
   ignore?: boolean;
+  /** Keep the deleted image's dangling parents (build steps' intermediate images), which go by default. */
+  noPrune?: boolean;
 }
 
 /** One image of rmi: the names it lost and whether it was deleted. */
@@ -89,6 +103,8 @@ export interface ImageRemoveReport extends ItemReport {
   untagged: string[];
   /** Full ID of the deleted image, when it was deleted (not just untagged). */
   deleted?: string;
+  /** Full IDs of its dangling parents deleted with it (see ImageRemoveOptions.noPrune). */
+  pruned?: string[];
 }
 
 export interface ImagePruneOptions {
@@ -119,6 +135,16 @@ export interface ImageTree {
   names: string[];
   size: number;
   layers: { id: string; size: number }[];
+  /** With whatRequires: the image's top layer with every layer on top of it. */
+  requiredBy?: ImageTreeNode;
+}
+
+/** A layer (diff ID) in the layer tree, the names of the images it is the top layer of, and the layers on it. */
+export interface ImageTreeNode {
+  id: string;
+  size: number;
+  names: string[];
+  children: ImageTreeNode[];
 }
 
 export interface ImageImportOptions {
@@ -127,6 +153,10 @@ export interface ImageImportOptions {
   /** Dockerfile-style instructions applied to the config (CMD, ENV, WORKDIR...). */
   changes?: string[];
   message?: string;
+  /** The image config's platform (default: the host's architecture, linux, no variant). */
+  arch?: string;
+  os?: string;
+  variant?: string;
 }
 
 /** A config-only image (a build step that adds no layer); see ImagesAPI.derive. */
@@ -159,6 +189,8 @@ export interface SearchOptions extends RegistryOptions {
   limit?: number;
   /** List the tags of the repository instead of searching. */
   listTags?: boolean;
+  /** Podman's search filters: stars=N, is-automated[=false], is-official[=false]. */
+  filters?: string[];
 }
 
 /** One search result (Podman's ImageSearchReport); with listTags, one row per tag. */
@@ -207,11 +239,17 @@ export interface ManifestAddOptions {
 export interface ManifestAnnotateOptions extends ManifestAddOptions {
   /** Annotate the index itself instead of an entry. */
   index?: boolean;
+  /** annotate --os-features: the entry's platform `os.features` (wins over features). */
+  osFeatures?: string[];
 }
 
-export interface ManifestPushOptions extends RegistryOptions {
+export interface ManifestPushOptions extends RegistryOptions, PushSignOptions {
   /** Remove the local list once pushed. */
   rm?: boolean;
+  /** The entries' layer compression (see PushOptions). */
+  compressionFormat?: 'gzip' | 'zstd';
+  /** v2s2: a Docker manifest list of Docker manifests; oci: an OCI index of OCI manifests (default: as stored). */
+  manifestFormat?: 'oci' | 'v2s2';
 }
 
 /** `image trust show`: where the policy and registries.d are (defaults /etc/containers/...), and whether only the file's text is wanted. */
@@ -270,7 +308,8 @@ export interface ImagesAPI {
   exists(ref: string): Promise<boolean>;
   inspect(ref: string): Promise<ImageInspect>;
   history(ref: string): Promise<HistoryEntry[]>;
-  tree(ref: string): Promise<ImageTree>;
+  /** whatRequires: also the layers (and images) built on the image (ImageTree.requiredBy). */
+  tree(ref: string, o?: { whatRequires?: boolean }): Promise<ImageTree>;
   /** Resolves short names through registries.conf; one image, or one per tag with allTags. */
   pull(ref: string, o?: PullOptions): Promise<ImageRecord[]>;
   /** Pushes to destination (default: the image's own name); returns the manifest digest. */
@@ -305,8 +344,9 @@ export interface ImagesAPI {
   /**
    * Writes images to a path (a file, or a directory for oci-dir) or a stream
    * (archives only). Every image is resolved before anything is written.
+   * uncompressed: OCI layers as plain tars (as kept otherwise).
    */
-  save(refs: string[], destination: string | NodeJS.WritableStream, o?: { format?: SaveFormat }): Promise<void>;
+  save(refs: string[], destination: string | NodeJS.WritableStream, o?: { format?: SaveFormat; uncompressed?: boolean }): Promise<void>;
   /** REGISTRY/TERM: the registry's catalog, or with listTags the repository's tags. */
   search(term: string, o?: SearchOptions): Promise<SearchResult[]>;
   /** Mounts the image read-only; returns the path. */
@@ -329,8 +369,8 @@ export interface ImagesAPI {
   manifestDelete(lists: string[]): Promise<ItemReport[]>;
   /** Pushes the entries' images by digest and then the index to the destination; returns the index's digest. */
   manifestPush(list: string, destination: string, o?: ManifestPushOptions): Promise<string>;
-  /** Checks the credentials against the registry, then stores them; returns the auth file key ("host[/path]"). */
-  login(registry: string, o: LoginOptions): Promise<string>;
+  /** Checks the credentials against the registry, then stores them; returns the auth file key ("host[/path]") and the file written. */
+  login(registry: string, o: LoginOptions): Promise<{ key: string; authfile: string }>;
   /** The user stored for a registry (INVALID_ARGUMENT when not logged in). */
   loginUser(registry: string, o?: { authfile?: string }): Promise<string>;
   /** Forgets one registry's credentials (returns its key) or, with all, every one. */

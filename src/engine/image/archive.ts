@@ -42,7 +42,7 @@ export async function importImage(ctx: EngineContext, source: string | NodeJS.Re
   const { importTarball } = await import('../../image/import.ts');
   // Podman imports from an http(s) URL too: the download is spooled like a stream.
   if (typeof source === 'string' && /^https?:\/\//i.test(source)) source = await download(source);
-  const img = await withPath(ctx, source, (path) => importTarball(ctx.images, path, o.reference, { changes: o.changes, message: o.message }));
+  const img = await withPath(ctx, source, (path) => importTarball(ctx.images, path, o.reference, { changes: o.changes, message: o.message, arch: o.arch, os: o.os, variant: o.variant }));
   ctx.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'import', Type: 'image' });
   return img;
 }
@@ -64,9 +64,9 @@ export async function loadImages(ctx: EngineContext, source: string | NodeJS.Rea
   return imgs;
 }
 
-export async function saveImages(ctx: EngineContext, refs: string[], destination: string | NodeJS.WritableStream, format: SaveFormat = 'docker-archive'): Promise<void> {
+export async function saveImages(ctx: EngineContext, refs: string[], destination: string | NodeJS.WritableStream, format: SaveFormat = 'docker-archive', o: { uncompressed?: boolean } = {}): Promise<void> {
   const { saveImages: save } = await import('../../image/save.ts');
-  await save(ctx.images, refs, format, destination);
+  await save(ctx.images, refs, format, destination, o);
   for (const r of refs) {
     const img = ctx.images.lookup(r);
     if (img) ctx.events.write({ ID: img.id, Name: r, Status: 'save', Type: 'image' });

@@ -12,16 +12,16 @@ import type { EngineContext } from '../context.ts';
 import { removeContainer } from '../container/lifecycle.ts';
 import type { ImagePruneOptions } from './api.ts';
 import { toReportError } from '../reports.ts';
-import { pruneMatcher } from './list.ts';
+import { parentFinder, pruneMatcher } from './list.ts';
 
-export interface RemoveImageReport { untagged: string[]; deleted?: string }
+export interface RemoveImageReport { untagged: string[]; deleted?: string; pruned?: string[] }
 
 /**
  * rmi: a name untags (and deletes the image when it was the last name);
  * an ID deletes the image. Images used by containers need force, which
  * removes those containers first, as Podman does.
  */
-export async function removeImage(e: EngineContext, ref: string, opts: { force?: boolean } = {}): Promise<RemoveImageReport> {
+export async function removeImage(e: EngineContext, ref: string, opts: { force?: boolean; noPrune?: boolean } = {}): Promise<RemoveImageReport> {
   const img = e.images.resolve(ref);
   const byName = nameOf(img, ref);
   const report: RemoveImageReport = { untagged: [] };
@@ -44,10 +44,33 @@ export async function removeImage(e: EngineContext, ref: string, opts: { force?:
     for (const id of users) await removeContainer(e, id, { force: true });
   }
   report.untagged.push(...img.names);
+  const parentOf = opts.noPrune ? undefined : parentFinder(e.images.list());
   await e.images.remove(img.id);
   report.deleted = img.id;
   e.events.write({ ID: img.id, Name: img.names[0] ?? '', Status: 'remove', Type: 'image' });
+  if (parentOf) report.pruned = await pruneParents(e, img, parentOf);
   return report;
+}
+
+/**
+ * As Podman's rmi without --no-prune: the deleted image's parents (build
+ * steps' intermediate images) go too, up the chain, while they are
+ * untagged, used by no container and the parent of no other image.
+ */
+async function pruneParents(e: EngineContext, img: ImageRecord, parentOf: (i: ImageRecord) => string | undefined): Promise<string[]> {
+  const pruned: string[] = [];
+  for (let id = parentOf(img); id !== undefined;) {
+    const parent = e.images.get(id);
+    if (!parent || parent.names.length || e.db.imageInUse(id).length) break;
+    const rest = e.images.list();
+    const siblings = parentFinder(rest);
+    if (rest.some((i) => i.id !== id && siblings(i) === id)) break;
+    await e.images.remove(id);
+    e.events.write({ ID: id, Name: '', Status: 'remove', Type: 'image' });
+    pruned.push(id);
+    id = parentOf(parent);
+  }
+  return pruned;
 }
 
 /** The image's stored name a user reference means, if it is one of its names. */

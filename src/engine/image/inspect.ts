@@ -3,7 +3,7 @@
 import type { ImageRecord } from '../../image/types.ts';
 import { splitName } from '../../image/reference.ts';
 import type { EngineContext } from '../context.ts';
-import type { HistoryEntry, ImageInspect, ImageTree } from './api.ts';
+import type { HistoryEntry, ImageInspect, ImageTree, ImageTreeNode } from './api.ts';
 
 /** Podman's `image inspect` document. */
 export function inspectImage(ctx: EngineContext, img: ImageRecord): ImageInspect {
@@ -17,7 +17,7 @@ export function inspectImage(ctx: EngineContext, img: ImageRecord): ImageInspect
     GraphDriver: ctx.vfs ? { Name: 'vfs', Data: null } : { Name: 'overlay', Data: { LowerDir: img.layers.slice(0, -1).reverse().map(layerDir).join(':'), UpperDir: layerDir(img.layers.at(-1)) } },
     RootFS: { Type: 'layers', Layers: img.layers }, Labels: c.config?.Labels ?? null, Annotations: img.manifest.annotations ?? {},
     ManifestType: img.manifest.mediaType ?? 'application/vnd.oci.image.manifest.v1+json', User: c.config?.User ?? '',
-    History: c.history ?? [], NamesHistory: img.names,
+    History: c.history ?? [], NamesHistory: ctx.images.namesHistory().get(img.id) ?? img.names,
   };
 }
 
@@ -42,9 +42,32 @@ export function imageHistory(ctx: EngineContext, img: ImageRecord): HistoryEntry
   }));
 }
 
-export function imageTree(ctx: EngineContext, img: ImageRecord): ImageTree {
+export function imageTree(ctx: EngineContext, img: ImageRecord, o: { whatRequires?: boolean } = {}): ImageTree {
   return {
     id: img.id, names: img.names, size: img.size,
     layers: img.layers.map((l) => ({ id: l, size: ctx.images.layerSize(l) ?? 0 })),
+    ...(o.whatRequires ? { requiredBy: layerChildren(ctx, img) } : {}),
   };
+}
+
+/**
+ * `image tree --whatrequires`: the image's top layer and every layer built
+ * on it, as libimage's layer tree. A layer is a chain of diff IDs (layers
+ * are shared by content), its children the chains one layer longer that
+ * some image has; a chain's names are those of the images it is the top of.
+ */
+function layerChildren(ctx: EngineContext, img: ImageRecord): ImageTreeNode {
+  const images = ctx.images.list();
+  const key = (chain: string[]) => chain.join(',');
+  const node = (chain: string[]): ImageTreeNode => {
+    const k = key(chain);
+    const next = new Set<string>();
+    for (const i of images) if (i.layers.length > chain.length && key(i.layers.slice(0, chain.length)) === k) next.add(i.layers[chain.length]);
+    return {
+      id: chain.at(-1) ?? '', size: ctx.images.layerSize(chain.at(-1) ?? '') ?? 0,
+      names: images.filter((i) => key(i.layers) === k).flatMap((i) => i.names),
+      children: [...next].map((l) => node([...chain, l])),
+    };
+  };
+  return node(img.layers);
 }

@@ -67,19 +67,28 @@ export function referenceCandidates(name: string): string[] {
  * one unless that entry is an empty layer.
  */
 export function intermediateIds(images: ImageRecord[]): Set<string> {
-  const key = (history: unknown[], layers: string[]) => JSON.stringify([history, layers]);
-  const byKey = new Map<string, string>();
-  for (const img of images) byKey.set(key(img.config.history ?? [], img.layers), img.id);
   const out = new Set<string>();
+  const parent = parentFinder(images);
   for (const img of images) {
-    const h = img.config.history ?? [];
-    if (!h.length) continue;
-    const last = h.at(-1) as { empty_layer?: boolean };
-    const parent = byKey.get(key(h.slice(0, -1), last.empty_layer ? img.layers : img.layers.slice(0, -1)));
-    if (parent !== undefined && parent !== img.id) out.add(parent);
+    const p = parent(img);
+    if (p !== undefined) out.add(p);
   }
   for (const img of images) if (img.names.length) out.delete(img.id);
   return out;
+}
+
+/** The ID of an image's parent among images (see intermediateIds), if there is one. */
+export function parentFinder(images: ImageRecord[]): (img: ImageRecord) => string | undefined {
+  const key = (history: unknown[], layers: string[]) => JSON.stringify([history, layers]);
+  const byKey = new Map<string, string>();
+  for (const img of images) byKey.set(key(img.config.history ?? [], img.layers), img.id);
+  return (img) => {
+    const h = img.config.history ?? [];
+    if (!h.length) return undefined;
+    const last = h.at(-1) as { empty_layer?: boolean };
+    const parent = byKey.get(key(h.slice(0, -1), last.empty_layer ? img.layers : img.layers.slice(0, -1)));
+    return parent !== img.id ? parent : undefined;
+  };
 }
 
 function matchers(ctx: EngineContext, intermediate: () => Set<string>): Matchers<Item> {
@@ -104,9 +113,9 @@ function matchers(ctx: EngineContext, intermediate: () => Set<string>): Matchers
   };
 }
 
-export function summary(img: ImageRecord, containers: number): ImageSummary {
+export function summary(img: ImageRecord, containers: number, history: string[] = img.names): ImageSummary {
   return {
-    Id: img.id, Digest: img.digest, RepoTags: img.names,
+    Id: img.id, Digest: img.digest, RepoTags: img.names, History: history,
     RepoDigests: img.names.map((n) => `${splitName(n).repository}@${img.digest}`),
     Created: img.created, Size: img.size, Labels: img.config.config?.Labels ?? {}, Containers: containers, Dangling: img.names.length === 0,
   };
@@ -126,11 +135,12 @@ export function listImages(ctx: EngineContext, o: ImageListOptions = {}): ImageS
   const intermediate = () => (inter ??= intermediateIds(images));
   const match = compileFilters(o.filters, matchers(ctx, intermediate), 'image');
   const counts = containerCounts(ctx);
+  const history = ctx.images.namesHistory();
   // Without -a, build steps' intermediate images are not listed (as Podman).
   return images.filter((img) => o.all || img.names.length || !intermediate().has(img.id))
     .map((img) => ({ img, containers: counts.get(img.id) ?? 0 }))
     .filter(match)
-    .map((i) => summary(i.img, i.containers));
+    .map((i) => summary(i.img, i.containers, history.get(i.img.id)));
 }
 
 /** The prune filters Podman accepts (label, label!, until) over the same items. */

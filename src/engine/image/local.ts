@@ -42,9 +42,9 @@ export class LocalImages implements ImagesAPI {
     return imageHistory(this.#ctx, this.#ctx.images.resolve(ref));
   }
 
-  async tree(ref: string): Promise<ImageTree> {
+  async tree(ref: string, o?: { whatRequires?: boolean }): Promise<ImageTree> {
     const { imageTree } = await import('./inspect.ts');
-    return imageTree(this.#ctx, this.#ctx.images.resolve(ref));
+    return imageTree(this.#ctx, this.#ctx.images.resolve(ref), o);
   }
 
   async pull(ref: string, o: PullOptions = {}): Promise<ImageRecord[]> {
@@ -74,11 +74,11 @@ export class LocalImages implements ImagesAPI {
     const reports: ImageRemoveReport[] = [];
     for (const r of refs) {
       try {
-        const rep = await removeImage(this.#ctx, r, { force: o.force });
+        const rep = await removeImage(this.#ctx, r, { force: o.force, noPrune: o.noPrune });
         reports.push({ id: rep.deleted ?? this.#ctx.images.lookup(r)?.id ?? r, rawInput: r, ...rep });
       } catch (err) {
         // Podman: with force an unknown image is nothing to do.
-        if ((o.ignore || o.force) && err instanceof HuskError && err.code === 'NO_SUCH_IMAGE') continue;
+        if ((o.ignore || o.force || o.all) && err instanceof HuskError && err.code === 'NO_SUCH_IMAGE') continue;
         reports.push({ id: r, rawInput: r, untagged: [], error: toReportError(err) });
       }
     }
@@ -120,9 +120,9 @@ export class LocalImages implements ImagesAPI {
     return loadImages(this.#ctx, source);
   }
 
-  async save(refs: string[], destination: string | NodeJS.WritableStream, o: { format?: SaveFormat } = {}): Promise<void> {
+  async save(refs: string[], destination: string | NodeJS.WritableStream, o: { format?: SaveFormat; uncompressed?: boolean } = {}): Promise<void> {
     const { saveImages } = await import('./archive.ts');
-    await saveImages(this.#ctx, refs, destination, o.format);
+    await saveImages(this.#ctx, refs, destination, o.format, { uncompressed: o.uncompressed });
   }
 
   async search(term: string, o?: SearchOptions): Promise<SearchResult[]> {
@@ -145,7 +145,7 @@ export class LocalImages implements ImagesAPI {
     return mountedImages(this.#ctx);
   }
 
-  async login(registry: string, o: LoginOptions): Promise<string> {
+  async login(registry: string, o: LoginOptions): Promise<{ key: string; authfile: string }> {
     const { login } = await import('./registry.ts');
     return login(registry, o);
   }

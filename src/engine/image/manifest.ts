@@ -9,7 +9,7 @@ import { findRegistry, loadRegistriesConf } from '../../image/registries.ts';
 import { MEDIA, type ImageRecord } from '../../image/types.ts';
 import type { EngineContext } from '../context.ts';
 import type { ManifestAddOptions, ManifestAnnotateOptions, ManifestList, ManifestPushOptions } from './api.ts';
-import { credentials, push } from './pull.ts';
+import { checkSigning, credentials, push } from './pull.ts';
 
 /** The index, and the local image of each entry (a later pull may change an image's recorded manifest digest). */
 interface Stored { id: string; list: ManifestList; images: Record<string, string> }
@@ -90,6 +90,7 @@ export async function manifestAnnotate(e: EngineContext, name: string, digest: s
   m.platform = {
     architecture: m.platform?.architecture ?? 'amd64', os: m.platform?.os ?? 'linux', ...m.platform, ...(o.arch ? { architecture: o.arch } : {}), ...(o.os ? { os: o.os } : {}), ...(o.variant ? { variant: o.variant } : {}),
     ...(o.osVersion ? { 'os.version': o.osVersion } : {}), ...(o.features?.length ? { 'os.features': o.features } : {}),
+    ...(o.osFeatures?.length ? { 'os.features': o.osFeatures } : {}),
   };
   return save(e, s.name, s);
 }
@@ -133,14 +134,21 @@ export async function manifestPush(e: EngineContext, name: string, destination: 
   const ref = parseNormalized(full);
   if (!ref.domain) throw invalidArgument(`push needs a fully qualified destination, got "${destination}"`);
   const repo = `${ref.domain}/${ref.path}`;
-  const list: ManifestList = { ...s.list, manifests: [] };
+  const { signBy, signPassphrase, signBySigstorePrivateKey, ...entryOpts } = o;
+  checkSigning(o);
+  // --format: the list's type, and its entries pushed as manifests of the matching kind.
+  const mediaType = o.manifestFormat === 'v2s2' ? MEDIA.dockerList : o.manifestFormat === 'oci' ? MEDIA.ociIndex : s.list.mediaType;
+  const list: ManifestList = { ...s.list, ...(mediaType ? { mediaType } : {}), manifests: [] };
   for (const m of s.list.manifests) {
     const img = (s.images[m.digest] ? e.images.get(s.images[m.digest]) : undefined) ?? e.images.list().find((i) => i.digest === m.digest);
     if (!img) throw new HuskError('NO_SUCH_IMAGE', `manifest list ${s.name}: the image ${m.digest} is not in local storage`);
     let pushed = { digest: m.digest, size: m.size, mediaType: m.mediaType };
-    await push(e, img.id, `${repo}:latest`, { ...o, byDigest: true, onManifest: (x) => { pushed = x; } });
+    await push(e, img.id, `${repo}:latest`, { ...entryOpts, forceCompression: !!o.compressionFormat, byDigest: true, onManifest: (x) => { pushed = x; } });
     list.manifests.push({ ...m, ...pushed });
   }
+  // As containers/image's copy of a list: each instance is signed, and the list, all under the list's name.
+  const sign = signBy ? (await import('./sign.ts')).signPushed : undefined;
+  for (const m of sign ? list.manifests : []) sign!(full, m.digest, { signBy: signBy!, passphrase: signPassphrase, rootless: !!e.config.rootless });
   const bytes = Buffer.from(JSON.stringify(list));
   const reg = findRegistry(loadRegistriesConf(), full);
   const { RegistryClient } = await import('../../image/registry/client.ts');
@@ -154,6 +162,7 @@ export async function manifestPush(e: EngineContext, name: string, destination: 
     client.close();
   }
   e.events.write({ ID: s.id, Name: full, Status: 'push', Type: 'image' });
+  sign?.(full, digest, { signBy: signBy!, passphrase: signPassphrase, rootless: !!e.config.rootless });
   if (o.rm) await e.images.removeList(s.name);
   return digest;
 }

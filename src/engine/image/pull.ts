@@ -5,6 +5,7 @@ import { HuskError } from '../../common/errors.ts';
 import { isShortName, normalize, parseNormalized } from '../../image/reference.ts';
 import { pullImage, type PullOptions } from '../../image/pull.ts';
 import { pushImage, type PushOptions } from '../../image/push.ts';
+import type { PushSignOptions } from './api.ts';
 import { credentialsFor, parseCreds, type Credentials } from '../../image/registry/auth.ts';
 import { findRegistry, loadRegistriesConf, pullSources, resolveShortName } from '../../image/registries.ts';
 import type { ImageRecord } from '../../image/types.ts';
@@ -63,7 +64,13 @@ export async function pull(e: EngineContext, name: string, o: EnginePullOptions 
   throw last instanceof Error ? last : new HuskError('REGISTRY', `unable to pull ${name}`);
 }
 
-export interface EnginePushOptions extends RemoteFlags, Pick<PushOptions, 'compressionFormat' | 'manifestFormat' | 'forceCompression' | 'onProgress' | 'byDigest' | 'onManifest'> {}
+export interface EnginePushOptions extends RemoteFlags, PushSignOptions, Pick<PushOptions, 'compressionFormat' | 'manifestFormat' | 'forceCompression' | 'onProgress' | 'byDigest' | 'onManifest'> {}
+
+/** Refuses what husk cannot sign with before anything is pushed (Podman fails the push the same way, with exit 125). */
+export function checkSigning(o: { signBy?: string; signBySigstorePrivateKey?: string }): void {
+  if (o.signBy !== undefined && o.signBySigstorePrivateKey !== undefined) throw new HuskError('INVALID_ARGUMENT', 'only one of --sign-by and sign-by-sigstore-private-key can be used');
+  if (o.signBySigstorePrivateKey !== undefined) throw new HuskError('ENGINE', 'creating signature: signing with a sigstore private key is not supported by husk (use --sign-by with a GPG key)');
+}
 
 /** Pushes a local image to DESTINATION (default: its own name). Returns the manifest digest. */
 export async function push(e: EngineContext, source: string, destination: string | undefined, o: EnginePushOptions = {}): Promise<string> {
@@ -75,6 +82,7 @@ export async function push(e: EngineContext, source: string, destination: string
   const reg = findRegistry(conf, full);
   if (reg?.blocked) throw new HuskError('REGISTRY', `registry ${parseNormalized(full).domain} is blocked in registries.conf`);
   const registry = parseNormalized(full).domain!;
+  checkSigning(o);
   const digest = await pushImage(e.images, img.id, full, {
     insecure: o.tlsVerify === false || (o.tlsVerify === undefined && !!reg?.insecure), certDir: o.certDir,
     credentials: credentials(registry, o), compressionFormat: o.compressionFormat, manifestFormat: o.manifestFormat, forceCompression: o.forceCompression,
@@ -82,6 +90,7 @@ export async function push(e: EngineContext, source: string, destination: string
     onProgress: o.onProgress, byDigest: o.byDigest, onManifest: o.onManifest,
   });
   e.events.write({ ID: img.id, Name: full, Status: 'push', Type: 'image' });
+  if (o.signBy) (await import('./sign.ts')).signPushed(full, digest, { signBy: o.signBy, passphrase: o.signPassphrase, rootless: !!e.config.rootless });
   return digest;
 }
 

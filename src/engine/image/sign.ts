@@ -7,7 +7,8 @@
 // is --directory, else the registries.d sigstore-staging/sigstore (or
 // lookaside) entry for the repository, which must be a file:// URL.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HuskError, invalidArgument } from '../../common/errors.ts';
@@ -30,20 +31,35 @@ function payload(dockerReference: string, digest: string): Buffer {
   }));
 }
 
-function gpgSign(data: Buffer, signBy: string): Buffer {
-  const r = spawnSync('gpg', ['--batch', '--no-tty', '--local-user', signBy, '--sign', '--output', '-'], { input: data, maxBuffer: 16 << 20 });
+function gpgSign(data: Buffer, signBy: string, passphrase?: string): Buffer {
+  // With a passphrase, gpg reads it from stdin (loopback pinentry) and the payload from a private file.
+  let dir: string | undefined;
+  const args = ['--batch', '--no-tty', '--local-user', signBy, '--sign', '--output', '-'];
+  if (passphrase !== undefined) {
+    dir = mkdtempSync(join(tmpdir(), 'husk-sign-'));
+    writeFileSync(join(dir, 'payload'), data, { mode: 0o600 });
+    args.splice(2, 0, '--pinentry-mode', 'loopback', '--passphrase-fd', '0');
+    args.push(join(dir, 'payload'));
+  }
+  let r;
+  try {
+    r = spawnSync('gpg', args, { input: passphrase !== undefined ? `${passphrase}\n` : data, maxBuffer: 16 << 20 });
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
   if (r.error) throw new HuskError('ENGINE', `signing: running gpg: ${r.error.message}`);
   if (r.status !== 0) throw new HuskError('ENGINE', `signing: gpg: ${r.stderr.toString().trim().split('\n').at(-1) ?? `exit ${r.status}`}`);
   return r.stdout;
 }
 
-function writeSignature(base: string, digest: string, sig: Buffer): void {
+function writeSignature(base: string, digest: string, sig: Buffer): string {
   const [algo, hex] = digest.split(':');
   const dir = `${base}@${algo}=${hex}`;
   mkdirSync(dir, { recursive: true, mode: 0o751 });
   let n = 1;
   while (existsSync(join(dir, `signature-${n}`))) n++;
   writeFileSync(join(dir, `signature-${n}`), sig, { mode: 0o644 });
+  return join(dir, `signature-${n}`);
 }
 
 async function signOne(input: string, o: SignOptions): Promise<string> {
@@ -76,6 +92,28 @@ async function signOne(input: string, o: SignOptions): Promise<string> {
     for (const d of entries) writeSignature(base, d.digest, gpgSign(payload(named, d.digest), o.signBy));
   }
   return m.digest;
+}
+
+/**
+ * push --sign-by: signs the manifest digest just pushed to `full` (a
+ * normalized reference) and stores the signature where registries.d says
+ * for the repository, else in containers/image's built-in lookaside
+ * (/var/lib/containers/sigstore; ~/.local/share/containers/sigstore
+ * rootless), as Podman's push does. Returns the signature's path.
+ */
+export function signPushed(full: string, digest: string, o: { signBy: string; passphrase?: string; rootless?: boolean }): string {
+  const ref = parseNormalized(full);
+  const uri = signatureStaging(`${ref.domain}/${ref.path}`)
+    ?? `file://${o.rootless ? join(homedir(), '.local/share/containers/sigstore') : '/var/lib/containers/sigstore'}`;
+  if (!uri.startsWith('file://')) throw invalidArgument(`writing to ${uri} is not supported. Use a supported scheme`);
+  const named = formatRef({ ...ref, tag: ref.digest ? ref.tag : ref.tag ?? 'latest' });
+  let sig: Buffer;
+  try {
+    sig = gpgSign(payload(named, digest), o.signBy, o.passphrase);
+  } catch (err) {
+    throw new HuskError('ENGINE', `creating signature: ${(err as Error).message}`);
+  }
+  return writeSignature(join(fileURLToPath(uri), ref.path), digest, sig);
 }
 
 export async function signImages(refs: string[], o: SignOptions): Promise<ItemReport[]> {

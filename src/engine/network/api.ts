@@ -79,8 +79,12 @@ export interface NetworksAPI {
   /** By name, or by an ID prefix of at least 3 characters. */
   inspect(ref: string): Promise<NetworkConfig>;
   exists(ref: string): Promise<boolean>;
-  /** One report per network; one with containers is NETWORK_IN_USE unless `force` removes them first. */
-  remove(refs: string[], o?: { force?: boolean }): Promise<ItemReport[]>;
+  /**
+   * One report per network; one with containers is NETWORK_IN_USE unless
+   * `force` removes them first: killed, or with `timeout` stopped first
+   * (stop signal, then SIGKILL after that many seconds).
+   */
+  remove(refs: string[], o?: { force?: boolean; timeout?: number }): Promise<ItemReport[]>;
   /** Removes the networks no container uses, but the default one (filters: label, label!, until). */
   prune(o?: { filters?: Filters }): Promise<PruneReport[]>;
   /** Attaches a container: a live one at once, a created or stopped one at its next start. */

@@ -56,7 +56,7 @@ export class LocalNetworks implements NetworksAPI {
     }
   }
 
-  async remove(refs: string[], o: { force?: boolean } = {}): Promise<ItemReport[]> {
+  async remove(refs: string[], o: { force?: boolean; timeout?: number } = {}): Promise<ItemReport[]> {
     const N = await networks();
     const out: ItemReport[] = [];
     for (const ref of refs) {
@@ -67,8 +67,12 @@ export class LocalNetworks implements NetworksAPI {
           throw new HuskError('NETWORK_IN_USE', `"${cfg.name}" has associated containers with it. Use -f to forcibly delete containers and pods: network is being used`);
         }
         if (users.length) {
-          const { removeContainer } = await import('../container/lifecycle.ts');
-          for (const id of users) await removeContainer(this.#e, id, { force: true });
+          const { removeContainer, stopContainer } = await import('../container/lifecycle.ts');
+          for (const id of users) {
+            // --time: the stop signal first and that long to exit, as Podman's RemoveContainer(force, timeout).
+            if (o.timeout !== undefined) await stopContainer(this.#e, id, o.timeout).catch(() => {});
+            await removeContainer(this.#e, id, { force: true });
+          }
         }
         N.removeNetworkConfig(this.#e, cfg.name);
         out.push({ id: cfg.name, rawInput: ref });

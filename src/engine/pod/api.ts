@@ -80,6 +80,13 @@ export interface PodCloneOptions {
   destroy?: boolean;
   /** Start the copy. */
   start?: boolean;
+  /** Each given one replaces the original's (pod create's flags of the same names). */
+  resources?: PodSpec['resources'];
+  infraSpec?: PodSpec['infraSpec'];
+  infraCommand?: string[];
+  infraName?: string;
+  infraConmonPidFile?: string;
+  cgroupParent?: string;
 }
 
 export interface PodsAPI {

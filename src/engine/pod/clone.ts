@@ -6,6 +6,7 @@ import { HuskError } from '../../common/errors.ts';
 import { cloneContainer, cloneName, specOutsidePod } from '../container/clone.ts';
 import type { PodConfig } from '../types.ts';
 import type { PodCloneOptions } from './api.ts';
+import { POD_INFRA_KEYS } from '../../specgen/pod.ts';
 import { createPodWith, loadPod, removePod, startPod } from './pods.ts';
 
 export async function clonePod(e: EngineContext, ref: string, o: PodCloneOptions = {}): Promise<PodConfig> {
@@ -22,9 +23,12 @@ export async function clonePod(e: EngineContext, ref: string, o: PodCloneOptions
     name, labels: { ...p.config.labels, ...o.labels },
     // A hostname that was the pod's name follows the new name.
     hostname: o.hostname ?? (p.config.hostname === p.config.name ? undefined : p.config.hostname),
-    share: p.config.share, infra: !!infra, cgroupParent: p.config.cgroupParent,
+    share: p.config.share, infra: !!infra, cgroupParent: o.cgroupParent ?? p.config.cgroupParent,
+    shareParent: p.config.shareParent, resources: { ...p.config.resources, ...o.resources },
     ...(i ? {
-      infraImage: infra!.config.imageName === PAUSE_IMAGE ? undefined : infra!.config.imageId, infraCommand: i.entrypoint,
+      infraImage: infra!.config.imageName === PAUSE_IMAGE ? undefined : infra!.config.imageId, infraCommand: o.infraCommand ?? i.entrypoint,
+      infraName: o.infraName, infraConmonPidFile: o.infraConmonPidFile,
+      infraSpec: { ...Object.fromEntries(POD_INFRA_KEYS.filter((k) => i[k] !== undefined).map((k) => [k, i[k]])), ...o.infraSpec },
       network: i.network, networkAliases: i.networkAliases, dns: i.dns, dnsSearch: i.dnsSearch, dnsOption: i.dnsOption, noHosts: i.noHosts,
     } : {}),
   }, { portMappings: i?.portMappings, extraHosts: i?.extraHosts });

@@ -6,6 +6,8 @@
 import { randomBytes } from '../../common/random.ts';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { PROPAGATION, validateSpec } from '../../specgen/validate.ts';
 import { HuskError, invalidArgument } from '../../common/errors.ts';
 import { withLock } from '../../common/lock.ts';
 import type { EngineContext } from '../context.ts';
@@ -114,9 +116,10 @@ function podLock(e: EngineContext, id: string): string {
 
 export async function createPod(e: EngineContext, o: PodOptions = {}): Promise<PodConfig> {
   // The pod's -p/--add-host strings and its networks become the infra container's spec.
-  const net: InfraNet = { portMappings: o.publish?.map(parsePublish), extraHosts: o.addHost?.map(parseAddHost) };
+  const net: InfraNet = { portMappings: o.publish?.map(parsePublish), extraHosts: o.addHost?.map(parseAddHost), ip: o.ip, ip6: o.ip6, mac: o.mac };
   if (!o.networks?.length) return createPodWith(e, o, net);
-  const [first, ...extra] = o.networks.map((n) => ({ ...n }));
+  // --ip, --ip6 and --mac-address are the first network's, as for a container.
+  const [first, ...extra] = o.networks.map((n, k) => (k ? { ...n } : { ...n, ip: n.ip ?? o.ip, ip6: n.ip6 ?? o.ip6, mac: n.mac ?? o.mac }));
   // As for a container: --network-alias replaces each network's alias= list.
   if (o.networkAliases?.length) for (const n of extra) n.aliases = o.networkAliases;
   return createPodWith(e, { ...o, network: first.network, networkAliases: o.networkAliases?.length ? o.networkAliases : first.aliases }, {
@@ -136,16 +139,26 @@ export async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publi
   if (!infra && (net.portMappings?.length || o.network || o.infraImage || o.infraCommand)) {
     throw invalidArgument('you must have an infra container to publish ports, set a network or an infra image/command');
   }
+  // Podman's words (its CLI names the flag).
+  for (const [flag, v] of [['ip', net.ip], ['ip6', net.ip6], ['mac', net.mac]] as const) {
+    if (v && !infra) throw invalidArgument(`cannot set --${flag} without infra container: invalid argument`);
+  }
   if (net.portMappings?.length && !share.includes('net')) throw invalidArgument('cannot publish ports of a pod that does not share its network namespace');
-  const cgroupParent = o.cgroupParent === undefined ? undefined : cgroupParentPath(o.cgroupParent);
-  if (cgroupParent && e.config.rootless) throw invalidArgument('--cgroup-parent is not supported for rootless pods: rootless containers run under the delegated cgroup');
+  const shareParent = o.shareParent ?? true;
+  // Podman: without share-parent the pod has no cgroup of its own, so no limits either.
+  const resources = shareParent ? podResources(o.resources) : undefined;
+  // The limits need a pod cgroup: without --cgroup-parent it is made under husk's own (Podman's /libpod_parent).
+  const cgroupParent = o.cgroupParent === undefined ? (resources ? '/husk' : undefined) : cgroupParentPath(o.cgroupParent);
+  if (cgroupParent && e.config.rootless) {
+    throw invalidArgument(`${o.cgroupParent === undefined ? 'pod resource limits are' : '--cgroup-parent is'} not supported for rootless pods: rootless containers run under the delegated cgroup`);
+  }
   let name = o.name;
   if (!name) do name = randomName(); while (e.db.db.prepare('SELECT 1 FROM pods WHERE name = ?').get(name));
   const pod: PodConfig = {
     id: randomBytes(32).toString('hex'), name, created: isoTime(), labels: o.labels ?? {},
     hostname: o.hostname ?? name, share, createCommand: o.createCommand,
     ...(o.exitPolicy && o.exitPolicy !== 'continue' ? { exitPolicy: o.exitPolicy } : {}),
-    ...(cgroupParent ? { cgroupParent } : {}),
+    ...(cgroupParent ? { cgroupParent } : {}), ...(shareParent ? {} : { shareParent: false as const }), ...(resources ? { resources } : {}),
   };
   e.ensureDirs();
   e.db.addPod(pod);
@@ -153,7 +166,9 @@ export async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publi
     if (infra) {
       const image = o.infraImage ?? (await ensurePauseImage(e));
       const intent: ContainerSpec = {
-        image, name: o.infraName ?? `${pod.id.slice(0, 12)}-infra`, hostname: share.includes('uts') ? pod.hostname : undefined,
+        // The settings members inherit or see through the shared namespaces (Podman's FillOutSpecGen of the infra spec).
+        ...o.infraSpec,
+        image, name: o.infraName ?? `${pod.id.slice(0, 12)}-infra`, hostname: share.includes('uts') && !o.infraSpec?.utsMode ? pod.hostname : undefined,
         // Until the default network applies to every container, ports imply the bridge.
         entrypoint: o.infraCommand, network: o.network ?? (net.portMappings?.length ? 'bridge' : undefined), portMappings: net.portMappings, networkAliases: o.networkAliases,
         dns: o.dns, dnsSearch: o.dnsSearch, dnsOption: o.dnsOption?.length ? o.dnsOption : undefined, extraHosts: net.extraHosts, noHosts: o.noHosts,
@@ -171,6 +186,16 @@ export async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publi
   }
   e.events.write({ ID: pod.id, Name: pod.name, Status: 'create', Type: 'pod' });
   return pod;
+}
+
+/** The limits that were given; --cpus above the host's CPUs is the host's (Podman clamps it), 0 is none. */
+function podResources(r: PodOptions['resources']): PodConfig['resources'] {
+  if (!r) return undefined;
+  const out = Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined && v !== 0 && v !== '')) as NonNullable<PodConfig['resources']>;
+  if (out.cpus !== undefined) out.cpus = Math.min(out.cpus, availableParallelism());
+  if (!Object.keys(out).length) return undefined;
+  validateSpec({ image: PAUSE_IMAGE, ...out });
+  return out;
 }
 
 /**
@@ -222,11 +247,40 @@ export async function joinPod(e: EngineContext, intent: ContainerSpec): Promise<
     if (i[key] && i[key] !== 'private') throw bad(`the ${ns} namespace`);
     i[key] = join;
   }
+  const infra = e.db.get(pod.infraId);
   if (pod.share.includes('uts')) {
     if (i.hostname) throw invalidArgument('invalid config provided: cannot set hostname when joining the pod UTS namespace: invalid configuration');
-    i.hostname = pod.hostname;
+    // A pod in the host's UTS namespace (--uts host) has the host's name.
+    if (!infra?.config.intent.utsMode) i.hostname = pod.hostname;
   }
-  return { podId: pod.id, intent: { ...i, pod: pod.id } };
+  return { podId: pod.id, intent: infra ? inheritInfra(infra, { ...i, pod: pod.id }) : { ...i, pod: pod.id } };
+}
+
+/**
+ * What a member takes from the infra container (Podman's InfraInherit):
+ * its mounts (resolved, so an anonymous volume is the same one), devices,
+ * security options, /dev/shm size and user namespace mapping. What the
+ * member sets itself wins (a mount at the same destination, its own option).
+ */
+function inheritInfra(infra: Container, i: ContainerSpec): ContainerSpec {
+  const from = infra.config.intent;
+  const out = { ...i };
+  const own = new Set((i.mounts ?? []).map((m) => m.destination));
+  const mounts = (infra.config.mounts ?? []).filter((m) => !own.has(m.destination)).map((m) => ({ ...m, anonymous: false }));
+  if (mounts.length) out.mounts = [...mounts, ...(i.mounts ?? [])];
+  const at = (d: { path: string; containerPath?: string }) => d.containerPath ?? d.path;
+  const devices = (from.devices ?? []).filter((d) => !(i.devices ?? []).some((x) => at(x) === at(d)));
+  if (devices.length) out.devices = [...devices, ...(i.devices ?? [])];
+  for (const key of ['seccompProfile', 'noNewPrivileges', 'mask', 'unmask', 'shmSize'] as const) {
+    if (out[key] === undefined && from[key] !== undefined) (out as Record<string, unknown>)[key] = from[key];
+  }
+  // The user namespace is the pod's: a member that names none gets the infra container's mapping.
+  if (!out.userns && !out.uidMap && !out.gidMap && (from.userns || from.uidMap || from.gidMap)) {
+    // userns=auto: the range the infra container was given, not another one per member.
+    const auto = from.userns?.mode === 'auto' ? infra.config.idmap : undefined;
+    Object.assign(out, auto ? { uidMap: auto.uidMap, gidMap: auto.gidMap } : { userns: from.userns, uidMap: from.uidMap, gidMap: from.gidMap });
+  }
+  return out;
 }
 
 /** Starts the pod's infra container if it is not running (members need its namespaces). */
@@ -324,7 +378,14 @@ export function inspectPod(e: EngineContext, ref: string): Record<string, unknow
   const p = loadPod(e, ref);
   const infra = p.containers.find((c) => c.config.isInfra);
   const ports = infra?.config.ports ?? [];
-  return {
+  const ii = infra?.config.intent;
+  const r = p.config.resources;
+  // --security-opt as given, back from the fields it set.
+  const securityOpts = [
+    ...(ii?.seccompProfile ? [`seccomp=${ii.seccompProfile}`] : []), ...(ii?.noNewPrivileges ? ['no-new-privileges'] : []),
+    ...(ii?.mask?.length ? [`mask=${ii.mask.join(':')}`] : []), ...(ii?.unmask?.length ? [`unmask=${ii.unmask.join(':')}`] : []),
+  ];
+  const doc = {
     Id: p.config.id, Name: p.config.name, Created: p.config.created, CreateCommand: p.config.createCommand ?? [],
     ExitPolicy: p.config.exitPolicy ?? 'continue', State: p.status, Hostname: p.config.hostname, Labels: p.config.labels,
     CreateInfra: !!p.config.infraId, InfraContainerId: p.config.infraId ?? '',
@@ -335,11 +396,53 @@ export function inspectPod(e: EngineContext, ref: string): Record<string, unknow
       HostNetwork: infra.config.intent.network === 'host', StaticIP: '', StaticMAC: '', NoManageResolvConf: false,
       DNSServer: infra.config.intent.dns ?? [], DNSSearch: infra.config.intent.dnsSearch ?? [], DNSOption: infra.config.intent.dnsOption ?? [], NoManageHosts: !!infra.config.intent.noHosts,
       HostAdd: (infra.config.intent.extraHosts ?? []).map((h) => `${h.host}:${h.ip}`), Networks: Object.keys(infra.config.networks ?? {}), NetworkOptions: null,
-      pid_ns: p.config.share.includes('pid') ? 'container' : 'private', userns: 'host', uts_ns: p.config.share.includes('uts') ? 'container' : 'private',
+      ...cpuFields(p.config.resources),
+      // The infra container's own modes (Podman's: host with --pid/--uts host, private with a user namespace).
+      pid_ns: ii?.pidMode ?? (p.config.share.includes('pid') ? 'container' : 'private'), userns: ii?.userns?.mode === 'auto' || ii?.uidMap || ii?.gidMap ? 'private' : ii?.userns?.mode ?? 'host',
+      uts_ns: ii?.utsMode ?? (p.config.share.includes('uts') ? 'container' : 'private'),
     } : undefined,
     // Empty without --cgroup-parent: the members then have husk's own cgroups, not a pod's.
     CgroupParent: p.config.cgroupParent ?? '', CgroupPath: p.config.cgroupParent ? podCgroupPath(p.config.cgroupParent, p.config.id) : '',
-    SharedNamespaces: p.config.share, NumContainers: p.containers.length,
+    // Podman lists the user namespace among the shared ones when the pod has its own.
+    SharedNamespaces: ii && (ii.uidMap || ii.gidMap || ii.userns?.mode === 'auto') ? [...p.config.share, 'user'].sort() : p.config.share, NumContainers: p.containers.length,
     Containers: p.containers.map((c) => ({ Id: c.config.id, Name: c.config.name, State: c.state.status })),
+    // Podman's pod-level resources and inherited settings, left out when unset.
+    ...cpuFields(r), ...(r?.cpuShares ? { cpu_shares: r.cpuShares } : {}),
+    ...(infra?.config.mounts?.length ? { mounts: infra.config.mounts.map(inspectMount) } : {}),
+    ...(ii?.volumesFrom?.length ? { volumes_from: ii.volumesFrom.map((v) => (v.mode ? `${v.container}:${v.mode}` : v.container)) } : {}),
+    ...(securityOpts.length ? { security_opt: securityOpts } : {}),
+    ...(r?.memory ? { memory_limit: r.memory } : {}), ...(r?.memory || r?.memorySwap ? { memory_swap: r.memorySwap ?? r.memory! * 2 } : {}),
+  };
+  goFields(doc, { CPUPeriod: ['cpu_period', 0], CPUQuota: ['cpu_quota', 0], CPUShares: ['cpu_shares', 0], CPUSetCPUs: ['cpuset_cpus', ''], Mounts: ['mounts', []],
+    VolumesFrom: ['volumes_from', []], SecurityOpts: ['security_opt', []], MemoryLimit: ['memory_limit', 0], MemorySwap: ['memory_swap', 0] });
+  if (doc.InfraConfig) {
+    goFields(doc.InfraConfig, { CPUPeriod: ['cpu_period', 0], CPUQuota: ['cpu_quota', 0], CPUSetCPUs: ['cpuset_cpus', ''], PidNS: ['pid_ns', ''], UserNS: ['userns', ''], UtsNS: ['uts_ns', ''] });
+  }
+  return doc;
+}
+
+/**
+ * Podman's Go field names for --format templates ({{.MemoryLimit}}) where
+ * its JSON names differ (memory_limit): hidden from the JSON document, with
+ * Go's zero value for a field left out.
+ */
+function goFields(o: Record<string, unknown>, names: Record<string, [string, unknown]>): void {
+  for (const [go, [json, zero]] of Object.entries(names)) Object.defineProperty(o, go, { enumerable: false, get: () => o[json] ?? zero });
+}
+
+/** cpu_period, cpu_quota and cpuset_cpus as Podman's pod inspect shows them. */
+function cpuFields(r: PodConfig['resources']): Record<string, unknown> {
+  return {
+    ...(r?.cpus ? { cpu_period: 100_000, cpu_quota: Math.round(r.cpus * 100_000) } : {}),
+    ...(r?.cpusetCpus ? { cpuset_cpus: r.cpusetCpus } : {}),
+  };
+}
+
+/** A mount of the infra container in Podman's inspect shape. */
+function inspectMount(m: NonNullable<Container['config']['mounts']>[number]): Record<string, unknown> {
+  const prop = m.options.find((o) => PROPAGATION.includes(o));
+  return {
+    Type: m.type, ...(m.type === 'volume' ? { Name: m.source } : {}), Source: m.source ?? '', Destination: m.destination, Driver: m.type === 'volume' ? 'local' : '',
+    Mode: '', Options: m.type === 'bind' ? ['rbind'] : [], RW: !m.options.includes('ro'), Propagation: prop ?? (m.type === 'bind' ? 'rprivate' : ''),
   };
 }

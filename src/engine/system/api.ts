@@ -176,9 +176,13 @@ export interface SystemAPI {
    * with its exit code. The caller decides whether the command shares its
    * stdio ("inherit") or gets none ("ignore", the default).
    */
-  unshare(argv: string[], o?: { stdio?: 'inherit' | 'ignore' }): Promise<number>;
-  /** Stops containers and the rootless pause process so new subuid ranges apply. */
-  migrate(): Promise<number | undefined>;
+  unshare(argv: string[], o?: { stdio?: 'inherit' | 'ignore'; rootlessNetns?: boolean }): Promise<number>;
+  /**
+   * Stops containers and the rootless pause process so new subuid ranges
+   * apply; newRuntime (root too): every container's OCI runtime becomes
+   * that one (INVALID_ARGUMENT when no such runtime is configured).
+   */
+  migrate(o?: { newRuntime?: string }): Promise<number | undefined>;
   /** Moves running containers labelled io.containers.autoupdate onto newer images (docs/systemd.md). */
   autoUpdate(o?: AutoUpdateOptions): Promise<AutoUpdateReport[]>;
   /** Disk usage of images, containers and volumes. */

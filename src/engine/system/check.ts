@@ -55,7 +55,7 @@ export async function systemCheck(e: EngineContext, o: SystemCheckOptions = {}):
   const users = new Map<string, string[]>();
   for (const c of e.db.list()) {
     const id = c.config.id;
-    if (!store.get(c.config.imageId)) { add(r.containers, id, `image missing: ${c.config.imageId}`); damagedContainers.add(id); }
+    if (!c.config.intent.rootfs && !store.get(c.config.imageId)) { add(r.containers, id, `image missing: ${c.config.imageId}`); damagedContainers.add(id); }
     if (!existsSync(rootfsPaths(e.containerDir(id)).upper)) { add(r.containers, id, 'container layer is missing'); damagedContainers.add(id); }
     users.set(c.config.imageId, [...(users.get(c.config.imageId) ?? []), id]);
   }

@@ -33,14 +33,14 @@ export class LocalSystem implements SystemAPI {
     yield* readEvents(this.#ctx.events, o);
   }
 
-  async unshare(argv: string[], o: { stdio?: 'inherit' | 'ignore' } = {}): Promise<number> {
+  async unshare(argv: string[], o: { stdio?: 'inherit' | 'ignore'; rootlessNetns?: boolean } = {}): Promise<number> {
     const { unshare } = await import('./userns.ts');
-    return unshare(this.#ctx, argv, o.stdio ?? 'ignore');
+    return unshare(this.#ctx, argv, o.stdio ?? 'ignore', { rootlessNetns: o.rootlessNetns });
   }
 
-  async migrate(): Promise<number | undefined> {
+  async migrate(o?: { newRuntime?: string }): Promise<number | undefined> {
     const { migrate } = await import('./userns.ts');
-    return migrate(this.#ctx);
+    return migrate(this.#ctx, o);
   }
 
   async autoUpdate(o?: AutoUpdateOptions): Promise<AutoUpdateReport[]> {

@@ -10,6 +10,10 @@ const LIMIT_FLAGS: [keyof ContainerSpec, string][] = [
   ['memory', '--memory'], ['memoryReservation', '--memory-reservation'], ['memorySwap', '--memory-swap'],
   ['cpus', '--cpus'], ['cpuShares', '--cpu-shares'], ['cpusetCpus', '--cpuset-cpus'], ['cpusetMems', '--cpuset-mems'],
   ['pidsLimit', '--pids-limit'],
+  ['cpuPeriod', '--cpu-period'], ['cpuQuota', '--cpu-quota'], ['cpuRtPeriod', '--cpu-rt-period'], ['cpuRtRuntime', '--cpu-rt-runtime'],
+  ['blkioWeight', '--blkio-weight'], ['blkioWeightDevice', '--blkio-weight-device'], ['deviceReadBps', '--device-read-bps'],
+  ['deviceWriteBps', '--device-write-bps'], ['deviceReadIops', '--device-read-iops'], ['deviceWriteIops', '--device-write-iops'],
+  ['memorySwappiness', '--memory-swappiness'], ['oomKillDisable', '--oom-kill-disable'], ['cgroupConf', '--cgroup-conf'],
 ];
 
 /** Whether a rootless container can have a cgroup (and so limits, pause, kill --all). */
@@ -37,5 +41,7 @@ export function checkRootlessIntent(e: EngineContext, i: Partial<ContainerSpec>)
       if (v !== undefined && v !== -1 && !(k === 'pidsLimit' && (v as number) <= 0)) throw noCgroupError(e, `${flag} (a resource limit)`);
     }
   }
+  // As for pods: a rootless container's cgroup is always under the delegated one.
+  if (i.cgroupParent !== undefined) throw new HuskError('ROOTLESS', '--cgroup-parent is not supported for rootless containers: rootless containers run under the delegated cgroup');
   // Bridge networks work rootless too, through the user's rootless netns (docs/networking.md).
 }

@@ -42,6 +42,8 @@ export interface VolumeRemoveOptions {
   all?: boolean;
   /** Also remove (forcibly) the containers using a volume; otherwise that is VOLUME_IN_USE. */
   force?: boolean;
+  /** With force: stop those containers first, SIGKILL after this many seconds (default: killed at once). */
+  timeout?: number;
 }
 
 export interface VolumesAPI {

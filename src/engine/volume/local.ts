@@ -41,7 +41,12 @@ export class LocalVolumes implements VolumesAPI {
     if (!!o.all === names.length > 0) throw invalidArgument('choose either one or more volumes or all');
     const targets = o.all ? V.listVolumes(this.#e).map((v) => v.Name) : names;
     // force: the volume's containers go first, as `rm -f` would remove them.
-    const removeUsers = async (id: string) => (await import('../container/lifecycle.ts')).removeContainer(this.#e, id, { force: true });
+    const removeUsers = async (id: string) => {
+      const L = await import('../container/lifecycle.ts');
+      // --time: the stop signal first and that long to exit, as Podman's RemoveContainer(force, timeout).
+      if (o.timeout !== undefined) await L.stopContainer(this.#e, id, o.timeout).catch(() => {});
+      return L.removeContainer(this.#e, id, { force: true });
+    };
     const out: ItemReport[] = [];
     for (const n of targets) {
       try {

@@ -9,8 +9,21 @@ export interface Device { path: string; type: string; major: number; minor: numb
 export interface Resources {
   devices?: DeviceRule[];
   pids?: { limit: number };
-  memory?: { limit?: number; reservation?: number; swap?: number; swappiness?: number };
-  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
+  memory?: { limit?: number; reservation?: number; swap?: number; swappiness?: number; disableOOMKiller?: boolean };
+  cpu?: { shares?: number; quota?: number; period?: number; realtimePeriod?: number; realtimeRuntime?: number; cpus?: string; mems?: string };
+  blockIO?: BlockIO;
+  /** cgroup v2 files by name (--cgroup-conf). */
+  unified?: Record<string, string>;
+}
+
+export interface ThrottleDevice { major: number; minor: number; rate: number }
+export interface BlockIO {
+  weight?: number;
+  weightDevice?: { major: number; minor: number; weight: number }[];
+  throttleReadBpsDevice?: ThrottleDevice[];
+  throttleWriteBpsDevice?: ThrottleDevice[];
+  throttleReadIOPSDevice?: ThrottleDevice[];
+  throttleWriteIOPSDevice?: ThrottleDevice[];
 }
 
 export interface Spec {
