@@ -214,21 +214,15 @@ async function runSettings(o: Opts): Promise<Partial<ContainerSpec>> {
   const spec = intentFrom('build', [], {
     network, net: [], dns: o.dns, dnsSearch: o.dnsSearch, dnsOption: o.dnsOption, dnsOpt: [], addHost: o.addHost, hosts: o.hosts,
     volume: o.volume, mount: [], tmpfs: [], capAdd: o.capAdd, capDrop: o.capDrop, securityOpt: o.securityOpt, ulimit: o.ulimit, device: o.device,
-    memory: o.memory, memorySwap: o.memorySwap, cpuShares: o.cpuShares, cpusetCpus: o.cpusetCpus, shmSize: o.shmSize,
+    memory: o.memory, memorySwap: o.memorySwap, cpuShares: o.cpuShares, cpusetCpus: o.cpusetCpus, cpusetMems: o.cpusetMems, shmSize: o.shmSize,
+    cpuPeriod: o.cpuPeriod, cpuQuota: o.cpuQuota, cgroupParent: o.cgroupParent,
     cgroupns: o.cgroupns === 'host' || o.cgroupns === 'private' ? o.cgroupns : undefined, label: [], labelFile: [], env: [], envFile: [], sysctl: [],
   });
   const out: Partial<ContainerSpec> = {};
   for (const k of ['network', 'dns', 'dnsSearch', 'dnsOption', 'extraHosts', 'noHosts', 'mounts', 'capAdd', 'capDrop', 'seccompProfile', 'noNewPrivileges',
-    'mask', 'unmask', 'devices', 'ulimits', 'memory', 'memorySwap', 'cpuShares', 'cpusetCpus', 'shmSize', 'cgroupns'] as const) {
+    'mask', 'unmask', 'devices', 'ulimits', 'memory', 'memorySwap', 'cpuShares', 'cpusetCpus', 'cpusetMems', 'cpuPeriod', 'cpuQuota', 'cgroupParent', 'shmSize', 'cgroupns'] as const) {
     const v = spec[k];
     if (v !== undefined && !(Array.isArray(v) && !v.length)) (out as Record<string, unknown>)[k] = v;
-  }
-  if (o.cpusetMems) out.cpusetMems = o.cpusetMems;
-  // The CFS quota per period as a CPU count: the same limit (quota/period of CPU time), expressed per 100ms period.
-  if (o.cpuQuota !== undefined) {
-    const quota = Number(o.cpuQuota);
-    const period = o.cpuPeriod !== undefined ? Number(o.cpuPeriod) : 100_000;
-    if (quota > 0) out.cpus = quota / period;
   }
   const ipc = nsMode(o.ipc, 'ipc');
   const pid = nsMode(o.pid, 'pid');
@@ -377,7 +371,6 @@ export function makeBuild(name = 'build'): Command {
         }
       }
       const warn = (m: string) => process.stderr.write(`WARN[0000] ${m}\n`);
-      if (o.cgroupParent) warn('--cgroup-parent is ignored: RUN containers are placed in husk\'s own cgroup');
       const run = await runSettings(o);
       const env = parseEnv(o.env);
       const proxyEnv: Record<string, string> = {};
