@@ -13,6 +13,8 @@ import { posix } from 'node:path';
 import { Writable } from 'node:stream';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
+import type { RegistryOptions } from '../engine/image/api.ts';
+import type { ContainerSpec } from '../specgen/container.ts';
 import type { CopyInstruction, Instruction, RunInstruction } from './ast.ts';
 import { download, exclude, isArchive, placeSources, unpackArchives } from './copy.ts';
 import { StageScope } from './expand.ts';
@@ -72,11 +74,57 @@ export interface BuildOptions {
   format?: 'oci' | 'docker';
   /** Warnings (Buildah's: an instruction the OCI format drops); the CLI prints them as WARN lines. */
   warn?: (message: string) => void;
+  /**
+   * What every RUN container gets (build --network, --add-host, --no-hosts,
+   * --dns*, --volume, --cap-*, --security-opt, --ulimit, --device, resources,
+   * namespaces): ContainerSpec fields. A RUN's own --network wins. Not part
+   * of the cache key, as in Buildah.
+   */
+  run?: Partial<ContainerSpec>;
+  /** --env: set in each stage's environment after FROM (RUN sees it, a later ENV overrides it for the steps after), and again on the final image (where it wins, as Buildah sets it at commit). */
+  env?: Record<string, string>;
+  /** --unsetenv: removed from the final image's environment. */
+  unsetEnv?: string[];
+  /** --http-proxy: the host's proxy variables, given to RUN only (not in the image, its history or the cache key). */
+  proxyEnv?: Record<string, string>;
+  /** --output: the final stage's root filesystem as a directory (local) or a tar file (tar; dest `-`: the output stream). */
+  exportTo?: { type: 'local' | 'tar'; dest: string };
+  /** Where a tar output to `-` goes (default: output). */
+  exportStream?: NodeJS.WritableStream;
+  /** --manifest: the final image is added to this manifest list, created when missing. */
+  manifest?: string;
+  /** --ignorefile: instead of the context's .containerignore/.dockerignore. */
+  ignoreFile?: string;
+  /** --os/--arch/--variant/--os-version/--os-feature: the final image's platform fields; os/arch/variant also pick what is pulled and the TARGET* args. */
+  imagePlatform?: { os?: string; architecture?: string; variant?: string; osVersion?: string; osFeatures?: string[] };
+  /** --omit-history: the final image's config has no history. */
+  omitHistory?: boolean;
+  /** --identity-label (default true): Buildah's io.buildah.version label on the final image. */
+  identityLabel?: boolean;
+  /** --skip-unused-stages (default true): false builds every stage up to the target. */
+  skipUnusedStages?: boolean;
+  /** --from: replaces the image of the first FROM. */
+  from?: string;
+  /** --tls-verify, --authfile, --creds, --cert-dir for pulls; --retry times --retry-delay (ms) apart. */
+  registry?: RegistryOptions & { retry?: number; retryDelay?: number };
+  /** --stdin: RUN steps read this stream. */
+  stdin?: NodeJS.ReadableStream;
+  /** --cache-from: repositories whose `REPO:KEY` images stand for steps missing from the local cache. */
+  cacheFrom?: string[];
+  /** --cache-to: each step built here is pushed as `REPO:KEY`. */
+  cacheTo?: string[];
+  /** --all-platforms: one image per platform of the base images; RUN is not emulated, so refused unless nothing is pulled. */
+  allPlatforms?: boolean;
+  /** --cache-ttl (ms): cached steps older than this are rebuilt (0: none is used). */
+  cacheTtl?: number;
   /** Aborting stops the build: a running RUN is killed, no further step starts, what the build holds is released. */
   signal?: AbortSignal;
 }
 
 export type { BuildSecret };
+
+/** The Buildah version Podman 4.3.1 reports (`podman info` buildahVersion): its io.buildah.version label. */
+export const BUILDAH_VERSION = '1.28.2';
 
 /** Mount points the engine makes in every container (generated files): never part of a RUN's layer. */
 const GENERATED_STUBS = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/run/.containerenv'];
@@ -102,12 +150,15 @@ class Build {
   readonly engine: Engine;
   readonly o: BuildOptions;
   readonly plan: StagePlan;
+  /** --env changes every step's config (and what RUN sees): part of each key. */
+  readonly envKey: string;
 
   constructor(engine: Engine, o: BuildOptions, plan: StagePlan) {
     this.engine = engine;
+    this.envKey = o.env && Object.keys(o.env).length ? `\n--env ${JSON.stringify(o.env)}` : '';
     this.o = o;
     this.plan = plan;
-    this.filter = loadIgnore(o.contextDir, { containerfile: o.containerfile.path });
+    this.filter = loadIgnore(o.contextDir, { containerfile: o.containerfile.path, ignoreFile: o.ignoreFile });
     this.out = o.quiet || !o.output ? new Writable({ write: (_c, _e, cb) => cb() }) : o.output;
     // Go's RFC 3339 (no fraction for whole seconds), as Buildah writes it.
     this.created = o.timestamp !== undefined ? new Date(o.timestamp * 1000).toISOString().replace('.000Z', 'Z') : undefined;
@@ -201,9 +252,20 @@ class Build {
     if (policy !== 'always' && (await this.engine.images.exists(ref))) return (await this.engine.images.get(ref)).id;
     if (policy === 'never') throw new HuskError('NO_SUCH_IMAGE', `${ref}: image not known (pull policy never)`);
     const host = hostPlatform();
-    const platform = { os: host.os, arch: host.architecture, variant: host.variant };
-    const [img] = await this.engine.images.pull(ref, { onMessage: (l) => this.print(l), platform });
-    return img.id;
+    const want = this.o.imagePlatform;
+    const platform = { os: want?.os ?? host.os, arch: want?.architecture ?? host.architecture, variant: want?.variant ?? (want?.architecture ? undefined : host.variant) };
+    const { retry = 3, retryDelay = 2000, ...registry } = this.o.registry ?? {};
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const [img] = await this.engine.images.pull(ref, { ...registry, onMessage: (l) => this.print(l), platform });
+        return img.id;
+      } catch (e) {
+        // Only what a retry can fix: a missing image or bad credentials fail at once.
+        if (attempt >= retry || (e instanceof HuskError && ['UNAUTHORIZED', 'MANIFEST_UNKNOWN', 'NO_SUCH_IMAGE', 'INVALID_ARGUMENT'].includes(e.code))) throw e;
+        this.o.warn?.(`Failed, retrying in ${retryDelay < 1000 ? `${retryDelay}ms` : `${retryDelay / 1000}s`} ... (${attempt + 1}/${retry}). Error: ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, retryDelay));
+      }
+    }
   }
 
   /**
@@ -232,14 +294,42 @@ class Build {
     if (i.kind === 'ONBUILD') this.o.warn(`ONBUILD is not supported for OCI image format, ${cfg.OnBuild?.at(-1) ?? ''} will be ignored. Must use \`docker\` format`);
   }
 
+  /** --cache-from: the step's image pulled as REPO:KEY from the first repository that has it (recorded in the local cache). */
+  async remoteCacheGet(key: string): Promise<string | undefined> {
+    const { retry: _r, retryDelay: _d, ...registry } = this.o.registry ?? {};
+    for (const repo of this.o.cacheFrom ?? []) {
+      try {
+        const [img] = await this.engine.images.pull(`${repo}:${key}`, registry);
+        await this.engine.images.untag(img.id, [`${repo}:${key}`]).catch(() => {});
+        await this.engine.images.cachePut(key, img.id);
+        return img.id;
+      } catch {
+        // Not there (or unreachable): the step is built.
+      }
+    }
+    return undefined;
+  }
+
+  /** --cache-to: the step's image pushed as REPO:KEY to each repository. */
+  async remoteCachePut(key: string, id: string): Promise<void> {
+    const { retry: _r, retryDelay: _d, ...registry } = this.o.registry ?? {};
+    for (const repo of this.o.cacheTo ?? []) await this.engine.images.push(id, `${repo}:${key}`, registry);
+  }
+
   /** A cached image for the key, or make() recorded under it. */
   async step(parent: string | undefined, createdBy: string, last: boolean, make: () => Promise<string>, extraKey = ''): Promise<string> {
-    const key = sha(`${parent ?? 'scratch'}\n${createdBy}${extraKey ? `\n${extraKey}` : ''}`);
+    const key = sha(`${parent ?? 'scratch'}\n${createdBy}${extraKey ? `\n${extraKey}` : ''}${this.envKey}`);
     const useCache = this.o.layers !== false && !this.o.noCache;
-    const hit = useCache ? await this.engine.images.cacheGet(key) : undefined;
+    let hit = useCache && this.o.cacheTtl !== 0 ? await this.engine.images.cacheGet(key) : undefined;
+    if (hit && this.o.cacheTtl !== undefined) {
+      const created = Date.parse((await this.engine.images.get(hit)).config.created ?? '');
+      if (!(created >= Date.now() - this.o.cacheTtl)) hit = undefined;
+    }
+    if (!hit && useCache && this.o.cacheFrom?.length) hit = await this.remoteCacheGet(key);
     if (hit) this.print(`--> Using cache ${hit}`);
     let id = hit ?? (await make());
     if (!hit && this.o.layers !== false) await this.engine.images.cachePut(key, id);
+    if (!hit) await this.remoteCachePut(key, id);
     // The cache keeps each step's image whole; the final one is cast in the output format.
     if (last) id = await this.finalize(id);
     if (last && this.o.tags?.length) this.print(`COMMIT ${this.o.tags[0]}`);
@@ -269,6 +359,7 @@ class Build {
       }
     });
     if (triggers.length) delete cfg.OnBuild;
+    if (this.o.env && Object.keys(this.o.env).length) cfg.Env = setEnv(cfg.Env ?? [], this.o.env);
     const instructions = [...triggers, ...stage.instructions];
     const total = instructions.length + 1;
     this.print(`${pos}STEP 1/${total}: FROM ${stage.from.image}${stage.name ? ` AS ${stage.name}` : ''}`);
@@ -320,6 +411,7 @@ class Build {
     const args: Record<string, string> = {};
     for (const [k, v] of scope.args) if (v !== undefined && !scope.env.has(k)) args[k] = v;
     const network = i.network === 'none' || i.network === 'host' ? i.network : undefined;
+    const settings = this.o.run ?? {};
     const createdBy = runCreatedBy(argv, args) + (network ? ` #network=${network}` : '');
     const menv = i.mounts.length ? await this.mountEnv() : undefined;
     const mkey = menv ? await mountsKey(i.mounts, menv) : '';
@@ -327,9 +419,10 @@ class Build {
       const mounts = menv ? await prepareMounts(i.mounts, menv) : undefined;
       try {
         return await (mounts?.locked ?? ((f: () => Promise<string>) => f()))(async () => {
-          const env = { ...scope.runEnv(), ...mounts?.env };
+          const env = { ...this.o.proxyEnv, ...scope.runEnv(), ...mounts?.env };
           const ctr = await this.engine.containers.create({
-            image: parent, command: argv, entrypoint: [], env, network, labels: { 'io.husk.build': 'true', [OWNER_LABEL]: builderToken() }, mounts: mounts?.mounts,
+            ...settings, image: parent, command: argv, entrypoint: [], env, network: network ?? settings.network, interactive: this.o.stdin ? true : undefined,
+            labels: { 'io.husk.build': 'true', [OWNER_LABEL]: builderToken() }, mounts: [...(settings.mounts ?? []), ...(mounts?.mounts ?? [])],
           });
           const id = ctr.config.id;
           let ok = false;
@@ -345,13 +438,13 @@ class Build {
           this.o.signal?.addEventListener('abort', kill);
           try {
             this.checkAborted();
-            const r = await this.engine.containers.startAttach(id, { stdout: this.out, stderr: this.out });
+            const r = await this.engine.containers.startAttach(id, { stdin: this.o.stdin, stdout: this.out, stderr: this.out });
             const code = r.exitCode ?? (await this.engine.containers.wait(id));
             this.checkAborted();
             if (code !== 0) throw new HuskError('RUNTIME', `building at STEP "RUN ${i.command.form === 'exec' ? JSON.stringify(i.command.args) : i.command.line}": while running runtime: exit status ${code}`);
             const img = await this.engine.containers.commit(id, {
               config: cfg as Record<string, unknown>, createdBy, created: this.created, pause: false,
-              omitStubs: [...GENERATED_STUBS, ...(mounts?.stubs ?? [])], timestamp: this.o.timestamp,
+              omitStubs: [...GENERATED_STUBS, ...(mounts?.stubs ?? []), ...(settings.mounts ?? []).map((m) => m.destination)], timestamp: this.o.timestamp,
             });
             ok = true;
             return img;
@@ -477,6 +570,17 @@ async function squash(b: Build, id: string, base: string | undefined): Promise<s
   }
 }
 
+/** NAME=VALUE entries with `vars` set: an existing name replaced in place, new ones appended. */
+function setEnv(env: string[], vars: Record<string, string>): string[] {
+  const out = [...env];
+  for (const [k, v] of Object.entries(vars)) {
+    const at = out.findIndex((kv) => kv.split('=')[0] === k);
+    if (at >= 0) out[at] = `${k}=${v}`;
+    else out.push(`${k}=${v}`);
+  }
+  return out;
+}
+
 /** Builds the Containerfile's target stage; returns the final image. */
 export async function build(engine: Engine, o: BuildOptions): Promise<BuildReport> {
   const df = parseDockerfile(o.containerfile.text, { file: o.containerfile.file });
@@ -487,24 +591,58 @@ export async function build(engine: Engine, o: BuildOptions): Promise<BuildRepor
     df.warnings.push(...m.warnings);
   }
   checkPlatform(o.platform, `--platform ${o.platform}`);
-  const plan = planStages(df, { target: o.target, buildArgs: o.buildArgs });
+  if (o.from !== undefined) {
+    const first = df.instructions.find((i) => i.kind === 'FROM');
+    if (first?.kind === 'FROM') first.image = o.from;
+  }
+  const ip = o.imagePlatform;
+  const platform = ip?.os || ip?.architecture ? { ...hostPlatform(), ...(ip.os ? { os: ip.os } : {}), ...(ip.architecture ? { architecture: ip.architecture, variant: ip.variant } : {}) } : undefined;
+  const plan = planStages(df, { target: o.target, buildArgs: o.buildArgs, platform, skipUnused: o.skipUnusedStages });
+  if (o.allPlatforms) {
+    // Podman's (Buildah's) message, Go's %w of a nil error included.
+    if (plan.needed.every((n) => plan.stages[n].base.kind !== 'image')) throw invalidArgument('build uses no non-scratch base images: %!w(<nil>)');
+    throw invalidArgument(`--all-platforms: only the host's platform (${formatPlatform(hostPlatform())}) can be built here (RUN is not emulated)`);
+  }
   const b = new Build(engine, o, plan);
   // What killed builds left (containers, image mounts, scratch dirs) goes first.
   await cleanLeftovers(engine, (await b.stores()).runRoot);
   await runStages(plan, Math.max(1, o.jobs ?? availableParallelism()), (n) => b.runStage(plan.stages[n]).then((id) => void b.results.set(n, id)));
   let id = b.results.get(plan.target)!;
-  if (Object.keys(o.labels ?? {}).length || Object.keys(o.annotations ?? {}).length) {
+  const identity: Record<string, string> = o.identityLabel !== false ? { 'io.buildah.version': BUILDAH_VERSION } : {};
+  if (Object.keys(o.labels ?? {}).length || Object.keys(o.annotations ?? {}).length || o.unsetEnv?.length || Object.keys(identity).length || Object.keys(o.env ?? {}).length) {
     const img = await engine.images.get(id);
     const config = structuredClone(img.config.config ?? {}) as RuntimeConfig;
-    config.Labels = { ...config.Labels, ...o.labels };
-    id = (await engine.images.derive(id, { config: config as Record<string, unknown>, annotations: o.annotations, created: b.created, format: o.format })).id;
+    config.Labels = { ...config.Labels, ...identity, ...o.labels };
+    if (!Object.keys(config.Labels).length) delete config.Labels;
+    // Buildah sets --env again when it commits, so it wins over the Containerfile's ENV of the same name (Podman 4.3.1 does so).
+    if (o.env && Object.keys(o.env).length) config.Env = setEnv(config.Env ?? [], o.env);
+    if (o.unsetEnv?.length && config.Env) config.Env = config.Env.filter((kv) => !o.unsetEnv!.includes(kv.split('=')[0]));
+    // The final image's own created time: an unchanged rebuild gives the same ID.
+    id = (await engine.images.derive(id, { config: config as Record<string, unknown>, annotations: o.annotations, created: b.created ?? img.config.created, format: o.format })).id;
   }
   if (o.squash) id = await squash(b, id, o.squash === 'new' ? b.bases.get(plan.target) : undefined);
+  if (ip?.os || ip?.architecture || ip?.variant || ip?.osVersion || ip?.osFeatures?.length || o.omitHistory) {
+    const img = await engine.images.get(id);
+    id = (await engine.images.derive(id, { config: img.config.config as Record<string, unknown>, created: b.created ?? img.config.created, format: o.format, platform: ip, omitHistory: o.omitHistory })).id;
+  }
   const names: string[] = [];
   if (o.tags?.length) {
     await engine.images.tag(id, o.tags);
     names.push(...(await engine.images.get(id)).names.filter((n) => o.tags!.some((t) => n === t || n.startsWith(`localhost/${t}`) || n.endsWith(`/${t}`) || n.includes(t))));
     for (const n of names) b.print(`Successfully tagged ${n}`);
+  }
+  if (o.manifest) {
+    if (await engine.images.manifestExists(o.manifest)) await engine.images.manifestAdd(o.manifest, id);
+    else await engine.images.manifestCreate(o.manifest, [id]);
+  }
+  if (o.exportTo) {
+    const { exportRootfs } = await import('./output.ts');
+    const { root, release } = await b.mountImage(id);
+    try {
+      await exportRootfs(root, o.exportTo, o.exportStream ?? o.output);
+    } finally {
+      await release();
+    }
   }
   return { id, names };
 }

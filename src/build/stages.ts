@@ -45,6 +45,8 @@ export interface StagePlan {
 export interface PlanOptions extends ScopeOptions {
   /** --target: a stage name. */
   target?: string;
+  /** false (--skip-unused-stages=false): every stage up to the target is built, needed or not. */
+  skipUnused?: boolean;
 }
 
 /** Splits a parsed Containerfile into stages and plans what to build, in which order. */
@@ -109,7 +111,7 @@ export function planStages(df: Dockerfile, opts: PlanOptions = {}): StagePlan {
     if (t === undefined) throw invalidArgument(`target stage "${opts.target}" could not be found in ${df.file}`);
     target = t;
   }
-  const needed = neededFor(stages, target);
+  const needed = opts.skipUnused === false ? stages.slice(0, target + 1).map((s) => s.index) : neededFor(stages, target);
   const label = (n: number) => stages[n].name ?? String(n);
   const { order, waves } = schedule(new Map(needed.map((n) => [n, stages[n].deps])), label);
   return { stages, global, target, needed, order, waves };

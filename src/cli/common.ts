@@ -78,6 +78,9 @@ export async function latestContainer(engine: Engine): Promise<string> {
 /** Collector for repeatable flags (-e A -e B). */
 export const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** pflag's StringSlice: repeatable, and each value split on commas. */
+export const collectSlice = (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter(Boolean)];
+
 export function parseIntFlag(name: string) {
   return (v: string): number => {
     if (!/^-?\d+$/.test(v)) throw invalidArgument(`invalid argument "${v}" for "${name}" flag: strconv.ParseInt: parsing "${v}": invalid syntax`);

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
-import { collect, connectFor, parseIntFlag, print } from './common.ts';
+import { collect, collectSlice, connectFor, parseIntFlag, print } from './common.ts';
 import { VERSION } from './version.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -57,8 +57,16 @@ export function makeGenerate(): Command {
     });
 }
 
+/** A bare --tls-verify is true and never takes the next word (the file) as its value, as in Podman. */
+class PlayCommand extends Command {
+  override parseOptions(argv: string[]) {
+    const end = argv.indexOf('--');
+    return super.parseOptions(argv.map((a, n) => (a === '--tls-verify' && (end < 0 || n < end) ? '--tls-verify=true' : a)));
+  }
+}
+
 export function makePlay(): Command {
-  return new Command('kube').description('Play a pod or volume based on Kubernetes YAML')
+  return new PlayCommand('kube').description('Play a pod or volume based on Kubernetes YAML')
     .option('--start [bool]', 'Start the pod after creating it', parseBool('start'), true)
     .option('--replace', 'Delete and recreate pods defined in the YAML file', false)
     .option('--down', 'Stop pods defined in the YAML file and remove them', false)
@@ -68,6 +76,19 @@ export function makePlay(): Command {
     .option('--publish <port>', 'Publish a container port, or override the file\'s for that container port ([[ip:][hostPort]:]containerPort[/protocol])', collect, [])
     .option('--build [bool]', 'Build images from directories named after them (default: those missing; false: never)')
     .option('--context-dir <dir>', 'Path to the directories of --build (default: the YAML file\'s directory, else the working directory)')
+    .option('--annotation <key=value>', 'Add annotations to pods (key=value)', collectSlice, [])
+    .option('--authfile <file>', 'Path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override')
+    .option('--cert-dir <Pathname>', 'Pathname of a directory containing TLS certificates and keys')
+    .option('--creds <Credentials>', 'Credentials (USERNAME:PASSWORD) to use for authenticating to a registry')
+    .option('--tls-verify [bool]', 'Require HTTPS and verify certificates when contacting registries (default true)', parseBool('tls-verify'))
+    .option('--ip <ip>', 'Static IP addresses to assign to the pods', collectSlice, [])
+    .option('--mac-address <mac>', 'Static MAC addresses to assign to the pods', collectSlice, [])
+    .option('--log-driver <driver>', 'Logging driver for the container (default "k8s-file")')
+    .option('--log-opt <opt>', 'Logging driver options', collectSlice, [])
+    .option('--no-hosts', 'Do not create /etc/hosts within the pod\'s containers, instead use the version from the image')
+    .option('-q, --quiet', 'Suppress output information when pulling images', false)
+    .option('--seccomp-profile-root <dir>', 'Directory path for seccomp profiles', '/var/lib/kubelet/seccomp')
+    .option('--userns <mode>', 'User namespace to use')
     .argument('[file]', 'YAML file, URL, or - for stdin')
     .action(async function (this: Command, fileArg: string | undefined, o: Opts) {
       // A bare --build takes the file as its value (`--build app.yaml`): give it back.
@@ -87,14 +108,52 @@ export function makePlay(): Command {
         printDown(await k.down(engine, text, source, { force: o.force }));
         return;
       }
+      const flags = await playFlags(o);
       const configMaps: string[] = [];
       for (const c of (o.configmap as string[]).flatMap((x) => x.split(',')).filter(Boolean)) configMaps.push((await readInput(c)).text);
       const report = await k.play(engine, text, source, { start: o.start, replace: o.replace, configMaps, network: o.network, publish: o.publish, warn,
-        build: o.build, contextDir, buildOutput: process.stderr });
+        build: o.build, contextDir, buildOutput: process.stderr, ...flags });
       if (report.volumes.length) print(`Volumes:\n${report.volumes.join('\n')}`);
       if (report.secrets.length) print(`Secrets:\n${report.secrets.join('\n')}`);
       for (const p of report.pods) print(`Pod:\n${p.id}\nContainers:\n${p.containers.join('\n')}\n`);
     });
+}
+
+
+/** The flags applied to every pod or container, checked as Podman checks them (its messages). */
+async function playFlags(o: Opts) {
+  const { isIP } = await import('node:net');
+  const { parseBytes, parseUserns } = await import('../specgen/flags.ts');
+  for (const ip of o.ip as string[]) if (!isIP(ip)) throw invalidArgument(`invalid argument "${ip}" for "--ip" flag: invalid string being converted to IP address: ${ip}`);
+  for (const mac of o.macAddress as string[]) {
+    if (!/^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$/.test(mac)) throw invalidArgument(`address ${mac}: invalid MAC address`);
+  }
+  const annotations: Record<string, string> = {};
+  for (const a of o.annotation as string[]) {
+    const eq = a.indexOf('=');
+    if (eq < 0) throw invalidArgument(`annotation "${a}" must include an '=' sign`);
+    const value = a.slice(eq + 1);
+    // Podman's limit (define.MaxKubeAnnotation).
+    if (value.length > 63) throw invalidArgument(`annotation exceeds maximum size, 63, of kubernetes annotation: ${value}`);
+    annotations[a.slice(0, eq)] = value;
+  }
+  let logOptions: { path?: string; maxSize?: number; tag?: string } | undefined;
+  for (const opt of o.logOpt as string[]) {
+    const eq = opt.indexOf('=');
+    const [k, v] = eq < 0 ? [opt, ''] : [opt.slice(0, eq), opt.slice(eq + 1)];
+    logOptions ??= {};
+    if (k === 'path') logOptions.path = resolve(v);
+    else if (k === 'max-size') logOptions.maxSize = parseBytes(v, 'log-opt max-size');
+    else if (k === 'tag') logOptions.tag = v;
+    else throw invalidArgument(`unknown log opt: ${k}`);
+  }
+  return {
+    annotations, ips: o.ip, macs: o.macAddress, noHosts: o.hosts === false,
+    logDriver: o.logDriver, logOptions, userns: o.userns !== undefined ? parseUserns(o.userns) : undefined,
+    seccompRoot: o.seccompProfileRoot,
+    registry: { tlsVerify: o.tlsVerify, authfile: o.authfile, creds: o.creds, certDir: o.certDir },
+    pullOutput: o.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`),
+  };
 }
 
 function printDown(r: { pods: string[]; volumes: string[]; secrets: string[] }): void {

@@ -13,6 +13,8 @@ import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
+import type { RegistryOptions } from '../engine/image/api.ts';
+import type { ContainerSpec } from '../specgen/container.ts';
 import { documentLabel, emitDocuments, parseDocuments, validateObject, type KubeDocument, type KubeObject } from './schema.ts';
 import { configMapData, POD_UID, storeSecretData } from './sources.ts';
 import { LABEL_EMPTYDIR_POD, translate, type Plan, type PlannedVolume } from './translate.ts';
@@ -47,6 +49,24 @@ export interface PlayOptions {
   buildOutput?: NodeJS.WritableStream;
   /** Progress and warnings (default: dropped). */
   warn?: (line: string) => void;
+  /** --annotation: added to every container of the pods. */
+  annotations?: Record<string, string>;
+  /** --ip / --mac-address: the Nth pod's static address on its network, in the file's order. */
+  ips?: string[];
+  macs?: string[];
+  /** --no-hosts: the pods' containers keep their image's /etc/hosts. */
+  noHosts?: boolean;
+  /** --log-driver / --log-opt for every container. */
+  logDriver?: ContainerSpec['logDriver'];
+  logOptions?: ContainerSpec['logOptions'];
+  /** --userns for every container. */
+  userns?: ContainerSpec['userns'];
+  /** --seccomp-profile-root: where `localhost/` seccomp profiles are. */
+  seccompRoot?: string;
+  /** --tls-verify, --authfile, --creds, --cert-dir for the pulls. */
+  registry?: RegistryOptions;
+  /** Pull progress lines (unset, as with --quiet: none). */
+  pullOutput?: (line: string) => void;
 }
 
 export interface PlayReport {
@@ -115,7 +135,7 @@ function referencedSecrets(docs: KubeDocument[]): Set<string> {
 /** Parses, validates and translates a file's text (and --configmap texts) into a plan. */
 export async function planFile(
   text: string, source: string, configMapTexts: string[] = [],
-  o: Pick<PlayOptions, 'network' | 'publish'> & { secrets?: SecretLookup; lenient?: boolean } = {},
+  o: Pick<PlayOptions, 'network' | 'publish' | 'seccompRoot'> & { secrets?: SecretLookup; lenient?: boolean } = {},
 ): Promise<Plan & { secretObjects: SecretObject[] }> {
   const docs = parseDocuments(text, source);
   if (!docs.length) throw invalidArgument(`${source}: no documents`);
@@ -141,7 +161,7 @@ export async function planFile(
   }
   try {
     const node = { memory: totalmem(), cpus: availableParallelism() };
-    return { ...translate(docs, { configMaps, secrets: stored, lenient: o.lenient, node, network: o.network, publish: o.publish }), secretObjects };
+    return { ...translate(docs, { configMaps, secrets: stored, lenient: o.lenient, node, network: o.network, publish: o.publish, seccompRoot: o.seccompRoot }), secretObjects };
   } catch (err) {
     if (err instanceof HuskError) throw new HuskError(err.code, `${source}: ${err.message}`);
     throw err;
@@ -250,6 +270,7 @@ export async function play(engine: Engine, text: string, source: string, o: Play
   const warn = o.warn ?? (() => {});
   const plan = await planFile(text, source, o.configMaps, { ...o, secrets: storeLookup(engine) });
   for (const w of plan.warnings) warn(w);
+  applyPlayFlags(plan.pods, o);
   // An immutable Secret stored by an earlier play is not replaced (checked before --replace removes anything).
   for (const sec of plan.secretObjects) {
     const labels = await engine.secrets.inspect(sec.name).then((x) => x.Spec.Labels, () => ({} as Record<string, string>));
@@ -275,7 +296,7 @@ export async function play(engine: Engine, text: string, source: string, o: Play
       if (c.pull !== 'always' && await engine.images.exists(c.image)) continue;
       if (c.pull === 'never') throw new HuskError('NO_SUCH_IMAGE', `${source}: ${p.source}: image ${c.image} not found and imagePullPolicy is Never`);
       try {
-        await engine.images.pull(c.image);
+        await engine.images.pull(c.image, { ...o.registry, onMessage: o.pullOutput });
       } catch (err) {
         const e = err instanceof HuskError ? err : new HuskError('REGISTRY', String(err));
         throw new HuskError(e.code, `${source}: ${p.source}: image ${c.image}: ${e.message}`);
@@ -350,6 +371,26 @@ export async function play(engine: Engine, text: string, source: string, o: Play
   const failed = reports.find((r) => r.error);
   if (failed) throw HuskError.from(failed.error!);
   return report;
+}
+
+/** The flags that set something on every pod or container of the file (Podman applies them after reading it). */
+function applyPlayFlags(pods: Awaited<ReturnType<typeof planFile>>['pods'], o: PlayOptions): void {
+  for (const [i, p] of pods.entries()) {
+    const ip = o.ips?.[i];
+    const mac = o.macs?.[i];
+    if (ip || mac) {
+      if (p.spec.network === 'host' || p.spec.network === 'none') throw invalidArgument(`${p.source}: --ip and --mac-address need a bridge network, not ${p.spec.network}`);
+      p.spec.networks = [{ network: p.spec.network ?? 'bridge', ...(ip ? { ip } : {}), ...(mac ? { mac } : {}) }];
+    }
+    if (o.noHosts) p.spec.noHosts = true;
+    for (const c of [...p.initContainers, ...p.containers]) {
+      if (o.annotations && Object.keys(o.annotations).length) c.annotations = { ...c.annotations, ...o.annotations };
+      if (o.noHosts) c.noHosts = true;
+      if (o.logDriver) c.logDriver = o.logDriver;
+      if (o.logOptions) c.logOptions = o.logOptions;
+      if (o.userns) c.userns = o.userns;
+    }
+  }
 }
 
 /** Removes what play created from this file: its pods, their emptyDir volumes, and with force its claims' volumes. */

@@ -17,6 +17,8 @@ export interface Refs {
   lenient?: boolean;
   /** The node's allocatable memory and CPUs (resourceFieldRef of an unset limit). */
   node?: { memory: number; cpus: number };
+  /** --seccomp-profile-root: where `localhost/NAME` seccomp profiles are (default /var/lib/kubelet/seccomp). */
+  seccompRoot?: string;
 }
 
 /** What `fieldRef` may read: the pod's own metadata (Podman's set, plus namespace). */

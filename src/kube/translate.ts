@@ -58,6 +58,8 @@ export interface TranslateOptions {
   node?: { memory: number; cpus: number };
   /** --network: every pod's network (not with hostNetwork). */
   network?: string;
+  /** --seccomp-profile-root (default /var/lib/kubelet/seccomp). */
+  seccompRoot?: string;
   /** --publish: [[ip:][hostPort]:]containerPort[/proto], overriding the file's port of the same containerPort. */
   publish?: string[];
 }
@@ -168,6 +170,7 @@ function containerSpec(podName: string, c: KubeObject, path: string, pod: KubeOb
   const policy = pod.restartPolicy ?? 'Always';
   const healthcheck = init ? undefined : probesToHealthcheck(c, path, policy, ctx);
   const env = envOf(c, path, refs, ctx, fields);
+  const seccomp = seccompOf(c.name, fields.annotations, sc, refs.seccompRoot ?? DEFAULT_SECCOMP_ROOT, path, ctx);
   return {
     name: `${podName}-${c.name}`,
     image: c.image,
@@ -185,11 +188,34 @@ function containerSpec(podName: string, c: KubeObject, path: string, pod: KubeOb
     ...(sc.capabilities?.add?.length ? { capAdd: sc.capabilities.add } : {}),
     ...(sc.capabilities?.drop?.length ? { capDrop: sc.capabilities.drop } : {}),
     ...(sc.readOnlyRootFilesystem ? { readOnly: true } : {}),
+    ...(seccomp ? { seccompProfile: seccomp } : {}),
     ...(c.imagePullPolicy ? { pull: PULL[c.imagePullPolicy] } : {}),
     restartPolicy: { name: init ? 'no' : RESTART[policy] ?? 'always' },
     ...(healthcheck ? { healthcheck } : {}),
     ...(mounts.length ? { mounts } : {}),
   };
+}
+
+export const DEFAULT_SECCOMP_ROOT = '/var/lib/kubelet/seccomp';
+
+/**
+ * The container's seccomp profile, as Podman reads it: the annotation
+ * container.seccomp.security.alpha.kubernetes.io/NAME, else
+ * seccomp.security.alpha.kubernetes.io/pod, else securityContext.seccompProfile.
+ * unconfined; runtime/default (docker/default) is the default; localhost/PATH
+ * is PATH under the profile root. undefined: the default profile.
+ */
+function seccompOf(name: string, annotations: Record<string, string>, sc: KubeObject, root: string, path: string, ctx: Ctx): string | undefined {
+  const fromAnnotation = annotations[`container.seccomp.security.alpha.kubernetes.io/${name}`] ?? annotations['seccomp.security.alpha.kubernetes.io/pod'];
+  let profile = fromAnnotation;
+  if (profile === undefined && sc.seccompProfile?.type !== undefined) {
+    const t = sc.seccompProfile.type;
+    profile = t === 'Unconfined' ? 'unconfined' : t === 'RuntimeDefault' ? 'runtime/default' : t === 'Localhost' ? `localhost/${sc.seccompProfile.localhostProfile ?? ''}` : t;
+  }
+  if (profile === undefined || profile === 'runtime/default' || profile === 'docker/default') return undefined;
+  if (profile === 'unconfined') return 'unconfined';
+  if (profile.startsWith('localhost/')) return posix.join(root, profile.slice('localhost/'.length));
+  ctx.fail(fromAnnotation !== undefined ? 'metadata.annotations' : `${path}.securityContext.seccompProfile`, `invalid seccomp profile: ${profile}`);
 }
 
 /** One pod from a pod spec (a Pod's, or a Deployment's template). */
@@ -344,7 +370,7 @@ function applyPublish(flags: string[], pods: PlannedPod[]): void {
 /** The plan for every document (already schema-checked), or the first error. */
 export function translate(docs: KubeDocument[], o: TranslateOptions = {}): Plan {
   const warnings: string[] = [];
-  const refs: Refs = { configMaps: { ...o.configMaps }, secrets: { ...o.secrets }, lenient: o.lenient, node: o.node };
+  const refs: Refs = { configMaps: { ...o.configMaps }, secrets: { ...o.secrets }, lenient: o.lenient, node: o.node, seccompRoot: o.seccompRoot };
   const volumes: PlannedVolume[] = [];
   const pods: PlannedPod[] = [];
   for (const d of docs) {

@@ -55,7 +55,7 @@ test('built image: pushed, inspected and copied by skopeo, pulled into a clean s
   assert.equal(cfg.WorkingDir, '/srv');
   assert.equal(cfg.User, 'app');
   assert.deepEqual(Object.keys(cfg.ExposedPorts).sort(), ['53/udp', '8080/tcp']);
-  assert.deepEqual(cfg.Labels, { 'org.opencontainers.image.title': 'interop', tier: 'web' });
+  assert.deepEqual(cfg.Labels, { 'io.buildah.version': '1.28.2', 'org.opencontainers.image.title': 'interop', tier: 'web' });
   assert.ok(cfg.Env.includes('MODE=prod'));
   const info = JSON.parse(skopeo(['inspect', '--tls-verify=false', `docker://${dest}`]));
   assert.equal(info.Layers.length, 3);

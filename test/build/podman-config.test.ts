@@ -58,11 +58,20 @@ test('husk and Podman build the same config from the same Containerfile', { skip
     podman(['build', '-t', 'cmp', dir]);
     const h = JSON.parse(store.ok(['inspect', '--format', '{{json .Config}}', 'cmp']));
     const p = JSON.parse(podman(['inspect', '--format', '{{json .Config}}', 'cmp']));
-    delete p.Labels['io.buildah.version'];
+    // Both carry io.buildah.version: husk writes Podman 4.3.1's Buildah version (--identity-label).
     for (const k of ['Env', 'Cmd', 'Entrypoint', 'WorkingDir', 'User', 'ExposedPorts', 'Labels', 'Volumes', 'StopSignal']) {
       assert.deepEqual(h[k], p[k], `${k}: husk ${JSON.stringify(h[k])}, podman ${JSON.stringify(p[k])}`);
     }
     assert.equal(store.ok(['run', '--rm', '--user', '0', 'cmp', 'cat /app/out /app/f.txt']), 'built\nhi');
+    // --env / --unsetenv / --identity-label=false / --omit-history: the same config and history on both sides.
+    const flags = ['--no-cache', '--env', 'FLAG_ENV=from-flag', '--env', 'APP_VERSION=flag', '--unsetenv', 'MODE', '--identity-label=false', '--omit-history', '-t', 'cmp2', dir];
+    store.ok(['build', ...flags]);
+    podman(['build', ...flags]);
+    const h2 = JSON.parse(store.ok(['inspect', '--format', '{{json .Config}}', 'cmp2']));
+    const p2 = JSON.parse(podman(['inspect', '--format', '{{json .Config}}', 'cmp2']));
+    for (const k of ['Env', 'Labels']) assert.deepEqual(h2[k], p2[k], `${k}: husk ${JSON.stringify(h2[k])}, podman ${JSON.stringify(p2[k])}`);
+    const hist = (out: string) => (JSON.parse(out) ?? []).length;
+    assert.equal(hist(store.ok(['inspect', '--format', '{{json .History}}', 'cmp2'])), hist(podman(['inspect', '--format', '{{json .History}}', 'cmp2'])));
   } finally {
     spawnSync('sh', ['-c', `grep -o ' ${pdir}[^ ]*' /proc/mounts | sort -r | xargs -r umount -l`]);
     if (!hadCache) rmSync(PCACHE, { recursive: true, force: true });

@@ -177,6 +177,10 @@ export interface ImageDeriveOptions {
   layer?: AsyncIterable<Buffer>;
   /** Manifest and config format (default oci); docker: Docker v2 schema 2, as `build --format docker` stores and pushes. */
   format?: 'oci' | 'docker';
+  /** The config's platform fields (build --os/--arch/--variant/--os-version/--os-feature); unset: the parent's. */
+  platform?: { os?: string; architecture?: string; variant?: string; osVersion?: string; osFeatures?: string[] };
+  /** No history in the config (build --omit-history). */
+  omitHistory?: boolean;
 }
 
 export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir' | 'docker-dir';

@@ -32,6 +32,13 @@ export async function deriveImage(e: EngineContext, parent: string | undefined, 
     history,
   };
   if (config.author === undefined) delete config.author;
+  const p = o.platform;
+  if (p?.os) config.os = p.os;
+  if (p?.architecture) config.architecture = p.architecture;
+  if (p?.variant) config.variant = p.variant;
+  if (p?.osVersion) (config as ImageConfig & { 'os.version'?: string })['os.version'] = p.osVersion;
+  if (p?.osFeatures?.length) (config as ImageConfig & { 'os.features'?: string[] })['os.features'] = p.osFeatures;
+  if (o.omitHistory) delete config.history;
   const docker = o.format === 'docker';
   // Docker's config also records the config of the container the image came from, as Buildah's docker format does.
   if (docker) (config as ImageConfig & { container_config?: unknown }).container_config = structuredClone(o.config);
