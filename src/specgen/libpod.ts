@@ -419,7 +419,16 @@ export const CONTAINER_FIELDS: Field[] = [
     from: (s, c) => { if (s.httpproxy === true) c.httpProxy = true; },
   },
   same('unsetEnv', 'unsetenv', 'strings'), same('unsetEnvAll', 'unsetenvall', 'bool'),
-  same('envMerge', 'envmerge', 'strings'), same('imageVolumeMode', 'image_volume_mode', 'string'), same('seccompPolicy', 'seccomp_policy', 'string'),
+  same('envMerge', 'envmerge', 'strings'), same('seccompPolicy', 'seccomp_policy', 'string'),
+  {
+    // Podman's SpecGenerator says "anonymous" for the CLI's `--image-volume bind` (its default).
+    keys: { image_volume_mode: 'string' },
+    to: (c, out) => { if (c.imageVolumeMode) out.image_volume_mode = c.imageVolumeMode === 'bind' ? 'anonymous' : c.imageVolumeMode; },
+    from: (s, c) => {
+      const v = s.image_volume_mode;
+      if (typeof v === 'string' && v) c.imageVolumeMode = v === 'anonymous' ? 'bind' : v as typeof c.imageVolumeMode;
+    },
+  },
   same('rootfs', 'rootfs', 'string'), same('rootfsOverlay', 'rootfs_overlay', 'bool'), same('removeImage', 'removeImage', 'bool'),
   {
     keys: { passwd: 'bool' },
