@@ -156,6 +156,8 @@ class Build {
   constructor(engine: Engine, o: BuildOptions, plan: StagePlan) {
     this.engine = engine;
     this.envKey = o.env && Object.keys(o.env).length ? `\n--env ${JSON.stringify(o.env)}` : '';
+    // Each step's image carries the identity label (below): without it, a step is another image.
+    if (o.identityLabel === false) this.envKey += '\n--identity-label=false';
     this.o = o;
     this.plan = plan;
     this.filter = loadIgnore(o.contextDir, { containerfile: o.containerfile.path, ignoreFile: o.ignoreFile });
@@ -360,6 +362,9 @@ class Build {
     });
     if (triggers.length) delete cfg.OnBuild;
     if (this.o.env && Object.keys(this.o.env).length) cfg.Env = setEnv(cfg.Env ?? [], this.o.env);
+    // Buildah's builder carries its identity label from FROM on, so every step's image has it and the last
+    // step is the final image (no extra image for the label alone, as `images -a` shows in Podman).
+    if (this.o.identityLabel !== false) cfg.Labels = { ...cfg.Labels, 'io.buildah.version': BUILDAH_VERSION };
     const instructions = [...triggers, ...stage.instructions];
     const total = instructions.length + 1;
     this.print(`${pos}STEP 1/${total}: FROM ${stage.from.image}${stage.name ? ` AS ${stage.name}` : ''}`);
@@ -609,7 +614,9 @@ export async function build(engine: Engine, o: BuildOptions): Promise<BuildRepor
   await runStages(plan, Math.max(1, o.jobs ?? availableParallelism()), (n) => b.runStage(plan.stages[n]).then((id) => void b.results.set(n, id)));
   let id = b.results.get(plan.target)!;
   const identity: Record<string, string> = o.identityLabel !== false ? { 'io.buildah.version': BUILDAH_VERSION } : {};
-  if (Object.keys(o.labels ?? {}).length || Object.keys(o.annotations ?? {}).length || o.unsetEnv?.length || Object.keys(identity).length || Object.keys(o.env ?? {}).length) {
+  // The identity label alone needs a new image only where no step carried it (a FROM-only build).
+  const unlabelled = Object.keys(identity).length > 0 && (await engine.images.get(id)).config.config?.Labels?.['io.buildah.version'] !== BUILDAH_VERSION;
+  if (Object.keys(o.labels ?? {}).length || Object.keys(o.annotations ?? {}).length || o.unsetEnv?.length || unlabelled || Object.keys(o.env ?? {}).length) {
     const img = await engine.images.get(id);
     const config = structuredClone(img.config.config ?? {}) as RuntimeConfig;
     config.Labels = { ...config.Labels, ...identity, ...o.labels };
