@@ -2,7 +2,7 @@
 // root in a fresh temp dir) and drives the real CLI or the real library.
 // Nothing is mocked: containers run under conmon and the OCI runtime.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const REPO = join(import.meta.dirname, '..');
@@ -193,5 +193,24 @@ export class TestUser {
     for (let i = 0; i < 3; i++) for (const pid of this.pids()) try { process.kill(pid, 'SIGKILL'); } catch {}
     spawnSync('userdel', ['-r', '-f', this.name]);
     for (const d of [`/tmp/husk-run-${this.uid}`, `/tmp/husk-userns-${this.uid}`]) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+/** A loop device over an 8 MB file in dir (a real block device for blkio throttles): its path and MAJOR:MINOR. */
+export function loopDevice(dir: string): { path: string; majmin: string; detach(): void } {
+  const file = join(dir, `disk-${process.pid}`);
+  execFileSync('truncate', ['-s', '8M', file]);
+  const path = execFileSync('losetup', ['-f', '--show', file], { encoding: 'utf8' }).trim();
+  const rdev = statSync(path).rdev;
+  return { path, majmin: `${Math.floor(rdev / 256) & 0xfff}:${(rdev & 0xff) | ((rdev >> 12) & 0xfff00)}`, detach: () => execFileSync('losetup', ['-d', path]) };
+}
+
+/** Removes a --cgroup-parent's directories (and their empty children) under every v1 controller and the v2 tree. */
+export function removeCgroupParent(parent: string): void {
+  for (const c of ['cpu', 'cpuacct', 'cpuset', 'memory', 'blkio', 'pids', 'devices', 'freezer', 'systemd', 'unified']) {
+    const dir = `/sys/fs/cgroup/${c}/${parent}`;
+    if (!existsSync(dir)) continue;
+    for (const sub of readdirSync(dir, { withFileTypes: true })) if (sub.isDirectory()) try { rmdirSync(join(dir, sub.name)); } catch {}
+    try { rmdirSync(dir); } catch {}
   }
 }

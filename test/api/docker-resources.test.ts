@@ -4,9 +4,8 @@
 // Warnings reach docker's stderr.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { loopDevice, removeCgroupParent } from '../helpers.ts';
 import { dockerHarness } from './docker-harness.ts';
 
 const h = dockerHarness('husk-api-res-');
@@ -14,22 +13,16 @@ const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
 const parent = `husk-api-res-${process.pid}`;
 let loop = '';
 let loopNum = '';
+let detach = () => {};
 
 before(() => {
-  execFileSync('truncate', ['-s', '8M', join(h.store.dir, 'disk')]);
-  loop = execFileSync('losetup', ['-f', '--show', join(h.store.dir, 'disk')], { encoding: 'utf8' }).trim();
-  const rdev = statSync(loop).rdev;
-  loopNum = `${Math.floor(rdev / 256) & 0xfff}:${(rdev & 0xff) | ((rdev >> 12) & 0xfff00)}`;
+  // A real block device for the throttles: a loop device over a small file.
+  ({ path: loop, majmin: loopNum, detach } = loopDevice(h.store.dir));
 });
 
 after(() => {
-  if (loop) execFileSync('losetup', ['-d', loop]);
-  for (const c of ['cpu', 'cpuacct', 'cpuset', 'memory', 'blkio', 'pids', 'devices', 'freezer', 'systemd', 'unified']) {
-    const dir = `/sys/fs/cgroup/${c}/${parent}`;
-    if (!existsSync(dir)) continue;
-    for (const sub of readdirSync(dir, { withFileTypes: true })) if (sub.isDirectory()) try { rmdirSync(join(dir, sub.name)); } catch {}
-    try { rmdirSync(dir); } catch {}
-  }
+  if (loop) detach();
+  removeCgroupParent(parent);
 });
 
 const cg = (id: string, controller: string, file: string) => readFileSync(`/sys/fs/cgroup/${controller}/${parent}/husk-${id}/${file}`, 'utf8').trim();

@@ -3,37 +3,29 @@
 // HostConfig, and Podman's errors and warnings.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { HUSK, Store, until } from '../helpers.ts';
+import { HUSK, loopDevice, removeCgroupParent, Store, until } from '../helpers.ts';
 
 const s = new Store('husk-res-');
 const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
 const parent = `husk-res-test-${process.pid}`;
 let loop = '';
 let loopNum = '';
+let detach = () => {};
 
 before(() => {
   s.busybox();
   // A real block device for the throttles: a loop device over a small file.
-  execFileSync('truncate', ['-s', '8M', join(s.dir, 'disk')]);
-  loop = execFileSync('losetup', ['-f', '--show', join(s.dir, 'disk')], { encoding: 'utf8' }).trim();
-  const rdev = statSync(loop).rdev;
-  loopNum = `${Math.floor(rdev / 256) & 0xfff}:${(rdev & 0xff) | ((rdev >> 12) & 0xfff00)}`;
+  ({ path: loop, majmin: loopNum, detach } = loopDevice(s.dir));
 });
 
 after(async () => {
   await s.destroyWhenIdle();
-  if (loop) execFileSync('losetup', ['-d', loop]);
-  // --cgroup-parent's directories (the container's own went with it; conmon's stays, as with Podman).
-  for (const c of ['cpu', 'cpuacct', 'cpuset', 'memory', 'blkio', 'pids', 'devices', 'freezer', 'systemd', 'unified']) {
-    const dir = `/sys/fs/cgroup/${c}/${parent}`;
-    if (!existsSync(dir)) continue;
-    for (const sub of readdirSync(dir, { withFileTypes: true })) if (sub.isDirectory()) try { rmdirSync(join(dir, sub.name)); } catch {}
-    try { rmdirSync(dir); } catch {}
-  }
+  if (loop) detach();
+  removeCgroupParent(parent);
 });
 
 function hostConfig(ref: string): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
