@@ -37,6 +37,8 @@ export interface BuildOptions {
   containerfile: { text: string; file: string; path?: string };
   /** Further Containerfiles (several -f): their instructions follow the first's, as Buildah appends them. */
   moreContainerfiles?: { text: string; file: string }[];
+  /** --cpp-flag: flags for cpp, which Containerfiles named *.in go through first (as Buildah's). */
+  cppFlags?: string[];
   tags?: string[];
   buildArgs?: Record<string, string>;
   target?: string;
@@ -588,6 +590,11 @@ function setEnv(env: string[], vars: Record<string, string>): string[] {
 
 /** Builds the Containerfile's target stage; returns the final image. */
 export async function build(engine: Engine, o: BuildOptions): Promise<BuildReport> {
+  const inputs = [o.containerfile, ...(o.moreContainerfiles ?? [])];
+  if (inputs.some((f) => f.file.endsWith('.in'))) {
+    const { preprocess } = await import('./cpp.ts');
+    for (const f of inputs) if (f.file.endsWith('.in')) f.text = preprocess(f.text, f.file, o.contextDir, o.cppFlags ?? []);
+  }
   const df = parseDockerfile(o.containerfile.text, { file: o.containerfile.file });
   for (const more of o.moreContainerfiles ?? []) {
     // Each keeps its own name and lines in messages; the first file's parser directives rule.

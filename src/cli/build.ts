@@ -421,17 +421,13 @@ export function makeBuild(name = 'build'): Command {
         }
         const ctx = contextDir(ctxArg, cleanup);
         const files = [containerfile(o.file[0], ctx), ...(o.file as string[]).slice(1).map((f) => containerfile(f, ctx))];
-        if (files.some((f) => f.file.endsWith('.in'))) {
-          const { preprocess } = await import('../build/cpp.ts');
-          for (const f of files) if (f.file.endsWith('.in')) f.text = preprocess(f.text, f.file, ctx, o.cppFlag);
-        }
         const { build } = await import('../build/builder.ts');
         // Ctrl-C / SIGTERM: the builder kills a running RUN and releases what it holds before the command exits.
         const ac = new AbortController();
         for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => ac.abort());
         const engine = await connectFor(this);
         const r = await build(engine, {
-          contextDir: ctx, containerfile: files[0], moreContainerfiles: files.slice(1),
+          contextDir: ctx, containerfile: files[0], moreContainerfiles: files.slice(1), cppFlags: o.cppFlag,
           tags: o.tag, buildArgs, target: o.target, from: o.from, ignoreFile: o.ignorefile !== undefined ? resolve(o.ignorefile) : undefined,
           exportTo, exportStream: exportTo?.dest === '-' ? process.stdout : undefined, manifest: o.manifest, imagePlatform,
           omitHistory: bool(o.omitHistory, false), identityLabel: bool(o.identityLabel, true), skipUnusedStages: bool(o.skipUnusedStages, true),
