@@ -350,17 +350,20 @@ function extraFrom(o: Opts): Partial<ContainerSpec> {
   if (o.groupEntry !== undefined) out.groupEntry = o.groupEntry;
   if (o.hostuser?.length) out.hostUsers = o.hostuser;
   if (o.chrootdirs?.length) out.chrootDirs = o.chrootdirs;
-  if (o.logOpt?.length) {
-    const opts: NonNullable<ContainerSpec['logOptions']> = {};
-    for (const [k, v] of Object.entries(parseKeyValues(o.logOpt, 'log-opt'))) {
-      if (k === 'path') opts.path = resolve(v);
-      else if (k === 'max-size') opts.maxSize = parseBytes(v, 'log-opt max-size');
-      else if (k === 'tag') opts.tag = v;
-      else throw invalidArgument(`unknown log opt: ${k}`);
-    }
-    out.logOptions = opts;
-  }
+  if (o.logOpt?.length) out.logOptions = logOptionsFrom(o.logOpt);
   return out;
+}
+
+/** --log-opt path=FILE, max-size=SIZE, tag=TAG (run/create and kube play). */
+export function logOptionsFrom(list: string[]): NonNullable<ContainerSpec['logOptions']> {
+  const opts: NonNullable<ContainerSpec['logOptions']> = {};
+  for (const [k, v] of Object.entries(parseKeyValues(list, 'log-opt'))) {
+    if (k === 'path') opts.path = resolve(v);
+    else if (k === 'max-size') opts.maxSize = parseBytes(v, 'log-opt max-size');
+    else if (k === 'tag') opts.tag = v;
+    else throw invalidArgument(`unknown log opt: ${k}`);
+  }
+  return opts;
 }
 
 /** A `[bool]` flag's value: true/false, or a word that is not one (see untakeBoolWords). */

@@ -123,7 +123,7 @@ export function makePlay(): Command {
 /** The flags applied to every pod or container, checked as Podman checks them (its messages). */
 async function playFlags(o: Opts) {
   const { isIP } = await import('node:net');
-  const { parseBytes, parseUserns } = await import('../specgen/flags.ts');
+  const { parseUserns } = await import('../specgen/flags.ts');
   for (const ip of o.ip as string[]) if (!isIP(ip)) throw invalidArgument(`invalid argument "${ip}" for "--ip" flag: invalid string being converted to IP address: ${ip}`);
   for (const mac of o.macAddress as string[]) {
     if (!/^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$/.test(mac)) throw invalidArgument(`address ${mac}: invalid MAC address`);
@@ -137,16 +137,7 @@ async function playFlags(o: Opts) {
     if (value.length > 63) throw invalidArgument(`annotation exceeds maximum size, 63, of kubernetes annotation: ${value}`);
     annotations[a.slice(0, eq)] = value;
   }
-  let logOptions: { path?: string; maxSize?: number; tag?: string } | undefined;
-  for (const opt of o.logOpt as string[]) {
-    const eq = opt.indexOf('=');
-    const [k, v] = eq < 0 ? [opt, ''] : [opt.slice(0, eq), opt.slice(eq + 1)];
-    logOptions ??= {};
-    if (k === 'path') logOptions.path = resolve(v);
-    else if (k === 'max-size') logOptions.maxSize = parseBytes(v, 'log-opt max-size');
-    else if (k === 'tag') logOptions.tag = v;
-    else throw invalidArgument(`unknown log opt: ${k}`);
-  }
+  const logOptions = (o.logOpt as string[]).length ? (await import('./createflags.ts')).logOptionsFrom(o.logOpt) : undefined;
   return {
     annotations, ips: o.ip, macs: o.macAddress, noHosts: o.hosts === false,
     logDriver: o.logDriver, logOptions, userns: o.userns !== undefined ? parseUserns(o.userns) : undefined,
