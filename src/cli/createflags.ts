@@ -18,6 +18,7 @@ import { parseHealthFlags } from '../specgen/health.ts';
 import { parseSecretFlag } from '../specgen/secrets.ts';
 import { collect, parseEnv, parseEnvFiles, parseIntFlag, parseLabels, readFlagFileLines, warn } from './common.ts';
 import { createProgress, type Progress } from './progress.ts';
+import { INFRA } from './sharedflags.ts';
 import type { PullProgress } from '../engine/image/api.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -29,12 +30,12 @@ type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
  */
 export function addResourceFlags(cmd: Command, kind: 'create' | 'update' | 'clone' = 'create'): Command {
   cmd
-    .option('-m, --memory <bytes>', 'Memory limit (format: <number>[<unit>], where unit = b, k, m or g)')
+    .addOption(INFRA.memory())
     .option('--memory-reservation <bytes>', 'Memory soft limit')
-    .option('--memory-swap <bytes>', 'Swap limit equal to memory plus swap: \'-1\' to enable unlimited swap')
-    .option('--cpus <n>', 'Number of CPUs. The default is 0.000 which means no limit')
-    .option('-c, --cpu-shares <n>', 'CPU shares (relative weight)', parseIntFlag('cpu-shares'))
-    .option('--cpuset-cpus <cpus>', 'CPUs in which to allow execution (0-3, 0,1)')
+    .addOption(INFRA.memorySwap())
+    .addOption(INFRA.cpus())
+    .addOption(INFRA.cpuShares())
+    .addOption(INFRA.cpusetCpus())
     .option('--pids-limit <n>', 'Tune container pids limit (set -1 for unlimited)', parseIntFlag('pids-limit'))
     .option('--restart <policy>', 'Restart policy to apply when a container exits ("always"|"no"|"never"|"on-failure"|"unless-stopped")')
     // Podman's cgroup flags (containers/podman cmd/podman/common/create.go), in one block.
@@ -56,7 +57,7 @@ export function addResourceFlags(cmd: Command, kind: 'create' | 'update' | 'clon
   if (kind === 'create') {
     cmd
       .option('--oom-kill-disable', 'Disable OOM Killer', false)
-      .option('--cgroup-parent <path>', 'Optional parent cgroup for the container')
+      .addOption(INFRA.cgroupParent())
       .option('--cgroup-conf <key=value>', 'Configure cgroup v2 (key=value)', collect, []);
   }
   return cmd;
@@ -122,9 +123,9 @@ export function addCreateFlags(cmd: Command): Command {
     .option('-e, --env <env>', 'Set environment variables in container', collect, [])
     .option('--env-file <file>', 'Read in a file of environment variables', collect, [])
     .option('--entrypoint <cmd>', 'Overwrite the default ENTRYPOINT of the image')
-    .option('-h, --hostname <name>', 'Set container hostname')
+    .addOption(INFRA.hostname())
     .option('-i, --interactive', 'Keep STDIN open even if not attached', false)
-    .option('-l, --label <label>', 'Set metadata on container', collect, [])
+    .addOption(INFRA.label())
     .option('--name <name>', 'Assign a name to the container')
     .option('--network <mode>', 'Connect a container to a network: bridge (default as root), NAME[:OPTIONS] (repeatable, or NAME,NAME), none, host, container:NAME, ns:PATH, private, slirp4netns[:OPTIONS] (default rootless)', collect, [])
     .option('--pod <pod>', 'Run container in an existing pod, or new:NAME to create the pod')
@@ -135,9 +136,9 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--ip6 <address>', 'Specify a static IPv6 address for the container (on its one bridge network)')
     .option('--mac-address <address>', 'Container MAC address (e.g. 92:d0:c6:0a:29:33)')
     .option('--network-alias <alias>', 'Add a network-scoped alias for the container', collect, [])
-    .option('--pid <mode>', 'PID namespace to use (private, host, container:NAME)')
+    .addOption(INFRA.pid())
     .option('--ipc <mode>', 'IPC namespace to use (private, shareable, none, host, container:NAME)')
-    .option('--uts <mode>', 'UTS namespace to use (private, host, container:NAME)')
+    .addOption(INFRA.uts())
     .option('--dns <ip>', 'Set custom DNS servers', collect, [])
     .option('--dns-search <domain>', 'Set custom DNS search domains', collect, [])
     .option('--dns-option <option>', 'Set custom DNS options', collect, [])
@@ -154,10 +155,10 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--ulimit <limit>', 'Ulimit options', collect, [])
     .option('-w, --workdir <dir>', 'Working directory inside the container')
     .option('--cidfile <file>', 'Write the container ID to the file')
-    .option('-v, --volume <volume>', 'Bind mount a volume into the container (SRC:DEST[:OPTS], or DEST for an anonymous volume)', collect, [])
+    .addOption(INFRA.volume())
     .option('--mount <mount>', 'Attach a filesystem mount (type=bind|volume|tmpfs|image,source=...,target=...)', collect, [])
     .option('--tmpfs <tmpfs>', 'Mount a temporary filesystem (DEST[:OPTS])', collect, [])
-    .option('--volumes-from <container>', 'Mount volumes from the specified container(s) (CONTAINER[:ro|rw])', collect, [])
+    .addOption(INFRA.volumesFrom())
     .option('--secret <secret>', 'Add secret to container (NAME[,type=mount|env][,target=T][,uid=N][,gid=N][,mode=OCTAL])', collect, [])
     .option('--read-only-tmpfs [bool]', 'When running --read-only, mount tmpfs on /run, /tmp and /var/tmp', (v) => v !== 'false', true)
     .option('--pull <policy>', 'Pull image policy (always, missing, never, newer)', 'missing')
@@ -168,15 +169,15 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--privileged', 'Give extended privileges to container', false)
     .option('--cap-add <cap>', 'Add capabilities to the container', collect, [])
     .option('--cap-drop <cap>', 'Drop capabilities from the container', collect, [])
-    .option('--security-opt <opt>', 'Security options: seccomp=unconfined|PROFILE, no-new-privileges, label=disable, mask=PATHS, unmask=PATHS|ALL', collect, [])
-    .option('--device <device>', 'Add a host device to the container (HOST[:CONTAINER][:PERMS])', collect, [])
+    .addOption(INFRA.securityOpt())
+    .addOption(INFRA.device())
     .option('--group-add <group>', 'Add additional groups to the primary container process', collect, [])
-    .option('--sysctl <sysctl>', 'Sysctl options (NAME=VALUE)', collect, [])
-    .option('--userns <mode>', 'User namespace to use: host (default), keep-id[:uid=N,gid=N] or auto[:size=N] (rootless)')
-    .option('--uidmap <map>', 'UID map for the container\'s user namespace (CONTAINER_ID:HOST_ID:SIZE)', collect, [])
-    .option('--gidmap <map>', 'GID map for the container\'s user namespace (CONTAINER_ID:HOST_ID:SIZE)', collect, [])
+    .addOption(INFRA.sysctl())
+    .addOption(INFRA.userns())
+    .addOption(INFRA.uidmap())
+    .addOption(INFRA.gidmap())
     .option('--oom-score-adj <n>', 'Tune the host\'s OOM preferences (-1000 to 1000)', parseIntFlag('oom-score-adj'))
-    .option('--shm-size <bytes>', 'Size of /dev/shm (format: <number>[<unit>])')
+    .addOption(INFRA.shmSize())
     .option('--health-cmd <command>', 'set a healthcheck command for the container (\'none\' disables the existing healthcheck)')
     .option('--health-interval <interval>', 'set an interval for the healthcheck (a value of disable results in no automatic timer setup)', '30s')
     .option('--health-retries <retries>', 'the number of retries allowed before a healthcheck is considered to be unhealthy', '3')
@@ -203,7 +204,7 @@ export function addCreateFlags(cmd: Command): Command {
     .addOption(new Option('--log-driver <driver>', 'Logging driver for the container').choices(['k8s-file', 'json-file', 'journald', 'none', 'passthrough']))
     .option('--log-opt <opt>', 'Logging driver options (path=FILE, max-size=SIZE, tag=TAG)', collect, [])
     .option('--env-host', 'Use all current host environment variables in container', false)
-    .option('--label-file <file>', 'Read in a line delimited file of labels', collect, [])
+    .addOption(INFRA.labelFile())
     .option('--requires <containers>', 'Add one or more requirement containers that must be started before this container will start', collect, [])
     .option('--kernel-memory <bytes>', 'Kernel memory limit (no longer supported: a no-op)')
     .option('--arch <arch>', 'use ARCH instead of the architecture of the machine for choosing images')
