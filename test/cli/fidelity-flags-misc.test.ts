@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -76,8 +76,16 @@ function layoutManifest(dir: string): { layers: { mediaType: string; digest: str
 
 test('import --arch/--os/--variant set the image config\'s platform (image inspect, the saved config)', () => {
   const gz = join(s.dir, 'bb.tar.gz');
-  // A rootfs no other test imports, so the gzip archive is the one its layer keeps.
-  writeFileSync(gz, gzipSync(readFileSync(join(FIXTURES, 'probe-rootfs.tar'))));
+  // A rootfs no other test imports (the busybox tree plus a file of its own),
+  // so the gzip archive is the one its layer keeps.
+  const tree = join(s.dir, 'plat-tree');
+  mkdirSync(join(tree, 'etc'), { recursive: true });
+  writeFileSync(join(tree, 'etc', 'plat-marker'), 'plat\n');
+  const tar = join(s.dir, 'plat.tar');
+  copyFileSync(join(FIXTURES, 'busybox-rootfs.tar'), tar);
+  const t = spawnSync('tar', ['-r', '-f', tar, '--owner=0', '--group=0', '-C', tree, 'etc/plat-marker'], { encoding: 'utf8' });
+  assert.equal(t.status, 0, t.stderr);
+  writeFileSync(gz, gzipSync(readFileSync(tar)));
   s.ok(['import', '--arch', 'arm64', '--os', 'freebsd', '--variant', 'v8', gz, 'plat']);
   assert.equal(s.ok(['image', 'inspect', '--format', '{{.Architecture}}/{{.Os}}', 'plat']), 'arm64/freebsd');
   const out = join(s.dir, 'plat-dir');
