@@ -32,10 +32,17 @@
  *   that copied most of what it had just built (~2.5 ms of main thread,
  *   ~6 ms of CPU for `create`). At 4 MB create, run, start, ps and images
  *   finish without one. It is not in V8's code-cache flag hash.
+ * - --preserve-fds: how many fds from 3 on the caller gave us is only known
+ *   here, before Node opens its own (epoll, io_uring, pipes land on the
+ *   lowest free numbers, 3 and up when the caller passed none). The count
+ *   goes to Node as HUSK_INHERITED_FDS; run/exec check it as Podman's
+ *   `file descriptor N is not available`, so Node's fds never reach a
+ *   container. Counted only when the flag is on the line.
  * Errors are one line on stderr and exit code 125, like husk's own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <regex.h>
 #include <stdio.h>
@@ -85,6 +92,15 @@ static int fail(const char *what) {
 }
 
 int main(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    if (strncmp(argv[i], "--preserve-fds", 14) != 0) continue;
+    int fd = 3;
+    while (fd < 65536 && fcntl(fd, F_GETFD) >= 0) fd++;
+    char count[16];
+    snprintf(count, sizeof count, "%d", fd - 3);
+    setenv("HUSK_INHERITED_FDS", count, 1);
+    break;
+  }
   static char top[PATH_MAX], node[PATH_MAX + 64], script[PATH_MAX + 64], ns[PATH_MAX + 64], cache[PATH_MAX + 64];
   ssize_t n = readlink("/proc/self/exe", top, sizeof top - 1);
   if (n < 0) return fail("readlink /proc/self/exe");

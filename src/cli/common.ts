@@ -36,9 +36,28 @@ export async function connectFor(cmd: Command, o: { ownSockets?: boolean } = {})
     networkConfigDir: g.networkConfigDir ?? g.cniConfigDir, imageStore: g.imagestore,
     // A service serves the activation socket itself; its containers must not inherit it.
     socketActivation: o.ownSockets ? undefined : socketActivation(process.env),
+    // A server's own fds (its listening sockets) never go to a container a client asks for.
+    inheritedFds: o.ownSockets ? 0 : inheritedFds(),
     // A service stays up: its monitors' pipes must not hold threadpool threads (ConnectOptions.oneShot).
     oneShot: !o.ownSockets,
   });
+}
+
+/** How many fds from 3 on the launcher found open (it counts them when --preserve-fds is on the line); undefined: not counted. */
+function inheritedFds(): number | undefined {
+  const n = process.env.HUSK_INHERITED_FDS;
+  return n === undefined || !/^\d+$/.test(n) ? undefined : Number(n);
+}
+
+/**
+ * --preserve-fds N (run, exec): fds 3..3+N-1 must be the caller's, as
+ * Podman checks. Without the launcher's count (Node started directly) the
+ * engine cannot tell and hands over none it was not given either way.
+ */
+export function checkPreservedFds(n: number | undefined): void {
+  const have = inheritedFds();
+  if (!n || have === undefined || n <= have) return;
+  throw invalidArgument(`file descriptor ${3 + have} is not available - the preserve-fds option requires that file descriptors must be passed`);
 }
 
 /** The sockets systemd handed this process (a container started by it inherits them, as under Podman). */

@@ -18,7 +18,7 @@ type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const fullId = (r: ItemReport) => r.id;
 
 function makeRun(): Command {
-  return addUnitFlags(addCreateFlags(new Command('run').description('Run a command in a new container')))
+  return addUnitFlags(addCreateFlags(new Command('run').description('Run a command in a new container')), true)
     .option('-d, --detach', 'Run container in background and print container ID', false)
     .option('--detach-keys <keys>', 'Override the key sequence for detaching a container', 'ctrl-p,ctrl-q')
     .option('--sig-proxy [bool]', 'Proxy received signals to the process', true)

@@ -43,11 +43,11 @@ export function addResourceFlags(cmd: Command, kind: 'create' | 'update' | 'clon
     .option('--cpu-quota <n>', 'Limit the CPU CFS (Completely Fair Scheduler) quota', parseIntFlag('--cpu-quota'))
     .option('--cpu-rt-period <n>', 'Limit the CPU real-time period in microseconds', parseUintFlag('cpu-rt-period'))
     .option('--cpu-rt-runtime <n>', 'Limit the CPU real-time runtime in microseconds', parseIntFlag('--cpu-rt-runtime'))
-    .option('--cpuset-mems <mems>', 'Memory nodes (MEMs) in which to allow execution (0-3, 0,1). Only effective on NUMA systems.')
-    .option('--blkio-weight <weight>', 'Block IO weight (relative weight) accepts a weight value between 10 and 1000.')
-    .option('--blkio-weight-device <DEVICE_NAME:WEIGHT>', 'Block IO weight (relative device weight, format: DEVICE_NAME:WEIGHT)', collect, [])
-    .option('--device-read-bps <path:rate>', 'Limit read rate (bytes per second) from a device (e.g. --device-read-bps=/dev/sda:1mb)', collect, [])
-    .option('--device-write-bps <path:rate>', 'Limit write rate (bytes per second) to a device (e.g. --device-write-bps=/dev/sda:1mb)', collect, [])
+    .addOption(INFRA.cpusetMems())
+    .addOption(INFRA.blkioWeight())
+    .addOption(INFRA.blkioWeightDevice())
+    .addOption(INFRA.deviceReadBps())
+    .addOption(INFRA.deviceWriteBps())
     .option('--memory-swappiness <n>', 'Tune container memory swappiness (0 to 100, or -1 for system default)', parseIntFlag('--memory-swappiness'), -1);
   if (kind !== 'clone') {
     cmd
@@ -223,8 +223,8 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--expose <port>', 'Expose a port or a range of ports', collect, [])
     .option('--image-volume <mode>', 'Tells podman how to handle the builtin image volumes ("bind"|"tmpfs"|"ignore")', 'bind')
     .option('--seccomp-policy <policy>', 'Policy for selecting a seccomp profile (experimental)', 'default')
-    .option('--subuidname <name>', 'Name of range listed in /etc/subuid for use in user namespace')
-    .option('--subgidname <name>', 'Name of range listed in /etc/subgid for use in user namespace')
+    .addOption(INFRA.subuidname())
+    .addOption(INFRA.subgidname())
     .option('--rootfs', 'The first argument is not an image but the rootfs to the exploded container', false)
     .option('--disable-content-trust', 'This is a Docker specific option and is a NOOP')
     // run checks the streams it attaches (container.ts); create stores nothing, as Podman 4.3's.

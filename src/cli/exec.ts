@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import type { ExecStartOptions } from '../engine/container/api.ts';
 import { invalidArgument } from '../common/errors.ts';
-import { addLatestFlag, collect, connectFor, latestContainer, parseEnv, parseEnvFiles } from './common.ts';
+import { addLatestFlag, checkPreservedFds, collect, connectFor, latestContainer, parseEnv, parseEnvFiles, parseUintFlag } from './common.ts';
 import { forwardedSignals, rawStdin, terminalSizes } from './session-io.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -20,12 +20,14 @@ export function makeExec(): Command {
     .option('-t, --tty', 'Allocate a pseudo-TTY', false)
     .option('-u, --user <user>', 'Sets the username or UID used and optionally the groupname or GID for the specified command')
     .option('-w, --workdir <dir>', 'Working directory inside the container')
+    .option('--preserve-fds <n>', 'Pass N additional file descriptors to the container', parseUintFlag('--preserve-fds'))
     .option('--privileged', 'Give the process extended Linux capabilities inside the container', false)
     .passThroughOptions()
     .argument('[args...]')
     .action(async function (this: Command, args: string[], o: Opts) {
       // With --latest every argument is the command (Podman's exec).
       if (!o.latest && !args.length) throw invalidArgument('exec requires the name or ID of a container or the --latest flag');
+      checkPreservedFds(o.preserveFds);
       const env = parseEnvFiles(o.envFile);
       parseEnv(o.env, env);
       const engine = await connectFor(this);
@@ -40,7 +42,7 @@ export function makeExec(): Command {
       const detach = !!o.detach;
       const id = await engine.exec.create(name, {
         command, env, user: o.user, workdir: o.workdir, tty: o.tty, interactive: o.interactive, privileged: o.privileged,
-        detachKeys: o.detachKeys, autoRemove: !detach,
+        detachKeys: o.detachKeys, autoRemove: !detach, ...(o.preserveFds ? { preserveFds: o.preserveFds } : {}),
       });
       if (detach) {
         await engine.exec.start(id, { detach: true });

@@ -22,6 +22,11 @@ export function addPodInfraFlags(cmd: Command): Command {
     .addOption(INFRA.cpuShares())
     .addOption(INFRA.cpus())
     .addOption(INFRA.cpusetCpus())
+    .addOption(INFRA.cpusetMems())
+    .addOption(INFRA.blkioWeight())
+    .addOption(INFRA.blkioWeightDevice())
+    .addOption(INFRA.deviceReadBps())
+    .addOption(INFRA.deviceWriteBps())
     .addOption(INFRA.memory())
     .addOption(INFRA.memorySwap())
     .addOption(INFRA.device())
@@ -33,6 +38,8 @@ export function addPodInfraFlags(cmd: Command): Command {
     .addOption(INFRA.userns())
     .addOption(INFRA.uidmap())
     .addOption(INFRA.gidmap())
+    .addOption(INFRA.subuidname())
+    .addOption(INFRA.subgidname())
     .addOption(INFRA.pid())
     .addOption(INFRA.uts());
 }
@@ -60,6 +67,8 @@ export async function podInfraFrom(o: Opts): Promise<PodInfraSettings> {
     env: [], envFile: [], label: [], securityOpt: o.securityOpt, sysctl: o.sysctl, volume: o.volume, volumesFrom: o.volumesFrom, device: o.device,
     shmSize: o.shmSize, userns: o.userns, uidmap: o.uidmap, gidmap: o.gidmap, pid: o.pid, uts: o.uts, ip: o.ip, ip6: o.ip6, macAddress: o.macAddress,
     memory: o.memory, memorySwap: o.memorySwap, cpus: o.cpus, cpuShares: o.cpuShares, cpusetCpus: o.cpusetCpus,
+    cpusetMems: o.cpusetMems, blkioWeight: o.blkioWeight, blkioWeightDevice: o.blkioWeightDevice, deviceReadBps: o.deviceReadBps, deviceWriteBps: o.deviceWriteBps,
+    subuidname: o.subuidname, subgidname: o.subgidname,
   });
   const { POD_INFRA_KEYS, POD_RESOURCE_KEYS } = await import('../specgen/pod.ts');
   const pick = <T extends object, K extends keyof T>(from: T, keys: readonly K[]): Pick<T, K> | undefined => {

@@ -6,16 +6,18 @@ import { Command, Option } from 'commander';
 import { invalidArgument } from '../common/errors.ts';
 import type { Engine } from '../engine/api.ts';
 import type { ContainerSpec, SdNotifyMode } from '../specgen/container.ts';
-import { collect, parseIntFlag } from './common.ts';
+import { checkPreservedFds, collect, parseUintFlag } from './common.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export function addUnitFlags(cmd: Command): Command {
-  return cmd
+/** run has --preserve-fds, create not (Podman's: the fds are the caller's, and only run starts the container). */
+export function addUnitFlags(cmd: Command, run = false): Command {
+  cmd
     .option('--replace', 'If a container with the same name exists, replace it', false)
     .addOption(new Option('--cgroups <mode>', 'control container cgroup configuration').choices(['enabled', 'disabled', 'no-conmon', 'split']))
-    .addOption(new Option('--sdnotify <mode>', 'control sd-notify behavior').choices(['container', 'conmon', 'healthy', 'ignore']))
-    .option('--preserve-fds <n>', 'Pass a number of additional file descriptors into the container', parseIntFlag('preserve-fds'))
+    .addOption(new Option('--sdnotify <mode>', 'control sd-notify behavior').choices(['container', 'conmon', 'healthy', 'ignore']));
+  if (run) cmd.option('--preserve-fds <n>', 'Pass a number of additional file descriptors into the container', parseUintFlag('--preserve-fds'));
+  return cmd
     .addOption(new Option('--systemd <mode>', 'Run container in systemd mode ("true"|"false"|"always")').choices(['true', 'false', 'always']));
 }
 
@@ -28,6 +30,7 @@ export function addUnitFlags(cmd: Command): Command {
  */
 export function withUnitSpec(spec: ContainerSpec, o: Opts): ContainerSpec {
   const mode = o.sdnotify as SdNotifyMode | undefined;
+  checkPreservedFds(o.preserveFds);
   if (mode === 'ignore') delete process.env.NOTIFY_SOCKET;
   const socket = process.env.NOTIFY_SOCKET;
   const unit = process.env.PODMAN_SYSTEMD_UNIT;

@@ -51,6 +51,13 @@ export interface ConnectOptions {
   networkConfigDir?: string;
   /** Sockets systemd passed to the caller (LISTEN_FDS, LISTEN_FDNAMES): containers it starts inherit them. */
   socketActivation?: { fds: number; names?: string };
+  /**
+   * How many fds from 3 on the caller was given (the CLI's launcher counts
+   * them before Node opens its own). A start or exec hands a container at
+   * most this many of its --preserve-fds, so the caller's own fds never
+   * reach it. Unset: the caller vouches for fds 3.. (an embedding program).
+   */
+  inheritedFds?: number;
   /** --imagestore: images (layers, blobs, their database) kept apart from ROOT, which keeps the containers. */
   imageStore?: string;
   /**

@@ -37,6 +37,8 @@ export interface EngineOptions {
    * never does, so its activation socket stays its own.
    */
   socketActivation?: { fds: number; names?: string };
+  /** See ConnectOptions.inheritedFds. */
+  inheritedFds?: number;
   /** See ConnectOptions.oneShot. */
   oneShot?: boolean;
   /** --imagestore; storage.conf [storage] imagestore. */
@@ -80,6 +82,7 @@ export interface ResolvedConfig {
   /** --network-config-dir; unset: ROOT/networks. */
   networkConfigDir: string | undefined;
   socketActivation: { fds: number; names?: string } | undefined;
+  inheritedFds: number | undefined;
   oneShot: boolean;
   /** Health checks may run from systemd timers (Podman's DISABLE_HC_SYSTEMD=true turns it off). */
   systemdHealthTimers: boolean;
@@ -158,6 +161,7 @@ export function resolveConfig(opts: EngineOptions = {}): ResolvedConfig {
     conmonPath: '',
     exitCommand: opts.exitCommand,
     socketActivation: opts.socketActivation,
+    inheritedFds: opts.inheritedFds,
     oneShot: !!opts.oneShot,
     systemdHealthTimers: process.env.DISABLE_HC_SYSTEMD !== 'true',
     defaultUlimits: [],

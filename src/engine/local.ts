@@ -29,7 +29,7 @@ export class LocalEngine implements Engine {
     this.ctx = new EngineContext({
       root: o.root, runroot: o.runroot, runtime: o.runtime, runtimeFlags: o.runtimeFlags, eventsBackend: o.eventsBackend,
       modules: o.modules, storageDriver: o.storageDriver, storageOpts: o.storageOpts, networkConfigDir: o.networkConfigDir,
-      socketActivation: o.socketActivation,
+      socketActivation: o.socketActivation, inheritedFds: o.inheritedFds,
       imageStore: o.imageStore, oneShot: o.oneShot,
     });
   }

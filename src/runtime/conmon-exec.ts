@@ -38,6 +38,8 @@ export interface ConmonExec {
   stdin: boolean;
   /** Wait for a client on the attach socket before the process starts. */
   attach: boolean;
+  /** Our fds 3..3+N-1 go to the process as the same numbers (`RUNTIME exec --preserve-fds N`). */
+  preserveFds?: number;
 }
 
 export interface ExecMonitor {
@@ -63,6 +65,7 @@ export function conmonExecArgs(o: ConmonExec): string[] {
   if (o.attach) args.push('--exec-attach');
   if (o.terminal) args.push('-t');
   if (o.stdin) args.push('-i');
+  if (o.preserveFds) args.push('--runtime-opt', '--preserve-fds', '--runtime-opt', String(o.preserveFds));
   return args;
 }
 
@@ -106,7 +109,7 @@ async function conmonExecNative(o: ConmonExec, argv: string[]): Promise<ExecMoni
   const [startR, startW] = ns.pipeToChild();
   const [attachR, attachW] = o.attach ? ns.pipeFromChild() : [undefined, undefined];
   try {
-    ns.spawnDetached(argv, execEnv(o), ['ignore', 'ignore', 'ignore', syncW, startR, ...(attachW === undefined ? [] : [attachW])], o.bundle);
+    ns.spawnDetached(argv, execEnv(o), ['ignore', 'ignore', 'ignore', ...preserved(o), syncW, startR, ...(attachW === undefined ? [] : [attachW])], o.bundle);
   } catch (e) {
     for (const fd of [syncR, syncW, startR, startW, attachR, attachW]) if (fd !== undefined) closeSync(fd);
     throw new HuskError('RUNTIME', `conmon: ${(e as Error).message}`);
@@ -171,8 +174,12 @@ function execReports() {
   };
 }
 
+/** The fds handed over as themselves (3..): conmon's pipes come after them. */
+const preserved = (o: ConmonExec) => Array.from({ length: o.preserveFds ?? 0 }, (_, k) => 3 + k);
+
 function execEnv(o: ConmonExec): NodeJS.ProcessEnv {
-  return { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', ...(o.attach ? { _OCI_ATTACHPIPE: '5' } : {}) };
+  const n = o.preserveFds ?? 0;
+  return { ...process.env, _OCI_SYNCPIPE: String(3 + n), _OCI_STARTPIPE: String(4 + n), ...(o.attach ? { _OCI_ATTACHPIPE: String(5 + n) } : {}) };
 }
 
 function parseLine(line: string): { data: number; message?: string } {
@@ -185,14 +192,14 @@ function parseLine(line: string): { data: number; message?: string } {
 
 function conmonExecChild(o: ConmonExec, argv: string[]): ExecMonitor {
   const child = spawn(argv[0]!, argv.slice(1), {
-    stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe', ...(o.attach ? ['pipe' as const] : [])],
+    stdio: ['ignore', 'ignore', 'ignore', ...preserved(o), 'pipe', 'pipe', ...(o.attach ? ['pipe' as const] : [])],
     env: execEnv(o),
     // Own session: a Ctrl-C aimed at the caller must not reach the monitor.
     detached: true,
     cwd: o.bundle,
   });
   child.unref();
-  const [sync, startPipe, attachPipe] = (child.stdio as unknown[]).slice(3) as (Socket | undefined)[];
+  const [sync, startPipe, attachPipe] = (child.stdio as unknown[]).slice(3 + (o.preserveFds ?? 0)) as (Socket | undefined)[];
   const r = execReports();
   const release = () => { for (const s of [sync, startPipe, attachPipe]) s?.destroy(); };
   r.setRelease(release);

@@ -13,9 +13,9 @@ export type PodResources = Pick<ResourceLimits, typeof POD_RESOURCE_KEYS[number]
  * share (sysctls; the pid and uts modes of the infra container).
  */
 export const POD_INFRA_KEYS = ['mounts', 'volumesFrom', 'devices', 'seccompProfile', 'noNewPrivileges', 'mask', 'unmask',
-  'sysctls', 'shmSize', 'userns', 'uidMap', 'gidMap', 'pidMode', 'utsMode'] as const;
+  'sysctls', 'shmSize', 'userns', 'uidMap', 'gidMap', 'subUidName', 'subGidName', 'pidMode', 'utsMode'] as const;
 export type PodInfraSpec = Pick<ContainerSpec, typeof POD_INFRA_KEYS[number]>;
-export const POD_RESOURCE_KEYS = ['memory', 'memorySwap', 'cpus', 'cpuShares', 'cpusetCpus'] as const;
+export const POD_RESOURCE_KEYS = ['memory', 'memorySwap', 'cpus', 'cpuShares', 'cpusetCpus', 'cpusetMems', 'blkioWeight', 'blkioWeightDevice', 'deviceReadBps', 'deviceWriteBps'] as const;
 
 export interface PodSpec {
   name?: string;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HUSK, Store } from '../helpers.ts';
+import { HUSK, Store, until } from '../helpers.ts';
 
 const s = new Store();
 before(() => s.busybox());
@@ -65,11 +65,39 @@ test('--pidfile, --conmon-pidfile (030-run.bats), --timeout, --preserve-fds', ()
   const timed = s.husk(['run', '--rm', '--timeout', '2', 'busybox', 'sleep', '60']);
   assert.notEqual(timed.code, 0);
   assert.ok(Date.now() - t0 < 30_000, 'killed by the timeout');
-  // 030-run.bats "--preserve-fds": fd 4 of the caller is fd 4 of the process.
+  // 030-run.bats "--preserve-fds": fd 4 of the caller is fd 4 of the process (bats holds fd 3 open).
   const content = `fd-content-${process.pid}`;
   writeFileSync(join(s.dir, 'fdfile'), content);
-  const sh = spawnSync('sh', ['-c', `"$@" 4<${join(s.dir, 'fdfile')}`, 'sh', HUSK, ...s.globals, 'run', '--rm', '-i', '--preserve-fds=2', 'busybox', 'sh', '-c', 'cat <&4'], { encoding: 'utf8', input: '' });
+  const sh = spawnSync('sh', ['-c', `"$@" 3</dev/null 4<${join(s.dir, 'fdfile')}`, 'sh', HUSK, ...s.globals, 'run', '--rm', '-i', '--preserve-fds=2', 'busybox', 'sh', '-c', 'cat <&4'], { encoding: 'utf8', input: '' });
   assert.equal(sh.stdout.trim(), content, sh.stderr);
+});
+
+test('--preserve-fds without the caller\'s fds is Podman\'s error (husk\'s own fds never reach the container); exec --preserve-fds; create has no such flag', async () => {
+  const file = join(s.dir, 'fdfile-exec');
+  writeFileSync(file, 'exec-fd\n');
+  // Only fd 3 given: fd 4 would be one of Node's own (epoll, io_uring...).
+  const viaSh = (fds: string, ...args: string[]) => spawnSync('sh', ['-c', `"$@" ${fds}`, 'sh', HUSK, ...s.globals, ...args], { encoding: 'utf8', input: '' });
+  const missing = viaSh(`3<${file}`, 'run', '--rm', '--preserve-fds', '2', 'busybox', 'ls', '/proc/self/fd');
+  assert.deepEqual([missing.status, missing.stderr], [125, 'Error: file descriptor 4 is not available - the preserve-fds option requires that file descriptors must be passed\n']);
+  const none = s.husk(['run', '--rm', '--preserve-fds', '1', 'busybox', 'true']);
+  assert.deepEqual([none.code, none.stderr], [125, 'Error: file descriptor 3 is not available - the preserve-fds option requires that file descriptors must be passed\n']);
+  const bad = s.husk(['run', '--preserve-fds', 'x', 'busybox', 'true']);
+  assert.equal(bad.stderr.split('\n')[0], 'Error: invalid argument "x" for "--preserve-fds" flag: strconv.ParseUint: parsing "x": invalid syntax');
+  // exec: attached and detached, the caller's fd 3 is the process's.
+  s.ok(['run', '-d', '--name', 'fdexec', 'busybox', 'sleep', '1000']);
+  const attached = viaSh(`3<${file}`, 'exec', '--preserve-fds', '1', 'fdexec', 'sh', '-c', 'cat <&3; ls /proc/self/fd | tr "\\n" " "');
+  assert.equal(attached.status, 0, attached.stderr);
+  // fd 4 is ls's own directory; nothing else came along.
+  assert.equal(attached.stdout, 'exec-fd\n0 1 2 3 4 ');
+  const detached = viaSh(`3<${file}`, 'exec', '-d', '--preserve-fds', '1', 'fdexec', 'sh', '-c', 'cat <&3 > /tmp/got');
+  assert.equal(detached.status, 0, detached.stderr);
+  await until(() => s.husk(['exec', 'fdexec', 'cat', '/tmp/got']).stdout === 'exec-fd\n');
+  const plain = s.ok(['exec', 'fdexec', 'ls', '/proc/self/fd']);
+  assert.deepEqual(plain.split('\n'), ['0', '1', '2', '3'], 'without the flag: no fd 3 (ls\'s directory is 3)');
+  const noFd = s.husk(['exec', '--preserve-fds', '1', 'fdexec', 'true']);
+  assert.deepEqual([noFd.code, noFd.stderr], [125, 'Error: file descriptor 3 is not available - the preserve-fds option requires that file descriptors must be passed\n']);
+  s.ok(['rm', '-f', '-t', '0', 'fdexec']);
+  assert.match(s.husk(['create', '--preserve-fds', '1', 'busybox', 'true']).stderr, /^Error: unknown flag: --preserve-fds/);
 });
 
 test('--log-driver none, --log-opt path= (035-logs.bats)', () => {

@@ -10,7 +10,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { HUSK, Store, until } from '../helpers.ts';
+import { HUSK, Store, TestUser, loopDevice, until } from '../helpers.ts';
 
 const s = new Store();
 before(() => s.busybox());
@@ -149,6 +149,57 @@ test('--uidmap: the members run in the pod\'s user namespace mapping (one map se
   assert.deepEqual(info.SharedNamespaces, ['ipc', 'net', 'user', 'uts']);
   s.ok(['pod', 'rm', '-f', '-t', '0', 'uns']);
   fails(['pod', 'create', '--uidmap', 'bad'], 'invalid ID mapping "bad": expected CONTAINER_ID:HOST_ID:SIZE with SIZE > 0');
+});
+
+test('--cpuset-mems, --device-read-bps, --device-write-bps on the pod\'s cgroup; --blkio-weight without the kernel\'s file is refused, as Podman\'s pod create fails', () => {
+  const loop = loopDevice(s.dir);
+  try {
+    const pod = s.ok(['pod', 'create', '--network', 'none', '--name', 'io', '--cpuset-mems', '0', '--device-read-bps', `${loop.path}:1mb`, '--device-write-bps', `${loop.path}:2m`]);
+    const id = s.ok(['run', '-d', '--pod', 'io', 'busybox', 'sleep', '1000']);
+    const podPath = `/husk/${pod}`;
+    assert.equal(cg('blkio', podPath, 'blkio.throttle.read_bps_device'), `${loop.majmin} 1048576`);
+    assert.equal(cg('blkio', podPath, 'blkio.throttle.write_bps_device'), `${loop.majmin} 2097152`);
+    assert.equal(cg('cpuset', podPath, 'cpuset.mems'), '0');
+    const pid = s.ok(['inspect', '--format', '{{.State.Pid}}', id]);
+    assert.match(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), new RegExp(`:blkio:${podPath}/husk-${id}\n`));
+    // Podman's inspect keys and Go names.
+    const [info] = JSON.parse(s.ok(['pod', 'inspect', 'io']));
+    assert.equal(info.cpuset_mems, '0');
+    assert.deepEqual(info.device_read_bps, [{ Path: loop.path, Rate: 1048576 }]);
+    assert.deepEqual(info.device_write_bps, [{ Path: loop.path, Rate: 2097152 }]);
+    assert.equal(info.blkio_weight, undefined);
+    assert.equal(s.ok(['pod', 'inspect', '--format', '{{.CPUSetMems}} {{.BlkioDeviceReadBps}} {{.BlkioWeight}} {{.BlkioWeightDevice}}', 'io']), `0 [{${loop.path} 1048576}] 0 []`);
+    // A clone keeps the throttles; a flag given replaces its own.
+    const clone = s.ok(['pod', 'clone', '--device-read-bps', `${loop.path}:3mb`, 'io', 'io2']);
+    const [c] = JSON.parse(s.ok(['pod', 'inspect', clone]));
+    assert.deepEqual([c.device_read_bps, c.device_write_bps, c.cpuset_mems], [[{ Path: loop.path, Rate: 3 << 20 }], [{ Path: loop.path, Rate: 2 << 20 }], '0']);
+    s.ok(['pod', 'rm', '-f', '-t', '0', 'io', 'io2']);
+  } finally {
+    loop.detach();
+  }
+  if (!existsSync('/sys/fs/cgroup/blkio/blkio.weight')) {
+    fails(['pod', 'create', '--blkio-weight', '300'], 'cannot set the pod\'s limits: your kernel does not support Block I/O weight or the cgroup is not mounted');
+    assert.equal(s.ok(['pod', 'ps', '-q']), '', 'no pod left');
+  }
+  fails(['pod', 'create', '--device-read-bps', '/dev/nonesuch:1mb'], 'could not parse throttle device at /dev/nonesuch: no such file or directory');
+  fails(['pod', 'create', '--cpuset-mems', '7'], `requested memory nodes are not available - requested 7, available: ${readFileSync('/sys/devices/system/node/online', 'utf8').trim()}`);
+});
+
+test('--subuidname/--subgidname: the pod\'s user namespace is the named user\'s subordinate range, which members share', () => {
+  const u = new TestUser(`hpsub${process.pid % 100000}`, 70000);
+  chmodSync(s.dir, 0o711);
+  try {
+    const sub = u.subuid()!;
+    s.ok(['pod', 'create', '--network', 'none', '--name', 'subns', '--subuidname', u.name, '--subgidname', u.name]);
+    assert.equal(inPod('subns', 'cat', '/proc/self/uid_map').trim().split(/\s+/).join(' '), `0 ${sub.start} ${sub.count}`);
+    const [info] = JSON.parse(s.ok(['pod', 'inspect', 'subns']));
+    assert.equal(info.InfraConfig.userns, 'private');
+    assert.deepEqual(info.SharedNamespaces, ['ipc', 'net', 'user', 'uts']);
+    s.ok(['pod', 'rm', '-f', '-t', '0', 'subns']);
+  } finally {
+    u.remove();
+  }
+  fails(['pod', 'create', '--subuidname', 'no-such-user-x'], 'no subuid ranges found for user "no-such-user-x" in /etc/subuid');
 });
 
 test('--ip and --mac-address: the pod\'s address on its network, which every member has', () => {

@@ -79,6 +79,8 @@ test('device throttles (PATH:RATE with units, IOPS) are set on the loop device\'
   const hc = hostConfig(id);
   assert.deepEqual(hc.BlkioDeviceReadBps, [{ Path: loop, Rate: 1048576 }]);
   assert.deepEqual(hc.BlkioDeviceWriteIOps, [{ Path: loop, Rate: 200 }]);
+  // In a template each is a Go struct, as Podman prints it.
+  assert.equal(s.ok(['inspect', '--format', '{{.HostConfig.BlkioDeviceReadBps}} {{.HostConfig.BlkioWeightDevice}}', id]), `[{${loop} 1048576}] []`);
   // Kept in the spec: a restart makes the cgroup again with them.
   s.ok(['restart', '-t', '0', id]);
   assert.equal(cg(id, 'blkio', 'blkio.throttle.write_iops_device'), `${loopNum} 200`);

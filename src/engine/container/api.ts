@@ -433,6 +433,8 @@ export interface ExecCreateOptions {
   detachKeys?: string;
   /** Remove the session once an attached start returns (what `husk exec` does). */
   autoRemove?: boolean;
+  /** The starting process's fds 3..3+N-1 go to the process as the same numbers (`exec --preserve-fds`). */
+  preserveFds?: number;
 }
 
 /** Podman's `exec inspect` document. */

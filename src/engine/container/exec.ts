@@ -72,6 +72,7 @@ export async function startExec(e: EngineContext, ref: string, io: ExecStartOpti
         launcher: personalityLauncher(e.runtime(c.config.runtime, c.config.intent.cgroupsMode === 'disabled'), c.config.intent.personality),
         sessionId: s.id, bundle: dir, processSpec: join(dir, 'process.json'), pidFile: join(dir, 'pid'), conmonPidFile: join(dir, 'conmon.pid'),
         exitDir: join(dir, 'exit'), terminal: !!o.tty, stdin: attach && !!o.interactive, attach,
+        preserveFds: Math.min(o.preserveFds ?? 0, e.config.inheritedFds ?? Infinity),
       }, e.config.oneShot);
       if (attach) {
         await mon.attachReady;

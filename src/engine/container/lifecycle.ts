@@ -59,7 +59,7 @@ async function init(e: EngineContext, c: Container, byPolicy = false, consoleSiz
   // systemd's notify socket and socket activation (a restart by policy runs without the starter's fds).
   const sdnotifySocket = notifyRelay(c, bundle);
   const activation = byPolicy ? undefined : e.config.socketActivation;
-  const preserveFds = byPolicy ? 0 : preservedFds(c.config.intent, activation);
+  const preserveFds = byPolicy ? 0 : Math.min(preservedFds(c.config.intent, activation), e.config.inheritedFds ?? Infinity);
   const logTag = await logTagOf(e, c.config);
   const conmonOpts = (extraFds: number[]): ConmonCreate => ({
     conmonPath: e.config.conmonPath, runtime, id, name: c.config.name, bundle, launcher: personalityLauncher(runtime, c.config.intent.personality),

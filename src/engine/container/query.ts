@@ -15,6 +15,7 @@ import type { ContainerSpec } from '../../specgen/container.ts';
 import { formatUlimit } from '../../specgen/flags.ts';
 import { exposedPorts } from '../../specgen/container.ts';
 import { secretIdOf } from '../secret/store.ts';
+import { goStruct } from '../../common/gostruct.ts';
 
 export function listContainers(e: EngineContext): Container[] {
   return e.db.list().map((c) => syncState(e, c));
@@ -168,10 +169,10 @@ export function inspectContainer(e: EngineContext, ref: string): Record<string, 
 /** Podman's HostConfig resource fields, from the limits the container's spec gets (so --cpus shows as CpuPeriod/CpuQuota). */
 function resourceFields(i: ContainerSpec): Record<string, unknown> {
   const cpu = cpuOf(i) ?? {};
-  const rates = (l: DeviceRate[] | undefined) => (l ?? []).map((d) => ({ Path: d.path, Rate: d.rate }));
+  const rates = (l: DeviceRate[] | undefined) => (l ?? []).map((d) => goStruct({ Path: d.path, Rate: d.rate }));
   return {
     BlkioWeight: i.blkioWeight ?? 0,
-    BlkioWeightDevice: (i.blkioWeightDevice ?? []).map((d) => ({ Path: d.path, Weight: d.weight })),
+    BlkioWeightDevice: (i.blkioWeightDevice ?? []).map((d) => goStruct({ Path: d.path, Weight: d.weight })),
     BlkioDeviceReadBps: rates(i.deviceReadBps),
     BlkioDeviceWriteBps: rates(i.deviceWriteBps),
     BlkioDeviceReadIOps: rates(i.deviceReadIops),

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { HuskError } from '../../common/errors.ts';
 import { cgroupLayout } from '../../runtime/cgroups.ts';
 import type { PodResources } from '../../specgen/pod.ts';
+import { blockDeviceNumbers } from '../container/devices.ts';
 
 const PERIOD = 100_000;
 
@@ -40,7 +41,7 @@ export function applyPodResources(path: string, r: PodResources): void {
     }
     if (r.cpuShares) write(`${d}/cpu.shares`, r.cpuShares);
   }
-  if (r.cpusetCpus) {
+  if (r.cpusetCpus || r.cpusetMems) {
     // A new v1 cpuset has no CPUs and no memory nodes: each level takes its parent's first.
     const d = `/sys/fs/cgroup/cpuset${path}`;
     const levels: string[] = [];
@@ -51,16 +52,32 @@ export function applyPodResources(path: string, r: PodResources): void {
         if (!readFileSync(`${l}/${f}`, 'utf8').trim()) write(`${l}/${f}`, readFileSync(`${dirname(l)}/${f}`, 'utf8').trim());
       }
     }
-    write(`${d}/cpuset.cpus`, r.cpusetCpus);
+    if (r.cpusetCpus) write(`${d}/cpuset.cpus`, r.cpusetCpus);
+    if (r.cpusetMems) write(`${d}/cpuset.mems`, r.cpusetMems);
+  }
+  if (r.blkioWeight || r.blkioWeightDevice?.length || r.deviceReadBps?.length || r.deviceWriteBps?.length) {
+    const d = dir('blkio');
+    if (r.blkioWeight) write(`${d}/blkio.weight`, r.blkioWeight);
+    // One device per write: the kernel parses a single "MAJOR:MINOR VALUE".
+    for (const w of r.blkioWeightDevice ?? []) write(`${d}/blkio.weight_device`, `${dev(w.path)} ${w.weight}`);
+    for (const t of r.deviceReadBps ?? []) write(`${d}/blkio.throttle.read_bps_device`, `${dev(t.path)} ${t.rate}`);
+    for (const t of r.deviceWriteBps ?? []) write(`${d}/blkio.throttle.write_bps_device`, `${dev(t.path)} ${t.rate}`);
   }
 }
+
+const dev = (path: string) => {
+  const { major, minor } = blockDeviceNumbers(path);
+  return `${major}:${minor}`;
+};
 
 /** cgroup v2: the controllers enabled down to the pod's cgroup, then its files. */
 function applyV2(dir: string, r: PodResources): void {
   const levels: string[] = [];
   for (let p = dir; p !== '/sys/fs/cgroup'; p = dirname(p)) levels.unshift(p);
   for (const l of levels) {
-    try { writeFileSync(`${dirname(l)}/cgroup.subtree_control`, '+memory +cpu +cpuset'); } catch {}
+    for (const c of ['+memory', '+cpu', '+cpuset', '+io']) {
+      try { writeFileSync(`${dirname(l)}/cgroup.subtree_control`, c); } catch {}
+    }
     mkdirSync(l, { recursive: true });
   }
   if (r.memory) write(`${dir}/memory.max`, r.memory);
@@ -70,4 +87,10 @@ function applyV2(dir: string, r: PodResources): void {
   // The runtime's conversion of shares (2..262144) to a weight (1..10000).
   if (r.cpuShares) write(`${dir}/cpu.weight`, 1 + Math.floor(((r.cpuShares - 2) * 9999) / 262142));
   if (r.cpusetCpus) write(`${dir}/cpuset.cpus`, r.cpusetCpus);
+  if (r.cpusetMems) write(`${dir}/cpuset.mems`, r.cpusetMems);
+  // The runtime's conversion of a blkio weight (10..1000) to io.bfq.weight's range is the identity.
+  if (r.blkioWeight) write(`${dir}/io.bfq.weight`, r.blkioWeight);
+  for (const w of r.blkioWeightDevice ?? []) write(`${dir}/io.bfq.weight`, `${dev(w.path)} ${w.weight}`);
+  for (const t of r.deviceReadBps ?? []) write(`${dir}/io.max`, `${dev(t.path)} rbps=${t.rate}`);
+  for (const t of r.deviceWriteBps ?? []) write(`${dir}/io.max`, `${dev(t.path)} wbps=${t.rate}`);
 }

@@ -20,6 +20,7 @@ import { podCgroupPath, removeCgroupTree } from '../../runtime/cgroups.ts';
 import type { Container, PodConfig } from '../types.ts';
 import { PAUSE_IMAGE, type PodSpec, type PodStatus } from './api.ts';
 import { isoTime } from '../../common/isotime.ts';
+import { goStruct } from '../../common/gostruct.ts';
 
 /** Namespaces a pod can share; Podman's default set is ipc, net and uts. */
 export const SHAREABLE = ['ipc', 'net', 'pid', 'uts'] as const;
@@ -146,7 +147,7 @@ export async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publi
   if (net.portMappings?.length && !share.includes('net')) throw invalidArgument('cannot publish ports of a pod that does not share its network namespace');
   const shareParent = o.shareParent ?? true;
   // Podman: without share-parent the pod has no cgroup of its own, so no limits either.
-  const resources = shareParent ? podResources(o.resources) : undefined;
+  const resources = shareParent ? await podResources(o.resources) : undefined;
   // The limits need a pod cgroup: without --cgroup-parent it is made under husk's own (Podman's /libpod_parent).
   const cgroupParent = o.cgroupParent === undefined ? (resources ? '/husk' : undefined) : cgroupParentPath(o.cgroupParent);
   if (cgroupParent && e.config.rootless) {
@@ -189,12 +190,16 @@ export async function createPodWith(e: EngineContext, o: Omit<PodOptions, 'publi
 }
 
 /** The limits that were given; --cpus above the host's CPUs is the host's (Podman clamps it), 0 is none. */
-function podResources(r: PodOptions['resources']): PodConfig['resources'] {
+async function podResources(r: PodOptions['resources']): Promise<PodConfig['resources']> {
   if (!r) return undefined;
   const out = Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined && v !== 0 && v !== '')) as NonNullable<PodConfig['resources']>;
   if (out.cpus !== undefined) out.cpus = Math.min(out.cpus, availableParallelism());
   if (!Object.keys(out).length) return undefined;
   validateSpec({ image: PAUSE_IMAGE, ...out });
+  // Host support: a pod cannot drop a limit as a container does (Podman 4.3
+  // fails the pod create), so what the kernel lacks is an error here.
+  const { checkHostLimits } = await import('../container/cgroup-limits.ts');
+  checkHostLimits(out, (msg) => { throw invalidArgument(`cannot set the pod's limits: y${msg.slice(1).replace(/\.[^.]*discarded\.?$/, '')}`); });
   return out;
 }
 
@@ -275,9 +280,9 @@ function inheritInfra(infra: Container, i: ContainerSpec): ContainerSpec {
     if (out[key] === undefined && from[key] !== undefined) (out as Record<string, unknown>)[key] = from[key];
   }
   // The user namespace is the pod's: a member that names none gets the infra container's mapping.
-  if (!out.userns && !out.uidMap && !out.gidMap && (from.userns || from.uidMap || from.gidMap)) {
-    // userns=auto: the range the infra container was given, not another one per member.
-    const auto = from.userns?.mode === 'auto' ? infra.config.idmap : undefined;
+  if (!out.userns && !out.uidMap && !out.gidMap && !out.subUidName && !out.subGidName && (from.userns || from.uidMap || from.gidMap || from.subUidName || from.subGidName)) {
+    // userns=auto and --subuidname: the range the infra container was given, not another one per member.
+    const auto = from.userns?.mode === 'auto' || from.subUidName || from.subGidName ? infra.config.idmap : undefined;
     Object.assign(out, auto ? { uidMap: auto.uidMap, gidMap: auto.gidMap } : { userns: from.userns, uidMap: from.uidMap, gidMap: from.gidMap });
   }
   return out;
@@ -398,13 +403,13 @@ export function inspectPod(e: EngineContext, ref: string): Record<string, unknow
       HostAdd: (infra.config.intent.extraHosts ?? []).map((h) => `${h.host}:${h.ip}`), Networks: Object.keys(infra.config.networks ?? {}), NetworkOptions: null,
       ...cpuFields(p.config.resources),
       // The infra container's own modes (Podman's: host with --pid/--uts host, private with a user namespace).
-      pid_ns: ii?.pidMode ?? (p.config.share.includes('pid') ? 'container' : 'private'), userns: ii?.userns?.mode === 'auto' || ii?.uidMap || ii?.gidMap ? 'private' : ii?.userns?.mode ?? 'host',
+      pid_ns: ii?.pidMode ?? (p.config.share.includes('pid') ? 'container' : 'private'), userns: ownUserns(ii) ? 'private' : ii?.userns?.mode ?? 'host',
       uts_ns: ii?.utsMode ?? (p.config.share.includes('uts') ? 'container' : 'private'),
     } : undefined,
     // Empty without --cgroup-parent: the members then have husk's own cgroups, not a pod's.
     CgroupParent: p.config.cgroupParent ?? '', CgroupPath: p.config.cgroupParent ? podCgroupPath(p.config.cgroupParent, p.config.id) : '',
     // Podman lists the user namespace among the shared ones when the pod has its own.
-    SharedNamespaces: ii && (ii.uidMap || ii.gidMap || ii.userns?.mode === 'auto') ? [...p.config.share, 'user'].sort() : p.config.share, NumContainers: p.containers.length,
+    SharedNamespaces: ownUserns(ii) ? [...p.config.share, 'user'].sort() : p.config.share, NumContainers: p.containers.length,
     Containers: p.containers.map((c) => ({ Id: c.config.id, Name: c.config.name, State: c.state.status })),
     // Podman's pod-level resources and inherited settings, left out when unset.
     ...cpuFields(r), ...(r?.cpuShares ? { cpu_shares: r.cpuShares } : {}),
@@ -412,9 +417,15 @@ export function inspectPod(e: EngineContext, ref: string): Record<string, unknow
     ...(ii?.volumesFrom?.length ? { volumes_from: ii.volumesFrom.map((v) => (v.mode ? `${v.container}:${v.mode}` : v.container)) } : {}),
     ...(securityOpts.length ? { security_opt: securityOpts } : {}),
     ...(r?.memory ? { memory_limit: r.memory } : {}), ...(r?.memory || r?.memorySwap ? { memory_swap: r.memorySwap ?? r.memory! * 2 } : {}),
+    ...(r?.cpusetMems ? { cpuset_mems: r.cpusetMems } : {}), ...(r?.blkioWeight ? { blkio_weight: r.blkioWeight } : {}),
+    ...(r?.blkioWeightDevice?.length ? { blkio_weight_device: r.blkioWeightDevice.map((d) => goStruct({ Path: d.path, Weight: d.weight })) } : {}),
+    ...(r?.deviceReadBps?.length ? { device_read_bps: r.deviceReadBps.map((d) => goStruct({ Path: d.path, Rate: d.rate })) } : {}),
+    ...(r?.deviceWriteBps?.length ? { device_write_bps: r.deviceWriteBps.map((d) => goStruct({ Path: d.path, Rate: d.rate })) } : {}),
   };
   goFields(doc, { CPUPeriod: ['cpu_period', 0], CPUQuota: ['cpu_quota', 0], CPUShares: ['cpu_shares', 0], CPUSetCPUs: ['cpuset_cpus', ''], Mounts: ['mounts', []],
-    VolumesFrom: ['volumes_from', []], SecurityOpts: ['security_opt', []], MemoryLimit: ['memory_limit', 0], MemorySwap: ['memory_swap', 0] });
+    VolumesFrom: ['volumes_from', []], SecurityOpts: ['security_opt', []], MemoryLimit: ['memory_limit', 0], MemorySwap: ['memory_swap', 0],
+    CPUSetMems: ['cpuset_mems', ''], BlkioWeight: ['blkio_weight', 0], BlkioWeightDevice: ['blkio_weight_device', []],
+    BlkioDeviceReadBps: ['device_read_bps', []], BlkioDeviceWriteBps: ['device_write_bps', []] });
   if (doc.InfraConfig) {
     goFields(doc.InfraConfig, { CPUPeriod: ['cpu_period', 0], CPUQuota: ['cpu_quota', 0], CPUSetCPUs: ['cpuset_cpus', ''], PidNS: ['pid_ns', ''], UserNS: ['userns', ''], UtsNS: ['uts_ns', ''] });
   }
@@ -428,6 +439,11 @@ export function inspectPod(e: EngineContext, ref: string): Record<string, unknow
  */
 function goFields(o: Record<string, unknown>, names: Record<string, [string, unknown]>): void {
   for (const [go, [json, zero]] of Object.entries(names)) Object.defineProperty(o, go, { enumerable: false, get: () => o[json] ?? zero });
+}
+
+/** Has the infra container (so the pod) a user namespace of its own? */
+function ownUserns(ii: ContainerSpec | undefined): boolean {
+  return !!ii && !!(ii.uidMap || ii.gidMap || ii.subUidName || ii.subGidName || ii.userns?.mode === 'auto');
 }
 
 /** cpu_period, cpu_quota and cpuset_cpus as Podman's pod inspect shows them. */
