@@ -96,8 +96,10 @@ function runExitCode(err: unknown): never {
 
 function makeCreate(): Command {
   return addUnitFlags(addCreateFlags(new Command('create').description('Create but do not start a container')))
+    .option('--init-ctr <type>', 'Make this a pod init container.')
     .action(async function (this: Command, image: string, command: string[], o: Opts) {
       const spec = withUnitSpec(intentFrom(image, command, o), o);
+      if (o.initCtr !== undefined) spec.initContainerType = o.initCtr;
       checkPassthrough(o, isRemote(this));
       const engine = await connectFor(this);
       await replaceExisting(engine, o);

@@ -122,7 +122,9 @@ class Volumes {
 /** The Pod object of one source (pure). */
 export function podObject(src: PodSource): KubeObject {
   const volumes = new Volumes();
-  const containers = src.members.map((m, i) => {
+  // Init containers (create --init-ctr) go to initContainers; the ports to the first of the others.
+  const regular = src.members.filter((m) => !m.spec.initContainerType);
+  const objectOf = (m: PodSource['members'][number]) => {
     const s = m.spec;
     const mounts = m.mounts.map((mt) => ({
       name: volumes.nameFor(mt),
@@ -130,7 +132,7 @@ export function podObject(src: PodSource): KubeObject {
       ...(mt.options.includes('ro') ? { readOnly: true } : {}),
     }));
     const env = Object.entries(s.env ?? {}).map(([name, value]) => ({ name, value }));
-    const ports = i === 0 ? containerPorts(src.ports) : [];
+    const ports = m === regular[0] ? containerPorts(src.ports) : [];
     const probe = m.healthcheck && healthcheckToProbe(m.healthcheck);
     const startup = m.healthcheck && startupToProbe(m.healthcheck);
     const c: KubeObject = {
@@ -150,16 +152,21 @@ export function podObject(src: PodSource): KubeObject {
       ...(mounts.length ? { volumeMounts: mounts } : {}),
     };
     return c;
-  });
-  const policy = src.members[0]?.spec.restartPolicy?.name;
+  };
+  const initContainers = src.members.filter((m) => m.spec.initContainerType).map(objectOf);
+  const containers = regular.map(objectOf);
+  // Podman's annotation of the pod for its init containers' type (its kube play reads it back).
+  const initType = src.members.find((m) => m.spec.initContainerType)?.spec.initContainerType;
+  const policy = regular[0]?.spec.restartPolicy?.name;
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: src.name, labels: { app: src.name, ...src.labels } },
+    metadata: { name: src.name, labels: { app: src.name, ...src.labels }, ...(initType ? { annotations: { 'io.podman.annotations.init.container.type': initType } } : {}) },
     spec: {
       ...(src.hostname ? { hostname: src.hostname } : {}),
       ...(src.hostNetwork ? { hostNetwork: true } : {}),
       restartPolicy: RESTART[policy ?? 'no'] ?? 'Never',
+      ...(initContainers.length ? { initContainers } : {}),
       containers,
       ...(volumes.list.length ? { volumes: volumes.list } : {}),
     },

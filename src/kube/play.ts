@@ -255,14 +255,14 @@ async function lastLines(engine: Engine, id: string): Promise<string> {
  * and removes each once it succeeded (Podman's "once" init containers, so
  * a later `pod start` does not run them beside the app containers).
  */
-async function runInit(engine: Engine, source: string, pod: PlayReport['pods'][number], init: { id: string; name: string }[]): Promise<void> {
+async function runInit(engine: Engine, source: string, pod: PlayReport['pods'][number], init: { id: string; name: string; once: boolean }[]): Promise<void> {
   for (const c of init) {
     const started = await engine.containers.start([c.id]);
     const e = started[0]?.error;
     if (e) throw HuskError.from({ code: e.code, message: `${source}: pod ${pod.name}: init container ${c.name}: ${e.message}` });
     const code = await engine.containers.wait(c.id);
     if (code !== 0) throw new HuskError('POD_STATE', `${source}: pod ${pod.name}: init container ${c.name} exited with code ${code}${await lastLines(engine, c.id)}`);
-    await engine.containers.remove([c.id], { force: true });
+    if (c.once) await engine.containers.remove([c.id], { force: true });
   }
 }
 
@@ -305,7 +305,7 @@ export async function play(engine: Engine, text: string, source: string, o: Play
   }
 
   const report: PlayReport = { pods: [], volumes: [], secrets: [] };
-  const inits = new Map<string, { id: string; name: string }[]>();
+  const inits = new Map<string, { id: string; name: string; once: boolean }[]>();
   const createdSecrets: string[] = [];
   const undo = async () => {
     await removePods(engine, report.pods.map((p) => p.id)).catch(() => {});
@@ -339,10 +339,11 @@ export async function play(engine: Engine, text: string, source: string, o: Play
       // fieldRef metadata.uid: the pod's ID, known only now.
       const withUid = (c: typeof p.containers[number]) => (c.env && Object.values(c.env).includes(POD_UID)
         ? { ...c, env: Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, v === POD_UID ? pod.id : v])) } : c);
-      const init: { id: string; name: string }[] = [];
+      // Created as pod init containers (their type from Podman's annotation): a later `pod start` runs them first again.
+      const init: { id: string; name: string; once: boolean }[] = [];
       for (const c of p.initContainers) {
         const ctr = await engine.containers.create({ ...withUid(c), pod: pod.id, pull: pull(c) });
-        init.push({ id: ctr.config.id, name: ctr.config.name });
+        init.push({ id: ctr.config.id, name: ctr.config.name, once: c.initContainerType !== 'always' });
       }
       inits.set(pod.id, init);
       for (const c of p.containers) {
@@ -354,12 +355,8 @@ export async function play(engine: Engine, text: string, source: string, o: Play
     await undo();
     throw err;
   }
-  if (o.start === false) {
-    for (const p of report.pods) {
-      if (inits.get(p.id)?.length) warn(`pod ${p.name}: its init containers were created but not run; \`pod start\` runs them beside the other containers, not before them`);
-    }
-    return report;
-  }
+  // Not started: `pod start` runs the init containers before the others.
+  if (o.start === false) return report;
   try {
     for (const p of report.pods) await runInit(engine, source, p, inits.get(p.id) ?? []);
   } catch (err) {

@@ -75,6 +75,8 @@ class Ctx {
   warn(path: string, why: string): void { this.warnings.push(`${this.doc}: ${path}: ${why}`); }
 }
 
+const INIT_TYPE = 'io.podman.annotations.init.container.type';
+
 /** Podman's PVC annotations → local driver options. */
 const PVC_ANNOTATIONS: Record<string, string> = {
   'volume.podman.io/device': 'device', 'volume.podman.io/type': 'type', 'volume.podman.io/mount-options': 'o',
@@ -242,13 +244,16 @@ function plannedPod(name: string, labels: Record<string, string>, spec: KubeObje
     }
     return containerSpec(name, c, at, spec, sources, refs, ctx, fields);
   });
+  // Podman's pod annotation for their type (kube generate writes it): once unless it says always.
+  const initType = fields.annotations[INIT_TYPE] ?? 'once';
+  if (initType !== 'once' && initType !== 'always') ctx.fail(`metadata.annotations["${INIT_TYPE}"]`, `must be "once" or "always", not "${initType}"`);
   const initContainers = ((spec.initContainers ?? []) as KubeObject[]).map((c, i) => {
     const at = `${path}.initContainers[${i}]`;
     if (typeof c.image !== 'string' || !c.image) ctx.fail(`${at}.image`, 'required');
     if (names.has(c.name)) ctx.fail(`${at}.name`, `duplicate container name "${c.name}"`);
     names.add(c.name);
     if (c.ports?.length) ctx.warn(`${at}.ports`, 'ignored for an init container');
-    return containerSpec(name, c, at, spec, sources, refs, ctx, fields, true);
+    return { ...containerSpec(name, c, at, spec, sources, refs, ctx, fields, true), initContainerType: initType as 'once' | 'always' };
   });
   return {
     source: ctx.doc,

@@ -359,6 +359,12 @@ export interface ContainerSpec extends ResourceLimits {
   utsMode?: string;
   /** The container's own pod (name or ID), or new:NAME to create the pod from this spec's network settings. */
   pod?: string;
+  /**
+   * A pod init container (Podman's --init-ctr): `pod start` runs it to
+   * completion, after the infra container and before the other members;
+   * `always` at every pod start, `once` at the first (then it is removed).
+   */
+  initContainerType?: 'always' | 'once';
   /** Containers (names or IDs) started before this one at each start; they cannot be removed while it exists. */
   requires?: string[];
 

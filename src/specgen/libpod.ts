@@ -363,7 +363,7 @@ export const CONTAINER_FIELDS: Field[] = [
   same('systemd', 'systemd', 'string'), same('sdNotifyMode', 'sdnotifyMode', 'string'),
   namespace('pidMode', 'pidns'), namespace('utsMode', 'utsns'), same('hostname', 'hostname', 'string'), same('hostUsers', 'hostusers', 'strings'),
   same('sysctls', 'sysctl', 'stringMap'), same('autoRemove', 'remove', 'bool'), same('createCommand', 'containerCreateCommand', 'strings'),
-  same('timezone', 'timezone', 'string'), same('requires', 'dependencyContainers', 'strings'),
+  same('timezone', 'timezone', 'string'), same('requires', 'dependencyContainers', 'strings'), same('initContainerType', 'init_container_type', 'string'),
   {
     keys: { personality: 'object' },
     to: (c, out) => { if (c.personality) out.personality = { domain: c.personality }; },

@@ -41,6 +41,10 @@ export function validateSpec(i: ContainerSpec): void {
   if (i.ipcMode && !/^(private|shareable|none|host|container:.+)$/.test(i.ipcMode)) {
     throw invalidArgument(`invalid ipc namespace mode "${i.ipcMode}": must be private, shareable, none, host or container:NAME`);
   }
+  if (i.initContainerType !== undefined) {
+    if (!i.pod) throw invalidArgument('must specify pod value with init-ctr');
+    if (!['always', 'once'].includes(i.initContainerType)) throw invalidArgument("init-ctr value must be 'always' or 'once'");
+  }
   if (i.cgroupsMode && !['enabled', 'disabled', 'no-conmon', 'split'].includes(i.cgroupsMode)) throw invalidArgument(`invalid cgroups mode "${i.cgroupsMode}": must be enabled, disabled, no-conmon or split`);
   // Podman's rules for containers without a cgroup (libpod container_validate.go): the pid namespace is their only handle.
   if (i.cgroupsMode === 'disabled') {

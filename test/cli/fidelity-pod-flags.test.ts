@@ -202,6 +202,39 @@ test('--subuidname/--subgidname: the pod\'s user namespace is the named user\'s 
   fails(['pod', 'create', '--subuidname', 'no-such-user-x'], 'no subuid ranges found for user "no-such-user-x" in /etc/subuid');
 });
 
+test('create --init-ctr: pod start runs the init containers in order, to success, before the others; once is removed; restart runs none', async () => {
+  fails(['create', '--init-ctr', 'always', 'busybox', 'true'], 'must specify pod value with init-ctr');
+  s.ok(['pod', 'create', '--network', 'none', '--name', 'inits']);
+  fails(['create', '--pod', 'inits', '--init-ctr', 'bogus', 'busybox', 'true'], "init-ctr value must be 'always' or 'once'");
+  // Each leaves a line in a shared volume; the member prints what it finds there.
+  const v = ['-v', `ini${process.pid}:/w`];
+  s.ok(['create', '--pod', 'inits', ...v, '--init-ctr', 'always', '--name', 'i-always', 'busybox', 'sh', '-c', 'sleep 1; echo always >> /w/log']);
+  s.ok(['create', '--pod', 'inits', ...v, '--init-ctr', 'once', '--name', 'i-once', 'busybox', 'sh', '-c', 'echo once >> /w/log']);
+  s.ok(['create', '--pod', 'inits', ...v, '--name', 'i-main', 'busybox', 'sh', '-c', 'cat /w/log; echo main >> /w/log; sleep 1000']);
+  s.ok(['pod', 'start', 'inits']);
+  await until(() => s.ok(['logs', 'i-main']) === 'always\nonce');
+  assert.equal(s.husk(['container', 'exists', 'i-once']).code, 1, 'once: removed after its run');
+  assert.equal(s.ok(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', 'i-always']), 'exited 0');
+  fails(['create', '--pod', 'inits', '--init-ctr', 'always', 'busybox', 'true'], 'cannot add init-ctr to a running pod');
+  // A restart runs no init container; a stop and start runs the always one again.
+  s.ok(['pod', 'restart', '-t', '0', 'inits']);
+  await until(() => s.ok(['exec', 'i-main', 'cat', '/w/log']).endsWith('main\nmain'));
+  s.ok(['pod', 'stop', '-t', '0', 'inits']);
+  s.ok(['pod', 'start', 'inits']);
+  await until(() => s.ok(['exec', 'i-main', 'cat', '/w/log']).endsWith('main\nalways\nmain'));
+  // generate kube: initContainers and Podman's annotation of their type.
+  const yaml = s.ok(['generate', 'kube', 'inits']);
+  assert.match(yaml, /io\.podman\.annotations\.init\.container\.type: always/);
+  assert.match(yaml, /\n {2}initContainers:\n {4}- name: i-always\n(.*\n)*? {2}containers:\n {4}- name: i-main\n/);
+  // A failing init container fails the start (125, Podman's words); the other members stay down.
+  s.ok(['pod', 'stop', '-t', '0', 'inits']);
+  const bad = s.ok(['create', '--pod', 'inits', '--init-ctr', 'always', '--name', 'i-bad', 'busybox', 'sh', '-c', 'exit 3']);
+  fails(['pod', 'start', 'inits'], `init container ${bad} exited with code 3`);
+  assert.equal(s.ok(['inspect', '--format', '{{.State.Status}}', 'i-main']), 'exited');
+  s.ok(['pod', 'rm', '-f', '-t', '0', 'inits']);
+  s.ok(['volume', 'rm', `ini${process.pid}`]);
+});
+
 test('--ip and --mac-address: the pod\'s address on its network, which every member has', () => {
   const net = `podflags${process.pid}`;
   const third = 100 + (process.pid % 100);

@@ -133,6 +133,43 @@ spec:
   nothingLeft('a failed init container');
 });
 
+test('init containers as pod init containers: --start=false, then pod start runs them first; Podman\'s annotation "always" keeps one for each start', async () => {
+  const file = write('init-later.yaml', `apiVersion: v1
+kind: Pod
+metadata:
+  name: later
+  annotations: {io.podman.annotations.init.container.type: always}
+spec:
+  initContainers:
+    - {name: prep, image: ${B}, command: [sh, -c, "sleep 1; echo prepared >> /w/log"], volumeMounts: [{name: w, mountPath: /w}]}
+  containers:
+    - {name: app, image: ${B}, command: [sh, -c, "cat /w/log; sleep 1000"], volumeMounts: [{name: w, mountPath: /w}]}
+  volumes: [{name: w, emptyDir: {}}]
+`);
+  const r = store.husk(['kube', 'play', '--start=false', file]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '', 'no warning: pod start runs them in order');
+  store.ok(['pod', 'start', 'later']);
+  await until(() => store.ok(['logs', 'later-app']) === 'prepared', 20_000);
+  assert.equal(inspect('later-prep', '{{.State.Status}} {{.State.ExitCode}}'), 'exited 0', 'always: kept');
+  store.ok(['pod', 'stop', '-t', '0', 'later']);
+  store.ok(['pod', 'start', 'later']);
+  await until(() => store.ok(['logs', 'later-app']).endsWith('prepared\nprepared\nprepared'), 20_000);
+  const bad = store.husk(['kube', 'play', write('init-bad.yaml', `apiVersion: v1
+kind: Pod
+metadata:
+  name: badtype
+  annotations: {io.podman.annotations.init.container.type: sometimes}
+spec:
+  initContainers: [{name: i, image: ${B}, command: ["true"]}]
+  containers: [{name: c, image: ${B}, command: ["true"]}]
+`)]);
+  assert.equal(bad.code, 125);
+  assert.match(bad.stderr, /metadata\.annotations\["io\.podman\.annotations\.init\.container\.type"\]: must be "once" or "always", not "sometimes"/);
+  store.ok(['kube', 'down', file]);
+  nothingLeft('kube down');
+});
+
 test('probes become health checks: exec, httpGet and tcpSocket turn healthy', async () => {
   const file = write('probes.yaml', `apiVersion: v1
 kind: Pod

@@ -409,7 +409,8 @@ async function cleanupLocked(e: EngineContext, c: Container, opts: { keep?: bool
     delete s.stopping;
   });
   if (wasLive) e.events.write({ ID: id, Name: c.config.name, Image: c.config.imageName, Status: 'died', Type: 'container', ContainerExitCode: ex?.code });
-  if (wasLive && c.config.pod && !c.config.isInfra) await (await import('../pod/exit-policy.ts')).applyExitPolicy(e, c.config.pod);
+  // An init container's exit is part of the pod's start, not the end of its work.
+  if (wasLive && c.config.pod && !c.config.isInfra && !c.config.intent.initContainerType) await (await import('../pod/exit-policy.ts')).applyExitPolicy(e, c.config.pod);
   if (c.config.intent.autoRemove && !opts.keep) {
     await removeLocked(e, id);
     // run --rmi -d: the image too, unless another container uses it (nobody to warn: Podman's cleanup only logs it).

@@ -233,6 +233,8 @@ export async function joinPod(e: EngineContext, intent: ContainerSpec): Promise<
   } else {
     pod = getPod(e, ref);
   }
+  // Any container up (Podman refuses a degraded pod too): the init containers of a started pod have had their turn.
+  if (i.initContainerType && loadPod(e, pod.id).containers.some(isLive)) throw invalidArgument('cannot add init-ctr to a running pod');
   if (!pod.infraId) return { podId: pod.id, intent: { ...i, pod: pod.id } };
   const join = `container:${pod.infraId}`;
   const bad = (what: string) => invalidArgument(`invalid config provided: ${what} cannot be configured when it is shared with a pod`);
@@ -310,15 +312,34 @@ function split(p: Pod): { infra?: Container; members: Container[] } {
   return { infra: p.containers.find((c) => c.config.isInfra), members: p.containers.filter((c) => !c.config.isInfra) };
 }
 
-/** Starts the infra container, then every member not already running. */
-export async function startPod(e: EngineContext, ref: string): Promise<Pod> {
+/**
+ * Starts the infra container, then (for a pod that was down) its init
+ * containers one by one, each to a successful exit, then every member not
+ * already running.
+ */
+export async function startPod(e: EngineContext, ref: string, o: { init?: boolean } = {}): Promise<Pod> {
   const p = loadPod(e, ref);
   await withLock(podLock(e, p.config.id), async () => {
+    const { infra, members } = split(p);
+    const init = members.filter((c) => c.config.intent.initContainerType).sort((a, b) => a.config.created.localeCompare(b.config.created));
+    const regular = members.filter((c) => !c.config.intent.initContainerType);
+    const down = infra ? !isLive(infra) : !regular.some(isLive);
     await ensureInfraRunning(e, p.config.id);
-    await forAll(split(p).members.filter((c) => c.state.status !== 'running'), (c) => L.startContainer(e, c.config.id));
+    if (down && o.init !== false) for (const c of init) await runInitContainer(e, c);
+    await forAll(regular.filter((c) => c.state.status !== 'running'), (c) => L.startContainer(e, c.config.id));
   });
   e.events.write({ ID: p.config.id, Name: p.config.name, Status: 'start', Type: 'pod' });
   return loadPod(e, p.config.id);
+}
+
+/** An init container's run: started, waited for, removed after its first success when it is `once`. */
+async function runInitContainer(e: EngineContext, c: Container): Promise<void> {
+  const id = c.config.id;
+  await L.startContainer(e, id);
+  const { waitContainer } = await import('../container/wait.ts');
+  const code = await waitContainer(e, id);
+  if (code !== 0) throw new HuskError('POD_STATE', `init container ${id} exited with code ${code}`);
+  if (c.config.intent.initContainerType === 'once') await L.removeContainer(e, id, { force: true });
 }
 
 /** Stops the members first (they may still use the shared network), then the infra container. */
@@ -335,7 +356,8 @@ export async function stopPod(e: EngineContext, ref: string, timeout?: number): 
 
 export async function restartPod(e: EngineContext, ref: string, timeout?: number): Promise<Pod> {
   await stopPod(e, ref, timeout);
-  return startPod(e, ref);
+  // As Podman's: a restart runs no init containers.
+  return startPod(e, ref, { init: false });
 }
 
 export async function killPod(e: EngineContext, ref: string, signal = 'KILL'): Promise<Pod> {
