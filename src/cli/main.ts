@@ -26,6 +26,7 @@ type Loader = () => Promise<{ register(program: Command, word: string, tree?: ()
 const container: Loader = () => import('./container.ts');
 const image: Loader = () => import('./image.ts');
 const system: Loader = () => import('./system.ts');
+const inspect: Loader = () => import('./inspect.ts');
 const volume: Loader = () => import('./volume.ts');
 const containerfs: Loader = () => import('./containerfs.ts');
 const registry: Loader = () => import('./registry.ts');
@@ -66,7 +67,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   import: [image, 'Import a tarball to create a filesystem image'],
   init: [container, 'Initialize one or more containers'],
   info: [system, 'Display husk system information'],
-  inspect: [system, 'Display the configuration of a container or image'],
+  inspect: [inspect, 'Display the configuration of a container or image'],
   kube: [kube, 'Play containers, pods or volumes from a structured file'],
   kill: [container, 'Kill one or more running containers with a specific signal'],
   load: [image, 'Load image(s) from a tar archive'],

@@ -4,13 +4,11 @@
 import { realpathSync, statSync } from 'node:fs';
 import { Command } from 'commander';
 import { HuskError } from '../common/errors.ts';
-import type { Engine } from '../engine/api.ts';
 import { parseFilters } from '../specgen/filters.ts';
-import { addLatestFlag, collect, connectFor, parseTime, print } from './common.ts';
+import { collect, connectFor, parseTime, print } from './common.ts';
 import { makeConnection } from './connection.ts';
 import { registerStoreCommands } from './system-more.ts';
 import { renderOne } from './format/index.ts';
-import { inspectLatest, printInspect } from './inspect.ts';
 import { API_VERSION, VERSION } from './version.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -90,44 +88,6 @@ function makeEvents(): Command {
     });
 }
 
-/** Object kinds `inspect --type all` tries, in Podman's order, and how to inspect each. */
-const KINDS: [string, (e: Engine, n: string) => Promise<unknown>, string][] = [
-  ['container', (e, n) => e.containers.inspect(n), 'NO_SUCH_CONTAINER'],
-  ['image', (e, n) => e.images.inspect(n), 'NO_SUCH_IMAGE'],
-  ['volume', (e, n) => e.volumes.inspect(n), 'NO_SUCH_VOLUME'],
-  ['network', (e, n) => e.networks.inspect(n), 'NO_SUCH_NETWORK'],
-  ['pod', (e, n) => e.pods.inspect(n), 'NO_SUCH_POD'],
-];
-
-/** The first kind that knows the name (or, with a type, that kind's answer). */
-async function inspectAny(engine: Engine, name: string, type: string): Promise<unknown> {
-  const kinds = type === 'all' ? KINDS : KINDS.filter(([k]) => k === type);
-  if (!kinds.length) throw new HuskError('INVALID_ARGUMENT', `invalid type "${type}": must be one of container, image, volume, network, pod, all`);
-  for (const [, inspect, notFound] of kinds) {
-    try {
-      return await inspect(engine, name);
-    } catch (err) {
-      if (kinds.length === 1 || (err as HuskError).code !== notFound) throw err;
-    }
-  }
-  throw new HuskError('NO_SUCH_CONTAINER', `no such object: "${name}"`);
-}
-
-function makeInspect(): Command {
-  return addLatestFlag(new Command('inspect').description('Display the configuration of a container or image'))
-    .option('-f, --format <format>', 'Format the output to a Go template or json', 'json')
-    .option('-t, --type <type>', 'Specify inspect-object type (container, image, volume, network, pod, all)', 'all')
-    .option('-s, --size', 'Display total file size', false)
-    .argument('[names...]')
-    .action(async function (this: Command, names: string[], o: Opts) {
-      if (o.latest && !['all', 'container'].includes(o.type)) throw new HuskError('INVALID_ARGUMENT', `latest is not supported for type "${o.type}"`);
-      if (!o.latest && !names.length) throw new HuskError('INVALID_ARGUMENT', 'no names or ids specified');
-      const engine = await connectFor(this);
-      if (o.latest) names = await inspectLatest(engine, names, o.format);
-      return printInspect(names, o.format, (n) => inspectAny(engine, n, o.latest ? 'container' : o.type));
-    });
-}
-
 function makeUnshare(): Command {
   return new Command('unshare').description("Run a command in husk's rootless user namespace")
     .usage('[options] [COMMAND [ARG...]]')
@@ -195,7 +155,6 @@ export function register(program: Command): void {
   program.addCommand(makeInfo());
   program.addCommand(makeVersion());
   program.addCommand(makeEvents());
-  program.addCommand(makeInspect());
   const group = new Command('system').description('Manage husk');
   group.addCommand(makeInfo());
   group.addCommand(makeEvents());

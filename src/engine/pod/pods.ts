@@ -199,7 +199,9 @@ async function podResources(r: PodOptions['resources']): Promise<PodConfig['reso
   // Host support: a pod cannot drop a limit as a container does (Podman 4.3
   // fails the pod create), so what the kernel lacks is an error here.
   const { checkHostLimits } = await import('../container/cgroup-limits.ts');
-  checkHostLimits(out, (msg) => { throw invalidArgument(`cannot set the pod's limits: y${msg.slice(1).replace(/\.[^.]*discarded\.?$/, '')}`); });
+  // The container's warning, less its "... discarded." sentence, as the reason.
+  const reason = (msg: string) => msg[0]!.toLowerCase() + msg.slice(1).replace(/\.[^.]*discarded\.?$/, '');
+  checkHostLimits(out, (msg) => { throw invalidArgument(`cannot set the pod's limits: ${reason(msg)}`); });
   return out;
 }
 
