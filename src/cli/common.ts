@@ -51,8 +51,8 @@ function inheritedFds(): number | undefined {
 
 /**
  * --preserve-fds N (run, exec): fds 3..3+N-1 must be the caller's, as
- * Podman checks. Without the launcher's count (Node started directly) the
- * engine cannot tell and hands over none it was not given either way.
+ * Podman checks. Without the launcher's count (Node started directly)
+ * nothing is checked: such a caller vouches for its fds 3.. itself.
  */
 export function checkPreservedFds(n: number | undefined): void {
   const have = inheritedFds();
