@@ -19,7 +19,7 @@
  *   cache (in dist/.cache) is not writable by users: they keep their own,
  *   named here because inside the namespace they are uid 0 too.
  * - --jitless for the short container commands (create, run, start, stop,
- *   rm, ps, exec...): they end within milliseconds of their last line of
+ *   rm, ps, exec...) and version/--version: they end within milliseconds of their last line of
  *   JS, so V8's baseline and optimising compilers only cost them (measured:
  *   2-4 ms of each, ~200 fewer page faults). The others keep the JIT: a
  *   pull or an import parses tar streams for seconds (+13% for an import
@@ -52,7 +52,7 @@
 #include <unistd.h>
 
 static const char *const JITLESS[] = {"create", "run", "start", "stop", "restart", "kill", "rm", "ps", "exec", "inspect",
-  "pause", "unpause", "rename", "port", "top", "wait", "init", NULL};
+  "pause", "unpause", "rename", "port", "top", "wait", "init", "version", NULL};
 /* `container WORD`: the same, and these. */
 static const char *const JITLESS_CONTAINER[] = {"ls", "list", "exists", "cleanup", NULL};
 
@@ -79,7 +79,11 @@ static int command_index(int argc, char **argv) {
 
 static int jitless(int argc, char **argv) {
   int i = command_index(argc, argv);
-  if (i < 0) return 0;
+  if (i < 0) {
+    /* `husk --version`: prints a line, like `version`. */
+    for (int k = 1; k < argc; k++) if (strcmp(argv[k], "--version") == 0 || strcmp(argv[k], "-v") == 0) return 1;
+    return 0;
+  }
   if (in(argv[i], JITLESS)) return 1;
   if (i + 1 >= argc) return 0;
   if (strcmp(argv[i], "container") == 0) return in(argv[i + 1], JITLESS) || in(argv[i + 1], JITLESS_CONTAINER);

@@ -27,6 +27,7 @@ const container: Loader = () => import('./container.ts');
 const image: Loader = () => import('./image.ts');
 const system: Loader = () => import('./system.ts');
 const inspect: Loader = () => import('./inspect.ts');
+const version: Loader = () => import('./version.ts');
 const volume: Loader = () => import('./volume.ts');
 const containerfs: Loader = () => import('./containerfs.ts');
 const registry: Loader = () => import('./registry.ts');
@@ -105,7 +106,7 @@ const COMMANDS: Record<string, [Loader, string]> = {
   unshare: [system, "Run a command in husk's rootless user namespace"],
   unpause: [container, 'Unpause the processes in one or more containers'],
   update: [container, 'Update an existing container\'s resource limits'],
-  version: [system, 'Display the husk version information'],
+  version: [version, 'Display the husk version information'],
   volume: [volume, 'Manage volumes'],
   wait: [container, 'Block on one or more containers'],
 };

@@ -1,7 +1,6 @@
 // System commands: info, version, events, the type-agnostic inspect, and
 // the rootless namespace (unshare, migrate). They parse flags, call the
 // engine and format what it reports.
-import { realpathSync, statSync } from 'node:fs';
 import { Command } from 'commander';
 import { HuskError } from '../common/errors.ts';
 import { parseFilters } from '../specgen/filters.ts';
@@ -9,7 +8,6 @@ import { collect, connectFor, parseTime, print } from './common.ts';
 import { makeConnection } from './connection.ts';
 import { registerStoreCommands } from './system-more.ts';
 import { renderOne } from './format/index.ts';
-import { API_VERSION, VERSION } from './version.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -29,37 +27,6 @@ function makeInfo(): Command {
 function toYaml(v: unknown, indent = ''): string {
   return Object.entries(v as Record<string, unknown>).map(([k, x]) =>
     x && typeof x === 'object' ? `${indent}${k}:\n${toYaml(x, `${indent}  `)}` : `${indent}${k}: ${typeof x === 'string' && x === '' ? '""' : x}`).join('\n');
-}
-
-/** Go's time.ANSIC ("Mon Jan  2 15:04:05 2006") in local time, as Podman prints Built. */
-function ansic(d: Date): string {
-  const day = d.toLocaleString('en-US', { weekday: 'short' });
-  const mon = d.toLocaleString('en-US', { month: 'short' });
-  const p2 = (n: number) => String(n).padStart(2, '0');
-  return `${day} ${mon} ${String(d.getDate()).padStart(2, ' ')} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())} ${d.getFullYear()}`;
-}
-
-/**
- * Podman's local layout (001-basic.bats): `Version:` first, no `Client:`
- * header (that belongs to the remote client, which also prints `Server:`).
- * The keys stay Podman's so scripts parse them; `Go Version` carries the
- * Node runtime (`node24.x`, as Go's `go1.x`) and `Built` the bundle's mtime.
- */
-function makeVersion(): Command {
-  return new Command('version').description('Display the husk version information')
-    .option('-f, --format <format>', 'Change the output format to JSON or a Go template')
-    .action((o: Opts) => {
-      let built = 0;
-      try { built = Math.floor(statSync(realpathSync(process.argv[1])).mtimeMs / 1000); } catch {}
-      const client = {
-        APIVersion: API_VERSION, Version: VERSION, GoVersion: `node${process.versions.node}`, GitCommit: '',
-        BuiltTime: ansic(new Date(built * 1000)), Built: built, OsArch: `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`, Os: 'linux',
-      };
-      if (o.format === 'json') return print(JSON.stringify({ Client: client }, null, 4));
-      if (o.format) return print(renderOne(o.format, { Client: client, ...client })); // {{.Version}} too, as husk had it
-      print([['Version', VERSION], ['API Version', API_VERSION], ['Go Version', client.GoVersion], ['Built', client.BuiltTime], ['OS/Arch', client.OsArch]]
-        .map(([k, v]) => `${`${k}:`.padEnd(14)}${v}`).join('\n'));
-    });
 }
 
 function makeEvents(): Command {
@@ -153,7 +120,6 @@ function makeService(): Command {
 export function register(program: Command): void {
   program.addCommand(makeUnshare());
   program.addCommand(makeInfo());
-  program.addCommand(makeVersion());
   program.addCommand(makeEvents());
   const group = new Command('system').description('Manage husk');
   group.addCommand(makeInfo());
