@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { HuskError, invalidArgument } from '../common/errors.ts';
 import { renderList } from './format/index.ts';
+import { compareText } from '../common/order.ts';
 
 interface Destination { URI: string; Identity?: string; IsMachine?: boolean }
 interface ConnectionsFile { Connection: { Default?: string; Connections: Record<string, Destination> }; Farm?: unknown }
@@ -100,7 +101,7 @@ export function makeConnection(): Command {
     .option('-q, --quiet', 'Only show connection names', false)
     .action((o: { format?: string; quiet: boolean }) => {
       const f = load();
-      const rows = Object.entries(f.Connection.Connections).sort(([a], [b]) => a.localeCompare(b)).map(([Name, d]) => (
+      const rows = Object.entries(f.Connection.Connections).sort(([a], [b]) => compareText(a, b)).map(([Name, d]) => (
         { Name, URI: d.URI, Identity: d.Identity ?? '', Default: Name === f.Connection.Default, ReadWrite: true }));
       if (o.quiet) { for (const r of rows) process.stdout.write(`${r.Name}\n`); return; }
       process.stdout.write(renderList(o.format, rows, { headers: {}, defaultFormat: 'table {{.Name}}\t{{.URI}}\t{{.Identity}}\t{{.Default}}\t{{.ReadWrite}}' }));

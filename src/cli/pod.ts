@@ -15,6 +15,7 @@ import { ago, collect, connectFor, parseIntFlag, parseTime, print, printReports 
 import { renderList } from './format/index.ts';
 import { printInspect } from './inspect.ts';
 import { addStatsFlags, printStatsStream, statsOptions } from './stats.ts';
+import { compareText } from '../common/order.ts';
 
 type Opts = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -25,7 +26,7 @@ const POD_CODES = { NO_SUCH_POD: 1, POD_STATE: 2 } as const;
 async function onePod(engine: Engine, ref: string | undefined, latest: boolean): Promise<string> {
   if (ref && !latest) return ref;
   if (!latest) throw invalidArgument('you must provide at least one pod name or ID');
-  const newest = (await engine.pods.list()).sort((a, b) => b.config.created.localeCompare(a.config.created))[0];
+  const newest = (await engine.pods.list()).sort((a, b) => compareText(b.config.created, a.config.created))[0];
   if (!newest) throw new HuskError('NO_SUCH_POD', 'no pods to act on: no such pod');
   return newest.config.id;
 }

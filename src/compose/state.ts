@@ -7,6 +7,7 @@ import { invalidArgument } from '../common/errors.ts';
 import { dependencyOrder } from './graph.ts';
 import { LABEL, projectFilter } from './naming.ts';
 import type { ComposeProject } from './types.ts';
+import { compareText } from '../common/order.ts';
 
 /** Progress and output sinks: nothing under src/compose writes to the process's streams. */
 export interface ComposeOutput {
@@ -25,7 +26,7 @@ export const isOneoff = (c: ContainerListItem) => labelsOf(c)[LABEL.oneoff] === 
 export async function projectContainers(engine: Engine, project: Pick<ComposeProject, 'name'>, o: { oneoff?: boolean } = {}): Promise<ContainerListItem[]> {
   const list = await engine.containers.list({ all: true, filters: { label: [projectFilter(project.name)] } });
   return list.filter((c) => o.oneoff || !isOneoff(c))
-    .sort((a, b) => serviceOf(a).localeCompare(serviceOf(b)) || numberOf(a) - numberOf(b));
+    .sort((a, b) => compareText(serviceOf(a), serviceOf(b)) || numberOf(a) - numberOf(b));
 }
 
 /** The services named on the command line (checked), or all of them. */

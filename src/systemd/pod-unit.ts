@@ -8,6 +8,7 @@ import { filterPodFlags, flagBool, flagChanged, removeReplaceFalse, scanFlags } 
 import { escapeSystemdArgs, formatOptions } from './escape.ts';
 import { DEFAULT_RESTART_POLICY, INSTALL, MIN_TIMEOUT_STOP_SEC, UNIT_ENV, header, serviceName, validateRestartPolicy } from './header.ts';
 import type { GenerateOptions, GeneratedUnit, PodUnitInput } from './types.ts';
+import { compareText } from '../common/order.ts';
 
 export function podServiceName(pod: PodUnitInput, opts: GenerateOptions): string {
   return serviceName(opts.podPrefix ?? 'pod', opts.separator ?? '-', opts.useName ? pod.name : pod.id);
@@ -29,7 +30,7 @@ export function podUnits(pod: PodUnitInput, opts: GenerateOptions): GeneratedUni
     }
     return containerUnit(ctr, opts, { boundTo, podIdFile });
   });
-  members.sort((a, b) => a.serviceName.localeCompare(b.serviceName));
+  members.sort((a, b) => compareText(a.serviceName, b.serviceName));
   return [podUnit(pod, opts, podService, members.map((m) => m.serviceName)), ...members];
 }
 

@@ -105,6 +105,11 @@ test('literals', () => {
   assert.throws(() => run('{{nil}}'), /nil is not a command/);
   assert.throws(() => run('{{"open}}'), /unterminated quoted string/);
   assert.throws(() => run('{{1x}}'), /bad number syntax: "1x"/);
+  // Go's letters and digits beyond ASCII: fields, variables, a letter after a number.
+  assert.equal(run('{{.Größe}} {{$ü1 := .Größe}}{{$ü1}} {{$1 := 2}}{{$1}}', { Größe: 5 }), '5 5 2');
+  assert.throws(() => run('{{1é}}'), /bad number syntax: "1é"/);
+  assert.throws(() => run('{{1٣}}'), /bad number syntax/);
+  assert.equal(renderOne('{{.Ärger}}', { Ärger: 'x' }), 'x');
   assert.throws(() => run('{{"\\q"}}'), /invalid syntax/);
 });
 

@@ -1,7 +1,7 @@
 // Podman's --format handling (containers/common pkg/report): `json`, plain Go
 // templates (one rendering per row), and `table ...` templates, which get a
 // header row and go through the tabwriter.
-import { compileTemplate, toGoJSON } from '../../common/gotemplate/template.ts';
+import { compileTemplate, isDigit, isLower, isUpper, toGoJSON } from '../../common/gotemplate/template.ts';
 import { tabulate } from './table.ts';
 
 export type ListDefaults = {
@@ -52,7 +52,7 @@ const prettyJSON = (v: unknown, indent: number) =>
 
 /** Splits at case changes like containers/common's camelcase.Split: "CreatedAt" → "Created At", "ImageID" → "Image ID". */
 function splitCamel(name: string): string {
-  const cls = (c: string) => (/\p{Lu}/u.test(c) ? 1 : /\p{Ll}/u.test(c) ? 2 : /\p{Nd}/u.test(c) ? 3 : 4);
+  const cls = (c: string) => (isUpper(c) ? 1 : isLower(c) ? 2 : isDigit(c) ? 3 : 4);
   const runs: string[][] = [];
   for (const c of name) {
     const last = runs.at(-1);

@@ -38,18 +38,38 @@ const CONTINUE = Symbol('continue');
 // ---- lexer ------------------------------------------------------------------
 
 const isSp = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n';
-// Built on first use: V8 parses a regexp literal when the module runs, and the
-// \p{L} classes build ICU sets (~5 M instructions), paid by every command that
-// merely loads this module.
+// Built on first use: V8 parses a regexp literal when the module runs.
 let lexRe: ReturnType<typeof lexRegExps> | undefined;
 const lexRegExps = () => ({
   str: /"(?:[^"\\\n]|\\[^\n])*"/y,
   raw: /`[^`]*`/y,
   chr: /'(?:[^'\\\n]|\\[^\n])+'/y,
   num: /[+-]?(?:0[xX][\da-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)/y,
-  word: /[\p{L}_][\p{L}\p{Nd}_]*/uy,
-  varname: /[\p{L}\p{Nd}_]*/uy,
 });
+
+// Go's letters and digits (unicode.IsLetter, IsDigit, IsUpper, IsLower).
+// Each regexp with a \p{...} class makes V8 build ICU sets when it is
+// compiled (~0.4 M instructions each, ~5 M for a `ps`), and names are
+// ASCII nearly always: the regexps are for the rest, built on first need.
+let uni: { letter: RegExp; digit: RegExp; upper: RegExp; lower: RegExp } | undefined;
+const U = () => (uni ??= { letter: /^\p{L}$/u, digit: /^\p{Nd}$/u, upper: /^\p{Lu}$/u, lower: /^\p{Ll}$/u });
+const ascii = (c: string, lo: number, hi: number): boolean => { const n = c.charCodeAt(0); return n >= lo && n <= hi; };
+export const isLetter = (c: string): boolean => (c.charCodeAt(0) < 0x80 ? ascii(c, 65, 90) || ascii(c, 97, 122) : U().letter.test(c));
+export const isDigit = (c: string): boolean => (c.charCodeAt(0) < 0x80 ? ascii(c, 48, 57) : U().digit.test(c));
+export const isUpper = (c: string): boolean => (c.charCodeAt(0) < 0x80 ? ascii(c, 65, 90) : U().upper.test(c));
+export const isLower = (c: string): boolean => (c.charCodeAt(0) < 0x80 ? ascii(c, 97, 122) : U().lower.test(c));
+const isWordChar = (c: string): boolean => c === '_' || isLetter(c) || isDigit(c);
+
+/** Go's identifier at i (a letter or _, then letters, digits, _), or with digitFirst any run of those; '' if none. */
+function wordAt(s: string, i: number, digitFirst = false): string {
+  let j = i;
+  while (j < s.length) {
+    const ch = String.fromCodePoint(s.codePointAt(j)!);
+    if (!(ch === '_' || isLetter(ch) || ((digitFirst || j > i) && isDigit(ch)))) break;
+    j += ch.length;
+  }
+  return s.slice(i, j);
+}
 const at = (re: RegExp, s: string, i: number): string | null => { re.lastIndex = i; return re.exec(s)?.[0] ?? null; };
 
 function lex(src: string, fail: Fail): Tok[] {
@@ -90,10 +110,11 @@ function lex(src: string, fail: Fail): Tok[] {
       else if (c === "'") { t = 'chr'; v = at(RE.chr, src, k) ?? fail(k, 'unterminated character constant'); }
       else if (/\d/.test(c) || (c === '.' && /\d/.test(nx)) || ((c === '+' || c === '-') && /[\d.]/.test(nx))) {
         t = 'num'; v = at(RE.num, src, k) ?? '';
-        if (!v || /[\p{L}\p{Nd}_.]/u.test(src[k + v.length] ?? '')) fail(k, `bad number syntax: "${src.slice(k).match(/^[^\s})|]*/)![0]}"`);
-      } else if (c === '$') { t = 'var'; v = '$' + at(RE.varname, src, k + 1); }
-      else if (c === '.') { const w = at(RE.word, src, k + 1); if (w) { t = 'field'; v = '.' + w; } }
-      else if (/[\p{L}_]/u.test(c)) { t = 'ident'; v = at(RE.word, src, k)!; }
+        const after = src[k + v.length] ?? '';
+        if (!v || after === '.' || (after && isWordChar(after))) fail(k, `bad number syntax: "${src.slice(k).match(/^[^\s})|]*/)![0]}"`);
+      } else if (c === '$') { t = 'var'; v = '$' + wordAt(src, k + 1, true); }
+      else if (c === '.') { const w = wordAt(src, k + 1); if (w) { t = 'field'; v = '.' + w; } }
+      else if (c === '_' || isLetter(c)) { t = 'ident'; v = wordAt(src, k); }
       else if (c === ':' && nx === '=') { t = v = ':='; }
       else if (!'|(),='.includes(c)) {
         fail(k, `unrecognized character in action: U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} '${c}'`);
@@ -259,7 +280,7 @@ const colOf = (src: string, pos: number) => pos - src.lastIndexOf('\n', pos - 1)
 function mapLike(o: object): boolean {
   if (Object.getPrototypeOf(o) !== Object.prototype && Object.getPrototypeOf(o) !== null) return false;
   const keys = Object.keys(o);
-  return keys.length === 0 || keys.some((k) => !/^\p{Lu}/u.test(k));
+  return keys.length === 0 || keys.some((k) => !k || !isUpper(String.fromCodePoint(k.codePointAt(0)!)));
 }
 
 /** Exact name (own, or from a class such as a getter), then a case-insensitive match. */

@@ -4,6 +4,7 @@
 // interleave, so each stream keeps its own unfinished line; one that a later
 // read completes carries over to it.
 import type { LogLine } from './api.ts';
+import { compareText } from '../../common/order.ts';
 
 type Open = { time: string; text: string };
 
@@ -36,6 +37,6 @@ export class LineJoiner {
       if (p) out.push({ id: this.id, name: this.name, stream, time: p.time, text: p.text });
       this.open[stream] = undefined;
     }
-    return out.sort((x, y) => x.time.localeCompare(y.time));
+    return out.sort((x, y) => compareText(x.time, y.time));
   }
 }

@@ -11,13 +11,14 @@ import type { Container } from '../types.ts';
 import type { ListOptions, Selection } from './api.ts';
 import { syncState } from './lifecycle.ts';
 import { healthcheckOf } from './health-timer.ts';
+import { compareText } from '../../common/order.ts';
 
 const STATUSES = ['created', 'initialized', 'running', 'paused', 'exited', 'stopped', 'unknown', 'removing'];
 const HEALTH = ['healthy', 'unhealthy', 'starting', 'none'];
 
 /** Every container, its state brought up to date, newest first. */
 export function allContainers(e: EngineContext): Container[] {
-  return e.db.list().map((c) => syncState(e, c)).sort((a, b) => b.config.created.localeCompare(a.config.created));
+  return e.db.list().map((c) => syncState(e, c)).sort((a, b) => compareText(b.config.created, a.config.created));
 }
 
 function createdOf(e: EngineContext, ref: string): number {

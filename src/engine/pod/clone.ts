@@ -8,6 +8,7 @@ import type { PodConfig } from '../types.ts';
 import type { PodCloneOptions } from './api.ts';
 import { POD_INFRA_KEYS } from '../../specgen/pod.ts';
 import { createPodWith, loadPod, removePod, startPod } from './pods.ts';
+import { compareText } from '../../common/order.ts';
 
 export async function clonePod(e: EngineContext, ref: string, o: PodCloneOptions = {}): Promise<PodConfig> {
   const p = loadPod(e, ref);
@@ -16,7 +17,7 @@ export async function clonePod(e: EngineContext, ref: string, o: PodCloneOptions
   const name = o.name ?? cloneName(p.config.name, taken);
   const i = infra?.config.intent;
   // Oldest first, so the members keep their order; each keeps its name with -clone.
-  const members = p.containers.filter((c) => !c.config.isInfra).sort((a, b) => a.config.created.localeCompare(b.config.created));
+  const members = p.containers.filter((c) => !c.config.isInfra).sort((a, b) => compareText(a.config.created, b.config.created));
   const specs = members.map((m) => ({ ...specOutsidePod(e, m), image: m.config.imageId, pull: 'never' as const, name: m.config.name }));
   const { PAUSE_IMAGE } = await import('./api.ts');
   const create = () => createPodWith(e, {

@@ -11,6 +11,7 @@ import type {
   PodCloneOptions,
   Pod, PodConfig, PodContainerStats, PodInspect, PodLogOptions, PodRemoveOptions, PodSelection, PodsAPI, PodSpec, PodStatsOptions,
 } from './api.ts';
+import { compareText } from '../../common/order.ts';
 
 const pods = () => import('./pods.ts');
 
@@ -44,7 +45,7 @@ export class LocalPods implements PodsAPI {
   async #targets(refs: string[], o: PodSelection): Promise<string[]> {
     const configs = () => this.#e.db.listPods();
     if (o.all) return configs().map((p) => p.id);
-    if (o.latest) return configs().sort((a, b) => b.created.localeCompare(a.created)).slice(0, 1).map((p) => p.id);
+    if (o.latest) return configs().sort((a, b) => compareText(b.created, a.created)).slice(0, 1).map((p) => p.id);
     if (!refs.length) throw invalidArgument('you must provide at least one pod name or ID');
     return refs;
   }

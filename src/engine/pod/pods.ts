@@ -21,6 +21,7 @@ import type { Container, PodConfig } from '../types.ts';
 import { PAUSE_IMAGE, type PodSpec, type PodStatus } from './api.ts';
 import { isoTime } from '../../common/isotime.ts';
 import { goStruct } from '../../common/gostruct.ts';
+import { compareText } from '../../common/order.ts';
 
 /** Namespaces a pod can share; Podman's default set is ipc, net and uts. */
 export const SHAREABLE = ['ipc', 'net', 'pid', 'uts'] as const;
@@ -323,7 +324,7 @@ export async function startPod(e: EngineContext, ref: string, o: { init?: boolea
   const p = loadPod(e, ref);
   await withLock(podLock(e, p.config.id), async () => {
     const { infra, members } = split(p);
-    const init = members.filter((c) => c.config.intent.initContainerType).sort((a, b) => a.config.created.localeCompare(b.config.created));
+    const init = members.filter((c) => c.config.intent.initContainerType).sort((a, b) => compareText(a.config.created, b.config.created));
     const regular = members.filter((c) => !c.config.intent.initContainerType);
     const down = infra ? !isLive(infra) : !regular.some(isLive);
     await ensureInfraRunning(e, p.config.id);

@@ -12,6 +12,7 @@ import { randomBytes } from '../../common/random.ts';
 import type { EngineContext } from '../context.ts';
 import { MAX_SECRET_SIZE, type Secret } from './api.ts';
 import { isoTime } from '../../common/isotime.ts';
+import { compareText } from '../../common/order.ts';
 const ID_LENGTH = 25;
 
 interface SecretRecord {
@@ -138,7 +139,7 @@ export async function storeSecret(e: EngineContext, name: string, data: Buffer, 
 
 export async function listSecrets(e: EngineContext): Promise<Secret[]> {
   const db = readDb(e);
-  return Object.values(db.secrets).sort((a, b) => a.name.localeCompare(b.name)).map((r) => view(e, r));
+  return Object.values(db.secrets).sort((a, b) => compareText(a.name, b.name)).map((r) => view(e, r));
 }
 
 export async function inspectSecret(e: EngineContext, ref: string, showSecret = false): Promise<Secret> {

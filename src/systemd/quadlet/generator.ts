@@ -14,6 +14,7 @@ import { convertKube, convertPod, podName } from './pod.ts';
 import { builtImageName, convertBuild, convertImage, convertNetwork, convertVolume, imageName, networkName, volumeName } from './resources.ts';
 import { splitStrv } from './split.ts';
 import { UnitFile } from './unitfile.ts';
+import { compareText } from '../../common/order.ts';
 
 export const UNIT_DIR_ADMIN = '/etc/containers/systemd';
 export const UNIT_DIR_DISTRO = '/usr/share/containers/systemd';
@@ -59,7 +60,7 @@ function withSubdirs(dir: string, keep: (d: string) => boolean): string[] {
     } catch {
       return;
     }
-    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) if (e.isDirectory()) walk(join(d, e.name));
+    for (const e of entries.sort((a, b) => compareText(a.name, b.name))) if (e.isDirectory()) walk(join(d, e.name));
   };
   walk(dir);
   return out;
