@@ -119,7 +119,9 @@ function makePs(name: string): Command {
       if (!key) throw invalidArgument(`invalid option for --sort, options are: ${Object.keys(keys).join(', ')}`);
       const engine = await connectFor(this);
       let pods = await engine.pods.list({ filters: parseFilters(o.filter) });
-      pods.sort((a, b) => (o.sort === 'created' ? String(key(b)).localeCompare(String(key(a))) : String(key(a)).localeCompare(String(key(b)), undefined, { numeric: true })));
+      // Numbers as numbers, text by code unit (Go's order; localeCompare would set up ICU's collator, ~65 M instructions).
+      const cmp = (x: string | number, y: string | number) => (typeof x === 'number' && typeof y === 'number' ? x - y : compareText(String(x), String(y)));
+      pods.sort((a, b) => (o.sort === 'created' ? cmp(key(b), key(a)) : cmp(key(a), key(b))));
       if (o.latest) pods = pods.slice(0, 1);
       const rows = pods.map((p) => podRow(p, o.trunc === false));
       if (o.quiet) return rows.forEach((r) => print(r.ID));

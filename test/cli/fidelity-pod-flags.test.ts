@@ -235,6 +235,16 @@ test('create --init-ctr: pod start runs the init containers in order, to success
   s.ok(['volume', 'rm', `ini${process.pid}`]);
 });
 
+test('pod ps --sort: names in Go\'s byte order (capitals first), numbers as numbers, newest first by default', () => {
+  for (const n of ['sortB', 'sorta', 'sortc']) s.ok(['pod', 'create', '--network', 'none', '--name', n]);
+  s.ok(['create', '--pod', 'sorta', 'busybox', 'true']);
+  const names = (...a: string[]) => s.ok(['pod', 'ps', ...a, '--filter', 'name=sort', '--format', '{{.Name}}']);
+  assert.equal(names('--sort', 'name'), 'sortB\nsorta\nsortc');
+  assert.equal(names(), 'sortc\nsorta\nsortB');
+  assert.equal(names('--sort', 'number').split('\n').at(-1), 'sorta');
+  s.ok(['pod', 'rm', '-f', 'sortB', 'sorta', 'sortc']);
+});
+
 test('--ip and --mac-address: the pod\'s address on its network, which every member has', () => {
   const net = `podflags${process.pid}`;
   const third = 100 + (process.pid % 100);
