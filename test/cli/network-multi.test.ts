@@ -4,6 +4,7 @@
 // (pkg/specgen/namespaces.go ParseNetworkFlag; docs options/network.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readlinkSync } from 'node:fs';
 import { Store } from '../helpers.ts';
 import { rulesWith, twoNetworks } from './nettools.ts';
 
@@ -61,10 +62,30 @@ test('run --pod new: with two networks: the pod\'s infra container joins both, t
   assert.deepEqual(s.ok(['run', '--rm', '--pod', 'new:mpod', '--network', 'mnet1', '--network', 'mnet2:interface_name=n2', 'busybox', 'ls', '/sys/class/net']).split(/\s+/).sort(), ['eth0', 'lo', 'n2']);
   const infra = JSON.parse(s.ok(['pod', 'inspect', 'mpod']));
   assert.deepEqual([...(Array.isArray(infra) ? infra[0] : infra).InfraConfig.Networks].sort(), ['mnet1', 'mnet2']);
-  const joined = s.husk(['run', '--rm', '--pod', 'mpod', '--network', 'bridge', '--network', 'mnet2', 'busybox', 'true']);
-  assert.equal(joined.code, 125);
-  assert.equal(joined.stderr, 'Error: invalid config provided: network cannot be configured when it is shared with a pod\n');
   s.ok(['pod', 'rm', '-f', 'mpod']);
+});
+
+test('--pod with an explicit --network, --pid, --ipc or --uts: the member\'s own namespace, the rest the pod\'s (Podman 4.3: FromPod is only the default)', () => {
+  s.ok(['pod', 'create', '--name', 'ownpod', '--network', 'mnet1']);
+  const ns = "for n in net uts ipc pid; do echo $n $(readlink /proc/self/ns/$n); done; hostname";
+  const inPod = (...args: string[]) => Object.fromEntries(s.ok(['run', '--rm', '--pod', 'ownpod', ...args, 'busybox', 'sh', '-c', ns]).split('\n')
+    .map((l) => l.split(' ')).map((f) => f.length === 1 ? ['hostname', f[0]] : f));
+  const member = inPod();
+  assert.equal(member.hostname, 'ownpod');
+  // Two networks of its own, one interface each, and a port published on them: no "shared with a pod" refusal.
+  const own = addrsIn(s.ok(['run', '--rm', '--pod', 'ownpod', '--network', 'bridge', '--network', 'mnet2', '-p', '18093:80', 'busybox', 'ip', '-o', '-4', 'addr']));
+  assert.equal(own.length, 2, own.join('\n'));
+  assert.match(own[1], new RegExp(`^eth1 inet ${re(base2)}\\d+/24$`));
+  const none = inPod('--network', 'none');
+  assert.notEqual(none.net, member.net);
+  assert.deepEqual([none.uts, none.ipc, none.hostname], [member.uts, member.ipc, 'ownpod'], 'the other namespaces stay the pod\'s');
+  assert.equal(inPod('--network', 'host').net, readlinkSync('/proc/self/ns/net'));
+  const uts = inPod('--uts', 'private', '--hostname', 'mine');
+  assert.deepEqual([uts.uts !== member.uts, uts.hostname, uts.net], [true, 'mine', member.net]);
+  const ipc = inPod('--ipc', 'private');
+  assert.deepEqual([ipc.ipc !== member.ipc, ipc.net], [true, member.net]);
+  assert.equal(inPod('--pid', 'host').pid, readlinkSync('/proc/self/ns/pid'));
+  s.ok(['pod', 'rm', '-f', 'ownpod']);
 });
 
 test('bad --network values: Podman\'s messages, exit 125, nothing created', () => {

@@ -240,9 +240,11 @@ export async function joinPod(e: EngineContext, intent: ContainerSpec): Promise<
   if (i.initContainerType && loadPod(e, pod.id).containers.some(isLive)) throw invalidArgument('cannot add init-ctr to a running pod');
   if (!pod.infraId) return { podId: pod.id, intent: { ...i, pod: pod.id } };
   const join = `container:${pod.infraId}`;
-  const bad = (what: string) => invalidArgument(`invalid config provided: ${what} cannot be configured when it is shared with a pod`);
-  if (pod.share.includes('net')) {
-    if ((i.network && i.network !== 'bridge') || i.extraNetworks?.length) throw bad('network');
+  // Podman takes from the pod only the namespaces the member leaves unset: an
+  // explicit --network (bridge included), --pid, --ipc or --uts is the
+  // member's own (specgen's FromPod is only the default; checked with 4.3.1).
+  const ownUts = !!i.utsMode;
+  if (pod.share.includes('net') && !i.network && !i.extraNetworks?.length) {
     // Podman's specgen Validate, in its order: the network settings are the
     // infra container's. (Its CLI turns --ip, --ip6, --mac-address and
     // --network-alias into a "default" network entry, hence that message.)
@@ -253,12 +255,10 @@ export async function joinPod(e: EngineContext, intent: ContainerSpec): Promise<
     i.network = join;
   }
   for (const [ns, key] of [['pid', 'pidMode'], ['ipc', 'ipcMode'], ['uts', 'utsMode']] as const) {
-    if (!pod.share.includes(ns)) continue;
-    if (i[key] && i[key] !== 'private') throw bad(`the ${ns} namespace`);
-    i[key] = join;
+    if (pod.share.includes(ns) && !i[key]) i[key] = join;
   }
   const infra = e.db.get(pod.infraId);
-  if (pod.share.includes('uts')) {
+  if (pod.share.includes('uts') && !ownUts) {
     if (i.hostname) throw invalidArgument('invalid config provided: cannot set hostname when joining the pod UTS namespace: invalid configuration');
     // A pod in the host's UTS namespace (--uts host) has the host's name.
     if (!infra?.config.intent.utsMode) i.hostname = pod.hostname;
