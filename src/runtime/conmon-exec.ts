@@ -16,7 +16,7 @@ import { closeSync, writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { HuskError } from '../common/errors.ts';
 import { conmonLogArgs, logDebug } from '../common/log.ts';
-import { runtimeMessage, type OciRuntime } from './oci.ts';
+import { preservedFds, runtimeMessage, type OciRuntime } from './oci.ts';
 
 export interface ConmonExec {
   conmonPath: string;
@@ -65,7 +65,7 @@ export function conmonExecArgs(o: ConmonExec): string[] {
   if (o.attach) args.push('--exec-attach');
   if (o.terminal) args.push('-t');
   if (o.stdin) args.push('-i');
-  if (o.preserveFds) args.push('--runtime-opt', '--preserve-fds', '--runtime-opt', String(o.preserveFds));
+  args.push(...preservedFds(o.preserveFds).args);
   return args;
 }
 
@@ -175,7 +175,7 @@ function execReports() {
 }
 
 /** The fds handed over as themselves (3..): conmon's pipes come after them. */
-const preserved = (o: ConmonExec) => Array.from({ length: o.preserveFds ?? 0 }, (_, k) => 3 + k);
+const preserved = (o: ConmonExec) => preservedFds(o.preserveFds).fds;
 
 function execEnv(o: ConmonExec): NodeJS.ProcessEnv {
   const n = o.preserveFds ?? 0;

@@ -10,7 +10,7 @@ import { closeSync, existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { HuskError } from '../common/errors.ts';
 import { conmonLogArgs, logDebug } from '../common/log.ts';
-import { runtimeEnv, runtimeMessage, type OciRuntime } from './oci.ts';
+import { preservedFds, runtimeEnv, runtimeMessage, type OciRuntime } from './oci.ts';
 
 export interface ConmonCreate {
   conmonPath: string;
@@ -60,7 +60,7 @@ export function conmonArgs(o: ConmonCreate): string[] {
     '--persist-dir', o.persistDir,
   ];
   for (const a of o.runtime.globalArgs()) args.push('--runtime-arg', a);
-  if (o.preserveFds) args.push('--runtime-opt', '--preserve-fds', '--runtime-opt', String(o.preserveFds));
+  args.push(...preservedFds(o.preserveFds).args);
   if (o.restore) args.push('--restore', o.restore);
   for (const r of o.restoreOpts ?? []) args.push('--runtime-opt', r);
   if (o.timeout) args.push('--timeout', String(o.timeout));
@@ -110,7 +110,7 @@ export interface PendingConmon {
 
 function conmonArgv(o: ConmonCreate): { argv: string[]; env: NodeJS.ProcessEnv; preserved: number[]; std: 'inherit' | 'ignore' } {
   if (!o.conmonPath) throw new HuskError('RUNTIME', 'conmon not found: install the conmon package');
-  const preserved = Array.from({ length: o.preserveFds ?? 0 }, (_, k) => 3 + k);
+  const preserved = preservedFds(o.preserveFds).fds;
   const argv = [...(o.launcher ?? []), o.conmonPath, ...conmonArgs(o)];
   // Podman's line, with the arguments as a field.
   logDebug(`running conmon: ${o.conmonPath}`, { args: `[${argv.slice(argv.indexOf(o.conmonPath) + 1).join(' ')}]` });
