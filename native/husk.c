@@ -9,10 +9,12 @@
 #include <uv.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/xattr.h>
@@ -628,14 +631,40 @@ static napi_value js_map_file(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* The process that frees our address space after we are gone: it shares our
+ * memory (CLONE_VM, no fds) and waits for the pipe's write end, ours, to
+ * close, which happens in our exit after our own reference to the memory
+ * is dropped; the last reference, and so the unmapping, is then its. */
+static int teardown_pipe[2];
+static int teardown_child(void *unused) {
+  char c;
+  syscall(SYS_close, teardown_pipe[1]); /* its copy of our end */
+  while (syscall(SYS_read, teardown_pipe[0], &c, 1) < 0) {}
+  syscall(SYS_exit, 0);
+  return 0;
+}
+
 /* exit(code): _exit(2). For a CLI process whose 'exit' listeners have run:
  * Node's own exit then only tears itself down (joins V8's worker threads and
- * libuv's pool, frees the heap), ~2 ms here that no caller waits for. */
+ * libuv's pool, frees the heap), ~2 ms here that no caller waits for.
+ * The kernel's teardown of the address space (~3,500 pages for `create`)
+ * is also done before a parent's wait returns: 3.5-5 ms here (measured from
+ * the last line of JS to the caller's wait), 1.5-2 ms when a child made
+ * here does it instead. Every fd is closed first (stdout and stderr are
+ * written synchronously), so the caller's pipes and the store's flock()s
+ * are released at once and the child holds nothing but its pipe. */
 static napi_value js_exit(napi_env env, napi_callback_info info) {
   napi_value a[1];
   if (get_args(env, info, 1, a)) return NULL;
   int32_t code = 0;
   napi_get_value_int32(env, a[0], &code);
+  static char stack[16384] __attribute__((aligned(16)));
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, NULL); /* Node's handlers must not run on that stack */
+  if (syscall(SYS_close_range, 0, ~0U, 0) == 0 && pipe2(teardown_pipe, O_CLOEXEC) == 0 &&
+      clone(teardown_child, stack + sizeof stack, CLONE_VM | SIGCHLD, NULL) > 0)
+    close(teardown_pipe[0]);
   _exit(code & 0xff);
 }
 
