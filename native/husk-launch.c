@@ -38,6 +38,8 @@
  *   goes to Node as HUSK_INHERITED_FDS; run/exec check it as Podman's
  *   `file descriptor N is not available`, so Node's fds never reach a
  *   container. Counted only when the flag is on the line.
+ * - LD_PRELOAD=native/build/husk-preload.so: abseil's deadlock detection
+ *   off before Node's main (~3 ms of every start; see that file).
  * Errors are one line on stderr and exit code 125, like husk's own.
  */
 #define _GNU_SOURCE
@@ -105,7 +107,7 @@ int main(int argc, char **argv) {
     setenv("HUSK_INHERITED_FDS", count, 1);
     break;
   }
-  static char top[PATH_MAX], node[PATH_MAX + 64], script[PATH_MAX + 64], ns[PATH_MAX + 64], cache[PATH_MAX + 64];
+  static char top[PATH_MAX], node[PATH_MAX + 64], script[PATH_MAX + 64], ns[PATH_MAX + 64], cache[PATH_MAX + 64], preload[PATH_MAX + 64];
   ssize_t n = readlink("/proc/self/exe", top, sizeof top - 1);
   if (n < 0) return fail("readlink /proc/self/exe");
   top[n] = 0;
@@ -118,6 +120,10 @@ int main(int argc, char **argv) {
   top[n - tl] = 0;
   snprintf(node, sizeof node, "%s/node_modules/node/bin/node", top);
   snprintf(script, sizeof script, "%s/dist/husk.cjs", top);
+  /* native/husk-preload.c (abseil's deadlock detection off before Node's
+   * main; it removes LD_PRELOAD again). A caller's own LD_PRELOAD is left alone. */
+  snprintf(preload, sizeof preload, "%s/native/build/husk-preload.so", top);
+  if (!getenv("LD_PRELOAD") && access(preload, R_OK) == 0) setenv("LD_PRELOAD", preload, 1);
 
   const char *seed = "--no-rehash-snapshot";
   for (int i = 1; i + 1 < argc; i++)

@@ -40,6 +40,8 @@ execFileSync('cc', ['-O2', '-Wall', '-Werror', '-shared', '-fPIC', '-DNAPI_VERSI
 const valued = /^const VALUED = \/(.+)\/;$/m.exec(readFileSync(join(root, 'src/cli/words.ts'), 'utf8'))?.[1];
 if (!valued || /["\\]/.test(valued)) throw new Error('build: src/cli/words.ts VALUED not found, or not a plain regexp for the launcher');
 execFileSync('cc', ['-O2', '-Wall', '-Werror', `-DHUSK_VALUED="${valued}"`, '-o', join(root, 'native/build/husk'), join(root, 'native/husk-launch.c')], { stdio: 'inherit' });
+// Preloaded into the Node that bin/husk execs (native/husk-preload.c).
+execFileSync('cc', ['-O2', '-Wall', '-Werror', '-shared', '-fPIC', '-o', join(root, 'native/build/husk-preload.so'), join(root, 'native/husk-preload.c')], { stdio: 'inherit' });
 // The rootless launcher step (bin/husk execs it for non-root users).
 execFileSync('cc', ['-O2', '-Wall', '-Werror', '-o', join(root, 'native/build/husk-ns'), join(root, 'native/husk-ns.c')], { stdio: 'inherit' });
 // crun's wrapper on hybrid cgroup hosts (src/runtime/oci.ts chooseRuntime).

@@ -5,7 +5,7 @@
 #
 # LIBDIR (default /usr/local/lib/husk) gets package.json, bin/ (the
 # launchers), dist/ (the bundle), native/build/ (the addon, husk-ns,
-# husk-crun) and node_modules/node/bin/node (the pinned Node), in the
+# husk-crun, husk-preload.so) and node_modules/node/bin/node (the pinned Node), in the
 # checkout's layout, so bin/husk finds them relative to itself; everything
 # is world-readable (directories 0755), whatever the checkout's own
 # permissions (root's home is 0700). BINLINK (default /usr/local/bin/husk;
@@ -19,7 +19,7 @@ lib=${1:-/usr/local/lib/husk}
 link=${2:-/usr/local/bin/husk}
 
 for f in package.json bin/husk bin/husk-quadlet-generator dist/husk.cjs dist/lib.js \
-  native/build/husk.node native/build/husk-ns native/build/husk-crun node_modules/node/bin/node; do
+  native/build/husk.node native/build/husk-ns native/build/husk-crun native/build/husk-preload.so node_modules/node/bin/node; do
   [ -f "$src/$f" ] || { echo "Error: $src/$f is missing: run npm ci and npm run build first" >&2; exit 1; }
 done
 
