@@ -5,7 +5,7 @@
 // in an index that follows the list, which commander only ever appends to.
 // The first option with a flag wins, as in the scan. Without the method
 // (another commander), commander's own scan stays.
-import { Command, type Option } from 'commander';
+import { Command, Option } from 'commander';
 
 interface Indexed { options: readonly Option[]; huskIndex?: { list: readonly Option[]; n: number; byFlag: Map<string, Option> } }
 
@@ -20,5 +20,18 @@ if (typeof proto._findOption === 'function') {
       if (o.short && !ix.byFlag.has(o.short)) ix.byFlag.set(o.short, o);
     }
     return ix.byFlag.get(arg);
+  };
+}
+
+// Option.attributeName() camel-cases the flag's name with a split and a
+// reduce on every call, and commander calls it for every option in several
+// passes of each parse (defaults, implied values, conflicts: ~1,000 calls for
+// `create`). An option's flags never change once it is made, so the first
+// answer is kept on the option.
+const optionProto = Option.prototype as unknown as { attributeName?: () => string };
+const attributeName = optionProto.attributeName;
+if (typeof attributeName === 'function') {
+  optionProto.attributeName = function (this: { huskAttr?: string }): string {
+    return (this.huskAttr ??= attributeName.call(this));
   };
 }
