@@ -632,14 +632,17 @@ static napi_value js_map_file(napi_env env, napi_callback_info info) {
 }
 
 /* The process that frees our address space after we are gone: it shares our
- * memory (CLONE_VM, no fds) and waits for the pipe's write end, ours, to
- * close, which happens in our exit after our own reference to the memory
+ * memory (CLONE_VM) and, of our fds, keeps only its end of a pipe, whose
+ * other end, ours, closes in our exit after our own reference to the memory
  * is dropped; the last reference, and so the unmapping, is then its. */
 static int teardown_pipe[2];
 static int teardown_child(void *unused) {
   char c;
-  syscall(SYS_close, teardown_pipe[1]); /* its copy of our end */
-  while (syscall(SYS_read, teardown_pipe[0], &c, 1) < 0) {}
+  int keep = teardown_pipe[0];
+  /* Its copies of our fds (the caller's pipes, the store's flock()s) go first. */
+  if (keep > 0) syscall(SYS_close_range, 0, keep - 1, 0);
+  syscall(SYS_close_range, keep + 1, ~0U, 0);
+  while (syscall(SYS_read, keep, &c, 1) < 0) {}
   syscall(SYS_exit, 0);
   return 0;
 }
@@ -650,9 +653,9 @@ static int teardown_child(void *unused) {
  * The kernel's teardown of the address space (~3,500 pages for `create`)
  * is also done before a parent's wait returns: 3.5-5 ms here (measured from
  * the last line of JS to the caller's wait), 1.5-2 ms when a child made
- * here does it instead. Every fd is closed first (stdout and stderr are
- * written synchronously), so the caller's pipes and the store's flock()s
- * are released at once and the child holds nothing but its pipe. */
+ * here does it instead. Our own fds stay open to the end: a libuv thread
+ * finishing a task wakes the loop through one, and aborts the process if
+ * it is gone. */
 static napi_value js_exit(napi_env env, napi_callback_info info) {
   napi_value a[1];
   if (get_args(env, info, 1, a)) return NULL;
@@ -664,8 +667,7 @@ static napi_value js_exit(napi_env env, napi_callback_info info) {
   sigprocmask(SIG_SETMASK, &all, NULL); /* Node's handlers must not run on that stack */
   /* Valgrind (its preload in LD_PRELOAD) stops the process at such a clone. */
   const char *preload = getenv("LD_PRELOAD");
-  if (!(preload && strstr(preload, "vgpreload")) &&
-      syscall(SYS_close_range, 0, ~0U, 0) == 0 && pipe2(teardown_pipe, O_CLOEXEC) == 0 &&
+  if (!(preload && strstr(preload, "vgpreload")) && pipe2(teardown_pipe, O_CLOEXEC) == 0 &&
       clone(teardown_child, stack + sizeof stack, CLONE_VM | SIGCHLD, NULL) > 0)
     close(teardown_pipe[0]);
   _exit(code & 0xff);
