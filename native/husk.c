@@ -656,6 +656,19 @@ static int teardown_child(void *unused) {
  * here does it instead. Our own fds stay open to the end: a libuv thread
  * finishing a task wakes the loop through one, and aborts the process if
  * it is gone. */
+/* The child becomes an orphan whose zombie init reaps. A container kept alive
+ * by `sleep infinity` (or tail -f, cat) has a PID 1 that never does: there
+ * each command would leave one, so we end as before. */
+static bool init_reaps(void) {
+  char comm[32] = {0};
+  int fd = open("/proc/1/comm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;
+  ssize_t n = read(fd, comm, sizeof comm - 1);
+  close(fd);
+  if (n > 0 && comm[n - 1] == '\n') comm[n - 1] = 0;
+  return strcmp(comm, "sleep") != 0 && strcmp(comm, "tail") != 0 && strcmp(comm, "cat") != 0;
+}
+
 static napi_value js_exit(napi_env env, napi_callback_info info) {
   napi_value a[1];
   if (get_args(env, info, 1, a)) return NULL;
@@ -667,7 +680,7 @@ static napi_value js_exit(napi_env env, napi_callback_info info) {
   sigprocmask(SIG_SETMASK, &all, NULL); /* Node's handlers must not run on that stack */
   /* Valgrind (its preload in LD_PRELOAD) stops the process at such a clone. */
   const char *preload = getenv("LD_PRELOAD");
-  if (!(preload && strstr(preload, "vgpreload")) && pipe2(teardown_pipe, O_CLOEXEC) == 0 &&
+  if (!(preload && strstr(preload, "vgpreload")) && init_reaps() && pipe2(teardown_pipe, O_CLOEXEC) == 0 &&
       clone(teardown_child, stack + sizeof stack, CLONE_VM | SIGCHLD, NULL) > 0)
     close(teardown_pipe[0]);
   _exit(code & 0xff);
