@@ -39,7 +39,9 @@ execFileSync('cc', ['-O2', '-Wall', '-Werror', '-shared', '-fPIC', '-DNAPI_VERSI
 // global flags taking a value (POSIX extended syntax there too).
 const valued = /^const VALUED = \/(.+)\/;$/m.exec(readFileSync(join(root, 'src/cli/words.ts'), 'utf8'))?.[1];
 if (!valued || /["\\]/.test(valued)) throw new Error('build: src/cli/words.ts VALUED not found, or not a plain regexp for the launcher');
-execFileSync('cc', ['-O2', '-Wall', '-Werror', `-DHUSK_VALUED="${valued}"`, '-o', join(root, 'native/build/husk'), join(root, 'native/husk-launch.c')], { stdio: 'inherit' });
+// Static: no dynamic loader and libc to map for a process that only execs
+// (perf stat -r 300 of the launcher alone: 2.6-2.9 -> 2.1 ms).
+execFileSync('cc', ['-O2', '-Wall', '-Werror', '-static', `-DHUSK_VALUED="${valued}"`, '-o', join(root, 'native/build/husk'), join(root, 'native/husk-launch.c')], { stdio: 'inherit' });
 // Preloaded into the Node that bin/husk execs (native/husk-preload.c).
 execFileSync('cc', ['-O2', '-Wall', '-Werror', '-shared', '-fPIC', '-o', join(root, 'native/build/husk-preload.so'), join(root, 'native/husk-preload.c')], { stdio: 'inherit' });
 // The rootless launcher step (bin/husk execs it for non-root users).
