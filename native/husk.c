@@ -647,15 +647,6 @@ static int teardown_child(void *unused) {
   return 0;
 }
 
-/* exit(code): _exit(2). For a CLI process whose 'exit' listeners have run:
- * Node's own exit then only tears itself down (joins V8's worker threads and
- * libuv's pool, frees the heap), ~2 ms here that no caller waits for.
- * The kernel's teardown of the address space (~3,500 pages for `create`)
- * is also done before a parent's wait returns: 3.5-5 ms here (measured from
- * the last line of JS to the caller's wait), 1.5-2 ms when a child made
- * here does it instead. Our own fds stay open to the end: a libuv thread
- * finishing a task wakes the loop through one, and aborts the process if
- * it is gone. */
 /* The child becomes an orphan whose zombie init reaps. A container kept alive
  * by `sleep infinity` (or tail -f, cat) has a PID 1 that never does: there
  * each command would leave one, so we end as before. */
@@ -669,6 +660,15 @@ static bool init_reaps(void) {
   return strcmp(comm, "sleep") != 0 && strcmp(comm, "tail") != 0 && strcmp(comm, "cat") != 0;
 }
 
+/* exit(code): _exit(2). For a CLI process whose 'exit' listeners have run:
+ * Node's own exit then only tears itself down (joins V8's worker threads and
+ * libuv's pool, frees the heap), ~2 ms here that no caller waits for.
+ * The kernel's teardown of the address space (~3,500 pages for `create`)
+ * is also done before a parent's wait returns: 3.5-5 ms here (measured from
+ * the last line of JS to the caller's wait), 1.5-2 ms when a child made
+ * here does it instead. Our own fds stay open to the end: a libuv thread
+ * finishing a task wakes the loop through one, and aborts the process if
+ * it is gone. */
 static napi_value js_exit(napi_env env, napi_callback_info info) {
   napi_value a[1];
   if (get_args(env, info, 1, a)) return NULL;
