@@ -14,7 +14,6 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -245,7 +245,6 @@ async function runcFifoStart(fifo: string, id: string, pid: number): Promise<voi
   }
 }
 
-/** Extracts the human part of a runtime error (runc logs JSON or logfmt lines). */
 /**
  * --preserve-fds N for conmon: the fds 3..3+N-1 it is handed (the same
  * numbers in the container process), and the runtime option that passes them on.
@@ -254,6 +253,7 @@ export function preservedFds(n = 0): { fds: number[]; args: string[] } {
   return { fds: Array.from({ length: n }, (_, k) => 3 + k), args: n ? ['--runtime-opt', '--preserve-fds', '--runtime-opt', String(n)] : [] };
 }
 
+/** Extracts the human part of a runtime error (runc logs JSON or logfmt lines). */
 export function runtimeMessage(stderr: string): string {
   // crun ends a usage error with a "Try `crun --help'" hint: the error is the line before.
   const lines = stderr.trim().split('\n').filter((l) => l && !/^Try `\S+ --help'/.test(l));
